@@ -1,0 +1,67 @@
+// Buffer pool: storage and uniform buffers are recycled by size class (powers of two, capped
+// at the device limit) so training loops do not create and destroy GPU buffers every step.
+
+import { NtkError } from '../errors.js';
+
+const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
+const MIN_BYTES = 256;
+
+export type BufferKind = 'storage' | 'uniform';
+
+export class BufferPool {
+  private readonly free = new Map<string, GPUBuffer[]>();
+  private live = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxStorageBinding: number,
+    private readonly maxBufferSize: number,
+  ) {}
+
+  /** Number of pooled buffers currently handed out (for leak checks in tests). */
+  get liveCount(): number {
+    return this.live;
+  }
+
+  /** A buffer of at least `bytes` bytes; throws E_BUFFER_TOO_LARGE past the device limits. */
+  acquire(bytes: number, kind: BufferKind = 'storage'): GPUBuffer {
+    const limit = Math.min(this.maxStorageBinding, this.maxBufferSize);
+    if (bytes > limit) {
+      throw new NtkError(
+        'E_BUFFER_TOO_LARGE',
+        `a ${kind} buffer of ${bytes} bytes exceeds this device's limit of ${limit} bytes ` +
+          '(maxStorageBufferBindingSize/maxBufferSize); use smaller batches or tile the work.',
+        { bytes, limit },
+      );
+    }
+    const size = sizeClass(bytes, limit);
+    const key = `${kind}:${size}`;
+    const reused = this.free.get(key)?.pop();
+    this.live++;
+    if (reused) return reused;
+    return this.device.createBuffer({ size, usage: kind === 'storage' ? STORAGE_USAGE : UNIFORM_USAGE });
+  }
+
+  /** Returns a buffer to the pool. Safe once every command using it has been submitted. */
+  release(buffer: GPUBuffer, kind: BufferKind = 'storage'): void {
+    this.live--;
+    const key = `${kind}:${buffer.size}`;
+    const list = this.free.get(key);
+    if (list) list.push(buffer);
+    else this.free.set(key, [buffer]);
+  }
+
+  /** Destroys every pooled (free) buffer. */
+  clear(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+  }
+}
+
+function sizeClass(bytes: number, limit: number): number {
+  let size = MIN_BYTES;
+  while (size < bytes) size *= 2;
+  if (size > limit) size = Math.ceil(bytes / 4) * 4;
+  return size;
+}

@@ -1,0 +1,308 @@
+// The GPU context: acquires an adapter and device under the platform's policy, owns the
+// pipeline cache (keyed by shader + override constants), the buffer pool, readback and the
+// validation/out-of-memory error scopes. Every op runs through `Gpu.run`.
+
+import { NtkError, check } from '../errors.js';
+import { SHADERS, type ShaderName } from '../generated/shaders.js';
+import { ADAPTER_CHOICES, currentPlatform, isSoftwareAdapter, type AdapterChoice, type Platform } from '../platform/index.js';
+import { BufferPool } from './buffers.js';
+
+export interface GpuOptions {
+  /** Which adapter to use; default: env NTK_AT_ADAPTER, else `auto` (real GPU first, then software). */
+  adapter?: AdapterChoice;
+  /** Override the runtime platform (tests only). */
+  platform?: Platform;
+}
+
+/** Which adapter was chosen and what it can do; `formatAdapterReport` prints it on one line. */
+export interface AdapterReport {
+  runtime: Platform['runtime'];
+  choice: AdapterChoice;
+  path: string;
+  featureLevel: 'core' | 'compatibility';
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  software: boolean;
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxBufferSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    maxComputeWorkgroupsPerDimension: number;
+    maxStorageBuffersPerShaderStage: number;
+  };
+}
+
+/** One compute dispatch: bindings in shader order (storage buffers, then the params uniform). */
+export interface DispatchSpec {
+  shader: ShaderName;
+  /** WGSL `override` constants; part of the pipeline cache key. */
+  constants?: Record<string, number | boolean>;
+  /** Storage bindings 0..n-1 with the byte size to bind. */
+  storage: Array<{ buffer: GPUBuffer; bytes: number }>;
+  /** Bytes of the params uniform, bound after the storage buffers. */
+  params?: ArrayBuffer;
+  workgroups: [number, number?, number?];
+  label: string;
+}
+
+const live = new Set<Gpu>(); // strong references: a device's owner must outlive the device
+
+export class Gpu {
+  readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
+  private pending: Array<Promise<NtkError | null>> = [];
+  private lostReason: string | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly report: AdapterReport,
+    readonly platform: Platform,
+    /** Held so the runtime object behind the device is not garbage-collected (see platform/node.ts). */
+    readonly keepAlive: unknown,
+  ) {
+    this.pool = new BufferPool(device, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+    live.add(this);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** Encodes and submits one compute dispatch inside validation and out-of-memory error scopes. */
+  run(spec: DispatchSpec): void {
+    this.assertAlive();
+    const [x, y = 1, z = 1] = spec.workgroups;
+    const maxGroups = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxGroups || y > maxGroups || z > maxGroups) {
+      throw new NtkError(
+        'E_BUFFER_TOO_LARGE',
+        `${spec.label}: dispatch of ${x}x${y}x${z} workgroups exceeds maxComputeWorkgroupsPerDimension=${maxGroups}; ` +
+          'split the problem into smaller pieces.',
+        { workgroups: [x, y, z], maxGroups },
+      );
+    }
+    const device = this.device;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
+    const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => ({
+      binding: i,
+      resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) },
+    }));
+    let uniform: GPUBuffer | null = null;
+    if (spec.params) {
+      uniform = this.pool.acquire(spec.params.byteLength, 'uniform');
+      device.queue.writeBuffer(uniform, 0, spec.params);
+      entries.push({ binding: entries.length, resource: { buffer: uniform, offset: 0, size: spec.params.byteLength } });
+    }
+    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
+    const encoder = device.createCommandEncoder({ label: spec.label });
+    const pass = encoder.beginComputePass({ label: spec.label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    if (uniform) this.pool.release(uniform, 'uniform');
+    const validation = device.popErrorScope();
+    const memory = device.popErrorScope();
+    this.pending.push(this.scopeResult(spec, validation, memory));
+  }
+
+  /** Fills the first `bytes` bytes of a buffer with zeros. */
+  zero(buffer: GPUBuffer, bytes: number): void {
+    this.assertAlive();
+    const encoder = this.device.createCommandEncoder({ label: 'zero' });
+    encoder.clearBuffer(buffer, 0, alignedSize(bytes));
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Copies `bytes` bytes of a buffer back to the host (waits for all submitted work). */
+  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.assertAlive();
+    const size = alignedSize(bytes);
+    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = this.device.createCommandEncoder({ label: 'readback' });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const copy = staging.getMappedRange(0, size).slice(0, bytes);
+      staging.unmap();
+      await this.checkErrors();
+      return copy;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Awaits the error scopes of every dispatch so far; throws the first error found. */
+  async checkErrors(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    const errors = (await Promise.all(pending)).filter((e): e is NtkError => e !== null);
+    if (errors.length > 0) throw errors[0];
+    this.assertAlive();
+  }
+
+  /**
+   * Compiles a shader variant ahead of use and reports WGSL errors with the offending line
+   * quoted (E_SHADER_COMPILE). Tests call this for every shader.
+   */
+  async compile(shader: ShaderName, constants: Record<string, number | boolean> = {}): Promise<void> {
+    this.device.pushErrorScope('validation');
+    const { module } = this.pipeline(shader, constants);
+    const error = await this.device.popErrorScope();
+    const compileError = await shaderCompileError(shader, SHADERS[shader], module);
+    if (compileError) throw compileError;
+    if (error) throw new NtkError('E_GPU_VALIDATION', `pipeline for ${shader}: ${error.message}`, { shader });
+  }
+
+  /** Compiles WGSL source (e.g. a user's own kernel); throws E_SHADER_COMPILE quoting the line. */
+  async compileSource(label: string, code: string): Promise<void> {
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code, label });
+    const error = await this.device.popErrorScope();
+    const compileError = await shaderCompileError(label, code, module);
+    if (compileError) throw compileError;
+    if (error) throw new NtkError('E_GPU_VALIDATION', `shader ${label}: ${error.message}`, { shader: label });
+  }
+
+  /** Destroys pooled buffers and the device; the Gpu can no longer be used. */
+  destroy(): void {
+    this.pool.clear();
+    this.pipelines.clear();
+    this.device.destroy();
+    this.lostReason = 'destroyed';
+    live.delete(this);
+  }
+
+  private pipeline(shader: ShaderName, constants: Record<string, number | boolean>) {
+    const key = pipelineKey(shader, constants);
+    let entry = this.pipelines.get(key);
+    if (!entry) {
+      const code = SHADERS[shader];
+      check(code !== undefined, `unknown shader "${shader}"`);
+      const module = this.device.createShaderModule({ code, label: shader });
+      const numeric: Record<string, number> = {};
+      for (const [name, value] of Object.entries(constants)) numeric[name] = Number(value);
+      const pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', constants: numeric },
+        label: key,
+      });
+      entry = { pipeline, module };
+      this.pipelines.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async scopeResult(
+    spec: DispatchSpec,
+    validation: Promise<GPUError | null>,
+    memory: Promise<GPUError | null>,
+  ): Promise<NtkError | null> {
+    const [v, m] = await Promise.all([validation, memory]);
+    if (m) return new NtkError('E_GPU_OUT_OF_MEMORY', `${spec.label}: ${m.message}. Free tensors or use smaller batches.`);
+    if (!v) return null;
+    const entry = this.pipelines.get(pipelineKey(spec.shader, spec.constants ?? {}));
+    const compileError = entry ? await shaderCompileError(spec.shader, SHADERS[spec.shader], entry.module) : null;
+    return compileError ?? new NtkError('E_GPU_VALIDATION', `${spec.label}: ${v.message}`, { shader: spec.shader });
+  }
+
+  private assertAlive(): void {
+    if (this.lostReason !== null) {
+      throw new NtkError('E_DEVICE_LOST', `the GPU device is gone (${this.lostReason}); create a new Gpu with createGpu().`);
+    }
+  }
+}
+
+/** Acquires an adapter and a device with the adapter's full limits. */
+export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
+  const platform = options.platform ?? currentPlatform();
+  const choice = (options.adapter ?? platform.env('NTK_AT_ADAPTER') ?? 'auto') as AdapterChoice;
+  check(
+    ADAPTER_CHOICES.includes(choice),
+    `adapter "${choice}" is unknown; use one of ${ADAPTER_CHOICES.join(', ')} (option \`adapter\` or env NTK_AT_ADAPTER).`,
+  );
+  if (!platform.supportedChoices.includes(choice)) {
+    throw new NtkError(
+      'E_ADAPTER_UNAVAILABLE',
+      `adapter "${choice}" is not available in ${platform.runtime}; choose one of ${platform.supportedChoices.join(', ')}.`,
+      { choice, runtime: platform.runtime },
+    );
+  }
+  const acquired = await platform.requestAdapter(choice);
+  if (!acquired) {
+    throw new NtkError(
+      'E_NO_ADAPTER',
+      `no WebGPU adapter found in ${platform.runtime} for adapter choice "${choice}". ${platform.installHint}`,
+      { choice, runtime: platform.runtime },
+    );
+  }
+  const { adapter } = acquired;
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = (adapter.limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') requiredLimits[key] = value;
+  }
+  const device = await adapter.requestDevice({ requiredLimits, label: 'ntk-at' });
+  const info = adapter.info;
+  const l = device.limits;
+  const report: AdapterReport = {
+    runtime: platform.runtime,
+    choice,
+    path: acquired.path,
+    featureLevel: acquired.featureLevel,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+    software: isSoftwareAdapter(info),
+    limits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+  };
+  return new Gpu(device, report, platform, acquired.keepAlive);
+}
+
+/** One line naming the runtime, adapter and path, e.g. for logs and test output. */
+export function formatAdapterReport(r: AdapterReport): string {
+  const name = [r.vendor, r.architecture, r.device, r.description].filter((s) => s).join(' / ');
+  return (
+    `${r.runtime}: ${name} [path ${r.path}, ${r.featureLevel}, ${r.software ? 'software' : 'hardware'}` +
+    `${r.isFallbackAdapter ? ', fallback' : ''}, max binding ${(r.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB]`
+  );
+}
+
+async function shaderCompileError(shader: string, code: string, module: GPUShaderModule): Promise<NtkError | null> {
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length === 0) return null;
+  const lines = code.split('\n');
+  const text = errors
+    .map((m) => `shaders/${shader}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n  ${lines[m.lineNum - 1] ?? ''}`)
+    .join('\n');
+  return new NtkError('E_SHADER_COMPILE', `WGSL compile error\n${text}`, { shader });
+}
+
+function pipelineKey(shader: string, constants: Record<string, number | boolean>): string {
+  return `${shader}|${JSON.stringify(constants, Object.keys(constants).sort())}`;
+}
+
+function alignedSize(bytes: number): number {
+  return Math.max(4, Math.ceil(bytes / 4) * 4);
+}

@@ -1,0 +1,36 @@
+// Typed errors for the whole library: every failure a user can cause or meet has a stable
+// `code` and a message that says what to do next. Catch `NtkError` and switch on `code`.
+
+/** Stable error codes. Never renamed once published; new ones are appended. */
+export type NtkErrorCode =
+  | 'E_NO_ADAPTER' // no WebGPU adapter could be acquired
+  | 'E_ADAPTER_UNAVAILABLE' // the adapter the user asked for is not available in this runtime
+  | 'E_DEVICE_LOST' // the GPU device was lost or destroyed
+  | 'E_SHAPE_MISMATCH' // tensor shapes do not fit the operation
+  | 'E_BUFFER_TOO_LARGE' // a buffer exceeds the device's limits
+  | 'E_INVALID_ARGUMENT' // an option or argument has a bad value
+  | 'E_SHADER_COMPILE' // a WGSL shader failed to compile
+  | 'E_GPU_VALIDATION' // the GPU rejected a command (a bug or a limit)
+  | 'E_GPU_OUT_OF_MEMORY' // the GPU ran out of memory
+  | 'E_DISPOSED' // a tensor was used after dispose()
+  | 'E_WASM' // the WASM module failed to load or run
+  | 'E_NOT_FINITE' // NaN or Inf where finite numbers are required
+  | 'E_NOT_SYMMETRIC'; // a matrix that must be symmetric is not
+
+export class NtkError extends Error {
+  readonly code: NtkErrorCode;
+  /** Structured context (shapes, limits, names) for programs that handle the error. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: NtkErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(`[${code}] ${message}`);
+    this.name = 'NtkError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Throws E_INVALID_ARGUMENT unless `ok`; `message` names the option and the accepted values. */
+export function check(ok: boolean, message: string, details: Record<string, unknown> = {}): asserts ok {
+  if (!ok) throw new NtkError('E_INVALID_ARGUMENT', message, details);
+}

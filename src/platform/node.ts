@@ -1,0 +1,91 @@
+// Node platform: WebGPU through the npm `webgpu` package (Dawn). Policy for `auto`: a real GPU
+// from Dawn's default backends first, then llvmpipe through OpenGL ES (compatibility adapter,
+// 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
+
+import { isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
+
+let dawn: DawnModule | null = null;
+
+async function loadDawn(): Promise<DawnModule> {
+  if (!dawn) {
+    // Imported dynamically and by a non-literal name so browser and Deno bundles never see it.
+    const name = 'webgpu';
+    // EGL reads EGL_PLATFORM once, at its first initialisation (which Dawn's default backends
+    // also trigger): headless machines have no display, so default to surfaceless.
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    dawn = (await import(name)) as DawnModule;
+    // WebGPU's constant tables (GPUBufferUsage, GPUMapMode, ...) are globals in browsers.
+    for (const [key, value] of Object.entries(dawn.globals)) {
+      if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
+    }
+  }
+  return dawn;
+}
+
+/** Runs `create(flags)` with extra environment variables set only for the duration of the call. */
+function createWithEnv(module: DawnModule, flags: string[], env: Record<string, string>): GPU {
+  const saved: Record<string, string | undefined> = {};
+  for (const key of Object.keys(env)) {
+    saved[key] = process.env[key];
+    process.env[key] = env[key];
+  }
+  try {
+    return module.create(flags);
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+async function tryGpu(module: DawnModule): Promise<AcquiredAdapter | null> {
+  const gpu = module.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter || isSoftwareAdapter(adapter.info)) return null;
+  return { adapter, path: 'dawn/default', featureLevel: 'core', keepAlive: gpu };
+}
+
+async function tryLlvmpipe(module: DawnModule): Promise<AcquiredAdapter | null> {
+  const gpu = module.create(['backend=opengles']);
+  const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+  if (!adapter) return null;
+  return { adapter, path: 'dawn/opengles', featureLevel: 'compatibility', keepAlive: gpu };
+}
+
+async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | null> {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(SWIFTSHADER_ICD)) return null;
+  const gpu = createWithEnv(module, [], { VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return null;
+  return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core', keepAlive: gpu };
+}
+
+export const nodePlatform: Platform = {
+  runtime: 'node',
+  env: (name) => process.env[name],
+  now: () => performance.now(),
+  supportedChoices: ['auto', 'gpu', 'llvmpipe', 'swiftshader'],
+  installHint:
+    'On Debian run `bash scripts/setup.sh` as root (it installs chromium libvulkan1 libegl1 libegl-mesa0 ' +
+    'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
+  async requestAdapter(choice: AdapterChoice) {
+    const module = await loadDawn();
+    const order: Record<string, Array<(m: DawnModule) => Promise<AcquiredAdapter | null>>> = {
+      auto: [tryGpu, tryLlvmpipe, trySwiftshader],
+      gpu: [tryGpu],
+      llvmpipe: [tryLlvmpipe],
+      swiftshader: [trySwiftshader],
+    };
+    for (const attempt of order[choice] ?? []) {
+      const found = await attempt(module);
+      if (found) return found;
+    }
+    return null;
+  },
+};

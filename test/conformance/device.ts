@@ -1,0 +1,100 @@
+// Device-layer conformance: adapter report, every shader compiled in an error scope, compile
+// errors quoting the WGSL line, typed errors for bad input, buffer pool hygiene, WASM routines.
+
+import { createGpu } from '../../src/device/gpu.js';
+import { SHADERS, type ShaderName } from '../../src/generated/shaders.js';
+import { symmetryDefect, symmetrize } from '../../src/linalg/symmetric.js';
+import { map } from '../../src/ops/map.js';
+import { matmul } from '../../src/ops/matmul.js';
+import type { Platform } from '../../src/platform/index.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { assert, assertBitEqual, expectCode, randomF32 } from './check.js';
+import { defineCase } from './harness.js';
+
+/** Every override-constant variant the ops use, so each pipeline is compiled here first. */
+const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
+  matmul: [
+    { TRANS_A: false, TRANS_B: false },
+    { TRANS_A: true, TRANS_B: false },
+    { TRANS_A: false, TRANS_B: true },
+    { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
+  ],
+  map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
+  reduce_sum: [{}],
+};
+
+defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {
+  const r = gpu.report;
+  assert(r.description.length + r.device.length + r.vendor.length > 0, 'adapter report has no name');
+  assert(r.limits.maxStorageBufferBindingSize >= 2 ** 27, `binding limit ${r.limits.maxStorageBufferBindingSize} < 128 MiB`);
+  assert(r.limits.maxComputeInvocationsPerWorkgroup >= 256, 'the kernels need 256 invocations per workgroup');
+});
+
+defineCase('every shader compiles in a validation error scope', async ({ gpu, metric }) => {
+  let count = 0;
+  for (const name of Object.keys(SHADERS) as ShaderName[]) {
+    for (const constants of VARIANTS[name]) {
+      await gpu.compile(name, constants);
+      count++;
+    }
+  }
+  metric('pipelines', count);
+});
+
+defineCase('WGSL compile error quotes the offending line', async ({ gpu }) => {
+  const code = '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}\n';
+  const message = await expectCode('E_SHADER_COMPILE', () => gpu.compileSource('broken_example', code));
+  assert(message.includes('broken_example.wgsl:3'), `message lacks file:line: ${message}`);
+  assert(message.includes('undefined_thing'), `message does not quote the line: ${message}`);
+});
+
+defineCase('shape mismatch gives E_SHAPE_MISMATCH', async ({ gpu }) => {
+  const a = Tensor.zeros(gpu, [3, 4]);
+  const b = Tensor.zeros(gpu, [5, 2]);
+  const message = await expectCode('E_SHAPE_MISMATCH', () => matmul(a, b));
+  assert(message.includes('inner dimensions'), message);
+  await expectCode('E_SHAPE_MISMATCH', () => Tensor.fromArray(gpu, [1, 2, 3], [2, 2]));
+  await expectCode('E_INVALID_ARGUMENT', () => Tensor.zeros(gpu, [2, 0]));
+  a.dispose();
+  b.dispose();
+});
+
+defineCase('a buffer beyond the device limits gives E_BUFFER_TOO_LARGE', async ({ gpu }) => {
+  const limit = gpu.limits.maxStorageBufferBindingSize;
+  const message = await expectCode('E_BUFFER_TOO_LARGE', () => Tensor.empty(gpu, [Math.floor(limit / 4) + 1024]));
+  assert(message.includes(String(limit)), `message does not name the limit: ${message}`);
+});
+
+defineCase('a missing adapter gives E_NO_ADAPTER with an install hint', async ({ gpu }) => {
+  const none: Platform = { ...gpu.platform, requestAdapter: async () => null };
+  const message = await expectCode('E_NO_ADAPTER', () => createGpu({ platform: none }));
+  assert(message.includes(gpu.platform.installHint), 'hint missing');
+  await expectCode('E_INVALID_ARGUMENT', () => createGpu({ adapter: 'no-such-adapter' as never }));
+});
+
+defineCase('use after dispose gives E_DISPOSED; pooled buffers are returned', async ({ gpu }) => {
+  const before = gpu.pool.liveCount;
+  const t = Tensor.fromArray(gpu, [1, 2, 3], [3]);
+  const y = map(t, 'relu');
+  t.dispose();
+  await expectCode('E_DISPOSED', () => map(t, 'relu'));
+  y.dispose();
+  assert(gpu.pool.liveCount === before, `pool live count ${gpu.pool.liveCount} != ${before} after dispose`);
+});
+
+defineCase('WASM symmetric routines (float64)', async ({ output }) => {
+  const n = 37;
+  const r = Float64Array.from(randomF32(n * n, 9));
+  const defect = await symmetryDefect(r, n);
+  assert(defect > 0.01, `random matrix reported symmetric: ${defect}`);
+  const s = await symmetrize(r, n);
+  assert((await symmetryDefect(s, n)) === 0, 'symmetrize() result is not symmetric');
+  const expected = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expected[i * n + j] = 0.5 * (r[i * n + j] + r[j * n + i]);
+  assertBitEqual(s, expected, 'symmetrize vs (A + Aᵀ)/2');
+  const bad = s.slice();
+  bad[5] = NaN;
+  assert(Number.isNaN(await symmetryDefect(bad, n)), 'NaN entry not reported');
+  await expectCode('E_SHAPE_MISMATCH', () => symmetryDefect(s, n + 1));
+  output('symmetrized', s, { mode: 'bitwise' });
+});

@@ -1,0 +1,8 @@
+// Entry of the conformance bundle (dist/conformance.js): registers every case module and
+// exports the runner. The runtime runners in test/runners/ import this built bundle.
+
+import './device.js';
+import './matmul.js';
+import './map_reduce.js';
+
+export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

@@ -1,0 +1,93 @@
+// Elementwise map and deterministic reduction conformance against float64 references.
+
+import { map, MAP_OPS, type MapOp } from '../../src/ops/map.js';
+import { sumAll, sumLastAxis } from '../../src/ops/reduce.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { TOLERANCES } from '../tolerances.js';
+import { assert, assertBelow, assertBitEqual, randomF32, randomInts } from './check.js';
+import { defineCase } from './harness.js';
+
+const REFERENCE: Record<MapOp, { f: (x: number) => number; lo: number; hi: number; tol: number }> = {
+  affine: { f: (x) => 2.5 * x - 0.75, lo: -4, hi: 4, tol: TOLERANCES.mapExact },
+  relu: { f: (x) => Math.max(x, 0), lo: -4, hi: 4, tol: 0 },
+  exp: { f: Math.exp, lo: -10, hi: 10, tol: TOLERANCES.mapTranscendental },
+  log: { f: Math.log, lo: 1e-3, hi: 100, tol: TOLERANCES.mapTranscendental },
+  tanh: { f: Math.tanh, lo: -5, hi: 5, tol: TOLERANCES.mapTranscendental },
+  abs: { f: Math.abs, lo: -4, hi: 4, tol: 0 },
+  square: { f: (x) => x * x, lo: -4, hi: 4, tol: TOLERANCES.mapExact },
+  sqrt: { f: Math.sqrt, lo: 0, hi: 100, tol: TOLERANCES.mapTranscendental },
+  sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), lo: -10, hi: 10, tol: TOLERANCES.mapTranscendental },
+  sign: { f: Math.sign, lo: -4, hi: 4, tol: 0 },
+  clamp: { f: (x) => Math.min(Math.max(x, 2.5), -0.75 + 4), lo: -4, hi: 4, tol: 0 },
+};
+
+for (const op of Object.keys(MAP_OPS) as MapOp[]) {
+  defineCase(`map ${op}`, async ({ gpu, metric, output }) => {
+    const { f, lo, hi, tol } = REFERENCE[op];
+    const n = 1000 + 37; // not a multiple of the 64-thread workgroup
+    const x = randomF32(n, 100 + MAP_OPS[op], lo, hi);
+    x[0] = lo;
+    const [alpha, beta] = op === 'affine' ? [2.5, -0.75] : op === 'clamp' ? [2.5, 3.25] : [1, 0];
+    const tx = Tensor.fromArray(gpu, x, [n]);
+    const ty = map(tx, op, alpha, beta);
+    const y = await ty.read();
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = f(x[i]);
+      worst = Math.max(worst, Math.abs(y[i] - ref) / Math.max(Math.abs(ref), 1)); // relative above 1, absolute below
+    }
+    metric('maxRelError', assertBelow(worst, tol, `map ${op}`));
+    output('y', y, tol === 0 ? { mode: 'bitwise' } : { mode: 'tolerance', tol: Math.max(tol, 1e-7) * TOLERANCES.crossRuntimeFactor });
+    tx.dispose();
+    ty.dispose();
+  });
+}
+
+defineCase('map on a 2-D dispatch grid (more than 65535 workgroups of 64)', async ({ gpu }) => {
+  const n = 65536 * 64 + 129;
+  const x = randomInts(n, 3);
+  const tx = Tensor.fromArray(gpu, x, [n]);
+  const ty = map(tx, 'affine', 2, 1);
+  const y = await ty.read();
+  for (let i = 0; i < n; i++) assert(y[i] === 2 * x[i] + 1, `element ${i}: ${y[i]} != ${2 * x[i] + 1}`);
+  tx.dispose();
+  ty.dispose();
+});
+
+for (const [rows, n] of [[1, 1], [1, 1000], [3, 1025], [1, 1_000_003], [257, 300]] as const) {
+  defineCase(`sum rows ${rows}x${n}`, async ({ gpu, metric, output }) => {
+    const x = randomF32(rows * n, rows * 31 + n);
+    const tx = Tensor.fromArray(gpu, x, rows === 1 ? [n] : [rows, n]);
+    const ts = sumLastAxis(tx);
+    const s = await ts.read();
+    assert(s.length === rows, `expected ${rows} sums, got ${s.length}`);
+    let worst = 0;
+    for (let r = 0; r < rows; r++) {
+      let ref = 0;
+      let absSum = 0;
+      for (let i = 0; i < n; i++) {
+        ref += x[r * n + i];
+        absSum += Math.abs(x[r * n + i]);
+      }
+      worst = Math.max(worst, Math.abs(s[r] - ref) / absSum);
+    }
+    metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums'));
+    output('sums', s, { mode: 'tolerance', tol: TOLERANCES.reduceSum * TOLERANCES.crossRuntimeFactor });
+    const again = sumLastAxis(tx);
+    assertBitEqual(s, await again.read(), 'two identical reductions');
+    [tx, ts, again].forEach((t) => t.dispose());
+  });
+}
+
+defineCase('sum of integers is exact and bit-identical', async ({ gpu, output }) => {
+  const n = 300_001;
+  const x = randomInts(n, 77, 100);
+  const tx = Tensor.fromArray(gpu, x, [n]);
+  const ts = sumAll(tx);
+  const s = await ts.read();
+  const ref = x.reduce((a, b) => a + b, 0);
+  assert(s[0] === ref, `sum ${s[0]} != exact ${ref}`);
+  output('sum', s, { mode: 'bitwise' });
+  tx.dispose();
+  ts.dispose();
+});

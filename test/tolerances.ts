@@ -1,0 +1,19 @@
+// The ONE table of numerical tolerances for every op test, each with its reason. Errors are
+// measured against a float64 reference; u = 2^-24 ≈ 6e-8 is f32's unit roundoff.
+
+export const TOLERANCES = {
+  /** matmul: max_ij |C - C64| / (|A||B|)_ij. Worst-case bound K·u = 3e-5 at K = 512; random-sign
+   * rounding grows like sqrt(K)·u ≈ 1.4e-6, so 1e-5 leaves margin and still catches a wrong tile. */
+  matmul: 1e-5,
+  /** Map errors are |y - y64| / max(|y64|, 1): relative above 1, absolute below (near-zero outputs).
+   * Exact maps (affine with representable inputs, relu, abs, sign, square, clamp): one rounding. */
+  mapExact: 2 ** -23,
+  /** exp/log/tanh/sigmoid/sqrt: WGSL allows a few ULP (exp2/log2 3 ULP + range reduction; tanh via
+   * exp on software adapters); 4e-6 ≈ 64 ULP. */
+  mapTranscendental: 4e-6,
+  /** sum of n f32 values: |S - S64| / sum|x|, fixed-order pairwise tree with 4-term sequential leaves:
+   * bound ≈ (log2(n) + 4)·u ≈ 1.5e-6 for n = 1e6; 4e-6 leaves margin. */
+  reduceSum: 4e-6,
+  /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
+  crossRuntimeFactor: 2,
+} as const;
