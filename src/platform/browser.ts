@@ -1,5 +1,5 @@
-// Browser (and Worker) platform: `navigator.gpu`. A core adapter first; if the browser only
-// offers a compatibility adapter (Chromium's OpenGL ES path on llvmpipe), that one.
+// Browser (and Worker) platform: `navigator.gpu`. A real GPU first; on a software-only browser,
+// the compatibility adapter (Chromium's OpenGL ES on llvmpipe) if offered, else the core one.
 
 import { isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
@@ -14,13 +14,15 @@ export const browserPlatform: Platform = {
   async requestAdapter(choice: AdapterChoice) {
     if (typeof navigator === 'undefined' || !navigator.gpu) return null;
     const core = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
-    const found = core
-      ? { adapter: core, featureLevel: 'core' as const }
-      : await navigator.gpu
-          .requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions)
-          .then((a) => (a ? { adapter: a, featureLevel: 'compatibility' as const } : null));
-    if (!found) return null;
-    if (choice === 'gpu' && isSoftwareAdapter(found.adapter.info)) return null;
-    return { ...found, path: 'browser', keepAlive: null };
+    if (core && !isSoftwareAdapter(core.info)) return { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null };
+    if (choice === 'gpu') return null;
+    // Software only: Chromium's compatibility adapter (OpenGL ES on llvmpipe) beats its core
+    // SwiftShader adapter several times over, so it wins when the browser offers it.
+    const compat = await navigator.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    // A genuine compatibility adapter lacks 'core-features-and-limits' (browsers mask its name).
+    if (compat && !compat.features.has('core-features-and-limits')) {
+      return { adapter: compat, featureLevel: 'compatibility', path: 'browser/compatibility', keepAlive: null };
+    }
+    return core ? { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null } : null;
   },
 };

@@ -26,15 +26,15 @@ async function loadDawn(): Promise<DawnModule> {
   return dawn;
 }
 
-/** Runs `create(flags)` with extra environment variables set only for the duration of the call. */
-function createWithEnv(module: DawnModule, flags: string[], env: Record<string, string>): GPU {
+/** Runs `fn` with extra environment variables set (Dawn reads them when it discovers adapters). */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved: Record<string, string | undefined> = {};
   for (const key of Object.keys(env)) {
     saved[key] = process.env[key];
     process.env[key] = env[key];
   }
   try {
-    return module.create(flags);
+    return await fn();
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
@@ -60,8 +60,8 @@ async function tryLlvmpipe(module: DawnModule): Promise<AcquiredAdapter | null> 
 async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | null> {
   const { existsSync } = await import('node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) return null;
-  const gpu = createWithEnv(module, [], { VK_ICD_FILENAMES: SWIFTSHADER_ICD });
-  const adapter = await gpu.requestAdapter();
+  const gpu = module.create([]);
+  const adapter = await withEnv({ VK_ICD_FILENAMES: SWIFTSHADER_ICD }, () => gpu.requestAdapter());
   if (!adapter) return null;
   return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core', keepAlive: gpu };
 }

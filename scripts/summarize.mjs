@@ -1,0 +1,35 @@
+// Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, typecheck)
+// and prints the closing line `N passed, N failed, N skipped`. A suite that should have run but
+// left no results counts as one failure, so a crashed runner never looks like success.
+
+import { existsSync, readFileSync } from 'node:fs';
+
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'cross', 'typecheck'];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const suite of SUITES) {
+  const file = `test-results/${suite}.json`;
+  if (!existsSync(file)) {
+    console.log(`  ${suite}: no results (counted as 1 failure)`);
+    failed++;
+    continue;
+  }
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  let p, f, s;
+  if (suite === 'vitest') {
+    p = data.numPassedTests;
+    f = data.numFailedTests + (data.numFailedTestSuites ?? 0);
+    s = data.numPendingTests + data.numTodoTests;
+  } else {
+    p = data.results.filter((r) => r.status === 'passed').length;
+    f = data.results.filter((r) => r.status === 'failed').length;
+    s = data.results.filter((r) => r.status === 'skipped').length;
+  }
+  console.log(`  ${suite.padEnd(9)} ${p} passed, ${f} failed, ${s} skipped${data.adapterLine ? `  (${data.adapterLine})` : ''}`);
+  passed += p;
+  failed += f;
+  skipped += s;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: setup, build, then every suite (vitest unit tests in Node; the conformance
+# suite in Node, Deno and headless Chromium; the cross-runtime comparison; the type check) and
+# one closing line `N passed, N failed, N skipped` summing them all.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+npm run build --silent || { echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+rm -rf test-results && mkdir -p test-results
+step() { echo; echo "== $1"; }
+
+step "typecheck (tsc --noEmit over src/ and test/)"
+node scripts/typecheck.mjs
+step "unit tests (vitest, Node)"
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+step "conformance in Node"
+node test/runners/run.mjs
+step "conformance in Deno"
+node_modules/.bin/deno run --allow-read --allow-env --allow-write=test-results test/runners/run.mjs
+step "conformance in headless Chromium"
+node test/runners/chromium.mjs
+step "cross-runtime agreement"
+node scripts/compare-runtimes.mjs
+step "summary"
+node scripts/summarize.mjs

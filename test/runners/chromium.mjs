@@ -1,0 +1,40 @@
+// Runs the built conformance bundle in headless Chromium (Debian's /usr/bin/chromium, driven by
+// puppeteer-core; nothing is downloaded) and writes test-results/browser.json.
+// Usage: node test/runners/chromium.mjs [filter]. Env CHROMIUM_PATH overrides the browser.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { serveStatic } from './static-server.mjs';
+import { chromiumArgs } from './chromium-args.mjs';
+
+const filter = process.argv[2];
+const root = new URL('../..', import.meta.url).pathname;
+const server = await serveStatic(root);
+const profile = mkdtempSync(join(tmpdir(), 'ntk-at-chromium-'));
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: chromiumArgs(profile),
+});
+let failed = 1;
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => console.log(m.text()));
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(`${server.url}/test/runners/conformance.html${filter ? `?filter=${encodeURIComponent(filter)}` : ''}`);
+  await page.waitForFunction('window.__conformance !== undefined', { timeout: 20 * 60_000, polling: 500 });
+  const run = await page.evaluate('window.__conformance');
+  if (run.error) throw new Error(`conformance page failed: ${run.error}`);
+  console.log(`[browser] adapter: ${run.adapterLine}`);
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync('test-results/browser.json', JSON.stringify(run, null, 1));
+  failed = run.results.filter((r) => r.status === 'failed').length;
+  console.log(`[browser] conformance: ${run.results.length - failed} of ${run.results.length} not failed`);
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed > 0 ? 1 : 0);
