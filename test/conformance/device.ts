@@ -21,6 +21,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   ],
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
   reduce_sum: [{}],
+  random_uniform: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

@@ -1,0 +1,61 @@
+// The layer contract every model is built from: a forward pass on the device that records what
+// its backward pass needs, a backward pass that returns the input gradient and accumulates
+// parameter gradients, and explicit switches for every BatchNorm behaviour.
+
+import type { Shape, Tensor } from '../tensor/tensor.js';
+
+/** How a forward pass runs. Every switch is explicit; nothing is read from hidden globals. */
+export interface ForwardOptions {
+  /** `train`: BatchNorm normalises with batch statistics; `eval`: with its running buffers. */
+  mode: 'train' | 'eval';
+  /** In `eval` mode, BatchNorm uses the batch's statistics instead of the running buffers. Default false. */
+  bnBatchStatsInEval?: boolean;
+  /** In `train` mode, leave BatchNorm running buffers untouched (e.g. while generating attacks). Default false. */
+  freezeBnStats?: boolean;
+  /** Keep what backward() needs (activations, masks, batch statistics). Default true. */
+  record?: boolean;
+}
+
+export interface BackwardOptions {
+  /**
+   * `sum` (default): parameter gradients summed over the batch, added into `Parameter.grad`.
+   * `perSample`: `Parameter.perSampleGrad` receives [batch, ...param shape] gradients (for
+   * Jacobians and kernels); only defined when the forward pass ran with per-sample-separable
+   * statistics (BatchNorm in eval mode with running buffers).
+   */
+  paramGrads?: 'sum' | 'perSample' | 'none';
+}
+
+/** A trainable tensor and its gradients (allocated on first backward). */
+export interface Parameter {
+  /** Dotted path, e.g. `block1.conv.weight`: stable across runs, used in checkpoints. */
+  name: string;
+  value: Tensor;
+  grad: Tensor | null;
+  perSampleGrad: Tensor | null;
+  /** Excluded from weight decay (biases, BatchNorm affine parameters). */
+  noDecay: boolean;
+}
+
+/** A non-trainable state tensor (BatchNorm running mean/variance, step counters). */
+export interface Buffer {
+  name: string;
+  value: Tensor;
+}
+
+/** A differentiable layer. Shapes include the batch dimension first, e.g. [n, c, h, w]. */
+export interface Layer {
+  /** Dotted path of the layer in its model, used in error messages and parameter names. */
+  readonly name: string;
+  /** Output shape for an input shape; throws E_SHAPE_MISMATCH naming the layer when it does not fit. */
+  outputShape(input: Shape): Shape;
+  forward(x: Tensor, options: ForwardOptions): Tensor;
+  /** Given dL/dy of the last recorded forward, returns dL/dx and fills parameter gradients. */
+  backward(dy: Tensor, options?: BackwardOptions): Tensor;
+  parameters(): Parameter[];
+  buffers(): Buffer[];
+  /** Frees recorded activations (parameters stay). */
+  clearRecord(): void;
+  /** Frees everything the layer owns. */
+  dispose(): void;
+}
