@@ -8,5 +8,6 @@ const plugins = [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })];
 
 export default [
   { input: 'src/index.ts', output: { file: 'dist/ntk-at.js', format: 'es', sourcemap: true }, external, plugins },
+  { input: 'bench/index.ts', output: { file: 'dist/bench.js', format: 'es', sourcemap: true }, external, plugins },
   { input: 'test/conformance/index.ts', output: { file: 'dist/conformance.js', format: 'es', sourcemap: true }, external, plugins },
 ];

@@ -1,0 +1,5 @@
+// Entry of the benchmark bundle (dist/bench.js): registers every benchmark module.
+
+import './matmul.js';
+
+export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';
