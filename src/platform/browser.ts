@@ -11,6 +11,14 @@ export const browserPlatform: Platform = {
   installHint:
     'Use a browser with WebGPU enabled from a secure context (https or http://127.0.0.1); headless Chromium ' +
     'on a GPU-less machine needs --enable-unsafe-webgpu (add --use-angle=gl-egl --use-webgpu-adapter=opengles for llvmpipe).',
+  cli: {
+    args: () => [],
+    stdout: { isTTY: false, write: (t) => console.log(t.replace(/\n$/, '')) },
+    stderr: { isTTY: false, write: (t) => console.error(t.replace(/\n$/, '')) },
+    exit: (code) => {
+      throw new Error(`exit(${code}) called in a browser`);
+    },
+  },
   async requestAdapter(choice: AdapterChoice) {
     if (typeof navigator === 'undefined' || !navigator.gpu) return null;
     const core = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -3,7 +3,15 @@
 
 import { isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
-declare const Deno: { env: { get(name: string): string | undefined } };
+declare const Deno: {
+  env: { get(name: string): string | undefined };
+  args: string[];
+  exit(code: number): never;
+  stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
+  stderr: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
+};
+
+const encoder = new TextEncoder();
 
 export const denoPlatform: Platform = {
   runtime: 'deno',
@@ -19,6 +27,12 @@ export const denoPlatform: Platform = {
   installHint:
     'Deno uses the system Vulkan drivers: on Debian run `bash scripts/setup.sh` as root ' +
     '(installs libvulkan1 and mesa-vulkan-drivers for lavapipe), or install a GPU driver with Vulkan support.',
+  cli: {
+    args: () => Deno.args,
+    stdout: { get isTTY() { return Deno.stdout.isTerminal(); }, write: (t) => void Deno.stdout.writeSync(encoder.encode(t)) },
+    stderr: { get isTTY() { return Deno.stderr.isTerminal(); }, write: (t) => void Deno.stderr.writeSync(encoder.encode(t)) },
+    exit: (code) => Deno.exit(code),
+  },
   async requestAdapter(choice: AdapterChoice) {
     if (!('gpu' in navigator)) return null;
     const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });

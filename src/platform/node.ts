@@ -74,6 +74,13 @@ export const nodePlatform: Platform = {
   installHint:
     'On Debian run `bash scripts/setup.sh` as root (it installs chromium libvulkan1 libegl1 libegl-mesa0 ' +
     'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
+  // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
+  cli: {
+    args: () => process.argv.slice(2),
+    stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
+    stderr: { get isTTY() { return Boolean(process.stderr.isTTY); }, write: (t) => void process.stderr.write(t) },
+    exit: (code) => process.exit(code),
+  },
   async requestAdapter(choice: AdapterChoice) {
     const module = await loadDawn();
     const order: Record<string, Array<(m: DawnModule) => Promise<AcquiredAdapter | null>>> = {

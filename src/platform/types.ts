@@ -31,6 +31,15 @@ export interface Platform {
   supportedChoices: readonly AdapterChoice[];
   /** What to install or enable when no adapter is found. */
   installHint: string;
+  /** Command-line I/O for the CLI (a browser has no command line: empty args, console output). */
+  cli: CliIo;
+}
+
+export interface CliIo {
+  args(): string[];
+  stdout: { isTTY: boolean; write(text: string): void };
+  stderr: { isTTY: boolean; write(text: string): void };
+  exit(code: number): never;
 }
 
 /** True when an adapter is a CPU (software) implementation rather than a real GPU. */
