@@ -15,7 +15,10 @@ export type NtkErrorCode =
   | 'E_DISPOSED' // a tensor was used after dispose()
   | 'E_WASM' // the WASM module failed to load or run
   | 'E_NOT_FINITE' // NaN or Inf where finite numbers are required
-  | 'E_NOT_SYMMETRIC'; // a matrix that must be symmetric is not
+  | 'E_NOT_SYMMETRIC' // a matrix that must be symmetric is not
+  | 'E_CHECKPOINT_CORRUPT' // a checkpoint file is truncated or inconsistent
+  | 'E_CHECKPOINT_MISMATCH' // a checkpoint does not fit the model or run it is loaded into
+  | 'E_IO'; // a file could not be read or written
 
 export class NtkError extends Error {
   readonly code: NtkErrorCode;
