@@ -25,4 +25,9 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null } : null;
   },
+  async readFile(path: string) {
+    const response = await fetch(path);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${response.url || path}`);
+    return new Uint8Array(await response.arrayBuffer());
+  },
 };

@@ -3,7 +3,7 @@
 
 import { isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
-declare const Deno: { env: { get(name: string): string | undefined } };
+declare const Deno: { env: { get(name: string): string | undefined }; readFile(path: string): Promise<Uint8Array> };
 
 export const denoPlatform: Platform = {
   runtime: 'deno',
@@ -30,4 +30,5 @@ export const denoPlatform: Platform = {
     }
     return { adapter, path: 'deno/wgpu', featureLevel: 'core', keepAlive: null };
   },
+  readFile: (path: string) => Deno.readFile(path), // needs --allow-read
 };

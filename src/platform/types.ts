@@ -31,6 +31,11 @@ export interface Platform {
   supportedChoices: readonly AdapterChoice[];
   /** What to install or enable when no adapter is found. */
   installHint: string;
+  /**
+   * Reads a whole file: a path in Node and Deno, a URL (relative to the page) in browsers and
+   * Workers. Rejects with the runtime's own error; src/data/files.ts turns it into E_DATA_READ.
+   */
+  readFile?(path: string): Promise<Uint8Array>;
 }
 
 /** True when an adapter is a CPU (software) implementation rather than a real GPU. */
