@@ -118,7 +118,7 @@ export class BatchLoader {
     return dropLast ? Math.floor(this.dataset.length / batchSize) : Math.ceil(this.dataset.length / batchSize);
   }
 
-  /** The sample order of `epoch` (dataset indices). */
+  /** The sample order of `epoch` (dataset indices; cached and shared: do not modify). */
   order(epoch: number): Uint32Array {
     check(Number.isInteger(epoch) && epoch >= 0, `epoch must be a non-negative integer, got ${epoch}.`);
     if (this.cached?.epoch !== epoch) {

@@ -34,7 +34,8 @@ function recordCount(bytes: Uint8Array, file: string): number {
  */
 export async function readCifar10(files: DataFile[], name: string): Promise<ImageDataset> {
   if (files.length === 0) throw new NtkError('E_DATA_EMPTY', `${name}: no CIFAR-10 batch files were given.`, { name });
-  const raw = await Promise.all(files.map((f) => maybeGunzip(f.bytes, f.file)));
+  const raw: Uint8Array[] = [];
+  for (const f of files) raw.push(await maybeGunzip(f.bytes, f.file)); // in turn: the first bad file is named
   const counts = raw.map((bytes, k) => recordCount(bytes, files[k].file));
   const pixels = CIFAR10_RECORD_BYTES - 1;
   const total = counts.reduce((a, b) => a + b, 0);

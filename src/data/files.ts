@@ -46,9 +46,8 @@ export async function loadFashionMnist(options: Partial<FileOptions> = {}): Prom
   const { dir = FASHION_MNIST_DIR, split = 'train', platform } = options;
   const stem = split === 'train' ? 'train' : 't10k';
   const hint = dir === FASHION_MNIST_DIR ? 'Install it with `apt-get install dataset-fashion-mnist`, or pass dir.' : '';
-  const [images, labels] = await Promise.all(
-    [`${stem}-images-idx3-ubyte`, `${stem}-labels-idx1-ubyte`].map((name) => readIdxFile(dir, name, platform, hint)),
-  );
+  const images = await readIdxFile(dir, `${stem}-images-idx3-ubyte`, platform, hint);
+  const labels = await readIdxFile(dir, `${stem}-labels-idx1-ubyte`, platform, hint);
   return readIdxDataset(images, labels, { name: `fashion-mnist-${split}`, classes: FASHION_MNIST_CLASSES });
 }
 
@@ -71,7 +70,8 @@ export async function loadCifar10(options: Partial<FileOptions> & { dir: string 
   const { dir, split = 'train', platform } = options;
   const names = split === 'train' ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ['test_batch.bin'];
   const hint = 'Download and extract cifar-10-binary.tar.gz (the "binary version") and pass its cifar-10-batches-bin directory.';
-  const files = await Promise.all(names.map((name) => readDataFile(`${dir}/${name}`, platform, hint)));
+  const files: DataFile[] = [];
+  for (const name of names) files.push(await readDataFile(`${dir}/${name}`, platform, hint));
   return readCifar10(files, `cifar10-${split}`);
 }
 
@@ -89,9 +89,8 @@ export interface DefaultDataset {
  */
 export async function loadDefaultDataset(options: { dir?: string; platform?: Platform } = {}): Promise<DefaultDataset> {
   try {
-    const [train, test] = await Promise.all(
-      (['train', 'test'] as const).map((split) => loadFashionMnist({ ...options, split })),
-    );
+    const train = await loadFashionMnist({ ...options, split: 'train' });
+    const test = await loadFashionMnist({ ...options, split: 'test' });
     return { train, test, notice: null };
   } catch (e) {
     if (!(e instanceof NtkError) || e.code !== 'E_DATA_READ') throw e;

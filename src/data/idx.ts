@@ -62,7 +62,8 @@ export async function readIdxDataset(
   labels: DataFile,
   options: { name: string; classes: readonly string[] },
 ): Promise<ImageDataset> {
-  const [x, y] = await Promise.all([decodeIdx(images.bytes, images.file), decodeIdx(labels.bytes, labels.file)]);
+  const x = await decodeIdx(images.bytes, images.file); // in turn, so the first bad file is always the one named
+  const y = await decodeIdx(labels.bytes, labels.file);
   const fail = (file: string, problem: string, message: string): never => {
     throw new NtkError('E_DATA_FORMAT', `${file}: ${message}`, { file, problem });
   };
