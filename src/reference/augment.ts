@@ -1,4 +1,4 @@
-// Float64-free oracle of the crop+flip augmentation (pure data movement, so exact): the host
+// Host oracle of the crop+flip augmentation (pure data movement, so exact without float64): the
 // derivation of each sample's crop origin and flip from its Philox block, and the batch transform.
 // Tests compare shaders/augment_crop_flip.wgsl with it bit for bit. Tests only.
 
