@@ -45,21 +45,32 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null } : null;
   },
+  async readFile(path: string) {
+    const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
+    if (stored) return stored;
+    const response = await fetch(path);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${response.url || path}`);
+    return new Uint8Array(await response.arrayBuffer());
+  },
 };
 
+/** The IndexedDB database (`ntk-at`, store `files`, keyed by path) that stands in for a file system. */
+function openFileDb(): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open('ntk-at', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('files');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+}
+
 /**
- * Browsers have no file system: files live in IndexedDB (database `ntk-at`, store `files`, keyed
- * by path). `update` maps the old bytes (or undefined) to the new ones inside ONE readwrite
- * transaction, so a write is all-or-nothing.
+ * Browsers have no file system: files live in IndexedDB. `update` maps the old bytes (or
+ * undefined) to the new ones inside ONE readwrite transaction, so a write is all-or-nothing.
  */
 async function storeFile(path: string, update: (old: Uint8Array | undefined) => Uint8Array): Promise<void> {
   try {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('ntk-at', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('files');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
+    const db = await openFileDb();
     await new Promise<void>((resolve, reject) => {
       const tx = db.transaction('files', 'readwrite');
       const store = tx.objectStore('files');
@@ -72,5 +83,20 @@ async function storeFile(path: string, update: (old: Uint8Array | undefined) => 
     db.close();
   } catch (e) {
     throw ioError(path, e);
+  }
+}
+
+/** The bytes stored at `path` in IndexedDB, or undefined. */
+async function loadStoredFile(path: string): Promise<Uint8Array | undefined> {
+  if (typeof indexedDB === 'undefined') return undefined;
+  const db = await openFileDb();
+  try {
+    return await new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const get = db.transaction('files', 'readonly').objectStore('files').get(path);
+      get.onsuccess = () => resolve(get.result as Uint8Array | undefined);
+      get.onerror = () => reject(get.error);
+    });
+  } finally {
+    db.close();
   }
 }

@@ -13,6 +13,7 @@ declare const Deno: {
   remove(path: string): Promise<void>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
   env: { get(name: string): string | undefined };
+  readFile(path: string): Promise<Uint8Array>;
   args: string[];
   exit(code: number): never;
   stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
@@ -82,6 +83,7 @@ export const denoPlatform: Platform = {
     }
     return { adapter, path: 'deno/wgpu', featureLevel: 'core', keepAlive: null };
   },
+  readFile: (path: string) => Deno.readFile(path), // needs --allow-read
 };
 
 async function makeParent(path: string): Promise<void> {

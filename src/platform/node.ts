@@ -124,4 +124,9 @@ export const nodePlatform: Platform = {
     }
     return null;
   },
+  async readFile(path: string) {
+    const { readFile } = await import('node:fs/promises');
+    const data = await readFile(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  },
 };

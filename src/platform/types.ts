@@ -34,6 +34,12 @@ export interface Platform {
   /** What to install or enable when no adapter is found. */
   installHint: string;
   /**
+   * Reads a whole file: a path in Node and Deno; in browsers and Workers a file this library
+   * stored (IndexedDB) or else a URL relative to the page. Rejects with the runtime's own error;
+   * callers turn it into a typed error (src/data/files.ts: E_DATA_READ).
+   */
+  readFile(path: string): Promise<Uint8Array>;
+  /**
    * Writes a whole file atomically: readers see the old file or the new one, never a part
    * (temp file + fsync + rename in Node/Deno; one IndexedDB transaction in browsers).
    */

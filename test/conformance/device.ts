@@ -22,6 +22,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
   reduce_sum: [{}],
   random_uniform: [{}],
+  augment_crop_flip: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {
