@@ -36,3 +36,7 @@ export {
   type LossOptions, type LossResult, type OutputSelector, type ModelState,
 } from './nn/model.js';
 export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from './nn/mlp.js';
+export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from './optim/sgd.js';
+export { makeSchedule, type LrSchedule, type LrScheduleSpec } from './optim/schedule.js';
+export { StepMonitor, type LogEntry } from './train/monitor.js';
+export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
