@@ -5,5 +5,10 @@ import './device.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
+import './binary.js';
+import './channel.js';
+import './softmax_cross_entropy.js';
+import './sgd.js';
+import './layers.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
