@@ -10,5 +10,7 @@ import './channel.js';
 import './softmax_cross_entropy.js';
 import './sgd.js';
 import './layers.js';
+import './model_mlp.js';
+import './train_loop.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
