@@ -136,6 +136,8 @@ export class Model {
    * Per-sample gradients ∇θ s(x_i) of the scalar output chosen by `selector`, one [n, ...shape]
    * tensor per parameter name (ownership passes to the caller). BatchNorm runs in eval mode with
    * its running statistics, so each row depends on its own sample only (the NTK convention).
+   * For several outputs of one batch, call forward(x, {mode: 'eval'}) once and then
+   * backward(dy, {paramGrads: 'perSample'}) per output: the record survives each backward.
    */
   perSampleGradients(x: Tensor, selector: OutputSelector): Map<string, Tensor> {
     const logits = this.forward(x, { mode: 'eval', record: true });
