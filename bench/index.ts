@@ -2,5 +2,6 @@
 
 import './matmul.js';
 import './data.js';
+import './nn.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

@@ -20,9 +20,24 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
-  reduce_sum: [{}],
+  reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
   augment_crop_flip: [{}],
+  binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
+  channel_affine: [
+    { HAS_SCALE: true, HAS_SHIFT: true },
+    { HAS_SCALE: false, HAS_SHIFT: true },
+    { HAS_SCALE: true, HAS_SHIFT: false },
+  ],
+  channel_sum: [{}, { ACCUMULATE: true }],
+  softmax_cross_entropy: [{}],
+  softmax_cross_entropy_backward: [{}],
+  sgd_update: [
+    { MOMENTUM: false, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: true },
+  ],
+  grad_norm_scale: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

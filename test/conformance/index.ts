@@ -6,5 +6,12 @@ import './matmul.js';
 import './map_reduce.js';
 import './random.js';
 import './data.js';
+import './binary.js';
+import './channel.js';
+import './softmax_cross_entropy.js';
+import './sgd.js';
+import './layers.js';
+import './model_mlp.js';
+import './train_loop.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
