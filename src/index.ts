@@ -39,4 +39,22 @@ export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from './nn/mlp.js';
 export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from './optim/sgd.js';
 export { makeSchedule, type LrSchedule, type LrScheduleSpec } from './optim/schedule.js';
 export { StepMonitor, type LogEntry } from './train/monitor.js';
-export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
+export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch as TrainingBatch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
+export { augmentCropFlip, DEFAULT_AUGMENT, type AugmentOptions } from './ops/augment.js';
+export {
+  ImageDataset, DATA_STREAMS, DEFAULT_STRATIFIED, DEFAULT_SPLIT, stratifiedIndices, stratifiedSubset, trainValidationSplit,
+  type ImageDatasetInit, type ImageShape, type StratifiedOptions, type SplitOptions,
+} from './data/dataset.js';
+export { isGzip, gunzip, maybeGunzip } from './data/gzip.js';
+export { parseIdx, decodeIdx, readIdxDataset, type DataFile, type IdxArray } from './data/idx.js';
+export { readCifar10, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES } from './data/cifar.js';
+export { Batch, BatchLoader, DEFAULT_LOADER, PIXEL_SCALE, gatherImages, uploadBatch, type LoaderOptions } from './data/batching.js';
+export { selectProbeSet, uploadProbeSet, DEFAULT_PROBE, type ProbeOptions, type ProbeSet } from './data/probe.js';
+export {
+  syntheticClusters, syntheticShapes, DEFAULT_SYNTHETIC_CLUSTERS, DEFAULT_SYNTHETIC_SHAPES, SYNTHETIC_SHAPE_CLASSES,
+  type SyntheticClustersOptions, type SyntheticShapesOptions,
+} from './data/synthetic.js';
+export {
+  loadFashionMnist, loadCifar10, loadDefaultDataset, readDataFile, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES,
+  type DefaultDataset, type FileOptions, type Split,
+} from './data/files.js';

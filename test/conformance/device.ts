@@ -37,6 +37,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { MOMENTUM: true, NESTEROV: true },
   ],
   grad_norm_scale: [{}],
+  augment_crop_flip: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {
