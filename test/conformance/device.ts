@@ -38,6 +38,13 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   ],
   grad_norm_scale: [{}],
   augment_crop_flip: [{}],
+  attack_step: [
+    { NORM: 0, PROJECT: true },
+    { NORM: 0, PROJECT: false },
+    { NORM: 1, PROJECT: true },
+  ],
+  attack_project_l2: [{}],
+  attack_keep_worst: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

@@ -5,6 +5,7 @@ import './device.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
+import './attacks.js';
 import './data.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
