@@ -58,3 +58,20 @@ export {
   loadFashionMnist, loadCifar10, loadDefaultDataset, readDataFile, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES,
   type DefaultDataset, type FileOptions, type Split,
 } from './data/files.js';
+export {
+  fgsm, fgsmRs, nFgsm, randomStartFgsm, pgd, inputGradient, checkLabels,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
+  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+} from './attacks/index.js';
+export { evaluate, threatName, checkDatasetFits, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from './train/evaluate.js';
+export {
+  train, detectCatastrophicOverfitting, DEFAULT_TRAIN, TRAIN_METHODS,
+  type TrainOptions, type TrainMethod, type BnStatsSource, type TrainHooks, type StepContext, type EpochRecord, type TrainRun,
+} from './train/trainer.js';
+export {
+  saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
+  type TrainingCheckpoint,
+} from './train/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
+export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
+export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
