@@ -22,7 +22,6 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
   reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
-  augment_crop_flip: [{}],
   binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
   channel_affine: [
     { HAS_SCALE: true, HAS_SHIFT: true },
@@ -38,6 +37,14 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { MOMENTUM: true, NESTEROV: true },
   ],
   grad_norm_scale: [{}],
+  augment_crop_flip: [{}],
+  attack_step: [
+    { NORM: 0, PROJECT: true },
+    { NORM: 0, PROJECT: false },
+    { NORM: 1, PROJECT: true },
+  ],
+  attack_project_l2: [{}],
+  attack_keep_worst: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

@@ -5,6 +5,7 @@ import './device.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
+import './attacks.js';
 import './data.js';
 import './binary.js';
 import './channel.js';
