@@ -54,4 +54,8 @@ export const TOLERANCES = {
   trainedWeights: 1e-4,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
+  /** NTK entries are dot products over P parameters of f32 per-sample gradients (themselves f32
+   * backprop chains): normwise ‖K − K64‖_F / ‖K64‖_F grows like sqrt(P)·u·depth; 2e-5 holds for the
+   * small test models (P < 1000) with margin and catches any missing or misplaced block. */
+  ntk: 2e-5,
 } as const;

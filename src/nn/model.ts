@@ -91,7 +91,7 @@ export class Model {
 
   /** dL/dx for dL/dlogits `dy` of the last recorded forward; parameter gradients per `options`. */
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
-    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum' } as Required<BackwardOptions>, options);
+    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum', factored: false } as Required<BackwardOptions>, options);
     requireChoice(`model "${this.name}" backward`, 'paramGrads', o.paramGrads, ['sum', 'perSample', 'none'] as const);
     return this.root.backward(dy, o);
   }

@@ -45,6 +45,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   ],
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
+  copy_columns: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

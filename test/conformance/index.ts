@@ -14,5 +14,6 @@ import './sgd.js';
 import './layers.js';
 import './model_mlp.js';
 import './train_loop.js';
+import './ntk.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
