@@ -15,7 +15,9 @@ export type NtkErrorCode =
   | 'E_DISPOSED' // a tensor was used after dispose()
   | 'E_WASM' // the WASM module failed to load or run
   | 'E_NOT_FINITE' // NaN or Inf where finite numbers are required
-  | 'E_NOT_SYMMETRIC'; // a matrix that must be symmetric is not
+  | 'E_NOT_SYMMETRIC' // a matrix that must be symmetric is not
+  | 'E_NOT_CONVERGED' // an iterative solver (the eigen-solver) did not converge
+  | 'E_NOT_PSD'; // a kernel that must be positive semi-definite has clearly negative eigenvalues
 
 export class NtkError extends Error {
   readonly code: NtkErrorCode;
