@@ -56,14 +56,15 @@ export const EIGH_MAX_ORDER = 11584;
  */
 export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptions> = {}): Promise<EighResult> {
   const opts = { ...DEFAULT_EIGH_OPTIONS, ...options };
-  if (!Number.isInteger(n) || n < 1 || a.length !== n * n) {
+  const square = Number.isInteger(n) && n >= 1;
+  check(!square || n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
+  if (!square || a.length !== n * n) {
     throw new NtkError(
       'E_SHAPE_MISMATCH',
       `eigh: expected a square row-major n x n matrix with n=${n} (${n * n} values), got ${a.length} values. Pass the matrix order as n.`,
       { n, length: a.length },
     );
   }
-  check(n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
   const k = opts.topK ?? n;
   check(Number.isInteger(k) && k >= 1 && k <= n, `eigh: topK must be an integer in [1, n=${n}] or null (all), got ${opts.topK}.`, { topK: opts.topK });
   check(

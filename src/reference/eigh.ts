@@ -94,30 +94,44 @@ export interface EighResiduals {
  */
 export function eighResiduals(a: ArrayLike<number>, n: number, values: Float64Array, vectors: Float64Array): EighResiduals {
   const k = values.length;
+  const m = Float64Array.from(a);
   let normA = 0;
-  for (let i = 0; i < n * n; i++) normA += a[i] * a[i];
+  for (let i = 0; i < n * n; i++) normA += m[i] * m[i];
+  // Row i of (A V)ᵀ is A·v_i (A symmetric), so both checks are products of rows with rows.
+  const av = rowProducts(vectors, m, k, n, n);
   let res = 0;
-  const av = new Float64Array(n);
-  for (let r = 0; r < k; r++) {
-    const x = vectors.subarray(r * n, (r + 1) * n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      const off = i * n;
-      for (let j = 0; j < n; j++) s += a[off + j] * x[j];
-      av[i] = s;
-    }
-    for (let i = 0; i < n; i++) res += (av[i] - values[r] * x[i]) ** 2;
-  }
+  for (let r = 0; r < k; r++) for (let i = 0; i < n; i++) res += (av[r * n + i] - values[r] * vectors[r * n + i]) ** 2;
+  const gram = rowProducts(vectors, vectors, k, k, n);
   let orth = 0;
-  for (let r = 0; r < k; r++) {
-    const x = vectors.subarray(r * n, (r + 1) * n);
-    for (let c = r; c < k; c++) {
-      const y = vectors.subarray(c * n, (c + 1) * n);
-      let s = 0;
-      for (let i = 0; i < n; i++) s += x[i] * y[i];
-      const dev = (s - (r === c ? 1 : 0)) ** 2;
-      orth += r === c ? dev : 2 * dev;
+  for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) orth += (gram[r * k + c] - (r === c ? 1 : 0)) ** 2;
+  return { residual: normA === 0 ? Math.sqrt(res) : Math.sqrt(res / normA), orthogonality: Math.sqrt(orth) };
+}
+
+/** X Yᵀ for row-major X (p x len) and Y (q x len), four rows of X at a time (p x q result). */
+function rowProducts(x: Float64Array, y: Float64Array, p: number, q: number, len: number): Float64Array {
+  const out = new Float64Array(p * q);
+  for (let r = 0; r < p; r += 4) {
+    const rows = Math.min(4, p - r);
+    const x0 = x.subarray(r * len, (r + 1) * len);
+    const x1 = rows > 1 ? x.subarray((r + 1) * len, (r + 2) * len) : x0;
+    const x2 = rows > 2 ? x.subarray((r + 2) * len, (r + 3) * len) : x0;
+    const x3 = rows > 3 ? x.subarray((r + 3) * len, (r + 4) * len) : x0;
+    for (let c = 0; c < q; c++) {
+      const yc = y.subarray(c * len, (c + 1) * len);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < len; j++) {
+        const v = yc[j];
+        s0 += x0[j] * v;
+        s1 += x1[j] * v;
+        s2 += x2[j] * v;
+        s3 += x3[j] * v;
+      }
+      const sums = [s0, s1, s2, s3];
+      for (let t = 0; t < rows; t++) out[(r + t) * q + c] = sums[t];
     }
   }
-  return { residual: normA === 0 ? Math.sqrt(res) : Math.sqrt(res / normA), orthogonality: Math.sqrt(orth) };
+  return out;
 }
