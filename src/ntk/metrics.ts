@@ -24,7 +24,8 @@ export function kernelSimilarity(k1: KernelMatrix, k2: KernelMatrix): number {
 
 /**
  * Kernel distance KD = 1 − S(K1, K2), in [0, 2]. Computed as ½‖K1/‖K1‖ − K2/‖K2‖‖²_F (the same
- * quantity), which keeps full relative accuracy when the kernels are nearly parallel (KD ≪ 1).
+ * quantity): for nearly parallel kernels at angle θ its relative error is ~ 2^-52/θ, where 1 − S
+ * would have ~ 2^-52/θ² (at θ = 1e-6: 1e-10 instead of 1e-4).
  */
 export function kernelDistance(k1: KernelMatrix, k2: KernelMatrix): number {
   checkPair(k1, k2, 'kernelDistance');
