@@ -13,9 +13,25 @@
 // tred2's symmetric matrix-vector product and rank-2 update, the accumulation of the Householder
 // reflectors, and tql2's plane rotations of eigenvectors all become contiguous row operations.
 // On return row i of W is the unit eigenvector of eigenvalue d[i].
+//
+// Two reorderings keep large n from being memory-bound (the same operations on each element, in a
+// different loop order): the reflectors are accumulated into Qᵀ one block of rows at a time (each row
+// of Qᵀ is e_j·H_{j+1}·H_{j+2}⋯, independent of the other rows), and tql2's plane rotations, which do not
+// depend on the eigenvectors, are recorded and then replayed on one block of columns at a time.
 
 /** QL iterations allowed per eigenvalue before giving up (EISPACK tql2 uses 30). */
 const MAX_QL_ITERATIONS: i32 = 30;
+
+/** Rows of Qᵀ built together when accumulating the reflectors: each reflector is read from memory
+ * once per block instead of once per row (16 rows of n = 2000 are 256 KiB, an L2 cache). */
+const ACCUMULATE_ROWS: i32 = 16;
+
+/** Columns of the eigenvector rows rotated together when replaying recorded QL rotations
+ * (n x 32 float64 = 512 KiB at n = 2000, an L2 cache). */
+const ROTATION_COLUMNS: i32 = 32;
+
+/** Float64 slots of the recorded-rotation buffer (8 MiB); full buffers are replayed and reused. */
+const ROTATION_BUFFER: i32 = 1 << 20;
 
 @inline function elem(a: usize, n: i32, r: i32, c: i32): usize {
   return a + ((<usize>r * <usize>n + <usize>c) << 3);
@@ -176,43 +192,53 @@ function tridiagonalize(a: usize, n: i32, d: usize, e: usize, accumulate: bool):
     store<f64>(at(d, i), h);
   }
 
-  if (!accumulate) {
-    for (let j = 0; j < n; j++) store<f64>(at(d, j), load<f64>(elem(a, n, j, j)));
-    store<f64>(at(e, 0), 0);
-    return;
-  }
-
-  // Accumulate the reflectors into Qᵀ, growing the leading block one row/column at a time.
-  for (let i = 0; i < n - 1; i++) {
-    store<f64>(elem(a, n, i, n - 1), load<f64>(elem(a, n, i, i)));
-    store<f64>(elem(a, n, i, i), 1);
-    const h = load<f64>(at(d, i + 1));
-    const u = elem(a, n, i + 1, 0);
-    if (h != 0) {
-      for (let k = 0; k <= i; k++) store<f64>(at(d, k), load<f64>(at(u, k)) / h);
-      for (let j = 0; j <= i; j++) {
-        const row = elem(a, n, j, 0);
-        subScaled(row, d, dot(u, row, i + 1), i + 1);
-      }
-    }
-    for (let k = 0; k <= i; k++) store<f64>(at(u, k), 0);
-  }
-  for (let j = 0; j < n; j++) {
-    store<f64>(at(d, j), load<f64>(elem(a, n, j, n - 1)));
-    store<f64>(elem(a, n, j, n - 1), 0);
-  }
-  store<f64>(elem(a, n, n - 1, n - 1), 1);
+  if (accumulate) accumulateReflectors(a, n, d);
+  else for (let j = 0; j < n; j++) store<f64>(at(d, j), load<f64>(elem(a, n, j, j)));
   store<f64>(at(e, 0), 0);
 }
 
 /**
+ * Builds Qᵀ in W from the reflectors tred2 left in the rows of W (reflector s in row s, columns < s,
+ * with h_s in d[s]) and moves T's diagonal into d. Row j of Qᵀ starts as e_j and takes reflectors
+ * s + 1 = j + 1, ..., n − 1 in turn: row −= ((u·row)/h)·u over columns 0..s. Row s still holds its
+ * reflector when rows < s need it, and is reset to e_s only afterwards.
+ */
+function accumulateReflectors(a: usize, n: i32, d: usize): void {
+  const diag = heap.alloc(<usize>n << 3);
+  for (let j0 = 0; j0 < n; j0 += ACCUMULATE_ROWS) {
+    const j1 = min(j0 + ACCUMULATE_ROWS, n) - 1;
+    for (let s = j0; s < n; s++) {
+      if (s <= j1) {
+        store<f64>(at(diag, s), load<f64>(elem(a, n, s, s)));
+        memory.fill(elem(a, n, s, 0), 0, <usize>n << 3);
+        store<f64>(elem(a, n, s, s), 1);
+      }
+      if (s == n - 1) break;
+      const h = load<f64>(at(d, s + 1));
+      if (h == 0) continue;
+      const u = elem(a, n, s + 1, 0);
+      const last = min(j1, s);
+      for (let j = j0; j <= last; j++) {
+        const row = elem(a, n, j, 0);
+        subScaled(row, u, dot(u, row, s + 1) / h, s + 1);
+      }
+    }
+  }
+  memory.copy(d, diag, <usize>n << 3);
+  heap.free(diag);
+}
+
+/**
  * tql2: eigenvalues (and, with `vectors`, eigenvectors) of the tridiagonal matrix in d/e by the
- * implicit QL method with shifts; rotations are applied to the rows of W. Returns 0, or 1 + l when
- * eigenvalue l did not converge within MAX_QL_ITERATIONS.
+ * implicit QL method with shifts; the rotations are recorded and replayed on the rows of W. Returns
+ * 0, or 1 + l when eigenvalue l did not converge within MAX_QL_ITERATIONS.
  */
 function diagonalize(a: usize, n: i32, d: usize, e: usize, vectors: bool): i32 {
   for (let i = 1; i < n; i++) store<f64>(at(e, i - 1), load<f64>(at(e, i)));
   store<f64>(at(e, n - 1), 0);
+  const capacity = max(ROTATION_BUFFER, 2 * n + 2);
+  const rotations = vectors ? heap.alloc(<usize>capacity << 3) : 0;
+  let recorded: usize = rotations;
 
   let f: f64 = 0;
   let tst1: f64 = 0;
@@ -226,7 +252,20 @@ function diagonalize(a: usize, n: i32, d: usize, e: usize, vectors: bool): i32 {
     if (m > l) {
       let iter = 0;
       do {
-        if (++iter > MAX_QL_ITERATIONS) return l + 1;
+        if (++iter > MAX_QL_ITERATIONS) {
+          if (vectors) heap.free(rotations);
+          return l + 1;
+        }
+        if (vectors) {
+          // Room for this sweep: an 8-byte (l, m) header and m − l (c, s) pairs.
+          if (recorded + ((<usize>(m - l) * 2 + 1) << 3) > rotations + (<usize>capacity << 3)) {
+            replayRotations(a, n, rotations, recorded);
+            recorded = rotations;
+          }
+          store<i32>(recorded, l);
+          store<i32>(recorded, m, 4);
+          recorded += 8;
+        }
         // Implicit shift from the leading 2x2 block.
         let g = load<f64>(at(d, l));
         const el = load<f64>(at(e, l));
@@ -262,7 +301,11 @@ function diagonalize(a: usize, n: i32, d: usize, e: usize, vectors: bool): i32 {
           c = p / r;
           p = c * di - s * g;
           store<f64>(at(d, i + 1), h + s * (c * g + s * di));
-          if (vectors) rotateRows(elem(a, n, i, 0), elem(a, n, i + 1, 0), c, s, n);
+          if (vectors) {
+            store<f64>(recorded, c);
+            store<f64>(recorded, s, 8);
+            recorded += 16;
+          }
         }
         p = (-s * s2 * c3 * el1 * load<f64>(at(e, l))) / dl1;
         store<f64>(at(e, l), s * p);
@@ -272,7 +315,31 @@ function diagonalize(a: usize, n: i32, d: usize, e: usize, vectors: bool): i32 {
     store<f64>(at(d, l), load<f64>(at(d, l)) + f);
     store<f64>(at(e, l), 0);
   }
+  if (vectors) {
+    replayRotations(a, n, rotations, recorded);
+    heap.free(rotations);
+  }
   return 0;
+}
+
+/**
+ * Applies recorded QL sweeps [start, end) to the eigenvector rows of W: each sweep (l, m) rotates row
+ * pairs (i, i + 1) for i = m − 1 down to l, exactly as tql2 would have, one block of columns at a time.
+ */
+function replayRotations(a: usize, n: i32, start: usize, end: usize): void {
+  for (let c0 = 0; c0 < n; c0 += ROTATION_COLUMNS) {
+    const width = min(ROTATION_COLUMNS, n - c0);
+    let p = start;
+    while (p < end) {
+      const l = load<i32>(p);
+      const m = load<i32>(p, 4);
+      p += 8;
+      for (let i = m - 1; i >= l; i--) {
+        rotateRows(elem(a, n, i, c0), elem(a, n, i + 1, c0), load<f64>(p), load<f64>(p, 8), width);
+        p += 16;
+      }
+    }
+  }
 }
 
 /** Sorts d descending (selection sort: ties keep their order), moving eigenvector rows along. */
