@@ -14,10 +14,11 @@
 // reflectors, and tql2's plane rotations of eigenvectors all become contiguous row operations.
 // On return row i of W is the unit eigenvector of eigenvalue d[i].
 //
-// Two reorderings keep large n from being memory-bound (the same operations on each element, in a
-// different loop order): the reflectors are accumulated into Qᵀ one block of rows at a time (each row
-// of Qᵀ is e_j·H_{j+1}·H_{j+2}⋯, independent of the other rows), and tql2's plane rotations, which do not
-// depend on the eigenvectors, are recorded and then replayed on one block of columns at a time.
+// Two reorderings keep large n from being memory-bound: the reflectors are accumulated into Qᵀ one
+// block of rows at a time (each row of Qᵀ is e_j·H_{j+1}·H_{j+2}⋯, independent of the other rows; the
+// update is row −= ((u·row)/h)·u where JAMA forms u/h first, one rounding apart), and tql2's plane
+// rotations, which do not depend on the eigenvectors, are recorded and then replayed on one block of
+// columns at a time (the same operations on each element as applying them at once).
 
 /** QL iterations allowed per eigenvalue before giving up (EISPACK tql2 uses 30). */
 const MAX_QL_ITERATIONS: i32 = 30;

@@ -3,7 +3,7 @@
 // and kernel-target alignment. Pure functions; only the spectrum ones are async (they load WASM).
 
 import { check, NtkError } from '../errors.js';
-import { DEFAULT_EIGH_OPTIONS, eigh, type DenseMatrix } from '../linalg/eigh.js';
+import { DEFAULT_EIGH_OPTIONS, eigh, type DenseMatrix, type EighOptions } from '../linalg/eigh.js';
 
 /** A kernel: dense row-major n x n, float64 (float32 input is read as float64). */
 export type KernelMatrix = DenseMatrix;
@@ -87,10 +87,10 @@ export function kernelTrace(k: KernelMatrix): number {
   return t;
 }
 
-/** All eigenvalues of the kernel, descending (eigh in WASM). `symmetryTolerance` as in EighOptions. */
-export async function kernelSpectrum(k: KernelMatrix, symmetryTolerance = DEFAULT_EIGH_OPTIONS.symmetryTolerance): Promise<Float64Array> {
+/** All eigenvalues of the kernel, descending (eigh in WASM); `symmetryTolerance` as in EighOptions. */
+export async function kernelSpectrum(k: KernelMatrix, options: Partial<Pick<EighOptions, 'symmetryTolerance'>> = {}): Promise<Float64Array> {
   const n = order(k, 'kernelSpectrum');
-  return (await eigh(k, n, { symmetryTolerance })).values;
+  return (await eigh(k, n, { symmetryTolerance: options.symmetryTolerance ?? DEFAULT_EIGH_OPTIONS.symmetryTolerance })).values;
 }
 
 /**
@@ -271,7 +271,7 @@ export interface SpectrumStats {
 export async function spectrumStats(k: KernelMatrix, options: Partial<SpectrumOptions> = {}): Promise<SpectrumStats> {
   const opts = { ...DEFAULT_SPECTRUM_OPTIONS, ...options };
   const n = order(k, 'spectrumStats');
-  const eigenvalues = await kernelSpectrum(k, opts.symmetryTolerance);
+  const eigenvalues = await kernelSpectrum(k, { symmetryTolerance: opts.symmetryTolerance });
   const topEnergy: Record<number, number> = {};
   for (const kk of opts.energyK) topEnergy[kk] = topKEnergy(eigenvalues, kk);
   return {
