@@ -34,3 +34,66 @@ export { Rng, type RngState } from './random/rng.js';
 export { philox4x32 } from './random/philox.js';
 export { randomUniform } from './ops/random.js';
 export type { Layer, Parameter, Buffer, ForwardOptions, BackwardOptions } from './nn/layer.js';
+export { add, sub, mul, reluBackward, binary, BINARY_OPS, type BinaryOp } from './ops/binary.js';
+export { channelAffine, biasAdd } from './ops/channel_affine.js';
+export { channelSum, channelSumInto } from './ops/channel_sum.js';
+export { matmulInto } from './ops/matmul.js';
+export { meanAll, sumSquares, countNonFinite } from './ops/reduce.js';
+export {
+  softmaxCrossEntropy, softmaxCrossEntropyBackward, type CrossEntropyResult,
+} from './ops/softmax_cross_entropy.js';
+export { sgdUpdate, type SgdUpdateParams } from './ops/sgd_update.js';
+export { gradNormScale } from './ops/grad_norm_scale.js';
+export { resolveOptions } from './options.js';
+export { INIT_SCHEMES, initWeights, initBias, type InitScheme } from './nn/init.js';
+export { createParameter, gradOf, setPerSampleGrad, disposeParameter, shapeError, recorded, checkGradShape } from './nn/parameter.js';
+export { Dense, DEFAULT_DENSE_OPTIONS, type DenseOptions } from './nn/dense.js';
+export { ReLU } from './nn/relu.js';
+export { Flatten } from './nn/flatten.js';
+export { Normalize } from './nn/normalize.js';
+export { Sequential } from './nn/sequential.js';
+export { Residual } from './nn/residual.js';
+export {
+  Model, DEFAULT_FORWARD_OPTIONS, DEFAULT_LOSS_OPTIONS,
+  type LossOptions, type LossResult, type OutputSelector, type ModelState,
+} from './nn/model.js';
+export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from './nn/mlp.js';
+export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from './optim/sgd.js';
+export { makeSchedule, type LrSchedule, type LrScheduleSpec } from './optim/schedule.js';
+export { StepMonitor, type LogEntry } from './train/monitor.js';
+export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch as TrainingBatch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
+export { augmentCropFlip, DEFAULT_AUGMENT, type AugmentOptions } from './ops/augment.js';
+export {
+  ImageDataset, DATA_STREAMS, DEFAULT_STRATIFIED, DEFAULT_SPLIT, stratifiedIndices, stratifiedSubset, trainValidationSplit,
+  type ImageDatasetInit, type ImageShape, type StratifiedOptions, type SplitOptions,
+} from './data/dataset.js';
+export { isGzip, gunzip, maybeGunzip } from './data/gzip.js';
+export { parseIdx, decodeIdx, readIdxDataset, type DataFile, type IdxArray } from './data/idx.js';
+export { readCifar10, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES } from './data/cifar.js';
+export { Batch, BatchLoader, DEFAULT_LOADER, PIXEL_SCALE, gatherImages, uploadBatch, type LoaderOptions } from './data/batching.js';
+export { selectProbeSet, uploadProbeSet, DEFAULT_PROBE, type ProbeOptions, type ProbeSet } from './data/probe.js';
+export {
+  syntheticClusters, syntheticShapes, DEFAULT_SYNTHETIC_CLUSTERS, DEFAULT_SYNTHETIC_SHAPES, SYNTHETIC_SHAPE_CLASSES,
+  type SyntheticClustersOptions, type SyntheticShapesOptions,
+} from './data/synthetic.js';
+export {
+  loadFashionMnist, loadCifar10, loadDefaultDataset, readDataFile, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES,
+  type DefaultDataset, type FileOptions, type Split,
+} from './data/files.js';
+export {
+  fgsm, fgsmRs, nFgsm, randomStartFgsm, pgd, inputGradient, checkLabels,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
+  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+} from './attacks/index.js';
+export { evaluate, threatName, checkDatasetFits, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from './train/evaluate.js';
+export {
+  train, detectCatastrophicOverfitting, DEFAULT_TRAIN, TRAIN_METHODS,
+  type TrainOptions, type TrainMethod, type BnStatsSource, type TrainHooks, type StepContext, type EpochRecord, type TrainRun,
+} from './train/trainer.js';
+export {
+  saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
+  type TrainingCheckpoint,
+} from './train/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
+export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
+export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';

@@ -14,6 +14,44 @@ export const TOLERANCES = {
   /** sum of n f32 values: |S - S64| / sum|x|, fixed-order pairwise tree with 4-term sequential leaves:
    * bound ≈ (log2(n) + 4)·u ≈ 1.5e-6 for n = 1e6; 4e-6 leaves margin. */
   reduceSum: 4e-6,
+  /** add/sub/mul of f32 inputs: one rounding, |y - y64| <= u·|y64| (u = 2^-24); reluBackward is exact (0). */
+  binary: 2 ** -24,
+  /** channelAffine y = x·s + t with s = f32(1/std), t = f32(-mean/std) against (x - mean)/std in f64:
+   * rounding of s and t (u each) plus the product and sum (u each, or one with FMA), so
+   * |y - y64| <= 4u·(|x·s| + |t|); measured as that ratio, bound 4u ≈ 2.4e-7. Bias add is the t-only case. */
+  channelAffine: 4 * 2 ** -24,
+  /** channelSum over `count` elements per channel: each of 256 threads sums count/256 terms in order,
+   * then an 8-level tree: |S - S64| <= (count/256 + 8)·u·Σ|x|; tests use count <= 6000 → 32u ≈ 1.9e-6;
+   * 4e-6 leaves margin. */
+  channelSum: 4e-6,
+  /** Dense forward and backward (dx, summed dW) are matmuls: componentwise |y - y64| / (|x||W|ᵀ + |b|)
+   * <= K·u worst case with K <= 512 in tests (in_features, out_features or the batch); same bound as matmul.
+   * Per-sample dW_i = dy_i·x_i is one product: exact up to one rounding, covered by the same bound. */
+  dense: 1e-5,
+  /** Softmax cross-entropy loss, |l - l64| / max(1, |l64|): C terms exp(x - max) (WGSL exp: a few ULP
+   * after range reduction), a C-term sum (C·u) and log: ≈ (C + 16)·u for C <= 40 in tests ≈ 3.4e-6;
+   * 1e-5 leaves margin for software exp/log. */
+  crossEntropy: 1e-5,
+  /** Its gradient, |d - d64| / scale: softmax probabilities in [0, 1] with the same exp/sum error;
+   * absolute bound ≈ (C + 16)·u, 1e-5 as above. */
+  crossEntropyGrad: 1e-5,
+  /** SGD step, |w' - w'64| / (|w| + lr·(|g·s| + wd·|w| + 2μ|v|) + 1e-30): about 6 roundings (clip product,
+   * decay, momentum, Nesterov, step, subtraction), each <= u relative to these magnitudes: 6u ≈ 3.6e-7;
+   * bound 1e-6. Repeated over 3 steps with f32 state fed back, so the reference takes the f32 state. */
+  sgdUpdate: 1e-6,
+  /** Global-norm clip factor: the norm is a sqrt of sums of squares (reduceSum bound on Σg², halved by
+   * the sqrt) plus an ordered P-term sum; relative 4e-6 as reduceSum. */
+  gradNorm: 4e-6,
+  /** Whole-model gradients (loss, dW, db, dx of the mean cross-entropy) of an f32 model against the f64
+   * reference with the same weights: normwise, max|g - g64| / max|g64| per tensor. Errors of L chained
+   * matmuls (K <= 784) and softmax compound; the componentwise matmul bound K·u ≈ 5e-5 per layer gives
+   * a few 1e-4 in the worst case; typical (random-sign) rounding is ~sqrt(K)·u per layer, measured ~1e-6.
+   * 2e-4 covers the worst case of the 3-layer MLP in the tests. */
+  modelGradient: 2e-4,
+  /** Weights after N SGD steps compared ACROSS adapters (on one adapter they are bit-identical): each
+   * step moves w by lr·‖g‖ with g differing by <= modelGradient relative, so the drift is about
+   * N·lr·modelGradient·max|g| ≪ 1e-4 of max(1, |w|) for the test's N = 6, lr = 0.05, clipped ‖g‖ <= 2. */
+  trainedWeights: 1e-4,
   /** eigh (float64, tred2 + tql2, backward stable): ‖AV − VΛ‖_F/‖A‖_F and ‖VᵀV − I‖_F grow like
    * c·n·ε (ε = 2^-52): measured ≤ 1e-14 and ≤ 3e-13 at n = 1000. 1e-10 is the project's acceptance bound;
    * a wrong rotation or a lost reflector gives O(1). */
@@ -24,4 +62,8 @@ export const TOLERANCES = {
   eighEigenvalues: 1e-12,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
+  /** NTK entries are dot products over P parameters of f32 per-sample gradients (themselves f32
+   * backprop chains): normwise ‖K − K64‖_F / ‖K64‖_F grows like sqrt(P)·u·depth; 2e-5 holds for the
+   * small test models (P < 1000) with margin and catches any missing or misplaced block. */
+  ntk: 2e-5,
 } as const;

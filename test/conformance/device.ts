@@ -20,8 +20,32 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
-  reduce_sum: [{}],
+  reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
+  binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
+  channel_affine: [
+    { HAS_SCALE: true, HAS_SHIFT: true },
+    { HAS_SCALE: false, HAS_SHIFT: true },
+    { HAS_SCALE: true, HAS_SHIFT: false },
+  ],
+  channel_sum: [{}, { ACCUMULATE: true }],
+  softmax_cross_entropy: [{}],
+  softmax_cross_entropy_backward: [{}],
+  sgd_update: [
+    { MOMENTUM: false, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: true },
+  ],
+  grad_norm_scale: [{}],
+  augment_crop_flip: [{}],
+  attack_step: [
+    { NORM: 0, PROJECT: true },
+    { NORM: 0, PROJECT: false },
+    { NORM: 1, PROJECT: true },
+  ],
+  attack_project_l2: [{}],
+  attack_keep_worst: [{}],
+  copy_columns: [{}],
 };
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {

@@ -5,6 +5,16 @@ import './device.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
+import './attacks.js';
+import './data.js';
+import './binary.js';
+import './channel.js';
+import './softmax_cross_entropy.js';
+import './sgd.js';
+import './layers.js';
+import './model_mlp.js';
+import './train_loop.js';
+import './ntk.js';
 import './eigh.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

@@ -1,0 +1,48 @@
+// Deterministic per-channel sums on the device (shaders/channel_sum.wgsl): x [n, c, ...] summed
+// over every axis but 1. Bias gradients are these sums of dy, accumulated into the grad tensor.
+
+import { NtkError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { grid2d, packParams } from './params.js';
+
+/** s[c] = Σ over n and trailing axes of x[n, c, ...]; returns a new [c] tensor. */
+export function channelSum(x: Tensor): Tensor {
+  void x.buffer; // throws E_DISPOSED before anything is allocated
+  checkRank(x);
+  const out = Tensor.empty(x.gpu, [x.shape[1]]);
+  dispatch(x, out, false);
+  return out;
+}
+
+/** into[c] += Σ over n and trailing axes of x[n, c, ...] (a gradient accumulation). */
+export function channelSumInto(x: Tensor, into: Tensor, accumulate = true): void {
+  checkRank(x);
+  if (into.size !== x.shape[1]) {
+    throw new NtkError('E_SHAPE_MISMATCH', `channelSumInto: into [${into.shape}] must have ${x.shape[1]} elements for x [${x.shape}].`);
+  }
+  dispatch(x, into, accumulate);
+}
+
+function checkRank(x: Tensor): void {
+  if (x.shape.length < 2) {
+    throw new NtkError('E_SHAPE_MISMATCH', `channelSum: x [${x.shape}] needs a batch and a channel axis ([n, c, ...]).`);
+  }
+}
+
+function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
+  const gpu = x.gpu;
+  const channels = x.shape[1];
+  const inner = x.size / (x.shape[0] * channels);
+  const [gx, gy] = grid2d(channels, gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'channel_sum',
+    label: `channelSum [${x.shape}]${accumulate ? ' +=' : ''}`,
+    constants: accumulate ? { ACCUMULATE: true } : {},
+    storage: [
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: out.buffer, bytes: out.bytes },
+    ],
+    params: packParams([['u32', channels], ['u32', inner], ['u32', x.size / channels], ['u32', gx]]),
+    workgroups: [gx, gy],
+  });
+}
