@@ -3,6 +3,7 @@
 // memory, runs the solver and copies eigenvalues and eigenvectors out.
 
 import { check, NtkError } from '../errors.js';
+import { resolveOptions } from '../options.js';
 import { loadWasm } from './wasm.js';
 
 /** A dense row-major n x n matrix; Float32Array input (e.g. a kernel read back from the GPU) is widened to float64. */
@@ -50,12 +51,12 @@ export const EIGH_MAX_ORDER = 11584;
 
 /**
  * Eigen-decomposition A = V diag(λ) Vᵀ of a real symmetric matrix `a` (row-major n x n), in float64.
- * Errors: E_SHAPE_MISMATCH (a.length ≠ n², n < 1), E_INVALID_ARGUMENT (bad option, n too large),
+ * Errors: E_SHAPE_MISMATCH (a.length ≠ n², n < 1), E_INVALID_ARGUMENT (unknown or bad option, n too large),
  * E_NOT_FINITE (NaN/±Inf entry), E_NOT_SYMMETRIC (defect above `symmetryTolerance`),
  * E_NOT_CONVERGED (QL iteration limit; not expected for finite input), E_WASM (the module failed).
  */
 export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptions> = {}): Promise<EighResult> {
-  const opts = { ...DEFAULT_EIGH_OPTIONS, ...options };
+  const opts = resolveOptions('eigh', DEFAULT_EIGH_OPTIONS, options);
   const square = Number.isInteger(n) && n >= 1;
   check(!square || n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
   if (!square || a.length !== n * n) {

@@ -4,6 +4,7 @@
 
 import { check, NtkError } from '../errors.js';
 import { DEFAULT_EIGH_OPTIONS, eigh, type DenseMatrix, type EighOptions } from '../linalg/eigh.js';
+import { resolveOptions } from '../options.js';
 
 /** A kernel: dense row-major n x n, float64 (float32 input is read as float64). */
 export type KernelMatrix = DenseMatrix;
@@ -89,8 +90,9 @@ export function kernelTrace(k: KernelMatrix): number {
 
 /** All eigenvalues of the kernel, descending (eigh in WASM); `symmetryTolerance` as in EighOptions. */
 export async function kernelSpectrum(k: KernelMatrix, options: Partial<Pick<EighOptions, 'symmetryTolerance'>> = {}): Promise<Float64Array> {
+  const { symmetryTolerance } = resolveOptions('kernelSpectrum', { symmetryTolerance: DEFAULT_EIGH_OPTIONS.symmetryTolerance }, options);
   const n = order(k, 'kernelSpectrum');
-  return (await eigh(k, n, { symmetryTolerance: options.symmetryTolerance ?? DEFAULT_EIGH_OPTIONS.symmetryTolerance })).values;
+  return (await eigh(k, n, { symmetryTolerance })).values;
 }
 
 /**
@@ -168,7 +170,7 @@ export const DEFAULT_ALIGNMENT_OPTIONS: Readonly<AlignmentOptions> = Object.free
  * matter. Result in [−1, 1].
  */
 export function kernelTargetAlignment(k: KernelMatrix, labels: ArrayLike<number>, options: Partial<AlignmentOptions> = {}): number {
-  const { centered } = { ...DEFAULT_ALIGNMENT_OPTIONS, ...options };
+  const { centered } = resolveOptions('kernelTargetAlignment', DEFAULT_ALIGNMENT_OPTIONS, options);
   const n = order(k, 'kernelTargetAlignment');
   if (labels.length !== n) {
     throw new NtkError('E_SHAPE_MISMATCH', `kernelTargetAlignment: ${labels.length} labels for an ${n} x ${n} kernel; pass one class index per kernel row.`, {
@@ -269,7 +271,7 @@ export interface SpectrumStats {
 
 /** Every spectrum statistic of a PSD kernel in one call (one eigen-decomposition, values only). */
 export async function spectrumStats(k: KernelMatrix, options: Partial<SpectrumOptions> = {}): Promise<SpectrumStats> {
-  const opts = { ...DEFAULT_SPECTRUM_OPTIONS, ...options };
+  const opts = resolveOptions('spectrumStats', DEFAULT_SPECTRUM_OPTIONS, options);
   const n = order(k, 'spectrumStats');
   const eigenvalues = await kernelSpectrum(k, { symmetryTolerance: opts.symmetryTolerance });
   const topEnergy: Record<number, number> = {};

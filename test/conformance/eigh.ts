@@ -167,6 +167,7 @@ defineCase('eigh typed errors: NaN, Inf, non-square, empty, non-symmetric, bad o
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { topK: n + 1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { symmetryTolerance: -1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(new Float64Array(1), 20000));
+  await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { vector: true } as never)); // a typo is not ignored
 
   // Rounding-level asymmetry is accepted and symmetrised: the result is eigh((A + Aᵀ)/2).
   const nearly = a.slice();

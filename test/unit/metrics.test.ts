@@ -224,6 +224,7 @@ describe('spectrum statistics', () => {
     await expectCodeAsync(spectrumStats(Float64Array.from([1, 2, 0, 1])), 'E_NOT_SYMMETRIC');
     await expectCodeAsync(spectrumStats(diag([1, -1])), 'E_NOT_PSD');
     await expectCodeAsync(spectrumStats(diag([1, Infinity])), 'E_NOT_FINITE');
+    await expectCodeAsync(spectrumStats(diag([1, 2]), { energy: [3] } as never), 'E_INVALID_ARGUMENT');
   });
 });
 
@@ -275,5 +276,6 @@ describe('kernel-target alignment', () => {
     expectCode(() => kernelTargetAlignment(k, [0, 1]), 'E_SHAPE_MISMATCH');
     expectCode(() => kernelTargetAlignment(k, [0, 1.5, 1]), 'E_INVALID_ARGUMENT');
     expectCode(() => kernelTargetAlignment(k, [2, 2, 2], { centered: true }), 'E_INVALID_ARGUMENT');
+    expectCode(() => kernelTargetAlignment(k, [0, 1, 1], { center: true } as never), 'E_INVALID_ARGUMENT');
   });
 });
