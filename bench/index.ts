@@ -4,5 +4,6 @@ import './matmul.js';
 import './data.js';
 import './nn.js';
 import './ntk.js';
+import './eigh.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

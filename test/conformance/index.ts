@@ -15,5 +15,6 @@ import './layers.js';
 import './model_mlp.js';
 import './train_loop.js';
 import './ntk.js';
+import './eigh.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
