@@ -97,3 +97,8 @@ export {
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
 export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
+export {
+  empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
+  type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
+} from './ntk/kernel.js';
+export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from './ntk/tracker.js';
