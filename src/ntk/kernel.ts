@@ -9,7 +9,6 @@
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
-import { map } from '../ops/map.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
@@ -65,54 +64,73 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
     if (x.shape.length === 0 || x.shape[0] === 0) throw new NtkError('E_SHAPE_MISMATCH', 'empiricalNtk: an input set is empty.');
     model.checkInput(x);
   }
+  const [n1, n2] = [x1.shape[0], (x2 ?? x1).shape[0]];
+  const selectors = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum' as const];
+  const perSelector = o.kind === 'full' ? C : 1;
+  const out = new Float64Array(n1 * perSelector * n2 * perSelector);
+  // The contraction keeps every logit's (small) pieces of a chunk together, so a layer input's
+  // Gram serves all logits; the Jacobian rows are large, so the reference takes one logit per pass
+  // when only diagonal (same-logit) blocks are needed.
+  const passes = o.implementation === 'jacobian' && o.kind !== 'full' ? selectors.map((s) => [s]) : [selectors];
+  for (const group of passes) {
+    await accumulateKernel(model, x1, x2, group, o, out, 1 / selectors.length);
+  }
+  return { kind: o.kind, rows: n1 * perSelector, cols: n2 * perSelector, classes: C, data: out };
+}
+
+/**
+ * Adds the kernel of the logits in `group` to `out`, chunk pair by chunk pair: for `full`, every
+ * (logit, logit') block is placed; otherwise Σ_group same-logit Grams times `scale` is added.
+ */
+async function accumulateKernel(
+  model: Model, x1: Tensor, x2: Tensor | null, group: Array<number | 'sum'>, o: NtkOptions, out: Float64Array, scale: number,
+): Promise<void> {
   const symmetric = x2 === null;
   const xb = x2 ?? x1;
   const [n1, n2] = [x1.shape[0], xb.shape[0]];
-  const selectors = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum' as const];
-  const chunk = await chunkSize(model, x1, selectors, o);
-  const perSelector = o.kind === 'full' ? C : 1;
-  const out = new Float64Array(n1 * perSelector * n2 * perSelector);
+  const perSelector = o.kind === 'full' ? model.classes : 1;
   const cols = n2 * perSelector;
+  const chunk = await chunkSize(model, x1, group, o);
   for (let a = 0; a < n1; a += chunk) {
     const xa = sliceRows(x1, a, Math.min(chunk, n1 - a));
-    const piecesA = computePieces(model, xa, selectors, o.implementation);
+    const piecesA = computePieces(model, xa, group, o.implementation);
     try {
       for (let b = symmetric ? a : 0; b < n2; b += chunk) {
         const same = symmetric && a === b;
         const xbChunk = same ? null : sliceRows(xb, b, Math.min(chunk, n2 - b));
-        const piecesB = xbChunk ? computePieces(model, xbChunk, selectors, o.implementation) : piecesA;
+        const piecesB = xbChunk ? computePieces(model, xbChunk, group, o.implementation) : piecesA;
         const cache: RightGramCache = new Map();
         try {
           const [ma, mb] = [xa.shape[0], (xbChunk ?? xa).shape[0]];
-          const place = (block: Float32Array, sa: number, sb: number) => {
+          // Adds factor·block at logit block (sa, sb); `mirror` also adds its transpose at (sb, sa),
+          // which fills the other triangle of K(X, X) for blocks computed once.
+          const place = (block: Float32Array, sa: number, sb: number, factor: number, mirror: boolean) => {
             for (let i = 0; i < ma; i++) {
               for (let j = 0; j < mb; j++) {
-                const v = block[i * mb + j];
+                const v = factor * block[i * mb + j];
                 const row = (a + i) * perSelector + sa;
                 const col = (b + j) * perSelector + sb;
-                out[row * cols + col] = v;
-                if (symmetric) out[col * cols + row] = v;
+                out[row * cols + col] += v;
+                if (mirror) out[col * cols + row] += v;
               }
             }
           };
           if (o.kind === 'full') {
-            for (let sa = 0; sa < C; sa++) {
-              for (let sb = 0; sb < C; sb++) {
+            for (let sa = 0; sa < group.length; sa++) {
+              for (let sb = same ? sa : 0; sb < group.length; sb++) {
                 const g = gram(piecesA[sa], piecesB[sb], ma, mb, cache);
-                place(await g.read(), sa, sb);
+                place(await g.read(), sa, sb, 1, symmetric && !(same && sa === sb));
                 g.dispose();
               }
             }
           } else {
             let sum: Tensor | null = null;
-            for (let s = 0; s < selectors.length; s++) {
+            for (let s = 0; s < group.length; s++) {
               const g = gram(piecesA[s], piecesB[s], ma, mb, cache);
               sum = sum ? accumulate(sum, g) : g;
             }
-            const scaled = map(sum as Tensor, 'affine', 1 / selectors.length, 0);
+            place(await (sum as Tensor).read(), 0, 0, scale, symmetric && !same);
             (sum as Tensor).dispose();
-            place(await scaled.read(), 0, 0);
-            scaled.dispose();
           }
         } finally {
           disposeCache(cache);
@@ -127,7 +145,6 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
       xa.dispose();
     }
   }
-  return { kind: o.kind, rows: n1 * perSelector, cols, classes: C, data: out };
 }
 
 /** Samples per chunk so the pieces of two chunks fit the budget and every piece fits one binding. */
