@@ -14,6 +14,17 @@ export const TOLERANCES = {
   /** sum of n f32 values: |S - S64| / sum|x|, fixed-order pairwise tree with 4-term sequential leaves:
    * bound ≈ (log2(n) + 4)·u ≈ 1.5e-6 for n = 1e6; 4e-6 leaves margin. */
   reduceSum: 4e-6,
+  /** conv2d forward, input gradient and per-sample weight gradient: |y - y64| / (|x| ⋆ |w|), the
+   * componentwise error of dot products of length cin·kh·kw (or oh·ow) accumulated in fixed order in
+   * f32: the same bound as matmul. */
+  conv2d: 1e-5,
+  /** conv2d batch-summed weight gradient: dot products of length n·oh·ow (split into sample groups
+   * whose partials are added in order): worst case n·oh·ow·u, random-sign growth sqrt(n·oh·ow)·u
+   * ≈ 2e-6 at the test sizes; 1e-5 as for matmul. */
+  conv2dWeightGrad: 1e-5,
+  /** per-channel sums (conv bias gradient, BN reductions): |S - S64| / Σ|x| of a strided sequential
+   * sum plus a 256-leaf tree: ≈ (count/256 + 8)·u; 4e-6 as for reduceSum. */
+  channelSum: 4e-6,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
 } as const;

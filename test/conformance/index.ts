@@ -5,5 +5,6 @@ import './device.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
+import './conv2d.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
