@@ -25,6 +25,9 @@ export const TOLERANCES = {
   /** per-channel sums (conv bias gradient, BN reductions): |S - S64| / Σ|x| of a strided sequential
    * sum plus a 256-leaf tree: ≈ (count/256 + 8)·u; 4e-6 as for reduceSum. */
   channelSum: 4e-6,
+  /** pooling: |y - y64| / (pooled |x|) for window sums of at most 64 terms added in order, then one
+   * division: ≤ 65·u ≈ 3.9e-6 (max-pool forward is a selection and must be bit-exact instead). */
+  pool2d: 4e-6,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
 } as const;

@@ -6,5 +6,6 @@ import './matmul.js';
 import './map_reduce.js';
 import './random.js';
 import './conv2d.js';
+import './pool2d.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
