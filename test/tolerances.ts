@@ -28,6 +28,15 @@ export const TOLERANCES = {
   /** pooling: |y - y64| / (pooled |x|) for window sums of at most 64 terms added in order, then one
    * division: ≤ 65·u ≈ 3.9e-6 (max-pool forward is a selection and must be bit-exact instead). */
   pool2d: 4e-6,
+  /** BatchNorm y, dx and dgamma, each scaled by the magnitude of what was combined (y: |γ|·invstd·
+   * (|x| + mean|x|) + |β|; dx: |γ|·invstd·(|dy| + mean|dy| + |x̂|·mean|dy·x̂|); dgamma: Σ|dy|·(|x| +
+   * mean|x|)·invstd, since x - mean carries the absolute error of mean, batch or running).
+   * Mean and variance are two-pass strided+tree sums of n·h·w values (≈ (count/256 + 8)·u each),
+   * 1/sqrt adds a few ULP, x - mean loses nothing beyond that scale: ~20u expected; 1e-5 ≈ 170u. */
+  batchNorm: 1e-5,
+  /** Running mean/variance after k updates vs float64 (relative above 1, absolute below): the batch
+   * statistics' error above plus 2 roundings per update and pow() for debiasing (a few ULP). */
+  batchNormRunning: 1e-5,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
 } as const;

@@ -7,5 +7,6 @@ import './map_reduce.js';
 import './random.js';
 import './conv2d.js';
 import './pool2d.js';
+import './batchnorm.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
