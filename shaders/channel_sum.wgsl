@@ -1,9 +1,11 @@
-// Per-channel sums of X viewed as [n, C, L] over groups of samples: workgroup (c, g) writes
-// Out[g*C + c] = Σ X[s, c, l] over samples s in [g*spg, min(n, (g+1)*spg)) and all l.
-// spg = n gives batch sums [C]; spg = 1 gives per-sample sums [n, C]. Each thread adds a
-// strided slice in order, then a fixed binary tree: deterministic, no atomics.
+// Per-channel sums of X viewed as [outer, C, inner]: Out[c] = sum over (o, i) of X[o, c, i]
+// (bias gradients: batch sums for dense, batch-and-pixel sums for conv); Out[c] += ... when
+// ACCUMULATE. One 256-thread workgroup per channel: thread t adds elements t, t+256, ... of the
+// channel's (o, i) sequence in order, then a fixed binary tree: deterministic, no atomics.
 
-struct Params { n: u32, C: u32, L: u32, spg: u32 }
+override ACCUMULATE: bool = false;
+
+struct Params { channels: u32, inner: u32, count: u32, rowStride: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Out: array<f32>;
@@ -12,19 +14,27 @@ struct Params { n: u32, C: u32, L: u32, spg: u32 }
 var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let c = wg.x;
-  let s0 = wg.y * p.spg;
-  let count = min(p.spg, p.n - s0) * p.L;
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let c = wg.x + wg.y * p.rowStride;
   var s = 0.0;
-  for (var t = tid; t < count; t = t + 256u) {
-    s = s + X[((s0 + t / p.L) * p.C + c) * p.L + t % p.L];
+  if (c < p.channels) {
+    for (var j = lid.x; j < p.count; j = j + 256u) {
+      let o = j / p.inner;
+      let i = j % p.inner;
+      s = s + X[(o * p.channels + c) * p.inner + i];
+    }
   }
-  partial[tid] = s;
+  partial[lid.x] = s;
   workgroupBarrier();
   for (var stride = 128u; stride > 0u; stride = stride / 2u) {
-    if (tid < stride) { partial[tid] = partial[tid] + partial[tid + stride]; }
+    if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
     workgroupBarrier();
   }
-  if (tid == 0u) { Out[wg.y * p.C + c] = partial[0]; }
+  if (lid.x == 0u && c < p.channels) {
+    if (ACCUMULATE) {
+      Out[c] = Out[c] + partial[0];
+    } else {
+      Out[c] = partial[0];
+    }
+  }
 }

@@ -2,6 +2,10 @@
 // [g*1024, (g+1)*1024) of row rowOffset + r into Out[(rowOffset + r) * groups + g].
 // Each thread adds 4 strided elements in order, then a fixed binary tree in workgroup memory:
 // the same inputs give the same bits on a given adapter. Repeat passes until groups == 1.
+// MODE (first pass only) transforms each element as it is loaded: 0 = x, 1 = x * x,
+// 2 = 1 if x is NaN or +-Inf (exponent bits all ones, robust to fast-math) else 0.
+
+override MODE: u32 = 0u;
 
 struct Params { n: u32, groups: u32, rowOffset: u32, pad: u32 }
 
@@ -11,6 +15,15 @@ struct Params { n: u32, groups: u32, rowOffset: u32, pad: u32 }
 
 var<workgroup> partial: array<f32, 256>;
 
+fn load(i: u32) -> f32 {
+  let x = X[i];
+  switch MODE {
+    case 1u: { return x * x; }
+    case 2u: { return select(0.0, 1.0, (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u); }
+    default: { return x; }
+  }
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = p.rowOffset + wg.y;
@@ -18,7 +31,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var s = 0.0;
   for (var k = 0u; k < 4u; k = k + 1u) {
     let i = start + lid.x + k * 256u;
-    if (i < p.n) { s = s + X[row * p.n + i]; }
+    if (i < p.n) { s = s + load(row * p.n + i); }
   }
   partial[lid.x] = s;
   workgroupBarrier();

@@ -14,6 +14,40 @@ export const TOLERANCES = {
   /** sum of n f32 values: |S - S64| / sum|x|, fixed-order pairwise tree with 4-term sequential leaves:
    * bound ≈ (log2(n) + 4)·u ≈ 1.5e-6 for n = 1e6; 4e-6 leaves margin. */
   reduceSum: 4e-6,
+  /** add/sub/mul of f32 inputs: one rounding, |y - y64| <= u·|y64| (u = 2^-24); reluBackward is exact (0). */
+  binary: 2 ** -24,
+  /** channelAffine y = x·s + t with s = f32(1/std), t = f32(-mean/std) against (x - mean)/std in f64:
+   * rounding of s and t (u each) plus the product and sum (u each, or one with FMA), so
+   * |y - y64| <= 4u·(|x·s| + |t|); measured as that ratio, bound 4u ≈ 2.4e-7. Bias add is the t-only case. */
+  channelAffine: 4 * 2 ** -24,
+  /** channelSum over `count` elements per channel: each of 256 threads sums count/256 terms in order,
+   * then an 8-level tree: |S - S64| <= (count/256 + 8)·u·Σ|x|; tests use count <= 6000 → 32u ≈ 1.9e-6;
+   * 4e-6 leaves margin. */
+  channelSum: 4e-6,
+  /** Dense forward and backward (dx, summed dW) are matmuls: componentwise |y - y64| / (|x||W|ᵀ + |b|)
+   * <= K·u worst case with K <= 512 in tests (in_features, out_features or the batch); same bound as matmul.
+   * Per-sample dW_i = dy_i·x_i is one product: exact up to one rounding, covered by the same bound. */
+  dense: 1e-5,
+  /** Softmax cross-entropy loss, |l - l64| / max(1, |l64|): C terms exp(x - max) (WGSL exp: a few ULP
+   * after range reduction), a C-term sum (C·u) and log: ≈ (C + 16)·u for C <= 40 in tests ≈ 3.4e-6;
+   * 1e-5 leaves margin for software exp/log. */
+  crossEntropy: 1e-5,
+  /** Its gradient, |d - d64| / scale: softmax probabilities in [0, 1] with the same exp/sum error;
+   * absolute bound ≈ (C + 16)·u, 1e-5 as above. */
+  crossEntropyGrad: 1e-5,
+  /** SGD step, |w' - w'64| / (|w| + lr·(|g·s| + wd·|w| + 2μ|v|) + 1e-30): about 6 roundings (clip product,
+   * decay, momentum, Nesterov, step, subtraction), each <= u relative to these magnitudes: 6u ≈ 3.6e-7;
+   * bound 1e-6. Repeated over 3 steps with f32 state fed back, so the reference takes the f32 state. */
+  sgdUpdate: 1e-6,
+  /** Global-norm clip factor: the norm is a sqrt of sums of squares (reduceSum bound on Σg², halved by
+   * the sqrt) plus an ordered P-term sum; relative 4e-6 as reduceSum. */
+  gradNorm: 4e-6,
+  /** Whole-model gradients (loss, dW, db, dx of the mean cross-entropy) of an f32 model against the f64
+   * reference with the same weights: normwise, max|g - g64| / max|g64| per tensor. Errors of L chained
+   * matmuls (K <= 784) and softmax compound; the componentwise matmul bound K·u ≈ 5e-5 per layer gives
+   * a few 1e-4 in the worst case; typical (random-sign) rounding is ~sqrt(K)·u per layer, measured ~1e-6.
+   * 2e-4 covers the worst case of the 3-layer MLP in the tests. */
+  modelGradient: 2e-4,
   /** conv2d forward, input gradient and per-sample weight gradient: |y - y64| / (|x| ⋆ |w|), the
    * componentwise error of dot products of length cin·kh·kw (or oh·ow) accumulated in fixed order in
    * f32: the same bound as matmul. */
@@ -22,9 +56,6 @@ export const TOLERANCES = {
    * whose partials are added in order): worst case n·oh·ow·u, random-sign growth sqrt(n·oh·ow)·u
    * ≈ 2e-6 at the test sizes; 1e-5 as for matmul. */
   conv2dWeightGrad: 1e-5,
-  /** per-channel sums (conv bias gradient, BN reductions): |S - S64| / Σ|x| of a strided sequential
-   * sum plus a 256-leaf tree: ≈ (count/256 + 8)·u; 4e-6 as for reduceSum. */
-  channelSum: 4e-6,
   /** pooling: |y - y64| / (pooled |x|) for window sums of at most 64 terms added in order, then one
    * division: ≤ 65·u ≈ 3.9e-6 (max-pool forward is a selection and must be bit-exact instead). */
   pool2d: 4e-6,

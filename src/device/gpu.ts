@@ -124,6 +124,18 @@ export class Gpu {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** Copies `bytes` bytes (multiples of 4, offsets too) between device buffers, in queue order. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.assertAlive();
+    check(
+      srcOffset % 4 === 0 && dstOffset % 4 === 0 && bytes % 4 === 0,
+      `copy: offsets and size must be multiples of 4 bytes, got ${srcOffset}, ${dstOffset}, ${bytes}`,
+    );
+    const encoder = this.device.createCommandEncoder({ label: 'copy' });
+    encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
   /** Copies `bytes` bytes of a buffer back to the host (waits for all submitted work). */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     this.assertAlive();

@@ -18,10 +18,13 @@ export interface ForwardOptions {
 
 export interface BackwardOptions {
   /**
-   * `sum` (default): parameter gradients summed over the batch, added into `Parameter.grad`.
-   * `perSample`: `Parameter.perSampleGrad` receives [batch, ...param shape] gradients (for
-   * Jacobians and kernels); only defined when the forward pass ran with per-sample-separable
-   * statistics (BatchNorm in eval mode with running buffers).
+   * `sum` (default): parameter gradients summed over the batch, added into `Parameter.grad`
+   * (allocated zeroed on first use; Model.zeroGrad() clears it).
+   * `perSample`: `Parameter.perSampleGrad` is replaced (the previous one disposed) by the
+   * [batch, ...param shape] gradients of this backward (for Jacobians and kernels); only defined
+   * when the forward pass ran with per-sample-separable statistics (BatchNorm in eval mode with
+   * running buffers). `Parameter.grad` is left untouched.
+   * `none`: only the input gradient (attacks).
    */
   paramGrads?: 'sum' | 'perSample' | 'none';
 }

@@ -1,32 +1,48 @@
-// Per-channel sums over the batch and spatial positions (shaders/channel_sum.wgsl), batch-summed
-// or per sample: the bias gradient of conv2d and other per-channel reductions. Deterministic.
+// Deterministic per-channel sums on the device (shaders/channel_sum.wgsl): x [n, c, ...] summed
+// over every axis but 1. Bias gradients are these sums of dy, accumulated into the grad tensor.
 
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { packParams } from './params.js';
+import { grid2d, packParams } from './params.js';
 
-/**
- * Sums x [n, c, ...spatial] over everything but the channel axis: returns [c], or with
- * `perSample` [n, c] (sums over the spatial positions of each sample).
- */
-export function channelSum(x: Tensor, perSample = false): Tensor {
-  if (x.shape.length < 2) {
-    throw new NtkError('E_SHAPE_MISMATCH', `channelSum: input [${x.shape}] must be [n, c, ...] with at least 2 axes.`);
+/** s[c] = Σ over n and trailing axes of x[n, c, ...]; returns a new [c] tensor. */
+export function channelSum(x: Tensor): Tensor {
+  void x.buffer; // throws E_DISPOSED before anything is allocated
+  checkRank(x);
+  const out = Tensor.empty(x.gpu, [x.shape[1]]);
+  dispatch(x, out, false);
+  return out;
+}
+
+/** into[c] += Σ over n and trailing axes of x[n, c, ...] (a gradient accumulation). */
+export function channelSumInto(x: Tensor, into: Tensor, accumulate = true): void {
+  checkRank(x);
+  if (into.size !== x.shape[1]) {
+    throw new NtkError('E_SHAPE_MISMATCH', `channelSumInto: into [${into.shape}] must have ${x.shape[1]} elements for x [${x.shape}].`);
   }
-  const [n, c] = x.shape;
-  const L = x.size / (n * c);
+  dispatch(x, into, accumulate);
+}
+
+function checkRank(x: Tensor): void {
+  if (x.shape.length < 2) {
+    throw new NtkError('E_SHAPE_MISMATCH', `channelSum: x [${x.shape}] needs a batch and a channel axis ([n, c, ...]).`);
+  }
+}
+
+function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
   const gpu = x.gpu;
-  const input = x.buffer; // throws E_DISPOSED before anything is allocated
-  const out = Tensor.empty(gpu, perSample ? [n, c] : [c]);
+  const channels = x.shape[1];
+  const inner = x.size / (x.shape[0] * channels);
+  const [gx, gy] = grid2d(channels, gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'channel_sum',
-    label: `channelSum [${x.shape}]${perSample ? ' per sample' : ''}`,
+    label: `channelSum [${x.shape}]${accumulate ? ' +=' : ''}`,
+    constants: accumulate ? { ACCUMULATE: true } : {},
     storage: [
-      { buffer: input, bytes: x.bytes },
+      { buffer: x.buffer, bytes: x.bytes },
       { buffer: out.buffer, bytes: out.bytes },
     ],
-    params: packParams([['u32', n], ['u32', c], ['u32', L], ['u32', perSample ? 1 : n]]),
-    workgroups: [c, perSample ? n : 1],
+    params: packParams([['u32', channels], ['u32', inner], ['u32', x.size / channels], ['u32', gx]]),
+    workgroups: [gx, gy],
   });
-  return out;
 }

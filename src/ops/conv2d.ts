@@ -7,9 +7,10 @@
 
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { channelSum } from './channel_sum.js';
+import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
 import { packParams } from './params.js';
+import { sumLastAxis } from './reduce.js';
 import { sumPartials } from './sum_partials.js';
 
 export interface Conv2dOptions {
@@ -156,10 +157,24 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   return summed;
 }
 
-/** dL/dbias of conv2d: [cout] summed over batch and pixels, or with `perSample` [n, cout]. */
-export function conv2dBackwardBias(dy: Tensor, perSample = false): Tensor {
+/**
+ * dL/dbias of conv2d from dy [n, cout, oh, ow]: [cout] summed over batch and pixels, or with
+ * `perSample` [n, cout] (each sample's pixel sums). With `into` (batch sum only), the gradient
+ * is added to `into` in place and `into` is returned.
+ */
+export function conv2dBackwardBias(dy: Tensor, perSample = false, into?: Tensor): Tensor {
   if (dy.shape.length !== 4) throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardBias: dy [${dy.shape}] must be [n, cout, oh, ow].`);
-  return channelSum(dy, perSample);
+  const [n, cout, oh, ow] = dy.shape;
+  if (perSample) {
+    if (into) throw new NtkError('E_INVALID_ARGUMENT', 'conv2dBackwardBias: accumulation (into) is for the batch sum only.');
+    const planes = dy.reshape([n, cout, oh * ow]);
+    const sums = sumLastAxis(planes);
+    planes.dispose();
+    return sums;
+  }
+  if (!into) return channelSum(dy);
+  channelSumInto(dy, into);
+  return into;
 }
 
 /**

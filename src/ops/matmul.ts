@@ -1,5 +1,6 @@
 // Matrix multiply on the device (shaders/matmul.wgsl): C = op(A) op(B), optionally batched
-// over a leading dimension and with either operand transposed. Shapes are checked up front.
+// over a leading dimension, with either operand transposed, into a new tensor or accumulated
+// into an existing one. Shapes are checked up front.
 
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -20,6 +21,30 @@ const TILE = 64;
  * Returns C: [M, N] or [batch, M, N]. f32 throughout, accumulation in f32.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const { batch, M, N } = matmulShape(a, b, options);
+  void [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
+  const out = Tensor.empty(a.gpu, a.shape.length === 3 ? [batch, M, N] : [M, N]);
+  dispatch(a, b, out, options, false);
+  return out;
+}
+
+/**
+ * Writes op(A) · op(B) into `out` (same shape as matmul() would return, any view of that size),
+ * or adds it to `out` when `accumulate`: used to sum parameter gradients without a temporary.
+ */
+export function matmulInto(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions & { accumulate?: boolean } = {}): void {
+  const { batch, M, N } = matmulShape(a, b, options);
+  if (out.size !== batch * M * N) {
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `matmulInto: out [${out.shape}] has ${out.size} elements but the product is ${batch > 1 ? `${batch}x` : ''}${M}x${N}.`,
+      { out: [...out.shape], batch, M, N },
+    );
+  }
+  dispatch(a, b, out, options, options.accumulate ?? false);
+}
+
+function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: number; M: number; N: number; K: number } {
   const { transA = false, transB = false } = options;
   if (a.gpu !== b.gpu) throw new NtkError('E_INVALID_ARGUMENT', 'matmul: A and B live on different Gpu objects.');
   if (a.shape.length < 2 || a.shape.length > 3 || b.shape.length < 2 || b.shape.length > 3) {
@@ -42,16 +67,20 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       { a: [...a.shape], b: [...b.shape], transA, transB },
     );
   }
+  return { batch, M, N, K };
+}
+
+function dispatch(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean): void {
+  const { transA = false, transB = false } = options;
+  const { batch, M, N, K } = matmulShape(a, b, options);
   const gpu = a.gpu;
-  const [bufferA, bufferB] = [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
-  const out = Tensor.empty(gpu, a.shape.length === 3 ? [batch, M, N] : [M, N]);
   gpu.run({
     shader: 'matmul',
-    label: `matmul ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}`,
-    constants: { TRANS_A: transA, TRANS_B: transB },
+    label: `matmul ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${accumulate ? ' +=' : ''}`,
+    constants: accumulate ? { TRANS_A: transA, TRANS_B: transB, ACCUMULATE: true } : { TRANS_A: transA, TRANS_B: transB },
     storage: [
-      { buffer: bufferA, bytes: a.bytes },
-      { buffer: bufferB, bytes: b.bytes },
+      { buffer: a.buffer, bytes: a.bytes },
+      { buffer: b.buffer, bytes: b.bytes },
       { buffer: out.buffer, bytes: out.bytes },
     ],
     params: packParams([
@@ -60,5 +89,4 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     ]),
     workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch],
   });
-  return out;
 }

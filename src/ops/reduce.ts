@@ -1,7 +1,9 @@
 // Deterministic sums on the device (shaders/reduce_sum.wgsl): row sums of a [rows, n] tensor
-// by repeated passes of fixed-order 1024-element workgroup reductions. No atomics.
+// by repeated passes of fixed-order 1024-element workgroup reductions. No atomics. Also the
+// mean, the sum of squares (gradient norms) and the count of NaN/Inf elements (input checks).
 
 import { Tensor } from '../tensor/tensor.js';
+import { map } from './map.js';
 import { packParams } from './params.js';
 
 const CHUNK = 1024;
@@ -17,8 +19,29 @@ export function sumAll(x: Tensor): Tensor {
   return sumRows(x, 1, x.size, [1]);
 }
 
-/** Row sums of x's data read as [rows, n], returned with shape `outShape`. */
-function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[]): Tensor {
+/** Mean of all elements, shape [1] (the fixed-order sum times 1/size). */
+export function meanAll(x: Tensor): Tensor {
+  const s = sumAll(x);
+  const m = map(s, 'affine', 1 / x.size, 0);
+  s.dispose();
+  return m;
+}
+
+/** Σ x², shape [1] (squared L2 norm; gradient clipping). */
+export function sumSquares(x: Tensor): Tensor {
+  return sumRows(x, 1, x.size, [1], REDUCE_MODES.square);
+}
+
+/** Number of NaN or ±Inf elements, shape [1] (exact below 2^24). */
+export function countNonFinite(x: Tensor): Tensor {
+  return sumRows(x, 1, x.size, [1], REDUCE_MODES.nonFinite);
+}
+
+/** The element transforms of reduce_sum.wgsl's first pass (its MODE override). */
+export const REDUCE_MODES = { sum: 0, square: 1, nonFinite: 2 } as const;
+
+/** Row sums of x's data read as [rows, n] (elements transformed by `mode` on load), shaped `outShape`. */
+function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[], mode: number = REDUCE_MODES.sum): Tensor {
   const gpu = x.gpu;
   void x.buffer; // throws E_DISPOSED before anything is allocated
   let current = x;
@@ -31,6 +54,7 @@ function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[]
       gpu.run({
         shader: 'reduce_sum',
         label: `sum [${rows}, ${width}]`,
+        constants: current === x && mode !== REDUCE_MODES.sum ? { MODE: mode } : {},
         storage: [
           { buffer: current.buffer, bytes: current.bytes },
           { buffer: next.buffer, bytes: next.bytes },

@@ -1,20 +1,29 @@
 // The GPU tensor: a shape and an f32 storage buffer from the Gpu's pool. Tensors are
 // immutable values for the ops; call dispose() to hand the buffer back to the pool.
+// Several tensors (views) may share one buffer: reshape()/view() add a handle, and the buffer
+// returns to the pool when the last handle is disposed. Every handle is disposed exactly once.
 
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 
 export type Shape = readonly number[];
 
+/** A pooled buffer shared by every view of it; `handles` counts the undisposed tensors. */
+interface Storage {
+  buffer: GPUBuffer;
+  handles: number;
+}
+
 export class Tensor {
-  private buf: GPUBuffer | null;
+  private storage: Storage | null;
 
   private constructor(
     readonly gpu: Gpu,
     readonly shape: Shape,
-    buffer: GPUBuffer,
+    storage: Storage,
   ) {
-    this.buf = buffer;
+    this.storage = storage;
+    storage.handles++;
   }
 
   /** Number of elements. */
@@ -28,19 +37,19 @@ export class Tensor {
   }
 
   get disposed(): boolean {
-    return this.buf === null;
+    return this.storage === null;
   }
 
   /** The storage buffer; throws E_DISPOSED after dispose(). */
   get buffer(): GPUBuffer {
-    if (!this.buf) throw new NtkError('E_DISPOSED', `tensor [${this.shape}] was used after dispose().`);
-    return this.buf;
+    if (!this.storage) throw new NtkError('E_DISPOSED', `tensor [${this.shape}] was used after dispose().`);
+    return this.storage.buffer;
   }
 
   /** A tensor with uninitialised contents (for op outputs that write every element). */
   static empty(gpu: Gpu, shape: Shape): Tensor {
     validateShape(shape);
-    return new Tensor(gpu, [...shape], gpu.pool.acquire(Math.max(4, shapeSize(shape) * 4)));
+    return new Tensor(gpu, [...shape], { buffer: gpu.pool.acquire(Math.max(4, shapeSize(shape) * 4)), handles: 0 });
   }
 
   /** A tensor filled with zeros. */
@@ -72,12 +81,36 @@ export class Tensor {
     return new Float32Array(await this.gpu.read(this.buffer, this.bytes));
   }
 
-  /** Returns the buffer to the pool; using the tensor afterwards throws E_DISPOSED. */
-  dispose(): void {
-    if (this.buf) {
-      this.gpu.pool.release(this.buf);
-      this.buf = null;
+  /**
+   * A view of the same data with another shape of the same size (no copy). The view is a new
+   * handle: dispose it separately; writes through any view (in-place ops) are seen by all.
+   */
+  reshape(shape: Shape): Tensor {
+    const storage = this.storage;
+    if (!storage) throw new NtkError('E_DISPOSED', `tensor [${this.shape}] was reshaped after dispose().`);
+    validateShape(shape);
+    if (shapeSize(shape) !== this.size) {
+      throw new NtkError(
+        'E_SHAPE_MISMATCH',
+        `cannot reshape [${this.shape}] (${this.size} elements) to [${shape}] (${shapeSize(shape)} elements).`,
+        { from: [...this.shape], to: [...shape] },
+      );
     }
+    return new Tensor(this.gpu, [...shape], storage);
+  }
+
+  /** Another handle on the same data and shape (e.g. a layer keeping its input for backward). */
+  view(): Tensor {
+    return this.reshape(this.shape);
+  }
+
+  /** Drops this handle; the buffer returns to the pool with the last handle. Idempotent. */
+  dispose(): void {
+    const storage = this.storage;
+    if (!storage) return;
+    this.storage = null;
+    storage.handles--;
+    if (storage.handles === 0) this.gpu.pool.release(storage.buffer);
   }
 }
 

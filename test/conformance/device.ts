@@ -20,8 +20,23 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
   map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
-  reduce_sum: [{}],
+  reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
+  binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
+  channel_affine: [
+    { HAS_SCALE: true, HAS_SHIFT: true },
+    { HAS_SCALE: false, HAS_SHIFT: true },
+    { HAS_SCALE: true, HAS_SHIFT: false },
+  ],
+  channel_sum: [{}, { ACCUMULATE: true }],
+  softmax_cross_entropy: [{}],
+  softmax_cross_entropy_backward: [{}],
+  sgd_update: [
+    { MOMENTUM: false, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: false },
+    { MOMENTUM: true, NESTEROV: true },
+  ],
+  grad_norm_scale: [{}],
   ...convPoolBatchNormVariants(),
 };
 
@@ -36,7 +51,6 @@ function convPoolBatchNormVariants() {
     conv2d_backward_input: tiles,
     conv2d_backward_weight: tiles,
     sum_partials: [{ ACCUMULATE: false }, { ACCUMULATE: true }],
-    channel_sum: [{}],
     max_pool2d: [{}],
     max_pool2d_backward: [{}],
     avg_pool2d: countIncludePad,

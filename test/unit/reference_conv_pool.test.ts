@@ -2,7 +2,7 @@
 // device kernels are compared with), plus the per-sample gradients summing to the batch gradient.
 
 import { describe, expect, it } from 'vitest';
-import { conv2dGeometry } from '../../src/ops/conv2d.js';
+import { conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { pool2dGeometry } from '../../src/ops/pool2d.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
@@ -13,10 +13,11 @@ import { dot, finiteDifferenceError, randomF64 } from './finite_difference.js';
 const FD_TOL = 1e-7; // central differences of a function that is (piecewise) linear in the input: rounding only
 
 describe('conv2d reference gradients', () => {
-  for (const [x, w, options] of [
+  const cases: Array<[number[], number[], Conv2dOptions]> = [
     [[2, 3, 5, 6], [4, 3, 3, 3], { padding: 1 }],
     [[3, 2, 7, 6], [3, 2, 2, 3], { stride: [2, 1], padding: [1, 0] }],
-  ] as const) {
+  ];
+  for (const [x, w, options] of cases) {
     it(`x[${x}] w[${w}] ${JSON.stringify(options)}`, () => {
       const g = conv2dGeometry(x, w, options);
       const xs = randomF64(x.reduce((a, b) => a * b), 1);

@@ -1,0 +1,110 @@
+// Dense (fully connected) layer: y = x Wᵀ + b with W stored [out, in] (PyTorch nn.Linear layout,
+// so checkpoints map one-to-one). Backward gives dx = dy W, batch-summed dW = dyᵀ x and db = Σ dy
+// accumulated into the gradients, or per-sample dW_i = dy_i ⊗ x_i as one batched matmul.
+
+import type { Gpu } from '../device/gpu.js';
+import { channelSumInto } from '../ops/channel_sum.js';
+import { biasAdd } from '../ops/channel_affine.js';
+import { matmul, matmulInto } from '../ops/matmul.js';
+import { resolveOptions, requireChoice, requireInteger } from '../options.js';
+import type { Rng } from '../random/rng.js';
+import type { Shape, Tensor } from '../tensor/tensor.js';
+import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
+import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
+import {
+  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleGrad, shapeError,
+} from './parameter.js';
+
+export interface DenseOptions {
+  /** Weight (and bias) initialisation, see nn/init.ts. */
+  init: InitScheme;
+  /** Learn a bias b [out]. */
+  bias: boolean;
+}
+
+export const DEFAULT_DENSE_OPTIONS: DenseOptions = { init: 'pytorch-default', bias: true };
+
+export class Dense implements Layer {
+  /** W [out, in]: y = x Wᵀ + b. */
+  readonly weight: Parameter;
+  /** b [out], or null without bias. Excluded from weight decay. */
+  readonly bias: Parameter | null;
+  private input: Tensor | null = null;
+
+  /** Draws W (then b) from `rng` under `options.init`. Parameters are `${name}.weight`, `${name}.bias`. */
+  constructor(
+    gpu: Gpu,
+    readonly name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    options: Partial<DenseOptions> = {},
+  ) {
+    const where = `Dense "${name}"`;
+    requireInteger(where, 'inFeatures', inFeatures);
+    requireInteger(where, 'outFeatures', outFeatures);
+    const o = resolveOptions(where, DEFAULT_DENSE_OPTIONS, options);
+    requireChoice(where, 'init', o.init, INIT_SCHEMES);
+    const w = initWeights(o.init, rng, outFeatures * inFeatures, inFeatures);
+    this.weight = createParameter(gpu, `${name}.weight`, w, [outFeatures, inFeatures], false);
+    this.bias = o.bias ? createParameter(gpu, `${name}.bias`, initBias(o.init, rng, outFeatures, inFeatures), [outFeatures], true) : null;
+  }
+
+  outputShape(input: Shape): Shape {
+    if (input.length !== 2 || input[1] !== this.inFeatures) {
+      throw shapeError(this.name, `Dense ${this.inFeatures}→${this.outFeatures}`, `[n, ${this.inFeatures}]`, input,
+        input.length > 2 ? 'put a Flatten layer before it' : `check the previous layer's width`);
+    }
+    return [input[0], this.outFeatures];
+  }
+
+  forward(x: Tensor, options: ForwardOptions): Tensor {
+    this.outputShape(x.shape);
+    this.clearRecord();
+    const xw = matmul(x, this.weight.value, { transB: true });
+    let y = xw;
+    if (this.bias) {
+      y = biasAdd(xw, this.bias.value);
+      xw.dispose();
+    }
+    if (options.record ?? true) this.input = x.view();
+    return y;
+  }
+
+  backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
+    const x = recorded(this.name, this.input);
+    const n = x.shape[0];
+    checkGradShape(this.name, dy.shape, [n, this.outFeatures]);
+    const mode = options.paramGrads ?? 'sum';
+    if (mode === 'sum') {
+      matmulInto(dy, x, gradOf(this.weight), { transA: true, accumulate: true });
+      if (this.bias) channelSumInto(dy, gradOf(this.bias));
+    } else if (mode === 'perSample') {
+      const dyColumn = dy.reshape([n, this.outFeatures, 1]);
+      const xRow = x.reshape([n, 1, this.inFeatures]);
+      setPerSampleGrad(this.weight, matmul(dyColumn, xRow));
+      dyColumn.dispose();
+      xRow.dispose();
+      if (this.bias) setPerSampleGrad(this.bias, dy.view());
+    }
+    return matmul(dy, this.weight.value);
+  }
+
+  parameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  buffers(): Buffer[] {
+    return [];
+  }
+
+  clearRecord(): void {
+    this.input?.dispose();
+    this.input = null;
+  }
+
+  dispose(): void {
+    this.clearRecord();
+    this.parameters().forEach(disposeParameter);
+  }
+}

@@ -1,0 +1,65 @@
+// Helpers shared by layers: creating named parameters from host data, the gradient buffers'
+// lazy allocation, and the typed errors a layer raises for bad shapes or call order.
+
+import type { Gpu } from '../device/gpu.js';
+import { NtkError } from '../errors.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
+import type { Parameter } from './layer.js';
+
+/** A parameter named `name` holding `data` (uploaded) with `shape`. */
+export function createParameter(gpu: Gpu, name: string, data: Float32Array, shape: Shape, noDecay: boolean): Parameter {
+  return { name, value: Tensor.fromArray(gpu, data, shape), grad: null, perSampleGrad: null, noDecay };
+}
+
+/** The parameter's summed-gradient tensor, allocated (zeroed) on first use. */
+export function gradOf(p: Parameter): Tensor {
+  if (!p.grad) p.grad = Tensor.zeros(p.value.gpu, p.value.shape);
+  return p.grad;
+}
+
+/** Replaces the parameter's per-sample gradient tensor, disposing the previous one. */
+export function setPerSampleGrad(p: Parameter, g: Tensor): void {
+  p.perSampleGrad?.dispose();
+  p.perSampleGrad = g;
+}
+
+/** Frees a parameter's value and gradients. */
+export function disposeParameter(p: Parameter): void {
+  p.value.dispose();
+  p.grad?.dispose();
+  p.perSampleGrad?.dispose();
+  p.grad = null;
+  p.perSampleGrad = null;
+}
+
+/** E_SHAPE_MISMATCH naming the layer, what it expects and what it got. */
+export function shapeError(layer: string, kind: string, expected: string, got: Shape, hint = ''): NtkError {
+  return new NtkError(
+    'E_SHAPE_MISMATCH',
+    `layer "${layer}" (${kind}) expects input ${expected}, got [${got}]${hint ? `; ${hint}` : ''}.`,
+    { layer, expected, got: [...got] },
+  );
+}
+
+/** The recorded tensor, or E_INVALID_ARGUMENT when backward() runs without a recorded forward. */
+export function recorded<T>(layer: string, value: T | null): T {
+  if (value === null) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `layer "${layer}": backward() needs a preceding forward() with record: true (the record was cleared or never made).`,
+      { layer },
+    );
+  }
+  return value;
+}
+
+/** E_SHAPE_MISMATCH unless dy has the shape the recorded forward produced. */
+export function checkGradShape(layer: string, dy: Shape, expected: Shape): void {
+  if (dy.length !== expected.length || dy.some((d, i) => d !== expected[i])) {
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `layer "${layer}": backward() got dy [${dy}] but the recorded forward produced [${expected}].`,
+      { layer, dy: [...dy], expected: [...expected] },
+    );
+  }
+}
