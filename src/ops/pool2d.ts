@@ -23,20 +23,38 @@ export interface Pool2dOptions {
 /** Pooling defaults (PyTorch's): stride = kernel, padding 0, countIncludePad true; floor output size. */
 export const DEFAULT_POOL2D = Object.freeze({ padding: 0, countIncludePad: true });
 
-/** Validates a pooling window over x [n, c, h, w]; errors name `label`. */
-export function pool2dGeometry(x: Shape, options: Pool2dOptions, label = 'pool2d'): WindowGeometry {
+/** Resolved pooling window: kernel, stride and padding as [h, w] pairs. */
+export interface PoolWindow {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+}
+
+/** Checks pooling options (names, ranges, padding at most half the kernel); errors name `label`. */
+export function validatePool2dOptions(options: Pool2dOptions, label = 'pool2d'): PoolWindow {
   check(options !== null && typeof options === 'object' && options.kernel !== undefined, `${label}: options.kernel is required.`);
   const known = ['kernel', 'stride', 'padding', 'countIncludePad'];
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
   check(unknown.length === 0, `${label}: unknown option(s) ${unknown.join(', ')}; known: ${known.join(', ')}.`, { unknown });
+  check(
+    options.countIncludePad === undefined || typeof options.countIncludePad === 'boolean',
+    `${label}: countIncludePad must be true or false, got ${JSON.stringify(options.countIncludePad)}.`,
+  );
   const kernel = pair(options.kernel, `${label}: kernel`, 1);
+  const stride = pair(options.stride ?? kernel, `${label}: stride`, 1);
   const padding = pair(options.padding ?? DEFAULT_POOL2D.padding, `${label}: padding`, 0);
   check(
     padding[0] <= kernel[0] / 2 && padding[1] <= kernel[1] / 2,
     `${label}: padding ${padding.join('x')} must be at most half the kernel ${kernel.join('x')}.`,
     { padding, kernel },
   );
-  return windowGeometry(label, x, kernel, options.stride ?? kernel, padding);
+  return { kernel, stride, padding };
+}
+
+/** Validates a pooling window over x [n, c, h, w]; errors name `label`. */
+export function pool2dGeometry(x: Shape, options: Pool2dOptions, label = 'pool2d'): WindowGeometry {
+  const { kernel, stride, padding } = validatePool2dOptions(options, label);
+  return windowGeometry(label, x, kernel, stride, padding);
 }
 
 /** Max pooling: y [n, c, oh, ow] and argmax (window positions ky*kw + kx as exact f32) for the backward pass. */

@@ -15,7 +15,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
 import { defineCase } from './harness.js';
-import { relativeError, scaledError } from './scaled.js';
+import { scaledError } from './nn_check.js';
 
 /** x with a per-channel offset and spread (means up to ±2, stds 0.3..1.5), so cancellation is exercised. */
 function bnInput(shape: number[], seed: number): Float32Array {
@@ -55,6 +55,11 @@ function disposePair(p: Pair): void {
   disposeBatchNormState(p.device);
   p.gamma?.dispose();
   p.beta?.dispose();
+}
+
+/** max_i |got - ref| / max(|ref|, 1): relative above 1, absolute below. */
+function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  return scaledError(got, ref, Float64Array.from(ref, (v) => Math.max(Math.abs(v), 1)));
 }
 
 /** Max |running - reference| (relative above 1) over mean, variance and the counter. */

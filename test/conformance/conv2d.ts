@@ -12,7 +12,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
 import { defineCase } from './harness.js';
-import { absValues, scaledError } from './scaled.js';
+import { absOf, scaledError } from './nn_check.js';
 
 interface ConvCase {
   x: [number, number, number, number];
@@ -43,7 +43,7 @@ for (const [index, c] of CASES.entries()) {
     const bs = c.bias ? randomF32(c.cout, seed + 2) : null;
     const g = conv2dGeometry(c.x, wShape, c.options);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
-    const [ax, aw, ady] = [absValues(xs), absValues(ws), absValues(dys)];
+    const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
 
     const tx = Tensor.fromArray(gpu, xs, c.x);
     const tw = Tensor.fromArray(gpu, ws, wShape);
@@ -60,7 +60,7 @@ for (const [index, c] of CASES.entries()) {
     const got = Object.fromEntries(await Promise.all(Object.entries(results).map(async ([k, t]) => [k, await t.read()])));
 
     const checks: Array<[string, Float64Array, Float64Array, number]> = [
-      ['y', conv2dRef(xs, ws, bs, g), conv2dRef(ax, aw, bs ? absValues(bs) : null, g), TOLERANCES.conv2d],
+      ['y', conv2dRef(xs, ws, bs, g), conv2dRef(ax, aw, bs ? absOf(bs) : null, g), TOLERANCES.conv2d],
       ['dx', conv2dBackwardInputRef(dys, ws, g), conv2dBackwardInputRef(ady, aw, g), TOLERANCES.conv2d],
       ['dw', conv2dBackwardWeightRef(xs, dys, g), conv2dBackwardWeightRef(ax, ady, g), TOLERANCES.conv2dWeightGrad],
       ['dwSample', conv2dBackwardWeightRef(xs, dys, g, true), conv2dBackwardWeightRef(ax, ady, g, true), TOLERANCES.conv2d],
@@ -90,7 +90,7 @@ defineCase('conv2d weight gradient accumulates into an existing tensor', async (
   const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
   if (returned !== acc) throw new Error('accumulation must return the target tensor');
   const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
-  const scale = conv2dBackwardWeightRef(absValues(xs), absValues(dys), g).map((v, i) => v + Math.abs(start[i]));
+  const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
   assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
   [tx, tdy, acc].forEach((t) => t.dispose());
 });

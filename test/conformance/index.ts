@@ -13,5 +13,6 @@ import './layers.js';
 import './conv2d.js';
 import './pool2d.js';
 import './batchnorm.js';
+import './conv_layers.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

@@ -11,7 +11,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, expectCode, randomF32, randomInts } from './check.js';
 import { defineCase } from './harness.js';
-import { absValues, scaledError } from './scaled.js';
+import { absOf, scaledError } from './nn_check.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -36,7 +36,7 @@ for (const [index, c] of MAX_CASES.entries()) {
     const dx = maxPool2dBackward(tdy, argmax, g);
     const [ys, dxs] = [await y.read(), await dx.read()];
     assertBitEqual(ys, Float32Array.from(maxPool2dRef(xs, g).y), `${name}: forward`);
-    const error = scaledError(dxs, maxPool2dBackwardRef(dys, xs, g), maxPool2dBackwardRef(absValues(dys), xs, g));
+    const error = scaledError(dxs, maxPool2dBackwardRef(dys, xs, g), maxPool2dBackwardRef(absOf(dys), xs, g));
     metric('dxScaledError', assertBelow(error, TOLERANCES.pool2d, `${name}: backward`));
     output('y', ys, { mode: 'bitwise' });
     output('dx', dxs, { mode: 'tolerance', tol: TOLERANCES.pool2d * TOLERANCES.crossRuntimeFactor });
@@ -63,8 +63,8 @@ for (const [index, c] of AVG_CASES.entries()) {
     const y = avgPool2d(tx, c.options);
     const dx = avgPool2dBackward(tdy, g, include);
     const [ys, dxs] = [await y.read(), await dx.read()];
-    const yError = scaledError(ys, avgPool2dRef(xs, g, include), avgPool2dRef(absValues(xs), g, include));
-    const dxError = scaledError(dxs, avgPool2dBackwardRef(dys, g, include), avgPool2dBackwardRef(absValues(dys), g, include));
+    const yError = scaledError(ys, avgPool2dRef(xs, g, include), avgPool2dRef(absOf(xs), g, include));
+    const dxError = scaledError(dxs, avgPool2dBackwardRef(dys, g, include), avgPool2dBackwardRef(absOf(dys), g, include));
     metric('yScaledError', assertBelow(yError, TOLERANCES.pool2d, `${name}: forward`));
     metric('dxScaledError', assertBelow(dxError, TOLERANCES.pool2d, `${name}: backward`));
     output('y', ys, { mode: 'tolerance', tol: TOLERANCES.pool2d * TOLERANCES.crossRuntimeFactor });
@@ -85,8 +85,8 @@ for (const [index, x] of ([[3, 5, 7, 7], [2, 4, 1, 1], [4, 70, 4, 4]] as Shape4[
     const dx = globalAvgPoolBackward(tdy, x);
     assert(y.shape.length === 2 && y.shape[0] === n && y.shape[1] === c, `globalAvgPool shape [${y.shape}]`);
     const [ys, dxs] = [await y.read(), await dx.read()];
-    const yError = scaledError(ys, avgPool2dRef(xs, g), avgPool2dRef(absValues(xs), g));
-    const dxError = scaledError(dxs, avgPool2dBackwardRef(dys, g), avgPool2dBackwardRef(absValues(dys), g));
+    const yError = scaledError(ys, avgPool2dRef(xs, g), avgPool2dRef(absOf(xs), g));
+    const dxError = scaledError(dxs, avgPool2dBackwardRef(dys, g), avgPool2dBackwardRef(absOf(dys), g));
     metric('yScaledError', assertBelow(yError, TOLERANCES.pool2d, 'global pool forward'));
     metric('dxScaledError', assertBelow(dxError, TOLERANCES.pool2d, 'global pool backward'));
     output('y', ys, { mode: 'tolerance', tol: TOLERANCES.pool2d * TOLERANCES.crossRuntimeFactor });
