@@ -116,8 +116,11 @@ export class RefPool2d implements RefLayer {
 /**
  * The float64 twin of buildLayer(spec): weights and BatchNorm buffers from `state`
  * (Model.exportState()), every BatchNorm run with `bnMode` (e.g. train mode: batch statistics).
+ * `bnStates`, when given, receives each BatchNorm layer's running state by layer name.
  */
-export function buildReferenceLayer(spec: LayerSpec, state: Record<string, ArrayLike<number>>, bnMode: BatchNormMode): RefLayer {
+export function buildReferenceLayer(
+  spec: LayerSpec, state: Record<string, ArrayLike<number>>, bnMode: BatchNormMode, bnStates?: Map<string, BatchNormStateRef>,
+): RefLayer {
   const get = (name: string): ArrayLike<number> => {
     const v = state[name];
     if (!v) throw new Error(`reference model: the state has no "${name}"`);
@@ -141,6 +144,7 @@ export function buildReferenceLayer(spec: LayerSpec, state: Record<string, Array
         s.accMean.set(Array.from(acc).slice(0, spec.channels));
         s.accVar.set(Array.from(acc).slice(spec.channels));
       }
+      bnStates?.set(spec.name, s);
       const affine = options.affine;
       return new RefBatchNorm(spec.name, spec.channels, affine ? get(`${spec.name}.weight`) : null, affine ? get(`${spec.name}.bias`) : null, s, bnMode, options);
     }
@@ -159,8 +163,10 @@ export function buildReferenceLayer(spec: LayerSpec, state: Record<string, Array
     case 'normalize':
       return new RefNormalize(spec.mean, spec.std);
     case 'sequential':
-      return new RefSequential(spec.layers.map((l) => buildReferenceLayer(l, state, bnMode)));
-    case 'residual':
-      return new RefResidual(buildReferenceLayer(spec.body, state, bnMode), spec.shortcut ? buildReferenceLayer(spec.shortcut, state, bnMode) : null);
+      return new RefSequential(spec.layers.map((l) => buildReferenceLayer(l, state, bnMode, bnStates)));
+    case 'residual': {
+      const body = buildReferenceLayer(spec.body, state, bnMode, bnStates);
+      return new RefResidual(body, spec.shortcut ? buildReferenceLayer(spec.shortcut, state, bnMode, bnStates) : null);
+    }
   }
 }

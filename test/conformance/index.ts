@@ -14,5 +14,6 @@ import './conv2d.js';
 import './pool2d.js';
 import './batchnorm.js';
 import './conv_layers.js';
+import './conv_models.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';
