@@ -1,5 +1,6 @@
 // Entry of the benchmark bundle (dist/bench.js): registers every benchmark module.
 
 import './matmul.js';
+import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

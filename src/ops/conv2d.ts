@@ -1,15 +1,17 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
-// weight gradient (batch-summed or per sample) and bias gradient. All three products are
-// implicit GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows
-// with kernel area and nothing needs tiling against maxStorageBufferBindingSize beyond x and y
-// themselves. The batch-summed weight gradient splits the batch into groups (split-K) for
-// parallelism and adds the group partials in a fixed order: results are deterministic.
+// weight gradient (batch-summed or per sample) and bias gradient. The products are implicit
+// GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows with kernel
+// area and nothing needs tiling against maxStorageBufferBindingSize beyond x and y themselves.
+// The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
+// adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
+// few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
+// results are deterministic.
 
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { packParams } from './params.js';
+import { grid2d, packParams } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials } from './sum_partials.js';
 
@@ -77,13 +79,16 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
       { buffer: biasBuffer, bytes: bias ? bias.bytes : weight.bytes },
       { buffer: out.buffer, bytes: out.bytes },
     ],
-    params: geometryParams(g, 0),
+    params: geometryParams(g, 0, 0),
     workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
   });
   return out;
 }
 
-/** dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. */
+/**
+ * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. A tiled implicit GEMM, or for very
+ * few input channels (see conv2dInputGradKernel) one thread per input element.
+ */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   checkGradShape('conv2dBackwardInput', dy, g);
   const gpu = dy.gpu;
@@ -91,31 +96,62 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   const M = g.c;
   const N = g.n * g.h * g.w;
+  const storage = [
+    { buffer: dyb, bytes: dy.bytes },
+    { buffer: wb, bytes: weight.bytes },
+    { buffer: out.buffer, bytes: out.bytes },
+  ];
+  const label = `conv2d backward input dy[${dy.shape}] w[${weight.shape}]`;
+  if (conv2dInputGradKernel(g) === 'direct') {
+    const [gx, gy] = grid2d(Math.ceil(out.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({ shader: 'conv2d_backward_input_direct', label, storage, params: geometryParams(g, 0, gx * 64), workgroups: [gx, gy] });
+    return out;
+  }
   const { ty, tm, tn } = chooseTile(M, N);
   gpu.run({
-    shader: 'conv2d_backward_input',
-    label: `conv2d backward input dy[${dy.shape}] w[${weight.shape}]`,
-    constants: { TY: ty },
-    storage: [
-      { buffer: dyb, bytes: dy.bytes },
-      { buffer: wb, bytes: weight.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: geometryParams(g, 0),
+    shader: 'conv2d_backward_input', label, constants: { TY: ty }, storage,
+    params: geometryParams(g, 0, 0),
     workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
   });
   return out;
 }
 
+/** GEMM tiles padding a result by more than this factor lose to the per-element kernels. */
+const MAX_TILE_WASTE = 4;
+
+function tileWaste(M: number, N: number): number {
+  const { tm, tn } = chooseTile(M, N);
+  return (Math.ceil(M / tm) * tm * Math.ceil(N / tn) * tn) / (M * N);
+}
+
+/**
+ * How conv2dBackwardInput computes: 'gemm' (tiled implicit GEMM over cin x n·h·w), or 'direct'
+ * (one thread per input element) when cin is so small that the GEMM's 16-row tiles would be
+ * mostly padding. Depends on shapes only.
+ */
+export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
+  return tileWaste(g.c, g.n * g.h * g.w) > MAX_TILE_WASTE ? 'direct' : 'gemm';
+}
+
 /** Bytes the split-K partial sums of the weight gradient may take. */
 const MAX_PARTIAL_BYTES = 32 * 2 ** 20;
-/** Workgroups the weight-gradient kernel aims for (tiles x sample groups). */
+/** Workgroups the weight-gradient GEMM aims for (tiles x sample groups). */
 const TARGET_WORKGROUPS = 256;
+
+/**
+ * How conv2dBackwardWeight computes: 'gemm' (tiled implicit GEMM, split over sample groups) or
+ * 'reduce' (one workgroup per weight element reducing over samples and pixels), chosen by how
+ * much the GEMM's tiles would pad the cout x cin·kh·kw result. Depends on shapes only.
+ */
+export function conv2dWeightGradKernel(g: Conv2dGeometry): 'gemm' | 'reduce' {
+  return tileWaste(g.cout, g.c * g.kh * g.kw) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
+}
 
 /**
  * dL/dweight of conv2d from x [n, cin, h, w] and dy [n, cout, oh, ow]: [cout, cin, kh, kw]
  * summed over the batch, or with `perSample` [n, cout, cin, kh, kw] (row i is sample i's
- * gradient). The batch sum runs over sample groups whose partials are added in group order.
+ * gradient). Every sum runs in a fixed order (see conv2dWeightGradKernel for the two kernels);
+ * the GEMM's batch sum adds its sample-group partials in group order.
  * With `into` (batch sum only), the gradient is added to `into` in place and `into` is returned.
  */
 export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSample = false, into?: Tensor): Tensor {
@@ -131,26 +167,34 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   }
   const gpu = x.gpu;
   const [xb, dyb] = [x.buffer, dy.buffer];
+  const kernel = conv2dWeightGradKernel(g);
   const { ty, tm, tn } = chooseTile(M, N);
-  const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
-  let groups = perSample ? g.n : Math.min(g.n, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N)));
-  groups = Math.max(1, groups);
+  let groups = 1;
+  if (perSample) groups = g.n;
+  else if (kernel === 'gemm') {
+    const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
+    groups = Math.max(1, Math.min(g.n, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N))));
+  }
   const spg = Math.ceil(g.n / groups);
   groups = Math.ceil(g.n / spg);
   const direct = perSample || (groups === 1 && !into);
   const out = Tensor.empty(gpu, perSample ? [g.n, ...wShape] : direct ? wShape : [groups, ...wShape]);
-  gpu.run({
-    shader: 'conv2d_backward_weight',
-    label: `conv2d backward weight x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}`,
-    constants: { TY: ty },
-    storage: [
-      { buffer: xb, bytes: x.bytes },
-      { buffer: dyb, bytes: dy.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: geometryParams(g, spg),
-    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), groups],
-  });
+  const storage = [
+    { buffer: xb, bytes: x.bytes },
+    { buffer: dyb, bytes: dy.bytes },
+    { buffer: out.buffer, bytes: out.bytes },
+  ];
+  const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}`;
+  if (kernel === 'gemm') {
+    gpu.run({
+      shader: 'conv2d_backward_weight', label, constants: { TY: ty }, storage,
+      params: geometryParams(g, spg, 0),
+      workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), groups],
+    });
+  } else {
+    const [gx, gy] = grid2d(M * N, gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({ shader: 'conv2d_backward_weight_reduce', label, storage, params: geometryParams(g, spg, gx), workgroups: [gx, gy, groups] });
+  }
   if (direct) return out;
   const summed = sumPartials(out, groups, wShape, into);
   out.dispose();
@@ -206,11 +250,11 @@ function checkGradShape(op: string, dy: Tensor, g: Conv2dGeometry): void {
   }
 }
 
-function geometryParams(g: Conv2dGeometry, spg: number): ArrayBuffer {
+function geometryParams(g: Conv2dGeometry, spg: number, rowStride: number): ArrayBuffer {
   return packParams([
     ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
     ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
     ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-    ['u32', g.ow], ['u32', spg], ['u32', 0], ['u32', 0],
+    ['u32', g.ow], ['u32', spg], ['u32', rowStride], ['u32', 0],
   ]);
 }

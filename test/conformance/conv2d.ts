@@ -3,14 +3,15 @@
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
 import {
-  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type Conv2dOptions,
+  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradKernel,
+  type Conv2dOptions,
 } from '../../src/ops/conv2d.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
 } from '../../src/reference/conv2d.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
-import { assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
+import { assert, assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
 import { defineCase } from './harness.js';
 import { absOf, scaledError } from './nn_check.js';
 
@@ -44,6 +45,8 @@ for (const [index, c] of CASES.entries()) {
     const g = conv2dGeometry(c.x, wShape, c.options);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
     const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
+    metric(`weightGradKernel ${conv2dWeightGradKernel(g)}`, 1);
+    metric(`inputGradKernel ${conv2dInputGradKernel(g)}`, 1);
 
     const tx = Tensor.fromArray(gpu, xs, c.x);
     const tw = Tensor.fromArray(gpu, ws, wShape);
@@ -77,23 +80,28 @@ for (const [index, c] of CASES.entries()) {
   });
 }
 
-defineCase('conv2d weight gradient accumulates into an existing tensor', async ({ gpu }) => {
-  const xShape = [6, 3, 5, 5];
-  const wShape = [4, 3, 3, 3];
-  const g = conv2dGeometry(xShape, wShape, { padding: 1 });
-  const xs = randomF32(6 * 3 * 25, 71);
-  const dys = randomF32(6 * 4 * 25, 72);
-  const start = randomF32(4 * 27, 73);
-  const tx = Tensor.fromArray(gpu, xs, xShape);
-  const tdy = Tensor.fromArray(gpu, dys, [6, 4, 5, 5]);
-  const acc = Tensor.fromArray(gpu, start, wShape);
-  const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
-  if (returned !== acc) throw new Error('accumulation must return the target tensor');
-  const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
-  const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
-  assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
-  [tx, tdy, acc].forEach((t) => t.dispose());
-});
+for (const [xShape, wShape, kernel] of [
+  [[6, 8, 5, 5], [16, 8, 3, 3], 'gemm'],
+  [[6, 1, 9, 9], [8, 1, 3, 3], 'reduce'],
+] as Array<[number[], number[], 'gemm' | 'reduce']>) {
+  defineCase(`conv2d weight gradient (${kernel} kernel) accumulates into an existing tensor`, async ({ gpu }) => {
+    const g = conv2dGeometry(xShape, wShape, { padding: 1 });
+    assert(conv2dWeightGradKernel(g) === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
+    const size = (s: number[]) => s.reduce((a, b) => a * b);
+    const xs = randomF32(size(xShape), 71);
+    const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
+    const start = randomF32(size(wShape), 73);
+    const tx = Tensor.fromArray(gpu, xs, xShape);
+    const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+    const acc = Tensor.fromArray(gpu, start, wShape);
+    const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
+    assert(returned === acc, 'accumulation must return the target tensor');
+    const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
+    const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
+    assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
+    [tx, tdy, acc].forEach((t) => t.dispose());
+  });
+}
 
 defineCase('conv2d shape and option errors are typed and name the problem', async ({ gpu }) => {
   const live = gpu.pool.liveCount;

@@ -49,7 +49,9 @@ function convPoolBatchNormVariants() {
   return {
     conv2d: tiles.flatMap((t) => [{ ...t, HAS_BIAS: false }, { ...t, HAS_BIAS: true }]),
     conv2d_backward_input: tiles,
+    conv2d_backward_input_direct: [{}],
     conv2d_backward_weight: tiles,
+    conv2d_backward_weight_reduce: [{}],
     sum_partials: [{ ACCUMULATE: false }, { ACCUMULATE: true }],
     max_pool2d: [{}],
     max_pool2d_backward: [{}],
