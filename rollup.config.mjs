@@ -8,6 +8,12 @@ const plugins = [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })];
 
 export default [
   { input: 'src/index.ts', output: { file: 'dist/ntk-at.js', format: 'es', sourcemap: true }, external, plugins },
+  {
+    input: 'src/cli/main.ts',
+    output: { file: 'dist/cli.js', format: 'es', sourcemap: true, banner: '#!/usr/bin/env node' },
+    external,
+    plugins,
+  },
   { input: 'bench/index.ts', output: { file: 'dist/bench.js', format: 'es', sourcemap: true }, external, plugins },
   { input: 'test/conformance/index.ts', output: { file: 'dist/conformance.js', format: 'es', sourcemap: true }, external, plugins },
 ];

@@ -1,6 +1,8 @@
 // Entry of the benchmark bundle (dist/bench.js): registers every benchmark module.
 
 import './matmul.js';
+import './data.js';
+import './nn.js';
 import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

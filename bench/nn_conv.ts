@@ -1,53 +1,33 @@
-// Forward+backward training throughput (images/s) of the conv models: the small CNN on 28x28x1
-// (its Fashion-MNIST default) and PreAct-ResNets on 32x32x3. One timed step = lossAndGrad in
-// train mode (BN batch statistics and running-buffer updates, batch-summed parameter gradients),
-// waited on with onSubmittedWorkDone (no readback). --quick runs small models and batches.
+// Training throughput of the conv models through bench/nn.ts's modelRow (forward+backward and a
+// full SGD step, images/s): the small CNN on 28x28x1 (its Fashion-MNIST default) and PreAct-ResNets
+// on 32x32x3 (a quarter-width ResNet-18 and the full PreAct-ResNet-18). --quick runs the CNN and
+// the tiny test ResNet at small batches. On software adapters the full ResNet-18 runs at batch 4.
 
-import { createCnn, type CnnOptions } from '../src/nn/cnn.js';
+import { createCnn } from '../src/nn/cnn.js';
 import type { Model } from '../src/nn/model.js';
-import { createPreActResNet, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions } from '../src/nn/preact_resnet.js';
-import { Rng } from '../src/random/rng.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { createPreActResNet, TINY_PREACT_RESNET_OPTIONS } from '../src/nn/preact_resnet.js';
+import type { Gpu } from '../src/device/gpu.js';
 import { defineBench } from './harness.js';
+import { modelRow } from './nn.js';
 
-interface Config {
-  label: string;
-  build: (gpu: Parameters<typeof createCnn>[0]) => Model;
-  batch: number;
-  repeats: number;
-}
-
-defineBench('nn_conv', async ({ gpu, time, row, quick }) => {
+defineBench('nn_conv', async (ctx) => {
+  const { gpu, quick } = ctx;
   const software = gpu.report.software;
-  const cnn: Partial<CnnOptions> = {};
-  const smallResNet: Partial<PreActResNetOptions> = { blocks: [2, 2, 2, 2], widths: [16, 32, 64, 128], name: 'preact_resnet18_w16' };
-  const configs: Config[] = quick
+  const normalize = { mean: [0.286], std: [0.353] };
+  const configs: Array<[string, (g: Gpu) => Model, number]> = quick
     ? [
-      { label: 'cnn [16,32] 28x28x1', build: (g) => createCnn(g, cnn), batch: 32, repeats: 3 },
-      { label: 'preact_resnet tiny [1,1] w[4,8] 8x8x3', build: (g) => createPreActResNet(g, TINY_PREACT_RESNET_OPTIONS), batch: 32, repeats: 3 },
+      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
+      ['preact_resnet tiny [1,1] w[4,8] 8x8x3', (g) => createPreActResNet(g, TINY_PREACT_RESNET_OPTIONS), 32],
     ]
     : [
-      { label: 'cnn [16,32] 28x28x1', build: (g) => createCnn(g, cnn), batch: 128, repeats: 5 },
-      { label: 'preact_resnet18 widths/4 [16..128] 32x32x3', build: (g) => createPreActResNet(g, smallResNet), batch: software ? 32 : 128, repeats: software ? 2 : 5 },
-      { label: 'preact_resnet18 [64..512] 32x32x3', build: (g) => createPreActResNet(g, {}), batch: software ? 8 : 128, repeats: software ? 1 : 5 },
+      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
+      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 128],
+      ['preact_resnet18 w[16..128] 32x32x3', (g) => createPreActResNet(g, { widths: [16, 32, 64, 128] }), software ? 16 : 128],
+      ['preact_resnet18 w[64..512] 32x32x3', (g) => createPreActResNet(g), software ? 4 : 128],
     ];
-  for (const c of configs) {
-    const model = c.build(gpu);
-    const rng = new Rng(7);
-    const x = Tensor.fromArray(gpu, rng.uniform(c.batch * model.inputShape.reduce((a, b) => a * b, 1)), [c.batch, ...model.inputShape]);
-    const y = Tensor.fromArray(gpu, Array.from({ length: c.batch }, (_, i) => i % model.classes), [c.batch]);
-    const ms = await time(async () => {
-      const result = model.lossAndGrad(x, y, { mode: 'train' });
-      await gpu.device.queue.onSubmittedWorkDone();
-      result.dispose();
-    }, c.repeats);
-    await gpu.checkErrors();
-    row(`${c.label} batch ${c.batch}`, {
-      ms_median: +ms.toFixed(1),
-      images_per_s: +((c.batch * 1000) / ms).toFixed(1),
-      params: model.parameterCount,
-    });
-    [x, y].forEach((t) => t.dispose());
+  for (const [label, build, batch] of configs) {
+    const model = build(gpu);
+    await modelRow(ctx, label, model, batch);
     model.dispose();
   }
 });

@@ -1,10 +1,10 @@
-// Cross-runtime comparison: reads test-results/{node,deno,browser}.json and checks that every
+// Cross-runtime comparison: reads test-results/{node,deno,browser,worker}.json and checks that every
 // output recorded by a conformance case agrees across runtimes (bitwise where the case says so,
 // else within its relative tolerance). Writes test-results/cross.json; exit 1 on disagreement.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const RUNTIMES = ['node', 'deno', 'browser'];
+const RUNTIMES = ['node', 'deno', 'browser', 'worker'];
 const runs = RUNTIMES.filter((r) => existsSync(`test-results/${r}.json`)).map((r) =>
   JSON.parse(readFileSync(`test-results/${r}.json`, 'utf8')),
 );

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'cross', 'typecheck'];
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'typecheck'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -19,7 +19,7 @@ step "conformance in Node"
 node test/runners/run.mjs
 step "conformance in Deno"
 node_modules/.bin/deno run --allow-read --allow-env --allow-write=test-results test/runners/run.mjs
-step "conformance in headless Chromium"
+step "conformance in headless Chromium (page and module Worker)"
 node test/runners/chromium.mjs
 step "cross-runtime agreement"
 node scripts/compare-runtimes.mjs

@@ -15,7 +15,13 @@ export type NtkErrorCode =
   | 'E_DISPOSED' // a tensor was used after dispose()
   | 'E_WASM' // the WASM module failed to load or run
   | 'E_NOT_FINITE' // NaN or Inf where finite numbers are required
-  | 'E_NOT_SYMMETRIC'; // a matrix that must be symmetric is not
+  | 'E_NOT_SYMMETRIC' // a matrix that must be symmetric is not
+  | 'E_CHECKPOINT_CORRUPT' // a checkpoint file is truncated or inconsistent
+  | 'E_CHECKPOINT_MISMATCH' // a checkpoint does not fit the model or run it is loaded into
+  | 'E_IO' // a file could not be written
+  | 'E_DATA_FORMAT' // a data file is malformed: truncated, wrong magic, bad labels, mismatched sizes
+  | 'E_DATA_EMPTY' // a data set (or a selection from one) has no samples
+  | 'E_DATA_READ'; // a data file could not be read (missing, no permission, no file access in this runtime)
 
 export class NtkError extends Error {
   readonly code: NtkErrorCode;

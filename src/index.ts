@@ -39,7 +39,42 @@ export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from './nn/mlp.js';
 export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from './optim/sgd.js';
 export { makeSchedule, type LrSchedule, type LrScheduleSpec } from './optim/schedule.js';
 export { StepMonitor, type LogEntry } from './train/monitor.js';
-export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
+export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch as TrainingBatch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
+export { augmentCropFlip, DEFAULT_AUGMENT, type AugmentOptions } from './ops/augment.js';
+export {
+  ImageDataset, DATA_STREAMS, DEFAULT_STRATIFIED, DEFAULT_SPLIT, stratifiedIndices, stratifiedSubset, trainValidationSplit,
+  type ImageDatasetInit, type ImageShape, type StratifiedOptions, type SplitOptions,
+} from './data/dataset.js';
+export { isGzip, gunzip, maybeGunzip } from './data/gzip.js';
+export { parseIdx, decodeIdx, readIdxDataset, type DataFile, type IdxArray } from './data/idx.js';
+export { readCifar10, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES } from './data/cifar.js';
+export { Batch, BatchLoader, DEFAULT_LOADER, PIXEL_SCALE, gatherImages, uploadBatch, type LoaderOptions } from './data/batching.js';
+export { selectProbeSet, uploadProbeSet, DEFAULT_PROBE, type ProbeOptions, type ProbeSet } from './data/probe.js';
+export {
+  syntheticClusters, syntheticShapes, DEFAULT_SYNTHETIC_CLUSTERS, DEFAULT_SYNTHETIC_SHAPES, SYNTHETIC_SHAPE_CLASSES,
+  type SyntheticClustersOptions, type SyntheticShapesOptions,
+} from './data/synthetic.js';
+export {
+  loadFashionMnist, loadCifar10, loadDefaultDataset, readDataFile, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES,
+  type DefaultDataset, type FileOptions, type Split,
+} from './data/files.js';
+export {
+  fgsm, fgsmRs, nFgsm, randomStartFgsm, pgd, inputGradient, checkLabels,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
+  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+} from './attacks/index.js';
+export { evaluate, threatName, checkDatasetFits, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from './train/evaluate.js';
+export {
+  train, detectCatastrophicOverfitting, DEFAULT_TRAIN, TRAIN_METHODS,
+  type TrainOptions, type TrainMethod, type BnStatsSource, type TrainHooks, type StepContext, type EpochRecord, type TrainRun,
+} from './train/trainer.js';
+export {
+  saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
+  type TrainingCheckpoint,
+} from './train/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
+export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
+export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
 export type { Pair, WindowGeometry } from './ops/geometry.js';
 export {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dOutputShape,

@@ -48,6 +48,10 @@ export const TOLERANCES = {
    * a few 1e-4 in the worst case; typical (random-sign) rounding is ~sqrt(K)·u per layer, measured ~1e-6.
    * 2e-4 covers the worst case of the 3-layer MLP in the tests. */
   modelGradient: 2e-4,
+  /** Weights after N SGD steps compared ACROSS adapters (on one adapter they are bit-identical): each
+   * step moves w by lr·‖g‖ with g differing by <= modelGradient relative, so the drift is about
+   * N·lr·modelGradient·max|g| ≪ 1e-4 of max(1, |w|) for the test's N = 6, lr = 0.05, clipped ‖g‖ <= 2. */
+  trainedWeights: 1e-4,
   /** conv2d forward, input gradient and per-sample weight gradient: |y - y64| / (|x| ⋆ |w|), the
    * componentwise error of dot products of length cin·kh·kw (or oh·ow) accumulated in fixed order in
    * f32: the same bound as matmul. */
@@ -77,4 +81,8 @@ export const TOLERANCES = {
   convModelGradient: 1e-4,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
+  /** NTK entries are dot products over P parameters of f32 per-sample gradients (themselves f32
+   * backprop chains): normwise ‖K − K64‖_F / ‖K64‖_F grows like sqrt(P)·u·depth; 2e-5 holds for the
+   * small test models (P < 1000) with margin and catches any missing or misplaced block. */
+  ntk: 2e-5,
 } as const;

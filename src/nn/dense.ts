@@ -1,6 +1,7 @@
 // Dense (fully connected) layer: y = x Wᵀ + b with W stored [out, in] (PyTorch nn.Linear layout,
 // so checkpoints map one-to-one). Backward gives dx = dy W, batch-summed dW = dyᵀ x and db = Σ dy
-// accumulated into the gradients, or per-sample dW_i = dy_i ⊗ x_i as one batched matmul.
+// accumulated into the gradients, or per-sample dW_i = dy_i ⊗ x_i as one batched matmul (or
+// kept as the factors dy, x for the NTK's contraction).
 
 import type { Gpu } from '../device/gpu.js';
 import { channelSumInto } from '../ops/channel_sum.js';
@@ -12,7 +13,7 @@ import type { Shape, Tensor } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 import {
-  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleGrad, shapeError,
+  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleFactors, setPerSampleGrad, shapeError,
 } from './parameter.js';
 
 export interface DenseOptions {
@@ -79,6 +80,9 @@ export class Dense implements Layer {
     if (mode === 'sum') {
       matmulInto(dy, x, gradOf(this.weight), { transA: true, accumulate: true });
       if (this.bias) channelSumInto(dy, gradOf(this.bias));
+    } else if (mode === 'perSample' && options.factored) {
+      setPerSampleFactors(this.weight, { left: dy.view(), right: x.view() }); // dW_i = dy_i ⊗ x_i
+      if (this.bias) setPerSampleFactors(this.bias, { left: dy.view(), right: null });
     } else if (mode === 'perSample') {
       const dyColumn = dy.reshape([n, this.outFeatures, 1]);
       const xRow = x.reshape([n, 1, this.inFeatures]);

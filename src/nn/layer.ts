@@ -27,6 +27,21 @@ export interface BackwardOptions {
    * `none`: only the input gradient (attacks).
    */
   paramGrads?: 'sum' | 'perSample' | 'none';
+  /**
+   * With `perSample`: a layer whose per-sample gradient is an outer product may set
+   * `Parameter.perSampleFactors` instead of materialising `perSampleGrad` (the NTK's fast
+   * contraction uses it). Layers that cannot factor ignore the flag. Default false.
+   */
+  factored?: boolean;
+}
+
+/**
+ * A per-sample gradient in factored form: sample i's gradient is left_i ⊗ right_i (flattened
+ * row-major, left [n, a], right [n, b]), or left_i itself when `right` is null (biases).
+ */
+export interface PerSampleFactors {
+  left: Tensor;
+  right: Tensor | null;
 }
 
 /** A trainable tensor and its gradients (allocated on first backward). */
@@ -36,6 +51,8 @@ export interface Parameter {
   value: Tensor;
   grad: Tensor | null;
   perSampleGrad: Tensor | null;
+  /** Factored per-sample gradient from a `factored` backward (see BackwardOptions), or null. */
+  perSampleFactors: PerSampleFactors | null;
   /** Excluded from weight decay (biases, BatchNorm affine parameters). */
   noDecay: boolean;
 }

@@ -91,7 +91,7 @@ export class Model {
 
   /** dL/dx for dL/dlogits `dy` of the last recorded forward; parameter gradients per `options`. */
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
-    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum' } as Required<BackwardOptions>, options);
+    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum', factored: false } as Required<BackwardOptions>, options);
     requireChoice(`model "${this.name}" backward`, 'paramGrads', o.paramGrads, ['sum', 'perSample', 'none'] as const);
     return this.root.backward(dy, o);
   }
@@ -136,6 +136,8 @@ export class Model {
    * Per-sample gradients ∇θ s(x_i) of the scalar output chosen by `selector`, one [n, ...shape]
    * tensor per parameter name (ownership passes to the caller). BatchNorm runs in eval mode with
    * its running statistics, so each row depends on its own sample only (the NTK convention).
+   * For several outputs of one batch, call forward(x, {mode: 'eval'}) once and then
+   * backward(dy, {paramGrads: 'perSample'}) per output: the record survives each backward.
    */
   perSampleGradients(x: Tensor, selector: OutputSelector): Map<string, Tensor> {
     const logits = this.forward(x, { mode: 'eval', record: true });

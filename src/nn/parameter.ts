@@ -4,11 +4,11 @@
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import type { Parameter } from './layer.js';
+import type { Parameter, PerSampleFactors } from './layer.js';
 
 /** A parameter named `name` holding `data` (uploaded) with `shape`. */
 export function createParameter(gpu: Gpu, name: string, data: Float32Array, shape: Shape, noDecay: boolean): Parameter {
-  return { name, value: Tensor.fromArray(gpu, data, shape), grad: null, perSampleGrad: null, noDecay };
+  return { name, value: Tensor.fromArray(gpu, data, shape), grad: null, perSampleGrad: null, perSampleFactors: null, noDecay };
 }
 
 /** The parameter's summed-gradient tensor, allocated (zeroed) on first use. */
@@ -23,11 +23,19 @@ export function setPerSampleGrad(p: Parameter, g: Tensor): void {
   p.perSampleGrad = g;
 }
 
+/** Replaces the parameter's factored per-sample gradient, disposing the previous one. */
+export function setPerSampleFactors(p: Parameter, factors: PerSampleFactors | null): void {
+  p.perSampleFactors?.left.dispose();
+  p.perSampleFactors?.right?.dispose();
+  p.perSampleFactors = factors;
+}
+
 /** Frees a parameter's value and gradients. */
 export function disposeParameter(p: Parameter): void {
   p.value.dispose();
   p.grad?.dispose();
   p.perSampleGrad?.dispose();
+  setPerSampleFactors(p, null);
   p.grad = null;
   p.perSampleGrad = null;
 }

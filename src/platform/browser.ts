@@ -1,7 +1,7 @@
 // Browser (and Worker) platform: `navigator.gpu`. A real GPU first; on a software-only browser,
 // the compatibility adapter (Chromium's OpenGL ES on llvmpipe) if offered, else the core one.
 
-import { isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
+import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
 export const browserPlatform: Platform = {
   runtime: 'browser',
@@ -11,6 +11,26 @@ export const browserPlatform: Platform = {
   installHint:
     'Use a browser with WebGPU enabled from a secure context (https or http://127.0.0.1); headless Chromium ' +
     'on a GPU-less machine needs --enable-unsafe-webgpu (add --use-angle=gl-egl --use-webgpu-adapter=opengles for llvmpipe).',
+  async writeFileAtomic(path, bytes) {
+    await storeFile(path, () => bytes);
+  },
+  async appendText(path, text) {
+    const add = new TextEncoder().encode(text);
+    await storeFile(path, (old) => {
+      const joined = new Uint8Array((old?.length ?? 0) + add.length);
+      if (old) joined.set(old);
+      joined.set(add, old?.length ?? 0);
+      return joined;
+    });
+  },
+  cli: {
+    args: () => [],
+    stdout: { isTTY: false, write: (t) => console.log(t.replace(/\n$/, '')) },
+    stderr: { isTTY: false, write: (t) => console.error(t.replace(/\n$/, '')) },
+    exit: (code) => {
+      throw new Error(`exit(${code}) called in a browser`);
+    },
+  },
   async requestAdapter(choice: AdapterChoice) {
     if (typeof navigator === 'undefined' || !navigator.gpu) return null;
     const core = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -25,4 +45,58 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null } : null;
   },
+  async readFile(path: string) {
+    const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
+    if (stored) return stored;
+    const response = await fetch(path);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${response.url || path}`);
+    return new Uint8Array(await response.arrayBuffer());
+  },
 };
+
+/** The IndexedDB database (`ntk-at`, store `files`, keyed by path) that stands in for a file system. */
+function openFileDb(): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open('ntk-at', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('files');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+}
+
+/**
+ * Browsers have no file system: files live in IndexedDB. `update` maps the old bytes (or
+ * undefined) to the new ones inside ONE readwrite transaction, so a write is all-or-nothing.
+ */
+async function storeFile(path: string, update: (old: Uint8Array | undefined) => Uint8Array): Promise<void> {
+  try {
+    const db = await openFileDb();
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('files', 'readwrite');
+      const store = tx.objectStore('files');
+      const get = store.get(path);
+      get.onsuccess = () => store.put(update(get.result as Uint8Array | undefined), path);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+    db.close();
+  } catch (e) {
+    throw ioError(path, e);
+  }
+}
+
+/** The bytes stored at `path` in IndexedDB, or undefined. */
+async function loadStoredFile(path: string): Promise<Uint8Array | undefined> {
+  if (typeof indexedDB === 'undefined') return undefined;
+  const db = await openFileDb();
+  try {
+    return await new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const get = db.transaction('files', 'readonly').objectStore('files').get(path);
+      get.onsuccess = () => resolve(get.result as Uint8Array | undefined);
+      get.onerror = () => reject(get.error);
+    });
+  } finally {
+    db.close();
+  }
+}

@@ -2,7 +2,7 @@
 // from Dawn's default backends first, then llvmpipe through OpenGL ES (compatibility adapter,
 // 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
 
-import { isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
+import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -74,6 +74,42 @@ export const nodePlatform: Platform = {
   installHint:
     'On Debian run `bash scripts/setup.sh` as root (it installs chromium libvulkan1 libegl1 libegl-mesa0 ' +
     'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
+  async writeFileAtomic(path, bytes) {
+    const fs = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await fs.mkdir(dirname(path), { recursive: true });
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, path);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw ioError(path, e);
+    }
+  },
+  async appendText(path, text) {
+    const fs = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    try {
+      await fs.mkdir(dirname(path), { recursive: true });
+      await fs.appendFile(path, text);
+    } catch (e) {
+      throw ioError(path, e);
+    }
+  },
+  // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
+  cli: {
+    args: () => process.argv.slice(2),
+    stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
+    stderr: { get isTTY() { return Boolean(process.stderr.isTTY); }, write: (t) => void process.stderr.write(t) },
+    exit: (code) => process.exit(code),
+  },
   async requestAdapter(choice: AdapterChoice) {
     const module = await loadDawn();
     const order: Record<string, Array<(m: DawnModule) => Promise<AcquiredAdapter | null>>> = {
@@ -87,5 +123,10 @@ export const nodePlatform: Platform = {
       if (found) return found;
     }
     return null;
+  },
+  async readFile(path: string) {
+    const { readFile } = await import('node:fs/promises');
+    const data = await readFile(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   },
 };

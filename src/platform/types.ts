@@ -1,5 +1,7 @@
 // The one interface every runtime adapter implements (node.ts, deno.ts, browser.ts): how to get
-// a WebGPU adapter under the project's policy, read the environment, and tell the time.
+// a WebGPU adapter under the project's policy, read the environment, tell the time, and write files.
+
+import { NtkError } from '../errors.js';
 
 /** Which adapter to acquire. `auto`: a real GPU first, then the fastest software adapter. */
 export type AdapterChoice = 'auto' | 'gpu' | 'llvmpipe' | 'swiftshader' | 'lavapipe';
@@ -31,6 +33,33 @@ export interface Platform {
   supportedChoices: readonly AdapterChoice[];
   /** What to install or enable when no adapter is found. */
   installHint: string;
+  /**
+   * Reads a whole file: a path in Node and Deno; in browsers and Workers a file this library
+   * stored (IndexedDB) or else a URL relative to the page. Rejects with the runtime's own error;
+   * callers turn it into a typed error (src/data/files.ts: E_DATA_READ).
+   */
+  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Writes a whole file atomically: readers see the old file or the new one, never a part
+   * (temp file + fsync + rename in Node/Deno; one IndexedDB transaction in browsers).
+   */
+  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  /** Appends text to a file, creating it and its directory if needed (run logs). */
+  appendText(path: string, text: string): Promise<void>;
+  /** Command-line I/O for the CLI (a browser has no command line: empty args, console output). */
+  cli: CliIo;
+}
+
+export interface CliIo {
+  args(): string[];
+  stdout: { isTTY: boolean; write(text: string): void };
+  stderr: { isTTY: boolean; write(text: string): void };
+  exit(code: number): never;
+}
+
+/** Wraps a runtime's file error as E_IO naming the path. */
+export function ioError(path: string, cause: unknown): NtkError {
+  return new NtkError('E_IO', `cannot write ${path}: ${(cause as Error)?.message ?? cause}. Check the path and permissions.`, { path });
 }
 
 /** True when an adapter is a CPU (software) implementation rather than a real GPU. */

@@ -37,6 +37,15 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { MOMENTUM: true, NESTEROV: true },
   ],
   grad_norm_scale: [{}],
+  augment_crop_flip: [{}],
+  attack_step: [
+    { NORM: 0, PROJECT: true },
+    { NORM: 0, PROJECT: false },
+    { NORM: 1, PROJECT: true },
+  ],
+  attack_project_l2: [{}],
+  attack_keep_worst: [{}],
+  copy_columns: [{}],
   ...convPoolBatchNormVariants(),
 };
 

@@ -1,5 +1,6 @@
 // Runs the built conformance bundle in headless Chromium (Debian's /usr/bin/chromium, driven by
-// puppeteer-core; nothing is downloaded) and writes test-results/browser.json.
+// puppeteer-core; nothing is downloaded): once in the page and once in a module Worker, writing
+// test-results/browser.json and test-results/worker.json.
 // Usage: node test/runners/chromium.mjs [filter]. Env CHROMIUM_PATH overrides the browser.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,20 +19,27 @@ const browser = await puppeteer.launch({
   headless: true,
   args: chromiumArgs(profile),
 });
-let failed = 1;
+let failed = 0;
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => console.log(m.text()));
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto(`${server.url}/test/runners/conformance.html${filter ? `?filter=${encodeURIComponent(filter)}` : ''}`);
-  await page.waitForFunction('window.__conformance !== undefined', { timeout: 20 * 60_000, polling: 500 });
-  const run = await page.evaluate('window.__conformance');
-  if (run.error) throw new Error(`conformance page failed: ${run.error}`);
-  console.log(`[browser] adapter: ${run.adapterLine}`);
-  mkdirSync('test-results', { recursive: true });
-  writeFileSync('test-results/browser.json', JSON.stringify(run, null, 1));
-  failed = run.results.filter((r) => r.status === 'failed').length;
-  console.log(`[browser] conformance: ${run.results.length - failed} of ${run.results.length} not failed`);
+  for (const [label, query] of [['browser', ''], ['worker', 'worker=1']]) {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(m.text()));
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+    const params = new URLSearchParams(query);
+    if (filter) params.set('filter', filter);
+    await page.goto(`${server.url}/test/runners/conformance.html?${params}`);
+    await page.waitForFunction('window.__conformance !== undefined', { timeout: 20 * 60_000, polling: 500 });
+    const run = await page.evaluate('window.__conformance');
+    await page.close();
+    if (run.error) throw new Error(`conformance ${label} failed: ${run.error}`);
+    run.runtime = label;
+    console.log(`[${label}] adapter: ${run.adapterLine}`);
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(`test-results/${label}.json`, JSON.stringify(run, null, 1));
+    const bad = run.results.filter((r) => r.status === 'failed').length;
+    console.log(`[${label}] conformance: ${run.results.length - bad} of ${run.results.length} not failed`);
+    failed += bad;
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -1,0 +1,71 @@
+// Random crop with zero padding, then random horizontal flip, of a batch X [b, c, h, w] into
+// Y [b, c, h, w] (torchvision's RandomCrop(padding) + RandomHorizontalFlip order). Sample s draws
+// one Philox4x32-10 block at counter (block + s, 0, stream, 0), key (seedLo, seedHi): words
+// (w0, w1, w2) give the crop origin oy = mulhi(w0, 2p+1), ox = mulhi(w1, 2p+1) in the padded image
+// and flip = top bit of w2; src/reference/augment.ts derives the same numbers on the host.
+// One workgroup row per sample (gid.y); thread 0 draws the block and shares it.
+// Philox below is the same code as in random_uniform.wgsl (WGSL has no includes).
+
+struct Params {
+  channels: u32, height: u32, width: u32, padding: u32,
+  flip: u32, seedLo: u32, seedHi: u32, stream: u32,
+  block: u32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+var<workgroup> choice: vec3<u32>; // oy, ox, flip
+
+fn mulhi(a: u32, b: u32) -> u32 {
+  let al = a & 0xffffu;
+  let ah = a >> 16u;
+  let bl = b & 0xffffu;
+  let bh = b >> 16u;
+  let lh = al * bh;
+  let hl = ah * bl;
+  let mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
+}
+
+fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
+  var c = counter;
+  var k = key;
+  for (var round = 0u; round < 10u; round = round + 1u) {
+    let lo0 = 0xd2511f53u * c.x;
+    let hi0 = mulhi(0xd2511f53u, c.x);
+    let lo1 = 0xcd9e8d57u * c.z;
+    let hi1 = mulhi(0xcd9e8d57u, c.z);
+    c = vec4<u32>(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    k = k + vec2<u32>(0x9e3779b9u, 0xbb67ae85u);
+  }
+  return c;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let sample = wg.y;
+  if (lid == 0u) {
+    let w = philox(vec4<u32>(p.block + sample, 0u, p.stream, 0u), vec2<u32>(p.seedLo, p.seedHi));
+    let positions = 2u * p.padding + 1u;
+    choice = vec3<u32>(mulhi(w.x, positions), mulhi(w.y, positions), (w.z >> 31u) & p.flip);
+  }
+  workgroupBarrier();
+  let plane = p.height * p.width;
+  let perSample = p.channels * plane;
+  let e = wg.x * 256u + lid;
+  if (e >= perSample) { return; }
+  let ch = e / plane;
+  let i = (e % plane) / p.width;
+  let j = e % p.width;
+  let cj = select(j, p.width - 1u - j, choice.z == 1u);
+  // Source pixel in the unpadded image; out of range (the zero padding) wraps to a huge u32.
+  let si = i + choice.x - p.padding;
+  let sj = cj + choice.y - p.padding;
+  var v = 0.0;
+  if (si < p.height && sj < p.width) {
+    v = X[sample * perSample + ch * plane + si * p.width + sj];
+  }
+  Y[sample * perSample + e] = v;
+}

@@ -1,0 +1,92 @@
+// Device kernels shared by the attacks: signed/normalised gradient steps with projection and
+// [0, 1] clipping (shaders/attack_step.wgsl, attack_project_l2.wgsl) and the per-sample
+// worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
+
+import { sub } from '../ops/binary.js';
+import { map } from '../ops/map.js';
+import { grid2d, packParams } from '../ops/params.js';
+import { sumLastAxis } from '../ops/reduce.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type Norm = 'linf' | 'l2';
+
+/** Per-sample squared l2 norms of x viewed as [n, d]: shape [n]. */
+function rowNorms2(x: Tensor, n: number): Tensor {
+  const squares = map(x, 'square');
+  const rows = squares.reshape([n, x.size / n]);
+  const norms = sumLastAxis(rows);
+  squares.dispose();
+  rows.dispose();
+  return norms;
+}
+
+/**
+ * x <- clip01(project(x + alpha * direction(g))), in place. `direction` is sign(g) for l-inf and
+ * g/||g|| per sample for l2; projection (onto the eps-ball around x0) is skipped when `project` is false.
+ */
+export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: number, eps: number, project: boolean): void {
+  const gpu = x.gpu;
+  const n = x.shape[0];
+  const d = x.size / n;
+  const gNorms = norm === 'l2' ? rowNorms2(g, n) : null;
+  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'attack_step',
+    label: `attack step ${norm}`,
+    constants: { NORM: norm === 'linf' ? 0 : 1, PROJECT: project },
+    storage: [
+      { buffer: g.buffer, bytes: g.bytes },
+      { buffer: x0.buffer, bytes: x0.bytes },
+      { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
+      { buffer: x.buffer, bytes: x.bytes },
+    ],
+    params: packParams([['u32', n], ['u32', d], ['u32', gx * 64], ['f32', alpha], ['f32', eps], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy],
+  });
+  gNorms?.dispose();
+  if (norm === 'l2' && project) projectL2(x, x0, eps);
+}
+
+/** Projects x onto the l2 eps-ball around x0 (per sample) and into [0, 1], in place. */
+export function projectL2(x: Tensor, x0: Tensor, eps: number): void {
+  const gpu = x.gpu;
+  const n = x.shape[0];
+  const delta = sub(x, x0);
+  const norms = rowNorms2(delta, n);
+  delta.dispose();
+  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'attack_project_l2',
+    label: 'attack l2 projection',
+    storage: [
+      { buffer: x0.buffer, bytes: x0.bytes },
+      { buffer: norms.buffer, bytes: norms.bytes },
+      { buffer: x.buffer, bytes: x.bytes },
+    ],
+    params: packParams([['u32', n], ['u32', x.size / n], ['u32', gx * 64], ['f32', eps]]),
+    workgroups: [gx, gy],
+  });
+  norms.dispose();
+}
+
+/**
+ * Updates the per-sample worst case: `best` takes candidate x's row where the candidate is
+ * misclassified and the best is not, or has a higher loss with the same outcome. `score` is [n, 2].
+ */
+export function keepWorst(logits: Tensor, labels: Tensor, x: Tensor, score: Tensor, best: Tensor): void {
+  const gpu = x.gpu;
+  const [n, classes] = logits.shape;
+  gpu.run({
+    shader: 'attack_keep_worst',
+    label: 'attack keep worst',
+    storage: [
+      { buffer: logits.buffer, bytes: logits.bytes },
+      { buffer: labels.buffer, bytes: labels.bytes },
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: score.buffer, bytes: score.bytes },
+      { buffer: best.buffer, bytes: best.bytes },
+    ],
+    params: packParams([['u32', n], ['u32', x.size / n], ['u32', classes], ['u32', 0]]),
+    workgroups: [Math.ceil(n / 64)],
+  });
+}

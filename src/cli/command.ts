@@ -1,0 +1,30 @@
+// What a CLI command is (summary, declared options, run) and the helpers commands share:
+// output streams and acquiring the Gpu named by --adapter.
+
+import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
+import type { AdapterChoice, Platform } from '../platform/index.js';
+import type { OptionSpec, ParsedOptions } from './args.js';
+
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+  platform: Platform;
+}
+
+export interface Command {
+  summary: string;
+  options: Record<string, OptionSpec>;
+  run(options: ParsedOptions, io: CommandIo): Promise<void>;
+}
+
+export const ADAPTER_OPTION: OptionSpec = {
+  type: 'string',
+  description: 'auto | gpu | llvmpipe | swiftshader | lavapipe (or env NTK_AT_ADAPTER)',
+};
+
+/** Acquires the Gpu named by the --adapter option (or the default policy) and logs which it is. */
+export async function gpuFromOptions(options: ParsedOptions, io: CommandIo): Promise<Gpu> {
+  const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
+  io.err(`adapter: ${formatAdapterReport(gpu.report)}`);
+  return gpu;
+}

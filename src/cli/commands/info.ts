@@ -1,0 +1,21 @@
+// `ntk-at info`: which WebGPU adapter the policy picks in this runtime, and its limits.
+
+import { createGpu, formatAdapterReport } from '../../device/gpu.js';
+import type { AdapterChoice } from '../../platform/index.js';
+import { ADAPTER_OPTION, type Command } from '../command.js';
+
+export const infoCommand: Command = {
+  summary: 'show the WebGPU adapter this runtime would use, and its limits',
+  options: {
+    adapter: ADAPTER_OPTION,
+    json: { type: 'flag', description: 'print the full report as JSON' },
+  },
+  async run(options, io) {
+    const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
+    try {
+      io.out(options.json ? JSON.stringify(gpu.report, null, 2) : formatAdapterReport(gpu.report));
+    } finally {
+      gpu.destroy();
+    }
+  },
+};

@@ -1,0 +1,305 @@
+// Adversarial trainers on the device: standard, PGD-AT (Madry), FGSM-AT, FGSM-RS (fast AT) and
+// N-FGSM, with SGD + schedule, an explicit choice of the batches BatchNorm learns its statistics
+// from, per-epoch robust validation that flags catastrophic overfitting, JSON-lines metrics,
+// atomic checkpoints, bit-exact resume, and hooks at every step and epoch.
+
+import { fgsm, fgsmRs, nFgsm } from '../attacks/fgsm.js';
+import type { AttackBnMode } from '../attacks/options.js';
+import { pgd } from '../attacks/pgd.js';
+import type { AugmentOptions } from '../ops/augment.js';
+import { Batch, BatchLoader } from '../data/batching.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { NtkError } from '../errors.js';
+import type { Model } from '../nn/model.js';
+import { makeSchedule, type LrScheduleSpec } from '../optim/schedule.js';
+import { Sgd, type SgdOptions } from '../optim/sgd.js';
+import { requireChoice, requireInteger, resolveOptions } from '../options.js';
+import { currentPlatform } from '../platform/index.js';
+import { Rng } from '../random/rng.js';
+import type { RunLog } from '../report/runlog.js';
+import { Tensor } from '../tensor/tensor.js';
+import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
+import { checkDatasetFits, evaluate, type EvaluationResult } from './evaluate.js';
+import { StepMonitor, type LogEntry } from './monitor.js';
+
+export type TrainMethod = 'standard' | 'pgd' | 'fgsm' | 'fgsm-rs' | 'n-fgsm';
+export const TRAIN_METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fgsm', 'fgsm-rs', 'n-fgsm'];
+
+/**
+ * Which batches BatchNorm normalises with and learns running statistics from:
+ * `adversarial`: the training (adversarial) batch, as in Madry et al.;
+ * `clean`: running statistics learn from the clean batch (a forward pass before the step); the
+ *   adversarial step itself normalises with its own batch and leaves the running buffers alone;
+ * `mixed`: the step trains on the concatenation [clean; adversarial] (loss averaged over both).
+ */
+export type BnStatsSource = 'adversarial' | 'clean' | 'mixed';
+
+export interface TrainOptions {
+  method: TrainMethod;
+  epochs: number;
+  batchSize: number;
+  /** l-inf radius in [0, 1] pixel units (training attacks and validation). */
+  eps: number;
+  /** PGD-AT: attack steps and step size (as a fraction of eps). */
+  pgdSteps: number;
+  pgdStepFactor: number;
+  /** BatchNorm while generating training attacks: running buffers (`eval`) or frozen batch statistics. */
+  attackBnMode: AttackBnMode;
+  bnStats: BnStatsSource;
+  schedule: LrScheduleSpec;
+  sgd: Partial<Omit<SgdOptions, 'lr'>>;
+  /** Steps per logging interval (metrics read back once per interval, NaN/Inf checked). */
+  logEvery: number;
+  seed: number;
+  augment: AugmentOptions | null;
+  /** Per-epoch check on the first `samples` validation images with PGD-`pgdSteps` (null: none). */
+  validation: { samples: number; pgdSteps: number } | null;
+  /** Written atomically after every epoch (null: no checkpoints). */
+  checkpointPath: string | null;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = {
+  method: 'pgd',
+  epochs: 5,
+  batchSize: 128,
+  eps: 0.1,
+  pgdSteps: 10,
+  pgdStepFactor: 0.25,
+  attackBnMode: 'eval',
+  bnStats: 'adversarial',
+  schedule: { kind: 'constant', lr: 0.05 },
+  sgd: { momentum: 0.9, weightDecay: 5e-4 },
+  logEvery: 20,
+  seed: 0,
+  augment: null,
+  validation: { samples: 500, pgdSteps: 10 },
+  checkpointPath: null,
+};
+
+/** What a step hook sees; tensors are valid during the call only. */
+export interface StepContext {
+  epoch: number;
+  /** Global step number (1-based) and the fractional epoch after it. */
+  step: number;
+  epochFraction: number;
+  model: Model;
+  batch: Batch;
+  /** The inputs the step trained on (adversarial, or the clean batch for standard training). */
+  xTrain: Tensor;
+}
+
+/** One epoch's summary, also written to the run log as a `type: "epoch"` record. */
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  /** Accuracy on the training inputs (the adversarial ones under AT). */
+  trainAccuracy: number;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+  validation: EvaluationResult | null;
+  /** Catastrophic overfitting flagged at this epoch (see detectCatastrophicOverfitting). */
+  catastrophicOverfitting: boolean;
+}
+
+export interface TrainHooks {
+  onStep?(ctx: StepContext): void | Promise<void>;
+  onEpoch?(record: EpochRecord, model: Model): void | Promise<void>;
+  onLog?(entry: LogEntry): void;
+}
+
+export interface TrainRun {
+  epochs: EpochRecord[];
+  steps: number;
+  seconds: number;
+}
+
+const ATTACK_STREAM = 101;
+
+/**
+ * CO rule (ours): validation PGD accuracy fell below half of its best so far, while accuracy on
+ * the training attack's inputs is at least 30 points higher (the single-step attack no longer
+ * finds what PGD finds).
+ */
+export function detectCatastrophicOverfitting(pgdAccuracy: number, bestPgdAccuracy: number, trainAccuracy: number): boolean {
+  return bestPgdAccuracy > 0 && pgdAccuracy < 0.5 * bestPgdAccuracy && trainAccuracy - pgdAccuracy >= 0.3;
+}
+
+/** Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. */
+export async function train(
+  model: Model,
+  trainSet: ImageDataset,
+  validationSet: ImageDataset | null,
+  options: Partial<TrainOptions> = {},
+  extras: { hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null } = {},
+): Promise<TrainRun> {
+  const o = resolveTrainOptions(options);
+  const { hooks = {}, log = null, resume = null } = extras;
+  checkDatasetFits(model, trainSet, 'train');
+  const platform = currentPlatform();
+  const config = trainConfig(o, model, trainSet);
+  const loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
+  const stepsPerEpoch = loader.batchesPerEpoch;
+  const schedule = makeSchedule(o.schedule);
+  const optimizer = new Sgd(model.gpu, model.parameters(), o.sgd); // each step passes lr from the schedule
+  const monitor = new StepMonitor(model.gpu, o.logEvery);
+  let rng = new Rng(o.seed, ATTACK_STREAM);
+  let startEpoch = 0;
+  let step = 0;
+  if (resume) {
+    checkCheckpointFits(resume, model, 'resume checkpoint');
+    const differs = Object.keys(config).find((k) => JSON.stringify(config[k]) !== JSON.stringify(resume.config[k]));
+    if (differs) {
+      throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
+    }
+    model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
+    optimizer.importState(Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data])));
+    rng = Rng.fromState(resume.rng);
+    startEpoch = resume.epoch;
+    step = resume.step;
+    log?.write({ type: 'event', event: 'resume', epoch: startEpoch, step });
+  }
+  const records: TrainRun['epochs'] = [];
+  let bestPgd = 0;
+  const runStart = platform.now();
+  try {
+    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
+      const epochStart = platform.now();
+      const intervals: LogEntry[] = [];
+      let intervalStart = platform.now();
+      const flush = async () => {
+        const entry = await monitor.flush();
+        if (!entry) return;
+        const seconds = (platform.now() - intervalStart) / 1000;
+        intervalStart = platform.now();
+        intervals.push(entry);
+        log?.write({ type: 'step', method: o.method, ...entry, seconds, imagesPerSecond: entry.samples / seconds });
+        hooks.onLog?.(entry);
+      };
+      for (let k = 0; k < stepsPerEpoch; k++) {
+        const batch = loader.batch(epoch, k);
+        const lr = schedule(epoch + k / stepsPerEpoch);
+        let xTrain: Tensor | null = null;
+        try {
+          xTrain = trainingInputs(o, model, batch, rng);
+          model.zeroGrad();
+          const result = stepLoss(o, model, batch, xTrain);
+          optimizer.step(lr);
+          step++;
+          monitor.record(
+            { step, epoch, epochFraction: epoch + (k + 1) / stepsPerEpoch, samples: batch.size, lr },
+            xTrain, result, optimizer.lastClip,
+          );
+          result.dispose();
+          await hooks.onStep?.({ epoch, step, epochFraction: epoch + (k + 1) / stepsPerEpoch, model, batch, xTrain });
+        } finally {
+          if (xTrain && xTrain !== batch.x) xTrain.dispose();
+          batch.dispose();
+        }
+        if (monitor.full) await flush();
+      }
+      await flush();
+      const samples = intervals.reduce((s, e) => s + e.samples, 0);
+      const seconds = (platform.now() - epochStart) / 1000;
+      const validation = validationSet && o.validation
+        ? await evaluate(model, validationSet, {
+          eps: o.eps, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
+          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }], seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
+          attackBnMode: 'eval',
+        })
+        : null;
+      const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
+      const pgdAccuracy = validation ? validation.accuracy[`pgd${o.validation?.pgdSteps}`] : NaN;
+      const co = validation !== null && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
+      if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
+      const record: EpochRecord = {
+        epoch,
+        step,
+        trainLoss: intervals.reduce((s, e) => s + e.loss * e.samples, 0) / samples,
+        trainAccuracy,
+        lr: intervals[intervals.length - 1]?.lr ?? NaN,
+        seconds,
+        imagesPerSecond: samples / seconds,
+        validation,
+        catastrophicOverfitting: co,
+      };
+      records.push(record);
+      log?.write({ type: 'epoch', method: o.method, ...record });
+      if (o.checkpointPath) {
+        const cp = await captureCheckpoint(model, await optimizer.exportState(), { epoch: epoch + 1, step, config, rng: rng.state() });
+        await saveCheckpoint(o.checkpointPath, cp, platform);
+      }
+      await hooks.onEpoch?.(record, model);
+    }
+  } finally {
+    optimizer.dispose();
+    monitor.dispose();
+    await log?.flush();
+  }
+  return { epochs: records, steps: step, seconds: (platform.now() - runStart) / 1000 };
+}
+
+/** The inputs a step trains on: the clean batch, or adversarial examples from the method's attack. */
+function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng): Tensor {
+  const common = { eps: o.eps, bnMode: o.attackBnMode };
+  switch (o.method) {
+    case 'standard':
+      return batch.x;
+    case 'pgd':
+      return pgd(model, batch.x, batch.y, rng, { ...common, steps: o.pgdSteps, stepSize: o.pgdStepFactor * o.eps });
+    case 'fgsm':
+      return fgsm(model, batch.x, batch.y, common);
+    case 'fgsm-rs':
+      return fgsmRs(model, batch.x, batch.y, rng, common);
+    case 'n-fgsm':
+      return nFgsm(model, batch.x, batch.y, rng, common);
+  }
+}
+
+/** Forward/backward of the step's loss (parameter gradients summed into Parameter.grad). */
+function stepLoss(o: TrainOptions, model: Model, batch: Batch, xTrain: Tensor) {
+  if (o.method === 'standard' || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
+  if (o.bnStats === 'clean') {
+    model.forward(batch.x, { mode: 'train', record: false }).dispose(); // running statistics from the clean batch
+    return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, paramGrads: 'sum' });
+  }
+  const x = concatRows(batch.x, xTrain);
+  const y = concatRows(batch.y, batch.y);
+  try {
+    return model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'sum' });
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}
+
+/** [a; b] along the first axis (same trailing shape). */
+function concatRows(a: Tensor, b: Tensor): Tensor {
+  const out = Tensor.empty(a.gpu, [a.shape[0] + b.shape[0], ...a.shape.slice(1)]);
+  a.gpu.copy(a.buffer, 0, out.buffer, 0, a.bytes);
+  a.gpu.copy(b.buffer, 0, out.buffer, a.bytes, b.bytes);
+  return out;
+}
+
+function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
+  const o = resolveOptions('train', DEFAULT_TRAIN, options);
+  requireChoice('train', 'method', o.method, TRAIN_METHODS);
+  requireChoice('train', 'bnStats', o.bnStats, ['adversarial', 'clean', 'mixed'] as const);
+  requireChoice('train', 'attackBnMode', o.attackBnMode, ['eval', 'train-frozen'] as const);
+  requireInteger('train', 'epochs', o.epochs);
+  requireInteger('train', 'batchSize', o.batchSize);
+  requireInteger('train', 'pgdSteps', o.pgdSteps);
+  requireInteger('train', 'logEvery', o.logEvery);
+  if (!(o.eps >= 0 && o.eps <= 1)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "eps" must be in [0, 1], got ${o.eps}.`, { option: 'eps' });
+  if (!(o.pgdStepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "pgdStepFactor" must be > 0, got ${o.pgdStepFactor}.`, { option: 'pgdStepFactor' });
+  if ('lr' in o.sgd) throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', { option: 'sgd.lr' });
+  makeSchedule(o.schedule); // validates
+  return o;
+}
+
+/** The options that define a run (compared on resume; the epoch count may grow). */
+function trainConfig(o: TrainOptions, model: Model, data: ImageDataset): Record<string, unknown> {
+  const { epochs: _epochs, checkpointPath: _path, ...rest } = o;
+  return { ...rest, model: model.name, parameters: model.parameterCount, dataset: data.name, samples: data.length };
+}
