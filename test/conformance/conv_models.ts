@@ -1,7 +1,8 @@
 // Whole-model gradient checks: the CNN and a small PreAct-ResNet with BatchNorm (train mode,
 // batch statistics) give the same loss, parameter gradients, input gradient and running-buffer
 // updates as their float64 reference twins (same weights, same batch); per-sample gradients of
-// the ResNet in eval mode match the reference sample by sample; typed errors for bad configs.
+// the ResNet in eval mode match the reference sample by sample, and so do the empirical NTKs
+// (both implementations) of both models; typed errors for bad configs.
 
 import type { Gpu } from '../../src/device/gpu.js';
 import type { LayerSpec } from '../../src/nn/architecture.js';
@@ -10,10 +11,12 @@ import type { Model } from '../../src/nn/model.js';
 import {
   createPreActResNet, preActResNetArchitecture, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
 } from '../../src/nn/preact_resnet.js';
+import { empiricalNtk } from '../../src/ntk/kernel.js';
 import { meanAll } from '../../src/ops/reduce.js';
 import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
 import { refLossAndGrad } from '../../src/reference/layers.js';
+import { referenceNtk } from '../../src/reference/ntk.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, expectCode, randomF32, seededUniform } from './check.js';
@@ -154,3 +157,34 @@ defineCase('model builders and models: bad options and wrong inputs give typed e
   model.dispose();
   assert(gpu.pool.liveCount === live, `leaked ${gpu.pool.liveCount - live} buffers`);
 });
+
+const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[]]> = [
+  ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12]],
+  ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8]],
+];
+
+for (const [label, build, spec, inputShape] of NTK_MODELS) {
+  for (const implementation of ['contraction', 'jacobian'] as const) {
+    defineCase(`empirical NTK (full, ${implementation}) of the ${label} with BN in eval mode equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
+      const model = build(gpu);
+      const size = inputShape.reduce((a, b) => a * b, 1);
+      // one train step so the running statistics differ from their initial values
+      const warm = Tensor.fromArray(gpu, randomF32(4 * size, 60, 0, 1), [4, ...inputShape]);
+      const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
+      model.lossAndGrad(warm, warmLabels, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
+      const [n1, n2] = [2, 2];
+      const x1d = randomF32(n1 * size, 61, 0, 1);
+      const x2d = randomF32(n2 * size, 62, 0, 1);
+      const x1 = Tensor.fromArray(gpu, x1d, [n1, ...inputShape]);
+      const x2 = Tensor.fromArray(gpu, x2d, [n2, ...inputShape]);
+      const ref = buildReferenceLayer(spec, await model.exportState(), { batchStats: false, update: false });
+      const want = referenceNtk(ref, { shape: [n1, ...inputShape], data: Float64Array.from(x1d) }, { shape: [n2, ...inputShape], data: Float64Array.from(x2d) }, 'full');
+      const k = await empiricalNtk(model, x1, x2, { kind: 'full', implementation });
+      assert(k.data.length === want.length, `${k.data.length} kernel entries, reference has ${want.length}`);
+      const error = Math.sqrt(k.data.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
+      metric('relativeFrobeniusError', assertBelow(error, TOLERANCES.ntk, `${label} full kernel (${implementation})`));
+      [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
+      model.dispose();
+    });
+  }
+}
