@@ -78,7 +78,7 @@ export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
 export type { Pair, WindowGeometry } from './ops/geometry.js';
 export {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dOutputShape,
-  conv2dInputGradKernel, conv2dWeightGradKernel, DEFAULT_CONV2D, type Conv2dOptions, type Conv2dGeometry,
+  conv2dInputGradKernel, conv2dWeightGradPlan, DEFAULT_CONV2D, type Conv2dOptions, type Conv2dGeometry,
 } from './ops/conv2d.js';
 export {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward, pool2dGeometry,

@@ -137,20 +137,36 @@ export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
 const MAX_PARTIAL_BYTES = 32 * 2 ** 20;
 /** Workgroups the weight-gradient GEMM aims for (tiles x sample groups). */
 const TARGET_WORKGROUPS = 256;
+/** Fewest k values (samples x output pixels) a sample group of the weight-gradient GEMM sums. */
+const MIN_K_PER_GROUP = 512;
 
 /**
- * How conv2dBackwardWeight computes: 'gemm' (tiled implicit GEMM, split over sample groups) or
- * 'reduce' (one workgroup per weight element reducing over samples and pixels), chosen by how
- * much the GEMM's tiles would pad the cout x cin·kh·kw result. Depends on shapes only.
+ * How conv2dBackwardWeight computes: the kernel, 'gemm' (tiled implicit GEMM) or 'reduce' (one
+ * workgroup per weight element reducing over samples and pixels; chosen when GEMM tiles would pad
+ * the cout x cin·kh·kw result more than MAX_TILE_WASTE times), and the number of sample groups
+ * (per sample: n; batch sum: split-K groups of the GEMM whose partials are added in group order).
+ * Depends on shapes only, so every adapter sums in the same order.
  */
-export function conv2dWeightGradKernel(g: Conv2dGeometry): 'gemm' | 'reduce' {
-  return tileWaste(g.cout, g.c * g.kh * g.kw) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
+export function conv2dWeightGradPlan(g: Conv2dGeometry, perSample = false): { kernel: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number } {
+  const M = g.cout;
+  const N = g.c * g.kh * g.kw;
+  const kernel = tileWaste(M, N) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
+  let groups = 1;
+  if (perSample) groups = g.n;
+  else if (kernel === 'gemm') {
+    const { tm, tn } = chooseTile(M, N);
+    const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
+    const byK = Math.floor((g.n * g.oh * g.ow) / MIN_K_PER_GROUP);
+    groups = Math.max(1, Math.min(g.n, byK, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N))));
+  }
+  const samplesPerGroup = Math.ceil(g.n / groups);
+  return { kernel, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup };
 }
 
 /**
  * dL/dweight of conv2d from x [n, cin, h, w] and dy [n, cout, oh, ow]: [cout, cin, kh, kw]
  * summed over the batch, or with `perSample` [n, cout, cin, kh, kw] (row i is sample i's
- * gradient). Every sum runs in a fixed order (see conv2dWeightGradKernel for the two kernels);
+ * gradient). Every sum runs in a fixed order (see conv2dWeightGradPlan for the two kernels);
  * the GEMM's batch sum adds its sample-group partials in group order.
  * With `into` (batch sum only), the gradient is added to `into` in place and `into` is returned.
  */
@@ -167,16 +183,8 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   }
   const gpu = x.gpu;
   const [xb, dyb] = [x.buffer, dy.buffer];
-  const kernel = conv2dWeightGradKernel(g);
+  const { kernel, groups, samplesPerGroup: spg } = conv2dWeightGradPlan(g, perSample);
   const { ty, tm, tn } = chooseTile(M, N);
-  let groups = 1;
-  if (perSample) groups = g.n;
-  else if (kernel === 'gemm') {
-    const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
-    groups = Math.max(1, Math.min(g.n, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N))));
-  }
-  const spg = Math.ceil(g.n / groups);
-  groups = Math.ceil(g.n / spg);
   const direct = perSample || (groups === 1 && !into);
   const out = Tensor.empty(gpu, perSample ? [g.n, ...wShape] : direct ? wShape : [groups, ...wShape]);
   const storage = [

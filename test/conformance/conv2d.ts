@@ -3,7 +3,7 @@
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
 import {
-  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradKernel,
+  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradPlan,
   type Conv2dOptions,
 } from '../../src/ops/conv2d.js';
 import {
@@ -32,6 +32,7 @@ const CASES: ConvCase[] = [
   { x: [3, 20, 7, 7], cout: 70, kernel: [3, 3], options: { padding: 1 }, bias: true },
   { x: [2, 3, 4, 4], cout: 8, kernel: [4, 4], options: {}, bias: true },
   { x: [17, 8, 6, 6], cout: 16, kernel: [3, 3], options: { stride: 3, padding: 2 }, bias: false },
+  { x: [9, 8, 15, 16], cout: 32, kernel: [3, 3], options: { padding: 1 }, bias: true }, // split-K: 3 sample groups
 ];
 
 for (const [index, c] of CASES.entries()) {
@@ -45,7 +46,9 @@ for (const [index, c] of CASES.entries()) {
     const g = conv2dGeometry(c.x, wShape, c.options);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
     const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
-    metric(`weightGradKernel ${conv2dWeightGradKernel(g)}`, 1);
+    const plan = conv2dWeightGradPlan(g);
+    metric(`weightGradKernel ${plan.kernel}`, 1);
+    metric('weightGradGroups', plan.groups);
     metric(`inputGradKernel ${conv2dInputGradKernel(g)}`, 1);
 
     const tx = Tensor.fromArray(gpu, xs, c.x);
@@ -86,7 +89,7 @@ for (const [xShape, wShape, kernel] of [
 ] as Array<[number[], number[], 'gemm' | 'reduce']>) {
   defineCase(`conv2d weight gradient (${kernel} kernel) accumulates into an existing tensor`, async ({ gpu }) => {
     const g = conv2dGeometry(xShape, wShape, { padding: 1 });
-    assert(conv2dWeightGradKernel(g) === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
+    assert(conv2dWeightGradPlan(g).kernel === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
     const size = (s: number[]) => s.reduce((a, b) => a * b);
     const xs = randomF32(size(xShape), 71);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
@@ -102,6 +105,15 @@ for (const [xShape, wShape, kernel] of [
     [tx, tdy, acc].forEach((t) => t.dispose());
   });
 }
+
+defineCase('conv2d weight-gradient plans cover both kernels and split-K sample groups', async () => {
+  const plan = (x: number[], w: number[]) => conv2dWeightGradPlan(conv2dGeometry(x, w, { padding: 1 }));
+  const split = plan([9, 8, 15, 16], [32, 8, 3, 3]);
+  assert(split.kernel === 'gemm' && split.groups > 1, `expected a split GEMM, got ${JSON.stringify(split)}`);
+  assert(plan([6, 1, 9, 9], [8, 1, 3, 3]).kernel === 'reduce', 'a one-channel first layer uses the reduction kernel');
+  const perSample = conv2dWeightGradPlan(conv2dGeometry([5, 8, 6, 6], [32, 8, 3, 3], { padding: 1 }), true);
+  assert(perSample.groups === 5 && perSample.samplesPerGroup === 1, `per-sample plan ${JSON.stringify(perSample)}`);
+});
 
 defineCase('conv2d shape and option errors are typed and name the problem', async ({ gpu }) => {
   const live = gpu.pool.liveCount;
