@@ -2,7 +2,7 @@
 // batch statistics) give the same loss, parameter gradients, input gradient and running-buffer
 // updates as their float64 reference twins (same weights, same batch); per-sample gradients of
 // the ResNet in eval mode match the reference sample by sample, and so do the empirical NTKs
-// (both implementations) of both models; typed errors for bad configs.
+// (both implementations) of both models; the CNN trains on a synthetic task; typed errors.
 
 import type { Gpu } from '../../src/device/gpu.js';
 import type { LayerSpec } from '../../src/nn/architecture.js';
@@ -17,7 +17,9 @@ import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
 import { refLossAndGrad } from '../../src/reference/layers.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
+import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { fit, type Batch } from '../../src/train/loop.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, expectCode, randomF32, seededUniform } from './check.js';
 import { defineCase } from './harness.js';
@@ -188,3 +190,44 @@ for (const [label, build, spec, inputShape] of NTK_MODELS) {
     });
   }
 }
+
+/** n 1x8x8 images: noise plus a bright 4x4 quadrant whose index is the label. */
+function quadrantImages(n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
+  const x = rng.uniform(n * 64, 0, 0.5);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const q = rng.int(4);
+    y[i] = q;
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) x[i * 64 + (r + 4 * (q >> 1)) * 8 + c + 4 * (q & 1)] += 0.5;
+  }
+  return { x, y };
+}
+
+defineCase('training smoke test: the CNN with BatchNorm learns a synthetic task and evaluates with running statistics', async ({ gpu, metric }) => {
+  const live = gpu.pool.liveCount;
+  const model = createCnn(gpu, { inputShape: [1, 8, 8], channels: [4], hidden: [], classes: 4, seed: 2 });
+  const rng = new Rng(3);
+  async function* batches(): AsyncGenerator<Batch> {
+    for (let s = 0; s < 30; s++) {
+      const { x, y } = quadrantImages(16, rng);
+      yield { x: Tensor.fromArray(gpu, x, [16, 1, 8, 8]), y: Tensor.fromArray(gpu, y, [16]) };
+    }
+  }
+  await fit(model, batches, { epochs: 1, stepsPerEpoch: 30, schedule: { kind: 'constant', lr: 0.1 }, sgd: { momentum: 0.9 }, logEvery: 30 });
+  const tracked = model.buffers().find((b) => b.name === 'block1.bn.num_batches_tracked');
+  assert(tracked !== undefined && (await tracked.value.read())[0] === 30, 'BatchNorm counted 30 training batches');
+  const test = quadrantImages(200, new Rng(9));
+  const tx = Tensor.fromArray(gpu, test.x, [200, 1, 8, 8]);
+  const logits = model.forward(tx, { mode: 'eval', record: false });
+  const values = await logits.read();
+  let correct = 0;
+  for (let i = 0; i < 200; i++) {
+    const row = Array.from(values.subarray(i * 4, i * 4 + 4));
+    if (row.indexOf(Math.max(...row)) === test.y[i]) correct++;
+  }
+  metric('heldOutAccuracy', correct / 200);
+  assert(correct >= 180, `held-out accuracy ${correct / 200} < 0.9 after 30 steps`);
+  [tx, logits].forEach((t) => t.dispose());
+  model.dispose();
+  assert(gpu.pool.liveCount === live, `training leaked ${gpu.pool.liveCount - live} buffers`);
+});
