@@ -72,7 +72,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   gpu.run({
     shader: 'conv2d',
     label: `conv2d x[${x.shape}] w[${weight.shape}]`,
-    constants: { TY: ty, HAS_BIAS: bias !== null },
+    constants: { TY: ty, HAS_BIAS: bias !== null, ...windowConstants(g) },
     storage: [
       { buffer: xb, bytes: x.bytes },
       { buffer: wb, bytes: weight.bytes },
@@ -109,7 +109,7 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   }
   const { ty, tm, tn } = chooseTile(M, N);
   gpu.run({
-    shader: 'conv2d_backward_input', label, constants: { TY: ty }, storage,
+    shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, storage,
     params: geometryParams(g, 0, 0),
     workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
   });
@@ -195,7 +195,7 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}`;
   if (kernel === 'gemm') {
     gpu.run({
-      shader: 'conv2d_backward_weight', label, constants: { TY: ty }, storage,
+      shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, storage,
       params: geometryParams(g, spg, 0),
       workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), groups],
     });
@@ -256,6 +256,11 @@ function checkGradShape(op: string, dy: Tensor, g: Conv2dGeometry): void {
       expected,
     });
   }
+}
+
+/** Kernel size and stride as the GEMM shaders' override constants (one pipeline per window shape). */
+function windowConstants(g: Conv2dGeometry): Record<string, number> {
+  return { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
 }
 
 function geometryParams(g: Conv2dGeometry, spg: number, rowStride: number): ArrayBuffer {

@@ -51,7 +51,9 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
 
 /** The conv2d, pooling and BatchNorm pipelines (every tile layout and switch combination). */
 function convPoolBatchNormVariants() {
-  const tiles = [4, 8, 16, 32, 64].map((TY) => ({ TY }));
+  // every tile layout with the default 3x3 stride-1 window, plus other windows (KH, KW, SH, SW)
+  const windows = [{ KH: 1, KW: 1, SH: 2, SW: 2 }, { KH: 5, KW: 5, SH: 1, SW: 1 }, { KH: 2, KW: 3, SH: 1, SW: 2 }];
+  const tiles = [...[4, 8, 16, 32, 64].map((TY) => ({ TY })), ...windows.map((w) => ({ TY: 16, ...w }))];
   const countIncludePad = [{ COUNT_INCLUDE_PAD: true }, { COUNT_INCLUDE_PAD: false }];
   const flags = (a: string, b: string) =>
     [false, true].flatMap((x) => [false, true].map((y) => ({ [a]: x, [b]: y })));
