@@ -2,6 +2,7 @@
 // row-major float64, passed by byte offset; allocF64/free manage that memory.
 
 export { symmetryDefect, symmetrize } from './symmetric';
+export { eighInPlace } from './eigh';
 
 /** Allocates room for `count` float64 values; returns the byte offset (8-byte aligned). */
 export function allocF64(count: i32): usize {

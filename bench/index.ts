@@ -3,6 +3,8 @@
 import './matmul.js';
 import './data.js';
 import './nn.js';
+import './ntk.js';
+import './eigh.js';
 import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

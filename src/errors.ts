@@ -21,7 +21,9 @@ export type NtkErrorCode =
   | 'E_IO' // a file could not be written
   | 'E_DATA_FORMAT' // a data file is malformed: truncated, wrong magic, bad labels, mismatched sizes
   | 'E_DATA_EMPTY' // a data set (or a selection from one) has no samples
-  | 'E_DATA_READ'; // a data file could not be read (missing, no permission, no file access in this runtime)
+  | 'E_DATA_READ' // a data file could not be read (missing, no permission, no file access in this runtime)
+  | 'E_NOT_CONVERGED' // an iterative solver (the eigen-solver) did not converge
+  | 'E_NOT_PSD'; // a kernel that must be positive semi-definite has clearly negative eigenvalues
 
 export class NtkError extends Error {
   readonly code: NtkErrorCode;

@@ -8,6 +8,28 @@ export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { map, MAP_OPS, type MapOp } from './ops/map.js';
 export { sumAll, sumLastAxis } from './ops/reduce.js';
 export { symmetryDefect, symmetrize } from './linalg/symmetric.js';
+export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, type DenseMatrix, type EighOptions, type EighResult } from './linalg/eigh.js';
+export {
+  kernelSimilarity,
+  kernelDistance,
+  kernelVelocity,
+  polarDynamics,
+  polarTrajectory,
+  kernelTrace,
+  kernelSpectrum,
+  conditionNumber,
+  topKEnergy,
+  effectiveRank,
+  kernelTargetAlignment,
+  spectrumStats,
+  DEFAULT_ALIGNMENT_OPTIONS,
+  DEFAULT_SPECTRUM_OPTIONS,
+  type KernelMatrix,
+  type PolarPoint,
+  type AlignmentOptions,
+  type SpectrumOptions,
+  type SpectrumStats,
+} from './ntk/metrics.js';
 export { Rng, type RngState } from './random/rng.js';
 export { philox4x32 } from './random/philox.js';
 export { randomUniform } from './ops/random.js';
@@ -75,6 +97,11 @@ export {
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
 export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
+export {
+  empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
+  type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
+} from './ntk/kernel.js';
+export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from './ntk/tracker.js';
 export type { Pair, WindowGeometry } from './ops/geometry.js';
 export {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dOutputShape,

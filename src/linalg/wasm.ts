@@ -11,6 +11,8 @@ export interface WasmExports {
   free(ptr: number): void;
   symmetryDefect(ptr: number, n: number): number;
   symmetrize(ptr: number, n: number): void;
+  /** assembly/eigh.ts: eigenvalues into d (descending), eigenvectors into the rows of a; 0 or 1 + unconverged index. */
+  eighInPlace(a: number, n: number, d: number, e: number, wantVectors: number): number;
 }
 
 let instance: Promise<WasmExports> | null = null;

@@ -81,6 +81,7 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
         const same = symmetric && a === b;
         const xbChunk = same ? null : sliceRows(xb, b, Math.min(chunk, n2 - b));
         const piecesB = xbChunk ? computePieces(model, xbChunk, selectors, o.implementation) : piecesA;
+        const cache: RightGramCache = new Map();
         try {
           const [ma, mb] = [xa.shape[0], (xbChunk ?? xa).shape[0]];
           const place = (block: Float32Array, sa: number, sb: number) => {
@@ -97,7 +98,7 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
           if (o.kind === 'full') {
             for (let sa = 0; sa < C; sa++) {
               for (let sb = 0; sb < C; sb++) {
-                const g = gram(piecesA[sa], piecesB[sb], ma, mb);
+                const g = gram(piecesA[sa], piecesB[sb], ma, mb, cache);
                 place(await g.read(), sa, sb);
                 g.dispose();
               }
@@ -105,7 +106,7 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
           } else {
             let sum: Tensor | null = null;
             for (let s = 0; s < selectors.length; s++) {
-              const g = gram(piecesA[s], piecesB[s], ma, mb);
+              const g = gram(piecesA[s], piecesB[s], ma, mb, cache);
               sum = sum ? accumulate(sum, g) : g;
             }
             const scaled = map(sum as Tensor, 'affine', 1 / selectors.length, 0);
@@ -114,6 +115,7 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
             scaled.dispose();
           }
         } finally {
+          disposeCache(cache);
           if (xbChunk) {
             disposePieces(piecesB);
             xbChunk.dispose();
@@ -226,8 +228,27 @@ function jacobianRows(pieces: Piece[], m: number): Tensor {
   return J;
 }
 
+/**
+ * Gram products of right factors, keyed by their buffers: a dense layer's right factor is its
+ * input, shared by every logit's backward pass, so a a'ᵀ is computed once per chunk pair.
+ */
+type RightGramCache = Map<GPUBuffer, Map<GPUBuffer, Tensor>>;
+
+function rightGram(cache: RightGramCache, ra: Tensor, rb: Tensor): Tensor {
+  let inner = cache.get(ra.buffer);
+  if (!inner) cache.set(ra.buffer, (inner = new Map()));
+  let g = inner.get(rb.buffer);
+  if (!g) inner.set(rb.buffer, (g = matmul(ra, rb, { transB: true })));
+  return g;
+}
+
+function disposeCache(cache: RightGramCache): void {
+  cache.forEach((inner) => inner.forEach((t) => t.dispose()));
+  cache.clear();
+}
+
 /** Σ over parameters of <piece_a(i), piece_b(j)>: [ma, mb]. */
-function gram(a: Piece[], b: Piece[], ma: number, mb: number): Tensor {
+function gram(a: Piece[], b: Piece[], ma: number, mb: number, cache: RightGramCache): Tensor {
   let sum: Tensor | null = null;
   for (let p = 0; p < a.length; p++) {
     const pa = a[p];
@@ -243,10 +264,8 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number): Tensor {
       const left = matmul(pa.left, pb.left, { transB: true });
       let term = left;
       if (pa.right && pb.right) {
-        const right = matmul(pa.right, pb.right, { transB: true });
-        term = mul(left, right);
+        term = mul(left, rightGram(cache, pa.right, pb.right));
         left.dispose();
-        right.dispose();
       }
       sum = sum ? accumulate(sum, term) : term;
     } else {

@@ -1,0 +1,188 @@
+// Live kernel tracking during training: on a fixed probe set, at scheduled points (dense in the
+// first epoch, then every epoch) compute the empirical NTK, optionally also on adversarial probe
+// inputs, and write its metrics to the run log. Plugs into the trainers' step hook.
+
+import { fgsm } from '../attacks/fgsm.js';
+import { pgd } from '../attacks/pgd.js';
+import { NtkError } from '../errors.js';
+import type { Model } from '../nn/model.js';
+import { requireChoice, resolveOptions } from '../options.js';
+import { Rng } from '../random/rng.js';
+import type { LogRecord, RunLog } from '../report/runlog.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { StepContext, TrainHooks } from '../train/trainer.js';
+import { empiricalNtk, type KernelKind, type NtkImplementation } from './kernel.js';
+import { kernelDistance, polarTrajectory, spectrumStats } from './metrics.js';
+
+export interface TrackerOptions {
+  /** Checks inside the first epoch, as fractions of it (0 is the untrained model). */
+  firstEpochFractions: number[];
+  /** After the first epoch, check every this many epochs (at epoch ends). */
+  everyEpochs: number;
+  kind: Exclude<KernelKind, 'full'>;
+  implementation: NtkImplementation;
+  /** Also track the adversarial-example kernel: probe inputs attacked with this threat (null: clean only). */
+  adversarial: { attack: 'pgd' | 'fgsm'; eps: number; steps: number } | null;
+  /** Write each kernel matrix into its log record (n² numbers per check). */
+  logKernels: boolean;
+  seed: number;
+}
+
+export const DEFAULT_TRACKER: TrackerOptions = {
+  firstEpochFractions: [0, 0.05, 0.1, 0.25, 0.5, 0.75],
+  everyEpochs: 1,
+  kind: 'trace',
+  implementation: 'contraction',
+  adversarial: null,
+  logKernels: false,
+  seed: 0,
+};
+
+/** The probe set on the device: x [n, ...], y [n] class indices (f32), and host labels. */
+export interface ProbeTensors {
+  x: Tensor;
+  y: Tensor;
+  labels: ArrayLike<number>;
+}
+
+/** One check's numbers (also the `type: "kernel"` log record without its `type`). */
+export interface KernelCheck {
+  step: number;
+  epochFraction: number;
+  /** Kernel distance 1 − S(K_0, K_t) to the first check's kernel. */
+  distanceToInit: number;
+  /** KD(K_prev, K_t) / Δepochs since the previous check (null at the first check). */
+  velocity: number | null;
+  lambdaMax: number;
+  lambdaMin: number;
+  trace: number;
+  conditionNumber: number;
+  topEnergy10: number;
+  topEnergy20: number;
+  effectiveRank: number;
+  targetAlignment: number;
+  /** Adversarial-example kernel: its spectrum and its distance to the clean kernel. */
+  adversarial: null | {
+    distanceToClean: number;
+    lambdaMax: number;
+    conditionNumber: number;
+    topEnergy10: number;
+    effectiveRank: number;
+  };
+  seconds: number;
+}
+
+export class KernelTracker {
+  readonly options: TrackerOptions;
+  readonly checks: KernelCheck[] = [];
+  private readonly kernels: Float64Array[] = [];
+  private readonly fractions: number[];
+  private readonly rng: Rng;
+
+  constructor(
+    readonly model: Model,
+    readonly probe: ProbeTensors,
+    readonly log: RunLog | null,
+    options: Partial<TrackerOptions> = {},
+  ) {
+    this.options = resolveOptions('KernelTracker', DEFAULT_TRACKER, options);
+    requireChoice('KernelTracker', 'kind', this.options.kind, ['trace', 'logit', 'sumLogits'] as const);
+    const fractions = this.options.firstEpochFractions;
+    if (!fractions.every((f, i) => f >= 0 && f < 1 && (i === 0 || f > fractions[i - 1]))) {
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, { option: 'firstEpochFractions' });
+    }
+    if (!(Number.isInteger(this.options.everyEpochs) && this.options.everyEpochs >= 1)) {
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "everyEpochs" must be an integer >= 1.`, { option: 'everyEpochs' });
+    }
+    if (probe.x.shape[0] < 2) throw new NtkError('E_SHAPE_MISMATCH', 'KernelTracker: the probe set needs at least 2 samples.');
+    this.fractions = [...fractions];
+    this.rng = new Rng(this.options.seed, 211);
+  }
+
+  /** Hooks for train(): checks run after the step that reaches each scheduled fraction. */
+  hooks(): TrainHooks {
+    return { onStep: (ctx: StepContext) => this.maybeCheck(ctx.epochFraction, ctx.step) };
+  }
+
+  /** Checks if a scheduled point is reached at `epochFraction` (call with 0 before training for K_0). */
+  async maybeCheck(epochFraction: number, step: number): Promise<void> {
+    if (epochFraction + 1e-9 < this.nextDue()) return;
+    while (this.fractions.length > 0 && this.fractions[0] <= epochFraction + 1e-9) this.fractions.shift();
+    await this.check(epochFraction, step);
+  }
+
+  /** The next scheduled fraction of the first epoch, else the next multiple of everyEpochs. */
+  private nextDue(): number {
+    if (this.fractions.length > 0) return this.fractions[0];
+    const last = this.checks[this.checks.length - 1]?.epochFraction ?? 0;
+    const every = this.options.everyEpochs;
+    return (Math.floor(last / every + 1e-9) + 1) * every;
+  }
+
+  /** Computes the kernel(s) now and logs the metrics. */
+  async check(epochFraction: number, step: number): Promise<KernelCheck> {
+    const start = performance.now();
+    const o = this.options;
+    const kernel = (await empiricalNtk(this.model, this.probe.x, null, { kind: o.kind, implementation: o.implementation })).data;
+    const stats = await spectrumStats(kernel, { labels: this.probe.labels, energyK: [10, 20] });
+    const previous = this.checks[this.checks.length - 1];
+    const check: KernelCheck = {
+      step,
+      epochFraction,
+      distanceToInit: this.kernels.length ? kernelDistance(this.kernels[0], kernel) : 0,
+      velocity: previous && epochFraction > previous.epochFraction
+        ? kernelDistance(this.kernels[this.kernels.length - 1], kernel) / (epochFraction - previous.epochFraction)
+        : null,
+      lambdaMax: stats.lambdaMax,
+      lambdaMin: stats.lambdaMin,
+      trace: stats.trace,
+      conditionNumber: stats.conditionNumber,
+      topEnergy10: stats.topEnergy[10],
+      topEnergy20: stats.topEnergy[20],
+      effectiveRank: stats.effectiveRank,
+      targetAlignment: stats.targetAlignment ?? NaN,
+      adversarial: o.adversarial ? await this.adversarialCheck(kernel) : null,
+      seconds: 0,
+    };
+    check.seconds = (performance.now() - start) / 1000;
+    this.checks.push(check);
+    this.kernels.push(kernel);
+    const record: LogRecord = { type: 'kernel', kind: o.kind, probes: this.probe.x.shape[0], ...check };
+    if (o.logKernels) record.kernel = Array.from(kernel);
+    this.log?.write(record);
+    return check;
+  }
+
+  /**
+   * Polar dynamics over every check so far, with the last kernel as K_T: radius
+   * ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0). Logged as one `kernel-polar` record.
+   */
+  finish(): { epochFraction: number[]; radius: number[]; angle: number[] } | null {
+    if (this.kernels.length < 2) return null;
+    const { radius, angle } = polarTrajectory(this.kernels);
+    const result = { epochFraction: this.checks.map((c) => c.epochFraction), radius: Array.from(radius), angle: Array.from(angle) };
+    this.log?.write({ type: 'kernel-polar', ...result });
+    return result;
+  }
+
+  private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
+    const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
+    const { x, y } = this.probe;
+    const xAdv = a.attack === 'fgsm'
+      ? fgsm(this.model, x, y, { eps: a.eps })
+      : pgd(this.model, x, y, this.rng, { eps: a.eps, steps: a.steps, stepSize: (2.5 * a.eps) / a.steps });
+    try {
+      const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;
+      const stats = await spectrumStats(kernel, { energyK: [10] });
+      return {
+        distanceToClean: kernelDistance(clean, kernel),
+        lambdaMax: stats.lambdaMax,
+        conditionNumber: stats.conditionNumber,
+        topEnergy10: stats.topEnergy[10],
+        effectiveRank: stats.effectiveRank,
+      };
+    } finally {
+      xAdv.dispose();
+    }
+  }
+}
