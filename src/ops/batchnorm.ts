@@ -13,7 +13,7 @@ export interface BatchNormOptions {
   /** Added to the variance inside the square root. Default 1e-5 (PyTorch). */
   eps: number;
   /** EMA weight of the new batch: running = (1 - momentum)·running + momentum·batch, in (0, 1].
-   * Default 0.1 (PyTorch; TF's decay 0.9 is momentum 0.1). Unused when `average` is 'cumulative'. */
+   * Default 0.1 (PyTorch; a Keras/TF `momentum` (decay) d is 1 - d here). Unused when `average` is 'cumulative'. */
   momentum: number;
   /** How running buffers average the batch statistics: 'ema' (exponential moving average, PyTorch's
    * default) or 'cumulative' (the plain mean of every batch seen, PyTorch's momentum=None). */

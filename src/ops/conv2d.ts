@@ -1,7 +1,8 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
 // weight gradient (batch-summed or per sample) and bias gradient. The products are implicit
 // GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows with kernel
-// area and nothing needs tiling against maxStorageBufferBindingSize beyond x and y themselves.
+// area and nothing needs tiling against maxStorageBufferBindingSize beyond x, y and the per-sample
+// weight gradients [n, ...weight] (callers such as the NTK chunk their samples).
 // The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
 // adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
@@ -234,7 +235,7 @@ export function conv2dBackwardBias(dy: Tensor, perSample = false, into?: Tensor)
  * 256/TY along N (TN = 1024/TY columns). Picks the layout that pads M x N least; ties go to
  * the square 64x64 tile. Depends on shapes only, so every adapter runs the same summation order.
  */
-export function chooseTile(M: number, N: number): { ty: number; tm: number; tn: number } {
+function chooseTile(M: number, N: number): { ty: number; tm: number; tn: number } {
   let best = { ty: 16, tm: 64, tn: 64 };
   let bestArea = Infinity;
   for (const ty of [16, 8, 32, 4, 64]) {
