@@ -5,5 +5,6 @@ import './data.js';
 import './nn.js';
 import './ntk.js';
 import './eigh.js';
+import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

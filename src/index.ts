@@ -102,3 +102,24 @@ export {
   type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
 } from './ntk/kernel.js';
 export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from './ntk/tracker.js';
+export type { Pair, WindowGeometry } from './ops/geometry.js';
+export {
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dOutputShape,
+  conv2dInputGradKernel, conv2dWeightGradPlan, DEFAULT_CONV2D, type Conv2dOptions, type Conv2dGeometry,
+} from './ops/conv2d.js';
+export {
+  maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward, pool2dGeometry,
+  validatePool2dOptions, DEFAULT_POOL2D, type Pool2dOptions, type PoolWindow,
+} from './ops/pool2d.js';
+export {
+  batchNormForward, batchNormBackward, batchNormDims, createBatchNormState, disposeBatchNormState, resolveBatchNormOptions,
+  DEFAULT_BATCHNORM, type BatchNormOptions, type BatchNormState, type BatchNormMode, type BatchNormForward, type BatchNormGradients,
+} from './ops/batchnorm.js';
+export { Conv2d, DEFAULT_CONV2D_LAYER_OPTIONS, type Conv2dLayerOptions } from './nn/conv2d.js';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool } from './nn/pool2d.js';
+export { BatchNorm1d, BatchNorm2d, batchNormMode } from './nn/batchnorm.js';
+export { buildLayer, type LayerSpec } from './nn/architecture.js';
+export { createCnn, cnnArchitecture, DEFAULT_CNN_OPTIONS, type CnnOptions } from './nn/cnn.js';
+export {
+  createPreActResNet, preActResNetArchitecture, DEFAULT_PREACT_RESNET_OPTIONS, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
+} from './nn/preact_resnet.js';

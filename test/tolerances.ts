@@ -60,6 +60,33 @@ export const TOLERANCES = {
    * max_i |λ_i − λ_i,ref| / max|λ| (n ≤ 150): Weyl's bound is ‖E‖_2 ≈ c·n·ε·‖A‖_2 for each method's
    * backward error (and the test matrix's own construction); measured ≤ 2e-14, so 1e-12 has margin. */
   eighEigenvalues: 1e-12,
+  /** conv2d forward, input gradient and per-sample weight gradient: |y - y64| / (|x| ⋆ |w|), the
+   * componentwise error of dot products of length cin·kh·kw (or oh·ow) accumulated in fixed order in
+   * f32: the same bound as matmul. */
+  conv2d: 1e-5,
+  /** conv2d batch-summed weight gradient: dot products of length n·oh·ow (split into sample groups
+   * whose partials are added in order): worst case n·oh·ow·u, random-sign growth sqrt(n·oh·ow)·u
+   * ≈ 2e-6 at the test sizes; 1e-5 as for matmul. */
+  conv2dWeightGrad: 1e-5,
+  /** pooling: |y - y64| / (pooled |x|) for window sums of at most 64 terms added in order, then one
+   * division: ≤ 65·u ≈ 3.9e-6 (max-pool forward is a selection and must be bit-exact instead). */
+  pool2d: 4e-6,
+  /** BatchNorm y, dx and dgamma, each scaled by the magnitude of what was combined (y: |γ|·invstd·
+   * (|x| + mean|x|) + |β|; dx: |γ|·invstd·(|dy| + mean|dy| + |x̂|·mean|dy·x̂|); dgamma: Σ|dy|·(|x| +
+   * mean|x|)·invstd, since x - mean carries the absolute error of mean, batch or running).
+   * Mean and variance are two-pass strided+tree sums of n·h·w values (≈ (count/256 + 8)·u each),
+   * 1/sqrt adds a few ULP, x - mean loses nothing beyond that scale: ~20u expected; 1e-5 ≈ 170u. */
+  batchNorm: 1e-5,
+  /** Running mean/variance after k updates vs float64 (relative above 1, absolute below): the batch
+   * statistics' error above plus 2 roundings per update and pow() for debiasing (a few ULP). */
+  batchNormRunning: 1e-5,
+  /** Whole-model gradients of the CNN and PreAct-ResNet with BatchNorm on batch statistics (loss,
+   * every parameter gradient, dx; and per-sample gradients in eval mode), normwise per tensor,
+   * max|g - g64| / max|g64|. Each conv/dense is a dot product bounded by K·u (K ≤ 9·cin ≤ 72 and
+   * n·h·w ≤ 864 in the tests: ≤ 5e-5 worst case), BN backward subtracts dy's batch means (relative
+   * errors grow by |dy|/|dx|, ~10x), and the errors compound over ≤ 12 chained layers. Measured
+   * ≤ 1e-6 on llvmpipe; the bound 1e-4 stays far below the O(1) errors of a wrong rule or index. */
+  convModelGradient: 1e-4,
   /** Cross-runtime agreement of f32 results computed on different adapters: twice the op bound. */
   crossRuntimeFactor: 2,
   /** NTK entries are dot products over P parameters of f32 per-sample gradients (themselves f32

@@ -46,7 +46,39 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
   copy_columns: [{}],
+  ...convPoolBatchNormVariants(),
 };
+
+/** The conv2d, pooling and BatchNorm pipelines (every tile layout and switch combination). */
+function convPoolBatchNormVariants() {
+  // every tile layout with the default 3x3 stride-1 window, plus other windows (KH, KW, SH, SW)
+  const windows = [{ KH: 1, KW: 1, SH: 2, SW: 2 }, { KH: 5, KW: 5, SH: 1, SW: 1 }, { KH: 2, KW: 3, SH: 1, SW: 2 }];
+  const tiles = [...[4, 8, 16, 32, 64].map((TY) => ({ TY })), ...windows.map((w) => ({ TY: 16, ...w }))];
+  const countIncludePad = [{ COUNT_INCLUDE_PAD: true }, { COUNT_INCLUDE_PAD: false }];
+  const flags = (a: string, b: string) =>
+    [false, true].flatMap((x) => [false, true].map((y) => ({ [a]: x, [b]: y })));
+  return {
+    conv2d: tiles.flatMap((t) => [{ ...t, HAS_BIAS: false }, { ...t, HAS_BIAS: true }]),
+    conv2d_backward_input: tiles,
+    conv2d_backward_input_direct: [{}],
+    conv2d_backward_weight: tiles,
+    conv2d_backward_weight_reduce: [{}],
+    sum_partials: [{ ACCUMULATE: false }, { ACCUMULATE: true }],
+    max_pool2d: [{}],
+    max_pool2d_backward: [{}],
+    avg_pool2d: countIncludePad,
+    avg_pool2d_backward: countIncludePad,
+    batchnorm_stats: [{ FROM_RUNNING: false }, { FROM_RUNNING: true }],
+    batchnorm_update: [
+      ...flags('UNBIASED', 'DEBIAS').map((f) => ({ AVERAGE: 0, ...f })),
+      { AVERAGE: 1, UNBIASED: true, DEBIAS: false },
+      { AVERAGE: 1, UNBIASED: false, DEBIAS: false },
+    ],
+    batchnorm_apply: [{ AFFINE: true }, { AFFINE: false }],
+    batchnorm_backward_reduce: [{}],
+    batchnorm_backward_input: flags('AFFINE', 'BATCH_STATS'),
+  };
+}
 
 defineCase('adapter report names a real WebGPU adapter', async ({ gpu }) => {
   const r = gpu.report;

@@ -16,5 +16,10 @@ import './model_mlp.js';
 import './train_loop.js';
 import './ntk.js';
 import './eigh.js';
+import './conv2d.js';
+import './pool2d.js';
+import './batchnorm.js';
+import './conv_layers.js';
+import './conv_models.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

@@ -1,0 +1,288 @@
+// BatchNorm on the device for x [n, C] (1-D) or [n, C, h, w] (2-D), with every estimator switch
+// explicit (METHODS.md §4): batch or running statistics, running variance unbiased or biased,
+// EMA or cumulative average, optional zero-debiasing, affine on/off, and updates that can be
+// skipped (frozen). Reductions are fixed-order workgroup trees (shaders/batchnorm_*.wgsl): no
+// atomics, deterministic. Backward goes through the batch statistics when the forward used them.
+
+import type { Gpu } from '../device/gpu.js';
+import { check, NtkError } from '../errors.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
+import { grid2d, packParams } from './params.js';
+
+export interface BatchNormOptions {
+  /** Added to the variance inside the square root. Default 1e-5 (PyTorch). */
+  eps: number;
+  /** EMA weight of the new batch: running = (1 - momentum)·running + momentum·batch, in (0, 1].
+   * Default 0.1 (PyTorch; a Keras/TF `momentum` (decay) d is 1 - d here). Unused when `average` is 'cumulative'. */
+  momentum: number;
+  /** How running buffers average the batch statistics: 'ema' (exponential moving average, PyTorch's
+   * default) or 'cumulative' (the plain mean of every batch seen, PyTorch's momentum=None). */
+  average: 'ema' | 'cumulative';
+  /** Variance stored in running_var: 'unbiased' (× m/(m-1) for m values per channel, PyTorch) or
+   * 'biased' (TF.js, Haiku). Normalisation by batch statistics always uses the biased variance. */
+  runningVariance: 'unbiased' | 'biased';
+  /** Zero-debiased EMA (as TF's zero_debias / Adam): accumulators start at 0 and the running
+   * buffers hold acc / (1 - (1 - momentum)^t) after t updates, so the initial values (mean 0,
+   * variance 1) leave no trace. EMA only; needs momentum < 1. Default false. */
+  debias: boolean;
+  /** Learnable per-channel scale gamma (init 1) and shift beta (init 0). Default true. */
+  affine: boolean;
+}
+
+/** PyTorch's BatchNorm defaults: eps 1e-5, EMA with momentum 0.1, unbiased running variance, no debiasing, affine. */
+export const DEFAULT_BATCHNORM: Readonly<BatchNormOptions> = Object.freeze({
+  eps: 1e-5,
+  momentum: 0.1,
+  average: 'ema',
+  runningVariance: 'unbiased',
+  debias: false,
+  affine: true,
+});
+
+/** Fills in defaults and validates every option; errors name `label` and the option. */
+export function resolveBatchNormOptions(options: Partial<BatchNormOptions> = {}, label = 'batchNorm'): BatchNormOptions {
+  const unknown = Object.keys(options).filter((k) => !(k in DEFAULT_BATCHNORM));
+  check(
+    unknown.length === 0,
+    `${label}: unknown option(s) ${unknown.join(', ')}; known: ${Object.keys(DEFAULT_BATCHNORM).join(', ')}.`,
+    { unknown },
+  );
+  const o = { ...DEFAULT_BATCHNORM, ...options };
+  check(Number.isFinite(o.eps) && o.eps >= 0, `${label}: eps must be a finite number >= 0, got ${o.eps}.`);
+  check(o.average === 'ema' || o.average === 'cumulative', `${label}: average must be 'ema' or 'cumulative', got ${JSON.stringify(o.average)}.`);
+  check(
+    o.runningVariance === 'unbiased' || o.runningVariance === 'biased',
+    `${label}: runningVariance must be 'unbiased' or 'biased', got ${JSON.stringify(o.runningVariance)}.`,
+  );
+  check(typeof o.debias === 'boolean', `${label}: debias must be true or false, got ${JSON.stringify(o.debias)}.`);
+  check(typeof o.affine === 'boolean', `${label}: affine must be true or false, got ${JSON.stringify(o.affine)}.`);
+  check(
+    typeof o.momentum === 'number' && o.momentum > 0 && o.momentum <= 1,
+    `${label}: momentum must be in (0, 1], got ${o.momentum}.`,
+  );
+  check(!(o.debias && o.average === 'cumulative'), `${label}: debias applies to the EMA only; use average 'ema' or debias false.`);
+  check(!(o.debias && o.momentum === 1), `${label}: debias needs momentum < 1 (with momentum 1 the EMA is the last batch).`);
+  return o;
+}
+
+/** The running state of one BatchNorm layer; every tensor is updated in place. */
+export interface BatchNormState {
+  /** [C], starts at 0. */
+  runningMean: Tensor;
+  /** [C], starts at 1. */
+  runningVar: Tensor;
+  /** [1]: number of statistics updates so far (PyTorch's num_batches_tracked), an exact f32 below 2^24. */
+  count: Tensor;
+  /** [2, C] biased EMA accumulators of mean and variance, starting at 0; present only with `debias`. */
+  emaAccumulators: Tensor | null;
+}
+
+export function createBatchNormState(gpu: Gpu, channels: number, options: BatchNormOptions): BatchNormState {
+  return {
+    runningMean: Tensor.zeros(gpu, [channels]),
+    runningVar: Tensor.fromArray(gpu, new Float32Array(channels).fill(1), [channels]),
+    count: Tensor.zeros(gpu, [1]),
+    emaAccumulators: options.debias ? Tensor.zeros(gpu, [2, channels]) : null,
+  };
+}
+
+export function disposeBatchNormState(state: BatchNormState): void {
+  [state.runningMean, state.runningVar, state.count, state.emaAccumulators].forEach((t) => t?.dispose());
+}
+
+/** Which statistics a forward pass uses and whether it updates the running buffers. */
+export interface BatchNormMode {
+  /** Normalise with this batch's statistics (train mode, or eval with batch statistics). */
+  batchStats: boolean;
+  /** Update the running buffers from this batch (train mode with statistics not frozen). */
+  update: boolean;
+}
+
+/** Result of a forward pass: y, and the statistics backward needs ([3, C]: mean, invstd, variance). */
+export interface BatchNormForward {
+  y: Tensor;
+  stats: Tensor;
+}
+
+/** [n, C, L] view of x [n, C, ...]: L = product of the trailing axes. */
+export function batchNormDims(x: Shape, label = 'batchNorm'): { n: number; C: number; L: number } {
+  if (x.length < 2) throw new NtkError('E_SHAPE_MISMATCH', `${label}: input [${x}] must be [n, C, ...] with at least 2 axes.`);
+  const [n, C] = x;
+  return { n, C, L: x.slice(2).reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * BatchNorm forward: y = (x - mean)/sqrt(var + eps)·gamma + beta per channel, with batch
+ * statistics (biased variance) or the running buffers. With `mode.update`, the running buffers
+ * and the counter are updated in place from this batch as `options` says.
+ */
+export function batchNormForward(
+  x: Tensor, gamma: Tensor | null, beta: Tensor | null, state: BatchNormState, mode: BatchNormMode,
+  options: BatchNormOptions, label = 'batchNorm',
+): BatchNormForward {
+  const { n, C, L } = batchNormDims(x.shape, label);
+  checkChannels(label, C, state.runningMean, 'running mean');
+  checkAffine(label, options, C, [gamma, beta]);
+  check(!mode.update || mode.batchStats, `${label}: running buffers can only be updated from batch statistics.`);
+  if (mode.batchStats && n * L < 2) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${label}: batch statistics need more than 1 value per channel, got input [${x.shape}]; use a larger batch or eval mode.`,
+      { shape: [...x.shape] },
+    );
+  }
+  const gpu = x.gpu;
+  const xb = x.buffer;
+  const stats = Tensor.empty(gpu, [3, C]);
+  gpu.run({
+    shader: 'batchnorm_stats',
+    label: `${label} statistics [${x.shape}]`,
+    constants: { FROM_RUNNING: !mode.batchStats },
+    storage: [
+      { buffer: xb, bytes: x.bytes },
+      { buffer: state.runningMean.buffer, bytes: state.runningMean.bytes },
+      { buffer: state.runningVar.buffer, bytes: state.runningVar.bytes },
+      { buffer: stats.buffer, bytes: stats.bytes },
+    ],
+    params: packParams([['u32', n], ['u32', C], ['u32', L], ['f32', options.eps]]),
+    workgroups: [C],
+  });
+  if (mode.update) updateRunning(state, stats, C, n * L, options, label);
+  const y = Tensor.empty(gpu, x.shape);
+  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'batchnorm_apply',
+    label: `${label} normalise [${x.shape}]`,
+    constants: { AFFINE: options.affine },
+    storage: [
+      { buffer: xb, bytes: x.bytes },
+      { buffer: stats.buffer, bytes: stats.bytes },
+      { buffer: gamma ? gamma.buffer : stats.buffer, bytes: gamma ? gamma.bytes : stats.bytes },
+      { buffer: beta ? beta.buffer : stats.buffer, bytes: beta ? beta.bytes : stats.bytes },
+      { buffer: y.buffer, bytes: y.bytes },
+    ],
+    params: packParams([['u32', x.size], ['u32', C], ['u32', L], ['u32', gx * 64]]),
+    workgroups: [gx, gy],
+  });
+  return { y, stats };
+}
+
+function updateRunning(state: BatchNormState, stats: Tensor, C: number, m: number, options: BatchNormOptions, label: string): void {
+  check(!options.debias || state.emaAccumulators !== null, `${label}: debias is on but the state has no EMA accumulators.`);
+  const acc = state.emaAccumulators ?? Tensor.empty(stats.gpu, [1]); // unused binding without debias
+  stats.gpu.run({
+    shader: 'batchnorm_update',
+    label: `${label} running statistics`,
+    constants: {
+      AVERAGE: options.average === 'cumulative' ? 1 : 0,
+      UNBIASED: options.runningVariance === 'unbiased',
+      DEBIAS: options.debias,
+    },
+    storage: [
+      { buffer: stats.buffer, bytes: stats.bytes },
+      { buffer: state.runningMean.buffer, bytes: state.runningMean.bytes },
+      { buffer: state.runningVar.buffer, bytes: state.runningVar.bytes },
+      { buffer: acc.buffer, bytes: acc.bytes },
+      { buffer: state.count.buffer, bytes: state.count.bytes },
+    ],
+    params: packParams([['u32', C], ['u32', m], ['f32', options.momentum], ['u32', 0]]),
+    workgroups: [1],
+  });
+  if (acc !== state.emaAccumulators) acc.dispose();
+}
+
+export interface BatchNormGradients {
+  dx: Tensor;
+  /** [C] (batch sum) or [n, C] (per sample); null without affine or with paramGrads 'none'. */
+  dgamma: Tensor | null;
+  dbeta: Tensor | null;
+}
+
+/**
+ * BatchNorm backward from dy and the forward's x and stats. `batchStats` must match the forward:
+ * then dx flows through the batch mean and variance; otherwise BN is a fixed per-channel affine
+ * map and dx = gamma·invstd·dy. `paramGrads` 'perSample' ([n, C] gradients of gamma and beta) is
+ * defined only for running statistics, where each sample's output depends on that sample alone.
+ */
+export function batchNormBackward(
+  dy: Tensor, x: Tensor, stats: Tensor, gamma: Tensor | null, batchStats: boolean,
+  paramGrads: 'sum' | 'perSample' | 'none', options: BatchNormOptions, label = 'batchNorm',
+): BatchNormGradients {
+  const { n, C, L } = batchNormDims(x.shape, label);
+  if (dy.shape.length !== x.shape.length || dy.shape.some((d, i) => d !== x.shape[i])) {
+    throw new NtkError('E_SHAPE_MISMATCH', `${label}: dy [${dy.shape}] must match the input [${x.shape}].`);
+  }
+  checkAffine(label, options, C, [gamma]);
+  if (paramGrads === 'perSample' && batchStats) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${label}: per-sample gradients are undefined with batch statistics (each output depends on the whole batch); ` +
+        "run the forward pass in eval mode with running statistics (mode 'eval', bnBatchStatsInEval false).",
+    );
+  }
+  const gpu = dy.gpu;
+  const [dyb, xb] = [dy.buffer, x.buffer];
+  const wantParams = options.affine && paramGrads !== 'none';
+  let sums: { dy: Tensor; dyXhat: Tensor } | null = null;
+  if (batchStats || wantParams) {
+    const perSample = paramGrads === 'perSample';
+    const shape = perSample ? [n, C] : [C];
+    sums = { dy: Tensor.empty(gpu, shape), dyXhat: Tensor.empty(gpu, shape) };
+    gpu.run({
+      shader: 'batchnorm_backward_reduce',
+      label: `${label} backward sums [${x.shape}]${perSample ? ' per sample' : ''}`,
+      storage: [
+        { buffer: dyb, bytes: dy.bytes },
+        { buffer: xb, bytes: x.bytes },
+        { buffer: stats.buffer, bytes: stats.bytes },
+        { buffer: sums.dy.buffer, bytes: sums.dy.bytes },
+        { buffer: sums.dyXhat.buffer, bytes: sums.dyXhat.bytes },
+      ],
+      params: packParams([['u32', n], ['u32', C], ['u32', L], ['u32', perSample ? 1 : n]]),
+      workgroups: [C, perSample ? n : 1],
+    });
+  }
+  const dx = Tensor.empty(gpu, x.shape);
+  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'batchnorm_backward_input',
+    label: `${label} backward input [${x.shape}]`,
+    constants: { AFFINE: options.affine, BATCH_STATS: batchStats },
+    storage: [
+      { buffer: dyb, bytes: dy.bytes },
+      { buffer: xb, bytes: x.bytes },
+      { buffer: stats.buffer, bytes: stats.bytes },
+      { buffer: gamma ? gamma.buffer : stats.buffer, bytes: gamma ? gamma.bytes : stats.bytes },
+      { buffer: sums ? sums.dy.buffer : stats.buffer, bytes: sums ? sums.dy.bytes : stats.bytes },
+      { buffer: sums ? sums.dyXhat.buffer : stats.buffer, bytes: sums ? sums.dyXhat.bytes : stats.bytes },
+      { buffer: dx.buffer, bytes: dx.bytes },
+    ],
+    params: packParams([
+      ['u32', x.size], ['u32', C], ['u32', L], ['u32', gx * 64],
+      ['f32', n * L], ['u32', 0], ['u32', 0], ['u32', 0],
+    ]),
+    workgroups: [gx, gy],
+  });
+  if (wantParams && sums) return { dx, dgamma: sums.dyXhat, dbeta: sums.dy };
+  sums?.dy.dispose();
+  sums?.dyXhat.dispose();
+  return { dx, dgamma: null, dbeta: null };
+}
+
+function checkChannels(label: string, C: number, t: Tensor, what: string): void {
+  if (t.shape.length !== 1 || t.shape[0] !== C) {
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${label}: input has ${C} channels but the ${what} has shape [${t.shape}]; fix the layer's channel count or the input.`,
+      { channels: C, shape: [...t.shape] },
+    );
+  }
+}
+
+/** gamma (and beta) must be given exactly when affine is on, one value per channel. */
+function checkAffine(label: string, options: BatchNormOptions, C: number, params: Array<Tensor | null>): void {
+  for (const t of params) {
+    check((t !== null) === options.affine, `${label}: gamma/beta must be ${options.affine ? 'given (affine is on)' : 'null (affine is off)'}.`);
+    if (t) checkChannels(label, C, t, 'gamma/beta');
+  }
+}

@@ -1,0 +1,274 @@
+// conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
+// weight gradient (batch-summed or per sample) and bias gradient. The products are implicit
+// GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows with kernel
+// area and nothing needs tiling against maxStorageBufferBindingSize beyond x, y and the per-sample
+// weight gradients [n, ...weight] (callers such as the NTK chunk their samples).
+// The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
+// adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
+// few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
+// results are deterministic.
+
+import { NtkError } from '../errors.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
+import { channelSum, channelSumInto } from './channel_sum.js';
+import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
+import { grid2d, packParams } from './params.js';
+import { sumLastAxis } from './reduce.js';
+import { sumPartials } from './sum_partials.js';
+
+export interface Conv2dOptions {
+  /** Step between windows, one value or [h, w]. Default 1. */
+  stride?: Pair;
+  /** Zero padding on each side, one value or [h, w]. Default 0. */
+  padding?: Pair;
+}
+
+/** conv2d defaults (PyTorch's): stride 1, no padding. */
+export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0 });
+
+/** Geometry of a convolution: the window over x [n, c=cin, h, w] and the output channels. */
+export interface Conv2dGeometry extends WindowGeometry {
+  cout: number;
+}
+
+/** Validates x [n, cin, h, w] against weight [cout, cin, kh, kw]; errors name `label`. */
+export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions = {}, label = 'conv2d'): Conv2dGeometry {
+  const { stride, padding } = { ...DEFAULT_CONV2D, ...options };
+  if (weight.length !== 4) {
+    throw new NtkError('E_SHAPE_MISMATCH', `${label}: weight [${weight}] must be 4-D [cout, cin, kh, kw].`, { weight: [...weight] });
+  }
+  const [cout, cin, kh, kw] = weight;
+  const g = windowGeometry(label, x, [kh, kw], stride, padding);
+  if (g.c !== cin) {
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${label}: input [${x}] has ${g.c} channels but the weight [${weight}] expects ${cin}; fix the layer's inChannels or the input.`,
+      { input: [...x], weight: [...weight] },
+    );
+  }
+  return { ...g, cout };
+}
+
+/** Output shape [n, cout, oh, ow]. */
+export function conv2dOutputShape(g: Conv2dGeometry): number[] {
+  return [g.n, g.cout, g.oh, g.ow];
+}
+
+/**
+ * y [n, cout, oh, ow] = x [n, cin, h, w] ⋆ weight [cout, cin, kh, kw] + bias [cout] (optional).
+ * f32 with f32 accumulation over cin*kh*kw terms in a fixed order.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const g = conv2dGeometry(x.shape, weight.shape, options);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== g.cout)) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2d: bias [${bias.shape}] must be [${g.cout}] (one per output channel).`);
+  }
+  const gpu = x.gpu;
+  const [xb, wb] = [x.buffer, weight.buffer];
+  const biasBuffer = bias ? bias.buffer : wb; // unused binding when there is no bias (read-only alias)
+  const out = Tensor.empty(gpu, conv2dOutputShape(g));
+  const M = g.cout;
+  const N = g.n * g.oh * g.ow;
+  const { ty, tm, tn } = chooseTile(M, N);
+  gpu.run({
+    shader: 'conv2d',
+    label: `conv2d x[${x.shape}] w[${weight.shape}]`,
+    constants: { TY: ty, HAS_BIAS: bias !== null, ...windowConstants(g) },
+    storage: [
+      { buffer: xb, bytes: x.bytes },
+      { buffer: wb, bytes: weight.bytes },
+      { buffer: biasBuffer, bytes: bias ? bias.bytes : weight.bytes },
+      { buffer: out.buffer, bytes: out.bytes },
+    ],
+    params: geometryParams(g, 0, 0),
+    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
+  });
+  return out;
+}
+
+/**
+ * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. A tiled implicit GEMM, or for very
+ * few input channels (see conv2dInputGradKernel) one thread per input element.
+ */
+export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  checkGradShape('conv2dBackwardInput', dy, g);
+  const gpu = dy.gpu;
+  const [dyb, wb] = [dy.buffer, weight.buffer];
+  const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
+  const M = g.c;
+  const N = g.n * g.h * g.w;
+  const storage = [
+    { buffer: dyb, bytes: dy.bytes },
+    { buffer: wb, bytes: weight.bytes },
+    { buffer: out.buffer, bytes: out.bytes },
+  ];
+  const label = `conv2d backward input dy[${dy.shape}] w[${weight.shape}]`;
+  if (conv2dInputGradKernel(g) === 'direct') {
+    const [gx, gy] = grid2d(Math.ceil(out.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({ shader: 'conv2d_backward_input_direct', label, storage, params: geometryParams(g, 0, gx * 64), workgroups: [gx, gy] });
+    return out;
+  }
+  const { ty, tm, tn } = chooseTile(M, N);
+  gpu.run({
+    shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, storage,
+    params: geometryParams(g, 0, 0),
+    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
+  });
+  return out;
+}
+
+/** GEMM tiles padding a result by more than this factor lose to the per-element kernels. */
+const MAX_TILE_WASTE = 4;
+
+function tileWaste(M: number, N: number): number {
+  const { tm, tn } = chooseTile(M, N);
+  return (Math.ceil(M / tm) * tm * Math.ceil(N / tn) * tn) / (M * N);
+}
+
+/**
+ * How conv2dBackwardInput computes: 'gemm' (tiled implicit GEMM over cin x n·h·w), or 'direct'
+ * (one thread per input element) when cin is so small that the GEMM's 16-row tiles would be
+ * mostly padding. Depends on shapes only.
+ */
+export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
+  return tileWaste(g.c, g.n * g.h * g.w) > MAX_TILE_WASTE ? 'direct' : 'gemm';
+}
+
+/** Bytes the split-K partial sums of the weight gradient may take. */
+const MAX_PARTIAL_BYTES = 32 * 2 ** 20;
+/** Workgroups the weight-gradient GEMM aims for (tiles x sample groups). */
+const TARGET_WORKGROUPS = 256;
+/** Fewest k values (samples x output pixels) a sample group of the weight-gradient GEMM sums. */
+const MIN_K_PER_GROUP = 512;
+
+/**
+ * How conv2dBackwardWeight computes: the kernel, 'gemm' (tiled implicit GEMM) or 'reduce' (one
+ * workgroup per weight element reducing over samples and pixels; chosen when GEMM tiles would pad
+ * the cout x cin·kh·kw result more than MAX_TILE_WASTE times), and the number of sample groups
+ * (per sample: n; batch sum: split-K groups of the GEMM whose partials are added in group order).
+ * Depends on shapes only, so every adapter sums in the same order.
+ */
+export function conv2dWeightGradPlan(g: Conv2dGeometry, perSample = false): { kernel: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number } {
+  const M = g.cout;
+  const N = g.c * g.kh * g.kw;
+  const kernel = tileWaste(M, N) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
+  let groups = 1;
+  if (perSample) groups = g.n;
+  else if (kernel === 'gemm') {
+    const { tm, tn } = chooseTile(M, N);
+    const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
+    const byK = Math.floor((g.n * g.oh * g.ow) / MIN_K_PER_GROUP);
+    groups = Math.max(1, Math.min(g.n, byK, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N))));
+  }
+  const samplesPerGroup = Math.ceil(g.n / groups);
+  return { kernel, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup };
+}
+
+/**
+ * dL/dweight of conv2d from x [n, cin, h, w] and dy [n, cout, oh, ow]: [cout, cin, kh, kw]
+ * summed over the batch, or with `perSample` [n, cout, cin, kh, kw] (row i is sample i's
+ * gradient). Every sum runs in a fixed order (see conv2dWeightGradPlan for the two kernels);
+ * the GEMM's batch sum adds its sample-group partials in group order.
+ * With `into` (batch sum only), the gradient is added to `into` in place and `into` is returned.
+ */
+export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSample = false, into?: Tensor): Tensor {
+  checkGradShape('conv2dBackwardWeight', dy, g);
+  if (x.shape.length !== 4 || x.shape[0] !== g.n || x.shape[1] !== g.c || x.shape[2] !== g.h || x.shape[3] !== g.w) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardWeight: x [${x.shape}] must be [${g.n}, ${g.c}, ${g.h}, ${g.w}].`);
+  }
+  const wShape = [g.cout, g.c, g.kh, g.kw];
+  const M = g.cout;
+  const N = g.c * g.kh * g.kw;
+  if (into && (perSample || into.size !== M * N)) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardWeight: accumulation target [${into.shape}] must be [${wShape}] (batch sum only).`);
+  }
+  const gpu = x.gpu;
+  const [xb, dyb] = [x.buffer, dy.buffer];
+  const { kernel, groups, samplesPerGroup: spg } = conv2dWeightGradPlan(g, perSample);
+  const { ty, tm, tn } = chooseTile(M, N);
+  const direct = perSample || (groups === 1 && !into);
+  const out = Tensor.empty(gpu, perSample ? [g.n, ...wShape] : direct ? wShape : [groups, ...wShape]);
+  const storage = [
+    { buffer: xb, bytes: x.bytes },
+    { buffer: dyb, bytes: dy.bytes },
+    { buffer: out.buffer, bytes: out.bytes },
+  ];
+  const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}`;
+  if (kernel === 'gemm') {
+    gpu.run({
+      shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, storage,
+      params: geometryParams(g, spg, 0),
+      workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), groups],
+    });
+  } else {
+    const [gx, gy] = grid2d(M * N, gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({ shader: 'conv2d_backward_weight_reduce', label, storage, params: geometryParams(g, spg, gx), workgroups: [gx, gy, groups] });
+  }
+  if (direct) return out;
+  const summed = sumPartials(out, groups, wShape, into);
+  out.dispose();
+  return summed;
+}
+
+/**
+ * dL/dbias of conv2d from dy [n, cout, oh, ow]: [cout] summed over batch and pixels, or with
+ * `perSample` [n, cout] (each sample's pixel sums). With `into` (batch sum only), the gradient
+ * is added to `into` in place and `into` is returned.
+ */
+export function conv2dBackwardBias(dy: Tensor, perSample = false, into?: Tensor): Tensor {
+  if (dy.shape.length !== 4) throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardBias: dy [${dy.shape}] must be [n, cout, oh, ow].`);
+  const [n, cout, oh, ow] = dy.shape;
+  if (perSample) {
+    if (into) throw new NtkError('E_INVALID_ARGUMENT', 'conv2dBackwardBias: accumulation (into) is for the batch sum only.');
+    const planes = dy.reshape([n, cout, oh * ow]);
+    const sums = sumLastAxis(planes);
+    planes.dispose();
+    return sums;
+  }
+  if (!into) return channelSum(dy);
+  channelSumInto(dy, into);
+  return into;
+}
+
+/**
+ * The thread layout of the implicit-GEMM kernels: TY threads along M (tile TM = 4·TY rows) and
+ * 256/TY along N (TN = 1024/TY columns). Picks the layout that pads M x N least; ties go to
+ * the square 64x64 tile. Depends on shapes only, so every adapter runs the same summation order.
+ */
+function chooseTile(M: number, N: number): { ty: number; tm: number; tn: number } {
+  let best = { ty: 16, tm: 64, tn: 64 };
+  let bestArea = Infinity;
+  for (const ty of [16, 8, 32, 4, 64]) {
+    const [tm, tn] = [4 * ty, 1024 / ty];
+    const area = Math.ceil(M / tm) * tm * Math.ceil(N / tn) * tn;
+    if (area < bestArea) {
+      best = { ty, tm, tn };
+      bestArea = area;
+    }
+  }
+  return best;
+}
+
+function checkGradShape(op: string, dy: Tensor, g: Conv2dGeometry): void {
+  const expected = conv2dOutputShape(g);
+  if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+    throw new NtkError('E_SHAPE_MISMATCH', `${op}: dy [${dy.shape}] must match the conv2d output [${expected}].`, {
+      dy: [...dy.shape],
+      expected,
+    });
+  }
+}
+
+/** Kernel size and stride as the GEMM shaders' override constants (one pipeline per window shape). */
+function windowConstants(g: Conv2dGeometry): Record<string, number> {
+  return { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
+}
+
+function geometryParams(g: Conv2dGeometry, spg: number, rowStride: number): ArrayBuffer {
+  return packParams([
+    ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+    ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
+    ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
+    ['u32', g.ow], ['u32', spg], ['u32', rowStride], ['u32', 0],
+  ]);
+}

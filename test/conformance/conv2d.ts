@@ -1,0 +1,133 @@
+// conv2d conformance: forward, input gradient, weight and bias gradients (batch-summed and per
+// sample) against the float64 reference on random shapes (non-multiples of every tile size,
+// strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
+
+import {
+  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradPlan,
+  type Conv2dOptions,
+} from '../../src/ops/conv2d.js';
+import {
+  conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
+} from '../../src/reference/conv2d.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { TOLERANCES } from '../tolerances.js';
+import { assert, assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
+import { defineCase } from './harness.js';
+import { absOf, scaledError } from './nn_check.js';
+
+interface ConvCase {
+  x: [number, number, number, number];
+  cout: number;
+  kernel: [number, number];
+  options: Conv2dOptions;
+  bias: boolean;
+}
+
+const CASES: ConvCase[] = [
+  { x: [2, 3, 7, 9], cout: 5, kernel: [3, 3], options: { padding: 1 }, bias: true },
+  { x: [3, 4, 11, 10], cout: 6, kernel: [3, 3], options: { stride: 2, padding: 1 }, bias: false },
+  { x: [2, 1, 28, 28], cout: 16, kernel: [5, 5], options: { padding: 2 }, bias: true },
+  { x: [5, 16, 8, 8], cout: 33, kernel: [1, 1], options: { stride: 2 }, bias: false },
+  { x: [2, 2, 6, 5], cout: 3, kernel: [2, 3], options: { stride: [1, 2], padding: [0, 1] }, bias: true },
+  { x: [3, 20, 7, 7], cout: 70, kernel: [3, 3], options: { padding: 1 }, bias: true },
+  { x: [2, 3, 4, 4], cout: 8, kernel: [4, 4], options: {}, bias: true },
+  { x: [17, 8, 6, 6], cout: 16, kernel: [3, 3], options: { stride: 3, padding: 2 }, bias: false },
+  { x: [9, 8, 15, 16], cout: 32, kernel: [3, 3], options: { padding: 1 }, bias: true }, // split-K: 3 sample groups
+];
+
+for (const [index, c] of CASES.entries()) {
+  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(c.options)}${c.bias ? ' +bias' : ''}`;
+  defineCase(name, async ({ gpu, metric, output }) => {
+    const seed = 1000 + index * 17;
+    const wShape = [c.cout, c.x[1], ...c.kernel];
+    const xs = randomF32(c.x.reduce((a, b) => a * b), seed);
+    const ws = randomF32(wShape.reduce((a, b) => a * b), seed + 1);
+    const bs = c.bias ? randomF32(c.cout, seed + 2) : null;
+    const g = conv2dGeometry(c.x, wShape, c.options);
+    const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
+    const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
+    const plan = conv2dWeightGradPlan(g);
+    metric(`weightGradKernel ${plan.kernel}`, 1);
+    metric('weightGradGroups', plan.groups);
+    metric(`inputGradKernel ${conv2dInputGradKernel(g)}`, 1);
+
+    const tx = Tensor.fromArray(gpu, xs, c.x);
+    const tw = Tensor.fromArray(gpu, ws, wShape);
+    const tb = bs ? Tensor.fromArray(gpu, bs, [c.cout]) : null;
+    const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+    const results = {
+      y: conv2d(tx, tw, tb, c.options),
+      dx: conv2dBackwardInput(tdy, tw, g),
+      dw: conv2dBackwardWeight(tx, tdy, g),
+      dwSample: conv2dBackwardWeight(tx, tdy, g, true),
+      db: conv2dBackwardBias(tdy),
+      dbSample: conv2dBackwardBias(tdy, true),
+    };
+    const got = Object.fromEntries(await Promise.all(Object.entries(results).map(async ([k, t]) => [k, await t.read()])));
+
+    const checks: Array<[string, Float64Array, Float64Array, number]> = [
+      ['y', conv2dRef(xs, ws, bs, g), conv2dRef(ax, aw, bs ? absOf(bs) : null, g), TOLERANCES.conv2d],
+      ['dx', conv2dBackwardInputRef(dys, ws, g), conv2dBackwardInputRef(ady, aw, g), TOLERANCES.conv2d],
+      ['dw', conv2dBackwardWeightRef(xs, dys, g), conv2dBackwardWeightRef(ax, ady, g), TOLERANCES.conv2dWeightGrad],
+      ['dwSample', conv2dBackwardWeightRef(xs, dys, g, true), conv2dBackwardWeightRef(ax, ady, g, true), TOLERANCES.conv2d],
+      ['db', conv2dBackwardBiasRef(dys, g), conv2dBackwardBiasRef(ady, g), TOLERANCES.channelSum],
+      ['dbSample', conv2dBackwardBiasRef(dys, g, true), conv2dBackwardBiasRef(ady, g, true), TOLERANCES.channelSum],
+    ];
+    for (const [key, ref, scale, tol] of checks) {
+      metric(`${key}ScaledError`, assertBelow(scaledError(got[key], ref, scale), tol, `${name}: ${key}`));
+      output(key, got[key], { mode: 'tolerance', tol: tol * TOLERANCES.crossRuntimeFactor });
+    }
+    const again = conv2dBackwardWeight(tx, tdy, g);
+    assertBitEqual(got.dw, await again.read(), `${name}: two identical weight gradients`);
+    [tx, tw, tdy, again, ...(tb ? [tb] : []), ...Object.values(results)].forEach((t) => t.dispose());
+  });
+}
+
+for (const [xShape, wShape, kernel] of [
+  [[6, 8, 5, 5], [16, 8, 3, 3], 'gemm'],
+  [[6, 1, 9, 9], [8, 1, 3, 3], 'reduce'],
+] as Array<[number[], number[], 'gemm' | 'reduce']>) {
+  defineCase(`conv2d weight gradient (${kernel} kernel) accumulates into an existing tensor`, async ({ gpu }) => {
+    const g = conv2dGeometry(xShape, wShape, { padding: 1 });
+    assert(conv2dWeightGradPlan(g).kernel === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
+    const size = (s: number[]) => s.reduce((a, b) => a * b);
+    const xs = randomF32(size(xShape), 71);
+    const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
+    const start = randomF32(size(wShape), 73);
+    const tx = Tensor.fromArray(gpu, xs, xShape);
+    const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+    const acc = Tensor.fromArray(gpu, start, wShape);
+    const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
+    assert(returned === acc, 'accumulation must return the target tensor');
+    const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
+    const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
+    assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
+    [tx, tdy, acc].forEach((t) => t.dispose());
+  });
+}
+
+defineCase('conv2d weight-gradient plans cover both kernels and split-K sample groups', async () => {
+  const plan = (x: number[], w: number[]) => conv2dWeightGradPlan(conv2dGeometry(x, w, { padding: 1 }));
+  const split = plan([9, 8, 15, 16], [32, 8, 3, 3]);
+  assert(split.kernel === 'gemm' && split.groups > 1, `expected a split GEMM, got ${JSON.stringify(split)}`);
+  assert(plan([6, 1, 9, 9], [8, 1, 3, 3]).kernel === 'reduce', 'a one-channel first layer uses the reduction kernel');
+  const perSample = conv2dWeightGradPlan(conv2dGeometry([5, 8, 6, 6], [32, 8, 3, 3], { padding: 1 }), true);
+  assert(perSample.groups === 5 && perSample.samplesPerGroup === 1, `per-sample plan ${JSON.stringify(perSample)}`);
+});
+
+defineCase('conv2d shape and option errors are typed and name the problem', async ({ gpu }) => {
+  const live = gpu.pool.liveCount;
+  const x = Tensor.zeros(gpu, [2, 3, 8, 8]);
+  const w = Tensor.zeros(gpu, [4, 5, 3, 3]);
+  const message = await expectCode('E_SHAPE_MISMATCH', () => conv2d(x, w, null));
+  if (!/3 channels/.test(message)) throw new Error(`message should name the channel count: ${message}`);
+  await expectCode('E_SHAPE_MISMATCH', () => conv2dGeometry([2, 3, 2, 2], [4, 3, 5, 5]));
+  await expectCode('E_SHAPE_MISMATCH', () => conv2dGeometry([2, 3, 8], [4, 3, 3, 3]));
+  await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { stride: 0 }));
+  await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { padding: [1, -1] }));
+  const g = conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3]);
+  await expectCode('E_SHAPE_MISMATCH', () => conv2dBackwardInput(x, w, g));
+  if (gpu.pool.liveCount !== live + 2) throw new Error(`failed calls leaked buffers: ${gpu.pool.liveCount} live`);
+  x.dispose();
+  w.dispose();
+});
