@@ -3,5 +3,6 @@
 import './matmul.js';
 import './data.js';
 import './nn.js';
+import './train.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

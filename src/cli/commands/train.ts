@@ -90,7 +90,7 @@ export const trainCommand: Command = {
     'val-pgd-steps': { type: 'number', description: 'PGD steps of the per-epoch validation check', default: 10 },
     threats: { type: 'string', description: 'final evaluation threats', default: 'clean,fgsm,pgd20' },
     out: { type: 'string', description: 'run directory (default runs/<timestamp>-<method>; with --resume, the checkpoint\'s)' },
-    resume: { type: 'string', description: 'continue from this checkpoint (pass the same options)' },
+    resume: { type: 'string', description: 'continue from this checkpoint (same options; piecewise/cyclic schedules span --epochs, so keep it too)' },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
