@@ -96,7 +96,8 @@ export const epochSection: SectionBuilder = (records) => {
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
-    blocks.push({ kind: 'text', text: `Event: ${String(r.event)} (${Object.entries(r).filter(([k]) => !['type', 'event', 't'].includes(k)).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}).` });
+    const fields = Object.entries(r).filter(([k]) => !['type', 'event', 't'].includes(k));
+    blocks.push({ kind: 'text', text: `Event: ${String(r.event)} (${fields.map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}`).join(', ')}).` });
   }
   return { title: 'Per epoch', blocks };
 };
@@ -106,8 +107,8 @@ export const plotSection: SectionBuilder = (records) => {
   if (epochs.length === 0) return null;
   const x = (e: LogRecord) => num(e.epoch) + 1;
   const steps = records.filter((r) => r.type === 'step');
-  const loss: Series[] = [{ name: 'train loss (epoch mean)', points: epochs.map((e) => [x(e), num(e.trainLoss)]), markers: true }];
-  if (steps.length) loss.unshift({ name: 'train loss (logging interval)', points: steps.map((s) => [num(s.epochFraction), num(s.loss)]) });
+  const loss: Series[] = [{ name: 'epoch mean', points: epochs.map((e) => [x(e), num(e.trainLoss)]), markers: true }];
+  if (steps.length) loss.unshift({ name: 'logging interval', points: steps.map((s) => [num(s.epochFraction), num(s.loss)]) });
   const accuracy: Series[] = [
     { name: 'train acc', points: epochs.map((e) => [x(e), num(e.trainAccuracy)]), markers: true },
     ...validationKeys(epochs).map((k) => ({ name: `val ${k}`, points: epochs.map((e): [number, number] => [x(e), num(accuracyOf(e.validation)[k])]), markers: true })),
@@ -137,7 +138,7 @@ export const evaluationSection: SectionBuilder = (records) => {
   };
 };
 
-export const TRAINING_SECTIONS: readonly SectionBuilder[] = [aboutSection, configSection, epochSection, plotSection, evaluationSection];
+export const TRAINING_SECTIONS: readonly SectionBuilder[] = [aboutSection, evaluationSection, epochSection, plotSection, configSection];
 
 /** Renders the report of a run from its log records, with `sections` (default TRAINING_SECTIONS) in order. */
 export function trainingReport(records: LogRecord[], sections: readonly SectionBuilder[] = TRAINING_SECTIONS): RenderedReport {

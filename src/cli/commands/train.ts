@@ -13,8 +13,7 @@ import { RunLog } from '../../report/runlog.js';
 import { trainingReport } from '../../report/training_report.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import { evaluate, threatName } from '../../train/evaluate.js';
-import type { LogEntry } from '../../train/monitor.js';
-import { train, TRAIN_METHODS, type EpochRecord, type TrainOptions } from '../../train/trainer.js';
+import { train, TRAIN_METHODS, type TrainHooks, type TrainOptions } from '../../train/trainer.js';
 import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
 import { DATASET_CHOICES, DEFAULT_DATA_RECIPE, loadRunData, type DataRecipe } from '../data.js';
@@ -31,8 +30,12 @@ export function scheduleSpec(kind: (typeof SCHEDULE_KINDS)[number], lr: number, 
   return { kind, lr };
 }
 
+/** The training options the command line sets; the rest keep DEFAULT_TRAIN's values. */
+export type CliTrainOptions = Pick<TrainOptions,
+  'method' | 'epochs' | 'batchSize' | 'eps' | 'pgdSteps' | 'pgdStepFactor' | 'schedule' | 'sgd' | 'logEvery' | 'seed' | 'validation'>;
+
 /** The training options a command line asks for (validated here or by train()). */
-export function trainOptionsFrom(options: ParsedOptions, validationSamples: number, checkpointPath: string): Partial<TrainOptions> {
+export function trainOptionsFrom(options: ParsedOptions, validationSamples: number): CliTrainOptions {
   const epochs = requireCount(options.epochs, 'epochs');
   const lr = options.lr as number;
   const stepFactor = options['pgd-step-factor'] as number;
@@ -50,7 +53,6 @@ export function trainOptionsFrom(options: ParsedOptions, validationSamples: numb
     logEvery: requireCount(options['log-every'], 'log-every'),
     seed: requireCount(options.seed, 'seed', 0),
     validation: validationSamples > 0 ? { samples: validationSamples, pgdSteps: requireCount(options['val-pgd-steps'], 'val-pgd-steps') } : null,
-    checkpointPath,
   };
 }
 
@@ -95,12 +97,9 @@ export const trainCommand: Command = {
   },
   async run(options, io) {
     const platform = io.platform;
-    const method = parseChoice(String(options.method), 'method', TRAIN_METHODS);
     const kind = modelKind(String(options.model));
     const normalize = parseChoice(String(options.normalize), 'normalize', ['on', 'off'] as const);
     const threats = parseThreats(String(options.threats));
-    const out = typeof options.out === 'string' ? options.out : typeof options.resume === 'string' ? directoryOf(options.resume) : defaultRunDir(method);
-    const checkpointPath = `${out}/checkpoint.safetensors`;
     const recipe: DataRecipe = {
       dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
       dir: String(options['data-dir']),
@@ -109,7 +108,11 @@ export const trainCommand: Command = {
       testSize: options['test-size'] as number,
       seed: requireCount(options.seed, 'seed', 0),
     };
-    const trainOptions = trainOptionsFrom(options, recipe.validationSize, checkpointPath);
+    const cliOptions = trainOptionsFrom(options, recipe.validationSize);
+    const method = cliOptions.method;
+    const out = typeof options.out === 'string' ? options.out : typeof options.resume === 'string' ? directoryOf(options.resume) : defaultRunDir(method);
+    const checkpointPath = `${out}/checkpoint.safetensors`;
+    const trainOptions = { ...cliOptions, checkpointPath };
     const data = await loadRunData(recipe, platform);
     const resume = typeof options.resume === 'string' ? await loadCheckpoint(options.resume, platform) : null;
     if (data.notice) io.err(`notice: ${data.notice}`);
@@ -139,10 +142,10 @@ export const trainCommand: Command = {
       log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
       io.err(`final evaluation on ${data.test.length} test images (${threats.map(threatName).join(', ')}) ...`);
       const start = platform.now();
-      const eps = trainOptions.eps as number;
+      const eps = trainOptions.eps;
       const result = await evaluate(model, data.test, { eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: trainOptions.seed });
       const seconds = (platform.now() - start) / 1000;
-      log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor as number, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs as number }));
+      log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }));
       await log.flush();
       await writeReport(platform, out, trainingReport(log.records));
       io.out(formatEvaluation(result, `${method} training, ${data.test.name}, ${result.samples} images, eps ${eps} (${seconds.toFixed(1)} s):`));
@@ -155,21 +158,21 @@ export const trainCommand: Command = {
 };
 
 /** Per-epoch progress bars: steps within the epoch with the latest logged loss and accuracy. */
-function progressHooks(io: CommandIo, o: Partial<TrainOptions>, samples: number) {
-  const steps = Math.ceil(samples / (o.batchSize as number));
+function progressHooks(io: CommandIo, o: CliTrainOptions, samples: number): TrainHooks {
+  const steps = Math.ceil(samples / o.batchSize);
   let bar: ProgressBar | null = null;
   let status = '';
   const label = (epoch: number) => `epoch ${epoch + 1}/${o.epochs}`;
   return {
-    onStep({ epoch, epochFraction }: { epoch: number; epochFraction: number }) {
+    onStep({ epoch, epochFraction }) {
       bar ??= new ProgressBar(label(epoch), steps, io.progress, io.platform.now);
       const done = Math.round((epochFraction - epoch) * steps);
       if (done < steps) bar.update(done, status);
     },
-    onLog(entry: LogEntry) {
+    onLog(entry) {
       status = `loss ${entry.loss.toFixed(3)} acc ${(100 * entry.accuracy).toFixed(1)}%`;
     },
-    onEpoch(record: EpochRecord) {
+    onEpoch(record) {
       const validation = record.validation
         ? ` | val ${Object.entries(record.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
         : '';
