@@ -6,5 +6,6 @@ import './nn.js';
 import './ntk.js';
 import './eigh.js';
 import './nn_conv.js';
+import './train.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';

@@ -123,3 +123,9 @@ export { createCnn, cnnArchitecture, DEFAULT_CNN_OPTIONS, type CnnOptions } from
 export {
   createPreActResNet, preActResNetArchitecture, DEFAULT_PREACT_RESNET_OPTIONS, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
 } from './nn/preact_resnet.js';
+export { renderReport, writeReport, type Block, type Section, type RenderedReport } from './report/document.js';
+export {
+  trainingReport, epochRecords, formatPercent, formatFixed, formatNumber, TRAINING_SECTIONS,
+  aboutSection, configSection, epochSection, plotSection, evaluationSection, type SectionBuilder,
+} from './report/training_report.js';
+export { channelStatistics } from './data/statistics.js';

@@ -4,15 +4,20 @@
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
 import type { AdapterChoice, Platform } from '../platform/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
+import type { ProgressSink } from './progress.js';
 
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
+  /** Where progress bars draw (the terminal's stderr). */
+  progress: ProgressSink;
   platform: Platform;
 }
 
 export interface Command {
   summary: string;
+  /** One positional argument, stored in the parsed options under `name`. */
+  positional?: { name: string; description: string };
   options: Record<string, OptionSpec>;
   run(options: ParsedOptions, io: CommandIo): Promise<void>;
 }

@@ -126,19 +126,23 @@ export function detectCatastrophicOverfitting(pgdAccuracy: number, bestPgdAccura
   return bestPgdAccuracy > 0 && pgdAccuracy < 0.5 * bestPgdAccuracy && trainAccuracy - pgdAccuracy >= 0.3;
 }
 
-/** Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. */
+/**
+ * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. `runConfig`
+ * adds fields to the run's config (stored in checkpoints and compared on resume), e.g. how to
+ * rebuild the model and reload the data, so a checkpoint describes itself.
+ */
 export async function train(
   model: Model,
   trainSet: ImageDataset,
   validationSet: ImageDataset | null,
   options: Partial<TrainOptions> = {},
-  extras: { hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null } = {},
+  extras: { hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown> } = {},
 ): Promise<TrainRun> {
   const o = resolveTrainOptions(options);
-  const { hooks = {}, log = null, resume = null } = extras;
+  const { hooks = {}, log = null, resume = null, runConfig = {} } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const platform = currentPlatform();
-  const config = trainConfig(o, model, trainSet);
+  const config = { ...runConfig, ...trainConfig(o, model, trainSet) };
   const loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const schedule = makeSchedule(o.schedule);

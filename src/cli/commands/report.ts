@@ -1,0 +1,37 @@
+// `ntk-at report <run dir>`: rebuilds report.md, report.html and the plots of a run from its
+// log.jsonl alone (e.g. after `ntk-at evaluate --log` added an evaluation).
+
+import { NtkError } from '../../errors.js';
+import { writeReport } from '../../report/document.js';
+import { parseRunLog, type LogRecord } from '../../report/runlog.js';
+import { trainingReport } from '../../report/training_report.js';
+import type { Command } from '../command.js';
+
+export const reportCommand: Command = {
+  summary: "regenerate a run's report.md and report.html from its log.jsonl",
+  positional: { name: 'run', description: 'the run directory (holding log.jsonl)' },
+  options: {
+    out: { type: 'string', description: 'where to write the report (default: the run directory)' },
+  },
+  async run(options, io) {
+    if (typeof options.run !== 'string') {
+      throw new NtkError('E_INVALID_ARGUMENT', 'report: name the run directory, e.g. `ntk-at report runs/<run>`.', { option: 'run' });
+    }
+    const path = `${options.run}/log.jsonl`;
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await io.platform.readFile(path));
+    } catch (e) {
+      throw new NtkError('E_IO', `cannot read ${path}: ${(e as Error).message}. Is ${options.run} a run directory of ntk-at train?`, { path });
+    }
+    let records: LogRecord[];
+    try {
+      records = parseRunLog(text);
+    } catch (e) {
+      throw new NtkError('E_DATA_FORMAT', `${path} is not a JSON-lines run log (${(e as Error).message}).`, { file: path });
+    }
+    const out = typeof options.out === 'string' ? options.out : options.run;
+    await writeReport(io.platform, out, trainingReport(records));
+    io.out(`wrote ${out}/report.md and ${out}/report.html from ${records.length} records of ${path}`);
+  },
+};

@@ -1,0 +1,187 @@
+// `ntk-at train`: trains a model (standard, PGD-AT, FGSM-AT, FGSM-RS, N-FGSM) on a stratified subset
+// with per-epoch robust validation, then evaluates it on held-out test images. Writes into the run
+// directory: log.jsonl (every record), checkpoint.safetensors (atomic, every epoch), config.json,
+// and report.md / report.html with plots, all built from the log.
+
+import { channelStatistics } from '../../data/statistics.js';
+import { FASHION_MNIST_DIR } from '../../data/files.js';
+import { formatAdapterReport } from '../../device/gpu.js';
+import { NtkError } from '../../errors.js';
+import type { LrScheduleSpec } from '../../optim/schedule.js';
+import { writeReport } from '../../report/document.js';
+import { RunLog } from '../../report/runlog.js';
+import { trainingReport } from '../../report/training_report.js';
+import { loadCheckpoint } from '../../train/checkpoint.js';
+import { evaluate, threatName } from '../../train/evaluate.js';
+import { train, TRAIN_METHODS, type TrainHooks, type TrainOptions } from '../../train/trainer.js';
+import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
+import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
+import { DATASET_CHOICES, DEFAULT_DATA_RECIPE, loadRunData, type DataRecipe } from '../data.js';
+import { MODEL_KINDS, modelKind, type ModelRecipe } from '../models.js';
+import { ProgressBar } from '../progress.js';
+import { evaluationRecord, formatEvaluation, parseEps, parseThreats } from './evaluate.js';
+
+export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
+
+/** The schedule `kind` at peak rate `lr` over `epochs`: piecewise decays 10x at 50% and 75%; cyclic peaks at 40%. */
+export function scheduleSpec(kind: (typeof SCHEDULE_KINDS)[number], lr: number, epochs: number): LrScheduleSpec {
+  if (kind === 'piecewise') return { kind, lr, milestones: [0.5 * epochs, 0.75 * epochs], gamma: 0.1 };
+  if (kind === 'cyclic') return { kind, maxLr: lr, epochs, peakEpoch: 0.4 * epochs };
+  return { kind, lr };
+}
+
+/** The training options the command line sets; the rest keep DEFAULT_TRAIN's values. */
+export type CliTrainOptions = Pick<TrainOptions,
+  'method' | 'epochs' | 'batchSize' | 'eps' | 'pgdSteps' | 'pgdStepFactor' | 'schedule' | 'sgd' | 'logEvery' | 'seed' | 'validation'>;
+
+/** The training options a command line asks for (validated here or by train()). */
+export function trainOptionsFrom(options: ParsedOptions, validationSamples: number): CliTrainOptions {
+  const epochs = requireCount(options.epochs, 'epochs');
+  const lr = options.lr as number;
+  const stepFactor = options['pgd-step-factor'] as number;
+  if (!(lr > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--lr must be > 0, got ${lr}.`, { option: 'lr' });
+  if (!(stepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--pgd-step-factor must be > 0, got ${stepFactor}.`, { option: 'pgd-step-factor' });
+  return {
+    method: parseChoice(String(options.method), 'method', TRAIN_METHODS),
+    epochs,
+    batchSize: requireCount(options['batch-size'], 'batch-size'),
+    eps: parseEps(String(options.eps)),
+    pgdSteps: requireCount(options['pgd-steps'], 'pgd-steps'),
+    pgdStepFactor: stepFactor,
+    schedule: scheduleSpec(parseChoice(String(options.schedule), 'schedule', SCHEDULE_KINDS), lr, epochs),
+    sgd: { momentum: options.momentum as number, weightDecay: options['weight-decay'] as number },
+    logEvery: requireCount(options['log-every'], 'log-every'),
+    seed: requireCount(options.seed, 'seed', 0),
+    validation: validationSamples > 0 ? { samples: validationSamples, pgdSteps: requireCount(options['val-pgd-steps'], 'val-pgd-steps') } : null,
+  };
+}
+
+/** Default run directory: runs/<UTC timestamp>-<method>. */
+function defaultRunDir(method: string): string {
+  return `runs/${new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z')}-${method}`;
+}
+
+function directoryOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : '.';
+}
+
+export const trainCommand: Command = {
+  summary: 'train a model (standard or adversarial), evaluate it, and write log, checkpoint and report',
+  options: {
+    dataset: { type: 'string', description: `${DATASET_CHOICES.join(' | ')} (default: Fashion-MNIST, else synthetic with a notice)`, default: 'default' },
+    'data-dir': { type: 'string', description: 'Fashion-MNIST directory', default: FASHION_MNIST_DIR },
+    'train-size': { type: 'number', description: 'training images (stratified, seeded)', default: DEFAULT_DATA_RECIPE.trainSize },
+    'val-size': { type: 'number', description: 'validation images for the per-epoch check (0: none)', default: DEFAULT_DATA_RECIPE.validationSize },
+    'test-size': { type: 'number', description: 'test images for the final evaluation (first of each class)', default: DEFAULT_DATA_RECIPE.testSize },
+    model: { type: 'string', description: Object.keys(MODEL_KINDS).join(' | '), default: 'mlp' },
+    hidden: { type: 'string', description: 'mlp hidden widths', default: '256,128' },
+    normalize: { type: 'string', description: 'on | off: a Normalize first layer with the training data mean/std', default: 'on' },
+    method: { type: 'string', description: TRAIN_METHODS.join(' | '), default: 'pgd' },
+    epochs: { type: 'number', description: 'epochs', default: 5 },
+    'batch-size': { type: 'number', description: 'batch size', default: 128 },
+    eps: { type: 'string', description: 'l-inf radius in pixel units, e.g. 0.1 or 8/255', default: '0.1' },
+    'pgd-steps': { type: 'number', description: 'PGD-AT attack steps', default: 10 },
+    'pgd-step-factor': { type: 'number', description: 'PGD step size / eps (training, validation, evaluation)', default: 0.25 },
+    lr: { type: 'number', description: 'learning rate (peak rate of cyclic)', default: 0.05 },
+    schedule: { type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', default: 'piecewise' },
+    momentum: { type: 'number', description: 'SGD momentum', default: 0.9 },
+    'weight-decay': { type: 'number', description: 'SGD weight decay', default: 5e-4 },
+    seed: { type: 'number', description: 'seed of data selection, init, order and attacks', default: 0 },
+    'log-every': { type: 'number', description: 'steps per logged interval', default: 20 },
+    'val-pgd-steps': { type: 'number', description: 'PGD steps of the per-epoch validation check', default: 10 },
+    threats: { type: 'string', description: 'final evaluation threats', default: 'clean,fgsm,pgd20' },
+    out: { type: 'string', description: 'run directory (default runs/<timestamp>-<method>; with --resume, the checkpoint\'s)' },
+    resume: { type: 'string', description: 'continue from this checkpoint (same options; piecewise/cyclic schedules span --epochs, so keep it too)' },
+    adapter: ADAPTER_OPTION,
+  },
+  async run(options, io) {
+    const platform = io.platform;
+    const kind = modelKind(String(options.model));
+    const normalize = parseChoice(String(options.normalize), 'normalize', ['on', 'off'] as const);
+    const threats = parseThreats(String(options.threats));
+    const recipe: DataRecipe = {
+      dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
+      dir: String(options['data-dir']),
+      trainSize: options['train-size'] as number,
+      validationSize: options['val-size'] as number,
+      testSize: options['test-size'] as number,
+      seed: requireCount(options.seed, 'seed', 0),
+    };
+    const cliOptions = trainOptionsFrom(options, recipe.validationSize);
+    const method = cliOptions.method;
+    const out = typeof options.out === 'string' ? options.out : typeof options.resume === 'string' ? directoryOf(options.resume) : defaultRunDir(method);
+    const checkpointPath = `${out}/checkpoint.safetensors`;
+    const trainOptions = { ...cliOptions, checkpointPath };
+    const data = await loadRunData(recipe, platform);
+    const resume = typeof options.resume === 'string' ? await loadCheckpoint(options.resume, platform) : null;
+    if (data.notice) io.err(`notice: ${data.notice}`);
+    const modelRecipe: ModelRecipe = {
+      kind: String(options.model),
+      options: kind.options(options, {
+        inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
+      }),
+    };
+    const gpu = await gpuFromOptions(options, io);
+    const model = kind.build(gpu, modelRecipe.options);
+    try {
+      const log = new RunLog(platform, `${out}/log.jsonl`);
+      const config = {
+        command: 'train', method, date: new Date().toISOString(), adapter: formatAdapterReport(gpu.report), runtime: platform.runtime,
+        trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
+        data: recipe, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
+        evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
+        resume: options.resume ?? null,
+      };
+      log.write({ type: 'config', ...config });
+      await platform.writeFileAtomic(`${out}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+      io.err(`run directory: ${out} (${method}, ${data.train.name}, ${model.name} with ${model.parameterCount} parameters)`);
+      const run = await train(model, data.train, data.validation, trainOptions, {
+        log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks: progressHooks(io, trainOptions, data.train.length),
+      });
+      log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
+      io.err(`final evaluation on ${data.test.length} test images (${threats.map(threatName).join(', ')}) ...`);
+      const start = platform.now();
+      const eps = trainOptions.eps;
+      const result = await evaluate(model, data.test, { eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: trainOptions.seed });
+      const seconds = (platform.now() - start) / 1000;
+      log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }));
+      await log.flush();
+      await writeReport(platform, out, trainingReport(log.records));
+      io.out(formatEvaluation(result, `${method} training, ${data.test.name}, ${result.samples} images, eps ${eps} (${seconds.toFixed(1)} s):`));
+      io.out(`wrote ${out}/log.jsonl, checkpoint.safetensors, config.json, report.md, report.html`);
+    } finally {
+      model.dispose();
+      gpu.destroy();
+    }
+  },
+};
+
+/** Per-epoch progress bars: steps within the epoch with the latest logged loss and accuracy. */
+function progressHooks(io: CommandIo, o: CliTrainOptions, samples: number): TrainHooks {
+  const steps = Math.ceil(samples / o.batchSize);
+  let bar: ProgressBar | null = null;
+  let status = '';
+  const label = (epoch: number) => `epoch ${epoch + 1}/${o.epochs}`;
+  return {
+    onStep({ epoch, epochFraction }) {
+      bar ??= new ProgressBar(label(epoch), steps, io.progress, io.platform.now);
+      const done = Math.round((epochFraction - epoch) * steps);
+      if (done < steps) bar.update(done, status);
+    },
+    onLog(entry) {
+      status = `loss ${entry.loss.toFixed(3)} acc ${(100 * entry.accuracy).toFixed(1)}%`;
+    },
+    onEpoch(record) {
+      const validation = record.validation
+        ? ` | val ${Object.entries(record.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
+        : '';
+      const co = record.catastrophicOverfitting ? ' | CATASTROPHIC OVERFITTING flagged' : '';
+      (bar ?? new ProgressBar(label(record.epoch), steps, io.progress, io.platform.now)).finish(
+        `loss ${record.trainLoss.toFixed(3)} acc ${(100 * record.trainAccuracy).toFixed(1)}%${validation}${co} | ${record.imagesPerSecond.toFixed(0)} img/s`,
+      );
+      bar = null;
+      status = '';
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// CLI option parsing of train / evaluate / report: value syntaxes (fractions, lists, threats), and
+// bad input reaching runCli as a typed error with exit code 2 (bad usage) or 1 (a file problem),
+// before any data is read or any GPU work starts.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
+import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
+import { scheduleSpec } from '../../src/cli/commands/train.js';
+import { cli } from './cli_io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ntk-at-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('option values', () => {
+  it('parses eps as a decimal or a fraction and rejects the rest', () => {
+    expect(parseEps('0.1')).toBe(0.1);
+    expect(parseEps('8/255')).toBe(8 / 255);
+    expect(parseFraction(' 16 / 255 ', 'eps')).toBe(16 / 255);
+    for (const bad of ['2', '-0.1', 'abc', '8/0', '8/255x', '', '1/2/3']) expect(() => parseEps(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--eps/);
+  });
+
+  it('parses widths and threat lists', () => {
+    expect(parseIntegerList('256,128', 'hidden')).toEqual([256, 128]);
+    for (const bad of ['', '256,', '0', '2.5', 'a']) expect(() => parseIntegerList(bad, 'hidden'), bad).toThrow(/--hidden/);
+    expect(parseThreats('clean,fgsm,pgd20,pgd50x3')).toEqual([
+      { kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: 20, restarts: 1 }, { kind: 'pgd', steps: 50, restarts: 3 },
+    ]);
+    for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,']) expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+  });
+
+  it('takes one declared positional argument and rejects a second', () => {
+    const specs = { out: { type: 'string' as const, description: '' } };
+    expect(parseOptions(['runs/a', '--out', 'x'], specs, 'report', 'run')).toEqual({ out: 'x', run: 'runs/a' });
+    expect(() => parseOptions(['runs/a', 'runs/b'], specs, 'report', 'run')).toThrow(/unexpected argument "runs\/b"/);
+    expect(() => parseOptions(['runs/a'], specs, 'report')).toThrow(/unexpected argument/);
+  });
+
+  it('makes the learning-rate schedules over the run', () => {
+    expect(scheduleSpec('piecewise', 0.1, 8)).toEqual({ kind: 'piecewise', lr: 0.1, milestones: [4, 6], gamma: 0.1 });
+    expect(scheduleSpec('cyclic', 0.2, 10)).toEqual({ kind: 'cyclic', maxLr: 0.2, epochs: 10, peakEpoch: 4 });
+    expect(scheduleSpec('constant', 0.05, 3)).toEqual({ kind: 'constant', lr: 0.05 });
+  });
+});
+
+describe('typed errors and exit codes', () => {
+  it('bad options of train are E_INVALID_ARGUMENT with exit code 2, naming the option', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--eps', '2'], /E_INVALID_ARGUMENT.*--eps is 2/],
+      [['--eps', '8/255x'], /--eps must be a number or a fraction/],
+      [['--model', 'cnn'], /--model is "cnn"; use one of mlp/],
+      [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm/],
+      [['--dataset', 'cifar'], /--dataset is "cifar"/],
+      [['--schedule', 'cosine'], /--schedule is "cosine"/],
+      [['--epochs', '1.5'], /--epochs must be an integer >= 1/],
+      [['--threats', 'pgd'], /--threats: "pgd" is not a threat/],
+      [['--lr', '0'], /--lr must be > 0/],
+      [['--bogus', '1'], /unknown option --bogus/],
+      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /--train-size must be a multiple of the class count \(10\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('train', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('evaluate needs --checkpoint (exit 2); a missing or foreign file is E_IO / E_CHECKPOINT_CORRUPT (exit 1)', async () => {
+    const none = await cli('evaluate');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/E_INVALID_ARGUMENT.*--checkpoint <file> is required/);
+    const missing = await cli('evaluate', '--checkpoint', join(dir, 'nope.safetensors'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/E_IO.*cannot read checkpoint .*nope\.safetensors/);
+    writeFileSync(join(dir, 'junk.safetensors'), 'not a checkpoint');
+    const junk = await cli('evaluate', '--checkpoint', join(dir, 'junk.safetensors'));
+    expect(junk.code).toBe(1);
+    expect(junk.err).toMatch(/E_CHECKPOINT_CORRUPT/);
+    expect((await cli('evaluate', '--checkpoint', 'x', '--threats', 'fgsm,pgd2x0')).code).toBe(2);
+  });
+
+  it('report needs a run directory with a log (exit 2 / exit 1); unknown commands exit 2', async () => {
+    expect((await cli('report')).code).toBe(2);
+    const r = await cli('report', dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/E_IO.*log\.jsonl.*run directory/);
+    expect((await cli('fly')).code).toBe(2);
+    const help = await cli('train', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--train-size');
+  });
+});

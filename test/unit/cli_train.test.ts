@@ -1,0 +1,81 @@
+// `ntk-at train` end to end on a synthetic data set (1 epoch into a temp dir): log, checkpoint,
+// config and report written and consistent; `evaluate` rebuilds the model from the checkpoint alone
+// and reproduces the final evaluation; `evaluate --log` + `report` regenerate the report; a resume
+// with other options is refused.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseRunLog } from '../../src/report/runlog.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { cli } from './cli_io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ntk-at-cli-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = join(dir, 'run');
+const ARGS = [
+  '--dataset', 'synthetic-clusters', '--train-size', '200', '--val-size', '50', '--test-size', '100', '--hidden', '16',
+  '--method', 'fgsm-rs', '--epochs', '1', '--batch-size', '50', '--eps', '8/255', '--lr', '0.1', '--log-every', '2',
+  '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--schedule', 'constant',
+];
+
+describe('ntk-at train / evaluate / report', () => {
+  it('trains one epoch and writes log, checkpoint, config and report', async () => {
+    const r = await cli('train', ...ARGS, '--out', run);
+    expect(r.code, r.err).toBe(0);
+    for (const f of ['log.jsonl', 'checkpoint.safetensors', 'config.json', 'report.md', 'report.html', 'loss.svg', 'accuracy.svg']) {
+      expect(existsSync(join(run, f)), f).toBe(true);
+    }
+    const records = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8'));
+    expect(records.map((x) => x.type)).toEqual(['config', 'step', 'step', 'epoch', 'event', 'eval']);
+    const evalRecord = records.at(-1)!;
+    expect(evalRecord.samples).toBe(100);
+    expect(evalRecord.eps).toBe(8 / 255);
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'fgsm', 'pgd5']);
+    expect(r.err).toMatch(/epoch 1\/1 4\/4 100% .*loss .* \| val clean/);
+    expect(r.out).toContain(`${(100 * (evalRecord.accuracy as Record<string, number>).pgd5).toFixed(1)}%`);
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(config.model).toEqual({ kind: 'mlp', options: expect.objectContaining({ hidden: [16], inputShape: [1, 8, 8], classes: 10 }) });
+    const cp = await loadCheckpoint(join(run, 'checkpoint.safetensors'));
+    expect(cp.epoch).toBe(1);
+    expect(cp.step).toBe(4);
+    expect(cp.config.run).toEqual({ data: config.data, model: config.model });
+    const md = readFileSync(join(run, 'report.md'), 'utf8');
+    expect(md).toContain('| synthetic-clusters-test[first 10/class] | 100 |');
+    expect(md).toContain(`Adapter: ${config.adapter}`);
+  });
+
+  it('evaluate rebuilds the model from the checkpoint and reproduces the final evaluation', async () => {
+    const logged = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).at(-1)!;
+    const r = await cli('evaluate', '--checkpoint', join(run, 'checkpoint.safetensors'), '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.accuracy).toEqual(logged.accuracy); // same weights, data, threats and seed
+    expect(result.eps).toBe(8 / 255);
+  });
+
+  it('evaluate --log appends a record and report regenerates the report with it', async () => {
+    const r = await cli('evaluate', '--checkpoint', join(run, 'checkpoint.safetensors'), '--threats', 'pgd3x2', '--eps', '0.05', '--log', join(run, 'log.jsonl'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/pgd3x2 +[0-9.]+%/);
+    const rep = await cli('report', run);
+    expect(rep.code, rep.err).toBe(0);
+    const md = readFileSync(join(run, 'report.md'), 'utf8');
+    expect(md).toContain('| data | images | eps | clean | fgsm | pgd5 | pgd3x2 | seconds |');
+    expect(md).toMatch(/\| 100 \| 0\.05 \| - \| - \| - \| [0-9.]+% \|/);
+  });
+
+  it('resuming with other options is E_CHECKPOINT_MISMATCH (exit 1); with the same ones it continues', async () => {
+    const cp = join(run, 'checkpoint.safetensors');
+    const other = await cli('train', ...ARGS.map((a) => (a === '8/255' ? '4/255' : a)), '--epochs', '2', '--resume', cp);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/E_CHECKPOINT_MISMATCH.*"eps"/);
+    const same = await cli('train', ...ARGS, '--epochs', '2', '--resume', cp);
+    expect(same.code, same.err).toBe(0);
+    const epochs = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).filter((x) => x.type === 'epoch').map((x) => x.epoch);
+    expect(epochs).toEqual([0, 1]);
+    expect((await loadCheckpoint(cp)).epoch).toBe(2);
+  });
+});
