@@ -1,10 +1,11 @@
 // The models the CLI can train, as a registry: each kind turns the parsed command-line options into
 // its builder's (JSON) options and builds a Model from them. The recipe {kind, options} is stored in
 // config.json and in every checkpoint, so `ntk-at evaluate` rebuilds exactly the trained model.
-// To add a model (e.g. `cnn`, `resnet`): add an entry to MODEL_KINDS and its options to train's.
+// To add a model (e.g. `resnet`): add an entry to MODEL_KINDS and its options to train's.
 
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
+import { createCnn } from '../nn/cnn.js';
 import { createMlp } from '../nn/mlp.js';
 import type { Model } from '../nn/model.js';
 import type { ImageShape } from '../data/dataset.js';
@@ -40,6 +41,17 @@ export const MODEL_KINDS: Record<string, ModelKind> = {
       seed: cli.seed,
     }),
     build: (gpu, options) => createMlp(gpu, options),
+  },
+  cnn: {
+    options: (cli, data) => ({
+      inputShape: [...data.inputShape],
+      channels: parseIntegerList(String(cli.channels), 'channels'),
+      hidden: parseIntegerList(String(cli.hidden), 'hidden'),
+      classes: data.classes,
+      normalize: data.normalize,
+      seed: cli.seed,
+    }),
+    build: (gpu, options) => createCnn(gpu, options),
   },
 };
 

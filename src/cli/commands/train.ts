@@ -10,7 +10,11 @@ import { NtkError } from '../../errors.js';
 import type { LrScheduleSpec } from '../../optim/schedule.js';
 import { writeReport } from '../../report/document.js';
 import { RunLog } from '../../report/runlog.js';
+import { RUN_SECTIONS } from '../../report/kernel_report.js';
 import { trainingReport } from '../../report/training_report.js';
+import { KernelTracker } from '../../ntk/tracker.js';
+import { uploadBatch, type Batch } from '../../data/batching.js';
+import { selectProbeSet } from '../../data/probe.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import { evaluate, threatName } from '../../train/evaluate.js';
 import { train, TRAIN_METHODS, type TrainHooks, type TrainOptions } from '../../train/trainer.js';
@@ -75,7 +79,8 @@ export const trainCommand: Command = {
     'val-size': { type: 'number', description: 'validation images for the per-epoch check (0: none)', default: DEFAULT_DATA_RECIPE.validationSize },
     'test-size': { type: 'number', description: 'test images for the final evaluation (first of each class)', default: DEFAULT_DATA_RECIPE.testSize },
     model: { type: 'string', description: Object.keys(MODEL_KINDS).join(' | '), default: 'mlp' },
-    hidden: { type: 'string', description: 'mlp hidden widths', default: '256,128' },
+    hidden: { type: 'string', description: 'hidden widths of the mlp (or of the cnn\'s dense head)', default: '256,128' },
+    channels: { type: 'string', description: 'cnn: channels of each conv-BN-ReLU-pool block', default: '16,32' },
     normalize: { type: 'string', description: 'on | off: a Normalize first layer with the training data mean/std', default: 'on' },
     method: { type: 'string', description: TRAIN_METHODS.join(' | '), default: 'pgd' },
     epochs: { type: 'number', description: 'epochs', default: 5 },
@@ -93,6 +98,10 @@ export const trainCommand: Command = {
     threats: { type: 'string', description: 'final evaluation threats', default: 'clean,fgsm,pgd20' },
     out: { type: 'string', description: 'run directory (default runs/<timestamp>-<method>; with --resume, the checkpoint\'s)' },
     resume: { type: 'string', description: 'continue from this checkpoint (same options; piecewise/cyclic schedules span --epochs, so keep it too)' },
+    ntk: { type: 'string', description: 'on | off: track the empirical NTK on a probe set during training', default: 'off' },
+    'probe-per-class': { type: 'number', description: 'NTK probe images per class (from the validation images, else the test images)', default: 10 },
+    'ntk-attack': { type: 'string', description: 'pgd | fgsm | none: also track the adversarial-example kernel', default: 'pgd' },
+    'ntk-every': { type: 'number', description: 'NTK checks every this many epochs after the dense first epoch', default: 1 },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
@@ -122,8 +131,13 @@ export const trainCommand: Command = {
         inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
       }),
     };
+    const ntk = parseChoice(String(options.ntk), 'ntk', ['on', 'off'] as const) === 'on';
+    const ntkAttack = parseChoice(String(options['ntk-attack']), 'ntk-attack', ['pgd', 'fgsm', 'none'] as const);
+    const probePerClass = requireCount(options['probe-per-class'], 'probe-per-class');
+    const ntkEvery = requireCount(options['ntk-every'], 'ntk-every');
     const gpu = await gpuFromOptions(options, io);
     const model = kind.build(gpu, modelRecipe.options);
+    let probe: Batch | null = null;
     try {
       const log = new RunLog(platform, `${out}/log.jsonl`);
       const config = {
@@ -132,13 +146,29 @@ export const trainCommand: Command = {
         data: recipe, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
         evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
         resume: options.resume ?? null,
+        ntk: ntk ? { probePerClass, attack: ntkAttack, everyEpochs: ntkEvery } : null,
       };
       log.write({ type: 'config', ...config });
       await platform.writeFileAtomic(`${out}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
       io.err(`run directory: ${out} (${method}, ${data.train.name}, ${model.name} with ${model.parameterCount} parameters)`);
+      let hooks = progressHooks(io, trainOptions, data.train.length);
+      let tracker: KernelTracker | null = null;
+      if (ntk) {
+        const probeSource = data.validation ?? data.test;
+        probe = uploadBatch(gpu, probeSource, selectProbeSet(probeSource, { perClass: probePerClass, seed: recipe.seed }).indices);
+        tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
+          everyEpochs: ntkEvery,
+          adversarial: ntkAttack === 'none' ? null : { attack: ntkAttack, eps: trainOptions.eps, steps: 10 },
+          seed: recipe.seed,
+        });
+        io.err(`tracking the NTK on ${probe.size} probe images from ${probeSource.name}${ntkAttack === 'none' ? '' : ` (and their ${ntkAttack} adversarial examples)`}`);
+        if (!resume) await tracker.maybeCheck(0, 0);
+        hooks = combineHooks(hooks, tracker.hooks());
+      }
       const run = await train(model, data.train, data.validation, trainOptions, {
-        log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks: progressHooks(io, trainOptions, data.train.length),
+        log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks,
       });
+      tracker?.finish();
       log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
       io.err(`final evaluation on ${data.test.length} test images (${threats.map(threatName).join(', ')}) ...`);
       const start = platform.now();
@@ -147,15 +177,31 @@ export const trainCommand: Command = {
       const seconds = (platform.now() - start) / 1000;
       log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }));
       await log.flush();
-      await writeReport(platform, out, trainingReport(log.records));
+      await writeReport(platform, out, trainingReport(log.records, RUN_SECTIONS));
       io.out(formatEvaluation(result, `${method} training, ${data.test.name}, ${result.samples} images, eps ${eps} (${seconds.toFixed(1)} s):`));
       io.out(`wrote ${out}/log.jsonl, checkpoint.safetensors, config.json, report.md, report.html`);
     } finally {
+      probe?.dispose();
       model.dispose();
       gpu.destroy();
     }
   },
 };
+
+/** Hooks that call each of `list`'s hooks in order. */
+function combineHooks(...list: TrainHooks[]): TrainHooks {
+  return {
+    async onStep(ctx) {
+      for (const h of list) await h.onStep?.(ctx);
+    },
+    async onEpoch(record, model) {
+      for (const h of list) await h.onEpoch?.(record, model);
+    },
+    onLog(entry) {
+      for (const h of list) h.onLog?.(entry);
+    },
+  };
+}
 
 /** Per-epoch progress bars: steps within the epoch with the latest logged loss and accuracy. */
 function progressHooks(io: CommandIo, o: CliTrainOptions, samples: number): TrainHooks {
