@@ -50,7 +50,7 @@ describe('typed errors and exit codes', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--eps', '2'], /E_INVALID_ARGUMENT.*--eps is 2/],
       [['--eps', '8/255x'], /--eps must be a number or a fraction/],
-      [['--model', 'cnn'], /--model is "cnn"; use one of mlp/],
+      [['--model', 'resnet'], /--model is "resnet"; use one of mlp, cnn/],
       [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm/],
       [['--dataset', 'cifar'], /--dataset is "cifar"/],
       [['--schedule', 'cosine'], /--schedule is "cosine"/],
@@ -58,6 +58,8 @@ describe('typed errors and exit codes', () => {
       [['--threats', 'pgd'], /--threats: "pgd" is not a threat/],
       [['--lr', '0'], /--lr must be > 0/],
       [['--bogus', '1'], /unknown option --bogus/],
+      [['--ntk', 'maybe'], /--ntk is "maybe"/],
+      [['--ntk-attack', 'cw'], /--ntk-attack is "cw"/],
       [['--dataset', 'synthetic-clusters', '--train-size', '15'], /--train-size must be a multiple of the class count \(10\)/],
     ];
     for (const [args, message] of cases) {

@@ -22,6 +22,23 @@ const ARGS = [
 ];
 
 describe('ntk-at train / evaluate / report', () => {
+  it('--ntk on logs kernel checks (clean and adversarial) and the report gets the NTK section', async () => {
+    const run = join(dir, 'ntk');
+    const r = await cli('train', ...ARGS, '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', run);
+    expect(r.code, r.err).toBe(0);
+    const records = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8'));
+    const kernels = records.filter((x) => x.type === 'kernel');
+    expect(kernels.map((k) => k.epochFraction)[0]).toBe(0);
+    expect(kernels.at(-1)?.epochFraction).toBe(1);
+    expect(kernels.every((k) => Number.isFinite(k.lambdaMax as number) && k.adversarial !== null)).toBe(true);
+    expect(records.filter((x) => x.type === 'kernel-polar')).toHaveLength(1);
+    const md = readFileSync(join(run, 'report.md'), 'utf8');
+    expect(md).toContain('## Neural tangent kernel');
+    for (const f of ['ntk_movement.svg', 'ntk_velocity.svg', 'ntk_lambda_max.svg', 'ntk_effective_rank.svg', 'ntk_polar.svg']) {
+      expect(existsSync(join(run, f)), f).toBe(true);
+    }
+  });
+
   it('trains one epoch and writes log, checkpoint, config and report', async () => {
     const r = await cli('train', ...ARGS, '--out', run);
     expect(r.code, r.err).toBe(0);

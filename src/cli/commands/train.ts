@@ -109,6 +109,10 @@ export const trainCommand: Command = {
     const kind = modelKind(String(options.model));
     const normalize = parseChoice(String(options.normalize), 'normalize', ['on', 'off'] as const);
     const threats = parseThreats(String(options.threats));
+    const ntk = parseChoice(String(options.ntk), 'ntk', ['on', 'off'] as const) === 'on';
+    const ntkAttack = parseChoice(String(options['ntk-attack']), 'ntk-attack', ['pgd', 'fgsm', 'none'] as const);
+    const probePerClass = requireCount(options['probe-per-class'], 'probe-per-class');
+    const ntkEvery = requireCount(options['ntk-every'], 'ntk-every');
     const recipe: DataRecipe = {
       dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
       dir: String(options['data-dir']),
@@ -131,10 +135,6 @@ export const trainCommand: Command = {
         inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
       }),
     };
-    const ntk = parseChoice(String(options.ntk), 'ntk', ['on', 'off'] as const) === 'on';
-    const ntkAttack = parseChoice(String(options['ntk-attack']), 'ntk-attack', ['pgd', 'fgsm', 'none'] as const);
-    const probePerClass = requireCount(options['probe-per-class'], 'probe-per-class');
-    const ntkEvery = requireCount(options['ntk-every'], 'ntk-every');
     const gpu = await gpuFromOptions(options, io);
     const model = kind.build(gpu, modelRecipe.options);
     let probe: Batch | null = null;
