@@ -2,6 +2,7 @@
 // (with Normalize), agree with each other, and satisfy the kernel identities: symmetry, trace
 // kernel = mean of per-logit kernels, cross kernels = blocks of the joint kernel, tiling-invariance.
 
+import { eigh } from '../../src/linalg/eigh.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from '../../src/ntk/kernel.js';
@@ -48,10 +49,17 @@ for (const implementation of ['contraction', 'jacobian'] as NtkImplementation[])
   });
 }
 
-defineCase('ntk identities: symmetric, trace = mean of logit kernels, cross = joint block, tiling-invariant', async ({ gpu }) => {
+defineCase('ntk identities: symmetric PSD, trace = mean of logit kernels, cross = joint block, tiling-invariant', async ({ gpu, metric }) => {
   const { model, x1, x2 } = await setup(gpu);
   const trace = await empiricalNtk(model, x1, null);
   for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) assert(trace.data[i * 5 + j] === trace.data[j * 5 + i], 'K(X, X) is not symmetric');
+  const full = await empiricalNtk(model, x1, null, { kind: 'full' });
+  for (const [name, k] of [['trace', trace], ['full', full]] as const) {
+    const { values } = await eigh(k.data, k.rows);
+    const ratio = values[values.length - 1] / values[0];
+    metric(`${name} λ_min/λ_max`, ratio);
+    assert(ratio >= -TOLERANCES.ntk, `${name} kernel is not PSD: λ_min/λ_max = ${ratio}`);
+  }
   const mean = new Float64Array(25);
   for (let c = 0; c < 3; c++) (await empiricalNtk(model, x1, null, { kind: 'logit', logit: c })).data.forEach((v, i) => (mean[i] += v / 3));
   assertBelow(relativeError(trace.data, mean), TOLERANCES.ntk, 'trace vs mean of logit kernels');
