@@ -3,22 +3,11 @@
 // worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
 
 import { sub } from '../ops/binary.js';
-import { map } from '../ops/map.js';
 import { grid2d, packParams } from '../ops/params.js';
-import { sumLastAxis } from '../ops/reduce.js';
+import { rowSumSquares } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Norm = 'linf' | 'l2';
-
-/** Per-sample squared l2 norms of x viewed as [n, d]: shape [n]. */
-function rowNorms2(x: Tensor, n: number): Tensor {
-  const squares = map(x, 'square');
-  const rows = squares.reshape([n, x.size / n]);
-  const norms = sumLastAxis(rows);
-  squares.dispose();
-  rows.dispose();
-  return norms;
-}
 
 /**
  * x <- clip01(project(x + alpha * direction(g))), in place. `direction` is sign(g) for l-inf and
@@ -28,7 +17,7 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
   const gpu = x.gpu;
   const n = x.shape[0];
   const d = x.size / n;
-  const gNorms = norm === 'l2' ? rowNorms2(g, n) : null;
+  const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'attack_step',
@@ -52,7 +41,7 @@ export function projectL2(x: Tensor, x0: Tensor, eps: number): void {
   const gpu = x.gpu;
   const n = x.shape[0];
   const delta = sub(x, x0);
-  const norms = rowNorms2(delta, n);
+  const norms = rowSumSquares(delta);
   delta.dispose();
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({

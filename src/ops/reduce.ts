@@ -27,6 +27,12 @@ export function meanAll(x: Tensor): Tensor {
   return m;
 }
 
+/** Per-sample squared L2 norms: x [n, ...] -> [n] (l2 attacks). */
+export function rowSumSquares(x: Tensor): Tensor {
+  const n = x.shape[0];
+  return sumRows(x, n, x.size / n, [n], REDUCE_MODES.square);
+}
+
 /** Σ x², shape [1] (squared L2 norm; gradient clipping). */
 export function sumSquares(x: Tensor): Tensor {
   return sumRows(x, 1, x.size, [1], REDUCE_MODES.square);
