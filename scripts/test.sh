@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: setup, build, then every suite (vitest unit tests in Node; the conformance
-# suite in Node, Deno and headless Chromium; the cross-runtime comparison; the type check) and
-# one closing line `N passed, N failed, N skipped` summing them all.
+# suite in Node, Deno and headless Chromium; the cross-runtime comparison; the live page in headless
+# Chromium; the type check) and one closing line `N passed, N failed, N skipped` summing them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +23,7 @@ step "conformance in headless Chromium (page and module Worker)"
 node test/runners/chromium.mjs
 step "cross-runtime agreement"
 node scripts/compare-runtimes.mjs
+step "live page in headless Chromium"
+node test/runners/live-page.mjs
 step "summary"
 node scripts/summarize.mjs

@@ -129,3 +129,9 @@ export {
   aboutSection, configSection, epochSection, plotSection, evaluationSection, type SectionBuilder,
 } from './report/training_report.js';
 export { channelStatistics } from './data/statistics.js';
+export {
+  TrainingSession, resolveRequest, DEFAULT_SESSION_REQUEST,
+  type SessionRequest, type SessionData, type SessionEvent, type SessionListener,
+} from './worker/session.js';
+export { exposeSession } from './worker/expose.js';
+export { connectSession, runRemote } from './worker/client.js';

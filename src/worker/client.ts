@@ -1,0 +1,16 @@
+// The caller's side of the session API: a comlink proxy of the TrainingSession served by a Worker
+// (see exposeSession); event listeners cross the thread boundary as comlink proxies.
+
+import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
+import type { EvaluationResult } from '../train/evaluate.js';
+import type { SessionListener, SessionRequest, TrainingSession } from './session.js';
+
+/** The remote TrainingSession of `worker` (a Worker running exposeSession, e.g. dist/worker.js). */
+export function connectSession(worker: Endpoint): Remote<TrainingSession> {
+  return wrap<TrainingSession>(worker);
+}
+
+/** Runs `request` on a remote session, delivering its events to `onEvent` on this thread. */
+export function runRemote(session: Remote<TrainingSession>, request: Partial<SessionRequest>, onEvent: SessionListener): Promise<EvaluationResult> {
+  return session.run(request, proxy(onEvent));
+}
