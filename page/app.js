@@ -126,7 +126,7 @@ form.addEventListener('submit', async (e) => {
     stop();
   });
   try {
-    await runRemote(connectSession(worker), requestFromForm(), onEvent);
+    await runRemote(await connectSession(worker), requestFromForm(), onEvent);
   } catch (err) {
     if (document.body.dataset.state !== 'error') onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
   } finally {

@@ -23,6 +23,8 @@ export const browserPlatform: Platform = {
       return joined;
     });
   },
+  workerScope: async () => globalThis,
+  workerEndpoint: async (worker) => worker,
   cli: {
     args: () => [],
     stdout: { isTTY: false, write: (t) => console.log(t.replace(/\n$/, '')) },

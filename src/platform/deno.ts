@@ -66,6 +66,8 @@ export const denoPlatform: Platform = {
       throw ioError(path, e);
     }
   },
+  workerScope: async () => globalThis,
+  workerEndpoint: async (worker) => worker,
   cli: {
     args: () => Deno.args,
     stdout: { get isTTY() { return Deno.stdout.isTerminal(); }, write: (t) => void Deno.stdout.writeSync(encoder.encode(t)) },

@@ -2,6 +2,7 @@
 // from Dawn's default backends first, then llvmpipe through OpenGL ES (compatibility adapter,
 // 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
 
+import { NtkError } from '../errors.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -14,9 +15,7 @@ async function loadDawn(): Promise<DawnModule> {
   if (!dawn) {
     // Imported dynamically and by a non-literal name so browser and Deno bundles never see it.
     const name = 'webgpu';
-    // EGL reads EGL_PLATFORM once, at its first initialisation (which Dawn's default backends
-    // also trigger): headless machines have no display, so default to surfaceless.
-    process.env.EGL_PLATFORM ??= 'surfaceless';
+    setHeadlessEnv();
     dawn = (await import(name)) as DawnModule;
     // WebGPU's constant tables (GPUBufferUsage, GPUMapMode, ...) are globals in browsers.
     for (const [key, value] of Object.entries(dawn.globals)) {
@@ -24,6 +23,22 @@ async function loadDawn(): Promise<DawnModule> {
     }
   }
   return dawn;
+}
+
+/**
+ * EGL reads EGL_PLATFORM once, at its first initialisation (which Dawn's default backends also
+ * trigger): headless machines have no display, so default to surfaceless. Only the main thread
+ * changes the process environment natively (a worker_threads Worker's process.env is a copy), so the
+ * caller's side of a Worker sets it too (workerEndpoint) before the Worker first touches WebGPU.
+ */
+function setHeadlessEnv(): void {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+}
+
+/** comlink's adapter from a worker_threads port/Worker to a comlink endpoint (loaded by name, like webgpu). */
+async function loadNodeAdapter(): Promise<(port: unknown) => unknown> {
+  const name = 'comlink/dist/esm/node-adapter.mjs';
+  return ((await import(name)) as { default: (port: unknown) => unknown }).default;
 }
 
 /** Runs `fn` with extra environment variables set (Dawn reads them when it discovers adapters). */
@@ -102,6 +117,17 @@ export const nodePlatform: Platform = {
     } catch (e) {
       throw ioError(path, e);
     }
+  },
+  async workerScope() {
+    const { parentPort } = await import('node:worker_threads');
+    if (!parentPort) {
+      throw new NtkError('E_INVALID_ARGUMENT', 'workerScope: not running inside a worker_threads Worker; start one on dist/worker.js.');
+    }
+    return (await loadNodeAdapter())(parentPort);
+  },
+  async workerEndpoint(worker) {
+    setHeadlessEnv();
+    return (await loadNodeAdapter())(worker);
   },
   // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
   cli: {

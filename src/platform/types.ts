@@ -46,6 +46,13 @@ export interface Platform {
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
   /** Appends text to a file, creating it and its directory if needed (run logs). */
   appendText(path: string, text: string): Promise<void>;
+  /**
+   * The endpoint a worker serves comlink on: the Worker's global scope in browsers and Deno,
+   * worker_threads' parentPort (through comlink's node adapter) in Node.
+   */
+  workerScope(): Promise<unknown>;
+  /** The comlink endpoint of a worker the caller created (Node: a worker_threads Worker). */
+  workerEndpoint(worker: unknown): Promise<unknown>;
   /** Command-line I/O for the CLI (a browser has no command line: empty args, console output). */
   cli: CliIo;
 }

@@ -2,12 +2,16 @@
 // (see exposeSession); event listeners cross the thread boundary as comlink proxies.
 
 import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
+import { currentPlatform } from '../platform/index.js';
 import type { EvaluationResult } from '../train/evaluate.js';
 import type { SessionListener, SessionRequest, TrainingSession } from './session.js';
 
-/** The remote TrainingSession of `worker` (a Worker running exposeSession, e.g. dist/worker.js). */
-export function connectSession(worker: Endpoint): Remote<TrainingSession> {
-  return wrap<TrainingSession>(worker);
+/**
+ * The remote TrainingSession of `worker` (a Worker running exposeSession, e.g. dist/worker.js: a
+ * module Worker in browsers and Deno, a worker_threads Worker in Node).
+ */
+export async function connectSession(worker: unknown): Promise<Remote<TrainingSession>> {
+  return wrap<TrainingSession>((await currentPlatform().workerEndpoint(worker)) as Endpoint);
 }
 
 /** Runs `request` on a remote session, delivering its events to `onEvent` on this thread. */

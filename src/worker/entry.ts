@@ -1,6 +1,6 @@
-// The module Worker bundle (dist/worker.js): `new Worker('dist/worker.js', { type: 'module' })`
-// then connectSession(worker) on the caller's side.
+// The Worker bundle (dist/worker.js): `new Worker('dist/worker.js', { type: 'module' })` in browsers
+// and Deno, `new Worker('dist/worker.js')` from node:worker_threads in Node; then connectSession(worker).
 
 import { exposeSession } from './expose.js';
 
-exposeSession();
+await exposeSession();

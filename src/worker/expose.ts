@@ -1,12 +1,14 @@
-// The worker side of the session API: serves one TrainingSession over comlink on an endpoint (a
-// Worker's global scope by default: browsers and Deno alike), so the caller's thread stays free.
+// The worker side of the session API: serves one TrainingSession over comlink on an endpoint (by
+// default the platform's worker scope: a Worker's global scope in browsers and Deno, worker_threads'
+// parentPort in Node), so the caller's thread stays free.
 
 import { expose, type Endpoint } from 'comlink';
+import { currentPlatform } from '../platform/index.js';
 import { TrainingSession } from './session.js';
 
-/** Exposes a fresh TrainingSession on `endpoint` (default: this worker's global scope). */
-export function exposeSession(endpoint: Endpoint = globalThis as unknown as Endpoint): TrainingSession {
+/** Exposes a fresh TrainingSession on `endpoint` (default: this worker's scope, see above). */
+export async function exposeSession(endpoint?: Endpoint): Promise<TrainingSession> {
   const session = new TrainingSession();
-  expose(session, endpoint);
+  expose(session, endpoint ?? ((await currentPlatform().workerScope()) as Endpoint));
   return session;
 }
