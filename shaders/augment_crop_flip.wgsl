@@ -4,7 +4,6 @@
 // (w0, w1, w2) give the crop origin oy = mulhi(w0, 2p+1), ox = mulhi(w1, 2p+1) in the padded image
 // and flip = top bit of w2; src/reference/augment.ts derives the same numbers on the host.
 // One workgroup row per sample (gid.y); thread 0 draws the block and shares it.
-// Philox below is the same code as in random_uniform.wgsl (WGSL has no includes).
 
 struct Params {
   channels: u32, height: u32, width: u32, padding: u32,
@@ -18,30 +17,7 @@ struct Params {
 
 var<workgroup> choice: vec3<u32>; // oy, ox, flip
 
-fn mulhi(a: u32, b: u32) -> u32 {
-  let al = a & 0xffffu;
-  let ah = a >> 16u;
-  let bl = b & 0xffffu;
-  let bh = b >> 16u;
-  let lh = al * bh;
-  let hl = ah * bl;
-  let mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
-  return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
-}
-
-fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
-  var c = counter;
-  var k = key;
-  for (var round = 0u; round < 10u; round = round + 1u) {
-    let lo0 = 0xd2511f53u * c.x;
-    let hi0 = mulhi(0xd2511f53u, c.x);
-    let lo1 = 0xcd9e8d57u * c.z;
-    let hi1 = mulhi(0xcd9e8d57u, c.z);
-    c = vec4<u32>(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
-    k = k + vec2<u32>(0x9e3779b9u, 0xbb67ae85u);
-  }
-  return c;
-}
+// #include lib/philox.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

@@ -8,30 +8,7 @@ struct Params { n: u32, rowStride: u32, seedLo: u32, seedHi: u32, stream: u32, o
 @group(0) @binding(0) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(1) var<uniform> p: Params;
 
-fn mulhi(a: u32, b: u32) -> u32 {
-  let al = a & 0xffffu;
-  let ah = a >> 16u;
-  let bl = b & 0xffffu;
-  let bh = b >> 16u;
-  let lh = al * bh;
-  let hl = ah * bl;
-  let mid = ((al * bl) >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
-  return ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
-}
-
-fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
-  var c = counter;
-  var k = key;
-  for (var round = 0u; round < 10u; round = round + 1u) {
-    let lo0 = 0xd2511f53u * c.x;
-    let hi0 = mulhi(0xd2511f53u, c.x);
-    let lo1 = 0xcd9e8d57u * c.z;
-    let hi1 = mulhi(0xcd9e8d57u, c.z);
-    c = vec4<u32>(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
-    k = k + vec2<u32>(0x9e3779b9u, 0xbb67ae85u);
-  }
-  return c;
-}
+// #include lib/philox.wgsl
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -306,9 +306,21 @@ async function shaderCompileError(shader: string, code: string, module: GPUShade
   if (errors.length === 0) return null;
   const lines = code.split('\n');
   const text = errors
-    .map((m) => `shaders/${shader}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n  ${lines[m.lineNum - 1] ?? ''}`)
+    .map((m) => `${sourceLocation(shader, lines, m.lineNum)}:${m.linePos}: ${m.message}\n  ${lines[m.lineNum - 1] ?? ''}`)
     .join('\n');
   return new NtkError('E_SHADER_COMPILE', `WGSL compile error\n${text}`, { shader });
+}
+
+/**
+ * `file:line` of a line of an expanded shader: lines after a `// ---- shaders/lib/x.wgsl ----`
+ * marker (scripts/codegen.mjs appends included files that way) belong to the included file.
+ */
+function sourceLocation(shader: string, lines: string[], lineNum: number): string {
+  for (let i = lineNum - 1; i >= 0; i--) {
+    const marker = /^\/\/ ---- (shaders\/lib\/[a-z0-9_]+\.wgsl) ----$/.exec(lines[i] ?? '');
+    if (marker) return `${marker[1]}:${lineNum - i - 1}`;
+  }
+  return `shaders/${shader}.wgsl:${lineNum}`;
 }
 
 function pipelineKey(shader: string, constants: Record<string, number | boolean>): string {

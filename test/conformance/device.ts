@@ -103,6 +103,10 @@ defineCase('WGSL compile error quotes the offending line', async ({ gpu }) => {
   const message = await expectCode('E_SHADER_COMPILE', () => gpu.compileSource('broken_example', code));
   assert(message.includes('broken_example.wgsl:3'), `message lacks file:line: ${message}`);
   assert(message.includes('undefined_thing'), `message does not quote the line: ${message}`);
+  // An error inside an included file (appended by codegen after its marker) names that file and line.
+  const included = '@compute @workgroup_size(1)\nfn main() {}\n\n// ---- shaders/lib/example.wgsl ----\n// header\nfn helper() -> f32 { return missing_name; }\n';
+  const inLib = await expectCode('E_SHADER_COMPILE', () => gpu.compileSource('with_include', included));
+  assert(inLib.includes('shaders/lib/example.wgsl:2'), `message does not name the included file and line: ${inLib}`);
 });
 
 defineCase('shape mismatch gives E_SHAPE_MISMATCH', async ({ gpu }) => {
