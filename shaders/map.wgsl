@@ -23,6 +23,7 @@ fn apply(x: f32) -> f32 {
     case 8u: { return 1.0 / (1.0 + exp(-x)); }           // sigmoid
     case 9u: { return sign(x); }                         // sign
     case 10u: { return clamp(x, p.alpha, p.beta); }      // clamp to [alpha, beta]
+    case 11u: { return p.alpha / x; }                    // reciprocal, scaled by alpha
     default: { return x; }
   }
 }

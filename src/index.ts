@@ -82,6 +82,7 @@ export {
 } from './data/files.js';
 export {
   fgsm, fgsmRs, nFgsm, randomStartFgsm, pgd, inputGradient, checkLabels,
+  anisotropicFgsm, GradientScale, ANISOTROPIES, DEFAULT_ANISOTROPIC_FGSM, type Anisotropy, type AnisotropicFgsmOptions,
   DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
   type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
 } from './attacks/index.js';

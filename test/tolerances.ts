@@ -8,7 +8,7 @@ export const TOLERANCES = {
   /** Map errors are |y - y64| / max(|y64|, 1): relative above 1, absolute below (near-zero outputs).
    * Exact maps (affine with representable inputs, relu, abs, sign, square, clamp): one rounding. */
   mapExact: 2 ** -23,
-  /** exp/log/tanh/sigmoid/sqrt: WGSL allows a few ULP (exp2/log2 3 ULP + range reduction; tanh via
+  /** exp/log/tanh/sigmoid/sqrt/reciprocal: WGSL allows a few ULP (exp2/log2 3 ULP + range reduction; division 2.5 ULP; tanh via
    * exp on software adapters); 4e-6 ≈ 64 ULP. */
   mapTranscendental: 4e-6,
   /** sum of n f32 values: |S - S64| / sum|x|, fixed-order pairwise tree with 4-term sequential leaves:

@@ -18,11 +18,12 @@ export const MAP_OPS = {
   sigmoid: 8,
   sign: 9,
   clamp: 10, // clamp(x, alpha, beta)
+  reciprocal: 11, // alpha / x
 } as const;
 
 export type MapOp = keyof typeof MAP_OPS;
 
-/** y = f(x) elementwise; `alpha`/`beta` parameterise `affine` (alpha*x+beta) and `clamp` ([alpha, beta]). */
+/** y = f(x) elementwise; `alpha`/`beta` parameterise `affine` (alpha*x+beta), `clamp` ([alpha, beta]) and `reciprocal` (alpha/x). */
 export function map(x: Tensor, op: MapOp, alpha = 1, beta = 0): Tensor {
   check(op in MAP_OPS, `map: unknown op "${op}"; use one of ${Object.keys(MAP_OPS).join(', ')}.`);
   const gpu = x.gpu;

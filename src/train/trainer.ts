@@ -1,8 +1,9 @@
-// Adversarial trainers on the device: standard, PGD-AT (Madry), FGSM-AT, FGSM-RS (fast AT) and
-// N-FGSM, with SGD + schedule, an explicit choice of the batches BatchNorm learns its statistics
-// from, per-epoch robust validation that flags catastrophic overfitting, JSON-lines metrics,
-// atomic checkpoints, bit-exact resume, and hooks at every step and epoch.
+// Adversarial trainers on the device: standard, PGD-AT (Madry), FGSM-AT, FGSM-RS (fast AT), N-FGSM
+// and FGSM with an anisotropic start, with SGD + schedule, an explicit choice of the batches
+// BatchNorm learns its statistics from, per-epoch robust validation that flags catastrophic
+// overfitting, JSON-lines metrics, atomic checkpoints, bit-exact resume, and step/epoch hooks.
 
+import { ANISOTROPIES, anisotropicFgsm, GradientScale, type Anisotropy } from '../attacks/anisotropic.js';
 import { fgsm, fgsmRs, nFgsm } from '../attacks/fgsm.js';
 import type { AttackBnMode } from '../attacks/options.js';
 import { pgd } from '../attacks/pgd.js';
@@ -22,8 +23,9 @@ import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCh
 import { checkDatasetFits, evaluate, type EvaluationResult } from './evaluate.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
-export type TrainMethod = 'standard' | 'pgd' | 'fgsm' | 'fgsm-rs' | 'n-fgsm';
-export const TRAIN_METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fgsm', 'fgsm-rs', 'n-fgsm'];
+/** `fgsm-aniso`: single-step AT with an anisotropic random start (attacks/anisotropic.ts). */
+export type TrainMethod = 'standard' | 'pgd' | 'fgsm' | 'fgsm-rs' | 'n-fgsm' | 'fgsm-aniso';
+export const TRAIN_METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fgsm', 'fgsm-rs', 'n-fgsm', 'fgsm-aniso'];
 
 /**
  * Which batches BatchNorm normalises with and learns running statistics from:
@@ -43,6 +45,9 @@ export interface TrainOptions {
   /** PGD-AT: attack steps and step size (as a fraction of eps). */
   pgdSteps: number;
   pgdStepFactor: number;
+  /** fgsm-aniso: the kind of start-noise scale and its upper bound. */
+  anisotropy: Anisotropy;
+  anisotropyMaxScale: number;
   /** BatchNorm while generating training attacks: running buffers (`eval`) or frozen batch statistics. */
   attackBnMode: AttackBnMode;
   bnStats: BnStatsSource;
@@ -65,6 +70,8 @@ export const DEFAULT_TRAIN: TrainOptions = {
   eps: 0.1,
   pgdSteps: 10,
   pgdStepFactor: 0.25,
+  anisotropy: 'gradient',
+  anisotropyMaxScale: 2,
   attackBnMode: 'eval',
   bnStats: 'adversarial',
   schedule: { kind: 'constant', lr: 0.05 },
@@ -149,6 +156,7 @@ export async function train(
   const optimizer = new Sgd(model.gpu, model.parameters(), o.sgd); // each step passes lr from the schedule
   const monitor = new StepMonitor(model.gpu, o.logEvery);
   let rng = new Rng(o.seed, ATTACK_STREAM);
+  const gradientScale = o.method === 'fgsm-aniso' && o.anisotropy === 'gradient' ? new GradientScale(model.gpu, model.inputShape) : null;
   let startEpoch = 0;
   let step = 0;
   if (resume) {
@@ -158,7 +166,9 @@ export async function train(
       throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
     }
     model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
-    optimizer.importState(Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data])));
+    const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
+    optimizer.importState(saved);
+    gradientScale?.importState(saved);
     rng = Rng.fromState(resume.rng);
     startEpoch = resume.epoch;
     step = resume.step;
@@ -186,7 +196,7 @@ export async function train(
         const lr = schedule(epoch + k / stepsPerEpoch);
         let xTrain: Tensor | null = null;
         try {
-          xTrain = trainingInputs(o, model, batch, rng);
+          xTrain = trainingInputs(o, model, batch, rng, gradientScale);
           model.zeroGrad();
           const result = stepLoss(o, model, batch, xTrain);
           optimizer.step(lr);
@@ -231,7 +241,8 @@ export async function train(
       records.push(record);
       log?.write({ type: 'epoch', method: o.method, ...record });
       if (o.checkpointPath) {
-        const cp = await captureCheckpoint(model, await optimizer.exportState(), { epoch: epoch + 1, step, config, rng: rng.state() });
+        const state = { ...(await optimizer.exportState()), ...(await gradientScale?.exportState()) };
+        const cp = await captureCheckpoint(model, state, { epoch: epoch + 1, step, config, rng: rng.state() });
         await saveCheckpoint(o.checkpointPath, cp, platform);
       }
       await hooks.onEpoch?.(record, model);
@@ -239,13 +250,14 @@ export async function train(
   } finally {
     optimizer.dispose();
     monitor.dispose();
+    gradientScale?.dispose();
     await log?.flush();
   }
   return { epochs: records, steps: step, seconds: (platform.now() - runStart) / 1000 };
 }
 
 /** The inputs a step trains on: the clean batch, or adversarial examples from the method's attack. */
-function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng): Tensor {
+function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng, gradientScale: GradientScale | null): Tensor {
   const common = { eps: o.eps, bnMode: o.attackBnMode };
   switch (o.method) {
     case 'standard':
@@ -258,6 +270,8 @@ function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng): 
       return fgsmRs(model, batch.x, batch.y, rng, common);
     case 'n-fgsm':
       return nFgsm(model, batch.x, batch.y, rng, common);
+    case 'fgsm-aniso':
+      return anisotropicFgsm(model, batch.x, batch.y, rng, { ...common, anisotropy: o.anisotropy, maxScale: o.anisotropyMaxScale }, gradientScale);
   }
 }
 
@@ -291,6 +305,8 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   requireChoice('train', 'method', o.method, TRAIN_METHODS);
   requireChoice('train', 'bnStats', o.bnStats, ['adversarial', 'clean', 'mixed'] as const);
   requireChoice('train', 'attackBnMode', o.attackBnMode, ['eval', 'train-frozen'] as const);
+  requireChoice('train', 'anisotropy', o.anisotropy, ANISOTROPIES);
+  if (!(o.anisotropyMaxScale > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "anisotropyMaxScale" must be > 0, got ${o.anisotropyMaxScale}.`, { option: 'anisotropyMaxScale' });
   requireInteger('train', 'epochs', o.epochs);
   requireInteger('train', 'batchSize', o.batchSize);
   requireInteger('train', 'pgdSteps', o.pgdSteps);

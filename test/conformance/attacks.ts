@@ -2,7 +2,7 @@
 // FGSM and PGD reach the closed-form worst case; PGD's mean loss does not decrease with more
 // steps on a trained model; restarts never lower the attack's success; bad options are typed errors.
 
-import { checkLabels, fgsm, fgsmRs, nFgsm, pgd } from '../../src/attacks/index.js';
+import { ANISOTROPIES, anisotropicFgsm, checkLabels, fgsm, fgsmRs, GradientScale, nFgsm, pgd } from '../../src/attacks/index.js';
 import { uploadBatch } from '../../src/data/batching.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import type { Gpu } from '../../src/device/gpu.js';
@@ -139,5 +139,33 @@ defineCase('bad attack options and labels are typed errors naming the field', as
   await expectField('bogus', () => fgsm(model, x, y, { bogus: 1 } as never));
   const labelError = await expectCode('E_INVALID_ARGUMENT', () => checkLabels([0, 3], 3, 'evaluate'));
   assert(labelError.includes('label 3 at index 1'), labelError);
+  [model, x, y].forEach((t) => t.dispose());
+});
+
+defineCase('anisotropic-start FGSM stays in the ball for every anisotropy; the gradient scale is non-constant with mean 1', async ({ gpu, metric }) => {
+  const { model, x, y } = await trainedModel(gpu);
+  const x0 = await x.read();
+  const rng = new Rng(31);
+  const scale = new GradientScale(gpu, model.inputShape);
+  const starts: Float32Array[] = [];
+  for (const anisotropy of ANISOTROPIES) {
+    for (let repeat = 0; repeat < 2; repeat++) {
+      const adv = await anisotropicFgsm(model, x, y, rng, { eps: EPS, anisotropy }, scale).read();
+      assert(adv.every((v) => v >= 0 && v <= 1), `${anisotropy}: values outside [0, 1]`);
+      const dist = linfDistance(adv, x0);
+      assert(dist <= EPS + 1e-6, `${anisotropy}: l-inf distance ${dist} > ${EPS}`);
+      if (repeat === 0) starts.push(adv);
+    }
+  }
+  assert(linfDistance(starts[0], starts[2]) > 0, 'the gradient anisotropy gave the same examples as the uniform one');
+  const s = await scale.scale(1e9).read(); // unclamped: m / mean(m)
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  const spread = Math.max(...s) - Math.min(...s);
+  assert(Math.abs(mean - 1) < 1e-4, `gradient scale mean ${mean} is not 1`);
+  assert(spread > 0.1, `gradient scale is (nearly) constant: spread ${spread}`);
+  metric('gradient scale max', Math.max(...s));
+  await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'gradient' }));
+  await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'radial' as never }, scale));
+  scale.dispose();
   [model, x, y].forEach((t) => t.dispose());
 });

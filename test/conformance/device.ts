@@ -19,7 +19,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: false, TRANS_B: true },
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
-  map: Array.from({ length: 11 }, (_, op) => ({ OP: op })),
+  map: Array.from({ length: 12 }, (_, op) => ({ OP: op })),
   reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
   binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),

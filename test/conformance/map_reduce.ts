@@ -19,6 +19,7 @@ const REFERENCE: Record<MapOp, { f: (x: number) => number; lo: number; hi: numbe
   sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), lo: -10, hi: 10, tol: TOLERANCES.mapTranscendental },
   sign: { f: Math.sign, lo: -4, hi: 4, tol: 0 },
   clamp: { f: (x) => Math.min(Math.max(x, 2.5), -0.75 + 4), lo: -4, hi: 4, tol: 0 },
+  reciprocal: { f: (x) => 2.5 / x, lo: 0.05, hi: 4, tol: TOLERANCES.mapTranscendental },
 };
 
 for (const op of Object.keys(MAP_OPS) as MapOp[]) {
@@ -27,7 +28,7 @@ for (const op of Object.keys(MAP_OPS) as MapOp[]) {
     const n = 1000 + 37; // not a multiple of the 64-thread workgroup
     const x = randomF32(n, 100 + MAP_OPS[op], lo, hi);
     x[0] = lo;
-    const [alpha, beta] = op === 'affine' ? [2.5, -0.75] : op === 'clamp' ? [2.5, 3.25] : [1, 0];
+    const [alpha, beta] = op === 'affine' ? [2.5, -0.75] : op === 'clamp' ? [2.5, 3.25] : op === 'reciprocal' ? [2.5, 0] : [1, 0];
     const tx = Tensor.fromArray(gpu, x, [n]);
     const ty = map(tx, op, alpha, beta);
     const y = await ty.read();

@@ -68,6 +68,21 @@ describe('trainers', () => {
     [straight, first, resumed].forEach((m) => m.dispose());
   });
 
+  it('FGSM with a gradient-scaled anisotropic start resumes bit for bit too (its running scale is checkpointed)', async () => {
+    const aniso = { ...OPTIONS, method: 'fgsm-aniso' as const, anisotropy: 'gradient' as const };
+    const straight = mlp();
+    await train(straight, data, heldOut, { ...aniso, epochs: 2 });
+    const expected = await weights(straight);
+    const path = join(dir, 'aniso.safetensors');
+    const first = mlp();
+    await train(first, data, heldOut, { ...aniso, epochs: 1, checkpointPath: path });
+    const resumed = mlp(777);
+    await train(resumed, data, heldOut, { ...aniso, epochs: 2 }, { resume: await loadCheckpoint(path) });
+    const got = await weights(resumed);
+    got.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(expected[i].buffer))).toBe(true));
+    [straight, first, resumed].forEach((m) => m.dispose());
+  });
+
   it('a checkpoint from another model shape, a corrupted one, or other options are typed errors', async () => {
     const path = join(dir, 'shape.safetensors');
     const model = mlp();

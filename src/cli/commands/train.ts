@@ -3,6 +3,7 @@
 // directory: log.jsonl (every record), checkpoint.safetensors (atomic, every epoch), config.json,
 // and report.md / report.html with plots, all built from the log.
 
+import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { channelStatistics } from '../../data/statistics.js';
 import { FASHION_MNIST_DIR } from '../../data/files.js';
 import { formatAdapterReport } from '../../device/gpu.js';
@@ -36,7 +37,7 @@ export function scheduleSpec(kind: (typeof SCHEDULE_KINDS)[number], lr: number, 
 
 /** The training options the command line sets; the rest keep DEFAULT_TRAIN's values. */
 export type CliTrainOptions = Pick<TrainOptions,
-  'method' | 'epochs' | 'batchSize' | 'eps' | 'pgdSteps' | 'pgdStepFactor' | 'schedule' | 'sgd' | 'logEvery' | 'seed' | 'validation'>;
+  'method' | 'epochs' | 'batchSize' | 'eps' | 'pgdSteps' | 'pgdStepFactor' | 'schedule' | 'sgd' | 'logEvery' | 'seed' | 'validation' | 'anisotropy'>;
 
 /** The training options a command line asks for (validated here or by train()). */
 export function trainOptionsFrom(options: ParsedOptions, validationSamples: number): CliTrainOptions {
@@ -56,6 +57,7 @@ export function trainOptionsFrom(options: ParsedOptions, validationSamples: numb
     sgd: { momentum: options.momentum as number, weightDecay: options['weight-decay'] as number },
     logEvery: requireCount(options['log-every'], 'log-every'),
     seed: requireCount(options.seed, 'seed', 0),
+    anisotropy: parseChoice(String(options.anisotropy), 'anisotropy', ANISOTROPIES),
     validation: validationSamples > 0 ? { samples: validationSamples, pgdSteps: requireCount(options['val-pgd-steps'], 'val-pgd-steps') } : null,
   };
 }
@@ -87,6 +89,7 @@ export const trainCommand: Command = {
     'batch-size': { type: 'number', description: 'batch size', default: 128 },
     eps: { type: 'string', description: 'l-inf radius in pixel units, e.g. 0.1 or 8/255', default: '0.1' },
     'pgd-steps': { type: 'number', description: 'PGD-AT attack steps', default: 10 },
+    anisotropy: { type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, default: 'gradient' },
     'pgd-step-factor': { type: 'number', description: 'PGD step size / eps (training, validation, evaluation)', default: 0.25 },
     lr: { type: 'number', description: 'learning rate (peak rate of cyclic)', default: 0.05 },
     schedule: { type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', default: 'piecewise' },
