@@ -60,7 +60,7 @@ export function formatOptions(specs: Record<string, OptionSpec>): string {
     .map(([name, s]) => {
       const arg = s.type === 'flag' ? '' : ` <${s.type}>`;
       const def = s.default !== undefined && s.type !== 'flag' ? ` (default ${s.default})` : '';
-      return `  --${name}${arg}`.padEnd(28) + `${s.description}${def}`;
+      return `${`  --${name}${arg}`.padEnd(27)} ${s.description}${def}`;
     })
     .join('\n');
 }
