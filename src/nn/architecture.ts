@@ -6,12 +6,14 @@ import type { Gpu } from '../device/gpu.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import type { Pair } from '../ops/geometry.js';
 import type { Pool2dOptions } from '../ops/pool2d.js';
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
+import type { Shape } from '../tensor/tensor.js';
 import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Flatten } from './flatten.js';
 import type { InitScheme } from './init.js';
+import { Model } from './model.js';
 import type { Layer } from './layer.js';
 import { Normalize } from './normalize.js';
 import { AvgPool2d, GlobalAvgPool, MaxPool2d } from './pool2d.js';
@@ -76,4 +78,20 @@ function buildAll(gpu: Gpu, specs: LayerSpec[], rng: Rng, init: InitScheme): Lay
     throw e;
   }
   return built;
+}
+
+/**
+ * The Model of a layer spec: weights drawn in layer order from Rng(seed) under `init`; the layers
+ * are freed again if the Model refuses them (e.g. their output is not [n, classes]).
+ */
+export function modelFromSpec(
+  gpu: Gpu, spec: LayerSpec, o: { name: string; inputShape: Shape; classes: number; seed: number; init: InitScheme },
+): Model {
+  const root = buildLayer(gpu, spec, new Rng(o.seed), o.init);
+  try {
+    return new Model(gpu, o.name, o.inputShape, root, o.classes);
+  } catch (e) {
+    root.dispose();
+    throw e;
+  }
 }

@@ -11,11 +11,10 @@ import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 import { resolveBatchNormOptions, type BatchNormOptions } from '../ops/batchnorm.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
-import { Rng } from '../random/rng.js';
 import type { Shape } from '../tensor/tensor.js';
-import { buildLayer, type LayerSpec } from './architecture.js';
+import { modelFromSpec, type LayerSpec } from './architecture.js';
 import { INIT_SCHEMES, type InitScheme } from './init.js';
-import { Model } from './model.js';
+import type { Model } from './model.js';
 
 export interface PreActResNetOptions {
   /** One sample's shape [channels, height, width]. */
@@ -119,11 +118,5 @@ export function preActResNetArchitecture(options: Partial<PreActResNetOptions> =
 /** Builds the PreAct-ResNet on `gpu`; weights drawn in layer order from Rng(seed). */
 export function createPreActResNet(gpu: Gpu, options: Partial<PreActResNetOptions> = {}): Model {
   const { options: o, spec } = preActResNetArchitecture(options);
-  const root = buildLayer(gpu, spec, new Rng(o.seed), o.init);
-  try {
-    return new Model(gpu, o.name, o.inputShape, root, o.classes);
-  } catch (e) {
-    root.dispose();
-    throw e;
-  }
+  return modelFromSpec(gpu, spec, o);
 }
