@@ -136,3 +136,4 @@ export {
 } from './worker/session.js';
 export { exposeSession } from './worker/expose.js';
 export { connectSession, runRemote } from './worker/client.js';
+export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

@@ -75,6 +75,8 @@ export interface KernelCheck {
 export class KernelTracker {
   readonly options: TrackerOptions;
   readonly checks: KernelCheck[] = [];
+  /** Called with every check after it is logged (e.g. KernelSwitch.observe). */
+  onCheck: ((check: KernelCheck) => void) | null = null;
   private readonly kernels: Float64Array[] = [];
   private readonly fractions: number[];
   private readonly rng: Rng;
@@ -150,6 +152,7 @@ export class KernelTracker {
     const record: LogRecord = { type: 'kernel', kind: o.kind, probes: this.probe.x.shape[0], ...check };
     if (o.logKernels) record.kernel = Array.from(kernel);
     this.log?.write(record);
+    this.onCheck?.(check);
     return check;
   }
 

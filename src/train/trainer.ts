@@ -143,10 +143,14 @@ export async function train(
   trainSet: ImageDataset,
   validationSet: ImageDataset | null,
   options: Partial<TrainOptions> = {},
-  extras: { hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown> } = {},
+  extras: {
+    hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown>;
+    /** The method of the step at a fractional epoch (e.g. KernelSwitch.methodAt); default options.method. */
+    methodAt?: (epochFraction: number) => TrainMethod;
+  } = {},
 ): Promise<TrainRun> {
   const o = resolveTrainOptions(options);
-  const { hooks = {}, log = null, resume = null, runConfig = {} } = extras;
+  const { hooks = {}, log = null, resume = null, runConfig = {}, methodAt = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const platform = currentPlatform();
   const config = { ...runConfig, ...trainConfig(o, model, trainSet) };
@@ -160,6 +164,9 @@ export async function train(
   let startEpoch = 0;
   let step = 0;
   if (resume) {
+    if (methodAt) {
+      throw new NtkError('E_INVALID_ARGUMENT', 'train: resume with a per-step method (methodAt, e.g. a kernel switch) is not supported: its state is not in the checkpoint.', { option: 'methodAt' });
+    }
     checkCheckpointFits(resume, model, 'resume checkpoint');
     const differs = Object.keys(config).find((k) => JSON.stringify(config[k]) !== JSON.stringify(resume.config[k]));
     if (differs) {
@@ -196,9 +203,10 @@ export async function train(
         const lr = schedule(epoch + k / stepsPerEpoch);
         let xTrain: Tensor | null = null;
         try {
-          xTrain = trainingInputs(o, model, batch, rng, gradientScale);
+          const method = methodAt ? methodAt(epoch + k / stepsPerEpoch) : o.method;
+          xTrain = trainingInputs(o, method, model, batch, rng, gradientScale);
           model.zeroGrad();
-          const result = stepLoss(o, model, batch, xTrain);
+          const result = stepLoss(o, method, model, batch, xTrain);
           optimizer.step(lr);
           step++;
           monitor.record(
@@ -257,9 +265,9 @@ export async function train(
 }
 
 /** The inputs a step trains on: the clean batch, or adversarial examples from the method's attack. */
-function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng, gradientScale: GradientScale | null): Tensor {
+function trainingInputs(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, rng: Rng, gradientScale: GradientScale | null): Tensor {
   const common = { eps: o.eps, bnMode: o.attackBnMode };
-  switch (o.method) {
+  switch (method) {
     case 'standard':
       return batch.x;
     case 'pgd':
@@ -276,8 +284,8 @@ function trainingInputs(o: TrainOptions, model: Model, batch: Batch, rng: Rng, g
 }
 
 /** Forward/backward of the step's loss (parameter gradients summed into Parameter.grad). */
-function stepLoss(o: TrainOptions, model: Model, batch: Batch, xTrain: Tensor) {
-  if (o.method === 'standard' || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
+function stepLoss(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, xTrain: Tensor) {
+  if (method === 'standard' || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
   if (o.bnStats === 'clean') {
     model.forward(batch.x, { mode: 'train', record: false }).dispose(); // running statistics from the clean batch
     return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, paramGrads: 'sum' });

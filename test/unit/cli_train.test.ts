@@ -22,6 +22,22 @@ const ARGS = [
 ];
 
 describe('ntk-at train / evaluate / report', () => {
+  it('--switch kernel trains clean until the kernels diverge, then adversarially, and logs the switch', async () => {
+    const run = join(dir, 'switch');
+    const r = await cli('train', ...ARGS, '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--switch', 'kernel',
+      '--switch-tau', '0', '--switch-patience', '2', '--out', run);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/switching to .* \(divergence\)/);
+    const records = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8'));
+    const kernels = records.filter((x) => x.type === 'kernel');
+    const event = records.find((x) => x.type === 'event' && x.event === 'switch');
+    expect(event?.reason).toBe('divergence');
+    expect(event?.epochFraction).toBe(kernels[1].epochFraction); // tau 0: the second check completes the streak
+    const bad = await cli('train', ...ARGS, '--switch', 'kernel', '--out', join(dir, 'switch-bad'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--switch kernel needs --ntk on/);
+  });
+
   it('--ntk on logs kernel checks (clean and adversarial) and the report gets the NTK section', async () => {
     const run = join(dir, 'ntk');
     const r = await cli('train', ...ARGS, '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', run);

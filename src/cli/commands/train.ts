@@ -4,6 +4,7 @@
 // and report.md / report.html with plots, all built from the log.
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
+import { DEFAULT_SWITCH, KernelSwitch } from '../../train/switch.js';
 import { channelStatistics } from '../../data/statistics.js';
 import { FASHION_MNIST_DIR } from '../../data/files.js';
 import { formatAdapterReport } from '../../device/gpu.js';
@@ -105,6 +106,10 @@ export const trainCommand: Command = {
     'probe-per-class': { type: 'number', description: 'NTK probe images per class (from the validation images, else the test images)', default: 10 },
     'ntk-attack': { type: 'string', description: 'pgd | fgsm | none: also track the adversarial-example kernel', default: 'pgd' },
     'ntk-every': { type: 'number', description: 'NTK checks every this many epochs after the dense first epoch', default: 1 },
+    switch: { type: 'string', description: 'off | kernel: clean training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)', default: 'off' },
+    'switch-tau': { type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold', default: DEFAULT_SWITCH.tau },
+    'switch-patience': { type: 'number', description: 'kernel switch: checks in a row above the threshold', default: DEFAULT_SWITCH.patience },
+    'switch-cap': { type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs', default: DEFAULT_SWITCH.capFraction },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
@@ -116,6 +121,11 @@ export const trainCommand: Command = {
     const ntkAttack = parseChoice(String(options['ntk-attack']), 'ntk-attack', ['pgd', 'fgsm', 'none'] as const);
     const probePerClass = requireCount(options['probe-per-class'], 'probe-per-class');
     const ntkEvery = requireCount(options['ntk-every'], 'ntk-every');
+    const kernelSwitch = parseChoice(String(options.switch), 'switch', ['off', 'kernel'] as const) === 'kernel';
+    if (kernelSwitch && (!ntk || ntkAttack === 'none')) {
+      throw new NtkError('E_INVALID_ARGUMENT', '--switch kernel needs --ntk on and an --ntk-attack (it compares clean and adversarial kernels).', { option: 'switch' });
+    }
+    const switchOptions = { tau: options['switch-tau'] as number, patience: options['switch-patience'] as number, capFraction: options['switch-cap'] as number };
     const recipe: DataRecipe = {
       dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
       dir: String(options['data-dir']),
@@ -150,6 +160,7 @@ export const trainCommand: Command = {
         evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
         resume: options.resume ?? null,
         ntk: ntk ? { probePerClass, attack: ntkAttack, everyEpochs: ntkEvery } : null,
+        switch: kernelSwitch ? { rule: 'kernel', warmupMethod: DEFAULT_SWITCH.warmupMethod, ...switchOptions } : null,
       };
       log.write({ type: 'config', ...config });
       await platform.writeFileAtomic(`${out}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
@@ -165,12 +176,21 @@ export const trainCommand: Command = {
           seed: recipe.seed,
         });
         io.err(`tracking the NTK on ${probe.size} probe images from ${probeSource.name}${ntkAttack === 'none' ? '' : ` (and their ${ntkAttack} adversarial examples)`}`);
-        if (!resume) await tracker.maybeCheck(0, 0);
         hooks = combineHooks(hooks, tracker.hooks());
       }
+      const switcher = kernelSwitch ? new KernelSwitch(method, trainOptions.epochs, switchOptions) : null;
+      if (switcher && tracker) {
+        tracker.onCheck = (check) => {
+          const decision = switcher.observe(check);
+          if (decision) io.err(`switching to ${method} at epoch ${decision.epochFraction.toFixed(2)} (${decision.reason})`);
+        };
+      }
+      if (tracker && !resume) await tracker.maybeCheck(0, 0);
       const run = await train(model, data.train, data.validation, trainOptions, {
         log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks,
+        methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
       });
+      if (switcher?.switched) log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
       tracker?.finish();
       log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
       io.err(`final evaluation on ${data.test.length} test images (${threats.map(threatName).join(', ')}) ...`);

@@ -1,0 +1,72 @@
+// The kernel switch rule (our design for the study's second finding): train with a cheap method
+// (clean data by default) while the clean and adversarial probe kernels still agree, and switch to
+// adversarial training once they diverge, once the kernel stops moving, or at a cap.
+
+import { NtkError } from '../errors.js';
+import { requireChoice, resolveOptions } from '../options.js';
+import type { KernelCheck } from '../ntk/tracker.js';
+import { TRAIN_METHODS, type TrainMethod } from './trainer.js';
+
+export interface SwitchOptions {
+  /** The method before the switch. */
+  warmupMethod: TrainMethod;
+  /** Switch when the clean-adversarial kernel distance exceeds tau ... */
+  tau: number;
+  /** ... at this many checks in a row. */
+  patience: number;
+  /** Also switch when the kernel velocity (distance per epoch) falls below this (null: never). */
+  velocityPlateau: number | null;
+  /** Switch at the latest at this fraction of the run's epochs. */
+  capFraction: number;
+}
+
+export const DEFAULT_SWITCH: SwitchOptions = { warmupMethod: 'standard', tau: 0.1, patience: 2, velocityPlateau: null, capFraction: 0.3 };
+
+/** Why and when the switch happened. */
+export interface SwitchDecision {
+  epochFraction: number;
+  reason: 'divergence' | 'plateau' | 'cap';
+}
+
+export class KernelSwitch {
+  readonly options: SwitchOptions;
+  private streak = 0;
+  private decision: SwitchDecision | null = null;
+
+  constructor(readonly targetMethod: TrainMethod, readonly epochs: number, options: Partial<SwitchOptions> = {}) {
+    this.options = resolveOptions('KernelSwitch', DEFAULT_SWITCH, options);
+    requireChoice('KernelSwitch', 'warmupMethod', this.options.warmupMethod, TRAIN_METHODS);
+    const { tau, patience, capFraction, velocityPlateau } = this.options;
+    const bad = (option: string, accepted: string) =>
+      new NtkError('E_INVALID_ARGUMENT', `KernelSwitch: option "${option}" must be ${accepted}.`, { option });
+    if (!(tau >= 0)) throw bad('tau', 'a number >= 0');
+    if (!(Number.isInteger(patience) && patience >= 1)) throw bad('patience', 'an integer >= 1');
+    if (!(capFraction > 0 && capFraction <= 1)) throw bad('capFraction', 'in (0, 1]');
+    if (velocityPlateau !== null && !(velocityPlateau > 0)) throw bad('velocityPlateau', 'a number > 0 or null');
+  }
+
+  /** The decision once made (null before the switch). */
+  get switched(): SwitchDecision | null {
+    return this.decision;
+  }
+
+  /** Feeds one tracker check (it needs the adversarial kernel for the divergence rule). */
+  observe(check: KernelCheck): SwitchDecision | null {
+    if (this.decision) return null;
+    const distance = check.adversarial?.distanceToClean;
+    if (distance === undefined) {
+      throw new NtkError('E_INVALID_ARGUMENT', 'KernelSwitch: the tracker must track the adversarial kernel (tracker option "adversarial").');
+    }
+    this.streak = distance > this.options.tau ? this.streak + 1 : 0;
+    const plateau = this.options.velocityPlateau;
+    if (this.streak >= this.options.patience) this.decision = { epochFraction: check.epochFraction, reason: 'divergence' };
+    else if (plateau !== null && check.velocity !== null && check.velocity < plateau) this.decision = { epochFraction: check.epochFraction, reason: 'plateau' };
+    return this.decision;
+  }
+
+  /** The method for a step at `epochFraction` (switching at the cap if no rule fired before). */
+  methodAt(epochFraction: number): TrainMethod {
+    if (!this.decision && epochFraction >= this.options.capFraction * this.epochs) this.decision = { epochFraction, reason: 'cap' };
+    return this.decision ? this.targetMethod : this.options.warmupMethod;
+  }
+}
