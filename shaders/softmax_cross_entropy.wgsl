@@ -17,14 +17,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * p.rowStride;
   if (r >= p.n) { return; }
   let base = r * p.classes;
-  var m = Logits[base];
-  var best = 0u;
-  for (var c = 1u; c < p.classes; c = c + 1u) {
-    let x = Logits[base + c];
-    if (x > m) { m = x; best = c; }
-  }
-  var s = 0.0;
-  for (var c = 0u; c < p.classes; c = c + 1u) { s = s + exp(Logits[base + c] - m); }
+  let row = rowStats(base, p.classes);
   let label = Labels[r];
   if (!(label >= 0.0 && label < f32(p.classes) && floor(label) == label)) {
     Losses[r] = bitcast<f32>(p.nanBits);
@@ -32,6 +25,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let y = u32(label);
-  Losses[r] = log(s) + m - Logits[base + y];
-  Correct[r] = select(0.0, 1.0, best == y);
+  Losses[r] = log(row.sumExp) + row.max - Logits[base + y];
+  Correct[r] = select(0.0, 1.0, row.argmax == y);
 }
+
+// #include lib/softmax_row.wgsl

@@ -15,17 +15,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * p.rowStride;
   if (r >= p.n) { return; }
   let base = r * p.classes;
-  var m = Logits[base];
-  for (var c = 1u; c < p.classes; c = c + 1u) { m = max(m, Logits[base + c]); }
-  var s = 0.0;
-  for (var c = 0u; c < p.classes; c = c + 1u) { s = s + exp(Logits[base + c] - m); }
+  let row = rowStats(base, p.classes);
   let label = Labels[r];
   let valid = label >= 0.0 && label < f32(p.classes) && floor(label) == label;
   let y = select(p.classes, u32(label), valid);
-  let inv = 1.0 / s;
+  let inv = 1.0 / row.sumExp;
   for (var c = 0u; c < p.classes; c = c + 1u) {
-    let prob = exp(Logits[base + c] - m) * inv;
+    let prob = exp(Logits[base + c] - row.max) * inv;
     let g = p.scale * (prob - select(0.0, 1.0, c == y));
     DLogits[base + c] = select(bitcast<f32>(p.nanBits), g, valid);
   }
 }
+
+// #include lib/softmax_row.wgsl
