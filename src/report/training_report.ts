@@ -92,7 +92,7 @@ export const epochSection: SectionBuilder = (records) => {
     formatFixed(e.imagesPerSecond, 1),
   ]);
   const blocks: Section['blocks'] = [
-    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images; CO: catastrophic overfitting flagged.' },
+    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images (val worst-case: correct clean and under every check attack); CO: catastrophic overfitting flagged from val worst-case.' },
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
@@ -132,7 +132,8 @@ export const evaluationSection: SectionBuilder = (records) => {
   return {
     title: 'Final evaluation',
     blocks: [
-      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with l-inf radius eps (pixel units; images scaled to the unit interval).' },
+      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with radius eps (pixel units; images scaled to the unit interval), ' +
+        'a sample counting only if it is also correct clean; worst-case: correct clean AND under every attack of the row (per sample, the figure to report).' },
       { kind: 'table', columns: ['data', 'images', 'eps', ...threats, 'seconds'], rows },
     ],
   };

@@ -20,7 +20,7 @@ import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
-import { checkDatasetFits, evaluate, type EvaluationResult } from './evaluate.js';
+import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
 /** `fgsm-aniso`: single-step AT with an anisotropic random start (attacks/anisotropic.ts). */
@@ -57,7 +57,7 @@ export interface TrainOptions {
   logEvery: number;
   seed: number;
   augment: AugmentOptions | null;
-  /** Per-epoch check on the first `samples` validation images with PGD-`pgdSteps` (null: none). */
+  /** Per-epoch check on the first `samples` validation images with PGD-`pgdSteps` on CE and CW (null: none). */
   validation: { samples: number; pgdSteps: number } | null;
   /** Written atomically after every epoch (null: no checkpoints). */
   checkpointPath: string | null;
@@ -125,7 +125,8 @@ export interface TrainRun {
 const ATTACK_STREAM = 101;
 
 /**
- * CO rule (ours): validation PGD accuracy fell below half of its best so far, while accuracy on
+ * CO rule (ours): validation worst-case robust accuracy (correct clean and under PGD with the CE
+ * and the CW-margin loss) fell below half of its best so far, while accuracy on
  * the training attack's inputs is at least 30 points higher (the single-step attack no longer
  * finds what PGD finds).
  */
@@ -227,12 +228,13 @@ export async function train(
       const validation = validationSet && o.validation
         ? await evaluate(model, validationSet, {
           eps: o.eps, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
-          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }], seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
+          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
+          seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
           attackBnMode: 'eval',
         })
         : null;
       const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
-      const pgdAccuracy = validation ? validation.accuracy[`pgd${o.validation?.pgdSteps}`] : NaN;
+      const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under PGD-CE and PGD-CW
       const co = validation !== null && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
       if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
       const record: EpochRecord = {
