@@ -87,7 +87,7 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
 
 /** AutoAttack's names for its APGD runs (100 iterations; APGD-T at the 9 most likely other classes). */
 export const THREAT_ALIASES: Record<string, string> = {
-  'apgd-ce': 'apgd100',
+  'apgd-ce': 'apgd100-ce',
   'apgd-dlr': 'apgd100-dlr',
   'apgd-t': 'apgd100-dlr-t9',
 };
@@ -107,10 +107,13 @@ export const THREAT_PRESETS: Record<string, { threats: string; description: stri
 /** The accuracy key of the per-sample worst case: correct clean AND under every threat of the set. */
 export const WORST_CASE = 'worst-case';
 
-/** Canonical name: `clean`, `fgsm`, `pgd20`, `pgd50x3`, `pgd20-cw`, `apgd100`, `apgd100-dlr-t9`. */
+/**
+ * Canonical name: `clean`, `fgsm`, `pgd20`, `pgd50x3`, `pgd20-cw`, `apgd100-ce`, `apgd100-dlr-t9`
+ * (the CE loss is implicit for FGSM and PGD, as in the project's earlier logs; APGD names it, as AutoAttack).
+ */
 export function threatName(t: Threat): string {
   if (t.kind === 'clean') return 'clean';
-  const loss = t.loss && t.loss !== 'ce' ? `-${t.loss}` : '';
+  const loss = (t.loss ?? 'ce') !== 'ce' || t.kind === 'apgd' ? `-${t.loss ?? 'ce'}` : '';
   if (t.kind === 'fgsm') return `fgsm${loss}`;
   const restarts = (t.restarts ?? 1) > 1 ? `x${t.restarts}` : '';
   const targets = (t.targets ?? 0) > 0 ? `-t${t.targets}` : '';

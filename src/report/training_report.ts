@@ -3,6 +3,7 @@
 // run's measurements. Each part is a SectionBuilder; callers may append builders for other record
 // types (e.g. `kernel` records) and pass the list to trainingReport.
 
+import { WORST_CASE } from '../attacks/registry.js';
 import type { Section } from './document.js';
 import { renderReport, type RenderedReport } from './document.js';
 import type { LogRecord } from './runlog.js';
@@ -125,7 +126,8 @@ export const plotSection: SectionBuilder = (records) => {
 export const evaluationSection: SectionBuilder = (records) => {
   const evals = records.filter((r) => r.type === 'eval');
   if (evals.length === 0) return null;
-  const threats = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const keys = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const threats = [...keys.filter((k) => k !== WORST_CASE), ...keys.filter((k) => k === WORST_CASE)]; // the worst case last
   const rows = evals.map((e) => [
     String(e.dataset), String(e.samples), String(e.eps), ...threats.map((k) => formatPercent(accuracyOf(e)[k])), formatFixed(e.seconds, 1),
   ]);
