@@ -95,8 +95,8 @@ export const THREAT_ALIASES: Record<string, string> = {
 /** Named threat lists. `autoattack` is the strongest and the one to report; `-lite` is its cheap form. */
 export const THREAT_PRESETS: Record<string, { threats: string; description: string }> = {
   'autoattack-lite': {
-    threats: 'clean,apgd50-ce,apgd50-dlr-t3',
-    description: 'APGD-CE and APGD-T (DLR, the 3 most likely other classes), 50 iterations each: about 10x PGD-20',
+    threats: 'clean,apgd25-ce,apgd25-dlr-t3',
+    description: 'APGD-CE and APGD-T (DLR, the 3 most likely other classes), 25 iterations each: about 5x the cost of PGD-20',
   },
   autoattack: {
     threats: 'clean,apgd100-ce,apgd100-dlr-t9',
