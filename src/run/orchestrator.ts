@@ -143,8 +143,8 @@ export function storedRecipe(config: Record<string, unknown>, source: string): R
 }
 
 /** The recipe without what may change between a run and its resumption (epochs, with a constant schedule). */
-function resumeKey(r: RunRecipe): string {
-  return JSON.stringify(r.training.schedule === 'constant' ? { ...r, training: { ...r.training, epochs: 0 } } : r);
+function resumeKey(r: RunRecipe): RunRecipe {
+  return r.training.schedule === 'constant' ? { ...r, training: { ...r.training, epochs: 0 } } : r;
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): string | null {
@@ -190,8 +190,8 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
     resume = typeof o.resume === 'string' ? await loadCheckpoint(o.resume, o.platform) : o.resume;
     const source = typeof o.resume === 'string' ? o.resume : 'resume checkpoint';
     const stored = storedRecipe(resume.config, source);
-    if (resumeKey(stored) !== resumeKey(r)) {
-      const field = firstDifference(stored, r, '');
+    const field = firstDifference(resumeKey(stored), resumeKey(r), '');
+    if (field) {
       throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: recipe field "${field}" differs from the checkpoint's run; resume with the same recipe (only training.epochs may grow, and only with a constant schedule).`, { field });
     }
     if (resume.epoch >= r.training.epochs) {

@@ -175,7 +175,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   if (!isObject(recipe)) throw bad('(recipe)', 'an object', recipe);
   const given = recipe as Record<string, unknown>;
   const kind = isObject(given.model) && given.model.kind !== undefined ? given.model.kind : DEFAULT_RECIPE.model.kind;
-  const entry = modelEntry(String(kind), 'recipe field "model.kind"');
+  const entry = modelEntry(String(kind));
   const defaults = { ...DEFAULT_RECIPE, model: { ...DEFAULT_RECIPE.model, kind, ...entry.defaults } };
   const r = merge(defaults as unknown as Record<string, unknown>, recipe, '') as unknown as RunRecipe;
 
