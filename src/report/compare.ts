@@ -112,8 +112,8 @@ function differingPaths(configs: Array<Map<string, string>>): string[] {
 
 /**
  * Labels for distinct configs: `key=value` for a few differing leaves that together tell every
- * config apart, chosen greedily (the leaf that splits the configs most first; on a tie, one that
- * only some configs have, e.g. a kernel switch, then the shallower one).
+ * config apart, chosen greedily (the leaf that splits the configs most first; on a tie the shallower
+ * one, then one that only some configs have, e.g. a kernel switch).
  */
 function deriveLabels(configs: Array<Map<string, string>>, single: string): string[] {
   if (configs.length === 1) return [single];
@@ -126,11 +126,12 @@ function deriveLabels(configs: Array<Map<string, string>>, single: string): stri
   while (classes(chosen) < configs.length) {
     const gain = (p: string) => classes([...chosen, p]);
     const best = candidates.filter((p) => !chosen.includes(p))
-      .reduce((a, b) => (gain(b) > gain(a) || (gain(b) === gain(a) && (present(b) < present(a) || (present(b) === present(a) && depth(b) < depth(a)))) ? b : a));
+      .reduce((a, b) => (gain(b) > gain(a) || (gain(b) === gain(a) && (depth(b) < depth(a) || (depth(b) === depth(a) && present(b) < present(a)))) ? b : a));
     chosen.push(best);
   }
   const text = (v: string) => (v.startsWith('"') ? (JSON.parse(v) as string) : v);
-  return configs.map((c) => chosen.map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`).join(', '));
+  const shown = candidates.filter((p) => chosen.includes(p)).sort((a, b) => depth(a) - depth(b));
+  return configs.map((c) => shown.map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`).join(', '));
 }
 
 /**
