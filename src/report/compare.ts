@@ -131,7 +131,11 @@ function deriveLabels(configs: Array<Map<string, string>>, single: string): stri
   }
   const text = (v: string) => (v.startsWith('"') ? (JSON.parse(v) as string) : v);
   const shown = candidates.filter((p) => chosen.includes(p)).sort((a, b) => depth(a) - depth(b));
-  return configs.map((c) => shown.map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`).join(', '));
+  const label = (c: Map<string, string>, withAbsent: boolean) =>
+    shown.filter((p) => withAbsent || c.has(p)).map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`).join(', ');
+  // Leaves a config does not have are left out of its label (e.g. no `switch.rule=none`) where the labels stay distinct.
+  const short = configs.map((c) => label(c, false));
+  return short.every((l) => l !== '') && new Set(short).size === short.length ? short : configs.map((c) => label(c, true));
 }
 
 /**
