@@ -93,7 +93,7 @@ export {
 } from './train/trainer.js';
 export {
   saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
-  type TrainingCheckpoint,
+  attachCheckpointPart, lastSavedCheckpoint, type TrainingCheckpoint, type CheckpointPart, type CheckpointPartSource,
 } from './train/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
@@ -135,5 +135,5 @@ export {
   type SessionRequest, type SessionData, type SessionEvent, type SessionListener,
 } from './worker/session.js';
 export { exposeSession } from './worker/expose.js';
-export { connectSession, runRemote } from './worker/client.js';
+export { connectSession, runRemote, terminateSession, type RemoteRunOptions } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

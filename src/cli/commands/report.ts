@@ -3,7 +3,7 @@
 
 import { NtkError } from '../../errors.js';
 import { writeReport } from '../../report/document.js';
-import { parseRunLog, type LogRecord } from '../../report/runlog.js';
+import { parseRunLog } from '../../report/runlog.js';
 import { RUN_SECTIONS } from '../../report/kernel_report.js';
 import { trainingReport } from '../../report/training_report.js';
 import type { Command } from '../command.js';
@@ -25,12 +25,7 @@ export const reportCommand: Command = {
     } catch (e) {
       throw new NtkError('E_IO', `cannot read ${path}: ${(e as Error).message}. Is ${options.run} a run directory of ntk-at train?`, { path });
     }
-    let records: LogRecord[];
-    try {
-      records = parseRunLog(text);
-    } catch (e) {
-      throw new NtkError('E_DATA_FORMAT', `${path} is not a JSON-lines run log (${(e as Error).message}).`, { file: path });
-    }
+    const records = parseRunLog(text, path); // E_DATA_FORMAT naming the bad line
     const out = typeof options.out === 'string' ? options.out : options.run;
     await writeReport(io.platform, out, trainingReport(records, RUN_SECTIONS));
     io.out(`wrote ${out}/report.md and ${out}/report.html from ${records.length} records of ${path}`);
