@@ -112,7 +112,8 @@ export class KernelTracker implements CheckpointPartSource {
   captureCheckpointPart(): CheckpointPart {
     const { logKernels: _log, ...options } = this.options;
     return {
-      state: { options, probes: this.probe.x.shape[0], fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks },
+      // Checks without their timing, so checkpoints of equal runs are equal bytes.
+      state: { options, probes: this.probe.x.shape[0], fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks.map(({ seconds: _s, ...c }) => c) },
       arrays: Object.fromEntries(this.kernels.map((k, i) => [`kernel${i}`, k])),
     };
   }
@@ -131,7 +132,7 @@ export class KernelTracker implements CheckpointPartSource {
     const n = this.probe.x.shape[0];
     const kernels = state.checks.map((_, i) => part.arrays[`kernel${i}`]);
     if (state.probes !== n || !kernels.every((k) => k?.length === n * n)) throw mismatch(`its kernels are not ${n}x${n} (the probe set differs)`);
-    this.checks.splice(0, this.checks.length, ...state.checks);
+    this.checks.splice(0, this.checks.length, ...state.checks.map((c) => ({ ...c, seconds: NaN }))); // timing not kept
     this.kernels.splice(0, this.kernels.length, ...kernels);
     this.fractions = [...state.fractions];
     this.rng = Rng.fromState(state.rng);
