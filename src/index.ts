@@ -134,6 +134,6 @@ export {
   TrainingSession, resolveRequest, DEFAULT_SESSION_REQUEST,
   type SessionRequest, type SessionData, type SessionEvent, type SessionListener,
 } from './worker/session.js';
-export { exposeSession } from './worker/expose.js';
-export { connectSession, runRemote, terminateSession, type RemoteRunOptions } from './worker/client.js';
+export { exposeSession, ServedSession } from './worker/expose.js';
+export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

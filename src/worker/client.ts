@@ -1,34 +1,42 @@
-// The caller's side of the session API: a comlink proxy of the TrainingSession served by a Worker
-// (see exposeSession); event listeners cross the thread boundary as comlink proxies. A pending run
-// never hangs: it rejects with a typed error when the caller aborts it (the worker is terminated,
-// which stops the work), terminates the session, or the worker exits or fails by itself.
+// The caller's side of the session API: a comlink proxy of the session served by a Worker (see
+// exposeSession); event listeners cross the thread boundary as comlink proxies. A pending run never
+// hangs: it rejects with a typed error at once when the caller aborts it (the worker then stops at
+// its next event), terminates the session, or the worker exits or fails by itself.
 
 import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
 import { NtkError } from '../errors.js';
 import { currentPlatform } from '../platform/index.js';
 import type { EvaluationResult } from '../train/evaluate.js';
-import type { SessionListener, SessionRequest, TrainingSession } from './session.js';
+import type { ServedSession } from './expose.js';
+import type { SessionListener, SessionRequest } from './session.js';
 import { installErrorTransfer } from './transfer.js';
+
+export type RemoteSession = Remote<ServedSession>;
 
 interface Connection {
   worker: { terminate(): unknown };
   /** Rejects every pending run of this session. */
   pending: Set<(error: NtkError) => void>;
-  /** Set once the worker is gone: later runs reject at once. */
+  /** The run in the worker, settled or not (terminate waits for it: Dawn aborts if killed mid-work). */
+  inFlight: Promise<unknown>;
+  /** Set once the worker is gone or terminated: later runs reject at once. */
   gone: NtkError | null;
 }
 
 const connections = new WeakMap<object, Connection>();
 
+/** Longest wait for a cancelled run to free the device before its worker is terminated anyway. */
+const TERMINATE_GRACE_MS = 30_000;
+
 /**
- * The remote TrainingSession of `worker` (a Worker running exposeSession, e.g. dist/worker.js: a
- * module Worker in browsers and Deno, a worker_threads Worker in Node).
+ * The remote session of `worker` (a Worker running exposeSession, e.g. dist/worker.js: a module
+ * Worker in browsers and Deno, a worker_threads Worker in Node).
  */
-export async function connectSession(worker: unknown): Promise<Remote<TrainingSession>> {
+export async function connectSession(worker: unknown): Promise<RemoteSession> {
   installErrorTransfer();
   const platform = currentPlatform();
-  const session = wrap<TrainingSession>((await platform.workerEndpoint(worker)) as Endpoint);
-  const connection: Connection = { worker: worker as Connection['worker'], pending: new Set(), gone: null };
+  const session = wrap<ServedSession>((await platform.workerEndpoint(worker)) as Endpoint);
+  const connection: Connection = { worker: worker as Connection['worker'], pending: new Set(), inFlight: Promise.resolve(), gone: null };
   platform.watchWorker(worker, (reason) => end(connection, new NtkError('E_WORKER_EXITED', `the session's worker ${reason}; start a new worker and session.`, { reason })));
   connections.set(session, connection);
   return session;
@@ -40,22 +48,23 @@ function end(connection: Connection, error: NtkError): void {
   connection.pending.clear();
 }
 
+function cancelled(how: string): NtkError {
+  return new NtkError('E_CANCELLED', `the training session was cancelled ${how}.`);
+}
+
 export interface RemoteRunOptions {
-  /** Aborting rejects the run with E_CANCELLED and terminates the session's worker (stopping the work). */
+  /** Aborting rejects the run with E_CANCELLED at once; the worker stops it at its next event. */
   signal?: AbortSignal;
 }
 
 /** Runs `request` on a remote session, delivering its events to `onEvent` on this thread. */
-export function runRemote(
-  session: Remote<TrainingSession>, request: Partial<SessionRequest>, onEvent: SessionListener, options: RemoteRunOptions = {},
-): Promise<EvaluationResult> {
+export function runRemote(session: RemoteSession, request: Partial<SessionRequest>, onEvent: SessionListener, options: RemoteRunOptions = {}): Promise<EvaluationResult> {
   const connection = connections.get(session);
   if (!connection) return Promise.reject(new NtkError('E_INVALID_ARGUMENT', 'runRemote: the session was not made by connectSession.'));
   if (connection.gone) return Promise.reject(connection.gone);
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(cancelled('before it started'));
   return new Promise<EvaluationResult>((resolve, reject) => {
-    const onAbort = () => void terminateSession(session, cancelled('by its AbortSignal'));
     const settle = () => {
       connection.pending.delete(fail);
       signal?.removeEventListener('abort', onAbort);
@@ -64,32 +73,38 @@ export function runRemote(
       settle();
       reject(error);
     };
+    const onAbort = () => {
+      fail(cancelled('by its AbortSignal'));
+      session.cancel().catch(() => undefined);
+    };
     connection.pending.add(fail);
     signal?.addEventListener('abort', onAbort, { once: true });
-    session.run(request, proxy(onEvent)).then(
-      (result) => {
-        settle();
-        resolve(result);
-      },
-      (error) => {
-        settle();
-        reject(error);
-      },
-    );
+    const run = session.run(request, proxy(onEvent));
+    connection.inFlight = run.catch(() => undefined);
+    run.then((result) => {
+      settle();
+      resolve(result);
+    }, (error) => {
+      settle();
+      reject(error);
+    });
   });
 }
 
-function cancelled(how: string): NtkError {
-  return new NtkError('E_CANCELLED', `the training session was cancelled ${how}; its worker was terminated (start a new one to run again).`);
-}
-
 /**
- * Terminates the session's worker: pending runs reject with E_CANCELLED (or `reason`) and later
- * runs on this session reject at once.
+ * Ends the session: pending runs reject with E_CANCELLED at once, the running request is cancelled,
+ * and once it has freed the device (or after 30 s) the worker is terminated.
  */
-export async function terminateSession(session: Remote<TrainingSession>, reason: NtkError = cancelled('by terminateSession')): Promise<void> {
+export async function terminateSession(session: RemoteSession): Promise<void> {
   const connection = connections.get(session);
   if (!connection) return;
-  end(connection, reason);
+  const wasGone = connection.gone !== null;
+  end(connection, cancelled('by terminateSession'));
+  if (!wasGone) {
+    await session.cancel().catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([connection.inFlight, new Promise((resolve) => { timer = setTimeout(resolve, TERMINATE_GRACE_MS); })]);
+    clearTimeout(timer);
+  }
   await connection.worker.terminate();
 }
