@@ -58,7 +58,7 @@ export async function checkWritableDirectory(dir: string, ops: DirectoryOps): Pr
     if (kind === null) break;
     existing = p;
   }
-  const probe = `${existing}/.ntk-at-write-check-${Math.random().toString(36).slice(2)}`;
+  const probe = `${existing === '/' ? '' : existing}/.ntk-at-write-check-${Math.random().toString(36).slice(2)}`;
   try {
     await ops.create(probe);
   } catch (e) {
