@@ -143,3 +143,42 @@ describe('hostile files', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe('hostile data files', () => {
+  /** IDX bytes: magic (0x08 = ubyte, `dims.length` dimensions), big-endian sizes, then `fill`. */
+  const idx = (dims: number[], fill: (i: number) => number) => {
+    const count = dims.reduce((a, b) => a * b, 1);
+    const out = new Uint8Array(4 + 4 * dims.length + count);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, 0x0800 + dims.length);
+    dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+    for (let i = 0; i < count; i++) out[4 + 4 * dims.length + i] = fill(i);
+    return out;
+  };
+  const files = (n: number) => ({
+    'train-images-idx3-ubyte': idx([n, 28, 28], (i) => i % 251),
+    'train-labels-idx1-ubyte': idx([n], (i) => i % 10),
+    't10k-images-idx3-ubyte': idx([n, 28, 28], (i) => i % 241),
+    't10k-labels-idx1-ubyte': idx([n], (i) => i % 10),
+  });
+  const cases: Array<[string, (f: Record<string, Uint8Array>) => void, RegExp]> = [
+    ['a truncated image file', (f) => { f['train-images-idx3-ubyte'] = f['train-images-idx3-ubyte'].slice(0, 5000); }, /train-images/],
+    ['a wrong magic number', (f) => { f['train-labels-idx1-ubyte'][2] = 0x0d; }, /train-labels/],
+    ['a label out of range', (f) => { f['train-labels-idx1-ubyte'][8 + 17] = 200; }, /label/],
+    ['image and label counts that differ', (f) => { f['t10k-labels-idx1-ubyte'] = idx([99], (i) => i % 10); }, /t10k/],
+    ['a corrupt gzip file', (f) => { f['train-images-idx3-ubyte.gz'] = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3); }, /train-images/],
+  ];
+  for (const [name, corrupt, message] of cases) {
+    it(`Fashion-MNIST with ${name}: E_DATA_FORMAT, exit 1, nothing written`, async () => {
+      const dir = join(work, `data-${name.replace(/\W+/g, '-')}`);
+      mkdirSync(dir);
+      const set = files(100);
+      corrupt(set);
+      for (const [file, bytes] of Object.entries(set)) writeFileSync(join(dir, file), bytes);
+      const out = join(work, `out-${name.replace(/\W+/g, '-')}`);
+      const args = ['train', ...TINY, '--dataset', 'fashion-mnist', '--data-dir', dir, '--out', out];
+      expectTyped(await cli(args, { timeoutMs: 30_000 }), 'E_DATA_FORMAT', 1, message);
+      expect(snapshot(out)).toEqual({});
+    });
+  }
+});

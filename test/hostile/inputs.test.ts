@@ -2,11 +2,15 @@
 // (any depth, also as JSON from another thread), oversized requests, run logs with null or broken
 // lines, and the Ctrl-C resume hint.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nodePlatform } from '../../src/platform/node.js';
 import { interruptMessage } from '../../src/cli/cli.js';
 import { syntheticShapes, SYNTHETIC_MAX_PIXELS } from '../../src/data/synthetic.js';
 import { resolveOptions } from '../../src/options.js';
-import { parseRunLog } from '../../src/report/runlog.js';
+import { parseRunLog, RunLog } from '../../src/report/runlog.js';
 import { resolveRequest } from '../../src/worker/session.js';
 
 describe('hostile inputs', () => {
@@ -33,6 +37,31 @@ describe('hostile inputs', () => {
     expect(parseRunLog(`${good}\n`)).toHaveLength(2);
     for (const [line, problem] of [['null', 'is null'], ['[1]', 'not a record'], ['{"step":1}', 'no string "type"'], ['{"type":', 'not JSON'], ['7', 'is 7']]) {
       expect(() => parseRunLog(`${good}${line}\n`, 'runs/x/log.jsonl'), line).toThrow(new RegExp(`E_DATA_FORMAT.*runs/x/log\\.jsonl: line 3 .*${problem.replace(/[[\]]/g, '\\$&')}`));
+    }
+  });
+
+  it('a resume event rewinds the log to its step, atomically: no duplicate records, the whole run in memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-log-'));
+    try {
+      const path = join(dir, 'log.jsonl');
+      const killed = new RunLog(nodePlatform, path);
+      killed.write({ type: 'config', run: 1 });
+      for (let step = 1; step <= 6; step++) killed.write({ type: 'step', step });
+      killed.write({ type: 'kernel', step: 4 });
+      killed.write({ type: 'epoch', step: 4 });
+      killed.write({ type: 'kernel', step: 6 }); // after the checkpoint at step 4: lost with the kill
+      await killed.flush();
+      const resumed = new RunLog(nodePlatform, path);
+      resumed.write({ type: 'config', run: 2 });
+      resumed.write({ type: 'event', event: 'resume', step: 4 });
+      resumed.write({ type: 'step', step: 5 });
+      await resumed.flush();
+      const onDisk = parseRunLog(readFileSync(path, 'utf8'));
+      const summary = (records: typeof onDisk) => records.map((r) => `${r.type}${r.step ?? ''}`);
+      expect(summary(onDisk)).toEqual(['config', 'step1', 'step2', 'step3', 'step4', 'kernel4', 'epoch4', 'config', 'event4', 'step5']);
+      expect(summary(resumed.records)).toEqual(summary(onDisk));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
