@@ -8,6 +8,7 @@ import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { ntkCommand } from './commands/ntk.js';
 import { reportCommand } from './commands/report.js';
 import { trainCommand } from './commands/train.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   train: trainCommand,
   evaluate: evaluateCommand,
+  ntk: ntkCommand,
   report: reportCommand,
 };
 
@@ -57,13 +59,13 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help')) {
-    const positional = command.positional ? ` <${command.positional.name}>` : '';
+    const positional = command.positional ? ` <${command.positional.name}>${command.positional.many ? '...' : ''}` : '';
     const described = command.positional ? `\n\n  <${command.positional.name}>  ${command.positional.description}` : '';
     io.out(`ntk-at ${name}${positional} [options]: ${command.summary}${described}\n\noptions:\n${formatOptions(command.options)}`);
     return 0;
   }
   try {
-    const options = parseOptions(rest, command.options, name, command.positional?.name);
+    const options = parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many);
     for (const option of OUTPUT_DIRECTORY_OPTIONS) {
       if (typeof options[option] === 'string') await io.platform.checkOutputDirectory(options[option] as string);
     }

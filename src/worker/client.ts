@@ -1,14 +1,15 @@
 // The caller's side of the session API: a comlink proxy of the session served by a Worker (see
 // exposeSession); event listeners cross the thread boundary as comlink proxies. A pending run never
-// hangs: it rejects with a typed error at once when the caller aborts it (the worker then stops at
-// its next event), terminates the session, or the worker exits or fails by itself.
+// hangs: it rejects with a typed error at once when the caller aborts it (the worker then stops
+// after its current step), terminates the session, or the worker exits or fails by itself.
 
 import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
 import { NtkError } from '../errors.js';
 import { currentPlatform } from '../platform/index.js';
-import type { EvaluationResult } from '../train/evaluate.js';
+import type { RunResult } from '../run/orchestrator.js';
+import type { PartialRecipe } from '../run/recipe.js';
 import type { ServedSession } from './expose.js';
-import type { SessionListener, SessionRequest } from './session.js';
+import type { SessionListener, SessionOptions } from './session.js';
 import { installErrorTransfer } from './transfer.js';
 
 export type RemoteSession = Remote<ServedSession>;
@@ -52,19 +53,19 @@ function cancelled(how: string): NtkError {
   return new NtkError('E_CANCELLED', `the training session was cancelled ${how}.`);
 }
 
-export interface RemoteRunOptions {
-  /** Aborting rejects the run with E_CANCELLED at once; the worker stops it at its next event. */
+export interface RemoteRunOptions extends SessionOptions {
+  /** Aborting rejects the run with E_CANCELLED at once; the worker stops it after its current step. */
   signal?: AbortSignal;
 }
 
-/** Runs `request` on a remote session, delivering its events to `onEvent` on this thread. */
-export function runRemote(session: RemoteSession, request: Partial<SessionRequest>, onEvent: SessionListener, options: RemoteRunOptions = {}): Promise<EvaluationResult> {
+/** Runs `recipe` on a remote session, delivering its events to `onEvent` on this thread. */
+export function runRemote(session: RemoteSession, recipe: PartialRecipe, onEvent: SessionListener, options: RemoteRunOptions = {}): Promise<RunResult> {
   const connection = connections.get(session);
   if (!connection) return Promise.reject(new NtkError('E_INVALID_ARGUMENT', 'runRemote: the session was not made by connectSession.'));
   if (connection.gone) return Promise.reject(connection.gone);
-  const { signal } = options;
+  const { signal, ...sessionOptions } = options;
   if (signal?.aborted) return Promise.reject(cancelled('before it started'));
-  return new Promise<EvaluationResult>((resolve, reject) => {
+  return new Promise<RunResult>((resolve, reject) => {
     const settle = () => {
       connection.pending.delete(fail);
       signal?.removeEventListener('abort', onAbort);
@@ -79,7 +80,7 @@ export function runRemote(session: RemoteSession, request: Partial<SessionReques
     };
     connection.pending.add(fail);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const run = session.run(request, proxy(onEvent));
+    const run = session.run(recipe, proxy(onEvent), sessionOptions);
     connection.inFlight = run.catch(() => undefined);
     run.then((result) => {
       settle();

@@ -1,34 +1,30 @@
 // The worker side of the session API: serves one TrainingSession over comlink on an endpoint (by
 // default the platform's worker scope: a Worker's global scope in browsers and Deno, worker_threads'
 // parentPort in Node), so the caller's thread stays free. Thrown NtkErrors arrive typed
-// (transfer.ts). A run can be cancelled: it stops at its next event with E_CANCELLED and frees the
-// device, so the worker stays usable (terminating a Worker mid-GPU-work aborts Node's Dawn).
+// (transfer.ts). A run can be cancelled: it stops after its current step with E_CANCELLED and frees
+// the device, so the worker stays usable (terminating a Worker mid-GPU-work aborts Node's Dawn).
 
 import { expose, type Endpoint } from 'comlink';
-import { NtkError } from '../errors.js';
 import { currentPlatform } from '../platform/index.js';
-import type { EvaluationResult } from '../train/evaluate.js';
-import { TrainingSession, type SessionListener, type SessionRequest } from './session.js';
+import type { RunResult } from '../run/orchestrator.js';
+import type { PartialRecipe } from '../run/recipe.js';
+import { TrainingSession, type SessionListener, type SessionOptions } from './session.js';
 import { installErrorTransfer } from './transfer.js';
 
-/** What a worker serves: TrainingSession's run, plus cancel(). */
+/** What a worker serves: TrainingSession's run, plus cancel() (an AbortSignal cannot cross threads). */
 export class ServedSession {
   private readonly session = new TrainingSession();
-  private cancelled = false;
+  private controller = new AbortController();
 
-  /** Runs one request (see TrainingSession.run); after cancel() its next event ends it with E_CANCELLED. */
-  run(request: Partial<SessionRequest>, onEvent: SessionListener): Promise<EvaluationResult> {
-    this.cancelled = false;
-    return this.session.run(request, (event) => {
-      // Thrown synchronously, so it unwinds the run whether or not the session awaits this event.
-      if (this.cancelled && event.type !== 'error') throw new NtkError('E_CANCELLED', 'the training session was cancelled by its caller.');
-      return onEvent(event);
-    });
+  /** Runs one recipe (see TrainingSession.run); cancel() stops it after its current step with E_CANCELLED. */
+  run(recipe: PartialRecipe, onEvent: SessionListener, options: Omit<SessionOptions, 'signal'> = {}): Promise<RunResult> {
+    this.controller = new AbortController();
+    return this.session.run(recipe, onEvent, { ...options, signal: this.controller.signal });
   }
 
-  /** Stops the running request at its next event (a logging interval, kernel check or epoch end). */
+  /** Cancels the running recipe, if any. */
   cancel(): void {
-    this.cancelled = true;
+    this.controller.abort();
   }
 }
 
