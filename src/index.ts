@@ -95,7 +95,7 @@ export {
 } from './train/trainer.js';
 export {
   saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
-  type TrainingCheckpoint,
+  attachCheckpointPart, lastSavedCheckpoint, type TrainingCheckpoint, type CheckpointPart, type CheckpointPartSource,
 } from './train/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
@@ -154,6 +154,6 @@ export {
   type DataSetEntry, type DataRecipe, type RunData, type DataFallback,
 } from './run/data.js';
 export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState } from './train/methods.js';
-export { exposeSession } from './worker/expose.js';
-export { connectSession, runRemote } from './worker/client.js';
+export { exposeSession, ServedSession } from './worker/expose.js';
+export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

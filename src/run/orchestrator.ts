@@ -58,6 +58,8 @@ export interface RunOptions {
   resume: string | TrainingCheckpoint | null;
   /** The command recorded in the config (e.g. `train`, `library`, `worker`). */
   command: string;
+  /** Aborting stops the run before the device is acquired or after the current step: E_CANCELLED. */
+  signal: AbortSignal | null;
 }
 
 export interface RunResult {
@@ -79,7 +81,7 @@ export interface RunResult {
   listenerErrors: string[];
 }
 
-const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
 /** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
 class Sinks {
@@ -177,6 +179,10 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
   }
 }
 
+function throwIfCancelled(signal: AbortSignal | null): void {
+  if (signal?.aborted) throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
+}
+
 interface Prepared {
   data: RunData;
   model: BuiltModelRecipe;
@@ -212,6 +218,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const runStart = platform.now();
   const threats = recipeThreats(r);
   const { data, model: modelRecipe, resume } = await prepare(r, o);
+  throwIfCancelled(o.signal);
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
@@ -276,12 +283,14 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         await announceSwitch();
       };
     }
-    if (tracker && !resume) await tracker.maybeCheck(0, 0);
+    if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
+    else if (tracker) await tracker.maybeCheck(0, 0);
     let lastCheckpoint: TrainingCheckpoint | null = null;
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
+          throwIfCancelled(o.signal);
           for (const h of hooks) await h.onStep?.(ctx);
           await announceSwitch();
         },
