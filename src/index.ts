@@ -96,7 +96,15 @@ export {
 } from './train/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
-export { renderLinePlot, type LinePlot, type Series } from './report/svg.js';
+export {
+  renderLinePlot, renderPolarPlot, renderHeatmap, type LinePlot, type Series, type EventMarker, type PolarPlot, type PolarTrajectory, type Heatmap,
+} from './report/svg.js';
+export {
+  compareRuns, compareSections, groupVariants, spread, firstCoEpoch,
+  type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
+} from './report/compare.js';
+export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from './report/kernel_report.js';
+export { isAdversarialMethod, coFlag, runEvents, type RunEvent } from './report/events.js';
 export {
   empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
   type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
