@@ -142,7 +142,7 @@ export {
 export { channelStatistics } from './data/statistics.js';
 export { TrainingSession, type SessionEvent, type SessionListener, type SessionOptions } from './worker/session.js';
 export {
-  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RunEvent, type RunListener, type RunOptions, type RunResult,
+  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RecipeEvent, type RecipeListener, type RunOptions, type RunResult,
 } from './run/orchestrator.js';
 export {
   resolveRecipe, recipeThreats, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES,

@@ -29,7 +29,7 @@ import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
-export type RunEvent =
+export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
@@ -42,13 +42,13 @@ export type RunEvent =
   /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
   | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
 
-export type RunListener = (event: RunEvent) => void | Promise<void>;
+export type RecipeListener = (event: RecipeEvent) => void | Promise<void>;
 
 export interface RunOptions {
   /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
   outDir: string | null;
   /** Event sinks, called in order and awaited; one that throws or rejects is reported, not fatal. */
-  onEvent: RunListener | RunListener[] | null;
+  onEvent: RecipeListener | RecipeListener[] | null;
   platform: Platform;
   /** Adapter to acquire (ignored when `gpu` is given). */
   adapter: AdapterChoice | undefined;
@@ -87,9 +87,9 @@ const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEven
 class Sinks {
   readonly failures: string[] = [];
 
-  constructor(private readonly listeners: RunListener[]) {}
+  constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RunEvent): Promise<void> {
+  async emit(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);

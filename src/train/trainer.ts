@@ -325,7 +325,7 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   requireChoice('train', 'norm', o.norm, ['linf', 'l2'] as const);
   const norms: readonly string[] = trainingMethod(o.method).norms;
   if (!norms.includes(o.norm)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: method "${o.method}" supports norm ${norms.join(', ')}, not "${o.norm}".`, { option: 'norm' });
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "norm" is "${o.norm}"; method "${o.method}" supports ${norms.join(', ')}.`, { option: 'norm' });
   }
   if (o.norm !== 'linf' && o.validation) {
     throw new NtkError('E_INVALID_ARGUMENT', 'train: the per-epoch validation measures l-inf robustness only; with norm "l2" set "validation" to null.', { option: 'norm' });
