@@ -51,7 +51,7 @@ export interface ComparedRun {
 export interface VariantSummary {
   label: string;
   runs: ComparedRun[];
-  /** The config leaves in which this variant differs from the others (dotted key = JSON value; `none` when absent). */
+  /** The config leaves this variant has where variants differ (dotted key = JSON value; leaves it lacks are left out). */
   differences: string[];
   /** Config leaves (beyond seeds) in which this variant's own runs differ: should be empty. */
   innerDifferences: string[];
@@ -177,7 +177,7 @@ export function groupVariants(runs: RunInput[]): VariantSummary[] {
     return {
       label,
       runs: members,
-      differences: between.map((p) => `${p}=${firstConfig(label).get(p) ?? 'none'}`),
+      differences: between.filter((p) => firstConfig(label).has(p)).map((p) => `${p}=${firstConfig(label).get(p)}`),
       innerDifferences: differingPaths(own),
       metrics,
     };
