@@ -8,6 +8,7 @@ import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { ntkCommand } from './commands/ntk.js';
 import { reportCommand } from './commands/report.js';
 import { trainCommand } from './commands/train.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   train: trainCommand,
   evaluate: evaluateCommand,
+  ntk: ntkCommand,
   report: reportCommand,
 };
 
