@@ -206,13 +206,16 @@ export async function train(
       const intervals: LogEntry[] = [];
       let intervalStart = platform.now();
       let method = o.method;
+      let hookMs = 0; // time in step hooks (e.g. NTK checks): not training, so not in images/s
+      let epochHookMs = 0;
       const flush = async () => {
         const entry = await monitor.flush();
         if (!entry) return;
         const seconds = (platform.now() - intervalStart) / 1000;
         intervalStart = platform.now();
         intervals.push(entry);
-        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / seconds });
+        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / (seconds - hookMs / 1000) });
+        hookMs = 0;
         hooks.onLog?.(entry);
       };
       for (let k = 0; k < stepsPerEpoch; k++) {
@@ -231,7 +234,10 @@ export async function train(
             xTrain, result, optimizer.lastClip,
           );
           result.dispose();
+          const hookStart = platform.now();
           await hooks.onStep?.({ epoch, step, epochFraction: epoch + (k + 1) / stepsPerEpoch, model, batch, xTrain });
+          hookMs += platform.now() - hookStart;
+          epochHookMs += platform.now() - hookStart;
         } finally {
           if (xTrain && xTrain !== batch.x) xTrain.dispose();
           batch.dispose();
@@ -260,7 +266,7 @@ export async function train(
         trainAccuracy,
         lr: intervals[intervals.length - 1]?.lr ?? NaN,
         seconds,
-        imagesPerSecond: samples / seconds,
+        imagesPerSecond: samples / (seconds - epochHookMs / 1000),
         validation,
         catastrophicOverfitting: co,
       };
@@ -270,6 +276,7 @@ export async function train(
         let state = await optimizer.exportState();
         for (const s of states.values()) if (s) state = { ...state, ...(await s.exportState()) };
         const cp = await captureCheckpoint(model, state, { epoch: epoch + 1, step, config, rng: rng.state() });
+        await log?.flush(); // the log on disk never lags the checkpoint (a resume rewinds the log to it)
         if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, platform);
         await onCheckpoint?.(cp);
       }
@@ -318,7 +325,7 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   requireChoice('train', 'norm', o.norm, ['linf', 'l2'] as const);
   const norms: readonly string[] = trainingMethod(o.method).norms;
   if (!norms.includes(o.norm)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: method "${o.method}" supports norm ${norms.join(', ')}, not "${o.norm}".`, { option: 'norm' });
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "norm" is "${o.norm}"; method "${o.method}" supports ${norms.join(', ')}.`, { option: 'norm' });
   }
   if (o.norm !== 'linf' && o.validation) {
     throw new NtkError('E_INVALID_ARGUMENT', 'train: the per-epoch validation measures l-inf robustness only; with norm "l2" set "validation" to null.', { option: 'norm' });

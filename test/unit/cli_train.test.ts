@@ -3,7 +3,7 @@
 // and reproduces the final evaluation; `evaluate --log` + `report` regenerate the report; a resume
 // with other options is refused.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,34 @@ describe('ntk-at train / evaluate / report', () => {
     expect(bad.err).toMatch(/unknown recipe field "model\.bn\.runningVar"/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
+
+  it('CIFAR-10 (binary batches from --data-dir) with a PreAct-ResNet trains end to end', async () => {
+    // A stand-in CIFAR-10 directory in the real binary layout: 5 training batches and a test batch of
+    // 3073-byte records (label, then 3x32x32 pixels), 4 images per class per file.
+    const cifar = join(dir, 'cifar-10-batches-bin');
+    mkdirSync(cifar);
+    const batch = (seed: number) => {
+      const bytes = new Uint8Array(40 * 3073);
+      for (let r = 0; r < 40; r++) {
+        bytes[r * 3073] = r % 10;
+        for (let k = 1; k < 3073; k++) bytes[r * 3073 + k] = (r * 37 + k * 11 + seed * 101 + (r % 10) * 20) % 256;
+      }
+      return bytes;
+    };
+    [1, 2, 3, 4, 5].forEach((k) => writeFileSync(join(cifar, `data_batch_${k}.bin`), batch(k)));
+    writeFileSync(join(cifar, 'test_batch.bin'), batch(9));
+    const out = join(dir, 'cifar');
+    const r = await cli('train', '--dataset', 'cifar10', '--data-dir', cifar, '--train-size', '40', '--val-size', '0', '--test-size', '20',
+      '--model', 'preact-resnet', '--blocks', '1,1', '--widths', '4,8', '--bn-variance', 'biased', '--method', 'fgsm-rs', '--epochs', '1',
+      '--batch-size', '20', '--eps', '8/255', '--threats', 'clean,fgsm', '--augment', 'on', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.trainData).toMatch(/^cifar10-train\[40/);
+    expect(config.model.options).toMatchObject({ inputShape: [3, 32, 32], blocks: [1, 1], widths: [4, 8], bn: { runningVariance: 'biased' } });
+    expect(config.train.augment).toEqual({ padding: 4, flip: true });
+    const cp = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+    expect([...cp.model.keys()]).toContain('layer2.0.shortcut.weight');
+  }, 120_000);
 
   it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
     const r = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--out', join(dir, 'nodata'));
