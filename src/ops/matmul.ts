@@ -2,9 +2,11 @@
 // over a leading dimension, with either operand transposed, into a new tensor or accumulated
 // into an existing one. Shapes are checked up front.
 
+import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packParams } from './params.js';
+import { sumPartialsInto } from './sum_partials.js';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M] (or [batch, K, M]). Default false. */
@@ -14,6 +16,11 @@ export interface MatmulOptions {
 }
 
 const TILE = 64;
+/** k values per step of matmul.wgsl's k loop. */
+const BK = 16;
+/** Loop iterations one k step may cost in matmul.wgsl (the step itself, the 4 tile loads and the
+ * 16 multiply-add rounds, counting small inner loops as if not unrolled). */
+const ITERATIONS_PER_STEP = 24;
 
 /**
  * C = op(A) · op(B). A: [M, K] or [batch, M, K] (transposed: [.., K, M]); B: [K, N] or
@@ -74,19 +81,25 @@ function dispatch(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, acc
   const { transA = false, transB = false } = options;
   const { batch, M, N, K } = matmulShape(a, b, options);
   const gpu = a.gpu;
+  // split-K under the loop budget: each part writes a [batch, M, N] slab, added in part order
+  const { parts, perPart } = splitLoop(K, BK / ITERATIONS_PER_STEP, 0, BK);
+  const target = parts === 1 ? out : Tensor.empty(gpu, [parts * batch, M, N]);
   gpu.run({
     shader: 'matmul',
-    label: `matmul ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${accumulate ? ' +=' : ''}`,
-    constants: accumulate ? { TRANS_A: transA, TRANS_B: transB, ACCUMULATE: true } : { TRANS_A: transA, TRANS_B: transB },
+    label: `matmul ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${parts > 1 ? ` in ${parts} k-parts` : ''}${accumulate ? ' +=' : ''}`,
+    constants: accumulate && parts === 1 ? { TRANS_A: transA, TRANS_B: transB, ACCUMULATE: true } : { TRANS_A: transA, TRANS_B: transB },
     storage: [
       { buffer: a.buffer, bytes: a.bytes },
       { buffer: b.buffer, bytes: b.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
+      { buffer: target.buffer, bytes: target.bytes },
     ],
     params: packParams([
       ['u32', M], ['u32', N], ['u32', K], ['u32', batch],
-      ['u32', M * K], ['u32', b.shape.length === 3 ? K * N : 0], ['u32', M * N], ['u32', 0],
+      ['u32', M * K], ['u32', b.shape.length === 3 ? K * N : 0], ['u32', M * N], ['u32', perPart],
     ]),
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch],
+    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch * parts],
   });
+  if (target === out) return;
+  sumPartialsInto(target, parts, out, accumulate);
+  target.dispose();
 }

@@ -68,7 +68,8 @@ function convPoolBatchNormVariants() {
     max_pool2d_backward: [{}],
     avg_pool2d: countIncludePad,
     avg_pool2d_backward: countIncludePad,
-    batchnorm_stats: [{ FROM_RUNNING: false }, { FROM_RUNNING: true }],
+    batchnorm_stats: [{ FROM_RUNNING: false }, { FROM_RUNNING: true }, { FROM_RUNNING: false, SPLIT: true }],
+    batchnorm_stats_merge: [{}],
     batchnorm_update: [
       ...flags('UNBIASED', 'DEBIAS').map((f) => ({ AVERAGE: 0, ...f })),
       { AVERAGE: 1, UNBIASED: true, DEBIAS: false },
