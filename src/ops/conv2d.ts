@@ -8,33 +8,49 @@
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
 // results are deterministic.
 
+import type { Gpu } from '../device/gpu.js';
 import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
+import { blockGemm, matmulKernel, packOperand } from './matmul.js';
 import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
+
+/**
+ * How the forward pass and the weight gradient compute: 'im2col' (an explicit im2col operand fed to
+ * the register-blocked GEMM core of ops/matmul.ts: CPU adapters), 'implicit' (the workgroup-memory
+ * implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the adapter, as matmulKernel). The input
+ * gradient always runs the implicit kernels.
+ */
+export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
 export interface Conv2dOptions {
   /** Step between windows, one value or [h, w]. Default 1. */
   stride?: Pair;
   /** Zero padding on each side, one value or [h, w]. Default 0. */
   padding?: Pair;
+  /** Kernel choice (tests and benchmarks); default 'auto'. */
+  kernel?: Conv2dKernel;
 }
 
 /** conv2d defaults (PyTorch's): stride 1, no padding. */
-export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0 });
+export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0, kernel: 'auto' });
 
 /** Geometry of a convolution: the window over x [n, c=cin, h, w] and the output channels. */
 export interface Conv2dGeometry extends WindowGeometry {
   cout: number;
+  kernel: Conv2dKernel;
 }
 
 /** Validates x [n, cin, h, w] against weight [cout, cin, kh, kw]; errors name `label`. */
 export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions = {}, label = 'conv2d'): Conv2dGeometry {
-  const { stride, padding } = { ...DEFAULT_CONV2D, ...options };
+  const { stride, padding, kernel } = { ...DEFAULT_CONV2D, ...options };
+  if (!['auto', 'im2col', 'implicit'].includes(kernel)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${label}: kernel must be 'auto', 'im2col' or 'implicit', got ${JSON.stringify(kernel)}.`);
+  }
   if (weight.length !== 4) {
     throw new NtkError('E_SHAPE_MISMATCH', `${label}: weight [${weight}] must be 4-D [cout, cin, kh, kw].`, { weight: [...weight] });
   }
@@ -47,7 +63,7 @@ export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions =
       { input: [...x], weight: [...weight] },
     );
   }
-  return { ...g, cout };
+  return { ...g, cout, kernel };
 }
 
 /** Output shape [n, cout, oh, ow]. */
@@ -66,6 +82,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   }
   const gpu = x.gpu;
   const [xb, wb] = [x.buffer, weight.buffer];
+  if (useIm2col(gpu, g)) return conv2dIm2col(x, weight, bias, g);
   const biasBuffer = bias ? bias.buffer : wb; // unused binding when there is no bias (read-only alias)
   const out = Tensor.empty(gpu, conv2dOutputShape(g));
   const M = g.cout;
@@ -218,6 +235,7 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   }
   const gpu = x.gpu;
   const [xb, dyb] = [x.buffer, dy.buffer];
+  if (useIm2col(gpu, g)) return conv2dWeightGradIm2col(x, dy, g, perSample, into);
   const { kernel, groups, samplesPerGroup: spg, parts, perPart } = conv2dWeightGradPlan(g, perSample);
   const { ty, tm, tn } = chooseTile(M, N);
   const slabs = groups * parts; // slab z = part * groups + group
@@ -249,6 +267,105 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   const summed = perSample ? sumPartials(out, parts, [g.n, ...wShape]) : sumPartials(out, slabs, wShape, into);
   out.dispose();
   return summed;
+}
+
+/** Bytes one chunk of im2col operands (and per-sample products) may take. */
+const IM2COL_CHUNK_BYTES = 32 * 2 ** 20;
+
+function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
+  return g.kernel === 'im2col' || (g.kernel === 'auto' && matmulKernel(gpu) !== 'tiled');
+}
+
+/** The im2col layout: K = cin·kh·kw padded to 4·K4 rows of planeP (a multiple of 4) pixels. */
+function im2colDims(g: Conv2dGeometry): { K: number; K4: number; plane: number; planeP: number } {
+  const K = g.c * g.kh * g.kw;
+  const plane = g.oh * g.ow;
+  return { K, K4: Math.ceil(K / 4), plane, planeP: Math.ceil(plane / 4) * 4 };
+}
+
+/** Samples per chunk so that the chunk's im2col operand and `perSampleFloats` outputs fit the chunk budget. */
+function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): number {
+  const { K4, planeP } = im2colDims(g);
+  const floats = 4 * K4 * planeP + perSampleFloats;
+  const limit = Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize);
+  return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
+}
+
+/** Col [count, 4·K4, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl). */
+function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number): Tensor {
+  const gpu = x.gpu;
+  const { K4, planeP } = im2colDims(g);
+  const col = Tensor.empty(gpu, [count, 4 * K4, planeP]);
+  const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_im2col',
+    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
+    storage: [
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: col.buffer, bytes: col.bytes },
+    ],
+    params: packParams([
+      ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+      ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
+      ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
+      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', 4 * K4],
+      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
+    ]),
+    workgroups: [gx, gy],
+  });
+  return col;
+}
+
+/** Forward on the GEMM core: per sample chunk, Y[s] [cout, plane] = W [cout, K] · Col[s] [K, plane] (+ bias). */
+function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const gpu = x.gpu;
+  const { K, K4, plane, planeP } = im2colDims(g);
+  const out = Tensor.empty(gpu, conv2dOutputShape(g));
+  const w = K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, g.cout, 4 * K4, false);
+  const chunk = im2colChunk(gpu, g, 0);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    blockGemm({
+      a: w, b: col, out, outOffset: s0 * g.cout * plane, M: g.cout, N: plane, K4, batch: count,
+      strideA4: 0, strideB4: K4 * planeP, ldb4: planeP / 4, transB: false, accumulate: false, bias, textures: true,
+    });
+    col.dispose();
+  }
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/**
+ * Weight gradient on the GEMM core: dW[s] [cout, K] = dY[s] [cout, plane] · Col[s]ᵀ per sample chunk
+ * (Col [K, plane] is the transposed operand, pixels contiguous); the batch sum adds the per-sample
+ * products in sample order (chunk by chunk), like the implicit path's per-sample groups.
+ */
+function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSample: boolean, into?: Tensor): Tensor {
+  const gpu = x.gpu;
+  const { K, plane, planeP } = im2colDims(g);
+  const wShape = [g.cout, g.c, g.kh, g.kw];
+  const size = g.cout * K;
+  const out = perSample ? Tensor.empty(gpu, [g.n, ...wShape]) : into ?? Tensor.empty(gpu, wShape);
+  const dyp = plane % 4 === 0 ? dy : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
+  const chunk = im2colChunk(gpu, g, perSample ? 0 : size);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    const target = perSample ? out : Tensor.empty(gpu, [count, size]);
+    blockGemm({
+      a: dyp, aOffset4: (s0 * g.cout * planeP) / 4, b: col, out: target, outOffset: perSample ? s0 * size : 0,
+      M: g.cout, N: K, K4: planeP / 4, batch: count, strideA4: (g.cout * planeP) / 4, strideB4: (col.size / count) / 4,
+      ldb4: 0, transB: true, accumulate: false, textures: true,
+    });
+    col.dispose();
+    if (!perSample) {
+      sumPartialsInto(target, count, out, s0 > 0 || into !== undefined);
+      target.dispose();
+    }
+  }
+  if (dyp !== dy) dyp.dispose();
+  return out;
 }
 
 /**

@@ -104,9 +104,9 @@ defineCase('real size: channel sums and BatchNorm statistics over 2^24 + 2^20 va
   [x, s, y, stats].forEach((t) => t.dispose());
 });
 
-defineCase('real size: PreAct-ResNet-18 conv 128->128 3x3 weight gradient (batch sum and per sample) matches float64', async ({ gpu, metric }) => {
+for (const kernel of ['im2col', 'implicit'] as const) defineCase(`real size: PreAct-ResNet-18 conv 128->128 3x3 weight gradient (batch sum and per sample, ${kernel}) matches float64`, async ({ gpu, metric }) => {
   const [n, c, h, w] = [3, 128, 6, 6];
-  const geometry = conv2dGeometry([n, c, h, w], [128, c, 3, 3], { padding: 1 });
+  const geometry = conv2dGeometry([n, c, h, w], [128, c, 3, 3], { padding: 1, kernel });
   const xs = randomF32(n * c * h * w, 91);
   const dys = randomF32(n * 128 * h * w, 92);
   const x = Tensor.fromArray(gpu, xs, [n, c, h, w]);
