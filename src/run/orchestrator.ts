@@ -277,7 +277,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       };
     }
     if (tracker && !resume) await tracker.maybeCheck(0, 0);
-    let lastCheckpoint: TrainingCheckpoint | null = null;
+    let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
@@ -289,7 +289,9 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
       methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
-      onCheckpoint: (cp) => { lastCheckpoint = cp; },
+      onCheckpoint: (cp) => {
+        checkpoint = encodeCheckpoint(cp);
+      },
     });
     await announceSwitch();
     tracker?.finish();
@@ -309,7 +311,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     await sinks.emit({ type: 'done', evaluation, seconds, outDir });
     return {
       recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
-      checkpoint: encodeCheckpoint(lastCheckpoint as unknown as TrainingCheckpoint), log: log.records, outDir, listenerErrors: sinks.failures,
+      checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
     };
   } finally {
     probe?.dispose();
