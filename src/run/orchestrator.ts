@@ -23,7 +23,7 @@ import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.j
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
 import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
-import { train, type EpochRecord, type TrainHooks, type TrainOptions } from '../train/trainer.js';
+import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
@@ -237,7 +237,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
-    const hooks: TrainHooks[] = [];
     let tracker: KernelTracker | null = null;
     if (r.ntk.enabled) {
       const source = data.validation ?? data.test;
@@ -249,7 +248,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
       });
-      hooks.push(tracker.hooks());
     }
     const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
     await sinks.emit({
@@ -282,7 +280,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
-          for (const h of hooks) await h.onStep?.(ctx);
+          await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch();
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
