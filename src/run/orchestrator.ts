@@ -81,13 +81,22 @@ export interface RunResult {
 
 const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
 
-/** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
+/**
+ * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
+ * in order); failures become non-fatal `error` events (to every sink) and a list. Never rejects.
+ */
 class Sinks {
   readonly failures: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RecipeEvent): Promise<void> {
+  emit(event: RecipeEvent): Promise<void> {
+    this.queue = this.queue.then(() => this.deliver(event));
+    return this.queue;
+  }
+
+  private async deliver(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);
