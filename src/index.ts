@@ -107,7 +107,7 @@ export {
   type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
 } from './report/compare.js';
 export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from './report/kernel_report.js';
-export { isAdversarialMethod, coFlag, runEvents } from './report/events.js';
+export { isAdversarialMethod, coFlag, runEvents, type TimelineEvent } from './report/events.js';
 export {
   empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
   type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
