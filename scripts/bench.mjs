@@ -4,7 +4,9 @@
 // same machine load. Every side times its runs after a warm-up; here they become median, spread,
 // nominal GFLOP/s and images/s, and a ratio table (printed; bench-results/compare.{json,md}).
 // Usage: node scripts/bench.mjs [--runtime node|deno|browser|all] [--filter text] [--quick] [--no-peers]
-//        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick]   (our-stack-only benches)
+//          [--data DIR (Fashion-MNIST IDX .gz files)] [--out DIR (default bench-results)]
+//        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
+// env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
 
 import { execSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +23,8 @@ const filter = option('filter', '');
 const quick = argv.includes('--quick');
 const root = new URL('..', import.meta.url).pathname;
 const runtimes = runtime === 'all' ? ['node', 'deno', 'browser'] : [runtime];
-const DATA_DIR = '/usr/share/datasets/fashion-mnist';
+const DATA_DIR = option('data', '/usr/share/datasets/fashion-mnist');
+const OUT_DIR = option('out', join(root, 'bench-results'));
 /** Debian's python3 (the one with python3-torch); a pyenv or venv python3 on PATH may lack it. */
 const PYTHON = process.env.NTK_AT_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
@@ -71,7 +74,8 @@ const CASES = quick
 
 // ---- the peers --------------------------------------------------------------------------------
 const INSTALL_HINT = 'install the peers with `bash scripts/install-peers.sh`';
-const pythonHas = (modules) => spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
+const pythonHas = (modules) => existsSync(join(root, 'bench/peers/python_peer.py'))
+  && spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
 const pythonEnv = () => {
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
@@ -130,7 +134,7 @@ async function runInBrowser(query) {
 
 /** The browser reads the data through the static server: a copy of the two IDX files under bench-results/. */
 function browserDataDir() {
-  const dir = join(root, 'bench-results/data/fashion-mnist');
+  const dir = join(root, 'bench-results/data/fashion-mnist'); // served from the repository root
   mkdirSync(dir, { recursive: true });
   for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']) {
     if (!existsSync(join(dir, f))) copyFileSync(join(DATA_DIR, f), join(dir, f));
@@ -183,6 +187,7 @@ function markdown(report) {
 }
 
 function commitName() {
+  if (process.env.NTK_AT_COMMIT) return process.env.NTK_AT_COMMIT;
   try {
     const head = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
     const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: root, encoding: 'utf8' }).trim();
@@ -237,15 +242,15 @@ async function sideBySide() {
   await browser?.close();
   const md = markdown(report);
   console.log(`\n${md}`);
-  mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results/compare.json'), JSON.stringify(report, null, 1));
-  writeFileSync(join(root, 'bench-results/compare.md'), md);
-  console.log('written: bench-results/compare.json, bench-results/compare.md');
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'compare.json'), JSON.stringify(report, null, 1));
+  writeFileSync(join(OUT_DIR, 'compare.md'), md);
+  console.log(`written: ${join(OUT_DIR, 'compare.json')}, ${join(OUT_DIR, 'compare.md')}`);
 }
 
 /** The benchmarks of our stack alone (bench/nn.ts, nn_conv.ts, data.ts): one table per runtime. */
 async function extras() {
-  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  mkdirSync(OUT_DIR, { recursive: true });
   for (const rt of runtimes) {
     console.log(`\n== ${rt}`);
     const args = [...(filter ? [filter] : []), ...(quick ? ['--quick'] : [])];
@@ -258,7 +263,7 @@ async function extras() {
     for (const r of run.rows) {
       console.log(`${r.bench.padEnd(24)} ${r.config.padEnd(28)} ${Object.entries(r.figures).map(([k, v]) => `${k}=${v}`).join('  ')}`);
     }
-    writeFileSync(join(root, `bench-results/${rt}.json`), JSON.stringify({ date: new Date().toISOString(), ...run }, null, 1));
+    writeFileSync(join(OUT_DIR, `${rt}.json`), JSON.stringify({ date: new Date().toISOString(), ...run }, null, 1));
   }
   await browser?.close();
 }
