@@ -3,10 +3,12 @@
 // run's measurements. Each part is a SectionBuilder; callers may append builders for other record
 // types (e.g. `kernel` records) and pass the list to trainingReport.
 
+import { WORST_CASE } from '../attacks/registry.js';
 import type { Section } from './document.js';
 import { renderReport, type RenderedReport } from './document.js';
+import { coFlag, runEvents } from './events.js';
 import type { LogRecord } from './runlog.js';
-import type { Series } from './svg.js';
+import type { EventMarker, Series } from './svg.js';
 
 /** Makes one section from the whole log, or null when the log holds nothing for it. */
 export type SectionBuilder = (records: LogRecord[]) => Section | null;
@@ -20,6 +22,8 @@ export const formatFixed = (v: unknown, digits: number): string => (typeof v ===
 export const formatNumber = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(+v.toPrecision(4)) : '-');
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+const formatCoFlag = (flag: boolean | null): string => (flag === null ? 'n/a' : flag ? 'yes' : 'no');
 
 /** The last record of `type` (a resumed run may log its config again). */
 function last(records: LogRecord[], type: string): LogRecord | undefined {
@@ -86,13 +90,13 @@ export const epochSection: SectionBuilder = (records) => {
     formatFixed(e.trainLoss, 4),
     formatPercent(e.trainAccuracy),
     ...keys.map((k) => formatPercent(accuracyOf(e.validation)[k])),
-    e.catastrophicOverfitting ? 'yes' : 'no',
+    formatCoFlag(coFlag(records, e)),
     formatNumber(e.lr),
     formatFixed(e.seconds, 1),
     formatFixed(e.imagesPerSecond, 1),
   ]);
   const blocks: Section['blocks'] = [
-    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images; CO: catastrophic overfitting flagged.' },
+    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images (val worst-case: correct clean and under every check attack); CO: catastrophic overfitting flagged from val worst-case (n/a: no adversarial training in that epoch).' },
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
@@ -113,11 +117,12 @@ export const plotSection: SectionBuilder = (records) => {
     { name: 'train acc', points: epochs.map((e) => [x(e), num(e.trainAccuracy)]), markers: true },
     ...validationKeys(epochs).map((k) => ({ name: `val ${k}`, points: epochs.map((e): [number, number] => [x(e), num(accuracyOf(e.validation)[k])]), markers: true })),
   ];
+  const events: EventMarker[] = runEvents(records, epochs).map((e) => ({ ...e, color: e.kind === 'lr-milestone' ? '#888' : '#d62728' }));
   return {
     title: 'Plots',
     blocks: [
-      { kind: 'plot', file: 'loss.svg', plot: { title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: loss } },
-      { kind: 'plot', file: 'accuracy.svg', plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1] } },
+      { kind: 'plot', file: 'loss.svg', plot: { title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: loss, events } },
+      { kind: 'plot', file: 'accuracy.svg', plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1], yFormat: 'percent', events } },
     ],
   };
 };
@@ -125,14 +130,16 @@ export const plotSection: SectionBuilder = (records) => {
 export const evaluationSection: SectionBuilder = (records) => {
   const evals = records.filter((r) => r.type === 'eval');
   if (evals.length === 0) return null;
-  const threats = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const keys = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const threats = [...keys.filter((k) => k !== WORST_CASE), ...keys.filter((k) => k === WORST_CASE)]; // the worst case last
   const rows = evals.map((e) => [
     String(e.dataset), String(e.samples), String(e.eps), ...threats.map((k) => formatPercent(accuracyOf(e)[k])), formatFixed(e.seconds, 1),
   ]);
   return {
     title: 'Final evaluation',
     blocks: [
-      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with l-inf radius eps (pixel units; images scaled to the unit interval).' },
+      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with radius eps (pixel units; images scaled to the unit interval), ' +
+        'a sample counting only if it is also correct clean; worst-case: correct clean AND under every attack of the row (per sample, the figure to report).' },
       { kind: 'table', columns: ['data', 'images', 'eps', ...threats, 'seconds'], rows },
     ],
   };
