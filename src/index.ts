@@ -84,7 +84,10 @@ export {
   anisotropicFgsm, GradientScale, ANISOTROPIES, DEFAULT_ANISOTROPIC_FGSM, type Anisotropy, type AnisotropicFgsmOptions,
   DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
   type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+  apgd, apgdCheckpoints, DEFAULT_APGD, lossGradient, ATTACK_LOSSES, type ApgdOptions, type AttackLoss, type LossGradient,
+  ATTACKS, THREAT_ALIASES, THREAT_PRESETS, WORST_CASE, parseThreat, parseThreats, runThreat, type AttackEntry, type ThreatContext,
 } from './attacks/index.js';
+export { marginLoss, attackTargets, MARGIN_LOSSES, type MarginLossKind } from './ops/margin_loss.js';
 export { evaluate, threatName, checkDatasetFits, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from './train/evaluate.js';
 export {
   train, detectCatastrophicOverfitting, DEFAULT_TRAIN, TRAIN_METHODS,
@@ -139,7 +142,7 @@ export {
 export { channelStatistics } from './data/statistics.js';
 export { TrainingSession, type SessionEvent, type SessionListener, type SessionOptions } from './worker/session.js';
 export {
-  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RunEvent, type RunListener, type RunOptions, type RunResult,
+  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RecipeEvent, type RecipeListener, type RunOptions, type RunResult,
 } from './run/orchestrator.js';
 export {
   resolveRecipe, recipeThreats, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES,

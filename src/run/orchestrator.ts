@@ -23,13 +23,13 @@ import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.j
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
 import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
-import { train, type EpochRecord, type TrainHooks, type TrainOptions } from '../train/trainer.js';
+import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
-export type RunEvent =
+export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
@@ -42,13 +42,13 @@ export type RunEvent =
   /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
   | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
 
-export type RunListener = (event: RunEvent) => void | Promise<void>;
+export type RecipeListener = (event: RecipeEvent) => void | Promise<void>;
 
 export interface RunOptions {
   /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
   outDir: string | null;
   /** Event sinks, called in order and awaited; one that throws or rejects is reported, not fatal. */
-  onEvent: RunListener | RunListener[] | null;
+  onEvent: RecipeListener | RecipeListener[] | null;
   platform: Platform;
   /** Adapter to acquire (ignored when `gpu` is given). */
   adapter: AdapterChoice | undefined;
@@ -83,13 +83,22 @@ export interface RunResult {
 
 const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
-/** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
+/**
+ * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
+ * in order); failures become non-fatal `error` events (to every sink) and a list. Never rejects.
+ */
 class Sinks {
   readonly failures: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly listeners: RunListener[]) {}
+  constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RunEvent): Promise<void> {
+  emit(event: RecipeEvent): Promise<void> {
+    this.queue = this.queue.then(() => this.deliver(event));
+    return this.queue;
+  }
+
+  private async deliver(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);
@@ -245,7 +254,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
-    const hooks: TrainHooks[] = [];
     let tracker: KernelTracker | null = null;
     if (r.ntk.enabled) {
       const source = data.validation ?? data.test;
@@ -257,7 +265,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
       });
-      hooks.push(tracker.hooks());
     }
     const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
     await sinks.emit({
@@ -286,20 +293,22 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     }
     if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
     else if (tracker) await tracker.maybeCheck(0, 0);
-    let lastCheckpoint: TrainingCheckpoint | null = null;
+    let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);
-          for (const h of hooks) await h.onStep?.(ctx);
+          await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch();
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
       methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
-      onCheckpoint: (cp) => { lastCheckpoint = cp; },
+      onCheckpoint: (cp) => {
+        checkpoint = encodeCheckpoint(cp);
+      },
     });
     await announceSwitch();
     tracker?.finish();
@@ -319,7 +328,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     await sinks.emit({ type: 'done', evaluation, seconds, outDir });
     return {
       recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
-      checkpoint: encodeCheckpoint(lastCheckpoint as unknown as TrainingCheckpoint), log: log.records, outDir, listenerErrors: sinks.failures,
+      checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
     };
   } finally {
     probe?.dispose();

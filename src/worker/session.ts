@@ -3,11 +3,11 @@
 // listener as a plain, structured-clonable event. No wiring of its own: the session is an adapter.
 
 import type { AdapterChoice } from '../platform/index.js';
-import { runRecipe, type RunEvent, type RunListener, type RunResult } from '../run/orchestrator.js';
+import { runRecipe, type RecipeEvent, type RecipeListener, type RunResult } from '../run/orchestrator.js';
 import type { PartialRecipe } from '../run/recipe.js';
 
-export type SessionEvent = RunEvent;
-export type SessionListener = RunListener;
+export type SessionEvent = RecipeEvent;
+export type SessionListener = RecipeListener;
 
 /** Where and how a session runs (the recipe says what). */
 export interface SessionOptions {
