@@ -3,10 +3,10 @@
 // unhandled rejection escapes (it would fail this test file).
 
 import { expect, it } from 'vitest';
-import { runRecipe, type RunEvent } from '../../src/run/orchestrator.js';
+import { runRecipe, type RecipeEvent } from '../../src/run/orchestrator.js';
 
 it('a listener that throws (step) and one that rejects (epoch) do not kill the run or the host', async () => {
-  const events: RunEvent[] = [];
+  const events: RecipeEvent[] = [];
   const result = await runRecipe({
     data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 0, testSize: 50 },
     model: { kind: 'mlp', hidden: [8] },
