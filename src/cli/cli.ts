@@ -7,6 +7,7 @@ import { formatOptions, parseOptions } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { experimentCommand } from './commands/experiment.js';
 import { infoCommand } from './commands/info.js';
 import { reportCommand } from './commands/report.js';
 import { trainCommand } from './commands/train.js';
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   evaluate: evaluateCommand,
   report: reportCommand,
+  experiment: experimentCommand,
 };
 
 function usage(): string {

@@ -62,6 +62,11 @@ export interface CliIo {
   stdout: { isTTY: boolean; write(text: string): void };
   stderr: { isTTY: boolean; write(text: string): void };
   exit(code: number): never;
+  /**
+   * Runs this same CLI program with `args` in a child process, its stdout and stderr appended to
+   * `output`; resolves to the exit code (experiments run their runs this way). Absent in browsers.
+   */
+  spawnSelf?(args: string[], output: string): Promise<number>;
 }
 
 /** Wraps a runtime's file error as E_IO naming the path. */

@@ -9,7 +9,9 @@ export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'table'; columns: string[]; rows: string[][] }
   /** `file`: the plot's file name next to report.md (e.g. `loss.svg`). */
-  | { kind: 'plot'; file: string; plot: LinePlot };
+  | { kind: 'plot'; file: string; plot: LinePlot }
+  /** A ready-made SVG figure (e.g. a heatmap), written to `file` like a plot. */
+  | { kind: 'figure'; file: string; title: string; svg: string };
 
 export interface Section {
   title: string;
@@ -25,7 +27,8 @@ export interface RenderedReport {
 
 /** Renders a document titled `title` made of `sections`, in order. */
 export function renderReport(title: string, sections: Section[]): RenderedReport {
-  const plots = sections.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'plot' ? [{ file: b.file, svg: renderLinePlot(b.plot) }] : [])));
+  const plots = sections.flatMap((s) => s.blocks.flatMap((b) =>
+    (b.kind === 'plot' ? [{ file: b.file, svg: renderLinePlot(b.plot) }] : b.kind === 'figure' ? [{ file: b.file, svg: b.svg }] : [])));
   const svgOf = new Map(plots.map((p) => [p.file, p.svg]));
   const md: string[] = [`# ${title}`];
   const html: string[] = [
@@ -53,7 +56,7 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
         for (const row of block.rows) html.push(`<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
         html.push('</table>');
       } else {
-        md.push('', `![${block.plot.title}](${block.file})`);
+        md.push('', `![${block.kind === 'plot' ? block.plot.title : block.title}](${block.file})`);
         html.push(`<figure>${svgOf.get(block.file)}</figure>`);
       }
     }

@@ -28,6 +28,8 @@ export interface EvaluateOptions {
   /** Evaluate the first `limit` samples only (null: all). */
   limit: number | null;
   attackBnMode: AttackBnMode;
+  /** BatchNorm normalises each evaluation batch with its own statistics (running buffers untouched), in the attacks too. */
+  bnBatchStats: boolean;
   seed: number;
 }
 
@@ -38,6 +40,7 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
   batchSize: 200,
   limit: null,
   attackBnMode: 'eval',
+  bnBatchStats: false,
   seed: 0,
 };
 
@@ -70,7 +73,7 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
       try {
         o.threats.forEach((threat, i) => {
           const x = attackFor(threat, model, batch.x, batch.y, rng, o);
-          const logits = model.forward(x, { mode: 'eval', record: false });
+          const logits = model.forward(x, { mode: 'eval', bnBatchStatsInEval: o.bnBatchStats, record: false });
           const { losses, correct } = softmaxCrossEntropy(logits, batch.y);
           const count = sumAll(correct);
           const next = add(totals[i], count);
@@ -91,11 +94,12 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
 }
 
 function attackFor(threat: Threat, model: Model, x: Tensor, y: Tensor, rng: Rng, o: EvaluateOptions): Tensor {
+  const bnMode: AttackBnMode = o.bnBatchStats ? 'train-frozen' : o.attackBnMode;
   if (threat.kind === 'clean') return x;
-  if (threat.kind === 'fgsm') return fgsm(model, x, y, { eps: o.eps, bnMode: o.attackBnMode });
+  if (threat.kind === 'fgsm') return fgsm(model, x, y, { eps: o.eps, bnMode });
   if (threat.kind === 'pgd') {
     return pgd(model, x, y, rng, {
-      eps: o.eps, steps: threat.steps, stepSize: o.pgdStepFactor * o.eps, restarts: threat.restarts ?? 1, bnMode: o.attackBnMode,
+      eps: o.eps, steps: threat.steps, stepSize: o.pgdStepFactor * o.eps, restarts: threat.restarts ?? 1, bnMode,
     });
   }
   throw new NtkError('E_INVALID_ARGUMENT', `evaluate: unknown threat ${JSON.stringify(threat)}; use clean, fgsm or pgd.`, { option: 'threats' });

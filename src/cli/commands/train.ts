@@ -5,6 +5,7 @@
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { DEFAULT_SWITCH, KernelSwitch } from '../../train/switch.js';
+import { SpectrumMonitor } from '../../train/spectrum_monitor.js';
 import { channelStatistics } from '../../data/statistics.js';
 import { FASHION_MNIST_DIR } from '../../data/files.js';
 import { formatAdapterReport } from '../../device/gpu.js';
@@ -110,6 +111,16 @@ export const trainCommand: Command = {
     'switch-tau': { type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold', default: DEFAULT_SWITCH.tau },
     'switch-patience': { type: 'number', description: 'kernel switch: checks in a row above the threshold', default: DEFAULT_SWITCH.patience },
     'switch-cap': { type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs', default: DEFAULT_SWITCH.capFraction },
+    'switch-from': { type: 'string', description: `kernel switch: the method before the switch (${TRAIN_METHODS.join(' | ')})`, default: DEFAULT_SWITCH.warmupMethod },
+    'switch-velocity': { type: 'number', description: 'kernel switch: also switch when the kernel velocity (distance per epoch) falls below this (0: never)', default: 0 },
+    'ntk-log-kernels': { type: 'string', description: 'on | off: write each probe kernel matrix into its log record (kernel-distance heatmaps)', default: 'off' },
+    'co-monitor': { type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial kernel\'s log lambda_max (needs --ntk on); aniso: FGSM until it fires, then --method fgsm-aniso', default: 'off' },
+    'co-monitor-k': { type: 'number', description: 'spectrum monitor: standard deviations of a jump', default: 3 },
+    'bn-variance': { type: 'string', description: 'cnn BatchNorm running variance: unbiased | biased', default: 'unbiased' },
+    'bn-average': { type: 'string', description: 'cnn BatchNorm running statistics: ema | cumulative', default: 'ema' },
+    'bn-debias': { type: 'string', description: 'cnn BatchNorm EMA zero-debiasing: on | off', default: 'off' },
+    'bn-stats': { type: 'string', description: 'batches BatchNorm learns from under AT: adversarial | clean | mixed', default: 'adversarial' },
+    'eval-bn': { type: 'string', description: 'final evaluation with BatchNorm running buffers only, or also with each test batch\'s own statistics: running | both', default: 'running' },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
@@ -125,7 +136,26 @@ export const trainCommand: Command = {
     if (kernelSwitch && (!ntk || ntkAttack === 'none')) {
       throw new NtkError('E_INVALID_ARGUMENT', '--switch kernel needs --ntk on and an --ntk-attack (it compares clean and adversarial kernels).', { option: 'switch' });
     }
-    const switchOptions = { tau: options['switch-tau'] as number, patience: options['switch-patience'] as number, capFraction: options['switch-cap'] as number };
+    const velocity = options['switch-velocity'] as number;
+    const switchOptions = {
+      tau: options['switch-tau'] as number, patience: options['switch-patience'] as number, capFraction: options['switch-cap'] as number,
+      warmupMethod: parseChoice(String(options['switch-from']), 'switch-from', TRAIN_METHODS), velocityPlateau: velocity > 0 ? velocity : null,
+    };
+    const logKernels = parseChoice(String(options['ntk-log-kernels']), 'ntk-log-kernels', ['on', 'off'] as const) === 'on';
+    const coMonitor = parseChoice(String(options['co-monitor']), 'co-monitor', ['off', 'watch', 'aniso'] as const);
+    if (coMonitor !== 'off' && (!ntk || ntkAttack === 'none')) {
+      throw new NtkError('E_INVALID_ARGUMENT', '--co-monitor needs --ntk on and an --ntk-attack (it watches the adversarial kernel).', { option: 'co-monitor' });
+    }
+    if (coMonitor === 'aniso' && (String(options.method) !== 'fgsm-aniso' || kernelSwitch)) {
+      throw new NtkError('E_INVALID_ARGUMENT', '--co-monitor aniso needs --method fgsm-aniso (FGSM until the monitor fires) and no --switch.', { option: 'co-monitor' });
+    }
+    const evalBn = parseChoice(String(options['eval-bn']), 'eval-bn', ['running', 'both'] as const);
+    const bn = {
+      runningVariance: parseChoice(String(options['bn-variance']), 'bn-variance', ['unbiased', 'biased'] as const),
+      average: parseChoice(String(options['bn-average']), 'bn-average', ['ema', 'cumulative'] as const),
+      debias: parseChoice(String(options['bn-debias']), 'bn-debias', ['on', 'off'] as const) === 'on',
+    };
+    const bnStats = parseChoice(String(options['bn-stats']), 'bn-stats', ['adversarial', 'clean', 'mixed'] as const);
     const recipe: DataRecipe = {
       dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
       dir: String(options['data-dir']),
@@ -138,15 +168,18 @@ export const trainCommand: Command = {
     const method = cliOptions.method;
     const out = typeof options.out === 'string' ? options.out : typeof options.resume === 'string' ? directoryOf(options.resume) : defaultRunDir(method);
     const checkpointPath = `${out}/checkpoint.safetensors`;
-    const trainOptions = { ...cliOptions, checkpointPath };
+    const trainOptions = { ...cliOptions, bnStats, checkpointPath };
     const data = await loadRunData(recipe, platform);
     const resume = typeof options.resume === 'string' ? await loadCheckpoint(options.resume, platform) : null;
     if (data.notice) io.err(`notice: ${data.notice}`);
     const modelRecipe: ModelRecipe = {
       kind: String(options.model),
-      options: kind.options(options, {
-        inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
-      }),
+      options: {
+        ...kind.options(options, {
+          inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
+        }),
+        ...(kind === MODEL_KINDS.cnn ? { bn } : {}),
+      },
     };
     const gpu = await gpuFromOptions(options, io);
     const model = kind.build(gpu, modelRecipe.options);
@@ -160,7 +193,8 @@ export const trainCommand: Command = {
         evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
         resume: options.resume ?? null,
         ntk: ntk ? { probePerClass, attack: ntkAttack, everyEpochs: ntkEvery } : null,
-        switch: kernelSwitch ? { rule: 'kernel', warmupMethod: DEFAULT_SWITCH.warmupMethod, ...switchOptions } : null,
+        switch: kernelSwitch ? { rule: 'kernel', ...switchOptions } : null,
+        coMonitor: coMonitor === 'off' ? null : { mode: coMonitor, k: options['co-monitor-k'] },
       };
       log.write({ type: 'config', ...config });
       await platform.writeFileAtomic(`${out}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
@@ -172,6 +206,7 @@ export const trainCommand: Command = {
         probe = uploadBatch(gpu, probeSource, selectProbeSet(probeSource, { perClass: probePerClass, seed: recipe.seed }).indices);
         tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
           everyEpochs: ntkEvery,
+          logKernels,
           adversarial: ntkAttack === 'none' ? null : { attack: ntkAttack, eps: trainOptions.eps, steps: 10 },
           seed: recipe.seed,
         });
@@ -179,16 +214,23 @@ export const trainCommand: Command = {
         hooks = combineHooks(hooks, tracker.hooks());
       }
       const switcher = kernelSwitch ? new KernelSwitch(method, trainOptions.epochs, switchOptions) : null;
-      if (switcher && tracker) {
+      const monitor = coMonitor === 'off' ? null
+        : new SpectrumMonitor({ k: options['co-monitor-k'] as number }, coMonitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
+      if (tracker) {
         tracker.onCheck = (check) => {
-          const decision = switcher.observe(check);
+          const decision = switcher?.observe(check);
           if (decision) io.err(`switching to ${method} at epoch ${decision.epochFraction.toFixed(2)} (${decision.reason})`);
+          const firing = monitor?.observe(check);
+          if (firing) {
+            log.write({ type: 'event', event: 'co-monitor', ...firing, firstFiring: monitor?.firings.length === 1 });
+            io.err(`spectrum monitor fired at epoch ${firing.epochFraction.toFixed(2)} (log lambda_max ${firing.value.toFixed(2)}, history ${firing.mean.toFixed(2)} ± ${firing.sd.toFixed(2)})`);
+          }
         };
       }
       if (tracker && !resume) await tracker.maybeCheck(0, 0);
       const run = await train(model, data.train, data.validation, trainOptions, {
         log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks,
-        methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
+        methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
       });
       if (switcher?.switched) log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
       tracker?.finish();
@@ -198,7 +240,14 @@ export const trainCommand: Command = {
       const eps = trainOptions.eps;
       const result = await evaluate(model, data.test, { eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: trainOptions.seed });
       const seconds = (platform.now() - start) / 1000;
-      log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }));
+      log.write({ ...evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }), bn: 'running' });
+      if (evalBn !== 'running') {
+        const batchStart = platform.now();
+        const batch = await evaluate(model, data.test, { eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: trainOptions.seed, bnBatchStats: true });
+        const batchSeconds = (platform.now() - batchStart) / 1000;
+        log.write({ ...evaluationRecord(batch, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds: batchSeconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }), bn: 'batch' });
+        io.out(formatEvaluation(batch, `with BatchNorm batch statistics (${batchSeconds.toFixed(1)} s):`));
+      }
       await log.flush();
       await writeReport(platform, out, trainingReport(log.records, RUN_SECTIONS));
       io.out(formatEvaluation(result, `${method} training, ${data.test.name}, ${result.samples} images, eps ${eps} (${seconds.toFixed(1)} s):`));
