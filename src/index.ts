@@ -61,7 +61,6 @@ export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from './nn/mlp.js';
 export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from './optim/sgd.js';
 export { makeSchedule, type LrSchedule, type LrScheduleSpec } from './optim/schedule.js';
 export { StepMonitor, type LogEntry } from './train/monitor.js';
-export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch as TrainingBatch, type FitOptions, type FitResult, type EpochContext } from './train/loop.js';
 export { augmentCropFlip, DEFAULT_AUGMENT, type AugmentOptions } from './ops/augment.js';
 export {
   ImageDataset, DATA_STREAMS, DEFAULT_STRATIFIED, DEFAULT_SPLIT, stratifiedIndices, stratifiedSubset, trainValidationSplit,
@@ -130,10 +129,20 @@ export {
   aboutSection, configSection, epochSection, plotSection, evaluationSection, type SectionBuilder,
 } from './report/training_report.js';
 export { channelStatistics } from './data/statistics.js';
+export { TrainingSession, type SessionEvent, type SessionListener, type SessionOptions } from './worker/session.js';
 export {
-  TrainingSession, resolveRequest, DEFAULT_SESSION_REQUEST,
-  type SessionRequest, type SessionData, type SessionEvent, type SessionListener,
-} from './worker/session.js';
+  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RunEvent, type RunListener, type RunOptions, type RunResult,
+} from './run/orchestrator.js';
+export {
+  resolveRecipe, recipeThreats, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES,
+  type RunRecipe, type PartialRecipe, type ModelSpec, type AttackSpec, type TrainingSpec, type NtkSpec, type SwitchSpec, type EvaluationSpec,
+} from './run/recipe.js';
+export { MODELS, MODEL_KIND_NAMES, modelEntry, buildModel, type ModelEntry, type ModelData, type BuiltModelRecipe } from './run/models.js';
+export {
+  DATA_SETS, DATA_SET_NAMES, DATA_FALLBACKS, DEFAULT_DATA_RECIPE, dataSet, loadRunData,
+  type DataSetEntry, type DataRecipe, type RunData, type DataFallback,
+} from './run/data.js';
+export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState } from './train/methods.js';
 export { exposeSession } from './worker/expose.js';
 export { connectSession, runRemote } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

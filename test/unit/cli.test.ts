@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
 import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
-import { scheduleSpec } from '../../src/cli/commands/train.js';
+import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-cli-'));
