@@ -1,5 +1,5 @@
-// Command-line argument parsing for the CLI: `--name value`, `--name=value`, `--flag` and at most
-// one declared positional argument, checked against each command's declared options so a typo is
+// Command-line argument parsing for the CLI: `--name value`, `--name=value`, `--flag` and one
+// declared positional argument (or a list of them), checked against each command's declared options so a typo is
 // an error, not a silent default. Also the value syntaxes options share (fractions, lists, choices).
 
 import { NtkError } from '../errors.js';
@@ -11,18 +11,23 @@ export interface OptionSpec {
   default?: number | string | boolean;
 }
 
-export type ParsedOptions = Record<string, number | string | boolean | undefined>;
+export type ParsedOptions = Record<string, number | string | boolean | string[] | undefined>;
 
 /**
  * Parses `argv` against `specs`; unknown options and bad numbers are E_INVALID_ARGUMENT. With
- * `positional` (a name), one argument not starting with -- is stored under that name.
+ * `positional` (a name), one argument not starting with -- is stored under that name; with `many`,
+ * every such argument, as a list.
  */
-export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, command: string, positional?: string): ParsedOptions {
+export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, command: string, positional?: string, many = false): ParsedOptions {
   const out: ParsedOptions = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
+      if (positional && many) {
+        out[positional] = [...((out[positional] as string[] | undefined) ?? []), arg];
+        continue;
+      }
       if (positional && out[positional] === undefined) {
         out[positional] = arg;
         continue;

@@ -41,13 +41,13 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help')) {
-    const positional = command.positional ? ` <${command.positional.name}>` : '';
+    const positional = command.positional ? ` <${command.positional.name}>${command.positional.many ? '...' : ''}` : '';
     const described = command.positional ? `\n\n  <${command.positional.name}>  ${command.positional.description}` : '';
     io.out(`ntk-at ${name}${positional} [options]: ${command.summary}${described}\n\noptions:\n${formatOptions(command.options)}`);
     return 0;
   }
   try {
-    await command.run(parseOptions(rest, command.options, name, command.positional?.name), io);
+    await command.run(parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many), io);
     return 0;
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;

@@ -16,8 +16,8 @@ export interface CommandIo {
 
 export interface Command {
   summary: string;
-  /** One positional argument, stored in the parsed options under `name`. */
-  positional?: { name: string; description: string };
+  /** One positional argument, stored in the parsed options under `name` (`many`: a list of them). */
+  positional?: { name: string; description: string; many?: boolean };
   options: Record<string, OptionSpec>;
   run(options: ParsedOptions, io: CommandIo): Promise<void>;
 }
