@@ -4,9 +4,9 @@
 
 import { kernelDistance } from '../ntk/metrics.js';
 import type { Section } from '../report/document.js';
-import type { LogRecord } from '../report/runlog.js';
 import { fixed, pct, sig, type Experiment, type RunResult } from './experiment.js';
-import { field, num, renderHeatmap, variantCurves } from './figures.js';
+import { renderHeatmap } from '../report/svg.js';
+import { num } from './fields.js';
 import { dataArgs, modelArgs } from './scales.js';
 
 const VARIANTS = ['standard', 'pgd'];
@@ -15,10 +15,10 @@ export const kernelDynamics: Experiment = {
   summary: 'Kernel dynamics (background of the study\'s second finding): how the empirical NTK of a fixed probe set moves under standard ' +
     'training and under PGD-AT from the same initialisation and data order, and how far the kernel of adversarial examples is from the clean one.',
   base: (scale) => [
-    ...dataArgs(scale, { train: 2000, val: 200, test: 500 }), ...modelArgs(scale, 'mlp'),
+    ...dataArgs(scale, { train: 1000, val: 100, test: 300 }), ...modelArgs(scale, 'mlp'),
     ...(scale === 'paper'
       ? ['--epochs', '30', '--eps', '8/255', '--lr', '0.1', '--schedule', 'piecewise', '--pgd-steps', '10', '--probe-per-class', '20', '--ntk-every', '2']
-      : ['--epochs', '4', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '5', '--probe-per-class', '5']),
+      : ['--epochs', '3', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '3', '--pgd-step-factor', '0.5', '--probe-per-class', '3']),
     '--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-log-kernels', 'on',
   ],
   variants: () => [
@@ -41,30 +41,6 @@ export const kernelDynamics: Experiment = {
         ]),
       }],
     };
-    const curves = (title: string, file: string, yLabel: string, y: (r: LogRecord) => number) => ({
-      kind: 'plot' as const, file, plot: { title, xLabel: 'epoch', yLabel, series: variantCurves(groups, 'kernel', field.epochFraction, y) },
-    });
-    const dynamics: Section = {
-      title: 'Kernel dynamics over training (mean over seeds)',
-      blocks: [
-        curves('Distance to the initial kernel', 'distance_to_init.svg', '1 − S(K_0, K_t)', field.of('distanceToInit')),
-        curves('Kernel velocity', 'velocity.svg', 'distance per epoch', field.of('velocity')),
-        curves('Top-10 eigenvalue energy', 'top10_energy.svg', 'E_10', field.of('topEnergy10')),
-        curves('Clean vs adversarial kernel distance', 'clean_adv_distance.svg', '1 − S(K_clean, K_adv)', field.adversarial('distanceToClean')),
-        curves('Largest eigenvalue', 'lambda_max.svg', 'λ_max', field.of('lambdaMax')),
-        {
-          kind: 'plot', file: 'polar.svg', plot: {
-            title: 'Polar dynamics, seed 0 (radius ‖K_t − K_0‖/‖K_T − K_0‖, angle arccos S(K_t, K_0))', xLabel: 'radius · cos(angle)', yLabel: 'radius · sin(angle)',
-            series: groups.map(([name, rs]) => {
-              const polar = rs[0]?.records.filter((r) => r.type === 'kernel-polar').at(-1);
-              const radius = (polar?.radius as number[] | undefined) ?? [];
-              const angle = (polar?.angle as number[] | undefined) ?? [];
-              return { name, points: radius.map((r, i) => [r * Math.cos(angle[i]), r * Math.sin(angle[i])] as [number, number]), markers: true };
-            }),
-          },
-        },
-      ],
-    };
     const seed0 = groups.map(([name, rs]) => [name, rs[0]] as const).filter(([, r]) => r);
     const checks = seed0.flatMap(([name, r]) => r.records.filter((k) => k.type === 'kernel' && Array.isArray(k.kernel))
       .map((k) => ({ label: `${name} ${num(k.epochFraction).toFixed(2)}`, kernel: k.kernel as number[] })));
@@ -76,9 +52,12 @@ export const kernelDynamics: Experiment = {
           kind: 'text', text: 'Kernel distance 1 − S between the probe kernels of every check of the standard run and the PGD-AT run of seed 0 ' +
             '(computed from the kernel matrices in their logs; rows and columns are "variant epoch"). The off-diagonal blocks compare the two runs at each pair of checks.',
         },
-        { kind: 'figure', file: 'kernel_distance_heatmap.svg', title: 'Kernel-distance heatmap', svg: renderHeatmap('Kernel distance between checks (seed 0)', checks.map((c) => c.label), matrix) },
+        {
+          kind: 'figure', file: 'x_standard_vs_pgd_heatmap.svg', title: 'Kernel distance between checks, standard and PGD-AT (seed 0)',
+          svg: renderHeatmap({ title: 'Kernel distance between checks, standard and PGD-AT (seed 0)', labels: checks.map((c) => c.label), matrix, valueLabel: '1 − S(K_i, K_j)' }),
+        },
       ],
     };
-    return [table, dynamics, heatmap];
+    return [table, heatmap];
   },
 };

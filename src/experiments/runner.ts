@@ -7,6 +7,7 @@ import { trainCommand } from '../cli/commands/train.js';
 import { parseOptions } from '../cli/args.js';
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
+import { compareSections } from '../report/compare.js';
 import { renderReport, writeReport, type Section } from '../report/document.js';
 import { parseRunLog, type LogRecord } from '../report/runlog.js';
 import { Collector, planRuns, SCALES, sig, type GridOptions, type RunPlan, type RunResult } from './experiment.js';
@@ -141,6 +142,7 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
       ],
     },
     ...experiment.analyse(collect, o),
+    ...compareSections(runs.map((r) => ({ name: r.plan.id, variant: r.plan.variant, seed: r.plan.seed, records: r.records }))),
     {
       title: 'Runs',
       blocks: [{

@@ -18,5 +18,5 @@ export function dataArgs(scale: Scale, small: { train: number; val: number; test
 /** The model options at `scale`: the MLP 784-256-128-10 or the small CNN here, PreAct-ResNet-18 on a GPU. */
 export function modelArgs(scale: Scale, kind: 'mlp' | 'cnn'): string[] {
   if (scale === 'paper') return ['--model', 'preact-resnet', '--normalize', 'on'];
-  return kind === 'mlp' ? ['--model', 'mlp', '--hidden', '256,128', '--normalize', 'on'] : ['--model', 'cnn', '--channels', '8,16', '--hidden', '32', '--normalize', 'on'];
+  return kind === 'mlp' ? ['--model', 'mlp', '--hidden', '256,128', '--normalize', 'on'] : ['--model', 'cnn', '--channels', '4,8', '--hidden', '32', '--normalize', 'on'];
 }
