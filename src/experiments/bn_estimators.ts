@@ -47,10 +47,10 @@ export const bnEstimators: Experiment = {
   summary: 'Finding 1 (our design of the test): how data normalisation and BatchNorm\'s estimators change adversarial training. A CNN with BatchNorm ' +
     'is trained with PGD-AT under each variant (same seeds and budget) and evaluated with its running buffers and with each test batch\'s own statistics.',
   base: (scale) => [
-    ...dataArgs(scale, { train: 500, val: 100, test: 200 }), ...modelArgs(scale, 'cnn'),
+    ...dataArgs(scale, { train: 500, val: 50, test: 100 }), ...modelArgs(scale, 'cnn'),
     ...(scale === 'paper'
       ? ['--epochs', '30', '--eps', '8/255', '--lr', '0.1', '--schedule', 'piecewise', '--pgd-steps', '10', '--batch-size', '128', '--probe-per-class', '10']
-      : ['--epochs', '2', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '2', '--pgd-step-factor', '0.5', '--batch-size', '50', '--probe-per-class', '2']),
+      : ['--epochs', '2', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '2', '--pgd-step-factor', '0.5', '--batch-size', '50', '--probe-per-class', '1', '--val-pgd-steps', '5']),
     '--method', 'pgd', '--eval-bn-batch', 'on', '--ntk', 'on', '--ntk-attack', 'none',
   ],
   variants: (grid: GridOptions) => (grid.full ? fullGrid() : ONE_AT_A_TIME),

@@ -16,10 +16,10 @@ export const coSpectrum: Experiment = {
     'beside it, and the anisotropic start as a fix. Every single-step run also runs the spectrum monitor (a jump of log λ_max of the PGD probe ' +
     `kernel beyond 3 standard deviations of its last 4 checks); "aniso-monitor" trains plain FGSM until the monitor fires, then the anisotropic start. Radius ${CO_EPS} (small scale).`,
   base: (scale) => [
-    ...dataArgs(scale, { train: 1000, val: 100, test: 300 }), ...modelArgs(scale, 'mlp'),
+    ...dataArgs(scale, { train: 1000, val: 100, test: 100 }), ...modelArgs(scale, 'mlp'),
     ...(scale === 'paper'
       ? ['--epochs', '30', '--eps', '16/255', '--lr', '0.2', '--schedule', 'cyclic', '--pgd-steps', '10', '--probe-per-class', '10']
-      : ['--epochs', '5', '--eps', CO_EPS, '--lr', '0.1', '--schedule', 'cyclic', '--pgd-steps', '5', '--pgd-step-factor', '0.5', '--probe-per-class', '3']),
+      : ['--epochs', '5', '--eps', CO_EPS, '--lr', '0.1', '--schedule', 'cyclic', '--pgd-steps', '5', '--pgd-step-factor', '0.5', '--probe-per-class', '2', '--ntk-attack-steps', '5', '--val-pgd-steps', '5']),
     '--ntk', 'on', '--ntk-attack', 'pgd',
   ],
   // Per-channel scale is one number per image on one-channel Fashion-MNIST (no anisotropy within the image): only at paper scale.

@@ -86,14 +86,17 @@ export const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toF
 export const fixed = (digits: number) => (v: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 export const sig = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(+v.toPrecision(3))) : '-');
 
-/** The plans of an experiment's grid: variants × seeds 0..seeds-1; `extra` overrides the base options, not the variants' own. */
+/**
+ * The plans of an experiment's grid: variants × seeds 0..seeds-1, seed by seed (every variant of
+ * seed 0 first, so an interrupted experiment still compares all variants); `extra` overrides the
+ * base options, not the variants' own.
+ */
 export function planRuns(experiment: Experiment, grid: GridOptions, extra: string[] = [], only: string[] | null = null): RunPlan[] {
   const variants = experiment.variants(grid).filter((v) => !only || only.includes(v.name));
-  return variants.flatMap((v) =>
-    Array.from({ length: grid.seeds }, (_, seed) => ({
-      id: `${v.name}/seed${seed}`,
-      variant: v.name,
-      seed,
-      args: [...experiment.base(grid.scale), ...extra, ...v.args, '--seed', String(seed)],
-    })));
+  return Array.from({ length: grid.seeds }, (_, seed) => variants.map((v) => ({
+    id: `${v.name}/seed${seed}`,
+    variant: v.name,
+    seed,
+    args: [...experiment.base(grid.scale), ...extra, ...v.args, '--seed', String(seed)],
+  }))).flat();
 }

@@ -23,6 +23,8 @@ export interface ExperimentOptions extends GridOptions {
   jobs: number;
   /** From --config: `train` options for every run ({"epochs": 6} -> --epochs 6) and a subset of variants. */
   config: { train?: Record<string, string | number>; variants?: string[] };
+  /** Start nothing: report the runs that have finished and list the others as missing. */
+  partial?: boolean;
 }
 
 export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 3, full: false, jobs: 1, config: {} };
@@ -86,7 +88,7 @@ export async function runExperiment(
     const records = await finishedRun(platform, dirOf(p), p);
     if (records) done.set(p.id, records);
   }
-  const pending = plans.filter((p) => !done.has(p.id));
+  const pending = o.partial ? [] : plans.filter((p) => !done.has(p.id));
   progress(`${name}: ${plans.length} runs, ${done.size} finished before, ${pending.length} to run (${o.jobs} at a time) in ${o.out}`);
   const failures: string[] = [];
   let next = 0;
@@ -118,13 +120,14 @@ export async function runExperiment(
   if (failures.length) {
     throw new NtkError('E_RUN_FAILED', `experiment ${name}: ${failures.length} run(s) failed (${failures.join(', ')}); their output.txt says why. Rerun the same command to redo only those.`, { failures });
   }
-  const runs = plans.map((p) => ({ plan: p, dir: dirOf(p), records: done.get(p.id) as LogRecord[] }));
-  await writeExperimentReport(platform, name, o, runs);
+  const runs = plans.filter((p) => done.has(p.id)).map((p) => ({ plan: p, dir: dirOf(p), records: done.get(p.id) as LogRecord[] }));
+  if (runs.length === 0) throw new NtkError('E_RUN_FAILED', `experiment ${name}: no run has finished in ${o.out} yet; nothing to report.`);
+  await writeExperimentReport(platform, name, o, runs, plans.filter((p) => !done.has(p.id)).map((p) => p.id));
   return { runs, started: pending.map((p) => p.id), reportDir: o.out };
 }
 
 /** Analyses the runs and writes report.md / report.html / plots / report.json into o.out. */
-export async function writeExperimentReport(platform: Platform, name: string, o: ExperimentOptions, runs: RunResult[]): Promise<void> {
+export async function writeExperimentReport(platform: Platform, name: string, o: ExperimentOptions, runs: RunResult[], missing: string[] = []): Promise<void> {
   const experiment = EXPERIMENTS[name];
   const collect = new Collector(runs);
   const sections: Section[] = [
@@ -134,7 +137,8 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
         { kind: 'text', text: experiment.summary },
         {
           kind: 'text',
-          text: `Scale ${o.scale}, ${o.seeds} seed(s) per variant, ${runs.length} runs. Every number below was measured in these runs and ` +
+          text: `Scale ${o.scale}, ${o.seeds} seed(s) per variant, ${runs.length} runs` +
+            (missing.length ? ` (PARTIAL REPORT: ${missing.length} planned runs had not finished and are left out: ${missing.join(', ')})` : '') + `. Every number below was measured in these runs and ` +
             'read from their logs (report.json names the run and log field of each); they are not the paper\'s numbers. ' +
             'Aggregates are mean ± sample standard deviation over seeds, followed by each seed\'s value in seed order.',
         },
@@ -157,7 +161,7 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
   const report = renderReport(`Experiment ${name}`, sections);
   await writeReport(platform, o.out, report);
   const json = {
-    experiment: name, scale: o.scale, seeds: o.seeds, full: o.full, config: o.config,
+    experiment: name, scale: o.scale, seeds: o.seeds, full: o.full, config: o.config, missing,
     runs: runs.map((r) => ({ ...r.plan, log: `${r.plan.id}/log.jsonl` })),
     aggregates: collect.aggregates,
     measured: collect.measured,

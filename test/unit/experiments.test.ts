@@ -29,7 +29,7 @@ const inProcess: Launch = async (args, output) => {
 
 const TINY = {
   dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 2,
-  hidden: '16', channels: '2,4', 'probe-per-class': 1, 'pgd-steps': 2, 'log-every': 1, threats: 'clean,fgsm,pgd20',
+  hidden: '16', 'probe-per-class': 1, 'pgd-steps': 2, 'log-every': 1, threats: 'clean,fgsm,pgd20',
 };
 
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
@@ -89,7 +89,7 @@ describe('experiments', () => {
       expect(md).toContain('## Runs');
       expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
       checkTraceable(out);
-    });
+    }, 900_000);
   }
 
   it('counts training cost in passes: clean 1, PGD-k k+1 per image, and a switch splits the run', () => {
@@ -110,6 +110,11 @@ describe('experiments', () => {
     const lines = readFileSync(interrupted, 'utf8').split('\n').filter((l) => l && !/"type":"(eval|event)"/.test(l));
     writeFileSync(interrupted, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`); // cut mid-run, no final records
     const untouched = readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8');
+    const partial = await runExperiment('kernel-dynamics', { ...options(out, 2), partial: true }, nodePlatform, inProcess);
+    expect(partial.started).toEqual([]);
+    expect(partial.runs.map((r) => r.plan.id)).not.toContain('pgd/seed1');
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).missing).toEqual(['pgd/seed1']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('PARTIAL REPORT');
     const result = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
     expect(result.started).toEqual(['pgd/seed1']);
     expect(readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8')).toBe(untouched);
@@ -119,5 +124,5 @@ describe('experiments', () => {
     checkTraceable(out);
     const again = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
     expect(again.started).toEqual([]);
-  });
+  }, 900_000);
 });

@@ -19,6 +19,7 @@ export const experimentCommand: Command = {
     jobs: { type: 'number', description: 'runs at a time (child processes)', default: DEFAULT_EXPERIMENT.jobs },
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     full: { type: 'flag', description: 'the full grid (bn-estimators: every combination of switches)', default: false },
+    partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
   },
   async run(options, io) {
     const name = typeof options.name === 'string' ? options.name : '';
@@ -47,6 +48,7 @@ export const experimentCommand: Command = {
       seeds: requireCount(options.seeds, 'seeds'),
       jobs: requireCount(options.jobs, 'jobs'),
       full: options.full === true,
+      partial: options.partial === true,
       out: typeof options.out === 'string' ? options.out : `runs/experiments/${name}`,
       config,
     };
