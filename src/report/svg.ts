@@ -8,6 +8,8 @@ export interface Series {
   points: Array<[number, number]>;
   /** Draw markers at the points (for sparse series such as per-epoch evaluations). */
   markers?: boolean;
+  /** false: markers only, no connecting line (a scatter, e.g. accuracy against cost). */
+  line?: boolean;
   /** Stroke colour; default: the palette colour of the series' index. */
   color?: string;
   /** Stroke width (default 1.6) and opacity (default 1): e.g. thin faint lines for seeds under their mean. */
@@ -74,8 +76,10 @@ export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A tick label: plain up to 4 significant digits, else like 2.5e4 (no trailing zeros or plus sign). */
 function formatTick(v: number): string {
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(+v.toPrecision(4));
+  if (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) return v.toExponential(1).replace('.0e', 'e').replace('e+', 'e');
+  return String(+v.toPrecision(4));
 }
 
 const formatPercentTick = (v: number): string => `${+(100 * v).toPrecision(4)}%`;
@@ -150,23 +154,38 @@ export function renderLinePlot(plot: LinePlot): string {
   const yLabel = `${plot.yLabel}${log ? ' (log scale)' : ''}`;
   parts.push(`<text x="${margin.left + innerW / 2}" y="${margin.top + innerH + 34}" text-anchor="middle">${escapeXml(plot.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${margin.top + innerH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`);
+  // Event labels in rows at the top, left to right, each in the first row where it does not overlap the previous one.
+  const rowEnds: number[] = [];
+  const order = events.map((_, i) => i).sort((a, b) => events[a].x - events[b].x);
+  const labelAt = new Map<number, { x: number; row: number; anchor: string }>();
+  for (const i of order) {
+    const x = sx(events[i].x);
+    const textWidth = 5 * events[i].label.length;
+    const flip = x + 2 + textWidth > margin.left + innerW; // near the right edge: the label goes left of the line
+    const [start, end] = flip ? [x - 2 - textWidth, x - 2] : [x + 2, x + 2 + textWidth];
+    let row = rowEnds.findIndex((r) => start > r + 2);
+    if (row < 0) row = rowEnds.length < 4 ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
+    rowEnds[row] = end;
+    labelAt.set(i, { x: flip ? x - 2 : x + 2, row, anchor: flip ? 'end' : 'start' });
+  }
   events.forEach((e, i) => {
     const x = sx(e.x).toFixed(1);
     const color = e.color ?? '#666';
+    const label = labelAt.get(i) as { x: number; row: number; anchor: string };
     parts.push(`<g data-event="${escapeXml(e.kind)}" data-x="${e.x}"${dataAttributes(e.data)}>`);
     parts.push(`<line x1="${x}" x2="${x}" y1="${margin.top}" y2="${margin.top + innerH}" stroke="${color}" stroke-dasharray="4 3" stroke-width="1"/>`);
-    parts.push(`<text x="${+x + 2}" y="${margin.top + 10 + 11 * (i % 3)}" fill="${color}" font-size="9">${escapeXml(e.label)}</text>`, '</g>');
+    parts.push(`<text x="${label.x.toFixed(1)}" y="${margin.top + 10 + 11 * label.row}" fill="${color}" font-size="9" text-anchor="${label.anchor}">${escapeXml(e.label)}</text>`, '</g>');
   });
   plot.series.forEach((s, i) => {
     const color = colorOf(s, i);
     const pts = drawn[i];
     const dropped = s.points.length - pts.length;
     parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
-    if (pts.length > 1) {
+    if (pts.length > 1 && s.line !== false) {
       const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);
     }
-    if (s.markers || pts.length === 1) {
+    if (s.markers || s.line === false || pts.length === 1) {
       for (const [x, y] of pts) {
         parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
       }
@@ -185,7 +204,7 @@ export interface PolarTrajectory {
   /** Epoch (fractional) of each check. */
   epochs: number[];
   color?: string;
-  /** Write the epoch next to each point at a whole epoch (and at 0). */
+  /** Write the epoch next to each point at a whole epoch (not at 0: every trajectory starts at the origin). */
   labelEpochs?: boolean;
   legend?: boolean;
   opacity?: number;
@@ -250,7 +269,7 @@ export function renderPolarPlot(plot: PolarPlot): string {
     for (const [x, y, k] of pts) {
       parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${opacity}/>`);
       const epoch = t.epochs[k];
-      if (t.labelEpochs && Number.isInteger(epoch)) {
+      if (t.labelEpochs && Number.isInteger(epoch) && epoch > 0) {
         parts.push(`<text x="${(sx(x) + 4).toFixed(1)}" y="${(sy(y) - 4).toFixed(1)}" fill="${color}" font-size="9">e${epoch}</text>`);
       }
     }

@@ -18,19 +18,19 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
 import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
 import { SpectrumMonitor } from '../train/spectrum_monitor.js';
-import { train, type EpochRecord, type TrainHooks, type TrainOptions } from '../train/trainer.js';
+import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
-export type RunEvent =
+export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
@@ -43,13 +43,13 @@ export type RunEvent =
   /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
   | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
 
-export type RunListener = (event: RunEvent) => void | Promise<void>;
+export type RecipeListener = (event: RecipeEvent) => void | Promise<void>;
 
 export interface RunOptions {
   /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
   outDir: string | null;
   /** Event sinks, called in order and awaited; one that throws or rejects is reported, not fatal. */
-  onEvent: RunListener | RunListener[] | null;
+  onEvent: RecipeListener | RecipeListener[] | null;
   platform: Platform;
   /** Adapter to acquire (ignored when `gpu` is given). */
   adapter: AdapterChoice | undefined;
@@ -59,6 +59,8 @@ export interface RunOptions {
   resume: string | TrainingCheckpoint | null;
   /** The command recorded in the config (e.g. `train`, `library`, `worker`). */
   command: string;
+  /** Aborting stops the run before the device is acquired or after the current step: E_CANCELLED. */
+  signal: AbortSignal | null;
 }
 
 export interface RunResult {
@@ -80,15 +82,24 @@ export interface RunResult {
   listenerErrors: string[];
 }
 
-const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
-/** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
+/**
+ * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
+ * in order); failures become non-fatal `error` events (to every sink) and a list. Never rejects.
+ */
 class Sinks {
   readonly failures: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly listeners: RunListener[]) {}
+  constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RunEvent): Promise<void> {
+  emit(event: RecipeEvent): Promise<void> {
+    this.queue = this.queue.then(() => this.deliver(event));
+    return this.queue;
+  }
+
+  private async deliver(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);
@@ -144,8 +155,8 @@ export function storedRecipe(config: Record<string, unknown>, source: string): R
 }
 
 /** The recipe without what may change between a run and its resumption (epochs, with a constant schedule). */
-function resumeKey(r: RunRecipe): string {
-  return JSON.stringify(r.training.schedule === 'constant' ? { ...r, training: { ...r.training, epochs: 0 } } : r);
+function resumeKey(r: RunRecipe): RunRecipe {
+  return r.training.schedule === 'constant' ? { ...r, training: { ...r.training, epochs: 0 } } : r;
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): string | null {
@@ -178,6 +189,10 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
   }
 }
 
+function throwIfCancelled(signal: AbortSignal | null): void {
+  if (signal?.aborted) throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
+}
+
 interface Prepared {
   data: RunData;
   model: BuiltModelRecipe;
@@ -191,8 +206,8 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
     resume = typeof o.resume === 'string' ? await loadCheckpoint(o.resume, o.platform) : o.resume;
     const source = typeof o.resume === 'string' ? o.resume : 'resume checkpoint';
     const stored = storedRecipe(resume.config, source);
-    if (resumeKey(stored) !== resumeKey(r)) {
-      const field = firstDifference(stored, r, '');
+    const field = firstDifference(resumeKey(stored), resumeKey(r), '');
+    if (field) {
       throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: recipe field "${field}" differs from the checkpoint's run; resume with the same recipe (only training.epochs may grow, and only with a constant schedule).`, { field });
     }
     if (resume.epoch >= r.training.epochs) {
@@ -213,11 +228,13 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const runStart = platform.now();
   const threats = recipeThreats(r);
   const { data, model: modelRecipe, resume } = await prepare(r, o);
+  throwIfCancelled(o.signal);
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
   try {
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
+    if (resume) checkCheckpointFits(resume, model, typeof o.resume === 'string' ? o.resume : 'resume checkpoint'); // before anything is written
     const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
     const trainOptions = trainOptionsOf(r, checkpointPath);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
@@ -238,7 +255,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
-    const hooks: TrainHooks[] = [];
     let tracker: KernelTracker | null = null;
     if (r.ntk.enabled) {
       const source = data.validation ?? data.test;
@@ -251,7 +267,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
       });
-      hooks.push(tracker.hooks());
     }
     const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
     await sinks.emit({
@@ -282,20 +297,24 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         await announceSwitch();
       };
     }
-    if (tracker && !resume) await tracker.maybeCheck(0, 0);
-    let lastCheckpoint: TrainingCheckpoint | null = null;
+    if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
+    else if (tracker) await tracker.maybeCheck(0, 0);
+    let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
-          for (const h of hooks) await h.onStep?.(ctx);
+          throwIfCancelled(o.signal);
+          await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch();
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
       methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
-      onCheckpoint: (cp) => { lastCheckpoint = cp; },
+      onCheckpoint: (cp) => {
+        checkpoint = encodeCheckpoint(cp);
+      },
     });
     await announceSwitch();
     tracker?.finish();
@@ -323,7 +342,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     await sinks.emit({ type: 'done', evaluation, seconds, outDir });
     return {
       recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
-      checkpoint: encodeCheckpoint(lastCheckpoint as unknown as TrainingCheckpoint), log: log.records, outDir, listenerErrors: sinks.failures,
+      checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
     };
   } finally {
     probe?.dispose();

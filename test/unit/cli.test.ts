@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
+import { THREAT_PRESETS, threatName } from '../../src/attacks/registry.js';
 import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
 import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
@@ -26,9 +27,24 @@ describe('option values', () => {
     expect(parseIntegerList('256,128', 'hidden')).toEqual([256, 128]);
     for (const bad of ['', '256,', '0', '2.5', 'a']) expect(() => parseIntegerList(bad, 'hidden'), bad).toThrow(/--hidden/);
     expect(parseThreats('clean,fgsm,pgd20,pgd50x3')).toEqual([
-      { kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: 20, restarts: 1 }, { kind: 'pgd', steps: 50, restarts: 3 },
+      { kind: 'clean' }, { kind: 'fgsm', loss: 'ce' }, { kind: 'pgd', steps: 20, restarts: 1, loss: 'ce', targets: 0 },
+      { kind: 'pgd', steps: 50, restarts: 3, loss: 'ce', targets: 0 },
     ]);
-    for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,']) expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+    expect(parseThreats('pgd20-cw,apgd100x2-dlr-t3,fgsm-dlr')).toEqual([
+      { kind: 'pgd', steps: 20, restarts: 1, loss: 'cw', targets: 0 }, { kind: 'apgd', steps: 100, restarts: 2, loss: 'dlr', targets: 3 },
+      { kind: 'fgsm', loss: 'dlr' },
+    ]);
+    for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,', 'apgd', 'apgd10-t3', 'pgd10-hinge', 'apgd10x0-dlr']) {
+      expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+    }
+  });
+
+  it('expands threat presets and AutoAttack aliases in place, without duplicates, and names threats canonically', () => {
+    expect(parseThreats('autoattack-lite').map(threatName)).toEqual(THREAT_PRESETS['autoattack-lite'].threats.split(','));
+    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual(['clean', 'pgd20', 'apgd100-ce', 'apgd100-dlr-t9']);
+    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr').map(threatName)).toEqual(['apgd100-ce', 'apgd100-dlr-t9', 'apgd100-dlr']);
+    for (const name of ['fgsm-cw', 'pgd50x3', 'pgd20-dlr-t2', 'apgd7x2-cw']) expect(threatName(parseThreats(name)[0])).toBe(name);
+    expect(parseThreats('pgd20-ce,apgd10').map(threatName)).toEqual(['pgd20', 'apgd10-ce']);
   });
 
   it('takes one declared positional argument and rejects a second', () => {
@@ -48,19 +64,24 @@ describe('option values', () => {
 describe('typed errors and exit codes', () => {
   it('bad options of train are E_INVALID_ARGUMENT with exit code 2, naming the option', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--eps', '2'], /E_INVALID_ARGUMENT.*--eps is 2/],
+      [['--eps', '2'], /E_INVALID_ARGUMENT.*"training\.attack\.eps" must be in \[0, 1\].*\(flag --eps\)/],
       [['--eps', '8/255x'], /--eps must be a number or a fraction/],
-      [['--model', 'resnet'], /--model is "resnet"; use one of mlp, cnn/],
-      [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm/],
+      [['--model', 'resnet'], /--model is "resnet"; use one of mlp, cnn, preact-resnet/],
+      [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm, fgsm-aniso/],
       [['--dataset', 'cifar'], /--dataset is "cifar"/],
       [['--schedule', 'cosine'], /--schedule is "cosine"/],
-      [['--epochs', '1.5'], /--epochs must be an integer >= 1/],
-      [['--threats', 'pgd'], /--threats: "pgd" is not a threat/],
-      [['--lr', '0'], /--lr must be > 0/],
+      [['--epochs', '1.5'], /"training\.epochs" must be an integer >= 1.*\(flag --epochs\)/],
+      [['--threats', 'pgd'], /evaluation\.threats\[0\]: "pgd" is not a threat/],
+      [['--lr', '0'], /"training\.lr" must be a number > 0/],
       [['--bogus', '1'], /unknown option --bogus/],
       [['--ntk', 'maybe'], /--ntk is "maybe"/],
       [['--ntk-attack', 'cw'], /--ntk-attack is "cw"/],
-      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /--train-size must be a multiple of the class count \(10\)/],
+      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /data\.trainSize must be an integer >= 1 and a multiple of the class count \(10\)/],
+      [['--model', 'mlp', '--bn-variance', 'biased'], /unknown recipe field "model\.bn"/],
+      [['--model', 'cnn', '--bn-average', 'cumulative', '--bn-debias', 'on'], /debias applies to the EMA only/],
+      [['--dataset', 'cifar10'], /data\.dir is required for cifar10/],
+      [['--method', 'fgsm', '--norm', 'l2'], /"training\.attack\.norm" must be a norm that fgsm supports \(linf\)/],
+      [['--switch', 'kernel'], /"switch\.rule" is "kernel".*ntk\.enabled/],
     ];
     for (const [args, message] of cases) {
       const r = await cli('train', ...args);

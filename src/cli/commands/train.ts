@@ -5,9 +5,10 @@
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { NtkError } from '../../errors.js';
+import { INIT_SCHEMES } from '../../nn/init.js';
 import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
-import { runRecipe, storedRecipe, type RunEvent } from '../../run/orchestrator.js';
+import { runRecipe, storedRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
 import { parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
@@ -53,7 +54,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'batch-norm': { paths: ['model.batchNorm'], type: 'string', description: 'cnn: on | off: BatchNorm2d after each conv', parse: onOff },
   blocks: { paths: ['model.blocks'], type: 'string', description: 'preact-resnet: basic blocks per stage, e.g. 2,2,2,2', parse: list },
   widths: { paths: ['model.widths'], type: 'string', description: 'preact-resnet: width of each stage, e.g. 64,128,256,512', parse: list },
-  init: { paths: ['model.init'], type: 'string', description: 'weight init scheme (nn/init.ts)' },
+  init: { paths: ['model.init'], type: 'string', description: `weight init: ${INIT_SCHEMES.join(' | ')}`, parse: choiceOf(INIT_SCHEMES) },
   'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(['unbiased', 'biased']) },
   'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet: running statistics ema | cumulative', parse: choiceOf(['ema', 'cumulative']) },
   'bn-momentum': { paths: [bn('momentum')], type: 'number', description: 'cnn, preact-resnet: EMA weight of the new batch, in (0, 1]' },
@@ -107,10 +108,15 @@ function defaultOf(path: string): string {
     const per = MODEL_KIND_NAMES.flatMap((k) => {
       let v: unknown = MODELS[k].defaults;
       for (const part of key) v = (v as Record<string, unknown> | undefined)?.[part];
-      return v === undefined ? [] : [`${k} ${Array.isArray(v) ? v.join(',') : String(v)}`];
+      return v === undefined ? [] : [`${k} ${shown(v)}`];
     });
     return per.join(', ');
   }
+  return shown(value);
+}
+
+/** A default as a flag would spell it. */
+function shown(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (Array.isArray(value)) return value.join(',');
   return value === null ? 'none' : String(value);
@@ -228,7 +234,7 @@ export const trainCommand: Command = {
 };
 
 /** The terminal's view of a run: notices, per-epoch progress bars, kernel switch, listener errors. */
-function consoleSink(io: CommandIo, epochs: number): (event: RunEvent) => void {
+function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => void {
   let bar: ProgressBar | null = null;
   let status = '';
   let steps = 0;
