@@ -235,7 +235,7 @@ async function sideBySide() {
       if (peerStats) console.log(`  ${p.padEnd(13)} ${figure(peerStats)}`);
       if (peerStats) checkModel(report, c, p, peerStats);
       for (const rt of runtimes) {
-        report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : 'absent: skipped' });
+        report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : usePeers ? 'absent: skipped' : 'skipped (--no-peers)' });
       }
     }
   }
