@@ -157,3 +157,8 @@ export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState
 export { exposeSession, ServedSession } from './worker/expose.js';
 export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';
+export { runExperiment, planExperiment, writeExperimentReport, DEFAULT_EXPERIMENT, type ExperimentOptions, type ExperimentResult, type Launch } from './experiments/runner.js';
+export { EXPERIMENTS } from './experiments/table.js';
+export { Collector, type Experiment, type GridOptions, type RunPlan, type Variant } from './experiments/experiment.js';
+export { lookup, measure, aggregate, trainingPasses, passesPerImage, DERIVED, type Measured, type Aggregate } from './experiments/measure.js';
+export { SpectrumMonitor, DEFAULT_SPECTRUM_MONITOR, type SpectrumMonitorOptions, type MonitorFiring } from './train/spectrum_monitor.js';
