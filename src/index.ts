@@ -84,7 +84,10 @@ export {
   anisotropicFgsm, GradientScale, ANISOTROPIES, DEFAULT_ANISOTROPIC_FGSM, type Anisotropy, type AnisotropicFgsmOptions,
   DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
   type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+  apgd, apgdCheckpoints, DEFAULT_APGD, lossGradient, ATTACK_LOSSES, type ApgdOptions, type AttackLoss, type LossGradient,
+  ATTACKS, THREAT_ALIASES, THREAT_PRESETS, WORST_CASE, parseThreat, parseThreats, runThreat, type AttackEntry, type ThreatContext,
 } from './attacks/index.js';
+export { marginLoss, attackTargets, MARGIN_LOSSES, type MarginLossKind } from './ops/margin_loss.js';
 export { evaluate, threatName, checkDatasetFits, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from './train/evaluate.js';
 export {
   train, detectCatastrophicOverfitting, DEFAULT_TRAIN, TRAIN_METHODS,
@@ -92,7 +95,7 @@ export {
 } from './train/trainer.js';
 export {
   saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, checkCheckpointFits, CHECKPOINT_FORMAT,
-  type TrainingCheckpoint,
+  attachCheckpointPart, lastSavedCheckpoint, type TrainingCheckpoint, type CheckpointPart, type CheckpointPartSource,
 } from './train/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from './io/safetensors.js';
 export { RunLog, parseRunLog, type LogRecord } from './report/runlog.js';
@@ -104,7 +107,7 @@ export {
   type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
 } from './report/compare.js';
 export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from './report/kernel_report.js';
-export { isAdversarialMethod, coFlag, runEvents, type RunEvent } from './report/events.js';
+export { isAdversarialMethod, coFlag, runEvents } from './report/events.js';
 export {
   empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
   type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
@@ -151,6 +154,6 @@ export {
   type DataSetEntry, type DataRecipe, type RunData, type DataFallback,
 } from './run/data.js';
 export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState } from './train/methods.js';
-export { exposeSession } from './worker/expose.js';
-export { connectSession, runRemote } from './worker/client.js';
+export { exposeSession, ServedSession } from './worker/expose.js';
+export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';

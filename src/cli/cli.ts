@@ -21,11 +21,29 @@ export const COMMANDS: Record<string, Command> = {
   report: reportCommand,
 };
 
+/** Options that name a directory a command writes into: checked writable before the command runs. */
+export const OUTPUT_DIRECTORY_OPTIONS = ['out'] as const;
+
 function usage(): string {
   const lines = ['usage: ntk-at <command> [options]', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
   lines.push('', 'ntk-at <command> --help shows the options of a command.');
   return lines.join('\n');
+}
+
+/**
+ * What to print when the user interrupts a command line (Ctrl-C): the exact command that resumes
+ * from `checkpoint` (the last one this process saved), or that nothing can be resumed yet.
+ */
+export function interruptMessage(args: string[], checkpoint: string | null): string {
+  if (!checkpoint) return 'interrupted before the first checkpoint was written: nothing to resume; run the command again.';
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--resume') i++;
+    else if (!args[i].startsWith('--resume=')) kept.push(args[i]);
+  }
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `interrupted; the last checkpoint is ${checkpoint}. Resume with:\n  ntk-at ${[...kept, '--resume', checkpoint].map(quote).join(' ')}`;
 }
 
 /** Runs one command line (without the program name); NtkErrors become a message and an exit code. */
@@ -47,7 +65,11 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   try {
-    await command.run(parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many), io);
+    const options = parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many);
+    for (const option of OUTPUT_DIRECTORY_OPTIONS) {
+      if (typeof options[option] === 'string') await io.platform.checkOutputDirectory(options[option] as string);
+    }
+    await command.run(options, io);
     return 0;
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;

@@ -3,6 +3,7 @@
 // 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
 
 import { NtkError } from '../errors.js';
+import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -81,6 +82,27 @@ async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | nul
   return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core', keepAlive: gpu };
 }
 
+/** The file-system primitives of src/platform/directories.ts, from node:fs. */
+async function nodeDirectoryOps(): Promise<DirectoryOps> {
+  const fs = await import('node:fs/promises');
+  return {
+    kind: (path) => fs.stat(path).then((s) => s.isDirectory(), () => null),
+    mkdir: (path) => fs.mkdir(path),
+    create: (path) => fs.writeFile(path, '', { flag: 'wx' }),
+    remove: (path) => fs.rm(path, { force: true }),
+  };
+}
+
+/** Whether a process with this id exists (signal 0 only checks; EPERM means it exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
 export const nodePlatform: Platform = {
   runtime: 'node',
   env: (name) => process.env[name],
@@ -91,10 +113,10 @@ export const nodePlatform: Platform = {
     'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
   async writeFileAtomic(path, bytes) {
     const fs = await import('node:fs/promises');
-    const { dirname } = await import('node:path');
-    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const { basename, dirname } = await import('node:path');
+    const tmp = `${temporaryPrefix(path, process.pid)}${Math.random().toString(36).slice(2)}`;
     try {
-      await fs.mkdir(dirname(path), { recursive: true });
+      await makeDirectories(dirname(path), await nodeDirectoryOps());
       const handle = await fs.open(tmp, 'w');
       try {
         await handle.writeFile(bytes);
@@ -105,18 +127,23 @@ export const nodePlatform: Platform = {
       await fs.rename(tmp, path);
     } catch (e) {
       await fs.rm(tmp, { force: true });
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
+    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), processAlive);
+    await Promise.all(stale.map((name) => fs.rm(`${dirname(path)}/${name}`, { force: true })));
   },
   async appendText(path, text) {
     const fs = await import('node:fs/promises');
     const { dirname } = await import('node:path');
     try {
-      await fs.mkdir(dirname(path), { recursive: true });
+      await makeDirectories(dirname(path), await nodeDirectoryOps());
       await fs.appendFile(path, text);
     } catch (e) {
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
+  },
+  async checkOutputDirectory(path) {
+    await checkWritableDirectory(path, await nodeDirectoryOps());
   },
   async workerScope() {
     const { parentPort } = await import('node:worker_threads');
@@ -129,12 +156,18 @@ export const nodePlatform: Platform = {
     setHeadlessEnv();
     return (await loadNodeAdapter())(worker);
   },
+  watchWorker(worker, onGone) {
+    const w = worker as { once(event: string, listener: (value: unknown) => void): void };
+    w.once('exit', (code) => onGone(`exited (code ${String(code)})`));
+    w.once('error', (e) => onGone(`failed: ${(e as Error)?.message ?? String(e)}`));
+  },
   // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
   cli: {
     args: () => process.argv.slice(2),
     stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
     stderr: { get isTTY() { return Boolean(process.stderr.isTTY); }, write: (t) => void process.stderr.write(t) },
     exit: (code) => process.exit(code),
+    onInterrupt: (handler) => void process.once('SIGINT', handler),
   },
   async requestAdapter(choice: AdapterChoice) {
     const module = await loadDawn();

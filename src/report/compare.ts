@@ -51,7 +51,7 @@ export interface ComparedRun {
 export interface VariantSummary {
   label: string;
   runs: ComparedRun[];
-  /** The config leaves in which this variant differs from the others (dotted key = JSON value; `none` when absent). */
+  /** The config leaves this variant has where variants differ (dotted key = JSON value; leaves it lacks are left out). */
   differences: string[];
   /** Config leaves (beyond seeds) in which this variant's own runs differ: should be empty. */
   innerDifferences: string[];
@@ -81,11 +81,11 @@ const RUN_SPECIFIC: ReadonlyArray<{ leaf: (path: string[]) => boolean; reason: s
 
 const isRunSpecific = (path: string[]): boolean => RUN_SPECIFIC.some((r) => r.leaf(path));
 
-/** Leaves of a config as dotted path -> JSON value (arrays are leaves). */
+/** Leaves of a config as dotted path -> JSON value (arrays are leaves; null ones are left out). */
 function leaves(value: unknown, path: string[] = [], out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
-  } else if (path.length > 0 && !isRunSpecific(path)) {
+  } else if (path.length > 0 && value !== null && !isRunSpecific(path)) { // null: not set, as if absent
     out.set(path.join('.'), JSON.stringify(value));
   }
   return out;
@@ -177,7 +177,7 @@ export function groupVariants(runs: RunInput[]): VariantSummary[] {
     return {
       label,
       runs: members,
-      differences: between.map((p) => `${p}=${firstConfig(label).get(p) ?? 'none'}`),
+      differences: between.filter((p) => firstConfig(label).has(p)).map((p) => `${p}=${firstConfig(label).get(p)}`),
       innerDifferences: differingPaths(own),
       metrics,
     };
@@ -232,7 +232,7 @@ const FIXED_COLUMNS_AFTER: MetricColumn[] = [
   { column: 'train seconds', format: 'seconds', value: (rs) => num(rs.filter((r) => r.type === 'event' && r.event === 'end').at(-1)?.seconds) },
 ];
 
-/** The columns any of the runs has a value for: fixed ones, then validation and test accuracies by key. */
+/** The columns any of the runs has a value for (CO: any run with adversarial epochs): fixed ones, then validation and test accuracies by key. */
 function metricColumns(runs: ComparedRun[]): MetricColumn[] {
   const validationKeys = [...new Set(runs.flatMap((r) => epochRecords(r.records).flatMap((e) => Object.keys(accuracyOf(e.validation)))))];
   const testKeys = [...new Set(runs.flatMap((r) => Object.keys(accuracyOf(lastOfType(r.records, 'eval')))))];
@@ -242,7 +242,8 @@ function metricColumns(runs: ComparedRun[]): MetricColumn[] {
     ...testKeys.map((k): MetricColumn => ({ column: `test ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastOfType(rs, 'eval'))[k]) })),
     ...FIXED_COLUMNS_AFTER,
   ];
-  return columns.filter((m) => runs.some((r) => m.value(r.records) !== null));
+  const adversarial = runs.some((r) => epochRecords(r.records).some((e) => coFlag(r.records, e) !== null));
+  return columns.filter((m) => runs.some((r) => m.value(r.records) !== null) || (m.column === 'CO epoch' && adversarial));
 }
 
 const FORMATS: Record<Format, (v: number) => string> = {

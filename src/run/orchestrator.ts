@@ -18,7 +18,7 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
@@ -58,6 +58,8 @@ export interface RunOptions {
   resume: string | TrainingCheckpoint | null;
   /** The command recorded in the config (e.g. `train`, `library`, `worker`). */
   command: string;
+  /** Aborting stops the run before the device is acquired or after the current step: E_CANCELLED. */
+  signal: AbortSignal | null;
 }
 
 export interface RunResult {
@@ -79,7 +81,7 @@ export interface RunResult {
   listenerErrors: string[];
 }
 
-const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
 /**
  * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
@@ -186,6 +188,10 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
   }
 }
 
+function throwIfCancelled(signal: AbortSignal | null): void {
+  if (signal?.aborted) throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
+}
+
 interface Prepared {
   data: RunData;
   model: BuiltModelRecipe;
@@ -221,11 +227,13 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const runStart = platform.now();
   const threats = recipeThreats(r);
   const { data, model: modelRecipe, resume } = await prepare(r, o);
+  throwIfCancelled(o.signal);
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
   try {
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
+    if (resume) checkCheckpointFits(resume, model, typeof o.resume === 'string' ? o.resume : 'resume checkpoint'); // before anything is written
     const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
     const trainOptions = trainOptionsOf(r, checkpointPath);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
@@ -283,12 +291,14 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         await announceSwitch();
       };
     }
-    if (tracker && !resume) await tracker.maybeCheck(0, 0);
+    if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
+    else if (tracker) await tracker.maybeCheck(0, 0);
     let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
+          throwIfCancelled(o.signal);
           await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch();
         },

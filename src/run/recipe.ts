@@ -7,6 +7,7 @@ import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
 import type { Norm } from '../attacks/kernels.js';
 import type { AttackBnMode } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
+import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
@@ -173,6 +174,7 @@ const boolean = (field: string, value: unknown) => {
  */
 export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   if (!isObject(recipe)) throw bad('(recipe)', 'an object', recipe);
+  rejectPrototypeKeys('recipe', recipe); // __proto__, constructor, prototype at any depth (src/options.ts)
   const given = recipe as Record<string, unknown>;
   const kind = isObject(given.model) && given.model.kind !== undefined ? given.model.kind : DEFAULT_RECIPE.model.kind;
   const entry = modelEntry(String(kind));

@@ -15,6 +15,8 @@ export interface SessionOptions {
   adapter?: AdapterChoice;
   /** Run directory to write (Node and Deno workers; a browser stores files in IndexedDB); default none. */
   outDir?: string | null;
+  /** Aborting stops the run after its current step with E_CANCELLED (see RunOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export class TrainingSession {
@@ -25,6 +27,6 @@ export class TrainingSession {
    * reported as a non-fatal `error` event and the run goes on.
    */
   run(recipe: PartialRecipe, onEvent: SessionListener, options: SessionOptions = {}): Promise<RunResult> {
-    return runRecipe(recipe, { onEvent, adapter: options.adapter, outDir: options.outDir ?? null, command: 'worker' });
+    return runRecipe(recipe, { onEvent, adapter: options.adapter, outDir: options.outDir ?? null, command: 'worker', signal: options.signal ?? null });
   }
 }

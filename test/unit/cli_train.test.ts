@@ -41,7 +41,7 @@ describe('ntk-at train / evaluate / report', () => {
     expect([...cp.model.keys()]).toContain('block1.bn.running_var');
     expect(cp.model.get('block1.bn.num_batches_tracked')?.data[0]).toBe(4); // 100 images / 25
     const evalRecord = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8')).at(-1)!;
-    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'pgd3']);
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'pgd3', 'worst-case']);
     // a run's config.json replays it: the same checkpoint bytes
     const replay = join(dir, 'cnn-replay');
     const again = await cli('train', '--config', join(out, 'config.json'), '--out', replay);
@@ -142,7 +142,9 @@ describe('ntk-at train / evaluate / report', () => {
     const evalRecord = records.at(-1)!;
     expect(evalRecord.samples).toBe(100);
     expect(evalRecord.eps).toBe(8 / 255);
-    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'fgsm', 'pgd5']);
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'fgsm', 'pgd5', 'worst-case']);
+    const accuracy = evalRecord.accuracy as Record<string, number>;
+    expect(accuracy['worst-case']).toBeLessThanOrEqual(Math.min(accuracy.clean, accuracy.fgsm, accuracy.pgd5));
     expect(r.err).toMatch(/epoch 1\/1 4\/4 100% .*loss .* \| val clean/);
     expect(r.out).toContain(`${(100 * (evalRecord.accuracy as Record<string, number>).pgd5).toFixed(1)}%`);
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
@@ -174,8 +176,8 @@ describe('ntk-at train / evaluate / report', () => {
     const rep = await cli('report', run);
     expect(rep.code, rep.err).toBe(0);
     const md = readFileSync(join(run, 'report.md'), 'utf8');
-    expect(md).toContain('| data | images | eps | clean | fgsm | pgd5 | pgd3x2 | seconds |');
-    expect(md).toMatch(/\| 100 \| 0\.05 \| - \| - \| - \| [0-9.]+% \|/);
+    expect(md).toContain('| data | images | eps | clean | fgsm | pgd5 | pgd3x2 | worst-case | seconds |');
+    expect(md).toMatch(/\| 100 \| 0\.05 \| - \| - \| - \| [0-9.]+% \| [0-9.]+% \|/);
   });
 
   it('resuming with other options is E_CHECKPOINT_MISMATCH (exit 1); with the same ones it continues', async () => {
