@@ -65,7 +65,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   epochs: { paths: ['training.epochs'], type: 'number', description: 'epochs' },
   'batch-size': { paths: ['training.batchSize'], type: 'number', description: 'batch size' },
   norm: { paths: ['training.attack.norm'], type: 'string', description: 'threat norm linf | l2', parse: choiceOf(['linf', 'l2']) },
-  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation)', parse: parseFraction },
+  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation; an l2 radius with --norm l2)', parse: parseFraction },
   'pgd-steps': { paths: ['training.attack.steps'], type: 'number', description: 'PGD-AT attack steps' },
   'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
   anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
@@ -92,7 +92,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'switch-patience': { paths: ['switch.patience'], type: 'number', description: 'kernel switch: checks in a row above the threshold' },
   'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
   'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
-  threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats, comma list of clean, fgsm, pgd<k>, pgd<k>x<restarts>', parse: (t) => t.split(',').map((s) => s.trim()) },
+  threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats: comma list of threat or preset names (see ntk-at evaluate --help), e.g. clean,fgsm,pgd20,autoattack-lite', parse: (t) => t.split(',').map((s) => s.trim()) },
 };
 
 /** The value at a dotted path of DEFAULT_RECIPE (for the help), or of a model kind's defaults. */
