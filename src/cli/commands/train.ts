@@ -232,9 +232,13 @@ export const trainCommand: Command = {
 /** The terminal's view of a run: notices, per-epoch progress bars, kernel switch, listener errors. */
 function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => void {
   let bar: ProgressBar | null = null;
-  let status = '';
+  let barEpoch = 0;
   let steps = 0;
-  const label = (epoch: number) => `epoch ${epoch + 1}/${epochs}`;
+  const startBar = (epoch: number): ProgressBar => {
+    barEpoch = epoch;
+    bar = new ProgressBar(`epoch ${epoch + 1}/${epochs}`, steps, io.progress, io.platform.now);
+    return bar;
+  };
   return (event) => {
     switch (event.type) {
       case 'adapter':
@@ -245,14 +249,14 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
         return;
       case 'data':
         steps = event.stepsPerEpoch;
+        startBar(0); // times the epoch from its start (a resumed run restarts it at its first step)
         if (event.notice) io.err(`notice: ${event.notice}`);
         io.err(`data: ${event.train}, test ${event.test}; ${event.model} with ${event.parameters} parameters${event.probes ? `; tracking the NTK on ${event.probes} probe images` : ''}`);
         return;
       case 'step': {
-        status = `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}%`;
-        bar ??= new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now);
+        const current = bar && barEpoch === event.epoch ? bar : startBar(event.epoch);
         const done = Math.round((event.epochFraction - event.epoch) * steps);
-        if (done < steps) bar.update(done, status);
+        if (done < steps) current.update(done, `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}%`);
         return;
       }
       case 'epoch': {
@@ -260,11 +264,10 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
           ? ` | val ${Object.entries(event.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
           : '';
         const co = event.catastrophicOverfitting ? ' | CATASTROPHIC OVERFITTING flagged' : '';
-        (bar ?? new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now)).finish(
+        (bar && barEpoch === event.epoch ? bar : startBar(event.epoch)).finish(
           `loss ${event.trainLoss.toFixed(3)} acc ${(100 * event.trainAccuracy).toFixed(1)}%${validation}${co} | ${event.imagesPerSecond.toFixed(0)} img/s`,
         );
-        bar = null;
-        status = '';
+        bar = event.epoch + 1 < epochs ? startBar(event.epoch + 1) : null;
         return;
       }
       case 'switch':
