@@ -107,7 +107,7 @@ export {
   type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
 } from './report/compare.js';
 export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from './report/kernel_report.js';
-export { isAdversarialMethod, coFlag, runEvents } from './report/events.js';
+export { isAdversarialMethod, coFlag, runEvents, type TimelineEvent } from './report/events.js';
 export {
   empiricalNtk, sliceRows, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS,
   type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
@@ -157,3 +157,8 @@ export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState
 export { exposeSession, ServedSession } from './worker/expose.js';
 export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from './worker/client.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from './train/switch.js';
+export { runExperiment, planExperiment, writeExperimentReport, DEFAULT_EXPERIMENT, type ExperimentOptions, type ExperimentResult, type Launch } from './experiments/runner.js';
+export { EXPERIMENTS } from './experiments/table.js';
+export { Collector, type Experiment, type GridOptions, type RunPlan, type Variant } from './experiments/experiment.js';
+export { lookup, measure, aggregate, trainingPasses, passesPerImage, DERIVED, type Measured, type Aggregate } from './experiments/measure.js';
+export { SpectrumMonitor, DEFAULT_SPECTRUM_MONITOR, type SpectrumMonitorOptions, type MonitorFiring } from './train/spectrum_monitor.js';

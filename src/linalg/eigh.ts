@@ -10,7 +10,7 @@ import { loadWasm } from './wasm.js';
 export type DenseMatrix = Float64Array | Float32Array;
 
 export interface EighOptions {
-  /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see bench/eigh.ts). */
+  /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see docs/results/benchmarks.md). */
   vectors: boolean;
   /**
    * Keep only the k largest eigenvalues (and their vectors); null keeps all n. The solver computes

@@ -74,6 +74,11 @@ export interface CliIo {
   stdout: { isTTY: boolean; write(text: string): void };
   stderr: { isTTY: boolean; write(text: string): void };
   exit(code: number): never;
+  /**
+   * Runs this same CLI program with `args` in a child process, its stdout and stderr appended to
+   * `output`; resolves to the exit code (experiments run their runs this way). Absent in browsers.
+   */
+  spawnSelf?(args: string[], output: string): Promise<number>;
   /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
   onInterrupt(handler: () => void): void;
 }

@@ -20,7 +20,7 @@ export interface RunInput {
   records: LogRecord[];
   /** Variant label: runs with equal labels are seeds of one variant. Give it for every run or for none (then derived). */
   variant?: string;
-  /** Seed shown for the run; default: the `seed` fields of its config record. */
+  /** Seed shown for the run; default: from the `seed` fields of its config record (the training seed, then others that differ, e.g. `1 (data 0)`). */
   seed?: string | number;
 }
 
@@ -40,7 +40,7 @@ export interface Spread {
   max: number;
 }
 
-/** A run with its variant and seed resolved and its records sorted by kind. */
+/** A run with its variant and seed resolved. */
 export interface ComparedRun {
   name: string;
   variant: string;
@@ -93,15 +93,21 @@ function leaves(value: unknown, path: string[] = [], out = new Map<string, strin
 
 const configLeaves = (records: LogRecord[]): Map<string, string> => leaves(lastOfType(records, 'config') ?? {});
 
-/** The seed(s) in a config record: its `seed` fields, one value when they agree ('-' when none). */
+/**
+ * The seed of a run from the `seed` fields of its config record: the training seed, followed by
+ * the others that differ from it, named by their parent (e.g. `1 (data 0)`); '-' when none.
+ */
 function configSeed(records: LogRecord[]): string {
-  const seeds = new Set<string>();
-  const visit = (v: unknown, key: string): void => {
-    if (key === 'seed' && (typeof v === 'number' || typeof v === 'string')) seeds.add(String(v));
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) visit(c, k);
+  const seeds: Array<[string, string]> = []; // [parent key, value]
+  const visit = (v: unknown, parent: string, key: string): void => {
+    if (key === 'seed' && (typeof v === 'number' || typeof v === 'string')) seeds.push([parent, String(v)]);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) visit(c, key, k);
   };
-  visit(lastOfType(records, 'config'), '');
-  return seeds.size ? [...seeds].join('/') : '-';
+  visit(lastOfType(records, 'config'), '', '');
+  if (seeds.length === 0) return '-';
+  const main = (seeds.find(([parent]) => parent === 'training' || parent === 'train') ?? seeds[0])[1];
+  const others = [...new Set(seeds.filter(([, v]) => v !== main).map(([parent, v]) => `${parent} ${v}`))];
+  return others.length ? `${main} (${others.join(', ')})` : main;
 }
 
 /** Paths whose values are not the same in all of `configs` (absent counts as a value), in first-seen order. */

@@ -6,7 +6,7 @@ import type { LogRecord } from './runlog.js';
 import { TRAINING_METHODS } from '../train/methods.js';
 
 /** One event in a run, at `x` epochs from the start. */
-export interface LoggedEvent {
+export interface TimelineEvent {
   kind: 'switch' | 'lr-milestone' | 'co';
   x: number;
   label: string;
@@ -65,8 +65,8 @@ export function lrMilestones(records: LogRecord[]): number[] {
 }
 
 /** Every event of the run, in the epoch units of the report's x axes (epoch record e is drawn at e + 1). */
-export function runEvents(records: LogRecord[], epochs: LogRecord[]): LoggedEvent[] {
-  const events: LoggedEvent[] = lrMilestones(records).map((m) => ({ kind: 'lr-milestone', x: m, label: 'lr decay' }));
+export function runEvents(records: LogRecord[], epochs: LogRecord[]): TimelineEvent[] {
+  const events: TimelineEvent[] = lrMilestones(records).map((m) => ({ kind: 'lr-milestone', x: m, label: 'lr decay' }));
   const switched = switchRecord(records);
   if (switched) events.push({ kind: 'switch', x: num(switched.epochFraction), label: `switch (${String(switched.reason ?? '')})` });
   for (const e of epochs) if (coFlag(records, e)) events.push({ kind: 'co', x: num(e.epoch) + 1, label: 'CO' });

@@ -246,6 +246,12 @@ describe('comparison report', () => {
       ['method=pgd, switch.rule=kernel', ['switch-s0:0']],
     ]);
     expect(variants.every((v) => v.innerDifferences.length === 0)).toBe(true);
+    // a training seed with a fixed data seed: shown as such, still the same variant
+    const fixedData = structuredClone(runs[1].records);
+    (fixedData[0].data as { seed: number }).seed = 0;
+    (fixedData[0].recipe as { data: { seed: number } }).data.seed = 0;
+    const mixed = groupVariants([runs[0], { name: 'pgd-s1-d0', records: fixedData }]);
+    expect(mixed.map((v) => v.runs.map((r) => r.seed))).toEqual([['0', '1 (data 0)']]);
     const labelled = groupVariants(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' })));
     expect(labelled.map((v) => v.runs.length)).toEqual([2, 3]);
     expect(labelled[1].innerDifferences).toContain('method'); // B mixes pgd and standard: the report says so

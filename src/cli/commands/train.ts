@@ -86,6 +86,9 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'ntk-attack': { paths: ['ntk.attack'], type: 'string', description: `${NTK_ATTACKS.join(' | ')}: also track the adversarial-example kernel`, parse: choiceOf(NTK_ATTACKS) },
   'ntk-attack-steps': { paths: ['ntk.attackSteps'], type: 'number', description: 'PGD steps of the NTK probes\' attack (step: --pgd-step-factor)' },
   'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch' },
+  'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'string', description: 'on | off: write each probe kernel matrix into its log record (kernel-distance heatmaps)', parse: onOff },
+  'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(['off', 'watch', 'aniso']) },
+  'co-monitor-k': { paths: ['ntk.monitorK'], type: 'number', description: 'spectrum monitor: standard deviations of a jump' },
   switch: { paths: ['switch.rule'], type: 'string', description: `${SWITCH_RULES.join(' | ')}: kernel: --switch-warmup training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)`, parse: choiceOf(SWITCH_RULES) },
   'switch-warmup': { paths: ['switch.warmupMethod'], type: 'string', description: 'kernel switch: the method before the switch', parse: choiceOf(TRAIN_METHODS) },
   'switch-tau': { paths: ['switch.tau'], type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold' },
@@ -93,6 +96,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
   'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
   threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats: comma list of threat or preset names (see ntk-at evaluate --help), e.g. clean,fgsm,pgd20,autoattack-lite', parse: (t) => t.split(',').map((s) => s.trim()) },
+  'eval-bn-batch': { paths: ['evaluation.bnBatchStats'], type: 'string', description: 'on | off: also evaluate with each test batch\'s own BatchNorm statistics', parse: onOff },
 };
 
 /** The value at a dotted path of DEFAULT_RECIPE (for the help), or of a model kind's defaults. */
