@@ -4,7 +4,6 @@
 // kernel so far, the schedule position, the attack RNG) rides in the model's checkpoints, so a
 // resumed run (restore) logs the same kernel metrics as an uninterrupted one.
 
-import { fgsm } from '../attacks/fgsm.js';
 import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
@@ -213,11 +212,9 @@ export class KernelTracker implements CheckpointPartSource {
   private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
     const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
     const { x, y } = this.probe;
-    if (a.attack === 'fgsm' && a.norm !== 'linf') {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: the fgsm probe attack is l-inf only, not "${a.norm}"; use pgd.`, { option: 'adversarial.norm' });
-    }
+    // FGSM is one step of eps from x (signed for l-inf, normalised for l2), as the threat registry runs it
     const xAdv = a.attack === 'fgsm'
-      ? fgsm(this.model, x, y, { eps: a.eps })
+      ? pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: 1, stepSize: a.eps, start: 'zero' })
       : pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps });
     try {
       const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;
