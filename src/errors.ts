@@ -23,7 +23,8 @@ export type NtkErrorCode =
   | 'E_DATA_EMPTY' // a data set (or a selection from one) has no samples
   | 'E_DATA_READ' // a data file could not be read (missing, no permission, no file access in this runtime)
   | 'E_NOT_CONVERGED' // an iterative solver (the eigen-solver) did not converge
-  | 'E_NOT_PSD'; // a kernel that must be positive semi-definite has clearly negative eigenvalues
+  | 'E_NOT_PSD' // a kernel that must be positive semi-definite has clearly negative eigenvalues
+  | 'E_MISSING_DEPENDENCY'; // an optional package this runtime needs is not installed (Node: npm `webgpu`)
 
 export class NtkError extends Error {
   readonly code: NtkErrorCode;

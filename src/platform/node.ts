@@ -1,6 +1,7 @@
 // Node platform: WebGPU through the npm `webgpu` package (Dawn). Policy for `auto`: a real GPU
 // from Dawn's default backends first, then llvmpipe through OpenGL ES (compatibility adapter,
 // 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
+// `webgpu` is an optional peer dependency of the package: only this file loads it, on first use.
 
 import { NtkError } from '../errors.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
@@ -16,7 +17,17 @@ async function loadDawn(): Promise<DawnModule> {
     // Imported dynamically and by a non-literal name so browser and Deno bundles never see it.
     const name = 'webgpu';
     setHeadlessEnv();
-    dawn = (await import(name)) as DawnModule;
+    try {
+      dawn = (await import(name)) as DawnModule;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes(`'${name}'`)) throw e;
+      throw new NtkError(
+        'E_MISSING_DEPENDENCY',
+        'WebGPU in Node comes from the npm package `webgpu` (Dawn), an optional peer dependency of ntk-at that is not ' +
+          'installed: run `npm install webgpu@0.6` in your project. (Deno and browsers have WebGPU built in.)',
+        { package: name, install: 'npm install webgpu@0.6' },
+      );
+    }
     // WebGPU's constant tables (GPUBufferUsage, GPUMapMode, ...) are globals in browsers.
     for (const [key, value] of Object.entries(dawn.globals)) {
       if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
@@ -27,12 +38,15 @@ async function loadDawn(): Promise<DawnModule> {
 
 /**
  * EGL reads EGL_PLATFORM once, at its first initialisation (which Dawn's default backends also
- * trigger): headless machines have no display, so default to surfaceless. Only the main thread
+ * trigger): headless machines have no display, so default to surfaceless. Mesa's Wayland code prints
+ * "XDG_RUNTIME_DIR is invalid or not set" twice when that variable is missing (headless sessions,
+ * containers); any directory silences it, and without a Wayland socket there nothing connects. Only the main thread
  * changes the process environment natively (a worker_threads Worker's process.env is a copy), so the
  * caller's side of a Worker sets it too (workerEndpoint) before the Worker first touches WebGPU.
  */
 function setHeadlessEnv(): void {
   process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= process.env.TMPDIR ?? '/tmp';
 }
 
 /** comlink's adapter from a worker_threads port/Worker to a comlink endpoint (loaded by name, like webgpu). */
@@ -87,8 +101,9 @@ export const nodePlatform: Platform = {
   now: () => performance.now(),
   supportedChoices: ['auto', 'gpu', 'llvmpipe', 'swiftshader'],
   installHint:
-    'On Debian run `bash scripts/setup.sh` as root (it installs chromium libvulkan1 libegl1 libegl-mesa0 ' +
-    'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
+    'Install a GPU driver with Vulkan support, or the software adapters (Debian: `apt-get install libvulkan1 ' +
+    'mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1-mesa-dri`, plus `chromium` for SwiftShader; in the ntk-at ' +
+    'repository `bash scripts/setup.sh` does this).',
   async writeFileAtomic(path, bytes) {
     const fs = await import('node:fs/promises');
     const { dirname } = await import('node:path');
