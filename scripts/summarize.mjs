@@ -1,10 +1,11 @@
-// Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, typecheck)
+// Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, examples,
+// typecheck)
 // and prints the closing line `N passed, N failed, N skipped`. A suite that should have run but
 // left no results counts as one failure, so a crashed runner never looks like success.
 
 import { existsSync, readFileSync } from 'node:fs';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'typecheck'];
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'examples', 'typecheck'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;

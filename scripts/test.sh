@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: setup, build, then every suite (vitest unit tests in Node; the conformance
 # suite in Node, Deno and headless Chromium; the cross-runtime comparison; the live page in headless
-# Chromium; the type check) and one closing line `N passed, N failed, N skipped` summing them all.
+# Chromium; the examples against the packed tarball; the type check) and one closing line
+# `N passed, N failed, N skipped` summing them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,5 +26,7 @@ step "cross-runtime agreement"
 node scripts/compare-runtimes.mjs
 step "live page in headless Chromium"
 node test/runners/live-page.mjs
+step "examples against the packed tarball (npm pack, fresh project: Node, CLI, Python, Deno, Chromium)"
+node scripts/examples.mjs
 step "summary"
 node scripts/summarize.mjs
