@@ -26,11 +26,13 @@ export type NtkErrorCode =
   | 'E_NOT_PSD' // a kernel that must be positive semi-definite has clearly negative eigenvalues
   | 'E_MISSING_DEPENDENCY'; // an optional package this runtime needs is not installed (Node: npm `webgpu`)
 
+/** The error every failure of this library throws: switch on `code`; the message says what to do. */
 export class NtkError extends Error {
   readonly code: NtkErrorCode;
   /** Structured context (shapes, limits, names) for programs that handle the error. */
   readonly details: Record<string, unknown>;
 
+  /** The message is prefixed with `[code]`; `details` carries structured context. */
   constructor(code: NtkErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(`[${code}] ${message}`);
     this.name = 'NtkError';

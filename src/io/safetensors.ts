@@ -4,11 +4,13 @@
 
 import { NtkError } from '../errors.js';
 
+/** One f32 tensor of a safetensors file: its shape and row-major data. */
 export interface NamedTensor {
   shape: number[];
   data: Float32Array;
 }
 
+/** A safetensors file's tensors by name and its string metadata (`__metadata__`). */
 export interface SafetensorsContent {
   tensors: Map<string, NamedTensor>;
   metadata: Record<string, string>;
