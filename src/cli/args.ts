@@ -59,7 +59,12 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, 
         out[name] = !negated;
         continue;
       }
-      const word = inline ?? (argv[i + 1] !== undefined && Object.hasOwn(BOOLEAN_WORDS, argv[i + 1]) ? argv[++i] : 'on');
+      // A following word is this option's value when it is a boolean word, or when no positional
+      // argument could take it (`--ntk maybe` is then an error about --ntk, not a stray argument).
+      const next = argv[i + 1];
+      const takesNext = next !== undefined && !next.startsWith('-') &&
+        (Object.hasOwn(BOOLEAN_WORDS, next) || !positional || out[positional] !== undefined);
+      const word = inline ?? (takesNext ? argv[++i] : 'on');
       if (!Object.hasOwn(BOOLEAN_WORDS, word)) {
         throw usageError(`${command}: --${name} is "${word}"; write --${name} or --no-${name} (or --${name}=on|off).`, { option: name, value: word });
       }

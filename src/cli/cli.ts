@@ -33,7 +33,7 @@ export function usage(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
     '',
     'ntk-at help <command> (or ntk-at <command> --help) shows the options of a command;',
-    'ntk-at --version prints the version.',
+    'ntk-at --version prints the version; --verbose (with any command) keeps native driver messages on stderr.',
   ].join('\n');
 }
 

@@ -8,6 +8,21 @@ import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, t
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/**
+ * Lines Dawn and Mesa print to stderr (natively, past Node's streams) while adapters are probed on
+ * machines without a GPU: a software Vulkan driver Dawn declines (with its " - While ..." and
+ * "    at ..." context lines), limits Dawn lowers on OpenGL ES, Wayland without XDG_RUNTIME_DIR.
+ * The CLI drops exactly these unless --verbose; anything else on stderr passes through.
+ */
+const NATIVE_NOISE: readonly RegExp[] = [
+  /^Warning: Vulkan shaderUniform\*ArrayDynamicIndexing required\.$/,
+  /^Warning: max\w+ artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
+  /^error: XDG_RUNTIME_DIR is invalid or not set in the environment\.$/,
+];
+const NOISE_CONTEXT = /^( - While |    at |$)/;
+/** Set in the child of runQuietly (its stderr is filtered by the parent); `tty` when the parent's stderr is a terminal. */
+const QUIET_CHILD_ENV = 'NTK_AT_QUIET_CHILD';
+
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
 let dawn: DawnModule | null = null;
@@ -47,6 +62,43 @@ async function loadDawn(): Promise<DawnModule> {
 function setHeadlessEnv(): void {
   process.env.EGL_PLATFORM ??= 'surfaceless';
   process.env.XDG_RUNTIME_DIR ??= process.env.TMPDIR ?? '/tmp';
+}
+
+/**
+ * Runs this CLI again as a child whose stderr goes through a filter of NATIVE_NOISE (a matched line
+ * also drops its context lines); stdout, stdin and the terminal's signals reach the child directly.
+ */
+async function runQuietly(args: string[]): Promise<number | null> {
+  if (process.env[QUIET_CHILD_ENV] !== undefined || !process.argv[1]) return null;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [QUIET_CHILD_ENV]: process.stderr.isTTY ? 'tty' : 'pipe' },
+  });
+  let pending = '';
+  let inNoise = false;
+  /** Writes complete lines that are not noise; a partial line (a progress bar) goes out at once unless it may start noise. */
+  const pass = (text: string, final: boolean) => {
+    const lines = (pending + text).split('\n');
+    pending = final ? '' : lines.pop()!;
+    let out = '';
+    for (const line of final && lines.at(-1) === '' ? lines.slice(0, -1) : lines) {
+      inNoise = NATIVE_NOISE.some((re) => re.test(line)) || (inNoise && NOISE_CONTEXT.test(line));
+      if (!inNoise) out += `${line}\n`;
+    }
+    if (pending && !/^(Warning|error|Error| -|    at)/.test(pending) && !inNoise) {
+      out += pending;
+      pending = '';
+    }
+    if (out) process.stderr.write(out);
+  };
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => pass(chunk, false));
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward).on('SIGTERM', forward);
+  const { constants } = await import('node:os');
+  const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
+  pass('', true);
+  return code;
 }
 
 /** comlink's adapter from a worker_threads port/Worker to a comlink endpoint (loaded by name, like webgpu). */
@@ -148,8 +200,10 @@ export const nodePlatform: Platform = {
   cli: {
     args: () => process.argv.slice(2),
     stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
-    stderr: { get isTTY() { return Boolean(process.stderr.isTTY); }, write: (t) => void process.stderr.write(t) },
+    // In runQuietly's child, stderr is a pipe to the parent: a terminal if the parent's is.
+    stderr: { get isTTY() { return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty'; }, write: (t) => void process.stderr.write(t) },
     exit: (code) => process.exit(code),
+    runQuietly,
   },
   async requestAdapter(choice: AdapterChoice) {
     const module = await loadDawn();

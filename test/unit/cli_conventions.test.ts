@@ -25,6 +25,8 @@ describe('option parsing', () => {
     expect(parseOptions(['--ntk=off'], specs, 't').ntk).toBe(false);
     expect(parseOptions(['--ntk', 'on', '--epochs', '2'], specs, 't')).toMatchObject({ ntk: true, epochs: 2 });
     expect(() => parseOptions(['--ntk=maybe'], specs, 't')).toThrow(/E_INVALID_ARGUMENT.*--ntk is "maybe"; write --ntk or --no-ntk/);
+    expect(() => parseOptions(['--ntk', 'maybe'], specs, 't')).toThrow(/--ntk is "maybe"/);
+    expect(parseOptions(['--ntk', 'runs/a'], specs, 't', 'run')).toMatchObject({ ntk: true, run: 'runs/a' });
     expect(() => parseOptions(['--no-ntk=on'], specs, 't')).toThrow(/--no-ntk takes no value/);
     expect(() => parseOptions(['--json=1'], specs, 't')).toThrow(/--json takes no value/);
     expect(() => parseOptions(['--no-json'], specs, 't')).toThrow(/unknown option --no-json/);
