@@ -1,7 +1,8 @@
-// The live page's controller: starts a TrainingSession in a module Worker (dist/worker.js) through
-// comlink, and redraws its status lines and SVG plots (renderLinePlot) as the session's events arrive.
+// The live page's controller: builds a run recipe from the form (menus filled from the library's
+// registries), runs it in a module Worker (dist/worker.js) through comlink, and redraws its status
+// lines and SVG plots (renderLinePlot) as the run's events arrive.
 
-import { connectSession, renderLinePlot, runRemote } from '../dist/ntk-at.js';
+import { connectSession, DATA_SETS, MODELS, renderLinePlot, runRemote, SWITCH_RULES, TRAINING_METHODS } from '../dist/ntk-at.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -15,27 +16,50 @@ const PLOTS = {
 let worker = null;
 let points;
 
-/** The request from the form: numbers as numbers, the data source as the session expects it. */
-function requestFromForm() {
+/** Fills a select with a registry's names (each option's title: the entry's summary). */
+function fillMenu(name, registry, selected) {
+  const select = form.elements[name];
+  select.innerHTML = '';
+  for (const [key, entry] of Object.entries(registry)) {
+    const option = new Option(key, key, key === selected, key === selected);
+    if (entry?.summary) option.title = entry.summary;
+    select.add(option);
+  }
+}
+fillMenu('method', TRAINING_METHODS, 'pgd');
+fillMenu('model', MODELS, 'mlp');
+fillMenu('dataset', DATA_SETS, 'synthetic-shapes');
+fillMenu('switch', Object.fromEntries(SWITCH_RULES.map((r) => [r, null])), 'off');
+
+/** The run recipe: the JSON field if filled in, else the form's fields over small, fast settings. */
+function recipeFromForm() {
   const f = new FormData(form);
+  const text = String(f.get('recipe') ?? '').trim();
+  if (text) return JSON.parse(text);
   const number = (name) => Number(f.get(name));
   const trainSize = number('trainSize');
   const batchSize = 50;
   const stepsPerEpoch = Math.ceil(trainSize / batchSize);
+  const heldOut = Math.max(100, Math.ceil(number('probePerClass') / 10) * 100);
   const dir = String(f.get('dir')).replace(/\/$/, '');
+  const kernelSwitch = f.get('switch') !== 'off';
   return {
-    method: String(f.get('method')),
-    eps: number('eps'),
-    epochs: number('epochs'),
-    trainSize,
-    probePerClass: number('probePerClass'),
-    heldOutSize: Math.max(100, Math.ceil(number('probePerClass') / 10) * 100),
-    batchSize,
-    logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)),
-    data: f.get('data') === 'fashion-mnist'
-      ? { kind: 'fashion-mnist', images: `${dir}/train-images-idx3-ubyte.gz`, labels: `${dir}/train-labels-idx1-ubyte.gz` }
-      : { kind: 'synthetic-shapes' },
+    data: { dataset: String(f.get('dataset')), dir: dir || null, trainSize, validationSize: heldOut, testSize: heldOut },
+    model: { kind: String(f.get('model')) },
+    training: {
+      method: String(f.get('method')), epochs: number('epochs'), batchSize, lr: 0.05, schedule: 'constant',
+      logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)), attack: { eps: number('eps'), steps: 5 }, validationPgdSteps: 5,
+    },
+    ntk: { enabled: true, probePerClass: number('probePerClass'), attack: 'pgd', attackSteps: 5 },
+    switch: { rule: String(f.get('switch')), ...(kernelSwitch && { tau: 0.05 }) },
+    evaluation: { threats: ['clean', 'fgsm', 'pgd10'] },
   };
+}
+
+/** Hex SHA-256 of bytes (the checkpoint's fingerprint, to compare runs across surfaces). */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function setState(state, text) {
@@ -61,7 +85,13 @@ function onEvent(event) {
       setState('running', 'training');
       return;
     case 'data':
-      $('progress').textContent = `progress: data ${event.train} / held-out ${event.heldOut}, ${event.probes} probes`;
+      $('progress').textContent = `progress: data ${event.train} / test ${event.test}, ${event.model} (${event.parameters} parameters), ${event.probes} probes`;
+      return;
+    case 'switch':
+      $('switch').textContent = `kernel switch: to ${event.to} at epoch ${event.epochFraction.toFixed(2)} (${event.reason})`;
+      return;
+    case 'start':
+    case 'evaluating':
       return;
     case 'step':
       counts.step++;
@@ -89,10 +119,13 @@ function onEvent(event) {
     case 'done': {
       const acc = Object.entries(event.evaluation.accuracy).map(([k, a]) => `${k} ${(100 * a).toFixed(1)}%`).join(', ');
       $('result').textContent = `held-out accuracy on ${event.evaluation.samples} images: ${acc} (${event.seconds.toFixed(1)} s)`;
-      setState('done', 'done');
       return;
     }
     case 'error':
+      if (!event.fatal) {
+        $('error').textContent = `warning ${event.code}: ${event.message}`;
+        return;
+      }
       $('error').textContent = `error ${event.code}: ${event.message}`;
       setState('error', 'failed');
       return;
@@ -114,7 +147,7 @@ form.addEventListener('submit', async (e) => {
   stop();
   points = Object.fromEntries(Object.entries(PLOTS).map(([key, plot]) => [key, Object.fromEntries(plot.series.map((s) => [s, []]))]));
   Object.keys(counts).forEach((k) => { counts[k] = 0; });
-  for (const id of ['result', 'error']) $(id).textContent = '';
+  for (const id of ['result', 'error', 'switch', 'checkpoint']) $(id).textContent = '';
   redraw();
   setState('starting', 'starting the worker and acquiring a GPU adapter');
   $('start').disabled = true;
@@ -126,7 +159,12 @@ form.addEventListener('submit', async (e) => {
     stop();
   });
   try {
-    await runRemote(await connectSession(worker), requestFromForm(), onEvent);
+    const result = await runRemote(await connectSession(worker), recipeFromForm(), onEvent);
+    const digest = await sha256(result.checkpoint);
+    $('checkpoint').textContent = `checkpoint: ${result.checkpoint.length} bytes, sha256 ${digest}`;
+    $('checkpoint').dataset.sha256 = digest;
+    $('result').dataset.accuracy = JSON.stringify(result.evaluation.accuracy);
+    setState('done', 'done');
   } catch (err) {
     if (document.body.dataset.state !== 'error') onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
   } finally {

@@ -10,5 +10,6 @@ export * from './api/attacks.js';
 export * from './api/train.js';
 export * from './api/ntk.js';
 export * from './api/report.js';
+export * from './api/run.js';
 export * from './api/worker.js';
 export * from './api/internals.js';

@@ -1,12 +1,21 @@
 /**
- * Run records and reports: the JSON-lines run log, safetensors files, SVG line plots, and the
- * Markdown/HTML training report built from a log.
+ * Run records and reports: the JSON-lines run log, safetensors files, SVG plots, the Markdown/HTML
+ * training report built from a log, and the comparison of several runs.
  * @module report
  */
 
 export { RunLog, parseRunLog, type LogRecord } from '../report/runlog.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from '../io/safetensors.js';
-export { renderLinePlot, type LinePlot, type Series } from '../report/svg.js';
+export {
+  renderLinePlot, renderPolarPlot, renderHeatmap, type LinePlot, type Series, type EventMarker, type PolarPlot, type PolarTrajectory, type Heatmap,
+} from '../report/svg.js';
+export {
+  compareRuns, compareSections, groupVariants, spread, firstCoEpoch,
+  type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
+} from '../report/compare.js';
+export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from '../report/kernel_report.js';
+// `PlotEvent`: the name `RunEvent` belongs to the run module's event stream (runRecipe).
+export { isAdversarialMethod, coFlag, runEvents, type RunEvent as PlotEvent } from '../report/events.js';
 export { renderReport, writeReport, type Block, type Section, type RenderedReport } from '../report/document.js';
 export {
   trainingReport, epochRecords, formatPercent, formatFixed, formatNumber, TRAINING_SECTIONS,

@@ -9,7 +9,7 @@ export {
   type TrainOptions, type TrainMethod, type BnStatsSource, type TrainHooks, type StepContext, type EpochRecord, type TrainRun,
 } from '../train/trainer.js';
 export { evaluate, threatName, DEFAULT_EVALUATE, type EvaluateOptions, type EvaluationResult, type Threat } from '../train/evaluate.js';
-export { fit, trainEpoch, DEFAULT_FIT_OPTIONS, type Batch as TrainingBatch, type FitOptions, type FitResult, type EpochContext } from '../train/loop.js';
+export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState } from '../train/methods.js';
 export { StepMonitor, type LogEntry } from '../train/monitor.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from '../train/switch.js';
 export {

@@ -1,5 +1,5 @@
 // Command-line argument parsing for the CLI: `--name value`, `--name=value`, flags, boolean options
-// (`--ntk` / `--no-ntk`) and at most one declared positional argument, checked against each command's
+// (`--ntk` / `--no-ntk`) and one declared positional argument (or a list of them), checked against each command's
 // declared options so a typo is an error (with a "did you mean"), not a silent default. Also the help
 // text of options (grouped by topic, aligned) and the value syntaxes options share.
 
@@ -17,7 +17,7 @@ export interface OptionSpec {
   group?: string;
 }
 
-export type ParsedOptions = Record<string, number | string | boolean | undefined>;
+export type ParsedOptions = Record<string, number | string | boolean | string[] | undefined>;
 
 const BOOLEAN_WORDS: Record<string, boolean> = { on: true, off: false, true: true, false: false, yes: true, no: false };
 
@@ -29,14 +29,18 @@ function usageError(message: string, details: Record<string, unknown> = {}): Ntk
 /**
  * Parses `argv` against `specs`; unknown options and bad values are E_INVALID_ARGUMENT (an unknown
  * option names the closest known one). With `positional` (a name), one argument not starting with
- * `-` is stored under that name.
+ * `-` is stored under that name; with `many`, every such argument, as a list.
  */
-export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, command: string, positional?: string): ParsedOptions {
+export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, command: string, positional?: string, many = false): ParsedOptions {
   const out: ParsedOptions = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
+      if (positional && many && !arg.startsWith('-')) {
+        out[positional] = [...((out[positional] as string[] | undefined) ?? []), arg];
+        continue;
+      }
       if (positional && out[positional] === undefined && !arg.startsWith('-')) {
         out[positional] = arg;
         continue;
@@ -63,7 +67,7 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, 
       // argument could take it (`--ntk maybe` is then an error about --ntk, not a stray argument).
       const next = argv[i + 1];
       const takesNext = next !== undefined && !next.startsWith('-') &&
-        (Object.hasOwn(BOOLEAN_WORDS, next) || !positional || out[positional] !== undefined);
+        (Object.hasOwn(BOOLEAN_WORDS, next) || !positional || (!many && out[positional] !== undefined));
       const word = inline ?? (takesNext ? argv[++i] : 'on');
       if (!Object.hasOwn(BOOLEAN_WORDS, word)) {
         throw usageError(`${command}: --${name} is "${word}"; write --${name} or --no-${name} (or --${name}=on|off).`, { option: name, value: word });

@@ -10,6 +10,7 @@ import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { ntkCommand } from './commands/ntk.js';
 import { reportCommand } from './commands/report.js';
 import { trainCommand } from './commands/train.js';
 
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   train: trainCommand,
   evaluate: evaluateCommand,
+  ntk: ntkCommand,
   report: reportCommand,
 };
 
@@ -39,7 +41,7 @@ export function usage(): string {
 
 /** One command's help: synopsis, summary, positional argument, options by topic, examples. */
 export function commandHelp(name: string, command: Command): string {
-  const positional = command.positional ? ` <${command.positional.name}>` : '';
+  const positional = command.positional ? ` <${command.positional.name}>${command.positional.many ? '...' : ''}` : '';
   const lines = [`usage: ntk-at ${name}${positional} [options]`, '', command.summary];
   if (command.positional) lines.push('', `  <${command.positional.name}>  ${command.positional.description}`);
   lines.push('', formatOptions({ ...command.options, help: { type: 'flag', description: 'show this help (also -h)' } }));
@@ -84,7 +86,7 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
       io.out(commandHelp(name, command));
       return 0;
     }
-    await command.run(parseOptions(rest, command.options, name, command.positional?.name), io);
+    await command.run(parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many), io);
     return 0;
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;

@@ -18,8 +18,8 @@ export interface CommandIo {
 /** One `ntk-at <command>`: its help (summary, options, examples) and what it runs. */
 export interface Command {
   summary: string;
-  /** One positional argument, stored in the parsed options under `name`. */
-  positional?: { name: string; description: string };
+  /** One positional argument, stored in the parsed options under `name` (`many`: a list of them). */
+  positional?: { name: string; description: string; many?: boolean };
   options: Record<string, OptionSpec>;
   /** Example command lines for the help, each with a `# comment` saying what it does. */
   examples?: string[];

@@ -3,10 +3,12 @@
 // inputs, and write its metrics to the run log. Plugs into the trainers' step hook.
 
 import { fgsm } from '../attacks/fgsm.js';
+import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { requireChoice, resolveOptions } from '../options.js';
+import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { LogRecord, RunLog } from '../report/runlog.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -22,8 +24,11 @@ export interface TrackerOptions {
   everyEpochs: number;
   kind: Exclude<KernelKind, 'full'>;
   implementation: NtkImplementation;
-  /** Also track the adversarial-example kernel: probe inputs attacked with this threat (null: clean only). */
-  adversarial: { attack: 'pgd' | 'fgsm'; eps: number; steps: number } | null;
+  /**
+   * Also track the adversarial-example kernel: probe inputs attacked with this threat (null: clean
+   * only). PGD steps are stepFactor·eps, the same rule as training and evaluation use.
+   */
+  adversarial: { attack: 'pgd' | 'fgsm'; eps: number; norm: Norm; steps: number; stepFactor: number } | null;
   /** Write each kernel matrix into its log record (n² numbers per check). */
   logKernels: boolean;
   seed: number;
@@ -82,8 +87,8 @@ export interface KernelCheck {
 export class KernelTracker {
   readonly options: TrackerOptions;
   readonly checks: KernelCheck[] = [];
-  /** Called with every check after it is logged (e.g. KernelSwitch.observe). */
-  onCheck: ((check: KernelCheck) => void) | null = null;
+  /** Called (and awaited) with every check after it is logged (e.g. KernelSwitch.observe, an event sink). */
+  onCheck: ((check: KernelCheck) => void | Promise<void>) | null = null;
   private readonly kernels: Float64Array[] = [];
   private readonly fractions: number[];
   private readonly rng: Rng;
@@ -131,7 +136,7 @@ export class KernelTracker {
 
   /** Computes the kernel(s) now and logs the metrics. */
   async check(epochFraction: number, step: number): Promise<KernelCheck> {
-    const start = performance.now();
+    const start = currentPlatform().now();
     const o = this.options;
     const kernel = (await empiricalNtk(this.model, this.probe.x, null, { kind: o.kind, implementation: o.implementation })).data;
     const stats = await spectrumStats(kernel, { labels: this.probe.labels, energyK: [10, 20] });
@@ -154,13 +159,13 @@ export class KernelTracker {
       adversarial: o.adversarial ? await this.adversarialCheck(kernel) : null,
       seconds: 0,
     };
-    check.seconds = (performance.now() - start) / 1000;
+    check.seconds = (currentPlatform().now() - start) / 1000;
     this.checks.push(check);
     this.kernels.push(kernel);
     const record: LogRecord = { type: 'kernel', kind: o.kind, probes: this.probe.x.shape[0], ...check };
     if (o.logKernels) record.kernel = Array.from(kernel);
     this.log?.write(record);
-    this.onCheck?.(check);
+    await this.onCheck?.(check);
     return check;
   }
 
@@ -179,9 +184,12 @@ export class KernelTracker {
   private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
     const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
     const { x, y } = this.probe;
+    if (a.attack === 'fgsm' && a.norm !== 'linf') {
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: the fgsm probe attack is l-inf only, not "${a.norm}"; use pgd.`, { option: 'adversarial.norm' });
+    }
     const xAdv = a.attack === 'fgsm'
       ? fgsm(this.model, x, y, { eps: a.eps })
-      : pgd(this.model, x, y, this.rng, { eps: a.eps, steps: a.steps, stepSize: (2.5 * a.eps) / a.steps });
+      : pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps });
     try {
       const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;
       const stats = await spectrumStats(kernel, { energyK: [10] });

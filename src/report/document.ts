@@ -1,6 +1,7 @@
-// A report as data: titled sections of text, tables and SVG line plots, rendered to Markdown (plots
-// as separate .svg files next to it) and to one standalone HTML page (plots inline). Section
-// builders (training_report.ts, and any that render other log record types) only make Sections.
+// A report as data: titled sections of text, tables and SVG figures, rendered to Markdown (figures
+// as separate .svg files next to it) and to one standalone HTML page (figures inline, two columns
+// on a wide screen, one on a narrow one). Section builders (training_report.ts, kernel_report.ts,
+// compare.ts) only make Sections.
 
 import type { Platform } from '../platform/index.js';
 import { renderLinePlot, type LinePlot } from './svg.js';
@@ -9,7 +10,9 @@ export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'table'; columns: string[]; rows: string[][] }
   /** `file`: the plot's file name next to report.md (e.g. `loss.svg`). */
-  | { kind: 'plot'; file: string; plot: LinePlot };
+  | { kind: 'plot'; file: string; plot: LinePlot }
+  /** A figure already rendered (polar plot, heatmap): `svg` is a standalone SVG document. */
+  | { kind: 'figure'; file: string; title: string; svg: string };
 
 export interface Section {
   title: string;
@@ -25,23 +28,35 @@ export interface RenderedReport {
 
 /** Renders a document titled `title` made of `sections`, in order. */
 export function renderReport(title: string, sections: Section[]): RenderedReport {
-  const plots = sections.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'plot' ? [{ file: b.file, svg: renderLinePlot(b.plot) }] : [])));
+  const plots = sections.flatMap((s) => s.blocks.flatMap((b) => {
+    if (b.kind === 'plot') return [{ file: b.file, svg: renderLinePlot(b.plot) }];
+    return b.kind === 'figure' ? [{ file: b.file, svg: b.svg }] : [];
+  }));
+  const files = plots.map((p) => p.file);
+  const repeated = files.find((f, i) => files.indexOf(f) !== i);
+  if (repeated) throw new RangeError(`renderReport: two figures are named ${repeated}; each figure needs its own file.`);
   const svgOf = new Map(plots.map((p) => [p.file, p.svg]));
   const md: string[] = [`# ${title}`];
   const html: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>${escapeHtml(title)}</title>`,
-    '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}' +
+    '<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}' +
       'table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}' +
-      'th:first-child,td:first-child{text-align:left}figure{display:inline-block;margin:0.5em}</style>',
+      'th:first-child,td:first-child{text-align:left}.table{overflow-x:auto}' +
+      '.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,480px),1fr));gap:1em;margin:1em 0}' +
+      'figure{margin:0}figure svg{width:100%;height:auto}</style>',
     '</head><body>',
     `<h1>${escapeHtml(title)}</h1>`,
   ];
   for (const section of sections) {
     md.push('', `## ${section.title}`);
     html.push(`<h2>${escapeHtml(section.title)}</h2>`);
+    let inFigures = false;
     for (const block of section.blocks) {
+      const figure = block.kind === 'plot' || block.kind === 'figure';
+      if (figure !== inFigures) html.push(figure ? '<div class="figures">' : '</div>');
+      inFigures = figure;
       if (block.kind === 'text') {
         md.push('', block.text);
         html.push(`<p>${escapeHtml(block.text)}</p>`);
@@ -49,14 +64,15 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
         const cell = (t: string) => t.replace(/\|/g, '\\|');
         md.push('', `| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
         for (const row of block.rows) md.push(`| ${row.map(cell).join(' | ')} |`);
-        html.push('<table>', `<tr>${block.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`);
+        html.push('<div class="table"><table>', `<tr>${block.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`);
         for (const row of block.rows) html.push(`<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
-        html.push('</table>');
+        html.push('</table></div>');
       } else {
-        md.push('', `![${block.plot.title}](${block.file})`);
+        md.push('', `![${block.kind === 'plot' ? block.plot.title : block.title}](${block.file})`);
         html.push(`<figure>${svgOf.get(block.file)}</figure>`);
       }
     }
+    if (inFigures) html.push('</div>');
   }
   html.push('</body></html>');
   return { markdown: `${md.join('\n')}\n`, html: `${html.join('\n')}\n`, plots };

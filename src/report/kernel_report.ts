@@ -1,13 +1,17 @@
 // The NTK section of a run report, built ONLY from the run's `kernel` and `kernel-polar` log
 // records (written by the KernelTracker): a table per check and plots of the kernel's movement,
-// velocity, spectrum and polar trajectory, clean and adversarial side by side.
+// velocity, spectrum (log axes) and polar trajectory, clean and adversarial side by side, and the
+// heatmap of distances between all checks when the kernels themselves are logged.
 
 import {
   aboutSection, configSection, epochSection, evaluationSection, formatNumber, plotSection, type SectionBuilder,
 } from './training_report.js';
 import type { Section } from './document.js';
+import { runEvents } from './events.js';
 import type { LogRecord } from './runlog.js';
-import type { Series } from './svg.js';
+import { renderHeatmap, renderPolarPlot, type EventMarker, type Series } from './svg.js';
+import { epochRecords } from './training_report.js';
+import { kernelDistance } from '../ntk/metrics.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 const adv = (r: LogRecord, key: string): number => num((r.adversarial as Record<string, unknown> | null)?.[key]);
@@ -23,7 +27,8 @@ export const kernelSection: SectionBuilder = (records) => {
       kind: 'text',
       text: `Empirical NTK (${String(first.kind)} kernel, mean over logits) on a fixed probe set of ${String(first.probes)} held-out images, ` +
         'BatchNorm in eval mode, checked densely in the first epoch and then per epoch. Distance to init is 1 − S(K_0, K_t); velocity is ' +
-        'the kernel distance between consecutive checks per epoch; the spectrum comes from a float64 eigen-decomposition. ' +
+        'the kernel distance between consecutive checks per epoch; the spectrum comes from a float64 eigen-decomposition (log axes). ' +
+        'Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) on equal axes (e<k>: whole epochs). ' +
         (hasAdv ? 'The adversarial-example kernel is the same kernel on the probe images after the attack, and "clean-adv distance" is 1 − S between the two.' : ''),
     },
     {
@@ -41,35 +46,46 @@ export const kernelSection: SectionBuilder = (records) => {
   const movement: Series[] = [{ name: 'distance to init', points: checks.map((r) => [x(r), num(r.distanceToInit)]), markers: true }];
   if (hasAdv) movement.push({ name: 'clean-adv distance', points: checks.map((r) => [x(r), adv(r, 'distanceToClean')]), markers: true });
   const velocity: Series[] = [{ name: 'velocity', points: checks.filter((r) => r.velocity !== null).map((r) => [x(r), num(r.velocity)]), markers: true }];
-  const lambda: Series[] = [{ name: 'clean λ_max', points: checks.map((r) => [x(r), num(r.lambdaMax)]), markers: true }];
-  const rank: Series[] = [{ name: 'clean', points: checks.map((r) => [x(r), num(r.effectiveRank)]), markers: true }];
-  if (hasAdv) {
-    lambda.push({ name: 'adv λ_max', points: checks.map((r) => [x(r), adv(r, 'lambdaMax')]), markers: true });
-    rank.push({ name: 'adv', points: checks.map((r) => [x(r), adv(r, 'effectiveRank')]), markers: true });
-  }
+  const both = (field: string, name: string): Series[] => [
+    { name: `clean ${name}`, points: checks.map((r) => [x(r), num(r[field])]), markers: true },
+    ...(hasAdv ? [{ name: `adv ${name}`, points: checks.map((r): [number, number] => [x(r), adv(r, field)]), markers: true }] : []),
+  ];
+  const events: EventMarker[] = runEvents(records, epochRecords(records)).map((e) => ({ ...e, color: e.kind === 'lr-milestone' ? '#888' : '#d62728' }));
   blocks.push(
-    { kind: 'plot', file: 'ntk_movement.svg', plot: { title: 'Kernel movement', xLabel: 'epoch', yLabel: 'kernel distance', series: movement } },
-    { kind: 'plot', file: 'ntk_velocity.svg', plot: { title: 'Kernel velocity', xLabel: 'epoch', yLabel: 'distance per epoch', series: velocity } },
-    { kind: 'plot', file: 'ntk_lambda_max.svg', plot: { title: 'Largest eigenvalue', xLabel: 'epoch', yLabel: 'λ_max', series: lambda } },
-    { kind: 'plot', file: 'ntk_effective_rank.svg', plot: { title: 'Effective rank', xLabel: 'epoch', yLabel: 'exp(entropy)', series: rank } },
+    { kind: 'plot', file: 'ntk_movement.svg', plot: { title: 'Kernel movement', xLabel: 'epoch', yLabel: 'kernel distance', series: movement, events } },
+    { kind: 'plot', file: 'ntk_velocity.svg', plot: { title: 'Kernel velocity', xLabel: 'epoch', yLabel: 'distance per epoch', series: velocity, yScale: 'log', events } },
+    { kind: 'plot', file: 'ntk_lambda_max.svg', plot: { title: 'Largest eigenvalue', xLabel: 'epoch', yLabel: 'λ_max', series: both('lambdaMax', 'λ_max'), yScale: 'log', events } },
+    { kind: 'plot', file: 'ntk_condition.svg', plot: { title: 'Condition number', xLabel: 'epoch', yLabel: 'λ_max / λ_min', series: both('conditionNumber', 'condition'), yScale: 'log', events } },
+    { kind: 'plot', file: 'ntk_effective_rank.svg', plot: { title: 'Effective rank', xLabel: 'epoch', yLabel: 'exp(entropy)', series: both('effectiveRank', 'eff. rank'), events } },
   );
   const polar = records.filter((r) => r.type === 'kernel-polar').at(-1);
   if (polar) {
-    const radius = polar.radius as number[];
-    const angle = polar.angle as number[];
-    blocks.push({
-      kind: 'plot',
-      file: 'ntk_polar.svg',
-      plot: {
-        title: 'Polar dynamics (radius ‖K_t − K_0‖/‖K_T − K_0‖, angle arccos S(K_t, K_0))',
-        xLabel: 'radius · cos(angle)',
-        yLabel: 'radius · sin(angle)',
-        series: [{ name: 'trajectory', points: radius.map((r, i) => [r * Math.cos(angle[i]), r * Math.sin(angle[i])]), markers: true }],
-      },
-    });
+    const title = 'Polar dynamics of the kernel';
+    const trajectory = { name: 'trajectory', radius: polar.radius as number[], angle: polar.angle as number[], epochs: polar.epochFraction as number[], labelEpochs: true };
+    blocks.push({ kind: 'figure', file: 'ntk_polar.svg', title, svg: renderPolarPlot({ title, trajectories: [trajectory] }) });
+  }
+  const distances = kernelDistanceMatrix(records);
+  if (distances) {
+    const title = 'Kernel distance between checks';
+    const labels = distances.epochs.map((e) => formatNumber(e));
+    blocks.push({ kind: 'figure', file: 'ntk_distances.svg', title, svg: renderHeatmap({ title, labels, matrix: distances.matrix, valueLabel: '1 − S(K_i, K_j)' }) });
   }
   return { title: 'Neural tangent kernel', blocks };
 };
+
+/**
+ * Kernel distances 1 − S(K_i, K_j) between every pair of checks whose kernel is in the log (the
+ * tracker's `logKernels` option), with the epoch of each check; null when fewer than two are logged.
+ */
+export function kernelDistanceMatrix(records: LogRecord[]): { epochs: number[]; matrix: number[][] } | null {
+  const checks = records.filter((r) => r.type === 'kernel' && Array.isArray(r.kernel));
+  if (checks.length < 2) return null;
+  const kernels = checks.map((r) => Float64Array.from(r.kernel as number[]));
+  return {
+    epochs: checks.map((r) => num(r.epochFraction)),
+    matrix: kernels.map((a, i) => kernels.map((b, j) => (i === j ? 0 : kernelDistance(a, b)))),
+  };
+}
 
 /** Every section of a run report: training sections with the NTK section before the configuration. */
 export const RUN_SECTIONS: readonly SectionBuilder[] = [aboutSection, evaluationSection, epochSection, plotSection, kernelSection, configSection];

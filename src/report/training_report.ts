@@ -5,8 +5,9 @@
 
 import type { Section } from './document.js';
 import { renderReport, type RenderedReport } from './document.js';
+import { coFlag, runEvents } from './events.js';
 import type { LogRecord } from './runlog.js';
-import type { Series } from './svg.js';
+import type { EventMarker, Series } from './svg.js';
 
 /** Makes one section from the whole log, or null when the log holds nothing for it. */
 export type SectionBuilder = (records: LogRecord[]) => Section | null;
@@ -20,6 +21,8 @@ export const formatFixed = (v: unknown, digits: number): string => (typeof v ===
 export const formatNumber = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(+v.toPrecision(4)) : '-');
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+const formatCoFlag = (flag: boolean | null): string => (flag === null ? 'n/a' : flag ? 'yes' : 'no');
 
 /** The last record of `type` (a resumed run may log its config again). */
 function last(records: LogRecord[], type: string): LogRecord | undefined {
@@ -86,13 +89,13 @@ export const epochSection: SectionBuilder = (records) => {
     formatFixed(e.trainLoss, 4),
     formatPercent(e.trainAccuracy),
     ...keys.map((k) => formatPercent(accuracyOf(e.validation)[k])),
-    e.catastrophicOverfitting ? 'yes' : 'no',
+    formatCoFlag(coFlag(records, e)),
     formatNumber(e.lr),
     formatFixed(e.seconds, 1),
     formatFixed(e.imagesPerSecond, 1),
   ]);
   const blocks: Section['blocks'] = [
-    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images; CO: catastrophic overfitting flagged.' },
+    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images; CO: catastrophic overfitting flagged (n/a: no adversarial training in that epoch).' },
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
@@ -113,11 +116,12 @@ export const plotSection: SectionBuilder = (records) => {
     { name: 'train acc', points: epochs.map((e) => [x(e), num(e.trainAccuracy)]), markers: true },
     ...validationKeys(epochs).map((k) => ({ name: `val ${k}`, points: epochs.map((e): [number, number] => [x(e), num(accuracyOf(e.validation)[k])]), markers: true })),
   ];
+  const events: EventMarker[] = runEvents(records, epochs).map((e) => ({ ...e, color: e.kind === 'lr-milestone' ? '#888' : '#d62728' }));
   return {
     title: 'Plots',
     blocks: [
-      { kind: 'plot', file: 'loss.svg', plot: { title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: loss } },
-      { kind: 'plot', file: 'accuracy.svg', plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1] } },
+      { kind: 'plot', file: 'loss.svg', plot: { title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: loss, events } },
+      { kind: 'plot', file: 'accuracy.svg', plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1], yFormat: 'percent', events } },
     ],
   };
 };

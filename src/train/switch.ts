@@ -5,7 +5,7 @@
 import { NtkError } from '../errors.js';
 import { requireChoice, resolveOptions } from '../options.js';
 import type { KernelCheck } from '../ntk/tracker.js';
-import { TRAIN_METHODS, type TrainMethod } from './trainer.js';
+import { TRAIN_METHODS, type TrainMethod } from './methods.js';
 
 export interface SwitchOptions {
   /** The method before the switch. */

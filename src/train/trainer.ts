@@ -1,12 +1,11 @@
-// Adversarial trainers on the device: standard, PGD-AT (Madry), FGSM-AT, FGSM-RS (fast AT), N-FGSM
-// and FGSM with an anisotropic start, with SGD + schedule, an explicit choice of the batches
-// BatchNorm learns its statistics from, per-epoch robust validation that flags catastrophic
-// overfitting, JSON-lines metrics, atomic checkpoints, bit-exact resume, and step/epoch hooks.
+// The one training loop: any method of the registry (train/methods.ts) with SGD + schedule, an
+// explicit choice of the batches BatchNorm learns its statistics from, per-epoch robust validation
+// that flags catastrophic overfitting (adversarial methods only), JSON-lines metrics, atomic
+// checkpoints, bit-exact resume, and step/epoch hooks.
 
-import { ANISOTROPIES, anisotropicFgsm, GradientScale, type Anisotropy } from '../attacks/anisotropic.js';
-import { fgsm, fgsmRs, nFgsm } from '../attacks/fgsm.js';
+import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
+import type { Norm } from '../attacks/kernels.js';
 import type { AttackBnMode } from '../attacks/options.js';
-import { pgd } from '../attacks/pgd.js';
 import type { AugmentOptions } from '../ops/augment.js';
 import { Batch, BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -21,11 +20,10 @@ import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, type EvaluationResult } from './evaluate.js';
+import { TRAIN_METHODS, trainingMethod, type MethodState, type TrainMethod } from './methods.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
-/** `fgsm-aniso`: single-step AT with an anisotropic random start (attacks/anisotropic.ts). */
-export type TrainMethod = 'standard' | 'pgd' | 'fgsm' | 'fgsm-rs' | 'n-fgsm' | 'fgsm-aniso';
-export const TRAIN_METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fgsm', 'fgsm-rs', 'n-fgsm', 'fgsm-aniso'];
+export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js';
 
 /**
  * Which batches BatchNorm normalises with and learns running statistics from:
@@ -40,8 +38,10 @@ export interface TrainOptions {
   method: TrainMethod;
   epochs: number;
   batchSize: number;
-  /** l-inf radius in [0, 1] pixel units (training attacks and validation). */
+  /** Radius in [0, 1] pixel units (training attacks and validation). */
   eps: number;
+  /** Threat norm of the training attack (the method must support it, see TRAINING_METHODS). */
+  norm: Norm;
   /** PGD-AT: attack steps and step size (as a fraction of eps). */
   pgdSteps: number;
   pgdStepFactor: number;
@@ -68,6 +68,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   epochs: 5,
   batchSize: 128,
   eps: 0.1,
+  norm: 'linf',
   pgdSteps: 10,
   pgdStepFactor: 0.25,
   anisotropy: 'gradient',
@@ -106,7 +107,7 @@ export interface EpochRecord {
   seconds: number;
   imagesPerSecond: number;
   validation: EvaluationResult | null;
-  /** Catastrophic overfitting flagged at this epoch (see detectCatastrophicOverfitting). */
+  /** Catastrophic overfitting flagged at this epoch (see detectCatastrophicOverfitting; adversarial methods only). */
   catastrophicOverfitting: boolean;
 }
 
@@ -134,9 +135,9 @@ export function detectCatastrophicOverfitting(pgdAccuracy: number, bestPgdAccura
 }
 
 /**
- * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. `runConfig`
- * adds fields to the run's config (stored in checkpoints and compared on resume), e.g. how to
- * rebuild the model and reload the data, so a checkpoint describes itself.
+ * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit (the training
+ * options must match the checkpoint's). `runConfig` adds fields to the config stored in checkpoints
+ * (e.g. the run recipe, so a checkpoint describes itself); the caller checks those on resume.
  */
 export async function train(
   model: Model,
@@ -147,39 +148,53 @@ export async function train(
     hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown>;
     /** The method of the step at a fractional epoch (e.g. KernelSwitch.methodAt); default options.method. */
     methodAt?: (epochFraction: number) => TrainMethod;
+    /** Receives each epoch's checkpoint (after it is saved to checkpointPath, if set), e.g. to keep its bytes. */
+    onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   } = {},
 ): Promise<TrainRun> {
   const o = resolveTrainOptions(options);
-  const { hooks = {}, log = null, resume = null, runConfig = {}, methodAt = null } = extras;
+  const { hooks = {}, log = null, resume = null, runConfig = {}, methodAt = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const platform = currentPlatform();
-  const config = { ...runConfig, ...trainConfig(o, model, trainSet) };
+  const checked = trainConfig(o, model, trainSet);
+  const config = { ...runConfig, ...checked };
   const loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const schedule = makeSchedule(o.schedule);
   const optimizer = new Sgd(model.gpu, model.parameters(), o.sgd); // each step passes lr from the schedule
   const monitor = new StepMonitor(model.gpu, o.logEvery);
   let rng = new Rng(o.seed, ATTACK_STREAM);
-  const gradientScale = o.method === 'fgsm-aniso' && o.anisotropy === 'gradient' ? new GradientScale(model.gpu, model.inputShape) : null;
+  const states = new Map<TrainMethod, MethodState | null>();
+  const stateOf = (method: TrainMethod) => {
+    if (!states.has(method)) states.set(method, trainingMethod(method).createState?.(model, o) ?? null);
+    return states.get(method) ?? null;
+  };
   let startEpoch = 0;
   let step = 0;
-  if (resume) {
-    if (methodAt) {
-      throw new NtkError('E_INVALID_ARGUMENT', 'train: resume with a per-step method (methodAt, e.g. a kernel switch) is not supported: its state is not in the checkpoint.', { option: 'methodAt' });
+  try {
+    if (resume) {
+      if (methodAt) {
+        throw new NtkError('E_INVALID_ARGUMENT', 'train: resume with a per-step method (methodAt, e.g. a kernel switch) is not supported: its state is not in the checkpoint.', { option: 'methodAt' });
+      }
+      checkCheckpointFits(resume, model, 'resume checkpoint');
+      const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
+      if (differs) {
+        throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
+      }
+      model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
+      const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
+      optimizer.importState(saved);
+      stateOf(o.method)?.importState(saved);
+      rng = Rng.fromState(resume.rng);
+      startEpoch = resume.epoch;
+      step = resume.step;
+      log?.write({ type: 'event', event: 'resume', epoch: startEpoch, step });
     }
-    checkCheckpointFits(resume, model, 'resume checkpoint');
-    const differs = Object.keys(config).find((k) => JSON.stringify(config[k]) !== JSON.stringify(resume.config[k]));
-    if (differs) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
-    }
-    model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
-    const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
-    optimizer.importState(saved);
-    gradientScale?.importState(saved);
-    rng = Rng.fromState(resume.rng);
-    startEpoch = resume.epoch;
-    step = resume.step;
-    log?.write({ type: 'event', event: 'resume', epoch: startEpoch, step });
+  } catch (e) {
+    optimizer.dispose();
+    monitor.dispose();
+    states.forEach((s) => s?.dispose());
+    throw e;
   }
   const records: TrainRun['epochs'] = [];
   let bestPgd = 0;
@@ -189,13 +204,14 @@ export async function train(
       const epochStart = platform.now();
       const intervals: LogEntry[] = [];
       let intervalStart = platform.now();
+      let method = o.method;
       const flush = async () => {
         const entry = await monitor.flush();
         if (!entry) return;
         const seconds = (platform.now() - intervalStart) / 1000;
         intervalStart = platform.now();
         intervals.push(entry);
-        log?.write({ type: 'step', method: o.method, ...entry, seconds, imagesPerSecond: entry.samples / seconds });
+        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / seconds });
         hooks.onLog?.(entry);
       };
       for (let k = 0; k < stepsPerEpoch; k++) {
@@ -203,8 +219,8 @@ export async function train(
         const lr = schedule(epoch + k / stepsPerEpoch);
         let xTrain: Tensor | null = null;
         try {
-          const method = methodAt ? methodAt(epoch + k / stepsPerEpoch) : o.method;
-          xTrain = trainingInputs(o, method, model, batch, rng, gradientScale);
+          method = methodAt ? methodAt(epoch + k / stepsPerEpoch) : o.method;
+          xTrain = trainingMethod(method).inputs(model, batch, rng, o, stateOf(method));
           model.zeroGrad();
           const result = stepLoss(o, method, model, batch, xTrain);
           optimizer.step(lr);
@@ -233,7 +249,7 @@ export async function train(
         : null;
       const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
       const pgdAccuracy = validation ? validation.accuracy[`pgd${o.validation?.pgdSteps}`] : NaN;
-      const co = validation !== null && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
+      const co = validation !== null && trainingMethod(method).adversarial && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
       if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
       const record: EpochRecord = {
         epoch,
@@ -247,45 +263,28 @@ export async function train(
         catastrophicOverfitting: co,
       };
       records.push(record);
-      log?.write({ type: 'epoch', method: o.method, ...record });
-      if (o.checkpointPath) {
-        const state = { ...(await optimizer.exportState()), ...(await gradientScale?.exportState()) };
+      log?.write({ type: 'epoch', method, ...record });
+      if (o.checkpointPath || onCheckpoint) {
+        let state = await optimizer.exportState();
+        for (const s of states.values()) if (s) state = { ...state, ...(await s.exportState()) };
         const cp = await captureCheckpoint(model, state, { epoch: epoch + 1, step, config, rng: rng.state() });
-        await saveCheckpoint(o.checkpointPath, cp, platform);
+        if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, platform);
+        await onCheckpoint?.(cp);
       }
       await hooks.onEpoch?.(record, model);
     }
   } finally {
     optimizer.dispose();
     monitor.dispose();
-    gradientScale?.dispose();
+    states.forEach((s) => s?.dispose());
     await log?.flush();
   }
   return { epochs: records, steps: step, seconds: (platform.now() - runStart) / 1000 };
 }
 
-/** The inputs a step trains on: the clean batch, or adversarial examples from the method's attack. */
-function trainingInputs(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, rng: Rng, gradientScale: GradientScale | null): Tensor {
-  const common = { eps: o.eps, bnMode: o.attackBnMode };
-  switch (method) {
-    case 'standard':
-      return batch.x;
-    case 'pgd':
-      return pgd(model, batch.x, batch.y, rng, { ...common, steps: o.pgdSteps, stepSize: o.pgdStepFactor * o.eps });
-    case 'fgsm':
-      return fgsm(model, batch.x, batch.y, common);
-    case 'fgsm-rs':
-      return fgsmRs(model, batch.x, batch.y, rng, common);
-    case 'n-fgsm':
-      return nFgsm(model, batch.x, batch.y, rng, common);
-    case 'fgsm-aniso':
-      return anisotropicFgsm(model, batch.x, batch.y, rng, { ...common, anisotropy: o.anisotropy, maxScale: o.anisotropyMaxScale }, gradientScale);
-  }
-}
-
 /** Forward/backward of the step's loss (parameter gradients summed into Parameter.grad). */
 function stepLoss(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, xTrain: Tensor) {
-  if (method === 'standard' || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
+  if (!trainingMethod(method).adversarial || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
   if (o.bnStats === 'clean') {
     model.forward(batch.x, { mode: 'train', record: false }).dispose(); // running statistics from the clean batch
     return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, paramGrads: 'sum' });
@@ -314,6 +313,14 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   requireChoice('train', 'bnStats', o.bnStats, ['adversarial', 'clean', 'mixed'] as const);
   requireChoice('train', 'attackBnMode', o.attackBnMode, ['eval', 'train-frozen'] as const);
   requireChoice('train', 'anisotropy', o.anisotropy, ANISOTROPIES);
+  requireChoice('train', 'norm', o.norm, ['linf', 'l2'] as const);
+  const norms: readonly string[] = trainingMethod(o.method).norms;
+  if (!norms.includes(o.norm)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `train: method "${o.method}" supports norm ${norms.join(', ')}, not "${o.norm}".`, { option: 'norm' });
+  }
+  if (o.norm !== 'linf' && o.validation) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'train: the per-epoch validation measures l-inf robustness only; with norm "l2" set "validation" to null.', { option: 'norm' });
+  }
   if (!(o.anisotropyMaxScale > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "anisotropyMaxScale" must be > 0, got ${o.anisotropyMaxScale}.`, { option: 'anisotropyMaxScale' });
   requireInteger('train', 'epochs', o.epochs);
   requireInteger('train', 'batchSize', o.batchSize);

@@ -3,8 +3,9 @@
 
 import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
 import { currentPlatform } from '../platform/index.js';
-import type { EvaluationResult } from '../train/evaluate.js';
-import type { SessionListener, SessionRequest, TrainingSession } from './session.js';
+import type { RunResult } from '../run/orchestrator.js';
+import type { PartialRecipe } from '../run/recipe.js';
+import type { SessionListener, SessionOptions, TrainingSession } from './session.js';
 
 /**
  * The remote TrainingSession of `worker` (a Worker running exposeSession, e.g. dist/worker.js: a
@@ -14,7 +15,9 @@ export async function connectSession(worker: unknown): Promise<Remote<TrainingSe
   return wrap<TrainingSession>((await currentPlatform().workerEndpoint(worker)) as Endpoint);
 }
 
-/** Runs `request` on a remote session, delivering its events to `onEvent` on this thread. */
-export function runRemote(session: Remote<TrainingSession>, request: Partial<SessionRequest>, onEvent: SessionListener): Promise<EvaluationResult> {
-  return session.run(request, proxy(onEvent));
+/** Runs `recipe` on a remote session, delivering its events to `onEvent` on this thread. */
+export function runRemote(
+  session: Remote<TrainingSession>, recipe: PartialRecipe, onEvent: SessionListener, options: SessionOptions = {},
+): Promise<RunResult> {
+  return session.run(recipe, proxy(onEvent), options);
 }

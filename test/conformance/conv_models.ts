@@ -19,7 +19,8 @@ import { refLossAndGrad } from '../../src/reference/layers.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
 import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { fit, type Batch } from '../../src/train/loop.js';
+import { ImageDataset } from '../../src/data/dataset.js';
+import { train } from '../../src/train/trainer.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, expectCode, randomF32, seededUniform } from './check.js';
 import { defineCase } from './harness.js';
@@ -206,14 +207,12 @@ function quadrantImages(n: number, rng: Rng): { x: Float32Array; y: Float32Array
 defineCase('training smoke test: the CNN with BatchNorm learns a synthetic task and evaluates with running statistics', async ({ gpu, metric }) => {
   const live = gpu.pool.liveCount;
   const model = createCnn(gpu, { inputShape: [1, 8, 8], channels: [4], hidden: [], classes: 4, seed: 2 });
-  const rng = new Rng(3);
-  async function* batches(): AsyncGenerator<Batch> {
-    for (let s = 0; s < 30; s++) {
-      const { x, y } = quadrantImages(16, rng);
-      yield { x: Tensor.fromArray(gpu, x, [16, 1, 8, 8]), y: Tensor.fromArray(gpu, y, [16]) };
-    }
-  }
-  await fit(model, batches, { epochs: 1, stepsPerEpoch: 30, schedule: { kind: 'constant', lr: 0.1 }, sgd: { momentum: 0.9 }, logEvery: 30 });
+  const { x, y } = quadrantImages(30 * 16, new Rng(3));
+  const images = Uint8Array.from(x, (v) => Math.round(255 * v));
+  const data = new ImageDataset({ name: 'quadrants', images, labels: Uint8Array.from(y), shape: [1, 8, 8], classes: ['0', '1', '2', '3'] });
+  await train(model, data, null, {
+    method: 'standard', epochs: 1, batchSize: 16, seed: 3, schedule: { kind: 'constant', lr: 0.1 }, sgd: { momentum: 0.9 }, logEvery: 30, validation: null,
+  });
   const tracked = model.buffers().find((b) => b.name === 'block1.bn.num_batches_tracked');
   assert(tracked !== undefined && (await tracked.value.read())[0] === 30, 'BatchNorm counted 30 training batches');
   const test = quadrantImages(200, new Rng(9));

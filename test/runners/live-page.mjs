@@ -1,14 +1,28 @@
-// Drives the live page (page/index.html) in headless Chromium: a tiny synthetic run (1 epoch,
-// 200 training images, 2 probes per class) in its module Worker, then checks what the page shows.
+// Drives the live page (page/index.html) in headless Chromium: its menus come from the library's
+// registries; a tiny synthetic run (1 epoch, 200 training images, 2 probes per class) in its module
+// Worker, then checks what the page shows; then one tiny recipe (pasted as JSON) run in the page and
+// by the library in this Node process gives the same metrics and checkpoint bytes (sha256).
 // Writes test-results/live.json ({ results: [{ name, status, error? }] }); exit 1 on any failure.
 // Usage: node test/runners/live-page.mjs (after npm run build). Env CHROMIUM_PATH overrides the browser.
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { serveStatic } from './static-server.mjs';
 import { chromiumArgs } from './chromium-args.mjs';
+import { DATA_SETS, MODELS, runRecipe, SWITCH_RULES, TRAINING_METHODS } from '../../dist/ntk-at.js';
+
+/** The cross-surface recipe: tiny, with NTK tracking, a kernel switch and PGD evaluation. */
+const TINY_RECIPE = {
+  data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 2 },
+  model: { kind: 'mlp', hidden: [8] },
+  training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, seed: 2, attack: { eps: 0.05, steps: 2 }, validationPgdSteps: 2 },
+  ntk: { enabled: true, probePerClass: 2, attack: 'pgd', attackSteps: 2 },
+  switch: { rule: 'kernel', tau: 0 },
+  evaluation: { threats: ['clean', 'fgsm', 'pgd3'] },
+};
 
 const TIMEOUT_MS = 3 * 60_000;
 const root = new URL('../..', import.meta.url).pathname;
@@ -29,8 +43,13 @@ try {
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && console.log(`console: ${m.text()}`));
   await page.goto(`${server.url}/page/index.html`);
+  const menus = await page.evaluate(() => Object.fromEntries(['method', 'model', 'dataset', 'switch'].map((name) =>
+    [name, [...document.querySelectorAll(`select[name=${name}] option`)].map((o) => o.value)])));
+  for (const [name, registry] of [['method', Object.keys(TRAINING_METHODS)], ['model', Object.keys(MODELS)], ['dataset', Object.keys(DATA_SETS)], ['switch', [...SWITCH_RULES]]]) {
+    record(`the ${name} menu offers the registry's entries`, JSON.stringify(menus[name]) === JSON.stringify(registry), `menu ${menus[name]} vs registry ${registry}`);
+  }
   await page.select('select[name=method]', 'pgd');
-  await page.select('select[name=data]', 'synthetic-shapes');
+  await page.select('select[name=dataset]', 'synthetic-shapes');
   for (const [name, value] of [['eps', '0.1'], ['epochs', '1'], ['trainSize', '200'], ['probePerClass', '2']]) {
     await page.$eval(`input[name=${name}]`, (el, v) => { el.value = v; }, value);
   }
@@ -74,8 +93,26 @@ try {
   record('page stays responsive (main-thread stalls < 1 s)', seen.maxGapMs < 1000, `longest stall ${seen.maxGapMs.toFixed(0)} ms`);
   console.log(`[live] longest main-thread stall during the run: ${seen.maxGapMs.toFixed(0)} ms`);
 
+  // One recipe in the page's worker and in the library here: same metrics, same checkpoint bytes.
+  await page.$eval('#recipe', (el, v) => { el.value = v; }, JSON.stringify(TINY_RECIPE));
+  await page.click('#start');
+  await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", { timeout: TIMEOUT_MS, polling: 250 });
+  const inPage = await page.evaluate(() => ({
+    state: document.body.dataset.state, error: document.getElementById('error').textContent,
+    sha256: document.getElementById('checkpoint').dataset.sha256, accuracy: document.getElementById('result').dataset.accuracy,
+    adapter: document.getElementById('adapter').textContent, switched: document.getElementById('switch').textContent,
+  }));
+  const library = await runRecipe(TINY_RECIPE, {});
+  const librarySha = createHash('sha256').update(library.checkpoint).digest('hex');
+  console.log(`[live] recipe in the page: ${inPage.adapter}; sha256 ${inPage.sha256}, ${inPage.accuracy}`);
+  console.log(`[live] recipe in the library (Node): sha256 ${librarySha}, ${JSON.stringify(library.evaluation.accuracy)}`);
+  record('the pasted recipe runs in the page with a kernel switch', inPage.state === 'done' && /kernel switch: to pgd/.test(inPage.switched), `${inPage.state} ${inPage.error} ${inPage.switched}`);
+  record('page and library: same final metrics', inPage.accuracy === JSON.stringify(library.evaluation.accuracy), `page ${inPage.accuracy} vs library ${JSON.stringify(library.evaluation.accuracy)}`);
+  record('page and library: same checkpoint bytes', inPage.sha256 === librarySha, `page ${inPage.sha256} vs library ${librarySha}`);
+  await page.$eval('#recipe', (el) => { el.value = ''; });
+
   // A data source that cannot be read: the session's typed error reaches the page.
-  await page.select('select[name=data]', 'fashion-mnist');
+  await page.select('select[name=dataset]', 'fashion-mnist');
   await page.$eval('input[name=dir]', (el) => { el.value = '/no-such-dir'; });
   await page.click('#start');
   await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", { timeout: 60_000, polling: 250 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
 import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
-import { scheduleSpec } from '../../src/cli/commands/train.js';
+import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-cli-'));
@@ -48,19 +48,24 @@ describe('option values', () => {
 describe('typed errors and exit codes', () => {
   it('bad options of train are E_INVALID_ARGUMENT with exit code 2, naming the option', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--eps', '2'], /E_INVALID_ARGUMENT.*--eps is 2/],
+      [['--eps', '2'], /E_INVALID_ARGUMENT.*"training\.attack\.eps" must be in \[0, 1\].*\(flag --eps\)/],
       [['--eps', '8/255x'], /--eps must be a number or a fraction/],
-      [['--model', 'resnet'], /--model is "resnet"; use one of mlp, cnn/],
-      [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm/],
+      [['--model', 'resnet'], /--model is "resnet"; use one of mlp, cnn, preact-resnet/],
+      [['--method', 'trades'], /--method is "trades"; use one of standard, pgd, fgsm, fgsm-rs, n-fgsm, fgsm-aniso/],
       [['--dataset', 'cifar'], /--dataset is "cifar"/],
       [['--schedule', 'cosine'], /--schedule is "cosine"/],
-      [['--epochs', '1.5'], /--epochs must be an integer >= 1/],
-      [['--threats', 'pgd'], /--threats: "pgd" is not a threat/],
-      [['--lr', '0'], /--lr must be > 0/],
+      [['--epochs', '1.5'], /"training\.epochs" must be an integer >= 1.*\(flag --epochs\)/],
+      [['--threats', 'pgd'], /evaluation\.threats\[0\]: "pgd" is not a threat/],
+      [['--lr', '0'], /"training\.lr" must be a number > 0/],
       [['--bogus', '1'], /unknown option --bogus/],
       [['--ntk', 'maybe'], /--ntk is "maybe"/],
       [['--ntk-attack', 'cw'], /--ntk-attack is "cw"/],
-      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /--train-size must be a multiple of the class count \(10\)/],
+      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /data\.trainSize must be an integer >= 1 and a multiple of the class count \(10\)/],
+      [['--model', 'mlp', '--bn-variance', 'biased'], /unknown recipe field "model\.bn"/],
+      [['--model', 'cnn', '--bn-average', 'cumulative', '--bn-debias', 'on'], /debias applies to the EMA only/],
+      [['--dataset', 'cifar10'], /data\.dir is required for cifar10/],
+      [['--method', 'fgsm', '--norm', 'l2'], /"training\.attack\.norm" must be a norm that fgsm supports \(linf\)/],
+      [['--switch', 'kernel'], /"switch\.rule" is "kernel".*ntk\.enabled/],
     ];
     for (const [args, message] of cases) {
       const r = await cli('train', ...args);

@@ -3,7 +3,7 @@
 // and reproduces the final evaluation; `evaluate --log` + `report` regenerate the report; a resume
 // with other options is refused.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,53 @@ const ARGS = [
 ];
 
 describe('ntk-at train / evaluate / report', () => {
+  it('--config: a recipe naming a CNN with biased BatchNorm variance and cumulative averaging trains end to end; flags override it', async () => {
+    const recipeFile = join(dir, 'cnn-recipe.json');
+    writeFileSync(recipeFile, JSON.stringify({
+      data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 1 },
+      model: { kind: 'cnn', channels: [4], hidden: [], bn: { runningVariance: 'biased', average: 'cumulative' } },
+      training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, attack: { eps: 0.05, steps: 2 } },
+      evaluation: { threats: ['clean', 'pgd3'] },
+    }));
+    const out = join(dir, 'cnn');
+    const r = await cli('train', '--config', recipeFile, '--seed', '4', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.recipe.model.bn).toEqual({ eps: 1e-5, momentum: 0.1, average: 'cumulative', runningVariance: 'biased', debias: false, affine: true });
+    expect(config.model.options.bn).toEqual(config.recipe.model.bn);
+    expect(config.recipe.training.seed).toBe(4); // the flag overrides the file
+    const cp = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+    expect([...cp.model.keys()]).toContain('block1.bn.running_var');
+    expect(cp.model.get('block1.bn.num_batches_tracked')?.data[0]).toBe(4); // 100 images / 25
+    const evalRecord = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8')).at(-1)!;
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'pgd3']);
+    // a run's config.json replays it: the same checkpoint bytes
+    const replay = join(dir, 'cnn-replay');
+    const again = await cli('train', '--config', join(out, 'config.json'), '--out', replay);
+    expect(again.code, again.err).toBe(0);
+    expect(readFileSync(join(replay, 'checkpoint.safetensors')).equals(readFileSync(join(out, 'checkpoint.safetensors')))).toBe(true);
+    const unknown = join(dir, 'bad-recipe.json');
+    writeFileSync(unknown, JSON.stringify({ model: { kind: 'cnn', bn: { runningVar: 'biased' } } }));
+    const bad = await cli('train', '--config', unknown, '--out', join(dir, 'never'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown recipe field "model\.bn\.runningVar"/);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
+    const r = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--out', join(dir, 'nodata'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/E_DATA_READ.*no-such-dir/);
+    expect(existsSync(join(dir, 'nodata'))).toBe(false);
+    const out = join(dir, 'fallback');
+    const f = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--data-fallback', 'synthetic-shapes', '--out', out);
+    expect(f.code, f.err).toBe(0);
+    expect(f.err).toMatch(/notice: fashion-mnist could not be read .*SYNTHETIC synthetic-shapes/);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.notice).toMatch(/SYNTHETIC/);
+    expect(config.trainData).toMatch(/^synthetic-shapes/);
+  });
+
   it('--switch kernel trains clean until the kernels diverge, then adversarially, and logs the switch', async () => {
     const run = join(dir, 'switch');
     const r = await cli('train', ...ARGS, '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--switch', 'kernel',
@@ -35,7 +82,8 @@ describe('ntk-at train / evaluate / report', () => {
     expect(event?.epochFraction).toBe(kernels[1].epochFraction); // tau 0: the second check completes the streak
     const bad = await cli('train', ...ARGS, '--switch', 'kernel', '--out', join(dir, 'switch-bad'));
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--switch kernel needs --ntk on/);
+    expect(bad.err).toMatch(/"switch\.rule" is "kernel".*ntk\.enabled/);
+    expect(existsSync(join(dir, 'switch-bad')), 'nothing written for a refused recipe').toBe(false);
   });
 
   it('--ntk on logs kernel checks (clean and adversarial) and the report gets the NTK section', async () => {
@@ -75,6 +123,8 @@ describe('ntk-at train / evaluate / report', () => {
     expect(cp.epoch).toBe(1);
     expect(cp.step).toBe(4);
     expect(cp.config.run).toEqual({ data: config.data, model: config.model });
+    expect(cp.config.recipe).toEqual(config.recipe);
+    expect(config.recipe.training).toMatchObject({ method: 'fgsm-rs', epochs: 1, batchSize: 50, seed: 3, attack: { eps: 8 / 255 } });
     const md = readFileSync(join(run, 'report.md'), 'utf8');
     expect(md).toContain('| synthetic-clusters-test[first 10/class] | 100 |');
     expect(md).toContain(`Adapter: ${config.adapter}`);
@@ -102,9 +152,13 @@ describe('ntk-at train / evaluate / report', () => {
 
   it('resuming with other options is E_CHECKPOINT_MISMATCH (exit 1); with the same ones it continues', async () => {
     const cp = join(run, 'checkpoint.safetensors');
+    const configBefore = readFileSync(join(run, 'config.json'), 'utf8');
+    const logBefore = readFileSync(join(run, 'log.jsonl'), 'utf8');
     const other = await cli('train', ...ARGS.map((a) => (a === '8/255' ? '4/255' : a)), '--epochs', '2', '--resume', cp);
     expect(other.code).toBe(1);
-    expect(other.err).toMatch(/E_CHECKPOINT_MISMATCH.*"eps"/);
+    expect(other.err).toMatch(/E_CHECKPOINT_MISMATCH.*"training\.attack\.eps"/);
+    expect(readFileSync(join(run, 'config.json'), 'utf8'), 'a refused resume leaves config.json alone').toBe(configBefore);
+    expect(readFileSync(join(run, 'log.jsonl'), 'utf8'), 'and the log').toBe(logBefore);
     const same = await cli('train', ...ARGS, '--epochs', '2', '--resume', cp);
     expect(same.code, same.err).toBe(0);
     const epochs = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).filter((x) => x.type === 'epoch').map((x) => x.epoch);

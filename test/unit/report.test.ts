@@ -1,5 +1,5 @@
 // Report building blocks: tick generation, the SVG plot (valid markup, every series drawn, points
-// placed by value), and the JSON-lines run log written in order to disk.
+// placed by value, log and percent axes, event markers), and the JSON-lines run log written in order.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/platform/node.js';
 import { parseRunLog, RunLog } from '../../src/report/runlog.js';
-import { renderLinePlot, ticks } from '../../src/report/svg.js';
+import { logTicks, renderLinePlot, ticks } from '../../src/report/svg.js';
 
 describe('svg plots', () => {
   it('makes 1-2-5 ticks covering the range', () => {
@@ -31,6 +31,32 @@ describe('svg plots', () => {
     expect(svg.match(/<circle /g)).toHaveLength(2);
     expect(svg).toContain('>clean<');
     expect(svg).toContain('>pgd<');
+  });
+});
+
+describe('svg axes and events', () => {
+  it('puts log ticks at powers of ten, with 2 and 5 multiples over a short range', () => {
+    expect(logTicks(3, 40000)).toEqual([10, 100, 1000, 10000]);
+    expect(logTicks(150, 2500)).toEqual([200, 500, 1000, 2000]);
+  });
+
+  it('draws a log axis without the non-positive values (counted), percent ticks, and events as dashed lines with their data', () => {
+    const log = renderLinePlot({
+      title: 'spectrum', xLabel: 'epoch', yLabel: 'λ_max', yScale: 'log',
+      series: [{ name: 'a', points: [[0, 100], [1, 0], [2, 1e4]], data: { run: 'r1' } }],
+      events: [{ x: 1.5, kind: 'switch', label: 'switch', data: { runs: 'r1' } }],
+    });
+    expect(log).toContain('λ_max (log scale)');
+    expect(log).toContain('data-points="0,100 2,10000" data-dropped="1" data-run="r1"');
+    expect(log).toContain('<g data-event="switch" data-x="1.5" data-runs="r1">');
+    expect(log).toContain('stroke-dasharray="4 3"');
+    for (const t of ['>100<', '>1000<', '>1e4<']) expect(log).toContain(t);
+    // 100 and 1e4 at the bottom and top of the padded axis, 1000 halfway between them
+    const y = (label: string) => Number(new RegExp(`y="([0-9.]+)" text-anchor="end">${label}<`).exec(log)?.[1]);
+    expect(y('1000')).toBeCloseTo((y('100') + y('1e4')) / 2, 0);
+    const percent = renderLinePlot({ title: 'acc', xLabel: 'epoch', yLabel: 'accuracy', yFormat: 'percent', yRange: [0, 1], series: [{ name: 'a', points: [[1, 0.5]] }] });
+    expect(percent).toContain('>100%<');
+    expect(percent).toContain('>40%<');
   });
 });
 

@@ -29,7 +29,7 @@ it('tracks clean and adversarial kernels on schedule during PGD-AT', async () =>
   const model = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed: 1 });
   const log = new RunLog(nodePlatform, null);
   const tracker = new KernelTracker(model, { x: probeBatch.x, y: probeBatch.y, labels: probeBatch.labels }, log, {
-    firstEpochFractions: [0, 0.25, 0.5], adversarial: { attack: 'pgd', eps: 0.1, steps: 3 },
+    firstEpochFractions: [0, 0.25, 0.5], adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
   });
   await tracker.maybeCheck(0, 0);
   await train(model, data, null, { method: 'pgd', pgdSteps: 2, epochs: 3, batchSize: 20, eps: 0.1, logEvery: 4, validation: null }, { hooks: tracker.hooks(), log });

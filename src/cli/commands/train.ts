@@ -1,66 +1,183 @@
-// `ntk-at train`: trains a model (standard, PGD-AT, FGSM-AT, FGSM-RS, N-FGSM) on a stratified subset
-// with per-epoch robust validation, then evaluates it on held-out test images. Writes into the run
-// directory: log.jsonl (every record), checkpoint.safetensors (atomic, every epoch), config.json,
-// and report.md / report.html with plots, all built from the log.
+// `ntk-at train`: a thin adapter over runRecipe. The run recipe comes from `--config run.json` (a
+// recipe, or a run's config.json to replay it) with flags on top; every recipe field has a flag
+// (RECIPE_FLAGS, one table that also writes the help). Writes into the run directory: log.jsonl,
+// checkpoint.safetensors, config.json, report.md / report.html, and prints the final evaluation.
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
-import { DEFAULT_SWITCH, KernelSwitch } from '../../train/switch.js';
-import { channelStatistics } from '../../data/statistics.js';
-import { FASHION_MNIST_DIR } from '../../data/files.js';
-import { formatAdapterReport } from '../../device/gpu.js';
 import { NtkError } from '../../errors.js';
-import type { LrScheduleSpec } from '../../optim/schedule.js';
-import { writeReport } from '../../report/document.js';
-import { RunLog } from '../../report/runlog.js';
-import { RUN_SECTIONS } from '../../report/kernel_report.js';
-import { trainingReport } from '../../report/training_report.js';
-import { KernelTracker } from '../../ntk/tracker.js';
-import { uploadBatch, type Batch } from '../../data/batching.js';
-import { selectProbeSet } from '../../data/probe.js';
-import { loadCheckpoint } from '../../train/checkpoint.js';
-import { evaluate, threatName } from '../../train/evaluate.js';
-import { train, TRAIN_METHODS, type TrainHooks, type TrainOptions } from '../../train/trainer.js';
-import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
-import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
-import { DATASET_CHOICES, DEFAULT_DATA_RECIPE, loadRunData, type DataRecipe } from '../data.js';
-import { MODEL_KINDS, modelKind, type ModelRecipe } from '../models.js';
+import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
+import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
+import { runRecipe, storedRecipe, type RunEvent } from '../../run/orchestrator.js';
+import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
+import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
+import { parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
+import { ADAPTER_OPTION, type Command, type CommandIo } from '../command.js';
 import { ProgressBar } from '../progress.js';
-import { evaluationRecord, formatEvaluation, parseEps, parseThreats } from './evaluate.js';
+import { formatEvaluation } from './evaluate.js';
 
-export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
+type Value = string | number | boolean | number[] | string[] | null;
 
-/** The schedule `kind` at peak rate `lr` over `epochs`: piecewise decays 10x at 50% and 75%; cyclic peaks at 40%. */
-export function scheduleSpec(kind: (typeof SCHEDULE_KINDS)[number], lr: number, epochs: number): LrScheduleSpec {
-  if (kind === 'piecewise') return { kind, lr, milestones: [0.5 * epochs, 0.75 * epochs], gamma: 0.1 };
-  if (kind === 'cyclic') return { kind, maxLr: lr, epochs, peakEpoch: 0.4 * epochs };
-  return { kind, lr };
+/** One flag: the recipe field(s) it sets and how its text becomes the field's value. */
+interface RecipeFlag {
+  paths: string[];
+  type: 'string' | 'number';
+  description: string;
+  parse?: (text: string, flag: string) => Value;
 }
 
-/** The training options the command line sets; the rest keep DEFAULT_TRAIN's values. */
-export type CliTrainOptions = Pick<TrainOptions,
-  'method' | 'epochs' | 'batchSize' | 'eps' | 'pgdSteps' | 'pgdStepFactor' | 'schedule' | 'sgd' | 'logEvery' | 'seed' | 'validation' | 'anisotropy'>;
+const onOff = (text: string, flag: string) => parseChoice(text, flag, ['on', 'off'] as const) === 'on';
+const choiceOf = (choices: readonly string[]) => (text: string, flag: string) => parseChoice(text, flag, choices);
+const list = (text: string, flag: string) => (text.trim() === 'none' ? [] : parseIntegerList(text, flag));
+const orNull = (text: string, flag: string) => (text === 'none' ? null : parseFraction(text, flag));
+const bn = (field: string) => `model.bn.${field}`;
+const modelKinds = MODEL_KIND_NAMES.map((k) => `${k}: ${MODELS[k].summary}`).join('; ');
+const methods = TRAIN_METHODS.map((m) => `${m}: ${TRAINING_METHODS[m].summary}`).join('; ');
+const dataSets = DATA_SET_NAMES.map((d) => `${d}: ${DATA_SETS[d].summary}`).join('; ');
 
-/** The training options a command line asks for (validated here or by train()). */
-export function trainOptionsFrom(options: ParsedOptions, validationSamples: number): CliTrainOptions {
-  const epochs = requireCount(options.epochs, 'epochs');
-  const lr = options.lr as number;
-  const stepFactor = options['pgd-step-factor'] as number;
-  if (!(lr > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--lr must be > 0, got ${lr}.`, { option: 'lr' });
-  if (!(stepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--pgd-step-factor must be > 0, got ${stepFactor}.`, { option: 'pgd-step-factor' });
-  return {
-    method: parseChoice(String(options.method), 'method', TRAIN_METHODS),
-    epochs,
-    batchSize: requireCount(options['batch-size'], 'batch-size'),
-    eps: parseEps(String(options.eps)),
-    pgdSteps: requireCount(options['pgd-steps'], 'pgd-steps'),
-    pgdStepFactor: stepFactor,
-    schedule: scheduleSpec(parseChoice(String(options.schedule), 'schedule', SCHEDULE_KINDS), lr, epochs),
-    sgd: { momentum: options.momentum as number, weightDecay: options['weight-decay'] as number },
-    logEvery: requireCount(options['log-every'], 'log-every'),
-    seed: requireCount(options.seed, 'seed', 0),
-    anisotropy: parseChoice(String(options.anisotropy), 'anisotropy', ANISOTROPIES),
-    validation: validationSamples > 0 ? { samples: validationSamples, pgdSteps: requireCount(options['val-pgd-steps'], 'val-pgd-steps') } : null,
-  };
+/** Every recipe field's flag (defaults: DEFAULT_RECIPE and the model registry's per-kind defaults). */
+export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
+  dataset: { paths: ['data.dataset'], type: 'string', description: dataSets, parse: choiceOf(DATA_SET_NAMES) },
+  'data-dir': { paths: ['data.dir'], type: 'string', description: 'directory of the data files: Fashion-MNIST IDX, or the CIFAR-10 cifar-10-batches-bin directory (required for cifar10)' },
+  'data-fallback': { paths: ['data.fallback'], type: 'string', description: `${DATA_FALLBACKS.join(' | ')}: synthetic data if the files cannot be read (logged)`, parse: choiceOf(DATA_FALLBACKS) },
+  'train-size': { paths: ['data.trainSize'], type: 'number', description: 'training images (stratified, seeded)' },
+  'val-size': { paths: ['data.validationSize'], type: 'number', description: 'validation images for the per-epoch check (0: none)' },
+  'test-size': { paths: ['data.testSize'], type: 'number', description: 'test images for the final evaluation (first of each class)' },
+  seed: { paths: ['training.seed', 'data.seed'], type: 'number', description: 'seed of init, data order, attacks and (unless --data-seed) the data selection' },
+  'data-seed': { paths: ['data.seed'], type: 'number', description: 'seed of the training/validation selection and probe set' },
+  model: { paths: ['model.kind'], type: 'string', description: modelKinds, parse: choiceOf(MODEL_KIND_NAMES) },
+  normalize: { paths: ['model.normalize'], type: 'string', description: 'on | off: a Normalize first layer with the training data mean/std', parse: onOff },
+  hidden: { paths: ['model.hidden'], type: 'string', description: 'mlp, cnn: hidden widths of the dense layers, e.g. 256,128 (none: no hidden layer)', parse: list },
+  channels: { paths: ['model.channels'], type: 'string', description: 'cnn: channels of each conv-BN-ReLU-pool block, e.g. 16,32', parse: list },
+  kernel: { paths: ['model.kernel'], type: 'number', description: 'cnn: conv kernel size (odd)' },
+  pool: { paths: ['model.pool'], type: 'string', description: 'cnn: max | avg | none', parse: choiceOf(['max', 'avg', 'none']) },
+  'batch-norm': { paths: ['model.batchNorm'], type: 'string', description: 'cnn: on | off: BatchNorm2d after each conv', parse: onOff },
+  blocks: { paths: ['model.blocks'], type: 'string', description: 'preact-resnet: basic blocks per stage, e.g. 2,2,2,2', parse: list },
+  widths: { paths: ['model.widths'], type: 'string', description: 'preact-resnet: width of each stage, e.g. 64,128,256,512', parse: list },
+  init: { paths: ['model.init'], type: 'string', description: 'weight init scheme (nn/init.ts)' },
+  'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(['unbiased', 'biased']) },
+  'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet: running statistics ema | cumulative', parse: choiceOf(['ema', 'cumulative']) },
+  'bn-momentum': { paths: [bn('momentum')], type: 'number', description: 'cnn, preact-resnet: EMA weight of the new batch, in (0, 1]' },
+  'bn-debias': { paths: [bn('debias')], type: 'string', description: 'cnn, preact-resnet: on | off: zero-debiased EMA', parse: onOff },
+  'bn-affine': { paths: [bn('affine')], type: 'string', description: 'cnn, preact-resnet: on | off: learnable gamma and beta', parse: onOff },
+  'bn-eps': { paths: [bn('eps')], type: 'number', description: 'cnn, preact-resnet: added to the variance' },
+  method: { paths: ['training.method'], type: 'string', description: methods, parse: choiceOf(TRAIN_METHODS) },
+  epochs: { paths: ['training.epochs'], type: 'number', description: 'epochs' },
+  'batch-size': { paths: ['training.batchSize'], type: 'number', description: 'batch size' },
+  norm: { paths: ['training.attack.norm'], type: 'string', description: 'threat norm linf | l2', parse: choiceOf(['linf', 'l2']) },
+  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation)', parse: parseFraction },
+  'pgd-steps': { paths: ['training.attack.steps'], type: 'number', description: 'PGD-AT attack steps' },
+  'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
+  anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
+  'anisotropy-max-scale': { paths: ['training.attack.anisotropyMaxScale'], type: 'number', description: 'fgsm-aniso: upper bound of the noise scale' },
+  'attack-bn-mode': { paths: ['training.attack.bnMode'], type: 'string', description: 'BatchNorm while the training attack runs: eval | train-frozen', parse: choiceOf(['eval', 'train-frozen']) },
+  'bn-stats': { paths: ['training.bnStats'], type: 'string', description: 'batches BatchNorm learns from: adversarial | clean | mixed', parse: choiceOf(['adversarial', 'clean', 'mixed']) },
+  lr: { paths: ['training.lr'], type: 'number', description: 'learning rate (peak rate of cyclic)' },
+  schedule: { paths: ['training.schedule'], type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', parse: choiceOf(SCHEDULE_KINDS) },
+  momentum: { paths: ['training.momentum'], type: 'number', description: 'SGD momentum' },
+  nesterov: { paths: ['training.nesterov'], type: 'string', description: 'on | off: Nesterov momentum', parse: onOff },
+  'weight-decay': { paths: ['training.weightDecay'], type: 'number', description: 'SGD weight decay' },
+  augment: { paths: ['training.augment'], type: 'string', description: 'on | off: random crop (4-pixel padding) and horizontal flip', parse: onOff },
+  'val-pgd-steps': { paths: ['training.validationPgdSteps'], type: 'number', description: 'PGD steps of the per-epoch validation check' },
+  'log-every': { paths: ['training.logEvery'], type: 'number', description: 'steps per logged interval' },
+  ntk: { paths: ['ntk.enabled'], type: 'string', description: 'on | off: track the empirical NTK on a probe set during training', parse: onOff },
+  'probe-per-class': { paths: ['ntk.probePerClass'], type: 'number', description: 'NTK probe images per class (from the validation images, else the test images)' },
+  'ntk-kernel': { paths: ['ntk.kernel'], type: 'string', description: `tracked kernel: ${NTK_KERNELS.join(' | ')}`, parse: choiceOf(NTK_KERNELS) },
+  'ntk-attack': { paths: ['ntk.attack'], type: 'string', description: `${NTK_ATTACKS.join(' | ')}: also track the adversarial-example kernel`, parse: choiceOf(NTK_ATTACKS) },
+  'ntk-attack-steps': { paths: ['ntk.attackSteps'], type: 'number', description: 'PGD steps of the NTK probes\' attack (step: --pgd-step-factor)' },
+  'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch' },
+  switch: { paths: ['switch.rule'], type: 'string', description: `${SWITCH_RULES.join(' | ')}: kernel: --switch-warmup training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)`, parse: choiceOf(SWITCH_RULES) },
+  'switch-warmup': { paths: ['switch.warmupMethod'], type: 'string', description: 'kernel switch: the method before the switch', parse: choiceOf(TRAIN_METHODS) },
+  'switch-tau': { paths: ['switch.tau'], type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold' },
+  'switch-patience': { paths: ['switch.patience'], type: 'number', description: 'kernel switch: checks in a row above the threshold' },
+  'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
+  'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
+  threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats, comma list of clean, fgsm, pgd<k>, pgd<k>x<restarts>', parse: (t) => t.split(',').map((s) => s.trim()) },
+};
+
+/** The value at a dotted path of DEFAULT_RECIPE (for the help), or of a model kind's defaults. */
+function defaultOf(path: string): string {
+  let value: unknown = DEFAULT_RECIPE;
+  for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+  if (value === undefined && path.startsWith('model.')) {
+    const key = path.split('.').slice(1);
+    const per = MODEL_KIND_NAMES.flatMap((k) => {
+      let v: unknown = MODELS[k].defaults;
+      for (const part of key) v = (v as Record<string, unknown> | undefined)?.[part];
+      return v === undefined ? [] : [`${k} ${Array.isArray(v) ? v.join(',') : String(v)}`];
+    });
+    return per.join(', ');
+  }
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value)) return value.join(',');
+  return value === null ? 'none' : String(value);
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: Value): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+/** `over` laid on `base`, recursing into plain objects (flags over a config file). */
+function overlay(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const plain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = plain(b) && plain(v) ? overlay(b, v) : v;
+  }
+  return out;
+}
+
+/** The recipe fields the given flags set (flags that were not given set nothing). */
+export function recipeFromFlags(options: ParsedOptions): PartialRecipe {
+  const recipe: Record<string, unknown> = {};
+  const entries = Object.entries(RECIPE_FLAGS).filter(([flag]) => options[flag] !== undefined);
+  // --data-seed after --seed, so it wins for data.seed
+  entries.sort(([a], [b]) => Number(a === 'data-seed') - Number(b === 'data-seed'));
+  for (const [flag, spec] of entries) {
+    const raw = options[flag] as string | number;
+    const value = spec.parse ? spec.parse(String(raw), flag) : raw;
+    for (const path of spec.paths) setPath(recipe, path, value);
+  }
+  return recipe as PartialRecipe;
+}
+
+/** A recipe file: a recipe, or a run's config.json / config record (its `recipe` field: replays that run). */
+export async function readRecipeFile(path: string, io: CommandIo): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await io.platform.readFile(path));
+  } catch (e) {
+    throw new NtkError('E_IO', `cannot read the recipe file ${path}: ${(e as Error).message}.`, { path });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new NtkError('E_INVALID_ARGUMENT', `--config ${path} is not JSON (${(e as Error).message}).`, { option: 'config', path });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `--config ${path} must hold a JSON object (a run recipe).`, { option: 'config', path });
+  }
+  const record = json as Record<string, unknown>;
+  return 'recipe' in record && 'command' in record ? (storedRecipe(record, path) as unknown as Record<string, unknown>) : record;
+}
+
+/** Runs `f`; a recipe error names the flag that sets the field, too. */
+function withFlagName<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const field = e instanceof NtkError ? e.details.field : undefined;
+    const flag = typeof field === 'string' ? Object.keys(RECIPE_FLAGS).find((k) => RECIPE_FLAGS[k].paths.some((p) => field === p || field.startsWith(`${p}[`))) : undefined;
+    if (!flag || !(e instanceof NtkError)) throw e;
+    throw new NtkError(e.code, `${e.message.replace(/^\[E_[A-Z_]+\] /, '')} (flag --${flag})`, e.details);
+  }
 }
 
 /** Default run directory: runs/<UTC timestamp>-<method>. */
@@ -73,184 +190,87 @@ function directoryOf(path: string): string {
   return cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : '.';
 }
 
+const flagOptions: Record<string, OptionSpec> = Object.fromEntries(Object.entries(RECIPE_FLAGS).map(([flag, spec]) => [
+  flag, { type: spec.type, description: `${spec.description} [default ${defaultOf(spec.paths[0])}]` },
+]));
+
 export const trainCommand: Command = {
-  summary: 'train a model (standard or adversarial), evaluate it, and write log, checkpoint and report',
+  summary: 'train a model (standard or adversarial) from a run recipe, evaluate it, and write log, checkpoint and report',
   options: {
-    dataset: { type: 'string', description: `${DATASET_CHOICES.join(' | ')} (default: Fashion-MNIST, else synthetic with a notice)`, default: 'default' },
-    'data-dir': { type: 'string', description: 'Fashion-MNIST directory', default: FASHION_MNIST_DIR },
-    'train-size': { type: 'number', description: 'training images (stratified, seeded)', default: DEFAULT_DATA_RECIPE.trainSize },
-    'val-size': { type: 'number', description: 'validation images for the per-epoch check (0: none)', default: DEFAULT_DATA_RECIPE.validationSize },
-    'test-size': { type: 'number', description: 'test images for the final evaluation (first of each class)', default: DEFAULT_DATA_RECIPE.testSize },
-    model: { type: 'string', description: Object.keys(MODEL_KINDS).join(' | '), default: 'mlp' },
-    hidden: { type: 'string', description: 'hidden widths of the mlp (or of the cnn\'s dense head)', default: '256,128' },
-    channels: { type: 'string', description: 'cnn: channels of each conv-BN-ReLU-pool block', default: '16,32' },
-    normalize: { type: 'string', description: 'on | off: a Normalize first layer with the training data mean/std', default: 'on' },
-    method: { type: 'string', description: TRAIN_METHODS.join(' | '), default: 'pgd' },
-    epochs: { type: 'number', description: 'epochs', default: 5 },
-    'batch-size': { type: 'number', description: 'batch size', default: 128 },
-    eps: { type: 'string', description: 'l-inf radius in pixel units, e.g. 0.1 or 8/255', default: '0.1' },
-    'pgd-steps': { type: 'number', description: 'PGD-AT attack steps', default: 10 },
-    anisotropy: { type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, default: 'gradient' },
-    'pgd-step-factor': { type: 'number', description: 'PGD step size / eps (training, validation, evaluation)', default: 0.25 },
-    lr: { type: 'number', description: 'learning rate (peak rate of cyclic)', default: 0.05 },
-    schedule: { type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', default: 'piecewise' },
-    momentum: { type: 'number', description: 'SGD momentum', default: 0.9 },
-    'weight-decay': { type: 'number', description: 'SGD weight decay', default: 5e-4 },
-    seed: { type: 'number', description: 'seed of data selection, init, order and attacks', default: 0 },
-    'log-every': { type: 'number', description: 'steps per logged interval', default: 20 },
-    'val-pgd-steps': { type: 'number', description: 'PGD steps of the per-epoch validation check', default: 10 },
-    threats: { type: 'string', description: 'final evaluation threats', default: 'clean,fgsm,pgd20' },
+    config: { type: 'string', description: 'run recipe JSON (same keys as the recipe; a run\'s config.json replays it); flags override it' },
+    ...flagOptions,
     out: { type: 'string', description: 'run directory (default runs/<timestamp>-<method>; with --resume, the checkpoint\'s)' },
-    resume: { type: 'string', description: 'continue from this checkpoint (same options; piecewise/cyclic schedules span --epochs, so keep it too)' },
-    ntk: { type: 'string', description: 'on | off: track the empirical NTK on a probe set during training', default: 'off' },
-    'probe-per-class': { type: 'number', description: 'NTK probe images per class (from the validation images, else the test images)', default: 10 },
-    'ntk-attack': { type: 'string', description: 'pgd | fgsm | none: also track the adversarial-example kernel', default: 'pgd' },
-    'ntk-every': { type: 'number', description: 'NTK checks every this many epochs after the dense first epoch', default: 1 },
-    switch: { type: 'string', description: 'off | kernel: clean training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)', default: 'off' },
-    'switch-tau': { type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold', default: DEFAULT_SWITCH.tau },
-    'switch-patience': { type: 'number', description: 'kernel switch: checks in a row above the threshold', default: DEFAULT_SWITCH.patience },
-    'switch-cap': { type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs', default: DEFAULT_SWITCH.capFraction },
+    resume: { type: 'string', description: 'continue from this checkpoint (same recipe; only --epochs may grow, with a constant schedule)' },
+    'print-recipe': { type: 'flag', description: 'print the resolved recipe as JSON and exit (nothing is trained or written)' },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
-    const platform = io.platform;
-    const kind = modelKind(String(options.model));
-    const normalize = parseChoice(String(options.normalize), 'normalize', ['on', 'off'] as const);
-    const threats = parseThreats(String(options.threats));
-    const ntk = parseChoice(String(options.ntk), 'ntk', ['on', 'off'] as const) === 'on';
-    const ntkAttack = parseChoice(String(options['ntk-attack']), 'ntk-attack', ['pgd', 'fgsm', 'none'] as const);
-    const probePerClass = requireCount(options['probe-per-class'], 'probe-per-class');
-    const ntkEvery = requireCount(options['ntk-every'], 'ntk-every');
-    const kernelSwitch = parseChoice(String(options.switch), 'switch', ['off', 'kernel'] as const) === 'kernel';
-    if (kernelSwitch && (!ntk || ntkAttack === 'none')) {
-      throw new NtkError('E_INVALID_ARGUMENT', '--switch kernel needs --ntk on and an --ntk-attack (it compares clean and adversarial kernels).', { option: 'switch' });
+    const base = typeof options.config === 'string' ? await readRecipeFile(options.config, io) : {};
+    const recipe = withFlagName(() => resolveRecipe(overlay(base, recipeFromFlags(options) as Record<string, unknown>)));
+    if (options['print-recipe']) {
+      io.out(JSON.stringify(recipe, null, 2));
+      return;
     }
-    const switchOptions = { tau: options['switch-tau'] as number, patience: options['switch-patience'] as number, capFraction: options['switch-cap'] as number };
-    const recipe: DataRecipe = {
-      dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES),
-      dir: String(options['data-dir']),
-      trainSize: options['train-size'] as number,
-      validationSize: options['val-size'] as number,
-      testSize: options['test-size'] as number,
-      seed: requireCount(options.seed, 'seed', 0),
-    };
-    const cliOptions = trainOptionsFrom(options, recipe.validationSize);
-    const method = cliOptions.method;
-    const out = typeof options.out === 'string' ? options.out : typeof options.resume === 'string' ? directoryOf(options.resume) : defaultRunDir(method);
-    const checkpointPath = `${out}/checkpoint.safetensors`;
-    const trainOptions = { ...cliOptions, checkpointPath };
-    const data = await loadRunData(recipe, platform);
-    const resume = typeof options.resume === 'string' ? await loadCheckpoint(options.resume, platform) : null;
-    if (data.notice) io.err(`notice: ${data.notice}`);
-    const modelRecipe: ModelRecipe = {
-      kind: String(options.model),
-      options: kind.options(options, {
-        inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize === 'on' ? channelStatistics(data.train) : null,
-      }),
-    };
-    const gpu = await gpuFromOptions(options, io);
-    const model = kind.build(gpu, modelRecipe.options);
-    let probe: Batch | null = null;
-    try {
-      const log = new RunLog(platform, `${out}/log.jsonl`);
-      const config = {
-        command: 'train', method, date: new Date().toISOString(), adapter: formatAdapterReport(gpu.report), runtime: platform.runtime,
-        trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
-        data: recipe, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
-        evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
-        resume: options.resume ?? null,
-        ntk: ntk ? { probePerClass, attack: ntkAttack, everyEpochs: ntkEvery } : null,
-        switch: kernelSwitch ? { rule: 'kernel', warmupMethod: DEFAULT_SWITCH.warmupMethod, ...switchOptions } : null,
-      };
-      log.write({ type: 'config', ...config });
-      await platform.writeFileAtomic(`${out}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
-      io.err(`run directory: ${out} (${method}, ${data.train.name}, ${model.name} with ${model.parameterCount} parameters)`);
-      let hooks = progressHooks(io, trainOptions, data.train.length);
-      let tracker: KernelTracker | null = null;
-      if (ntk) {
-        const probeSource = data.validation ?? data.test;
-        probe = uploadBatch(gpu, probeSource, selectProbeSet(probeSource, { perClass: probePerClass, seed: recipe.seed }).indices);
-        tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
-          everyEpochs: ntkEvery,
-          adversarial: ntkAttack === 'none' ? null : { attack: ntkAttack, eps: trainOptions.eps, steps: 10 },
-          seed: recipe.seed,
-        });
-        io.err(`tracking the NTK on ${probe.size} probe images from ${probeSource.name}${ntkAttack === 'none' ? '' : ` (and their ${ntkAttack} adversarial examples)`}`);
-        hooks = combineHooks(hooks, tracker.hooks());
-      }
-      const switcher = kernelSwitch ? new KernelSwitch(method, trainOptions.epochs, switchOptions) : null;
-      if (switcher && tracker) {
-        tracker.onCheck = (check) => {
-          const decision = switcher.observe(check);
-          if (decision) io.err(`switching to ${method} at epoch ${decision.epochFraction.toFixed(2)} (${decision.reason})`);
-        };
-      }
-      if (tracker && !resume) await tracker.maybeCheck(0, 0);
-      const run = await train(model, data.train, data.validation, trainOptions, {
-        log, resume, runConfig: { run: { data: recipe, model: modelRecipe } }, hooks,
-        methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
-      });
-      if (switcher?.switched) log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
-      tracker?.finish();
-      log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
-      io.err(`final evaluation on ${data.test.length} test images (${threats.map(threatName).join(', ')}) ...`);
-      const start = platform.now();
-      const eps = trainOptions.eps;
-      const result = await evaluate(model, data.test, { eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: trainOptions.seed });
-      const seconds = (platform.now() - start) / 1000;
-      log.write(evaluationRecord(result, data.test, { eps, pgdStepFactor: trainOptions.pgdStepFactor, seconds, checkpoint: checkpointPath, epoch: trainOptions.epochs }));
-      await log.flush();
-      await writeReport(platform, out, trainingReport(log.records, RUN_SECTIONS));
-      io.out(formatEvaluation(result, `${method} training, ${data.test.name}, ${result.samples} images, eps ${eps} (${seconds.toFixed(1)} s):`));
-      io.out(`wrote ${out}/log.jsonl, checkpoint.safetensors, config.json, report.md, report.html`);
-    } finally {
-      probe?.dispose();
-      model.dispose();
-      gpu.destroy();
-    }
+    const resume = typeof options.resume === 'string' ? options.resume : null;
+    const out = typeof options.out === 'string' ? options.out : resume ? directoryOf(resume) : defaultRunDir(recipe.training.method);
+    const result = await runRecipe(recipe, {
+      outDir: out, resume, command: 'train', platform: io.platform, adapter: options.adapter as never, onEvent: consoleSink(io, recipe.training.epochs),
+    });
+    const e = result.evaluation;
+    const test = result.log.find((x) => x.type === 'eval')?.dataset;
+    io.out(formatEvaluation(e, `${recipe.training.method} training, ${String(test)}, ${e.samples} images, eps ${recipe.training.attack.eps} (${result.seconds.toFixed(1)} s run):`));
+    io.out(`wrote ${out}/log.jsonl, checkpoint.safetensors, config.json, report.md, report.html`);
   },
 };
 
-/** Hooks that call each of `list`'s hooks in order. */
-function combineHooks(...list: TrainHooks[]): TrainHooks {
-  return {
-    async onStep(ctx) {
-      for (const h of list) await h.onStep?.(ctx);
-    },
-    async onEpoch(record, model) {
-      for (const h of list) await h.onEpoch?.(record, model);
-    },
-    onLog(entry) {
-      for (const h of list) h.onLog?.(entry);
-    },
-  };
-}
-
-/** Per-epoch progress bars: steps within the epoch with the latest logged loss and accuracy. */
-function progressHooks(io: CommandIo, o: CliTrainOptions, samples: number): TrainHooks {
-  const steps = Math.ceil(samples / o.batchSize);
+/** The terminal's view of a run: notices, per-epoch progress bars, kernel switch, listener errors. */
+function consoleSink(io: CommandIo, epochs: number): (event: RunEvent) => void {
   let bar: ProgressBar | null = null;
   let status = '';
-  const label = (epoch: number) => `epoch ${epoch + 1}/${o.epochs}`;
-  return {
-    onStep({ epoch, epochFraction }) {
-      bar ??= new ProgressBar(label(epoch), steps, io.progress, io.platform.now);
-      const done = Math.round((epochFraction - epoch) * steps);
-      if (done < steps) bar.update(done, status);
-    },
-    onLog(entry) {
-      status = `loss ${entry.loss.toFixed(3)} acc ${(100 * entry.accuracy).toFixed(1)}%`;
-    },
-    onEpoch(record) {
-      const validation = record.validation
-        ? ` | val ${Object.entries(record.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
-        : '';
-      const co = record.catastrophicOverfitting ? ' | CATASTROPHIC OVERFITTING flagged' : '';
-      (bar ?? new ProgressBar(label(record.epoch), steps, io.progress, io.platform.now)).finish(
-        `loss ${record.trainLoss.toFixed(3)} acc ${(100 * record.trainAccuracy).toFixed(1)}%${validation}${co} | ${record.imagesPerSecond.toFixed(0)} img/s`,
-      );
-      bar = null;
-      status = '';
-    },
+  let steps = 0;
+  const label = (epoch: number) => `epoch ${epoch + 1}/${epochs}`;
+  return (event) => {
+    switch (event.type) {
+      case 'adapter':
+        io.err(`adapter: ${event.line}`);
+        return;
+      case 'start':
+        io.err(`run directory: ${event.outDir} (${event.recipe.training.method}, ${event.recipe.model.kind}, ${event.recipe.data.dataset})`);
+        return;
+      case 'data':
+        steps = event.stepsPerEpoch;
+        if (event.notice) io.err(`notice: ${event.notice}`);
+        io.err(`data: ${event.train}, test ${event.test}; ${event.model} with ${event.parameters} parameters${event.probes ? `; tracking the NTK on ${event.probes} probe images` : ''}`);
+        return;
+      case 'step': {
+        status = `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}%`;
+        bar ??= new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now);
+        const done = Math.round((event.epochFraction - event.epoch) * steps);
+        if (done < steps) bar.update(done, status);
+        return;
+      }
+      case 'epoch': {
+        const validation = event.validation
+          ? ` | val ${Object.entries(event.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
+          : '';
+        const co = event.catastrophicOverfitting ? ' | CATASTROPHIC OVERFITTING flagged' : '';
+        (bar ?? new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now)).finish(
+          `loss ${event.trainLoss.toFixed(3)} acc ${(100 * event.trainAccuracy).toFixed(1)}%${validation}${co} | ${event.imagesPerSecond.toFixed(0)} img/s`,
+        );
+        bar = null;
+        status = '';
+        return;
+      }
+      case 'switch':
+        io.err(`switching to ${event.to} at epoch ${event.epochFraction.toFixed(2)} (${event.reason})`);
+        return;
+      case 'evaluating':
+        io.err(`final evaluation on ${event.samples} test images (${event.threats.join(', ')}) ...`);
+        return;
+      case 'error':
+        if (!event.fatal) io.err(`warning: ${event.message}`);
+        return;
+      default:
+    }
   };
 }

@@ -1,0 +1,319 @@
+// The one run executor: a recipe in, a trained and evaluated model out, in the order data -> model
+// -> probe set -> tracker -> switch -> train -> evaluate -> report, with every stage reported to
+// event sinks. The CLI's `train`, the library, the worker session and the live page are thin
+// adapters over runRecipe. Everything is validated before anything is written or a device acquired;
+// a sink that throws or rejects is reported (an `error` event with fatal false) and never kills the run.
+
+import { DEFAULT_AUGMENT } from '../ops/augment.js';
+import { uploadBatch, type Batch } from '../data/batching.js';
+import { selectProbeSet } from '../data/probe.js';
+import { channelStatistics } from '../data/statistics.js';
+import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
+import { NtkError, type NtkErrorCode } from '../errors.js';
+import type { Model } from '../nn/model.js';
+import { KernelTracker, type KernelCheck } from '../ntk/tracker.js';
+import type { LrScheduleSpec } from '../optim/schedule.js';
+import { currentPlatform, type AdapterChoice, type Platform } from '../platform/index.js';
+import { writeReport } from '../report/document.js';
+import { RUN_SECTIONS } from '../report/kernel_report.js';
+import { RunLog, type LogRecord } from '../report/runlog.js';
+import { trainingReport } from '../report/training_report.js';
+import { encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
+import type { TrainMethod } from '../train/methods.js';
+import type { LogEntry } from '../train/monitor.js';
+import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
+import { train, type EpochRecord, type TrainHooks, type TrainOptions } from '../train/trainer.js';
+import { loadRunData, type RunData } from './data.js';
+import { modelEntry, type BuiltModelRecipe } from './models.js';
+import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
+
+/** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
+export type RunEvent =
+  | { type: 'start'; recipe: RunRecipe; outDir: string | null }
+  | { type: 'adapter'; line: string }
+  | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
+  | ({ type: 'step' } & LogEntry)
+  | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
+  | ({ type: 'kernel' } & KernelCheck)
+  | ({ type: 'switch'; to: TrainMethod } & SwitchDecision)
+  | { type: 'evaluating'; samples: number; threats: string[] }
+  | { type: 'done'; evaluation: EvaluationResult; seconds: number; outDir: string | null }
+  /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
+  | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
+
+export type RunListener = (event: RunEvent) => void | Promise<void>;
+
+export interface RunOptions {
+  /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
+  outDir: string | null;
+  /** Event sinks, called in order and awaited; one that throws or rejects is reported, not fatal. */
+  onEvent: RunListener | RunListener[] | null;
+  platform: Platform;
+  /** Adapter to acquire (ignored when `gpu` is given). */
+  adapter: AdapterChoice | undefined;
+  /** A device the caller owns (not destroyed here); null: acquire one after validation. */
+  gpu: Gpu | null;
+  /** Continue this checkpoint (a path, or one already loaded); its recipe must match. */
+  resume: string | TrainingCheckpoint | null;
+  /** The command recorded in the config (e.g. `train`, `library`, `worker`). */
+  command: string;
+}
+
+export interface RunResult {
+  /** The resolved recipe (every default filled in): runRecipe(result.recipe) replays the run. */
+  recipe: RunRecipe;
+  evaluation: EvaluationResult;
+  epochs: EpochRecord[];
+  steps: number;
+  /** Training seconds, and the whole run's. */
+  trainSeconds: number;
+  seconds: number;
+  switched: SwitchDecision | null;
+  /** The final checkpoint's safetensors bytes (what outDir/checkpoint.safetensors holds). */
+  checkpoint: Uint8Array;
+  /** Every log record of this run (what outDir/log.jsonl received). */
+  log: LogRecord[];
+  outDir: string | null;
+  /** Listener failures reported during the run (each also sent as an `error` event). */
+  listenerErrors: string[];
+}
+
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
+
+/** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
+class Sinks {
+  readonly failures: string[] = [];
+
+  constructor(private readonly listeners: RunListener[]) {}
+
+  async emit(event: RunEvent): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(event);
+      } catch (e) {
+        const message = `an event listener failed on a "${event.type}" event (${(e as Error)?.message ?? String(e)}); the run goes on.`;
+        this.failures.push(message);
+        if (event.type !== 'error') await this.report(message);
+      }
+    }
+  }
+
+  /** Sends a listener failure to every sink (the failed one too); failures while reporting are dropped. */
+  private async report(message: string): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener({ type: 'error', code: 'E_LISTENER', message, fatal: false });
+      } catch {
+        // the failure is in `failures` already; a sink that cannot take the report is not asked again
+      }
+    }
+  }
+}
+
+/** The schedule `kind` at peak rate `lr` over `epochs`: piecewise decays 10x at 50% and 75%; cyclic peaks at 40%. */
+export function scheduleSpec(kind: ScheduleKind, lr: number, epochs: number): LrScheduleSpec {
+  if (kind === 'piecewise') return { kind, lr, milestones: [0.5 * epochs, 0.75 * epochs], gamma: 0.1 };
+  if (kind === 'cyclic') return { kind, maxLr: lr, epochs, peakEpoch: 0.4 * epochs };
+  return { kind, lr };
+}
+
+/** The trainer's options for a resolved recipe. */
+export function trainOptionsOf(r: RunRecipe, checkpointPath: string | null): TrainOptions {
+  const t = r.training;
+  const a = t.attack;
+  return {
+    method: t.method, epochs: t.epochs, batchSize: t.batchSize,
+    eps: a.eps, norm: a.norm, pgdSteps: a.steps, pgdStepFactor: a.stepFactor, anisotropy: a.anisotropy, anisotropyMaxScale: a.anisotropyMaxScale,
+    attackBnMode: a.bnMode, bnStats: t.bnStats,
+    schedule: scheduleSpec(t.schedule, t.lr, t.epochs),
+    sgd: { momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay },
+    logEvery: t.logEvery, seed: t.seed, augment: t.augment ? { ...DEFAULT_AUGMENT } : null,
+    validation: r.data.validationSize > 0 ? { samples: r.data.validationSize, pgdSteps: t.validationPgdSteps } : null,
+    checkpointPath,
+  };
+}
+
+/** The recipe a run's checkpoint, config.json or config log record carries; E_CHECKPOINT_MISMATCH if none. */
+export function storedRecipe(config: Record<string, unknown>, source: string): RunRecipe {
+  if (typeof config.recipe !== 'object' || config.recipe === null) {
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: no run recipe stored (field "recipe"); it was not written by runRecipe / ntk-at train of this version.`, { source });
+  }
+  return resolveRecipe(config.recipe);
+}
+
+/** The recipe without what may change between a run and its resumption (epochs, with a constant schedule). */
+function resumeKey(r: RunRecipe): RunRecipe {
+  return r.training.schedule === 'constant' ? { ...r, training: { ...r.training, epochs: 0 } } : r;
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (typeof a === 'object' && a && typeof b === 'object' && b && !Array.isArray(a)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return path || '(recipe)';
+}
+
+/**
+ * Runs a recipe to the end. Validation (recipe, resume checkpoint, data, model options) comes
+ * first and writes nothing; then the device, the config record and config.json, training with
+ * the NTK tracker and kernel switch, the final evaluation, and the report. Rejects with an
+ * NtkError after a fatal `error` event.
+ */
+export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = {}): Promise<RunResult> {
+  const o: RunOptions = { ...DEFAULT_RUN_OPTIONS, platform: currentPlatform(), ...options };
+  const listeners = o.onEvent === null ? [] : Array.isArray(o.onEvent) ? o.onEvent : [o.onEvent];
+  const sinks = new Sinks(listeners);
+  try {
+    return await execute(resolveRecipe(recipe), o, sinks);
+  } catch (e) {
+    const code = e instanceof NtkError ? e.code : 'E_UNEXPECTED';
+    await sinks.emit({ type: 'error', code, message: (e as Error)?.message ?? String(e), fatal: true });
+    throw e;
+  }
+}
+
+interface Prepared {
+  data: RunData;
+  model: BuiltModelRecipe;
+  resume: TrainingCheckpoint | null;
+}
+
+/** Everything that can be checked without writing or a device: resume checkpoint, data, model options. */
+async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
+  let resume: TrainingCheckpoint | null = null;
+  if (o.resume !== null) {
+    resume = typeof o.resume === 'string' ? await loadCheckpoint(o.resume, o.platform) : o.resume;
+    const source = typeof o.resume === 'string' ? o.resume : 'resume checkpoint';
+    const stored = storedRecipe(resume.config, source);
+    const field = firstDifference(resumeKey(stored), resumeKey(r), '');
+    if (field) {
+      throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: recipe field "${field}" differs from the checkpoint's run; resume with the same recipe (only training.epochs may grow, and only with a constant schedule).`, { field });
+    }
+    if (resume.epoch >= r.training.epochs) {
+      throw new NtkError('E_INVALID_ARGUMENT', `resume: the checkpoint already has ${resume.epoch} epochs; raise training.epochs above it.`, { field: 'training.epochs' });
+    }
+    if (r.switch.rule !== 'off') throw new NtkError('E_INVALID_ARGUMENT', 'resume: a run with a kernel switch cannot be resumed (the switch state is not in the checkpoint).', { field: 'switch.rule' });
+  }
+  const data = await loadRunData(r.data, o.platform);
+  const { kind, normalize, ...modelOptions } = r.model;
+  const built = modelEntry(kind).builderOptions(modelOptions, {
+    inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize ? channelStatistics(data.train) : null,
+  }, r.training.seed);
+  return { data, model: { kind, options: built }, resume };
+}
+
+async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunResult> {
+  const { platform, outDir } = o;
+  const runStart = platform.now();
+  const threats = recipeThreats(r);
+  const { data, model: modelRecipe, resume } = await prepare(r, o);
+  const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
+  let model: Model | null = null;
+  let probe: Batch | null = null;
+  try {
+    model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
+    const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
+    const trainOptions = trainOptionsOf(r, checkpointPath);
+    const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
+    const adapterLine = formatAdapterReport(gpu.report);
+    const method = r.training.method;
+    const config = {
+      command: o.command, method, date: new Date().toISOString(), adapter: adapterLine, runtime: platform.runtime,
+      trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
+      data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
+      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
+      resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
+      ntk: r.ntk.enabled ? r.ntk : null,
+      switch: r.switch.rule === 'off' ? null : r.switch,
+      recipe: r,
+    };
+    await sinks.emit({ type: 'start', recipe: r, outDir });
+    await sinks.emit({ type: 'adapter', line: adapterLine });
+    log.write({ type: 'config', ...config });
+    if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+
+    const hooks: TrainHooks[] = [];
+    let tracker: KernelTracker | null = null;
+    if (r.ntk.enabled) {
+      const source = data.validation ?? data.test;
+      probe = uploadBatch(gpu, source, selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices);
+      const a = r.training.attack;
+      tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
+        everyEpochs: r.ntk.everyEpochs,
+        kind: r.ntk.kernel,
+        adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
+        seed: r.data.seed,
+      });
+      hooks.push(tracker.hooks());
+    }
+    const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
+    await sinks.emit({
+      type: 'data', train: data.train.name, validation: data.validation?.name ?? null, test: data.test.name, notice: data.notice,
+      model: model.name, parameters: model.parameterCount, probes: probe?.size ?? 0, stepsPerEpoch,
+    });
+
+    const switcher = r.switch.rule === 'kernel'
+      ? new KernelSwitch(method, r.training.epochs, {
+        warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
+      })
+      : null;
+    let announced = false;
+    const announceSwitch = async () => {
+      if (!switcher?.switched || announced) return;
+      announced = true;
+      log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
+      await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
+    };
+    if (tracker) {
+      tracker.onCheck = async (check) => {
+        switcher?.observe(check);
+        await sinks.emit({ type: 'kernel', ...check });
+        await announceSwitch();
+      };
+    }
+    if (tracker && !resume) await tracker.maybeCheck(0, 0);
+    let lastCheckpoint: TrainingCheckpoint | null = null;
+    const run = await train(model, data.train, data.validation, trainOptions, {
+      log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
+      hooks: {
+        async onStep(ctx) {
+          for (const h of hooks) await h.onStep?.(ctx);
+          await announceSwitch();
+        },
+        onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
+        onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
+      },
+      methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
+      onCheckpoint: (cp) => { lastCheckpoint = cp; },
+    });
+    await announceSwitch();
+    tracker?.finish();
+    log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
+
+    await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
+    const evalStart = platform.now();
+    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
+    const evalSeconds = (platform.now() - evalStart) / 1000;
+    log.write({
+      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
+      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy,
+    });
+    await log.flush();
+    if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));
+    const seconds = (platform.now() - runStart) / 1000;
+    await sinks.emit({ type: 'done', evaluation, seconds, outDir });
+    return {
+      recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
+      checkpoint: encodeCheckpoint(lastCheckpoint as unknown as TrainingCheckpoint), log: log.records, outDir, listenerErrors: sinks.failures,
+    };
+  } finally {
+    probe?.dispose();
+    model?.dispose();
+    if (!o.gpu) gpu.destroy();
+  }
+}

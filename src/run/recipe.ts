@@ -1,0 +1,261 @@
+// The run recipe: one JSON-serialisable description of a whole run (data, model, training with its
+// attack, NTK tracking, kernel switch, final evaluation), its defaults in one place (DEFAULT_RECIPE
+// and the model registry's per-kind defaults), and resolveRecipe, which fills defaults and rejects
+// unknown keys and bad values with E_INVALID_ARGUMENT naming the field, before any I/O or device.
+
+import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
+import type { Norm } from '../attacks/kernels.js';
+import type { AttackBnMode } from '../attacks/options.js';
+import { NtkError } from '../errors.js';
+import type { InitScheme } from '../nn/init.js';
+import type { BatchNormOptions } from '../ops/batchnorm.js';
+import { DEFAULT_SWITCH } from '../train/switch.js';
+import { TRAINING_METHODS, TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
+import type { BnStatsSource } from '../train/trainer.js';
+import { parseThreats } from '../cli/commands/evaluate.js';
+import type { Threat } from '../train/evaluate.js';
+import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
+import { modelEntry, type ModelKindName } from './models.js';
+
+export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
+export const NTK_KERNELS = ['trace', 'logit', 'sumLogits'] as const;
+export const SWITCH_RULES = ['off', 'kernel'] as const;
+
+/** The model: a MODELS kind, a Normalize first layer on/off, and the kind's options (see MODELS[kind].defaults). */
+export interface ModelSpec {
+  kind: ModelKindName;
+  /** A Normalize first layer with the training data's per-channel mean/std (epsilon keeps its pixel meaning). */
+  normalize: boolean;
+  hidden?: number[];
+  channels?: number[];
+  kernel?: number;
+  pool?: 'max' | 'avg' | 'none';
+  batchNorm?: boolean;
+  /** Every BatchNorm estimator switch: eps, momentum, average ema|cumulative, runningVariance unbiased|biased, debias, affine. */
+  bn?: BatchNormOptions;
+  blocks?: number[];
+  widths?: number[];
+  init?: InitScheme;
+}
+
+export interface AttackSpec {
+  norm: Norm;
+  /** Radius in [0, 1] pixel units (training attack, validation, NTK probes, final evaluation). */
+  eps: number;
+  /** Multi-step attacks (PGD-AT, the NTK's PGD probes, validation and evaluation PGD): step = stepFactor·eps. */
+  steps: number;
+  stepFactor: number;
+  /** fgsm-aniso's start-noise scale and its bound. */
+  anisotropy: Anisotropy;
+  anisotropyMaxScale: number;
+  /** BatchNorm while the training attack runs: running buffers (`eval`) or frozen batch statistics. */
+  bnMode: AttackBnMode;
+}
+
+export interface TrainingSpec {
+  method: TrainMethod;
+  epochs: number;
+  batchSize: number;
+  attack: AttackSpec;
+  /** Peak learning rate and schedule: constant, piecewise (x0.1 at 50% and 75%), cyclic (peak at 40%). */
+  lr: number;
+  schedule: ScheduleKind;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** Which batches BatchNorm learns running statistics from (trainer.ts BnStatsSource). */
+  bnStats: BnStatsSource;
+  /** Random crop (4-pixel padding) and horizontal flip. */
+  augment: boolean;
+  /** PGD steps of the per-epoch validation check. */
+  validationPgdSteps: number;
+  logEvery: number;
+  /** Seed of init, data order and attacks. */
+  seed: number;
+}
+
+export interface NtkSpec {
+  enabled: boolean;
+  /** Probe images per class (from the validation images, else the test images). */
+  probePerClass: number;
+  kernel: (typeof NTK_KERNELS)[number];
+  /** Also track the adversarial-example kernel with this attack (training's eps, norm, step factor). */
+  attack: (typeof NTK_ATTACKS)[number];
+  attackSteps: number;
+  /** Checks every this many epochs after the dense first epoch. */
+  everyEpochs: number;
+}
+
+export interface SwitchSpec {
+  /** `kernel`: train with warmupMethod until the clean and adversarial probe kernels diverge, then training.method. */
+  rule: (typeof SWITCH_RULES)[number];
+  warmupMethod: TrainMethod;
+  tau: number;
+  patience: number;
+  capFraction: number;
+  velocityPlateau: number | null;
+}
+
+export interface EvaluationSpec {
+  /** Threat names: clean, fgsm, pgd<steps>, pgd<steps>x<restarts> (see src/cli/commands/evaluate.ts parseThreats). */
+  threats: string[];
+}
+
+export interface RunRecipe {
+  data: DataRecipe;
+  model: ModelSpec;
+  training: TrainingSpec;
+  ntk: NtkSpec;
+  switch: SwitchSpec;
+  evaluation: EvaluationSpec;
+}
+
+/** Recipes as users write them: any field may be left out. */
+export type PartialRecipe = {
+  [K in keyof RunRecipe]?: RunRecipe[K] extends (infer T)[] ? T[] : { [F in keyof RunRecipe[K]]?: RunRecipe[K][F] extends object ? Partial<RunRecipe[K][F]> : RunRecipe[K][F] };
+};
+
+/** Every default of a run, in one place (model options: MODELS[kind].defaults). */
+export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind: ModelKindName; normalize: boolean } }> = {
+  data: DEFAULT_DATA_RECIPE,
+  model: { kind: 'mlp', normalize: true },
+  training: {
+    method: 'pgd', epochs: 5, batchSize: 128,
+    attack: { norm: 'linf', eps: 0.1, steps: 10, stepFactor: 0.25, anisotropy: 'gradient', anisotropyMaxScale: 2, bnMode: 'eval' },
+    lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
+    validationPgdSteps: 10, logEvery: 20, seed: 0,
+  },
+  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1 },
+  switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
+  evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
+};
+
+const bad = (field: string, expected: string, value: unknown): NtkError =>
+  new NtkError('E_INVALID_ARGUMENT', `recipe field "${field}" must be ${expected}, got ${JSON.stringify(value)}.`, { field, value });
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** defaults overlaid with `given`, recursing into plain objects; unknown keys name their dotted field. */
+function merge(defaults: Record<string, unknown>, given: unknown, field: string): Record<string, unknown> {
+  if (given === undefined) return structuredClone(defaults);
+  if (!isObject(given)) throw bad(field, 'an object', given);
+  const out: Record<string, unknown> = structuredClone(defaults);
+  for (const [key, value] of Object.entries(given)) {
+    const path = field ? `${field}.${key}` : key;
+    if (!Object.hasOwn(defaults, key)) {
+      throw new NtkError('E_INVALID_ARGUMENT', `unknown recipe field "${path}"; known fields${field ? ` of "${field}"` : ''}: ${Object.keys(defaults).join(', ')}.`, { field: path });
+    }
+    if (value === undefined) continue;
+    out[key] = isObject(defaults[key]) ? merge(defaults[key] as Record<string, unknown>, value, path) : value;
+  }
+  return out;
+}
+
+const integer = (field: string, value: unknown, min: number) => {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) throw bad(field, `an integer >= ${min}`, value);
+};
+const number = (field: string, value: unknown, ok: (v: number) => boolean, expected: string) => {
+  if (!(typeof value === 'number' && Number.isFinite(value) && ok(value))) throw bad(field, expected, value);
+};
+const choice = (field: string, value: unknown, choices: readonly unknown[]) => {
+  if (!choices.includes(value)) throw bad(field, `one of ${choices.join(', ')}`, value);
+};
+const boolean = (field: string, value: unknown) => {
+  if (typeof value !== 'boolean') throw bad(field, 'true or false', value);
+};
+
+/**
+ * The full recipe: defaults filled in (the model's per kind), every field checked. Throws
+ * E_INVALID_ARGUMENT naming the field (details.field) for unknown keys and bad values. Pure: no
+ * files, no device.
+ */
+export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
+  if (!isObject(recipe)) throw bad('(recipe)', 'an object', recipe);
+  const given = recipe as Record<string, unknown>;
+  const kind = isObject(given.model) && given.model.kind !== undefined ? given.model.kind : DEFAULT_RECIPE.model.kind;
+  const entry = modelEntry(String(kind));
+  const defaults = { ...DEFAULT_RECIPE, model: { ...DEFAULT_RECIPE.model, kind, ...entry.defaults } };
+  const r = merge(defaults as unknown as Record<string, unknown>, recipe, '') as unknown as RunRecipe;
+
+  const d = r.data;
+  choice('data.dataset', d.dataset, DATA_SET_NAMES);
+  if (d.dir !== null && (typeof d.dir !== 'string' || d.dir === '')) throw bad('data.dir', 'a directory (string) or null', d.dir);
+  choice('data.fallback', d.fallback, DATA_FALLBACKS);
+  integer('data.seed', d.seed, 0);
+  checkDataRecipe(d);
+
+  boolean('model.normalize', r.model.normalize);
+  const shape = dataSet(d.dataset).shape;
+  const channels = shape[0];
+  const { kind: _kind, normalize, ...modelOptions } = r.model;
+  entry.builderOptions(modelOptions, {
+    inputShape: shape, classes: dataSet(d.dataset).classes,
+    normalize: normalize ? { mean: new Array(channels).fill(0), std: new Array(channels).fill(1) } : null,
+  }, 0);
+
+  const t = r.training;
+  choice('training.method', t.method, TRAIN_METHODS);
+  integer('training.epochs', t.epochs, 1);
+  integer('training.batchSize', t.batchSize, 1);
+  number('training.lr', t.lr, (v) => v > 0, 'a number > 0');
+  choice('training.schedule', t.schedule, SCHEDULE_KINDS);
+  number('training.momentum', t.momentum, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+  boolean('training.nesterov', t.nesterov);
+  number('training.weightDecay', t.weightDecay, (v) => v >= 0, 'a number >= 0');
+  choice('training.bnStats', t.bnStats, ['adversarial', 'clean', 'mixed']);
+  boolean('training.augment', t.augment);
+  integer('training.validationPgdSteps', t.validationPgdSteps, 1);
+  integer('training.logEvery', t.logEvery, 1);
+  integer('training.seed', t.seed, 0);
+  const a = t.attack;
+  choice('training.attack.norm', a.norm, ['linf', 'l2']);
+  number('training.attack.eps', a.eps, (v) => v >= 0 && (a.norm !== 'linf' || v <= 1), a.norm === 'linf' ? 'in [0, 1] (pixel units, e.g. 8/255)' : 'a number >= 0');
+  integer('training.attack.steps', a.steps, 1);
+  number('training.attack.stepFactor', a.stepFactor, (v) => v > 0, 'a number > 0');
+  choice('training.attack.anisotropy', a.anisotropy, ANISOTROPIES);
+  number('training.attack.anisotropyMaxScale', a.anisotropyMaxScale, (v) => v > 0, 'a number > 0');
+  choice('training.attack.bnMode', a.bnMode, ['eval', 'train-frozen']);
+  const norms: readonly string[] = TRAINING_METHODS[t.method].norms;
+  if (!norms.includes(a.norm)) throw bad('training.attack.norm', `a norm that ${t.method} supports (${norms.join(', ')})`, a.norm);
+  if (a.norm !== 'linf') {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "training.attack.norm": "l2" trains (PGD-AT), but validation and the final evaluation measure l-inf robustness only so far; use "linf".', { field: 'training.attack.norm' });
+  }
+
+  const n = r.ntk;
+  boolean('ntk.enabled', n.enabled);
+  integer('ntk.probePerClass', n.probePerClass, 1);
+  choice('ntk.kernel', n.kernel, NTK_KERNELS);
+  choice('ntk.attack', n.attack, NTK_ATTACKS);
+  integer('ntk.attackSteps', n.attackSteps, 1);
+  integer('ntk.everyEpochs', n.everyEpochs, 1);
+  const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
+  if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {
+    throw bad('ntk.probePerClass', `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`, n.probePerClass);
+  }
+
+  const s = r.switch;
+  choice('switch.rule', s.rule, SWITCH_RULES);
+  choice('switch.warmupMethod', s.warmupMethod, TRAIN_METHODS);
+  number('switch.tau', s.tau, (v) => v >= 0, 'a number >= 0');
+  integer('switch.patience', s.patience, 1);
+  number('switch.capFraction', s.capFraction, (v) => v > 0 && v <= 1, 'in (0, 1]');
+  if (s.velocityPlateau !== null) number('switch.velocityPlateau', s.velocityPlateau, (v) => v > 0, 'a number > 0 or null');
+  if (s.rule === 'kernel' && (!n.enabled || n.attack === 'none')) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "switch.rule" is "kernel": it compares clean and adversarial probe kernels, so set ntk.enabled true and an ntk.attack (pgd or fgsm).', { field: 'switch.rule' });
+  }
+
+  const threats = r.evaluation.threats;
+  if (!Array.isArray(threats) || threats.length === 0) throw bad('evaluation.threats', 'a non-empty list of threat names', threats);
+  recipeThreats(r);
+  return r;
+}
+
+/** The recipe's evaluation threats, parsed by the CLI's threat parser (one grammar everywhere). */
+export function recipeThreats(r: RunRecipe): Threat[] {
+  return r.evaluation.threats.flatMap((name, i) => {
+    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat name (clean, fgsm, pgd<k>, pgd<k>x<restarts>)', name);
+    return parseThreats(name, `evaluation.threats[${i}]`);
+  });
+}
