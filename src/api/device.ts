@@ -5,6 +5,6 @@
  */
 
 export { NtkError, type NtkErrorCode } from '../errors.js';
-export { ADAPTER_CHOICES, currentPlatform, type AdapterChoice, type Platform, type AcquiredAdapter, type CliIo } from '../platform/index.js';
+export { ADAPTER_CHOICES, currentPlatform, type AdapterChoice, type Platform, type AcquiredAdapter, type CliIo, type CliStream } from '../platform/index.js';
 export { Gpu, createGpu, formatAdapterReport, type AdapterReport, type GpuOptions } from '../device/gpu.js';
 export { VERSION } from '../version.js';

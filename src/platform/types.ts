@@ -59,14 +59,22 @@ export interface Platform {
   cli: CliIo;
 }
 
+/** A standard stream of the command line. */
+export interface CliStream {
+  /** A terminal (progress bars redraw in place) rather than a file or pipe (plain lines). */
+  isTTY: boolean;
+  /** Writes `text` as is. */
+  write(text: string): void;
+}
+
 /** Command-line I/O of a runtime. */
 export interface CliIo {
   /** The command-line arguments after the program name. */
   args(): string[];
   /** Standard output: results. */
-  stdout: { isTTY: boolean; /** Writes `text` as is. */ write(text: string): void };
+  stdout: CliStream;
   /** Standard error: messages, usage errors and progress bars. */
-  stderr: { isTTY: boolean; /** Writes `text` as is. */ write(text: string): void };
+  stderr: CliStream;
   /** Ends the process with `code`. */
   exit(code: number): never;
   /**
