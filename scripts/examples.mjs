@@ -103,14 +103,17 @@ try {
     return out.split('\n').find((l) => l.startsWith('final evaluation'));
   });
 
-  await check('installed CLI: --version, help train, a bad option (exit 2)', () => {
+  await check('installed CLI: --version, help train, a bad option (exit 2), info without driver noise', () => {
     const cli = join(project, 'node_modules/.bin/ntk-at');
     const version = expectOk(run(cli, ['--version']), 'ntk-at --version').trim();
     if (version !== pkg.version) throw new Error(`--version printed "${version}", package.json says ${pkg.version}`);
     if (!expectOk(run(cli, ['help', 'train']), 'ntk-at help train').includes('--epochs')) throw new Error('help train lacks --epochs');
     const bad = run(cli, ['train', '--epoch', '2']);
     if (bad.code !== 2 || !bad.out.includes('--epochs')) throw new Error(`expected exit 2 suggesting --epochs, got ${bad.code}:\n${bad.out}`);
-    return `ntk-at ${version}`;
+    const info = expectOk(run(cli, ['info']), 'ntk-at info');
+    const noise = info.split('\n').filter((l) => /XDG_RUNTIME_DIR|artificially reduced|ArrayDynamicIndexing/.test(l));
+    if (noise.length) throw new Error(`native driver noise on stderr of ntk-at info:\n${noise.join('\n')}`);
+    return `ntk-at ${version}; ${info.trim().split('\n')[0]}`;
   });
 
   await check('deno example: type check against the bundled types, then run', () => {

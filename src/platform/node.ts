@@ -20,6 +20,8 @@ const NATIVE_NOISE: readonly RegExp[] = [
   /^error: XDG_RUNTIME_DIR is invalid or not set in the environment\.$/,
 ];
 const NOISE_CONTEXT = /^( - While |    at |$)/;
+/** How noise and context lines begin: a partial line that could still become one is held back. */
+const NOISE_STARTS = ['Warning: ', 'error: ', ' - ', '    at '];
 /** Set in the child of runQuietly (its stderr is filtered by the parent); `tty` when the parent's stderr is a terminal. */
 const QUIET_CHILD_ENV = 'NTK_AT_QUIET_CHILD';
 
@@ -75,30 +77,46 @@ async function runQuietly(args: string[]): Promise<number | null> {
     stdio: ['inherit', 'inherit', 'pipe'],
     env: { ...process.env, [QUIET_CHILD_ENV]: process.stderr.isTTY ? 'tty' : 'pipe' },
   });
-  let pending = '';
-  let inNoise = false;
-  /** Writes complete lines that are not noise; a partial line (a progress bar) goes out at once unless it may start noise. */
-  const pass = (text: string, final: boolean) => {
-    const lines = (pending + text).split('\n');
-    pending = final ? '' : lines.pop()!;
-    let out = '';
-    for (const line of final && lines.at(-1) === '' ? lines.slice(0, -1) : lines) {
-      inNoise = NATIVE_NOISE.some((re) => re.test(line)) || (inNoise && NOISE_CONTEXT.test(line));
-      if (!inNoise) out += `${line}\n`;
-    }
-    if (pending && !/^(Warning|error|Error| -|    at)/.test(pending) && !inNoise) {
-      out += pending;
-      pending = '';
-    }
-    if (out) process.stderr.write(out);
-  };
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => pass(chunk, false));
+  const filter = nativeNoiseFilter();
+  const write = (text: string) => void (text && process.stderr.write(text));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => write(filter.push(chunk)));
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward).on('SIGTERM', forward);
   const { constants } = await import('node:os');
   const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
-  pass('', true);
+  write(filter.end());
   return code;
+}
+
+/**
+ * A line filter of NATIVE_NOISE for a stderr stream: push() returns the text to write now, end()
+ * the rest. A matched line also drops the context lines after it; a partial line (a progress bar
+ * redrawn with \r) goes out at once unless it could be the start of a noise line.
+ */
+export function nativeNoiseFilter(): { push(text: string): string; end(): string } {
+  let pending = '';
+  let inNoise = false;
+  const keep = (line: string): boolean => {
+    inNoise = NATIVE_NOISE.some((re) => re.test(line)) || (inNoise && NOISE_CONTEXT.test(line));
+    return !inNoise;
+  };
+  return {
+    push(text) {
+      const lines = (pending + text).split('\n');
+      pending = lines.pop()!;
+      let out = lines.filter(keep).map((l) => `${l}\n`).join('');
+      if (pending && !NOISE_STARTS.some((start) => start.startsWith(pending) || pending.startsWith(start))) {
+        out += pending;
+        pending = '';
+      }
+      return out;
+    },
+    end() {
+      const rest = pending && keep(pending) ? pending : '';
+      pending = '';
+      return rest;
+    },
+  };
 }
 
 /** comlink's adapter from a worker_threads port/Worker to a comlink endpoint (loaded by name, like webgpu). */
