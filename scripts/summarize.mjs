@@ -1,11 +1,12 @@
-// Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, examples,
-// typecheck)
+// Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, hostile
+// inputs in Node and Chromium, examples against the packed tarball, typecheck)
 // and prints the closing line `N passed, N failed, N skipped`. A suite that should have run but
 // left no results counts as one failure, so a crashed runner never looks like success.
 
 import { existsSync, readFileSync } from 'node:fs';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'examples', 'typecheck'];
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'examples', 'typecheck'];
+const VITEST_SUITES = ['vitest', 'hostile'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -18,7 +19,7 @@ for (const suite of SUITES) {
   }
   const data = JSON.parse(readFileSync(file, 'utf8'));
   let p, f, s;
-  if (suite === 'vitest') {
+  if (VITEST_SUITES.includes(suite)) {
     p = data.numPassedTests;
     f = data.numFailedTests + (data.numFailedTestSuites ?? 0);
     s = data.numPendingTests + data.numTodoTests;

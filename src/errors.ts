@@ -24,6 +24,9 @@ export type NtkErrorCode =
   | 'E_DATA_READ' // a data file could not be read (missing, no permission, no file access in this runtime)
   | 'E_NOT_CONVERGED' // an iterative solver (the eigen-solver) did not converge
   | 'E_NOT_PSD' // a kernel that must be positive semi-definite has clearly negative eigenvalues
+  | 'E_CANCELLED' // the caller cancelled the work (an AbortSignal, or terminating the session's worker)
+  | 'E_WORKER_EXITED' // the worker serving a session exited or failed while a request was pending
+  | 'E_RESOURCE_LIMIT' // a request needs more memory (host or device) than the limit it names
   | 'E_MISSING_DEPENDENCY'; // an optional package this runtime needs is not installed (Node: npm `webgpu`)
 
 /** The error every failure of this library throws: switch on `code`; the message says what to do. */
@@ -38,6 +41,13 @@ export class NtkError extends Error {
     this.name = 'NtkError';
     this.code = code;
     this.details = details;
+  }
+
+  /** An NtkError rebuilt from another thread's `message` (which already starts with `[code]`) and `stack`. */
+  static fromMessage(code: NtkErrorCode, message: string, details: Record<string, unknown>, stack?: string): NtkError {
+    const error = new NtkError(code, message.replace(/^\[[A-Z_]+\] /, ''), details);
+    if (stack) error.stack = stack;
+    return error;
   }
 }
 

@@ -1,5 +1,6 @@
 // Options objects: every public function takes `Partial<Options>` with defaults in one exported
-// constant; resolveOptions merges them and rejects unknown keys with a typed error naming them.
+// constant; resolveOptions merges them and rejects unknown keys (and, at any depth, the keys that
+// reach an object's prototype: __proto__, constructor, prototype) with a typed error naming them.
 
 import { NtkError } from './errors.js';
 
@@ -9,8 +10,9 @@ import { NtkError } from './errors.js';
  */
 export function resolveOptions<T extends object>(where: string, defaults: T, options: object | undefined): T {
   const merged = { ...defaults } as Record<string, unknown>;
+  rejectPrototypeKeys(where, options, '');
   for (const [key, value] of Object.entries(options ?? {})) {
-    if (!(key in defaults)) {
+    if (!Object.hasOwn(defaults, key)) {
       throw new NtkError(
         'E_INVALID_ARGUMENT',
         `${where}: unknown option "${key}"; accepted options are ${Object.keys(defaults).join(', ')}.`,
@@ -20,6 +22,26 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
     if (value !== undefined) merged[key] = value;
   }
   return merged as T;
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Throws E_INVALID_ARGUMENT if `value` (options from JSON or another thread) holds a key that
+ * reaches a prototype, at any depth of plain objects and arrays (class instances such as tensors
+ * and typed arrays are not searched).
+ */
+function rejectPrototypeKeys(where: string, value: unknown, path: string): void {
+  if (typeof value !== 'object' || value === null) return;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) {
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option key "${at}" is not allowed (it would reach an object's prototype).`, { where, option: at });
+    }
+    rejectPrototypeKeys(where, (value as Record<string, unknown>)[key], at);
+  }
 }
 
 /** Throws E_INVALID_ARGUMENT naming `where` and `option` unless `value` is a finite number > 0. */

@@ -35,6 +35,14 @@ export const TOLERANCES = {
   /** Its gradient, |d - d64| / scale: softmax probabilities in [0, 1] with the same exp/sum error;
    * absolute bound ≈ (C + 16)·u, 1e-5 as above. */
   crossEntropyGrad: 1e-5,
+  /** Margin attack losses L = (z_a − z_y)/D (CW: D = 1; DLR: D a difference of two or three logits):
+   * |L − L64| / max(1, |L64|). Each difference of f32 logits is one rounding (exact when close, Sterbenz),
+   * the division one more: about 4u relative to the operands' scale (|z|/D); 1e-5 covers logits up to ±40
+   * with D ≥ 1e-2·|z| (the tests' spreads) and catches a wrong class or sign (O(1)). */
+  marginLoss: 1e-5,
+  /** Its gradient dL/dz = (e_a − e_y)/D − (L/D)·dD/dz, |g − g64| · D / (1 + |L|) per row: the same
+   * few roundings relative to the two terms' scale; 1e-5 as for the loss. */
+  marginLossGrad: 1e-5,
   /** SGD step, |w' - w'64| / (|w| + lr·(|g·s| + wd·|w| + 2μ|v|) + 1e-30): about 6 roundings (clip product,
    * decay, momentum, Nesterov, step, subtraction), each <= u relative to these magnitudes: 6u ≈ 3.6e-7;
    * bound 1e-6. Repeated over 3 steps with f32 state fed back, so the reference takes the f32 state. */

@@ -14,8 +14,7 @@ export {
   type RunInput, type CompareOptions, type ComparedRun, type VariantSummary, type Spread,
 } from '../report/compare.js';
 export { kernelSection, kernelDistanceMatrix, RUN_SECTIONS } from '../report/kernel_report.js';
-// `PlotEvent`: the name `RunEvent` belongs to the run module's event stream (runRecipe).
-export { isAdversarialMethod, coFlag, runEvents, type RunEvent as PlotEvent } from '../report/events.js';
+export { isAdversarialMethod, coFlag, runEvents, type TimelineEvent } from '../report/events.js';
 export { renderReport, writeReport, type Block, type Section, type RenderedReport } from '../report/document.js';
 export {
   trainingReport, epochRecords, formatPercent, formatFixed, formatNumber, TRAINING_SECTIONS,

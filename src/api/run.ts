@@ -6,7 +6,7 @@
  */
 
 export {
-  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RunEvent, type RunListener, type RunOptions, type RunResult,
+  runRecipe, storedRecipe, scheduleSpec, trainOptionsOf, type RecipeEvent, type RecipeListener, type RunOptions, type RunResult,
 } from '../run/orchestrator.js';
 export {
   resolveRecipe, recipeThreats, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES,

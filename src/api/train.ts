@@ -13,5 +13,6 @@ export { TRAINING_METHODS, trainingMethod, type TrainingMethod, type MethodState
 export { StepMonitor, type LogEntry } from '../train/monitor.js';
 export { KernelSwitch, DEFAULT_SWITCH, type SwitchOptions, type SwitchDecision } from '../train/switch.js';
 export {
-  saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type TrainingCheckpoint,
+  saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
+  attachCheckpointPart, lastSavedCheckpoint, type TrainingCheckpoint, type CheckpointPart, type CheckpointPartSource,
 } from '../train/checkpoint.js';

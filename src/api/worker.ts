@@ -5,5 +5,5 @@
  */
 
 export { TrainingSession, type SessionEvent, type SessionListener, type SessionOptions } from '../worker/session.js';
-export { exposeSession } from '../worker/expose.js';
-export { connectSession, runRemote } from '../worker/client.js';
+export { exposeSession, ServedSession } from '../worker/expose.js';
+export { connectSession, runRemote, terminateSession, type RemoteRunOptions, type RemoteSession } from '../worker/client.js';

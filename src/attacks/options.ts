@@ -5,6 +5,7 @@
 import { NtkError } from '../errors.js';
 import { requireChoice, requireInteger, requirePositive, resolveOptions } from '../options.js';
 import type { Norm } from './kernels.js';
+import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 
 /** BatchNorm behaviour while an attack runs its forward/backward passes. */
 export type AttackBnMode = 'eval' | 'train-frozen';
@@ -35,13 +36,26 @@ export interface PgdOptions extends FgsmOptions {
   start: 'random' | 'zero';
   /** Independent restarts; each sample keeps its worst case (misclassified first, then highest loss). */
   restarts: number;
+  /** The loss the attack maximises: cross-entropy, CW margin or DLR (attacks/losses.ts). */
+  loss: AttackLoss;
+  /** 0: untargeted; m > 0: targeted runs at each of the m most likely other classes (worst case kept). */
+  targets: number;
+}
+
+export interface ApgdOptions extends Omit<PgdOptions, 'stepSize' | 'start'> {
+  /** Checkpoint test: halve the step when fewer than rho·(window) steps raised the loss. */
+  rho: number;
 }
 
 export const DEFAULT_FGSM: FgsmOptions = { eps: 0.1, bnMode: 'eval' };
 export const DEFAULT_FGSM_RS: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1.25, noiseFactor: 1, project: true };
 export const DEFAULT_N_FGSM: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1, noiseFactor: 2, project: false };
 export const DEFAULT_PGD: PgdOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1,
+  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1, loss: 'ce', targets: 0,
+};
+/** APGD as in AutoAttack: 100 iterations, one restart, rho 0.75 (initial step 2·eps, momentum 0.75). */
+export const DEFAULT_APGD: ApgdOptions = {
+  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, restarts: 1, loss: 'ce', targets: 0, rho: 0.75,
 };
 
 /** Merges and validates; errors name the attack and the field. */
@@ -63,6 +77,14 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   }
   if ('norm' in record) requireChoice(attack, 'norm', record.norm, ['linf', 'l2'] as const);
   if ('start' in record) requireChoice(attack, 'start', record.start, ['random', 'zero'] as const);
+  if ('loss' in record) requireChoice(attack, 'loss', record.loss, ATTACK_LOSSES);
+  if ('targets' in record) requireInteger(attack, 'targets', record.targets, 0);
+  if ('targets' in record && (record.targets as number) > 0 && record.loss === 'ce') {
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "targets" needs the cw or dlr loss (targeted attacks use margins, as APGD-T).`, { option: 'targets' });
+  }
+  if ('rho' in record && !(typeof record.rho === 'number' && record.rho > 0 && record.rho <= 1)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "rho" must be in (0, 1], got ${record.rho}.`, { option: 'rho' });
+  }
   return o;
 }
 

@@ -1,44 +1,42 @@
 // PGD-k (Madry et al. 2018) for l-inf and l2 on inputs in [0, 1]: random or zero start, k steps
-// of size stepSize with projection onto the eps-ball and [0, 1] clipping, and restarts that keep
-// each sample's worst case (misclassified first, then highest loss).
+// of size stepSize on the chosen loss (cross-entropy, CW margin or DLR, optionally targeted) with
+// projection onto the eps-ball and [0, 1] clipping, and restarts (and targets) that keep each
+// sample's worst case (misclassified first, then highest cross-entropy).
 
 import type { Model } from '../nn/model.js';
 import { add } from '../ops/binary.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone, inputGradient, uniformStart } from './fgsm.js';
-import { attackStep, keepWorst, projectL2 } from './kernels.js';
+import { attackStep, projectL2, type Norm } from './kernels.js';
+import { lossGradient } from './losses.js';
 import { DEFAULT_PGD, resolveAttackOptions, type PgdOptions } from './options.js';
+import { worstOverRuns } from './worst.js';
 
 /** PGD adversarial examples for x [n, ...] with labels y [n]; `rng` draws the random starts. */
 export function pgd(model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<PgdOptions> = {}): Tensor {
   const o = resolveAttackOptions('pgd', DEFAULT_PGD, options);
-  const n = x.shape[0];
-  let best: Tensor | null = null;
-  let score: Tensor | null = null;
-  for (let restart = 0; restart < o.restarts; restart++) {
-    const adv = startPoint(x, rng, o);
+  return worstOverRuns(model, x, y, o, (targets) => {
+    const adv = o.start === 'zero' ? clone(x) : randomStart(x, rng, o.norm, o.eps);
     for (let k = 0; k < o.steps; k++) {
-      const g = inputGradient(model, adv, y, o.bnMode);
+      const g = o.loss === 'ce' ? inputGradient(model, adv, y, o.bnMode) : gradientOnly(model, adv, y, o, targets);
       attackStep(adv, x, g, o.norm, o.stepSize, o.eps, true);
       g.dispose();
     }
-    if (o.restarts === 1) return adv;
-    best ??= clone(x);
-    score ??= Tensor.fromArray(x.gpu, new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? -1 : 0)), [n, 2]);
-    const logits = model.forward(adv, { mode: o.bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: false });
-    keepWorst(logits, y, adv, score, best);
-    logits.dispose();
-    adv.dispose();
-  }
-  score?.dispose();
-  return best as Tensor;
+    return adv;
+  });
 }
 
-function startPoint(x: Tensor, rng: Rng, o: PgdOptions): Tensor {
-  if (o.start === 'zero') return clone(x);
-  if (o.norm === 'linf') return uniformStart(x, rng, o.eps);
-  return uniformL2Start(x, rng, o.eps);
+function gradientOnly(model: Model, x: Tensor, y: Tensor, o: PgdOptions, targets: Tensor | null): Tensor {
+  const { losses, correct, grad } = lossGradient(model, x, y, o.loss, targets, o.bnMode);
+  losses.dispose();
+  correct.dispose();
+  return grad;
+}
+
+/** A random start in the eps-ball: uniform per element (l-inf) or uniform in the l2 ball, clipped to [0, 1]. */
+export function randomStart(x: Tensor, rng: Rng, norm: Norm, eps: number): Tensor {
+  return norm === 'linf' ? uniformStart(x, rng, eps) : uniformL2Start(x, rng, eps);
 }
 
 /** x + delta with delta uniform in the l2 eps-ball per sample (Gaussian direction, radius eps·u^(1/d)), clipped. */

@@ -23,6 +23,9 @@ export const COMMANDS: Record<string, Command> = {
   report: reportCommand,
 };
 
+/** Options that name a directory a command writes into: checked writable before the command runs. */
+export const OUTPUT_DIRECTORY_OPTIONS = ['out'] as const;
+
 const HELP_FLAGS = ['-h', '--help'];
 
 /** The program's help: commands with their summaries, and where to read more. */
@@ -58,6 +61,21 @@ function findCommand(name: string): Command {
   });
 }
 
+/**
+ * What to print when the user interrupts a command line (Ctrl-C): the exact command that resumes
+ * from `checkpoint` (the last one this process saved), or that nothing can be resumed yet.
+ */
+export function interruptMessage(args: string[], checkpoint: string | null): string {
+  if (!checkpoint) return 'interrupted before the first checkpoint was written: nothing to resume; run the command again.';
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--resume') i++;
+    else if (!args[i].startsWith('--resume=')) kept.push(args[i]);
+  }
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `interrupted; the last checkpoint is ${checkpoint}. Resume with:\n  ntk-at ${[...kept, '--resume', checkpoint].map(quote).join(' ')}`;
+}
+
 /** Runs one command line (without the program name); NtkErrors become a message and an exit code. */
 export async function runCli(args: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = args;
@@ -86,7 +104,11 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
       io.out(commandHelp(name, command));
       return 0;
     }
-    await command.run(parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many), io);
+    const options = parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many);
+    for (const option of OUTPUT_DIRECTORY_OPTIONS) {
+      if (typeof options[option] === 'string') await io.platform.checkOutputDirectory(options[option] as string);
+    }
+    await command.run(options, io);
     return 0;
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;

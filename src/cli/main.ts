@@ -1,9 +1,10 @@
-// The `ntk-at` executable: wires the runtime's command-line I/O to runCli and exits with its code.
-// Native libraries' harmless diagnostics are filtered from stderr (platform cli.runQuietly) unless
-// --verbose is given (it may appear anywhere on the command line).
+// The `ntk-at` executable: wires the runtime's command-line I/O to runCli and exits with its code;
+// Ctrl-C prints the command that resumes from the last checkpoint. Native libraries' harmless
+// diagnostics are filtered from stderr (platform cli.runQuietly) unless --verbose is given (anywhere).
 
 import { currentPlatform } from '../platform/index.js';
-import { runCli } from './cli.js';
+import { lastSavedCheckpoint } from '../train/checkpoint.js';
+import { interruptMessage, runCli } from './cli.js';
 import type { CommandIo } from './command.js';
 
 const platform = currentPlatform();
@@ -18,4 +19,8 @@ const io: CommandIo = {
   progress: platform.cli.stderr,
   platform,
 };
+platform.cli.onInterrupt(() => {
+  io.err(`\n${interruptMessage(args, lastSavedCheckpoint())}`);
+  platform.cli.exit(130); // 128 + SIGINT; checkpoints are written atomically, so the last one is whole
+});
 platform.cli.exit(await runCli(args, io));

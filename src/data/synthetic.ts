@@ -2,11 +2,23 @@
 // procedurally drawn shapes, seeded (stream DATA_STREAMS.synthetic) and identical in every runtime.
 // Their names always start with `synthetic-` so no output can pass them off as real data.
 
-import { check } from '../errors.js';
+import { check, NtkError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { DATA_STREAMS, ImageDataset, type ImageShape } from './dataset.js';
 
 const PREFIX = 'synthetic-';
+
+/** The most pixels a synthetic data set may have (64 Mi bytes): generating more takes minutes; use real data. */
+export const SYNTHETIC_MAX_PIXELS = 64 * 2 ** 20;
+
+/** E_RESOURCE_LIMIT before generating, if `images` of `pixels` each pass SYNTHETIC_MAX_PIXELS. */
+function checkSize(name: string, images: number, pixels: number): void {
+  if (images * pixels > SYNTHETIC_MAX_PIXELS) {
+    throw new NtkError('E_RESOURCE_LIMIT', `${name}: ${images} images of ${pixels} pixels exceed the limit of ${SYNTHETIC_MAX_PIXELS} pixels ` +
+      `(${SYNTHETIC_MAX_PIXELS / 2 ** 20} MiB) for generated data; ask for at most ${Math.floor(SYNTHETIC_MAX_PIXELS / pixels)} images.`,
+    { name, images, pixels, limit: SYNTHETIC_MAX_PIXELS });
+  }
+}
 
 /** Options of syntheticClusters. */
 export interface SyntheticClustersOptions {
@@ -39,6 +51,7 @@ export function syntheticClusters(options: Partial<SyntheticClustersOptions> = {
   const d = o.shape[0] * o.shape[1] * o.shape[2];
   check(Number.isInteger(d) && d >= 1, `${o.name}: shape [${o.shape}] must be positive integers.`);
   const n = o.classes * o.perClass;
+  checkSize(o.name, n, d);
   const rng = new Rng(o.seed, DATA_STREAMS.synthetic);
   const means = rng.uniform(o.classes * d, 0.2, 0.8);
   const noise = rng.normal(n * d);
@@ -92,6 +105,7 @@ export function syntheticShapes(options: Partial<SyntheticShapesOptions> = {}): 
   check(Number.isInteger(o.size) && o.size >= 8 && o.size <= 256, `${o.name}: size must be an integer in [8, 256], got ${o.size}.`);
   const s = o.size;
   const n = o.classes * o.perClass;
+  checkSize(o.name, n, s * s);
   const rng = new Rng(o.seed, DATA_STREAMS.synthetic);
   const images = new Uint8Array(n * s * s);
   const labels = new Uint8Array(n);

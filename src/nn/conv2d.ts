@@ -58,10 +58,10 @@ export class Conv2d implements Layer {
     pair(this.options.padding, `${where}: padding`, 0);
     const [kh, kw] = pair(kernel, `${where}: kernel`, 1);
     const fanIn = inChannels * kh * kw;
-    const w = initWeights(this.options.init, rng, outChannels * fanIn, fanIn);
+    const w = () => initWeights(this.options.init, rng, outChannels * fanIn, fanIn);
     this.weight = createParameter(gpu, `${name}.weight`, w, [outChannels, inChannels, kh, kw], false);
     this.bias = this.options.bias
-      ? createParameter(gpu, `${name}.bias`, initBias(this.options.init, rng, outChannels, fanIn), [outChannels], true)
+      ? createParameter(gpu, `${name}.bias`, () => initBias(this.options.init, rng, outChannels, fanIn), [outChannels], true)
       : null;
   }
 

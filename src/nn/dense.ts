@@ -49,9 +49,9 @@ export class Dense implements Layer {
     requireInteger(where, 'outFeatures', outFeatures);
     const o = resolveOptions(where, DEFAULT_DENSE_OPTIONS, options);
     requireChoice(where, 'init', o.init, INIT_SCHEMES);
-    const w = initWeights(o.init, rng, outFeatures * inFeatures, inFeatures);
+    const w = () => initWeights(o.init, rng, outFeatures * inFeatures, inFeatures);
     this.weight = createParameter(gpu, `${name}.weight`, w, [outFeatures, inFeatures], false);
-    this.bias = o.bias ? createParameter(gpu, `${name}.bias`, initBias(o.init, rng, outFeatures, inFeatures), [outFeatures], true) : null;
+    this.bias = o.bias ? createParameter(gpu, `${name}.bias`, () => initBias(o.init, rng, outFeatures, inFeatures), [outFeatures], true) : null;
   }
 
   outputShape(input: Shape): Shape {

@@ -6,9 +6,21 @@ import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { Parameter, PerSampleFactors } from './layer.js';
 
-/** A parameter named `name` holding `data` (uploaded) with `shape`. */
-export function createParameter(gpu: Gpu, name: string, data: Float32Array, shape: Shape, noDecay: boolean): Parameter {
-  return { name, value: Tensor.fromArray(gpu, data, shape), grad: null, perSampleGrad: null, perSampleFactors: null, noDecay };
+/**
+ * A parameter named `name` with `shape`, holding `data` (uploaded). The device buffer is acquired
+ * before `data` is made, so a shape past the device's limits is E_BUFFER_TOO_LARGE naming the limit
+ * instead of a host allocation that fails (RangeError) or takes minutes.
+ */
+export function createParameter(gpu: Gpu, name: string, data: Float32Array | (() => Float32Array), shape: Shape, noDecay: boolean): Parameter {
+  const value = Tensor.empty(gpu, shape);
+  try {
+    const host = typeof data === 'function' ? data() : data;
+    value.dispose();
+    return { name, value: Tensor.fromArray(gpu, host, shape), grad: null, perSampleGrad: null, perSampleFactors: null, noDecay };
+  } catch (e) {
+    if (!value.disposed) value.dispose();
+    throw e;
+  }
 }
 
 /** The parameter's summed-gradient tensor, allocated (zeroed) on first use. */

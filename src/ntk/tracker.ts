@@ -1,15 +1,18 @@
 // Live kernel tracking during training: on a fixed probe set, at scheduled points (dense in the
 // first epoch, then every epoch) compute the empirical NTK, optionally also on adversarial probe
-// inputs, and write its metrics to the run log. Plugs into the trainers' step hook.
+// inputs, and write its metrics to the run log. Plugs into the trainers' step hook. Its state (every
+// kernel so far, the schedule position, the attack RNG) rides in the model's checkpoints, so a
+// resumed run (restore) logs the same kernel metrics as an uninterrupted one.
 
 import { fgsm } from '../attacks/fgsm.js';
 import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
+import { attachCheckpointPart, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { requireChoice, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
-import { Rng } from '../random/rng.js';
+import { Rng, type RngState } from '../random/rng.js';
 import type { LogRecord, RunLog } from '../report/runlog.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { StepContext, TrainHooks } from '../train/trainer.js';
@@ -79,19 +82,22 @@ export interface KernelCheck {
   seconds: number;
 }
 
+/** The checkpoint part name of the tracker's state. */
+export const TRACKER_PART = 'ntk';
+
 /**
  * Follows the empirical NTK of a model on a fixed probe set during training (hooks() plugs it into
  * train()): each check computes the kernel (and optionally the adversarial-example kernel), its
  * spectrum and its distances to the first and previous kernels, and logs a `kernel` record.
  */
-export class KernelTracker {
+export class KernelTracker implements CheckpointPartSource {
   readonly options: TrackerOptions;
   readonly checks: KernelCheck[] = [];
   /** Called (and awaited) with every check after it is logged (e.g. KernelSwitch.observe, an event sink). */
   onCheck: ((check: KernelCheck) => void | Promise<void>) | null = null;
   private readonly kernels: Float64Array[] = [];
-  private readonly fractions: number[];
-  private readonly rng: Rng;
+  private fractions: number[];
+  private rng: Rng;
 
   /** Tracks `model` on `probe`, writing each check to `log` (null: in memory only). */
   constructor(
@@ -112,6 +118,37 @@ export class KernelTracker {
     if (probe.x.shape[0] < 2) throw new NtkError('E_SHAPE_MISMATCH', 'KernelTracker: the probe set needs at least 2 samples.');
     this.fractions = [...fractions];
     this.rng = new Rng(this.options.seed, 211);
+    attachCheckpointPart(model, TRACKER_PART, this);
+  }
+
+  /** The state checkpoints of the model carry: every check and kernel so far, the schedule, the RNG. */
+  captureCheckpointPart(): CheckpointPart {
+    const { logKernels: _log, ...options } = this.options;
+    return {
+      // Checks without their timing, so checkpoints of equal runs are equal bytes.
+      state: { options, probes: this.probe.x.shape[0], fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks.map(({ seconds: _s, ...c }) => c) },
+      arrays: Object.fromEntries(this.kernels.map((k, i) => [`kernel${i}`, k])),
+    };
+  }
+
+  /**
+   * Continues from a checkpoint of the tracked model (call instead of the first check when
+   * resuming): E_CHECKPOINT_MISMATCH if it holds no tracker state or one of other options or probes.
+   */
+  restore(cp: TrainingCheckpoint): void {
+    const part = cp.parts?.get(TRACKER_PART);
+    const mismatch = (problem: string) => new NtkError('E_CHECKPOINT_MISMATCH', `KernelTracker.restore: ${problem}; resume with the NTK options of the checkpointed run.`, { field: TRACKER_PART });
+    if (!part) throw mismatch('the checkpoint holds no kernel tracker state (it was written without NTK tracking)');
+    const { logKernels: _log, ...options } = this.options;
+    const state = part.state as { options: unknown; probes: number; fractions: number[]; rng: RngState; checks: KernelCheck[] };
+    if (JSON.stringify(state.options) !== JSON.stringify(options)) throw mismatch(`its tracker options ${JSON.stringify(state.options)} differ from ${JSON.stringify(options)}`);
+    const n = this.probe.x.shape[0];
+    const kernels = state.checks.map((_, i) => part.arrays[`kernel${i}`]);
+    if (state.probes !== n || !kernels.every((k) => k?.length === n * n)) throw mismatch(`its kernels are not ${n}x${n} (the probe set differs)`);
+    this.checks.splice(0, this.checks.length, ...state.checks.map((c) => ({ ...c, seconds: NaN }))); // timing not kept
+    this.kernels.splice(0, this.kernels.length, ...kernels);
+    this.fractions = [...state.fractions];
+    this.rng = Rng.fromState(state.rng);
   }
 
   /** Hooks for train(): checks run after the step that reaches each scheduled fraction. */

@@ -23,8 +23,12 @@ export const browserPlatform: Platform = {
       return joined;
     });
   },
+  checkOutputDirectory: async () => undefined, // IndexedDB keys, not directories
   workerScope: async () => globalThis,
   workerEndpoint: async (worker) => worker,
+  watchWorker: (worker, onGone) => {
+    (worker as Worker).addEventListener('error', (e) => onGone(`failed: ${(e as ErrorEvent).message ?? 'error event'}`), { once: true });
+  },
   cli: {
     args: () => [],
     stdout: { isTTY: false, write: (t) => console.log(t.replace(/\n$/, '')) },
@@ -32,6 +36,7 @@ export const browserPlatform: Platform = {
     exit: (code) => {
       throw new Error(`exit(${code}) called in a browser`);
     },
+    onInterrupt: () => undefined,
   },
   async requestAdapter(choice: AdapterChoice) {
     if (typeof navigator === 'undefined' || !navigator.gpu) return null;

@@ -1,6 +1,8 @@
 // Deno platform: WebGPU is built in (`navigator.gpu`, wgpu). Deno picks its own backend;
 // on GPU-less Debian that is Mesa's lavapipe (Vulkan). Needs --allow-read and --allow-env.
 
+import { NtkError } from '../errors.js';
+import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
 declare const Deno: {
@@ -11,11 +13,17 @@ declare const Deno: {
   }>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
-  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  mkdir(path: string, options?: { recursive: boolean }): Promise<void>;
+  stat(path: string): Promise<{ isDirectory: boolean }>;
+  readDir(path: string): AsyncIterable<{ name: string }>;
+  writeFile(path: string, data: Uint8Array, options?: { createNew?: boolean }): Promise<void>;
+  pid: number;
+  build?: { os: string };
   env: { get(name: string): string | undefined };
   readFile(path: string): Promise<Uint8Array>;
   args: string[];
   exit(code: number): never;
+  addSignalListener(signal: 'SIGINT', handler: () => void): void;
   stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
   stderr: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
 };
@@ -37,9 +45,9 @@ export const denoPlatform: Platform = {
     'Deno uses the system Vulkan drivers: on Debian run `bash scripts/setup.sh` as root ' +
     '(installs libvulkan1 and mesa-vulkan-drivers for lavapipe), or install a GPU driver with Vulkan support.',
   async writeFileAtomic(path, bytes) {
-    const tmp = `${path}.tmp-${Math.random().toString(36).slice(2)}`;
+    const tmp = `${temporaryPrefix(path, Deno.pid)}${Math.random().toString(36).slice(2)}`;
     try {
-      await makeParent(path);
+      await makeDirectories(parentOf(path), DENO_DIRECTORY_OPS);
       const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
       try {
         await writeAll(file, bytes);
@@ -50,12 +58,21 @@ export const denoPlatform: Platform = {
       await Deno.rename(tmp, path);
     } catch (e) {
       await Deno.remove(tmp).catch(() => undefined);
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
+    const entries: string[] = [];
+    for await (const entry of Deno.readDir(parentOf(path))) entries.push(entry.name);
+    const alive = new Set<number>();
+    for (const pid of new Set(entries.map((n) => Number(/\.tmp-(\d+)-/.exec(n)?.[1])).filter((p) => p > 0))) {
+      // Linux: a live process has /proc/<pid>; elsewhere every writer counts as alive (nothing removed).
+      if (await Deno.stat(`/proc/${pid}`).then(() => true, () => !(Deno.build?.os === 'linux'))) alive.add(pid);
+    }
+    const stale = staleTemporaries(path.slice(path.lastIndexOf('/') + 1), entries, (pid) => alive.has(pid));
+    await Promise.all(stale.map((name) => Deno.remove(`${parentOf(path)}/${name}`).catch(() => undefined)));
   },
   async appendText(path, text) {
     try {
-      await makeParent(path);
+      await makeDirectories(parentOf(path), DENO_DIRECTORY_OPS);
       const file = await Deno.open(path, { write: true, create: true, append: true });
       try {
         await writeAll(file, encoder.encode(text));
@@ -63,16 +80,21 @@ export const denoPlatform: Platform = {
         file.close();
       }
     } catch (e) {
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
   },
+  checkOutputDirectory: (path) => checkWritableDirectory(path, DENO_DIRECTORY_OPS),
   workerScope: async () => globalThis,
   workerEndpoint: async (worker) => worker,
+  watchWorker: (worker, onGone) => {
+    (worker as Worker).addEventListener('error', (e) => onGone(`failed: ${(e as ErrorEvent).message ?? 'error event'}`), { once: true });
+  },
   cli: {
     args: () => Deno.args,
     stdout: { get isTTY() { return Deno.stdout.isTerminal(); }, write: (t) => void Deno.stdout.writeSync(encoder.encode(t)) },
     stderr: { get isTTY() { return Deno.stderr.isTerminal(); }, write: (t) => void Deno.stderr.writeSync(encoder.encode(t)) },
     exit: (code) => Deno.exit(code),
+    onInterrupt: (handler) => Deno.addSignalListener('SIGINT', handler),
   },
   async requestAdapter(choice: AdapterChoice) {
     if (!('gpu' in navigator)) return null;
@@ -88,10 +110,18 @@ export const denoPlatform: Platform = {
   readFile: (path: string) => Deno.readFile(path), // needs --allow-read
 };
 
-async function makeParent(path: string): Promise<void> {
+/** The directory holding `path` ('.' for a bare name). */
+function parentOf(path: string): string {
   const slash = path.lastIndexOf('/');
-  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  return slash > 0 ? path.slice(0, slash) : slash === 0 ? '/' : '.';
 }
+
+const DENO_DIRECTORY_OPS: DirectoryOps = {
+  kind: (path) => Deno.stat(path).then((s) => s.isDirectory, () => null),
+  mkdir: (path) => Deno.mkdir(path),
+  create: (path) => Deno.writeFile(path, new Uint8Array(0), { createNew: true }),
+  remove: (path) => Deno.remove(path).catch(() => undefined),
+};
 
 async function writeAll(file: { write(bytes: Uint8Array): Promise<number> }, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length; ) done += await file.write(bytes.subarray(done));

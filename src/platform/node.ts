@@ -4,6 +4,7 @@
 // `webgpu` is an optional peer dependency of the package: only this file loads it, on first use.
 
 import { NtkError } from '../errors.js';
+import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -80,8 +81,8 @@ async function runQuietly(args: string[]): Promise<number | null> {
   const filter = nativeNoiseFilter();
   const write = (text: string) => void (text && process.stderr.write(text));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => write(filter.push(chunk)));
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward).on('SIGTERM', forward);
+  // Ctrl-C reaches the child from the terminal (same process group): the parent just waits for it.
+  process.on('SIGINT', () => {}).on('SIGTERM', () => child.kill('SIGTERM'));
   const { constants } = await import('node:os');
   const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
   write(filter.end());
@@ -165,6 +166,27 @@ async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | nul
   return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core', keepAlive: gpu };
 }
 
+/** The file-system primitives of src/platform/directories.ts, from node:fs. */
+async function nodeDirectoryOps(): Promise<DirectoryOps> {
+  const fs = await import('node:fs/promises');
+  return {
+    kind: (path) => fs.stat(path).then((s) => s.isDirectory(), () => null),
+    mkdir: (path) => fs.mkdir(path),
+    create: (path) => fs.writeFile(path, '', { flag: 'wx' }),
+    remove: (path) => fs.rm(path, { force: true }),
+  };
+}
+
+/** Whether a process with this id exists (signal 0 only checks; EPERM means it exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
 export const nodePlatform: Platform = {
   runtime: 'node',
   env: (name) => process.env[name],
@@ -176,10 +198,10 @@ export const nodePlatform: Platform = {
     'repository `bash scripts/setup.sh` does this).',
   async writeFileAtomic(path, bytes) {
     const fs = await import('node:fs/promises');
-    const { dirname } = await import('node:path');
-    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const { basename, dirname } = await import('node:path');
+    const tmp = `${temporaryPrefix(path, process.pid)}${Math.random().toString(36).slice(2)}`;
     try {
-      await fs.mkdir(dirname(path), { recursive: true });
+      await makeDirectories(dirname(path), await nodeDirectoryOps());
       const handle = await fs.open(tmp, 'w');
       try {
         await handle.writeFile(bytes);
@@ -190,18 +212,23 @@ export const nodePlatform: Platform = {
       await fs.rename(tmp, path);
     } catch (e) {
       await fs.rm(tmp, { force: true });
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
+    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), processAlive);
+    await Promise.all(stale.map((name) => fs.rm(`${dirname(path)}/${name}`, { force: true })));
   },
   async appendText(path, text) {
     const fs = await import('node:fs/promises');
     const { dirname } = await import('node:path');
     try {
-      await fs.mkdir(dirname(path), { recursive: true });
+      await makeDirectories(dirname(path), await nodeDirectoryOps());
       await fs.appendFile(path, text);
     } catch (e) {
-      throw ioError(path, e);
+      throw e instanceof NtkError ? e : ioError(path, e);
     }
+  },
+  async checkOutputDirectory(path) {
+    await checkWritableDirectory(path, await nodeDirectoryOps());
   },
   async workerScope() {
     const { parentPort } = await import('node:worker_threads');
@@ -214,6 +241,11 @@ export const nodePlatform: Platform = {
     setHeadlessEnv();
     return (await loadNodeAdapter())(worker);
   },
+  watchWorker(worker, onGone) {
+    const w = worker as { once(event: string, listener: (value: unknown) => void): void };
+    w.once('exit', (code) => onGone(`exited (code ${String(code)})`));
+    w.once('error', (e) => onGone(`failed: ${(e as Error)?.message ?? String(e)}`));
+  },
   // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
   cli: {
     args: () => process.argv.slice(2),
@@ -221,6 +253,7 @@ export const nodePlatform: Platform = {
     // In runQuietly's child, stderr is a pipe to the parent: a terminal if the parent's is.
     stderr: { get isTTY() { return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty'; }, write: (t) => void process.stderr.write(t) },
     exit: (code) => process.exit(code),
+    onInterrupt: (handler) => void process.once('SIGINT', handler),
     runQuietly,
   },
   async requestAdapter(choice: AdapterChoice) {

@@ -43,11 +43,18 @@ export interface Platform {
   readFile(path: string): Promise<Uint8Array>;
   /**
    * Writes a whole file atomically: readers see the old file or the new one, never a part
-   * (temp file + fsync + rename in Node/Deno; one IndexedDB transaction in browsers).
+   * (temp file + fsync + rename in Node/Deno; one IndexedDB transaction in browsers). Temporary
+   * files that killed writers of the same path left behind are removed after the write.
    */
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
   /** Appends text to a file, creating it and its directory if needed (run logs). */
   appendText(path: string, text: string): Promise<void>;
+  /**
+   * Checks, before any work, that files can be written in directory `path` (created later if
+   * missing): E_IO naming the path if it or an ancestor is a file or it is not writable. Browsers
+   * store files in IndexedDB and accept any path.
+   */
+  checkOutputDirectory(path: string): Promise<void>;
   /**
    * The endpoint a worker serves comlink on: the Worker's global scope in browsers and Deno,
    * worker_threads' parentPort (through comlink's node adapter) in Node.
@@ -55,6 +62,11 @@ export interface Platform {
   workerScope(): Promise<unknown>;
   /** The comlink endpoint of a worker the caller created (Node: a worker_threads Worker). */
   workerEndpoint(worker: unknown): Promise<unknown>;
+  /**
+   * Calls `onGone` with a reason once `worker` exits or fails (Node: its exit or error event;
+   * browsers and Deno: its error event, as terminate() fires none there).
+   */
+  watchWorker(worker: unknown, onGone: (reason: string) => void): void;
   /** Command-line I/O for the CLI (a browser has no command line: empty args, console output). */
   cli: CliIo;
 }
@@ -77,6 +89,8 @@ export interface CliIo {
   stderr: CliStream;
   /** Ends the process with `code`. */
   exit(code: number): never;
+  /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
+  onInterrupt(handler: () => void): void;
   /**
    * Where the runtime's native libraries print harmless diagnostics straight to stderr (Node: Dawn
    * and Mesa), runs the command line in a child process whose stderr drops those known lines and

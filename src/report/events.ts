@@ -5,7 +5,7 @@
 import type { LogRecord } from './runlog.js';
 
 /** One event in a run, at `x` epochs from the start. */
-export interface RunEvent {
+export interface TimelineEvent {
   kind: 'switch' | 'lr-milestone' | 'co';
   x: number;
   label: string;
@@ -63,8 +63,8 @@ export function lrMilestones(records: LogRecord[]): number[] {
 }
 
 /** Every event of the run, in the epoch units of the report's x axes (epoch record e is drawn at e + 1). */
-export function runEvents(records: LogRecord[], epochs: LogRecord[]): RunEvent[] {
-  const events: RunEvent[] = lrMilestones(records).map((m) => ({ kind: 'lr-milestone', x: m, label: 'lr decay' }));
+export function runEvents(records: LogRecord[], epochs: LogRecord[]): TimelineEvent[] {
+  const events: TimelineEvent[] = lrMilestones(records).map((m) => ({ kind: 'lr-milestone', x: m, label: 'lr decay' }));
   const switched = switchRecord(records);
   if (switched) events.push({ kind: 'switch', x: num(switched.epochFraction), label: `switch (${String(switched.reason ?? '')})` });
   for (const e of epochs) if (coFlag(records, e)) events.push({ kind: 'co', x: num(e.epoch) + 1, label: 'CO' });

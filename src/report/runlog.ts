@@ -1,6 +1,8 @@
 // The run log: one JSON object per line, appended as the run goes (loss, accuracies, learning
-// rate, time, kernel metrics). Reports and plots are built from these records only.
+// rate, time, kernel metrics). Reports and plots are built from these records only. A resumed run
+// rewinds the log to its checkpoint first, so the file stays a true record (no repeated steps).
 
+import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
 
 /** A log record; `type` says what it measured (e.g. `step`, `epoch`, `kernel`, `eval`, `event`). */
@@ -10,7 +12,7 @@ export interface LogRecord {
 }
 
 export class RunLog {
-  readonly records: LogRecord[] = [];
+  records: LogRecord[] = [];
   private pending: Promise<void> = Promise.resolve();
 
   /** `path`: where lines are appended (created with its directory); null keeps records in memory only. */
@@ -19,14 +21,37 @@ export class RunLog {
     readonly path: string | null,
   ) {}
 
-  /** Adds a record (with wall time `t` in ms since the epoch) and appends it to the file in order. */
+  /**
+   * Adds a record (with wall time `t` in ms since the epoch) and appends it to the file in order.
+   * A `resume` event (`{ type: 'event', event: 'resume', step }`) first rewinds the log to `step`.
+   */
   write(record: LogRecord): void {
+    if (record.type === 'event' && record.event === 'resume' && typeof record.step === 'number') this.rewind(record.step);
     const full = { ...record, t: Date.now() };
     this.records.push(full);
     if (this.path) {
       const path = this.path;
       this.pending = this.pending.then(() => this.platform.appendText(path, `${JSON.stringify(full)}\n`));
     }
+  }
+
+  /**
+   * Drops every record with a `step` past `step` (what a killed run logged after its last
+   * checkpoint, which the resumed run logs again), in memory and, atomically, in the file; the
+   * records kept in the file become this log's records, so a report covers the whole run.
+   */
+  rewind(step: number): void {
+    const after = (r: LogRecord) => typeof r.step === 'number' && r.step > step;
+    this.records = this.records.filter((r) => !after(r));
+    const written = this.records.length; // in the file by the time the chained rewrite runs
+    if (!this.path) return;
+    const path = this.path;
+    this.pending = this.pending.then(async () => {
+      const text = await this.platform.readFile(path).then((b) => new TextDecoder().decode(b), () => '');
+      const kept = parseRunLog(text, path).filter((r) => !after(r));
+      await this.platform.writeFileAtomic(path, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join('')));
+      this.records = [...kept, ...this.records.slice(written)];
+    });
   }
 
   /** Waits until every record written so far is on disk; rethrows a write error. */
@@ -40,7 +65,30 @@ export class RunLog {
   }
 }
 
-/** Parses a JSON-lines log (e.g. read back from disk) into records; blank lines are skipped. */
-export function parseRunLog(text: string): LogRecord[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LogRecord);
+/**
+ * Parses a JSON-lines log (e.g. read back from disk) into records; blank lines are skipped. A line
+ * that is not a JSON object with a string `type` is E_DATA_FORMAT naming `source` and the line.
+ */
+export function parseRunLog(text: string, source = 'run log'): LogRecord[] {
+  const records: LogRecord[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(lines[i]);
+    } catch (e) {
+      throw badLine(source, i + 1, `is not JSON (${(e as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badLine(source, i + 1, `is ${JSON.stringify(value)}, not a record object`);
+    if (typeof (value as LogRecord).type !== 'string') throw badLine(source, i + 1, 'has no string "type"');
+    records.push(value as LogRecord);
+  }
+  return records;
+}
+
+function badLine(source: string, line: number, problem: string): NtkError {
+  return new NtkError('E_DATA_FORMAT', `${source}: line ${line} ${problem}; a run log holds one JSON record per line (fix or delete that line).`, {
+    file: source, line,
+  });
 }

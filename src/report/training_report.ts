@@ -3,6 +3,7 @@
 // run's measurements. Each part is a SectionBuilder; callers may append builders for other record
 // types (e.g. `kernel` records) and pass the list to trainingReport.
 
+import { WORST_CASE } from '../attacks/registry.js';
 import type { Section } from './document.js';
 import { renderReport, type RenderedReport } from './document.js';
 import { coFlag, runEvents } from './events.js';
@@ -95,7 +96,7 @@ export const epochSection: SectionBuilder = (records) => {
     formatFixed(e.imagesPerSecond, 1),
   ]);
   const blocks: Section['blocks'] = [
-    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images; CO: catastrophic overfitting flagged (n/a: no adversarial training in that epoch).' },
+    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images (val worst-case: correct clean and under every check attack); CO: catastrophic overfitting flagged from val worst-case (n/a: no adversarial training in that epoch).' },
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
@@ -129,14 +130,16 @@ export const plotSection: SectionBuilder = (records) => {
 export const evaluationSection: SectionBuilder = (records) => {
   const evals = records.filter((r) => r.type === 'eval');
   if (evals.length === 0) return null;
-  const threats = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const keys = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
+  const threats = [...keys.filter((k) => k !== WORST_CASE), ...keys.filter((k) => k === WORST_CASE)]; // the worst case last
   const rows = evals.map((e) => [
     String(e.dataset), String(e.samples), String(e.eps), ...threats.map((k) => formatPercent(accuracyOf(e)[k])), formatFixed(e.seconds, 1),
   ]);
   return {
     title: 'Final evaluation',
     blocks: [
-      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with l-inf radius eps (pixel units; images scaled to the unit interval).' },
+      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with radius eps (pixel units; images scaled to the unit interval), ' +
+        'a sample counting only if it is also correct clean; worst-case: correct clean AND under every attack of the row (per sample, the figure to report).' },
       { kind: 'table', columns: ['data', 'images', 'eps', ...threats, 'seconds'], rows },
     ],
   };

@@ -29,7 +29,7 @@ import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
-export type RunEvent =
+export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
@@ -42,13 +42,13 @@ export type RunEvent =
   /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
   | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
 
-export type RunListener = (event: RunEvent) => void | Promise<void>;
+export type RecipeListener = (event: RecipeEvent) => void | Promise<void>;
 
 export interface RunOptions {
   /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
   outDir: string | null;
   /** Event sinks, called in order and awaited; one that throws or rejects is reported, not fatal. */
-  onEvent: RunListener | RunListener[] | null;
+  onEvent: RecipeListener | RecipeListener[] | null;
   platform: Platform;
   /** Adapter to acquire (ignored when `gpu` is given). */
   adapter: AdapterChoice | undefined;
@@ -58,6 +58,8 @@ export interface RunOptions {
   resume: string | TrainingCheckpoint | null;
   /** The command recorded in the config (e.g. `train`, `library`, `worker`). */
   command: string;
+  /** Aborting stops the run before the device is acquired or after the current step: E_CANCELLED. */
+  signal: AbortSignal | null;
 }
 
 export interface RunResult {
@@ -79,15 +81,15 @@ export interface RunResult {
   listenerErrors: string[];
 }
 
-const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library' };
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
 /** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
 class Sinks {
   readonly failures: string[] = [];
 
-  constructor(private readonly listeners: RunListener[]) {}
+  constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RunEvent): Promise<void> {
+  async emit(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);
@@ -177,6 +179,10 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
   }
 }
 
+function throwIfCancelled(signal: AbortSignal | null): void {
+  if (signal?.aborted) throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
+}
+
 interface Prepared {
   data: RunData;
   model: BuiltModelRecipe;
@@ -212,6 +218,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const runStart = platform.now();
   const threats = recipeThreats(r);
   const { data, model: modelRecipe, resume } = await prepare(r, o);
+  throwIfCancelled(o.signal);
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
@@ -276,12 +283,14 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         await announceSwitch();
       };
     }
-    if (tracker && !resume) await tracker.maybeCheck(0, 0);
+    if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
+    else if (tracker) await tracker.maybeCheck(0, 0);
     let lastCheckpoint: TrainingCheckpoint | null = null;
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
+          throwIfCancelled(o.signal);
           for (const h of hooks) await h.onStep?.(ctx);
           await announceSwitch();
         },

@@ -1,6 +1,7 @@
 // Training checkpoints in safetensors: model parameters and buffers (`model.<name>`), optimizer
-// state (`optim.<name>`), and metadata (format, completed epochs, global step, attack RNG state,
-// the run's config). Written atomically through the platform; loading checks every field.
+// state (`optim.<name>`), the state of components attached to the model (`part.<name>.*`, e.g. the
+// kernel tracker), and metadata (format, epochs, step, attack RNG state, the run's config). Written
+// atomically through the platform with a checksum; loading verifies it and checks every field.
 
 import { NtkError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
@@ -8,7 +9,18 @@ import type { Model } from '../nn/model.js';
 import { currentPlatform, type Platform } from '../platform/index.js';
 import type { RngState } from '../random/rng.js';
 
-export const CHECKPOINT_FORMAT = 'ntk-at-checkpoint/1';
+export const CHECKPOINT_FORMAT = 'ntk-at-checkpoint/2';
+
+/** The state a component keeps in checkpoints: plain JSON and named float64 arrays. */
+export interface CheckpointPart {
+  state: Record<string, unknown>;
+  arrays: Record<string, Float64Array>;
+}
+
+/** A component that follows a model through training and saves its state with the model's. */
+export interface CheckpointPartSource {
+  captureCheckpointPart(): CheckpointPart;
+}
 
 export interface TrainingCheckpoint {
   /** Epochs completed. */
@@ -23,9 +35,23 @@ export interface TrainingCheckpoint {
   model: Map<string, NamedTensor>;
   /** Optimizer state by name (e.g. `fc1.weight.momentum`). */
   optimizer: Map<string, NamedTensor>;
+  /** States of the components attached to the model when it was captured (attachCheckpointPart), by name. */
+  parts?: Map<string, CheckpointPart>;
 }
 
-/** Reads the model's parameters/buffers and the optimizer state into a checkpoint (host copies). */
+const attached = new WeakMap<Model, Map<string, CheckpointPartSource>>();
+
+/**
+ * Makes every checkpoint captured from `model` carry `source`'s state under `name` (letters,
+ * digits, `-`, `_`); a later source with the same name replaces the earlier one.
+ */
+export function attachCheckpointPart(model: Model, name: string, source: CheckpointPartSource): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new NtkError('E_INVALID_ARGUMENT', `checkpoint part name "${name}" must use letters, digits, - and _ only.`, { name });
+  if (!attached.has(model)) attached.set(model, new Map());
+  attached.get(model)!.set(name, source);
+}
+
+/** Reads the model's parameters/buffers, the optimizer state and the attached parts into a checkpoint (host copies). */
 export async function captureCheckpoint(
   model: Model, optimizerState: Record<string, Float32Array>, meta: Pick<TrainingCheckpoint, 'epoch' | 'step' | 'config' | 'rng'>,
 ): Promise<TrainingCheckpoint> {
@@ -36,31 +62,37 @@ export async function captureCheckpoint(
     const param = name.replace(/\.momentum$/, '');
     return [name, { shape: shapes.get(param) ?? [data.length], data }];
   }));
-  return { ...meta, model: modelTensors, optimizer };
+  const parts = new Map([...(attached.get(model) ?? [])].map(([name, source]) => [name, source.captureCheckpointPart()]));
+  return { ...meta, model: modelTensors, optimizer, parts };
 }
 
+/** The checkpoint's bytes; non-finite model or optimizer values are E_NOT_FINITE (nothing to write). */
 export function encodeCheckpoint(cp: TrainingCheckpoint): Uint8Array {
-  const tensors = new Map<string, NamedTensor>();
+  const tensors = new Map<string, NamedTensor<Float32Array | Float64Array>>();
   for (const [name, t] of cp.model) tensors.set(`model.${name}`, t);
   for (const [name, t] of cp.optimizer) tensors.set(`optim.${name}`, t);
-  return encodeSafetensors({
-    tensors,
-    metadata: {
-      format: CHECKPOINT_FORMAT,
-      epoch: String(cp.epoch),
-      step: String(cp.step),
-      rng: JSON.stringify(cp.rng),
-      config: JSON.stringify(cp.config),
-    },
-  });
+  const metadata: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    epoch: String(cp.epoch),
+    step: String(cp.step),
+    rng: JSON.stringify(cp.rng),
+    config: JSON.stringify(cp.config),
+  };
+  for (const [name, part] of cp.parts ?? []) {
+    metadata[`part.${name}`] = JSON.stringify(part.state);
+    for (const [array, data] of Object.entries(part.arrays)) tensors.set(`part.${name}.${array}`, { shape: [data.length], data });
+  }
+  requireFinite(tensors, 'checkpoint to write', 'the run diverged; lower the learning rate or eps and resume from the previous checkpoint');
+  return encodeSafetensors({ tensors, metadata });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingCheckpoint {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const { tensors, metadata, checksummed } = decodeSafetensors(bytes, source);
   const corrupt = (field: string, problem: string): never => {
     throw new NtkError('E_CHECKPOINT_CORRUPT', `${source}: field "${field}" ${problem}.`, { source, field });
   };
-  if (metadata.format !== CHECKPOINT_FORMAT) corrupt('format', `is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (metadata.format !== CHECKPOINT_FORMAT) corrupt('format', `is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}" (re-create the checkpoint with this version)`);
+  if (!checksummed) corrupt('crc32', 'is missing: the checkpoint cannot be verified');
   const epoch = Number(metadata.epoch);
   const step = Number(metadata.step);
   if (!Number.isInteger(epoch) || epoch < 0) corrupt('epoch', `is ${JSON.stringify(metadata.epoch)}`);
@@ -76,14 +108,34 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingChe
   if (!rng || !Number.isSafeInteger(rng.seed) || !Number.isInteger(rng.stream) || !Number.isSafeInteger(rng.position)) corrupt('rng', 'is not an RNG state');
   const config = parse('config') as Record<string, unknown>;
   if (typeof config !== 'object' || config === null) corrupt('config', 'is not an object');
+  const parts = new Map<string, CheckpointPart>();
+  for (const key of Object.keys(metadata).filter((k) => k.startsWith('part.'))) {
+    const state = parse(key);
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) corrupt(key, 'is not an object');
+    parts.set(key.slice(5), { state: state as Record<string, unknown>, arrays: {} });
+  }
+  requireFinite(tensors, source, 'the checkpoint holds a diverged run; use an earlier checkpoint');
   const model = new Map<string, NamedTensor>();
   const optimizer = new Map<string, NamedTensor>();
   for (const [name, t] of tensors) {
-    if (name.startsWith('model.')) model.set(name.slice(6), t);
-    else if (name.startsWith('optim.')) optimizer.set(name.slice(6), t);
-    else corrupt(name, 'is neither a model nor an optimizer tensor');
+    const [kind, rest] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+    const part = kind === 'part' ? parts.get(rest.slice(0, rest.indexOf('.'))) : undefined;
+    if (part && t.data instanceof Float64Array) part.arrays[rest.slice(rest.indexOf('.') + 1)] = t.data;
+    else if (kind === 'model' && t.data instanceof Float32Array) model.set(rest, t as NamedTensor);
+    else if (kind === 'optim' && t.data instanceof Float32Array) optimizer.set(rest, t as NamedTensor);
+    else corrupt(name, 'is neither an F32 model or optimizer tensor nor an F64 array of a part');
   }
-  return { epoch, step, config, rng, model, optimizer };
+  return { epoch, step, config, rng, model, optimizer, parts };
+}
+
+/** Throws E_NOT_FINITE naming the first tensor (and index) holding NaN or Inf. */
+function requireFinite(tensors: Map<string, NamedTensor<Float32Array | Float64Array>>, where: string, hint: string): void {
+  for (const [name, t] of tensors) {
+    const index = t.data.findIndex((v) => !Number.isFinite(v));
+    if (index >= 0) {
+      throw new NtkError('E_NOT_FINITE', `${where}: tensor "${name}" holds ${t.data[index]} at index ${index}; ${hint}.`, { source: where, field: name, index });
+    }
+  }
 }
 
 /** Throws E_CHECKPOINT_MISMATCH naming the first tensor whose name or shape differs from `model`'s. */
@@ -109,9 +161,20 @@ export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source
   if (extra) throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: tensor "${extra}" does not exist in model "${model.name}".`, { field: extra });
 }
 
-/** Writes the checkpoint atomically: a killed write never replaces the previous good file. */
+let lastSaved: string | null = null;
+
+/**
+ * Writes the checkpoint atomically: a killed write never replaces the previous good file, and
+ * temporary files left by killed writers are removed (the platform's writeFileAtomic).
+ */
 export async function saveCheckpoint(path: string, cp: TrainingCheckpoint, platform: Platform = currentPlatform()): Promise<void> {
   await platform.writeFileAtomic(path, encodeCheckpoint(cp));
+  lastSaved = path;
+}
+
+/** The path of the last checkpoint this process saved (e.g. for a resume hint on Ctrl-C), or null. */
+export function lastSavedCheckpoint(): string | null {
+  return lastSaved;
 }
 
 export async function loadCheckpoint(path: string, platform: Platform = currentPlatform()): Promise<TrainingCheckpoint> {

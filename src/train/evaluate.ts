@@ -1,26 +1,29 @@
-// Robust evaluation on a held-out set, batched: clean accuracy and accuracy under FGSM and
-// PGD-k (with restarts). Correct counts accumulate on the device and are read once at the end.
+// Robust evaluation on a held-out set, batched, as the field reports it (AutoAttack's convention):
+// a sample counts under a threat only if it is classified correctly clean AND under that threat,
+// and the worst case (`worst-case`) counts it only if it survives every threat of the set.
+// Threats come from the attack registry (src/attacks/registry.ts). Counts accumulate on the
+// device and are read once at the end.
 
-import { fgsm } from '../attacks/fgsm.js';
+import type { Norm } from '../attacks/kernels.js';
 import type { AttackBnMode } from '../attacks/options.js';
-import { pgd } from '../attacks/pgd.js';
+import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
 import { BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
-import { add } from '../ops/binary.js';
+import { add, mul } from '../ops/binary.js';
 import { sumAll } from '../ops/reduce.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
-import { requireInteger, resolveOptions } from '../options.js';
+import { requireChoice, requireInteger, resolveOptions } from '../options.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** An evaluation threat: clean inputs, FGSM, or PGD with `steps` steps and `restarts` restarts. */
-export type Threat = { kind: 'clean' } | { kind: 'fgsm' } | { kind: 'pgd'; steps: number; restarts?: number };
+export { threatName, WORST_CASE, type Threat };
 
 export interface EvaluateOptions {
-  /** l-inf radius in [0, 1] pixel units. */
+  /** Radius in [0, 1] pixel units, in the `norm` ball. */
   eps: number;
+  norm: Norm;
   /** PGD step size as a fraction of eps (2.5/steps·eps is also common; default eps/4). */
   pgdStepFactor: number;
   threats: Threat[];
@@ -33,6 +36,7 @@ export interface EvaluateOptions {
 
 export const DEFAULT_EVALUATE: EvaluateOptions = {
   eps: 0.1,
+  norm: 'linf',
   pgdStepFactor: 0.25,
   threats: [{ kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: 20, restarts: 1 }],
   batchSize: 200,
@@ -41,64 +45,73 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
   seed: 0,
 };
 
-/** Threat name used in logs and reports: `clean`, `fgsm`, `pgd20`, `pgd50x3` (3 restarts). */
-export function threatName(t: Threat): string {
-  if (t.kind !== 'pgd') return t.kind;
-  return `pgd${t.steps}${(t.restarts ?? 1) > 1 ? `x${t.restarts}` : ''}`;
-}
-
-/** Accuracy per threat name, plus the number of samples evaluated. */
+/**
+ * Accuracy per threat name (correct clean AND under the threat; `clean` is plain accuracy) and
+ * under `worst-case` (correct clean and under every threat), plus the number of samples.
+ */
 export interface EvaluationResult {
   samples: number;
   accuracy: Record<string, number>;
 }
 
-/** Evaluates `model` (BatchNorm in eval mode) on `dataset` under each threat. */
+/** Evaluates `model` (BatchNorm in eval mode) on `dataset` under each threat and their worst case. */
 export async function evaluate(model: Model, dataset: ImageDataset, options: Partial<EvaluateOptions> = {}): Promise<EvaluationResult> {
   const o = resolveOptions('evaluate', DEFAULT_EVALUATE, options);
   requireInteger('evaluate', 'batchSize', o.batchSize);
+  requireChoice('evaluate', 'norm', o.norm, ['linf', 'l2'] as const);
   if (o.limit !== null) requireInteger('evaluate', 'limit', o.limit);
   if (o.threats.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: option "threats" is empty.', { option: 'threats' });
   checkDatasetFits(model, dataset, 'evaluate');
   const data = o.limit !== null && o.limit < dataset.length ? dataset.subset(Uint32Array.from({ length: o.limit }, (_, i) => i), `${dataset.name}[:${o.limit}]`) : dataset;
   const loader = new BatchLoader(model.gpu, data, { batchSize: o.batchSize, shuffle: false });
   const rng = new Rng(o.seed, 7);
-  const totals = o.threats.map(() => Tensor.zeros(model.gpu, [1]));
+  const totals = [...o.threats, null].map(() => Tensor.zeros(model.gpu, [1])); // the last one: worst case
+  const accumulate = (i: number, flags: Tensor) => {
+    const count = sumAll(flags);
+    const next = add(totals[i], count);
+    [count, totals[i]].forEach((t) => t.dispose());
+    totals[i] = next;
+  };
   try {
     for (let k = 0; k < loader.batchesPerEpoch; k++) {
       const batch = loader.batch(0, k);
+      const clean = correctFlags(model, batch.x, batch.y);
+      let robust = clean;
       try {
         o.threats.forEach((threat, i) => {
-          const x = attackFor(threat, model, batch.x, batch.y, rng, o);
-          const logits = model.forward(x, { mode: 'eval', record: false });
-          const { losses, correct } = softmaxCrossEntropy(logits, batch.y);
-          const count = sumAll(correct);
-          const next = add(totals[i], count);
-          [logits, losses, correct, count, totals[i]].forEach((t) => t.dispose());
+          if (threat.kind === 'clean') return accumulate(i, clean);
+          const x = runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
+          const correct = correctFlags(model, x, batch.y);
           if (x !== batch.x) x.dispose();
-          totals[i] = next;
+          const both = mul(correct, clean);
+          accumulate(i, both);
+          const next = mul(robust, correct);
+          if (robust !== clean) robust.dispose();
+          robust = next;
+          [correct, both].forEach((t) => t.dispose());
         });
+        accumulate(o.threats.length, robust);
       } finally {
+        if (robust !== clean) robust.dispose();
+        clean.dispose();
         batch.dispose();
       }
     }
     const accuracy: Record<string, number> = {};
     for (let i = 0; i < o.threats.length; i++) accuracy[threatName(o.threats[i])] = (await totals[i].read())[0] / data.length;
+    accuracy[WORST_CASE] = (await totals[o.threats.length].read())[0] / data.length;
     return { samples: data.length, accuracy };
   } finally {
     totals.forEach((t) => t.dispose());
   }
 }
 
-function attackFor(threat: Threat, model: Model, x: Tensor, y: Tensor, rng: Rng, o: EvaluateOptions): Tensor {
-  if (threat.kind === 'clean') return x;
-  if (threat.kind === 'fgsm') return fgsm(model, x, y, { eps: o.eps, bnMode: o.attackBnMode });
-  if (threat.kind === 'pgd') {
-    return pgd(model, x, y, rng, {
-      eps: o.eps, steps: threat.steps, stepSize: o.pgdStepFactor * o.eps, restarts: threat.restarts ?? 1, bnMode: o.attackBnMode,
-    });
-  }
-  throw new NtkError('E_INVALID_ARGUMENT', `evaluate: unknown threat ${JSON.stringify(threat)}; use clean, fgsm or pgd.`, { option: 'threats' });
+/** [n] 1 where model(x) (BatchNorm in eval mode) predicts the label. */
+function correctFlags(model: Model, x: Tensor, y: Tensor): Tensor {
+  const logits = model.forward(x, { mode: 'eval', record: false });
+  const { losses, correct } = softmaxCrossEntropy(logits, y);
+  [logits, losses].forEach((t) => t.dispose());
+  return correct;
 }
 
 /** Throws E_SHAPE_MISMATCH unless the data set's classes and image shape fit the model. */

@@ -19,7 +19,7 @@ import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
-import { checkDatasetFits, evaluate, type EvaluationResult } from './evaluate.js';
+import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { TRAIN_METHODS, trainingMethod, type MethodState, type TrainMethod } from './methods.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
@@ -57,7 +57,7 @@ export interface TrainOptions {
   logEvery: number;
   seed: number;
   augment: AugmentOptions | null;
-  /** Per-epoch check on the first `samples` validation images with PGD-`pgdSteps` (null: none). */
+  /** Per-epoch check on the first `samples` validation images with PGD-`pgdSteps` on CE and CW (null: none). */
   validation: { samples: number; pgdSteps: number } | null;
   /** Written atomically after every epoch (null: no checkpoints). */
   checkpointPath: string | null;
@@ -126,7 +126,8 @@ export interface TrainRun {
 const ATTACK_STREAM = 101;
 
 /**
- * CO rule (ours): validation PGD accuracy fell below half of its best so far, while accuracy on
+ * CO rule (ours): validation worst-case robust accuracy (correct clean and under PGD with the CE
+ * and the CW-margin loss) fell below half of its best so far, while accuracy on
  * the training attack's inputs is at least 30 points higher (the single-step attack no longer
  * finds what PGD finds).
  */
@@ -205,13 +206,16 @@ export async function train(
       const intervals: LogEntry[] = [];
       let intervalStart = platform.now();
       let method = o.method;
+      let hookMs = 0; // time in step hooks (e.g. NTK checks): not training, so not in images/s
+      let epochHookMs = 0;
       const flush = async () => {
         const entry = await monitor.flush();
         if (!entry) return;
         const seconds = (platform.now() - intervalStart) / 1000;
         intervalStart = platform.now();
         intervals.push(entry);
-        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / seconds });
+        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / (seconds - hookMs / 1000) });
+        hookMs = 0;
         hooks.onLog?.(entry);
       };
       for (let k = 0; k < stepsPerEpoch; k++) {
@@ -230,7 +234,10 @@ export async function train(
             xTrain, result, optimizer.lastClip,
           );
           result.dispose();
+          const hookStart = platform.now();
           await hooks.onStep?.({ epoch, step, epochFraction: epoch + (k + 1) / stepsPerEpoch, model, batch, xTrain });
+          hookMs += platform.now() - hookStart;
+          epochHookMs += platform.now() - hookStart;
         } finally {
           if (xTrain && xTrain !== batch.x) xTrain.dispose();
           batch.dispose();
@@ -243,12 +250,13 @@ export async function train(
       const validation = validationSet && o.validation
         ? await evaluate(model, validationSet, {
           eps: o.eps, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
-          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }], seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
+          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
+          seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
           attackBnMode: 'eval',
         })
         : null;
       const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
-      const pgdAccuracy = validation ? validation.accuracy[`pgd${o.validation?.pgdSteps}`] : NaN;
+      const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under PGD-CE and PGD-CW
       const co = validation !== null && trainingMethod(method).adversarial && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
       if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
       const record: EpochRecord = {
@@ -258,7 +266,7 @@ export async function train(
         trainAccuracy,
         lr: intervals[intervals.length - 1]?.lr ?? NaN,
         seconds,
-        imagesPerSecond: samples / seconds,
+        imagesPerSecond: samples / (seconds - epochHookMs / 1000),
         validation,
         catastrophicOverfitting: co,
       };
@@ -268,6 +276,7 @@ export async function train(
         let state = await optimizer.exportState();
         for (const s of states.values()) if (s) state = { ...state, ...(await s.exportState()) };
         const cp = await captureCheckpoint(model, state, { epoch: epoch + 1, step, config, rng: rng.state() });
+        await log?.flush(); // the log on disk never lags the checkpoint (a resume rewinds the log to it)
         if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, platform);
         await onCheckpoint?.(cp);
       }
@@ -316,7 +325,7 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   requireChoice('train', 'norm', o.norm, ['linf', 'l2'] as const);
   const norms: readonly string[] = trainingMethod(o.method).norms;
   if (!norms.includes(o.norm)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: method "${o.method}" supports norm ${norms.join(', ')}, not "${o.norm}".`, { option: 'norm' });
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "norm" is "${o.norm}"; method "${o.method}" supports ${norms.join(', ')}.`, { option: 'norm' });
   }
   if (o.norm !== 'linf' && o.validation) {
     throw new NtkError('E_INVALID_ARGUMENT', 'train: the per-epoch validation measures l-inf robustness only; with norm "l2" set "validation" to null.', { option: 'norm' });

@@ -3,11 +3,11 @@
 // listener as a plain, structured-clonable event. No wiring of its own: the session is an adapter.
 
 import type { AdapterChoice } from '../platform/index.js';
-import { runRecipe, type RunEvent, type RunListener, type RunResult } from '../run/orchestrator.js';
+import { runRecipe, type RecipeEvent, type RecipeListener, type RunResult } from '../run/orchestrator.js';
 import type { PartialRecipe } from '../run/recipe.js';
 
-export type SessionEvent = RunEvent;
-export type SessionListener = RunListener;
+export type SessionEvent = RecipeEvent;
+export type SessionListener = RecipeListener;
 
 /** Where and how a session runs (the recipe says what). */
 export interface SessionOptions {
@@ -15,6 +15,8 @@ export interface SessionOptions {
   adapter?: AdapterChoice;
   /** Run directory to write (Node and Deno workers; a browser stores files in IndexedDB); default none. */
   outDir?: string | null;
+  /** Aborting stops the run after its current step with E_CANCELLED (see RunOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export class TrainingSession {
@@ -25,6 +27,6 @@ export class TrainingSession {
    * reported as a non-fatal `error` event and the run goes on.
    */
   run(recipe: PartialRecipe, onEvent: SessionListener, options: SessionOptions = {}): Promise<RunResult> {
-    return runRecipe(recipe, { onEvent, adapter: options.adapter, outDir: options.outDir ?? null, command: 'worker' });
+    return runRecipe(recipe, { onEvent, adapter: options.adapter, outDir: options.outDir ?? null, command: 'worker', signal: options.signal ?? null });
   }
 }

@@ -6,6 +6,7 @@ import './matmul.js';
 import './map_reduce.js';
 import './random.js';
 import './attacks.js';
+import './attack_losses.js';
 import './data.js';
 import './binary.js';
 import './channel.js';

@@ -6,7 +6,7 @@
 import { ImageDataset } from '../../src/data/dataset.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
-import type { LogEntry } from '../../src/train/monitor.js';
+import { StepMonitor, type LogEntry } from '../../src/train/monitor.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -42,18 +42,20 @@ function xorDataset(n: number, rng: Rng): ImageDataset {
 
 const STANDARD: Partial<TrainOptions> = { method: 'standard', validation: null, sgd: { momentum: 0.9, weightDecay: 5e-4 } };
 
-/** Writes NaN into the first weight after step `step`, so the next step's loss (or attack) is not finite. */
+/** Writes NaN into the classifier's bias after step `step`, so the next step's logits and loss are NaN. */
 const poisonAfter = (step: number) => ({
   onStep: (ctx: { step: number; model: Model }) => {
     if (ctx.step !== step) return;
-    const w = ctx.model.parameters()[0].value;
-    w.gpu.device.queue.writeBuffer(w.buffer, 0, Float32Array.of(NaN));
+    const b = ctx.model.parameters().at(-1)!.value;
+    b.gpu.device.queue.writeBuffer(b.buffer, 0, Float32Array.of(NaN));
   },
 });
+/** Inputs centred back to [-1, 1] inside the model (the XOR boundaries sit at 0.5 in pixel units). */
+const CENTRED = { mean: [0.5], std: [0.5] };
 
 defineCase('training smoke test: an MLP learns a synthetic XOR-like problem (>= 95% held out)', async ({ gpu, metric }) => {
   const live = gpu.pool.liveCount;
-  const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [32], classes: CLASSES, seed: 1 });
+  const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [32], classes: CLASSES, seed: 1, normalize: CENTRED });
   const log: LogEntry[] = [];
   const result = await train(model, xorDataset(40 * 32, new Rng(2)), null, {
     ...STANDARD, epochs: 3, batchSize: 32, seed: 2, logEvery: 20, schedule: { kind: 'cyclic', maxLr: 0.2, epochs: 3, peakEpoch: 1 },
@@ -80,8 +82,8 @@ defineCase('training smoke test: an MLP learns a synthetic XOR-like problem (>= 
   assert(gpu.pool.liveCount === live, `training leaked ${gpu.pool.liveCount - live} pooled buffers`);
 });
 
-defineCase('a NaN weight stops training within one interval, naming the step (loss, or attacked inputs)', async ({ gpu }) => {
-  for (const [method, text] of [['standard', 'loss is NaN'], ['fgsm', 'NaN/Inf']] as const) {
+defineCase('a NaN weight stops training within one interval, naming the step', async ({ gpu }) => {
+  for (const [method, text] of [['standard', 'loss is NaN'], ['fgsm', 'loss is NaN']] as const) {
     const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [8], classes: CLASSES, seed: 1 });
     const flushed: number[] = [];
     const message = await expectCode('E_NOT_FINITE', () =>
@@ -94,6 +96,21 @@ defineCase('a NaN weight stops training within one interval, naming the step (lo
     assert(flushed.join() === '5', `intervals logged before the stop: ${flushed}`);
     model.dispose();
   }
+});
+
+defineCase('NaN/Inf in a step\'s inputs is E_NOT_FINITE naming the step (StepMonitor, read once per interval)', async ({ gpu }) => {
+  const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [8], classes: CLASSES, seed: 1 });
+  const monitor = new StepMonitor(gpu, 2);
+  const x = Tensor.fromArray(gpu, Float32Array.from({ length: 4 * DIM }, (_, i) => (i === 5 ? NaN : 0.5)), [4, ...SHAPE]);
+  const y = Tensor.fromArray(gpu, Float32Array.of(0, 1, 2, 3), [4]);
+  const result = model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'sum' });
+  monitor.record({ step: 3, epoch: 0, epochFraction: 0.5, samples: 4, lr: 0.1 }, x, result, null);
+  const message = await expectCode('E_NOT_FINITE', () => monitor.flush());
+  assert(message.includes('step 3 ') && message.includes('1 NaN/Inf'), message);
+  result.dispose();
+  [x, y].forEach((t) => t.dispose());
+  monitor.dispose();
+  model.dispose();
 });
 
 defineCase('a diverging run stops with E_NOT_FINITE', async ({ gpu }) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
+import { THREAT_PRESETS, threatName } from '../../src/attacks/registry.js';
 import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
 import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
@@ -26,9 +27,24 @@ describe('option values', () => {
     expect(parseIntegerList('256,128', 'hidden')).toEqual([256, 128]);
     for (const bad of ['', '256,', '0', '2.5', 'a']) expect(() => parseIntegerList(bad, 'hidden'), bad).toThrow(/--hidden/);
     expect(parseThreats('clean,fgsm,pgd20,pgd50x3')).toEqual([
-      { kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: 20, restarts: 1 }, { kind: 'pgd', steps: 50, restarts: 3 },
+      { kind: 'clean' }, { kind: 'fgsm', loss: 'ce' }, { kind: 'pgd', steps: 20, restarts: 1, loss: 'ce', targets: 0 },
+      { kind: 'pgd', steps: 50, restarts: 3, loss: 'ce', targets: 0 },
     ]);
-    for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,']) expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+    expect(parseThreats('pgd20-cw,apgd100x2-dlr-t3,fgsm-dlr')).toEqual([
+      { kind: 'pgd', steps: 20, restarts: 1, loss: 'cw', targets: 0 }, { kind: 'apgd', steps: 100, restarts: 2, loss: 'dlr', targets: 3 },
+      { kind: 'fgsm', loss: 'dlr' },
+    ]);
+    for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,', 'apgd', 'apgd10-t3', 'pgd10-hinge', 'apgd10x0-dlr']) {
+      expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+    }
+  });
+
+  it('expands threat presets and AutoAttack aliases in place, without duplicates, and names threats canonically', () => {
+    expect(parseThreats('autoattack-lite').map(threatName)).toEqual(THREAT_PRESETS['autoattack-lite'].threats.split(','));
+    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual(['clean', 'pgd20', 'apgd100-ce', 'apgd100-dlr-t9']);
+    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr').map(threatName)).toEqual(['apgd100-ce', 'apgd100-dlr-t9', 'apgd100-dlr']);
+    for (const name of ['fgsm-cw', 'pgd50x3', 'pgd20-dlr-t2', 'apgd7x2-cw']) expect(threatName(parseThreats(name)[0])).toBe(name);
+    expect(parseThreats('pgd20-ce,apgd10').map(threatName)).toEqual(['pgd20', 'apgd10-ce']);
   });
 
   it('takes one declared positional argument and rejects a second', () => {

@@ -3,7 +3,7 @@
 // and reproduces the final evaluation; `evaluate --log` + `report` regenerate the report; a resume
 // with other options is refused.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,34 @@ describe('ntk-at train / evaluate / report', () => {
     expect(bad.err).toMatch(/unknown recipe field "model\.bn\.runningVar"/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
+
+  it('CIFAR-10 (binary batches from --data-dir) with a PreAct-ResNet trains end to end', async () => {
+    // A stand-in CIFAR-10 directory in the real binary layout: 5 training batches and a test batch of
+    // 3073-byte records (label, then 3x32x32 pixels), 4 images per class per file.
+    const cifar = join(dir, 'cifar-10-batches-bin');
+    mkdirSync(cifar);
+    const batch = (seed: number) => {
+      const bytes = new Uint8Array(40 * 3073);
+      for (let r = 0; r < 40; r++) {
+        bytes[r * 3073] = r % 10;
+        for (let k = 1; k < 3073; k++) bytes[r * 3073 + k] = (r * 37 + k * 11 + seed * 101 + (r % 10) * 20) % 256;
+      }
+      return bytes;
+    };
+    [1, 2, 3, 4, 5].forEach((k) => writeFileSync(join(cifar, `data_batch_${k}.bin`), batch(k)));
+    writeFileSync(join(cifar, 'test_batch.bin'), batch(9));
+    const out = join(dir, 'cifar');
+    const r = await cli('train', '--dataset', 'cifar10', '--data-dir', cifar, '--train-size', '40', '--val-size', '0', '--test-size', '20',
+      '--model', 'preact-resnet', '--blocks', '1,1', '--widths', '4,8', '--bn-variance', 'biased', '--method', 'fgsm-rs', '--epochs', '1',
+      '--batch-size', '20', '--eps', '8/255', '--threats', 'clean,fgsm', '--augment', 'on', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.trainData).toMatch(/^cifar10-train\[40/);
+    expect(config.model.options).toMatchObject({ inputShape: [3, 32, 32], blocks: [1, 1], widths: [4, 8], bn: { runningVariance: 'biased' } });
+    expect(config.train.augment).toEqual({ padding: 4, flip: true });
+    const cp = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
+    expect([...cp.model.keys()]).toContain('layer2.0.shortcut.weight');
+  }, 120_000);
 
   it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
     const r = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--out', join(dir, 'nodata'));
@@ -114,7 +142,9 @@ describe('ntk-at train / evaluate / report', () => {
     const evalRecord = records.at(-1)!;
     expect(evalRecord.samples).toBe(100);
     expect(evalRecord.eps).toBe(8 / 255);
-    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'fgsm', 'pgd5']);
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'fgsm', 'pgd5', 'worst-case']);
+    const accuracy = evalRecord.accuracy as Record<string, number>;
+    expect(accuracy['worst-case']).toBeLessThanOrEqual(Math.min(accuracy.clean, accuracy.fgsm, accuracy.pgd5));
     expect(r.err).toMatch(/epoch 1\/1 4\/4 100% .*loss .* \| val clean/);
     expect(r.out).toContain(`${(100 * (evalRecord.accuracy as Record<string, number>).pgd5).toFixed(1)}%`);
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
@@ -146,8 +176,8 @@ describe('ntk-at train / evaluate / report', () => {
     const rep = await cli('report', run);
     expect(rep.code, rep.err).toBe(0);
     const md = readFileSync(join(run, 'report.md'), 'utf8');
-    expect(md).toContain('| data | images | eps | clean | fgsm | pgd5 | pgd3x2 | seconds |');
-    expect(md).toMatch(/\| 100 \| 0\.05 \| - \| - \| - \| [0-9.]+% \|/);
+    expect(md).toContain('| data | images | eps | clean | fgsm | pgd5 | pgd3x2 | worst-case | seconds |');
+    expect(md).toMatch(/\| 100 \| 0\.05 \| - \| - \| - \| [0-9.]+% \| [0-9.]+% \|/);
   });
 
   it('resuming with other options is E_CHECKPOINT_MISMATCH (exit 1); with the same ones it continues', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, expect, it } from 'vitest';
 import { parseRunLog } from '../../src/report/runlog.js';
-import { runRecipe, type RunEvent } from '../../src/run/orchestrator.js';
+import { runRecipe, type RecipeEvent } from '../../src/run/orchestrator.js';
 import type { PartialRecipe } from '../../src/run/recipe.js';
 import { connectSession, runRemote } from '../../src/worker/client.js';
 import { cli } from './cli_io.js';
@@ -42,7 +42,7 @@ it('CLI, library and Node worker give the same metrics and checkpoint bytes for 
 
   const worker = new Worker(new URL('../../dist/worker.js', import.meta.url));
   let remote;
-  const events: RunEvent[] = [];
+  const events: RecipeEvent[] = [];
   try {
     remote = await runRemote(await connectSession(worker), TINY_RECIPE, (e) => void events.push(e), { adapter });
   } finally {
@@ -59,7 +59,7 @@ it('CLI, library and Node worker give the same metrics and checkpoint bytes for 
 }, 120_000);
 
 it('a listener that throws or rejects is reported as a non-fatal error event; the run finishes', async () => {
-  const seen: RunEvent[] = [];
+  const seen: RecipeEvent[] = [];
   const result = await runRecipe({ ...TINY_RECIPE, switch: { rule: 'off' }, ntk: { enabled: false } }, {
     onEvent: [
       (e) => {

@@ -1,6 +1,7 @@
 // `ntk-at evaluate --checkpoint <file>`: rebuilds the model and the test data from the run recipe
-// stored in the checkpoint, loads its weights, and measures clean, FGSM and PGD-k (+restarts)
-// accuracy; prints a table, optionally appends the result to a run log (then `ntk-at report`).
+// stored in the checkpoint, loads its weights, and measures the accuracy under each threat of the
+// registry (FGSM, PGD, APGD; CE/CW/DLR; presets such as autoattack-lite) and their per-sample worst
+// case; prints a table, optionally appends the result to a run log (then `ntk-at report`).
 
 import type { Gpu } from '../../device/gpu.js';
 import { NtkError } from '../../errors.js';
@@ -8,45 +9,48 @@ import type { Model } from '../../nn/model.js';
 import type { Platform } from '../../platform/index.js';
 import { RunLog, type LogRecord } from '../../report/runlog.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
-import { evaluate, type EvaluationResult, type Threat } from '../../train/evaluate.js';
+import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList } from '../../attacks/registry.js';
+import { ATTACK_LOSSES } from '../../attacks/losses.js';
+import { evaluate, WORST_CASE, type EvaluationResult, type Threat } from '../../train/evaluate.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import { parseChoice, parseFraction, requireCount } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
 import { DATASET_CHOICES, loadRunData, type DataRecipe } from '../data.js';
 import { buildModel, type ModelRecipe } from '../models.js';
 
-/** Parses `clean,fgsm,pgd20,pgd50x3` (PGD-50 with 3 restarts) into threats; E_INVALID_ARGUMENT otherwise. */
+/**
+ * Parses a comma list of threats, AutoAttack aliases and presets (attacks/registry.ts), e.g.
+ * `clean,fgsm,pgd20,pgd50x3,pgd20-cw,autoattack-lite`; E_INVALID_ARGUMENT naming --`option` otherwise.
+ */
 export function parseThreats(text: string, option = 'threats'): Threat[] {
-  return text.split(',').map((item) => {
-    const name = item.trim();
-    if (name === 'clean' || name === 'fgsm') return { kind: name };
-    const m = /^pgd(\d+)(?:x(\d+))?$/.exec(name);
-    const steps = m ? Number(m[1]) : 0;
-    const restarts = m?.[2] === undefined ? 1 : Number(m[2]);
-    if (!m || steps < 1 || restarts < 1) {
-      throw new NtkError('E_INVALID_ARGUMENT', `--${option}: "${name}" is not a threat; use clean, fgsm, pgd<steps> or pgd<steps>x<restarts> (e.g. clean,fgsm,pgd20,pgd50x3).`, { option });
-    }
-    return { kind: 'pgd', steps, restarts };
-  });
+  return parseThreatList(text, option);
 }
 
-/** l-inf radius in [0, 1] pixel units from `0.1` or `8/255`. */
+/** The --threats help text: the syntax of each attack, the aliases and the presets. */
+export const THREATS_HELP = `comma list of ${Object.values(ATTACKS).map((a) => a.syntax).join(', ')} (loss ${ATTACK_LOSSES.join('|')}), ` +
+  `aliases ${Object.keys(THREAT_ALIASES).join(', ')}, presets ${Object.entries(THREAT_PRESETS).map(([k, v]) => `${k} (${v.threats})`).join(', ')}; ` +
+  `the ${WORST_CASE} row counts a sample only if it is correct clean and under every threat`;
+
+/** Attack radius in [0, 1] pixel units from `0.1` or `8/255`. */
 export function parseEps(text: string, option = 'eps'): number {
   const eps = parseFraction(text, option);
   if (!(eps >= 0 && eps <= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--${option} is ${eps}; it is an l-inf radius in pixel units and must be in [0, 1] (e.g. 0.1 or 8/255).`, { option });
+    throw new NtkError('E_INVALID_ARGUMENT', `--${option} is ${eps}; it is an attack radius in pixel units and must be in [0, 1] (e.g. 0.1 or 8/255).`, { option });
   }
   return eps;
 }
 
 /** The final-evaluation record of the run log (`type: "eval"`). */
-export function evaluationRecord(result: EvaluationResult, data: ImageDataset, extra: { eps: number; pgdStepFactor: number; seconds: number; checkpoint: string; epoch: number }): LogRecord {
+export function evaluationRecord(
+  result: EvaluationResult, data: ImageDataset, extra: { eps: number; norm?: string; pgdStepFactor: number; seconds: number; checkpoint: string; epoch: number },
+): LogRecord {
   return { type: 'eval', dataset: data.name, samples: result.samples, ...extra, accuracy: result.accuracy };
 }
 
-/** The lines of a threat/accuracy table. */
+/** The lines of a threat/accuracy table; the worst case (correct clean and under every threat) last. */
 export function formatEvaluation(result: EvaluationResult, title: string): string {
-  const rows = Object.entries(result.accuracy).map(([k, v]) => `  ${k.padEnd(10)} ${(100 * v).toFixed(1).padStart(5)}%`);
+  const width = Math.max(10, ...Object.keys(result.accuracy).map((k) => k.length));
+  const rows = Object.entries(result.accuracy).map(([k, v]) => `  ${k.padEnd(width)} ${(100 * v).toFixed(1).padStart(5)}%`);
   return [title, ...rows].join('\n');
 }
 
@@ -79,11 +83,12 @@ async function appendRecord(platform: Platform, path: string, record: LogRecord)
 }
 
 export const evaluateCommand: Command = {
-  summary: 'evaluate a checkpoint of `ntk-at train`: clean, FGSM and PGD-k (+restarts) accuracy on its test data',
+  summary: 'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD; CE/CW/DLR) and their per-sample worst case',
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
-    threats: { type: 'string', description: 'comma list of clean, fgsm, pgd<k>, pgd<k>x<restarts>', default: 'clean,fgsm,pgd20' },
-    eps: { type: 'string', description: 'l-inf radius in pixel units, e.g. 0.1 or 8/255 (default: the training eps)' },
+    threats: { type: 'string', description: THREATS_HELP, default: 'clean,fgsm,pgd20' },
+    eps: { type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (default: the training eps)' },
+    norm: { type: 'string', description: 'threat model: linf | l2 (the eps-ball of every attack)', default: 'linf' },
     'pgd-step-factor': { type: 'number', description: 'PGD step size as a fraction of eps', default: 0.25 },
     dataset: { type: 'string', description: `test data (${DATASET_CHOICES.join(' | ')}; default: the training run's)` },
     'data-dir': { type: 'string', description: "Fashion-MNIST directory (default: the training run's)" },
@@ -99,6 +104,7 @@ export const evaluateCommand: Command = {
       throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
     }
     const threats = parseThreats(String(options.threats));
+    const norm = parseChoice(String(options.norm), 'norm', ['linf', 'l2'] as const);
     const batchSize = requireCount(options['batch-size'], 'batch-size');
     const stepFactor = options['pgd-step-factor'] as number;
     if (!(stepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--pgd-step-factor must be > 0, got ${stepFactor}.`, { option: 'pgd-step-factor' });
@@ -119,13 +125,13 @@ export const evaluateCommand: Command = {
       const model = modelFromCheckpoint(gpu, recipe.model, cp, source);
       try {
         const start = io.platform.now();
-        const result = await evaluate(model, data.test, { eps, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor });
+        const result = await evaluate(model, data.test, { eps, norm, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor });
         const seconds = (io.platform.now() - start) / 1000;
-        const record = evaluationRecord(result, data.test, { eps, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch });
+        const record = evaluationRecord(result, data.test, { eps, norm, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch });
         if (typeof options.log === 'string') await appendRecord(io.platform, options.log, record);
         io.out(options.json
           ? JSON.stringify(record, null, 2)
-          : formatEvaluation(result, `${data.test.name}, ${result.samples} images, eps ${eps}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`));
+          : formatEvaluation(result, `${data.test.name}, ${result.samples} images, ${norm} eps ${eps}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`));
       } finally {
         model.dispose();
       }

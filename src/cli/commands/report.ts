@@ -25,13 +25,7 @@ async function readRunLog(io: CommandIo, dir: string): Promise<LogRecord[]> {
   } catch (e) {
     throw new NtkError('E_IO', `cannot read ${path}: ${(e as Error).message}. Is ${dir} a run directory of ntk-at train?`, { path });
   }
-  let records: LogRecord[];
-  try {
-    records = parseRunLog(text);
-  } catch (e) {
-    if (e instanceof NtkError) throw e;
-    throw new NtkError('E_DATA_FORMAT', `${path} is not a JSON-lines run log (${(e as Error).message}).`, { file: path });
-  }
+  const records = parseRunLog(text, path); // E_DATA_FORMAT naming the bad line
   if (records.length === 0) throw new NtkError('E_DATA_FORMAT', `${path} holds no records; is the run still starting?`, { file: path });
   return records;
 }

@@ -7,7 +7,7 @@ import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { NtkError } from '../../errors.js';
 import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
-import { runRecipe, storedRecipe, type RunEvent } from '../../run/orchestrator.js';
+import { runRecipe, storedRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
 import { parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
@@ -224,7 +224,7 @@ export const trainCommand: Command = {
 };
 
 /** The terminal's view of a run: notices, per-epoch progress bars, kernel switch, listener errors. */
-function consoleSink(io: CommandIo, epochs: number): (event: RunEvent) => void {
+function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => void {
   let bar: ProgressBar | null = null;
   let status = '';
   let steps = 0;

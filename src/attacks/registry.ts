@@ -1,0 +1,153 @@
+// The ONE table of evaluation threats: each attack family has its text syntax, a parser to a
+// Threat value, a canonical name and a runner with one signature for l-inf and l2
+// (threat, context) -> x_adv; plus named presets (lists of threats) and AutoAttack's aliases.
+// `parseThreats('clean,pgd20,autoattack-lite')` expands presets and aliases in place.
+
+import { NtkError } from '../errors.js';
+import type { Model } from '../nn/model.js';
+import type { Rng } from '../random/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { apgd } from './apgd.js';
+import type { Norm } from './kernels.js';
+import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
+import { DEFAULT_APGD, type AttackBnMode } from './options.js';
+import { pgd } from './pgd.js';
+
+/** An evaluation threat. Defaults: restarts 1, loss `ce`, targets 0 (untargeted). */
+export type Threat =
+  | { kind: 'clean' }
+  | { kind: 'fgsm'; loss?: AttackLoss }
+  | { kind: 'pgd' | 'apgd'; steps: number; restarts?: number; loss?: AttackLoss; targets?: number };
+
+/** Everything a threat runs with besides its own parameters. */
+export interface ThreatContext {
+  model: Model;
+  x: Tensor;
+  y: Tensor;
+  rng: Rng;
+  /** Radius in pixel units of inputs in [0, 1], in the `norm` ball. */
+  eps: number;
+  norm: Norm;
+  bnMode: AttackBnMode;
+  /** PGD step size as a fraction of eps (APGD sets its own steps). */
+  pgdStepFactor: number;
+}
+
+export interface AttackEntry {
+  syntax: string;
+  description: string;
+  pattern: RegExp;
+  parse(match: RegExpExecArray): Threat;
+  /** Adversarial examples (the clean threat returns ctx.x itself: do not dispose it). */
+  run(threat: Threat, ctx: ThreatContext): Tensor;
+}
+
+const LOSS = `(?:-(${ATTACK_LOSSES.join('|')}))?`;
+const ITERATIVE = `(\\d+)(?:x(\\d+))?${LOSS}(?:-t(\\d+))?$`;
+
+function iterative(kind: 'pgd' | 'apgd', m: RegExpExecArray): Threat {
+  return { kind, steps: Number(m[1]), restarts: m[2] === undefined ? 1 : Number(m[2]), loss: (m[3] ?? 'ce') as AttackLoss, targets: m[4] === undefined ? 0 : Number(m[4]) };
+}
+
+function attackOptions(t: Threat, ctx: ThreatContext) {
+  const o = t as { restarts?: number; loss?: AttackLoss; targets?: number };
+  return { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, restarts: o.restarts ?? 1, loss: o.loss ?? 'ce', targets: o.targets ?? 0 };
+}
+
+export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
+  clean: {
+    syntax: 'clean',
+    description: 'the unperturbed inputs',
+    pattern: /^clean$/,
+    parse: () => ({ kind: 'clean' }),
+    run: (_t, ctx) => ctx.x,
+  },
+  fgsm: {
+    syntax: 'fgsm[-<loss>]',
+    description: 'one step of size eps from x (FGSM; a normalised step for l2)',
+    pattern: new RegExp(`^fgsm${LOSS}$`),
+    parse: (m) => ({ kind: 'fgsm', loss: (m[1] ?? 'ce') as AttackLoss }),
+    run: (t, ctx) => pgd(ctx.model, ctx.x, ctx.y, ctx.rng, { ...attackOptions(t, ctx), steps: 1, stepSize: ctx.eps, start: 'zero' }),
+  },
+  pgd: {
+    syntax: 'pgd<steps>[x<restarts>][-<loss>][-t<targets>]',
+    description: 'PGD, random start, step pgd-step-factor·eps; -t<m>: targeted at each of the m most likely other classes',
+    pattern: new RegExp(`^pgd${ITERATIVE}`),
+    parse: (m) => iterative('pgd', m),
+    run: (t, ctx) => pgd(ctx.model, ctx.x, ctx.y, ctx.rng, { ...attackOptions(t, ctx), steps: (t as { steps: number }).steps, stepSize: ctx.pgdStepFactor * ctx.eps }),
+  },
+  apgd: {
+    syntax: 'apgd<steps>[x<restarts>][-<loss>][-t<targets>]',
+    description: `APGD (Croce & Hein 2020): step-size halving at checkpoints, momentum, restarts from the best point (rho ${DEFAULT_APGD.rho})`,
+    pattern: new RegExp(`^apgd${ITERATIVE}`),
+    parse: (m) => iterative('apgd', m),
+    run: (t, ctx) => apgd(ctx.model, ctx.x, ctx.y, ctx.rng, { ...attackOptions(t, ctx), steps: (t as { steps: number }).steps }),
+  },
+};
+
+/** AutoAttack's names for its APGD runs (100 iterations; APGD-T at the 9 most likely other classes). */
+export const THREAT_ALIASES: Record<string, string> = {
+  'apgd-ce': 'apgd100-ce',
+  'apgd-dlr': 'apgd100-dlr',
+  'apgd-t': 'apgd100-dlr-t9',
+};
+
+/** Named threat lists. `autoattack` is the strongest and the one to report; `-lite` is its cheap form. */
+export const THREAT_PRESETS: Record<string, { threats: string; description: string }> = {
+  'autoattack-lite': {
+    threats: 'clean,apgd25-ce,apgd25-dlr-t3',
+    description: 'APGD-CE and APGD-T (DLR, the 3 most likely other classes), 25 iterations each: about 5x the cost of PGD-20',
+  },
+  autoattack: {
+    threats: 'clean,apgd100-ce,apgd100-dlr-t9',
+    description: "AutoAttack's APGD-CE + APGD-T (DLR, 9 targets), 100 iterations each (FAB-T and Square are not implemented): the figure to report",
+  },
+};
+
+/** The accuracy key of the per-sample worst case: correct clean AND under every threat of the set. */
+export const WORST_CASE = 'worst-case';
+
+/**
+ * Canonical name: `clean`, `fgsm`, `pgd20`, `pgd50x3`, `pgd20-cw`, `apgd100-ce`, `apgd100-dlr-t9`
+ * (the CE loss is implicit for FGSM and PGD, as in the project's earlier logs; APGD names it, as AutoAttack).
+ */
+export function threatName(t: Threat): string {
+  if (t.kind === 'clean') return 'clean';
+  const loss = (t.loss ?? 'ce') !== 'ce' || t.kind === 'apgd' ? `-${t.loss ?? 'ce'}` : '';
+  if (t.kind === 'fgsm') return `fgsm${loss}`;
+  const restarts = (t.restarts ?? 1) > 1 ? `x${t.restarts}` : '';
+  const targets = (t.targets ?? 0) > 0 ? `-t${t.targets}` : '';
+  return `${t.kind}${t.steps}${restarts}${loss}${targets}`;
+}
+
+/** One threat from its text (name or alias); E_INVALID_ARGUMENT naming `option` otherwise. */
+export function parseThreat(text: string, option = 'threats'): Threat {
+  const name = THREAT_ALIASES[text] ?? text;
+  for (const entry of Object.values(ATTACKS)) {
+    const m = entry.pattern.exec(name);
+    const t = m ? entry.parse(m) : null;
+    if (t && validThreat(t)) return t;
+  }
+  throw new NtkError('E_INVALID_ARGUMENT', `--${option}: "${text}" is not a threat; use ${Object.values(ATTACKS).map((e) => e.syntax).join(', ')} ` +
+    `(loss ${ATTACK_LOSSES.join('|')}; steps and restarts >= 1; targets need cw or dlr), an alias (${Object.keys(THREAT_ALIASES).join(', ')}) ` +
+    `or a preset (${Object.keys(THREAT_PRESETS).join(', ')}), e.g. clean,fgsm,pgd20,pgd20-cw,autoattack-lite.`, { option });
+}
+
+/** A comma list of threats, aliases and presets, expanded in order without duplicates. */
+export function parseThreats(text: string, option = 'threats'): Threat[] {
+  const items = text.split(',').map((s) => s.trim()).flatMap((s) => (THREAT_PRESETS[s] ? THREAT_PRESETS[s].threats.split(',') : [s]));
+  const threats = items.map((s) => parseThreat(s, option));
+  return threats.filter((t, i) => threats.findIndex((u) => threatName(u) === threatName(t)) === i);
+}
+
+function validThreat(t: Threat): boolean {
+  if (t.kind !== 'pgd' && t.kind !== 'apgd') return true;
+  return t.steps >= 1 && (t.restarts ?? 1) >= 1 && !((t.targets ?? 0) > 0 && (t.loss ?? 'ce') === 'ce');
+}
+
+/** Runs `threat` on ctx.x (see AttackEntry.run). */
+export function runThreat(threat: Threat, ctx: ThreatContext): Tensor {
+  const entry = ATTACKS[threat.kind];
+  if (!entry) throw new NtkError('E_INVALID_ARGUMENT', `unknown threat ${JSON.stringify(threat)}; use ${Object.keys(ATTACKS).join(', ')}.`, { option: 'threats' });
+  return entry.run(threat, ctx);
+}

@@ -1,0 +1,77 @@
+// Child processes for the hostile suite: runs `ntk-at` (dist/cli.js) or a script under a hard
+// timeout (a hang is a failure, never a stuck suite), optionally sending a signal once stderr or
+// the files show a condition; and snapshots of a directory tree to prove nothing was written.
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  timedOut: boolean;
+  ms: number;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  /** Sends `signal` the first time `when(stderr)` is true (checked on output and every 50 ms). */
+  interrupt?: { signal: NodeJS.Signals; when: (err: string) => boolean };
+}
+
+/** Runs `node <script> ...args`; resolves when it exits or, after `timeoutMs`, is killed (timedOut). */
+export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<Finished> {
+  const start = Date.now();
+  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let timedOut = false;
+  let sent = false;
+  const poke = () => {
+    if (options.interrupt && !sent && options.interrupt.when(err)) {
+      sent = true;
+      child.kill(options.interrupt.signal);
+    }
+  };
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; poke(); });
+  const poll = setInterval(poke, 50);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs ?? 60_000);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve({ code, signal, out, err, timedOut, ms: Date.now() - start });
+    });
+  });
+}
+
+export const cli = (args: string[], options?: RunOptions) => runNode(CLI, args, options);
+
+/** Path -> SHA-256 of every file under `dir` (directories as entries too), or {} if it does not exist. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) {
+        out[p] = 'dir';
+        walk(p);
+      } else {
+        out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
