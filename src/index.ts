@@ -11,5 +11,6 @@ export * from './api/train.js';
 export * from './api/ntk.js';
 export * from './api/report.js';
 export * from './api/run.js';
+export * from './api/experiments.js';
 export * from './api/worker.js';
 export * from './api/internals.js';

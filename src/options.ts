@@ -31,7 +31,7 @@ const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * reaches a prototype, at any depth of plain objects and arrays (class instances such as tensors
  * and typed arrays are not searched).
  */
-function rejectPrototypeKeys(where: string, value: unknown, path: string): void {
+export function rejectPrototypeKeys(where: string, value: unknown, path = ''): void {
   if (typeof value !== 'object' || value === null) return;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;

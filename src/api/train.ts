@@ -16,3 +16,4 @@ export {
   saveCheckpoint, loadCheckpoint, captureCheckpoint, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
   attachCheckpointPart, lastSavedCheckpoint, type TrainingCheckpoint, type CheckpointPart, type CheckpointPartSource,
 } from '../train/checkpoint.js';
+export { SpectrumMonitor, DEFAULT_SPECTRUM_MONITOR, type SpectrumMonitorOptions, type MonitorFiring } from '../train/spectrum_monitor.js';

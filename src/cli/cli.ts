@@ -9,6 +9,7 @@ import { closestName, formatOptions, parseOptions } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { experimentCommand } from './commands/experiment.js';
 import { infoCommand } from './commands/info.js';
 import { ntkCommand } from './commands/ntk.js';
 import { reportCommand } from './commands/report.js';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   evaluate: evaluateCommand,
   ntk: ntkCommand,
   report: reportCommand,
+  experiment: experimentCommand,
 };
 
 /** Options that name a directory a command writes into: checked writable before the command runs. */

@@ -11,7 +11,7 @@ export type DenseMatrix = Float64Array | Float32Array;
 
 /** Options of eigh. */
 export interface EighOptions {
-  /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see bench/eigh.ts). */
+  /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see docs/results/benchmarks.md). */
   vectors: boolean;
   /**
    * Keep only the k largest eigenvalues (and their vectors); null keeps all n. The solver computes

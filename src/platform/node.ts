@@ -253,6 +253,22 @@ export const nodePlatform: Platform = {
     // In runQuietly's child, stderr is a pipe to the parent: a terminal if the parent's is.
     stderr: { get isTTY() { return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty'; }, write: (t) => void process.stderr.write(t) },
     exit: (code) => process.exit(code),
+    async spawnSelf(args, output) {
+      const { spawn } = await import('node:child_process');
+      const { openSync, closeSync, mkdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      mkdirSync(dirname(output), { recursive: true });
+      const fd = openSync(output, 'a');
+      try {
+        const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', fd, fd] });
+        return await new Promise<number>((resolve, reject) => {
+          child.on('error', reject);
+          child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+        });
+      } finally {
+        closeSync(fd);
+      }
+    },
     onInterrupt: (handler) => void process.once('SIGINT', handler),
     runQuietly,
   },

@@ -89,6 +89,11 @@ export interface CliIo {
   stderr: CliStream;
   /** Ends the process with `code`. */
   exit(code: number): never;
+  /**
+   * Runs this same CLI program with `args` in a child process, its stdout and stderr appended to
+   * `output`; resolves to the exit code (experiments run their runs this way). Absent in browsers.
+   */
+  spawnSelf?(args: string[], output: string): Promise<number>;
   /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
   onInterrupt(handler: () => void): void;
   /**

@@ -20,7 +20,7 @@ export interface RunInput {
   records: LogRecord[];
   /** Variant label: runs with equal labels are seeds of one variant. Give it for every run or for none (then derived). */
   variant?: string;
-  /** Seed shown for the run; default: the `seed` fields of its config record. */
+  /** Seed shown for the run; default: from the `seed` fields of its config record (the training seed, then others that differ, e.g. `1 (data 0)`). */
   seed?: string | number;
 }
 
@@ -40,7 +40,7 @@ export interface Spread {
   max: number;
 }
 
-/** A run with its variant and seed resolved and its records sorted by kind. */
+/** A run with its variant and seed resolved. */
 export interface ComparedRun {
   name: string;
   variant: string;
@@ -51,7 +51,7 @@ export interface ComparedRun {
 export interface VariantSummary {
   label: string;
   runs: ComparedRun[];
-  /** The config leaves in which this variant differs from the others (dotted key = JSON value; `none` when absent). */
+  /** The config leaves this variant has where variants differ (dotted key = JSON value; leaves it lacks are left out). */
   differences: string[];
   /** Config leaves (beyond seeds) in which this variant's own runs differ: should be empty. */
   innerDifferences: string[];
@@ -81,11 +81,11 @@ const RUN_SPECIFIC: ReadonlyArray<{ leaf: (path: string[]) => boolean; reason: s
 
 const isRunSpecific = (path: string[]): boolean => RUN_SPECIFIC.some((r) => r.leaf(path));
 
-/** Leaves of a config as dotted path -> JSON value (arrays are leaves). */
+/** Leaves of a config as dotted path -> JSON value (arrays are leaves; null ones are left out). */
 function leaves(value: unknown, path: string[] = [], out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
-  } else if (path.length > 0 && !isRunSpecific(path)) {
+  } else if (path.length > 0 && value !== null && !isRunSpecific(path)) { // null: not set, as if absent
     out.set(path.join('.'), JSON.stringify(value));
   }
   return out;
@@ -93,15 +93,21 @@ function leaves(value: unknown, path: string[] = [], out = new Map<string, strin
 
 const configLeaves = (records: LogRecord[]): Map<string, string> => leaves(lastOfType(records, 'config') ?? {});
 
-/** The seed(s) in a config record: its `seed` fields, one value when they agree ('-' when none). */
+/**
+ * The seed of a run from the `seed` fields of its config record: the training seed, followed by
+ * the others that differ from it, named by their parent (e.g. `1 (data 0)`); '-' when none.
+ */
 function configSeed(records: LogRecord[]): string {
-  const seeds = new Set<string>();
-  const visit = (v: unknown, key: string): void => {
-    if (key === 'seed' && (typeof v === 'number' || typeof v === 'string')) seeds.add(String(v));
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) visit(c, k);
+  const seeds: Array<[string, string]> = []; // [parent key, value]
+  const visit = (v: unknown, parent: string, key: string): void => {
+    if (key === 'seed' && (typeof v === 'number' || typeof v === 'string')) seeds.push([parent, String(v)]);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) visit(c, key, k);
   };
-  visit(lastOfType(records, 'config'), '');
-  return seeds.size ? [...seeds].join('/') : '-';
+  visit(lastOfType(records, 'config'), '', '');
+  if (seeds.length === 0) return '-';
+  const main = (seeds.find(([parent]) => parent === 'training' || parent === 'train') ?? seeds[0])[1];
+  const others = [...new Set(seeds.filter(([, v]) => v !== main).map(([parent, v]) => `${parent} ${v}`))];
+  return others.length ? `${main} (${others.join(', ')})` : main;
 }
 
 /** Paths whose values are not the same in all of `configs` (absent counts as a value), in first-seen order. */
@@ -177,7 +183,7 @@ export function groupVariants(runs: RunInput[]): VariantSummary[] {
     return {
       label,
       runs: members,
-      differences: between.map((p) => `${p}=${firstConfig(label).get(p) ?? 'none'}`),
+      differences: between.filter((p) => firstConfig(label).has(p)).map((p) => `${p}=${firstConfig(label).get(p)}`),
       innerDifferences: differingPaths(own),
       metrics,
     };
@@ -232,7 +238,7 @@ const FIXED_COLUMNS_AFTER: MetricColumn[] = [
   { column: 'train seconds', format: 'seconds', value: (rs) => num(rs.filter((r) => r.type === 'event' && r.event === 'end').at(-1)?.seconds) },
 ];
 
-/** The columns any of the runs has a value for: fixed ones, then validation and test accuracies by key. */
+/** The columns any of the runs has a value for (CO: any run with adversarial epochs): fixed ones, then validation and test accuracies by key. */
 function metricColumns(runs: ComparedRun[]): MetricColumn[] {
   const validationKeys = [...new Set(runs.flatMap((r) => epochRecords(r.records).flatMap((e) => Object.keys(accuracyOf(e.validation)))))];
   const testKeys = [...new Set(runs.flatMap((r) => Object.keys(accuracyOf(lastOfType(r.records, 'eval')))))];
@@ -242,7 +248,8 @@ function metricColumns(runs: ComparedRun[]): MetricColumn[] {
     ...testKeys.map((k): MetricColumn => ({ column: `test ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastOfType(rs, 'eval'))[k]) })),
     ...FIXED_COLUMNS_AFTER,
   ];
-  return columns.filter((m) => runs.some((r) => m.value(r.records) !== null));
+  const adversarial = runs.some((r) => epochRecords(r.records).some((e) => coFlag(r.records, e) !== null));
+  return columns.filter((m) => runs.some((r) => m.value(r.records) !== null) || (m.column === 'CO epoch' && adversarial));
 }
 
 const FORMATS: Record<Format, (v: number) => string> = {

@@ -43,7 +43,7 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}' +
       'table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}' +
-      'th:first-child,td:first-child{text-align:left}.table{overflow-x:auto}' +
+      'th:first-child,td:first-child,td.text{text-align:left}.table{overflow-x:auto}' +
       '.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,480px),1fr));gap:1em;margin:1em 0}' +
       'figure{margin:0}figure svg{width:100%;height:auto}</style>',
     '</head><body>',
@@ -65,7 +65,7 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
         md.push('', `| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
         for (const row of block.rows) md.push(`| ${row.map(cell).join(' | ')} |`);
         html.push('<div class="table"><table>', `<tr>${block.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`);
-        for (const row of block.rows) html.push(`<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
+        for (const row of block.rows) html.push(`<tr>${row.map((c) => `<td${isNumeric(c) ? '' : ' class="text"'}>${escapeHtml(c)}</td>`).join('')}</tr>`);
         html.push('</table></div>');
       } else {
         md.push('', `![${block.kind === 'plot' ? block.plot.title : block.title}](${block.file})`);
@@ -85,6 +85,9 @@ export async function writeReport(platform: Platform, dir: string, report: Rende
   await platform.writeFileAtomic(`${dir}/report.html`, encode(report.html));
   for (const p of report.plots) await platform.writeFileAtomic(`${dir}/${p.file}`, encode(p.svg));
 }
+
+/** A cell of numbers (right-aligned), e.g. `51.4%`, `0.1317 ± 0.02 [0.1, 0.2]`, `-`; other text is left-aligned. */
+const isNumeric = (cell: string): boolean => /^[-+0-9.,%±[\]\se]*$/.test(cell);
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

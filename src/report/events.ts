@@ -3,6 +3,7 @@
 // and catastrophic-overfitting flags (epoch records), the latter only where adversarial training ran.
 
 import type { LogRecord } from './runlog.js';
+import { TRAINING_METHODS } from '../train/methods.js';
 
 /** One event in a run, at `x` epochs from the start. */
 export interface TimelineEvent {
@@ -11,10 +12,9 @@ export interface TimelineEvent {
   label: string;
 }
 
-/** The training methods without an attack: catastrophic overfitting means nothing for them. */
-const CLEAN_METHODS: readonly string[] = ['standard'];
-
-export const isAdversarialMethod = (method: unknown): boolean => typeof method === 'string' && !CLEAN_METHODS.includes(method);
+/** Whether the registry marks `method` adversarial (catastrophic overfitting means nothing for the others). */
+export const isAdversarialMethod = (method: unknown): boolean =>
+  typeof method === 'string' && Object.hasOwn(TRAINING_METHODS, method) && TRAINING_METHODS[method as keyof typeof TRAINING_METHODS].adversarial;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 
@@ -38,15 +38,17 @@ export const switchRecord = (records: LogRecord[]): LogRecord | undefined =>
   records.find((r) => r.type === 'event' && r.event === 'switch');
 
 /**
- * The method that trained epoch record `epoch`: the warm-up method (config `switch.warmupMethod`,
- * else `standard`) for an epoch that ended at or before the kernel switch, else the epoch's method.
+ * The method that trained epoch record `epoch`: with a kernel switch in the config (`warmupMethod`,
+ * rule not `off`), the warm-up method for an epoch that ended at or before the switch (older logs
+ * name the target method in every epoch record); else the epoch's method.
  */
 export function epochMethod(records: LogRecord[], epoch: LogRecord): unknown {
   const config = lastOfType(records, 'config');
   const switched = switchRecord(records);
   const switchConfig = findWithKey(config, 'warmupMethod');
-  const warmUp = switchConfig !== undefined && (switched === undefined || num(epoch.epoch) + 1 <= num(switched.epochFraction));
-  if (warmUp) return switchConfig.warmupMethod;
+  const active = switchConfig !== undefined && switchConfig.rule !== 'off';
+  const warmUp = active && (switched === undefined || num(epoch.epoch) + 1 <= num(switched.epochFraction));
+  if (warmUp) return switchConfig?.warmupMethod;
   return epoch.method ?? config?.method;
 }
 

@@ -8,6 +8,8 @@ export interface Series {
   points: Array<[number, number]>;
   /** Draw markers at the points (for sparse series such as per-epoch evaluations). */
   markers?: boolean;
+  /** false: markers only, no connecting line (a scatter, e.g. accuracy against cost). */
+  line?: boolean;
   /** Stroke colour; default: the palette colour of the series' index. */
   color?: string;
   /** Stroke width (default 1.6) and opacity (default 1): e.g. thin faint lines for seeds under their mean. */
@@ -179,11 +181,11 @@ export function renderLinePlot(plot: LinePlot): string {
     const pts = drawn[i];
     const dropped = s.points.length - pts.length;
     parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
-    if (pts.length > 1) {
+    if (pts.length > 1 && s.line !== false) {
       const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);
     }
-    if (s.markers || pts.length === 1) {
+    if (s.markers || s.line === false || pts.length === 1) {
       for (const [x, y] of pts) {
         parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
       }

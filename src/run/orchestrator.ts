@@ -18,12 +18,13 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
 import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
-import { train, type EpochRecord, type TrainHooks, type TrainOptions } from '../train/trainer.js';
+import { SpectrumMonitor } from '../train/spectrum_monitor.js';
+import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
@@ -83,13 +84,22 @@ export interface RunResult {
 
 const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
 
-/** Calls each sink in turn; failures become non-fatal `error` events (to every sink) and a list. */
+/**
+ * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
+ * in order); failures become non-fatal `error` events (to every sink) and a list. Never rejects.
+ */
 class Sinks {
   readonly failures: string[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly listeners: RecipeListener[]) {}
 
-  async emit(event: RecipeEvent): Promise<void> {
+  emit(event: RecipeEvent): Promise<void> {
+    this.queue = this.queue.then(() => this.deliver(event));
+    return this.queue;
+  }
+
+  private async deliver(event: RecipeEvent): Promise<void> {
     for (const listener of this.listeners) {
       try {
         await listener(event);
@@ -224,6 +234,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   let probe: Batch | null = null;
   try {
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
+    if (resume) checkCheckpointFits(resume, model, typeof o.resume === 'string' ? o.resume : 'resume checkpoint'); // before anything is written
     const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
     const trainOptions = trainOptionsOf(r, checkpointPath);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
@@ -244,7 +255,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
-    const hooks: TrainHooks[] = [];
     let tracker: KernelTracker | null = null;
     if (r.ntk.enabled) {
       const source = data.validation ?? data.test;
@@ -252,11 +262,11 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       const a = r.training.attack;
       tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
         everyEpochs: r.ntk.everyEpochs,
+        logKernels: r.ntk.logKernels,
         kind: r.ntk.kernel,
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
       });
-      hooks.push(tracker.hooks());
     }
     const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
     await sinks.emit({
@@ -276,29 +286,35 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
       await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
     };
+    const monitor = r.ntk.monitor === 'off' ? null
+      : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
     if (tracker) {
       tracker.onCheck = async (check) => {
         switcher?.observe(check);
+        const firing = monitor?.observe(check);
+        if (firing) log.write({ type: 'event', event: 'co-monitor', ...firing, firstFiring: monitor?.firings.length === 1 });
         await sinks.emit({ type: 'kernel', ...check });
         await announceSwitch();
       };
     }
     if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
     else if (tracker) await tracker.maybeCheck(0, 0);
-    let lastCheckpoint: TrainingCheckpoint | null = null;
+    let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
       log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);
-          for (const h of hooks) await h.onStep?.(ctx);
+          await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch();
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
-      methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
-      onCheckpoint: (cp) => { lastCheckpoint = cp; },
+      methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
+      onCheckpoint: (cp) => {
+        checkpoint = encodeCheckpoint(cp);
+      },
     });
     await announceSwitch();
     tracker?.finish();
@@ -310,15 +326,23 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const evalSeconds = (platform.now() - evalStart) / 1000;
     log.write({
       type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
-      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy,
+      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy, bn: 'running',
     });
+    if (r.evaluation.bnBatchStats) {
+      const start = platform.now();
+      const batch = await evaluate(model, data.test, { eps: trainOptions.eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed, bnBatchStats: true });
+      log.write({
+        type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
+        seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
+      });
+    }
     await log.flush();
     if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));
     const seconds = (platform.now() - runStart) / 1000;
     await sinks.emit({ type: 'done', evaluation, seconds, outDir });
     return {
       recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
-      checkpoint: encodeCheckpoint(lastCheckpoint as unknown as TrainingCheckpoint), log: log.records, outDir, listenerErrors: sinks.failures,
+      checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
     };
   } finally {
     probe?.dispose();

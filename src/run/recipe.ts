@@ -7,6 +7,7 @@ import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
 import type { Norm } from '../attacks/kernels.js';
 import type { AttackBnMode } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
+import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
@@ -86,6 +87,12 @@ export interface NtkSpec {
   attackSteps: number;
   /** Checks every this many epochs after the dense first epoch. */
   everyEpochs: number;
+  /** Write each probe kernel matrix into its log record (kernel-distance heatmaps). */
+  logKernels: boolean;
+  /** Spectrum monitor (train/spectrum_monitor.ts): off, watch (log its firings), or aniso (FGSM until it fires, then fgsm-aniso). */
+  monitor: 'off' | 'watch' | 'aniso';
+  /** The monitor's jump threshold in standard deviations. */
+  monitorK: number;
 }
 
 export interface SwitchSpec {
@@ -101,6 +108,8 @@ export interface SwitchSpec {
 export interface EvaluationSpec {
   /** Threat names: clean, fgsm, pgd<steps>, pgd<steps>x<restarts> (see src/cli/commands/evaluate.ts parseThreats). */
   threats: string[];
+  /** Also evaluate with each test batch's own BatchNorm statistics (running buffers untouched), logged as a second `eval` record with bn "batch". */
+  bnBatchStats: boolean;
 }
 
 export interface RunRecipe {
@@ -127,9 +136,9 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
     lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
     validationPgdSteps: 10, logEvery: 20, seed: 0,
   },
-  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1 },
+  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1, logKernels: false, monitor: 'off', monitorK: 3 },
   switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
-  evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
+  evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
 
 const bad = (field: string, expected: string, value: unknown): NtkError =>
@@ -173,6 +182,7 @@ const boolean = (field: string, value: unknown) => {
  */
 export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   if (!isObject(recipe)) throw bad('(recipe)', 'an object', recipe);
+  rejectPrototypeKeys('recipe', recipe); // __proto__, constructor, prototype at any depth (src/options.ts)
   const given = recipe as Record<string, unknown>;
   const kind = isObject(given.model) && given.model.kind !== undefined ? given.model.kind : DEFAULT_RECIPE.model.kind;
   const entry = modelEntry(String(kind));
@@ -230,6 +240,15 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('ntk.attack', n.attack, NTK_ATTACKS);
   integer('ntk.attackSteps', n.attackSteps, 1);
   integer('ntk.everyEpochs', n.everyEpochs, 1);
+  boolean('ntk.logKernels', n.logKernels);
+  choice('ntk.monitor', n.monitor, ['off', 'watch', 'aniso']);
+  number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');
+  if (n.monitor !== 'off' && (!n.enabled || n.attack === 'none')) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor": the spectrum monitor watches the adversarial probe kernel, so set ntk.enabled true and an ntk.attack.', { field: 'ntk.monitor' });
+  }
+  if (n.monitor === 'aniso' && (t.method !== 'fgsm-aniso' || r.switch.rule !== 'off')) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor" is "aniso" (FGSM until the monitor fires, then the anisotropic start): set training.method "fgsm-aniso" and no switch.', { field: 'ntk.monitor' });
+  }
   const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
   if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {
     throw bad('ntk.probePerClass', `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`, n.probePerClass);
@@ -249,6 +268,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   const threats = r.evaluation.threats;
   if (!Array.isArray(threats) || threats.length === 0) throw bad('evaluation.threats', 'a non-empty list of threat names', threats);
   recipeThreats(r);
+  boolean('evaluation.bnBatchStats', r.evaluation.bnBatchStats);
   return r;
 }
 

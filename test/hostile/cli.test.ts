@@ -15,7 +15,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A tiny, fast run (synthetic clusters, 100 images, one epoch). */
 const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1'];
+  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
 const run = join(work, 'run');
 const checkpoint = join(run, 'checkpoint.safetensors');
 
@@ -37,14 +37,14 @@ beforeAll(async () => {
 describe('hostile command lines', () => {
   const bad: Array<[string, string[], RegExp]> = [
     ['wrong type', ['--epochs', 'abc'], /--epochs must be a number/],
-    ['out of range', ['--epochs', '0'], /--epochs must be an integer >= 1/],
-    ['eps out of range', ['--eps', '2'], /--eps is 2/],
+    ['out of range', ['--epochs', '0'], /"training\.epochs" must be an integer >= 1.*--epochs/],
+    ['eps out of range', ['--eps', '2'], /"training\.attack\.eps" must be in \[0, 1\].*--eps/],
     ['negative batch', ['--batch-size', '-5'], /--batch-size/],
     ['bad list', ['--hidden', '0,8'], /--hidden must be comma-separated positive integers/],
     ['NaN', ['--lr', 'NaN'], /--lr must be a number/],
     ['unknown choice', ['--method', 'bogus'], /--method is "bogus"/],
     ['unknown option', ['--bogus', '1'], /unknown option --bogus/],
-    ['conflict', ['--switch', 'kernel'], /--switch kernel needs --ntk on/],
+    ['conflict', ['--switch', 'kernel'], /"switch\.rule" is "kernel".*set ntk\.enabled/],
     ['size not a multiple', ['--train-size', '105'], /multiple of the class count/],
   ];
   for (const [name, args, message] of bad) {
@@ -109,8 +109,6 @@ describe('hostile files', () => {
     edit(tensors);
     return encodeSafetensors({ tensors, metadata }); // a valid container and checksum: only the content is wrong
   };
-  // A wrong shape is found by comparing with the model, after the data is loaded: see the
-  // "resume refused after validation" case for what train --resume may write before that.
   const cases: Array<[string, (b: Uint8Array) => Uint8Array, string, RegExp]> = [
     ['truncated', (b) => b.slice(0, b.length - 9), 'E_CHECKPOINT_CORRUPT', /do not hold|does not fit/],
     ['a flipped data bit', (b) => { const c = b.slice(); c[c.length - 3] ^= 4; return c; }, 'E_CHECKPOINT_CORRUPT', /checksum mismatch/],
@@ -127,11 +125,35 @@ describe('hostile files', () => {
       const before = snapshot(work);
       expectTyped(await cli(['evaluate', '--checkpoint', bad, '--threats', 'clean'], { timeoutMs: 60_000 }), code, 1, message);
       expect(snapshot(work)).toEqual(before);
-      if (code === 'E_CHECKPOINT_MISMATCH') return; // train writes config.json before it compares shapes (defect 4)
       expectTyped(await cli(['train', ...TINY, '--epochs', '2', '--resume', bad, '--out', run], { timeoutMs: 60_000 }), code, 1, message);
       expect(snapshot(work)).toEqual(before);
     });
   }
+
+  it('a refused --resume (another method) overwrites nothing: config.json still names the run\'s method', async () => {
+    const before = snapshot(work);
+    expectTyped(await cli(['train', ...TINY, '--epochs', '2', '--method', 'fgsm', '--resume', checkpoint], { timeoutMs: 60_000 }),
+      'E_CHECKPOINT_MISMATCH', 1, /training\.method/);
+    expect(snapshot(work)).toEqual(before);
+  });
+
+  it('invalid optimizer options leave no stub run directory', async () => {
+    const out = join(work, 'stub');
+    expectTyped(await cli(['train', ...TINY, '--momentum', '2', '--out', out], { timeoutMs: 30_000 }), 'E_INVALID_ARGUMENT', 2, /momentum/);
+    expect(snapshot(out)).toEqual({});
+  });
+
+  it('evaluate with the run\'s data files missing or a mistyped --data-dir fails (E_DATA_READ), never silently synthetic', async () => {
+    const real = join(work, 'fmnist');
+    const trained = await cli(['train', ...TINY, '--dataset', 'fashion-mnist', '--out', real], { timeoutMs: 120_000 });
+    expect(trained.code, trained.err).toBe(0);
+    const before = snapshot(work);
+    const r = await cli(['evaluate', '--checkpoint', join(real, 'checkpoint.safetensors'), '--threats', 'clean', '--data-dir', join(work, 'fashion-mnsit')],
+      { timeoutMs: 60_000 });
+    expectTyped(r, 'E_DATA_READ', 1, /fashion-mnsit/);
+    expect(r.out).not.toMatch(/accuracy|clean/);
+    expect(snapshot(work)).toEqual(before);
+  });
 
   it('a run log with a null line: report fails with E_DATA_FORMAT naming the line, writes nothing', async () => {
     const dir = join(work, 'nulllog');

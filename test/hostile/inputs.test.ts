@@ -11,7 +11,7 @@ import { interruptMessage } from '../../src/cli/cli.js';
 import { syntheticShapes, SYNTHETIC_MAX_PIXELS } from '../../src/data/synthetic.js';
 import { resolveOptions } from '../../src/options.js';
 import { parseRunLog, RunLog } from '../../src/report/runlog.js';
-import { resolveRequest } from '../../src/worker/session.js';
+import { resolveRecipe } from '../../src/run/recipe.js';
 
 describe('hostile inputs', () => {
   it('option keys that reach a prototype are E_INVALID_ARGUMENT at any depth, and nothing is polluted', () => {
@@ -21,9 +21,9 @@ describe('hostile inputs', () => {
       expect(() => resolveOptions('test', defaults, JSON.parse(json)), json).toThrow(/E_INVALID_ARGUMENT.*not allowed/);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    // The session request validator gets the same check (a request arrives as structured-cloned JSON).
-    expect(() => resolveRequest(JSON.parse('{"__proto__": {"method": "standard"}}'))).toThrow(/E_INVALID_ARGUMENT.*"__proto__"/);
-    expect(() => resolveRequest(JSON.parse('{"data": {"kind": "synthetic-shapes", "constructor": 1}}'))).toThrow(/E_INVALID_ARGUMENT.*"data\.constructor"/);
+    // The run recipe validator gets the same check (a recipe arrives as JSON or structured-cloned).
+    expect(() => resolveRecipe(JSON.parse('{"__proto__": {"training": {"method": "standard"}}}'))).toThrow(/E_INVALID_ARGUMENT.*"__proto__" is not allowed/);
+    expect(() => resolveRecipe(JSON.parse('{"data": {"dataset": "synthetic-shapes", "constructor": 1}}'))).toThrow(/E_INVALID_ARGUMENT.*"data\.constructor" is not allowed/);
   });
 
   it('a generated data set past the size limit is refused before any work, naming the limit', () => {

@@ -16,7 +16,7 @@ const model = createMlp(gpu, { inputShape: [1, 8, 8], hidden: [16], classes: 10,
 const probe = uploadBatch(gpu, probeSource, selectProbeSet(probeSource, { perClass: 2, seed: 0 }).indices);
 const log = new RunLog(currentPlatform(), `${out}/log.jsonl`);
 const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
-  firstEpochFractions: [0, 0.25, 0.5], adversarial: { attack: 'pgd', eps: 0.1, steps: 3 }, seed: 0,
+  firstEpochFractions: [0, 0.25, 0.5], adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 }, seed: 0,
 });
 const resume = mode === 'resume' ? await loadCheckpoint(checkpointPath) : null;
 if (resume) tracker.restore(resume);

@@ -1,6 +1,7 @@
 // Kill and resume: a run SIGKILLed at random points (several seeds) and resumed from its last
 // checkpoint ends with the same checkpoint bytes and the same log records as an uninterrupted run,
-// NTK metrics included, with no duplicate step records; Ctrl-C prints the exact resume command.
+// NTK metrics included (through the library and the CLI), with no duplicate step records; Ctrl-C
+// prints the exact resume command.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,8 @@ function measured(dir: string, types: string[]): LogRecord[] {
 
 /**
  * SIGKILLs the child once its log holds a random number of step records (from `seed`, in
- * [first, last)) and a checkpoint exists: a random point inside epochs 2 to 4 of 4.
+ * [first, last)) and a checkpoint exists: a random point in epochs 2 and 3 of 4 (a kill after the
+ * last checkpoint would leave nothing to resume).
  */
 function killAtRandomStep(dir: string, seed: number, first: number, last: number) {
   const target = first + Math.floor(new Rng(seed).uniform(1)[0] * (last - first));
@@ -47,7 +49,7 @@ describe('kill and resume with NTK tracking (library run in a child process)', (
   for (const seed of SEEDS) {
     it(`seed ${seed}: SIGKILL mid-run, resume: same checkpoint bytes, kernel metrics and polar dynamics bit for bit`, async () => {
       const dir = join(work, `ntk-${seed}`);
-      const killed = await runNode(NTK_RUN, [dir], { timeoutMs: 120_000, interrupt: killAtRandomStep(dir, seed, 5, 16) });
+      const killed = await runNode(NTK_RUN, [dir], { timeoutMs: 120_000, interrupt: killAtRandomStep(dir, seed, 5, 13) });
       expect(killed.timedOut).toBe(false);
       expect(killed.signal).toBe('SIGKILL');
       decodeCheckpoint(readFileSync(join(dir, 'checkpoint.safetensors')), 'after SIGKILL'); // intact
@@ -64,7 +66,8 @@ describe('kill and resume with NTK tracking (library run in a child process)', (
 
 describe('kill and resume through the CLI', () => {
   const ARGS = ['train', '--dataset', 'synthetic-clusters', '--train-size', '200', '--val-size', '20', '--test-size', '50', '--hidden', '16',
-    '--method', 'pgd', '--pgd-steps', '3', '--epochs', '4', '--batch-size', '50', '--log-every', '1', '--threats', 'clean', '--schedule', 'piecewise'];
+    '--method', 'pgd', '--pgd-steps', '3', '--epochs', '4', '--batch-size', '50', '--log-every', '1', '--threats', 'clean', '--schedule', 'piecewise',
+    '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack-steps', '2'];
   const reference = join(work, 'cli-reference');
   beforeAll(async () => {
     const r = await cli([...ARGS, '--out', reference], { timeoutMs: 120_000 });
@@ -72,9 +75,9 @@ describe('kill and resume through the CLI', () => {
   });
 
   for (const seed of SEEDS) {
-    it(`seed ${seed}: SIGKILL mid-run, train --resume: same final checkpoint, no duplicate step records`, async () => {
+    it(`seed ${seed}: SIGKILL mid-run, train --resume: same final checkpoint and kernel metrics, no duplicate step records`, async () => {
       const dir = join(work, `cli-${seed}`);
-      const killed = await cli([...ARGS, '--out', dir], { timeoutMs: 120_000, interrupt: killAtRandomStep(dir, seed, 5, 16) });
+      const killed = await cli([...ARGS, '--out', dir], { timeoutMs: 120_000, interrupt: killAtRandomStep(dir, seed, 5, 13) });
       expect(killed.timedOut).toBe(false);
       expect(killed.signal).toBe('SIGKILL');
       const resumed = await cli([...ARGS, '--resume', join(dir, 'checkpoint.safetensors')], { timeoutMs: 120_000 });
@@ -84,6 +87,7 @@ describe('kill and resume through the CLI', () => {
       expect(new Set(steps.map((r) => r.step)).size).toBe(steps.length);
       expect(steps).toEqual(measured(reference, ['step']));
       expect(measured(dir, ['epoch']).map((r) => r.epoch)).toEqual([0, 1, 2, 3]);
+      expect(measured(dir, ['kernel', 'kernel-polar'])).toEqual(measured(reference, ['kernel', 'kernel-polar']));
     });
   }
 

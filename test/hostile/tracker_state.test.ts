@@ -23,12 +23,12 @@ it('tracker state round-trips through a checkpoint file; mismatched trackers and
   const other = createMlp(gpu, { inputShape: [1, 4, 4], hidden: [8], classes: 4, seed: 2 });
   try {
     const probeTensors = { x: probe.x, y: probe.y, labels: probe.labels };
-    const tracker = new KernelTracker(model, probeTensors, null, { adversarial: { attack: 'fgsm', eps: 0.1, steps: 1 } });
+    const tracker = new KernelTracker(model, probeTensors, null, { adversarial: { attack: 'fgsm', eps: 0.1, norm: 'linf', steps: 1, stepFactor: 0.25 } });
     await tracker.maybeCheck(0, 0);
     await tracker.maybeCheck(0.5, 3);
     const meta = { epoch: 1, step: 3, config: {}, rng: { seed: 0, stream: 0, position: 0 } };
     const cp = decodeCheckpoint(encodeCheckpoint(await captureCheckpoint(model, {}, meta)), 'mem');
-    const twin = new KernelTracker(other, probeTensors, null, { adversarial: { attack: 'fgsm', eps: 0.1, steps: 1 } });
+    const twin = new KernelTracker(other, probeTensors, null, { adversarial: { attack: 'fgsm', eps: 0.1, norm: 'linf', steps: 1, stepFactor: 0.25 } });
     twin.restore(cp);
     expect(twin.checks.map((c) => [c.step, c.epochFraction, c.distanceToInit])).toEqual(tracker.checks.map((c) => [c.step, c.epochFraction, c.distanceToInit]));
     expect(twin.captureCheckpointPart().arrays).toEqual(tracker.captureCheckpointPart().arrays); // float64 kernels, bit for bit

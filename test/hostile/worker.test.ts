@@ -7,9 +7,15 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NtkError } from '../../src/errors.js';
 import { connectSession, runRemote, terminateSession } from '../../src/worker/client.js';
-import type { SessionEvent, SessionRequest } from '../../src/worker/session.js';
+import type { PartialRecipe } from '../../src/run/recipe.js';
+import type { SessionEvent } from '../../src/worker/session.js';
 
-const SMALL: Partial<SessionRequest> = { method: 'pgd', epochs: 3, trainSize: 200, heldOutSize: 100, probePerClass: 2, hidden: [16], pgdSteps: 3 };
+const SMALL: PartialRecipe = {
+  data: { dataset: 'synthetic-clusters', trainSize: 200, validationSize: 20, testSize: 50 },
+  model: { kind: 'mlp', hidden: [16] },
+  training: { method: 'pgd', epochs: 3, batchSize: 50, logEvery: 1, attack: { eps: 0.1, steps: 3 }, validationPgdSteps: 2 },
+  ntk: { enabled: true, probePerClass: 2, attackSteps: 2 },
+};
 const workers: Worker[] = [];
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
@@ -40,21 +46,36 @@ describe('hostile worker requests', () => {
   it('errors cross the boundary as NtkError with code and details; prototype keys and oversized requests are refused up front', async () => {
     const { session } = await open();
     const events: SessionEvent[] = [];
-    const bad = await rejection(runRemote(session, { epochs: 0 }, (e) => void events.push(e)), 10_000);
+    const bad = await rejection(runRemote(session, { training: { epochs: 0 } }, (e) => void events.push(e)), 10_000);
     expect(bad.code).toBe('E_INVALID_ARGUMENT');
-    expect(bad.details).toMatchObject({ option: 'epochs' });
-    expect(events).toEqual([expect.objectContaining({ type: 'error', code: 'E_INVALID_ARGUMENT' })]);
-    const proto = await rejection(runRemote(session, JSON.parse('{"__proto__": {"epochs": 1}}'), () => undefined), 10_000);
+    expect(bad.details).toMatchObject({ field: 'training.epochs' });
+    expect(events).toEqual([expect.objectContaining({ type: 'error', code: 'E_INVALID_ARGUMENT', fatal: true })]);
+    const proto = await rejection(runRemote(session, JSON.parse('{"__proto__": {"training": {"epochs": 1}}}'), () => undefined), 10_000);
     expect(proto.code).toBe('E_INVALID_ARGUMENT');
     expect(proto.message).toMatch(/"__proto__" is not allowed/);
     const start = Date.now();
-    const huge = await rejection(runRemote(session, { trainSize: 1_000_000 }, () => undefined), 10_000);
+    const huge = await rejection(runRemote(session, { data: { dataset: 'synthetic-shapes', trainSize: 1_000_000 } }, () => undefined), 10_000);
     expect(huge.code).toBe('E_RESOURCE_LIMIT');
     expect(huge.message).toMatch(/limit of \d+ pixels/);
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
-  it('an AbortSignal rejects a running request with E_CANCELLED at once; the worker stops at its next event and stays usable', async () => {
+  it('listeners that throw or reject (step, kernel) neither crash the host nor stop the run: non-fatal E_LISTENER events', async () => {
+    const { session } = await open();
+    const events: SessionEvent[] = [];
+    const result = await runRemote(session, { ...SMALL, training: { ...SMALL.training, epochs: 1 } }, async (e) => {
+      events.push(e);
+      if (e.type === 'step') throw new Error('listener bug on step');
+      if (e.type === 'kernel') await Promise.reject(new Error('listener bug on kernel'));
+    });
+    expect(result.evaluation.samples).toBe(50);
+    const failures = events.filter((e) => e.type === 'error');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((e) => e.type === 'error' && e.code === 'E_LISTENER' && !e.fatal)).toBe(true);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it('an AbortSignal rejects a running request with E_CANCELLED at once; the worker stops after its current step and stays usable', async () => {
     const { session } = await open();
     const controller = new AbortController();
     const events: SessionEvent[] = [];
@@ -70,7 +91,7 @@ describe('hostile worker requests', () => {
     await workerStopped; // the session ended its run with an error event of its own
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'E_CANCELLED' });
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(0);
-    const again = await rejection(runRemote(session, { epochs: -1 }, () => undefined), 10_000); // still answering
+    const again = await rejection(runRemote(session, { training: { epochs: -1 } }, () => undefined), 10_000); // still answering
     expect(again.code).toBe('E_INVALID_ARGUMENT');
   });
 

@@ -41,7 +41,7 @@ describe('ntk-at train / evaluate / report', () => {
     expect([...cp.model.keys()]).toContain('block1.bn.running_var');
     expect(cp.model.get('block1.bn.num_batches_tracked')?.data[0]).toBe(4); // 100 images / 25
     const evalRecord = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8')).at(-1)!;
-    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'pgd3']);
+    expect(Object.keys(evalRecord.accuracy as object)).toEqual(['clean', 'pgd3', 'worst-case']);
     // a run's config.json replays it: the same checkpoint bytes
     const replay = join(dir, 'cnn-replay');
     const again = await cli('train', '--config', join(out, 'config.json'), '--out', replay);

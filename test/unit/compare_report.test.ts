@@ -42,7 +42,13 @@ function runLog(spec: RunSpec): LogRecord[] {
     trainData: `fashion-mnist-train[1000, seed ${spec.seed}]`, data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed },
     model: { kind: 'mlp', options: { hidden: [64], normalize: { mean: [r(0.2, 0.3)], std: [r(0.3, 0.4)] }, seed: spec.seed } },
     train: { method: spec.method, epochs, eps: 0.1, seed: spec.seed, schedule: { kind: 'piecewise', lr: 0.05, milestones: [2, 3], gamma: 0.1 }, checkpointPath: `runs/${spec.seed}/c.safetensors` },
-    ...(spec.switchAt !== undefined ? { switch: { rule: 'kernel', warmupMethod: 'standard', tau: 0.1 } } : {}),
+    // as the orchestrator logs it: `switch` null when off, and the whole recipe (with its seeds and the switch rule)
+    switch: spec.switchAt !== undefined ? { rule: 'kernel', warmupMethod: 'standard', tau: 0.1 } : null,
+    recipe: {
+      data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed }, model: { kind: 'mlp', normalize: true },
+      training: { method: spec.method, epochs, schedule: 'piecewise', seed: spec.seed },
+      switch: { rule: spec.switchAt !== undefined ? 'kernel' : 'off', warmupMethod: 'standard', tau: 0.1 },
+    },
   }];
   const fractions = spec.kernels ? [0, 0.25, 0.5, 1, ...Array.from({ length: epochs - 1 }, (_, e) => e + 2)] : [];
   const kernelAt = (f: number) => {
@@ -240,6 +246,12 @@ describe('comparison report', () => {
       ['method=pgd, switch.rule=kernel', ['switch-s0:0']],
     ]);
     expect(variants.every((v) => v.innerDifferences.length === 0)).toBe(true);
+    // a training seed with a fixed data seed: shown as such, still the same variant
+    const fixedData = structuredClone(runs[1].records);
+    (fixedData[0].data as { seed: number }).seed = 0;
+    (fixedData[0].recipe as { data: { seed: number } }).data.seed = 0;
+    const mixed = groupVariants([runs[0], { name: 'pgd-s1-d0', records: fixedData }]);
+    expect(mixed.map((v) => v.runs.map((r) => r.seed))).toEqual([['0', '1 (data 0)']]);
     const labelled = groupVariants(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' })));
     expect(labelled.map((v) => v.runs.length)).toEqual([2, 3]);
     expect(labelled[1].innerDifferences).toContain('method'); // B mixes pgd and standard: the report says so

@@ -31,6 +31,9 @@ describe('svg plots', () => {
     expect(svg.match(/<circle /g)).toHaveLength(2);
     expect(svg).toContain('>clean<');
     expect(svg).toContain('>pgd<');
+    const scatter = renderLinePlot({ title: 'cost', xLabel: 'passes', yLabel: 'accuracy', series: [{ name: 'runs', points: [[1, 0.5], [3, 0.7], [2, 0.6]], line: false }] });
+    expect(scatter).not.toContain('<path ');
+    expect(scatter.match(/<circle /g)).toHaveLength(3);
   });
 });
 

@@ -13,6 +13,10 @@ import { KernelTracker } from '../../src/ntk/tracker.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { RunLog } from '../../src/report/runlog.js';
 import { train } from '../../src/train/trainer.js';
+import { pgd } from '../../src/attacks/pgd.js';
+import { empiricalNtk } from '../../src/ntk/kernel.js';
+import { kernelDistance } from '../../src/ntk/metrics.js';
+import { Rng } from '../../src/random/rng.js';
 
 let gpu: Gpu;
 beforeAll(async () => {
@@ -48,5 +52,22 @@ it('tracks clean and adversarial kernels on schedule during PGD-AT', async () =>
   expect(log.ofType('kernel')).toHaveLength(6);
   expect(polar?.radius[polar.radius.length - 1]).toBeCloseTo(1, 12);
   probeBatch.dispose();
+  model.dispose();
+});
+
+it('the adversarial probes step by stepFactor·eps, the rule training and evaluation use', async () => {
+  const data = syntheticClusters({ classes: 4, perClass: 5, shape: [1, 4, 4], spread: 0.2, seed: 4 });
+  const probe = uploadBatch(gpu, data, selectProbeSet(data, { perClass: 3, seed: 1 }).indices);
+  const model = createMlp(gpu, { inputShape: [1, 4, 4], hidden: [8], classes: 4, seed: 1 });
+  const adversarial = { attack: 'pgd' as const, eps: 0.2, norm: 'linf' as const, steps: 2, stepFactor: 0.1 };
+  const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, null, { adversarial, seed: 5 });
+  const check = await tracker.check(0, 0);
+  // the same attack by hand: the tracker's Rng stream, step 0.1·eps (the old rule, 2.5·eps/steps, would step 1.25·eps)
+  const xAdv = pgd(model, probe.x, probe.y, new Rng(5, 211), { eps: 0.2, steps: 2, stepSize: 0.1 * 0.2 });
+  const clean = (await empiricalNtk(model, probe.x, null)).data;
+  const attacked = (await empiricalNtk(model, xAdv, null)).data;
+  expect(check.adversarial?.distanceToClean).toBe(kernelDistance(clean, attacked));
+  xAdv.dispose();
+  probe.dispose();
   model.dispose();
 });

@@ -5,6 +5,7 @@
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { NtkError } from '../../errors.js';
+import { INIT_SCHEMES } from '../../nn/init.js';
 import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
 import { runRecipe, storedRecipe, type RecipeEvent } from '../../run/orchestrator.js';
@@ -53,7 +54,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'batch-norm': { paths: ['model.batchNorm'], type: 'string', description: 'cnn: on | off: BatchNorm2d after each conv', parse: onOff },
   blocks: { paths: ['model.blocks'], type: 'string', description: 'preact-resnet: basic blocks per stage, e.g. 2,2,2,2', parse: list },
   widths: { paths: ['model.widths'], type: 'string', description: 'preact-resnet: width of each stage, e.g. 64,128,256,512', parse: list },
-  init: { paths: ['model.init'], type: 'string', description: 'weight init scheme (nn/init.ts)' },
+  init: { paths: ['model.init'], type: 'string', description: `weight init: ${INIT_SCHEMES.join(' | ')}`, parse: choiceOf(INIT_SCHEMES) },
   'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(['unbiased', 'biased']) },
   'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet: running statistics ema | cumulative', parse: choiceOf(['ema', 'cumulative']) },
   'bn-momentum': { paths: [bn('momentum')], type: 'number', description: 'cnn, preact-resnet: EMA weight of the new batch, in (0, 1]' },
@@ -85,6 +86,9 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'ntk-attack': { paths: ['ntk.attack'], type: 'string', description: `${NTK_ATTACKS.join(' | ')}: also track the adversarial-example kernel`, parse: choiceOf(NTK_ATTACKS) },
   'ntk-attack-steps': { paths: ['ntk.attackSteps'], type: 'number', description: 'PGD steps of the NTK probes\' attack (step: --pgd-step-factor)' },
   'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch' },
+  'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'string', description: 'on | off: write each probe kernel matrix into its log record (kernel-distance heatmaps)', parse: onOff },
+  'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(['off', 'watch', 'aniso']) },
+  'co-monitor-k': { paths: ['ntk.monitorK'], type: 'number', description: 'spectrum monitor: standard deviations of a jump' },
   switch: { paths: ['switch.rule'], type: 'string', description: `${SWITCH_RULES.join(' | ')}: kernel: --switch-warmup training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)`, parse: choiceOf(SWITCH_RULES) },
   'switch-warmup': { paths: ['switch.warmupMethod'], type: 'string', description: 'kernel switch: the method before the switch', parse: choiceOf(TRAIN_METHODS) },
   'switch-tau': { paths: ['switch.tau'], type: 'number', description: 'kernel switch: clean-adversarial kernel distance threshold' },
@@ -92,6 +96,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
   'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
   threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats, comma list of clean, fgsm, pgd<k>, pgd<k>x<restarts>', parse: (t) => t.split(',').map((s) => s.trim()) },
+  'eval-bn-batch': { paths: ['evaluation.bnBatchStats'], type: 'string', description: 'on | off: also evaluate with each test batch\'s own BatchNorm statistics', parse: onOff },
 };
 
 /** The value at a dotted path of DEFAULT_RECIPE (for the help), or of a model kind's defaults. */
@@ -103,10 +108,15 @@ function defaultOf(path: string): string {
     const per = MODEL_KIND_NAMES.flatMap((k) => {
       let v: unknown = MODELS[k].defaults;
       for (const part of key) v = (v as Record<string, unknown> | undefined)?.[part];
-      return v === undefined ? [] : [`${k} ${Array.isArray(v) ? v.join(',') : String(v)}`];
+      return v === undefined ? [] : [`${k} ${shown(v)}`];
     });
     return per.join(', ');
   }
+  return shown(value);
+}
+
+/** A default as a flag would spell it. */
+function shown(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (Array.isArray(value)) return value.join(',');
   return value === null ? 'none' : String(value);
