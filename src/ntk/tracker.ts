@@ -18,6 +18,7 @@ import type { StepContext, TrainHooks } from '../train/trainer.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from './kernel.js';
 import { kernelDistance, polarTrajectory, spectrumStats } from './metrics.js';
 
+/** Options of a KernelTracker. */
 export interface TrackerOptions {
   /** Checks inside the first epoch, as fractions of it (0 is the untrained model). */
   firstEpochFractions: number[];
@@ -35,6 +36,7 @@ export interface TrackerOptions {
   seed: number;
 }
 
+/** Trace kernels at 0, 5, 10, 25, 50 and 75 % of the first epoch and at every epoch end, clean inputs only. */
 export const DEFAULT_TRACKER: TrackerOptions = {
   firstEpochFractions: [0, 0.05, 0.1, 0.25, 0.5, 0.75],
   everyEpochs: 1,
@@ -82,6 +84,11 @@ export interface KernelCheck {
 /** The checkpoint part name of the tracker's state. */
 export const TRACKER_PART = 'ntk';
 
+/**
+ * Follows the empirical NTK of a model on a fixed probe set during training (hooks() plugs it into
+ * train()): each check computes the kernel (and optionally the adversarial-example kernel), its
+ * spectrum and its distances to the first and previous kernels, and logs a `kernel` record.
+ */
 export class KernelTracker implements CheckpointPartSource {
   readonly options: TrackerOptions;
   readonly checks: KernelCheck[] = [];
@@ -91,6 +98,7 @@ export class KernelTracker implements CheckpointPartSource {
   private fractions: number[];
   private rng: Rng;
 
+  /** Tracks `model` on `probe`, writing each check to `log` (null: in memory only). */
   constructor(
     readonly model: Model,
     readonly probe: ProbeTensors,
