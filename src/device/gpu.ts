@@ -51,6 +51,17 @@ export interface DispatchSpec {
 
 const live = new Set<Gpu>(); // strong references: a device's owner must outlive the device
 
+/** Error scopes of destroyed devices that have not settled yet (see gpuSettled). */
+const unsettled = new Set<Promise<unknown>>();
+
+/** Resolves once every error scope of every destroyed Gpu has settled (before terminating a Worker). */
+export async function gpuSettled(): Promise<void> {
+  for (const p of [...unsettled]) {
+    await p;
+    unsettled.delete(p);
+  }
+}
+
 export class Gpu {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
@@ -187,8 +198,13 @@ export class Gpu {
     if (error) throw new NtkError('E_GPU_VALIDATION', `shader ${label}: ${error.message}`, { shader: label });
   }
 
-  /** Destroys pooled buffers and the device; the Gpu can no longer be used. */
+  /**
+   * Destroys pooled buffers and the device; the Gpu can no longer be used. Error scopes still in
+   * flight settle later: gpuSettled() waits for them (a Worker must not be terminated before).
+   */
   destroy(): void {
+    unsettled.add(Promise.allSettled(this.pending));
+    this.pending = [];
     this.pool.clear();
     this.pipelines.clear();
     this.device.destroy();
