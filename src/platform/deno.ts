@@ -26,6 +26,11 @@ declare const Deno: {
   addSignalListener(signal: 'SIGINT', handler: () => void): void;
   stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
   stderr: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
+  execPath(): string;
+  mainModule: string;
+  Command: new (command: string, options: { args: string[]; stdout: 'piped'; stderr: 'piped' }) => {
+    output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
+  };
 };
 
 const encoder = new TextEncoder();
@@ -94,6 +99,17 @@ export const denoPlatform: Platform = {
     stdout: { get isTTY() { return Deno.stdout.isTerminal(); }, write: (t) => void Deno.stdout.writeSync(encoder.encode(t)) },
     stderr: { get isTTY() { return Deno.stderr.isTerminal(); }, write: (t) => void Deno.stderr.writeSync(encoder.encode(t)) },
     exit: (code) => Deno.exit(code),
+    async spawnSelf(args, output) {
+      const result = await new Deno.Command(Deno.execPath(), { args: ['run', '-A', Deno.mainModule, ...args], stdout: 'piped', stderr: 'piped' }).output();
+      const file = await Deno.open(output, { write: true, append: true, create: true });
+      try {
+        await file.write(result.stdout);
+        await file.write(result.stderr);
+      } finally {
+        file.close();
+      }
+      return result.code;
+    },
     onInterrupt: (handler) => Deno.addSignalListener('SIGINT', handler),
   },
   async requestAdapter(choice: AdapterChoice) {

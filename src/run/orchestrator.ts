@@ -23,6 +23,7 @@ import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.j
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
 import { KernelSwitch, type SwitchDecision } from '../train/switch.js';
+import { SpectrumMonitor } from '../train/spectrum_monitor.js';
 import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
@@ -243,7 +244,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       command: o.command, method, date: new Date().toISOString(), adapter: adapterLine, runtime: platform.runtime,
       trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
       data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
-      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
+      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
       resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
       ntk: r.ntk.enabled ? r.ntk : null,
       switch: r.switch.rule === 'off' ? null : r.switch,
@@ -261,6 +262,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       const a = r.training.attack;
       tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
         everyEpochs: r.ntk.everyEpochs,
+        logKernels: r.ntk.logKernels,
         kind: r.ntk.kernel,
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
@@ -284,9 +286,13 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
       await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
     };
+    const monitor = r.ntk.monitor === 'off' ? null
+      : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
     if (tracker) {
       tracker.onCheck = async (check) => {
         switcher?.observe(check);
+        const firing = monitor?.observe(check);
+        if (firing) log.write({ type: 'event', event: 'co-monitor', ...firing, firstFiring: monitor?.firings.length === 1 });
         await sinks.emit({ type: 'kernel', ...check });
         await announceSwitch();
       };
@@ -305,7 +311,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
-      methodAt: switcher ? (t) => switcher.methodAt(t) : undefined,
+      methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
       onCheckpoint: (cp) => {
         checkpoint = encodeCheckpoint(cp);
       },
@@ -316,12 +322,20 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
 
     await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
     const evalStart = platform.now();
-    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
+    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
     const evalSeconds = (platform.now() - evalStart) / 1000;
     log.write({
-      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
-      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy,
+      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
+      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy, bn: 'running',
     });
+    if (r.evaluation.bnBatchStats) {
+      const start = platform.now();
+      const batch = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed, bnBatchStats: true });
+      log.write({
+        type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
+        seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
+      });
+    }
     await log.flush();
     if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));
     const seconds = (platform.now() - runStart) / 1000;

@@ -13,8 +13,7 @@ import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
 import { TRAINING_METHODS, TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
 import type { BnStatsSource } from '../train/trainer.js';
-import { parseThreats } from '../cli/commands/evaluate.js';
-import type { Threat } from '../train/evaluate.js';
+import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
 import { modelEntry, type ModelKindName } from './models.js';
 
@@ -87,6 +86,12 @@ export interface NtkSpec {
   attackSteps: number;
   /** Checks every this many epochs after the dense first epoch. */
   everyEpochs: number;
+  /** Write each probe kernel matrix into its log record (kernel-distance heatmaps). */
+  logKernels: boolean;
+  /** Spectrum monitor (train/spectrum_monitor.ts): off, watch (log its firings), or aniso (FGSM until it fires, then fgsm-aniso). */
+  monitor: 'off' | 'watch' | 'aniso';
+  /** The monitor's jump threshold in standard deviations. */
+  monitorK: number;
 }
 
 export interface SwitchSpec {
@@ -100,8 +105,10 @@ export interface SwitchSpec {
 }
 
 export interface EvaluationSpec {
-  /** Threat names: clean, fgsm, pgd<steps>, pgd<steps>x<restarts> (see src/cli/commands/evaluate.ts parseThreats). */
+  /** Threat or preset names of the threat registry (src/attacks/registry.ts), e.g. clean, fgsm, pgd20, pgd50x3, autoattack-lite. */
   threats: string[];
+  /** Also evaluate with each test batch's own BatchNorm statistics (running buffers untouched), logged as a second `eval` record with bn "batch". */
+  bnBatchStats: boolean;
 }
 
 export interface RunRecipe {
@@ -128,9 +135,9 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
     lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
     validationPgdSteps: 10, logEvery: 20, seed: 0,
   },
-  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1 },
+  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1, logKernels: false, monitor: 'off', monitorK: 3 },
   switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
-  evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
+  evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
 
 const bad = (field: string, expected: string, value: unknown): NtkError =>
@@ -221,9 +228,6 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('training.attack.bnMode', a.bnMode, ['eval', 'train-frozen']);
   const norms: readonly string[] = TRAINING_METHODS[t.method].norms;
   if (!norms.includes(a.norm)) throw bad('training.attack.norm', `a norm that ${t.method} supports (${norms.join(', ')})`, a.norm);
-  if (a.norm !== 'linf') {
-    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "training.attack.norm": "l2" trains (PGD-AT), but validation and the final evaluation measure l-inf robustness only so far; use "linf".', { field: 'training.attack.norm' });
-  }
 
   const n = r.ntk;
   boolean('ntk.enabled', n.enabled);
@@ -232,6 +236,15 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('ntk.attack', n.attack, NTK_ATTACKS);
   integer('ntk.attackSteps', n.attackSteps, 1);
   integer('ntk.everyEpochs', n.everyEpochs, 1);
+  boolean('ntk.logKernels', n.logKernels);
+  choice('ntk.monitor', n.monitor, ['off', 'watch', 'aniso']);
+  number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');
+  if (n.monitor !== 'off' && (!n.enabled || n.attack === 'none')) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor": the spectrum monitor watches the adversarial probe kernel, so set ntk.enabled true and an ntk.attack.', { field: 'ntk.monitor' });
+  }
+  if (n.monitor === 'aniso' && (t.method !== 'fgsm-aniso' || r.switch.rule !== 'off')) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor" is "aniso" (FGSM until the monitor fires, then the anisotropic start): set training.method "fgsm-aniso" and no switch.', { field: 'ntk.monitor' });
+  }
   const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
   if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {
     throw bad('ntk.probePerClass', `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`, n.probePerClass);
@@ -251,13 +264,14 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   const threats = r.evaluation.threats;
   if (!Array.isArray(threats) || threats.length === 0) throw bad('evaluation.threats', 'a non-empty list of threat names', threats);
   recipeThreats(r);
+  boolean('evaluation.bnBatchStats', r.evaluation.bnBatchStats);
   return r;
 }
 
-/** The recipe's evaluation threats, parsed by the CLI's threat parser (one grammar everywhere). */
+/** The recipe's evaluation threats, parsed by the threat registry (src/attacks/registry.ts; presets expand). */
 export function recipeThreats(r: RunRecipe): Threat[] {
   return r.evaluation.threats.flatMap((name, i) => {
-    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat name (clean, fgsm, pgd<k>, pgd<k>x<restarts>)', name);
+    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)', name);
     return parseThreats(name, `evaluation.threats[${i}]`);
   });
 }

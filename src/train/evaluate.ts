@@ -31,6 +31,8 @@ export interface EvaluateOptions {
   /** Evaluate the first `limit` samples only (null: all). */
   limit: number | null;
   attackBnMode: AttackBnMode;
+  /** BatchNorm normalises each evaluation batch with its own statistics (running buffers untouched), in the attacks too. */
+  bnBatchStats: boolean;
   seed: number;
 }
 
@@ -42,6 +44,7 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
   batchSize: 200,
   limit: null,
   attackBnMode: 'eval',
+  bnBatchStats: false,
   seed: 0,
 };
 
@@ -75,13 +78,13 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
   try {
     for (let k = 0; k < loader.batchesPerEpoch; k++) {
       const batch = loader.batch(0, k);
-      const clean = correctFlags(model, batch.x, batch.y);
+      const clean = correctFlags(model, batch.x, batch.y, o.bnBatchStats);
       let robust = clean;
       try {
         o.threats.forEach((threat, i) => {
           if (threat.kind === 'clean') return accumulate(i, clean);
-          const x = runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
-          const correct = correctFlags(model, x, batch.y);
+          const x = runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.bnBatchStats ? 'train-frozen' : o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
+          const correct = correctFlags(model, x, batch.y, o.bnBatchStats);
           if (x !== batch.x) x.dispose();
           const both = mul(correct, clean);
           accumulate(i, both);
@@ -107,8 +110,8 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
 }
 
 /** [n] 1 where model(x) (BatchNorm in eval mode) predicts the label. */
-function correctFlags(model: Model, x: Tensor, y: Tensor): Tensor {
-  const logits = model.forward(x, { mode: 'eval', record: false });
+function correctFlags(model: Model, x: Tensor, y: Tensor, bnBatchStats: boolean): Tensor {
+  const logits = model.forward(x, { mode: 'eval', bnBatchStatsInEval: bnBatchStats, record: false });
   const { losses, correct } = softmaxCrossEntropy(logits, y);
   [logits, losses].forEach((t) => t.dispose());
   return correct;

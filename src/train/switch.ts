@@ -14,7 +14,7 @@ export interface SwitchOptions {
   tau: number;
   /** ... at this many checks in a row. */
   patience: number;
-  /** Also switch when the kernel velocity (distance per epoch) falls below this (null: never). */
+  /** Also switch when the kernel velocity (distance per epoch) falls back below this after having reached it (null: never). */
   velocityPlateau: number | null;
   /** Switch at the latest at this fraction of the run's epochs. */
   capFraction: number;
@@ -31,6 +31,8 @@ export interface SwitchDecision {
 export class KernelSwitch {
   readonly options: SwitchOptions;
   private streak = 0;
+  /** The velocity has reached the plateau threshold (the kernel moved fast): only then can it settle. */
+  private moved = false;
   private decision: SwitchDecision | null = null;
 
   constructor(readonly targetMethod: TrainMethod, readonly epochs: number, options: Partial<SwitchOptions> = {}) {
@@ -59,8 +61,10 @@ export class KernelSwitch {
     }
     this.streak = distance > this.options.tau ? this.streak + 1 : 0;
     const plateau = this.options.velocityPlateau;
+    const settled = plateau !== null && check.velocity !== null && this.moved && check.velocity < plateau;
+    if (plateau !== null && check.velocity !== null && check.velocity >= plateau) this.moved = true;
     if (this.streak >= this.options.patience) this.decision = { epochFraction: check.epochFraction, reason: 'divergence' };
-    else if (plateau !== null && check.velocity !== null && check.velocity < plateau) this.decision = { epochFraction: check.epochFraction, reason: 'plateau' };
+    else if (settled) this.decision = { epochFraction: check.epochFraction, reason: 'plateau' };
     return this.decision;
   }
 

@@ -28,6 +28,7 @@ describe('KernelSwitch', () => {
 
   it('switches on a velocity plateau, or at the cap when no rule fires', () => {
     const plateau = new KernelSwitch('fgsm-rs', 10, { tau: 1, velocityPlateau: 0.01 });
+    expect(plateau.observe(check(0.1, 0, 0.004))).toBeNull(); // slow before it ever moved fast: not settled
     plateau.observe(check(0.5, 0, 0.2));
     expect(plateau.observe(check(1, 0, 0.005))).toEqual({ epochFraction: 1, reason: 'plateau' });
     const capped = new KernelSwitch('pgd', 10, { tau: 1, capFraction: 0.3 });

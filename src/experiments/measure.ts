@@ -1,0 +1,152 @@
+// Numbers an experiment report prints, each traceable to one run's log: a `Measured` names its run
+// and a source (a field of a log record, or a derived quantity computed from the log by a named
+// function in DERIVED), and `measure` is the one way to read it; seed aggregates keep every value.
+
+import { NtkError } from '../errors.js';
+import type { LogRecord } from '../report/runlog.js';
+
+/** One number read from a run's log. `source`: `type[index].field.path` or `derived:<name>`. */
+export interface Measured {
+  run: string;
+  source: string;
+  value: number;
+}
+
+/** Mean and spread over seeds, with every seed's value (and where it came from). */
+export interface Aggregate {
+  mean: number;
+  /** Sample standard deviation (n − 1), 0 for one value; NaN values are left out of both. */
+  sd: number;
+  min: number;
+  max: number;
+  values: Measured[];
+}
+
+/** Passes through the network (forward + backward of one image = 1; forward only = 1/3) per image of a step. */
+export function passesPerImage(method: string, pgdSteps: number, bnStats: string): number {
+  const attack = method === 'standard' ? 0 : method === 'pgd' ? pgdSteps : 1;
+  if (method === 'standard') return 1;
+  if (bnStats === 'mixed') return attack + 2;
+  if (bnStats === 'clean') return attack + 1 + 1 / 3;
+  return attack + 1;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+function config(records: LogRecord[]): LogRecord {
+  const c = records.filter((r) => r.type === 'config').at(-1);
+  if (!c) throw new NtkError('E_INVALID_ARGUMENT', 'measure: the run log has no config record.');
+  return c;
+}
+
+/** The method of each training step, from the config and the logged switch event. */
+export function methodTimeline(records: LogRecord[]): { before: string; after: string; switchEpoch: number | null } {
+  const c = config(records);
+  const train = c.train as { method: string };
+  const sw = c.switch as { warmupMethod?: string } | null;
+  const event = records.find((r) => r.type === 'event' && r.event === 'switch');
+  if (!sw) return { before: train.method, after: train.method, switchEpoch: null };
+  return { before: sw.warmupMethod ?? 'standard', after: train.method, switchEpoch: event ? num(event.epochFraction) : null };
+}
+
+/**
+ * Training cost in passes through the network (attack steps included): for each logged interval,
+ * images × passes per image of the method in force at that step. Validation and NTK checks excluded.
+ */
+export function trainingPasses(records: LogRecord[]): number {
+  const c = config(records);
+  const train = c.train as { pgdSteps: number; bnStats?: string; batchSize: number; epochs: number };
+  const { before, after, switchEpoch } = methodTimeline(records);
+  const bnStats = train.bnStats ?? 'adversarial';
+  const steps = records.filter((r) => r.type === 'step');
+  const stepsPerEpoch = Math.max(...records.filter((r) => r.type === 'epoch').map((r) => num(r.step) / (num(r.epoch) + 1)));
+  let total = 0;
+  for (const s of steps) {
+    const images = num(s.samples);
+    const count = num(s.step) - num(s.firstStep) + 1;
+    const perStep = images / count;
+    for (let k = num(s.firstStep); k <= num(s.step); k++) {
+      const fraction = (k - 1) / stepsPerEpoch; // the epoch fraction the step started at (as methodAt sees it)
+      const method = switchEpoch === null ? (c.switch ? before : after) : fraction >= switchEpoch - 1e-9 ? after : before;
+      total += perStep * passesPerImage(method, train.pgdSteps, bnStats);
+    }
+  }
+  return total;
+}
+
+/** The first epoch (1-based) flagged as catastrophic overfitting, or NaN if none. */
+export function coEpoch(records: LogRecord[]): number {
+  const flagged = records.filter((r) => r.type === 'epoch' && r.catastrophicOverfitting === true);
+  return flagged.length ? num(flagged[0].epoch) + 1 : NaN;
+}
+
+/** Training wall time (seconds, incl. per-epoch validation and NTK checks) from the `end` event. */
+export function trainingSeconds(records: LogRecord[]): number {
+  const end = records.filter((r) => r.type === 'event' && r.event === 'end').at(-1);
+  return end ? num(end.seconds) : NaN;
+}
+
+/** Seconds spent in NTK checks during training (the tracker's own timing). */
+export function kernelCheckSeconds(records: LogRecord[]): number {
+  return records.filter((r) => r.type === 'kernel').reduce((s, r) => s + num(r.seconds), 0);
+}
+
+/** Epoch fraction of the kernel switch (NaN when there was none). */
+export function switchEpoch(records: LogRecord[]): number {
+  return methodTimeline(records).switchEpoch ?? NaN;
+}
+
+/** Steps from the spectrum monitor's first firing to the end of the first CO-flagged epoch (NaN unless both happened). */
+export function monitorLead(records: LogRecord[]): number {
+  const firing = records.find((r) => r.type === 'event' && r.event === 'co-monitor');
+  const collapse = records.find((r) => r.type === 'epoch' && r.catastrophicOverfitting === true);
+  return firing && collapse ? num(collapse.step) - num(firing.step) : NaN;
+}
+
+/** Derived quantities a report may print: name -> function of the whole log. */
+export const DERIVED: Record<string, (records: LogRecord[]) => number> = {
+  passes: trainingPasses,
+  coEpoch,
+  trainingSeconds,
+  kernelCheckSeconds,
+  switchEpoch,
+  monitorLead,
+};
+
+/** Reads `source` from a run's records (see Measured); NaN when the record or field is missing. */
+export function lookup(records: LogRecord[], source: string): number {
+  if (source.startsWith('derived:')) {
+    const f = DERIVED[source.slice(8)];
+    if (!f) throw new NtkError('E_INVALID_ARGUMENT', `measure: unknown derived quantity "${source}".`);
+    return f(records);
+  }
+  const m = /^([\w-]+)(?:\{(\w+)=([\w-]+)\})?\[(-?\d+)\]\.(.+)$/.exec(source);
+  if (!m) throw new NtkError('E_INVALID_ARGUMENT', `measure: "${source}" is not a source (type[index].field or type{key=value}[index].field).`);
+  const [, type, key, value, index, path] = m;
+  const list = records.filter((r) => r.type === type && (key === undefined || String(r[key]) === value));
+  const i = Number(index);
+  let cur: unknown = list.at(i);
+  for (const part of path.split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+  return num(cur);
+}
+
+/** A Measured value for `run` from its records. */
+export function measure(run: string, records: LogRecord[], source: string): Measured {
+  return { run, source, value: lookup(records, source) };
+}
+
+/** Mean, sample standard deviation and range over the finite values. */
+export function aggregate(values: Measured[]): Aggregate {
+  const finite = values.map((v) => v.value).filter(Number.isFinite);
+  const n = finite.length;
+  const mean = n ? finite.reduce((s, v) => s + v, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(finite.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : n === 1 ? 0 : NaN;
+  return { mean, sd, min: n ? Math.min(...finite) : NaN, max: n ? Math.max(...finite) : NaN, values };
+}
+
+/** `mean ± sd (v1, v2, ...)` with `format` for each number. */
+export function formatAggregate(a: Aggregate, format: (v: number) => string): string {
+  if (!Number.isFinite(a.mean)) return a.values.length ? `- (${a.values.map((v) => format(v.value)).join(', ')})` : '-';
+  const each = a.values.map((v) => format(v.value)).join(', ');
+  return a.values.length > 1 ? `${format(a.mean)} ± ${format(a.sd)} (${each})` : format(a.mean);
+}

@@ -1,0 +1,170 @@
+// Runs an experiment: plans its grid, skips runs that already finished (a final evaluation in the
+// log, same options), starts the others (`jobs` at a time, each one `ntk-at train` through `launch`,
+// normally a child process of the CLI), then analyses every run's log and writes the report
+// (report.md, report.html, plots, report.json listing each number's run and log source).
+
+import { trainCommand } from '../cli/commands/train.js';
+import { parseOptions } from '../cli/args.js';
+import { NtkError } from '../errors.js';
+import type { Platform } from '../platform/index.js';
+import { compareSections } from '../report/compare.js';
+import { renderReport, writeReport, type Section } from '../report/document.js';
+import { parseRunLog, type LogRecord } from '../report/runlog.js';
+import { Collector, planRuns, SCALES, sig, type GridOptions, type RunPlan, type RunResult } from './experiment.js';
+import { EXPERIMENTS } from './table.js';
+
+/** Runs `ntk-at train <args>` with its output appended to `output`; resolves to the exit code. */
+export type Launch = (args: string[], output: string) => Promise<number>;
+
+export interface ExperimentOptions extends GridOptions {
+  /** Directory of the experiment (one sub-directory per run). */
+  out: string;
+  /** Runs at a time. */
+  jobs: number;
+  /** From --config: `train` options for every run ({"epochs": 6} -> --epochs 6) and a subset of variants. */
+  config: { train?: Record<string, string | number>; variants?: string[] };
+  /** Start nothing: report the runs that have finished and list the others as missing. */
+  partial?: boolean;
+}
+
+export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 3, full: false, jobs: 1, config: {} };
+
+export interface ExperimentResult {
+  runs: RunResult[];
+  /** Runs started by this call (the rest had finished before). */
+  started: string[];
+  reportDir: string;
+}
+
+const RUN_FILE = 'run.json';
+
+/** Validates the name and options and plans the runs; nothing is written. */
+export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
+  const experiment = Object.hasOwn(EXPERIMENTS, name) ? EXPERIMENTS[name] : undefined;
+  if (!experiment) {
+    throw new NtkError('E_INVALID_ARGUMENT', `experiment "${name}" does not exist; use one of ${Object.keys(EXPERIMENTS).join(', ')}.`, { option: 'name' });
+  }
+  if (!SCALES.includes(o.scale)) throw new NtkError('E_INVALID_ARGUMENT', `--scale is "${o.scale}"; use ${SCALES.join(' or ')}.`, { option: 'scale' });
+  for (const [option, v] of [['seeds', o.seeds], ['jobs', o.jobs]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= 1, got ${v}.`, { option });
+  }
+  const known = experiment.variants(o).map((v) => v.name);
+  const unknown = (o.config.variants ?? []).filter((v) => !known.includes(v));
+  if (unknown.length) {
+    throw new NtkError('E_INVALID_ARGUMENT', `--config: variants ${unknown.join(', ')} are not in ${name}; it has ${known.join(', ')}.`, { option: 'config' });
+  }
+  const extra = Object.entries(o.config.train ?? {}).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const plans = planRuns(experiment, o, extra, o.config.variants ?? null);
+  for (const p of plans) parseOptions(p.args, trainCommand.options, `experiment ${name} (run ${p.id})`); // unknown options fail here
+  return plans;
+}
+
+async function readText(platform: Platform, path: string): Promise<string | null> {
+  try {
+    return new TextDecoder().decode(await platform.readFile(path));
+  } catch {
+    return null;
+  }
+}
+
+/** The run's records if it finished with the planned options (a final `eval` record), else null. */
+export async function finishedRun(platform: Platform, dir: string, plan: RunPlan): Promise<LogRecord[] | null> {
+  const saved = await readText(platform, `${dir}/${RUN_FILE}`);
+  const log = await readText(platform, `${dir}/log.jsonl`);
+  if (saved === null || log === null) return null;
+  if (JSON.stringify((JSON.parse(saved) as RunPlan).args) !== JSON.stringify(plan.args)) return null;
+  const records = parseRunLog(log);
+  return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
+}
+
+/** Runs (or resumes) experiment `name` and writes its report into `o.out`. */
+export async function runExperiment(
+  name: string, o: ExperimentOptions, platform: Platform, launch: Launch, progress: (line: string) => void = () => {},
+): Promise<ExperimentResult> {
+  const plans = planExperiment(name, o);
+  const dirOf = (p: RunPlan) => `${o.out}/${p.id}`;
+  const done = new Map<string, LogRecord[]>();
+  for (const p of plans) {
+    const records = await finishedRun(platform, dirOf(p), p);
+    if (records) done.set(p.id, records);
+  }
+  const pending = o.partial ? [] : plans.filter((p) => !done.has(p.id));
+  progress(`${name}: ${plans.length} runs, ${done.size} finished before, ${pending.length} to run (${o.jobs} at a time) in ${o.out}`);
+  const failures: string[] = [];
+  let next = 0;
+  let finished = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const p = pending[next++];
+      const dir = dirOf(p);
+      // A fresh start: an interrupted run's log would otherwise be appended to.
+      await platform.writeFileAtomic(`${dir}/log.jsonl`, new Uint8Array());
+      await platform.writeFileAtomic(`${dir}/${RUN_FILE}`, new TextEncoder().encode(`${JSON.stringify(p, null, 2)}\n`));
+      const start = platform.now();
+      const code = await launch(['train', ...p.args, '--out', dir], `${dir}/output.txt`);
+      const records = code === 0 ? await finishedRun(platform, dir, p) : null;
+      finished++;
+      const seconds = ((platform.now() - start) / 1000).toFixed(0);
+      if (records) {
+        done.set(p.id, records);
+        const pgd = records.filter((r) => r.type === 'eval').at(-1)?.accuracy as Record<string, number> | undefined;
+        const summary = pgd ? Object.entries(pgd).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ') : '';
+        progress(`[${finished}/${pending.length}] ${p.id}: done in ${seconds} s (${summary})`);
+      } else {
+        failures.push(p.id);
+        progress(`[${finished}/${pending.length}] ${p.id}: FAILED (exit ${code}) after ${seconds} s; see ${dir}/output.txt`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, pending.length)) }, worker));
+  if (failures.length) {
+    throw new NtkError('E_RUN_FAILED', `experiment ${name}: ${failures.length} run(s) failed (${failures.join(', ')}); their output.txt says why. Rerun the same command to redo only those.`, { failures });
+  }
+  const runs = plans.filter((p) => done.has(p.id)).map((p) => ({ plan: p, dir: dirOf(p), records: done.get(p.id) as LogRecord[] }));
+  if (runs.length === 0) throw new NtkError('E_RUN_FAILED', `experiment ${name}: no run has finished in ${o.out} yet; nothing to report.`);
+  await writeExperimentReport(platform, name, o, runs, plans.filter((p) => !done.has(p.id)).map((p) => p.id));
+  return { runs, started: pending.map((p) => p.id), reportDir: o.out };
+}
+
+/** Analyses the runs and writes report.md / report.html / plots / report.json into o.out. */
+export async function writeExperimentReport(platform: Platform, name: string, o: ExperimentOptions, runs: RunResult[], missing: string[] = []): Promise<void> {
+  const experiment = EXPERIMENTS[name];
+  const collect = new Collector(runs);
+  const sections: Section[] = [
+    {
+      title: 'About this experiment',
+      blocks: [
+        { kind: 'text', text: experiment.summary },
+        {
+          kind: 'text',
+          text: `Scale ${o.scale}, ${o.seeds} seed(s) per variant, ${runs.length} runs` +
+            (missing.length ? ` (PARTIAL REPORT: ${missing.length} planned runs had not finished and are left out: ${missing.join(', ')})` : '') + `. Every number below was measured in these runs and ` +
+            'read from their logs (report.json names the run and log field of each); they are not the paper\'s numbers. ' +
+            'Aggregates are mean ± sample standard deviation over seeds, followed by each seed\'s value in seed order.',
+        },
+        { kind: 'text', text: `Adapter: ${String(runs[0]?.records.find((r) => r.type === 'config')?.adapter ?? 'not recorded')}.` },
+      ],
+    },
+    ...experiment.analyse(collect, o),
+    ...compareSections(runs.map((r) => ({ name: r.plan.id, variant: r.plan.variant, seed: r.plan.seed, records: r.records }))),
+    {
+      title: 'Runs',
+      blocks: [{
+        kind: 'table',
+        columns: ['run', 'training s', 'log', 'options'],
+        rows: runs.map((r) => [
+          r.plan.id, sig(collect.one(r, 'derived:trainingSeconds').value), `${r.plan.id}/log.jsonl`, r.plan.args.join(' '),
+        ]),
+      }],
+    },
+  ];
+  const report = renderReport(`Experiment ${name}`, sections);
+  await writeReport(platform, o.out, report);
+  const json = {
+    experiment: name, scale: o.scale, seeds: o.seeds, full: o.full, config: o.config, missing,
+    runs: runs.map((r) => ({ ...r.plan, log: `${r.plan.id}/log.jsonl` })),
+    aggregates: collect.aggregates,
+    measured: collect.measured,
+  };
+  await platform.writeFileAtomic(`${o.out}/report.json`, new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`));
+}

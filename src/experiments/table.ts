@@ -1,0 +1,15 @@
+// The experiments `ntk-at experiment <name>` runs: one entry per finding of the study (and the
+// kernel-dynamics comparison behind the second), each a grid of runs plus its analysis.
+
+import { bnEstimators } from './bn_estimators.js';
+import { coSpectrum } from './co_spectrum.js';
+import type { Experiment } from './experiment.js';
+import { kernelDynamics } from './kernel_dynamics.js';
+import { kernelWarmup } from './kernel_warmup.js';
+
+export const EXPERIMENTS: Record<string, Experiment> = {
+  'bn-estimators': bnEstimators,
+  'kernel-warmup': kernelWarmup,
+  'co-spectrum': coSpectrum,
+  'kernel-dynamics': kernelDynamics,
+};

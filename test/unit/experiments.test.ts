@@ -1,0 +1,128 @@
+// The experiments at a tiny budget on synthetic data (runs in-process through the CLI's train
+// command): each writes a report whose every number is found again in the run logs on disk, the
+// cost counter matches the method's pass count, and a restarted experiment redoes only the runs
+// that had not finished.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/cli.js';
+import type { CommandIo } from '../../src/cli/command.js';
+import { aggregate, lookup, trainingPasses, type Measured } from '../../src/experiments/measure.js';
+import { planExperiment, runExperiment, type ExperimentOptions, type Launch } from '../../src/experiments/runner.js';
+import { EXPERIMENTS } from '../../src/experiments/table.js';
+import { nodePlatform } from '../../src/platform/node.js';
+import { parseRunLog } from '../../src/report/runlog.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ntk-at-experiments-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `ntk-at train` in this process, its output appended to the run's output file. */
+const inProcess: Launch = async (args, output) => {
+  const lines: string[] = [];
+  const io: CommandIo = { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: { isTTY: false, write: () => {} }, platform: nodePlatform };
+  const code = await runCli(args, io);
+  writeFileSync(output, `${lines.join('\n')}\n`, { flag: 'a' });
+  return code;
+};
+
+const TINY = {
+  dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 2,
+  hidden: '16', 'probe-per-class': 1, 'pgd-steps': 2, 'log-every': 1, threats: 'clean,fgsm,pgd20',
+};
+
+/** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
+const TESTED: Record<string, string[] | undefined> = {
+  'bn-estimators': ['baseline', 'biased', 'stats-mixed'],
+  'kernel-warmup': ['pgd', 'kernel-switch', 'fixed-50', 'pgd-then-fgsm-rs'],
+  'co-spectrum': ['fgsm', 'aniso-gradient', 'aniso-monitor', 'pgd'],
+};
+
+function options(out: string, seeds: number, variants?: string[]): ExperimentOptions {
+  return { scale: 'small', seeds, jobs: 1, full: false, out, config: { train: TINY, ...(variants ? { variants } : {}) } };
+}
+
+const logOf = (out: string, run: string) => parseRunLog(readFileSync(join(out, run, 'log.jsonl'), 'utf8'));
+
+/** Every number of report.json is the value its source gives in its run's log on disk; aggregates are the mean of their values. */
+function checkTraceable(out: string): void {
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    runs: Array<{ id: string; log: string }>; measured: Measured[]; aggregates: Array<{ mean: number | null; values: Measured[] }>;
+  };
+  const ids = new Set(report.runs.map((r) => r.id));
+  expect(report.measured.length).toBeGreaterThan(0);
+  for (const m of [...report.measured, ...report.aggregates.flatMap((a) => a.values)]) {
+    expect(ids.has(m.run), m.run).toBe(true);
+    const again = lookup(logOf(out, m.run), m.source);
+    const value = m.value ?? NaN; // JSON writes NaN (not measured, e.g. no CO) as null
+    expect(Number.isNaN(value) ? Number.isNaN(again) : again === value, `${m.run} ${m.source}`).toBe(true);
+  }
+  for (const a of report.aggregates) {
+    const mean = aggregate(a.values.map((v) => ({ ...v, value: v.value ?? NaN }))).mean;
+    expect(a.mean === null ? Number.isNaN(mean) : Math.abs(a.mean - mean) < 1e-12).toBe(true);
+  }
+}
+
+describe('experiments', () => {
+  it('plans variants x seeds and rejects unknown names, variants and train options before writing anything', () => {
+    const plans = planExperiment('kernel-warmup', options(join(dir, 'never'), 3));
+    expect(plans).toHaveLength(EXPERIMENTS['kernel-warmup'].variants({ scale: 'small', seeds: 3, full: false }).length * 3);
+    expect(plans[0].args.slice(-2)).toEqual(['--seed', '0']);
+    expect(() => planExperiment('nope', options(join(dir, 'never'), 1))).toThrow(/does not exist/);
+    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(/bogus/);
+    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { train: { 'no-such-option': 1 } } })).toThrow(/unknown option --no-such-option/);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(planExperiment('bn-estimators', { ...options(join(dir, 'never'), 1), full: true }).length).toBe(36);
+  });
+
+  for (const name of Object.keys(EXPERIMENTS)) {
+    it(`${name} runs end to end at a tiny budget; every reported number is in a run log`, async () => {
+      const out = join(dir, name);
+      const seeds = name === 'kernel-dynamics' ? 2 : 1;
+      const variants = TESTED[name];
+      const result = await runExperiment(name, options(out, seeds, variants), nodePlatform, inProcess);
+      expect(result.runs.length).toBe((variants ?? EXPERIMENTS[name].variants({ scale: 'small', seeds, full: false })).length * seeds);
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      expect(md).toContain(`# Experiment ${name}`);
+      expect(md).toContain('## About this experiment');
+      expect(md).toContain('## Runs');
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+      checkTraceable(out);
+    }, 900_000);
+  }
+
+  it('counts training cost in passes: clean 1, PGD-k k+1 per image, and a switch splits the run', () => {
+    const out = join(dir, 'kernel-warmup');
+    const images = TINY['train-size'] * TINY.epochs;
+    expect(trainingPasses(logOf(out, 'pgd/seed0'))).toBe(images * (TINY['pgd-steps'] + 1));
+    const switched = logOf(out, 'fixed-50/seed0');
+    const at = lookup(switched, 'derived:switchEpoch');
+    expect(at).toBe(1); // cap 50 % of 2 epochs
+    expect(trainingPasses(switched)).toBe(TINY['train-size'] * (1 + (TINY['pgd-steps'] + 1)));
+    const dyn = join(dir, 'kernel-dynamics');
+    expect(trainingPasses(logOf(dyn, 'standard/seed1'))).toBe(images);
+  });
+
+  it('a restarted experiment redoes only the runs that had not finished', async () => {
+    const out = join(dir, 'kernel-dynamics');
+    const interrupted = join(out, 'pgd/seed1/log.jsonl');
+    const lines = readFileSync(interrupted, 'utf8').split('\n').filter((l) => l && !/"type":"(eval|event)"/.test(l));
+    writeFileSync(interrupted, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`); // cut mid-run, no final records
+    const untouched = readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8');
+    const partial = await runExperiment('kernel-dynamics', { ...options(out, 2), partial: true }, nodePlatform, inProcess);
+    expect(partial.started).toEqual([]);
+    expect(partial.runs.map((r) => r.plan.id)).not.toContain('pgd/seed1');
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).missing).toEqual(['pgd/seed1']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('PARTIAL REPORT');
+    const result = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
+    expect(result.started).toEqual(['pgd/seed1']);
+    expect(readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8')).toBe(untouched);
+    const redone = logOf(out, 'pgd/seed1');
+    expect(redone.filter((r) => r.type === 'config')).toHaveLength(1); // a fresh log, not appended to the cut one
+    expect(redone.some((r) => r.type === 'eval')).toBe(true);
+    checkTraceable(out);
+    const again = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
+    expect(again.started).toEqual([]);
+  }, 900_000);
+});
