@@ -23,6 +23,7 @@ for (const suite of SUITES) {
     p = data.numPassedTests;
     f = data.numFailedTests + (data.numFailedTestSuites ?? 0);
     s = data.numPendingTests + data.numTodoTests;
+    if (data.success === false && f === 0) f = 1; // a crashed test process (unhandled error) fails no test itself
   } else {
     p = data.results.filter((r) => r.status === 'passed').length;
     f = data.results.filter((r) => r.status === 'failed').length;

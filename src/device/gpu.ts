@@ -53,6 +53,17 @@ export interface DispatchSpec {
 
 const live = new Set<Gpu>(); // strong references: a device's owner must outlive the device
 
+/** Error scopes of destroyed devices that have not settled yet (see gpuSettled). */
+const unsettled = new Set<Promise<unknown>>();
+
+/** Resolves once every error scope of every destroyed Gpu has settled (before terminating a Worker). */
+export async function gpuSettled(): Promise<void> {
+  for (const p of [...unsettled]) {
+    await p;
+    unsettled.delete(p);
+  }
+}
+
 /** Texels per row of the textures that stand in for buffers (4 KiB rows meet bytesPerRow's 256-byte rule). */
 export const TEXTURE_ROW = 256;
 const TEXTURE_BYTES_PER_ROW = TEXTURE_ROW * 16;
@@ -235,8 +246,13 @@ export class Gpu {
     if (error) throw new NtkError('E_GPU_VALIDATION', `shader ${label}: ${error.message}`, { shader: label });
   }
 
-  /** Destroys pooled buffers and the device; the Gpu can no longer be used. */
+  /**
+   * Destroys pooled buffers and the device; the Gpu can no longer be used. Error scopes still in
+   * flight settle later: gpuSettled() waits for them (a Worker must not be terminated before).
+   */
   destroy(): void {
+    unsettled.add(Promise.allSettled(this.pending));
+    this.pending = [];
     this.pool.clear();
     this.textures.forEach((list) => list.forEach((t) => t.destroy()));
     this.textures.clear();

@@ -5,6 +5,7 @@
 // the device, so the worker stays usable (terminating a Worker mid-GPU-work aborts Node's Dawn).
 
 import { expose, type Endpoint } from 'comlink';
+import { gpuSettled } from '../device/gpu.js';
 import { currentPlatform } from '../platform/index.js';
 import type { RunResult } from '../run/orchestrator.js';
 import type { PartialRecipe } from '../run/recipe.js';
@@ -17,9 +18,13 @@ export class ServedSession {
   private controller = new AbortController();
 
   /** Runs one recipe (see TrainingSession.run); cancel() stops it after its current step with E_CANCELLED. */
-  run(recipe: PartialRecipe, onEvent: SessionListener, options: Omit<SessionOptions, 'signal'> = {}): Promise<RunResult> {
+  async run(recipe: PartialRecipe, onEvent: SessionListener, options: Omit<SessionOptions, 'signal'> = {}): Promise<RunResult> {
     this.controller = new AbortController();
-    return this.session.run(recipe, onEvent, { ...options, signal: this.controller.signal });
+    try {
+      return await this.session.run(recipe, onEvent, { ...options, signal: this.controller.signal });
+    } finally {
+      await gpuSettled(); // the device's last error scopes, so terminating the worker now is safe
+    }
   }
 
   /** Cancels the running recipe, if any. */

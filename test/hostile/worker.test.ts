@@ -106,9 +106,12 @@ describe('hostile worker requests', () => {
     await terminating;
     await exited;
     expect((await rejection(runRemote(a.session, SMALL, () => undefined), 1000)).code).toBe('E_CANCELLED');
-    const b = await open();
-    const pendingB = runRemote(b.session, SMALL, () => undefined);
-    void b.worker.terminate(); // before the request reached the device
-    expect((await rejection(pendingB, 30_000)).code).toBe('E_WORKER_EXITED');
+    // A worker that exits by itself (here a stand-in that never serves) while a run is pending.
+    const dying = new Worker('setTimeout(() => process.exit(3), 300);', { eval: true });
+    workers.push(dying);
+    const pendingB = runRemote(await connectSession(dying), SMALL, () => undefined);
+    const gone = await rejection(pendingB, 30_000);
+    expect(gone.code).toBe('E_WORKER_EXITED');
+    expect(gone.message).toMatch(/exited \(code 3\)/);
   });
 });
