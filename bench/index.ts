@@ -1,11 +1,10 @@
-// Entry of the benchmark bundle (dist/bench.js): registers every benchmark module.
+// Entry of the benchmark bundle (dist/bench.js): the side-by-side cases (cases.ts, driven by
+// scripts/bench.mjs with the peers) and the benchmarks of our stack alone (registered below).
 
-import './matmul.js';
 import './data.js';
 import './nn.js';
-import './ntk.js';
-import './eigh.js';
 import './nn_conv.js';
-import './train.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';
+export { runCase, type CaseResult, type CaseSpec } from './cases.js';
+export { createGpu, formatAdapterReport } from '../src/device/gpu.js';

@@ -1,13 +1,33 @@
 // Runs the built benchmark bundle in the current runtime (same file under `node` and `deno run`)
-// and prints one JSON document (the BenchRun) on the last line of stdout.
-// Args: [filter] [--quick]
+// and prints one JSON document on the last line of stdout: a case's result (--case SPEC_JSON, see
+// bench/cases.ts) or the BenchRun of our-stack-only benchmarks ([filter] [--quick]).
+// A failure prints `error: [CODE] message` to stderr and exits with status 2.
 
-import { runBenchmarks } from '../dist/bench.js';
+import { createGpu, formatAdapterReport, runBenchmarks, runCase } from '../dist/bench.js';
 
 const args = globalThis.Deno ? Deno.args : process.argv.slice(2);
-const run = await runBenchmarks({
-  filter: args.find((a) => !a.startsWith('--')),
-  quick: args.includes('--quick'),
-  onRow: (r) => console.error(`  ${r.bench} ${r.config}: ${JSON.stringify(r.figures)}`),
-});
-console.log(JSON.stringify(run));
+const exit = (code) => (globalThis.Deno ? Deno.exit(code) : process.exit(code));
+const caseAt = args.indexOf('--case');
+
+try {
+  if (caseAt >= 0) {
+    const gpu = await createGpu();
+    try {
+      const result = await runCase(gpu, JSON.parse(args[caseAt + 1]));
+      console.log(JSON.stringify({ adapter: gpu.report, adapterLine: formatAdapterReport(gpu.report), ...result }));
+    } finally {
+      gpu.destroy();
+    }
+  } else {
+    const run = await runBenchmarks({
+      filter: args.find((a) => !a.startsWith('--')),
+      quick: args.includes('--quick'),
+      onRow: (r) => console.error(`  ${r.bench} ${r.config}: ${JSON.stringify(r.figures)}`),
+    });
+    console.log(JSON.stringify(run));
+  }
+} catch (e) {
+  console.error(`error: ${e?.code ? e.message : e?.stack ?? e}`);
+  exit(2);
+}
+exit(0);

@@ -2,7 +2,7 @@
 // registries), runs it in a module Worker (dist/worker.js) through comlink, and redraws its status
 // lines and SVG plots (renderLinePlot) as the run's events arrive.
 
-import { connectSession, DATA_SETS, MODELS, renderLinePlot, runRemote, SWITCH_RULES, TRAINING_METHODS } from '../dist/ntk-at.js';
+import { connectSession, DATA_SETS, MODELS, renderLinePlot, runRemote, SWITCH_RULES, terminateSession, TRAINING_METHODS } from '../dist/ntk-at.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -14,6 +14,7 @@ const PLOTS = {
   lambda: { title: 'Top eigenvalue λ_max', yLabel: 'λ_max', series: ['clean probes', 'adversarial probes'] },
 };
 let worker = null;
+let session = null;
 let points;
 
 /** Fills a select with a registry's names (each option's title: the entry's summary). */
@@ -135,8 +136,11 @@ function onEvent(event) {
   redraw();
 }
 
+/** Ends the worker: through its session (the pending run rejects with E_CANCELLED), else directly. */
 function stop() {
-  worker?.terminate();
+  if (session) void terminateSession(session);
+  else worker?.terminate();
+  session = null;
   worker = null;
   $('start').disabled = false;
   $('stop').disabled = true;
@@ -159,14 +163,15 @@ form.addEventListener('submit', async (e) => {
     stop();
   });
   try {
-    const result = await runRemote(await connectSession(worker), recipeFromForm(), onEvent);
+    session = await connectSession(worker);
+    const result = await runRemote(session, recipeFromForm(), onEvent);
     const digest = await sha256(result.checkpoint);
     $('checkpoint').textContent = `checkpoint: ${result.checkpoint.length} bytes, sha256 ${digest}`;
     $('checkpoint').dataset.sha256 = digest;
     $('result').dataset.accuracy = JSON.stringify(result.evaluation.accuracy);
     setState('done', 'done');
   } catch (err) {
-    if (document.body.dataset.state !== 'error') onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
+    if (err?.code !== 'E_CANCELLED' && document.body.dataset.state !== 'error') onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
   } finally {
     stop();
   }

@@ -4,6 +4,10 @@
 // A line `// #include lib/<name>.wgsl` appends that shared file after the shader's own lines
 // (WGSL declarations may come in any order), behind a marker line that lets compile errors
 // name the included file and line (src/device/gpu.ts).
+// Lines between `// #unroll <name> <count>` and `// #end` are repeated <count> times with `{name}`
+// replaced by 0..count-1 (nestable): register-blocked kernels need straight-line code, because
+// Mesa's compiler may keep small loops, and every loop iteration counts against its per-invocation
+// loop cap (src/device/loop_budget.ts); unrolled code also keeps array indices constant.
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +25,24 @@ function withIncludes(source, file) {
   return source + appended.join('');
 }
 
+/** Expands `// #unroll name count` ... `// #end` blocks (innermost first). */
+function unroll(source, file) {
+  const block = /^[ \t]*\/\/ #unroll ([a-z]+) (\d+)\n((?:(?![ \t]*\/\/ #(?:unroll|end)\b).*\n)*?)[ \t]*\/\/ #end\n/m;
+  let out = source;
+  for (let m = block.exec(out); m; m = block.exec(out)) {
+    const [whole, name, count, body] = m;
+    const copies = Array.from({ length: Number(count) }, (_, i) => body.replaceAll(`{${name}}`, String(i)));
+    out = out.slice(0, m.index) + copies.join('') + out.slice(m.index + whole.length);
+  }
+  if (/#unroll|#end/.test(out)) throw new Error(`${file}: unbalanced #unroll/#end`);
+  return out;
+}
+
 const shaderFiles = readdirSync(join(root, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();
 const entries = shaderFiles.map((f) => {
   const name = f.slice(0, -'.wgsl'.length);
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`shader file name must be snake_case: ${f}`);
-  return `  ${name}: ${JSON.stringify(withIncludes(readFileSync(join(root, 'shaders', f), 'utf8'), f))},`;
+  return `  ${name}: ${JSON.stringify(unroll(withIncludes(readFileSync(join(root, 'shaders', f), 'utf8'), f), f))},`;
 });
 writeFileSync(
   join(outDir, 'shaders.ts'),

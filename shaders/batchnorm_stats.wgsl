@@ -4,10 +4,15 @@
 // squared deviations: the biased variance used for normalisation), each pass a strided
 // sequential sum per thread and a fixed binary tree: deterministic, no atomics.
 // FROM_RUNNING = true: the running buffers' mean and variance (evaluation mode).
+// SPLIT (more values per channel than one invocation's loop budget allows, src/device/loop_budget.ts):
+// workgroup (c, part) takes values [part*perPart, min(n*L, (part+1)*perPart)) of the channel and
+// writes that part's own mean and sum of squared deviations to Stats[(2*part)*C + c] and
+// Stats[(2*part + 1)*C + c]; batchnorm_stats_merge.wgsl combines the parts in order.
 
 override FROM_RUNNING: bool = false;
+override SPLIT: bool = false;
 
-struct Params { n: u32, C: u32, L: u32, eps: f32 }
+struct Params { n: u32, C: u32, L: u32, eps: f32, perPart: u32, pad0: u32, pad1: u32, pad2: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> RunMean: array<f32>;
@@ -26,13 +31,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let c = wg.x;
   var mean = 0.0;
   var variance = 0.0;
+  var squares = 0.0;
   if (FROM_RUNNING) {
     mean = RunMean[c];
     variance = RunVar[c];
   } else {
-    let count = p.n * p.L;
+    let begin = wg.y * p.perPart;
+    let end = min(p.n * p.L, begin + p.perPart);
+    let count = end - begin;
     var s = 0.0;
-    for (var t = tid; t < count; t = t + 256u) { s = s + X[((t / p.L) * p.C + c) * p.L + t % p.L]; }
+    for (var t = begin + tid; t < end; t = t + 256u) { s = s + X[((t / p.L) * p.C + c) * p.L + t % p.L]; }
     partialMean[tid] = s;
     workgroupBarrier();
     for (var stride = 128u; stride > 0u; stride = stride / 2u) {
@@ -41,7 +49,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     }
     mean = partialMean[0] / f32(count);
     var q = 0.0;
-    for (var t = tid; t < count; t = t + 256u) {
+    for (var t = begin + tid; t < end; t = t + 256u) {
       let d = X[((t / p.L) * p.C + c) * p.L + t % p.L] - mean;
       q = q + d * d;
     }
@@ -51,11 +59,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       if (tid < stride) { partialVar[tid] = partialVar[tid] + partialVar[tid + stride]; }
       workgroupBarrier();
     }
-    variance = partialVar[0] / f32(count);
+    squares = partialVar[0];
+    variance = squares / f32(count);
   }
   if (tid == 0u) {
-    Stats[c] = mean;
-    Stats[p.C + c] = 1.0 / sqrt(variance + p.eps);
-    Stats[2u * p.C + c] = variance;
+    if (SPLIT) {
+      Stats[2u * wg.y * p.C + c] = mean;
+      Stats[(2u * wg.y + 1u) * p.C + c] = squares;
+    } else {
+      Stats[c] = mean;
+      Stats[p.C + c] = 1.0 / sqrt(variance + p.eps);
+      Stats[2u * p.C + c] = variance;
+    }
   }
 }

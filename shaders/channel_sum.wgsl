@@ -2,10 +2,13 @@
 // (bias gradients: batch sums for dense, batch-and-pixel sums for conv); Out[c] += ... when
 // ACCUMULATE. One 256-thread workgroup per channel: thread t adds elements t, t+256, ... of the
 // channel's (o, i) sequence in order, then a fixed binary tree: deterministic, no atomics.
+// Split under the loop budget (src/device/loop_budget.ts): workgroup z = part sums elements
+// [part*perPart, (part+1)*perPart) of the sequence into Out[part * channels + c] (partials that
+// src/ops/channel_sum.ts adds in part order).
 
 override ACCUMULATE: bool = false;
 
-struct Params { channels: u32, inner: u32, count: u32, rowStride: u32 }
+struct Params { channels: u32, inner: u32, count: u32, rowStride: u32, perPart: u32, pad0: u32, pad1: u32, pad2: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Out: array<f32>;
@@ -18,7 +21,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let c = wg.x + wg.y * p.rowStride;
   var s = 0.0;
   if (c < p.channels) {
-    for (var j = lid.x; j < p.count; j = j + 256u) {
+    let end = min(p.count, (wg.z + 1u) * p.perPart);
+    for (var j = wg.z * p.perPart + lid.x; j < end; j = j + 256u) {
       let o = j / p.inner;
       let i = j % p.inner;
       s = s + X[(o * p.channels + c) * p.inner + i];
@@ -31,10 +35,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
   }
   if (lid.x == 0u && c < p.channels) {
+    let o = wg.z * p.channels + c;
     if (ACCUMULATE) {
-      Out[c] = Out[c] + partial[0];
+      Out[o] = Out[o] + partial[0];
     } else {
-      Out[c] = partial[0];
+      Out[o] = partial[0];
     }
   }
 }

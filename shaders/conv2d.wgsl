@@ -6,6 +6,9 @@
 // workgroup memory, always in ascending order: deterministic, no atomics. TN divides 256, so
 // each thread loads one fixed tile column: its pixel is decoded once, outside the k loop, and
 // the kernel size and stride are override constants (divisions by them are cheap).
+// Split-K under the loop budget (src/device/loop_budget.ts): workgroup z = part sums k in
+// [part*perPart, min(K, (part+1)*perPart)) into its own [n, cout, oh, ow] slab of Y (part 0 adds
+// the bias); src/ops/conv2d.ts adds the slabs in part order.
 
 override TY: u32 = 16u; // threads along M: 4, 8, 16, 32 or 64
 override HAS_BIAS: bool = false;
@@ -18,7 +21,7 @@ struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
-  ow: u32, pad0: u32, pad1: u32, pad2: u32,
+  ow: u32, pad0: u32, pad1: u32, perPart: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -52,18 +55,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let iy0 = i32((q / p.ow) * SH) - i32(p.ph);
   let ix0 = i32((q % p.ow) * SW) - i32(p.pw);
   let xSample = (j / plane) * p.cin * p.h * p.w;
+  let kBegin = wg.z * p.perPart;
+  let kEnd = min(K, kBegin + p.perPart);
   var acc: array<f32, 16>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + BK) {
     for (var kk = tid / TM; kk < BK; kk = kk + 256u / TM) {
       let k = k0 + kk;
       var v = 0.0;
-      if (m < p.cout && k < K) { v = W[m * K + k]; }
+      if (m < p.cout && k < kEnd) { v = W[m * K + k]; }
       tileA[kk * TM + aRow] = v;
     }
     for (var kk = tid / TN; kk < BK; kk = kk + 256u / TN) {
       let k = k0 + kk;
       var v = 0.0;
-      if (j < N && k < K) {
+      if (j < N && k < kEnd) {
         let ci = k / (KH * KW);
         let r = k % (KH * KW);
         let iy = iy0 + i32(r / KW);
@@ -94,11 +99,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     let row = rowBase + ty * 4u + i;
     if (row >= p.cout) { continue; }
     var bias = 0.0;
-    if (HAS_BIAS) { bias = Bias[row]; }
+    if (HAS_BIAS && wg.z == 0u) { bias = Bias[row]; }
     for (var jj = 0u; jj < 4u; jj = jj + 1u) {
       let col = colBase + tx * 4u + jj;
       if (col < N) {
-        Y[((col / plane) * p.cout + row) * plane + col % plane] = acc[i * 4u + jj] + bias;
+        Y[wg.z * p.cout * N + ((col / plane) * p.cout + row) * plane + col % plane] = acc[i * 4u + jj] + bias;
       }
     }
   }

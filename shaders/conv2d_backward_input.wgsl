@@ -2,7 +2,8 @@
 // j = (sample s, input pixel (iy, ix)), dX[s, ci, iy, ix] = Σ_k W[co, ci, ky, kx] · dYcol[k, j],
 // where dYcol[k, j] = dY[s, co, oy, ox] when iy + ph - ky = oy*SH and ix + pw - kx = ox*SW
 // land on an output pixel, else 0. A gather (no scatter, no atomics): M = cin, K = cout*KH*KW,
-// N = n*h*w; same tiling, fixed k order and per-thread hoisting as conv2d.wgsl.
+// N = n*h*w; same tiling, fixed k order, per-thread hoisting and split-K (workgroup z = part,
+// one [n, cin, h, w] slab of DX per part) as conv2d.wgsl.
 
 override TY: u32 = 16u; // threads along M: 4, 8, 16, 32 or 64
 override KH: u32 = 3u;
@@ -14,7 +15,7 @@ struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
-  ow: u32, pad0: u32, pad1: u32, pad2: u32,
+  ow: u32, pad0: u32, pad1: u32, perPart: u32,
 }
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
@@ -48,18 +49,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let ty0 = i32(q / p.w + p.ph);
   let tx0 = i32(q % p.w + p.pw);
   let dySample = (j / plane) * p.cout * p.oh * p.ow;
+  let kBegin = wg.z * p.perPart;
+  let kEnd = min(K, kBegin + p.perPart);
   var acc: array<f32, 16>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + BK) {
     for (var kk = tid / TM; kk < BK; kk = kk + 256u / TM) {
       let k = k0 + kk;
       var v = 0.0;
-      if (ci < p.cin && k < K) { v = W[((k / KHW) * p.cin + ci) * KHW + k % KHW]; }
+      if (ci < p.cin && k < kEnd) { v = W[((k / KHW) * p.cin + ci) * KHW + k % KHW]; }
       tileA[kk * TM + aRow] = v;
     }
     for (var kk = tid / TN; kk < BK; kk = kk + 256u / TN) {
       let k = k0 + kk;
       var v = 0.0;
-      if (j < N && k < K) {
+      if (j < N && k < kEnd) {
         let r = k % KHW;
         let uy = ty0 - i32(r / KW);
         let ux = tx0 - i32(r % KW);
@@ -93,7 +96,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     for (var jj = 0u; jj < 4u; jj = jj + 1u) {
       let col = colBase + tx * 4u + jj;
       if (col < N) {
-        DX[((col / plane) * p.cin + row) * plane + col % plane] = acc[i * 4u + jj];
+        DX[wg.z * p.cin * N + ((col / plane) * p.cin + row) * plane + col % plane] = acc[i * 4u + jj];
       }
     }
   }

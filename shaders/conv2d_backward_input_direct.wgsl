@@ -3,13 +3,15 @@
 // dX[s, ci, iy, ix] = Σ_{co, ky, kx} W[co, ci, ky, kx] · dY[s, co, oy, ox] over the taps with
 // iy + ph - ky = oy*sh and ix + pw - kx = ox*sw on the output grid, in ascending (co, ky, kx)
 // order (the k order of conv2d_backward_input.wgsl). No atomics.
-// 1-D work on a 2-D grid of 64-thread workgroups: i = gid.x + gid.y * rowStride.
+// 1-D work on a 2-D grid of 64-thread workgroups: i = gid.x + gid.y * rowStride. Split under the
+// loop budget (src/device/loop_budget.ts): z = part sums co in [part*perPart, (part+1)*perPart)
+// into its own slab of DX (added in part order by src/ops/conv2d.ts).
 
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
-  ow: u32, pad0: u32, rowStride: u32, pad2: u32,
+  ow: u32, pad0: u32, rowStride: u32, perPart: u32,
 }
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
@@ -26,7 +28,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ci = (i / (p.h * p.w)) % p.cin;
   let s = i / (p.cin * p.h * p.w);
   var acc = 0.0;
-  for (var co = 0u; co < p.cout; co = co + 1u) {
+  let coEnd = min(p.cout, (gid.z + 1u) * p.perPart);
+  for (var co = gid.z * p.perPart; co < coEnd; co = co + 1u) {
     for (var ky = 0u; ky < p.kh; ky = ky + 1u) {
       let ty = i32(iy + p.ph) - i32(ky);
       if (ty < 0 || u32(ty) % p.sh != 0u || u32(ty) / p.sh >= p.oh) { continue; }
@@ -39,5 +42,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     }
   }
-  DX[i] = acc;
+  DX[gid.z * p.n * p.cin * p.h * p.w + i] = acc;
 }

@@ -4,6 +4,8 @@
 // spg = 1 gives per-sample gradients [n, cout, cin, kh, kw]; larger groups give partial sums
 // that src/ops/conv2d.ts adds in a fixed order. M = cout, N = cin*KH*KW, K = (samples in g)*oh*ow;
 // same tiling, ascending k order and per-thread hoisting as conv2d.wgsl: deterministic, no atomics.
+// Split under the loop budget (src/device/loop_budget.ts): workgroup z = part * groups + g sums
+// k in [part*perPart, (part+1)*perPart) of group g into slab z of Out (added in part order).
 
 override TY: u32 = 16u; // threads along M: 4, 8, 16, 32 or 64
 override KH: u32 = 3u;
@@ -15,7 +17,8 @@ struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
-  ow: u32, spg: u32, pad1: u32, pad2: u32,
+  ow: u32, spg: u32, pad0: u32, perPart: u32,
+  groups: u32, pad1: u32, pad2: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -35,8 +38,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let KHW = KH * KW;
   let N = p.cin * KHW;
   let plane = p.oh * p.ow;
-  let s0 = wg.z * p.spg;
-  let K = min(p.spg, p.n - s0) * plane;
+  let s0 = (wg.z % p.groups) * p.spg;
+  let kBegin = (wg.z / p.groups) * p.perPart;
+  let K = min(min(p.spg, p.n - s0) * plane, kBegin + p.perPart);
   let rowBase = wg.y * TM;
   let colBase = wg.x * TN;
   let ty = tid / TX;
@@ -51,7 +55,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let tapX = i32(r % KW) - i32(p.pw); // kx - pw
   let xChannel = (j / KHW) * p.h * p.w;
   var acc: array<f32, 16>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+  for (var k0 = kBegin; k0 < K; k0 = k0 + BK) {
     for (var kk = tid / TM; kk < BK; kk = kk + 256u / TM) {
       let k = k0 + kk;
       var v = 0.0;

@@ -4,13 +4,16 @@
 //   Out[g, j] = Σ_k dY[s, co, q] · X[s, ci, oy*sh + ky - ph, ox*sw + kx - pw].
 // Thread t adds k = t, t+256, ... in order, then a fixed binary tree: deterministic, no atomics.
 // Groups as in conv2d_backward_weight.wgsl (spg = 1: per-sample gradients). 2-D grid over j:
-// j = wg.x + wg.y * rowStride, the group is wg.z.
+// j = wg.x + wg.y * rowStride, the group is wg.z % groups. Split under the loop budget
+// (src/device/loop_budget.ts): part wg.z / groups sums k in [part*perPart, (part+1)*perPart) of
+// its group into slab wg.z of Out (added in part order by src/ops/conv2d.ts).
 
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
-  ow: u32, spg: u32, rowStride: u32, pad2: u32,
+  ow: u32, spg: u32, rowStride: u32, perPart: u32,
+  groups: u32, pad0: u32, pad1: u32, pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -30,11 +33,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let ky = (j % khw) / p.kw;
   let kx = j % p.kw;
   let plane = p.oh * p.ow;
-  let s0 = wg.z * p.spg;
-  let K = min(p.spg, p.n - s0) * plane;
+  let s0 = (wg.z % p.groups) * p.spg;
+  let kBegin = (wg.z / p.groups) * p.perPart;
+  let K = min(min(p.spg, p.n - s0) * plane, kBegin + p.perPart);
   var acc = 0.0;
   if (j < N) {
-    for (var k = tid; k < K; k = k + 256u) {
+    for (var k = kBegin + tid; k < K; k = k + 256u) {
       let s = s0 + k / plane;
       let q = k % plane;
       let iy = i32((q / p.ow) * p.sh + ky) - i32(p.ph);

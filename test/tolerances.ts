@@ -5,6 +5,12 @@ export const TOLERANCES = {
   /** matmul: max_ij |C - C64| / (|A||B|)_ij. Worst-case bound K·u = 3e-5 at K = 512; random-sign
    * rounding grows like sqrt(K)·u ≈ 1.4e-6, so 1e-5 leaves margin and still catches a wrong tile. */
   matmul: 1e-5,
+  /** matmul with K > 65,536 (split-K: pieces of at most a few thousand terms summed in order, then the
+   * pieces' partials added in piece order), same measure: the worst case is (K/pieces + pieces)·u, and
+   * random-sign rounding over the partial sums' magnitude ~sqrt(K) against the denominator ~K/4 keeps
+   * it far below; measured ~1e-7 at K = 70,001, so the matmul bound 1e-5 still applies and still
+   * catches a lost piece (which costs a relative ~K_piece/K ≥ 5 %). */
+  matmulLongK: 1e-5,
   /** Map errors are |y - y64| / max(|y64|, 1): relative above 1, absolute below (near-zero outputs).
    * Exact maps (affine with representable inputs, relu, abs, sign, square, clamp): one rounding. */
   mapExact: 2 ** -23,
@@ -101,4 +107,9 @@ export const TOLERANCES = {
    * backprop chains): normwise ‖K − K64‖_F / ‖K64‖_F grows like sqrt(P)·u·depth; 2e-5 holds for the
    * small test models (P < 1000) with margin and catches any missing or misplaced block. */
   ntk: 2e-5,
+  /** The same normwise measure for a model with P ≈ 160k parameters (a 128->128 conv with BatchNorm in
+   * eval mode): f32 per-sample gradients (chains of 3 layers with K ≤ 1152) and Gram dot products of
+   * length up to P, split-K in fixed order: sqrt(P)·u·depth ≈ 7e-5 in the worst random-sign case;
+   * 2e-4 leaves margin and still catches the 10-80 % errors of a truncated sum. */
+  ntkLarge: 2e-4,
 } as const;

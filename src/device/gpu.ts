@@ -41,8 +41,10 @@ export interface DispatchSpec {
   shader: ShaderName;
   /** WGSL `override` constants; part of the pipeline cache key. */
   constants?: Record<string, number | boolean>;
-  /** Storage bindings 0..n-1 with the byte size to bind. */
-  storage: Array<{ buffer: GPUBuffer; bytes: number }>;
+  /** Storage bindings 0..n-1 with the byte size to bind. With `asTexture`, the binding is instead an
+   * rgba32float texture of rows of TEXTURE_ROW texels holding the buffer's first `bytes` bytes, copied
+   * in the dispatch's own command buffer (check textureFits first). */
+  storage: Array<{ buffer: GPUBuffer; bytes: number; asTexture?: boolean }>;
   /** Bytes of the params uniform, bound after the storage buffers. */
   params?: ArrayBuffer;
   workgroups: [number, number?, number?];
@@ -51,9 +53,15 @@ export interface DispatchSpec {
 
 const live = new Set<Gpu>(); // strong references: a device's owner must outlive the device
 
+/** Texels per row of the textures that stand in for buffers (4 KiB rows meet bytesPerRow's 256-byte rule). */
+export const TEXTURE_ROW = 256;
+const TEXTURE_BYTES_PER_ROW = TEXTURE_ROW * 16;
+const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
+
 export class Gpu {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
+  private readonly textures = new Map<number, GPUTexture[]>(); // free textures by height
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
 
@@ -92,10 +100,14 @@ export class Gpu {
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
-    const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => ({
-      binding: i,
-      resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) },
-    }));
+    const encoder = device.createCommandEncoder({ label: spec.label });
+    const textures: GPUTexture[] = [];
+    const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => {
+      if (!s.asTexture) return { binding: i, resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) } };
+      const texture = this.textureFor(encoder, s.buffer, s.bytes, spec.label);
+      textures.push(texture);
+      return { binding: i, resource: texture.createView() };
+    });
     let uniform: GPUBuffer | null = null;
     if (spec.params) {
       uniform = this.pool.acquire(spec.params.byteLength, 'uniform');
@@ -103,7 +115,6 @@ export class Gpu {
       entries.push({ binding: entries.length, resource: { buffer: uniform, offset: 0, size: spec.params.byteLength } });
     }
     const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
-    const encoder = device.createCommandEncoder({ label: spec.label });
     const pass = encoder.beginComputePass({ label: spec.label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -111,9 +122,46 @@ export class Gpu {
     pass.end();
     device.queue.submit([encoder.finish()]);
     if (uniform) this.pool.release(uniform, 'uniform');
+    for (const t of textures) {
+      const free = this.textures.get(t.height);
+      if (free) free.push(t);
+      else this.textures.set(t.height, [t]);
+    }
     const validation = device.popErrorScope();
     const memory = device.popErrorScope();
     this.pending.push(this.scopeResult(spec, validation, memory));
+  }
+
+  /**
+   * Whether the first `bytes` bytes of `buffer` can be bound as a texture (DispatchSpec `asTexture`):
+   * the rows fit maxTextureDimension2D and the copy's whole rows lie inside the buffer.
+   */
+  textureFits(buffer: GPUBuffer, bytes: number): boolean {
+    const rows = Math.ceil(bytes / TEXTURE_BYTES_PER_ROW);
+    return rows <= this.limits.maxTextureDimension2D && (rows === 1 || rows * TEXTURE_BYTES_PER_ROW <= buffer.size);
+  }
+
+  /** A pooled rgba32float texture (rows of TEXTURE_ROW texels) filled from `buffer` by `encoder`. */
+  private textureFor(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number, label: string): GPUTexture {
+    check(this.textureFits(buffer, bytes), `${label}: ${bytes} bytes do not fit a texture binding; check textureFits() first.`);
+    const texels = Math.max(1, Math.ceil(bytes / 16));
+    const rows = Math.ceil(texels / TEXTURE_ROW);
+    let height = 1;
+    while (height < rows) height *= 2;
+    height = Math.min(height, this.limits.maxTextureDimension2D);
+    const texture = this.textures.get(height)?.pop() ??
+      this.device.createTexture({
+        size: [TEXTURE_ROW, height],
+        format: 'rgba32float',
+        usage: TEXTURE_USAGE,
+        label: `operand texture ${TEXTURE_ROW}x${height}`,
+      });
+    encoder.copyBufferToTexture(
+      { buffer, offset: 0, bytesPerRow: TEXTURE_BYTES_PER_ROW },
+      { texture },
+      [rows === 1 ? texels : TEXTURE_ROW, rows],
+    );
+    return texture;
   }
 
   /** Fills the first `bytes` bytes of a buffer with zeros. */
@@ -190,6 +238,8 @@ export class Gpu {
   /** Destroys pooled buffers and the device; the Gpu can no longer be used. */
   destroy(): void {
     this.pool.clear();
+    this.textures.forEach((list) => list.forEach((t) => t.destroy()));
+    this.textures.clear();
     this.pipelines.clear();
     this.device.destroy();
     this.lostReason = 'destroyed';

@@ -5,9 +5,15 @@
 // atomics, deterministic. Backward goes through the batch statistics when the forward used them.
 
 import type { Gpu } from '../device/gpu.js';
+import { splitLoop } from '../device/loop_budget.js';
 import { check, NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { grid2d, packParams } from './params.js';
+import { sumPartialsInto } from './sum_partials.js';
+
+/** Threads per channel of the reduction shaders, and the loop iterations of their trees (with margin). */
+const THREADS = 256;
+const TREE_ITERATIONS = 32;
 
 export interface BatchNormOptions {
   /** Added to the variance inside the square root. Default 1e-5 (PyTorch). */
@@ -134,19 +140,35 @@ export function batchNormForward(
   const gpu = x.gpu;
   const xb = x.buffer;
   const stats = Tensor.empty(gpu, [3, C]);
+  // two strided passes per thread over the channel's values, split under the loop budget
+  const { parts, perPart } = mode.batchStats ? splitLoop(n * L, THREADS / 2, TREE_ITERATIONS) : { parts: 1, perPart: n * L };
+  const target = parts === 1 ? stats : Tensor.empty(gpu, [parts, 2, C]);
   gpu.run({
     shader: 'batchnorm_stats',
-    label: `${label} statistics [${x.shape}]`,
-    constants: { FROM_RUNNING: !mode.batchStats },
+    label: `${label} statistics [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}`,
+    constants: { FROM_RUNNING: !mode.batchStats, ...(parts > 1 ? { SPLIT: true } : {}) },
     storage: [
       { buffer: xb, bytes: x.bytes },
       { buffer: state.runningMean.buffer, bytes: state.runningMean.bytes },
       { buffer: state.runningVar.buffer, bytes: state.runningVar.bytes },
-      { buffer: stats.buffer, bytes: stats.bytes },
+      { buffer: target.buffer, bytes: target.bytes },
     ],
-    params: packParams([['u32', n], ['u32', C], ['u32', L], ['f32', options.eps]]),
-    workgroups: [C],
+    params: packParams([['u32', n], ['u32', C], ['u32', L], ['f32', options.eps], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    workgroups: [C, parts],
   });
+  if (target !== stats) {
+    gpu.run({
+      shader: 'batchnorm_stats_merge',
+      label: `${label} statistics: merge ${parts} parts`,
+      storage: [
+        { buffer: target.buffer, bytes: target.bytes },
+        { buffer: stats.buffer, bytes: stats.bytes },
+      ],
+      params: packParams([['u32', C], ['u32', parts], ['u32', perPart], ['u32', n * L], ['f32', options.eps], ['u32', 0], ['u32', 0], ['u32', 0]]),
+      workgroups: [Math.ceil(C / 64)],
+    });
+    target.dispose();
+  }
   if (mode.update) updateRunning(state, stats, C, n * L, options, label);
   const y = Tensor.empty(gpu, x.shape);
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
@@ -228,19 +250,28 @@ export function batchNormBackward(
     const perSample = paramGrads === 'perSample';
     const shape = perSample ? [n, C] : [C];
     sums = { dy: Tensor.empty(gpu, shape), dyXhat: Tensor.empty(gpu, shape) };
+    const groups = perSample ? n : 1;
+    const { parts, perPart } = splitLoop((perSample ? 1 : n) * L, THREADS, TREE_ITERATIONS);
+    const targets = parts === 1 ? sums : { dy: Tensor.empty(gpu, [parts, ...shape]), dyXhat: Tensor.empty(gpu, [parts, ...shape]) };
     gpu.run({
       shader: 'batchnorm_backward_reduce',
-      label: `${label} backward sums [${x.shape}]${perSample ? ' per sample' : ''}`,
+      label: `${label} backward sums [${x.shape}]${perSample ? ' per sample' : ''}${parts > 1 ? ` in ${parts} parts` : ''}`,
       storage: [
         { buffer: dyb, bytes: dy.bytes },
         { buffer: xb, bytes: x.bytes },
         { buffer: stats.buffer, bytes: stats.bytes },
-        { buffer: sums.dy.buffer, bytes: sums.dy.bytes },
-        { buffer: sums.dyXhat.buffer, bytes: sums.dyXhat.bytes },
+        { buffer: targets.dy.buffer, bytes: targets.dy.bytes },
+        { buffer: targets.dyXhat.buffer, bytes: targets.dyXhat.bytes },
       ],
-      params: packParams([['u32', n], ['u32', C], ['u32', L], ['u32', perSample ? 1 : n]]),
-      workgroups: [C, perSample ? n : 1],
+      params: packParams([['u32', n], ['u32', C], ['u32', L], ['u32', perSample ? 1 : n], ['u32', perPart], ['u32', groups], ['u32', 0], ['u32', 0]]),
+      workgroups: [C, groups * parts],
     });
+    if (targets !== sums) {
+      sumPartialsInto(targets.dy, parts, sums.dy, false);
+      sumPartialsInto(targets.dyXhat, parts, sums.dyXhat, false);
+      targets.dy.dispose();
+      targets.dyXhat.dispose();
+    }
   }
   const dx = Tensor.empty(gpu, x.shape);
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);

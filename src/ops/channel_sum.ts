@@ -1,9 +1,15 @@
 // Deterministic per-channel sums on the device (shaders/channel_sum.wgsl): x [n, c, ...] summed
 // over every axis but 1. Bias gradients are these sums of dy, accumulated into the grad tensor.
 
+import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grid2d, packParams } from './params.js';
+import { sumPartialsInto } from './sum_partials.js';
+
+/** Threads per channel in channel_sum.wgsl, and the loop iterations of its reduction tree (with margin). */
+const THREADS = 256;
+const TREE_ITERATIONS = 16;
 
 /** s[c] = Σ over n and trailing axes of x[n, c, ...]; returns a new [c] tensor. */
 export function channelSum(x: Tensor): Tensor {
@@ -33,16 +39,22 @@ function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
   const gpu = x.gpu;
   const channels = x.shape[1];
   const inner = x.size / (x.shape[0] * channels);
+  const count = x.size / channels;
+  const { parts, perPart } = splitLoop(count, THREADS, TREE_ITERATIONS);
+  const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
   const [gx, gy] = grid2d(channels, gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'channel_sum',
-    label: `channelSum [${x.shape}]${accumulate ? ' +=' : ''}`,
-    constants: accumulate ? { ACCUMULATE: true } : {},
+    label: `channelSum [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}${accumulate ? ' +=' : ''}`,
+    constants: accumulate && parts === 1 ? { ACCUMULATE: true } : {},
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
+      { buffer: target.buffer, bytes: target.bytes },
     ],
-    params: packParams([['u32', channels], ['u32', inner], ['u32', x.size / channels], ['u32', gx]]),
-    workgroups: [gx, gy],
+    params: packParams([['u32', channels], ['u32', inner], ['u32', count], ['u32', gx], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy, parts],
   });
+  if (target === out) return;
+  sumPartialsInto(target, parts, out, accumulate);
+  target.dispose();
 }

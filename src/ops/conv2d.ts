@@ -8,32 +8,49 @@
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
 // results are deterministic.
 
+import type { Gpu } from '../device/gpu.js';
+import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { grid2d, packParams } from './params.js';
+import { blockGemm, matmulKernel, packOperand } from './matmul.js';
+import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
-import { sumPartials } from './sum_partials.js';
+import { sumPartials, sumPartialsInto } from './sum_partials.js';
+
+/**
+ * How the forward pass and the weight gradient compute: 'im2col' (an explicit im2col operand fed to
+ * the register-blocked GEMM core of ops/matmul.ts: CPU adapters), 'implicit' (the workgroup-memory
+ * implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the adapter, as matmulKernel). The input
+ * gradient always runs the implicit kernels.
+ */
+export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
 export interface Conv2dOptions {
   /** Step between windows, one value or [h, w]. Default 1. */
   stride?: Pair;
   /** Zero padding on each side, one value or [h, w]. Default 0. */
   padding?: Pair;
+  /** Kernel choice (tests and benchmarks); default 'auto'. */
+  kernel?: Conv2dKernel;
 }
 
 /** conv2d defaults (PyTorch's): stride 1, no padding. */
-export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0 });
+export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0, kernel: 'auto' });
 
 /** Geometry of a convolution: the window over x [n, c=cin, h, w] and the output channels. */
 export interface Conv2dGeometry extends WindowGeometry {
   cout: number;
+  kernel: Conv2dKernel;
 }
 
 /** Validates x [n, cin, h, w] against weight [cout, cin, kh, kw]; errors name `label`. */
 export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions = {}, label = 'conv2d'): Conv2dGeometry {
-  const { stride, padding } = { ...DEFAULT_CONV2D, ...options };
+  const { stride, padding, kernel } = { ...DEFAULT_CONV2D, ...options };
+  if (!['auto', 'im2col', 'implicit'].includes(kernel)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${label}: kernel must be 'auto', 'im2col' or 'implicit', got ${JSON.stringify(kernel)}.`);
+  }
   if (weight.length !== 4) {
     throw new NtkError('E_SHAPE_MISMATCH', `${label}: weight [${weight}] must be 4-D [cout, cin, kh, kw].`, { weight: [...weight] });
   }
@@ -46,7 +63,7 @@ export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions =
       { input: [...x], weight: [...weight] },
     );
   }
-  return { ...g, cout };
+  return { ...g, cout, kernel };
 }
 
 /** Output shape [n, cout, oh, ow]. */
@@ -65,25 +82,28 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   }
   const gpu = x.gpu;
   const [xb, wb] = [x.buffer, weight.buffer];
+  if (useIm2col(gpu, g)) return conv2dIm2col(x, weight, bias, g);
   const biasBuffer = bias ? bias.buffer : wb; // unused binding when there is no bias (read-only alias)
   const out = Tensor.empty(gpu, conv2dOutputShape(g));
   const M = g.cout;
   const N = g.n * g.oh * g.ow;
   const { ty, tm, tn } = chooseTile(M, N);
+  const { parts, perPart } = gemmSplit(g.c * g.kh * g.kw);
+  const target = parts === 1 ? out : Tensor.empty(gpu, [parts, ...out.shape]);
   gpu.run({
     shader: 'conv2d',
-    label: `conv2d x[${x.shape}] w[${weight.shape}]`,
+    label: `conv2d x[${x.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}`,
     constants: { TY: ty, HAS_BIAS: bias !== null, ...windowConstants(g) },
     storage: [
       { buffer: xb, bytes: x.bytes },
       { buffer: wb, bytes: weight.bytes },
       { buffer: biasBuffer, bytes: bias ? bias.bytes : weight.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
+      { buffer: target.buffer, bytes: target.bytes },
     ],
-    params: geometryParams(g, 0, 0),
-    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
+    params: geometryParams(g, [0, 0, perPart]),
+    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
   });
-  return out;
+  return addParts(target, parts, out);
 }
 
 /**
@@ -97,23 +117,47 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   const M = g.c;
   const N = g.n * g.h * g.w;
+  const direct = conv2dInputGradKernel(g) === 'direct';
+  // the direct kernel loops over output channels (kh·kw taps, plus a ky check per kh, each);
+  // the GEMM over k = (co, ky, kx)
+  const { parts, perPart } = direct ? splitLoop(g.cout, 1 / (g.kh * g.kw + g.kh + 1)) : gemmSplit(g.cout * g.kh * g.kw);
+  const target = parts === 1 ? out : Tensor.empty(gpu, [parts, ...out.shape]);
   const storage = [
     { buffer: dyb, bytes: dy.bytes },
     { buffer: wb, bytes: weight.bytes },
-    { buffer: out.buffer, bytes: out.bytes },
+    { buffer: target.buffer, bytes: target.bytes },
   ];
-  const label = `conv2d backward input dy[${dy.shape}] w[${weight.shape}]`;
-  if (conv2dInputGradKernel(g) === 'direct') {
+  const label = `conv2d backward input dy[${dy.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}`;
+  if (direct) {
     const [gx, gy] = grid2d(Math.ceil(out.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-    gpu.run({ shader: 'conv2d_backward_input_direct', label, storage, params: geometryParams(g, 0, gx * 64), workgroups: [gx, gy] });
-    return out;
+    gpu.run({ shader: 'conv2d_backward_input_direct', label, storage, params: geometryParams(g, [0, gx * 64, perPart]), workgroups: [gx, gy, parts] });
+  } else {
+    const { ty, tm, tn } = chooseTile(M, N);
+    gpu.run({
+      shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, storage,
+      params: geometryParams(g, [0, 0, perPart]),
+      workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
+    });
   }
-  const { ty, tm, tn } = chooseTile(M, N);
-  gpu.run({
-    shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, storage,
-    params: geometryParams(g, 0, 0),
-    workgroups: [Math.ceil(N / tn), Math.ceil(M / tm)],
-  });
+  return addParts(target, parts, out);
+}
+
+/** k values per step of the implicit-GEMM kernels' k loop. */
+const BK = 8;
+/** Loop iterations one k step of the implicit-GEMM kernels may cost (the step, the two tile-load
+ * loops, the BK multiply-add rounds, counting small inner loops as if not unrolled). */
+const ITERATIONS_PER_STEP = 16;
+
+/** The split-K of an implicit GEMM with `K` terms per output under the loop budget. */
+function gemmSplit(K: number): { parts: number; perPart: number } {
+  return splitLoop(K, BK / ITERATIONS_PER_STEP, 0, BK);
+}
+
+/** Adds the `parts` slabs of `target` into `out` in part order (nothing to do for one part). */
+function addParts(target: Tensor, parts: number, out: Tensor): Tensor {
+  if (target === out) return out;
+  sumPartialsInto(target, parts, out, false);
+  target.dispose();
   return out;
 }
 
@@ -146,9 +190,13 @@ const MIN_K_PER_GROUP = 512;
  * workgroup per weight element reducing over samples and pixels; chosen when GEMM tiles would pad
  * the cout x cin·kh·kw result more than MAX_TILE_WASTE times), and the number of sample groups
  * (per sample: n; batch sum: split-K groups of the GEMM whose partials are added in group order).
+ * A group's samples x pixels are further split into `parts` of at most `perPart` terms under the loop
+ * budget (src/device/loop_budget.ts), their partials added in part order.
  * Depends on shapes only, so every adapter sums in the same order.
  */
-export function conv2dWeightGradPlan(g: Conv2dGeometry, perSample = false): { kernel: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number } {
+export function conv2dWeightGradPlan(
+  g: Conv2dGeometry, perSample = false,
+): { kernel: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number; parts: number; perPart: number } {
   const M = g.cout;
   const N = g.c * g.kh * g.kw;
   const kernel = tileWaste(M, N) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
@@ -161,7 +209,10 @@ export function conv2dWeightGradPlan(g: Conv2dGeometry, perSample = false): { ke
     groups = Math.max(1, Math.min(g.n, byK, Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(MAX_PARTIAL_BYTES / (4 * M * N))));
   }
   const samplesPerGroup = Math.ceil(g.n / groups);
-  return { kernel, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup };
+  const terms = samplesPerGroup * g.oh * g.ow;
+  // the reduction kernel: 256 threads stride over the terms, then an 8-level tree (16 with margin)
+  const { parts, perPart } = kernel === 'gemm' ? gemmSplit(terms) : splitLoop(terms, 256, 16);
+  return { kernel, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup, parts, perPart };
 }
 
 /**
@@ -184,30 +235,137 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
   }
   const gpu = x.gpu;
   const [xb, dyb] = [x.buffer, dy.buffer];
-  const { kernel, groups, samplesPerGroup: spg } = conv2dWeightGradPlan(g, perSample);
+  if (useIm2col(gpu, g)) return conv2dWeightGradIm2col(x, dy, g, perSample, into);
+  const { kernel, groups, samplesPerGroup: spg, parts, perPart } = conv2dWeightGradPlan(g, perSample);
   const { ty, tm, tn } = chooseTile(M, N);
-  const direct = perSample || (groups === 1 && !into);
-  const out = Tensor.empty(gpu, perSample ? [g.n, ...wShape] : direct ? wShape : [groups, ...wShape]);
+  const slabs = groups * parts; // slab z = part * groups + group
+  const direct = slabs === 1 ? !into : perSample && parts === 1;
+  const out = Tensor.empty(gpu, direct ? (perSample ? [g.n, ...wShape] : wShape) : [slabs, ...wShape]);
   const storage = [
     { buffer: xb, bytes: x.bytes },
     { buffer: dyb, bytes: dy.bytes },
     { buffer: out.buffer, bytes: out.bytes },
   ];
-  const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}`;
+  const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
+    `${parts > 1 ? ` in ${parts} parts` : ''}`;
   if (kernel === 'gemm') {
     gpu.run({
       shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, storage,
-      params: geometryParams(g, spg, 0),
-      workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), groups],
+      params: geometryParams(g, [spg, 0, perPart, groups]),
+      workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), slabs],
     });
   } else {
     const [gx, gy] = grid2d(M * N, gpu.limits.maxComputeWorkgroupsPerDimension);
-    gpu.run({ shader: 'conv2d_backward_weight_reduce', label, storage, params: geometryParams(g, spg, gx), workgroups: [gx, gy, groups] });
+    gpu.run({
+      shader: 'conv2d_backward_weight_reduce', label, storage,
+      params: geometryParams(g, [spg, gx, perPart, groups]),
+      workgroups: [gx, gy, slabs],
+    });
   }
   if (direct) return out;
-  const summed = sumPartials(out, groups, wShape, into);
+  // per sample: add each sample's parts ([parts, n, ...w] -> [n, ...w]); batch sum: every slab
+  const summed = perSample ? sumPartials(out, parts, [g.n, ...wShape]) : sumPartials(out, slabs, wShape, into);
   out.dispose();
   return summed;
+}
+
+/** Bytes one chunk of im2col operands (and per-sample products) may take. */
+const IM2COL_CHUNK_BYTES = 32 * 2 ** 20;
+
+function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
+  return g.kernel === 'im2col' || (g.kernel === 'auto' && matmulKernel(gpu) !== 'tiled');
+}
+
+/** The im2col layout: K = cin·kh·kw padded to 4·K4 rows of planeP (a multiple of 4) pixels. */
+function im2colDims(g: Conv2dGeometry): { K: number; K4: number; plane: number; planeP: number } {
+  const K = g.c * g.kh * g.kw;
+  const plane = g.oh * g.ow;
+  return { K, K4: Math.ceil(K / 4), plane, planeP: Math.ceil(plane / 4) * 4 };
+}
+
+/** Samples per chunk so that the chunk's im2col operand and `perSampleFloats` outputs fit the chunk budget. */
+function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): number {
+  const { K4, planeP } = im2colDims(g);
+  const floats = 4 * K4 * planeP + perSampleFloats;
+  const limit = Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize);
+  return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
+}
+
+/** Col [count, 4·K4, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl). */
+function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number): Tensor {
+  const gpu = x.gpu;
+  const { K4, planeP } = im2colDims(g);
+  const col = Tensor.empty(gpu, [count, 4 * K4, planeP]);
+  const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_im2col',
+    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
+    storage: [
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: col.buffer, bytes: col.bytes },
+    ],
+    params: packParams([
+      ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+      ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
+      ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
+      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', 4 * K4],
+      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
+    ]),
+    workgroups: [gx, gy],
+  });
+  return col;
+}
+
+/** Forward on the GEMM core: per sample chunk, Y[s] [cout, plane] = W [cout, K] · Col[s] [K, plane] (+ bias). */
+function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const gpu = x.gpu;
+  const { K, K4, plane, planeP } = im2colDims(g);
+  const out = Tensor.empty(gpu, conv2dOutputShape(g));
+  const w = K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, g.cout, 4 * K4, false);
+  const chunk = im2colChunk(gpu, g, 0);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    blockGemm({
+      a: w, b: col, out, outOffset: s0 * g.cout * plane, M: g.cout, N: plane, K4, batch: count,
+      strideA4: 0, strideB4: K4 * planeP, ldb4: planeP / 4, transB: false, accumulate: false, bias, textures: true,
+    });
+    col.dispose();
+  }
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/**
+ * Weight gradient on the GEMM core: dW[s] [cout, K] = dY[s] [cout, plane] · Col[s]ᵀ per sample chunk
+ * (Col [K, plane] is the transposed operand, pixels contiguous); the batch sum adds the per-sample
+ * products in sample order (chunk by chunk), like the implicit path's per-sample groups.
+ */
+function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSample: boolean, into?: Tensor): Tensor {
+  const gpu = x.gpu;
+  const { K, plane, planeP } = im2colDims(g);
+  const wShape = [g.cout, g.c, g.kh, g.kw];
+  const size = g.cout * K;
+  const out = perSample ? Tensor.empty(gpu, [g.n, ...wShape]) : into ?? Tensor.empty(gpu, wShape);
+  const dyp = plane % 4 === 0 ? dy : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
+  const chunk = im2colChunk(gpu, g, perSample ? 0 : size);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    const target = perSample ? out : Tensor.empty(gpu, [count, size]);
+    blockGemm({
+      a: dyp, aOffset4: (s0 * g.cout * planeP) / 4, b: col, out: target, outOffset: perSample ? s0 * size : 0,
+      M: g.cout, N: K, K4: planeP / 4, batch: count, strideA4: (g.cout * planeP) / 4, strideB4: (col.size / count) / 4,
+      ldb4: 0, transB: true, accumulate: false, textures: true,
+    });
+    col.dispose();
+    if (!perSample) {
+      sumPartialsInto(target, count, out, s0 > 0 || into !== undefined);
+      target.dispose();
+    }
+  }
+  if (dyp !== dy) dyp.dispose();
+  return out;
 }
 
 /**
@@ -264,11 +422,15 @@ function windowConstants(g: Conv2dGeometry): Record<string, number> {
   return { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
 }
 
-function geometryParams(g: Conv2dGeometry, spg: number, rowStride: number): ArrayBuffer {
+/** The conv shaders' Params: the geometry, then the shader-specific fields (sample group size,
+ * row stride of a 2-D grid, split-K part length, sample groups; unused ones 0). */
+function geometryParams(g: Conv2dGeometry, extra: [number, number, number, number?]): ArrayBuffer {
+  const [spg, rowStride, perPart, groups] = extra;
   return packParams([
     ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
     ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
     ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-    ['u32', g.ow], ['u32', spg], ['u32', rowStride], ['u32', 0],
+    ['u32', g.ow], ['u32', spg], ['u32', rowStride], ['u32', perPart],
+    ...(groups === undefined ? [] : ([['u32', groups], ['u32', 0], ['u32', 0], ['u32', 0]] as ParamField[])),
   ]);
 }

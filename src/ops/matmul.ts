@@ -1,19 +1,48 @@
-// Matrix multiply on the device (shaders/matmul.wgsl): C = op(A) op(B), optionally batched
-// over a leading dimension, with either operand transposed, into a new tensor or accumulated
-// into an existing one. Shapes are checked up front.
+// Matrix multiply on the device: C = op(A) op(B), optionally batched over a leading dimension,
+// with either operand transposed, into a new tensor or accumulated into an existing one. One GEMM
+// core with a kernel per adapter class: software (CPU) adapters run the barrier-free register-
+// blocked shaders/gemm_block.wgsl (operands packed by shaders/gemm_pack.wgsl when their layout
+// needs it), real GPUs the workgroup-memory tiled shaders/matmul.wgsl. Both split K under the loop
+// budget (src/device/loop_budget.ts) and add the parts in a fixed order: deterministic per adapter.
 
+import type { Gpu } from '../device/gpu.js';
+import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { packParams } from './params.js';
+import { grid2d, packParams } from './params.js';
+import { sumPartialsInto } from './sum_partials.js';
+
+/** The GEMM kernels: 'block' (register blocking, for CPU adapters; operands read as texels when they
+ * fit a texture, else as vec4 storage), 'block-storage' (the same, always storage loads), 'tiled'
+ * (workgroup memory, for GPUs). */
+export type MatmulKernel = 'block' | 'block-storage' | 'tiled';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M] (or [batch, K, M]). Default false. */
   transA?: boolean;
   /** Use Bᵀ: B is stored [N, K] (or [batch, N, K]). Default false. */
   transB?: boolean;
+  /** Force a kernel (tests and benchmarks); default: matmulKernel(gpu). */
+  kernel?: MatmulKernel;
 }
 
+/** The kernel for an adapter: register blocking on software adapters, tiling on real GPUs. */
+export function matmulKernel(gpu: Gpu): MatmulKernel {
+  return gpu.report.software ? 'block' : 'tiled';
+}
+
+/** matmul.wgsl: output tile, k values per step, and loop iterations one k step may cost (the step,
+ * 4 tile loads and 16 multiply-add rounds, counting small inner loops as if not unrolled). */
 const TILE = 64;
+const TILED_BK = 16;
+const TILED_ITERATIONS_PER_STEP = 24;
+/** gemm_block.wgsl: rows x columns of C per invocation; its only loop runs once per 4 k. */
+const BLOCK_M = 32;
+const BLOCK_N = 16;
+/** Invocations the block kernel aims for before it splits K further for parallelism (llvmpipe runs
+ * 8 lanes per SIMD vector on every core), and the fewest k values such a split leaves per part. */
+const TARGET_INVOCATIONS = 64;
+const MIN_K_PER_PART = 1024;
 
 /**
  * C = op(A) · op(B). A: [M, K] or [batch, M, K] (transposed: [.., K, M]); B: [K, N] or
@@ -71,22 +100,159 @@ function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: num
 }
 
 function dispatch(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean): void {
+  const kernel = options.kernel ?? matmulKernel(a.gpu);
+  if (kernel === 'tiled') dispatchTiled(a, b, out, options, accumulate);
+  else dispatchBlock(a, b, out, options, accumulate, kernel === 'block');
+}
+
+/** Runs a kernel writing `parts` slabs (one when `parts` is 1: straight into `out`), then adds them. */
+function withParts(out: Tensor, parts: number, accumulate: boolean, run: (target: Tensor) => void): void {
+  if (parts === 1) {
+    run(out);
+    return;
+  }
+  const target = Tensor.empty(out.gpu, [parts, out.size]);
+  run(target);
+  sumPartialsInto(target, parts, out, accumulate);
+  target.dispose();
+}
+
+function dispatchTiled(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean): void {
   const { transA = false, transB = false } = options;
   const { batch, M, N, K } = matmulShape(a, b, options);
-  const gpu = a.gpu;
+  const { parts, perPart } = splitLoop(K, TILED_BK / TILED_ITERATIONS_PER_STEP, 0, TILED_BK);
+  withParts(out, parts, accumulate, (target) => {
+    a.gpu.run({
+      shader: 'matmul',
+      label: `matmul (tiled) ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${parts > 1 ? ` in ${parts} k-parts` : ''}${accumulate ? ' +=' : ''}`,
+      constants: { TRANS_A: transA, TRANS_B: transB, ...(accumulate && parts === 1 ? { ACCUMULATE: true } : {}) },
+      storage: [
+        { buffer: a.buffer, bytes: a.bytes },
+        { buffer: b.buffer, bytes: b.bytes },
+        { buffer: target.buffer, bytes: target.bytes },
+      ],
+      params: packParams([
+        ['u32', M], ['u32', N], ['u32', K], ['u32', batch],
+        ['u32', M * K], ['u32', b.shape.length === 3 ? K * N : 0], ['u32', M * N], ['u32', perPart],
+      ]),
+      workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch * parts],
+    });
+  });
+}
+
+function dispatchBlock(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean, textures: boolean): void {
+  const { transA = false, transB = false } = options;
+  const { batch, M, N, K } = matmulShape(a, b, options);
+  const K4 = Math.ceil(K / 4);
+  const bBatched = b.shape.length === 3;
+  // A as [batch][M][4·K4] rows; B as [batch][4·K4][4·ldb4] rows or (transB) [batch][N][4·K4]
+  const ap = transA || K % 4 !== 0 ? packOperand(a, batch, M, K, M, 4 * K4, transA) : a;
+  const ldb4 = transB ? 0 : Math.ceil(N / 4);
+  const bRows = bBatched ? batch : 1;
+  const bp = transB
+    ? (K % 4 !== 0 ? packOperand(b, bRows, N, K, N, 4 * K4, false) : b)
+    : (K % 4 !== 0 || N % 4 !== 0 ? packOperand(b, bRows, K, N, 4 * K4, 4 * ldb4, false) : b);
+  blockGemm({
+    a: ap, b: bp, out, M, N, K4, batch, strideA4: M * K4, strideB4: bBatched ? (transB ? N * K4 : 4 * K4 * ldb4) : 0,
+    ldb4, transB, accumulate, textures,
+  });
+  if (ap !== a) ap.dispose();
+  if (bp !== b) bp.dispose();
+}
+
+/** One product on the block kernel, operands already in its layout (see gemm_block.wgsl). */
+export interface BlockGemm {
+  /** [.][M][4·K4] vec4 rows (k contiguous, zero-padded past K) from vec4 `aOffset4` on; strideA4 0
+   * shares A over the batch. */
+  a: Tensor;
+  aOffset4?: number;
+  /** [.][4·K4][4·ldb4] (n contiguous) or, transB, [.][N][4·K4]; strideB4 0 shares B. */
+  b: Tensor;
+  /** C: batch x [M, N] written (or added) from element `outOffset` on. */
+  out: Tensor;
+  outOffset?: number;
+  M: number;
+  N: number;
+  K4: number;
+  batch: number;
+  strideA4: number;
+  strideB4: number;
+  ldb4: number;
+  transB: boolean;
+  accumulate: boolean;
+  /** Adds bias[row] to every entry (not with accumulate). */
+  bias?: Tensor | null;
+  /** Read the operands as texels where they fit a texture (llvmpipe's fast load path). */
+  textures: boolean;
+}
+
+/**
+ * Runs gemm_block(_texture).wgsl: splits K under the loop budget (one loop iteration per 4 k) and
+ * further while fewer than TARGET_INVOCATIONS would run, then adds the parts in order. The GEMM
+ * core that matmul and the software-adapter conv2d paths share.
+ */
+export function blockGemm(g: BlockGemm): void {
+  const { a, b, out, M, N, K4, batch, transB, accumulate } = g;
+  const gpu = out.gpu;
+  const outOffset = g.outOffset ?? 0;
+  const blocksN = Math.ceil(N / BLOCK_N);
+  const blocks = Math.ceil(M / BLOCK_M) * blocksN;
+  const budget = splitLoop(K4, 1);
+  const wanted = Math.min(Math.ceil(TARGET_INVOCATIONS / (blocks * batch)), Math.floor((4 * K4) / MIN_K_PER_PART));
+  const parts = Math.max(budget.parts, wanted, 1);
+  const kPer4 = Math.ceil(K4 / parts);
+  const slabs = Math.ceil(K4 / kPer4);
+  const asTexture = g.textures && gpu.textureFits(a.buffer, a.bytes) && gpu.textureFits(b.buffer, b.bytes);
+  const target = slabs === 1 ? out : Tensor.empty(gpu, [slabs * batch, M, N]);
   gpu.run({
-    shader: 'matmul',
-    label: `matmul ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${accumulate ? ' +=' : ''}`,
-    constants: accumulate ? { TRANS_A: transA, TRANS_B: transB, ACCUMULATE: true } : { TRANS_A: transA, TRANS_B: transB },
+    shader: asTexture ? 'gemm_block_texture' : 'gemm_block',
+    label: `matmul (block${asTexture ? ', texels' : ''}) ${M}x${4 * K4}x${N}${batch > 1 ? ` x${batch}` : ''}` +
+      `${slabs > 1 ? ` in ${slabs} k-parts` : ''}${accumulate ? ' +=' : ''}`,
+    constants: {
+      TRANS_B: transB,
+      ...(accumulate && slabs === 1 ? { ACCUMULATE: true } : {}),
+      ...(g.bias ? { HAS_BIAS: true } : {}),
+    },
     storage: [
-      { buffer: a.buffer, bytes: a.bytes },
-      { buffer: b.buffer, bytes: b.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
+      { buffer: a.buffer, bytes: a.bytes, asTexture },
+      { buffer: b.buffer, bytes: b.bytes, asTexture },
+      { buffer: target.buffer, bytes: target.bytes },
+      g.bias ? { buffer: g.bias.buffer, bytes: g.bias.bytes } : { buffer: b.buffer, bytes: b.bytes }, // unused without bias
     ],
     params: packParams([
-      ['u32', M], ['u32', N], ['u32', K], ['u32', batch],
-      ['u32', M * K], ['u32', b.shape.length === 3 ? K * N : 0], ['u32', M * N], ['u32', 0],
+      ['u32', M], ['u32', N], ['u32', K4], ['u32', batch],
+      ['u32', g.strideA4], ['u32', g.strideB4], ['u32', g.ldb4], ['u32', kPer4],
+      ['u32', blocksN], ['u32', blocks], ['u32', target === out ? outOffset : 0], ['u32', g.aOffset4 ?? 0],
     ]),
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch],
+    workgroups: [Math.ceil(blocks / 64), batch * slabs],
   });
+  if (target === out) return;
+  if (outOffset === 0 && out.size === batch * M * N) sumPartialsInto(target, slabs, out, accumulate);
+  else {
+    const sum = Tensor.empty(gpu, [batch * M * N]);
+    if (accumulate) gpu.copy(out.buffer, outOffset * 4, sum.buffer, 0, sum.bytes);
+    sumPartialsInto(target, slabs, sum, accumulate);
+    gpu.copy(sum.buffer, 0, out.buffer, outOffset * 4, sum.bytes);
+    sum.dispose();
+  }
+  target.dispose();
+}
+
+/** [batches][rowsP][colsP] copy of a rows x cols matrix (read transposed when `trans`), zero-padded. */
+export function packOperand(src: Tensor, batches: number, rows: number, cols: number, rowsP: number, colsP: number, trans: boolean): Tensor {
+  const gpu = src.gpu;
+  const dst = Tensor.empty(gpu, [batches, rowsP, colsP]);
+  const [gx, gy] = grid2d(Math.ceil(dst.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'gemm_pack',
+    label: `matmul pack ${rows}x${cols}${trans ? 'ᵀ' : ''} -> ${rowsP}x${colsP}${batches > 1 ? ` x${batches}` : ''}`,
+    constants: { TRANS: trans },
+    storage: [
+      { buffer: src.buffer, bytes: src.bytes },
+      { buffer: dst.buffer, bytes: dst.bytes },
+    ],
+    params: packParams([['u32', rows], ['u32', cols], ['u32', rowsP], ['u32', colsP], ['u32', rows * cols], ['u32', dst.size], ['u32', gx * 64], ['u32', 0]]),
+    workgroups: [gx, gy],
+  });
+  return dst;
 }

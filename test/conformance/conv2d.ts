@@ -35,8 +35,9 @@ const CASES: ConvCase[] = [
   { x: [9, 8, 15, 16], cout: 32, kernel: [3, 3], options: { padding: 1 }, bias: true }, // split-K: 3 sample groups
 ];
 
-for (const [index, c] of CASES.entries()) {
-  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(c.options)}${c.bias ? ' +bias' : ''}`;
+for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'implicit'] as const) {
+  const c = { ...base, options: { ...base.options, kernel } };
+  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(base.options)}${c.bias ? ' +bias' : ''} (${kernel})`;
   defineCase(name, async ({ gpu, metric, output }) => {
     const seed = 1000 + index * 17;
     const wShape = [c.cout, c.x[1], ...c.kernel];
@@ -86,10 +87,11 @@ for (const [index, c] of CASES.entries()) {
 for (const [xShape, wShape, kernel] of [
   [[6, 8, 5, 5], [16, 8, 3, 3], 'gemm'],
   [[6, 1, 9, 9], [8, 1, 3, 3], 'reduce'],
-] as Array<[number[], number[], 'gemm' | 'reduce']>) {
+  [[6, 8, 5, 5], [16, 8, 3, 3], 'im2col'],
+] as Array<[number[], number[], 'gemm' | 'reduce' | 'im2col']>) {
   defineCase(`conv2d weight gradient (${kernel} kernel) accumulates into an existing tensor`, async ({ gpu }) => {
-    const g = conv2dGeometry(xShape, wShape, { padding: 1 });
-    assert(conv2dWeightGradPlan(g).kernel === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
+    const g = conv2dGeometry(xShape, wShape, { padding: 1, kernel: kernel === 'im2col' ? 'im2col' : 'implicit' });
+    assert(kernel === 'im2col' || conv2dWeightGradPlan(g).kernel === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
     const size = (s: number[]) => s.reduce((a, b) => a * b);
     const xs = randomF32(size(xShape), 71);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);

@@ -45,6 +45,11 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   ],
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
+  attack_targets: [{}],
+  margin_loss: [0, 1, 2, 3].flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
+  apgd_step: [{ NORM: 0 }, { NORM: 1, PHASE: 0 }, { NORM: 1, PHASE: 1 }],
+  apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
+  apgd_copy: [{}],
   copy_columns: [{}],
   ...convPoolBatchNormVariants(),
 };
@@ -57,6 +62,7 @@ function convPoolBatchNormVariants() {
   const countIncludePad = [{ COUNT_INCLUDE_PAD: true }, { COUNT_INCLUDE_PAD: false }];
   const flags = (a: string, b: string) =>
     [false, true].flatMap((x) => [false, true].map((y) => ({ [a]: x, [b]: y })));
+  const gemmBlock = [...flags('TRANS_B', 'ACCUMULATE').map((f) => ({ ...f, HAS_BIAS: false })), { TRANS_B: false, ACCUMULATE: false, HAS_BIAS: true }];
   return {
     conv2d: tiles.flatMap((t) => [{ ...t, HAS_BIAS: false }, { ...t, HAS_BIAS: true }]),
     conv2d_backward_input: tiles,
@@ -64,11 +70,16 @@ function convPoolBatchNormVariants() {
     conv2d_backward_weight: tiles,
     conv2d_backward_weight_reduce: [{}],
     sum_partials: [{ ACCUMULATE: false }, { ACCUMULATE: true }],
+    gemm_block: gemmBlock,
+    gemm_block_texture: gemmBlock,
+    gemm_pack: [{ TRANS: false }, { TRANS: true }],
+    conv2d_im2col: [{}],
     max_pool2d: [{}],
     max_pool2d_backward: [{}],
     avg_pool2d: countIncludePad,
     avg_pool2d_backward: countIncludePad,
-    batchnorm_stats: [{ FROM_RUNNING: false }, { FROM_RUNNING: true }],
+    batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
+    batchnorm_stats_merge: [{}],
     batchnorm_update: [
       ...flags('UNBIASED', 'DEBIAS').map((f) => ({ AVERAGE: 0, ...f })),
       { AVERAGE: 1, UNBIASED: true, DEBIAS: false },

@@ -60,6 +60,21 @@ describe('hostile worker requests', () => {
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
+  it('listeners that throw or reject (step, kernel) neither crash the host nor stop the run: non-fatal E_LISTENER events', async () => {
+    const { session } = await open();
+    const events: SessionEvent[] = [];
+    const result = await runRemote(session, { ...SMALL, training: { ...SMALL.training, epochs: 1 } }, async (e) => {
+      events.push(e);
+      if (e.type === 'step') throw new Error('listener bug on step');
+      if (e.type === 'kernel') await Promise.reject(new Error('listener bug on kernel'));
+    });
+    expect(result.evaluation.samples).toBe(50);
+    const failures = events.filter((e) => e.type === 'error');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((e) => e.type === 'error' && e.code === 'E_LISTENER' && !e.fatal)).toBe(true);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
   it('an AbortSignal rejects a running request with E_CANCELLED at once; the worker stops after its current step and stays usable', async () => {
     const { session } = await open();
     const controller = new AbortController();
