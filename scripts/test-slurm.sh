@@ -34,7 +34,8 @@ finish() {
     fs.writeFileSync(out, JSON.stringify({ suite: "slurm", seconds: Number(seconds), results }, null, 1) + "\n");
   ' "$RESULTS" "$ROOT/test-results/slurm.json" "$(( $(date +%s) - START ))"
   if grep -q "	failed	" "$RESULTS"; then
-    mkdir -p "$ROOT/test-results/slurm" && cp -r "$T"/*.log "$T"/plan/logs "$ROOT/test-results/slurm/" 2>/dev/null
+    mkdir -p "$ROOT/test-results/slurm/kill" && cp -r "$T"/*.log "$T"/*.out "$T"/plan/logs "$ROOT/test-results/slurm/" 2>/dev/null
+    cp -r "$T"/kill/logs "$T"/kill/pgd/seed0/output.txt "$T"/kill/pgd/seed0/task.json "$ROOT/test-results/slurm/kill/" 2>/dev/null
     echo "  (Slurm logs and task logs kept in test-results/slurm/)"
   fi
   rm -rf "$T"
@@ -158,3 +159,34 @@ sbatch --parsable --wait --array=0 "$PLAN/slurm.sbatch" > /dev/null 2>&1
 grep -q 'already finished' "$PLAN"/logs/*_0.out 2>/dev/null &&
   record "a resubmitted task skips its finished run" passed ||
   record "a resubmitted task skips its finished run" failed "no 'already finished' in logs/*_0.out"
+
+# A task killed mid-run (scancel) and resubmitted resumes its run from the last checkpoint.
+sed -e 's/"epochs": 2/"epochs": 20/' -e 's/"variants": \["fgsm", "pgd"\]/"variants": ["pgd"]/' "$T/tiny.json" > "$T/long.json"
+KILL=$T/kill
+"${CLI[@]}" experiment plan co-spectrum --seeds 1 --config "$T/long.json" --out "$KILL" --cpus 1 --mem 1G --time 00:10:00 > /dev/null 2>&1
+JOB=$(sbatch --parsable "$KILL/slurm.sbatch" 2>/dev/null)
+for _ in $(seq 120); do
+  [ -s "$KILL/pgd/seed0/checkpoint.safetensors" ] && break
+  sleep 1
+done
+scancel "$JOB" 2>/dev/null
+for _ in $(seq 30); do
+  [ -z "$(squeue -h -j "$JOB" 2>/dev/null)" ] && break
+  sleep 1
+done
+JOB=
+"${CLI[@]}" experiment collect "$KILL" > "$T/kill-collect.out" 2>&1
+if grep -Eq '^missing pgd/seed0: task 0: (started .* not finished|failed \(exit).*; log .*logs/.*_0.out' "$T/kill-collect.out"; then
+  record "collect lists a killed task as not finished, with its log path" passed
+else
+  record "collect lists a killed task as not finished, with its log path" failed "$(head -2 "$T/kill-collect.out")"
+fi
+sbatch --parsable --wait "$KILL/slurm.sbatch" > /dev/null 2>&1
+"${CLI[@]}" experiment collect "$KILL" > "$T/kill-collect2.out" 2>&1
+EPOCHS=$(grep -c '"type":"epoch"' "$KILL/pgd/seed0/log.jsonl" 2>/dev/null)
+if grep -q 'resuming from' "$KILL"/logs/*.out 2>/dev/null && grep -q '1 of 1 runs finished' "$T/kill-collect2.out"; then
+  record "a killed task, resubmitted, resumes its run and finishes it" passed
+else
+  record "a killed task, resubmitted, resumes its run and finishes it" failed "$(tail -2 "$T/kill-collect2.out"; cat "$KILL"/logs/*.out | tail -4)"
+fi
+echo "  resumed run's log: $EPOCHS epoch records"

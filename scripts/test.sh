@@ -29,5 +29,7 @@ step "hostile-input suite (CLI, files, kill and resume, worker API in Node)"
 npx vitest run --config vitest.hostile.config.ts --reporter=default --reporter=json --outputFile.json=test-results/hostile.json
 step "hostile worker cases in headless Chromium"
 node test/runners/hostile-browser.mjs
+step "experiments as a Slurm job array (a real single-node Slurm)"
+bash scripts/test-slurm.sh
 step "summary"
 node scripts/summarize.mjs
