@@ -169,6 +169,7 @@ for _ in $(seq 120); do
   [ -s "$KILL/pgd/seed0/checkpoint.safetensors" ] && break
   sleep 1
 done
+[ -s "$KILL/pgd/seed0/checkpoint.safetensors" ] && CHECKPOINT="a checkpoint existed when the task was killed" || CHECKPOINT="no checkpoint after 120 s: the task was killed before its first epoch"
 scancel "$JOB" 2>/dev/null
 for _ in $(seq 30); do
   [ -z "$(squeue -h -j "$JOB" 2>/dev/null)" ] && break
@@ -187,6 +188,6 @@ EPOCHS=$(grep -c '"type":"epoch"' "$KILL/pgd/seed0/log.jsonl" 2>/dev/null)
 if grep -q 'resuming from' "$KILL"/logs/*.out 2>/dev/null && grep -q '1 of 1 runs finished' "$T/kill-collect2.out"; then
   record "a killed task, resubmitted, resumes its run and finishes it" passed
 else
-  record "a killed task, resubmitted, resumes its run and finishes it" failed "$(tail -2 "$T/kill-collect2.out"; cat "$KILL"/logs/*.out | tail -4)"
+  record "a killed task, resubmitted, resumes its run and finishes it" failed "$CHECKPOINT; $(tail -2 "$T/kill-collect2.out"; cat "$KILL"/logs/*.out | tail -4)"
 fi
 echo "  resumed run's log: $EPOCHS epoch records"
