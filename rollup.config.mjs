@@ -1,24 +1,27 @@
-// Bundles the library, the CLI, the session Worker and the conformance suite as ES modules. TypeScript is
-// transpiled by esbuild; types are checked and emitted by `tsc` (npm run typecheck).
+// Bundles the package (library, CLI, session Worker, and the library's types as one .d.ts) and the
+// suites that test it (benchmarks, conformance) as ES modules. TypeScript is transpiled by esbuild;
+// `tsc` (run first by `npm run build`) checks types and emits dist/types/, which rollup-plugin-dts
+// flattens into dist/ntk-at.d.ts so Deno (through @ts-self-types) and Node resolve the same file.
 
 import { fileURLToPath } from 'node:url';
+import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
 const external = (id) => id.startsWith('node:') || id === 'webgpu' || id === 'puppeteer-core';
-// comlink (the one runtime dependency) is bundled in, so browsers and Deno need no import map.
+// comlink is bundled in, so browsers and Deno need no import map (Node's worker_threads adapter is
+// loaded by name at run time, hence comlink is also a dependency).
 const comlink = fileURLToPath(new URL('node_modules/comlink/dist/esm/comlink.mjs', import.meta.url));
 const bundleComlink = { name: 'bundle-comlink', resolveId: (id) => (id === 'comlink' ? comlink : null) };
 const plugins = [bundleComlink, esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })];
+const bundle = (input, file, banner) => ({ input, output: { file, format: 'es', sourcemap: true, banner }, external, plugins });
 
 export default [
-  { input: 'src/index.ts', output: { file: 'dist/ntk-at.js', format: 'es', sourcemap: true }, external, plugins },
-  {
-    input: 'src/cli/main.ts',
-    output: { file: 'dist/cli.js', format: 'es', sourcemap: true, banner: '#!/usr/bin/env node' },
-    external,
-    plugins,
-  },
-  { input: 'src/worker/entry.ts', output: { file: 'dist/worker.js', format: 'es', sourcemap: true }, external, plugins },
-  { input: 'bench/index.ts', output: { file: 'dist/bench.js', format: 'es', sourcemap: true }, external, plugins },
-  { input: 'test/conformance/index.ts', output: { file: 'dist/conformance.js', format: 'es', sourcemap: true }, external, plugins },
+  // Published (package.json "files"): the library, its types, the CLI and the Worker.
+  bundle('src/index.ts', 'dist/ntk-at.js', '// @ts-self-types="./ntk-at.d.ts"'),
+  { input: 'dist/types/index.d.ts', output: { file: 'dist/ntk-at.d.ts', format: 'es' }, plugins: [dts({ respectExternal: true })] },
+  bundle('src/cli/main.ts', 'dist/cli.js', '#!/usr/bin/env node'),
+  bundle('src/worker/entry.ts', 'dist/worker.js'),
+  // Not published: the benchmark and conformance bundles run by bench/ and test/runners/.
+  bundle('bench/index.ts', 'dist/bench.js'),
+  bundle('test/conformance/index.ts', 'dist/conformance.js'),
 ];

@@ -3,7 +3,7 @@
 // machine (bench/peers/; absent ones are skipped with a note), case after case so that both see the
 // same machine load. Every side times its runs after a warm-up; here they become median, spread,
 // nominal GFLOP/s and images/s, and a ratio table (printed; bench-results/compare.{json,md}).
-// Usage: node scripts/bench.mjs [--runtime node|deno|browser|all] [--filter text] [--quick] [--no-peers]
+// Usage: node scripts/bench.mjs [--runtime node|deno|browser|all] [--filter text|text2] [--quick] [--no-peers]
 //          [--data DIR (Fashion-MNIST IDX .gz files)] [--out DIR (default bench-results)]
 //        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
 // env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
@@ -207,7 +207,7 @@ function checkModel(report, c, who, s) {
 
 // ---- main -------------------------------------------------------------------------------------
 async function sideBySide() {
-  const cases = CASES.filter((c) => c.id.includes(filter));
+  const cases = CASES.filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const usePeers = !argv.includes('--no-peers');
   const report = {
     date: new Date().toISOString(), commit: commitName(), quick,
@@ -235,7 +235,7 @@ async function sideBySide() {
       if (peerStats) console.log(`  ${p.padEnd(13)} ${figure(peerStats)}`);
       if (peerStats) checkModel(report, c, p, peerStats);
       for (const rt of runtimes) {
-        report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : 'absent: skipped' });
+        report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : usePeers ? 'absent: skipped' : 'skipped (--no-peers)' });
       }
     }
   }

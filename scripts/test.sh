@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: setup, build, then every suite (vitest unit tests in Node; the conformance
 # suite in Node, Deno and headless Chromium; the cross-runtime comparison; the live page in headless
-# Chromium; the hostile-input suite; the type check) and one closing line `N passed, N failed, N skipped` summing them all.
+# Chromium; the hostile-input suite; the examples against the packed tarball; the type check) and one
+# closing line `N passed, N failed, N skipped` summing them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,8 @@ step "hostile-input suite (CLI, files, kill and resume, worker API in Node)"
 npx vitest run --config vitest.hostile.config.ts --reporter=default --reporter=json --outputFile.json=test-results/hostile.json
 step "hostile worker cases in headless Chromium"
 node test/runners/hostile-browser.mjs
+step "examples against the packed tarball (npm pack, fresh project: Node, CLI, Python, Deno, Chromium)"
+node scripts/examples.mjs
 step "experiments as a Slurm job array (a real single-node Slurm)"
 bash scripts/test-slurm.sh
 step "summary"

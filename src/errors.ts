@@ -28,13 +28,16 @@ export type NtkErrorCode =
   | 'E_RUN_LOCKED' // another process holds the run directory's lock (the same run is already running)
   | 'E_CANCELLED' // the caller cancelled the work (an AbortSignal, or terminating the session's worker)
   | 'E_WORKER_EXITED' // the worker serving a session exited or failed while a request was pending
-  | 'E_RESOURCE_LIMIT'; // a request needs more memory (host or device) than the limit it names
+  | 'E_RESOURCE_LIMIT' // a request needs more memory (host or device) than the limit it names
+  | 'E_MISSING_DEPENDENCY'; // an optional package this runtime needs is not installed (Node: npm `webgpu`)
 
+/** The error every failure of this library throws: switch on `code`; the message says what to do. */
 export class NtkError extends Error {
   readonly code: NtkErrorCode;
   /** Structured context (shapes, limits, names) for programs that handle the error. */
   readonly details: Record<string, unknown>;
 
+  /** The message is prefixed with `[code]`; `details` carries structured context. */
   constructor(code: NtkErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(`[${code}] ${message}`);
     this.name = 'NtkError';

@@ -1,9 +1,11 @@
 // The command table and dispatch of `ntk-at`: parses arguments into the same library calls a
 // program would make and returns the exit code (0 success, 1 failure, 2 bad usage), so the CLI can
-// be driven in-process (tests) as well as from main.ts.
+// be driven in-process (tests) as well as from main.ts. Help and results go to stdout; usage errors
+// and failures to stderr.
 
 import { NtkError } from '../errors.js';
-import { formatOptions, parseOptions } from './args.js';
+import { VERSION } from '../version.js';
+import { closestName, formatOptions, parseOptions } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -28,11 +30,39 @@ export const COMMANDS: Record<string, Command> = {
 /** Options that name a directory a command writes into: checked writable before the command runs. */
 export const OUTPUT_DIRECTORY_OPTIONS = ['out'] as const;
 
-function usage(): string {
-  const lines = ['usage: ntk-at <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
-  lines.push('', 'ntk-at <command> --help shows the options of a command.');
+const HELP_FLAGS = ['-h', '--help'];
+
+/** The program's help: commands with their summaries, and where to read more. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  return [
+    'usage: ntk-at <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    'ntk-at help <command> (or ntk-at <command> --help) shows the options of a command;',
+    'ntk-at --version prints the version; --verbose (with any command) keeps native driver messages on stderr.',
+  ].join('\n');
+}
+
+/** One command's help: synopsis, summary, positional argument, options by topic, examples. */
+export function commandHelp(name: string, command: Command): string {
+  const positional = command.positional ? ` <${command.positional.name}>${command.positional.many ? '...' : ''}` : '';
+  const lines = [`usage: ntk-at ${name}${positional} [options]`, '', command.summary];
+  if (command.positional) lines.push('', `  <${command.positional.name}>  ${command.positional.description}`);
+  lines.push('', formatOptions({ ...command.options, help: { type: 'flag', description: 'show this help (also -h)' } }));
+  if (command.examples?.length) lines.push('', 'examples:', ...command.examples.map((e) => `  ${e}`));
   return lines.join('\n');
+}
+
+/** The command called `name`, or a usage error suggesting the closest one. */
+function findCommand(name: string): Command {
+  if (Object.hasOwn(COMMANDS, name)) return COMMANDS[name];
+  const guess = closestName(name, Object.keys(COMMANDS));
+  throw new NtkError('E_INVALID_ARGUMENT', `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : '.'} (ntk-at --help lists the commands)`, {
+    command: name, suggestion: guess,
+  });
 }
 
 /**
@@ -53,22 +83,31 @@ export function interruptMessage(args: string[], checkpoint: string | null): str
 /** Runs one command line (without the program name); NtkErrors become a message and an exit code. */
 export async function runCli(args: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = args;
-  if (!name || name === 'help' || name === '--help') {
-    io.out(usage());
-    return name ? 0 : 2;
-  }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
-    io.err(`ntk-at: unknown command "${name}".\n\n${usage()}`);
+  if (name === undefined) {
+    io.err(usage());
     return 2;
   }
-  if (rest.includes('--help')) {
-    const positional = command.positional ? ` <${command.positional.name}>${command.positional.many ? '...' : ''}` : '';
-    const described = command.positional ? `\n\n  <${command.positional.name}>  ${command.positional.description}` : '';
-    io.out(`ntk-at ${name}${positional} [options]: ${command.summary}${described}\n\noptions:\n${formatOptions(command.options)}`);
+  if (HELP_FLAGS.includes(name) || (name === 'help' && rest.length === 0)) {
+    io.out(usage());
     return 0;
   }
+  if (name === '--version' || name === '-V') {
+    io.out(VERSION);
+    return 0;
+  }
+  let label = 'ntk-at';
   try {
+    if (name === 'help') {
+      io.out(commandHelp(rest[0], findCommand(rest[0])));
+      return 0;
+    }
+    if (name.startsWith('-')) throw new NtkError('E_INVALID_ARGUMENT', `"${name}" is not a command; options come after it (ntk-at <command> [options]).`);
+    const command = findCommand(name);
+    label = `ntk-at ${name}`;
+    if (rest.some((a) => HELP_FLAGS.includes(a))) {
+      io.out(commandHelp(name, command));
+      return 0;
+    }
     const options = parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many);
     for (const option of OUTPUT_DIRECTORY_OPTIONS) {
       if (typeof options[option] === 'string') await io.platform.checkOutputDirectory(options[option] as string);
@@ -77,7 +116,7 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
     return 0;
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;
-    io.err(`ntk-at ${name}: ${e.message}`);
+    io.err(`${label}: ${e.message}`);
     return e.code === 'E_INVALID_ARGUMENT' ? 2 : 1;
   }
 }

@@ -1,4 +1,4 @@
-// What a CLI command is (summary, declared options, run) and the helpers commands share:
+// What a CLI command is (summary, declared options, examples, run) and the helpers commands share:
 // output streams and acquiring the Gpu named by --adapter.
 
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
@@ -6,6 +6,7 @@ import type { AdapterChoice, Platform } from '../platform/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 import type { ProgressSink } from './progress.js';
 
+/** Where a command writes: results on `out` (stdout), messages and usage errors on `err` (stderr). */
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
@@ -14,17 +15,21 @@ export interface CommandIo {
   platform: Platform;
 }
 
+/** One `ntk-at <command>`: its help (summary, options, examples) and what it runs. */
 export interface Command {
   summary: string;
   /** One positional argument, stored in the parsed options under `name` (`many`: a list of them). */
   positional?: { name: string; description: string; many?: boolean };
   options: Record<string, OptionSpec>;
+  /** Example command lines for the help, each with a `# comment` saying what it does. */
+  examples?: string[];
   run(options: ParsedOptions, io: CommandIo): Promise<void>;
 }
 
 export const ADAPTER_OPTION: OptionSpec = {
   type: 'string',
   description: 'auto | gpu | llvmpipe | swiftshader | lavapipe (or env NTK_AT_ADAPTER)',
+  group: 'device',
 };
 
 /** Acquires the Gpu named by the --adapter option (or the default policy) and logs which it is. */

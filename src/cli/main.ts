@@ -1,5 +1,6 @@
 // The `ntk-at` executable: wires the runtime's command-line I/O to runCli and exits with its code;
-// Ctrl-C prints the command that resumes from the last checkpoint.
+// Ctrl-C prints the command that resumes from the last checkpoint. Native libraries' harmless
+// diagnostics are filtered from stderr (platform cli.runQuietly) unless --verbose is given (anywhere).
 
 import { currentPlatform } from '../platform/index.js';
 import { lastSavedCheckpoint } from '../train/checkpoint.js';
@@ -7,6 +8,11 @@ import { interruptMessage, runCli } from './cli.js';
 import type { CommandIo } from './command.js';
 
 const platform = currentPlatform();
+const argv = platform.cli.args();
+const verbose = argv.includes('--verbose');
+const args = argv.filter((a) => a !== '--verbose');
+const code = verbose ? null : await platform.cli.runQuietly?.(argv);
+if (code !== undefined && code !== null) platform.cli.exit(code);
 const io: CommandIo = {
   out: (t) => platform.cli.stdout.write(`${t}\n`),
   err: (t) => platform.cli.stderr.write(`${t}\n`),
@@ -14,7 +20,7 @@ const io: CommandIo = {
   platform,
 };
 platform.cli.onInterrupt(() => {
-  io.err(`\n${interruptMessage(platform.cli.args(), lastSavedCheckpoint())}`);
+  io.err(`\n${interruptMessage(args, lastSavedCheckpoint())}`);
   platform.cli.exit(130); // 128 + SIGINT; checkpoints are written atomically, so the last one is whole
 });
-platform.cli.exit(await runCli(platform.cli.args(), io));
+platform.cli.exit(await runCli(args, io));

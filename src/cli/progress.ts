@@ -1,11 +1,13 @@
 // A progress bar for long CLI work: redraws one line on a terminal, prints sparse plain lines
 // otherwise (logs, CI), so output stays readable in both.
 
+/** Where a bar draws: a terminal (redrawn in place) or a log (sparse plain lines). */
 export interface ProgressSink {
   isTTY: boolean;
   write(text: string): void;
 }
 
+/** One progress bar: `update` as work is done, `finish` at the end (draws to `sink`, timed by `now`). */
 export class ProgressBar {
   private lastPlain = -1;
   private readonly start: number;
@@ -42,4 +44,25 @@ export class ProgressBar {
     this.update(this.total, status);
     if (this.sink.isTTY) this.sink.write('\n');
   }
+}
+
+/** A progress report from a loop that counts its work: `done` of `total` units, with an optional status. */
+export type ProgressCallback = (done: number, total: number, status?: string) => void;
+
+/**
+ * A ProgressCallback that draws one bar labelled `label` for a loop (e.g. the per-epoch validation
+ * check or the final evaluation, batch by batch): the bar starts at the first report and finishes
+ * when `done` reaches `total`; a later report starts a new bar.
+ */
+export function progressCallback(label: string, sink: ProgressSink, now: () => number): ProgressCallback {
+  let bar: ProgressBar | null = null;
+  return (done, total, status = '') => {
+    bar ??= new ProgressBar(label, total, sink, now);
+    if (done < total) {
+      bar.update(done, status);
+      return;
+    }
+    bar.finish(status);
+    bar = null;
+  };
 }

@@ -17,6 +17,7 @@ export const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255)
  * readback) and `y`, f32 class indices (exact up to 2^24) on the device for loss shaders.
  */
 export class Batch {
+  /** The batch's tensors on the device and its labels and dataset indices on the host. */
   constructor(
     /** Images [b, c, h, w], f32 in [0, 1]. */
     readonly x: Tensor,
@@ -28,6 +29,7 @@ export class Batch {
     readonly indices: Uint32Array,
   ) {}
 
+  /** Samples in the batch. */
   get size(): number {
     return this.labels.length;
   }
@@ -71,6 +73,7 @@ export function uploadBatch(gpu: Gpu, dataset: ImageDataset, indices?: ArrayLike
   return new Batch(x, y, labels, order);
 }
 
+/** Options of a BatchLoader. */
 export interface LoaderOptions {
   batchSize: number;
   /** A fresh seeded permutation every epoch; false keeps dataset order. */
@@ -82,6 +85,7 @@ export interface LoaderOptions {
   augment: AugmentOptions | null;
 }
 
+/** Batches of 128, reshuffled every epoch (seed 0), the last smaller batch kept, no augmentation. */
 export const DEFAULT_LOADER: LoaderOptions = { batchSize: 128, shuffle: true, dropLast: false, seed: 0, augment: null };
 
 /**
@@ -95,6 +99,7 @@ export class BatchLoader {
   private staging: Float32Array;
   private cached: { epoch: number; order: Uint32Array } | null = null;
 
+  /** Batches of `dataset` for `gpu` (options as in LoaderOptions, defaults DEFAULT_LOADER). */
   constructor(
     readonly gpu: Gpu,
     readonly dataset: ImageDataset,

@@ -7,6 +7,7 @@ import { ImageDataset, checkLabels } from './dataset.js';
 import { maybeGunzip } from './gzip.js';
 import type { DataFile } from './idx.js';
 
+/** CIFAR-10 class names, by label. */
 export const CIFAR10_CLASSES = [
   'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
 ] as const;

@@ -20,6 +20,7 @@ export const DATA_STREAMS = {
 /** Image shape without the batch dimension: [channels, height, width]. */
 export type ImageShape = readonly [number, number, number];
 
+/** What an ImageDataset is made from. */
 export interface ImageDatasetInit {
   /** Names the data in every output; synthetic data sets start with `synthetic-`. */
   name: string;
@@ -135,6 +136,7 @@ export function checkLabels(labels: Uint8Array, classes: number, origin: string)
   }
 }
 
+/** Options of stratifiedIndices and stratifiedSubset. */
 export interface StratifiedOptions {
   /** Samples taken from every class. */
   perClass: number;
@@ -144,6 +146,7 @@ export interface StratifiedOptions {
   seed: number;
 }
 
+/** The first 100 samples of each class. */
 export const DEFAULT_STRATIFIED: StratifiedOptions = { perClass: 100, selection: 'first', seed: 0 };
 
 /**
@@ -176,6 +179,7 @@ export function stratifiedSubset(dataset: ImageDataset, options: Partial<Stratif
   return dataset.subset(indices, `${dataset.name}[${o.perClass}/class, ${tag}]`);
 }
 
+/** Options of trainValidationSplit. */
 export interface SplitOptions {
   /** Validation size: a count (>= 1) or a fraction in (0, 1). */
   validation: number;
@@ -184,6 +188,7 @@ export interface SplitOptions {
   seed: number;
 }
 
+/** A stratified 10 % validation part, seed 0. */
 export const DEFAULT_SPLIT: SplitOptions = { validation: 0.1, stratified: true, seed: 0 };
 
 /**

@@ -12,12 +12,15 @@ import { syntheticShapes } from './synthetic.js';
 /** Where Debian's `dataset-fashion-mnist` package installs the gzip'd IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Fashion-MNIST class names, by label. */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
 
+/** Which part of a data set: the training or the test files. */
 export type Split = 'train' | 'test';
 
+/** Where data files are read from. */
 export interface FileOptions {
   /** Directory (or URL prefix in a browser) holding the files. */
   dir: string;
@@ -70,6 +73,7 @@ export async function loadCifar10(options: Partial<FileOptions> & { dir: string 
   return readCifar10(files, `cifar10-${split}`);
 }
 
+/** What loadDefaultDataset returns. */
 export interface DefaultDataset {
   train: ImageDataset;
   test: ImageDataset;

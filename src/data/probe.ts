@@ -6,6 +6,7 @@ import type { Gpu } from '../device/gpu.js';
 import { uploadBatch, type Batch } from './batching.js';
 import { stratifiedIndices, type ImageDataset } from './dataset.js';
 
+/** Options of selectProbeSet. */
 export interface ProbeOptions {
   /** Samples per class (the probe has perClass · classes samples). */
   perClass: number;
@@ -13,6 +14,7 @@ export interface ProbeOptions {
   seed: number;
 }
 
+/** 10 samples per class, with a fixed seed. */
 export const DEFAULT_PROBE: ProbeOptions = { perClass: 10, seed: 20231204 };
 
 /** A probe set: the chosen dataset indices and the samples themselves. */

@@ -20,6 +20,7 @@ function checkSize(name: string, images: number, pixels: number): void {
   }
 }
 
+/** Options of syntheticClusters. */
 export interface SyntheticClustersOptions {
   name: string;
   classes: number;
@@ -30,6 +31,7 @@ export interface SyntheticClustersOptions {
   seed: number;
 }
 
+/** 10 classes of 100 one-channel 8x8 images, spread 0.15, seed 0. */
 export const DEFAULT_SYNTHETIC_CLUSTERS: SyntheticClustersOptions = {
   name: 'synthetic-clusters',
   classes: 10,
@@ -69,6 +71,7 @@ export const SYNTHETIC_SHAPE_CLASSES = [
   'disk', 'ring', 'square', 'frame', 'horizontal bar', 'vertical bar', 'plus', 'diagonal cross', 'triangle', 'checker',
 ] as const;
 
+/** Options of syntheticShapes. */
 export interface SyntheticShapesOptions {
   name: string;
   /** The first `classes` of SYNTHETIC_SHAPE_CLASSES (2..10). */
@@ -81,6 +84,7 @@ export interface SyntheticShapesOptions {
   seed: number;
 }
 
+/** 10 shape classes of 100 one-channel 28x28 images (the Fashion-MNIST layout), noise 0.05, seed 0. */
 export const DEFAULT_SYNTHETIC_SHAPES: SyntheticShapesOptions = {
   name: 'synthetic-shapes',
   classes: 10,

@@ -6,11 +6,13 @@
 import { NtkError } from '../errors.js';
 import { crc32Hex } from './crc32.js';
 
+/** One tensor of a safetensors file (f32 by default, or f64): its shape and row-major data. */
 export interface NamedTensor<D extends Float32Array | Float64Array = Float32Array> {
   shape: number[];
   data: D;
 }
 
+/** A safetensors file's tensors by name and its string metadata (`__metadata__`). */
 export interface SafetensorsContent {
   tensors: Map<string, NamedTensor<Float32Array | Float64Array>>;
   /** String metadata (without the `crc32` field, which encoding adds and decoding verifies). */

@@ -9,6 +9,7 @@ import { loadWasm } from './wasm.js';
 /** A dense row-major n x n matrix; Float32Array input (e.g. a kernel read back from the GPU) is widened to float64. */
 export type DenseMatrix = Float64Array | Float32Array;
 
+/** Options of eigh. */
 export interface EighOptions {
   /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see docs/results/benchmarks.md). */
   vectors: boolean;
@@ -27,12 +28,14 @@ export interface EighOptions {
   symmetryTolerance: number;
 }
 
+/** Eigenvalues only, all of them, symmetry checked to 1e-4. */
 export const DEFAULT_EIGH_OPTIONS: Readonly<EighOptions> = Object.freeze({
   vectors: false,
   topK: null,
   symmetryTolerance: 1e-4,
 });
 
+/** What eigh returns. */
 export interface EighResult {
   /** The matrix order. */
   n: number;

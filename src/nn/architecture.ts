@@ -21,6 +21,7 @@ import { ReLU } from './relu.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 
+/** A layer tree as plain data (JSON-serialisable); buildLayer turns it into device layers. */
 export type LayerSpec =
   | { kind: 'conv2d'; name: string; inChannels: number; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; bias: boolean }
   | { kind: 'batchnorm1d' | 'batchnorm2d'; name: string; channels: number; options: Partial<BatchNormOptions> }

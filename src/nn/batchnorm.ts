@@ -119,6 +119,7 @@ abstract class BatchNormLayer implements Layer {
 export class BatchNorm1d extends BatchNormLayer {
   protected readonly rank = 2;
 
+  /** A BatchNorm layer over `channels` features (affine weight 1 and bias 0 by default); options as in BatchNormOptions. */
   constructor(gpu: Gpu, name: string, channels: number, options: Partial<BatchNormOptions> = {}) {
     super(gpu, 'BatchNorm1d', name, channels, options);
   }
@@ -128,6 +129,7 @@ export class BatchNorm1d extends BatchNormLayer {
 export class BatchNorm2d extends BatchNormLayer {
   protected readonly rank = 4;
 
+  /** A BatchNorm layer over `channels` channels (affine weight 1 and bias 0 by default); options as in BatchNormOptions. */
   constructor(gpu: Gpu, name: string, channels: number, options: Partial<BatchNormOptions> = {}) {
     super(gpu, 'BatchNorm2d', name, channels, options);
   }

@@ -13,6 +13,7 @@ import { modelFromSpec, type LayerSpec } from './architecture.js';
 import { INIT_SCHEMES, type InitScheme } from './init.js';
 import type { Model } from './model.js';
 
+/** Options of createCnn: conv-BN-ReLU-pool blocks, then a dense head. */
 export interface CnnOptions {
   /** One sample's shape [channels, height, width]. */
   inputShape: Shape;
@@ -38,6 +39,7 @@ export interface CnnOptions {
   name: string;
 }
 
+/** Two 3x3 conv-BN-ReLU-maxpool blocks (16, 32 channels) and a 64-unit dense head for 28x28 one-channel images. */
 export const DEFAULT_CNN_OPTIONS: CnnOptions = {
   inputShape: [1, 28, 28],
   channels: [16, 32],

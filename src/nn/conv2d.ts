@@ -17,6 +17,7 @@ import {
   checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleGrad, shapeError,
 } from './parameter.js';
 
+/** Options of a Conv2d layer (the kernel size is a constructor argument). */
 export interface Conv2dLayerOptions {
   /** Step between windows, one value or [h, w]. */
   stride: Pair;
@@ -31,6 +32,7 @@ export interface Conv2dLayerOptions {
 /** PyTorch nn.Conv2d defaults: stride 1, no padding, with bias, PyTorch's default init. */
 export const DEFAULT_CONV2D_LAYER_OPTIONS: Conv2dLayerOptions = { stride: 1, padding: 0, bias: true, init: 'pytorch-default' };
 
+/** A 2-D convolution layer over NCHW images (cross-correlation, as in PyTorch). */
 export class Conv2d implements Layer {
   readonly weight: Parameter;
   readonly bias: Parameter | null;

@@ -16,6 +16,7 @@ import {
   checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleFactors, setPerSampleGrad, shapeError,
 } from './parameter.js';
 
+/** Options of a Dense layer. */
 export interface DenseOptions {
   /** Weight (and bias) initialisation, see nn/init.ts. */
   init: InitScheme;
@@ -23,8 +24,10 @@ export interface DenseOptions {
   bias: boolean;
 }
 
+/** PyTorch nn.Linear defaults: with bias, PyTorch's default initialisation. */
 export const DEFAULT_DENSE_OPTIONS: DenseOptions = { init: 'pytorch-default', bias: true };
 
+/** A fully connected layer: y = x Wᵀ + b for x [n, in]. */
 export class Dense implements Layer {
   /** W [out, in]: y = x Wᵀ + b. */
   readonly weight: Parameter;

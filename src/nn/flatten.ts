@@ -8,6 +8,7 @@ import { checkGradShape, recorded, shapeError } from './parameter.js';
 export class Flatten implements Layer {
   private inputShape: Shape | null = null;
 
+  /** `name`: the layer's path in its model. */
   constructor(readonly name: string) {}
 
   outputShape(input: Shape): Shape {

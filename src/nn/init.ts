@@ -12,6 +12,7 @@ import type { Rng } from '../random/rng.js';
  *   kaiming_uniform with a = √5) and bias ~ U(±1/√fanIn).
  */
 export const INIT_SCHEMES = ['kaiming-normal', 'kaiming-uniform', 'pytorch-default'] as const;
+/** A weight initialisation scheme (one of INIT_SCHEMES). */
 export type InitScheme = (typeof INIT_SCHEMES)[number];
 
 /** `count` weights for a layer with `fanIn` inputs per unit under `scheme`. */

@@ -16,6 +16,7 @@ export interface ForwardOptions {
   record?: boolean;
 }
 
+/** How a backward pass treats parameter gradients. */
 export interface BackwardOptions {
   /**
    * `sum` (default): parameter gradients summed over the batch, added into `Parameter.grad`
@@ -69,10 +70,13 @@ export interface Layer {
   readonly name: string;
   /** Output shape for an input shape; throws E_SHAPE_MISMATCH naming the layer when it does not fit. */
   outputShape(input: Shape): Shape;
+  /** Computes the output for input `x`, recording what backward() needs unless `options.record` is false. */
   forward(x: Tensor, options: ForwardOptions): Tensor;
   /** Given dL/dy of the last recorded forward, returns dL/dx and fills parameter gradients. */
   backward(dy: Tensor, options?: BackwardOptions): Tensor;
+  /** The trainable tensors of this layer and its children, in a stable order. */
   parameters(): Parameter[];
+  /** The non-trainable state tensors of this layer and its children (e.g. BatchNorm running statistics). */
   buffers(): Buffer[];
   /** Frees recorded activations (parameters stay). */
   clearRecord(): void;

@@ -16,6 +16,7 @@ import { Normalize } from './normalize.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
 
+/** Options of createMlp. */
 export interface MlpOptions {
   /** One sample's shape, e.g. [1, 28, 28] or [784]. */
   inputShape: Shape;
@@ -30,6 +31,7 @@ export interface MlpOptions {
   name: string;
 }
 
+/** A 784-256-128-10 MLP for 28x28 one-channel images, no Normalize layer, seed 0. */
 export const DEFAULT_MLP_OPTIONS: MlpOptions = {
   inputShape: [1, 28, 28],
   hidden: [256, 128],

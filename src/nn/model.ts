@@ -10,6 +10,7 @@ import { requireChoice, resolveOptions } from '../options.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
+/** Forward defaults: evaluation mode, running BatchNorm statistics, recording for backward. */
 export const DEFAULT_FORWARD_OPTIONS: Required<ForwardOptions> = {
   mode: 'eval',
   bnBatchStatsInEval: false,
@@ -24,6 +25,7 @@ export interface LossOptions extends ForwardOptions {
   inputGrad: boolean;
 }
 
+/** Loss defaults: training mode, summed parameter gradients, no input gradient. */
 export const DEFAULT_LOSS_OPTIONS: LossOptions = { ...DEFAULT_FORWARD_OPTIONS, mode: 'train', paramGrads: 'sum', inputGrad: false };
 
 /** What lossAndGrad returns; the caller disposes it (dispose() frees every tensor in it). */
@@ -34,6 +36,7 @@ export interface LossResult {
   correct: Tensor;
   /** dL/dx [n, ...input] of the mean loss, when `inputGrad` was asked for. */
   inputGrad: Tensor | null;
+  /** Frees every tensor of the result. */
   dispose(): void;
 }
 
@@ -47,6 +50,10 @@ export type OutputSelector = { logit: number } | 'sumLogits' | { cotangent: Tens
 /** A named-tensor snapshot (parameters and buffers) keyed by dotted name. */
 export type ModelState = Record<string, Float32Array>;
 
+/**
+ * A network ready to train and analyse: its layer tree, input shape and class count, with loss and
+ * gradients, per-sample gradients (for kernels), state export/import (checkpoints) and parameters.
+ */
 export class Model {
   /**
    * `inputShape` is one sample's shape (no batch dim), e.g. [1, 28, 28]; `root` maps
@@ -167,10 +174,12 @@ export class Model {
     return grads;
   }
 
+  /** Every trainable tensor of the model, in a stable order (checkpoints and the optimizer rely on it). */
   parameters(): Parameter[] {
     return this.root.parameters();
   }
 
+  /** Every non-trainable state tensor (BatchNorm running statistics), in a stable order. */
   buffers(): Buffer[] {
     return this.root.buffers();
   }
@@ -217,6 +226,7 @@ export class Model {
     }
   }
 
+  /** Frees the activations recorded by the last forward pass (parameters stay). */
   clearRecord(): void {
     this.root.clearRecord();
   }

@@ -10,6 +10,7 @@ import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 import { checkGradShape, recorded, shapeError } from './parameter.js';
 
+/** y = (x - mean) / std per channel, with constant mean and std: puts data statistics into the model so attack radii stay in pixel units. */
 export class Normalize implements Layer {
   readonly mean: readonly number[];
   readonly std: readonly number[];

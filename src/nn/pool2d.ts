@@ -25,8 +25,11 @@ abstract class WindowPool implements Layer {
     return [g.n, g.c, g.oh, g.ow];
   }
 
+  /** Pools each window of `x` [n, c, h, w], recording the geometry (and arg-max) for backward. */
   abstract forward(x: Tensor, options: ForwardOptions): Tensor;
+  /** Spreads dL/dy of the last recorded forward back over the windows; returns dL/dx. */
   abstract backward(dy: Tensor, options?: BackwardOptions): Tensor;
+  /** Frees what the last forward recorded. */
   abstract clearRecord(): void;
 
   parameters(): Parameter[] {
@@ -47,6 +50,7 @@ abstract class WindowPool implements Layer {
   }
 }
 
+/** Max pooling over windows of NCHW images; backward routes dL/dy to the first maximum of each window. */
 export class MaxPool2d extends WindowPool {
   private record: { argmax: Tensor; geometry: WindowGeometry } | null = null;
 
@@ -76,6 +80,7 @@ export class MaxPool2d extends WindowPool {
   }
 }
 
+/** Average pooling over windows of NCHW images (every window position averages kernel x kernel pixels). */
 export class AvgPool2d extends WindowPool {
   private recordedGeometry: WindowGeometry | null = null;
 
@@ -105,6 +110,7 @@ export class AvgPool2d extends WindowPool {
 export class GlobalAvgPool implements Layer {
   private inputShape: Shape | null = null;
 
+  /** `name`: the layer's path in its model. */
   constructor(readonly name: string) {}
 
   outputShape(input: Shape): Shape {

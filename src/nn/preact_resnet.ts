@@ -16,6 +16,7 @@ import { modelFromSpec, type LayerSpec } from './architecture.js';
 import { INIT_SCHEMES, type InitScheme } from './init.js';
 import type { Model } from './model.js';
 
+/** Options of createPreActResNet. */
 export interface PreActResNetOptions {
   /** One sample's shape [channels, height, width]. */
   inputShape: Shape;

@@ -10,6 +10,7 @@ import { checkGradShape, recorded, shapeError } from './parameter.js';
 export class ReLU implements Layer {
   private output: Tensor | null = null;
 
+  /** `name`: the layer's path in its model. */
   constructor(readonly name: string) {}
 
   outputShape(input: Shape): Shape {

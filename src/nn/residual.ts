@@ -7,7 +7,9 @@ import { add } from '../ops/binary.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
+/** y = body(x) + shortcut(x) (identity shortcut when none is given), as in PreAct-ResNet blocks. */
 export class Residual implements Layer {
+  /** `name`: the block's path in its model; `body` and `shortcut` (null: identity) must give the same output shape. */
   constructor(
     readonly name: string,
     readonly body: Layer,

@@ -5,9 +5,11 @@
 import type { Shape, Tensor } from '../tensor/tensor.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
+/** Runs its layers in order forward and in reverse backward; a Layer itself, so containers nest. */
 export class Sequential implements Layer {
   readonly layers: readonly Layer[];
 
+  /** `name`: the container's path in its model; `layers`: run in this order. */
   constructor(readonly name: string, layers: readonly Layer[]) {
     this.layers = [...layers];
   }

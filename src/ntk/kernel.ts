@@ -20,10 +20,14 @@ import { Tensor } from '../tensor/tensor.js';
  * `logit`: one logit's kernel [n1, n2]; `sumLogits`: ∇(Σ_c f_c(x))·∇(Σ_c f_c(x')) [n1, n2].
  */
 export type KernelKind = 'trace' | 'full' | 'logit' | 'sumLogits';
+/** Every KernelKind. */
 export const KERNEL_KINDS: readonly KernelKind[] = ['trace', 'full', 'logit', 'sumLogits'];
+/** How empiricalNtk computes: `contraction` (default, from per-sample gradient factors) or `jacobian` (materialised per-sample gradients, the reference). */
 export type NtkImplementation = 'contraction' | 'jacobian';
+/** Every NtkImplementation. */
 export const NTK_IMPLEMENTATIONS: readonly NtkImplementation[] = ['contraction', 'jacobian'];
 
+/** Options of empiricalNtk. */
 export interface NtkOptions {
   kind: KernelKind;
   /** The logit of the `logit` kernel. */
@@ -33,6 +37,7 @@ export interface NtkOptions {
   budgetBytes: number;
 }
 
+/** The trace kernel by contraction, tiled to a 64 MiB working budget. */
 export const DEFAULT_NTK: NtkOptions = { kind: 'trace', logit: 0, implementation: 'contraction', budgetBytes: 64 * 2 ** 20 };
 
 /** A kernel matrix on the host (float64, row-major). */

@@ -152,6 +152,7 @@ export function effectiveRank(eigenvalues: ArrayLike<number>, psdTolerance = DEF
   return Math.exp(entropy);
 }
 
+/** Options of kernelTargetAlignment. */
 export interface AlignmentOptions {
   /**
    * false (default): the alignment <K, YYᵀ>_F / (‖K‖_F ‖YYᵀ‖_F) of Cristianini et al. (2002), as
@@ -162,6 +163,7 @@ export interface AlignmentOptions {
   centered: boolean;
 }
 
+/** The plain (uncentered) alignment. */
 export const DEFAULT_ALIGNMENT_OPTIONS: Readonly<AlignmentOptions> = Object.freeze({ centered: false });
 
 /**
@@ -222,6 +224,7 @@ export function kernelTargetAlignment(k: KernelMatrix, labels: ArrayLike<number>
   return clampUnit(inner / (Math.sqrt(centeredSq) * Math.sqrt(targetSq)));
 }
 
+/** Options of spectrumStats. */
 export interface SpectrumOptions {
   /** The k of each top-k energy E_k reported. */
   energyK: readonly number[];
@@ -240,6 +243,7 @@ export interface SpectrumOptions {
   symmetryTolerance: number;
 }
 
+/** Top-10 and top-20 energies, PSD tolerance 1e-2, no labels, eigh's symmetry tolerance. */
 export const DEFAULT_SPECTRUM_OPTIONS: Readonly<SpectrumOptions> = Object.freeze({
   energyK: Object.freeze([10, 20]),
   psdTolerance: 1e-2,
@@ -248,6 +252,7 @@ export const DEFAULT_SPECTRUM_OPTIONS: Readonly<SpectrumOptions> = Object.freeze
   symmetryTolerance: DEFAULT_EIGH_OPTIONS.symmetryTolerance,
 });
 
+/** The spectrum of a kernel and the statistics derived from it. */
 export interface SpectrumStats {
   n: number;
   /** All eigenvalues, descending. */

@@ -4,7 +4,6 @@
 // kernel so far, the schedule position, the attack RNG) rides in the model's checkpoints, so a
 // resumed run (restore) logs the same kernel metrics as an uninterrupted one.
 
-import { fgsm } from '../attacks/fgsm.js';
 import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
@@ -19,6 +18,7 @@ import type { StepContext, TrainHooks } from '../train/trainer.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from './kernel.js';
 import { kernelDistance, polarTrajectory, spectrumStats } from './metrics.js';
 
+/** Options of a KernelTracker. */
 export interface TrackerOptions {
   /** Checks inside the first epoch, as fractions of it (0 is the untrained model). */
   firstEpochFractions: number[];
@@ -36,6 +36,7 @@ export interface TrackerOptions {
   seed: number;
 }
 
+/** Trace kernels at 0, 5, 10, 25, 50 and 75 % of the first epoch and at every epoch end, clean inputs only. */
 export const DEFAULT_TRACKER: TrackerOptions = {
   firstEpochFractions: [0, 0.05, 0.1, 0.25, 0.5, 0.75],
   everyEpochs: 1,
@@ -83,6 +84,11 @@ export interface KernelCheck {
 /** The checkpoint part name of the tracker's state. */
 export const TRACKER_PART = 'ntk';
 
+/**
+ * Follows the empirical NTK of a model on a fixed probe set during training (hooks() plugs it into
+ * train()): each check computes the kernel (and optionally the adversarial-example kernel), its
+ * spectrum and its distances to the first and previous kernels, and logs a `kernel` record.
+ */
 export class KernelTracker implements CheckpointPartSource {
   readonly options: TrackerOptions;
   readonly checks: KernelCheck[] = [];
@@ -92,6 +98,7 @@ export class KernelTracker implements CheckpointPartSource {
   private fractions: number[];
   private rng: Rng;
 
+  /** Tracks `model` on `probe`, writing each check to `log` (null: in memory only). */
   constructor(
     readonly model: Model,
     readonly probe: ProbeTensors,
@@ -213,11 +220,9 @@ export class KernelTracker implements CheckpointPartSource {
   private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
     const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
     const { x, y } = this.probe;
-    if (a.attack === 'fgsm' && a.norm !== 'linf') {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: the fgsm probe attack is l-inf only, not "${a.norm}"; use pgd.`, { option: 'adversarial.norm' });
-    }
+    // FGSM is one step of eps from x (signed for l-inf, normalised for l2), as the threat registry runs it
     const xAdv = a.attack === 'fgsm'
-      ? fgsm(this.model, x, y, { eps: a.eps })
+      ? pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: 1, stepSize: a.eps, start: 'zero' })
       : pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps });
     try {
       const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;

@@ -5,6 +5,7 @@
 import { NtkError } from '../errors.js';
 import { requirePositive, resolveOptions } from '../options.js';
 
+/** A learning-rate schedule over fractional epochs, with an optional linear warm-up from 0 over `warmupEpochs`. */
 export type LrScheduleSpec =
   /** lr throughout. */
   | { kind: 'constant'; lr: number; warmupEpochs?: number }

@@ -10,6 +10,7 @@ import { sgdUpdate } from '../ops/sgd_update.js';
 import { requirePositive, resolveOptions } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** Options of Sgd. */
 export interface SgdOptions {
   /** Default learning rate for step() (> 0). */
   lr: number;
@@ -22,14 +23,20 @@ export interface SgdOptions {
   clipNorm: number | null;
 }
 
+/** lr 0.1, momentum 0.9, weight decay 5e-4, no Nesterov, no clipping. */
 export const DEFAULT_SGD_OPTIONS: SgdOptions = { lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 5e-4, clipNorm: null };
 
+/**
+ * SGD with momentum, Nesterov and weight decay (torch.optim.SGD semantics, dampening 0) and
+ * optional clipping by the global gradient norm, all on the device.
+ */
 export class Sgd {
   readonly options: SgdOptions;
   private readonly velocities: Map<Parameter, Tensor> = new Map();
   private readonly one: Tensor;
   private clip: Tensor | null = null;
 
+  /** An optimizer of `params` (their velocities start at zero). */
   constructor(
     readonly gpu: Gpu,
     readonly params: readonly Parameter[],
@@ -95,6 +102,7 @@ export class Sgd {
     }
   }
 
+  /** Frees the velocity buffers. */
   dispose(): void {
     this.velocities.forEach((v) => v.dispose());
     this.velocities.clear();

@@ -1,12 +1,30 @@
 // Node platform: WebGPU through the npm `webgpu` package (Dawn). Policy for `auto`: a real GPU
 // from Dawn's default backends first, then llvmpipe through OpenGL ES (compatibility adapter,
 // 3-7x faster than SwiftShader here), then SwiftShader's Vulkan driver shipped with Chromium.
+// `webgpu` is an optional peer dependency of the package: only this file loads it, on first use.
 
 import { NtkError } from '../errors.js';
 import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Lines Dawn and Mesa print to stderr (natively, past Node's streams) while adapters are probed on
+ * machines without a GPU: a software Vulkan driver Dawn declines (with its " - While ..." and
+ * "    at ..." context lines), limits Dawn lowers on OpenGL ES, Wayland without XDG_RUNTIME_DIR.
+ * The CLI drops exactly these unless --verbose; anything else on stderr passes through.
+ */
+const NATIVE_NOISE: readonly RegExp[] = [
+  /^Warning: Vulkan shaderUniform\*ArrayDynamicIndexing required\.$/,
+  /^Warning: max\w+ artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
+  /^error: XDG_RUNTIME_DIR is invalid or not set in the environment\.$/,
+];
+const NOISE_CONTEXT = /^( - While |    at |$)/;
+/** How noise and context lines begin: a partial line that could still become one is held back. */
+const NOISE_STARTS = ['Warning: ', 'error: ', ' - ', '    at '];
+/** Set in the child of runQuietly (its stderr is filtered by the parent); `tty` when the parent's stderr is a terminal. */
+const QUIET_CHILD_ENV = 'NTK_AT_QUIET_CHILD';
 
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
@@ -17,7 +35,17 @@ async function loadDawn(): Promise<DawnModule> {
     // Imported dynamically and by a non-literal name so browser and Deno bundles never see it.
     const name = 'webgpu';
     setHeadlessEnv();
-    dawn = (await import(name)) as DawnModule;
+    try {
+      dawn = (await import(name)) as DawnModule;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes(`'${name}'`)) throw e;
+      throw new NtkError(
+        'E_MISSING_DEPENDENCY',
+        'WebGPU in Node comes from the npm package `webgpu` (Dawn), an optional peer dependency of ntk-at that is not ' +
+          'installed: run `npm install webgpu@0.6` in your project. (Deno and browsers have WebGPU built in.)',
+        { package: name, install: 'npm install webgpu@0.6' },
+      );
+    }
     // WebGPU's constant tables (GPUBufferUsage, GPUMapMode, ...) are globals in browsers.
     for (const [key, value] of Object.entries(dawn.globals)) {
       if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
@@ -28,12 +56,68 @@ async function loadDawn(): Promise<DawnModule> {
 
 /**
  * EGL reads EGL_PLATFORM once, at its first initialisation (which Dawn's default backends also
- * trigger): headless machines have no display, so default to surfaceless. Only the main thread
+ * trigger): headless machines have no display, so default to surfaceless. Mesa's Wayland code prints
+ * "XDG_RUNTIME_DIR is invalid or not set" twice when that variable is missing (headless sessions,
+ * containers); any directory silences it, and without a Wayland socket there nothing connects. Only the main thread
  * changes the process environment natively (a worker_threads Worker's process.env is a copy), so the
  * caller's side of a Worker sets it too (workerEndpoint) before the Worker first touches WebGPU.
  */
 function setHeadlessEnv(): void {
   process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= process.env.TMPDIR ?? '/tmp';
+}
+
+/**
+ * Runs this CLI again as a child whose stderr goes through a filter of NATIVE_NOISE (a matched line
+ * also drops its context lines); stdout, stdin and the terminal's signals reach the child directly.
+ */
+async function runQuietly(args: string[]): Promise<number | null> {
+  if (process.env[QUIET_CHILD_ENV] !== undefined || !process.argv[1]) return null;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [QUIET_CHILD_ENV]: process.stderr.isTTY ? 'tty' : 'pipe' },
+  });
+  const filter = nativeNoiseFilter();
+  const write = (text: string) => void (text && process.stderr.write(text));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => write(filter.push(chunk)));
+  // Ctrl-C reaches the child from the terminal (same process group): the parent just waits for it.
+  process.on('SIGINT', () => {}).on('SIGTERM', () => child.kill('SIGTERM'));
+  const { constants } = await import('node:os');
+  const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
+  write(filter.end());
+  return code;
+}
+
+/**
+ * A line filter of NATIVE_NOISE for a stderr stream: push() returns the text to write now, end()
+ * the rest. A matched line also drops the context lines after it; a partial line (a progress bar
+ * redrawn with \r) goes out at once unless it could be the start of a noise line.
+ */
+export function nativeNoiseFilter(): { push(text: string): string; end(): string } {
+  let pending = '';
+  let inNoise = false;
+  const keep = (line: string): boolean => {
+    inNoise = NATIVE_NOISE.some((re) => re.test(line)) || (inNoise && NOISE_CONTEXT.test(line));
+    return !inNoise;
+  };
+  return {
+    push(text) {
+      const lines = (pending + text).split('\n');
+      pending = lines.pop()!;
+      let out = lines.filter(keep).map((l) => `${l}\n`).join('');
+      if (pending && !NOISE_STARTS.some((start) => start.startsWith(pending) || pending.startsWith(start))) {
+        out += pending;
+        pending = '';
+      }
+      return out;
+    },
+    end() {
+      const rest = pending && keep(pending) ? pending : '';
+      pending = '';
+      return rest;
+    },
+  };
 }
 
 /** comlink's adapter from a worker_threads port/Worker to a comlink endpoint (loaded by name, like webgpu). */
@@ -109,8 +193,9 @@ export const nodePlatform: Platform = {
   now: () => performance.now(),
   supportedChoices: ['auto', 'gpu', 'llvmpipe', 'swiftshader'],
   installHint:
-    'On Debian run `bash scripts/setup.sh` as root (it installs chromium libvulkan1 libegl1 libegl-mesa0 ' +
-    'libgl1-mesa-dri for the software adapters), or install a GPU driver with Vulkan support.',
+    'Install a GPU driver with Vulkan support, or the software adapters (Debian: `apt-get install libvulkan1 ' +
+    'mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1-mesa-dri`, plus `chromium` for SwiftShader; in the ntk-at ' +
+    'repository `bash scripts/setup.sh` does this).',
   async writeFileAtomic(path, bytes) {
     const fs = await import('node:fs/promises');
     const { basename, dirname } = await import('node:path');
@@ -165,7 +250,8 @@ export const nodePlatform: Platform = {
   cli: {
     args: () => process.argv.slice(2),
     stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
-    stderr: { get isTTY() { return Boolean(process.stderr.isTTY); }, write: (t) => void process.stderr.write(t) },
+    // In runQuietly's child, stderr is a pipe to the parent: a terminal if the parent's is.
+    stderr: { get isTTY() { return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty'; }, write: (t) => void process.stderr.write(t) },
     exit: (code) => process.exit(code),
     async spawnSelf(args, output) {
       const { spawn } = await import('node:child_process');
@@ -218,6 +304,7 @@ export const nodePlatform: Platform = {
       return { held: false as const, holder: 'another process (the lock changed hands while it was being taken over)' };
     },
     onInterrupt: (handler) => void process.once('SIGINT', handler),
+    runQuietly,
   },
   async requestAdapter(choice: AdapterChoice) {
     const module = await loadDawn();

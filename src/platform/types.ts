@@ -6,6 +6,7 @@ import { NtkError } from '../errors.js';
 /** Which adapter to acquire. `auto`: a real GPU first, then the fastest software adapter. */
 export type AdapterChoice = 'auto' | 'gpu' | 'llvmpipe' | 'swiftshader' | 'lavapipe';
 
+/** Every AdapterChoice. */
 export const ADAPTER_CHOICES: readonly AdapterChoice[] = ['auto', 'gpu', 'llvmpipe', 'swiftshader', 'lavapipe'];
 
 /** An adapter found by a platform, with how it was reached. */
@@ -21,6 +22,7 @@ export interface AcquiredAdapter {
   keepAlive: unknown;
 }
 
+/** What the library needs from a runtime (Node, Deno, browser): adapters, environment, clock, files, workers and command-line I/O. */
 export interface Platform {
   runtime: 'node' | 'deno' | 'browser';
   /** Reads an environment variable; undefined where the runtime has none or denies access. */
@@ -69,10 +71,23 @@ export interface Platform {
   cli: CliIo;
 }
 
+/** A standard stream of the command line. */
+export interface CliStream {
+  /** A terminal (progress bars redraw in place) rather than a file or pipe (plain lines). */
+  isTTY: boolean;
+  /** Writes `text` as is. */
+  write(text: string): void;
+}
+
+/** Command-line I/O of a runtime. */
 export interface CliIo {
+  /** The command-line arguments after the program name. */
   args(): string[];
-  stdout: { isTTY: boolean; write(text: string): void };
-  stderr: { isTTY: boolean; write(text: string): void };
+  /** Standard output: results. */
+  stdout: CliStream;
+  /** Standard error: messages, usage errors and progress bars. */
+  stderr: CliStream;
+  /** Ends the process with `code`. */
   exit(code: number): never;
   /**
    * Runs this same CLI program with `args` in a child process, its stdout and stderr appended to
@@ -90,6 +105,12 @@ export interface CliIo {
   lockFile?(path: string): Promise<{ held: true; release(): Promise<void> } | { held: false; holder: string }>;
   /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
   onInterrupt(handler: () => void): void;
+  /**
+   * Where the runtime's native libraries print harmless diagnostics straight to stderr (Node: Dawn
+   * and Mesa), runs the command line in a child process whose stderr drops those known lines and
+   * resolves to its exit code; resolves to null where there is nothing to filter, or in the child.
+   */
+  runQuietly?(args: string[]): Promise<number | null>;
 }
 
 /** Wraps a runtime's file error as E_IO naming the path. */

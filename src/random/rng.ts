@@ -4,12 +4,14 @@
 import { check } from '../errors.js';
 import { philoxWords, wordToUnit } from './philox.js';
 
+/** An Rng's complete state: restoring it continues the same sequence. */
 export interface RngState {
   seed: number;
   stream: number;
   position: number;
 }
 
+/** A seeded random source: a Philox4x32-10 stream with a position, identical in every runtime. */
 export class Rng {
   private position: number;
 
@@ -24,10 +26,12 @@ export class Rng {
     this.position = position;
   }
 
+  /** The generator at a saved state. */
   static fromState(state: RngState): Rng {
     return new Rng(state.seed, state.stream, state.position);
   }
 
+  /** The current state (for checkpoints). */
   state(): RngState {
     return { seed: this.seed, stream: this.stream, position: this.position };
   }

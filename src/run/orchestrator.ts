@@ -244,7 +244,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       command: o.command, method, date: new Date().toISOString(), adapter: adapterLine, runtime: platform.runtime,
       trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
       data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
-      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor },
+      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
       resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
       ntk: r.ntk.enabled ? r.ntk : null,
       switch: r.switch.rule === 'off' ? null : r.switch,
@@ -322,17 +322,17 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
 
     await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
     const evalStart = platform.now();
-    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
+    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
     const evalSeconds = (platform.now() - evalStart) / 1000;
     log.write({
-      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
+      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
       seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy, bn: 'running',
     });
     if (r.evaluation.bnBatchStats) {
       const start = platform.now();
-      const batch = await evaluate(model, data.test, { eps: trainOptions.eps, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed, bnBatchStats: true });
+      const batch = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed, bnBatchStats: true });
       log.write({
-        type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, pgdStepFactor: trainOptions.pgdStepFactor,
+        type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
         seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
       });
     }

@@ -13,8 +13,7 @@ import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
 import { TRAINING_METHODS, TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
 import type { BnStatsSource } from '../train/trainer.js';
-import { parseThreats } from '../cli/commands/evaluate.js';
-import type { Threat } from '../train/evaluate.js';
+import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
 import { modelEntry, type ModelKindName } from './models.js';
 
@@ -106,7 +105,7 @@ export interface SwitchSpec {
 }
 
 export interface EvaluationSpec {
-  /** Threat names: clean, fgsm, pgd<steps>, pgd<steps>x<restarts> (see src/cli/commands/evaluate.ts parseThreats). */
+  /** Threat or preset names of the threat registry (src/attacks/registry.ts), e.g. clean, fgsm, pgd20, pgd50x3, autoattack-lite. */
   threats: string[];
   /** Also evaluate with each test batch's own BatchNorm statistics (running buffers untouched), logged as a second `eval` record with bn "batch". */
   bnBatchStats: boolean;
@@ -229,9 +228,6 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('training.attack.bnMode', a.bnMode, ['eval', 'train-frozen']);
   const norms: readonly string[] = TRAINING_METHODS[t.method].norms;
   if (!norms.includes(a.norm)) throw bad('training.attack.norm', `a norm that ${t.method} supports (${norms.join(', ')})`, a.norm);
-  if (a.norm !== 'linf') {
-    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "training.attack.norm": "l2" trains (PGD-AT), but validation and the final evaluation measure l-inf robustness only so far; use "linf".', { field: 'training.attack.norm' });
-  }
 
   const n = r.ntk;
   boolean('ntk.enabled', n.enabled);
@@ -272,10 +268,10 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   return r;
 }
 
-/** The recipe's evaluation threats, parsed by the CLI's threat parser (one grammar everywhere). */
+/** The recipe's evaluation threats, parsed by the threat registry (src/attacks/registry.ts; presets expand). */
 export function recipeThreats(r: RunRecipe): Threat[] {
   return r.evaluation.threats.flatMap((name, i) => {
-    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat name (clean, fgsm, pgd<k>, pgd<k>x<restarts>)', name);
+    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)', name);
     return parseThreats(name, `evaluation.threats[${i}]`);
   });
 }

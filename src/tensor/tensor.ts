@@ -6,6 +6,7 @@
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 
+/** A tensor shape: dimension sizes, outermost first. */
 export type Shape = readonly number[];
 
 /** A pooled buffer shared by every view of it; `handles` counts the undisposed tensors. */
@@ -14,6 +15,10 @@ interface Storage {
   handles: number;
 }
 
+/**
+ * An f32 tensor on the device: a shape and a pooled storage buffer. Ops return new tensors;
+ * dispose() hands the buffer back (views share it until the last one is disposed).
+ */
 export class Tensor {
   private storage: Storage | null;
 
@@ -36,6 +41,7 @@ export class Tensor {
     return this.size * 4;
   }
 
+  /** True once dispose() was called on this handle. */
   get disposed(): boolean {
     return this.storage === null;
   }
@@ -114,6 +120,7 @@ export class Tensor {
   }
 }
 
+/** Number of elements of a tensor of `shape` (1 for a scalar shape []). */
 export function shapeSize(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }

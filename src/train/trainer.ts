@@ -38,7 +38,7 @@ export interface TrainOptions {
   method: TrainMethod;
   epochs: number;
   batchSize: number;
-  /** Radius in [0, 1] pixel units (training attacks and validation). */
+  /** Radius in pixel units of inputs in [0, 1], in the `norm` ball (training attacks and validation). */
   eps: number;
   /** Threat norm of the training attack (the method must support it, see TRAINING_METHODS). */
   norm: Norm;
@@ -249,7 +249,7 @@ export async function train(
       const seconds = (platform.now() - epochStart) / 1000;
       const validation = validationSet && o.validation
         ? await evaluate(model, validationSet, {
-          eps: o.eps, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
+          eps: o.eps, norm: o.norm, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
           threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
           seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
           attackBnMode: 'eval',
@@ -326,9 +326,6 @@ function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
   const norms: readonly string[] = trainingMethod(o.method).norms;
   if (!norms.includes(o.norm)) {
     throw new NtkError('E_INVALID_ARGUMENT', `train: option "norm" is "${o.norm}"; method "${o.method}" supports ${norms.join(', ')}.`, { option: 'norm' });
-  }
-  if (o.norm !== 'linf' && o.validation) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'train: the per-epoch validation measures l-inf robustness only; with norm "l2" set "validation" to null.', { option: 'norm' });
   }
   if (!(o.anisotropyMaxScale > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "anisotropyMaxScale" must be > 0, got ${o.anisotropyMaxScale}.`, { option: 'anisotropyMaxScale' });
   requireInteger('train', 'epochs', o.epochs);

@@ -45,6 +45,11 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   ],
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
+  attack_targets: [{}],
+  margin_loss: [0, 1, 2, 3].flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
+  apgd_step: [{ NORM: 0 }, { NORM: 1, PHASE: 0 }, { NORM: 1, PHASE: 1 }],
+  apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
+  apgd_copy: [{}],
   copy_columns: [{}],
   ...convPoolBatchNormVariants(),
 };

@@ -83,6 +83,20 @@ describe('ntk-at train / evaluate / report', () => {
     expect([...cp.model.keys()]).toContain('layer2.0.shortcut.weight');
   }, 120_000);
 
+  it('--norm l2: PGD-AT, NTK probes, validation and the final evaluation in the l2 ball', async () => {
+    const out = join(dir, 'l2');
+    const r = await cli('train', ...ARGS.map((a) => (a === 'fgsm-rs' ? 'pgd' : a === '8/255' ? '0.5' : a)), '--norm', 'l2', '--pgd-steps', '2',
+      '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const records = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8'));
+    const config = records[0];
+    expect((config.train as { norm: string }).norm).toBe('l2');
+    expect((config.evaluation as { norm: string }).norm).toBe('l2');
+    const evalRecord = records.at(-1)!;
+    expect(evalRecord).toMatchObject({ type: 'eval', norm: 'l2', eps: 0.5 });
+    expect(records.filter((x) => x.type === 'kernel').every((k) => k.adversarial !== null)).toBe(true);
+  });
+
   it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
     const r = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--out', join(dir, 'nodata'));
     expect(r.code).toBe(1);

@@ -3,7 +3,6 @@
 // kernel, on clean or adversarial inputs (PGD or FGSM at the run's eps and step factor). Writes the
 // kernel as .npy (float64) and safetensors (float32, with the probe labels), prints its spectrum.
 
-import { fgsm } from '../../attacks/fgsm.js';
 import { pgd } from '../../attacks/pgd.js';
 import { uploadBatch } from '../../data/batching.js';
 import { selectProbeSet } from '../../data/probe.js';
@@ -61,7 +60,7 @@ export const ntkCommand: Command = {
     const built = (cp.config.run as { model?: BuiltModelRecipe } | undefined)?.model;
     if (!built) throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: no model recipe (config.run.model) stored.`, { source });
     const eps = options.eps === undefined ? recipe.training.attack.eps : parseFraction(String(options.eps), 'eps');
-    if (!(eps >= 0 && eps <= 1)) throw new NtkError('E_INVALID_ARGUMENT', `--eps must be in [0, 1] (pixel units), got ${eps}.`, { option: 'eps' });
+    if (!(eps >= 0 && (eps <= 1 || recipe.training.attack.norm === 'l2'))) throw new NtkError('E_INVALID_ARGUMENT', `--eps must be in [0, 1] (l-inf, pixel units), got ${eps}.`, { option: 'eps' });
     const seed = options.seed === undefined ? recipe.data.seed : requireCount(options.seed, 'seed', 0);
     const data = await loadRunData(recipe.data, io.platform);
     if (data.notice) io.err(`notice: ${data.notice}`);
@@ -75,10 +74,11 @@ export const ntkCommand: Command = {
       const model = modelFromCheckpoint(gpu, built, cp, source);
       const batch = uploadBatch(gpu, pool, probe.indices);
       try {
-        const attack = { eps, bnMode: 'eval' as const };
-        const x = inputs === 'clean' ? batch.x
-          : inputs === 'fgsm' ? fgsm(model, batch.x, batch.y, attack)
-          : pgd(model, batch.x, batch.y, new Rng(seed, 211), { ...attack, norm: recipe.training.attack.norm, steps, stepSize: recipe.training.attack.stepFactor * eps });
+        const attack = { eps, norm: recipe.training.attack.norm, bnMode: 'eval' as const };
+        const rng = new Rng(seed, 211);
+        const x = inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
+          : inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: eps, start: 'zero' })
+          : pgd(model, batch.x, batch.y, rng, { ...attack, steps, stepSize: recipe.training.attack.stepFactor * eps });
         const start = io.platform.now();
         const kernel = await empiricalNtk(model, x, null, { kind, logit, implementation });
         const seconds = (io.platform.now() - start) / 1000;

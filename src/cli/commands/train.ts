@@ -65,7 +65,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   epochs: { paths: ['training.epochs'], type: 'number', description: 'epochs' },
   'batch-size': { paths: ['training.batchSize'], type: 'number', description: 'batch size' },
   norm: { paths: ['training.attack.norm'], type: 'string', description: 'threat norm linf | l2', parse: choiceOf(['linf', 'l2']) },
-  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation)', parse: parseFraction },
+  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation; an l2 radius with --norm l2)', parse: parseFraction },
   'pgd-steps': { paths: ['training.attack.steps'], type: 'number', description: 'PGD-AT attack steps' },
   'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
   anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
@@ -95,7 +95,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'switch-patience': { paths: ['switch.patience'], type: 'number', description: 'kernel switch: checks in a row above the threshold' },
   'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
   'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
-  threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats, comma list of clean, fgsm, pgd<k>, pgd<k>x<restarts>', parse: (t) => t.split(',').map((s) => s.trim()) },
+  threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats: comma list of threat or preset names (see ntk-at evaluate --help), e.g. clean,fgsm,pgd20,autoattack-lite', parse: (t) => t.split(',').map((s) => s.trim()) },
   'eval-bn-batch': { paths: ['evaluation.bnBatchStats'], type: 'string', description: 'on | off: also evaluate with each test batch\'s own BatchNorm statistics', parse: onOff },
 };
 
@@ -236,9 +236,13 @@ export const trainCommand: Command = {
 /** The terminal's view of a run: notices, per-epoch progress bars, kernel switch, listener errors. */
 function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => void {
   let bar: ProgressBar | null = null;
-  let status = '';
+  let barEpoch = 0;
   let steps = 0;
-  const label = (epoch: number) => `epoch ${epoch + 1}/${epochs}`;
+  const startBar = (epoch: number): ProgressBar => {
+    barEpoch = epoch;
+    bar = new ProgressBar(`epoch ${epoch + 1}/${epochs}`, steps, io.progress, io.platform.now);
+    return bar;
+  };
   return (event) => {
     switch (event.type) {
       case 'adapter':
@@ -249,14 +253,14 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
         return;
       case 'data':
         steps = event.stepsPerEpoch;
+        startBar(0); // times the epoch from its start (a resumed run restarts it at its first step)
         if (event.notice) io.err(`notice: ${event.notice}`);
         io.err(`data: ${event.train}, test ${event.test}; ${event.model} with ${event.parameters} parameters${event.probes ? `; tracking the NTK on ${event.probes} probe images` : ''}`);
         return;
       case 'step': {
-        status = `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}%`;
-        bar ??= new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now);
+        const current = bar && barEpoch === event.epoch ? bar : startBar(event.epoch);
         const done = Math.round((event.epochFraction - event.epoch) * steps);
-        if (done < steps) bar.update(done, status);
+        if (done < steps) current.update(done, `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}%`);
         return;
       }
       case 'epoch': {
@@ -264,11 +268,10 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
           ? ` | val ${Object.entries(event.validation.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ')}`
           : '';
         const co = event.catastrophicOverfitting ? ' | CATASTROPHIC OVERFITTING flagged' : '';
-        (bar ?? new ProgressBar(label(event.epoch), steps, io.progress, io.platform.now)).finish(
+        (bar && barEpoch === event.epoch ? bar : startBar(event.epoch)).finish(
           `loss ${event.trainLoss.toFixed(3)} acc ${(100 * event.trainAccuracy).toFixed(1)}%${validation}${co} | ${event.imagesPerSecond.toFixed(0)} img/s`,
         );
-        bar = null;
-        status = '';
+        bar = event.epoch + 1 < epochs ? startBar(event.epoch + 1) : null;
         return;
       }
       case 'switch':

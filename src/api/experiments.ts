@@ -1,0 +1,10 @@
+/**
+ * The study's experiments: planned grids of runs (variants x seeds) from the experiment table, run
+ * and measured, with their comparison report.
+ * @module experiments
+ */
+
+export { runExperiment, planExperiment, writeExperimentReport, DEFAULT_EXPERIMENT, type ExperimentOptions, type ExperimentResult, type Launch } from '../experiments/runner.js';
+export { EXPERIMENTS } from '../experiments/table.js';
+export { Collector, type Experiment, type GridOptions, type RunPlan, type Variant } from '../experiments/experiment.js';
+export { lookup, measure, aggregate, trainingPasses, passesPerImage, DERIVED, type Measured, type Aggregate } from '../experiments/measure.js';

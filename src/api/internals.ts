@@ -1,0 +1,22 @@
+/**
+ * Building blocks the modules share (argument checks, kernel plans, per-sample gradient plumbing,
+ * geometry helpers). Exported for tests and for writing new layers and kernels; not a stable API
+ * and not in the API reference.
+ * @module internals
+ * @internal
+ */
+
+export { setPerSampleGrad, shapeError, recorded, checkGradShape } from '../nn/parameter.js';
+export { resolveOptions } from '../options.js';
+export { DATA_STREAMS } from '../data/dataset.js';
+export { gatherImages } from '../data/batching.js';
+export { matmulInto } from '../ops/matmul.js';
+export { channelSumInto } from '../ops/channel_sum.js';
+export type { Pair, WindowGeometry } from '../ops/geometry.js';
+export { conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradPlan, type Conv2dGeometry } from '../ops/conv2d.js';
+export { pool2dGeometry, validatePool2dOptions, type PoolWindow } from '../ops/pool2d.js';
+export { batchNormDims, resolveBatchNormOptions } from '../ops/batchnorm.js';
+export { checkLabels } from '../attacks/index.js';
+export { checkDatasetFits } from '../train/evaluate.js';
+export { checkCheckpointFits } from '../train/checkpoint.js';
+export { sliceRows } from '../ntk/kernel.js';
