@@ -1,11 +1,11 @@
 // Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, hostile
-// inputs in Node and Chromium, examples against the packed tarball, typecheck)
+// inputs in Node and Chromium, examples against the packed tarball, typecheck, the Slurm job array)
 // and prints the closing line `N passed, N failed, N skipped`. A suite that should have run but
 // left no results counts as one failure, so a crashed runner never looks like success.
 
 import { existsSync, readFileSync } from 'node:fs';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'examples', 'typecheck'];
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
 let passed = 0;
 let failed = 0;

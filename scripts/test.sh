@@ -32,5 +32,7 @@ step "hostile worker cases in headless Chromium"
 node test/runners/hostile-browser.mjs
 step "examples against the packed tarball (npm pack, fresh project: Node, CLI, Python, Deno, Chromium)"
 node scripts/examples.mjs
+step "experiments as a Slurm job array (a real single-node Slurm)"
+bash scripts/test-slurm.sh
 step "summary"
 node scripts/summarize.mjs

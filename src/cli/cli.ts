@@ -13,6 +13,7 @@ import { experimentCommand } from './commands/experiment.js';
 import { infoCommand } from './commands/info.js';
 import { ntkCommand } from './commands/ntk.js';
 import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 
 export const COMMANDS: Record<string, Command> = {
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, Command> = {
   ntk: ntkCommand,
   report: reportCommand,
   experiment: experimentCommand,
+  run: runCommand,
 };
 
 /** Options that name a directory a command writes into: checked writable before the command runs. */

@@ -269,6 +269,40 @@ export const nodePlatform: Platform = {
         closeSync(fd);
       }
     },
+    selfCommand: () => [process.execPath, ...process.execArgv, process.argv[1]],
+    absolutePath: (path) => (path.startsWith('/') ? path : `${process.cwd()}/${path.replace(/^(\.\/)+/, '')}`),
+    async lockFile(path) {
+      const fs = await import('node:fs');
+      const { hostname } = await import('node:os');
+      const { dirname } = await import('node:path');
+      const me = `${hostname()} ${process.pid}`;
+      fs.mkdirSync(dirname(path), { recursive: true });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const fd = fs.openSync(path, 'wx');
+          fs.writeSync(fd, `${me}\n`);
+          fs.closeSync(fd);
+          return {
+            held: true as const,
+            async release() {
+              if (fs.readFileSync(path, 'utf8').trim() === me) fs.unlinkSync(path);
+            },
+          };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
+        }
+        let holder = '';
+        try {
+          holder = fs.readFileSync(path, 'utf8').trim();
+        } catch {
+          continue; // released meanwhile: try again
+        }
+        const [host, pid] = holder.split(' ');
+        if (host !== hostname() || (Number(pid) > 0 && processAlive(Number(pid)))) return { held: false as const, holder };
+        fs.rmSync(path, { force: true }); // stale: its process on this host is gone
+      }
+      return { held: false as const, holder: 'another process (the lock changed hands while it was being taken over)' };
+    },
     onInterrupt: (handler) => void process.once('SIGINT', handler),
     runQuietly,
   },

@@ -94,6 +94,15 @@ export interface CliIo {
    * `output`; resolves to the exit code (experiments run their runs this way). Absent in browsers.
    */
   spawnSelf?(args: string[], output: string): Promise<number>;
+  /** The command line that starts this CLI program (Node: node and the absolute script path); absent in browsers. */
+  selfCommand?(): string[];
+  /** `path` made absolute against the working directory; absent in browsers. */
+  absolutePath?(path: string): string;
+  /**
+   * Creates `path` exclusively (O_EXCL) holding `host pid` of this process: held, or the holder's
+   * `host pid` when another process has it. A lock left by a dead process on this host is taken over.
+   */
+  lockFile?(path: string): Promise<{ held: true; release(): Promise<void> } | { held: false; holder: string }>;
   /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
   onInterrupt(handler: () => void): void;
   /**

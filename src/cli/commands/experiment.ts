@@ -6,12 +6,18 @@ import { NtkError } from '../../errors.js';
 import { EXPERIMENTS } from '../../experiments/table.js';
 import { DEFAULT_EXPERIMENT, runExperiment, type ExperimentOptions } from '../../experiments/runner.js';
 import { SCALES, type Scale } from '../../experiments/experiment.js';
+import { collectExperiment, writePlan } from '../../experiments/plan.js';
 import { parseChoice, requireCount } from '../args.js';
-import type { Command } from '../command.js';
+import type { ParsedOptions } from '../args.js';
+import type { Command, CommandIo } from '../command.js';
 
 export const experimentCommand: Command = {
   summary: 'run one of the study\'s experiments (runs x seeds) and write its comparison report',
-  positional: { name: 'name', description: Object.keys(EXPERIMENTS).join(' | ') },
+  positional: {
+    name: 'name',
+    many: true,
+    description: `${Object.keys(EXPERIMENTS).join(' | ')}; or \`plan <name>\` (task files, run-local.sh and a Slurm job array in --out) or \`collect DIR\` (the report of a plan's finished runs)`,
+  },
   options: {
     seeds: { type: 'number', description: 'seeds per variant (0, 1, ...)', default: DEFAULT_EXPERIMENT.seeds },
     scale: { type: 'string', description: 'small (Fashion-MNIST, minutes on a CPU) | paper (CIFAR-10, PreAct-ResNet-18; for a GPU)', default: DEFAULT_EXPERIMENT.scale },
@@ -20,9 +26,19 @@ export const experimentCommand: Command = {
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     full: { type: 'flag', description: 'the full grid (bn-estimators: every combination of switches)', default: false },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
+    partition: { type: 'string', description: 'plan: Slurm partition' },
+    account: { type: 'string', description: 'plan: Slurm account' },
+    time: { type: 'string', description: 'plan: wall time per task (default 02:00:00 small, 24:00:00 paper)' },
+    'array-throttle': { type: 'number', description: 'plan: array tasks running at a time (--array=0-(n-1)%K)' },
+    cpus: { type: 'number', description: 'plan: CPUs per task (default 2 small, 8 paper)' },
+    mem: { type: 'string', description: 'plan: memory per task (default 4G small, 32G paper)' },
   },
   async run(options, io) {
-    const name = typeof options.name === 'string' ? options.name : '';
+    const names = Array.isArray(options.name) ? options.name.map(String) : [];
+    const sub = names[0] === 'plan' || names[0] === 'collect' ? names.shift() : null;
+    if (names.length > 1) throw new NtkError('E_INVALID_ARGUMENT', `experiment: one name expected, got ${names.join(' ')}.`, { option: 'name' });
+    if (sub === 'collect') return collect(names[0], io);
+    const name = names[0] ?? '';
     if (!name) throw new NtkError('E_INVALID_ARGUMENT', `experiment: name one of ${Object.keys(EXPERIMENTS).join(', ')}.`, { option: 'name' });
     let config: ExperimentOptions['config'] = {};
     if (typeof options.config === 'string') {
@@ -41,6 +57,7 @@ export const experimentCommand: Command = {
       const extra = Object.keys(config).filter((k) => k !== 'train' && k !== 'variants');
       if (extra.length) throw new NtkError('E_INVALID_ARGUMENT', `--config ${path}: unknown keys ${extra.join(', ')}; use "train" and "variants".`, { option: 'config' });
     }
+    if (sub === 'plan') return plan(name, options, config, io);
     const spawn = io.platform.cli.spawnSelf;
     if (!spawn) throw new NtkError('E_INVALID_ARGUMENT', 'experiment: this runtime cannot start child processes; run it from Node or Deno.');
     const o: ExperimentOptions = {
@@ -58,3 +75,35 @@ export const experimentCommand: Command = {
     io.out(`experiment ${name}: ${result.runs.length} runs (${result.started.length} run now) in ${minutes} min; report: ${result.reportDir}/report.html (and report.md, report.json)`);
   },
 };
+
+/** `experiment plan <name> --out DIR`: task files, manifest, run-local.sh and slurm.sbatch. */
+async function plan(name: string, options: ParsedOptions, config: ExperimentOptions['config'], io: CommandIo): Promise<void> {
+  const cli = io.platform.cli;
+  if (!cli.selfCommand || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: run it from Node (the scripts it writes start this program).');
+  if (typeof options.out !== 'string') throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: name the plan directory with --out DIR.', { option: 'out' });
+  const str = (k: string) => (typeof options[k] === 'string' ? options[k] as string : null);
+  const o: ExperimentOptions = {
+    scale: parseChoice(String(options.scale), 'scale', SCALES) as Scale,
+    seeds: requireCount(options.seeds, 'seeds'),
+    jobs: 1,
+    full: options.full === true,
+    out: cli.absolutePath(options.out),
+    config,
+  };
+  const cpus = typeof options.cpus === 'number' ? requireCount(options.cpus, 'cpus') : null;
+  const throttle = typeof options['array-throttle'] === 'number' ? options['array-throttle'] : null;
+  const tasks = await writePlan(io.platform, name, o, { partition: str('partition'), account: str('account'), time: str('time'), mem: str('mem'), cpus, throttle }, cli.selfCommand());
+  io.out(`experiment ${name}: ${tasks.length} runs planned in ${o.out} (runs/0..${tasks.length - 1}.json, manifest.json).\n` +
+    `  on a Slurm cluster: sbatch ${o.out}/slurm.sbatch, then ntk-at experiment collect ${o.out}\n` +
+    `  on this machine:    JOBS=2 bash ${o.out}/run-local.sh, then ntk-at experiment collect ${o.out}`);
+}
+
+/** `experiment collect DIR`: the report of the finished runs, and the list of the others. */
+async function collect(dir: string | undefined, io: CommandIo): Promise<void> {
+  if (!dir) throw new NtkError('E_INVALID_ARGUMENT', 'experiment collect: name the plan directory (collect DIR).', { option: 'name' });
+  const result = await collectExperiment(io.platform, dir);
+  for (const m of result.missing) io.out(`missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
+  if (!result.reported) throw new NtkError('E_RUN_FAILED', `experiment collect: none of the ${result.missing.length} runs in ${dir} has finished yet; nothing to report.`);
+  io.out(`experiment ${result.name}: ${result.runs.length} of ${result.runs.length + result.missing.length} runs finished; report: ${dir}/report.html (and report.md, report.json)` +
+    (result.missing.length ? '; PARTIAL: collect again after the missing runs finish.' : ''));
+}

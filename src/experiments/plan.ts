@@ -1,0 +1,179 @@
+// An experiment as files for a batch scheduler: one task file per run (runs/<i>.json), a manifest,
+// run-local.sh (the same runs on this machine) and slurm.sbatch (a Slurm job array, one task per
+// run, each `ntk-at run runs/$SLURM_ARRAY_TASK_ID.json`); and `collect`, the report of the runs that finished.
+
+import { NtkError } from '../errors.js';
+import type { Platform } from '../platform/index.js';
+import type { LogRecord } from '../report/runlog.js';
+import type { RunPlan, RunResult, Scale } from './experiment.js';
+import { finishedRun, planExperiment, writeExperimentReport, type ExperimentOptions } from './runner.js';
+
+/** Resources of one array task per scale (a task is one run: one process, one device). */
+export const TASK_RESOURCES: Record<Scale, { cpus: number; mem: string; time: string; gpus: number }> = {
+  small: { cpus: 2, mem: '4G', time: '02:00:00', gpus: 0 },
+  paper: { cpus: 8, mem: '32G', time: '24:00:00', gpus: 1 },
+};
+
+export interface SlurmOptions {
+  partition: string | null;
+  account: string | null;
+  /** Wall time per task (Slurm's D-HH:MM:SS); null: the scale's. */
+  time: string | null;
+  /** Tasks running at a time (`--array=0-(n-1)%K`); null: no limit. */
+  throttle: number | null;
+  cpus: number | null;
+  mem: string | null;
+}
+
+/** One run as a file (runs/<index>.json): what `ntk-at run` needs. `dir` is relative to the plan directory. */
+export interface TaskFile extends RunPlan {
+  experiment: string;
+  index: number;
+  dir: string;
+}
+
+export interface Manifest {
+  experiment: string;
+  options: Pick<ExperimentOptions, 'scale' | 'seeds' | 'full' | 'config'>;
+  runs: Array<{ index: number; id: string; recipe: string; dir: string }>;
+}
+
+/** What `ntk-at run` records in the run directory (task.json): where and how the task went. */
+export interface TaskState {
+  state: 'running' | 'done' | 'failed';
+  host: string | null;
+  /** Slurm array job and task ids, when run by Slurm. */
+  job: string | null;
+  task: string | null;
+  /** The task's log relative to the plan directory (Slurm's logs/%A_%a.out), or null. */
+  log: string | null;
+  exit: number | null;
+}
+
+export const MANIFEST = 'manifest.json';
+export const TASK_STATE = 'task.json';
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+/** The job array script: one task per run, resources from the scale, logs in logs/%A_%a.out. */
+export function sbatchScript(name: string, scale: Scale, count: number, dir: string, cli: string[], s: SlurmOptions): string {
+  const r = TASK_RESOURCES[scale];
+  const lines = [
+    '#!/bin/bash',
+    `# ${name}: ${count} runs, one array task each. Submit with: sbatch ${dir}/slurm.sbatch`,
+    '# (after copying the plan directory elsewhere, submit with --chdir=<its new path>).',
+    `#SBATCH --job-name=ntk-at-${name}`,
+    `#SBATCH --array=0-${count - 1}${s.throttle ? `%${s.throttle}` : ''}`,
+    `#SBATCH --chdir=${dir}`,
+    '#SBATCH --output=logs/%A_%a.out',
+    '#SBATCH --ntasks=1',
+    `#SBATCH --cpus-per-task=${s.cpus ?? r.cpus}`,
+    `#SBATCH --mem=${s.mem ?? r.mem}`,
+    `#SBATCH --time=${s.time ?? r.time}`,
+    ...(r.gpus ? [`#SBATCH --gres=gpu:${r.gpus}`] : []),
+    ...(s.partition ? [`#SBATCH --partition=${s.partition}`] : []),
+    ...(s.account ? [`#SBATCH --account=${s.account}`] : []),
+    '# NTK_AT overrides the command that starts ntk-at (e.g. NTK_AT="ntk-at" when it is installed on the cluster).',
+    `exec \${NTK_AT:-${cli.map(quote).join(' ')}} run "runs/$SLURM_ARRAY_TASK_ID.json"`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The same runs on this machine, JOBS at a time (default 1); finished runs are skipped. */
+export function localScript(count: number, dir: string, cli: string[]): string {
+  return [
+    '#!/bin/bash',
+    '# Runs every task of this plan on this machine, JOBS at a time (JOBS=2 bash run-local.sh); finished runs are skipped.',
+    'set -u',
+    `cd ${quote(dir)}`,
+    `seq 0 ${count - 1} | xargs -P "\${JOBS:-1}" -I{} \${NTK_AT:-${cli.map(quote).join(' ')}} run "runs/{}.json"`,
+    '',
+  ].join('\n');
+}
+
+/** Validates and writes the plan of experiment `name` into o.out (absolute); returns the task files. */
+export async function writePlan(platform: Platform, name: string, o: ExperimentOptions, slurm: SlurmOptions, cli: string[]): Promise<TaskFile[]> {
+  const plans = planExperiment(name, o);
+  if (slurm.throttle !== null && !(Number.isInteger(slurm.throttle) && slurm.throttle >= 1)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `--array-throttle must be an integer >= 1, got ${slurm.throttle}.`, { option: 'array-throttle' });
+  }
+  for (const [option, v] of [['partition', slurm.partition], ['account', slurm.account], ['time', slurm.time], ['mem', slurm.mem]] as const) {
+    if (v !== null && !/^[\w.:-]+$/.test(v)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} "${v}" has characters Slurm does not take.`, { option });
+  }
+  const tasks = plans.map((p, index) => ({ experiment: name, index, ...p, dir: p.id }));
+  for (const t of tasks) await platform.writeFileAtomic(`${o.out}/runs/${t.index}.json`, encode(`${JSON.stringify(t, null, 2)}\n`));
+  const manifest: Manifest = {
+    experiment: name,
+    options: { scale: o.scale, seeds: o.seeds, full: o.full, config: o.config },
+    runs: tasks.map((t) => ({ index: t.index, id: t.id, recipe: `runs/${t.index}.json`, dir: t.dir })),
+  };
+  await platform.writeFileAtomic(`${o.out}/${MANIFEST}`, encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await platform.writeFileAtomic(`${o.out}/slurm.sbatch`, encode(sbatchScript(name, o.scale, tasks.length, o.out, cli, slurm)));
+  await platform.writeFileAtomic(`${o.out}/run-local.sh`, encode(localScript(tasks.length, o.out, cli)));
+  await platform.writeFileAtomic(`${o.out}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
+  return tasks;
+}
+
+async function readJson<T>(platform: Platform, path: string): Promise<T | null> {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await platform.readFile(path));
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new NtkError('E_DATA_FORMAT', `${path} is not JSON (${(e as Error).message}); it was written by \`ntk-at experiment plan\` or \`ntk-at run\`.`, { path });
+  }
+}
+
+export async function readManifest(platform: Platform, dir: string): Promise<Manifest> {
+  const m = await readJson<Manifest>(platform, `${dir}/${MANIFEST}`);
+  if (!m || typeof m.experiment !== 'string' || !Array.isArray(m.runs)) {
+    throw new NtkError('E_DATA_READ', `${dir}/${MANIFEST} is missing or not a plan manifest; make one with \`ntk-at experiment plan <name> --out ${dir}\`.`, { path: dir });
+  }
+  return m;
+}
+
+export async function readTaskState(platform: Platform, runDir: string): Promise<TaskState | null> {
+  return readJson<TaskState>(platform, `${runDir}/${TASK_STATE}`);
+}
+
+/** A run that has not finished: its id, what is known of it, and where to look. */
+export interface MissingRun {
+  id: string;
+  status: string;
+  log: string | null;
+}
+
+/** Reports the finished runs of the plan in `dir` (writes nothing when none has finished) and lists the others. */
+export async function collectExperiment(platform: Platform, dir: string): Promise<{ name: string; runs: RunResult[]; missing: MissingRun[]; reported: boolean }> {
+  const m = await readManifest(platform, dir);
+  const o: ExperimentOptions = { ...m.options, out: dir, jobs: 1 };
+  const plans = planExperiment(m.experiment, o);
+  const planned = new Map(plans.map((p) => [p.id, p]));
+  const runs: RunResult[] = [];
+  const missing: MissingRun[] = [];
+  for (const entry of m.runs) {
+    const plan = planned.get(entry.id);
+    if (!plan) throw new NtkError('E_DATA_FORMAT', `${dir}/${MANIFEST}: run ${entry.id} is not in experiment ${m.experiment} any more; plan it again.`, { path: dir });
+    const runDir = `${dir}/${entry.dir}`;
+    const records: LogRecord[] | null = await finishedRun(platform, runDir, plan);
+    if (records) {
+      runs.push({ plan, dir: runDir, records });
+      continue;
+    }
+    const state = await readTaskState(platform, runDir);
+    const log = state?.log ?? null;
+    const status = !state ? 'not started'
+      : state.state === 'failed' ? `failed (exit ${state.exit ?? '?'} on ${state.host ?? '?'}); its output: ${entry.dir}/output.txt`
+      : state.state === 'running' ? `started on ${state.host ?? '?'} and not finished (still running, or killed: resubmit task ${entry.index} to resume it)`
+      : 'marked done but its log has no final evaluation';
+    missing.push({ id: entry.id, status: `task ${entry.index}: ${status}`, log });
+  }
+  if (runs.length) await writeExperimentReport(platform, m.experiment, o, runs, missing.map((r) => r.id));
+  return { name: m.experiment, runs, missing, reported: runs.length > 0 };
+}
