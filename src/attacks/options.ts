@@ -45,6 +45,7 @@ export interface PgdOptions extends FgsmOptions {
   targets: number;
 }
 
+/** Options of apgd (Auto-PGD: step size adapted at checkpoints, no fixed step). */
 export interface ApgdOptions extends Omit<PgdOptions, 'stepSize' | 'start'> {
   /** Checkpoint test: halve the step when fewer than rho·(window) steps raised the loss. */
   rho: number;

@@ -20,6 +20,7 @@ export interface CheckpointPart {
 
 /** A component that follows a model through training and saves its state with the model's. */
 export interface CheckpointPartSource {
+  /** The current state as a checkpoint part. */
   captureCheckpointPart(): CheckpointPart;
 }
 

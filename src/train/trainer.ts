@@ -115,8 +115,11 @@ export interface EpochRecord {
 
 /** Callbacks train() makes during a run (e.g. KernelTracker.hooks(), progress bars). */
 export interface TrainHooks {
+  /** After every optimizer step (awaited; e.g. kernel checks). */
   onStep?(ctx: StepContext): void | Promise<void>;
+  /** After every epoch, with its record (awaited). */
   onEpoch?(record: EpochRecord, model: Model): void | Promise<void>;
+  /** With each logging interval's summary. */
   onLog?(entry: LogEntry): void;
   /** Progress of the per-epoch validation check: samples done of the total, after each batch. */
   onValidation?(done: number, total: number): void;
