@@ -19,9 +19,12 @@ import { inputGradient } from './fgsm.js';
 import { attackStep } from './kernels.js';
 import { resolveAttackOptions, type FgsmOptions } from './options.js';
 
+/** How the random start noise of anisotropicFgsm is scaled: the same everywhere, per channel, or by the running average of |∇x L| (GradientScale). */
 export type Anisotropy = 'uniform' | 'channel' | 'gradient';
+/** Every Anisotropy. */
 export const ANISOTROPIES: readonly Anisotropy[] = ['uniform', 'channel', 'gradient'];
 
+/** Options of anisotropicFgsm. */
 export interface AnisotropicFgsmOptions extends FgsmOptions {
   anisotropy: Anisotropy;
   /** Step size as a multiple of eps (FGSM-RS's 1.25 by default). */
@@ -30,6 +33,7 @@ export interface AnisotropicFgsmOptions extends FgsmOptions {
   maxScale: number;
 }
 
+/** Defaults of anisotropicFgsm (see AnisotropicFgsmOptions). */
 export const DEFAULT_ANISOTROPIC_FGSM: AnisotropicFgsmOptions = {
   eps: 0.1, bnMode: 'eval', anisotropy: 'uniform', stepFactor: 1.25, maxScale: 2,
 };
@@ -42,6 +46,7 @@ export class GradientScale {
   private readonly average: Tensor;
   private updates = 0;
 
+  /** A scale for inputs of `inputShape` (one sample), averaged with EMA weight `momentum`. */
   constructor(gpu: Model['gpu'], readonly inputShape: Shape, readonly momentum = 0.9) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new NtkError('E_INVALID_ARGUMENT', `GradientScale: momentum must be in [0, 1), got ${momentum}.`, { option: 'momentum' });
@@ -92,6 +97,7 @@ export class GradientScale {
     this.updates = updates[0];
   }
 
+  /** Frees the running average. */
   dispose(): void {
     this.average.dispose();
   }

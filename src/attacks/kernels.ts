@@ -7,6 +7,7 @@ import { grid2d, packParams } from '../ops/params.js';
 import { rowSumSquares } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** The norm of an attack's threat ball: l-infinity (sign steps) or l2 (normalised steps). */
 export type Norm = 'linf' | 'l2';
 
 /**

@@ -7,7 +7,9 @@ import { marginLoss } from '../ops/margin_loss.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from '../ops/softmax_cross_entropy.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** The loss an attack ascends: cross-entropy, Carlini-Wagner margin, or the difference of logits ratio (DLR). */
 export type AttackLoss = 'ce' | 'cw' | 'dlr';
+/** Every AttackLoss. */
 export const ATTACK_LOSSES: readonly AttackLoss[] = ['ce', 'cw', 'dlr'];
 
 /** What lossGradient returns; the caller disposes it. */
@@ -18,6 +20,7 @@ export interface LossGradient {
   correct: Tensor;
   /** [n, ...input] ∇x of the summed loss. */
   grad: Tensor;
+  /** Frees every tensor of the result. */
   dispose(): void;
 }
 

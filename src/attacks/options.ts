@@ -10,6 +10,7 @@ import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 /** BatchNorm behaviour while an attack runs its forward/backward passes. */
 export type AttackBnMode = 'eval' | 'train-frozen';
 
+/** Options of fgsm (and the base of the other attacks' options). */
 export interface FgsmOptions {
   /** Radius of the l-inf ball, pixel units in [0, 1]. */
   eps: number;
@@ -17,6 +18,7 @@ export interface FgsmOptions {
   bnMode: AttackBnMode;
 }
 
+/** Options of the random-start FGSM variants (FGSM-RS, N-FGSM). */
 export interface RandomStartFgsmOptions extends FgsmOptions {
   /** Step size as a multiple of eps (FGSM-RS: 1.25; N-FGSM: 1). */
   stepFactor: number;
@@ -26,6 +28,7 @@ export interface RandomStartFgsmOptions extends FgsmOptions {
   project: boolean;
 }
 
+/** Options of pgd. */
 export interface PgdOptions extends FgsmOptions {
   norm: Norm;
   /** Number of gradient steps (k in PGD-k). */
@@ -42,14 +45,19 @@ export interface PgdOptions extends FgsmOptions {
   targets: number;
 }
 
+/** Options of apgd (Auto-PGD: step size adapted at checkpoints, no fixed step). */
 export interface ApgdOptions extends Omit<PgdOptions, 'stepSize' | 'start'> {
   /** Checkpoint test: halve the step when fewer than rho·(window) steps raised the loss. */
   rho: number;
 }
 
+/** Defaults of fgsm. */
 export const DEFAULT_FGSM: FgsmOptions = { eps: 0.1, bnMode: 'eval' };
+/** FGSM-RS (Wong et al., 2020): step 1.25 eps from a uniform start in the eps-ball, projected. */
 export const DEFAULT_FGSM_RS: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1.25, noiseFactor: 1, project: true };
+/** N-FGSM (de Jorge et al., 2022): step eps from a uniform start in the 2 eps-ball, not projected. */
 export const DEFAULT_N_FGSM: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1, noiseFactor: 2, project: false };
+/** Defaults of pgd: l-inf PGD-10 with step eps/4 from a random start, one restart. */
 export const DEFAULT_PGD: PgdOptions = {
   eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1, loss: 'ce', targets: 0,
 };

@@ -33,10 +33,12 @@ export interface ThreatContext {
   pgdStepFactor: number;
 }
 
+/** One threat kind of the registry: its syntax in threat lists, a description, how its name parses, and how it attacks. */
 export interface AttackEntry {
   syntax: string;
   description: string;
   pattern: RegExp;
+  /** The threat a name matched by `pattern` stands for. */
   parse(match: RegExpExecArray): Threat;
   /** Adversarial examples (the clean threat returns ctx.x itself: do not dispose it). */
   run(threat: Threat, ctx: ThreatContext): Tensor;
@@ -54,6 +56,7 @@ function attackOptions(t: Threat, ctx: ThreatContext) {
   return { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, restarts: o.restarts ?? 1, loss: o.loss ?? 'ce', targets: o.targets ?? 0 };
 }
 
+/** The threat kinds the evaluation (and `--threats`) can name, one entry each. */
 export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
   clean: {
     syntax: 'clean',

@@ -7,6 +7,7 @@ import { SHADERS, type ShaderName } from '../generated/shaders.js';
 import { ADAPTER_CHOICES, currentPlatform, isSoftwareAdapter, type AdapterChoice, type Platform } from '../platform/index.js';
 import { BufferPool } from './buffers.js';
 
+/** Options of createGpu. */
 export interface GpuOptions {
   /** Which adapter to use; default: env NTK_AT_ADAPTER, else `auto` (real GPU first, then software). */
   adapter?: AdapterChoice;
@@ -69,6 +70,7 @@ export const TEXTURE_ROW = 256;
 const TEXTURE_BYTES_PER_ROW = TEXTURE_ROW * 16;
 const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
 
+/** A WebGPU device with the adapter report, a buffer pool, a pipeline cache and error scopes; every tensor and op runs on one. Create it with createGpu(); destroy() frees it. */
 export class Gpu {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
@@ -76,6 +78,7 @@ export class Gpu {
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
 
+  /** Use createGpu(), which applies the adapter policy and requests the device. */
   constructor(
     readonly device: GPUDevice,
     readonly report: AdapterReport,
@@ -90,6 +93,7 @@ export class Gpu {
     live.add(this);
   }
 
+  /** The device's limits. */
   get limits(): GPUSupportedLimits {
     return this.device.limits;
   }

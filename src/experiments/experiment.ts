@@ -39,11 +39,13 @@ export interface RunResult {
   records: LogRecord[];
 }
 
+/** One experiment of the study: what it tests, the options its runs share, its variants, and its analysis. */
 export interface Experiment {
   /** Which of the study's findings it tests, and how (one or two sentences for the report). */
   summary: string;
   /** Options every run shares at `scale`. */
   base(scale: Scale): string[];
+  /** The variants (named option sets) compared, at this grid's scale. */
   variants(grid: GridOptions): Variant[];
   /** Report sections from the finished runs (collect.runs; collect.of(variant) gives a variant's seeds in order). */
   analyse(collect: Collector, grid: GridOptions): Section[];
@@ -54,6 +56,7 @@ export class Collector {
   readonly measured: Measured[] = [];
   readonly aggregates: Array<{ label: string; variant: string; source: string } & Aggregate> = [];
 
+  /** A collector over the finished `runs`. */
   constructor(readonly runs: RunResult[]) {}
 
   /** Runs of `variant`, seeds in order. */

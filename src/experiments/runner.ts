@@ -27,8 +27,10 @@ export interface ExperimentOptions extends GridOptions {
   partial?: boolean;
 }
 
+/** Defaults of runExperiment: small scale, 3 seeds, one job at a time. */
 export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 3, full: false, jobs: 1, config: {} };
 
+/** What runExperiment returns: the runs, which of them this call started, and where the report is. */
 export interface ExperimentResult {
   runs: RunResult[];
   /** Runs started by this call (the rest had finished before). */

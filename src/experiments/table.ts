@@ -7,6 +7,7 @@ import type { Experiment } from './experiment.js';
 import { kernelDynamics } from './kernel_dynamics.js';
 import { kernelWarmup } from './kernel_warmup.js';
 
+/** The experiments of the study, by name (`ntk-at` experiment scripts and runExperiment take these names). */
 export const EXPERIMENTS: Record<string, Experiment> = {
   'bn-estimators': bnEstimators,
   'kernel-warmup': kernelWarmup,

@@ -8,6 +8,7 @@ import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packParams } from './params.js';
 
+/** Options of augmentCropFlip. */
 export interface AugmentOptions {
   /** Zero padding on every side before the crop, in pixels (0: no crop). */
   padding: number;

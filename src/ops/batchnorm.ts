@@ -15,6 +15,7 @@ import { sumPartialsInto } from './sum_partials.js';
 const THREADS = 256;
 const TREE_ITERATIONS = 32;
 
+/** The estimator switches of a BatchNorm layer. */
 export interface BatchNormOptions {
   /** Added to the variance inside the square root. Default 1e-5 (PyTorch). */
   eps: number;
@@ -77,12 +78,13 @@ export interface BatchNormState {
   runningMean: Tensor;
   /** [C], starts at 1. */
   runningVar: Tensor;
-  /** [1]: number of statistics updates so far (PyTorch's num_batches_tracked), an exact f32 below 2^24. */
+  /** Shape [1]: the number of statistics updates so far (PyTorch's num_batches_tracked), an exact f32 below 2^24. */
   count: Tensor;
   /** [2, C] biased EMA accumulators of mean and variance, starting at 0; present only with `debias`. */
   emaAccumulators: Tensor | null;
 }
 
+/** The running state of a BatchNorm layer over `channels` channels: mean 0, variance 1, no batches seen. */
 export function createBatchNormState(gpu: Gpu, channels: number, options: BatchNormOptions): BatchNormState {
   return {
     runningMean: Tensor.zeros(gpu, [channels]),
@@ -92,6 +94,7 @@ export function createBatchNormState(gpu: Gpu, channels: number, options: BatchN
   };
 }
 
+/** Frees the tensors of a BatchNorm state. */
 export function disposeBatchNormState(state: BatchNormState): void {
   [state.runningMean, state.runningVar, state.count, state.emaAccumulators].forEach((t) => t?.dispose());
 }
@@ -213,6 +216,7 @@ function updateRunning(state: BatchNormState, stats: Tensor, C: number, m: numbe
   if (acc !== state.emaAccumulators) acc.dispose();
 }
 
+/** What batchNormBackward returns: the input gradient and the affine parameters' gradients. */
 export interface BatchNormGradients {
   dx: Tensor;
   /** [C] (batch sum) or [n, C] (per sample); null without affine or with paramGrads 'none'. */

@@ -13,6 +13,7 @@ export const BINARY_OPS = {
   reluBackward: 3, // a where b > 0, else 0
 } as const;
 
+/** An elementwise binary operation (a key of BINARY_OPS). */
 export type BinaryOp = keyof typeof BINARY_OPS;
 
 /** a + b; b's shape equals a's, is a suffix of it (repeated over leading dims), or is [1]. */

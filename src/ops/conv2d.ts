@@ -27,6 +27,7 @@ import { sumPartials, sumPartialsInto } from './sum_partials.js';
  */
 export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
+/** Options of conv2d. */
 export interface Conv2dOptions {
   /** Step between windows, one value or [h, w]. Default 1. */
   stride?: Pair;

@@ -21,6 +21,7 @@ export const MAP_OPS = {
   reciprocal: 11, // alpha / x
 } as const;
 
+/** An elementwise unary operation (a key of MAP_OPS). */
 export type MapOp = keyof typeof MAP_OPS;
 
 /** y = f(x) elementwise; `alpha`/`beta` parameterise `affine` (alpha*x+beta), `clamp` ([alpha, beta]) and `reciprocal` (alpha/x). */

@@ -17,6 +17,7 @@ import { sumPartialsInto } from './sum_partials.js';
  * (workgroup memory, for GPUs). */
 export type MatmulKernel = 'block' | 'block-storage' | 'tiled';
 
+/** Options of matmul. */
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M] (or [batch, K, M]). Default false. */
   transA?: boolean;

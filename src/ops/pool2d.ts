@@ -7,6 +7,7 @@ import { Tensor, type Shape } from '../tensor/tensor.js';
 import { pair, windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
 import { grid2d, packParams } from './params.js';
 
+/** Options of the pooling ops and layers. */
 export interface Pool2dOptions {
   /** Window size, one value or [h, w]. Required. */
   kernel: Pair;

@@ -6,6 +6,7 @@ import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grid2d, packParams } from './params.js';
 
+/** The hyper-parameters of one sgdUpdate. */
 export interface SgdUpdateParams {
   /** Step size (> 0 for learning; 0 leaves weights unchanged apart from momentum bookkeeping). */
   lr: number;

@@ -9,10 +9,11 @@ import { grid2d, packParams } from './params.js';
 /** A quiet NaN's bits, passed to the shaders (WGSL has no NaN constant). */
 const NAN_BITS = 0x7fc00000;
 
+/** What softmaxCrossEntropy returns (per-sample losses and correctness). */
 export interface CrossEntropyResult {
-  /** [n]: logsumexp(logits_i) - logits_i[y_i] (NaN where the label is not an integer in [0, C)). */
+  /** Shape [n]: logsumexp(logits_i) - logits_i[y_i] (NaN where the label is not an integer in [0, C)). */
   losses: Tensor;
-  /** [n]: 1 where the first arg-max of the logits equals the label, else 0. */
+  /** Shape [n]: 1 where the first arg-max of the logits equals the label, else 0. */
   correct: Tensor;
 }
 

@@ -19,7 +19,7 @@ declare const Deno: {
   writeFile(path: string, data: Uint8Array, options?: { createNew?: boolean }): Promise<void>;
   pid: number;
   build?: { os: string };
-  env: { get(name: string): string | undefined };
+  env: { get(name: string): string | undefined; set(name: string, value: string): void };
   readFile(path: string): Promise<Uint8Array>;
   args: string[];
   exit(code: number): never;
@@ -34,6 +34,18 @@ declare const Deno: {
 };
 
 const encoder = new TextEncoder();
+
+/**
+ * Mesa prints "XDG_RUNTIME_DIR is invalid or not set" twice when that variable is missing (headless
+ * sessions, containers); any directory silences it. Needs --allow-env; without it nothing changes.
+ */
+function setHeadlessEnv(): void {
+  try {
+    if (Deno.env.get('XDG_RUNTIME_DIR') === undefined) Deno.env.set('XDG_RUNTIME_DIR', Deno.env.get('TMPDIR') ?? '/tmp');
+  } catch {
+    // no --allow-env: the two lines stay
+  }
+}
 
 export const denoPlatform: Platform = {
   runtime: 'deno',
@@ -114,6 +126,7 @@ export const denoPlatform: Platform = {
   },
   async requestAdapter(choice: AdapterChoice) {
     if (!('gpu' in navigator)) return null;
+    setHeadlessEnv();
     const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return null;
     const software = isSoftwareAdapter(adapter.info);

@@ -24,6 +24,7 @@ export interface RunInput {
   seed?: string | number;
 }
 
+/** Options of compareRuns and compareSections. */
 export interface CompareOptions {
   /** Report title (default: "ntk-at comparison of N runs"). */
   title?: string;
@@ -48,6 +49,7 @@ export interface ComparedRun {
   records: LogRecord[];
 }
 
+/** A variant (runs that differ only by seed): its runs, how it differs from the others, and its metrics across seeds. */
 export interface VariantSummary {
   label: string;
   runs: ComparedRun[];

@@ -6,6 +6,7 @@
 import type { Platform } from '../platform/index.js';
 import { renderLinePlot, type LinePlot } from './svg.js';
 
+/** One block of a report section: text, a table or a plot. */
 export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'table'; columns: string[]; rows: string[][] }
@@ -14,11 +15,13 @@ export type Block =
   /** A figure already rendered (polar plot, heatmap): `svg` is a standalone SVG document. */
   | { kind: 'figure'; file: string; title: string; svg: string };
 
+/** A titled section of a report. */
 export interface Section {
   title: string;
   blocks: Block[];
 }
 
+/** A report rendered as Markdown and HTML, with its SVG plot files. */
 export interface RenderedReport {
   markdown: string;
   html: string;

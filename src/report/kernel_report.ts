@@ -16,6 +16,7 @@ import { kernelDistance } from '../ntk/metrics.js';
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 const adv = (r: LogRecord, key: string): number => num((r.adversarial as Record<string, unknown> | null)?.[key]);
 
+/** The report section of the NTK checks: metrics over training, plots, and the polar dynamics. */
 export const kernelSection: SectionBuilder = (records) => {
   const checks = records.filter((r) => r.type === 'kernel');
   if (checks.length === 0) return null;

@@ -11,6 +11,7 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
+/** The run log: JSON records kept in memory and appended, in order, to a JSON-lines file. */
 export class RunLog {
   records: LogRecord[] = [];
   private pending: Promise<void> = Promise.resolve();

@@ -3,6 +3,7 @@
 // is passed in by the caller from a run's log and written back as data-* attributes, so a test (or
 // a reader) can trace each plotted number to its log record.
 
+/** One named line of a plot: (x, y) points. */
 export interface Series {
   name: string;
   points: Array<[number, number]>;
@@ -32,6 +33,7 @@ export interface EventMarker {
   data?: Record<string, string>;
 }
 
+/** A line plot: title, axis labels and series (renderLinePlot draws it). */
 export interface LinePlot {
   title: string;
   xLabel: string;
@@ -211,6 +213,7 @@ export interface PolarTrajectory {
   data?: Record<string, string>;
 }
 
+/** A polar plot of kernel trajectories (renderPolarPlot draws it). */
 export interface PolarPlot {
   title: string;
   trajectories: PolarTrajectory[];
@@ -279,6 +282,7 @@ export function renderPolarPlot(plot: PolarPlot): string {
   return parts.join('\n');
 }
 
+/** A heat map of a matrix (renderHeatmap draws it). */
 export interface Heatmap {
   title: string;
   /** Row and column labels (e.g. the epoch of each kernel check). */

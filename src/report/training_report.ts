@@ -57,6 +57,7 @@ function flatten(value: unknown, prefix: string, out: Array<[string, string]>): 
   }
 }
 
+/** The run's summary: method, data, model, adapter and runtime (from the config record). */
 export const aboutSection: SectionBuilder = (records) => {
   const config = last(records, 'config');
   const blocks: Section['blocks'] = [{
@@ -71,6 +72,7 @@ export const aboutSection: SectionBuilder = (records) => {
   return { title: 'About these numbers', blocks };
 };
 
+/** The full configuration of the run. */
 export const configSection: SectionBuilder = (records) => {
   const config = last(records, 'config');
   if (!config) return null;
@@ -80,6 +82,7 @@ export const configSection: SectionBuilder = (records) => {
   return { title: 'Configuration', blocks: [{ kind: 'table', columns: ['option', 'value'], rows }] };
 };
 
+/** A table of the epochs: loss, accuracy, validation and the catastrophic-overfitting flag. */
 export const epochSection: SectionBuilder = (records) => {
   const epochs = epochRecords(records);
   if (epochs.length === 0) return null;
@@ -106,6 +109,7 @@ export const epochSection: SectionBuilder = (records) => {
   return { title: 'Per epoch', blocks };
 };
 
+/** Loss and accuracy plots per epoch. */
 export const plotSection: SectionBuilder = (records) => {
   const epochs = epochRecords(records);
   if (epochs.length === 0) return null;
@@ -127,6 +131,7 @@ export const plotSection: SectionBuilder = (records) => {
   };
 };
 
+/** The evaluations of the run (accuracy per threat). */
 export const evaluationSection: SectionBuilder = (records) => {
   const evals = records.filter((r) => r.type === 'eval');
   if (evals.length === 0) return null;
@@ -145,6 +150,7 @@ export const evaluationSection: SectionBuilder = (records) => {
   };
 };
 
+/** The sections of a training report, in order. */
 export const TRAINING_SECTIONS: readonly SectionBuilder[] = [aboutSection, evaluationSection, epochSection, plotSection, configSection];
 
 /** Renders the report of a run from its log records, with `sections` (default TRAINING_SECTIONS) in order. */

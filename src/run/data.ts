@@ -10,6 +10,7 @@ import { syntheticClusters, syntheticShapes } from '../data/synthetic.js';
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
 
+/** One data set of the registry: its summary, image shape, class count, where its files are, and how to load its pools. */
 export interface DataSetEntry {
   summary: string;
   /** One sample's shape [channels, height, width] and the class count. */
@@ -32,6 +33,7 @@ function syntheticPools(name: string, make: typeof syntheticShapes, perClass: { 
   return { train: rename(train, `${name}-train`), test: rename(validation, `${name}-test`) };
 }
 
+/** The data sets a recipe can name (`data.dataset`). */
 export const DATA_SETS = {
   'fashion-mnist': {
     summary: 'Fashion-MNIST, IDX files (plain or .gz): 60,000 + 10,000 images 28x28x1, 10 classes',
@@ -73,13 +75,17 @@ export const DATA_SETS = {
   },
 } as const satisfies Record<string, DataSetEntry>;
 
+/** A key of DATA_SETS. */
 export type DataSetName = keyof typeof DATA_SETS;
+/** Every DataSetName. */
 export const DATA_SET_NAMES = Object.keys(DATA_SETS) as DataSetName[];
 
 /** Synthetic data sets a recipe may fall back to when its files cannot be read. */
 export const DATA_FALLBACKS = ['none', 'synthetic-shapes'] as const;
+/** One of DATA_FALLBACKS. */
 export type DataFallback = (typeof DATA_FALLBACKS)[number];
 
+/** The data of a run: which set, where, the sizes of the training, validation and test parts, and the selection seed. */
 export interface DataRecipe {
   dataset: DataSetName;
   /** Directory (URL prefix in browsers) of the files; null: the data set's default directory. */
@@ -94,10 +100,12 @@ export interface DataRecipe {
   seed: number;
 }
 
+/** The data defaults of a run (see DataRecipe). */
 export const DEFAULT_DATA_RECIPE: DataRecipe = {
   dataset: 'fashion-mnist', dir: null, fallback: 'none', trainSize: 5000, validationSize: 500, testSize: 1000, seed: 0,
 };
 
+/** The data of a run, loaded: training, validation (or null) and test sets. */
 export interface RunData {
   train: ImageDataset;
   validation: ImageDataset | null;

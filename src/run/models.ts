@@ -27,12 +27,14 @@ export interface BuiltModelRecipe {
   options: Record<string, unknown>;
 }
 
+/** One model kind of the registry: summary, recipe defaults, how recipe options become builder options, and the builder. */
 export interface ModelEntry {
   summary: string;
   /** The recipe options besides `kind` and `normalize`, with their defaults. */
   defaults: Record<string, unknown>;
   /** Builder options from resolved recipe options, the data and the init seed; validates them (no device). */
   builderOptions(options: Record<string, unknown>, data: ModelData, seed: number): Record<string, unknown>;
+  /** Builds the model on `gpu`. */
   build(gpu: Gpu, builderOptions: Record<string, unknown>): Model;
 }
 
@@ -71,6 +73,7 @@ const validated = <T>(kind: string, f: () => T): T => {
   }
 };
 
+/** The model kinds a recipe can name (`model.kind`). */
 export const MODELS = {
   mlp: {
     summary: 'multi-layer perceptron: [Normalize] Flatten, Dense-ReLU per hidden width, Dense',
@@ -109,7 +112,9 @@ export const MODELS = {
   },
 } as const satisfies Record<string, ModelEntry>;
 
+/** A key of MODELS. */
 export type ModelKindName = keyof typeof MODELS;
+/** Every ModelKindName. */
 export const MODEL_KIND_NAMES = Object.keys(MODELS) as ModelKindName[];
 
 /** The registry entry for `kind`; E_INVALID_ARGUMENT naming `field` and the kinds that exist otherwise. */

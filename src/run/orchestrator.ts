@@ -39,12 +39,16 @@ export type RecipeEvent =
   | ({ type: 'kernel' } & KernelCheck)
   | ({ type: 'switch'; to: TrainMethod } & SwitchDecision)
   | { type: 'evaluating'; samples: number; threats: string[] }
+  /** Batch-by-batch progress of the per-epoch validation check and of the final evaluation. */
+  | { type: 'progress'; stage: 'validation' | 'evaluation'; done: number; total: number }
   | { type: 'done'; evaluation: EvaluationResult; seconds: number; outDir: string | null }
   /** fatal: the run failed (and rejects with this error); otherwise a listener failed and the run goes on. */
   | { type: 'error'; code: NtkErrorCode | 'E_UNEXPECTED' | 'E_LISTENER'; message: string; fatal: boolean };
 
+/** Receives a run's events; may be async (the run awaits it). */
 export type RecipeListener = (event: RecipeEvent) => void | Promise<void>;
 
+/** Options of runRecipe: where to write, who listens, which device, and what to resume. */
 export interface RunOptions {
   /** Run directory for log.jsonl, checkpoint.safetensors, config.json and the report; null: write nothing. */
   outDir: string | null;
@@ -63,6 +67,7 @@ export interface RunOptions {
   signal: AbortSignal | null;
 }
 
+/** What runRecipe returns: the resolved recipe, final evaluation, epochs, timings, switch decision, checkpoint bytes and log. */
 export interface RunResult {
   /** The resolved recipe (every default filled in): runRecipe(result.recipe) replays the run. */
   recipe: RunRecipe;
@@ -309,6 +314,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
           await announceSwitch();
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
+        onValidation: (done, total) => void sinks.emit({ type: 'progress', stage: 'validation', done, total }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
       methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
@@ -322,7 +328,9 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
 
     await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
     const evalStart = platform.now();
-    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed });
+    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed,
+      onProgress: (done, total) => void sinks.emit({ type: 'progress', stage: 'evaluation', done, total }),
+    });
     const evalSeconds = (platform.now() - evalStart) / 1000;
     log.write({
       type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,

@@ -17,10 +17,15 @@ import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
 import { modelEntry, type ModelKindName } from './models.js';
 
+/** The learning-rate schedules a recipe can name. */
 export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
+/** One of SCHEDULE_KINDS. */
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+/** Attacks of the adversarial-example kernel (`none`: clean kernel only). */
 export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
+/** Kernels the tracker can follow. */
 export const NTK_KERNELS = ['trace', 'logit', 'sumLogits'] as const;
+/** Switch rules (`off`: the method throughout). */
 export const SWITCH_RULES = ['off', 'kernel'] as const;
 
 /** The model: a MODELS kind, a Normalize first layer on/off, and the kind's options (see MODELS[kind].defaults). */
@@ -40,6 +45,7 @@ export interface ModelSpec {
   init?: InitScheme;
 }
 
+/** The attack of a run: norm, radius, steps and step factor (training, NTK probes, validation and evaluation), and the method-specific settings. */
 export interface AttackSpec {
   norm: Norm;
   /** Radius in [0, 1] pixel units (training attack, validation, NTK probes, final evaluation). */
@@ -54,6 +60,7 @@ export interface AttackSpec {
   bnMode: AttackBnMode;
 }
 
+/** How a run trains: method, epochs, batch size, attack, optimizer and schedule, BatchNorm statistics, augmentation, validation, logging and seed. */
 export interface TrainingSpec {
   method: TrainMethod;
   epochs: number;
@@ -76,6 +83,7 @@ export interface TrainingSpec {
   seed: number;
 }
 
+/** NTK tracking of a run. */
 export interface NtkSpec {
   enabled: boolean;
   /** Probe images per class (from the validation images, else the test images). */
@@ -94,6 +102,7 @@ export interface NtkSpec {
   monitorK: number;
 }
 
+/** The switch rule of a run (see KernelSwitch). */
 export interface SwitchSpec {
   /** `kernel`: train with warmupMethod until the clean and adversarial probe kernels diverge, then training.method. */
   rule: (typeof SWITCH_RULES)[number];
@@ -104,6 +113,7 @@ export interface SwitchSpec {
   velocityPlateau: number | null;
 }
 
+/** The final evaluation of a run. */
 export interface EvaluationSpec {
   /** Threat or preset names of the threat registry (src/attacks/registry.ts), e.g. clean, fgsm, pgd20, pgd50x3, autoattack-lite. */
   threats: string[];
@@ -111,6 +121,7 @@ export interface EvaluationSpec {
   bnBatchStats: boolean;
 }
 
+/** Everything a run needs, as plain JSON: data, model, training, NTK tracking, switch rule and evaluation (defaults in DEFAULT_RECIPE; resolveRecipe checks it). */
 export interface RunRecipe {
   data: DataRecipe;
   model: ModelSpec;

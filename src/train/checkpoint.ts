@@ -9,6 +9,7 @@ import type { Model } from '../nn/model.js';
 import { currentPlatform, type Platform } from '../platform/index.js';
 import type { RngState } from '../random/rng.js';
 
+/** The `format` metadata value of this version's checkpoints. */
 export const CHECKPOINT_FORMAT = 'ntk-at-checkpoint/2';
 
 /** The state a component keeps in checkpoints: plain JSON and named float64 arrays. */
@@ -19,9 +20,11 @@ export interface CheckpointPart {
 
 /** A component that follows a model through training and saves its state with the model's. */
 export interface CheckpointPartSource {
+  /** The current state as a checkpoint part. */
   captureCheckpointPart(): CheckpointPart;
 }
 
+/** Everything a run needs to continue bit for bit: model and optimizer tensors, counters, RNG state and the run's config. */
 export interface TrainingCheckpoint {
   /** Epochs completed. */
   epoch: number;
@@ -86,6 +89,7 @@ export function encodeCheckpoint(cp: TrainingCheckpoint): Uint8Array {
   return encodeSafetensors({ tensors, metadata });
 }
 
+/** Reads a checkpoint written by encodeCheckpoint; E_CHECKPOINT_CORRUPT naming `source` and the bad field otherwise. */
 export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingCheckpoint {
   const { tensors, metadata, checksummed } = decodeSafetensors(bytes, source);
   const corrupt = (field: string, problem: string): never => {
@@ -177,6 +181,7 @@ export function lastSavedCheckpoint(): string | null {
   return lastSaved;
 }
 
+/** Reads and decodes the checkpoint at `path` (E_IO when it cannot be read). */
 export async function loadCheckpoint(path: string, platform: Platform = currentPlatform()): Promise<TrainingCheckpoint> {
   let bytes: Uint8Array;
   try {

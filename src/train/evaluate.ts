@@ -20,6 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 
 export { threatName, WORST_CASE, type Threat };
 
+/** Options of evaluate. */
 export interface EvaluateOptions {
   /** Radius in [0, 1] pixel units, in the `norm` ball. */
   eps: number;
@@ -34,8 +35,11 @@ export interface EvaluateOptions {
   /** BatchNorm normalises each evaluation batch with its own statistics (running buffers untouched), in the attacks too. */
   bnBatchStats: boolean;
   seed: number;
+  /** Called after each batch with the samples done and the total (progress bars); null: none. */
+  onProgress: ((done: number, total: number) => void) | null;
 }
 
+/** Defaults of evaluate (see EvaluateOptions). */
 export const DEFAULT_EVALUATE: EvaluateOptions = {
   eps: 0.1,
   norm: 'linf',
@@ -46,6 +50,7 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
   attackBnMode: 'eval',
   bnBatchStats: false,
   seed: 0,
+  onProgress: null,
 };
 
 /**
@@ -99,6 +104,7 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
         clean.dispose();
         batch.dispose();
       }
+      o.onProgress?.(Math.min((k + 1) * o.batchSize, data.length), data.length);
     }
     const accuracy: Record<string, number> = {};
     for (let i = 0; i < o.threats.length; i++) accuracy[threatName(o.threats[i])] = (await totals[i].read())[0] / data.length;

@@ -29,11 +29,15 @@ export interface MethodAttackSettings {
 
 /** State a method keeps across steps (saved in checkpoints), e.g. fgsm-aniso's |∇x L| average. */
 export interface MethodState {
+  /** The state as named f32 arrays (for the checkpoint). */
   exportState(): Promise<Record<string, Float32Array>>;
+  /** Restores a state written by exportState. */
   importState(state: Record<string, Float32Array>): void;
+  /** Frees the state's tensors. */
   dispose(): void;
 }
 
+/** One training method of the registry: summary, whether it is adversarial, its norms, and how it makes a step's inputs. */
 export interface TrainingMethod {
   /** One line for help texts and menus. */
   summary: string;
@@ -47,6 +51,7 @@ export interface TrainingMethod {
   inputs(model: Model, batch: Batch, rng: Rng, o: MethodAttackSettings, state: MethodState | null): Tensor;
 }
 
+/** The training methods (`standard`, `pgd`, `fgsm`, `fgsm-rs`, `n-fgsm`, `fgsm-aniso`), one entry each. */
 export const TRAINING_METHODS = {
   standard: {
     summary: 'clean training (no attack)',
@@ -91,7 +96,9 @@ export const TRAINING_METHODS = {
   },
 } as const satisfies Record<string, TrainingMethod>;
 
+/** A key of TRAINING_METHODS. */
 export type TrainMethod = keyof typeof TRAINING_METHODS;
+/** Every TrainMethod. */
 export const TRAIN_METHODS = Object.keys(TRAINING_METHODS) as TrainMethod[];
 
 /** The registry entry of `method` (validated by the caller). */

@@ -38,10 +38,12 @@ interface StepInfo {
   clipped: boolean;
 }
 
+/** Collects per-step loss and accuracy on the device and reads them back once per logging interval (checking for NaN/Inf). */
 export class StepMonitor {
   private readonly metrics: Tensor;
   private steps: StepInfo[] = [];
 
+  /** A monitor of `logEvery` steps per interval on `gpu`. */
   constructor(
     readonly gpu: Gpu,
     /** Steps per logging interval (rows of the device buffer). */
@@ -116,6 +118,7 @@ export class StepMonitor {
     };
   }
 
+  /** Frees the device buffer. */
   dispose(): void {
     this.metrics.dispose();
   }

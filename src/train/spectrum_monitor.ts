@@ -7,6 +7,7 @@ import { NtkError } from '../errors.js';
 import type { KernelCheck } from '../ntk/tracker.js';
 import type { TrainMethod } from './trainer.js';
 
+/** Options of a SpectrumMonitor. */
 export interface SpectrumMonitorOptions {
   /** Flag when |x − mean(history)| > k · max(sd(history), floor). */
   k: number;
@@ -18,6 +19,7 @@ export interface SpectrumMonitorOptions {
   afterEpoch: number;
 }
 
+/** Flag at 3 standard deviations over a window of 4 checks (floor 0.1), from a quarter epoch on. */
 export const DEFAULT_SPECTRUM_MONITOR: SpectrumMonitorOptions = { k: 3, window: 4, floor: 0.1, afterEpoch: 0.25 };
 
 /** One firing of the monitor (also logged as an `event: co-monitor` record). */
@@ -29,6 +31,10 @@ export interface MonitorFiring {
   sd: number;
 }
 
+/**
+ * Watches log λ_max of the adversarial-example kernel at each kernel check and flags a jump beyond
+ * k standard deviations of its recent history; optionally switches the method from the first firing on.
+ */
 export class SpectrumMonitor {
   readonly options: SpectrumMonitorOptions;
   readonly firings: MonitorFiring[] = [];

@@ -7,6 +7,7 @@ import { requireChoice, resolveOptions } from '../options.js';
 import type { KernelCheck } from '../ntk/tracker.js';
 import { TRAIN_METHODS, type TrainMethod } from './methods.js';
 
+/** Options of the kernel-switch rule. */
 export interface SwitchOptions {
   /** The method before the switch. */
   warmupMethod: TrainMethod;
@@ -20,6 +21,7 @@ export interface SwitchOptions {
   capFraction: number;
 }
 
+/** Defaults of the kernel-switch rule (see SwitchOptions). */
 export const DEFAULT_SWITCH: SwitchOptions = { warmupMethod: 'standard', tau: 0.1, patience: 2, velocityPlateau: null, capFraction: 0.3 };
 
 /** Why and when the switch happened. */
@@ -28,6 +30,7 @@ export interface SwitchDecision {
   reason: 'divergence' | 'plateau' | 'cap';
 }
 
+/** The kernel-switch rule: train with the warm-up method until the clean and adversarial probe kernels diverge (or the kernel velocity plateaus, or the cap), then with the target method. */
 export class KernelSwitch {
   readonly options: SwitchOptions;
   private streak = 0;
@@ -35,6 +38,7 @@ export class KernelSwitch {
   private moved = false;
   private decision: SwitchDecision | null = null;
 
+  /** Switches to `targetMethod` within a run of `epochs` epochs. */
   constructor(readonly targetMethod: TrainMethod, readonly epochs: number, options: Partial<SwitchOptions> = {}) {
     this.options = resolveOptions('KernelSwitch', DEFAULT_SWITCH, options);
     requireChoice('KernelSwitch', 'warmupMethod', this.options.warmupMethod, TRAIN_METHODS);

@@ -34,6 +34,7 @@ export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js'
  */
 export type BnStatsSource = 'adversarial' | 'clean' | 'mixed';
 
+/** Options of train. */
 export interface TrainOptions {
   method: TrainMethod;
   epochs: number;
@@ -63,6 +64,7 @@ export interface TrainOptions {
   checkpointPath: string | null;
 }
 
+/** Defaults of train (see TrainOptions). */
 export const DEFAULT_TRAIN: TrainOptions = {
   method: 'pgd',
   epochs: 5,
@@ -111,12 +113,19 @@ export interface EpochRecord {
   catastrophicOverfitting: boolean;
 }
 
+/** Callbacks train() makes during a run (e.g. KernelTracker.hooks(), progress bars). */
 export interface TrainHooks {
+  /** After every optimizer step (awaited; e.g. kernel checks). */
   onStep?(ctx: StepContext): void | Promise<void>;
+  /** After every epoch, with its record (awaited). */
   onEpoch?(record: EpochRecord, model: Model): void | Promise<void>;
+  /** With each logging interval's summary. */
   onLog?(entry: LogEntry): void;
+  /** Progress of the per-epoch validation check: samples done of the total, after each batch. */
+  onValidation?(done: number, total: number): void;
 }
 
+/** What train returns: the epoch records, steps taken and seconds. */
 export interface TrainRun {
   epochs: EpochRecord[];
   steps: number;
@@ -252,7 +261,7 @@ export async function train(
           eps: o.eps, norm: o.norm, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
           threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
           seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
-          attackBnMode: 'eval',
+          attackBnMode: 'eval', onProgress: hooks.onValidation ? (done, total) => hooks.onValidation!(done, total) : null,
         })
         : null;
       const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;

@@ -12,6 +12,7 @@ import type { ServedSession } from './expose.js';
 import type { SessionListener, SessionOptions } from './session.js';
 import { installErrorTransfer } from './transfer.js';
 
+/** The caller's handle of a session served in a Worker (see connectSession). */
 export type RemoteSession = Remote<ServedSession>;
 
 interface Connection {

@@ -6,7 +6,9 @@ import type { AdapterChoice } from '../platform/index.js';
 import { runRecipe, type RecipeEvent, type RecipeListener, type RunResult } from '../run/orchestrator.js';
 import type { PartialRecipe } from '../run/recipe.js';
 
+/** The events of a session run, in order: adapter, data, then step/epoch/kernel, and done (or error). */
 export type SessionEvent = RecipeEvent;
+/** Receives a session's events (across a Worker boundary through comlink). */
 export type SessionListener = RecipeListener;
 
 /** Where and how a session runs (the recipe says what). */
@@ -19,6 +21,7 @@ export interface SessionOptions {
   signal?: AbortSignal;
 }
 
+/** Trains an MLP with NTK tracking from one request and reports events; served in a Worker by exposeSession. */
 export class TrainingSession {
   /**
    * Runs one recipe to the end, reporting through `onEvent`; resolves to the run's result (final

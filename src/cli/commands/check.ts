@@ -11,6 +11,9 @@ import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
 
 export const checkCommand: Command = {
   summary: 'self-check: matmul and sum on the device against float64, with GFLOP/s',
+  examples: [
+    'ntk-at check --size 256           # a quick device self-check',
+  ],
   options: {
     adapter: ADAPTER_OPTION,
     size: { type: 'number', description: 'square matmul size n (n x n x n)', default: 512 },

@@ -13,7 +13,7 @@ import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatLis
 import { ATTACK_LOSSES } from '../../attacks/losses.js';
 import { evaluate, WORST_CASE, type EvaluationResult, type Threat } from '../../train/evaluate.js';
 import type { ImageDataset } from '../../data/dataset.js';
-import { parseChoice, parseFraction, requireCount } from '../args.js';
+import { formatFraction, parseChoice, parseFraction, requireCount } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
 import { DATASET_CHOICES, loadRunData, type DataRecipe } from '../data.js';
 import { buildModel, type ModelRecipe } from '../models.js';
@@ -84,6 +84,9 @@ async function appendRecord(platform: Platform, path: string, record: LogRecord)
 
 export const evaluateCommand: Command = {
   summary: 'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD; CE/CW/DLR) and their per-sample worst case',
+  examples: [
+    'ntk-at evaluate --checkpoint runs/pgd/checkpoint.safetensors --threats clean,fgsm,pgd20,pgd50x3',
+  ],
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
     threats: { type: 'string', description: THREATS_HELP, default: 'clean,fgsm,pgd20' },
@@ -131,7 +134,7 @@ export const evaluateCommand: Command = {
         if (typeof options.log === 'string') await appendRecord(io.platform, options.log, record);
         io.out(options.json
           ? JSON.stringify(record, null, 2)
-          : formatEvaluation(result, `${data.test.name}, ${result.samples} images, ${norm} eps ${eps}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`));
+          : formatEvaluation(result, `${data.test.name}, ${result.samples} images, ${norm} eps ${options.eps === undefined ? eps : formatFraction(String(options.eps), eps)}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`));
       } finally {
         model.dispose();
       }

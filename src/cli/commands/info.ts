@@ -6,6 +6,10 @@ import { ADAPTER_OPTION, type Command } from '../command.js';
 
 export const infoCommand: Command = {
   summary: 'show the WebGPU adapter this runtime would use, and its limits',
+  examples: [
+    'ntk-at info                       # the adapter the policy picks here',
+    'ntk-at info --adapter swiftshader --json',
+  ],
   options: {
     adapter: ADAPTER_OPTION,
     json: { type: 'flag', description: 'print the full report as JSON' },

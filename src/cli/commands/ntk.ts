@@ -29,6 +29,9 @@ function withoutExtension(path: string): string {
 
 export const ntkCommand: Command = {
   summary: 'compute the empirical NTK of a checkpoint on a probe set: write .npy and safetensors, print its spectrum',
+  examples: [
+    'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --inputs pgd   # the adversarial-example kernel',
+  ],
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
     kind: { type: 'string', description: `${KERNEL_KINDS.join(' | ')} (full: nC x nC, sample-major: row i·C + c)`, default: 'trace' },

@@ -38,6 +38,10 @@ function runNames(dirs: string[]): string[] {
 
 export const reportCommand: Command = {
   summary: "regenerate a run's report from its log.jsonl, or compare several runs in one report",
+  examples: [
+    "ntk-at report runs/pgd                                # rebuild one run's report",
+    'ntk-at report runs/pgd runs/fgsm-rs --out runs/compare  # compare runs',
+  ],
   positional: { name: 'run', description: 'run directories (holding log.jsonl); two or more make a comparison report', many: true },
   options: {
     out: { type: 'string', description: 'where to write the report (default: the run directory; for a comparison, runs/compare-<timestamp>)' },

@@ -11,9 +11,9 @@ import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
 import { runRecipe, storedRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
-import { parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
+import { formatFraction, parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, type Command, type CommandIo } from '../command.js';
-import { ProgressBar } from '../progress.js';
+import { ProgressBar, progressCallback } from '../progress.js';
 import { formatEvaluation } from './evaluate.js';
 
 type Value = string | number | boolean | number[] | string[] | null;
@@ -21,12 +21,11 @@ type Value = string | number | boolean | number[] | string[] | null;
 /** One flag: the recipe field(s) it sets and how its text becomes the field's value. */
 interface RecipeFlag {
   paths: string[];
-  type: 'string' | 'number';
+  type: 'string' | 'number' | 'boolean';
   description: string;
   parse?: (text: string, flag: string) => Value;
 }
 
-const onOff = (text: string, flag: string) => parseChoice(text, flag, ['on', 'off'] as const) === 'on';
 const choiceOf = (choices: readonly string[]) => (text: string, flag: string) => parseChoice(text, flag, choices);
 const list = (text: string, flag: string) => (text.trim() === 'none' ? [] : parseIntegerList(text, flag));
 const orNull = (text: string, flag: string) => (text === 'none' ? null : parseFraction(text, flag));
@@ -46,20 +45,20 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   seed: { paths: ['training.seed', 'data.seed'], type: 'number', description: 'seed of init, data order, attacks and (unless --data-seed) the data selection' },
   'data-seed': { paths: ['data.seed'], type: 'number', description: 'seed of the training/validation selection and probe set' },
   model: { paths: ['model.kind'], type: 'string', description: modelKinds, parse: choiceOf(MODEL_KIND_NAMES) },
-  normalize: { paths: ['model.normalize'], type: 'string', description: 'on | off: a Normalize first layer with the training data mean/std', parse: onOff },
+  normalize: { paths: ['model.normalize'], type: 'boolean', description: 'a Normalize first layer with the training data mean/std' },
   hidden: { paths: ['model.hidden'], type: 'string', description: 'mlp, cnn: hidden widths of the dense layers, e.g. 256,128 (none: no hidden layer)', parse: list },
   channels: { paths: ['model.channels'], type: 'string', description: 'cnn: channels of each conv-BN-ReLU-pool block, e.g. 16,32', parse: list },
   kernel: { paths: ['model.kernel'], type: 'number', description: 'cnn: conv kernel size (odd)' },
   pool: { paths: ['model.pool'], type: 'string', description: 'cnn: max | avg | none', parse: choiceOf(['max', 'avg', 'none']) },
-  'batch-norm': { paths: ['model.batchNorm'], type: 'string', description: 'cnn: on | off: BatchNorm2d after each conv', parse: onOff },
+  'batch-norm': { paths: ['model.batchNorm'], type: 'boolean', description: 'cnn: BatchNorm2d after each conv' },
   blocks: { paths: ['model.blocks'], type: 'string', description: 'preact-resnet: basic blocks per stage, e.g. 2,2,2,2', parse: list },
   widths: { paths: ['model.widths'], type: 'string', description: 'preact-resnet: width of each stage, e.g. 64,128,256,512', parse: list },
   init: { paths: ['model.init'], type: 'string', description: `weight init: ${INIT_SCHEMES.join(' | ')}`, parse: choiceOf(INIT_SCHEMES) },
   'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(['unbiased', 'biased']) },
   'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet: running statistics ema | cumulative', parse: choiceOf(['ema', 'cumulative']) },
   'bn-momentum': { paths: [bn('momentum')], type: 'number', description: 'cnn, preact-resnet: EMA weight of the new batch, in (0, 1]' },
-  'bn-debias': { paths: [bn('debias')], type: 'string', description: 'cnn, preact-resnet: on | off: zero-debiased EMA', parse: onOff },
-  'bn-affine': { paths: [bn('affine')], type: 'string', description: 'cnn, preact-resnet: on | off: learnable gamma and beta', parse: onOff },
+  'bn-debias': { paths: [bn('debias')], type: 'boolean', description: 'cnn, preact-resnet: zero-debiased EMA' },
+  'bn-affine': { paths: [bn('affine')], type: 'boolean', description: 'cnn, preact-resnet: learnable gamma and beta' },
   'bn-eps': { paths: [bn('eps')], type: 'number', description: 'cnn, preact-resnet: added to the variance' },
   method: { paths: ['training.method'], type: 'string', description: methods, parse: choiceOf(TRAIN_METHODS) },
   epochs: { paths: ['training.epochs'], type: 'number', description: 'epochs' },
@@ -75,18 +74,18 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   lr: { paths: ['training.lr'], type: 'number', description: 'learning rate (peak rate of cyclic)' },
   schedule: { paths: ['training.schedule'], type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', parse: choiceOf(SCHEDULE_KINDS) },
   momentum: { paths: ['training.momentum'], type: 'number', description: 'SGD momentum' },
-  nesterov: { paths: ['training.nesterov'], type: 'string', description: 'on | off: Nesterov momentum', parse: onOff },
+  nesterov: { paths: ['training.nesterov'], type: 'boolean', description: 'Nesterov momentum' },
   'weight-decay': { paths: ['training.weightDecay'], type: 'number', description: 'SGD weight decay' },
-  augment: { paths: ['training.augment'], type: 'string', description: 'on | off: random crop (4-pixel padding) and horizontal flip', parse: onOff },
+  augment: { paths: ['training.augment'], type: 'boolean', description: 'random crop (4-pixel padding) and horizontal flip' },
   'val-pgd-steps': { paths: ['training.validationPgdSteps'], type: 'number', description: 'PGD steps of the per-epoch validation check' },
   'log-every': { paths: ['training.logEvery'], type: 'number', description: 'steps per logged interval' },
-  ntk: { paths: ['ntk.enabled'], type: 'string', description: 'on | off: track the empirical NTK on a probe set during training', parse: onOff },
+  ntk: { paths: ['ntk.enabled'], type: 'boolean', description: 'track the empirical NTK on a probe set during training' },
   'probe-per-class': { paths: ['ntk.probePerClass'], type: 'number', description: 'NTK probe images per class (from the validation images, else the test images)' },
   'ntk-kernel': { paths: ['ntk.kernel'], type: 'string', description: `tracked kernel: ${NTK_KERNELS.join(' | ')}`, parse: choiceOf(NTK_KERNELS) },
   'ntk-attack': { paths: ['ntk.attack'], type: 'string', description: `${NTK_ATTACKS.join(' | ')}: also track the adversarial-example kernel`, parse: choiceOf(NTK_ATTACKS) },
   'ntk-attack-steps': { paths: ['ntk.attackSteps'], type: 'number', description: 'PGD steps of the NTK probes\' attack (step: --pgd-step-factor)' },
   'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch' },
-  'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'string', description: 'on | off: write each probe kernel matrix into its log record (kernel-distance heatmaps)', parse: onOff },
+  'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'boolean', description: 'write each probe kernel matrix into its log record (kernel-distance heatmaps)' },
   'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(['off', 'watch', 'aniso']) },
   'co-monitor-k': { paths: ['ntk.monitorK'], type: 'number', description: 'spectrum monitor: standard deviations of a jump' },
   switch: { paths: ['switch.rule'], type: 'string', description: `${SWITCH_RULES.join(' | ')}: kernel: --switch-warmup training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on)`, parse: choiceOf(SWITCH_RULES) },
@@ -96,7 +95,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'switch-cap': { paths: ['switch.capFraction'], type: 'number', description: 'kernel switch: switch at the latest at this fraction of the epochs' },
   'switch-plateau': { paths: ['switch.velocityPlateau'], type: 'string', description: 'kernel switch: also switch when the kernel velocity falls below this (none: never)', parse: orNull },
   threats: { paths: ['evaluation.threats'], type: 'string', description: 'final evaluation threats: comma list of threat or preset names (see ntk-at evaluate --help), e.g. clean,fgsm,pgd20,autoattack-lite', parse: (t) => t.split(',').map((s) => s.trim()) },
-  'eval-bn-batch': { paths: ['evaluation.bnBatchStats'], type: 'string', description: 'on | off: also evaluate with each test batch\'s own BatchNorm statistics', parse: onOff },
+  'eval-bn-batch': { paths: ['evaluation.bnBatchStats'], type: 'boolean', description: 'also evaluate with each test batch\'s own BatchNorm statistics' },
 };
 
 /** The value at a dotted path of DEFAULT_RECIPE (for the help), or of a model kind's defaults. */
@@ -200,12 +199,24 @@ function directoryOf(path: string): string {
   return cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : '.';
 }
 
+/** The help topic of a recipe field: its section (the attack apart from the rest of training). */
+function groupOf(path: string): string {
+  if (path.startsWith('training.attack.')) return 'attack';
+  return ({ data: 'data', model: 'model', training: 'training', ntk: 'NTK tracking', switch: 'kernel switch', evaluation: 'evaluation' } as Record<string, string>)[path.split('.')[0]] ?? 'options';
+}
+
 const flagOptions: Record<string, OptionSpec> = Object.fromEntries(Object.entries(RECIPE_FLAGS).map(([flag, spec]) => [
-  flag, { type: spec.type, description: `${spec.description} [default ${defaultOf(spec.paths[0])}]` },
+  flag, { type: spec.type, description: `${spec.description} [default ${defaultOf(spec.paths[0])}]`, group: groupOf(spec.paths[0]) },
 ]));
 
 export const trainCommand: Command = {
   summary: 'train a model (standard or adversarial) from a run recipe, evaluate it, and write log, checkpoint and report',
+  examples: [
+    'ntk-at train --dataset synthetic-shapes --train-size 500 --test-size 200 --epochs 2   # no files needed',
+    'ntk-at train --method pgd --eps 8/255 --epochs 5 --out runs/pgd                       # PGD-AT on Fashion-MNIST',
+    'ntk-at train --method fgsm-rs --schedule cyclic --lr 0.2 --ntk --out runs/fgsm-rs     # with NTK tracking',
+    'ntk-at train --config runs/pgd/config.json --seed 1                                   # replay a run, another seed',
+  ],
   options: {
     config: { type: 'string', description: 'run recipe JSON (same keys as the recipe; a run\'s config.json replays it); flags override it' },
     ...flagOptions,
@@ -228,7 +239,7 @@ export const trainCommand: Command = {
     });
     const e = result.evaluation;
     const test = result.log.find((x) => x.type === 'eval')?.dataset;
-    io.out(formatEvaluation(e, `${recipe.training.method} training, ${String(test)}, ${e.samples} images, eps ${recipe.training.attack.eps} (${result.seconds.toFixed(1)} s run):`));
+    io.out(formatEvaluation(e, `${recipe.training.method} training, ${String(test)}, ${e.samples} images, eps ${typeof options.eps === 'string' ? formatFraction(options.eps) : recipe.training.attack.eps} (${result.seconds.toFixed(1)} s run):`));
     io.out(`wrote ${out}/log.jsonl, checkpoint.safetensors, config.json, report.md, report.html`);
   },
 };
@@ -243,6 +254,8 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
     bar = new ProgressBar(`epoch ${epoch + 1}/${epochs}`, steps, io.progress, io.platform.now);
     return bar;
   };
+  const validation = progressCallback('validation check', io.progress, io.platform.now);
+  const evaluation = progressCallback('final evaluation', io.progress, io.platform.now);
   return (event) => {
     switch (event.type) {
       case 'adapter':
@@ -274,6 +287,9 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
         bar = event.epoch + 1 < epochs ? startBar(event.epoch + 1) : null;
         return;
       }
+      case 'progress':
+        (event.stage === 'validation' ? validation : evaluation)(event.done, event.total, 'images');
+        return;
       case 'switch':
         io.err(`switching to ${event.to} at epoch ${event.epochFraction.toFixed(2)} (${event.reason})`);
         return;
