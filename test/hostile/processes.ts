@@ -21,14 +21,22 @@ export interface Finished {
 export interface RunOptions {
   timeoutMs?: number;
   cwd?: string;
-  /** Sends `signal` the first time `when(stderr)` is true (checked on output and every 50 ms). */
+  /** Sends `signal` to the process group the first time `when(stderr)` is true (checked on output and every 50 ms). */
   interrupt?: { signal: NodeJS.Signals; when: (err: string) => boolean };
 }
 
 /** Runs `node <script> ...args`; resolves when it exits or, after `timeoutMs`, is killed (timedOut). */
 export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<Finished> {
   const start = Date.now();
-  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, signalled as a whole like a terminal's Ctrl-C (the CLI runs its work in a child process).
+  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // the group has exited
+    }
+  };
   let out = '';
   let err = '';
   let timedOut = false;
@@ -36,7 +44,7 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
   const poke = () => {
     if (options.interrupt && !sent && options.interrupt.when(err)) {
       sent = true;
-      child.kill(options.interrupt.signal);
+      signalGroup(options.interrupt.signal);
     }
   };
   child.stdout.on('data', (d) => { out += d; });
@@ -44,10 +52,11 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
   const poll = setInterval(poke, 50);
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    signalGroup('SIGKILL');
   }, options.timeoutMs ?? 60_000);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      signalGroup('SIGKILL'); // nothing of the group outlives the case
       clearTimeout(timer);
       clearInterval(poll);
       resolve({ code, signal, out, err, timedOut, ms: Date.now() - start });
