@@ -57,12 +57,15 @@ const live = new Set<Gpu>(); // strong references: a device's owner must outlive
 /** Error scopes of destroyed devices that have not settled yet (see gpuSettled). */
 const unsettled = new Set<Promise<unknown>>();
 
-/** Resolves once every error scope of every destroyed Gpu has settled (before terminating a Worker). */
-export async function gpuSettled(): Promise<void> {
-  for (const p of [...unsettled]) {
-    await p;
-    unsettled.delete(p);
-  }
+/**
+ * Resolves once every error scope of every destroyed Gpu has settled (before terminating a Worker),
+ * or after `limitMs`: browsers may never settle the scopes of a destroyed device (and survive termination).
+ */
+export async function gpuSettled(limitMs = 2000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => { timer = setTimeout(resolve, limitMs); });
+  await Promise.race([Promise.all([...unsettled]).then(() => unsettled.clear()), limit]);
+  clearTimeout(timer);
 }
 
 /** Texels per row of the textures that stand in for buffers (4 KiB rows meet bytesPerRow's 256-byte rule). */
