@@ -1,7 +1,8 @@
 // Drives the live page (page/index.html) in headless Chromium: its menus come from the library's
 // registries; a tiny synthetic run (1 epoch, 200 training images, 2 probes per class) in its module
-// Worker, then checks what the page shows; then one tiny recipe (pasted as JSON) run in the page and
-// by the library in this Node process gives the same metrics and checkpoint bytes (sha256).
+// Worker, then checks what the page shows; then one tiny recipe (pasted as JSON) run in the page's
+// Worker gives the same metrics and checkpoint bytes (sha256) as the library on the same adapter (the
+// page's main thread), and the same metrics as the library in this Node process (another adapter).
 // Writes test-results/live.json ({ results: [{ name, status, error? }] }); exit 1 on any failure.
 // Usage: node test/runners/live-page.mjs (after npm run build). Env CHROMIUM_PATH overrides the browser.
 
@@ -102,13 +103,22 @@ try {
     sha256: document.getElementById('checkpoint').dataset.sha256, accuracy: document.getElementById('result').dataset.accuracy,
     adapter: document.getElementById('adapter').textContent, switched: document.getElementById('switch').textContent,
   }));
+  // The library on the page's own adapter: imported into the page's main thread.
+  const inBrowser = await page.evaluate(`(async () => {
+    const { runRecipe } = await import('/dist/ntk-at.js');
+    const run = await runRecipe(${JSON.stringify(TINY_RECIPE)}, {});
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', run.checkpoint));
+    return { sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), accuracy: JSON.stringify(run.evaluation.accuracy) };
+  })()`);
   const library = await runRecipe(TINY_RECIPE, {});
   const librarySha = createHash('sha256').update(library.checkpoint).digest('hex');
-  console.log(`[live] recipe in the page: ${inPage.adapter}; sha256 ${inPage.sha256}, ${inPage.accuracy}`);
-  console.log(`[live] recipe in the library (Node): sha256 ${librarySha}, ${JSON.stringify(library.evaluation.accuracy)}`);
+  console.log(`[live] recipe in the page's Worker: ${inPage.adapter}; sha256 ${inPage.sha256}, ${inPage.accuracy}`);
+  console.log(`[live] recipe in the library, page main thread (same adapter): sha256 ${inBrowser.sha256}, ${inBrowser.accuracy}`);
+  console.log(`[live] recipe in the library, Node (Dawn): sha256 ${librarySha}, ${JSON.stringify(library.evaluation.accuracy)}`);
   record('the pasted recipe runs in the page with a kernel switch', inPage.state === 'done' && /kernel switch: to pgd/.test(inPage.switched), `${inPage.state} ${inPage.error} ${inPage.switched}`);
-  record('page and library: same final metrics', inPage.accuracy === JSON.stringify(library.evaluation.accuracy), `page ${inPage.accuracy} vs library ${JSON.stringify(library.evaluation.accuracy)}`);
-  record('page and library: same checkpoint bytes', inPage.sha256 === librarySha, `page ${inPage.sha256} vs library ${librarySha}`);
+  record('page and library on the same adapter: same final metrics', inPage.accuracy === inBrowser.accuracy, `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`);
+  record('page and library on the same adapter: same checkpoint bytes', inPage.sha256 === inBrowser.sha256, `page ${inPage.sha256} vs library ${inBrowser.sha256}`);
+  record('page and library in Node: same final metrics', inPage.accuracy === JSON.stringify(library.evaluation.accuracy), `page ${inPage.accuracy} vs library ${JSON.stringify(library.evaluation.accuracy)}`);
   await page.$eval('#recipe', (el) => { el.value = ''; });
 
   // A data source that cannot be read: the session's typed error reaches the page.
