@@ -1,4 +1,4 @@
-// Kernel metrics over training (METHODS.md §2), in float64 on dense row-major n x n kernels:
+// Kernel metrics over training (docs/METHODS.md §2), in float64 on dense row-major n x n kernels:
 // similarity and distance, velocity, polar dynamics, spectrum statistics (through the WASM eigh)
 // and kernel-target alignment. Pure functions; only the spectrum ones are async (they load WASM).
 
@@ -156,7 +156,7 @@ export function effectiveRank(eigenvalues: ArrayLike<number>, psdTolerance = DEF
 export interface AlignmentOptions {
   /**
    * false (default): the alignment <K, YYᵀ>_F / (‖K‖_F ‖YYᵀ‖_F) of Cristianini et al. (2002), as
-   * METHODS.md writes it. true: the centered alignment of Cortes, Mohri & Rostamizadeh (2012), the
+   * docs/METHODS.md writes it. true: the centered alignment of Cortes, Mohri & Rostamizadeh (2012), the
    * same formula on HKH and HYYᵀH with H = I − 11ᵀ/n, which is insensitive to a constant offset in K
    * and to class imbalance; it needs at least two classes present.
    */

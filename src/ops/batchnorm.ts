@@ -1,5 +1,5 @@
 // BatchNorm on the device for x [n, C] (1-D) or [n, C, h, w] (2-D), with every estimator switch
-// explicit (METHODS.md §4): batch or running statistics, running variance unbiased or biased,
+// explicit (docs/METHODS.md §4): batch or running statistics, running variance unbiased or biased,
 // EMA or cumulative average, optional zero-debiasing, affine on/off, and updates that can be
 // skipped (frozen). Reductions are fixed-order workgroup trees (shaders/batchnorm_*.wgsl): no
 // atomics, deterministic. Backward goes through the batch statistics when the forward used them.
