@@ -3,9 +3,7 @@
 // that flags catastrophic overfitting (adversarial methods only), JSON-lines metrics, atomic
 // checkpoints, bit-exact resume, and step/epoch hooks.
 
-import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
-import type { Norm } from '../attacks/kernels.js';
-import type { AttackBnMode } from '../attacks/options.js';
+import { ANISOTROPIES } from '../attacks/anisotropic.js';
 import type { AugmentOptions } from '../ops/augment.js';
 import { Batch, BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -20,7 +18,7 @@ import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
-import { TRAIN_METHODS, trainingMethod, type MethodState, type TrainMethod } from './methods.js';
+import { TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
 export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js';
@@ -34,23 +32,15 @@ export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js'
  */
 export type BnStatsSource = 'adversarial' | 'clean' | 'mixed';
 
-/** Options of train. */
-export interface TrainOptions {
+/**
+ * Options of train. The attack settings (MethodAttackSettings: eps in the `norm` ball, PGD steps and
+ * step factor, fgsm-aniso's noise scale, attack BN mode) also drive validation; the method must
+ * support the norm (see TRAINING_METHODS).
+ */
+export interface TrainOptions extends MethodAttackSettings {
   method: TrainMethod;
   epochs: number;
   batchSize: number;
-  /** Radius in pixel units of inputs in [0, 1], in the `norm` ball (training attacks and validation). */
-  eps: number;
-  /** Threat norm of the training attack (the method must support it, see TRAINING_METHODS). */
-  norm: Norm;
-  /** PGD-AT: attack steps and step size (as a fraction of eps). */
-  pgdSteps: number;
-  pgdStepFactor: number;
-  /** fgsm-aniso: the kind of start-noise scale and its upper bound. */
-  anisotropy: Anisotropy;
-  anisotropyMaxScale: number;
-  /** BatchNorm while generating training attacks: running buffers (`eval`) or frozen batch statistics. */
-  attackBnMode: AttackBnMode;
   bnStats: BnStatsSource;
   schedule: LrScheduleSpec;
   sgd: Partial<Omit<SgdOptions, 'lr'>>;
