@@ -102,7 +102,7 @@ export interface CliIo {
    * Creates `path` exclusively (O_EXCL) holding `host pid` of this process: held, or the holder's
    * `host pid` when another process has it. A lock left by a dead process on this host is taken over.
    */
-  lockFile?(path: string): Promise<{ held: true; release(): Promise<void> } | { held: false; holder: string }>;
+  lockFile?(path: string): Promise<FileLock | { held: false; holder: string }>;
   /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
   onInterrupt(handler: () => void): void;
   /**
@@ -123,4 +123,11 @@ export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
   return Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
     /swiftshader|llvmpipe|lavapipe|softpipe|software|warp/i.test(text);
+}
+
+/** A lock file this process holds (CliIo.lockFile). */
+export interface FileLock {
+  held: true;
+  /** Removes the lock file. */
+  release(): Promise<void>;
 }
