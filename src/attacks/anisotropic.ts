@@ -93,7 +93,7 @@ export class GradientScale {
         field: 'anisotropy.average',
       });
     }
-    this.average.gpu.device.queue.writeBuffer(this.average.buffer, 0, average.buffer, average.byteOffset, average.byteLength);
+    this.average.gpu.write(this.average.buffer, 0, average);
     this.updates = updates[0];
   }
 

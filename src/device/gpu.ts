@@ -1,6 +1,8 @@
 // The GPU context: acquires an adapter and device under the platform's policy, owns the
 // pipeline cache (keyed by shader + override constants), the buffer pool, readback and the
-// validation/out-of-memory error scopes. Every op runs through `Gpu.run`.
+// validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which records its
+// dispatch into an open command encoder; the batch is submitted (one submission, one pair of error
+// scopes) at readbacks, buffer writes, sync(), and every MAX_BATCH commands.
 
 import { NtkError, check } from '../errors.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
@@ -13,6 +15,9 @@ export interface GpuOptions {
   adapter?: AdapterChoice;
   /** Override the runtime platform (tests only). */
   platform?: Platform;
+  /** Submit every command on its own with its own error scopes (slower; names the failing op).
+   * Default: env NTK_AT_SYNC=1. */
+  sync?: boolean;
 }
 
 /** Which adapter was chosen and what it can do; `formatAdapterReport` prints it on one line. */
@@ -52,6 +57,24 @@ export interface DispatchSpec {
   label: string;
 }
 
+/** Commands (dispatches, copies, clears) recorded per submission at most; then the batch is submitted. */
+export const MAX_BATCH = 64;
+/** Bytes per params slot of the uniform arena (a multiple of every adapter's minUniformBufferOffsetAlignment, 256 at most). */
+const UNIFORM_SLOT = 256;
+
+/** The commands recorded since the last submission, under one pair of error scopes. */
+interface Batch {
+  encoder: GPUCommandEncoder;
+  /** The open compute pass (dispatches in a row share it); null after a copy or clear. */
+  pass: GPUComputePassEncoder | null;
+  /** Each recorded command's label, in order (error messages name them). */
+  labels: string[];
+  /** The pipelines dispatched, by cache key (checked for WGSL errors when validation fails). */
+  shaders: Map<string, ShaderName>;
+  /** Bytes of the uniform arena the batch's params use. */
+  uniformBytes: number;
+}
+
 const live = new Set<Gpu>(); // strong references: a device's owner must outlive the device
 
 /** Error scopes of destroyed devices that have not settled yet (see gpuSettled). */
@@ -73,35 +96,56 @@ export const TEXTURE_ROW = 256;
 const TEXTURE_BYTES_PER_ROW = TEXTURE_ROW * 16;
 const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
 
-/** A WebGPU device with the adapter report, a buffer pool, a pipeline cache and error scopes; every tensor and op runs on one. Create it with createGpu(); destroy() frees it. */
+/**
+ * A WebGPU device with the adapter report, a buffer pool, a pipeline cache and error scopes; every
+ * tensor and op runs on one. Create it with createGpu(); destroy() frees it. Ops record their
+ * commands into a batch that is submitted at readbacks, writes, sync() and every MAX_BATCH
+ * commands (with GpuOptions.sync or env NTK_AT_SYNC=1: after every command, to pinpoint a failing op).
+ */
 export class Gpu {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
   private readonly textures = new Map<number, GPUTexture[]>(); // free textures by height
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
+  private batch: Batch | null = null;
+  /** Every batch's params, packed in UNIFORM_SLOT slots: written to `uniforms` just before its submission. */
+  private readonly uniformHost = new Uint8Array(MAX_BATCH * UNIFORM_SLOT);
+  private readonly uniforms: GPUBuffer;
 
   /** Use createGpu(), which applies the adapter policy and requests the device. */
   constructor(
-    readonly device: GPUDevice,
+    private readonly raw: GPUDevice,
     readonly report: AdapterReport,
     readonly platform: Platform,
     /** Held so the runtime object behind the device is not garbage-collected (see platform/node.ts). */
     readonly keepAlive: unknown,
+    /** Submit after every command (error scopes per command), e.g. to find which op fails. */
+    readonly submitEachCommand = false,
   ) {
-    this.pool = new BufferPool(device, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    void device.lost.then((info) => {
+    this.pool = new BufferPool(raw, raw.limits.maxStorageBufferBindingSize, raw.limits.maxBufferSize);
+    this.uniforms = raw.createBuffer({ size: this.uniformHost.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params arena' });
+    void raw.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
     });
     live.add(this);
   }
 
-  /** The device's limits. */
-  get limits(): GPUSupportedLimits {
-    return this.device.limits;
+  /**
+   * The WebGPU device, for work outside the ops (e.g. queue.onSubmittedWorkDone in benchmarks).
+   * Reading it submits the recorded commands first, so what is done with it directly comes after them.
+   */
+  get device(): GPUDevice {
+    this.flush();
+    return this.raw;
   }
 
-  /** Encodes and submits one compute dispatch inside validation and out-of-memory error scopes. */
+  /** The device's limits. */
+  get limits(): GPUSupportedLimits {
+    return this.raw.limits;
+  }
+
+  /** Records one compute dispatch into the current batch (see the class comment). */
   run(spec: DispatchSpec): void {
     this.assertAlive();
     const [x, y = 1, z = 1] = spec.workgroups;
@@ -114,40 +158,38 @@ export class Gpu {
         { workgroups: [x, y, z], maxGroups },
       );
     }
-    const device = this.device;
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
+    for (const s of spec.storage) {
+      check(!s.asTexture || this.textureFits(s.buffer, s.bytes), `${spec.label}: ${s.bytes} bytes do not fit a texture binding; check textureFits() first.`);
+    }
+    const paramBytes = spec.params ? Math.ceil(spec.params.byteLength / UNIFORM_SLOT) * UNIFORM_SLOT : 0;
+    check(paramBytes <= this.uniformHost.byteLength, `${spec.label}: params of ${spec.params?.byteLength} bytes exceed ${this.uniformHost.byteLength}.`);
+    if (this.batch && this.batch.uniformBytes + paramBytes > this.uniformHost.byteLength) this.flush();
+    const batch = this.openBatch();
     const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
-    const encoder = device.createCommandEncoder({ label: spec.label });
+    batch.shaders.set(pipelineKey(spec.shader, spec.constants ?? {}), spec.shader);
     const textures: GPUTexture[] = [];
     const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => {
       if (!s.asTexture) return { binding: i, resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) } };
-      const texture = this.textureFor(encoder, s.buffer, s.bytes, spec.label);
+      const texture = this.textureFor(this.endPass(batch), s.buffer, s.bytes);
       textures.push(texture);
       return { binding: i, resource: texture.createView() };
     });
-    let uniform: GPUBuffer | null = null;
-    if (spec.params) {
-      uniform = this.pool.acquire(spec.params.byteLength, 'uniform');
-      device.queue.writeBuffer(uniform, 0, spec.params);
-      entries.push({ binding: entries.length, resource: { buffer: uniform, offset: 0, size: spec.params.byteLength } });
-    }
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
-    const pass = encoder.beginComputePass({ label: spec.label });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    if (uniform) this.pool.release(uniform, 'uniform');
-    for (const t of textures) {
+    for (const t of textures) { // reusable by later commands: the encoder keeps their order
       const free = this.textures.get(t.height);
       if (free) free.push(t);
       else this.textures.set(t.height, [t]);
     }
-    const validation = device.popErrorScope();
-    const memory = device.popErrorScope();
-    this.pending.push(this.scopeResult(spec, validation, memory));
+    if (spec.params) {
+      this.uniformHost.set(new Uint8Array(spec.params), batch.uniformBytes);
+      entries.push({ binding: entries.length, resource: { buffer: this.uniforms, offset: batch.uniformBytes, size: spec.params.byteLength } });
+      batch.uniformBytes += paramBytes;
+    }
+    const bindGroup = this.raw.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
+    batch.pass ??= batch.encoder.beginComputePass({ label: 'batch' });
+    batch.pass.setPipeline(pipeline);
+    batch.pass.setBindGroup(0, bindGroup);
+    batch.pass.dispatchWorkgroups(x, y, z);
+    this.recorded(batch, spec.label);
   }
 
   /**
@@ -160,15 +202,14 @@ export class Gpu {
   }
 
   /** A pooled rgba32float texture (rows of TEXTURE_ROW texels) filled from `buffer` by `encoder`. */
-  private textureFor(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number, label: string): GPUTexture {
-    check(this.textureFits(buffer, bytes), `${label}: ${bytes} bytes do not fit a texture binding; check textureFits() first.`);
+  private textureFor(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number): GPUTexture {
     const texels = Math.max(1, Math.ceil(bytes / 16));
     const rows = Math.ceil(texels / TEXTURE_ROW);
     let height = 1;
     while (height < rows) height *= 2;
     height = Math.min(height, this.limits.maxTextureDimension2D);
     const texture = this.textures.get(height)?.pop() ??
-      this.device.createTexture({
+      this.raw.createTexture({
         size: [TEXTURE_ROW, height],
         format: 'rgba32float',
         usage: TEXTURE_USAGE,
@@ -182,47 +223,84 @@ export class Gpu {
     return texture;
   }
 
-  /** Fills the first `bytes` bytes of a buffer with zeros. */
+  /** Fills the first `bytes` bytes of a buffer with zeros (recorded in order with the ops). */
   zero(buffer: GPUBuffer, bytes: number): void {
     this.assertAlive();
-    const encoder = this.device.createCommandEncoder({ label: 'zero' });
-    encoder.clearBuffer(buffer, 0, alignedSize(bytes));
-    this.device.queue.submit([encoder.finish()]);
+    const batch = this.openBatch();
+    this.endPass(batch).clearBuffer(buffer, 0, alignedSize(bytes));
+    this.recorded(batch, 'zero');
   }
 
-  /** Copies `bytes` bytes (multiples of 4, offsets too) between device buffers, in queue order. */
+  /** Copies `bytes` bytes (multiples of 4, offsets too) between device buffers, in order with the ops. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.assertAlive();
     check(
       srcOffset % 4 === 0 && dstOffset % 4 === 0 && bytes % 4 === 0,
       `copy: offsets and size must be multiples of 4 bytes, got ${srcOffset}, ${dstOffset}, ${bytes}`,
     );
-    const encoder = this.device.createCommandEncoder({ label: 'copy' });
-    encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
-    this.device.queue.submit([encoder.finish()]);
+    const batch = this.openBatch();
+    this.endPass(batch).copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.recorded(batch, 'copy');
   }
 
-  /** Copies `bytes` bytes of a buffer back to the host (waits for all submitted work). */
+  /**
+   * Writes host bytes into a device buffer at `offset` (a multiple of 4), after every command
+   * recorded so far (they are submitted first, so the write cannot overtake them).
+   */
+  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView): void {
+    this.assertAlive();
+    this.flush();
+    this.raw.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Copies `bytes` bytes of a buffer back to the host (submits the batch and waits for all work). */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     this.assertAlive();
     const size = alignedSize(bytes);
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.raw.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
-      const encoder = this.device.createCommandEncoder({ label: 'readback' });
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-      this.device.queue.submit([encoder.finish()]);
+      const batch = this.openBatch();
+      this.endPass(batch).copyBufferToBuffer(buffer, 0, staging, 0, size);
+      batch.labels.push('readback');
+      this.flush();
       await staging.mapAsync(GPUMapMode.READ);
       const copy = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
       await this.checkErrors();
       return copy;
     } finally {
-      staging.destroy();
+      staging.destroy(); // after the submission that copies into it
     }
   }
 
-  /** Awaits the error scopes of every dispatch so far; throws the first error found. */
+  /** Submits the recorded commands and waits until the device has run them (then checkErrors()). */
+  async synchronize(): Promise<void> {
+    this.assertAlive();
+    this.flush();
+    await this.raw.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  /**
+   * Submits the commands recorded so far as one command buffer and closes their error scopes
+   * (their result is awaited by checkErrors() and every read). No-op when nothing is recorded.
+   */
+  flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    batch.pass?.end();
+    const queue = this.raw.queue;
+    if (batch.uniformBytes > 0) queue.writeBuffer(this.uniforms, 0, this.uniformHost, 0, batch.uniformBytes);
+    queue.submit([batch.encoder.finish()]);
+    const validation = this.raw.popErrorScope();
+    const memory = this.raw.popErrorScope();
+    this.pending.push(this.scopeResult(batch, validation, memory));
+  }
+
+  /** Submits the batch, awaits the error scopes of every submission so far; throws the first error found. */
   async checkErrors(): Promise<void> {
+    this.flush();
     const pending = this.pending;
     this.pending = [];
     const errors = (await Promise.all(pending)).filter((e): e is NtkError => e !== null);
@@ -235,9 +313,9 @@ export class Gpu {
    * quoted (E_SHADER_COMPILE). Tests call this for every shader.
    */
   async compile(shader: ShaderName, constants: Record<string, number | boolean> = {}): Promise<void> {
-    this.device.pushErrorScope('validation');
+    this.raw.pushErrorScope('validation');
     const { module } = this.pipeline(shader, constants);
-    const error = await this.device.popErrorScope();
+    const error = await this.raw.popErrorScope();
     const compileError = await shaderCompileError(shader, SHADERS[shader], module);
     if (compileError) throw compileError;
     if (error) throw new NtkError('E_GPU_VALIDATION', `pipeline for ${shader}: ${error.message}`, { shader });
@@ -245,9 +323,9 @@ export class Gpu {
 
   /** Compiles WGSL source (e.g. a user's own kernel); throws E_SHADER_COMPILE quoting the line. */
   async compileSource(label: string, code: string): Promise<void> {
-    this.device.pushErrorScope('validation');
-    const module = this.device.createShaderModule({ code, label });
-    const error = await this.device.popErrorScope();
+    this.raw.pushErrorScope('validation');
+    const module = this.raw.createShaderModule({ code, label });
+    const error = await this.raw.popErrorScope();
     const compileError = await shaderCompileError(label, code, module);
     if (compileError) throw compileError;
     if (error) throw new NtkError('E_GPU_VALIDATION', `shader ${label}: ${error.message}`, { shader: label });
@@ -258,13 +336,16 @@ export class Gpu {
    * flight settle later: gpuSettled() waits for them (a Worker must not be terminated before).
    */
   destroy(): void {
+    if (this.lostReason === null) this.flush(); // before the buffers it uses are destroyed
+    this.batch = null;
     unsettled.add(Promise.allSettled(this.pending));
     this.pending = [];
     this.pool.clear();
     this.textures.forEach((list) => list.forEach((t) => t.destroy()));
     this.textures.clear();
     this.pipelines.clear();
-    this.device.destroy();
+    this.uniforms.destroy();
+    this.raw.destroy();
     this.lostReason = 'destroyed';
     live.delete(this);
   }
@@ -275,10 +356,10 @@ export class Gpu {
     if (!entry) {
       const code = SHADERS[shader];
       check(code !== undefined, `unknown shader "${shader}"`);
-      const module = this.device.createShaderModule({ code, label: shader });
+      const module = this.raw.createShaderModule({ code, label: shader });
       const numeric: Record<string, number> = {};
       for (const [name, value] of Object.entries(constants)) numeric[name] = Number(value);
-      const pipeline = this.device.createComputePipeline({
+      const pipeline = this.raw.createComputePipeline({
         layout: 'auto',
         compute: { module, entryPoint: 'main', constants: numeric },
         label: key,
@@ -289,17 +370,47 @@ export class Gpu {
     return entry;
   }
 
+  /** The open batch, or a new one: a command encoder under fresh out-of-memory and validation scopes. */
+  private openBatch(): Batch {
+    if (this.batch) return this.batch;
+    this.raw.pushErrorScope('out-of-memory');
+    this.raw.pushErrorScope('validation');
+    this.batch = { encoder: this.raw.createCommandEncoder({ label: 'batch' }), pass: null, labels: [], shaders: new Map(), uniformBytes: 0 };
+    return this.batch;
+  }
+
+  /** The batch's encoder with no compute pass open (copies and clears go between passes). */
+  private endPass(batch: Batch): GPUCommandEncoder {
+    batch.pass?.end();
+    batch.pass = null;
+    return batch.encoder;
+  }
+
+  /** Notes a recorded command; submits the batch when it is full or in submit-each-command mode. */
+  private recorded(batch: Batch, label: string): void {
+    batch.labels.push(label);
+    if (this.submitEachCommand || batch.labels.length >= MAX_BATCH) this.flush();
+  }
+
+  /** The batch's error, if any, as an NtkError naming its commands (the one command when submitted alone). */
   private async scopeResult(
-    spec: DispatchSpec,
+    batch: Batch,
     validation: Promise<GPUError | null>,
     memory: Promise<GPUError | null>,
   ): Promise<NtkError | null> {
     const [v, m] = await Promise.all([validation, memory]);
-    if (m) return new NtkError('E_GPU_OUT_OF_MEMORY', `${spec.label}: ${m.message}. Free tensors or use smaller batches.`);
-    if (!v) return null;
-    const entry = this.pipelines.get(pipelineKey(spec.shader, spec.constants ?? {}));
-    const compileError = entry ? await shaderCompileError(spec.shader, SHADERS[spec.shader], entry.module) : null;
-    return compileError ?? new NtkError('E_GPU_VALIDATION', `${spec.label}: ${v.message}`, { shader: spec.shader });
+    if (!v && !m) return null;
+    const where = batch.labels.length === 1 ? batch.labels[0] : `one of ${batch.labels.length} commands submitted together (${summarize(batch.labels)})`;
+    const pinpoint = batch.labels.length === 1 ? '' : ' Set NTK_AT_SYNC=1 to submit each command alone and name the failing one.';
+    const details = { commands: [...new Set(batch.labels)] };
+    if (m) return new NtkError('E_GPU_OUT_OF_MEMORY', `${where}: ${m.message}. Free tensors or use smaller batches.${pinpoint}`, details);
+    for (const [key, shader] of batch.shaders) {
+      const entry = this.pipelines.get(key);
+      const compileError = entry ? await shaderCompileError(shader, SHADERS[shader], entry.module) : null;
+      if (compileError) return compileError;
+    }
+    const shaders = [...new Set(batch.shaders.values())];
+    return new NtkError('E_GPU_VALIDATION', `${where}: ${v?.message}${pinpoint}`, { ...details, shader: shaders.length === 1 ? shaders[0] : shaders });
   }
 
   private assertAlive(): void {
@@ -361,7 +472,8 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   };
-  return new Gpu(device, report, platform, acquired.keepAlive);
+  const sync = options.sync ?? platform.env('NTK_AT_SYNC') === '1';
+  return new Gpu(device, report, platform, acquired.keepAlive, sync);
 }
 
 /** One line naming the runtime, adapter and path, e.g. for logs and test output. */
@@ -398,6 +510,13 @@ function sourceLocation(shader: string, lines: string[], lineNum: number): strin
 
 function pipelineKey(shader: string, constants: Record<string, number | boolean>): string {
   return `${shader}|${JSON.stringify(constants, Object.keys(constants).sort())}`;
+}
+
+/** The distinct labels of a batch in order, the first few of them. */
+function summarize(labels: string[]): string {
+  const distinct = [...new Set(labels)];
+  const shown = distinct.slice(0, 6).join('; ');
+  return distinct.length > 6 ? `${shown}; and ${distinct.length - 6} more` : shown;
 }
 
 function alignedSize(bytes: number): number {

@@ -222,7 +222,7 @@ export class Model {
     }
     for (const t of tensors) {
       const data = state[t.name];
-      this.gpu.device.queue.writeBuffer(t.value.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      this.gpu.write(t.value.buffer, 0, data);
     }
   }
 

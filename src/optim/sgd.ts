@@ -98,7 +98,7 @@ export class Sgd {
       if (!data || data.length !== v.size) {
         throw new NtkError('E_INVALID_ARGUMENT', `Sgd.importState: entry "${p.name}.momentum" is missing or has the wrong size.`);
       }
-      this.gpu.device.queue.writeBuffer(v.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      this.gpu.write(v.buffer, 0, data);
     }
   }
 

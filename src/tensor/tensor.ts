@@ -78,7 +78,7 @@ export class Tensor {
     }
     const t = Tensor.empty(gpu, shape);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    gpu.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    gpu.write(t.buffer, 0, f32);
     return t;
   }
 
