@@ -28,12 +28,11 @@ export interface MatmulOptions {
 }
 
 /**
- * The kernel for an adapter: register blocking on software adapters (Node, Deno), tiling on real GPUs.
- * Chromium keeps the tiled kernel for now: there the block kernel passed the matmul cases but the
- * attack cases' model steps stalled the page for minutes (not yet diagnosed).
+ * The kernel for an adapter class (AdapterReport.software, from src/platform/): register blocking on
+ * software (CPU) adapters in every runtime (Node, Deno, Chromium), tiling on real GPUs.
  */
 export function matmulKernel(gpu: Gpu): MatmulKernel {
-  return gpu.report.software && gpu.report.runtime !== 'browser' ? 'block' : 'tiled';
+  return gpu.report.software ? 'block' : 'tiled';
 }
 
 /** matmul.wgsl: output tile, k values per step, and loop iterations one k step may cost (the step,
