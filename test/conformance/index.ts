@@ -2,6 +2,7 @@
 // exports the runner. The runtime runners in test/runners/ import this built bundle.
 
 import './device.js';
+import './batching.js';
 import './matmul.js';
 import './map_reduce.js';
 import './random.js';
