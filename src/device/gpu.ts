@@ -99,7 +99,7 @@ const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
 /**
  * A WebGPU device with the adapter report, a buffer pool, a pipeline cache and error scopes; every
  * tensor and op runs on one. Create it with createGpu(); destroy() frees it. Ops record their
- * commands into a batch that is submitted at readbacks, writes, sync() and every MAX_BATCH
+ * commands into a batch that is submitted at readbacks, writes, synchronize() and every MAX_BATCH
  * commands (with GpuOptions.sync or env NTK_AT_SYNC=1: after every command, to pinpoint a failing op).
  */
 export class Gpu {
@@ -289,13 +289,16 @@ export class Gpu {
     const batch = this.batch;
     if (!batch) return;
     this.batch = null;
-    batch.pass?.end();
-    const queue = this.raw.queue;
-    if (batch.uniformBytes > 0) queue.writeBuffer(this.uniforms, 0, this.uniformHost, 0, batch.uniformBytes);
-    queue.submit([batch.encoder.finish()]);
-    const validation = this.raw.popErrorScope();
-    const memory = this.raw.popErrorScope();
-    this.pending.push(this.scopeResult(batch, validation, memory));
+    try {
+      batch.pass?.end();
+      const queue = this.raw.queue;
+      if (batch.uniformBytes > 0) queue.writeBuffer(this.uniforms, 0, this.uniformHost, 0, batch.uniformBytes);
+      queue.submit([batch.encoder.finish()]);
+    } finally {
+      const validation = this.raw.popErrorScope();
+      const memory = this.raw.popErrorScope();
+      this.pending.push(this.scopeResult(batch, validation, memory));
+    }
   }
 
   /** Submits the batch, awaits the error scopes of every submission so far; throws the first error found. */

@@ -30,7 +30,7 @@ export const checkCommand: Command = {
       const ta = Tensor.fromArray(gpu, a, [n, n]);
       const tb = Tensor.fromArray(gpu, b, [n, n]);
       matmul(ta, tb).dispose(); // warm-up: pipeline compilation
-      await gpu.device.queue.onSubmittedWorkDone();
+      await gpu.synchronize();
       const start = gpu.platform.now();
       const tc = matmul(ta, tb);
       const c = await tc.read();
