@@ -11,6 +11,9 @@ import { channelStatistics } from '../data/statistics.js';
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
 import { NtkError, type NtkErrorCode } from '../errors.js';
 import type { Model } from '../nn/model.js';
+import { batchStatsNtk } from '../ntk/batch_stats.js';
+import { empiricalNtk } from '../ntk/kernel.js';
+import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type Platform } from '../platform/index.js';
@@ -343,6 +346,15 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
         seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
       });
+      if (probe && model.buffers().length) { // finding 1: the kernel on running buffers vs on the probe batch's statistics
+        const kernelStart = platform.now();
+        const running = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
+        const batchStats = await batchStatsNtk(model, probe.x);
+        log.write({
+          type: 'bn-kernel', probes: probe.size, distance: kernelDistance(running.data, batchStats.data),
+          traceRunning: kernelTrace(running.data), traceBatch: kernelTrace(batchStats.data), seconds: (platform.now() - kernelStart) / 1000,
+        });
+      }
     }
     await log.flush();
     if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));
