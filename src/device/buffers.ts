@@ -1,16 +1,14 @@
-// Buffer pool: storage and uniform buffers are recycled by size class (powers of two, capped
-// at the device limit) so training loops do not create and destroy GPU buffers every step.
+// Buffer pool: storage buffers are recycled by size class (powers of two, capped at the device
+// limit) so training loops do not create and destroy GPU buffers every step. (Ops' params live in
+// the Gpu's uniform arena.)
 
 import { NtkError } from '../errors.js';
 
 const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
-const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
 const MIN_BYTES = 256;
 
-export type BufferKind = 'storage' | 'uniform';
-
 export class BufferPool {
-  private readonly free = new Map<string, GPUBuffer[]>();
+  private readonly free = new Map<number, GPUBuffer[]>(); // by size
   private live = 0;
 
   constructor(
@@ -25,34 +23,35 @@ export class BufferPool {
   }
 
   /** A buffer of at least `bytes` bytes; throws E_BUFFER_TOO_LARGE past the device limits. */
-  acquire(bytes: number, kind: BufferKind = 'storage'): GPUBuffer {
+  acquire(bytes: number): GPUBuffer {
     const limit = Math.min(this.maxStorageBinding, this.maxBufferSize);
     if (bytes > limit) {
       throw new NtkError(
         'E_BUFFER_TOO_LARGE',
-        `a ${kind} buffer of ${bytes} bytes exceeds this device's limit of ${limit} bytes ` +
+        `a buffer of ${bytes} bytes exceeds this device's limit of ${limit} bytes ` +
           '(maxStorageBufferBindingSize/maxBufferSize); use smaller batches or tile the work.',
         { bytes, limit },
       );
     }
     const size = sizeClass(bytes, limit);
-    const key = `${kind}:${size}`;
-    const reused = this.free.get(key)?.pop();
+    const reused = this.free.get(size)?.pop();
     this.live++;
     if (reused) return reused;
-    return this.device.createBuffer({ size, usage: kind === 'storage' ? STORAGE_USAGE : UNIFORM_USAGE });
+    return this.device.createBuffer({ size, usage: STORAGE_USAGE });
   }
 
-  /** Returns a buffer to the pool. Safe once every command using it has been submitted. */
-  release(buffer: GPUBuffer, kind: BufferKind = 'storage'): void {
+  /**
+   * Returns a buffer to the pool. Safe while recorded commands still use it: later commands are
+   * recorded after them, and host writes (Gpu.write) submit the recorded commands first.
+   */
+  release(buffer: GPUBuffer): void {
     this.live--;
-    const key = `${kind}:${buffer.size}`;
-    const list = this.free.get(key);
+    const list = this.free.get(buffer.size);
     if (list) list.push(buffer);
-    else this.free.set(key, [buffer]);
+    else this.free.set(buffer.size, [buffer]);
   }
 
-  /** Destroys every pooled (free) buffer. */
+  /** Destroys every pooled (free) buffer; Gpu.destroy() calls it after submitting the recorded commands. */
   clear(): void {
     for (const list of this.free.values()) for (const b of list) b.destroy();
     this.free.clear();

@@ -2,7 +2,7 @@
 // pipeline cache (keyed by shader + override constants), the buffer pool, readback and the
 // validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which records its
 // dispatch into an open command encoder; the batch is submitted (one submission, one pair of error
-// scopes) at readbacks, buffer writes, sync(), and every MAX_BATCH commands.
+// scopes) at readbacks, buffer writes, synchronize(), and every MAX_BATCH commands.
 
 import { NtkError, check } from '../errors.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
