@@ -104,7 +104,9 @@ const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
  */
 export class Gpu {
   readonly pool: BufferPool;
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule }>();
+  /** Pipelines by cache key; `compiled` is the module's WGSL check, asked of the device once (a second
+   * getCompilationInfo() on a module can hang Chromium's page: see compiled()). */
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule; compiled?: Promise<NtkError | null> }>();
   private readonly textures = new Map<number, GPUTexture[]>(); // free textures by height
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
@@ -317,9 +319,9 @@ export class Gpu {
    */
   async compile(shader: ShaderName, constants: Record<string, number | boolean> = {}): Promise<void> {
     this.raw.pushErrorScope('validation');
-    const { module } = this.pipeline(shader, constants);
+    const entry = this.pipeline(shader, constants);
     const error = await this.raw.popErrorScope();
-    const compileError = await shaderCompileError(shader, SHADERS[shader], module);
+    const compileError = await this.compiled(shader, entry);
     if (compileError) throw compileError;
     if (error) throw new NtkError('E_GPU_VALIDATION', `pipeline for ${shader}: ${error.message}`, { shader });
   }
@@ -373,6 +375,17 @@ export class Gpu {
     return entry;
   }
 
+  /**
+   * The WGSL errors of a pipeline's module (E_SHADER_COMPILE) or null, asked once per module: in
+   * headless Chromium (ANGLE on llvmpipe) a second getCompilationInfo() on a module blocked the page
+   * for minutes (the conformance suite compiles every shader first, so an op's validation error
+   * asked a second time).
+   */
+  private compiled(shader: ShaderName, entry: { module: GPUShaderModule; compiled?: Promise<NtkError | null> }): Promise<NtkError | null> {
+    entry.compiled ??= shaderCompileError(shader, SHADERS[shader], entry.module);
+    return entry.compiled;
+  }
+
   /** The open batch, or a new one: a command encoder under fresh out-of-memory and validation scopes. */
   private openBatch(): Batch {
     if (this.batch) return this.batch;
@@ -409,7 +422,7 @@ export class Gpu {
     if (m) return new NtkError('E_GPU_OUT_OF_MEMORY', `${where}: ${m.message}. Free tensors or use smaller batches.${pinpoint}`, details);
     for (const [key, shader] of batch.shaders) {
       const entry = this.pipelines.get(key);
-      const compileError = entry ? await shaderCompileError(shader, SHADERS[shader], entry.module) : null;
+      const compileError = entry ? await this.compiled(shader, entry) : null;
       if (compileError) return compileError;
     }
     const shaders = [...new Set(batch.shaders.values())];
