@@ -1,0 +1,169 @@
+// Householder reduction of a symmetric matrix to tridiagonal form T = Qᵀ A Q, blocked as LAPACK's
+// dsytrd/dlatrd (lower triangle, column-major), and the back-transformation Z ← Q Z with compact WY
+// blocks Q_b = I − V T Vᵀ (dlarft/dlarfb); the trailing and back-transform updates run through gemm.
+
+import { gemm } from './gemm';
+import { at, axpy, cm, dot, dotAndAxpy, norm2, rank2Update, scale } from './vector';
+
+/** Columns reduced per panel; the trailing matrix then takes one rank-2·PANEL update (level 3). */
+const PANEL: i32 = 32;
+
+/** Columns of the trailing lower triangle updated per gemm call (the diagonal block's upper part is scratch). */
+const TRAILING_BLOCK: i32 = 128;
+
+/** Reflectors applied together in the back-transformation (a BACK_BLOCK x BACK_BLOCK triangular T). */
+const BACK_BLOCK: i32 = 64;
+
+/**
+ * Reduces the symmetric n x n matrix at `a` (column-major; its lower triangle is read) to tridiagonal
+ * form: d[0..n) gets T's diagonal, e[0..n−1) its subdiagonal. Reflector j (j < n − 1) is
+ * H_j = I − tau[j]·v vᵀ with v = (0…0, 1, A[j+2..n, j]), Q = H_0 H_1 ⋯ H_{n−2}; the rest of `a` is scratch.
+ */
+export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize): void {
+  const w = heap.alloc(<usize>n * <usize>PANEL << 3);
+  const scratch = heap.alloc(<usize>PANEL << 3);
+  for (let j0 = 0; j0 < n - 1; j0 += PANEL) {
+    const b = min(PANEL, n - 1 - j0);
+    reducePanel(a, n, j0, b, e, tau, w, scratch);
+    updateTrailing(a, n, j0, b, w);
+    for (let j = j0; j < j0 + b; j++) store<f64>(cm(a, n, j + 1, j), load<f64>(at(e, j)));
+  }
+  for (let j = 0; j < n; j++) store<f64>(at(d, j), load<f64>(cm(a, n, j, j)));
+  heap.free(scratch);
+  heap.free(w);
+}
+
+/**
+ * dlatrd: reduces columns j0..j0+b−1, keeping the trailing matrix A[j0+b.., j0+b..] un-updated and
+ * recording W (ld n) such that the reduced part is A − V Wᵀ − W Vᵀ; V is A[.., j0..j0+b) with unit
+ * entries A[j+1, j] (restored to e[j] by the caller).
+ */
+function reducePanel(a: usize, n: i32, j0: i32, b: i32, e: usize, tau: usize, w: usize, scratch: usize): void {
+  for (let i = 0; i < b; i++) {
+    const c = j0 + i;
+    const len = n - c;
+    for (let k = 0; k < i; k++) {
+      // A[c.., c] −= V[c.., k]·W[c, k] + W[c.., k]·V[c, k]
+      rank2Update(cm(a, n, c, c), cm(a, n, c, j0 + k), cm(w, n, c, k), load<f64>(cm(w, n, c, k)), load<f64>(cm(a, n, c, j0 + k)), len);
+    }
+    const v = cm(a, n, c + 1, c);
+    const t = householder(v, len - 1);
+    store<f64>(at(e, c), load<f64>(v));
+    store<f64>(at(tau, c), t);
+    store<f64>(v, 1);
+
+    // W[c+1.., i] = tau·(A_trailing·v − V(Wᵀv) − W(Vᵀv)), then += −½·tau·(w·v)·v.
+    const m = len - 1;
+    const wi = cm(w, n, c + 1, i);
+    symmetricProduct(cm(a, n, c + 1, c + 1), n, m, v, wi);
+    for (let k = 0; k < i; k++) store<f64>(at(scratch, k), dot(cm(w, n, c + 1, k), v, m));
+    for (let k = 0; k < i; k++) axpy(wi, cm(a, n, c + 1, j0 + k), -load<f64>(at(scratch, k)), m);
+    for (let k = 0; k < i; k++) store<f64>(at(scratch, k), dot(cm(a, n, c + 1, j0 + k), v, m));
+    for (let k = 0; k < i; k++) axpy(wi, cm(w, n, c + 1, k), -load<f64>(at(scratch, k)), m);
+    scale(wi, t, m);
+    axpy(wi, v, -0.5 * t * dot(wi, v, m), m);
+  }
+}
+
+/**
+ * dlarfg: for x = (alpha, x₁..x_{len−1}) at `x`, finds H = I − tau·v vᵀ with H x = (beta, 0…0) and
+ * v = (1, x₁/(alpha−beta), …); stores beta in x[0] and v's tail in x[1..), returns tau (0 when x is
+ * already (alpha, 0…0)).
+ */
+function householder(x: usize, len: i32): f64 {
+  const tail = norm2(at(x, 1), len - 1);
+  if (tail == 0) return 0;
+  const alpha = load<f64>(x);
+  let beta = Math.hypot(alpha, tail);
+  if (alpha >= 0) beta = -beta;
+  scale(at(x, 1), 1 / (alpha - beta), len - 1);
+  store<f64>(x, beta);
+  return (beta - alpha) / beta;
+}
+
+/** y = S·x for the symmetric m x m S whose lower triangle is at `s` (leading dimension ld); one pass over S. */
+function symmetricProduct(s: usize, ld: i32, m: i32, x: usize, y: usize): void {
+  memory.fill(y, 0, <usize>m << 3);
+  for (let j = 0; j < m; j++) {
+    const col = cm(s, ld, j, j);
+    const xj = load<f64>(at(x, j));
+    const g = load<f64>(col) * xj + dotAndAxpy(col + 8, at(x, j + 1), at(y, j + 1), xj, m - 1 - j);
+    store<f64>(at(y, j), load<f64>(at(y, j)) + g);
+  }
+}
+
+/** Trailing lower triangle A[c1.., c1..] −= V Wᵀ + W Vᵀ after a panel of b columns (c1 = j0 + b). */
+function updateTrailing(a: usize, n: i32, j0: i32, b: i32, w: usize): void {
+  const c1 = j0 + b;
+  for (let jb = c1; jb < n; jb += TRAILING_BLOCK) {
+    const width = min(TRAILING_BLOCK, n - jb);
+    const target = cm(a, n, jb, jb);
+    gemm(n - jb, width, b, -1, cm(a, n, jb, j0), n, false, cm(w, n, jb, 0), n, true, target, n);
+    gemm(n - jb, width, b, -1, cm(w, n, jb, 0), n, false, cm(a, n, jb, j0), n, true, target, n);
+  }
+}
+
+/**
+ * Z ← Q·Z for the n x cols matrix Z (column-major, ld n), with Q's reflectors as left by
+ * tridiagonalize in `a` and `tau`: blocks of BACK_BLOCK reflectors, last block first, each applied as
+ * Z[j0+1.., :] −= V·(T·(Vᵀ·Z[j0+1.., :])).
+ */
+export function backTransform(a: usize, n: i32, tau: usize, z: usize, cols: i32): void {
+  if (n < 2) return;
+  const v = heap.alloc(<usize>n * <usize>BACK_BLOCK << 3);
+  const t = heap.alloc(<usize>BACK_BLOCK * <usize>BACK_BLOCK << 3);
+  const vz = heap.alloc(<usize>BACK_BLOCK * <usize>cols << 3);
+  const last = ((n - 2) / BACK_BLOCK) * BACK_BLOCK;
+  for (let j0 = last; j0 >= 0; j0 -= BACK_BLOCK) {
+    const b = min(BACK_BLOCK, n - 1 - j0);
+    const m = n - 1 - j0;
+    blockReflectors(a, n, tau, j0, b, v, t);
+    memory.fill(vz, 0, <usize>b * <usize>cols << 3);
+    gemm(b, cols, m, 1, v, m, true, at(z, j0 + 1), n, false, vz, b);
+    multiplyUpperTriangular(t, b, vz, cols);
+    gemm(m, cols, b, -1, v, m, false, vz, b, false, at(z, j0 + 1), n);
+  }
+  heap.free(vz);
+  heap.free(t);
+  heap.free(v);
+}
+
+/**
+ * dlarft (forward, columnwise): V (m x b, ld m = n−1−j0) gets reflectors j0..j0+b−1 restricted to rows
+ * j0+1.. with their zeros and unit entries explicit, and T (b x b, ld b) the upper triangular factor with
+ * H_{j0} ⋯ H_{j0+b−1} = I − V T Vᵀ.
+ */
+function blockReflectors(a: usize, n: i32, tau: usize, j0: i32, b: i32, v: usize, t: usize): void {
+  const m = n - 1 - j0;
+  memory.fill(v, 0, <usize>m * <usize>b << 3);
+  for (let k = 0; k < b; k++) {
+    const col = cm(v, m, 0, k);
+    store<f64>(at(col, k), 1);
+    memory.copy(at(col, k + 1), cm(a, n, j0 + k + 2, j0 + k), <usize>(m - k - 1) << 3);
+  }
+  memory.fill(t, 0, <usize>b * <usize>b << 3);
+  for (let i = 0; i < b; i++) {
+    const ti = load<f64>(at(tau, j0 + i));
+    const vi = cm(v, m, 0, i);
+    // T[0:i, i] = −tau_i · T[0:i, 0:i] · (V[:, 0:i]ᵀ v_i)
+    for (let k = 0; k < i; k++) store<f64>(cm(t, b, k, i), -ti * dot(at(cm(v, m, 0, k), i), at(vi, i), m - i));
+    for (let r = 0; r < i; r++) {
+      let s: f64 = 0;
+      for (let k = r; k < i; k++) s += load<f64>(cm(t, b, r, k)) * load<f64>(cm(t, b, k, i));
+      store<f64>(cm(t, b, r, i), s);
+    }
+    store<f64>(cm(t, b, i, i), ti);
+  }
+}
+
+/** X ← T·X for the upper triangular b x b T (ld b) and b x cols X (ld b), column by column in place. */
+function multiplyUpperTriangular(t: usize, b: i32, x: usize, cols: i32): void {
+  for (let j = 0; j < cols; j++) {
+    const col = cm(x, b, 0, j);
+    for (let r = 0; r < b; r++) {
+      let s: f64 = 0;
+      for (let k = r; k < b; k++) s += load<f64>(cm(t, b, r, k)) * load<f64>(at(col, k));
+      store<f64>(at(col, r), s);
+    }
+  }
+}
