@@ -4,32 +4,20 @@
 // ... then the back-transformation by the reflectors; sorting and sign normalisation here.
 
 import { backTransform, tridiagonalize } from './tridiagonal';
+import { divideAndConquer } from './divide';
 import { tql2 } from './ql';
 import { at, cm } from './vector';
 
-/** Sorts d descending (selection sort: ties keep their order), moving the columns of z (ld n) along. */
-function sortDescending(z: usize, n: i32, d: usize, vectors: bool): void {
-  for (let i = 0; i < n - 1; i++) {
-    let k = i;
-    let p = load<f64>(at(d, i));
-    for (let j = i + 1; j < n; j++) {
-      const dj = load<f64>(at(d, j));
-      if (dj > p) {
-        k = j;
-        p = dj;
-      }
+/** Sorts d[0..n) descending (insertion sort: ties keep their order). */
+function sortDescending(d: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    const v = load<f64>(at(d, i));
+    let j = i - 1;
+    while (j >= 0 && load<f64>(at(d, j)) < v) {
+      store<f64>(at(d, j + 1), load<f64>(at(d, j)));
+      j--;
     }
-    if (k == i) continue;
-    store<f64>(at(d, k), load<f64>(at(d, i)));
-    store<f64>(at(d, i), p);
-    if (!vectors) continue;
-    const ci = cm(z, n, 0, i);
-    const ck = cm(z, n, 0, k);
-    for (let r = 0; r < n; r++) {
-      const t = load<f64>(at(ci, r));
-      store<f64>(at(ci, r), load<f64>(at(ck, r)));
-      store<f64>(at(ck, r), t);
-    }
+    store<f64>(at(d, j + 1), v);
   }
 }
 
@@ -58,26 +46,39 @@ function fixSigns(z: usize, n: i32): void {
  * 1 + l when the QL iteration for eigenvalue l did not converge.
  */
 export function eighInPlace(a: usize, n: i32, d: usize, e: usize, wantVectors: i32): i32 {
-  const vectors = wantVectors != 0;
   const tau = heap.alloc(<usize>n << 3);
   tridiagonalize(a, n, d, e, tau);
-  let status = 0;
-  if (!vectors) {
-    status = tql2(d, e, n, 0, 0, false);
-  } else {
-    const z = heap.alloc(<usize>n * <usize>n << 3);
-    memory.fill(z, 0, <usize>n * <usize>n << 3);
-    for (let i = 0; i < n; i++) store<f64>(cm(z, n, i, i), 1);
-    status = tql2(d, e, n, z, n, true);
+  const status = wantVectors != 0 ? eigenvectors(a, n, d, e, tau) : tql2(d, e, n, 0, 0, false);
+  heap.free(tau);
+  if (status != 0) return status;
+  sortDescending(d, n);
+  return 0;
+}
+
+/**
+ * The eigenvalues of the tridiagonal d/e by QL into d (the same as without vectors), and the
+ * eigenvectors by divide and conquer, back-transformed by the reflectors (a, tau) and written to the
+ * columns of `a` in descending order of their eigenvalues, signs normalised. Returns tql2's status.
+ */
+function eigenvectors(a: usize, n: i32, d: usize, e: usize, tau: usize): i32 {
+  const bytes = <usize>n << 3;
+  const dq = heap.alloc(bytes);
+  const eq = heap.alloc(bytes);
+  memory.copy(dq, d, bytes);
+  memory.copy(eq, e, bytes);
+  let status = tql2(dq, eq, n, 0, 0, false);
+  if (status == 0) {
+    const z = heap.alloc(<usize>n * bytes);
+    status = divideAndConquer(d, e, n, z);
     if (status == 0) {
       backTransform(a, n, tau, z, n);
-      memory.copy(a, z, <usize>n * <usize>n << 3);
+      for (let i = 0; i < n; i++) memory.copy(cm(a, n, 0, i), cm(z, n, 0, n - 1 - i), bytes);
+      fixSigns(a, n);
+      memory.copy(d, dq, bytes);
     }
     heap.free(z);
   }
-  heap.free(tau);
-  if (status != 0) return status;
-  sortDescending(a, n, d, vectors);
-  if (vectors) fixSigns(a, n);
-  return 0;
+  heap.free(eq);
+  heap.free(dq);
+  return status;
 }

@@ -81,15 +81,78 @@ function householder(x: usize, len: i32): f64 {
   return (beta - alpha) / beta;
 }
 
-/** y = S·x for the symmetric m x m S whose lower triangle is at `s` (leading dimension ld); one pass over S. */
+/**
+ * y = S·x for the symmetric m x m S whose lower triangle is at `s` (leading dimension ld): one pass
+ * over S, four columns at a time so that each load of y and x serves four columns.
+ */
 function symmetricProduct(s: usize, ld: i32, m: i32, x: usize, y: usize): void {
   memory.fill(y, 0, <usize>m << 3);
-  for (let j = 0; j < m; j++) {
+  let j = 0;
+  for (; j + 4 <= m; j += 4) fourColumns(s, ld, m, j, x, y);
+  for (; j < m; j++) {
     const col = cm(s, ld, j, j);
     const xj = load<f64>(at(x, j));
     const g = load<f64>(col) * xj + dotAndAxpy(col + 8, at(x, j + 1), at(y, j + 1), xj, m - 1 - j);
     store<f64>(at(y, j), load<f64>(at(y, j)) + g);
   }
+}
+
+/** Columns j..j+3 of symmetricProduct: their 4 x 4 diagonal block, then rows j+4..m−1 in f64x2. */
+function fourColumns(s: usize, ld: i32, m: i32, j: i32, x: usize, y: usize): void {
+  for (let q = 0; q < 4; q++) {
+    const xq = load<f64>(at(x, j + q));
+    let g = load<f64>(cm(s, ld, j + q, j + q)) * xq;
+    for (let r = q + 1; r < 4; r++) {
+      const v = load<f64>(cm(s, ld, j + r, j + q));
+      g += v * load<f64>(at(x, j + r));
+      store<f64>(at(y, j + r), load<f64>(at(y, j + r)) + v * xq);
+    }
+    store<f64>(at(y, j + q), load<f64>(at(y, j + q)) + g);
+  }
+  const c0 = cm(s, ld, 0, j);
+  const step = <usize>ld << 3;
+  const c1 = c0 + step;
+  const c2 = c1 + step;
+  const c3 = c2 + step;
+  const x0 = f64x2.splat(load<f64>(at(x, j)));
+  const x1 = f64x2.splat(load<f64>(at(x, j + 1)));
+  const x2 = f64x2.splat(load<f64>(at(x, j + 2)));
+  const x3 = f64x2.splat(load<f64>(at(x, j + 3)));
+  let g0 = f64x2.splat(0), g1 = f64x2.splat(0), g2 = f64x2.splat(0), g3 = f64x2.splat(0);
+  let r = j + 4;
+  for (; r + 2 <= m; r += 2) {
+    const o = <usize>r << 3;
+    const xv = v128.load(x + o);
+    const a0 = v128.load(c0 + o);
+    const a1 = v128.load(c1 + o);
+    const a2 = v128.load(c2 + o);
+    const a3 = v128.load(c3 + o);
+    g0 = f64x2.add(g0, f64x2.mul(a0, xv));
+    g1 = f64x2.add(g1, f64x2.mul(a1, xv));
+    g2 = f64x2.add(g2, f64x2.mul(a2, xv));
+    g3 = f64x2.add(g3, f64x2.mul(a3, xv));
+    const t = f64x2.add(f64x2.add(f64x2.mul(a0, x0), f64x2.mul(a1, x1)), f64x2.add(f64x2.mul(a2, x2), f64x2.mul(a3, x3)));
+    v128.store(y + o, f64x2.add(v128.load(y + o), t));
+  }
+  let h0 = f64x2.extract_lane(g0, 0) + f64x2.extract_lane(g0, 1);
+  let h1 = f64x2.extract_lane(g1, 0) + f64x2.extract_lane(g1, 1);
+  let h2 = f64x2.extract_lane(g2, 0) + f64x2.extract_lane(g2, 1);
+  let h3 = f64x2.extract_lane(g3, 0) + f64x2.extract_lane(g3, 1);
+  if (r < m) {
+    const o = <usize>r << 3;
+    const xr = load<f64>(x + o);
+    const a0 = load<f64>(c0 + o), a1 = load<f64>(c1 + o), a2 = load<f64>(c2 + o), a3 = load<f64>(c3 + o);
+    h0 += a0 * xr;
+    h1 += a1 * xr;
+    h2 += a2 * xr;
+    h3 += a3 * xr;
+    const xs0 = f64x2.extract_lane(x0, 0), xs1 = f64x2.extract_lane(x1, 0), xs2 = f64x2.extract_lane(x2, 0), xs3 = f64x2.extract_lane(x3, 0);
+    store<f64>(y + o, load<f64>(y + o) + ((a0 * xs0 + a1 * xs1) + (a2 * xs2 + a3 * xs3)));
+  }
+  store<f64>(at(y, j), load<f64>(at(y, j)) + h0);
+  store<f64>(at(y, j + 1), load<f64>(at(y, j + 1)) + h1);
+  store<f64>(at(y, j + 2), load<f64>(at(y, j + 2)) + h2);
+  store<f64>(at(y, j + 3), load<f64>(at(y, j + 3)) + h3);
 }
 
 /** Trailing lower triangle A[c1.., c1..] −= V Wᵀ + W Vᵀ after a panel of b columns (c1 = j0 + b). */
