@@ -4,8 +4,18 @@
 
 import { at, rotate } from './vector';
 
+
 /** QL iterations allowed per eigenvalue before giving up (EISPACK tql2 uses 30). */
 const MAX_QL_ITERATIONS: i32 = 30;
+
+/**
+ * √(a² + b²): the plain formula while max(|a|, |b|) is within 2^±500 (no harmful over- or underflow,
+ * and exactly scale-invariant under powers of two), else Math.hypot.
+ */
+@inline function hypot(a: f64, b: f64): f64 {
+  const m = Math.max(Math.abs(a), Math.abs(b));
+  return m > 3.054936363499605e-151 && m < 3.273390607896142e150 ? Math.sqrt(a * a + b * b) : Math.hypot(a, b);
+}
 
 /**
  * Diagonalises the tridiagonal matrix with diagonal d[0..n) and subdiagonal e[0..n−1) (e[n−1] is
@@ -33,7 +43,7 @@ export function tql2(d: usize, e: usize, n: i32, z: usize, ldz: i32, vectors: bo
         let g = load<f64>(at(d, l));
         const el = load<f64>(at(e, l));
         let p = (load<f64>(at(d, l + 1)) - g) / (2 * el);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         store<f64>(at(d, l), el / (p + r));
         store<f64>(at(d, l + 1), el * (p + r));
@@ -58,7 +68,7 @@ export function tql2(d: usize, e: usize, n: i32, z: usize, ldz: i32, vectors: bo
           const di = load<f64>(at(d, i));
           g = c * ei;
           h = c * p;
-          r = Math.hypot(p, ei);
+          r = hypot(p, ei);
           store<f64>(at(e, i + 1), s * r);
           s = ei / r;
           c = p / r;

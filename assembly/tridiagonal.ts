@@ -169,13 +169,14 @@ function updateTrailing(a: usize, n: i32, j0: i32, b: i32, w: usize): void {
 /**
  * Z ← Q·Z for the n x cols matrix Z (column-major, ld n), with Q's reflectors as left by
  * tridiagonalize in `a` and `tau`: blocks of BACK_BLOCK reflectors, last block first, each applied as
- * Z[j0+1.., :] −= V·(T·(Vᵀ·Z[j0+1.., :])).
+ * Z[j0+1.., :] −= V·(T·(Vᵀ·Z[j0+1.., :])) by three gemm calls (T is upper triangular, its zeros included).
  */
 export function backTransform(a: usize, n: i32, tau: usize, z: usize, cols: i32): void {
   if (n < 2) return;
   const v = heap.alloc(<usize>n * <usize>BACK_BLOCK << 3);
   const t = heap.alloc(<usize>BACK_BLOCK * <usize>BACK_BLOCK << 3);
   const vz = heap.alloc(<usize>BACK_BLOCK * <usize>cols << 3);
+  const tvz = heap.alloc(<usize>BACK_BLOCK * <usize>cols << 3);
   const last = ((n - 2) / BACK_BLOCK) * BACK_BLOCK;
   for (let j0 = last; j0 >= 0; j0 -= BACK_BLOCK) {
     const b = min(BACK_BLOCK, n - 1 - j0);
@@ -183,9 +184,11 @@ export function backTransform(a: usize, n: i32, tau: usize, z: usize, cols: i32)
     blockReflectors(a, n, tau, j0, b, v, t);
     memory.fill(vz, 0, <usize>b * <usize>cols << 3);
     gemm(b, cols, m, 1, v, m, true, at(z, j0 + 1), n, false, vz, b);
-    multiplyUpperTriangular(t, b, vz, cols);
-    gemm(m, cols, b, -1, v, m, false, vz, b, false, at(z, j0 + 1), n);
+    memory.fill(tvz, 0, <usize>b * <usize>cols << 3);
+    gemm(b, cols, b, 1, t, b, false, vz, b, false, tvz, b);
+    gemm(m, cols, b, -1, v, m, false, tvz, b, false, at(z, j0 + 1), n);
   }
+  heap.free(tvz);
   heap.free(vz);
   heap.free(t);
   heap.free(v);
@@ -216,17 +219,5 @@ function blockReflectors(a: usize, n: i32, tau: usize, j0: i32, b: i32, v: usize
       store<f64>(cm(t, b, r, i), s);
     }
     store<f64>(cm(t, b, i, i), ti);
-  }
-}
-
-/** X ← T·X for the upper triangular b x b T (ld b) and b x cols X (ld b), column by column in place. */
-function multiplyUpperTriangular(t: usize, b: i32, x: usize, cols: i32): void {
-  for (let j = 0; j < cols; j++) {
-    const col = cm(x, b, 0, j);
-    for (let r = 0; r < b; r++) {
-      let s: f64 = 0;
-      for (let k = r; k < b; k++) s += load<f64>(cm(t, b, r, k)) * load<f64>(at(col, k));
-      store<f64>(at(col, r), s);
-    }
   }
 }
