@@ -24,17 +24,20 @@ const EPS: f64 = 2.220446049250313e-16; // 2^-52
     public columns: usize,
     /** Secular differences d_i − λ_j, then the rotation U (k x k). */
     public differences: usize,
-    /** Float64 x n, four of them: values, z, sorted d, ẑ. */
+    /** Float64 x n, four of them: values, z, non-deflated poles, their z. */
     public values: usize, public z: usize, public poles: usize, public zHat: usize,
     /** Int32 x n, four of them: source column, column kind, order, permutation. */
     public source: usize, public kind: usize, public order: usize, public permutation: usize,
+    /** Int32 x n: for each solved subproblem [lo, lo + size), rank[lo + t] = its column with the t-th smallest eigenvalue. */
+    public rank: usize,
   ) {}
 }
 
 /**
  * Eigen-decomposition of the tridiagonal matrix with diagonal d[0..n) and subdiagonal e[0..n−1):
- * the n x n column-major z (ld n) gets the orthonormal eigenvectors as columns, d the eigenvalues in
- * ascending order (times 2^s, the power of two that brings max |T| near 1). e is destroyed. Returns 0,
+ * the n x n column-major z (ld n) gets the orthonormal eigenvectors as columns and d the eigenvalues,
+ * both in ascending order (the merges leave their results unsorted and rank them; one permutation at
+ * the end), d scaled by 2^s, the power of two that brings max |T| near 1. e is destroyed. Returns 0,
  * or 1 + l when the QL iteration of a leaf did not converge.
  */
 export function divideAndConquer(d: usize, e: usize, n: i32, z: usize): i32 {
@@ -45,10 +48,15 @@ export function divideAndConquer(d: usize, e: usize, n: i32, z: usize): i32 {
   const work = new Work(
     heap.alloc(<usize>n * f), heap.alloc(<usize>n * f),
     heap.alloc(f), heap.alloc(f), heap.alloc(f), heap.alloc(f),
-    heap.alloc(i), heap.alloc(i), heap.alloc(i), heap.alloc(i),
+    heap.alloc(i), heap.alloc(i), heap.alloc(i), heap.alloc(i), heap.alloc(i),
   );
   const status = solve(d, e, n, z, 0, n, work);
-  heap.free(work.permutation); heap.free(work.order); heap.free(work.kind); heap.free(work.source);
+  if (status == 0) {
+    for (let t = 0; t < n; t++) store<f64>(at(work.values, t), load<f64>(at(d, load<i32>(work.rank + (<usize>t << 2)))));
+    memory.copy(d, work.values, f);
+    permuteColumns(z, n, n, work.rank, work.columns);
+  }
+  heap.free(work.rank); heap.free(work.permutation); heap.free(work.order); heap.free(work.kind); heap.free(work.source);
   heap.free(work.zHat); heap.free(work.poles); heap.free(work.z); heap.free(work.values);
   heap.free(work.differences); heap.free(work.columns);
   heap.free(changetype<usize>(work));
@@ -80,7 +88,7 @@ function solve(d: usize, e: usize, n: i32, z: usize, lo: i32, size: i32, work: W
   return status;
 }
 
-/** A leaf: tql2 on the block (z block = I first), then eigenvalues sorted ascending with their columns. */
+/** A leaf: tql2 on the block (z block = I first), then its eigenvalues ranked. */
 function solveLeaf(d: usize, e: usize, n: i32, z: usize, lo: i32, size: i32, work: Work): i32 {
   const block = cm(z, n, lo, lo);
   for (let i = 0; i < size; i++) store<f64>(cm(block, n, i, i), 1);
@@ -88,10 +96,15 @@ function solveLeaf(d: usize, e: usize, n: i32, z: usize, lo: i32, size: i32, wor
   memory.copy(offDiagonal, at(e, lo), <usize>(size - 1) << 3);
   const status = tql2(at(d, lo), offDiagonal, size, block, n, true);
   if (status != 0) return status + lo;
-  for (let i = 0; i < size; i++) store<i32>(work.permutation + (<usize>i << 2), i);
-  sortAscending(at(d, lo), size, work.permutation);
-  permuteColumns(block, n, size, work.permutation, work.columns);
+  rankAscending(at(d, lo), size, work.rank + (<usize>lo << 2), work.values);
   return 0;
+}
+
+/** rank[t] = the index of the t-th smallest of values[0..size) (stable); `scratch` holds size float64. */
+function rankAscending(values: usize, size: i32, rank: usize, scratch: usize): void {
+  memory.copy(scratch, values, <usize>size << 3);
+  for (let t = 0; t < size; t++) store<i32>(rank + (<usize>t << 2), t);
+  sortAscending(scratch, size, rank);
 }
 
 /** Column kinds for the merge's gemms: nonzero only in the top half, in both, only in the bottom half. */
@@ -114,7 +127,7 @@ function merge(d: usize, n: i32, z: usize, lo: i32, size: i32, half: i32, beta: 
     store<i32>(work.kind + (<usize>j << 2), j < half ? TOP : BOTTOM);
   }
   const rho = 2 * Math.abs(beta);
-  const k = deflate(dd, size, half, rho, block, n, work);
+  const k = deflate(dd, lo, size, half, rho, block, n, work);
   // work.order[0..k): non-deflated columns (ascending pole); [k..size): deflated ones.
   const counts = groupByKind(k, size, work);
   const columns = work.columns;
@@ -133,10 +146,8 @@ function merge(d: usize, n: i32, z: usize, lo: i32, size: i32, half: i32, beta: 
     gemm(size - half, k, k - top, 1, cm(columns, size, half, top), size, false, at(u, top), k, false, cm(block, n, half, 0), n);
   }
   for (let t = k; t < size; t++) memory.copy(cm(block, n, 0, t), cm(columns, size, 0, t), <usize>size << 3);
-  for (let t = 0; t < size; t++) store<i32>(work.permutation + (<usize>t << 2), t);
-  sortAscending(work.values, size, work.permutation);
   memory.copy(dd, work.values, <usize>size << 3);
-  permuteColumns(block, n, size, work.permutation, columns);
+  rankAscending(dd, size, work.rank + (<usize>lo << 2), work.values);
 }
 
 /**
@@ -145,13 +156,18 @@ function merge(d: usize, n: i32, z: usize, lo: i32, size: i32, half: i32, beta: 
  * ascending pole order, then the deflated ones, work.poles/zHat with the k non-deflated (d_j, z_j), and
  * returns k. Rotated columns are updated in place in the block; d[j] takes the rotated diagonal.
  */
-function deflate(d: usize, size: i32, half: i32, rho: f64, block: usize, n: i32, work: Work): i32 {
-  // Ascending order of the poles: merge the two ascending halves (ties: top first).
+function deflate(d: usize, lo: i32, size: i32, half: i32, rho: f64, block: usize, n: i32, work: Work): i32 {
+  // Ascending order of the poles: merge the two ranked halves (ties: top first).
+  const rank = work.rank + (<usize>lo << 2);
   let a = 0;
   let b = half;
   for (let t = 0; t < size; t++) {
-    const takeTop = b >= size || (a < half && load<f64>(at(d, a)) <= load<f64>(at(d, b)));
-    store<i32>(work.permutation + (<usize>t << 2), takeTop ? a++ : b++);
+    const ja = a < half ? load<i32>(rank + (<usize>a << 2)) : -1;
+    const jb = b < size ? half + load<i32>(rank + (<usize>b << 2)) : -1;
+    const takeTop = jb < 0 || (ja >= 0 && load<f64>(at(d, ja)) <= load<f64>(at(d, jb)));
+    store<i32>(work.permutation + (<usize>t << 2), takeTop ? ja : jb);
+    if (takeTop) a++;
+    else b++;
   }
   let dMax: f64 = 0;
   let zMax: f64 = 0;
