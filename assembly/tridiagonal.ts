@@ -21,15 +21,17 @@ const BACK_BLOCK: i32 = 64;
  */
 export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize): void {
   const w = heap.alloc(<usize>n * <usize>PANEL << 3);
+  const pair = heap.alloc(<usize>n * <usize>(3 * PANEL) << 3);
   const scratch = heap.alloc(<usize>PANEL << 3);
   for (let j0 = 0; j0 < n - 1; j0 += PANEL) {
     const b = min(PANEL, n - 1 - j0);
     reducePanel(a, n, j0, b, e, tau, w, scratch);
-    updateTrailing(a, n, j0, b, w);
+    updateTrailing(a, n, j0, b, w, pair);
     for (let j = j0; j < j0 + b; j++) store<f64>(cm(a, n, j + 1, j), load<f64>(at(e, j)));
   }
   for (let j = 0; j < n; j++) store<f64>(at(d, j), load<f64>(cm(a, n, j, j)));
   heap.free(scratch);
+  heap.free(pair);
   heap.free(w);
 }
 
@@ -155,14 +157,22 @@ function fourColumns(s: usize, ld: i32, m: i32, j: i32, x: usize, y: usize): voi
   store<f64>(at(y, j + 3), load<f64>(at(y, j + 3)) + h3);
 }
 
-/** Trailing lower triangle A[c1.., c1..] −= V Wᵀ + W Vᵀ after a panel of b columns (c1 = j0 + b). */
-function updateTrailing(a: usize, n: i32, j0: i32, b: i32, w: usize): void {
+/**
+ * Trailing lower triangle A[c1.., c1..] −= V Wᵀ + W Vᵀ after a panel of b columns (c1 = j0 + b), as
+ * one rank-2b product [V W]·[W V]ᵀ: `pair` (ld n) gets the columns V, W, V so that both factors are
+ * column ranges of it.
+ */
+function updateTrailing(a: usize, n: i32, j0: i32, b: i32, w: usize, pair: usize): void {
   const c1 = j0 + b;
+  const rows = <usize>(n - c1) << 3;
+  for (let k = 0; k < b; k++) {
+    memory.copy(cm(pair, n, c1, k), cm(a, n, c1, j0 + k), rows);
+    memory.copy(cm(pair, n, c1, b + k), cm(w, n, c1, k), rows);
+    memory.copy(cm(pair, n, c1, 2 * b + k), cm(a, n, c1, j0 + k), rows);
+  }
   for (let jb = c1; jb < n; jb += TRAILING_BLOCK) {
     const width = min(TRAILING_BLOCK, n - jb);
-    const target = cm(a, n, jb, jb);
-    gemm(n - jb, width, b, -1, cm(a, n, jb, j0), n, false, cm(w, n, jb, 0), n, true, target, n);
-    gemm(n - jb, width, b, -1, cm(w, n, jb, 0), n, false, cm(a, n, jb, j0), n, true, target, n);
+    gemm(n - jb, width, 2 * b, -1, cm(pair, n, jb, 0), n, false, cm(pair, n, jb, b), n, true, cm(a, n, jb, jb), n);
   }
 }
 
