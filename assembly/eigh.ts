@@ -1,7 +1,11 @@
-// Eigen-decomposition of a dense symmetric matrix in float64 (the matrix is read as column-major,
-// which for a symmetric matrix is the same as row-major): blocked Householder tridiagonalisation
-// (tridiagonal.ts), eigenvalues of the tridiagonal matrix by implicit QL (ql.ts), and, with vectors,
-// ... then the back-transformation by the reflectors; sorting and sign normalisation here.
+// Eigen-decomposition of a dense symmetric matrix in float64, LAPACK dsyevd's route: blocked Householder
+// tridiagonalisation T = Qᵀ A Q (tridiagonal.ts: dsytrd/dlatrd, level-3 trailing updates), eigenvalues of
+// T by implicit QL (ql.ts: EISPACK tql2) and, with vectors, eigenvectors of T by divide and conquer
+// (divide.ts: dstedc) back-transformed by Q in compact WY blocks (tridiagonal.ts: dormtr); sorting and
+// sign normalisation here. The matrix is read as column-major (for a symmetric matrix the same as
+// row-major), so the eigenvector columns written back are the rows of the row-major result.
+// References: Golub & Van Loan, Matrix Computations (4th ed.) §5.1.9 (WY), §8.3 (tridiagonalisation),
+// §8.4 (divide and conquer); Anderson et al., LAPACK Users' Guide (3rd ed.) §3.4.3 (dsyevd).
 
 import { backTransform, tridiagonalize } from './tridiagonal';
 import { divideAndConquer } from './divide';
@@ -56,8 +60,9 @@ export function eighInPlace(a: usize, n: i32, d: usize, e: usize, wantVectors: i
 }
 
 /**
- * The eigenvalues of the tridiagonal d/e by QL into d (the same as without vectors), and the
- * eigenvectors by divide and conquer, back-transformed by the reflectors (a, tau) and written to the
+ * The eigenvalues of the tridiagonal d/e by QL into d (bit-identical to the values-only path; divide and
+ * conquer's own eigenvalues agree to rounding and only order its vectors), and the eigenvectors by
+ * divide and conquer, back-transformed by the reflectors (a, tau) and written to the
  * columns of `a` in descending order of their eigenvalues, signs normalised. Returns tql2's status.
  */
 function eigenvectors(a: usize, n: i32, d: usize, e: usize, tau: usize): i32 {

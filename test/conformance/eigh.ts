@@ -118,8 +118,9 @@ defineCase('eigh ill-conditioned (n = 150, cond 1e12) and power-of-two scaling',
   output('cond1e12 values', got.values, { mode: 'bitwise' });
   output('cond1e12 vectors', got.vectors!, { mode: 'bitwise' });
 
-  // Scaling by 2^±300 is exact (no intermediate becomes subnormal), and every step of tred2/tql2 is scale-invariant (Householder scaling,
-  // relative deflation test): the same eigenvectors and exactly scaled eigenvalues.
+  // Scaling by 2^±300 is exact (no intermediate becomes subnormal), and every step of the solver is scale-invariant (Householder
+  // reflectors, relative deflation tests, divide and conquer on T rescaled by a power of two): the same eigenvectors and exactly
+  // scaled eigenvalues.
   for (const e of [300, -300]) {
     const s = 2 ** e;
     const scaled = await eigh(a.map((v) => v * s), n, { vectors: true });
@@ -200,6 +201,7 @@ defineCase('eigh typed errors: NaN, Inf, non-square, empty, non-symmetric, bad o
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { topK: n + 1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { symmetryTolerance: -1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(new Float64Array(1), 20000));
+  await expectCode('E_INVALID_ARGUMENT', () => eigh(new Float64Array(1), 9000, { vectors: true })); // > EIGH_MAX_ORDER_VECTORS
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { vector: true } as never)); // a typo is not ignored
 
   // Rounding-level asymmetry is accepted and symmetrised: the result is eigh((A + Aᵀ)/2).
