@@ -217,12 +217,12 @@ function blockReflectors(a: usize, n: i32, tau: usize, j0: i32, b: i32, v: usize
     store<f64>(at(col, k), 1);
     memory.copy(at(col, k + 1), cm(a, n, j0 + k + 2, j0 + k), <usize>(m - k - 1) << 3);
   }
+  // T's strictly upper part starts as −tau_i·(VᵀV)[k, i] (one gemm), then T[0:i, i] = T[0:i, 0:i]·T[0:i, i].
   memory.fill(t, 0, <usize>b * <usize>b << 3);
+  gemm(b, b, m, 1, v, m, true, v, m, false, t, b);
   for (let i = 0; i < b; i++) {
     const ti = load<f64>(at(tau, j0 + i));
-    const vi = cm(v, m, 0, i);
-    // T[0:i, i] = −tau_i · T[0:i, 0:i] · (V[:, 0:i]ᵀ v_i)
-    for (let k = 0; k < i; k++) store<f64>(cm(t, b, k, i), -ti * dot(at(cm(v, m, 0, k), i), at(vi, i), m - i));
+    for (let k = 0; k < i; k++) store<f64>(cm(t, b, k, i), -ti * load<f64>(cm(t, b, k, i)));
     for (let r = 0; r < i; r++) {
       let s: f64 = 0;
       for (let k = r; k < i; k++) s += load<f64>(cm(t, b, r, k)) * load<f64>(cm(t, b, k, i));
@@ -230,4 +230,5 @@ function blockReflectors(a: usize, n: i32, tau: usize, j0: i32, b: i32, v: usize
     }
     store<f64>(cm(t, b, i, i), ti);
   }
+  for (let i = 0; i < b; i++) for (let r = i + 1; r < b; r++) store<f64>(cm(t, b, r, i), 0);
 }

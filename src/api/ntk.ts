@@ -14,5 +14,5 @@ export {
   type KernelMatrix, type PolarPoint, type AlignmentOptions, type SpectrumOptions, type SpectrumStats,
 } from '../ntk/metrics.js';
 export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from '../ntk/tracker.js';
-export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
+export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, EIGH_MAX_ORDER_VECTORS, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
 export { symmetryDefect, symmetrize } from '../linalg/symmetric.js';
