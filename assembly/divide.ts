@@ -267,13 +267,15 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
   let origin = j;
   let lo: f64 = 0;
   let hi: f64 = 0;
+  let fMid: f64 = 0;
   if (last) {
     let zz: f64 = 0;
     for (let i = 0; i < k; i++) zz += load<f64>(at(z, i)) * load<f64>(at(z, i));
     hi = rho * zz;
   } else {
     const mid = 0.5 * (load<f64>(at(p, j + 1)) - load<f64>(at(p, j)));
-    if (secular(k, p, z, rho, j, mid) > 0) {
+    fMid = secular(k, p, z, rho, j, mid);
+    if (fMid > 0) {
       hi = mid;
     } else {
       origin = j + 1;
@@ -282,23 +284,16 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
   }
   const po = load<f64>(at(p, origin));
   for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(p, i)) - po);
-  let tau = 0.5 * (lo + hi);
+  let tau = last ? 0.5 * hi : twoPoleGuess(p, z, j, fMid, origin == j, lo, hi);
   let previous = Infinity;
   for (let iter = 0; iter < MAX_SECULAR_ITERATIONS; iter++) {
     // f(τ), its two partial derivatives, and the rounding bound of f (dlaed4's erretm).
-    let psi: f64 = 0, dpsi: f64 = 0, phi: f64 = 0, dphi: f64 = 0, bound: f64 = 0;
-    for (let i = 0; i <= split; i++) {
-      const t = load<f64>(at(z, i)) / (load<f64>(at(delta, i)) - tau);
-      psi += load<f64>(at(z, i)) * t;
-      dpsi += t * t;
-      bound += Math.abs(psi);
-    }
-    for (let i = k - 1; i > split; i--) {
-      const t = load<f64>(at(z, i)) / (load<f64>(at(delta, i)) - tau);
-      phi += load<f64>(at(z, i)) * t;
-      dphi += t * t;
-      bound += Math.abs(phi);
-    }
+    secularSums(z, delta, tau, 0, split + 1, false);
+    const psi = sumF, dpsi = sumD;
+    let bound = sumB;
+    secularSums(z, delta, tau, split + 1, k, true);
+    const phi = sumF, dphi = sumD;
+    bound += sumB;
     const f = 1 / rho + psi + phi;
     bound += 8 * (Math.abs(psi) + Math.abs(phi)) + 2 / rho + Math.abs(tau) * (dpsi + dphi);
     if (Math.abs(f) <= EPS * bound) break;
@@ -324,6 +319,74 @@ function secular(k: i32, p: usize, z: usize, rho: f64, o: i32, tau: f64): f64 {
   let f = 1 / rho;
   for (let i = 0; i < k; i++) f += load<f64>(at(z, i)) * load<f64>(at(z, i)) / ((load<f64>(at(p, i)) - po) - tau);
   return f;
+}
+
+/**
+ * dlaed4's starting point for root j < k − 1: the root of c + z_j²/(p_j − λ) + z_{j+1}²/(p_{j+1} − λ)
+ * with the other poles frozen into c at the interval's midpoint (f there is fMid), as τ from the origin
+ * pole (p_j when `atLeft`); the bracket's midpoint when that falls outside (lo, hi).
+ */
+function twoPoleGuess(p: usize, z: usize, j: i32, fMid: f64, atLeft: bool, lo: f64, hi: f64): f64 {
+  const gap = load<f64>(at(p, j + 1)) - load<f64>(at(p, j));
+  const mid = 0.5 * gap;
+  const zl = load<f64>(at(z, j)) * load<f64>(at(z, j));
+  const zr = load<f64>(at(z, j + 1)) * load<f64>(at(z, j + 1));
+  const c = fMid + zl / mid - zr / mid;
+  let tau: f64;
+  if (atLeft) {
+    const a = c * gap + zl + zr;
+    const b = zl * gap;
+    const root = Math.sqrt(Math.abs(a * a - 4 * b * c));
+    tau = a > 0 ? (2 * b) / (a + root) : (a - root) / (2 * c);
+  } else {
+    const a = c * gap - zl - zr;
+    const b = zr * gap;
+    const root = Math.sqrt(Math.abs(a * a + 4 * b * c));
+    tau = a < 0 ? (2 * b) / (a - root) : -(a + root) / (2 * c);
+  }
+  return tau > lo && tau < hi ? tau : 0.5 * (lo + hi);
+}
+
+/** Results of secularSums. */
+let sumF: f64 = 0;
+let sumD: f64 = 0;
+let sumB: f64 = 0;
+
+/**
+ * Over i in [from, to), in two interleaved f64x2 lanes (taken from `to` downwards when `down`, so that
+ * the terms nearest the root come last): sumF = Σ z_i²/(δ_i − τ), sumD = Σ (z_i/(δ_i − τ))², and sumB =
+ * Σ |running partial sums| (the rounding bound of sumF).
+ */
+function secularSums(z: usize, delta: usize, tau: f64, from: i32, to: i32, down: bool): void {
+  const tv = f64x2.splat(tau);
+  let f = f64x2.splat(0);
+  let d = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const pairs = (to - from) >> 1;
+  const odd = (to - from) & 1;
+  const start = down ? from + odd : from;
+  for (let q = 0; q < pairs; q++) {
+    const i = down ? start + 2 * (pairs - 1 - q) : start + 2 * q;
+    const zv = v128.load(at(z, i));
+    const t = f64x2.div(zv, f64x2.sub(v128.load(at(delta, i)), tv));
+    f = f64x2.add(f, f64x2.mul(zv, t));
+    d = f64x2.add(d, f64x2.mul(t, t));
+    b = f64x2.add(b, f64x2.abs(f));
+  }
+  let sf = f64x2.extract_lane(f, 0) + f64x2.extract_lane(f, 1);
+  let sd = f64x2.extract_lane(d, 0) + f64x2.extract_lane(d, 1);
+  let sb = f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
+  if (odd != 0) {
+    const i = down ? from : to - 1;
+    const zi = load<f64>(at(z, i));
+    const t = zi / (load<f64>(at(delta, i)) - tau);
+    sf += zi * t;
+    sd += t * t;
+    sb += Math.abs(sf);
+  }
+  sumF = sf;
+  sumD = sd;
+  sumB = sb;
 }
 
 /**
