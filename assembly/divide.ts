@@ -268,22 +268,25 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
   let lo: f64 = 0;
   let hi: f64 = 0;
   let fMid: f64 = 0;
+  let po = load<f64>(at(p, j));
+  for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(p, i)) - po);
   if (last) {
     let zz: f64 = 0;
     for (let i = 0; i < k; i++) zz += load<f64>(at(z, i)) * load<f64>(at(z, i));
     hi = rho * zz;
   } else {
-    const mid = 0.5 * (load<f64>(at(p, j + 1)) - load<f64>(at(p, j)));
-    fMid = secular(k, p, z, rho, j, mid);
+    const mid = 0.5 * (load<f64>(at(p, j + 1)) - po);
+    secularSums(z, delta, mid, 0, k, false);
+    fMid = 1 / rho + sumF;
     if (fMid > 0) {
       hi = mid;
     } else {
       origin = j + 1;
       lo = -mid;
+      po = load<f64>(at(p, origin));
+      for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(p, i)) - po);
     }
   }
-  const po = load<f64>(at(p, origin));
-  for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(p, i)) - po);
   let tau = last ? 0.5 * hi : twoPoleGuess(p, z, j, fMid, origin == j, lo, hi);
   let previous = Infinity;
   for (let iter = 0; iter < MAX_SECULAR_ITERATIONS; iter++) {
@@ -311,14 +314,6 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
   }
   for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(delta, i)) - tau);
   return po + tau;
-}
-
-/** f(τ) = 1/ρ + Σ z_i²/((p_i − p_o) − τ) with origin pole o. */
-function secular(k: i32, p: usize, z: usize, rho: f64, o: i32, tau: f64): f64 {
-  const po = load<f64>(at(p, o));
-  let f = 1 / rho;
-  for (let i = 0; i < k; i++) f += load<f64>(at(z, i)) * load<f64>(at(z, i)) / ((load<f64>(at(p, i)) - po) - tau);
-  return f;
 }
 
 /**

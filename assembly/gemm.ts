@@ -13,6 +13,10 @@ const MC: i32 = 128;
 /** Columns of B per outer block (KC x NC = 2 MiB, an L3 cache). */
 const NC: i32 = 1024;
 
+/** Packing buffers (MC x KC and (NC + NR) x KC float64), allocated on first use and kept. */
+let packedA: usize = 0;
+let packedB: usize = 0;
+
 /** Copies 4 consecutive float64 from src to dst (both may be unaligned). */
 @inline function copy4(dst: usize, src: usize): void {
   v128.store(dst, v128.load(src));
@@ -110,8 +114,10 @@ export function gemm(
   c: usize, ldc: i32,
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
-  const packedA = heap.alloc(<usize>MC * <usize>KC << 3);
-  const packedB = transB ? heap.alloc(<usize>(min(NC, n) + NR) * <usize>KC << 3) : 0;
+  if (packedA == 0) {
+    packedA = heap.alloc(<usize>MC * <usize>KC << 3);
+    packedB = heap.alloc(<usize>(NC + NR) * <usize>KC << 3);
+  }
   const column = <usize>ldb << 3;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0);
@@ -146,6 +152,4 @@ export function gemm(
       }
     }
   }
-  if (transB) heap.free(packedB);
-  heap.free(packedA);
 }
