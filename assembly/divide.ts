@@ -12,7 +12,7 @@ import { at, cm, norm2, rotate, scale } from './vector';
 /** Subproblems of at most this order are solved by QL (tql2) directly. */
 const LEAF: i32 = 32;
 
-/** Secular-equation iterations per root; past half of them every other step bisects the bracket. */
+/** Secular-equation iterations per root; past half of them, a step that does not halve |f| bisects the bracket instead. */
 const MAX_SECULAR_ITERATIONS: i32 = 120;
 
 const EPS: f64 = 2.220446049250313e-16; // 2^-52
