@@ -157,18 +157,7 @@ function merge(d: usize, n: i32, z: usize, lo: i32, size: i32, half: i32, beta: 
  * returns k. Rotated columns are updated in place in the block; d[j] takes the rotated diagonal.
  */
 function deflate(d: usize, lo: i32, size: i32, half: i32, rho: f64, block: usize, n: i32, work: Work): i32 {
-  // Ascending order of the poles: merge the two ranked halves (ties: top first).
-  const rank = work.rank + (<usize>lo << 2);
-  let a = 0;
-  let b = half;
-  for (let t = 0; t < size; t++) {
-    const ja = a < half ? load<i32>(rank + (<usize>a << 2)) : -1;
-    const jb = b < size ? half + load<i32>(rank + (<usize>b << 2)) : -1;
-    const takeTop = jb < 0 || (ja >= 0 && load<f64>(at(d, ja)) <= load<f64>(at(d, jb)));
-    store<i32>(work.permutation + (<usize>t << 2), takeTop ? ja : jb);
-    if (takeTop) a++;
-    else b++;
-  }
+  mergeRanks(d, work.rank + (<usize>lo << 2), size, half, work.permutation);
   let dMax: f64 = 0;
   let zMax: f64 = 0;
   for (let j = 0; j < size; j++) {
@@ -223,6 +212,23 @@ function deflate(d: usize, lo: i32, size: i32, half: i32, rho: f64, block: usize
     store<f64>(at(work.zHat, t), load<f64>(at(work.z, j)));
   }
   return k;
+}
+
+/**
+ * out[0..size) = the columns of the block in ascending order of d, merging the ranks of its two halves
+ * (rank[0..half) index the top half, rank[half..size) the bottom half from `half` on; ties: top first).
+ */
+function mergeRanks(d: usize, rank: usize, size: i32, half: i32, out: usize): void {
+  let a = 0;
+  let b = half;
+  for (let t = 0; t < size; t++) {
+    const ja = a < half ? load<i32>(rank + (<usize>a << 2)) : -1;
+    const jb = b < size ? half + load<i32>(rank + (<usize>b << 2)) : -1;
+    const takeTop = jb < 0 || (ja >= 0 && load<f64>(at(d, ja)) <= load<f64>(at(d, jb)));
+    store<i32>(out + (<usize>t << 2), takeTop ? ja : jb);
+    if (takeTop) a++;
+    else b++;
+  }
 }
 
 /**
