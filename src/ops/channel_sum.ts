@@ -1,5 +1,6 @@
-// Deterministic per-channel sums on the device (shaders/channel_sum.wgsl): x [n, c, ...] summed
-// over every axis but 1. Bias gradients are these sums of dy, accumulated into the grad tensor.
+// Deterministic per-channel sums on the device: x [n, c, ...] summed over every axis but 1 (bias
+// gradients are these sums of dy, accumulated into the grad tensor). [n, c] goes to the barrier-free
+// column sum (shaders/column_sum.wgsl), [n, c, inner > 1] to a workgroup tree per channel (channel_sum.wgsl).
 
 import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
@@ -39,6 +40,7 @@ function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
   const gpu = x.gpu;
   const channels = x.shape[1];
   const inner = x.size / (x.shape[0] * channels);
+  if (inner === 1) return dispatchColumns(x, out, accumulate);
   const count = x.size / channels;
   const { parts, perPart } = splitLoop(count, THREADS, TREE_ITERATIONS);
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
@@ -52,6 +54,32 @@ function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
       { buffer: target.buffer, bytes: target.bytes },
     ],
     params: packParams([['u32', channels], ['u32', inner], ['u32', count], ['u32', gx], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy, parts],
+  });
+  if (target === out) return;
+  sumPartialsInto(target, parts, out, accumulate);
+  target.dispose();
+}
+
+/** Columns per workgroup of column_sum.wgsl. */
+const COLUMNS_PER_GROUP = 64;
+
+/** [rows, c]: one invocation per column adds its rows in order (rows split under the loop budget). */
+function dispatchColumns(x: Tensor, out: Tensor, accumulate: boolean): void {
+  const gpu = x.gpu;
+  const [rows, channels] = [x.shape[0], x.shape[1]];
+  const { parts, perPart } = splitLoop(rows, 1);
+  const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
+  const [gx, gy] = grid2d(Math.ceil(channels / COLUMNS_PER_GROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'column_sum',
+    label: `channelSum [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}${accumulate ? ' +=' : ''}`,
+    constants: accumulate && parts === 1 ? { ACCUMULATE: true } : {},
+    storage: [
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: target.buffer, bytes: target.bytes },
+    ],
+    params: packParams([['u32', channels], ['u32', rows], ['u32', perPart], ['u32', gx * COLUMNS_PER_GROUP]]),
     workgroups: [gx, gy, parts],
   });
   if (target === out) return;

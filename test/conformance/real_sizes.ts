@@ -67,6 +67,17 @@ defineCase('real size: 70,000 partial sums of 3 values add up in order (sumParti
   [tp, s].forEach((x) => x.dispose());
 });
 
+defineCase('real size: column sums (dense bias gradients) of 50,000 rows, split under the loop budget, exact on integers', async ({ gpu }) => {
+  const [rows, c] = [50_000, 5];
+  const data = randomInts(rows * c, 79, 2);
+  const want = new Float32Array(c);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < c; k++) want[k] += data[r * c + k];
+  const x = Tensor.fromArray(gpu, data, [rows, c]);
+  const s = channelSum(x);
+  assertBitEqual(await s.read(), want, 'column sums of 50,000 small integers');
+  [x, s].forEach((t) => t.dispose());
+});
+
 defineCase('real size: channel sums and BatchNorm statistics over 2^24 + 2^20 values per channel', async ({ gpu, metric }) => {
   // one channel, n*L = 17,825,792 values: a single 256-thread workgroup per channel would loop
   // 69,632 times per thread. Small integers keep every f32 sum exact below 2^24 per partial.
