@@ -1,15 +1,20 @@
-// The im2col operand of the software-adapter conv2d path (src/ops/conv2d.ts): for the samples
-// [s0, s0 + count) of X [n, cin, h, w], Col[s][k][q] = X[s0 + s, ci, oy*sh + ky - ph, ox*sw + kx - pw]
+// The im2col operand of the GEMM-core conv2d paths (src/ops/conv2d.ts): for the samples
+// [s0, s0 + count) of Col, read from X [n, cin, h, w] at sample (s0 + s)·sampleStep (the NTK reads
+// one of each sample's replicas), Col[s][k][q] = X[sample, ci, oy*sh + ky - ph, ox*sw + kx - pw]
 // with k = (ci, ky, kx) < K = cin*kh*kw and q = (oy, ox) < oh*ow, 0 in the padding and in the
-// zero-padded layout [count][4·K4][planeP] that gemm_block.wgsl reads (k rows, pixels contiguous).
+// zero-padded layout [count][kRows][planeP] that gemm_block.wgsl reads (k rows, pixels contiguous).
+// With ONES_ROW, row k = K holds 1 at every pixel (q < oh*ow): a product with it sums dy over the
+// pixels, i.e. the bias gradient comes out of the weight-gradient GEMM as one more column.
 // 1-D work on a 2-D grid of 64-thread workgroups: i = gid.x + gid.y * rowStride.
+
+override ONES_ROW: bool = false;
 
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
   ow: u32, s0: u32, rowStride: u32, kRows: u32,
-  planeP: u32, total: u32, pad0: u32, pad1: u32,
+  planeP: u32, total: u32, sampleStep: u32, pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -22,7 +27,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= p.total) { return; }
   let q = i % p.planeP;
   let k = (i / p.planeP) % p.kRows;
-  let s = p.s0 + i / (p.planeP * p.kRows);
+  let s = (p.s0 + i / (p.planeP * p.kRows)) * p.sampleStep;
   let khw = p.kh * p.kw;
   var v = 0.0;
   if (q < p.oh * p.ow && k < p.cin * khw) {
@@ -32,6 +37,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (iy >= 0 && ix >= 0 && iy < i32(p.h) && ix < i32(p.w)) {
       v = X[((s * p.cin + ci) * p.h + u32(iy)) * p.w + u32(ix)];
     }
+  } else if (ONES_ROW && q < p.oh * p.ow && k == p.cin * khw) {
+    v = 1.0;
   }
   Col[i] = v;
 }

@@ -1,8 +1,8 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
-// weight gradient (batch-summed or per sample) and bias gradient. The products are implicit
-// GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows with kernel
-// area and nothing needs tiling against maxStorageBufferBindingSize beyond x, y and the per-sample
-// weight gradients [n, ...weight] (callers such as the NTK chunk their samples).
+// weight gradient (batch-summed or per sample; for the NTK, per sample and cotangent) and bias
+// gradient. Two paths, chosen per adapter: on CPU adapters every product runs on the GEMM core of
+// ops/matmul.ts (im2col operands, and col2im for the input gradient, in sample chunks under a
+// memory budget); on GPUs the implicit GEMMs of shaders/conv2d*.wgsl never store the im2col matrix.
 // The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
 // adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
@@ -14,16 +14,16 @@ import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { blockGemm, matmulKernel, packOperand } from './matmul.js';
+import { blockGemm, matmul, matmulKernel, packOperand } from './matmul.js';
 import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
 
 /**
- * How the forward pass and the weight gradient compute: 'im2col' (an explicit im2col operand fed to
- * the register-blocked GEMM core of ops/matmul.ts: CPU adapters), 'implicit' (the workgroup-memory
- * implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the adapter, as matmulKernel). The input
- * gradient always runs the implicit kernels.
+ * How the forward pass and both gradients compute: 'im2col' (explicit im2col operands fed to the
+ * register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient: CPU adapters),
+ * 'implicit' (the workgroup-memory implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the
+ * adapter, as matmulKernel).
  */
 export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
@@ -108,12 +108,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
 }
 
 /**
- * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. A tiled implicit GEMM, or for very
- * few input channels (see conv2dInputGradKernel) one thread per input element.
+ * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. On the GEMM core (im2col kernel) a
+ * product dYᵀ·W per sample then a col2im gather; otherwise a tiled implicit GEMM, or for very few
+ * input channels (see conv2dInputGradKernel) one thread per input element.
  */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   checkGradShape('conv2dBackwardInput', dy, g);
   const gpu = dy.gpu;
+  if (useIm2col(gpu, g)) return conv2dInputGradIm2col(dy, weight, g);
   const [dyb, wb] = [dy.buffer, weight.buffer];
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   const M = g.c;
@@ -171,9 +173,9 @@ function tileWaste(M: number, N: number): number {
 }
 
 /**
- * How conv2dBackwardInput computes: 'gemm' (tiled implicit GEMM over cin x n·h·w), or 'direct'
- * (one thread per input element) when cin is so small that the GEMM's 16-row tiles would be
- * mostly padding. Depends on shapes only.
+ * How conv2dBackwardInput computes on the implicit path: 'gemm' (tiled implicit GEMM over
+ * cin x n·h·w), or 'direct' (one thread per input element) when cin is so small that the GEMM's
+ * 16-row tiles would be mostly padding. Depends on shapes only.
  */
 export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
   return tileWaste(g.c, g.n * g.h * g.w) > MAX_TILE_WASTE ? 'direct' : 'gemm';
@@ -292,15 +294,28 @@ function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): numb
   return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
 }
 
-/** Col [count, 4·K4, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl). */
-function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number): Tensor {
+/** Rows, sample step and ones row of an im2col operand (see shaders/conv2d_im2col.wgsl). */
+interface Im2colLayout {
+  /** Rows per sample: at least K (+1 with onesRow); extra rows are zeros. */
+  kRows: number;
+  /** Col sample s reads x sample (s0 + s)·sampleStep. */
+  sampleStep: number;
+  /** Row K is all ones (the bias column of a weight-gradient product). */
+  onesRow: boolean;
+}
+
+/** Col [count, kRows, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl); by default
+ * the forward's layout, 4·K4 rows. */
+function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?: Im2colLayout): Tensor {
   const gpu = x.gpu;
   const { K4, planeP } = im2colDims(g);
-  const col = Tensor.empty(gpu, [count, 4 * K4, planeP]);
+  const { kRows, sampleStep, onesRow } = layout ?? { kRows: 4 * K4, sampleStep: 1, onesRow: false };
+  const col = Tensor.empty(gpu, [count, kRows, planeP]);
   const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'conv2d_im2col',
-    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
+    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}${sampleStep > 1 ? ` step ${sampleStep}` : ''}`,
+    constants: onesRow ? { ONES_ROW: true } : {},
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
       { buffer: col.buffer, bytes: col.bytes },
@@ -309,8 +324,8 @@ function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number): Tensor
       ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
       ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
       ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', 4 * K4],
-      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
+      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', kRows],
+      ['u32', planeP], ['u32', col.size], ['u32', sampleStep], ['u32', 0],
     ]),
     workgroups: [gx, gy],
   });
@@ -366,6 +381,78 @@ function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSam
     }
   }
   if (dyp !== dy) dyp.dispose();
+  return out;
+}
+
+/**
+ * Input gradient on the GEMM core: per sample chunk, dColᵀ[s] [plane, K] = dY[s]ᵀ [plane, cout] ·
+ * W [cout, K], then each input element gathers its taps (shaders/conv2d_col2im.wgsl).
+ */
+function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const gpu = dy.gpu;
+  const { K, plane } = im2colDims(g);
+  const cout4 = Math.ceil(g.cout / 4);
+  const ldb4 = Math.ceil(K / 4);
+  const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
+  // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
+  const dyT = packOperand(dy, g.n, plane, g.cout, plane, 4 * cout4, true);
+  const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const dcol = Tensor.empty(gpu, [count, plane, K]);
+    blockGemm({
+      a: dyT, aOffset4: s0 * plane * cout4, b: w, out: dcol, M: plane, N: K, K4: cout4, batch: count,
+      strideA4: plane * cout4, strideB4: 0, ldb4, transB: false, accumulate: false, textures: true,
+    });
+    const total = count * g.c * g.h * g.w;
+    const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({
+      shader: 'conv2d_col2im',
+      label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
+      storage: [
+        { buffer: dcol.buffer, bytes: dcol.bytes },
+        { buffer: out.buffer, bytes: out.bytes },
+      ],
+      params: packParams([
+        ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+        ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
+        ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
+        ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', total],
+      ]),
+      workgroups: [gx, gy],
+    });
+    dcol.dispose();
+  }
+  dyT.dispose();
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/**
+ * Per-sample, per-cotangent weight (and bias) gradients for the NTK, on the GEMM core of every
+ * adapter: x [n·r, cin, h, w] is the layer input, the same for the r rows of a sample (rows i·r + s;
+ * only row i·r is read), dy [n·r, cout, oh, ow] holds r cotangents per sample. Returns
+ * [n·r, cout·(K + 1)] with `withBias` (each output channel's K = cin·kh·kw weight gradients, then its
+ * bias gradient: the pixel sum of dy), else [n·r, cout·K]. One batched product per call,
+ * dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so each sample's im2col serves its r cotangents;
+ * the caller sizes n (the NTK's chunks).
+ */
+export function conv2dReplicaWeightGrads(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): Tensor {
+  checkGradShape('conv2dReplicaWeightGrads', dy, g);
+  if (!Number.isInteger(replicas) || replicas < 1 || g.n % replicas !== 0) {
+    throw new NtkError('E_INVALID_ARGUMENT', `conv2dReplicaWeightGrads: replicas ${replicas} must divide the batch ${g.n}.`);
+  }
+  const n = g.n / replicas;
+  const { K, plane, planeP } = im2colDims(g);
+  const kRows = K + (withBias ? 1 : 0);
+  const col = im2col(x, g, 0, n, { kRows, sampleStep: replicas, onesRow: withBias });
+  const dyp = plane === planeP ? dy.reshape([n, replicas * g.cout, plane]) : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
+  const a = dyp.reshape([n, replicas * g.cout, planeP]);
+  const grads = matmul(a, col, { transB: true });
+  [col, dyp, a].forEach((t) => t.dispose());
+  const out = grads.reshape([g.n, g.cout * kRows]);
+  grads.dispose();
   return out;
 }
 
