@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Slurm test: a real single-node Slurm (Debian's slurm-wlm and munge, installed when missing;
 # configuration for 127.0.0.1 in a temporary directory) runs the plan of a tiny experiment as a job
-# array; collect must report every run, with the same numbers as the same experiment run locally.
+# array; collect must report every run, with the same numbers as the same experiment run locally;
+# a kernel planned in blocks must collect into the kernel computed in one piece.
 # Needs root. Writes test-results/slurm.json; stops the daemons it started (by their pid files).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -137,6 +138,32 @@ if node -e '
   record "collect writes the report listing every run, none missing" passed
 else
   record "collect writes the report listing every run, none missing" failed "$(tail -3 "$T/collect.out"; tail -3 "$PLAN"/logs/*.out 2>/dev/null)"
+fi
+
+# A kernel in blocks through the array: 2 x 2 blocks (3 tasks) of the full PGD-probe kernel of a
+# finished run, collected into the kernel, which must equal the one computed in one piece.
+KERNEL=(--checkpoint "$PLAN/pgd/seed0/checkpoint.safetensors" --kind full --inputs pgd --pgd-steps 2 --probe-per-class 1)
+"${CLI[@]}" ntk "${KERNEL[@]}" --out "$T/kernel-one" > "$T/kernel-one.out" 2>&1
+"${CLI[@]}" ntk "${KERNEL[@]}" --blocks 2 --plan "$T/blocks" --cpus 1 --mem 1G --time 00:10:00 > "$T/blocks.out" 2>&1
+timeout 300 sbatch --parsable --wait "$T/blocks/slurm.sbatch" > "$T/sbatch-blocks.out" 2>&1
+"${CLI[@]}" experiment collect "$T/blocks" > "$T/blocks-collect.out" 2>&1
+if grep -q 'assembled from 3 blocks' "$T/blocks-collect.out" && node -e '
+  const npy = (f) => { // float64 .npy: header length at byte 8, shape in the header, data after it
+    const bytes = require("fs").readFileSync(f);
+    const start = 10 + bytes.readUInt16LE(8);
+    const shape = /\((\d+), (\d+)\)/.exec(bytes.subarray(10, start).toString())?.slice(1).join(",");
+    return { shape, data: new Float64Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length)) };
+  };
+  const [a, b] = process.argv.slice(1).map(npy);
+  let [d, n] = [0, 0];
+  a.data.forEach((v, k) => { d += (v - b.data[k]) ** 2; n += v * v; });
+  const rel = Math.sqrt(d / n);
+  console.log(`  blocks vs one piece: ${a.shape} vs ${b.shape}, relative Frobenius difference ${rel.toExponential(2)}`);
+  process.exit(String(a.shape) === String(b.shape) && rel < 2e-5 ? 0 : 1);
+' "$T/kernel-one.npy" "$T/blocks/kernel.npy"; then
+  record "kernel blocks run as array tasks and collect into the kernel computed in one piece" passed
+else
+  record "kernel blocks run as array tasks and collect into the kernel computed in one piece" failed "$(tail -2 "$T/blocks.out"; tail -3 "$T/blocks-collect.out"; tail -3 "$T"/blocks/logs/*.out 2>/dev/null)"
 fi
 
 # The same experiment locally (--jobs 2): the same numbers (every measured value but timings).

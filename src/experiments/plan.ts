@@ -1,6 +1,7 @@
-// An experiment as files for a batch scheduler: one task file per run (runs/<i>.json), a manifest,
-// run-local.sh (the same runs on this machine) and slurm.sbatch (a Slurm job array, one task per
-// run, each `ntk-at run runs/$SLURM_ARRAY_TASK_ID.json`); and `collect`, the report of the runs that finished.
+// Work as files for a batch scheduler: one task file per task (runs/<i>.json), a manifest,
+// run-local.sh (the same tasks on this machine) and slurm.sbatch (a Slurm job array, one task each,
+// `ntk-at run runs/$SLURM_ARRAY_TASK_ID.json`). Experiments plan their runs here and `collect` reports
+// the runs that finished; kernel blocks (src/experiments/kernel_blocks.ts) use the same files.
 
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
@@ -8,8 +9,16 @@ import type { LogRecord } from '../report/runlog.js';
 import type { RunPlan, RunResult, Scale } from './experiment.js';
 import { finishedRun, planExperiment, writeExperimentReport, type ExperimentOptions } from './runner.js';
 
-/** Resources of one array task per scale (a task is one run: one process, one device). */
-export const TASK_RESOURCES: Record<Scale, { cpus: number; mem: string; time: string; gpus: number }> = {
+/** What one array task asks Slurm for (a task is one process on one device). */
+export interface TaskResources {
+  cpus: number;
+  mem: string;
+  time: string;
+  gpus: number;
+}
+
+/** Resources of one experiment run's task per scale. */
+export const TASK_RESOURCES: Record<Scale, TaskResources> = {
   small: { cpus: 2, mem: '4G', time: '02:00:00', gpus: 0 },
   paper: { cpus: 8, mem: '32G', time: '24:00:00', gpus: 1 },
 };
@@ -23,6 +32,8 @@ export interface SlurmOptions {
   throttle: number | null;
   cpus: number | null;
   mem: string | null;
+  /** GPUs per task (`--gres=gpu:N`); null: the default's. */
+  gpus: number | null;
 }
 
 /** One run as a file (runs/<index>.json): what `ntk-at run` needs. `dir` is relative to the plan directory. */
@@ -32,10 +43,18 @@ export interface TaskFile extends RunPlan {
   dir: string;
 }
 
+/** One task of a plan in its manifest: the task file (`recipe`) and its directory, relative to the plan. */
+export interface PlannedTask {
+  index: number;
+  id: string;
+  recipe: string;
+  dir: string;
+}
+
 export interface Manifest {
   experiment: string;
   options: Pick<ExperimentOptions, 'scale' | 'seeds' | 'full' | 'config'>;
-  runs: Array<{ index: number; id: string; recipe: string; dir: string }>;
+  runs: PlannedTask[];
 }
 
 /** What `ntk-at run` records in the run directory (task.json): where and how the task went. */
@@ -56,12 +75,12 @@ export const TASK_STATE = 'task.json';
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
-/** The job array script: one task per run, resources from the scale, logs in logs/%A_%a.out. */
-export function sbatchScript(name: string, scale: Scale, count: number, dir: string, cli: string[], s: SlurmOptions): string {
-  const r = TASK_RESOURCES[scale];
+/** The job array script: one array task per task file, resources `r` unless `s` overrides them, logs in logs/%A_%a.out. */
+export function sbatchScript(name: string, r: TaskResources, count: number, dir: string, cli: string[], s: SlurmOptions): string {
+  const gpus = s.gpus ?? r.gpus;
   const lines = [
     '#!/bin/bash',
-    `# ${name}: ${count} runs, one array task each. Submit with: sbatch ${dir}/slurm.sbatch`,
+    `# ${name}: ${count} tasks, one array task each. Submit with: sbatch ${dir}/slurm.sbatch`,
     '# (after copying the plan directory elsewhere, submit with --chdir=<its new path>).',
     `#SBATCH --job-name=ntk-at-${name}`,
     `#SBATCH --array=0-${count - 1}${s.throttle ? `%${s.throttle}` : ''}`,
@@ -71,7 +90,7 @@ export function sbatchScript(name: string, scale: Scale, count: number, dir: str
     `#SBATCH --cpus-per-task=${s.cpus ?? r.cpus}`,
     `#SBATCH --mem=${s.mem ?? r.mem}`,
     `#SBATCH --time=${s.time ?? r.time}`,
-    ...(r.gpus ? [`#SBATCH --gres=gpu:${r.gpus}`] : []),
+    ...(gpus ? [`#SBATCH --gres=gpu:${gpus}`] : []),
     ...(s.partition ? [`#SBATCH --partition=${s.partition}`] : []),
     ...(s.account ? [`#SBATCH --account=${s.account}`] : []),
     '# NTK_AT overrides the command that starts ntk-at (e.g. NTK_AT="ntk-at" when it is installed on the cluster).',
@@ -93,26 +112,39 @@ export function localScript(count: number, dir: string, cli: string[]): string {
   ].join('\n');
 }
 
-/** Validates and writes the plan of experiment `name` into o.out (absolute); returns the task files. */
-export async function writePlan(platform: Platform, name: string, o: ExperimentOptions, slurm: SlurmOptions, cli: string[]): Promise<TaskFile[]> {
-  const plans = planExperiment(name, o);
-  if (slurm.throttle !== null && !(Number.isInteger(slurm.throttle) && slurm.throttle >= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--array-throttle must be an integer >= 1, got ${slurm.throttle}.`, { option: 'array-throttle' });
+/** Refuses Slurm options Slurm would not take (E_INVALID_ARGUMENT naming the option); writes nothing. */
+export function checkSlurmOptions(slurm: SlurmOptions): void {
+  for (const [option, v] of [['array-throttle', slurm.throttle], ['cpus', slurm.cpus], ['gpus', slurm.gpus]] as const) {
+    const least = option === 'gpus' ? 0 : 1;
+    if (v !== null && !(Number.isInteger(v) && v >= least)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= ${least}, got ${v}.`, { option });
   }
   for (const [option, v] of [['partition', slurm.partition], ['account', slurm.account], ['time', slurm.time], ['mem', slurm.mem]] as const) {
     if (v !== null && !/^[\w.:-]+$/.test(v)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} "${v}" has characters Slurm does not take.`, { option });
   }
+}
+
+/**
+ * Writes a plan into `dir` (absolute): each task as runs/<index>.json, the manifest (`manifest`
+ * plus the task list), slurm.sbatch, run-local.sh and logs/. Validate everything before calling it.
+ */
+export async function writeTaskFiles<T extends { index: number; id: string; dir: string }>(
+  platform: Platform, dir: string, name: string, tasks: T[], manifest: object, resources: TaskResources, slurm: SlurmOptions, cli: string[],
+): Promise<void> {
+  for (const t of tasks) await platform.writeFileAtomic(`${dir}/runs/${t.index}.json`, encode(`${JSON.stringify(t, null, 2)}\n`));
+  const runs: PlannedTask[] = tasks.map((t) => ({ index: t.index, id: t.id, recipe: `runs/${t.index}.json`, dir: t.dir }));
+  await platform.writeFileAtomic(`${dir}/${MANIFEST}`, encode(`${JSON.stringify({ ...manifest, runs }, null, 2)}\n`));
+  await platform.writeFileAtomic(`${dir}/slurm.sbatch`, encode(sbatchScript(name, resources, tasks.length, dir, cli, slurm)));
+  await platform.writeFileAtomic(`${dir}/run-local.sh`, encode(localScript(tasks.length, dir, cli)));
+  await platform.writeFileAtomic(`${dir}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
+}
+
+/** Validates and writes the plan of experiment `name` into o.out (absolute); returns the task files. */
+export async function writePlan(platform: Platform, name: string, o: ExperimentOptions, slurm: SlurmOptions, cli: string[]): Promise<TaskFile[]> {
+  const plans = planExperiment(name, o);
+  checkSlurmOptions(slurm);
   const tasks = plans.map((p, index) => ({ experiment: name, index, ...p, dir: p.id }));
-  for (const t of tasks) await platform.writeFileAtomic(`${o.out}/runs/${t.index}.json`, encode(`${JSON.stringify(t, null, 2)}\n`));
-  const manifest: Manifest = {
-    experiment: name,
-    options: { scale: o.scale, seeds: o.seeds, full: o.full, config: o.config },
-    runs: tasks.map((t) => ({ index: t.index, id: t.id, recipe: `runs/${t.index}.json`, dir: t.dir })),
-  };
-  await platform.writeFileAtomic(`${o.out}/${MANIFEST}`, encode(`${JSON.stringify(manifest, null, 2)}\n`));
-  await platform.writeFileAtomic(`${o.out}/slurm.sbatch`, encode(sbatchScript(name, o.scale, tasks.length, o.out, cli, slurm)));
-  await platform.writeFileAtomic(`${o.out}/run-local.sh`, encode(localScript(tasks.length, o.out, cli)));
-  await platform.writeFileAtomic(`${o.out}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
+  const manifest: Omit<Manifest, 'runs'> = { experiment: name, options: { scale: o.scale, seeds: o.seeds, full: o.full, config: o.config } };
+  await writeTaskFiles(platform, o.out, name, tasks, manifest, TASK_RESOURCES[o.scale], slurm, cli);
   return tasks;
 }
 
@@ -130,10 +162,10 @@ async function readJson<T>(platform: Platform, path: string): Promise<T | null> 
   }
 }
 
-export async function readManifest(platform: Platform, dir: string): Promise<Manifest> {
-  const m = await readJson<Manifest>(platform, `${dir}/${MANIFEST}`);
+export async function readManifest<M extends { experiment: string; runs: PlannedTask[] } = Manifest>(platform: Platform, dir: string): Promise<M> {
+  const m = await readJson<M>(platform, `${dir}/${MANIFEST}`);
   if (!m || typeof m.experiment !== 'string' || !Array.isArray(m.runs)) {
-    throw new NtkError('E_DATA_READ', `${dir}/${MANIFEST} is missing or not a plan manifest; make one with \`ntk-at experiment plan <name> --out ${dir}\`.`, { path: dir });
+    throw new NtkError('E_DATA_READ', `${dir}/${MANIFEST} is missing or not a plan manifest; make one with \`ntk-at experiment plan <name> --out ${dir}\` (or \`ntk-at ntk --blocks B --plan ${dir}\`).`, { path: dir });
   }
   return m;
 }
@@ -147,6 +179,16 @@ export interface MissingRun {
   id: string;
   status: string;
   log: string | null;
+}
+
+/** What is known of a planned task that has not finished (from its task.json), and where its log is. */
+export async function missingTask(platform: Platform, dir: string, entry: PlannedTask, doneButIncomplete: string): Promise<MissingRun> {
+  const state = await readTaskState(platform, `${dir}/${entry.dir}`);
+  const status = !state ? 'not started'
+    : state.state === 'failed' ? `failed (exit ${state.exit ?? '?'} on ${state.host ?? '?'}); its output: ${entry.dir}/output.txt`
+    : state.state === 'running' ? `started on ${state.host ?? '?'} and not finished (still running, or killed: resubmit task ${entry.index} to resume it)`
+    : `marked done but ${doneButIncomplete}`;
+  return { id: entry.id, status: `task ${entry.index}: ${status}`, log: state?.log ?? null };
 }
 
 /** Reports the finished runs of the plan in `dir` (writes nothing when none has finished) and lists the others. */
@@ -166,13 +208,7 @@ export async function collectExperiment(platform: Platform, dir: string): Promis
       runs.push({ plan, dir: runDir, records });
       continue;
     }
-    const state = await readTaskState(platform, runDir);
-    const log = state?.log ?? null;
-    const status = !state ? 'not started'
-      : state.state === 'failed' ? `failed (exit ${state.exit ?? '?'} on ${state.host ?? '?'}); its output: ${entry.dir}/output.txt`
-      : state.state === 'running' ? `started on ${state.host ?? '?'} and not finished (still running, or killed: resubmit task ${entry.index} to resume it)`
-      : 'marked done but its log has no final evaluation';
-    missing.push({ id: entry.id, status: `task ${entry.index}: ${status}`, log });
+    missing.push(await missingTask(platform, dir, entry, 'its log has no final evaluation'));
   }
   if (runs.length) await writeExperimentReport(platform, m.experiment, o, runs, missing.map((r) => r.id));
   return { name: m.experiment, runs, missing, reported: runs.length > 0 };

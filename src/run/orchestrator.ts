@@ -11,7 +11,7 @@ import { channelStatistics } from '../data/statistics.js';
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
 import { NtkError, type NtkErrorCode } from '../errors.js';
 import type { Model } from '../nn/model.js';
-import { KernelTracker, type KernelCheck } from '../ntk/tracker.js';
+import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type Platform } from '../platform/index.js';
 import { writeReport } from '../report/document.js';

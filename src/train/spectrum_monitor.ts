@@ -4,7 +4,7 @@
 // start from then on (methodAt), as a fix applied only when the monitor fires.
 
 import { NtkError } from '../errors.js';
-import type { KernelCheck } from '../ntk/tracker.js';
+import type { KernelCheck } from './kernel_tracker.js';
 import type { TrainMethod } from './trainer.js';
 
 /** Options of a SpectrumMonitor. */

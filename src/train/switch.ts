@@ -4,7 +4,7 @@
 
 import { NtkError } from '../errors.js';
 import { requireChoice, resolveOptions } from '../options.js';
-import type { KernelCheck } from '../ntk/tracker.js';
+import type { KernelCheck } from './kernel_tracker.js';
 import { TRAIN_METHODS, type TrainMethod } from './methods.js';
 
 /** Options of the kernel-switch rule. */

@@ -7,7 +7,7 @@ import { uploadBatch } from '../../src/data/batching.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { createGpu, type Gpu } from '../../src/device/gpu.js';
 import { createMlp } from '../../src/nn/mlp.js';
-import { KernelTracker } from '../../src/ntk/tracker.js';
+import { KernelTracker } from '../../src/train/kernel_tracker.js';
 import { captureCheckpoint, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.js';
 
 let gpu: Gpu;

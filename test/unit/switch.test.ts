@@ -3,7 +3,7 @@
 // are typed errors.
 
 import { describe, expect, it } from 'vitest';
-import type { KernelCheck } from '../../src/ntk/tracker.js';
+import type { KernelCheck } from '../../src/train/kernel_tracker.js';
 import { KernelSwitch } from '../../src/train/switch.js';
 
 function check(epochFraction: number, distanceToClean: number, velocity: number | null = null): KernelCheck {

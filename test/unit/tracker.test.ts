@@ -9,7 +9,7 @@ import { selectProbeSet } from '../../src/data/probe.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { createGpu, type Gpu } from '../../src/device/gpu.js';
 import { createMlp } from '../../src/nn/mlp.js';
-import { KernelTracker } from '../../src/ntk/tracker.js';
+import { KernelTracker } from '../../src/train/kernel_tracker.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { RunLog } from '../../src/report/runlog.js';
 import { train } from '../../src/train/trainer.js';

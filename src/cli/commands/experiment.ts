@@ -6,10 +6,14 @@ import { NtkError } from '../../errors.js';
 import { EXPERIMENTS } from '../../experiments/table.js';
 import { DEFAULT_EXPERIMENT, runExperiment, type ExperimentOptions } from '../../experiments/runner.js';
 import { SCALES, type Scale } from '../../experiments/experiment.js';
-import { collectExperiment, writePlan } from '../../experiments/plan.js';
+import { collectKernel, KERNEL_BLOCKS } from '../../experiments/kernel_blocks.js';
+import { collectExperiment, readManifest, writePlan } from '../../experiments/plan.js';
+import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { parseChoice, requireCount } from '../args.js';
 import type { ParsedOptions } from '../args.js';
 import type { Command, CommandIo } from '../command.js';
+import { slurmOptionSpecs, slurmOptions } from '../slurm.js';
+import { printKernel } from './ntk.js';
 
 export const experimentCommand: Command = {
   summary: 'run one of the study\'s experiments (runs x seeds) and write its comparison report',
@@ -26,12 +30,7 @@ export const experimentCommand: Command = {
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     full: { type: 'flag', description: 'the full grid (bn-estimators: every combination of switches)', default: false },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
-    partition: { type: 'string', description: 'plan: Slurm partition' },
-    account: { type: 'string', description: 'plan: Slurm account' },
-    time: { type: 'string', description: 'plan: wall time per task (default 02:00:00 small, 24:00:00 paper)' },
-    'array-throttle': { type: 'number', description: 'plan: array tasks running at a time (--array=0-(n-1)%K)' },
-    cpus: { type: 'number', description: 'plan: CPUs per task (default 2 small, 8 paper)' },
-    mem: { type: 'string', description: 'plan: memory per task (default 4G small, 32G paper)' },
+    ...slurmOptionSpecs('2 CPUs, 4G, 02:00:00, no GPU at --scale small; 8 CPUs, 32G, 24:00:00, 1 GPU at --scale paper'),
   },
   async run(options, io) {
     const names = Array.isArray(options.name) ? options.name.map(String) : [];
@@ -81,7 +80,6 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
   const cli = io.platform.cli;
   if (!cli.selfCommand || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: run it from Node (the scripts it writes start this program).');
   if (typeof options.out !== 'string') throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: name the plan directory with --out DIR.', { option: 'out' });
-  const str = (k: string) => (typeof options[k] === 'string' ? options[k] as string : null);
   const o: ExperimentOptions = {
     scale: parseChoice(String(options.scale), 'scale', SCALES) as Scale,
     seeds: requireCount(options.seeds, 'seeds'),
@@ -90,9 +88,7 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
     out: cli.absolutePath(options.out),
     config,
   };
-  const cpus = typeof options.cpus === 'number' ? requireCount(options.cpus, 'cpus') : null;
-  const throttle = typeof options['array-throttle'] === 'number' ? options['array-throttle'] : null;
-  const tasks = await writePlan(io.platform, name, o, { partition: str('partition'), account: str('account'), time: str('time'), mem: str('mem'), cpus, throttle }, cli.selfCommand());
+  const tasks = await writePlan(io.platform, name, o, slurmOptions(options), cli.selfCommand());
   io.out(`experiment ${name}: ${tasks.length} runs planned in ${o.out} (runs/0..${tasks.length - 1}.json, manifest.json).\n` +
     `  on a Slurm cluster: sbatch ${o.out}/slurm.sbatch, then ntk-at experiment collect ${o.out}\n` +
     `  on this machine:    JOBS=2 bash ${o.out}/run-local.sh, then ntk-at experiment collect ${o.out}`);
@@ -101,9 +97,25 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
 /** `experiment collect DIR`: the report of the finished runs, and the list of the others. */
 async function collect(dir: string | undefined, io: CommandIo): Promise<void> {
   if (!dir) throw new NtkError('E_INVALID_ARGUMENT', 'experiment collect: name the plan directory (collect DIR).', { option: 'name' });
+  if ((await readManifest(io.platform, dir)).experiment === KERNEL_BLOCKS) return collectBlocks(dir, io);
   const result = await collectExperiment(io.platform, dir);
   for (const m of result.missing) io.out(`missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
   if (!result.reported) throw new NtkError('E_RUN_FAILED', `experiment collect: none of the ${result.missing.length} runs in ${dir} has finished yet; nothing to report.`);
   io.out(`experiment ${result.name}: ${result.runs.length} of ${result.runs.length + result.missing.length} runs finished; report: ${dir}/report.html (and report.md, report.json)` +
     (result.missing.length ? '; PARTIAL: collect again after the missing runs finish.' : ''));
+}
+
+/** `experiment collect DIR` of a kernel-block plan: the assembled kernel and its spectrum, or the missing blocks. */
+async function collectBlocks(dir: string, io: CommandIo): Promise<void> {
+  const result = await collectKernel(io.platform, dir);
+  for (const m of result.missing) io.out(`missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
+  const { plan, kernel } = result;
+  if (!kernel) {
+    throw new NtkError('E_RUN_FAILED', `experiment collect: ${result.missing.length} of ${result.missing.length + result.blocks} kernel blocks in ${dir} have not finished; ` +
+      'nothing assembled. Collect again after they finish (resubmit the missing tasks).', { path: dir });
+  }
+  const files = await writeKernelFiles(io.platform, `${dir}/kernel`, kernel, plan.labels, { ...plan.metadata, blocks: String(plan.blocks) });
+  await printKernel(io, false, kernel, plan.metadata.kind === 'full' ? undefined : plan.labels,
+    `${plan.metadata.kind} kernel of ${plan.metadata.inputs} probes (${plan.probes} from ${plan.metadata.source}) assembled from ${result.blocks} blocks`,
+    { blocks: plan.blocks }, files);
 }

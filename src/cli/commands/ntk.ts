@@ -2,22 +2,28 @@
 // its run's data (the recipe stored in the checkpoint): trace, full, single-logit or sum-of-logits
 // kernel, on clean or adversarial inputs (PGD or FGSM at the run's eps and step factor). Writes the
 // kernel as .npy (float64) and safetensors (float32, with the probe labels), prints its spectrum.
+// A kernel too large for one job: `--blocks B --block i,j` computes one block, `--blocks B --plan DIR`
+// plans every block as a job array, and `ntk-at experiment collect DIR` assembles them.
 
 import { pgd } from '../../attacks/pgd.js';
 import { uploadBatch } from '../../data/batching.js';
-import { selectProbeSet } from '../../data/probe.js';
+import { selectProbeSet, type ProbeSet } from '../../data/probe.js';
 import { NtkError } from '../../errors.js';
-import { encodeNpy } from '../../io/npy.js';
-import { encodeSafetensors } from '../../io/safetensors.js';
-import { empiricalNtk, KERNEL_KINDS, NTK_IMPLEMENTATIONS } from '../../ntk/kernel.js';
+import { blockRecord, writeBlock, writeKernelPlan, type KernelPlan } from '../../experiments/kernel_blocks.js';
+import { crc32Hex } from '../../io/crc32.js';
+import { blockRange, parseBlock } from '../../ntk/blocks.js';
+import { empiricalNtk, KERNEL_KINDS, NTK_IMPLEMENTATIONS, sliceRows, type KernelKind } from '../../ntk/kernel.js';
+import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { spectrumStats } from '../../ntk/metrics.js';
 import { Rng } from '../../random/rng.js';
 import { loadRunData } from '../../run/data.js';
 import { storedRecipe } from '../../run/orchestrator.js';
 import type { BuiltModelRecipe } from '../../run/models.js';
-import { loadCheckpoint } from '../../train/checkpoint.js';
-import { parseChoice, parseFraction, requireCount } from '../args.js';
-import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
+import type { Norm } from '../../attacks/kernels.js';
+import { loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
+import { parseChoice, parseFraction, requireCount, type ParsedOptions } from '../args.js';
+import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
+import { slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { modelFromCheckpoint } from './evaluate.js';
 
 const INPUTS = ['clean', 'pgd', 'fgsm'] as const;
@@ -27,10 +33,110 @@ function withoutExtension(path: string): string {
   return path.replace(/\.safetensors$/, '');
 }
 
+/** Everything that fixes a kernel, validated, with the probe set chosen; no device touched yet. */
+interface KernelRequest {
+  checkpoint: string;
+  cp: TrainingCheckpoint;
+  built: BuiltModelRecipe;
+  kind: KernelKind;
+  logit: number;
+  inputs: typeof INPUTS[number];
+  implementation: typeof NTK_IMPLEMENTATIONS[number];
+  eps: number;
+  steps: number;
+  stepFactor: number;
+  norm: Norm;
+  seed: number;
+  probe: ProbeSet;
+  /** Kernel rows per probe sample: the classes for `full`, else 1. */
+  rowsPerSample: number;
+  /** The options as `ntk-at ntk` arguments, canonical: what a block task runs with. */
+  args: string[];
+  /** CRC-32 of the probe indices: blocks of one kernel must share it. */
+  probeDigest: string;
+}
+
+async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<KernelRequest> {
+  if (typeof options.checkpoint !== 'string') {
+    throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
+  }
+  const kind = parseChoice(String(options.kind), 'kind', KERNEL_KINDS);
+  const inputs = parseChoice(String(options.inputs), 'inputs', INPUTS);
+  const implementation = parseChoice(String(options.implementation), 'implementation', NTK_IMPLEMENTATIONS);
+  const perClass = requireCount(options['probe-per-class'], 'probe-per-class');
+  const steps = requireCount(options['pgd-steps'], 'pgd-steps');
+  const logit = requireCount(options.logit, 'logit', 0);
+  const checkpoint = io.platform.cli.absolutePath ? io.platform.cli.absolutePath(options.checkpoint) : options.checkpoint;
+  const cp = await loadCheckpoint(checkpoint, io.platform);
+  const recipe = storedRecipe(cp.config, checkpoint);
+  const built = (cp.config.run as { model?: BuiltModelRecipe } | undefined)?.model;
+  if (!built) throw new NtkError('E_CHECKPOINT_MISMATCH', `${checkpoint}: no model recipe (config.run.model) stored.`, { source: checkpoint });
+  const { norm, stepFactor } = recipe.training.attack;
+  const eps = options.eps === undefined ? recipe.training.attack.eps : parseFraction(String(options.eps), 'eps');
+  if (!(eps >= 0 && (eps <= 1 || norm === 'l2'))) throw new NtkError('E_INVALID_ARGUMENT', `--eps must be in [0, 1] (l-inf, pixel units), got ${eps}.`, { option: 'eps' });
+  const seed = options.seed === undefined ? recipe.data.seed : requireCount(options.seed, 'seed', 0);
+  const data = await loadRunData(recipe.data, io.platform);
+  if (data.notice) io.err(`notice: ${data.notice}`);
+  const from = options.source === undefined ? (data.validation ? 'validation' : 'test') : parseChoice(String(options.source), 'source', SOURCES);
+  const pool = from === 'validation' ? data.validation : data.test;
+  if (!pool) throw new NtkError('E_INVALID_ARGUMENT', '--source validation: the run has no validation images (data.validationSize 0); use --source test.', { option: 'source' });
+  const probe = selectProbeSet(pool, { perClass, seed });
+  const args = ['--checkpoint', checkpoint, '--kind', kind, '--logit', String(logit), '--inputs', inputs, '--eps', String(eps), '--pgd-steps', String(steps),
+    '--source', from, '--probe-per-class', String(perClass), '--implementation', implementation, '--seed', String(seed)];
+  const probeDigest = crc32Hex([new Uint8Array(probe.indices.buffer, probe.indices.byteOffset, probe.indices.byteLength)]);
+  return { checkpoint, cp, built, kind, logit, inputs, implementation, eps, steps, stepFactor, norm, seed, probe, rowsPerSample: kind === 'full' ? pool.classes.length : 1, args, probeDigest };
+}
+
+/** The metadata of a kernel's safetensors file. */
+function kernelMetadata(r: KernelRequest): Record<string, string> {
+  return {
+    format: 'ntk-at-kernel/1', kind: r.kind, logit: String(r.logit), inputs: r.inputs, eps: String(r.eps), probes: String(r.probe.indices.length),
+    source: r.probe.dataset.name, checkpoint: r.checkpoint, epoch: String(r.cp.epoch), implementation: r.implementation,
+    ordering: r.kind === 'full' ? 'sample-major: row i*C + c is sample i, logit c' : 'row i is probe sample i (labels tensor)',
+  };
+}
+
+/** Spectrum statistics of a written kernel, printed as text or JSON (`ntk-at ntk` and `experiment collect`). */
+export async function printKernel(
+  io: CommandIo, json: boolean, kernel: { rows: number; cols: number; data: Float64Array }, labels: readonly number[] | undefined,
+  heading: string, extra: Record<string, unknown>, files: string[],
+): Promise<void> {
+  const stats = await spectrumStats(kernel.data, { labels: labels ? Array.from(labels) : undefined, energyK: [10, 20] });
+  const summary = {
+    ...extra, rows: kernel.rows, cols: kernel.cols,
+    lambdaMax: stats.lambdaMax, lambdaMin: stats.lambdaMin, trace: stats.trace, conditionNumber: stats.conditionNumber,
+    topEnergy10: stats.topEnergy[10], topEnergy20: stats.topEnergy[20], effectiveRank: stats.effectiveRank,
+    negativeEigenvalues: stats.negativeCount, targetAlignment: stats.targetAlignment, files,
+  };
+  io.out(json ? JSON.stringify(summary, null, 2) : [
+    `${heading}, ${kernel.rows}x${kernel.cols}:`,
+    `  lambda_max ${stats.lambdaMax.toPrecision(6)}  lambda_min ${stats.lambdaMin.toPrecision(6)}  trace ${stats.trace.toPrecision(6)}`,
+    `  condition number ${stats.conditionNumber.toPrecision(6)}  effective rank ${stats.effectiveRank.toFixed(2)}  E_10 ${stats.topEnergy[10].toFixed(4)}  E_20 ${stats.topEnergy[20].toFixed(4)}`,
+    `  kernel-target alignment ${stats.targetAlignment === null ? '-' : stats.targetAlignment.toFixed(4)}  negative eigenvalues ${stats.negativeCount}`,
+    `wrote ${files.join(' and ')}`,
+  ].join('\n'));
+}
+
+/** `--blocks B --plan DIR`: one task per block (i <= j), the manifest, slurm.sbatch and run-local.sh. */
+async function planBlocks(r: KernelRequest, blocks: number, options: ParsedOptions, io: CommandIo): Promise<void> {
+  const cli = io.platform.cli;
+  if (!cli.selfCommand || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'ntk --plan: run it from Node or Deno (the scripts it writes start this program).');
+  const dir = cli.absolutePath(String(options.plan));
+  const labels = Array.from(r.probe.dataset.labels);
+  const plan: KernelPlan = {
+    args: r.args, blocks, probes: labels.length, rowsPerSample: r.rowsPerSample, labels, probeDigest: r.probeDigest, metadata: kernelMetadata(r),
+  };
+  const tasks = await writeKernelPlan(io.platform, dir, plan, slurmOptions(options), cli.selfCommand());
+  io.out(`${r.kind} kernel of ${labels.length} ${r.inputs} probes in ${blocks} x ${blocks} blocks: ${tasks.length} tasks (blocks i <= j) planned in ${dir}.\n` +
+    `  on a Slurm cluster: sbatch ${dir}/slurm.sbatch, then ntk-at experiment collect ${dir}\n` +
+    `  on this machine:    JOBS=2 bash ${dir}/run-local.sh, then ntk-at experiment collect ${dir}`);
+}
+
 export const ntkCommand: Command = {
   summary: 'compute the empirical NTK of a checkpoint on a probe set: write .npy and safetensors, print its spectrum',
   examples: [
     'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --inputs pgd   # the adversarial-example kernel',
+    'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --probe-per-class 500 --blocks 4 --plan runs/k   # 10 block jobs; then experiment collect runs/k',
   ],
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
@@ -43,77 +149,60 @@ export const ntkCommand: Command = {
     'probe-per-class': { type: 'number', description: 'probe images per class', default: 10 },
     implementation: { type: 'string', description: NTK_IMPLEMENTATIONS.join(' | '), default: 'contraction' },
     seed: { type: 'number', description: 'seed of the probe choice (default: the run\'s data seed) and the PGD start' },
-    out: { type: 'string', description: 'output path prefix: writes <out>.npy and <out>.safetensors (default: next to the checkpoint, ntk-<kind>-<inputs>)' },
+    out: { type: 'string', description: 'output path prefix: writes <out>.npy and <out>.safetensors, or <out>.npy and <out>.json for --block (default: next to the checkpoint, ntk-<kind>-<inputs>)' },
     json: { type: 'flag', description: 'print the spectrum statistics as JSON' },
+    blocks: { type: 'number', description: 'cut the probe set into B parts: the kernel is B x B blocks (with --block or --plan)' },
+    block: { type: 'string', description: 'i,j: compute only block K(X_i, X_j), 0 <= i <= j < B' },
+    plan: { type: 'string', description: 'DIR: plan every block i <= j as a task (Slurm job array and run-local.sh); assemble with `ntk-at experiment collect DIR`' },
+    ...slurmOptionSpecs('2 CPUs, 8G, 04:00:00, no GPU'),
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
-    if (typeof options.checkpoint !== 'string') {
-      throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
+    const blocks = options.blocks === undefined ? null : requireCount(options.blocks, 'blocks');
+    if ((options.block !== undefined || options.plan !== undefined) !== (blocks !== null) || (options.block !== undefined && options.plan !== undefined)) {
+      throw new NtkError('E_INVALID_ARGUMENT', '--blocks B goes with either --block i,j (compute one block) or --plan DIR (plan every block), and they need --blocks.', { option: 'blocks' });
     }
-    const kind = parseChoice(String(options.kind), 'kind', KERNEL_KINDS);
-    const inputs = parseChoice(String(options.inputs), 'inputs', INPUTS);
-    const implementation = parseChoice(String(options.implementation), 'implementation', NTK_IMPLEMENTATIONS);
-    const perClass = requireCount(options['probe-per-class'], 'probe-per-class');
-    const steps = requireCount(options['pgd-steps'], 'pgd-steps');
-    const logit = requireCount(options.logit, 'logit', 0);
-    const source = options.checkpoint;
-    const cp = await loadCheckpoint(source, io.platform);
-    const recipe = storedRecipe(cp.config, source);
-    const built = (cp.config.run as { model?: BuiltModelRecipe } | undefined)?.model;
-    if (!built) throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: no model recipe (config.run.model) stored.`, { source });
-    const eps = options.eps === undefined ? recipe.training.attack.eps : parseFraction(String(options.eps), 'eps');
-    if (!(eps >= 0 && (eps <= 1 || recipe.training.attack.norm === 'l2'))) throw new NtkError('E_INVALID_ARGUMENT', `--eps must be in [0, 1] (l-inf, pixel units), got ${eps}.`, { option: 'eps' });
-    const seed = options.seed === undefined ? recipe.data.seed : requireCount(options.seed, 'seed', 0);
-    const data = await loadRunData(recipe.data, io.platform);
-    if (data.notice) io.err(`notice: ${data.notice}`);
-    const from = options.source === undefined ? (data.validation ? 'validation' : 'test') : parseChoice(String(options.source), 'source', SOURCES);
-    const pool = from === 'validation' ? data.validation : data.test;
-    if (!pool) throw new NtkError('E_INVALID_ARGUMENT', '--source validation: the run has no validation images (data.validationSize 0); use --source test.', { option: 'source' });
-    const probe = selectProbeSet(pool, { perClass, seed });
-    const out = typeof options.out === 'string' ? options.out : `${withoutExtension(source).replace(/[^/]*$/, '')}ntk-${kind}-${inputs}`;
+    const block = blocks !== null && options.block !== undefined ? parseBlock(String(options.block), blocks) : null;
+    const r = await resolveRequest(options, io);
+    const n = r.probe.indices.length;
+    if (blocks !== null && blocks > n) throw new NtkError('E_INVALID_ARGUMENT', `--blocks ${blocks} is more than the ${n} probes; use at most ${n}.`, { option: 'blocks' });
+    if (blocks !== null && options.plan !== undefined) return planBlocks(r, blocks, options, io);
+    const base = typeof options.out === 'string' ? options.out : `${withoutExtension(r.checkpoint).replace(/[^/]*$/, '')}ntk-${r.kind}-${r.inputs}`;
+    const out = block ? (typeof options.out === 'string' ? base : `${base}-block-${block[0]}-${block[1]}`) : base;
     const gpu = await gpuFromOptions(options, io);
     try {
-      const model = modelFromCheckpoint(gpu, built, cp, source);
-      const batch = uploadBatch(gpu, pool, probe.indices);
+      const model = modelFromCheckpoint(gpu, r.built, r.cp, r.checkpoint);
+      const batch = uploadBatch(gpu, r.probe.dataset);
       try {
-        const attack = { eps, norm: recipe.training.attack.norm, bnMode: 'eval' as const };
-        const rng = new Rng(seed, 211);
-        const x = inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
-          : inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: eps, start: 'zero' })
-          : pgd(model, batch.x, batch.y, rng, { ...attack, steps, stepSize: recipe.training.attack.stepFactor * eps });
-        const start = io.platform.now();
-        const kernel = await empiricalNtk(model, x, null, { kind, logit, implementation });
-        const seconds = (io.platform.now() - start) / 1000;
-        if (x !== batch.x) x.dispose();
+        const attack = { eps: r.eps, norm: r.norm, bnMode: 'eval' as const };
+        const rng = new Rng(r.seed, 211);
+        // The whole probe set is attacked, also for one block, so every block sees the same adversarial inputs.
+        const x = r.inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
+          : r.inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: r.eps, start: 'zero' })
+          : pgd(model, batch.x, batch.y, rng, { ...attack, steps: r.steps, stepSize: r.stepFactor * r.eps });
         const labels = Array.from(batch.labels);
-        const stats = await spectrumStats(kernel.data, { labels: kind === 'full' ? undefined : labels, energyK: [10, 20] });
-        const meta = {
-          format: 'ntk-at-kernel/1', kind, logit: String(logit), inputs, eps: String(eps), probes: String(probe.indices.length),
-          source: probe.dataset.name, checkpoint: source, epoch: String(cp.epoch), implementation,
-          ordering: kind === 'full' ? 'sample-major: row i*C + c is sample i, logit c' : 'row i is probe sample i (labels tensor)',
-        };
-        await io.platform.writeFileAtomic(`${out}.npy`, encodeNpy(kernel.data, [kernel.rows, kernel.cols]));
-        await io.platform.writeFileAtomic(`${out}.safetensors`, encodeSafetensors({
-          tensors: new Map([
-            ['kernel', { shape: [kernel.rows, kernel.cols], data: Float32Array.from(kernel.data) }],
-            ['labels', { shape: [labels.length], data: Float32Array.from(labels) }],
-          ]),
-          metadata: meta,
-        }));
-        const summary = {
-          kind, inputs, rows: kernel.rows, cols: kernel.cols, probes: probe.indices.length, source: probe.dataset.name, seconds,
-          lambdaMax: stats.lambdaMax, lambdaMin: stats.lambdaMin, trace: stats.trace, conditionNumber: stats.conditionNumber,
-          topEnergy10: stats.topEnergy[10], topEnergy20: stats.topEnergy[20], effectiveRank: stats.effectiveRank,
-          negativeEigenvalues: stats.negativeCount, targetAlignment: stats.targetAlignment, files: [`${out}.npy`, `${out}.safetensors`],
-        };
-        io.out(options.json ? JSON.stringify(summary, null, 2) : [
-          `${kind} kernel of ${inputs} probes (${probe.indices.length} from ${probe.dataset.name}), ${kernel.rows}x${kernel.cols}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`,
-          `  lambda_max ${stats.lambdaMax.toPrecision(6)}  lambda_min ${stats.lambdaMin.toPrecision(6)}  trace ${stats.trace.toPrecision(6)}`,
-          `  condition number ${stats.conditionNumber.toPrecision(6)}  effective rank ${stats.effectiveRank.toFixed(2)}  E_10 ${stats.topEnergy[10].toFixed(4)}  E_20 ${stats.topEnergy[20].toFixed(4)}`,
-          `  kernel-target alignment ${stats.targetAlignment === null ? '-' : stats.targetAlignment.toFixed(4)}  negative eigenvalues ${stats.negativeCount}`,
-          `wrote ${out}.npy (float64) and ${out}.safetensors (float32 kernel + labels)`,
-        ].join('\n'));
+        const start = io.platform.now();
+        if (block && blocks !== null) {
+          const [rows, cols] = [blockRange(n, blocks, block[0]), blockRange(n, blocks, block[1])];
+          const x1 = sliceRows(x, rows.start, rows.count);
+          const x2 = block[0] === block[1] ? null : sliceRows(x, cols.start, cols.count);
+          const kernel = await empiricalNtk(model, x1, x2, { kind: r.kind, logit: r.logit, implementation: r.implementation });
+          x1.dispose();
+          x2?.dispose();
+          const seconds = (io.platform.now() - start) / 1000;
+          const plan = { args: r.args, blocks, probes: n, rowsPerSample: r.rowsPerSample, probeDigest: r.probeDigest };
+          await writeBlock(io.platform, out, blockRecord(plan, block, seconds), kernel.data);
+          io.out(`block ${block[0]},${block[1]} of ${blocks}: ${r.kind} kernel of ${r.inputs} probes ${rows.start}..${rows.start + rows.count - 1} x ${cols.start}..${cols.start + cols.count - 1}, ` +
+            `${kernel.rows}x${kernel.cols} (${seconds.toFixed(1)} s); wrote ${out}.npy and ${out}.json`);
+        } else {
+          const kernel = await empiricalNtk(model, x, null, { kind: r.kind, logit: r.logit, implementation: r.implementation });
+          const seconds = (io.platform.now() - start) / 1000;
+          const files = await writeKernelFiles(io.platform, out, kernel, labels, kernelMetadata(r));
+          await printKernel(io, options.json === true, kernel, r.kind === 'full' ? undefined : labels,
+            `${r.kind} kernel of ${r.inputs} probes (${n} from ${r.probe.dataset.name}), checkpoint epoch ${r.cp.epoch} (${seconds.toFixed(1)} s)`,
+            { kind: r.kind, inputs: r.inputs, probes: n, source: r.probe.dataset.name, seconds }, files);
+        }
+        if (x !== batch.x) x.dispose();
       } finally {
         batch.dispose();
         model.dispose();

@@ -8,15 +8,15 @@ import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
-import { attachCheckpointPart, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { attachCheckpointPart, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from './checkpoint.js';
 import { requireChoice, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng, type RngState } from '../random/rng.js';
 import type { LogRecord, RunLog } from '../report/runlog.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { StepContext, TrainHooks } from '../train/trainer.js';
-import { empiricalNtk, type KernelKind, type NtkImplementation } from './kernel.js';
-import { kernelDistance, polarTrajectory, spectrumStats } from './metrics.js';
+import type { StepContext, TrainHooks } from './trainer.js';
+import { empiricalNtk, type KernelKind, type NtkImplementation } from '../ntk/kernel.js';
+import { kernelDistance, polarTrajectory, spectrumStats } from '../ntk/metrics.js';
 
 /** Options of a KernelTracker. */
 export interface TrackerOptions {
