@@ -1,6 +1,5 @@
 // The im2col operand of the GEMM-core conv2d paths (src/ops/conv2d.ts): for the samples
-// [s0, s0 + count) of Col, read from X [n, cin, h, w] at sample (s0 + s)·sampleStep (the NTK reads
-// one of each sample's replicas), Col[s][k][q] = X[sample, ci, oy*sh + ky - ph, ox*sw + kx - pw]
+// [s0, s0 + count) of X [n, cin, h, w], Col[s][k][q] = X[s0 + s, ci, oy*sh + ky - ph, ox*sw + kx - pw]
 // with k = (ci, ky, kx) < K = cin*kh*kw and q = (oy, ox) < oh*ow, 0 in the padding and in the
 // zero-padded layout [count][kRows][planeP] that gemm_block.wgsl reads (k rows, pixels contiguous).
 // With ONES_ROW, row k = K holds 1 at every pixel (q < oh*ow): a product with it sums dy over the
@@ -14,7 +13,7 @@ struct Params {
   cout: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, oh: u32,
   ow: u32, s0: u32, rowStride: u32, kRows: u32,
-  planeP: u32, total: u32, sampleStep: u32, pad0: u32,
+  planeP: u32, total: u32, pad0: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -27,7 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= p.total) { return; }
   let q = i % p.planeP;
   let k = (i / p.planeP) % p.kRows;
-  let s = (p.s0 + i / (p.planeP * p.kRows)) * p.sampleStep;
+  let s = p.s0 + i / (p.planeP * p.kRows);
   let khw = p.kh * p.kw;
   var v = 0.0;
   if (q < p.oh * p.ow && k < p.cin * khw) {

@@ -12,6 +12,8 @@ export type BufferKind = 'storage' | 'uniform';
 export class BufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private live = 0;
+  /** The largest storage request since it was last set to 0 (the NTK sizes its chunks from a one-sample pass's). */
+  largestRequest = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -35,6 +37,7 @@ export class BufferPool {
         { bytes, limit },
       );
     }
+    if (kind === 'storage') this.largestRequest = Math.max(this.largestRequest, bytes);
     const size = sizeClass(bytes, limit);
     const key = `${kind}:${size}`;
     const reused = this.free.get(key)?.pop();

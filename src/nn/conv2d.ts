@@ -11,7 +11,7 @@ import {
 import { pair, type Pair } from '../ops/geometry.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
 import type { Rng } from '../random/rng.js';
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 import {
@@ -92,7 +92,7 @@ export class Conv2d implements Layer {
       setPerSampleGrad(this.weight, conv2dBackwardWeight(x, dy, geometry, true));
       if (this.bias) setPerSampleGrad(this.bias, conv2dBackwardBias(dy, true));
     }
-    return conv2dBackwardInput(dy, this.weight.value, geometry);
+    return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : conv2dBackwardInput(dy, this.weight.value, geometry);
   }
 
   parameters(): Parameter[] {

@@ -35,6 +35,11 @@ export interface BackwardOptions {
    * contraction uses it). Layers that cannot factor ignore the flag. Default false.
    */
   factored?: boolean;
+  /**
+   * false: the caller discards dL/dx, so the first layers (up to the first with parameters) may
+   * skip it; the returned tensor is then a placeholder to dispose. Default true.
+   */
+  inputGrad?: boolean;
 }
 
 /**

@@ -5,16 +5,15 @@
 //     dy_i ⊗ a_i, so its contribution is (dy dy'ᵀ) ⊙ (a a'ᵀ); a conv layer's per-sample (weight and
 //     bias) gradients are formed on the GEMM core from its input and dy; other layers (BatchNorm)
 //     give per-sample gradients G and contribute G G'ᵀ.
-// All logits of a pass share one backward: each sample is replicated once per logit (rows i·r + s)
-// and row i·r + s gets logit s's cotangent, so every product is batched over samples x logits.
+// All logits of a pass share one forward; each logit's backward leaves its pieces, interleaved
+// into rows i·r + s (sample i, logit s), so every product after it is batched over samples x logits.
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
 
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
-import type { PerSampleFactors } from '../nn/layer.js';
-import { conv2dReplicaWeightGrads } from '../ops/conv2d.js';
-import { matmul, matmulInto, packOperand } from '../ops/matmul.js';
+import { conv2dReplicaWeightGrads, type Conv2dGeometry } from '../ops/conv2d.js';
+import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -55,9 +54,9 @@ export interface Kernel {
 }
 
 /**
- * One parameter's per-sample gradients over a chunk of m samples x r replicas (row i·r + s: sample
- * i, cotangent s): materialised [m·r, W] (`grad`), or a dense layer's outer-product factors (row's
- * gradient left ⊗ right; left [m·r, a], right [m·r, b], or null for a bias: left itself).
+ * One parameter's per-sample gradients over a chunk of m samples x r selectors (row i·r + s: sample
+ * i, selector s): materialised [m·r, W] (`grad`), or a dense layer's outer-product factors (row
+ * i·r + s's gradient is left[i·r + s] ⊗ right[i]; left [m·r, a], right [m, b], or null for a bias).
  */
 type Piece = { grad: Tensor } | { left: Tensor; right: Tensor | null };
 
@@ -182,119 +181,139 @@ async function accumulateKernel(
   }
 }
 
-/** Samples per chunk so the pieces of two chunks fit the budget and every piece fits one binding. */
+/**
+ * Samples per chunk so that the pieces of two chunks fit the budget and every buffer of a chunk's
+ * pass (pieces, replicated activations, im2col operands) fits one binding, judged from a
+ * one-sample pass; chunks are then evened out.
+ */
 async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<number> {
+  const pool = model.gpu.pool;
   const one = sliceRows(x, 0, 1);
+  pool.largestRequest = 0;
   const pieces = computePieces(model, one, selectors, o.implementation);
+  const largest = pool.largestRequest;
   let perSample = 0;
-  let largest = 0;
-  for (const p of pieces) {
-    const floats = 'grad' in p ? p.grad.size : p.left.size + (p.right?.size ?? 0);
-    perSample += floats;
-    largest = Math.max(largest, 'grad' in p ? p.grad.size : Math.max(p.left.size, p.right?.size ?? 0));
-  }
+  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : p.left.size + (p.right?.size ?? 0);
   disposePieces(pieces);
   one.dispose();
   await model.gpu.checkErrors();
   const byBudget = Math.floor(o.budgetBytes / (2 * 4 * perSample));
-  const byBinding = Math.floor(model.gpu.limits.maxStorageBufferBindingSize / (4 * largest));
-  const m = Math.min(byBudget, byBinding, x.shape[0]);
+  const byBinding = Math.floor(Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize) / largest);
+  const n = x.shape[0];
+  const m = Math.min(byBudget, byBinding, n);
   if (m < 1) {
     throw new NtkError(
       'E_BUFFER_TOO_LARGE',
-      `empiricalNtk: one sample's per-sample gradients (${perSample} floats) do not fit budgetBytes=${o.budgetBytes}; raise budgetBytes.`,
+      byBudget < 1
+        ? `empiricalNtk: one sample's per-sample gradients (${perSample} floats) do not fit budgetBytes=${o.budgetBytes}; raise budgetBytes.`
+        : `empiricalNtk: one sample's pass needs a ${largest}-byte buffer, more than this device binds; use a smaller model.`,
       { option: 'budgetBytes' },
     );
   }
-  return m;
+  return Math.ceil(n / Math.ceil(n / m));
 }
 
 /**
- * The pieces of a chunk x [m, ...]: one forward of x replicated r = selectors.length times (rows
- * i·r + s), one backward with row i·r + s carrying selector s's cotangent. Contraction: one Piece per
- * parameter (a conv layer's weight and bias as one materialised piece); jacobian: one Piece, the
- * Jacobian rows [m·r, P].
+ * The pieces of a chunk x [m, ...]: one forward, then one backward per selector; what each
+ * parameter's backward leaves is interleaved into rows i·r + s (sample i, selector s; r =
+ * selectors.length), so the products after it are batched over samples x selectors.
+ * Contraction: one Piece per parameter (a conv layer's weight and bias as one piece, formed on the
+ * GEMM core); jacobian: one Piece, the Jacobian rows [m·r, P].
  */
 function computePieces(model: Model, x: Tensor, selectors: Selector[], implementation: NtkImplementation): Piece[] {
   const m = x.shape[0];
   const r = selectors.length;
   const C = model.classes;
-  const xr = r === 1 ? x.view() : replicateRows(x, r);
-  const taken: Array<{ factors: PerSampleFactors } | { grad: Tensor }> = [];
+  const slots: Slot[] = [];
+  const biasOf: number[] = []; // conv weights whose bias joins their product
+  let pieces: Piece[] = [];
   try {
-    model.forward(xr, { mode: 'eval', record: true }).dispose();
-    const v = new Float32Array(m * r * C);
-    for (let i = 0; i < m; i++) {
-      selectors.forEach((s, k) => {
-        const row = (i * r + k) * C;
-        if (s === 'sum') v.fill(1, row, row + C);
-        else v[row + s] = 1;
+    model.forward(x, { mode: 'eval', record: true }).dispose();
+    selectors.forEach((s, k) => {
+      const v = new Float32Array(m * C);
+      for (let i = 0; i < m; i++) {
+        if (s === 'sum') v.fill(1, i * C, (i + 1) * C);
+        else v[i * C + s] = 1;
+      }
+      const dy = Tensor.fromArray(model.gpu, v, [m, C]);
+      model.backward(dy, { paramGrads: 'perSample', factored: implementation === 'contraction', inputGrad: false }).dispose();
+      dy.dispose();
+      const params = model.parameters();
+      // a conv bias's factors share dy (left) with its weight's: it joins the weight's product
+      const convWeights = new Map<GPUBuffer, number>();
+      params.forEach((p, j) => {
+        if (p.perSampleFactors?.conv && p.perSampleFactors.right) convWeights.set(p.perSampleFactors.left.buffer, j);
       });
-    }
-    const dy = Tensor.fromArray(model.gpu, v, [m * r, C]);
-    model.backward(dy, { paramGrads: 'perSample', factored: implementation === 'contraction' }).dispose();
-    dy.dispose();
-    for (const p of model.parameters()) {
-      if (p.perSampleFactors) {
-        taken.push({ factors: p.perSampleFactors });
+      params.forEach((p, j) => {
+        const f = p.perSampleFactors;
+        const g = p.perSampleGrad;
         p.perSampleFactors = null;
-      } else if (p.perSampleGrad) {
-        taken.push({ grad: p.perSampleGrad });
         p.perSampleGrad = null;
-      } else {
-        throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: parameter "${p.name}" received no per-sample gradient.`);
+        try {
+          if (!f && !g) throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: parameter "${p.name}" received no per-sample gradient.`);
+          const rows = g ?? f!.left;
+          if (k === 0) {
+            const kind: Slot['kind'] = g ? 'grad' : f!.conv ? (f!.right ? 'convWeight' : 'convBias') : 'dense';
+            if (kind === 'convBias' && !convWeights.has(f!.left.buffer)) {
+              throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: conv bias "${p.name}" came without its weight.`);
+            }
+            if (kind === 'convBias') biasOf.push(convWeights.get(f!.left.buffer)!);
+            slots[j] = {
+              kind,
+              rows: kind === 'convBias' ? null : r === 1 ? rows.view() : Tensor.empty(model.gpu, [m * r, ...rows.shape.slice(1)]),
+              right: f?.right?.view() ?? null,
+              conv: f?.conv ?? null,
+              withBias: false,
+            };
+          }
+          const slot = slots[j];
+          if (slot.rows && r > 1) {
+            const width = rows.size / m;
+            const [gx, gy] = grid2d(Math.ceil(rows.size / 64), model.gpu.limits.maxComputeWorkgroupsPerDimension);
+            copyColumns(rows, slot.rows, m, width, r * width, k * width, gx, gy, `ntk selector ${k} of ${p.name}`);
+          }
+        } finally {
+          g?.dispose();
+          f?.left.dispose();
+          f?.right?.dispose();
+        }
+      });
+    });
+    for (const w of biasOf) slots[w].withBias = true;
+    if (implementation === 'jacobian') {
+      pieces = [{ grad: jacobianRows(slots.map((t) => t.rows!), m * r) }];
+    } else {
+      for (const slot of slots) {
+        if (slot.kind === 'grad') pieces.push({ grad: slot.rows!.view() });
+        else if (slot.kind === 'dense') pieces.push({ left: slot.rows!.view(), right: slot.right?.view() ?? null });
+        else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dReplicaWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
       }
     }
-    if (implementation === 'jacobian') return [{ grad: jacobianRows(taken, m * r) }];
-    return toPieces(taken, r);
+    return pieces;
+  } catch (e) {
+    disposePieces(pieces);
+    throw e;
   } finally {
-    for (const t of taken) disposeTaken(t);
+    for (const slot of slots) {
+      slot?.rows?.dispose();
+      slot?.right?.dispose();
+    }
     model.clearRecord();
-    xr.dispose();
-  }
-}
-
-type Taken = { factors: PerSampleFactors } | { grad: Tensor };
-
-function disposeTaken(t: Taken): void {
-  if ('grad' in t) t.grad.dispose();
-  else {
-    t.factors.left.dispose();
-    t.factors.right?.dispose();
   }
 }
 
 /**
- * The contraction's pieces from what the backward left (ownership moves to the pieces; `taken` is
- * emptied): a conv layer's factors become its per-sample weight (+ bias) gradients on the GEMM
- * core, dense factors and materialised gradients stay as they are.
+ * What one parameter's backward passes leave, gathered over the selectors: `rows` [m·r, ...] is
+ * the per-sample gradient (`grad`), the left factor (`dense`) or dy (`convWeight`) of every
+ * selector, interleaved; `right` the dense layer's input or the conv layer's x [m, ...] (the same
+ * for every selector). A conv bias has no rows: it joins the preceding weight's product (`withBias`).
  */
-function toPieces(taken: Taken[], r: number): Piece[] {
-  const pieces: Piece[] = [];
-  try {
-    // a conv bias's factors share dy (left) with its weight's: they join the weight's product
-    const convBiasOf = new Map<GPUBuffer, number>();
-    taken.forEach((t, i) => {
-      if ('factors' in t && t.factors.conv && !t.factors.right) convBiasOf.set(t.factors.left.buffer, i);
-    });
-    const absorbed = new Set<number>();
-    taken.forEach((t) => {
-      if ('grad' in t) pieces.push({ grad: t.grad.view() });
-      else if (t.factors.conv && t.factors.right) {
-        const bias = convBiasOf.get(t.factors.left.buffer);
-        if (bias !== undefined) absorbed.add(bias);
-        pieces.push({ grad: conv2dReplicaWeightGrads(t.factors.right, t.factors.left, t.factors.conv, r, bias !== undefined) });
-      } else if (!t.factors.conv) pieces.push({ left: t.factors.left.view(), right: t.factors.right?.view() ?? null });
-      // (a conv bias joins its weight's product)
-    });
-    for (const i of convBiasOf.values()) {
-      if (!absorbed.has(i)) throw new NtkError('E_INVALID_ARGUMENT', 'empiricalNtk: a conv bias came without its weight.');
-    }
-  } catch (e) {
-    disposePieces(pieces);
-    throw e;
-  }
-  return pieces;
+interface Slot {
+  kind: 'grad' | 'dense' | 'convWeight' | 'convBias';
+  rows: Tensor | null;
+  right: Tensor | null;
+  conv: Conv2dGeometry | null;
+  withBias: boolean;
 }
 
 /** x [m, ...] -> [m·r, ...] with rows i·r + s = x_i. */
@@ -322,14 +341,10 @@ function copyColumns(src: Tensor, dst: Tensor, rows: number, width: number, stri
   });
 }
 
-/** Concatenates per-parameter per-sample gradients into Jacobian rows [rows, P]. */
-function jacobianRows(taken: Taken[], rows: number): Tensor {
-  const grads = taken.map((t) => {
-    if (!('grad' in t)) throw new NtkError('E_INVALID_ARGUMENT', 'empiricalNtk: the jacobian implementation needs unfactored gradients.');
-    return t.grad;
-  });
+/** Concatenates per-parameter per-sample gradients [rows, W_p] into Jacobian rows [rows, P]. */
+function jacobianRows(grads: Tensor[], rows: number): Tensor {
   const widths = grads.map((g) => g.size / rows);
-  const P = widths.reduce((s, w) => s + w, 0);
+  const P = widths.reduce((sum, w) => sum + w, 0);
   const J = Tensor.empty(grads[0].gpu, [rows, P]);
   let offset = 0;
   grads.forEach((g, i) => {
@@ -365,10 +380,10 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number, r: number, blocks:
       la.dispose();
       lb.dispose();
       if (pa.right && pb.right) {
-        // the right factor (the layer input) is the same for a sample's replicas: without `blocks`
-        // one replica per sample is enough
-        const xa = blocks || r === 1 ? pa.right.view() : firstReplicas(pa.right, ma, r);
-        const xb = pb === pa ? xa.view() : blocks || r === 1 ? pb.right.view() : firstReplicas(pb.right, mb, r);
+        // the right factor (the layer input, one row per sample) serves every selector; `blocks`
+        // needs it row by row (sample x selector)
+        const xa = blocks && r > 1 ? replicateRows(pa.right, r) : pa.right.view();
+        const xb = pb === pa ? xa.view() : blocks && r > 1 ? replicateRows(pb.right, r) : pb.right.view();
         const right = matmul(xa, xb, { transB: true });
         const product = mul(term, right);
         [xa, xb, right, term].forEach((t) => t.dispose());
@@ -381,15 +396,6 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number, r: number, blocks:
   }
   if (!sum) throw new NtkError('E_INVALID_ARGUMENT', 'empiricalNtk: the model has no parameters.');
   return sum;
-}
-
-/** Rows i·r of x [m·r, w]: [m, w] (gemm_pack reading the first w of each sample's r·w values). */
-function firstReplicas(x: Tensor, m: number, r: number): Tensor {
-  const w = x.size / (m * r);
-  const packed = packOperand(x, m, 1, r * w, 1, w, false);
-  const out = packed.reshape([m, w]);
-  packed.dispose();
-  return out;
 }
 
 /** sum + term, disposing both inputs. */

@@ -294,12 +294,10 @@ function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): numb
   return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
 }
 
-/** Rows, sample step and ones row of an im2col operand (see shaders/conv2d_im2col.wgsl). */
+/** Rows and ones row of an im2col operand (see shaders/conv2d_im2col.wgsl). */
 interface Im2colLayout {
   /** Rows per sample: at least K (+1 with onesRow); extra rows are zeros. */
   kRows: number;
-  /** Col sample s reads x sample (s0 + s)·sampleStep. */
-  sampleStep: number;
   /** Row K is all ones (the bias column of a weight-gradient product). */
   onesRow: boolean;
 }
@@ -309,12 +307,12 @@ interface Im2colLayout {
 function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?: Im2colLayout): Tensor {
   const gpu = x.gpu;
   const { K4, planeP } = im2colDims(g);
-  const { kRows, sampleStep, onesRow } = layout ?? { kRows: 4 * K4, sampleStep: 1, onesRow: false };
+  const { kRows, onesRow } = layout ?? { kRows: 4 * K4, onesRow: false };
   const col = Tensor.empty(gpu, [count, kRows, planeP]);
   const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'conv2d_im2col',
-    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}${sampleStep > 1 ? ` step ${sampleStep}` : ''}`,
+    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
     constants: onesRow ? { ONES_ROW: true } : {},
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
@@ -325,7 +323,7 @@ function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?
       ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
       ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
       ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', kRows],
-      ['u32', planeP], ['u32', col.size], ['u32', sampleStep], ['u32', 0],
+      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
     ]),
     workgroups: [gx, gy],
   });
@@ -431,27 +429,24 @@ function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): T
 
 /**
  * Per-sample, per-cotangent weight (and bias) gradients for the NTK, on the GEMM core of every
- * adapter: x [n·r, cin, h, w] is the layer input, the same for the r rows of a sample (rows i·r + s;
- * only row i·r is read), dy [n·r, cout, oh, ow] holds r cotangents per sample. Returns
- * [n·r, cout·(K + 1)] with `withBias` (each output channel's K = cin·kh·kw weight gradients, then its
- * bias gradient: the pixel sum of dy), else [n·r, cout·K]. One batched product per call,
- * dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so each sample's im2col serves its r cotangents;
- * the caller sizes n (the NTK's chunks).
+ * adapter: x [n, cin, h, w] is the layer input (geometry g, g.n = n) and dy [n·r, cout, oh, ow]
+ * holds r cotangents per sample (rows i·r + s). Returns [n·r, cout·(K + 1)] with `withBias` (each
+ * output channel's K = cin·kh·kw weight gradients, then its bias gradient: the pixel sum of dy),
+ * else [n·r, cout·K]. One batched product, dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so
+ * each sample's im2col serves its r cotangents; the caller sizes n (the NTK's chunks).
  */
 export function conv2dReplicaWeightGrads(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): Tensor {
-  checkGradShape('conv2dReplicaWeightGrads', dy, g);
-  if (!Number.isInteger(replicas) || replicas < 1 || g.n % replicas !== 0) {
-    throw new NtkError('E_INVALID_ARGUMENT', `conv2dReplicaWeightGrads: replicas ${replicas} must divide the batch ${g.n}.`);
-  }
-  const n = g.n / replicas;
+  const r = replicas;
+  checkGradShape('conv2dReplicaWeightGrads', dy, { ...g, n: g.n * r });
+  const n = g.n;
   const { K, plane, planeP } = im2colDims(g);
   const kRows = K + (withBias ? 1 : 0);
-  const col = im2col(x, g, 0, n, { kRows, sampleStep: replicas, onesRow: withBias });
-  const dyp = plane === planeP ? dy.reshape([n, replicas * g.cout, plane]) : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
-  const a = dyp.reshape([n, replicas * g.cout, planeP]);
+  const col = im2col(x, g, 0, n, { kRows, onesRow: withBias });
+  const dyp = plane === planeP ? dy.view() : packOperand(dy, n * r, g.cout, plane, g.cout, planeP, false);
+  const a = dyp.reshape([n, r * g.cout, planeP]);
   const grads = matmul(a, col, { transB: true });
   [col, dyp, a].forEach((t) => t.dispose());
-  const out = grads.reshape([g.n, g.cout * kRows]);
+  const out = grads.reshape([n * r, g.cout * kRows]);
   grads.dispose();
   return out;
 }
