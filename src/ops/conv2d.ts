@@ -9,7 +9,7 @@
 // results are deterministic.
 
 import type { Gpu } from '../device/gpu.js';
-import { splitLoop } from '../device/loop_budget.js';
+import { LOOP_BUDGET, splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
@@ -274,6 +274,14 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
 
 /** Bytes one chunk of im2col operands (and per-sample products) may take. */
 const IM2COL_CHUNK_BYTES = 32 * 2 ** 20;
+/** Output pixels one im2col invocation writes (shaders/conv2d_im2col.wgsl's RUN). */
+const IM2COL_RUN = 16;
+
+/** Input elements one col2im invocation gathers: up to 8, fewer for large windows, so its
+ * RUN·(kh·kw + kh + 1) loop iterations stay within the loop budget. */
+function col2imRun(g: Conv2dGeometry): number {
+  return Math.max(1, Math.min(8, Math.floor(LOOP_BUDGET / (g.kh * g.kw + g.kh + 1))));
+}
 
 function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
   return g.kernel === 'im2col' || (g.kernel === 'auto' && matmulKernel(gpu) !== 'tiled');
@@ -309,21 +317,22 @@ function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?
   const { K4, planeP } = im2colDims(g);
   const { kRows, onesRow } = layout ?? { kRows: 4 * K4, onesRow: false };
   const col = Tensor.empty(gpu, [count, kRows, planeP]);
-  const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  const runs = Math.ceil(g.ow / IM2COL_RUN);
+  const total = count * kRows * g.oh * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'conv2d_im2col',
     label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
-    constants: onesRow ? { ONES_ROW: true } : {},
+    constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
       { buffer: col.buffer, bytes: col.bytes },
     ],
     params: packParams([
       ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-      ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
-      ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', kRows],
-      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
+      ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+      ['u32', s0], ['u32', gx * 64], ['u32', kRows], ['u32', planeP],
+      ['u32', total], ['u32', runs], ['u32', 0], ['u32', 0],
     ]),
     workgroups: [gx, gy],
   });
@@ -403,20 +412,22 @@ function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): T
       a: dyT, aOffset4: s0 * plane * cout4, b: w, out: dcol, M: plane, N: K, K4: cout4, batch: count,
       strideA4: plane * cout4, strideB4: 0, ldb4, transB: false, accumulate: false, textures: true,
     });
-    const total = count * g.c * g.h * g.w;
+    const run = col2imRun(g);
+    const runs = Math.ceil(g.w / run);
+    const total = count * g.c * g.h * runs;
     const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
     gpu.run({
       shader: 'conv2d_col2im',
       label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
+      constants: { ...windowConstants(g), RUN: run },
       storage: [
         { buffer: dcol.buffer, bytes: dcol.bytes },
         { buffer: out.buffer, bytes: out.bytes },
       ],
       params: packParams([
         ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-        ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
-        ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-        ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', total],
+        ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+        ['u32', s0], ['u32', gx * 64], ['u32', total], ['u32', runs],
       ]),
       workgroups: [gx, gy],
     });
