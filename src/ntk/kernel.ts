@@ -269,8 +269,7 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
           const slot = slots[j];
           if (slot.rows && r > 1) {
             const width = rows.size / m;
-            const [gx, gy] = grid2d(Math.ceil(rows.size / 64), model.gpu.limits.maxComputeWorkgroupsPerDimension);
-            copyColumns(rows, slot.rows, m, width, r * width, k * width, gx, gy, `ntk selector ${k} of ${p.name}`);
+            copyColumns(rows, slot.rows, m, width, r * width, k * width, `ntk selector ${k} of ${p.name}`);
           }
         } finally {
           g?.dispose();
@@ -318,25 +317,27 @@ interface Slot {
 
 /** x [m, ...] -> [m·r, ...] with rows i·r + s = x_i. */
 function replicateRows(x: Tensor, r: number): Tensor {
-  const gpu = x.gpu;
   const m = x.shape[0];
   const width = x.size / m;
-  const out = Tensor.empty(gpu, [m * r, ...x.shape.slice(1)]);
-  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-  for (let s = 0; s < r; s++) copyColumns(x, out, m, width, r * width, s * width, gx, gy, `ntk replica ${s} of [${x.shape}]`);
+  const out = Tensor.empty(x.gpu, [m * r, ...x.shape.slice(1)]);
+  for (let s = 0; s < r; s++) copyColumns(x, out, m, width, r * width, s * width, `ntk replica ${s} of [${x.shape}]`);
   return out;
 }
 
-/** Dst[row·stride + offset + k] = Src[row·width + k] (shaders/copy_columns.wgsl). */
-function copyColumns(src: Tensor, dst: Tensor, rows: number, width: number, stride: number, offset: number, gx: number, gy: number, label: string): void {
-  src.gpu.run({
+/** Dst[row·stride + offset + k] = Src[row·width + k] (shaders/copy_columns.wgsl, runs of 16 values). */
+function copyColumns(src: Tensor, dst: Tensor, rows: number, width: number, stride: number, offset: number, label: string): void {
+  const gpu = src.gpu;
+  const runs = Math.ceil(width / 16);
+  const total = rows * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
     shader: 'copy_columns',
     label,
     storage: [
       { buffer: src.buffer, bytes: src.bytes },
       { buffer: dst.buffer, bytes: dst.bytes },
     ],
-    params: packParams([['u32', rows], ['u32', width], ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    params: packParams([['u32', rows], ['u32', width], ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs], ['u32', total], ['u32', 0]]),
     workgroups: [gx, gy],
   });
 }
@@ -348,8 +349,7 @@ function jacobianRows(grads: Tensor[], rows: number): Tensor {
   const J = Tensor.empty(grads[0].gpu, [rows, P]);
   let offset = 0;
   grads.forEach((g, i) => {
-    const [gx, gy] = grid2d(Math.ceil(g.size / 64), g.gpu.limits.maxComputeWorkgroupsPerDimension);
-    copyColumns(g, J, rows, widths[i], P, offset, gx, gy, `jacobian columns ${offset}+${widths[i]}`);
+    copyColumns(g, J, rows, widths[i], P, offset, `jacobian columns ${offset}+${widths[i]}`);
     offset += widths[i];
   });
   return J;

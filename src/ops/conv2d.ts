@@ -402,7 +402,7 @@ function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): T
   const ldb4 = Math.ceil(K / 4);
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
-  const dyT = packOperand(dy, g.n, plane, g.cout, plane, 4 * cout4, true);
+  const dyT = transposeDy(dy, g, 4 * cout4);
   const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
   const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
   for (let s0 = 0; s0 < g.n; s0 += chunk) {
@@ -435,6 +435,28 @@ function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): T
   }
   dyT.dispose();
   if (w !== weight) w.dispose();
+  return out;
+}
+
+/** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns
+ * (shaders/conv2d_transpose_dy.wgsl; gemm_pack's general layout where cout exceeds its loop budget). */
+function transposeDy(dy: Tensor, g: Conv2dGeometry, coutP: number): Tensor {
+  const gpu = dy.gpu;
+  const plane = g.oh * g.ow;
+  if (coutP > LOOP_BUDGET / 2) return packOperand(dy, g.n, plane, g.cout, plane, coutP, true);
+  const out = Tensor.empty(gpu, [g.n, plane, coutP]);
+  const total = g.n * plane;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_transpose_dy',
+    label: `conv2d dyᵀ [${dy.shape}]`,
+    storage: [
+      { buffer: dy.buffer, bytes: dy.bytes },
+      { buffer: out.buffer, bytes: out.bytes },
+    ],
+    params: packParams([['u32', g.cout], ['u32', plane], ['u32', coutP], ['u32', total], ['u32', gx * 64], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy],
+  });
   return out;
 }
 
