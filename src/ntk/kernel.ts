@@ -12,7 +12,7 @@
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
-import { conv2dReplicaWeightGrads, type Conv2dGeometry } from '../ops/conv2d.js';
+import { conv2dPixelStride, conv2dReplicaWeightGrads, type Conv2dGeometry } from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
@@ -258,18 +258,27 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
               throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: conv bias "${p.name}" came without its weight.`);
             }
             if (kind === 'convBias') biasOf.push(convWeights.get(f!.left.buffer)!);
+            // a conv layer's dy goes into planes padded to the GEMM core's pixel stride (zeros past the plane)
+            const convShape = f?.conv ? [m * r, f.conv.cout, conv2dPixelStride(f.conv)] : null;
+            const padded = convShape !== null && convShape[2] !== f!.conv!.oh * f!.conv!.ow;
             slots[j] = {
               kind,
-              rows: kind === 'convBias' ? null : r === 1 ? rows.view() : Tensor.empty(model.gpu, [m * r, ...rows.shape.slice(1)]),
+              rows: kind === 'convBias' ? null
+                : padded ? Tensor.zeros(model.gpu, convShape!)
+                : r === 1 ? rows.view() : Tensor.empty(model.gpu, convShape ?? [m * r, ...rows.shape.slice(1)]),
               right: f?.right?.view() ?? null,
               conv: f?.conv ?? null,
               withBias: false,
             };
           }
           const slot = slots[j];
-          if (slot.rows && r > 1) {
-            const width = rows.size / m;
-            copyColumns(rows, slot.rows, m, width, r * width, k * width, `ntk selector ${k} of ${p.name}`);
+          if (slot.rows && (r > 1 || slot.rows.size !== rows.size)) {
+            // sample i's piece of selector k goes to rows i·r + k: as rows of `lines` values each
+            // (a conv layer: cout planes, padded to `stride`), or as one row
+            const lines = slot.conv ? slot.conv.cout : 1;
+            const width = rows.size / (m * lines);
+            const stride = slot.rows.size / (m * r * lines);
+            copyColumns(rows, slot.rows, { rows: m * lines, width, group: lines, groupStride: r * lines * stride, stride, offset: k * lines * stride }, `ntk selector ${k} of ${p.name}`);
           }
         } finally {
           g?.dispose();
@@ -303,8 +312,8 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
 
 /**
  * What one parameter's backward passes leave, gathered over the selectors: `rows` [m·r, ...] is
- * the per-sample gradient (`grad`), the left factor (`dense`) or dy (`convWeight`) of every
- * selector, interleaved; `right` the dense layer's input or the conv layer's x [m, ...] (the same
+ * the per-sample gradient (`grad`), the left factor (`dense`) or dy (`convWeight`, pixel planes
+ * padded to conv2dPixelStride) of every selector, interleaved; `right` the dense layer's input or the conv layer's x [m, ...] (the same
  * for every selector). A conv bias has no rows: it joins the preceding weight's product (`withBias`).
  */
 interface Slot {
@@ -320,13 +329,20 @@ function replicateRows(x: Tensor, r: number): Tensor {
   const m = x.shape[0];
   const width = x.size / m;
   const out = Tensor.empty(x.gpu, [m * r, ...x.shape.slice(1)]);
-  for (let s = 0; s < r; s++) copyColumns(x, out, m, width, r * width, s * width, `ntk replica ${s} of [${x.shape}]`);
+  for (let s = 0; s < r; s++) copyColumns(x, out, { rows: m, width, groupStride: r * width, offset: s * width }, `ntk replica ${s} of [${x.shape}]`);
   return out;
 }
 
-/** Dst[row·stride + offset + k] = Src[row·width + k] (shaders/copy_columns.wgsl, runs of 16 values). */
-function copyColumns(src: Tensor, dst: Tensor, rows: number, width: number, stride: number, offset: number, label: string): void {
+/**
+ * Copies Src [rows, width] row r into Dst from element (r / group)·groupStride + (r % group)·stride
+ * + offset on (shaders/copy_columns.wgsl, runs of 16 values); group 1: columns [offset, offset +
+ * width) of a [rows, groupStride] matrix.
+ */
+function copyColumns(
+  src: Tensor, dst: Tensor, layout: { rows: number; width: number; group?: number; groupStride: number; stride?: number; offset: number }, label: string,
+): void {
   const gpu = src.gpu;
+  const { rows, width, group = 1, groupStride, stride = 0, offset } = layout;
   const runs = Math.ceil(width / 16);
   const total = rows * runs;
   const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
@@ -337,7 +353,11 @@ function copyColumns(src: Tensor, dst: Tensor, rows: number, width: number, stri
       { buffer: src.buffer, bytes: src.bytes },
       { buffer: dst.buffer, bytes: dst.bytes },
     ],
-    params: packParams([['u32', rows], ['u32', width], ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs], ['u32', total], ['u32', 0]]),
+    params: packParams([
+      ['u32', rows], ['u32', width], ['u32', group], ['u32', groupStride],
+      ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs],
+      ['u32', total], ['u32', 0], ['u32', 0], ['u32', 0],
+    ]),
     workgroups: [gx, gy],
   });
 }
@@ -349,7 +369,7 @@ function jacobianRows(grads: Tensor[], rows: number): Tensor {
   const J = Tensor.empty(grads[0].gpu, [rows, P]);
   let offset = 0;
   grads.forEach((g, i) => {
-    copyColumns(g, J, rows, widths[i], P, offset, `jacobian columns ${offset}+${widths[i]}`);
+    copyColumns(g, J, { rows, width: widths[i], groupStride: P, offset }, `jacobian columns ${offset}+${widths[i]}`);
     offset += widths[i];
   });
   return J;

@@ -14,7 +14,7 @@ import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { blockGemm, matmul, matmulKernel, packOperand } from './matmul.js';
+import { blockGemm, matmul, matmulInto, matmulKernel, packOperand } from './matmul.js';
 import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
@@ -460,27 +460,48 @@ function transposeDy(dy: Tensor, g: Conv2dGeometry, coutP: number): Tensor {
   return out;
 }
 
+/** Floats per output channel of the dy operand conv2dReplicaWeightGrads takes: oh·ow rounded up to a multiple of 4. */
+export function conv2dPixelStride(g: Conv2dGeometry): number {
+  return im2colDims(g).planeP;
+}
+
 /**
  * Per-sample, per-cotangent weight (and bias) gradients for the NTK, on the GEMM core of every
- * adapter: x [n, cin, h, w] is the layer input (geometry g, g.n = n) and dy [n·r, cout, oh, ow]
- * holds r cotangents per sample (rows i·r + s). Returns [n·r, cout·(K + 1)] with `withBias` (each
- * output channel's K = cin·kh·kw weight gradients, then its bias gradient: the pixel sum of dy),
- * else [n·r, cout·K]. One batched product, dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so
- * each sample's im2col serves its r cotangents; the caller sizes n (the NTK's chunks).
+ * adapter: x [n, cin, h, w] is the layer input (geometry g, g.n = n) and dy [n·r, cout,
+ * conv2dPixelStride(g)] holds r cotangents per sample (rows i·r + s), each channel's oh·ow plane
+ * zero-padded. Returns [n·r, cout·(K + 1)] with `withBias` (each output channel's K = cin·kh·kw
+ * weight gradients, then its bias gradient: the pixel sum of dy), else [n·r, cout·K]. Batched
+ * products dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so each sample's im2col serves its r
+ * cotangents, in sample chunks whose operands fit `chunkBytes` (default: the im2col chunk budget).
  */
-export function conv2dReplicaWeightGrads(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): Tensor {
-  const r = replicas;
-  checkGradShape('conv2dReplicaWeightGrads', dy, { ...g, n: g.n * r });
-  const n = g.n;
-  const { K, plane, planeP } = im2colDims(g);
+export function conv2dReplicaWeightGrads(
+  x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean, chunkBytes = IM2COL_CHUNK_BYTES,
+): Tensor {
+  const [n, r] = [g.n, replicas];
+  const { K, planeP } = im2colDims(g);
+  if (dy.size !== n * r * g.cout * planeP) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dReplicaWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`);
+  }
+  const gpu = x.gpu;
   const kRows = K + (withBias ? 1 : 0);
-  const col = im2col(x, g, 0, n, { kRows, onesRow: withBias });
-  const dyp = plane === planeP ? dy.view() : packOperand(dy, n * r, g.cout, plane, g.cout, planeP, false);
-  const a = dyp.reshape([n, r * g.cout, planeP]);
-  const grads = matmul(a, col, { transB: true });
-  [col, dyp, a].forEach((t) => t.dispose());
-  const out = grads.reshape([n * r, g.cout * kRows]);
-  grads.dispose();
+  const rowFloats = r * g.cout * planeP; // one sample's dy
+  const outFloats = r * g.cout * kRows;
+  const out = Tensor.empty(gpu, [n * r, g.cout * kRows]);
+  const limit = Math.min(chunkBytes, gpu.limits.maxStorageBufferBindingSize);
+  const chunk = Math.max(1, Math.min(n, Math.floor(limit / (4 * Math.max(rowFloats, kRows * planeP, outFloats)))));
+  for (let s0 = 0; s0 < n; s0 += chunk) {
+    const count = Math.min(chunk, n - s0);
+    const col = im2col(x, g, s0, count, { kRows, onesRow: withBias });
+    const a = count === n ? dy.reshape([n, r * g.cout, planeP]) : Tensor.empty(gpu, [count, r * g.cout, planeP]);
+    if (count !== n) gpu.copy(dy.buffer, s0 * rowFloats * 4, a.buffer, 0, count * rowFloats * 4);
+    if (count === n) matmulInto(a, col, out, { transB: true });
+    else {
+      const part = matmul(a, col, { transB: true });
+      gpu.copy(part.buffer, 0, out.buffer, s0 * outFloats * 4, count * outFloats * 4);
+      part.dispose();
+    }
+    [col, a].forEach((t) => t.dispose());
+  }
   return out;
 }
 
