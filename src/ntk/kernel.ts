@@ -3,8 +3,9 @@
 //   `jacobian` (the reference): per-sample Jacobian rows J per logit, then Gram products;
 //   `contraction` (the default): layer by layer without J: a dense layer's per-sample gradient is
 //     dy_i ⊗ a_i, so its contribution is (dy dy'ᵀ) ⊙ (a a'ᵀ); a conv layer's per-sample (weight and
-//     bias) gradients are formed on the GEMM core from its input and dy; other layers (BatchNorm)
-//     give per-sample gradients G and contribute G G'ᵀ.
+//     bias) gradients are Σ_pixels dy_i[p] ⊗ patch_i[p]: formed on the GEMM core, or, where the
+//     pixel plane is small enough for that to be cheaper, contracted as Σ_{p,q} (dy_i[p]·dy_j[q])
+//     (patch_i[p]·patch_j[q]); other layers (BatchNorm) give per-sample gradients G: G G'ᵀ.
 // All logits of a pass share one forward; each logit's backward leaves its pieces, interleaved
 // into rows i·r + s (sample i, logit s), so every product after it is batched over samples x logits.
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
@@ -12,7 +13,9 @@
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
-import { conv2dPixelStride, conv2dReplicaWeightGrads, type Conv2dGeometry } from '../ops/conv2d.js';
+import {
+  conv2dPixelFactors, conv2dPixelStride, conv2dReplicaWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
+} from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
@@ -55,10 +58,18 @@ export interface Kernel {
 
 /**
  * One parameter's per-sample gradients over a chunk of m samples x r selectors (row i·r + s: sample
- * i, selector s): materialised [m·r, W] (`grad`), or a dense layer's outer-product factors (row
- * i·r + s's gradient is left[i·r + s] ⊗ right[i]; left [m·r, a], right [m, b], or null for a bias).
+ * i, selector s): materialised [m·r, W] (`grad`), a dense layer's outer-product factors (row
+ * i·r + s's gradient is left[i·r + s] ⊗ right[i]; left [m·r, a], right [m, b], or null for a bias),
+ * or a conv layer's pixel-major factors (`Structured`, chosen when cheaper than materialising).
  */
-type Piece = { grad: Tensor } | { left: Tensor; right: Tensor | null };
+type Piece = { grad: Tensor } | { left: Tensor; right: Tensor | null } | Structured;
+
+/** A conv layer's factors for the structured contraction (conv2dPixelFactors): delta [m, plane, ·] and patches [m, plane, ·]. */
+interface Structured {
+  delta: Tensor;
+  patches: Tensor;
+  plane: number;
+}
 
 /** The selectors (logits, or the sum of logits) whose cotangents one pass carries. */
 type Selector = number | 'sum';
@@ -96,9 +107,9 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
 
 /**
  * Adds the kernel of the selectors in `group` to `out`, chunk pair by chunk pair: for `full`, the
- * [m·r, m'·r] Gram of the pieces' rows is placed as it is (row i·C + c); otherwise the Grams of
- * the samples' concatenated replicas, Σ_group same-logit products, times `scale` are added.
- * K(X, X) computes each pair of chunks once (mirrored) and each chunk's pieces once.
+ * [m·r, m'·r] Gram of the pieces' rows is placed as it is (row i·C + c); otherwise the sample
+ * Grams summed over the group's selectors (a sample's r rows read as one row), times `scale`.
+ * K(X, X) computes each pair of chunks once (mirrored).
  */
 async function accumulateKernel(
   model: Model, x1: Tensor, x2: Tensor | null, group: Selector[], o: NtkOptions, out: Float64Array, scale: number,
@@ -112,7 +123,7 @@ async function accumulateKernel(
   const pieces = (x: Tensor, start: number, count: number): Piece[] => {
     const xs = sliceRows(x, start, count);
     try {
-      return computePieces(model, xs, group, o.implementation);
+      return computePieces(model, xs, group, o.implementation, full);
     } finally {
       xs.dispose();
     }
@@ -152,7 +163,7 @@ async function accumulateKernel(
     return;
   }
   // K(X, X): chunk pairs (a, b > a) mirrored, b from the last down, so the pieces of b = a + chunk
-  // carry over as the next a's: every chunk's pieces are computed once.
+  // carry over as the next a's (with two chunks, each chunk's pieces are computed once).
   let carried: Piece[] | null = null;
   try {
     for (let a = 0; a < n1; a += chunk) {
@@ -183,17 +194,17 @@ async function accumulateKernel(
 
 /**
  * Samples per chunk so that the pieces of two chunks fit the budget and every buffer of a chunk's
- * pass (pieces, replicated activations, im2col operands) fits one binding, judged from a
+ * pass (pieces, activations, im2col operands) fits one binding, judged from a
  * one-sample pass; chunks are then evened out.
  */
 async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<number> {
   const pool = model.gpu.pool;
   const one = sliceRows(x, 0, 1);
   pool.largestRequest = 0;
-  const pieces = computePieces(model, one, selectors, o.implementation);
+  const pieces = computePieces(model, one, selectors, o.implementation, o.kind === 'full');
   const largest = pool.largestRequest;
   let perSample = 0;
-  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : p.left.size + (p.right?.size ?? 0);
+  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
   disposePieces(pieces);
   one.dispose();
   await model.gpu.checkErrors();
@@ -217,10 +228,11 @@ async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkO
  * The pieces of a chunk x [m, ...]: one forward, then one backward per selector; what each
  * parameter's backward leaves is interleaved into rows i·r + s (sample i, selector s; r =
  * selectors.length), so the products after it are batched over samples x selectors.
- * Contraction: one Piece per parameter (a conv layer's weight and bias as one piece, formed on the
- * GEMM core); jacobian: one Piece, the Jacobian rows [m·r, P].
+ * Contraction: one Piece per parameter (a conv layer's weight and bias as one piece, materialised on
+ * the GEMM core, or, for Grams summed over selectors (not `blocks`), as pixel-major factors where
+ * that is cheaper: conv2dStructuredCheaper); jacobian: one Piece, the Jacobian rows [m·r, P].
  */
-function computePieces(model: Model, x: Tensor, selectors: Selector[], implementation: NtkImplementation): Piece[] {
+function computePieces(model: Model, x: Tensor, selectors: Selector[], implementation: NtkImplementation, blocks: boolean): Piece[] {
   const m = x.shape[0];
   const r = selectors.length;
   const C = model.classes;
@@ -294,7 +306,9 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
       for (const slot of slots) {
         if (slot.kind === 'grad') pieces.push({ grad: slot.rows!.view() });
         else if (slot.kind === 'dense') pieces.push({ left: slot.rows!.view(), right: slot.right?.view() ?? null });
-        else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dReplicaWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
+        else if (slot.kind === 'convWeight' && !blocks && conv2dStructuredCheaper(slot.conv!, r)) {
+          pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows!, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
+        } else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dReplicaWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
       }
     }
     return pieces;
@@ -393,7 +407,10 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number, r: number, blocks:
       else sum = matmul(ga, gb, { transB: true });
       ga.dispose();
       gb.dispose();
-    } else if (!('grad' in pa) && !('grad' in pb)) {
+    } else if ('delta' in pa && 'delta' in pb) {
+      const term = structuredTerm(pa, pb, ma, mb);
+      sum = sum ? accumulate(sum, term) : term;
+    } else if ('left' in pa && 'left' in pb) {
       const la = pa.left.reshape([ra, pa.left.size / ra]);
       const lb = pb.left.reshape([rb, pb.left.size / rb]);
       let term = matmul(la, lb, { transB: true });
@@ -418,6 +435,56 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number, r: number, blocks:
   return sum;
 }
 
+/** Bytes one pixel-row Gram block of the structured contraction may take. */
+const STRUCTURED_BLOCK_BYTES = 32 * 2 ** 20;
+
+/**
+ * Σ_{p,q} (delta_i[p]·delta_j[q]) (patches_i[p]·patches_j[q]) for the samples of two chunks: [ma, mb].
+ * The two [ma·P, mb·P] pixel-row Grams run on the GEMM core, in sample blocks under
+ * STRUCTURED_BLOCK_BYTES, then shaders/ntk_block_product_sum.wgsl sums each P x P block's product.
+ */
+function structuredTerm(a: Structured, b: Structured, ma: number, mb: number): Tensor {
+  const gpu = a.delta.gpu;
+  const P = a.plane;
+  const side = Math.max(1, Math.floor(Math.sqrt(STRUCTURED_BLOCK_BYTES / 4) / P));
+  const term = Tensor.empty(gpu, [ma, mb]);
+  const rowsOf = (t: Tensor, start: number, count: number, m: number) =>
+    count === m ? t.reshape([m * P, t.size / (m * P)]) : sliceRows(t, start, count).reshape([count * P, t.size / (m * P)]);
+  for (let a0 = 0; a0 < ma; a0 += side) {
+    const sa = Math.min(side, ma - a0);
+    for (let b0 = 0; b0 < mb; b0 += side) {
+      const sb = Math.min(side, mb - b0);
+      const grams = (['delta', 'patches'] as const).map((key) => {
+        const ra = rowsOf(a[key], a0, sa, ma);
+        const rb = rowsOf(b[key], b0, sb, mb);
+        const g = matmul(ra, rb, { transB: true });
+        [ra, rb].forEach((t) => t.dispose());
+        return g;
+      });
+      const whole = sa === ma && sb === mb;
+      const block = whole ? term : Tensor.empty(gpu, [sa, sb]);
+      const [gx, gy] = grid2d(Math.ceil((sa * sb) / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+      gpu.run({
+        shader: 'ntk_block_product_sum',
+        label: `ntk structured conv term [${sa}x${P}, ${sb}x${P}]`,
+        storage: [
+          { buffer: grams[0].buffer, bytes: grams[0].bytes },
+          { buffer: grams[1].buffer, bytes: grams[1].bytes },
+          { buffer: block.buffer, bytes: block.bytes },
+        ],
+        params: packParams([['u32', sa], ['u32', sb], ['u32', P], ['u32', gx * 64]]),
+        workgroups: [gx, gy],
+      });
+      grams.forEach((t) => t.dispose());
+      if (!whole) {
+        copyColumns(block, term, { rows: sa, width: sb, groupStride: mb, offset: a0 * mb + b0 }, `ntk structured block ${a0},${b0}`);
+        block.dispose();
+      }
+    }
+  }
+  return term;
+}
+
 /** sum + term, disposing both inputs. */
 function accumulate(sum: Tensor, term: Tensor): Tensor {
   const next = add(sum, term);
@@ -437,7 +504,10 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
 function disposePieces(pieces: Piece[]): void {
   for (const p of pieces) {
     if ('grad' in p) p.grad.dispose();
-    else {
+    else if ('delta' in p) {
+      p.delta.dispose();
+      p.patches.dispose();
+    } else {
       p.left.dispose();
       p.right?.dispose();
     }

@@ -438,26 +438,66 @@ function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): T
   return out;
 }
 
-/** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns
- * (shaders/conv2d_transpose_dy.wgsl; gemm_pack's general layout where cout exceeds its loop budget). */
+/** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns. */
 function transposeDy(dy: Tensor, g: Conv2dGeometry, coutP: number): Tensor {
-  const gpu = dy.gpu;
   const plane = g.oh * g.ow;
   if (coutP > LOOP_BUDGET / 2) return packOperand(dy, g.n, plane, g.cout, plane, coutP, true);
-  const out = Tensor.empty(gpu, [g.n, plane, coutP]);
-  const total = g.n * plane;
+  return pixelMajor(dy, g.n, g.cout, plane, plane, coutP);
+}
+
+/**
+ * [n, plane, linesP] from t read as [n, lines, planeStride] (the first `plane` of each line): each
+ * sample's lines transposed, zero-padded to linesP ≥ lines columns (shaders/conv2d_transpose_dy.wgsl;
+ * linesP within half the loop budget).
+ */
+function pixelMajor(t: Tensor, n: number, lines: number, plane: number, planeStride: number, linesP: number): Tensor {
+  const gpu = t.gpu;
+  const out = Tensor.empty(gpu, [n, plane, linesP]);
+  const total = n * plane;
   const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'conv2d_transpose_dy',
-    label: `conv2d dyᵀ [${dy.shape}]`,
+    label: `conv2d pixel-major [${n}, ${lines}, ${plane}]`,
     storage: [
-      { buffer: dy.buffer, bytes: dy.bytes },
+      { buffer: t.buffer, bytes: t.bytes },
       { buffer: out.buffer, bytes: out.bytes },
     ],
-    params: packParams([['u32', g.cout], ['u32', plane], ['u32', coutP], ['u32', total], ['u32', gx * 64], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    params: packParams([['u32', lines], ['u32', plane], ['u32', linesP], ['u32', total], ['u32', gx * 64], ['u32', planeStride], ['u32', 0], ['u32', 0]]),
     workgroups: [gx, gy],
   });
   return out;
+}
+
+/**
+ * The factors of the NTK's structured conv contraction, pixel-major: from dy [n·r, cout,
+ * conv2dPixelStride(g)] (as conv2dReplicaWeightGrads takes it) `delta` [n, plane, 4·⌈r·cout/4⌉]
+ * (sample i's pixel p holds its r cotangents' cout values), and from x `patches` [n, plane,
+ * 4·⌈(K + 1)/4⌉] (the im2col patch of each output pixel, with a trailing 1 for the bias when
+ * `withBias`); zero-padded columns. Sample i's weight (and bias) gradient for cotangent s is
+ * Σ_p delta_i[p, s] ⊗ patches_i[p], so <g_is, g_jt> = Σ_{p,q} (delta_i[p, s]·delta_j[q, t]) (patches_i[p]·patches_j[q]).
+ */
+export function conv2dPixelFactors(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): { delta: Tensor; patches: Tensor } {
+  const { K, plane, planeP } = im2colDims(g);
+  const kRows = K + (withBias ? 1 : 0);
+  const lines = replicas * g.cout;
+  if (dy.size !== g.n * lines * planeP) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dPixelFactors: dy [${dy.shape}] must be [${g.n * replicas}, ${g.cout}, ${planeP}] (planes padded).`);
+  }
+  const col = im2col(x, g, 0, g.n, { kRows, onesRow: withBias });
+  const patches = pixelMajor(col, g.n, kRows, plane, planeP, 4 * Math.ceil(kRows / 4));
+  col.dispose();
+  return { delta: pixelMajor(dy, g.n, lines, plane, planeP, 4 * Math.ceil(lines / 4)), patches };
+}
+
+/**
+ * Whether the NTK's structured contraction of a conv layer (conv2dPixelFactors) costs less per
+ * sample pair than materialising its per-sample gradients: plane²·(K + 1 + r·cout) against
+ * r·cout·(K + 1) multiply-adds, and its per-pair loop (plane² terms) within a quarter of the budget.
+ */
+export function conv2dStructuredCheaper(g: Conv2dGeometry, replicas: number): boolean {
+  const { K, plane } = im2colDims(g);
+  const rc = replicas * g.cout;
+  return plane * plane <= LOOP_BUDGET / 4 && plane * plane * (K + 1 + rc) < rc * (K + 1);
 }
 
 /** Floats per output channel of the dy operand conv2dReplicaWeightGrads takes: oh·ow rounded up to a multiple of 4. */

@@ -13,6 +13,7 @@ import {
 } from '../../src/nn/preact_resnet.js';
 import type { NtkError } from '../../src/errors.js';
 import { empiricalNtk, type Kernel, type NtkOptions } from '../../src/ntk/kernel.js';
+import { conv2dGeometry, conv2dStructuredCheaper } from '../../src/ops/conv2d.js';
 import { meanAll } from '../../src/ops/reduce.js';
 import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
@@ -162,14 +163,20 @@ defineCase('model builders and models: bad options and wrong inputs give typed e
   assert(gpu.pool.liveCount === live, `leaked ${gpu.pool.liveCount - live} buffers`);
 });
 
+/** Its second conv layer works on 2x2 planes: the NTK contracts it in the structured form (conv2dStructuredCheaper). */
+const SMALL_PLANE_CNN: Partial<CnnOptions> = {
+  inputShape: [3, 4, 4], channels: [8, 16], pool: 'max', batchNorm: false, hidden: [], classes: 5, normalize: null, seed: 5,
+};
+
 const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[]]> = [
   ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12]],
+  ['CNN with a 2x2-plane conv (structured contraction)', (gpu) => createCnn(gpu, SMALL_PLANE_CNN), cnnArchitecture(SMALL_PLANE_CNN).spec, [3, 4, 4]],
   ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8]],
 ];
 
 for (const [label, build, spec, inputShape] of NTK_MODELS) {
   for (const implementation of ['contraction', 'jacobian'] as const) {
-    defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} with BN in eval mode equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
+    defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
       const model = build(gpu);
       const size = inputShape.reduce((a, b) => a * b, 1);
       // one train step so the running statistics differ from their initial values
@@ -217,6 +224,14 @@ async function inOneSampleChunks(model: Model, x: Tensor, options: Partial<NtkOp
     }
   }
 }
+
+defineCase('the structured conv contraction is chosen by shape: small planes and many cotangents', async () => {
+  const g = (x: number[], w: number[], padding: number) => conv2dGeometry(x, w, { padding });
+  assert(conv2dStructuredCheaper(g([2, 8, 2, 2], [16, 8, 3, 3], 1), 5), 'the 2x2-plane conv of the test CNN (5 logits)');
+  assert(conv2dStructuredCheaper(g([2, 512, 4, 4], [512, 512, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-4 conv (4x4 planes, 10 logits)');
+  assert(!conv2dStructuredCheaper(g([2, 16, 13, 13], [32, 16, 3, 3], 0), 10), 'the bench CNN\'s second conv (11x11 planes)');
+  assert(!conv2dStructuredCheaper(g([2, 256, 8, 8], [256, 256, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-3 conv (8x8 planes)');
+});
 
 defineCase('backward without the input gradient (inputGrad: false) gives the same parameter gradients, skipping the first layer\'s dx', async ({ gpu }) => {
   const grads: Float32Array[][] = [];

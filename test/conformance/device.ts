@@ -51,6 +51,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
   apgd_copy: [{}],
   copy_columns: [{}],
+  ntk_block_product_sum: [{}],
   ...convPoolBatchNormVariants(),
 };
 
