@@ -78,7 +78,7 @@ function convPoolBatchNormVariants() {
     conv2d_transpose_dy: [{}],
     conv2d_col2im: [{ RUN: 8 }, ...windows.map((w) => ({ ...w, RUN: 4 }))],
     max_pool2d: [{}],
-    max_pool2d_backward: [{}],
+    max_pool2d_backward: [{ KH: 2, KW: 2, SH: 2, SW: 2 }, { KH: 3, KW: 3, SH: 1, SW: 2 }],
     avg_pool2d: countIncludePad,
     avg_pool2d_backward: countIncludePad,
     batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
