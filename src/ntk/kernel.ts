@@ -195,19 +195,10 @@ async function accumulateKernel(
 /**
  * Samples per chunk so that the pieces of two chunks fit the budget and every buffer of a chunk's
  * pass (pieces, activations, im2col operands) fits one binding, judged from a
- * one-sample pass; chunks are then evened out.
+ * one-sample pass (once per model and pass shape); chunks are then evened out.
  */
 async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<number> {
-  const pool = model.gpu.pool;
-  const one = sliceRows(x, 0, 1);
-  pool.largestRequest = 0;
-  const pieces = computePieces(model, one, selectors, o.implementation, o.kind === 'full');
-  const largest = pool.largestRequest;
-  let perSample = 0;
-  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
-  disposePieces(pieces);
-  one.dispose();
-  await model.gpu.checkErrors();
+  const { perSample, largest } = await onePassSizes(model, x, selectors, o);
   const byBudget = Math.floor(o.budgetBytes / (2 * 4 * perSample));
   const byBinding = Math.floor(Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize) / largest);
   const n = x.shape[0];
@@ -222,6 +213,30 @@ async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkO
     );
   }
   return Math.ceil(n / Math.ceil(n / m));
+}
+
+/** One sample's piece floats and largest buffer request, per model and pass shape (the shapes alone set them). */
+const PASS_SIZES = new WeakMap<Model, Map<string, { perSample: number; largest: number }>>();
+
+async function onePassSizes(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<{ perSample: number; largest: number }> {
+  const key = `${x.shape.slice(1)}|${selectors.length}|${o.implementation}|${o.kind === 'full'}`;
+  let sizes = PASS_SIZES.get(model);
+  if (!sizes) PASS_SIZES.set(model, (sizes = new Map()));
+  const known = sizes.get(key);
+  if (known) return known;
+  const pool = model.gpu.pool;
+  const one = sliceRows(x, 0, 1);
+  pool.largestRequest = 0;
+  const pieces = computePieces(model, one, selectors, o.implementation, o.kind === 'full');
+  const largest = pool.largestRequest;
+  let perSample = 0;
+  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
+  disposePieces(pieces);
+  one.dispose();
+  await model.gpu.checkErrors();
+  const result = { perSample, largest };
+  sizes.set(key, result);
+  return result;
 }
 
 /**
