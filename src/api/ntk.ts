@@ -13,6 +13,7 @@ export {
   topKEnergy, effectiveRank, kernelTargetAlignment, spectrumStats, DEFAULT_ALIGNMENT_OPTIONS, DEFAULT_SPECTRUM_OPTIONS,
   type KernelMatrix, type PolarPoint, type AlignmentOptions, type SpectrumOptions, type SpectrumStats,
 } from '../ntk/metrics.js';
+export { batchStatsNtk, BATCH_STATS_NTK_BUDGET } from '../ntk/batch_stats.js';
 export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from '../train/kernel_tracker.js';
 export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
 export { symmetryDefect, symmetrize } from '../linalg/symmetric.js';

@@ -26,7 +26,7 @@ export const CHECKSUM_FIELD = 'crc32';
 
 const DTYPES = { F32: Float32Array, F64: Float64Array } as const;
 
-/** Encodes tensors (in the map's order) and string metadata, with the checksum field added. */
+/** Encodes tensors (F64 ones first, then F32, each group in the map's order) and string metadata, with the checksum field added. */
 export function encodeSafetensors(content: SafetensorsContent): Uint8Array {
   if (CHECKSUM_FIELD in content.metadata) {
     throw new NtkError('E_INVALID_ARGUMENT', `safetensors: metadata field "${CHECKSUM_FIELD}" is reserved for the checksum.`, { field: CHECKSUM_FIELD });
@@ -35,7 +35,9 @@ export function encodeSafetensors(content: SafetensorsContent): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const data: Uint8Array[] = [];
-  for (const [name, t] of content.tensors) {
+  // F64 tensors first, so every tensor starts at a multiple of its element size (the format allows no holes).
+  const ordered = [...content.tensors].sort(([, a], [, b]) => b.data.BYTES_PER_ELEMENT - a.data.BYTES_PER_ELEMENT);
+  for (const [name, t] of ordered) {
     if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
       throw new NtkError('E_SHAPE_MISMATCH', `tensor "${name}": ${t.data.length} values do not fill shape [${t.shape}]`);
     }

@@ -28,12 +28,32 @@ declare const Deno: {
   stderr: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
   execPath(): string;
   mainModule: string;
+  cwd(): string;
+  hostname(): string;
+  readTextFile(path: string): Promise<string>;
   Command: new (command: string, options: { args: string[]; stdout: 'piped'; stderr: 'piped' }) => {
     output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
   };
 };
 
 const encoder = new TextEncoder();
+
+/** Linux: a live process has /proc/<pid>; elsewhere every process counts as alive (nothing is taken over or removed). */
+async function processAlive(pid: number): Promise<boolean> {
+  return Deno.stat(`/proc/${pid}`).then(() => true, () => !(Deno.build?.os === 'linux'));
+}
+
+/** This host's name (needs --allow-sys; without it "localhost"). */
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return 'localhost';
+  }
+}
+
+/** The script Deno runs (Deno.mainModule is a file: URL). */
+const mainScript = (): string => decodeURIComponent(new URL(Deno.mainModule).pathname);
 
 /**
  * Mesa prints "XDG_RUNTIME_DIR is invalid or not set" twice when that variable is missing (headless
@@ -81,8 +101,7 @@ export const denoPlatform: Platform = {
     for await (const entry of Deno.readDir(parentOf(path))) entries.push(entry.name);
     const alive = new Set<number>();
     for (const pid of new Set(entries.map((n) => Number(/\.tmp-(\d+)-/.exec(n)?.[1])).filter((p) => p > 0))) {
-      // Linux: a live process has /proc/<pid>; elsewhere every writer counts as alive (nothing removed).
-      if (await Deno.stat(`/proc/${pid}`).then(() => true, () => !(Deno.build?.os === 'linux'))) alive.add(pid);
+      if (await processAlive(pid)) alive.add(pid);
     }
     const stale = staleTemporaries(path.slice(path.lastIndexOf('/') + 1), entries, (pid) => alive.has(pid));
     await Promise.all(stale.map((name) => Deno.remove(`${parentOf(path)}/${name}`).catch(() => undefined)));
@@ -121,6 +140,35 @@ export const denoPlatform: Platform = {
         file.close();
       }
       return result.code;
+    },
+    selfCommand: () => [Deno.execPath(), 'run', '-A', mainScript()],
+    absolutePath: (path) => (path.startsWith('/') ? path : `${Deno.cwd()}/${path.replace(/^(\.\/)+/, '')}`),
+    async lockFile(path) {
+      const me = `${hostName()} ${Deno.pid}`;
+      await makeDirectories(parentOf(path), DENO_DIRECTORY_OPS);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await Deno.writeFile(path, encoder.encode(`${me}\n`), { createNew: true });
+          return {
+            held: true as const,
+            async release() {
+              if ((await Deno.readTextFile(path)).trim() === me) await Deno.remove(path);
+            },
+          };
+        } catch (e) {
+          if ((e as Error).name !== 'AlreadyExists') throw ioError(path, e);
+        }
+        let holder = '';
+        try {
+          holder = (await Deno.readTextFile(path)).trim();
+        } catch {
+          continue; // released meanwhile: try again
+        }
+        const [host, pid] = holder.split(' ');
+        if (host !== hostName() || (Number(pid) > 0 && await processAlive(Number(pid)))) return { held: false as const, holder };
+        await Deno.remove(path).catch(() => undefined); // stale: its process on this host is gone
+      }
+      return { held: false as const, holder: 'another process (the lock changed hands while it was being taken over)' };
     },
     onInterrupt: (handler) => Deno.addSignalListener('SIGINT', handler),
   },

@@ -58,3 +58,28 @@ export function referenceNtk(root: RefLayer, x1: RefTensor, x2: RefTensor, kind:
   }
   return out;
 }
+
+/**
+ * The trace kernel with BatchNorm on the batch's statistics (`root` built with batchStats on, no
+ * buffer update): x is one batch, and row J[c][i] = ∇θ f_c(x_i) is the gradient of one output of the
+ * whole batch's forward pass (every sample enters it through the batch mean and variance).
+ */
+export function referenceBatchStatsNtk(root: RefLayer, x: RefTensor): Float64Array {
+  const n = x.shape[0];
+  const rows: Float64Array[][] = [];
+  let C = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c === 0 || c < C; c++) {
+      const logits = root.forward(x);
+      C = logits.shape[1];
+      for (const p of root.params()) p.grad.fill(0);
+      const dy = new Float64Array(n * C);
+      dy[i * C + c] = 1;
+      root.backward({ shape: [n, C], data: dy });
+      (rows[c] ??= [])[i] = Float64Array.from(root.params().flatMap((p) => Array.from(p.grad)));
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = rows.reduce((s, r) => s + dot(r[i], r[j]), 0) / C;
+  return out;
+}

@@ -11,6 +11,9 @@ import { channelStatistics } from '../data/statistics.js';
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
 import { NtkError, type NtkErrorCode } from '../errors.js';
 import type { Model } from '../nn/model.js';
+import { batchStatsNtk } from '../ntk/batch_stats.js';
+import { empiricalNtk } from '../ntk/kernel.js';
+import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type Platform } from '../platform/index.js';
@@ -18,7 +21,7 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { attachCheckpointPart, checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
@@ -218,7 +221,6 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
     if (resume.epoch >= r.training.epochs) {
       throw new NtkError('E_INVALID_ARGUMENT', `resume: the checkpoint already has ${resume.epoch} epochs; raise training.epochs above it.`, { field: 'training.epochs' });
     }
-    if (r.switch.rule !== 'off') throw new NtkError('E_INVALID_ARGUMENT', 'resume: a run with a kernel switch cannot be resumed (the switch state is not in the checkpoint).', { field: 'switch.rule' });
   }
   const data = await loadRunData(r.data, o.platform);
   const { kind, normalize, ...modelOptions } = r.model;
@@ -284,22 +286,30 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
       })
       : null;
-    let announced = false;
-    const announceSwitch = async () => {
+    // A resumed run whose checkpoint had switched already logged the switch (before that checkpoint).
+    let announced = Boolean(switcher && (resume?.parts?.get(switcher.partName)?.state as { decision?: unknown } | undefined)?.decision);
+    const announceSwitch = async (step: number) => {
       if (!switcher?.switched || announced) return;
       announced = true;
-      log.write({ type: 'event', event: 'switch', to: method, ...switcher.switched });
+      log.write({ type: 'event', event: 'switch', to: method, step, ...switcher.switched });
       await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
     };
     const monitor = r.ntk.monitor === 'off' ? null
       : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
+    const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
+    if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
+      attachCheckpointPart(model, monitor.partName, monitor);
+      const part = resume?.parts?.get(monitor.partName);
+      if (resume && !part) throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${monitor.partName}" state; resume with the checkpointed run's options.`, { field: monitor.partName });
+      if (part) monitor.restoreCheckpointPart(part);
+    }
     if (tracker) {
       tracker.onCheck = async (check) => {
         switcher?.observe(check);
         const firing = monitor?.observe(check);
         if (firing) log.write({ type: 'event', event: 'co-monitor', ...firing, firstFiring: monitor?.firings.length === 1 });
         await sinks.emit({ type: 'kernel', ...check });
-        await announceSwitch();
+        await announceSwitch(check.step);
       };
     }
     if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
@@ -311,18 +321,18 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         async onStep(ctx) {
           throwIfCancelled(o.signal);
           await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
-          await announceSwitch();
+          await announceSwitch(ctx.step);
         },
         onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
         onValidation: (done, total) => void sinks.emit({ type: 'progress', stage: 'validation', done, total }),
         onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
       },
-      methodAt: switcher ? (t) => switcher.methodAt(t) : monitor?.switchTo ? (t) => monitor.methodAt(t) : undefined,
+      methodSchedule,
       onCheckpoint: (cp) => {
         checkpoint = encodeCheckpoint(cp);
       },
     });
-    await announceSwitch();
+    await announceSwitch(run.steps);
     tracker?.finish();
     log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
 
@@ -343,6 +353,15 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
         seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
       });
+      if (probe && model.buffers().length) { // finding 1: the kernel on running buffers vs on the probe batch's statistics
+        const kernelStart = platform.now();
+        const running = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
+        const batchStats = await batchStatsNtk(model, probe.x);
+        log.write({
+          type: 'bn-kernel', probes: probe.size, distance: kernelDistance(running.data, batchStats.data),
+          traceRunning: kernelTrace(running.data), traceBatch: kernelTrace(batchStats.data), seconds: (platform.now() - kernelStart) / 1000,
+        });
+      }
     }
     await log.flush();
     if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));

@@ -4,8 +4,9 @@
 // start from then on (methodAt), as a fix applied only when the monitor fires.
 
 import { NtkError } from '../errors.js';
+import type { CheckpointPart } from './checkpoint.js';
 import type { KernelCheck } from './kernel_tracker.js';
-import type { TrainMethod } from './trainer.js';
+import type { MethodSchedule, TrainMethod } from './trainer.js';
 
 /** Options of a SpectrumMonitor. */
 export interface SpectrumMonitorOptions {
@@ -34,8 +35,10 @@ export interface MonitorFiring {
 /**
  * Watches log λ_max of the adversarial-example kernel at each kernel check and flags a jump beyond
  * k standard deviations of its recent history; optionally switches the method from the first firing on.
+ * Its history and firings ride in checkpoints (as a method schedule, or attached by its owner).
  */
-export class SpectrumMonitor {
+export class SpectrumMonitor implements MethodSchedule {
+  readonly partName = 'spectrum-monitor';
   readonly options: SpectrumMonitorOptions;
   readonly firings: MonitorFiring[] = [];
   private readonly history: number[] = [];
@@ -69,5 +72,14 @@ export class SpectrumMonitor {
   methodAt(_epochFraction: number): TrainMethod {
     if (!this.switchTo) throw new NtkError('E_INVALID_ARGUMENT', 'SpectrumMonitor: methodAt needs switchTo.');
     return this.firings.length ? this.switchTo.after : this.switchTo.before;
+  }
+
+  captureCheckpointPart(): CheckpointPart {
+    return { state: { firings: this.firings }, arrays: { history: Float64Array.from(this.history) } };
+  }
+
+  restoreCheckpointPart(part: CheckpointPart): void {
+    this.firings.splice(0, this.firings.length, ...(part.state as { firings: MonitorFiring[] }).firings);
+    this.history.splice(0, this.history.length, ...(part.arrays.history ?? []));
   }
 }

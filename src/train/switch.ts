@@ -4,8 +4,10 @@
 
 import { NtkError } from '../errors.js';
 import { requireChoice, resolveOptions } from '../options.js';
+import type { CheckpointPart } from './checkpoint.js';
 import type { KernelCheck } from './kernel_tracker.js';
 import { TRAIN_METHODS, type TrainMethod } from './methods.js';
+import type { MethodSchedule } from './trainer.js';
 
 /** Options of the kernel-switch rule. */
 export interface SwitchOptions {
@@ -30,8 +32,13 @@ export interface SwitchDecision {
   reason: 'divergence' | 'plateau' | 'cap';
 }
 
-/** The kernel-switch rule: train with the warm-up method until the clean and adversarial probe kernels diverge (or the kernel velocity plateaus, or the cap), then with the target method. */
-export class KernelSwitch {
+/**
+ * The kernel-switch rule: train with the warm-up method until the clean and adversarial probe kernels
+ * diverge (or the kernel velocity plateaus, or the cap), then with the target method. Its state
+ * (streak, velocity, decision) rides in checkpoints, so a resumed run switches where the uninterrupted one does.
+ */
+export class KernelSwitch implements MethodSchedule {
+  readonly partName = 'kernel-switch';
   readonly options: SwitchOptions;
   private streak = 0;
   /** The velocity has reached the plateau threshold (the kernel moved fast): only then can it settle. */
@@ -76,5 +83,14 @@ export class KernelSwitch {
   methodAt(epochFraction: number): TrainMethod {
     if (!this.decision && epochFraction >= this.options.capFraction * this.epochs) this.decision = { epochFraction, reason: 'cap' };
     return this.decision ? this.targetMethod : this.options.warmupMethod;
+  }
+
+  captureCheckpointPart(): CheckpointPart {
+    return { state: { streak: this.streak, moved: this.moved, decision: this.decision }, arrays: {} };
+  }
+
+  restoreCheckpointPart(part: CheckpointPart): void {
+    const s = part.state as { streak: number; moved: boolean; decision: SwitchDecision | null };
+    [this.streak, this.moved, this.decision] = [s.streak, s.moved, s.decision];
   }
 }

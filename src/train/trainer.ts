@@ -16,7 +16,7 @@ import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
-import { captureCheckpoint, checkCheckpointFits, saveCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
+import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, saveCheckpoint, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
@@ -135,6 +135,18 @@ export function detectCatastrophicOverfitting(pgdAccuracy: number, bestPgdAccura
 }
 
 /**
+ * A training method that changes during the run (KernelSwitch, SpectrumMonitor with a switch): train()
+ * attaches it to the model's checkpoints as part `partName` and restores it on resume.
+ */
+export interface MethodSchedule extends CheckpointPartSource {
+  readonly partName: string;
+  /** The method of the step that starts at `epochFraction`. */
+  methodAt(epochFraction: number): TrainMethod;
+  /** Continues from the state captureCheckpointPart() saved. */
+  restoreCheckpointPart(part: CheckpointPart): void;
+}
+
+/**
  * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit (the training
  * options must match the checkpoint's). `runConfig` adds fields to the config stored in checkpoints
  * (e.g. the run recipe, so a checkpoint describes itself); the caller checks those on resume.
@@ -146,14 +158,14 @@ export async function train(
   options: Partial<TrainOptions> = {},
   extras: {
     hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown>;
-    /** The method of the step at a fractional epoch (e.g. KernelSwitch.methodAt); default options.method. */
-    methodAt?: (epochFraction: number) => TrainMethod;
+    /** The method of each step when it changes during the run (KernelSwitch, SpectrumMonitor); default options.method throughout. */
+    methodSchedule?: MethodSchedule | null;
     /** Receives each epoch's checkpoint (after it is saved to checkpointPath, if set), e.g. to keep its bytes. */
     onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   } = {},
 ): Promise<TrainRun> {
   const o = resolveTrainOptions(options);
-  const { hooks = {}, log = null, resume = null, runConfig = {}, methodAt = null, onCheckpoint = null } = extras;
+  const { hooks = {}, log = null, resume = null, runConfig = {}, methodSchedule = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const platform = currentPlatform();
   const checked = trainConfig(o, model, trainSet);
@@ -169,12 +181,17 @@ export async function train(
     if (!states.has(method)) states.set(method, trainingMethod(method).createState?.(model, o) ?? null);
     return states.get(method) ?? null;
   };
+  if (methodSchedule) attachCheckpointPart(model, methodSchedule.partName, methodSchedule);
   let startEpoch = 0;
   let step = 0;
   try {
     if (resume) {
-      if (methodAt) {
-        throw new NtkError('E_INVALID_ARGUMENT', 'train: resume with a per-step method (methodAt, e.g. a kernel switch) is not supported: its state is not in the checkpoint.', { option: 'methodAt' });
+      if (methodSchedule) {
+        const part = resume.parts?.get(methodSchedule.partName);
+        if (!part) {
+          throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${methodSchedule.partName}" state (it was written by a run without it); resume with the checkpointed run's options.`, { field: methodSchedule.partName });
+        }
+        methodSchedule.restoreCheckpointPart(part);
       }
       checkCheckpointFits(resume, model, 'resume checkpoint');
       const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
@@ -222,7 +239,7 @@ export async function train(
         const lr = schedule(epoch + k / stepsPerEpoch);
         let xTrain: Tensor | null = null;
         try {
-          method = methodAt ? methodAt(epoch + k / stepsPerEpoch) : o.method;
+          method = methodSchedule ? methodSchedule.methodAt(epoch + k / stepsPerEpoch) : o.method;
           xTrain = trainingMethod(method).inputs(model, batch, rng, o, stateOf(method));
           model.zeroGrad();
           const result = stepLoss(o, method, model, batch, xTrain);

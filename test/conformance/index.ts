@@ -22,6 +22,7 @@ import './pool2d.js';
 import './batchnorm.js';
 import './conv_layers.js';
 import './conv_models.js';
+import './batch_stats_ntk.js';
 import './real_sizes.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

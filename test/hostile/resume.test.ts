@@ -91,6 +91,31 @@ describe('kill and resume through the CLI', () => {
     });
   }
 
+  // Methods that change during the run: their state (switch streak and decision, monitor history) rides in checkpoints.
+  const CHANGING: Array<[string, string[]]> = [
+    ['kernel switch (clean warm-up, then PGD-AT)', ['--switch', 'kernel', '--switch-tau', '0.002', '--switch-patience', '2', '--switch-cap', '0.75']],
+    ['spectrum monitor (FGSM, anisotropic start once it fires)', ['--method', 'fgsm-aniso', '--co-monitor', 'aniso', '--co-monitor-k', '0.5']],
+  ];
+  for (const [label, extra] of CHANGING) {
+    it(`${label}: SIGKILL mid-run, train --resume: same checkpoint, kernel metrics and events as without the kill`, async () => {
+      const name = extra[1];
+      const ref = join(work, `cli-${name}-reference`);
+      const r = await cli([...ARGS, ...extra, '--out', ref], { timeoutMs: 120_000 });
+      expect(r.code, r.err).toBe(0);
+      const events = measured(ref, ['event']).filter((e) => e.event === 'switch' || e.event === 'co-monitor');
+      expect(events.length, `the ${name} never acted in the reference run: the test would prove nothing`).toBeGreaterThan(0);
+      const dir = join(work, `cli-${name}`);
+      const killed = await cli([...ARGS, ...extra, '--out', dir], { timeoutMs: 120_000, interrupt: killAtRandomStep(dir, 7, 5, 13) });
+      expect(killed.signal).toBe('SIGKILL');
+      const resumed = await cli([...ARGS, ...extra, '--resume', join(dir, 'checkpoint.safetensors')], { timeoutMs: 120_000 });
+      expect(resumed.code, resumed.err).toBe(0);
+      expect(readFileSync(join(dir, 'checkpoint.safetensors')).equals(readFileSync(join(ref, 'checkpoint.safetensors')))).toBe(true);
+      expect(measured(dir, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k])).toEqual(measured(ref, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k]));
+      const after = measured(dir, ['event']).filter((e) => e.event === 'switch' || e.event === 'co-monitor');
+      expect(after).toEqual(events);
+    });
+  }
+
   it('Ctrl-C (SIGINT) prints the exact resume command, exits 130, and that command finishes the run', async () => {
     const dir = join(work, 'cli-sigint');
     const interrupted = await cli([...ARGS, '--out', dir], {

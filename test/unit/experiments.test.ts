@@ -89,6 +89,12 @@ describe('experiments', () => {
       expect(md).toContain('## Runs');
       expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
       checkTraceable(out);
+      if (name === 'bn-estimators') { // the running-buffer vs batch-statistics kernel distance, per run
+        const measured = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { measured: Array<{ source: string; value: number | null }> }).measured;
+        const distances = measured.filter((m) => m.source === 'bn-kernel[0].distance').map((m) => m.value);
+        expect(distances).toHaveLength(result.runs.length);
+        for (const d of distances) expect(d).toBeGreaterThan(0);
+      }
     }, 900_000);
   }
 

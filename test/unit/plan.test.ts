@@ -1,8 +1,9 @@
 // Experiment plans for a batch scheduler (src/experiments/plan.ts) and the run lock of Node's
 // platform: task files, manifest, the job array script per scale, collect before any run finished,
-// refused options (nothing written), and the O_EXCL lock with stale-lock takeover.
+// refused options (nothing written), the O_EXCL lock with stale-lock takeover, and the same in Deno.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,4 +88,30 @@ describe('run lock (Node platform)', () => {
     writeFileSync(path, 'another-host 1\n');
     expect(await lockFile(path)).toEqual({ held: false, holder: 'another-host 1' });
   });
+});
+
+describe('plans in Deno (dist/cli.js under the npm deno binary)', () => {
+  const deno = (...args: string[]) => spawnSync(join(process.cwd(), 'node_modules/.bin/deno'), ['run', '-A', join(process.cwd(), 'dist/cli.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+
+  it('plans, runs a task (then skips it), refuses a task whose lock another host holds, and collects', () => {
+    const out = join(dir, 'deno');
+    const config = join(dir, 'deno-tiny.json');
+    writeFileSync(config, JSON.stringify({ train: { ...TINY, epochs: 1, 'val-size': 20, 'test-size': 20, 'batch-size': 20, threats: 'clean' }, variants: ['fgsm', 'pgd'] }));
+    let r = deno('experiment', 'plan', 'co-spectrum', '--seeds', '1', '--config', config, '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'slurm.sbatch'), 'utf8')).toMatch(/deno run -A \/\S+\/dist\/cli\.js} run "runs\/\$SLURM_ARRAY_TASK_ID\.json"/);
+    r = deno('run', join(out, 'runs/0.json'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('run fgsm/seed0: finished');
+    expect(deno('run', join(out, 'runs/0.json')).stdout).toContain('already finished');
+    mkdirSync(join(out, 'pgd/seed0'), { recursive: true });
+    writeFileSync(join(out, 'pgd/seed0/run.lock'), 'another-host 1\n');
+    r = deno('run', join(out, 'runs/1.json'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('E_RUN_LOCKED');
+    r = deno('experiment', 'collect', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('missing pgd/seed0: task 1: not started');
+    expect(r.stdout).toContain('1 of 2 runs finished');
+  }, 240_000);
 });

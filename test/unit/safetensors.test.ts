@@ -32,6 +32,21 @@ describe('safetensors', () => {
     }
   });
 
+  it('decodes float64 tensors that follow an odd number of float32 values (they are stored first, 8-byte aligned)', () => {
+    const content: SafetensorsContent = {
+      tensors: new Map<string, { shape: number[]; data: Float32Array | Float64Array }>([
+        ['odd', { shape: [3], data: Float32Array.of(1, 2, 3) }],
+        ['kernel', { shape: [2, 2], data: Float64Array.of(0.1, 0.2, 0.3, 0.4) }],
+        ['after', { shape: [1], data: Float32Array.of(5) }],
+      ]) as SafetensorsContent['tensors'],
+      metadata: {},
+    };
+    const back = decodeSafetensors(encodeSafetensors(content), 'mixed');
+    expect(Array.from(back.tensors.get('kernel')!.data)).toEqual([0.1, 0.2, 0.3, 0.4]);
+    expect(Array.from(back.tensors.get('odd')!.data)).toEqual([1, 2, 3]);
+    expect(Array.from(back.tensors.get('after')!.data)).toEqual([5]);
+  });
+
   it('rejects every truncation with E_CHECKPOINT_CORRUPT', () => {
     const bytes = encodeSafetensors(sample());
     for (let n = 0; n < bytes.length; n += 7) {

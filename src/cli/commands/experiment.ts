@@ -78,7 +78,7 @@ export const experimentCommand: Command = {
 /** `experiment plan <name> --out DIR`: task files, manifest, run-local.sh and slurm.sbatch. */
 async function plan(name: string, options: ParsedOptions, config: ExperimentOptions['config'], io: CommandIo): Promise<void> {
   const cli = io.platform.cli;
-  if (!cli.selfCommand || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: run it from Node (the scripts it writes start this program).');
+  if (!cli.selfCommand || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: run it from Node or Deno (the scripts it writes start this program).');
   if (typeof options.out !== 'string') throw new NtkError('E_INVALID_ARGUMENT', 'experiment plan: name the plan directory with --out DIR.', { option: 'out' });
   const o: ExperimentOptions = {
     scale: parseChoice(String(options.scale), 'scale', SCALES) as Scale,

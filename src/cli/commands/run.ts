@@ -96,7 +96,7 @@ export const runCommand: Command = {
     const p = io.platform;
     const cli = p.cli;
     const spawn = cli.spawnSelf;
-    if (!spawn || !cli.lockFile || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'run: this runtime cannot start child processes or lock files; run it from Node.');
+    if (!spawn || !cli.lockFile || !cli.absolutePath) throw new NtkError('E_INVALID_ARGUMENT', 'run: this runtime cannot start child processes or lock files; run it from Node or Deno.');
     if (typeof options.task !== 'string') throw new NtkError('E_INVALID_ARGUMENT', 'run: name a task file (DIR/runs/<i>.json written by `ntk-at experiment plan` or `ntk-at ntk --plan`).', { option: 'task' });
     const file = cli.absolutePath(options.task);
     const task = await readTask(p, file);
