@@ -14,7 +14,7 @@ import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import {
-  conv2dPixelFactors, conv2dPixelStride, conv2dReplicaWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
+  conv2dPixelFactors, conv2dPixelStride, conv2dCotangentWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
 } from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
@@ -323,7 +323,7 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
         else if (slot.kind === 'dense') pieces.push({ left: slot.rows!.view(), right: slot.right?.view() ?? null });
         else if (slot.kind === 'convWeight' && !blocks && conv2dStructuredCheaper(slot.conv!, r)) {
           pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows!, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
-        } else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dReplicaWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
+        } else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dCotangentWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
       }
     }
     return pieces;

@@ -470,7 +470,7 @@ function pixelMajor(t: Tensor, n: number, lines: number, plane: number, planeStr
 
 /**
  * The factors of the NTK's structured conv contraction, pixel-major: from dy [n·r, cout,
- * conv2dPixelStride(g)] (as conv2dReplicaWeightGrads takes it) `delta` [n, plane, 4·⌈r·cout/4⌉]
+ * conv2dPixelStride(g)] (as conv2dCotangentWeightGrads takes it) `delta` [n, plane, 4·⌈r·cout/4⌉]
  * (sample i's pixel p holds its r cotangents' cout values), and from x `patches` [n, plane,
  * 4·⌈(K + 1)/4⌉] (the im2col patch of each output pixel, with a trailing 1 for the bias when
  * `withBias`); zero-padded columns. Sample i's weight (and bias) gradient for cotangent s is
@@ -500,7 +500,7 @@ export function conv2dStructuredCheaper(g: Conv2dGeometry, replicas: number): bo
   return plane * plane <= LOOP_BUDGET / 4 && plane * plane * (K + 1 + rc) < rc * (K + 1);
 }
 
-/** Floats per output channel of the dy operand conv2dReplicaWeightGrads takes: oh·ow rounded up to a multiple of 4. */
+/** Floats per output channel of the dy operand conv2dCotangentWeightGrads takes: oh·ow rounded up to a multiple of 4. */
 export function conv2dPixelStride(g: Conv2dGeometry): number {
   return im2colDims(g).planeP;
 }
@@ -514,13 +514,13 @@ export function conv2dPixelStride(g: Conv2dGeometry): number {
  * products dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so each sample's im2col serves its r
  * cotangents, in sample chunks whose operands fit `chunkBytes` (default: the im2col chunk budget).
  */
-export function conv2dReplicaWeightGrads(
+export function conv2dCotangentWeightGrads(
   x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean, chunkBytes = IM2COL_CHUNK_BYTES,
 ): Tensor {
   const [n, r] = [g.n, replicas];
   const { K, planeP } = im2colDims(g);
   if (dy.size !== n * r * g.cout * planeP) {
-    throw new NtkError('E_SHAPE_MISMATCH', `conv2dReplicaWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`);
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dCotangentWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`);
   }
   const gpu = x.gpu;
   const kRows = K + (withBias ? 1 : 0);

@@ -4,7 +4,7 @@
 
 import {
   conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dPixelStride,
-  conv2dReplicaWeightGrads, conv2dWeightGradPlan, type Conv2dOptions,
+  conv2dCotangentWeightGrads, conv2dWeightGradPlan, type Conv2dOptions,
 } from '../../src/ops/conv2d.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
@@ -106,7 +106,7 @@ for (const [xShape, wShape, options, replicas, withBias] of [
     for (let line = 0; line < n * r * g.cout; line++) padded.set(dys.subarray(line * plane, (line + 1) * plane), line * stride);
     const tdy = Tensor.fromArray(gpu, padded, [n * r, g.cout, stride]);
     // chunks of 2 samples (the default budget holds all of them)
-    const got = await conv2dReplicaWeightGrads(tx, tdy, g, r, withBias, 2 * 4 * r * g.cout * Math.max(stride, K + 1)).read();
+    const got = await conv2dCotangentWeightGrads(tx, tdy, g, r, withBias, 2 * 4 * r * g.cout * Math.max(stride, K + 1)).read();
     // the reference: each sample's x repeated for its r rows, then per-sample weight and bias gradients
     const xRep = new Float32Array(n * r * (xs.length / n));
     for (let i = 0; i < n * r; i++) xRep.set(xs.subarray(Math.floor(i / r) * (xs.length / n), (Math.floor(i / r) + 1) * (xs.length / n)), i * (xs.length / n));
