@@ -15,6 +15,6 @@ export {
 } from '../ntk/metrics.js';
 export { batchStatsNtk, BATCH_STATS_NTK_BUDGET } from '../ntk/batch_stats.js';
 export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, type ProbeTensors } from '../train/kernel_tracker.js';
-export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
+export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, EIGH_MAX_ORDER_VECTORS, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
 export { symmetryDefect, symmetrize } from '../linalg/symmetric.js';
 export { blockRange, blockPairs, assembleBlocks, type KernelBlock } from '../ntk/blocks.js';

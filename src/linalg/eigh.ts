@@ -1,6 +1,7 @@
-// Symmetric eigen-decomposition (float64) on the WASM solver in assembly/eigh.ts (EISPACK tred2 +
-// tql2): validates the input (finite, square, symmetric to a relative tolerance), copies it into WASM
-// memory, runs the solver and copies eigenvalues and eigenvectors out.
+// Symmetric eigen-decomposition (float64) on the WASM solver in assembly/eigh.ts (blocked Householder
+// tridiagonalisation, QL eigenvalues, divide-and-conquer eigenvectors): validates the input (finite,
+// square, symmetric to a relative tolerance), copies it into WASM memory, runs the solver and copies
+// eigenvalues and eigenvectors out.
 
 import { check, NtkError } from '../errors.js';
 import { resolveOptions } from '../options.js';
@@ -11,7 +12,7 @@ export type DenseMatrix = Float64Array | Float32Array;
 
 /** Options of eigh. */
 export interface EighOptions {
-  /** Also compute eigenvectors (about 4-5x the time of eigenvalues only at n = 1000, see docs/results/benchmarks.md). */
+  /** Also compute eigenvectors (a few times the time of eigenvalues only, see docs/results/benchmarks.md); n <= EIGH_MAX_ORDER_VECTORS. */
   vectors: boolean;
   /**
    * Keep only the k largest eigenvalues (and their vectors); null keeps all n. The solver computes
@@ -53,6 +54,13 @@ export interface EighResult {
 export const EIGH_MAX_ORDER = 11584;
 
 /**
+ * Largest order with eigenvectors: the solver then holds four n x n float64 arrays (the matrix with
+ * the reflectors, the tridiagonal eigenvectors, two divide-and-conquer work arrays), 2 GiB at 8192,
+ * half of the 4 GiB a WASM memory can grow to.
+ */
+export const EIGH_MAX_ORDER_VECTORS = 8192;
+
+/**
  * Eigen-decomposition A = V diag(λ) Vᵀ of a real symmetric matrix `a` (row-major n x n), in float64.
  * Errors: E_SHAPE_MISMATCH (a.length ≠ n², n < 1), E_INVALID_ARGUMENT (unknown or bad option, n too large),
  * E_NOT_FINITE (NaN/±Inf entry), E_NOT_SYMMETRIC (defect above `symmetryTolerance`),
@@ -62,6 +70,11 @@ export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptio
   const opts = resolveOptions('eigh', DEFAULT_EIGH_OPTIONS, options);
   const square = Number.isInteger(n) && n >= 1;
   check(!square || n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
+  check(
+    !square || !opts.vectors || n <= EIGH_MAX_ORDER_VECTORS,
+    `eigh: n=${n} exceeds EIGH_MAX_ORDER_VECTORS=${EIGH_MAX_ORDER_VECTORS} with vectors (four n x n float64 arrays in WASM memory); ask for eigenvalues only, or fewer samples.`,
+    { n },
+  );
   if (!square || a.length !== n * n) {
     throw new NtkError(
       'E_SHAPE_MISMATCH',

@@ -1,6 +1,7 @@
 // eigh conformance (float64 WASM eigen-solver): residuals ‖AV − VΛ‖/‖A‖ and ‖VᵀV − I‖ on random,
-// repeated-eigenvalue, rank-deficient, ill-conditioned (cond 1e12) and n = 1000 matrices; eigenvalues
-// against the cyclic-Jacobi reference or the prescribed spectrum; identical bits in every runtime.
+// repeated-eigenvalue, rank-deficient, ill-conditioned (cond 1e12), n = 1000, clustered n = 800 and
+// kernel-like PSD n = 1000 matrices; eigenvalues against the cyclic-Jacobi reference or the prescribed
+// spectrum; identical bits in every runtime.
 
 import { eigh, type EighResult } from '../../src/linalg/eigh.js';
 import { loadWasm } from '../../src/linalg/wasm.js';
@@ -117,8 +118,9 @@ defineCase('eigh ill-conditioned (n = 150, cond 1e12) and power-of-two scaling',
   output('cond1e12 values', got.values, { mode: 'bitwise' });
   output('cond1e12 vectors', got.vectors!, { mode: 'bitwise' });
 
-  // Scaling by 2^±300 is exact (no intermediate becomes subnormal), and every step of tred2/tql2 is scale-invariant (Householder scaling,
-  // relative deflation test): the same eigenvectors and exactly scaled eigenvalues.
+  // Scaling by 2^±300 is exact (no intermediate becomes subnormal), and every step of the solver is scale-invariant (Householder
+  // reflectors, relative deflation tests, divide and conquer on T rescaled by a power of two): the same eigenvectors and exactly
+  // scaled eigenvalues.
   for (const e of [300, -300]) {
     const s = 2 ** e;
     const scaled = await eigh(a.map((v) => v * s), n, { vectors: true });
@@ -146,6 +148,38 @@ defineCase('eigh n = 1000 random symmetric', async ({ metric, output }) => {
   output('n1000 vectors', full.vectors!, { mode: 'bitwise' });
 });
 
+defineCase('eigh real size n = 800: clusters, a multiplicity-200 eigenvalue and near-equal pairs', async ({ metric }) => {
+  const n = 800;
+  // 200 x 1 (repeated), 200 within 1e-10 of 2, 200 pairs 1e-13 apart, 200 spread over [−3, −1].
+  const spectrum = Float64Array.from({ length: n }, (_, i) => {
+    if (i < 200) return 1;
+    if (i < 400) return 2 + 1e-10 * (i - 200);
+    if (i < 600) return 0.1 + 0.004 * Math.floor((i - 400) / 2) + 1e-13 * (i % 2);
+    return -1 - (2 * (i - 600)) / 199;
+  });
+  const a = withSpectrum(spectrum, 17, 4);
+  const got = await decomposeChecked(a, n, 'clusters n=800');
+  const err = assertBelow(eigenvalueError(got.values, descending(spectrum)), TOLERANCES.eighEigenvalues, 'clusters n=800 vs spectrum');
+  metric('residual', got.residual);
+  metric('orthogonality', got.orthogonality);
+  metric('eigenvalue_error', err);
+});
+
+defineCase('eigh real size n = 1000: kernel-like PSD matrix (rank 30 + 1e-8 × rank 300)', async ({ metric }) => {
+  const n = 1000;
+  const big = lowRankGram(n, 30, 21);
+  const small = lowRankGram(n, 300, 22);
+  const a = big.map((v, i) => v + 1e-8 * small[i]);
+  const got = await decomposeChecked(a, n, 'kernel-like n=1000');
+  // PSD: every eigenvalue is >= 0 up to the backward error, and 30 are clearly large.
+  const floor = -TOLERANCES.eighEigenvalues * got.values[0];
+  assert(got.values[n - 1] >= floor, `kernel-like: smallest eigenvalue ${got.values[n - 1]} < ${floor}`);
+  assert(got.values[29] > 1e3 * got.values[30], `kernel-like: λ_30 = ${got.values[29]} is not well above λ_31 = ${got.values[30]}`);
+  metric('residual', got.residual);
+  metric('orthogonality', got.orthogonality);
+  metric('lambda_min_over_max', got.values[n - 1] / got.values[0]);
+});
+
 defineCase('eigh typed errors: NaN, Inf, non-square, empty, non-symmetric, bad options', async () => {
   const n = 6;
   const a = randomSymmetric(n, 5);
@@ -167,6 +201,7 @@ defineCase('eigh typed errors: NaN, Inf, non-square, empty, non-symmetric, bad o
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { topK: n + 1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { symmetryTolerance: -1 }));
   await expectCode('E_INVALID_ARGUMENT', () => eigh(new Float64Array(1), 20000));
+  await expectCode('E_INVALID_ARGUMENT', () => eigh(new Float64Array(1), 9000, { vectors: true })); // > EIGH_MAX_ORDER_VECTORS
   await expectCode('E_INVALID_ARGUMENT', () => eigh(a, n, { vector: true } as never)); // a typo is not ignored
 
   // Rounding-level asymmetry is accepted and symmetrised: the result is eigh((A + Aᵀ)/2).
