@@ -1,11 +1,19 @@
-// Max-pool input gradient as a gather (no atomics): one thread per input element (plane, iy, ix)
-// visits, in ascending (oy, ox) order, every window that contains it and adds dY of the windows
-// whose recorded argmax (Arg, a window position ky*kw + kx) is this element.
+// Max-pool input gradient as a gather (no atomics): each input element (plane, iy, ix) visits, in
+// ascending (oy, ox) order, every window that contains it and adds dY of the windows whose recorded
+// argmax (Arg, a window position ky*kw + kx) is this element. One invocation handles a run of RUN
+// elements of one input row, sharing its index arithmetic (integer divisions run lane by lane on
+// CPU adapters); the window is compile-time (override constants), one pipeline per window shape.
+
+override KH: u32 = 2u;
+override KW: u32 = 2u;
+override SH: u32 = 2u;
+override SW: u32 = 2u;
+const RUN: u32 = 8u;
 
 struct Params {
-  planes: u32, h: u32, w: u32, kh: u32,
-  kw: u32, sh: u32, sw: u32, ph: u32,
+  planes: u32, h: u32, w: u32, ph: u32,
   pw: u32, oh: u32, ow: u32, rowStride: u32,
+  runs: u32, pad0: u32, pad1: u32, pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
@@ -25,19 +33,24 @@ fn coveringRange(i: u32, k: u32, s: u32, pad: u32, outSize: u32) -> vec2<u32> {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * p.rowStride;
-  if (i >= p.planes * p.h * p.w) { return; }
-  let plane = i / (p.h * p.w);
-  let iy = (i / p.w) % p.h;
-  let ix = i % p.w;
-  let ys = coveringRange(iy, p.kh, p.sh, p.ph, p.oh);
-  let xs = coveringRange(ix, p.kw, p.sw, p.pw, p.ow);
-  var g = 0.0;
-  for (var oy = ys.x; oy < ys.y; oy = oy + 1u) {
-    for (var ox = xs.x; ox < xs.y; ox = ox + 1u) {
-      let o = (plane * p.oh + oy) * p.ow + ox;
-      let local = (iy + p.ph - oy * p.sh) * p.kw + (ix + p.pw - ox * p.sw);
-      if (Arg[o] == f32(local)) { g = g + DY[o]; }
+  if (i >= p.planes * p.h * p.runs) { return; }
+  let run = i % p.runs;
+  let row = i / p.runs; // (plane, iy)
+  let iy = row % p.h;
+  let plane = row / p.h;
+  let ys = coveringRange(iy, KH, SH, p.ph, p.oh);
+  let x0 = run * RUN;
+  let x1 = min(p.w, x0 + RUN);
+  for (var ix = x0; ix < x1; ix = ix + 1u) {
+    let xs = coveringRange(ix, KW, SW, p.pw, p.ow);
+    var g = 0.0;
+    for (var oy = ys.x; oy < ys.y; oy = oy + 1u) {
+      for (var ox = xs.x; ox < xs.y; ox = ox + 1u) {
+        let o = (plane * p.oh + oy) * p.ow + ox;
+        let local = (iy + p.ph - oy * SH) * KW + (ix + p.pw - ox * SW);
+        if (Arg[o] == f32(local)) { g = g + DY[o]; }
+      }
     }
+    DX[row * p.w + ix] = g;
   }
-  DX[i] = g;
 }

@@ -10,6 +10,8 @@ const MIN_BYTES = 256;
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>(); // by size
   private live = 0;
+  /** The largest storage request since it was last set to 0 (the NTK sizes its chunks from a one-sample pass's). */
+  largestRequest = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -33,6 +35,7 @@ export class BufferPool {
         { bytes, limit },
       );
     }
+    if (kind === 'storage') this.largestRequest = Math.max(this.largestRequest, bytes);
     const size = sizeClass(bytes, limit);
     const reused = this.free.get(size)?.pop();
     this.live++;

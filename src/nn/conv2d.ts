@@ -1,6 +1,7 @@
 // Conv2d layer (NCHW): weight [cout, cin, kh, kw] and optional bias [cout] (PyTorch nn.Conv2d
 // layout and names, so checkpoints map one-to-one). Backward gives dx, and either accumulates the
-// batch-summed weight/bias gradients or sets per-sample ones ([n, cout, cin, kh, kw], [n, cout]).
+// batch-summed weight/bias gradients or sets per-sample ones ([n, cout, cin, kh, kw], [n, cout]),
+// or their factors (dy and x, for the NTK's contraction).
 
 import type { Gpu } from '../device/gpu.js';
 import {
@@ -10,11 +11,11 @@ import {
 import { pair, type Pair } from '../ops/geometry.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
 import type { Rng } from '../random/rng.js';
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 import {
-  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleGrad, shapeError,
+  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleFactors, setPerSampleGrad, shapeError,
 } from './parameter.js';
 
 /** Options of a Conv2d layer (the kernel size is a constructor argument). */
@@ -84,11 +85,14 @@ export class Conv2d implements Layer {
     if (mode === 'sum') {
       conv2dBackwardWeight(x, dy, geometry, false, gradOf(this.weight));
       if (this.bias) conv2dBackwardBias(dy, false, gradOf(this.bias));
+    } else if (mode === 'perSample' && options.factored) {
+      setPerSampleFactors(this.weight, { left: dy.view(), right: x.view(), conv: geometry });
+      if (this.bias) setPerSampleFactors(this.bias, { left: dy.view(), right: null, conv: geometry });
     } else if (mode === 'perSample') {
       setPerSampleGrad(this.weight, conv2dBackwardWeight(x, dy, geometry, true));
       if (this.bias) setPerSampleGrad(this.bias, conv2dBackwardBias(dy, true));
     }
-    return conv2dBackwardInput(dy, this.weight.value, geometry);
+    return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : conv2dBackwardInput(dy, this.weight.value, geometry);
   }
 
   parameters(): Parameter[] {

@@ -9,7 +9,7 @@ import { biasAdd } from '../ops/channel_affine.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { resolveOptions, requireChoice, requireInteger } from '../options.js';
 import type { Rng } from '../random/rng.js';
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 import {
@@ -94,7 +94,7 @@ export class Dense implements Layer {
       xRow.dispose();
       if (this.bias) setPerSampleGrad(this.bias, dy.view());
     }
-    return matmul(dy, this.weight.value);
+    return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : matmul(dy, this.weight.value);
   }
 
   parameters(): Parameter[] {

@@ -2,6 +2,7 @@
 // its backward pass needs, a backward pass that returns the input gradient and accumulates
 // parameter gradients, and explicit switches for every BatchNorm behaviour.
 
+import type { Conv2dGeometry } from '../ops/conv2d.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
 
 /** How a forward pass runs. Every switch is explicit; nothing is read from hidden globals. */
@@ -34,15 +35,24 @@ export interface BackwardOptions {
    * contraction uses it). Layers that cannot factor ignore the flag. Default false.
    */
   factored?: boolean;
+  /**
+   * false: the caller discards dL/dx, so the first layers (up to the first with parameters) may
+   * skip it; the returned tensor is then a placeholder to dispose. Default true.
+   */
+  inputGrad?: boolean;
 }
 
 /**
  * A per-sample gradient in factored form: sample i's gradient is left_i ⊗ right_i (flattened
  * row-major, left [n, a], right [n, b]), or left_i itself when `right` is null (biases).
+ * With `conv` (Conv2d layers): left is dy [n, cout, oh, ow] and right the layer input x
+ * [n, cin, h, w], and sample i's weight gradient is Σ_pixels dy_i[:, p] ⊗ patch_i[p] (the bias's,
+ * right null: Σ_p dy_i[:, p]); the NTK contracts or materialises it (src/ntk/kernel.ts).
  */
 export interface PerSampleFactors {
   left: Tensor;
   right: Tensor | null;
+  conv?: Conv2dGeometry;
 }
 
 /** A trainable tensor and its gradients (allocated on first backward). */

@@ -98,7 +98,7 @@ export class Model {
 
   /** dL/dx for dL/dlogits `dy` of the last recorded forward; parameter gradients per `options`. */
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
-    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum', factored: false } as Required<BackwardOptions>, options);
+    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum', factored: false, inputGrad: true } as Required<BackwardOptions>, options);
     requireChoice(`model "${this.name}" backward`, 'paramGrads', o.paramGrads, ['sum', 'perSample', 'none'] as const);
     return this.root.backward(dy, o);
   }
@@ -119,7 +119,7 @@ export class Model {
       let inputGrad: Tensor | null = null;
       if (needBackward) {
         const dlogits = softmaxCrossEntropyBackward(logits, y);
-        const dx = this.root.backward(dlogits, { paramGrads: o.paramGrads });
+        const dx = this.root.backward(dlogits, { paramGrads: o.paramGrads, inputGrad: o.inputGrad });
         dlogits.dispose();
         if (o.inputGrad) inputGrad = dx;
         else dx.dispose();

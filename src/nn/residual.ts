@@ -42,8 +42,9 @@ export class Residual implements Layer {
   }
 
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
-    const da = this.body.backward(dy, options);
-    const db = this.shortcut ? this.shortcut.backward(dy, options) : dy;
+    const inner = { ...options, inputGrad: true }; // both branches' dx make this layer's
+    const da = this.body.backward(dy, inner);
+    const db = this.shortcut ? this.shortcut.backward(dy, inner) : dy;
     const dx = add(da, db);
     da.dispose();
     if (db !== dy) db.dispose();

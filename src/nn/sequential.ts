@@ -2,7 +2,7 @@
 // intermediate tensors it creates. It is itself a Layer, so containers nest (e.g. the body of a
 // Residual). Layer names are given by the model builder as dotted paths (`block1.conv1`).
 
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
 /** Runs its layers in order forward and in reverse backward; a Layer itself, so containers nest. */
@@ -30,9 +30,12 @@ export class Sequential implements Layer {
   }
 
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
+    // without inputGrad, layers before the first with parameters are skipped and that one may skip dx
+    const first = options.inputGrad === false ? this.layers.findIndex((l) => l.parameters().length > 0) : 0;
+    if (first < 0) return Tensor.empty(dy.gpu, [1]);
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const next = this.layers[i].backward(g, options);
+    for (let i = this.layers.length - 1; i >= first; i--) {
+      const next = this.layers[i].backward(g, i > first ? { ...options, inputGrad: true } : options);
       if (g !== dy) g.dispose();
       g = next;
     }

@@ -1,14 +1,21 @@
 // The empirical NTK on the device, for any Model (BatchNorm in eval mode, so each Jacobian row
 // depends on its own sample). Two implementations behind one enum that must agree:
-//   `jacobian` (the reference): per-sample Jacobian rows J [m, P] per logit, then Gram products;
+//   `jacobian` (the reference): per-sample Jacobian rows J per logit, then Gram products;
 //   `contraction` (the default): layer by layer without J: a dense layer's per-sample gradient is
-//     dy_i ⊗ a_i, so its contribution is (dy dy'ᵀ) ⊙ (a a'ᵀ); other layers (conv, BatchNorm) give
-//     per-sample per-layer gradients G and contribute G G'ᵀ.
+//     dy_i ⊗ a_i, so its contribution is (dy dy'ᵀ) ⊙ (a a'ᵀ); a conv layer's per-sample (weight and
+//     bias) gradients are Σ_pixels dy_i[p] ⊗ patch_i[p]: formed on the GEMM core, or, where the
+//     pixel plane is small enough for that to be cheaper, contracted as Σ_{p,q} (dy_i[p]·dy_j[q])
+//     (patch_i[p]·patch_j[q]); other layers (BatchNorm) give per-sample gradients G: G G'ᵀ.
+// All logits of a pass share one forward; each logit's backward leaves its pieces, interleaved
+// into rows i·r + s (sample i, logit s), so every product after it is batched over samples x logits.
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
 
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
+import {
+  conv2dPixelFactors, conv2dPixelStride, conv2dCotangentWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
+} from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { requireChoice, requireInteger, resolveOptions } from '../options.js';
@@ -49,8 +56,23 @@ export interface Kernel {
   data: Float64Array;
 }
 
-/** One parameter's per-sample gradient over a chunk: materialised, or as outer-product factors. */
-type Piece = { grad: Tensor } | { left: Tensor; right: Tensor | null };
+/**
+ * One parameter's per-sample gradients over a chunk of m samples x r selectors (row i·r + s: sample
+ * i, selector s): materialised [m·r, W] (`grad`), a dense layer's outer-product factors (row
+ * i·r + s's gradient is left[i·r + s] ⊗ right[i]; left [m·r, a], right [m, b], or null for a bias),
+ * or a conv layer's pixel-major factors (`Structured`, chosen when cheaper than materialising).
+ */
+type Piece = { grad: Tensor } | { left: Tensor; right: Tensor | null } | Structured;
+
+/** A conv layer's factors for the structured contraction (conv2dPixelFactors): delta [m, plane, ·] and patches [m, plane, ·]. */
+interface Structured {
+  delta: Tensor;
+  patches: Tensor;
+  plane: number;
+}
+
+/** The selectors (logits, or the sum of logits) whose cotangents one pass carries. */
+type Selector = number | 'sum';
 
 /**
  * K(x1, x2) (or K(x1, x1) when x2 is null) for inputs [n, ...model input]. The inputs stay
@@ -70,224 +92,354 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
     model.checkInput(x);
   }
   const [n1, n2] = [x1.shape[0], (x2 ?? x1).shape[0]];
-  const selectors = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum' as const];
+  const selectors: Selector[] = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum'];
   const perSelector = o.kind === 'full' ? C : 1;
   const out = new Float64Array(n1 * perSelector * n2 * perSelector);
-  // The contraction keeps every logit's (small) pieces of a chunk together, so a layer input's
-  // Gram serves all logits; the Jacobian rows are large, so the reference takes one logit per pass
+  // The contraction carries every logit in one pass (its pieces are small, and its products are
+  // batched over logits); the Jacobian rows are large, so the reference takes one logit per pass
   // when only diagonal (same-logit) blocks are needed.
   const passes = o.implementation === 'jacobian' && o.kind !== 'full' ? selectors.map((s) => [s]) : [selectors];
   for (const group of passes) {
-    await accumulateKernel(model, x1, x2, group, o, out, 1 / selectors.length);
+    await accumulateKernel(model, x1, x2, group, o, out, o.kind === 'full' ? 1 : 1 / selectors.length);
   }
   return { kind: o.kind, rows: n1 * perSelector, cols: n2 * perSelector, classes: C, data: out };
 }
 
 /**
- * Adds the kernel of the logits in `group` to `out`, chunk pair by chunk pair: for `full`, every
- * (logit, logit') block is placed; otherwise Σ_group same-logit Grams times `scale` is added.
+ * Adds the kernel of the selectors in `group` to `out`, chunk pair by chunk pair: for `full`, the
+ * [m·r, m'·r] Gram of the pieces' rows is placed as it is (row i·C + c); otherwise the sample
+ * Grams summed over the group's selectors (a sample's r rows read as one row), times `scale`.
+ * K(X, X) computes each pair of chunks once (mirrored).
  */
 async function accumulateKernel(
-  model: Model, x1: Tensor, x2: Tensor | null, group: Array<number | 'sum'>, o: NtkOptions, out: Float64Array, scale: number,
+  model: Model, x1: Tensor, x2: Tensor | null, group: Selector[], o: NtkOptions, out: Float64Array, scale: number,
 ): Promise<void> {
-  const symmetric = x2 === null;
+  const full = o.kind === 'full';
   const xb = x2 ?? x1;
   const [n1, n2] = [x1.shape[0], xb.shape[0]];
-  const perSelector = o.kind === 'full' ? model.classes : 1;
-  const cols = n2 * perSelector;
+  const R = full ? group.length : 1; // kernel rows per sample
+  const cols = n2 * R;
   const chunk = await chunkSize(model, x1, group, o);
-  for (let a = 0; a < n1; a += chunk) {
-    const xa = sliceRows(x1, a, Math.min(chunk, n1 - a));
-    const piecesA = computePieces(model, xa, group, o.implementation);
+  const pieces = (x: Tensor, start: number, count: number): Piece[] => {
+    const xs = sliceRows(x, start, count);
     try {
-      for (let b = symmetric ? a : 0; b < n2; b += chunk) {
-        const same = symmetric && a === b;
-        const xbChunk = same ? null : sliceRows(xb, b, Math.min(chunk, n2 - b));
-        const piecesB = xbChunk ? computePieces(model, xbChunk, group, o.implementation) : piecesA;
-        const cache: RightGramCache = new Map();
-        try {
-          const [ma, mb] = [xa.shape[0], (xbChunk ?? xa).shape[0]];
-          // Adds factor·block at logit block (sa, sb); `mirror` also adds its transpose at (sb, sa),
-          // which fills the other triangle of K(X, X) for blocks computed once.
-          const place = (block: Float32Array, sa: number, sb: number, factor: number, mirror: boolean) => {
-            for (let i = 0; i < ma; i++) {
-              for (let j = 0; j < mb; j++) {
-                const v = factor * block[i * mb + j];
-                const row = (a + i) * perSelector + sa;
-                const col = (b + j) * perSelector + sb;
-                out[row * cols + col] += v;
-                if (mirror) out[col * cols + row] += v;
-              }
-            }
-          };
-          if (o.kind === 'full') {
-            for (let sa = 0; sa < group.length; sa++) {
-              for (let sb = same ? sa : 0; sb < group.length; sb++) {
-                const g = gram(piecesA[sa], piecesB[sb], ma, mb, cache);
-                place(await g.read(), sa, sb, 1, symmetric && !(same && sa === sb));
-                g.dispose();
-              }
-            }
-          } else {
-            let sum: Tensor | null = null;
-            for (let s = 0; s < group.length; s++) {
-              const g = gram(piecesA[s], piecesB[s], ma, mb, cache);
-              sum = sum ? accumulate(sum, g) : g;
-            }
-            place(await (sum as Tensor).read(), 0, 0, scale, symmetric && !same);
-            (sum as Tensor).dispose();
-          }
-        } finally {
-          disposeCache(cache);
-          if (xbChunk) {
-            disposePieces(piecesB);
-            xbChunk.dispose();
+      return computePieces(model, xs, group, o.implementation, full);
+    } finally {
+      xs.dispose();
+    }
+  };
+  // Adds the block of chunk rows [a, a + ma) x columns [b, b + mb) (and with `mirror` its transpose).
+  const block = async (pa: Piece[], pb: Piece[], a: number, ma: number, b: number, mb: number, mirror: boolean) => {
+    const g = gram(pa, pb, ma, mb, group.length, full);
+    const data = await g.read();
+    g.dispose();
+    const [rows, width] = [ma * R, mb * R];
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < width; j++) {
+        const v = scale * data[i * width + j];
+        const [row, col] = [a * R + i, b * R + j];
+        out[row * cols + col] += v;
+        if (mirror) out[col * cols + row] += v;
+      }
+    }
+  };
+  const count = (n: number, start: number) => Math.min(chunk, n - start);
+  if (x2 !== null) {
+    for (let a = 0; a < n1; a += chunk) {
+      const pa = pieces(x1, a, count(n1, a));
+      try {
+        for (let b = 0; b < n2; b += chunk) {
+          const pb = pieces(x2, b, count(n2, b));
+          try {
+            await block(pa, pb, a, count(n1, a), b, count(n2, b), false);
+          } finally {
+            disposePieces(pb);
           }
         }
+      } finally {
+        disposePieces(pa);
       }
-    } finally {
-      disposePieces(piecesA);
-      xa.dispose();
     }
+    return;
+  }
+  // K(X, X): chunk pairs (a, b > a) mirrored, b from the last down, so the pieces of b = a + chunk
+  // carry over as the next a's (with two chunks, each chunk's pieces are computed once).
+  let carried: Piece[] | null = null;
+  try {
+    for (let a = 0; a < n1; a += chunk) {
+      const pa: Piece[] = carried ?? pieces(x1, a, count(n1, a));
+      carried = null;
+      try {
+        const last = Math.floor((n1 - 1) / chunk) * chunk;
+        for (let b = last; b > a; b -= chunk) {
+          const pb = pieces(x1, b, count(n1, b));
+          let keep = false;
+          try {
+            await block(pa, pb, a, count(n1, a), b, count(n1, b), true);
+            keep = b === a + chunk;
+          } finally {
+            if (keep) carried = pb;
+            else disposePieces(pb);
+          }
+        }
+        await block(pa, pa, a, count(n1, a), a, count(n1, a), false);
+      } finally {
+        disposePieces(pa);
+      }
+    }
+  } finally {
+    if (carried) disposePieces(carried);
   }
 }
 
-/** Samples per chunk so the pieces of two chunks fit the budget and every piece fits one binding. */
-async function chunkSize(model: Model, x: Tensor, selectors: Array<number | 'sum'>, o: NtkOptions): Promise<number> {
-  const one = sliceRows(x, 0, 1);
-  const pieces = computePieces(model, one, selectors, o.implementation);
-  let perSample = 0;
-  let largest = 0;
-  for (const list of pieces) {
-    for (const p of list) {
-      const floats = 'grad' in p ? p.grad.size : p.left.size + (p.right?.size ?? 0);
-      perSample += floats;
-      largest = Math.max(largest, 'grad' in p ? p.grad.size : Math.max(p.left.size, p.right?.size ?? 0));
-    }
-  }
-  disposePieces(pieces);
-  one.dispose();
-  await model.gpu.checkErrors();
+/**
+ * Samples per chunk so that the pieces of two chunks fit the budget and every buffer of a chunk's
+ * pass (pieces, activations, im2col operands) fits one binding, judged from a
+ * one-sample pass (once per model and pass shape); chunks are then evened out.
+ */
+async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<number> {
+  const { perSample, largest } = await onePassSizes(model, x, selectors, o);
   const byBudget = Math.floor(o.budgetBytes / (2 * 4 * perSample));
-  const byBinding = Math.floor(model.gpu.limits.maxStorageBufferBindingSize / (4 * largest));
-  const m = Math.min(byBudget, byBinding, x.shape[0]);
+  const byBinding = Math.floor(Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize) / largest);
+  const n = x.shape[0];
+  const m = Math.min(byBudget, byBinding, n);
   if (m < 1) {
     throw new NtkError(
       'E_BUFFER_TOO_LARGE',
-      `empiricalNtk: one sample's per-sample gradients (${perSample} floats) do not fit budgetBytes=${o.budgetBytes}; raise budgetBytes.`,
+      byBudget < 1
+        ? `empiricalNtk: one sample's per-sample gradients (${perSample} floats) do not fit budgetBytes=${o.budgetBytes}; raise budgetBytes.`
+        : `empiricalNtk: one sample's pass needs a ${largest}-byte buffer, more than this device binds; use a smaller model.`,
       { option: 'budgetBytes' },
     );
   }
-  return m;
+  return Math.ceil(n / Math.ceil(n / m));
 }
 
-/** Per selector, one Piece per parameter (contraction) or one Jacobian block [m, P] (jacobian). */
-function computePieces(model: Model, x: Tensor, selectors: Array<number | 'sum'>, implementation: NtkImplementation): Piece[][] {
+/** One sample's piece floats and largest buffer request, per model and pass shape (the shapes alone set them). */
+const PASS_SIZES = new WeakMap<Model, Map<string, { perSample: number; largest: number }>>();
+
+async function onePassSizes(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<{ perSample: number; largest: number }> {
+  const key = `${x.shape.slice(1)}|${selectors.length}|${o.implementation}|${o.kind === 'full'}`;
+  let sizes = PASS_SIZES.get(model);
+  if (!sizes) PASS_SIZES.set(model, (sizes = new Map()));
+  const known = sizes.get(key);
+  if (known) return known;
+  const pool = model.gpu.pool;
+  const one = sliceRows(x, 0, 1);
+  pool.largestRequest = 0;
+  const pieces = computePieces(model, one, selectors, o.implementation, o.kind === 'full');
+  const largest = pool.largestRequest;
+  let perSample = 0;
+  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
+  disposePieces(pieces);
+  one.dispose();
+  await model.gpu.checkErrors();
+  const result = { perSample, largest };
+  sizes.set(key, result);
+  return result;
+}
+
+/**
+ * The pieces of a chunk x [m, ...]: one forward, then one backward per selector; what each
+ * parameter's backward leaves is interleaved into rows i·r + s (sample i, selector s; r =
+ * selectors.length), so the products after it are batched over samples x selectors.
+ * Contraction: one Piece per parameter (a conv layer's weight and bias as one piece, materialised on
+ * the GEMM core, or, for Grams summed over selectors (not `blocks`), as pixel-major factors where
+ * that is cheaper: conv2dStructuredCheaper); jacobian: one Piece, the Jacobian rows [m·r, P].
+ */
+function computePieces(model: Model, x: Tensor, selectors: Selector[], implementation: NtkImplementation, blocks: boolean): Piece[] {
   const m = x.shape[0];
+  const r = selectors.length;
   const C = model.classes;
-  model.forward(x, { mode: 'eval', record: true }).dispose();
-  const result: Piece[][] = [];
+  const slots: Slot[] = [];
+  const biasOf: number[] = []; // conv weights whose bias joins their product
+  let pieces: Piece[] = [];
   try {
-    for (const s of selectors) {
+    model.forward(x, { mode: 'eval', record: true }).dispose();
+    selectors.forEach((s, k) => {
       const v = new Float32Array(m * C);
       for (let i = 0; i < m; i++) {
         if (s === 'sum') v.fill(1, i * C, (i + 1) * C);
         else v[i * C + s] = 1;
       }
       const dy = Tensor.fromArray(model.gpu, v, [m, C]);
-      model.backward(dy, { paramGrads: 'perSample', factored: implementation === 'contraction' }).dispose();
+      model.backward(dy, { paramGrads: 'perSample', factored: implementation === 'contraction', inputGrad: false }).dispose();
       dy.dispose();
-      const pieces: Piece[] = model.parameters().map((p) => {
-        if (p.perSampleFactors) {
-          const f = p.perSampleFactors;
-          p.perSampleFactors = null;
-          return { left: f.left, right: f.right };
-        }
-        if (p.perSampleGrad) {
-          const g = p.perSampleGrad;
-          p.perSampleGrad = null;
-          return { grad: g };
-        }
-        throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: parameter "${p.name}" received no per-sample gradient.`);
+      const params = model.parameters();
+      // a conv bias's factors share dy (left) with its weight's: it joins the weight's product
+      const convWeights = new Map<GPUBuffer, number>();
+      params.forEach((p, j) => {
+        if (p.perSampleFactors?.conv && p.perSampleFactors.right) convWeights.set(p.perSampleFactors.left.buffer, j);
       });
-      result.push(implementation === 'jacobian' ? [{ grad: jacobianRows(pieces, m) }] : pieces);
+      params.forEach((p, j) => {
+        const f = p.perSampleFactors;
+        const g = p.perSampleGrad;
+        p.perSampleFactors = null;
+        p.perSampleGrad = null;
+        try {
+          if (!f && !g) throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: parameter "${p.name}" received no per-sample gradient.`);
+          const rows = g ?? f!.left;
+          if (k === 0) {
+            const kind: Slot['kind'] = g ? 'grad' : f!.conv ? (f!.right ? 'convWeight' : 'convBias') : 'dense';
+            if (kind === 'convBias' && !convWeights.has(f!.left.buffer)) {
+              throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: conv bias "${p.name}" came without its weight.`);
+            }
+            if (kind === 'convBias') biasOf.push(convWeights.get(f!.left.buffer)!);
+            // a conv layer's dy goes into planes padded to the GEMM core's pixel stride (zeros past the plane)
+            const convShape = f?.conv ? [m * r, f.conv.cout, conv2dPixelStride(f.conv)] : null;
+            const padded = convShape !== null && convShape[2] !== f!.conv!.oh * f!.conv!.ow;
+            slots[j] = {
+              kind,
+              rows: kind === 'convBias' ? null
+                : padded ? Tensor.zeros(model.gpu, convShape!)
+                : r === 1 ? rows.view() : Tensor.empty(model.gpu, convShape ?? [m * r, ...rows.shape.slice(1)]),
+              right: f?.right?.view() ?? null,
+              conv: f?.conv ?? null,
+              withBias: false,
+            };
+          }
+          const slot = slots[j];
+          if (slot.rows && (r > 1 || slot.rows.size !== rows.size)) {
+            // sample i's piece of selector k goes to rows i·r + k: as rows of `lines` values each
+            // (a conv layer: cout planes, padded to `stride`), or as one row
+            const lines = slot.conv ? slot.conv.cout : 1;
+            const width = rows.size / (m * lines);
+            const stride = slot.rows.size / (m * r * lines);
+            copyColumns(rows, slot.rows, { rows: m * lines, width, group: lines, groupStride: r * lines * stride, stride, offset: k * lines * stride }, `ntk selector ${k} of ${p.name}`);
+          }
+        } finally {
+          g?.dispose();
+          f?.left.dispose();
+          f?.right?.dispose();
+        }
+      });
+    });
+    for (const w of biasOf) slots[w].withBias = true;
+    if (implementation === 'jacobian') {
+      pieces = [{ grad: jacobianRows(slots.map((t) => t.rows!), m * r) }];
+    } else {
+      for (const slot of slots) {
+        if (slot.kind === 'grad') pieces.push({ grad: slot.rows!.view() });
+        else if (slot.kind === 'dense') pieces.push({ left: slot.rows!.view(), right: slot.right?.view() ?? null });
+        else if (slot.kind === 'convWeight' && !blocks && conv2dStructuredCheaper(slot.conv!, r)) {
+          pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows!, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
+        } else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dCotangentWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
+      }
     }
+    return pieces;
   } catch (e) {
-    disposePieces(result);
+    disposePieces(pieces);
     throw e;
   } finally {
+    for (const slot of slots) {
+      slot?.rows?.dispose();
+      slot?.right?.dispose();
+    }
     model.clearRecord();
   }
-  return result;
 }
 
-/** Concatenates per-parameter per-sample gradients into Jacobian rows [m, P] (disposes the pieces). */
-function jacobianRows(pieces: Piece[], m: number): Tensor {
-  const grads = pieces.map((p) => {
-    if (!('grad' in p)) throw new NtkError('E_INVALID_ARGUMENT', 'empiricalNtk: the jacobian implementation needs unfactored gradients.');
-    return p.grad;
+/**
+ * What one parameter's backward passes leave, gathered over the selectors: `rows` [m·r, ...] is
+ * the per-sample gradient (`grad`), the left factor (`dense`) or dy (`convWeight`, pixel planes
+ * padded to conv2dPixelStride) of every selector, interleaved; `right` the dense layer's input or the conv layer's x [m, ...] (the same
+ * for every selector). A conv bias has no rows: it joins the preceding weight's product (`withBias`).
+ */
+interface Slot {
+  kind: 'grad' | 'dense' | 'convWeight' | 'convBias';
+  rows: Tensor | null;
+  right: Tensor | null;
+  conv: Conv2dGeometry | null;
+  withBias: boolean;
+}
+
+/** x [m, ...] -> [m·r, ...] with rows i·r + s = x_i. */
+function replicateRows(x: Tensor, r: number): Tensor {
+  const m = x.shape[0];
+  const width = x.size / m;
+  const out = Tensor.empty(x.gpu, [m * r, ...x.shape.slice(1)]);
+  for (let s = 0; s < r; s++) copyColumns(x, out, { rows: m, width, groupStride: r * width, offset: s * width }, `ntk replica ${s} of [${x.shape}]`);
+  return out;
+}
+
+/**
+ * Copies Src [rows, width] row r into Dst from element (r / group)·groupStride + (r % group)·stride
+ * + offset on (shaders/copy_columns.wgsl, runs of 16 values); group 1: columns [offset, offset +
+ * width) of a [rows, groupStride] matrix.
+ */
+function copyColumns(
+  src: Tensor, dst: Tensor, layout: { rows: number; width: number; group?: number; groupStride: number; stride?: number; offset: number }, label: string,
+): void {
+  const gpu = src.gpu;
+  const { rows, width, group = 1, groupStride, stride = 0, offset } = layout;
+  const runs = Math.ceil(width / 16);
+  const total = rows * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'copy_columns',
+    label,
+    storage: [
+      { buffer: src.buffer, bytes: src.bytes },
+      { buffer: dst.buffer, bytes: dst.bytes },
+    ],
+    params: packParams([
+      ['u32', rows], ['u32', width], ['u32', group], ['u32', groupStride],
+      ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs],
+      ['u32', total], ['u32', 0], ['u32', 0], ['u32', 0],
+    ]),
+    workgroups: [gx, gy],
   });
-  const widths = grads.map((g) => g.size / m);
-  const P = widths.reduce((s, w) => s + w, 0);
-  const J = Tensor.empty(grads[0].gpu, [m, P]);
+}
+
+/** Concatenates per-parameter per-sample gradients [rows, W_p] into Jacobian rows [rows, P]. */
+function jacobianRows(grads: Tensor[], rows: number): Tensor {
+  const widths = grads.map((g) => g.size / rows);
+  const P = widths.reduce((sum, w) => sum + w, 0);
+  const J = Tensor.empty(grads[0].gpu, [rows, P]);
   let offset = 0;
   grads.forEach((g, i) => {
-    const gpu = g.gpu;
-    const [gx, gy] = grid2d(Math.ceil(g.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-    gpu.run({
-      shader: 'copy_columns',
-      label: `jacobian columns ${offset}+${widths[i]}`,
-      storage: [
-        { buffer: g.buffer, bytes: g.bytes },
-        { buffer: J.buffer, bytes: J.bytes },
-      ],
-      params: packParams([['u32', m], ['u32', widths[i]], ['u32', P], ['u32', offset], ['u32', gx * 64], ['u32', 0], ['u32', 0], ['u32', 0]]),
-      workgroups: [gx, gy],
-    });
+    copyColumns(g, J, { rows, width: widths[i], groupStride: P, offset }, `jacobian columns ${offset}+${widths[i]}`);
     offset += widths[i];
-    g.dispose();
   });
   return J;
 }
 
 /**
- * Gram products of right factors, keyed by their buffers: a dense layer's right factor is its
- * input, shared by every logit's backward pass, so a a'ᵀ is computed once per chunk pair.
+ * Σ over pieces of the Gram of chunk A's rows with chunk B's: with `blocks`, every row (sample x
+ * replica) against every row, [ma·r, mb·r]; otherwise sample against sample summing the r
+ * same-replica products, [ma, mb] (each sample's r rows read as one row).
  */
-type RightGramCache = Map<GPUBuffer, Map<GPUBuffer, Tensor>>;
-
-function rightGram(cache: RightGramCache, ra: Tensor, rb: Tensor): Tensor {
-  let inner = cache.get(ra.buffer);
-  if (!inner) cache.set(ra.buffer, (inner = new Map()));
-  let g = inner.get(rb.buffer);
-  if (!g) inner.set(rb.buffer, (g = matmul(ra, rb, { transB: true })));
-  return g;
-}
-
-function disposeCache(cache: RightGramCache): void {
-  cache.forEach((inner) => inner.forEach((t) => t.dispose()));
-  cache.clear();
-}
-
-/** Σ over parameters of <piece_a(i), piece_b(j)>: [ma, mb]. */
-function gram(a: Piece[], b: Piece[], ma: number, mb: number, cache: RightGramCache): Tensor {
+function gram(a: Piece[], b: Piece[], ma: number, mb: number, r: number, blocks: boolean): Tensor {
+  const [ra, rb] = blocks ? [ma * r, mb * r] : [ma, mb];
   let sum: Tensor | null = null;
   for (let p = 0; p < a.length; p++) {
     const pa = a[p];
     const pb = b[p];
     if ('grad' in pa && 'grad' in pb) {
-      const ga = pa.grad.reshape([ma, pa.grad.size / ma]);
-      const gb = pb.grad.reshape([mb, pb.grad.size / mb]);
+      const ga = pa.grad.reshape([ra, pa.grad.size / ra]);
+      const gb = pb.grad.reshape([rb, pb.grad.size / rb]);
       if (sum) matmulInto(ga, gb, sum, { transB: true, accumulate: true });
       else sum = matmul(ga, gb, { transB: true });
       ga.dispose();
       gb.dispose();
-    } else if (!('grad' in pa) && !('grad' in pb)) {
-      const left = matmul(pa.left, pb.left, { transB: true });
-      let term = left;
+    } else if ('delta' in pa && 'delta' in pb) {
+      const term = structuredTerm(pa, pb, ma, mb);
+      sum = sum ? accumulate(sum, term) : term;
+    } else if ('left' in pa && 'left' in pb) {
+      const la = pa.left.reshape([ra, pa.left.size / ra]);
+      const lb = pb.left.reshape([rb, pb.left.size / rb]);
+      let term = matmul(la, lb, { transB: true });
+      la.dispose();
+      lb.dispose();
       if (pa.right && pb.right) {
-        term = mul(left, rightGram(cache, pa.right, pb.right));
-        left.dispose();
+        // the right factor (the layer input, one row per sample) serves every selector; `blocks`
+        // needs it row by row (sample x selector)
+        const xa = blocks && r > 1 ? replicateRows(pa.right, r) : pa.right.view();
+        const xb = pb === pa ? xa.view() : blocks && r > 1 ? replicateRows(pb.right, r) : pb.right.view();
+        const right = matmul(xa, xb, { transB: true });
+        const product = mul(term, right);
+        [xa, xb, right, term].forEach((t) => t.dispose());
+        term = product;
       }
       sum = sum ? accumulate(sum, term) : term;
     } else {
@@ -296,6 +448,56 @@ function gram(a: Piece[], b: Piece[], ma: number, mb: number, cache: RightGramCa
   }
   if (!sum) throw new NtkError('E_INVALID_ARGUMENT', 'empiricalNtk: the model has no parameters.');
   return sum;
+}
+
+/** Bytes one pixel-row Gram block of the structured contraction may take. */
+const STRUCTURED_BLOCK_BYTES = 32 * 2 ** 20;
+
+/**
+ * Σ_{p,q} (delta_i[p]·delta_j[q]) (patches_i[p]·patches_j[q]) for the samples of two chunks: [ma, mb].
+ * The two [ma·P, mb·P] pixel-row Grams run on the GEMM core, in sample blocks under
+ * STRUCTURED_BLOCK_BYTES, then shaders/ntk_block_product_sum.wgsl sums each P x P block's product.
+ */
+function structuredTerm(a: Structured, b: Structured, ma: number, mb: number): Tensor {
+  const gpu = a.delta.gpu;
+  const P = a.plane;
+  const side = Math.max(1, Math.floor(Math.sqrt(STRUCTURED_BLOCK_BYTES / 4) / P));
+  const term = Tensor.empty(gpu, [ma, mb]);
+  const rowsOf = (t: Tensor, start: number, count: number, m: number) =>
+    count === m ? t.reshape([m * P, t.size / (m * P)]) : sliceRows(t, start, count).reshape([count * P, t.size / (m * P)]);
+  for (let a0 = 0; a0 < ma; a0 += side) {
+    const sa = Math.min(side, ma - a0);
+    for (let b0 = 0; b0 < mb; b0 += side) {
+      const sb = Math.min(side, mb - b0);
+      const grams = (['delta', 'patches'] as const).map((key) => {
+        const ra = rowsOf(a[key], a0, sa, ma);
+        const rb = rowsOf(b[key], b0, sb, mb);
+        const g = matmul(ra, rb, { transB: true });
+        [ra, rb].forEach((t) => t.dispose());
+        return g;
+      });
+      const whole = sa === ma && sb === mb;
+      const block = whole ? term : Tensor.empty(gpu, [sa, sb]);
+      const [gx, gy] = grid2d(Math.ceil((sa * sb) / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+      gpu.run({
+        shader: 'ntk_block_product_sum',
+        label: `ntk structured conv term [${sa}x${P}, ${sb}x${P}]`,
+        storage: [
+          { buffer: grams[0].buffer, bytes: grams[0].bytes },
+          { buffer: grams[1].buffer, bytes: grams[1].bytes },
+          { buffer: block.buffer, bytes: block.bytes },
+        ],
+        params: packParams([['u32', sa], ['u32', sb], ['u32', P], ['u32', gx * 64]]),
+        workgroups: [gx, gy],
+      });
+      grams.forEach((t) => t.dispose());
+      if (!whole) {
+        copyColumns(block, term, { rows: sa, width: sb, groupStride: mb, offset: a0 * mb + b0 }, `ntk structured block ${a0},${b0}`);
+        block.dispose();
+      }
+    }
+  }
+  return term;
 }
 
 /** sum + term, disposing both inputs. */
@@ -314,14 +516,15 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
   return out;
 }
 
-function disposePieces(pieces: Piece[][]): void {
-  for (const list of pieces) {
-    for (const p of list) {
-      if ('grad' in p) p.grad.dispose();
-      else {
-        p.left.dispose();
-        p.right?.dispose();
-      }
+function disposePieces(pieces: Piece[]): void {
+  for (const p of pieces) {
+    if ('grad' in p) p.grad.dispose();
+    else if ('delta' in p) {
+      p.delta.dispose();
+      p.patches.dispose();
+    } else {
+      p.left.dispose();
+      p.right?.dispose();
     }
   }
 }

@@ -1,29 +1,29 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
-// weight gradient (batch-summed or per sample) and bias gradient. The products are implicit
-// GEMMs (shaders/conv2d*.wgsl): the im2col matrix is never stored, so no buffer grows with kernel
-// area and nothing needs tiling against maxStorageBufferBindingSize beyond x, y and the per-sample
-// weight gradients [n, ...weight] (callers such as the NTK chunk their samples).
+// weight gradient (batch-summed or per sample; for the NTK, per sample and cotangent) and bias
+// gradient. Two paths, chosen per adapter: on CPU adapters every product runs on the GEMM core of
+// ops/matmul.ts (im2col operands, and col2im for the input gradient, in sample chunks under a
+// memory budget); on GPUs the implicit GEMMs of shaders/conv2d*.wgsl never store the im2col matrix.
 // The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
 // adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
 // results are deterministic.
 
 import type { Gpu } from '../device/gpu.js';
-import { splitLoop } from '../device/loop_budget.js';
+import { LOOP_BUDGET, splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { blockGemm, matmulKernel, packOperand } from './matmul.js';
+import { blockGemm, matmul, matmulInto, matmulKernel, packOperand } from './matmul.js';
 import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
 
 /**
- * How the forward pass and the weight gradient compute: 'im2col' (an explicit im2col operand fed to
- * the register-blocked GEMM core of ops/matmul.ts: CPU adapters), 'implicit' (the workgroup-memory
- * implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the adapter, as matmulKernel). The input
- * gradient always runs the implicit kernels.
+ * How the forward pass and both gradients compute: 'im2col' (explicit im2col operands fed to the
+ * register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient: CPU adapters),
+ * 'implicit' (the workgroup-memory implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the
+ * adapter, as matmulKernel).
  */
 export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
@@ -108,12 +108,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
 }
 
 /**
- * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. A tiled implicit GEMM, or for very
- * few input channels (see conv2dInputGradKernel) one thread per input element.
+ * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. On the GEMM core (im2col kernel) a
+ * product dYᵀ·W per sample then a col2im gather; otherwise a tiled implicit GEMM, or for very few
+ * input channels (see conv2dInputGradKernel) one thread per input element.
  */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   checkGradShape('conv2dBackwardInput', dy, g);
   const gpu = dy.gpu;
+  if (useIm2col(gpu, g)) return conv2dInputGradIm2col(dy, weight, g);
   const [dyb, wb] = [dy.buffer, weight.buffer];
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   const M = g.c;
@@ -171,9 +173,9 @@ function tileWaste(M: number, N: number): number {
 }
 
 /**
- * How conv2dBackwardInput computes: 'gemm' (tiled implicit GEMM over cin x n·h·w), or 'direct'
- * (one thread per input element) when cin is so small that the GEMM's 16-row tiles would be
- * mostly padding. Depends on shapes only.
+ * How conv2dBackwardInput computes on the implicit path: 'gemm' (tiled implicit GEMM over
+ * cin x n·h·w), or 'direct' (one thread per input element) when cin is so small that the GEMM's
+ * 16-row tiles would be mostly padding. Depends on shapes only.
  */
 export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
   return tileWaste(g.c, g.n * g.h * g.w) > MAX_TILE_WASTE ? 'direct' : 'gemm';
@@ -272,6 +274,14 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
 
 /** Bytes one chunk of im2col operands (and per-sample products) may take. */
 const IM2COL_CHUNK_BYTES = 32 * 2 ** 20;
+/** Output pixels one im2col invocation writes (shaders/conv2d_im2col.wgsl's RUN). */
+const IM2COL_RUN = 16;
+
+/** Input elements one col2im invocation gathers: up to 8, fewer for large windows, so its
+ * RUN·(kh·kw + kh + 1) loop iterations stay within the loop budget. */
+function col2imRun(g: Conv2dGeometry): number {
+  return Math.max(1, Math.min(8, Math.floor(LOOP_BUDGET / (g.kh * g.kw + g.kh + 1))));
+}
 
 function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
   return g.kernel === 'im2col' || (g.kernel === 'auto' && matmulKernel(gpu) !== 'tiled');
@@ -292,25 +302,37 @@ function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): numb
   return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
 }
 
-/** Col [count, 4·K4, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl). */
-function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number): Tensor {
+/** Rows and ones row of an im2col operand (see shaders/conv2d_im2col.wgsl). */
+interface Im2colLayout {
+  /** Rows per sample: at least K (+1 with onesRow); extra rows are zeros. */
+  kRows: number;
+  /** Row K is all ones (the bias column of a weight-gradient product). */
+  onesRow: boolean;
+}
+
+/** Col [count, kRows, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl); by default
+ * the forward's layout, 4·K4 rows. */
+function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?: Im2colLayout): Tensor {
   const gpu = x.gpu;
   const { K4, planeP } = im2colDims(g);
-  const col = Tensor.empty(gpu, [count, 4 * K4, planeP]);
-  const [gx, gy] = grid2d(Math.ceil(col.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  const { kRows, onesRow } = layout ?? { kRows: 4 * K4, onesRow: false };
+  const col = Tensor.empty(gpu, [count, kRows, planeP]);
+  const runs = Math.ceil(g.ow / IM2COL_RUN);
+  const total = count * kRows * g.oh * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'conv2d_im2col',
     label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
+    constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
       { buffer: col.buffer, bytes: col.bytes },
     ],
     params: packParams([
       ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-      ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
-      ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-      ['u32', g.ow], ['u32', s0], ['u32', gx * 64], ['u32', 4 * K4],
-      ['u32', planeP], ['u32', col.size], ['u32', 0], ['u32', 0],
+      ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+      ['u32', s0], ['u32', gx * 64], ['u32', kRows], ['u32', planeP],
+      ['u32', total], ['u32', runs], ['u32', 0], ['u32', 0],
     ]),
     workgroups: [gx, gy],
   });
@@ -366,6 +388,160 @@ function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSam
     }
   }
   if (dyp !== dy) dyp.dispose();
+  return out;
+}
+
+/**
+ * Input gradient on the GEMM core: per sample chunk, dColᵀ[s] [plane, K] = dY[s]ᵀ [plane, cout] ·
+ * W [cout, K], then each input element gathers its taps (shaders/conv2d_col2im.wgsl).
+ */
+function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const gpu = dy.gpu;
+  const { K, plane } = im2colDims(g);
+  const cout4 = Math.ceil(g.cout / 4);
+  const ldb4 = Math.ceil(K / 4);
+  const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
+  // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
+  const dyT = transposeDy(dy, g, 4 * cout4);
+  const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const dcol = Tensor.empty(gpu, [count, plane, K]);
+    blockGemm({
+      a: dyT, aOffset4: s0 * plane * cout4, b: w, out: dcol, M: plane, N: K, K4: cout4, batch: count,
+      strideA4: plane * cout4, strideB4: 0, ldb4, transB: false, accumulate: false, textures: true,
+    });
+    const run = col2imRun(g);
+    const runs = Math.ceil(g.w / run);
+    const total = count * g.c * g.h * runs;
+    const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({
+      shader: 'conv2d_col2im',
+      label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
+      constants: { ...windowConstants(g), RUN: run },
+      storage: [
+        { buffer: dcol.buffer, bytes: dcol.bytes },
+        { buffer: out.buffer, bytes: out.bytes },
+      ],
+      params: packParams([
+        ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+        ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+        ['u32', s0], ['u32', gx * 64], ['u32', total], ['u32', runs],
+      ]),
+      workgroups: [gx, gy],
+    });
+    dcol.dispose();
+  }
+  dyT.dispose();
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns. */
+function transposeDy(dy: Tensor, g: Conv2dGeometry, coutP: number): Tensor {
+  const plane = g.oh * g.ow;
+  if (coutP > LOOP_BUDGET / 2) return packOperand(dy, g.n, plane, g.cout, plane, coutP, true);
+  return pixelMajor(dy, g.n, g.cout, plane, plane, coutP);
+}
+
+/**
+ * [n, plane, linesP] from t read as [n, lines, planeStride] (the first `plane` of each line): each
+ * sample's lines transposed, zero-padded to linesP ≥ lines columns (shaders/conv2d_transpose_dy.wgsl;
+ * linesP within half the loop budget).
+ */
+function pixelMajor(t: Tensor, n: number, lines: number, plane: number, planeStride: number, linesP: number): Tensor {
+  const gpu = t.gpu;
+  const out = Tensor.empty(gpu, [n, plane, linesP]);
+  const total = n * plane;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_transpose_dy',
+    label: `conv2d pixel-major [${n}, ${lines}, ${plane}]`,
+    storage: [
+      { buffer: t.buffer, bytes: t.bytes },
+      { buffer: out.buffer, bytes: out.bytes },
+    ],
+    params: packParams([['u32', lines], ['u32', plane], ['u32', linesP], ['u32', total], ['u32', gx * 64], ['u32', planeStride], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy],
+  });
+  return out;
+}
+
+/**
+ * The factors of the NTK's structured conv contraction, pixel-major: from dy [n·r, cout,
+ * conv2dPixelStride(g)] (as conv2dCotangentWeightGrads takes it) `delta` [n, plane, 4·⌈r·cout/4⌉]
+ * (sample i's pixel p holds its r cotangents' cout values), and from x `patches` [n, plane,
+ * 4·⌈(K + 1)/4⌉] (the im2col patch of each output pixel, with a trailing 1 for the bias when
+ * `withBias`); zero-padded columns. Sample i's weight (and bias) gradient for cotangent s is
+ * Σ_p delta_i[p, s] ⊗ patches_i[p], so <g_is, g_jt> = Σ_{p,q} (delta_i[p, s]·delta_j[q, t]) (patches_i[p]·patches_j[q]).
+ */
+export function conv2dPixelFactors(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): { delta: Tensor; patches: Tensor } {
+  const { K, plane, planeP } = im2colDims(g);
+  const kRows = K + (withBias ? 1 : 0);
+  const lines = replicas * g.cout;
+  if (dy.size !== g.n * lines * planeP) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dPixelFactors: dy [${dy.shape}] must be [${g.n * replicas}, ${g.cout}, ${planeP}] (planes padded).`);
+  }
+  const col = im2col(x, g, 0, g.n, { kRows, onesRow: withBias });
+  const patches = pixelMajor(col, g.n, kRows, plane, planeP, 4 * Math.ceil(kRows / 4));
+  col.dispose();
+  return { delta: pixelMajor(dy, g.n, lines, plane, planeP, 4 * Math.ceil(lines / 4)), patches };
+}
+
+/**
+ * Whether the NTK's structured contraction of a conv layer (conv2dPixelFactors) costs less per
+ * sample pair than materialising its per-sample gradients: plane²·(K + 1 + r·cout) against
+ * r·cout·(K + 1) multiply-adds, and its per-pair loop (plane² terms) within a quarter of the budget.
+ */
+export function conv2dStructuredCheaper(g: Conv2dGeometry, replicas: number): boolean {
+  const { K, plane } = im2colDims(g);
+  const rc = replicas * g.cout;
+  return plane * plane <= LOOP_BUDGET / 4 && plane * plane * (K + 1 + rc) < rc * (K + 1);
+}
+
+/** Floats per output channel of the dy operand conv2dCotangentWeightGrads takes: oh·ow rounded up to a multiple of 4. */
+export function conv2dPixelStride(g: Conv2dGeometry): number {
+  return im2colDims(g).planeP;
+}
+
+/**
+ * Per-sample, per-cotangent weight (and bias) gradients for the NTK, on the GEMM core of every
+ * adapter: x [n, cin, h, w] is the layer input (geometry g, g.n = n) and dy [n·r, cout,
+ * conv2dPixelStride(g)] holds r cotangents per sample (rows i·r + s), each channel's oh·ow plane
+ * zero-padded. Returns [n·r, cout·(K + 1)] with `withBias` (each output channel's K = cin·kh·kw
+ * weight gradients, then its bias gradient: the pixel sum of dy), else [n·r, cout·K]. Batched
+ * products dY[i] [r·cout, plane] · Col[i]ᵀ [plane, K (+1)], so each sample's im2col serves its r
+ * cotangents, in sample chunks whose operands fit `chunkBytes` (default: the im2col chunk budget).
+ */
+export function conv2dCotangentWeightGrads(
+  x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean, chunkBytes = IM2COL_CHUNK_BYTES,
+): Tensor {
+  const [n, r] = [g.n, replicas];
+  const { K, planeP } = im2colDims(g);
+  if (dy.size !== n * r * g.cout * planeP) {
+    throw new NtkError('E_SHAPE_MISMATCH', `conv2dCotangentWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`);
+  }
+  const gpu = x.gpu;
+  const kRows = K + (withBias ? 1 : 0);
+  const rowFloats = r * g.cout * planeP; // one sample's dy
+  const outFloats = r * g.cout * kRows;
+  const out = Tensor.empty(gpu, [n * r, g.cout * kRows]);
+  const limit = Math.min(chunkBytes, gpu.limits.maxStorageBufferBindingSize);
+  const chunk = Math.max(1, Math.min(n, Math.floor(limit / (4 * Math.max(rowFloats, kRows * planeP, outFloats)))));
+  for (let s0 = 0; s0 < n; s0 += chunk) {
+    const count = Math.min(chunk, n - s0);
+    const col = im2col(x, g, s0, count, { kRows, onesRow: withBias });
+    const a = count === n ? dy.reshape([n, r * g.cout, planeP]) : Tensor.empty(gpu, [count, r * g.cout, planeP]);
+    if (count !== n) gpu.copy(dy.buffer, s0 * rowFloats * 4, a.buffer, 0, count * rowFloats * 4);
+    if (count === n) matmulInto(a, col, out, { transB: true });
+    else {
+      const part = matmul(a, col, { transB: true });
+      gpu.copy(part.buffer, 0, out.buffer, s0 * outFloats * 4, count * outFloats * 4);
+      part.dispose();
+    }
+    [col, a].forEach((t) => t.dispose());
+  }
   return out;
 }
 

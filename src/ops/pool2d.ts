@@ -79,22 +79,31 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argma
   return { y, argmax };
 }
 
+/** Input elements one invocation of max_pool2d_backward.wgsl gathers (its RUN). */
+const MAX_POOL_BACKWARD_RUN = 8;
+
 /** dL/dx [n, c, h, w] of max pooling: dy [n, c, oh, ow] routed to each window's recorded argmax. */
 export function maxPool2dBackward(dy: Tensor, argmax: Tensor, g: WindowGeometry): Tensor {
   checkOutput('maxPool2dBackward', dy, g);
   checkOutput('maxPool2dBackward (argmax)', argmax, g);
   const [dyb, argb] = [dy.buffer, argmax.buffer]; // throw E_DISPOSED before anything is allocated
   const dx = Tensor.empty(dy.gpu, [g.n, g.c, g.h, g.w]);
-  const [gx, gy] = grid(dy, dx.size);
+  const runs = Math.ceil(g.w / MAX_POOL_BACKWARD_RUN);
+  const [gx, gy] = grid(dy, g.n * g.c * g.h * runs);
   dy.gpu.run({
     shader: 'max_pool2d_backward',
     label: `maxPool2d backward [${dx.shape}]`,
+    constants: { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw },
     storage: [
       { buffer: dyb, bytes: dy.bytes },
       { buffer: argb, bytes: argmax.bytes },
       { buffer: dx.buffer, bytes: dx.bytes },
     ],
-    params: poolParams(g, gx),
+    params: packParams([
+      ['u32', g.n * g.c], ['u32', g.h], ['u32', g.w], ['u32', g.ph],
+      ['u32', g.pw], ['u32', g.oh], ['u32', g.ow], ['u32', gx * 64],
+      ['u32', runs], ['u32', 0], ['u32', 0], ['u32', 0],
+    ]),
     workgroups: [gx, gy],
   });
   return dx;

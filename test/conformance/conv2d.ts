@@ -3,8 +3,8 @@
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
 import {
-  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradPlan,
-  type Conv2dOptions,
+  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dPixelStride,
+  conv2dCotangentWeightGrads, conv2dWeightGradPlan, type Conv2dOptions,
 } from '../../src/ops/conv2d.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
@@ -81,6 +81,53 @@ for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'im
     const again = conv2dBackwardWeight(tx, tdy, g);
     assertBitEqual(got.dw, await again.read(), `${name}: two identical weight gradients`);
     [tx, tw, tdy, again, ...(tb ? [tb] : []), ...Object.values(results)].forEach((t) => t.dispose());
+  });
+}
+
+// The NTK's per-sample, per-cotangent weight and bias gradients (x [n], dy [n·r], rows i·r + s) on the
+// GEMM core: padding, stride 2, a rectangular window, pixel planes not a multiple of 4, with and without
+// bias, in chunks of 2 samples.
+for (const [xShape, wShape, options, replicas, withBias] of [
+  [[3, 4, 9, 9], [6, 4, 3, 3], { padding: 1 }, 3, true],
+  [[2, 5, 11, 10], [7, 5, 3, 3], { stride: 2, padding: 1 }, 4, false],
+  [[2, 3, 8, 8], [5, 3, 2, 3], { stride: [2, 1], padding: [0, 1] }, 1, true],
+  [[5, 1, 28, 28], [16, 1, 3, 3], {}, 10, true], // the bench CNN's first layer, in chunks of 2 samples
+] as Array<[number[], number[], Conv2dOptions, number, boolean]>) {
+  defineCase(`conv2d per-sample x ${replicas} cotangent weight${withBias ? ' + bias' : ''} gradients x[${xShape}] w[${wShape}] ${JSON.stringify(options)} match float64`, async ({ gpu, metric, output }) => {
+    const g = conv2dGeometry(xShape, wShape, options);
+    const [n, r] = [g.n, replicas];
+    const K = g.c * g.kh * g.kw;
+    const plane = g.oh * g.ow;
+    const xs = randomF32(xShape.reduce((a, b) => a * b), 81);
+    const dys = randomF32(n * r * g.cout * plane, 82);
+    const tx = Tensor.fromArray(gpu, xs, xShape);
+    const stride = conv2dPixelStride(g);
+    const padded = new Float32Array(n * r * g.cout * stride); // each channel's plane padded with zeros
+    for (let line = 0; line < n * r * g.cout; line++) padded.set(dys.subarray(line * plane, (line + 1) * plane), line * stride);
+    const tdy = Tensor.fromArray(gpu, padded, [n * r, g.cout, stride]);
+    // chunks of 2 samples (the default budget holds all of them)
+    const got = await conv2dCotangentWeightGrads(tx, tdy, g, r, withBias, 2 * 4 * r * g.cout * Math.max(stride, K + 1)).read();
+    // the reference: each sample's x repeated for its r rows, then per-sample weight and bias gradients
+    const xRep = new Float32Array(n * r * (xs.length / n));
+    for (let i = 0; i < n * r; i++) xRep.set(xs.subarray(Math.floor(i / r) * (xs.length / n), (Math.floor(i / r) + 1) * (xs.length / n)), i * (xs.length / n));
+    const gRep = { ...g, n: n * r };
+    const width = K + (withBias ? 1 : 0);
+    const assemble = (x: ArrayLike<number>, dy: ArrayLike<number>) => {
+      const dw = conv2dBackwardWeightRef(x, dy, gRep, true);
+      const db = conv2dBackwardBiasRef(dy, gRep, true);
+      const out = new Float64Array(n * r * g.cout * width);
+      for (let row = 0; row < n * r * g.cout; row++) {
+        for (let k = 0; k < K; k++) out[row * width + k] = dw[row * K + k];
+        if (withBias) out[row * width + K] = db[row];
+      }
+      return out;
+    };
+    const ref = assemble(xRep, dys);
+    const scale = assemble(absOf(xRep), absOf(dys));
+    assert(got.length === ref.length, `${got.length} values, reference has ${ref.length}`);
+    metric('scaledError', assertBelow(scaledError(got, ref, scale), TOLERANCES.conv2d, 'per-sample per-cotangent gradients'));
+    output('grads', got, { mode: 'tolerance', tol: TOLERANCES.conv2d * TOLERANCES.crossRuntimeFactor });
+    [tx, tdy].forEach((t) => t.dispose());
   });
 }
 

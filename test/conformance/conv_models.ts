@@ -11,7 +11,9 @@ import type { Model } from '../../src/nn/model.js';
 import {
   createPreActResNet, preActResNetArchitecture, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
 } from '../../src/nn/preact_resnet.js';
-import { empiricalNtk } from '../../src/ntk/kernel.js';
+import type { NtkError } from '../../src/errors.js';
+import { empiricalNtk, type Kernel, type NtkOptions } from '../../src/ntk/kernel.js';
+import { conv2dGeometry, conv2dStructuredCheaper } from '../../src/ops/conv2d.js';
 import { meanAll } from '../../src/ops/reduce.js';
 import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
@@ -22,7 +24,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { ImageDataset } from '../../src/data/dataset.js';
 import { train } from '../../src/train/trainer.js';
 import { TOLERANCES } from '../tolerances.js';
-import { assert, assertBelow, expectCode, randomF32, seededUniform } from './check.js';
+import { assert, assertBelow, assertBitEqual, expectCode, randomF32, seededUniform } from './check.js';
 import { defineCase } from './harness.js';
 import { normwiseError } from './nn_check.js';
 
@@ -161,36 +163,91 @@ defineCase('model builders and models: bad options and wrong inputs give typed e
   assert(gpu.pool.liveCount === live, `leaked ${gpu.pool.liveCount - live} buffers`);
 });
 
+/** Its second conv layer works on 2x2 planes: the NTK contracts it in the structured form (conv2dStructuredCheaper). */
+const SMALL_PLANE_CNN: Partial<CnnOptions> = {
+  inputShape: [3, 4, 4], channels: [8, 16], pool: 'max', batchNorm: false, hidden: [], classes: 5, normalize: null, seed: 5,
+};
+
 const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[]]> = [
   ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12]],
+  ['CNN with a 2x2-plane conv (structured contraction)', (gpu) => createCnn(gpu, SMALL_PLANE_CNN), cnnArchitecture(SMALL_PLANE_CNN).spec, [3, 4, 4]],
   ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8]],
 ];
 
 for (const [label, build, spec, inputShape] of NTK_MODELS) {
   for (const implementation of ['contraction', 'jacobian'] as const) {
-    defineCase(`empirical NTK (full, ${implementation}) of the ${label} with BN in eval mode equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
+    defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
       const model = build(gpu);
       const size = inputShape.reduce((a, b) => a * b, 1);
       // one train step so the running statistics differ from their initial values
       const warm = Tensor.fromArray(gpu, randomF32(4 * size, 60, 0, 1), [4, ...inputShape]);
       const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
       model.lossAndGrad(warm, warmLabels, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
-      const [n1, n2] = [2, 2];
+      const [n1, n2] = [2, 3];
       const x1d = randomF32(n1 * size, 61, 0, 1);
       const x2d = randomF32(n2 * size, 62, 0, 1);
       const x1 = Tensor.fromArray(gpu, x1d, [n1, ...inputShape]);
       const x2 = Tensor.fromArray(gpu, x2d, [n2, ...inputShape]);
       const ref = buildReferenceLayer(spec, await model.exportState(), { batchStats: false, update: false });
-      const want = referenceNtk(ref, { shape: [n1, ...inputShape], data: Float64Array.from(x1d) }, { shape: [n2, ...inputShape], data: Float64Array.from(x2d) }, 'full');
-      const k = await empiricalNtk(model, x1, x2, { kind: 'full', implementation });
-      assert(k.data.length === want.length, `${k.data.length} kernel entries, reference has ${want.length}`);
-      const error = Math.sqrt(k.data.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
-      metric('relativeFrobeniusError', assertBelow(error, TOLERANCES.ntk, `${label} full kernel (${implementation})`));
+      const r1 = { shape: [n1, ...inputShape], data: Float64Array.from(x1d) };
+      const r2 = { shape: [n2, ...inputShape], data: Float64Array.from(x2d) };
+      const relative = (got: Float64Array, want: Float64Array) =>
+        Math.sqrt(got.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
+      for (const kind of ['full', 'trace', 'logit', 'sumLogits'] as const) {
+        const want = referenceNtk(ref, r1, r2, kind, 1);
+        const k = await empiricalNtk(model, x1, x2, { kind, implementation, logit: 1 });
+        assert(k.data.length === want.length, `${kind}: ${k.data.length} kernel entries, reference has ${want.length}`);
+        metric(kind, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} kernel (${implementation})`));
+      }
+      // K(X, X) in chunks of one sample (every chunk pair, mirrored) and in one piece
+      for (const kind of ['full', 'trace'] as const) {
+        const want = referenceNtk(ref, r2, r2, kind);
+        for (const chunked of [true, false]) {
+          const k = chunked ? await inOneSampleChunks(model, x2, { kind, implementation }) : await empiricalNtk(model, x2, null, { kind, implementation });
+          metric(`${kind} K(X, X)${chunked ? ' chunked' : ''}`, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} K(X, X)${chunked ? ' in one-sample chunks' : ''}`));
+        }
+      }
       [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
       model.dispose();
     });
   }
 }
+
+/** K(X, X) in chunks of one sample: under the smallest power-of-two budget that holds the pieces of
+ * two one-sample chunks (smaller ones fail with E_BUFFER_TOO_LARGE), a chunk holds one sample. */
+async function inOneSampleChunks(model: Model, x: Tensor, options: Partial<NtkOptions>): Promise<Kernel> {
+  for (let budgetBytes = 8; ; budgetBytes *= 2) {
+    try {
+      return await empiricalNtk(model, x, null, { ...options, budgetBytes });
+    } catch (e) {
+      if ((e as NtkError).code !== 'E_BUFFER_TOO_LARGE') throw e;
+    }
+  }
+}
+
+defineCase('the structured conv contraction is chosen by shape: small planes and many cotangents', async () => {
+  const g = (x: number[], w: number[], padding: number) => conv2dGeometry(x, w, { padding });
+  assert(conv2dStructuredCheaper(g([2, 8, 2, 2], [16, 8, 3, 3], 1), 5), 'the 2x2-plane conv of the test CNN (5 logits)');
+  assert(conv2dStructuredCheaper(g([2, 512, 4, 4], [512, 512, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-4 conv (4x4 planes, 10 logits)');
+  assert(!conv2dStructuredCheaper(g([2, 16, 13, 13], [32, 16, 3, 3], 0), 10), 'the bench CNN\'s second conv (11x11 planes)');
+  assert(!conv2dStructuredCheaper(g([2, 256, 8, 8], [256, 256, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-3 conv (8x8 planes)');
+});
+
+defineCase('backward without the input gradient (inputGrad: false) gives the same parameter gradients, skipping the first layer\'s dx', async ({ gpu }) => {
+  const grads: Float32Array[][] = [];
+  for (const inputGrad of [true, false]) {
+    const model = createCnn(gpu, SMALL_CNN);
+    const x = Tensor.fromArray(gpu, randomF32(3 * 144, 63, 0, 1), [3, 1, 12, 12]);
+    const y = Tensor.fromArray(gpu, [0, 4, 2], [3]);
+    const r = model.lossAndGrad(x, y, { mode: 'train', inputGrad });
+    assert((r.inputGrad !== null) === inputGrad, `inputGrad ${inputGrad}: input gradient ${r.inputGrad ? 'returned' : 'missing'}`);
+    grads.push(await Promise.all(model.parameters().map((p) => p.grad!.read())));
+    r.dispose();
+    [x, y].forEach((t) => t.dispose());
+    model.dispose();
+  }
+  grads[0].forEach((g, i) => assertBitEqual(grads[1][i], g, `parameter ${i} gradient with and without the input gradient`));
+});
 
 /** n 1x8x8 images: noise plus a bright 4x4 quadrant whose index is the label. */
 function quadrantImages(n: number, rng: Rng): { x: Float32Array; y: Float32Array } {

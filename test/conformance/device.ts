@@ -51,6 +51,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
   apgd_copy: [{}],
   copy_columns: [{}],
+  ntk_block_product_sum: [{}],
   ...convPoolBatchNormVariants(),
 };
 
@@ -73,9 +74,11 @@ function convPoolBatchNormVariants() {
     gemm_block: gemmBlock,
     gemm_block_texture: gemmBlock,
     gemm_pack: [{ TRANS: false }, { TRANS: true }],
-    conv2d_im2col: [{}],
+    conv2d_im2col: [{ ONES_ROW: false }, { ONES_ROW: true }, ...windows],
+    conv2d_transpose_dy: [{}],
+    conv2d_col2im: [{ RUN: 8 }, ...windows.map((w) => ({ ...w, RUN: 4 }))],
     max_pool2d: [{}],
-    max_pool2d_backward: [{}],
+    max_pool2d_backward: [{ KH: 2, KW: 2, SH: 2, SW: 2 }, { KH: 3, KW: 3, SH: 1, SW: 2 }],
     avg_pool2d: countIncludePad,
     avg_pool2d_backward: countIncludePad,
     batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
