@@ -35,7 +35,7 @@ export class BufferPool {
         { bytes, limit },
       );
     }
-    if (kind === 'storage') this.largestRequest = Math.max(this.largestRequest, bytes);
+    this.largestRequest = Math.max(this.largestRequest, bytes);
     const size = sizeClass(bytes, limit);
     const reused = this.free.get(size)?.pop();
     this.live++;

@@ -34,7 +34,7 @@ export async function batchStatsNtk(model: Model, x: Tensor): Promise<Kernel> {
         dyHost.fill(0);
         dyHost[i * C + c] = 1;
         const dy = Tensor.fromArray(gpu, dyHost, [n, C]);
-        model.backward(dy, { paramGrads: 'sum' }).dispose();
+        model.backward(dy, { paramGrads: 'sum', inputGrad: false }).dispose();
         dy.dispose();
         let offset = 0;
         for (const p of params) {
