@@ -29,6 +29,7 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { HAS_SCALE: true, HAS_SHIFT: false },
   ],
   channel_sum: [{}, { ACCUMULATE: true }],
+  column_sum: [{}, { ACCUMULATE: true }],
   softmax_cross_entropy: [{}],
   softmax_cross_entropy_backward: [{}],
   sgd_update: [
