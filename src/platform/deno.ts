@@ -3,6 +3,7 @@
 
 import { NtkError } from '../errors.js';
 import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
 declare const Deno: {
@@ -144,31 +145,23 @@ export const denoPlatform: Platform = {
     selfCommand: () => [Deno.execPath(), 'run', '-A', mainScript()],
     absolutePath: (path) => (path.startsWith('/') ? path : `${Deno.cwd()}/${path.replace(/^(\.\/)+/, '')}`),
     async lockFile(path) {
-      const me = `${hostName()} ${Deno.pid}`;
       await makeDirectories(parentOf(path), DENO_DIRECTORY_OPS);
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          await Deno.writeFile(path, encoder.encode(`${me}\n`), { createNew: true });
-          return {
-            held: true as const,
-            async release() {
-              if ((await Deno.readTextFile(path)).trim() === me) await Deno.remove(path);
-            },
-          };
-        } catch (e) {
-          if ((e as Error).name !== 'AlreadyExists') throw ioError(path, e);
-        }
-        let holder = '';
-        try {
-          holder = (await Deno.readTextFile(path)).trim();
-        } catch {
-          continue; // released meanwhile: try again
-        }
-        const [host, pid] = holder.split(' ');
-        if (host !== hostName() || (Number(pid) > 0 && await processAlive(Number(pid)))) return { held: false as const, holder };
-        await Deno.remove(path).catch(() => undefined); // stale: its process on this host is gone
-      }
-      return { held: false as const, holder: 'another process (the lock changed hands while it was being taken over)' };
+      return takeLock(path, {
+        host: hostName(),
+        pid: Deno.pid,
+        async createExclusive(file, text) {
+          try {
+            await Deno.writeFile(file, encoder.encode(text), { createNew: true });
+            return true;
+          } catch (e) {
+            if ((e as Error).name === 'AlreadyExists') return false;
+            throw ioError(file, e);
+          }
+        },
+        read: (file) => Deno.readTextFile(file),
+        remove: (file) => Deno.remove(file).catch(() => undefined),
+        alive: processAlive,
+      });
     },
     onInterrupt: (handler) => Deno.addSignalListener('SIGINT', handler),
   },

@@ -5,6 +5,7 @@
 
 import { NtkError } from '../errors.js';
 import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -275,33 +276,25 @@ export const nodePlatform: Platform = {
       const fs = await import('node:fs');
       const { hostname } = await import('node:os');
       const { dirname } = await import('node:path');
-      const me = `${hostname()} ${process.pid}`;
       fs.mkdirSync(dirname(path), { recursive: true });
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          const fd = fs.openSync(path, 'wx');
-          fs.writeSync(fd, `${me}\n`);
-          fs.closeSync(fd);
-          return {
-            held: true as const,
-            async release() {
-              if (fs.readFileSync(path, 'utf8').trim() === me) fs.unlinkSync(path);
-            },
-          };
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
-        }
-        let holder = '';
-        try {
-          holder = fs.readFileSync(path, 'utf8').trim();
-        } catch {
-          continue; // released meanwhile: try again
-        }
-        const [host, pid] = holder.split(' ');
-        if (host !== hostname() || (Number(pid) > 0 && processAlive(Number(pid)))) return { held: false as const, holder };
-        fs.rmSync(path, { force: true }); // stale: its process on this host is gone
-      }
-      return { held: false as const, holder: 'another process (the lock changed hands while it was being taken over)' };
+      return takeLock(path, {
+        host: hostname(),
+        pid: process.pid,
+        async createExclusive(file, text) {
+          try {
+            const fd = fs.openSync(file, 'wx');
+            fs.writeSync(fd, text);
+            fs.closeSync(fd);
+            return true;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+            throw ioError(file, e);
+          }
+        },
+        read: async (file) => fs.readFileSync(file, 'utf8'),
+        remove: async (file) => fs.rmSync(file, { force: true }),
+        alive: async (pid) => processAlive(pid),
+      });
     },
     onInterrupt: (handler) => void process.once('SIGINT', handler),
     runQuietly,
