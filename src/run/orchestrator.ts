@@ -21,7 +21,7 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { attachCheckpointPart, checkCheckpointFits, encodeCheckpoint, loadCheckpoint, type TrainingCheckpoint } from '../train/checkpoint.js';
+import { attachCheckpointPart, checkCheckpointFits, encodeCheckpoint, loadCheckpoint, restorePart, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
@@ -299,9 +299,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
     if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
       attachCheckpointPart(model, monitor.partName, monitor);
-      const part = resume?.parts?.get(monitor.partName);
-      if (resume && !part) throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${monitor.partName}" state; resume with the checkpointed run's options.`, { field: monitor.partName });
-      if (part) monitor.restoreCheckpointPart(part);
+      if (resume) restorePart(resume, monitor);
     }
     if (tracker) {
       tracker.onCheck = async (check) => {

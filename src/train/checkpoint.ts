@@ -24,6 +24,23 @@ export interface CheckpointPartSource {
   captureCheckpointPart(): CheckpointPart;
 }
 
+/** A component that also continues from its part of a checkpoint (KernelSwitch, SpectrumMonitor). */
+export interface RestorablePart extends CheckpointPartSource {
+  /** Its part's name in checkpoints. */
+  readonly partName: string;
+  /** Continues from the state captureCheckpointPart() saved. */
+  restoreCheckpointPart(part: CheckpointPart): void;
+}
+
+/** Restores `source` from its part of `cp`; E_CHECKPOINT_MISMATCH when the checkpoint has none. */
+export function restorePart(cp: TrainingCheckpoint, source: RestorablePart): void {
+  const part = cp.parts?.get(source.partName);
+  if (!part) {
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${source.partName}" state (it was written by a run without it); resume with the checkpointed run's options.`, { field: source.partName });
+  }
+  source.restoreCheckpointPart(part);
+}
+
 /** Everything a run needs to continue bit for bit: model and optimizer tensors, counters, RNG state and the run's config. */
 export interface TrainingCheckpoint {
   /** Epochs completed. */

@@ -16,7 +16,7 @@ import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
-import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, saveCheckpoint, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from './checkpoint.js';
+import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
@@ -138,12 +138,9 @@ export function detectCatastrophicOverfitting(pgdAccuracy: number, bestPgdAccura
  * A training method that changes during the run (KernelSwitch, SpectrumMonitor with a switch): train()
  * attaches it to the model's checkpoints as part `partName` and restores it on resume.
  */
-export interface MethodSchedule extends CheckpointPartSource {
-  readonly partName: string;
+export interface MethodSchedule extends RestorablePart {
   /** The method of the step that starts at `epochFraction`. */
   methodAt(epochFraction: number): TrainMethod;
-  /** Continues from the state captureCheckpointPart() saved. */
-  restoreCheckpointPart(part: CheckpointPart): void;
 }
 
 /**
@@ -186,13 +183,7 @@ export async function train(
   let step = 0;
   try {
     if (resume) {
-      if (methodSchedule) {
-        const part = resume.parts?.get(methodSchedule.partName);
-        if (!part) {
-          throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${methodSchedule.partName}" state (it was written by a run without it); resume with the checkpointed run's options.`, { field: methodSchedule.partName });
-        }
-        methodSchedule.restoreCheckpointPart(part);
-      }
+      if (methodSchedule) restorePart(resume, methodSchedule);
       checkCheckpointFits(resume, model, 'resume checkpoint');
       const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
       if (differs) {
