@@ -1,7 +1,8 @@
-// The Slurm options of the commands that plan job arrays (`experiment plan`, `ntk --plan`): one
-// table of option specs and its reading into SlurmOptions (checked by src/experiments/plan.ts).
+// What the commands that plan job arrays (`experiment plan`, `ntk --plan`) share: the Slurm option
+// specs and their reading into SlurmOptions (checked by src/experiments/plan.ts), the lines that say
+// how to run a plan, and collect's list of missing tasks.
 
-import type { SlurmOptions } from '../experiments/plan.js';
+import type { MissingRun, SlurmOptions } from '../experiments/plan.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 
 /** Option specs; `defaults` names where the unset values come from (the scale, or the block task). */
@@ -22,4 +23,15 @@ export function slurmOptions(options: ParsedOptions): SlurmOptions {
   const str = (k: string) => (typeof options[k] === 'string' ? options[k] as string : null);
   const num = (k: string) => (typeof options[k] === 'number' ? options[k] as number : null);
   return { partition: str('partition'), account: str('account'), time: str('time'), mem: str('mem'), cpus: num('cpus'), gpus: num('gpus'), throttle: num('array-throttle') };
+}
+
+/** How to run the plan in `dir`, on a Slurm cluster or on this machine, then collect it. */
+export function planInstructions(dir: string): string {
+  return `  on a Slurm cluster: sbatch ${dir}/slurm.sbatch, then ntk-at experiment collect ${dir}\n` +
+    `  on this machine:    JOBS=2 bash ${dir}/run-local.sh, then ntk-at experiment collect ${dir}`;
+}
+
+/** collect's lines for the tasks of the plan in `dir` that have not finished. */
+export function missingLines(dir: string, missing: readonly MissingRun[]): string[] {
+  return missing.map((m) => `missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
 }

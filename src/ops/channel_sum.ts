@@ -36,50 +36,33 @@ function checkRank(x: Tensor): void {
   }
 }
 
+/** Columns per workgroup of column_sum.wgsl. */
+const COLUMNS_PER_GROUP = 64;
+
+/**
+ * [n, c]: one invocation per column adds its n rows in order (column_sum.wgsl); [n, c, inner > 1]: one
+ * 256-thread tree per channel (channel_sum.wgsl). Either is split under the loop budget into partials.
+ */
 function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
   const gpu = x.gpu;
   const channels = x.shape[1];
   const inner = x.size / (x.shape[0] * channels);
-  if (inner === 1) return dispatchColumns(x, out, accumulate);
   const count = x.size / channels;
-  const { parts, perPart } = splitLoop(count, THREADS, TREE_ITERATIONS);
+  const columns = inner === 1;
+  const { parts, perPart } = columns ? splitLoop(count, 1) : splitLoop(count, THREADS, TREE_ITERATIONS);
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
-  const [gx, gy] = grid2d(channels, gpu.limits.maxComputeWorkgroupsPerDimension);
+  const [gx, gy] = grid2d(columns ? Math.ceil(channels / COLUMNS_PER_GROUP) : channels, gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
-    shader: 'channel_sum',
+    shader: columns ? 'column_sum' : 'channel_sum',
     label: `channelSum [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}${accumulate ? ' +=' : ''}`,
     constants: accumulate && parts === 1 ? { ACCUMULATE: true } : {},
     storage: [
       { buffer: x.buffer, bytes: x.bytes },
       { buffer: target.buffer, bytes: target.bytes },
     ],
-    params: packParams([['u32', channels], ['u32', inner], ['u32', count], ['u32', gx], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
-    workgroups: [gx, gy, parts],
-  });
-  if (target === out) return;
-  sumPartialsInto(target, parts, out, accumulate);
-  target.dispose();
-}
-
-/** Columns per workgroup of column_sum.wgsl. */
-const COLUMNS_PER_GROUP = 64;
-
-/** [rows, c]: one invocation per column adds its rows in order (rows split under the loop budget). */
-function dispatchColumns(x: Tensor, out: Tensor, accumulate: boolean): void {
-  const gpu = x.gpu;
-  const [rows, channels] = [x.shape[0], x.shape[1]];
-  const { parts, perPart } = splitLoop(rows, 1);
-  const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
-  const [gx, gy] = grid2d(Math.ceil(channels / COLUMNS_PER_GROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.run({
-    shader: 'column_sum',
-    label: `channelSum [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}${accumulate ? ' +=' : ''}`,
-    constants: accumulate && parts === 1 ? { ACCUMULATE: true } : {},
-    storage: [
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: target.buffer, bytes: target.bytes },
-    ],
-    params: packParams([['u32', channels], ['u32', rows], ['u32', perPart], ['u32', gx * COLUMNS_PER_GROUP]]),
+    params: columns
+      ? packParams([['u32', channels], ['u32', count], ['u32', perPart], ['u32', gx * COLUMNS_PER_GROUP]])
+      : packParams([['u32', channels], ['u32', inner], ['u32', count], ['u32', gx], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
     workgroups: [gx, gy, parts],
   });
   if (target === out) return;

@@ -12,7 +12,7 @@ import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { parseChoice, requireCount } from '../args.js';
 import type { ParsedOptions } from '../args.js';
 import type { Command, CommandIo } from '../command.js';
-import { slurmOptionSpecs, slurmOptions } from '../slurm.js';
+import { missingLines, planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { printKernel } from './ntk.js';
 
 export const experimentCommand: Command = {
@@ -90,8 +90,7 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
   };
   const tasks = await writePlan(io.platform, name, o, slurmOptions(options), cli.selfCommand());
   io.out(`experiment ${name}: ${tasks.length} runs planned in ${o.out} (runs/0..${tasks.length - 1}.json, manifest.json).\n` +
-    `  on a Slurm cluster: sbatch ${o.out}/slurm.sbatch, then ntk-at experiment collect ${o.out}\n` +
-    `  on this machine:    JOBS=2 bash ${o.out}/run-local.sh, then ntk-at experiment collect ${o.out}`);
+    planInstructions(o.out));
 }
 
 /** `experiment collect DIR`: the report of the finished runs, and the list of the others. */
@@ -99,7 +98,7 @@ async function collect(dir: string | undefined, io: CommandIo): Promise<void> {
   if (!dir) throw new NtkError('E_INVALID_ARGUMENT', 'experiment collect: name the plan directory (collect DIR).', { option: 'name' });
   if ((await readManifest(io.platform, dir)).experiment === KERNEL_BLOCKS) return collectBlocks(dir, io);
   const result = await collectExperiment(io.platform, dir);
-  for (const m of result.missing) io.out(`missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
+  for (const line of missingLines(dir, result.missing)) io.out(line);
   if (!result.reported) throw new NtkError('E_RUN_FAILED', `experiment collect: none of the ${result.missing.length} runs in ${dir} has finished yet; nothing to report.`);
   io.out(`experiment ${result.name}: ${result.runs.length} of ${result.runs.length + result.missing.length} runs finished; report: ${dir}/report.html (and report.md, report.json)` +
     (result.missing.length ? '; PARTIAL: collect again after the missing runs finish.' : ''));
@@ -108,7 +107,7 @@ async function collect(dir: string | undefined, io: CommandIo): Promise<void> {
 /** `experiment collect DIR` of a kernel-block plan: the assembled kernel and its spectrum, or the missing blocks. */
 async function collectBlocks(dir: string, io: CommandIo): Promise<void> {
   const result = await collectKernel(io.platform, dir);
-  for (const m of result.missing) io.out(`missing ${m.id}: ${m.status}${m.log ? `; log ${dir}/${m.log}` : ''}`);
+  for (const line of missingLines(dir, result.missing)) io.out(line);
   const { plan, kernel } = result;
   if (!kernel) {
     throw new NtkError('E_RUN_FAILED', `experiment collect: ${result.missing.length} of ${result.missing.length + result.blocks} kernel blocks in ${dir} have not finished; ` +

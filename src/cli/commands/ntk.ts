@@ -23,7 +23,7 @@ import type { Norm } from '../../attacks/kernels.js';
 import { loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
 import { parseChoice, parseFraction, requireCount, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
-import { slurmOptionSpecs, slurmOptions } from '../slurm.js';
+import { planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { modelFromCheckpoint } from './evaluate.js';
 
 const INPUTS = ['clean', 'pgd', 'fgsm'] as const;
@@ -128,8 +128,7 @@ async function planBlocks(r: KernelRequest, blocks: number, options: ParsedOptio
   };
   const tasks = await writeKernelPlan(io.platform, dir, plan, slurmOptions(options), cli.selfCommand());
   io.out(`${r.kind} kernel of ${labels.length} ${r.inputs} probes in ${blocks} x ${blocks} blocks: ${tasks.length} tasks (blocks i <= j) planned in ${dir}.\n` +
-    `  on a Slurm cluster: sbatch ${dir}/slurm.sbatch, then ntk-at experiment collect ${dir}\n` +
-    `  on this machine:    JOBS=2 bash ${dir}/run-local.sh, then ntk-at experiment collect ${dir}`);
+    planInstructions(dir));
 }
 
 export const ntkCommand: Command = {
