@@ -6,7 +6,7 @@ import { NtkError } from '../errors.js';
 import { decodeNpy, encodeNpy } from '../io/npy.js';
 import { assembleBlocks, blockPairs, blockRange, type KernelBlock } from '../ntk/blocks.js';
 import type { Platform } from '../platform/index.js';
-import { checkSlurmOptions, missingTask, readManifest, writeTaskFiles, type MissingRun, type PlannedTask, type SlurmOptions, type TaskResources } from './plan.js';
+import { checkSlurmOptions, missingTask, readManifest, writeJson, writeTaskFiles, type MissingRun, type PlannedTask, type SlurmOptions, type TaskResources } from './plan.js';
 
 /** The manifest's `experiment` of a kernel-block plan. */
 export const KERNEL_BLOCKS = 'kernel-blocks';
@@ -63,8 +63,6 @@ export interface BlockRecord {
 /** The block's files, without extension, in its task directory. */
 export const BLOCK_FILE = 'block';
 
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-
 export function isKernelBlockTask(task: object): task is KernelBlockTask {
   const t = task as KernelBlockTask;
   return t.experiment === KERNEL_BLOCKS && Array.isArray(t.block) && t.block.length === 2 && t.block.every(Number.isInteger) &&
@@ -83,7 +81,7 @@ export function blockRecord(plan: Pick<KernelPlan, 'args' | 'blocks' | 'probes' 
 /** Writes a block: <out>.npy (float64, rows x cols) first, then <out>.json, each atomically. */
 export async function writeBlock(platform: Platform, out: string, record: BlockRecord, data: Float64Array): Promise<void> {
   await platform.writeFileAtomic(`${out}.npy`, encodeNpy(data, [record.rows.count * record.rowsPerSample, record.cols.count * record.rowsPerSample]));
-  await platform.writeFileAtomic(`${out}.json`, encode(`${JSON.stringify(record, null, 2)}\n`));
+  await writeJson(platform, `${out}.json`, record);
 }
 
 /** The finished block at `out` when it was computed as `expected` says (same block, kernel args and probes); otherwise null. */

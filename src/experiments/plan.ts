@@ -130,9 +130,9 @@ export function checkSlurmOptions(slurm: SlurmOptions): void {
 export async function writeTaskFiles<T extends { index: number; id: string; dir: string }>(
   platform: Platform, dir: string, name: string, tasks: T[], manifest: object, resources: TaskResources, slurm: SlurmOptions, cli: string[],
 ): Promise<void> {
-  for (const t of tasks) await platform.writeFileAtomic(`${dir}/runs/${t.index}.json`, encode(`${JSON.stringify(t, null, 2)}\n`));
+  for (const t of tasks) await writeJson(platform, `${dir}/runs/${t.index}.json`, t);
   const runs: PlannedTask[] = tasks.map((t) => ({ index: t.index, id: t.id, recipe: `runs/${t.index}.json`, dir: t.dir }));
-  await platform.writeFileAtomic(`${dir}/${MANIFEST}`, encode(`${JSON.stringify({ ...manifest, runs }, null, 2)}\n`));
+  await writeJson(platform, `${dir}/${MANIFEST}`, { ...manifest, runs });
   await platform.writeFileAtomic(`${dir}/slurm.sbatch`, encode(sbatchScript(name, resources, tasks.length, dir, cli, slurm)));
   await platform.writeFileAtomic(`${dir}/run-local.sh`, encode(localScript(tasks.length, dir, cli)));
   await platform.writeFileAtomic(`${dir}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
@@ -146,6 +146,11 @@ export async function writePlan(platform: Platform, name: string, o: ExperimentO
   const manifest: Omit<Manifest, 'runs'> = { experiment: name, options: { scale: o.scale, seeds: o.seeds, full: o.full, config: o.config } };
   await writeTaskFiles(platform, o.out, name, tasks, manifest, TASK_RESOURCES[o.scale], slurm, cli);
   return tasks;
+}
+
+/** Writes `value` as indented JSON (atomically). */
+export async function writeJson(platform: Platform, path: string, value: unknown): Promise<void> {
+  await platform.writeFileAtomic(path, encode(`${JSON.stringify(value, null, 2)}\n`));
 }
 
 async function readJson<T>(platform: Platform, path: string): Promise<T | null> {

@@ -38,7 +38,7 @@ export interface ExperimentResult {
   reportDir: string;
 }
 
-const RUN_FILE = 'run.json';
+export const RUN_FILE = 'run.json';
 
 /** Validates the name and options and plans the runs; nothing is written. */
 export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
@@ -79,6 +79,12 @@ export async function finishedRun(platform: Platform, dir: string, plan: RunPlan
   return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
 }
 
+/** Prepares `dir` for a fresh start of `plan`: an empty log (an interrupted run's would be appended to) and run.json. */
+export async function startRunFresh(platform: Platform, dir: string, plan: RunPlan): Promise<void> {
+  await platform.writeFileAtomic(`${dir}/log.jsonl`, new Uint8Array());
+  await platform.writeFileAtomic(`${dir}/${RUN_FILE}`, new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`));
+}
+
 /** Runs (or resumes) experiment `name` and writes its report into `o.out`. */
 export async function runExperiment(
   name: string, o: ExperimentOptions, platform: Platform, launch: Launch, progress: (line: string) => void = () => {},
@@ -99,9 +105,7 @@ export async function runExperiment(
     while (next < pending.length) {
       const p = pending[next++];
       const dir = dirOf(p);
-      // A fresh start: an interrupted run's log would otherwise be appended to.
-      await platform.writeFileAtomic(`${dir}/log.jsonl`, new Uint8Array());
-      await platform.writeFileAtomic(`${dir}/${RUN_FILE}`, new TextEncoder().encode(`${JSON.stringify(p, null, 2)}\n`));
+      await startRunFresh(platform, dir, p);
       const start = platform.now();
       const code = await launch(['train', ...p.args, '--out', dir], `${dir}/output.txt`);
       const records = code === 0 ? await finishedRun(platform, dir, p) : null;

@@ -5,13 +5,11 @@
 
 import { NtkError } from '../../errors.js';
 import { BLOCK_FILE, blockRecord, isKernelBlockTask, readBlock, type KernelBlockTask, type KernelManifest } from '../../experiments/kernel_blocks.js';
-import { readManifest, TASK_STATE, type TaskFile, type TaskState } from '../../experiments/plan.js';
-import { finishedRun } from '../../experiments/runner.js';
+import { readManifest, TASK_STATE, writeJson, type TaskFile, type TaskState } from '../../experiments/plan.js';
+import { finishedRun, RUN_FILE, startRunFresh } from '../../experiments/runner.js';
 import type { RunPlan } from '../../experiments/experiment.js';
 import type { Platform } from '../../platform/index.js';
 import type { Command, CommandIo } from '../command.js';
-
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 async function exists(platform: Platform, path: string): Promise<boolean> {
   try {
@@ -55,15 +53,14 @@ function trainingWork(io: CommandIo, task: TaskFile, dir: string, spawn: Spawn):
       const checkpoint = `${dir}/checkpoint.safetensors`;
       const output = `${dir}/output.txt`;
       let code = -1;
-      if (await exists(p, checkpoint) && await exists(p, `${dir}/run.json`)) {
+      if (await exists(p, checkpoint) && await exists(p, `${dir}/${RUN_FILE}`)) {
         io.err(`run ${task.id}: resuming from ${checkpoint} (output: ${output})`);
         code = await spawn([...train, '--resume', checkpoint], output);
         if (code !== 0) io.err(`run ${task.id}: resuming failed (exit ${code}; ${output} says why); starting the run over.`);
       }
       if (code !== 0) {
         io.err(`run ${task.id}: starting in ${dir} (output: ${output})`);
-        await p.writeFileAtomic(`${dir}/log.jsonl`, new Uint8Array()); // a fresh start: not appended to an old log
-        await p.writeFileAtomic(`${dir}/run.json`, encode(`${JSON.stringify(plan, null, 2)}\n`));
+        await startRunFresh(p, dir, plan);
         code = await spawn(train, output);
       }
       return code;
@@ -121,7 +118,7 @@ export const runCommand: Command = {
       const index = p.env('SLURM_ARRAY_TASK_ID') ?? null;
       const state = async (s: Pick<TaskState, 'state' | 'exit'>) => {
         const full: TaskState = { ...s, host: p.env('SLURMD_NODENAME') ?? p.env('HOSTNAME') ?? null, job, task: index, log: job && index ? `logs/${job}_${index}.out` : null };
-        await p.writeFileAtomic(`${dir}/${TASK_STATE}`, encode(`${JSON.stringify(full, null, 2)}\n`));
+        await writeJson(p, `${dir}/${TASK_STATE}`, full);
       };
       await state({ state: 'running', exit: null });
       const code = await work.start();
