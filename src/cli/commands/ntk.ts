@@ -167,7 +167,7 @@ export const ntkCommand: Command = {
     if (blocks !== null && blocks > n) throw new NtkError('E_INVALID_ARGUMENT', `--blocks ${blocks} is more than the ${n} probes; use at most ${n}.`, { option: 'blocks' });
     if (blocks !== null && options.plan !== undefined) return planBlocks(r, blocks, options, io);
     const base = typeof options.out === 'string' ? options.out : `${withoutExtension(r.checkpoint).replace(/[^/]*$/, '')}ntk-${r.kind}-${r.inputs}`;
-    const out = block ? (typeof options.out === 'string' ? base : `${base}-block-${block[0]}-${block[1]}`) : base;
+    const out = block && typeof options.out !== 'string' ? `${base}-block-${block[0]}-${block[1]}` : base;
     const gpu = await gpuFromOptions(options, io);
     try {
       const model = modelFromCheckpoint(gpu, r.built, r.cp, r.checkpoint);
