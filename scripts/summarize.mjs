@@ -24,6 +24,13 @@ for (const suite of SUITES) {
     f = data.numFailedTests + (data.numFailedTestSuites ?? 0);
     s = data.numPendingTests + data.numTodoTests;
     if (data.success === false && f === 0) f = 1; // a crashed test process (unhandled error) fails no test itself
+    // Tests neither passed, failed nor skipped never ran (their worker process died): counted and named
+    // as skipped, since vitest's own `success` stays true for them.
+    const unrun = data.numTotalTests - p - f - s;
+    if (unrun > 0) {
+      console.log(`  ${suite}: ${unrun} tests did not run (their test process died): ${data.testResults.filter((r) => r.assertionResults.some((a) => a.status === 'pending')).map((r) => r.name).join(', ')}`);
+      s += unrun;
+    }
   } else {
     p = data.results.filter((r) => r.status === 'passed').length;
     f = data.results.filter((r) => r.status === 'failed').length;
