@@ -120,8 +120,6 @@ export class Gpu {
     private readonly raw: GPUDevice,
     readonly report: AdapterReport,
     readonly platform: Platform,
-    /** Held so the runtime object behind the device is not garbage-collected (see platform/node.ts). */
-    readonly keepAlive: unknown,
     /** Submit after every command (error scopes per command), e.g. to find which op fails. */
     readonly submitEachCommand = false,
   ) {
@@ -489,7 +487,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
     },
   };
   const sync = options.sync ?? platform.env('NTK_AT_SYNC') === '1';
-  return new Gpu(device, report, platform, acquired.keepAlive, sync);
+  return new Gpu(device, report, platform, sync);
 }
 
 /** One line naming the runtime, adapter and path, e.g. for logs and test output. */

@@ -41,16 +41,16 @@ export const browserPlatform: Platform = {
   async requestAdapter(choice: AdapterChoice) {
     if (typeof navigator === 'undefined' || !navigator.gpu) return null;
     const core = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (core && !isSoftwareAdapter(core.info)) return { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null };
+    if (core && !isSoftwareAdapter(core.info)) return { adapter: core, featureLevel: 'core', path: 'browser' };
     if (choice === 'gpu') return null;
     // Software only: Chromium's compatibility adapter (OpenGL ES on llvmpipe) beats its core
     // SwiftShader adapter several times over, so it wins when the browser offers it.
     const compat = await navigator.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
     // A genuine compatibility adapter lacks 'core-features-and-limits' (browsers mask its name).
     if (compat && !compat.features.has('core-features-and-limits')) {
-      return { adapter: compat, featureLevel: 'compatibility', path: 'browser/compatibility', keepAlive: null };
+      return { adapter: compat, featureLevel: 'compatibility', path: 'browser/compatibility' };
     }
-    return core ? { adapter: core, featureLevel: 'core', path: 'browser', keepAlive: null } : null;
+    return core ? { adapter: core, featureLevel: 'core', path: 'browser' } : null;
   },
   async readFile(path: string) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)

@@ -175,7 +175,7 @@ export const denoPlatform: Platform = {
     if (choice === 'lavapipe' && !/lavapipe|llvmpipe/i.test(`${adapter.info.device} ${adapter.info.description}`)) {
       return null;
     }
-    return { adapter, path: 'deno/wgpu', featureLevel: 'core', keepAlive: null };
+    return { adapter, path: 'deno/wgpu', featureLevel: 'core' };
   },
   readFile: (path: string) => Deno.readFile(path), // needs --allow-read
 };

@@ -144,27 +144,47 @@ async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Pr
   }
 }
 
+/**
+ * Dawn instances (the `GPU` objects of `create()`), one per backend set, made once and held for the
+ * process's life. dawn.node schedules event processing (adapter and device requests, error scopes,
+ * `device.lost`) on an instance through setImmediate without holding it: an instance that the garbage
+ * collector frees while such a callback is queued is used after its free, which aborted or hung the
+ * process (glibc `tpp.c` assertion, segfaults, std::system_error at exit) when Gpus were created and
+ * destroyed in one process, most often for the probe instance `auto` drops on machines without a GPU.
+ */
+const instances = new Map<string, GPU>();
+
+function dawnInstance(module: DawnModule, key: 'default' | 'opengles' | 'swiftshader', flags: string[]): GPU {
+  let gpu = instances.get(key);
+  if (!gpu) {
+    gpu = module.create(flags);
+    instances.set(key, gpu);
+  }
+  return gpu;
+}
+
 async function tryGpu(module: DawnModule): Promise<AcquiredAdapter | null> {
-  const gpu = module.create([]);
+  const gpu = dawnInstance(module, 'default', []);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter || isSoftwareAdapter(adapter.info)) return null;
-  return { adapter, path: 'dawn/default', featureLevel: 'core', keepAlive: gpu };
+  return { adapter, path: 'dawn/default', featureLevel: 'core' };
 }
 
 async function tryLlvmpipe(module: DawnModule): Promise<AcquiredAdapter | null> {
-  const gpu = module.create(['backend=opengles']);
+  const gpu = dawnInstance(module, 'opengles', ['backend=opengles']);
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
   if (!adapter) return null;
-  return { adapter, path: 'dawn/opengles', featureLevel: 'compatibility', keepAlive: gpu };
+  return { adapter, path: 'dawn/opengles', featureLevel: 'compatibility' };
 }
 
 async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | null> {
   const { existsSync } = await import('node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) return null;
-  const gpu = module.create([]);
+  // Its own instance: Vulkan drivers are discovered once per instance, under this VK_ICD_FILENAMES.
+  const gpu = dawnInstance(module, 'swiftshader', []);
   const adapter = await withEnv({ VK_ICD_FILENAMES: SWIFTSHADER_ICD }, () => gpu.requestAdapter());
   if (!adapter) return null;
-  return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core', keepAlive: gpu };
+  return { adapter, path: 'dawn/vulkan-swiftshader', featureLevel: 'core' };
 }
 
 /** The file-system primitives of src/platform/directories.ts, from node:fs. */

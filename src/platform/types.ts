@@ -15,11 +15,6 @@ export interface AcquiredAdapter {
   /** How the adapter was reached, e.g. `dawn/vulkan`, `dawn/opengles`, `deno/wgpu`, `browser`. */
   path: string;
   featureLevel: 'core' | 'compatibility';
-  /**
-   * Objects that must stay alive as long as any device from this adapter is in use
-   * (dawn.node segfaults if its `create()` result is garbage-collected).
-   */
-  keepAlive: unknown;
 }
 
 /** What the library needs from a runtime (Node, Deno, browser): adapters, environment, clock, files, workers and command-line I/O. */
