@@ -1,9 +1,12 @@
 // Sums every suite's results (vitest JSON, conformance per runtime, cross-runtime, live page, hostile
 // inputs in Node and Chromium, examples against the packed tarball, typecheck, the Slurm job array)
 // and prints the closing line `N passed, N failed, N skipped`. A suite that should have run but
-// left no results counts as one failure, so a crashed runner never looks like success.
+// left no results counts as one failure, and a test that never ran (its process died) counts as
+// failed, so a crash never looks like success. Usage: node scripts/summarize.mjs [results-dir].
 
 import { existsSync, readFileSync } from 'node:fs';
+
+const DIR = process.argv[2] ?? 'test-results';
 
 const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
@@ -11,7 +14,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const suite of SUITES) {
-  const file = `test-results/${suite}.json`;
+  const file = `${DIR}/${suite}.json`;
   if (!existsSync(file)) {
     console.log(`  ${suite}: no results (counted as 1 failure)`);
     failed++;
@@ -23,14 +26,13 @@ for (const suite of SUITES) {
     p = data.numPassedTests;
     f = data.numFailedTests + (data.numFailedTestSuites ?? 0);
     s = data.numPendingTests + data.numTodoTests;
-    if (data.success === false && f === 0) f = 1; // a crashed test process (unhandled error) fails no test itself
-    // Tests neither passed, failed nor skipped never ran (their worker process died): counted and named
-    // as skipped, since vitest's own `success` stays true for them.
+    // Tests neither passed, failed nor skipped never ran (their test process died): each one failed.
     const unrun = data.numTotalTests - p - f - s;
     if (unrun > 0) {
       console.log(`  ${suite}: ${unrun} tests did not run (their test process died): ${data.testResults.filter((r) => r.assertionResults.some((a) => a.status === 'pending')).map((r) => r.name).join(', ')}`);
-      s += unrun;
+      f += unrun;
     }
+    if (data.success === false && f === 0) f = 1; // a crashed test process (unhandled error) fails no test itself
   } else {
     p = data.results.filter((r) => r.status === 'passed').length;
     f = data.results.filter((r) => r.status === 'failed').length;
