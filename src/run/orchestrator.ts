@@ -37,7 +37,7 @@ export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
-  | ({ type: 'step' } & LogEntry)
+  | ({ type: 'step'; method: TrainMethod } & LogEntry)
   | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
   | ({ type: 'kernel' } & KernelCheck)
   | ({ type: 'switch'; to: TrainMethod } & SwitchDecision)
@@ -321,9 +321,9 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
           await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch(ctx.step);
         },
-        onLog: (entry) => void sinks.emit({ type: 'step', ...entry }),
+        onLog: (entry, trained) => void sinks.emit({ type: 'step', method: trained, ...entry }),
         onValidation: (done, total) => void sinks.emit({ type: 'progress', stage: 'validation', done, total }),
-        onEpoch: (record) => sinks.emit({ type: 'epoch', method: switcher && !switcher.switched ? r.switch.warmupMethod : method, ...record }),
+        onEpoch: (record, _model, trained) => sinks.emit({ type: 'epoch', method: trained, ...record }),
       },
       methodSchedule,
       onCheckpoint: (cp) => {

@@ -107,10 +107,10 @@ export interface EpochRecord {
 export interface TrainHooks {
   /** After every optimizer step (awaited; e.g. kernel checks). */
   onStep?(ctx: StepContext): void | Promise<void>;
-  /** After every epoch, with its record (awaited). */
-  onEpoch?(record: EpochRecord, model: Model): void | Promise<void>;
-  /** With each logging interval's summary. */
-  onLog?(entry: LogEntry): void;
+  /** After every epoch, with its record and the method its last step trained (awaited). */
+  onEpoch?(record: EpochRecord, model: Model, method: TrainMethod): void | Promise<void>;
+  /** With each logging interval's summary and the method its last step trained. */
+  onLog?(entry: LogEntry, method: TrainMethod): void;
   /** Progress of the per-epoch validation check: samples done of the total, after each batch. */
   onValidation?(done: number, total: number): void;
 }
@@ -223,7 +223,7 @@ export async function train(
         intervals.push(entry);
         log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / (seconds - hookMs / 1000) });
         hookMs = 0;
-        hooks.onLog?.(entry);
+        hooks.onLog?.(entry, method);
       };
       for (let k = 0; k < stepsPerEpoch; k++) {
         const batch = loader.batch(epoch, k);
@@ -287,7 +287,7 @@ export async function train(
         if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, platform);
         await onCheckpoint?.(cp);
       }
-      await hooks.onEpoch?.(record, model);
+      await hooks.onEpoch?.(record, model, method);
     }
   } finally {
     optimizer.dispose();
