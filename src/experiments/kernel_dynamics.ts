@@ -1,63 +1,115 @@
-// kernel-dynamics: standard training vs PGD-AT from the same seed, with the probe kernel logged
-// at every check: a kernel-distance heatmap over all checks of both runs, velocity, polar
-// dynamics, top-k energy and the clean-vs-adversarial kernel distance.
+// kernel-dynamics: standard training vs PGD-AT from the same seed, trained to convergence (20 epochs,
+// lr ×0.1 at epochs 10 and 15), with the probe kernel's movement, scale and spectrum at every check,
+// compared at matched epochs and at matched training loss; claims as paired differences over seeds.
 
-import { kernelDistance } from '../ntk/metrics.js';
 import type { Section } from '../report/document.js';
-import { fixed, pct, sig, type Experiment, type RunResult } from './experiment.js';
-import { renderHeatmap } from '../report/svg.js';
+import type { LinePlot } from '../report/svg.js';
+import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
+import { fixed, sig, type Collector, type Experiment } from './experiment.js';
 import { num } from './fields.js';
 import { dataArgs, modelArgs } from './scales.js';
 
 const VARIANTS = ['standard', 'pgd'];
+/** Ends of epochs where the two runs are compared (the lr falls after epochs 10 and 15 of 20). */
+const MATCHED_EPOCHS = [1, 5, 10, 15, 20];
+/** Training losses (each run's own objective: clean CE, or CE on its PGD examples) at which the kernels are compared. */
+const MATCHED_LOSSES = [1.6, 1.3, 1.1, 0.95];
+
+const FLOORS: Floor[] = [
+  { variant: 'standard', source: 'eval[0].accuracy.clean', min: 0.85, label: 'clean' },
+  { variant: 'pgd', source: 'eval[0].accuracy.clean', min: 0.7, label: 'clean' },
+  { variant: 'pgd', source: 'eval[0].accuracy.pgd20', min: 0.5, label: 'PGD-20' },
+];
+
+/** The three-stage picture: the kernel moves fast first and slows at each lr decay (paired within each run's seeds). */
+const CLAIMS: Claim[] = [
+  ...VARIANTS.flatMap((v): Claim[] => [
+    { statement: `${v}: the kernel slows after the first lr decay`, a: { variant: v, source: 'derived:stageVelocity(2)' }, b: { variant: v, source: 'derived:stageVelocity(1)' }, expected: 'decrease', format: sig },
+    { statement: `${v}: and again after the second`, a: { variant: v, source: 'derived:stageVelocity(3)' }, b: { variant: v, source: 'derived:stageVelocity(2)' }, expected: 'decrease', format: sig },
+  ]),
+  { statement: 'PGD-AT moves the kernel further from its initial value than standard training', a: { variant: 'pgd', source: 'kernel[-1].distanceToInit' }, b: { variant: 'standard', source: 'kernel[-1].distanceToInit' }, expected: 'increase', format: fixed(3) },
+  { statement: 'PGD-AT brings the adversarial-example kernel closer to the clean one', a: { variant: 'pgd', source: 'kernel[-1].adversarial.distanceToClean' }, b: { variant: 'standard', source: 'kernel[-1].adversarial.distanceToClean' }, expected: 'decrease', format: fixed(3) },
+];
 
 export const kernelDynamics: Experiment = {
   summary: 'Kernel dynamics (background of the study\'s second finding): how the empirical NTK of a fixed probe set moves under standard ' +
-    'training and under PGD-AT from the same initialisation and data order, and how far the kernel of adversarial examples is from the clean one.',
+    'training and under PGD-AT from the same initialisation and data order, trained to convergence with two learning-rate decays (the claimed ' +
+    'three stages), compared at matched epochs and at matched training loss, and how far the kernel of adversarial examples is from the clean one.',
   base: (scale) => [
-    ...dataArgs(scale, { train: 1000, val: 100, test: 300 }), ...modelArgs(scale, 'mlp'),
+    ...dataArgs(scale, { train: 10000, val: 500, test: 1000 }), '--threats', 'clean,pgd20,autoattack-lite', ...modelArgs(scale, 'mlp'),
     ...(scale === 'paper'
       ? ['--epochs', '30', '--eps', '8/255', '--lr', '0.1', '--schedule', 'piecewise', '--pgd-steps', '10', '--probe-per-class', '20', '--ntk-every', '2']
-      : ['--epochs', '3', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '3', '--pgd-step-factor', '0.5', '--probe-per-class', '3']),
-    '--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-log-kernels', 'on',
+      : ['--epochs', '20', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '10', '--pgd-step-factor', '0.25', '--probe-per-class', '20', '--log-every', '20']),
+    '--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-attack-steps', '10',
   ],
   variants: () => [
     { name: 'standard', description: 'standard training on clean data', args: ['--method', 'standard'] },
     { name: 'pgd', description: 'PGD-AT', args: ['--method', 'pgd'] },
   ],
   analyse(collect) {
-    const groups = VARIANTS.map((v) => [v, collect.of(v)] as [string, RunResult[]]);
-    const lastKernel = (key: string) => `kernel[-1].${key}`;
-    const table: Section = {
-      title: 'Final accuracy and kernel at the end of training',
-      blocks: [{
-        kind: 'table',
-        columns: ['variant', 'clean', 'PGD-20', 'distance to init', 'top-10 energy', 'effective rank', 'clean-adv distance', 'training s'],
-        rows: VARIANTS.map((v) => [
-          v, collect.cell(v, 'eval[0].accuracy.clean', pct), collect.cell(v, 'eval[0].accuracy.pgd20', pct),
-          collect.cell(v, lastKernel('distanceToInit'), fixed(3)), collect.cell(v, lastKernel('topEnergy10'), fixed(3)),
-          collect.cell(v, lastKernel('effectiveRank'), fixed(1)), collect.cell(v, lastKernel('adversarial.distanceToClean'), fixed(3)),
-          collect.cell(v, 'derived:trainingSeconds', sig),
-        ]),
-      }],
-    };
-    const seed0 = groups.map(([name, rs]) => [name, rs[0]] as const).filter(([, r]) => r);
-    const checks = seed0.flatMap(([name, r]) => r.records.filter((k) => k.type === 'kernel' && Array.isArray(k.kernel))
-      .map((k) => ({ label: `${name} ${num(k.epochFraction).toFixed(2)}`, kernel: k.kernel as number[] })));
-    const matrix = checks.map((a) => checks.map((b) => kernelDistance(Float64Array.from(a.kernel), Float64Array.from(b.kernel))));
-    const heatmap: Section = {
-      title: 'Kernel-distance heatmap (seed 0)',
+    const atEpoch = (e: number, key: string) => `kernel{epochFraction=${e}}[0].${key}`;
+    const matchedEpochs: Section = {
+      title: 'The kernels at matched epochs',
       blocks: [
+        { kind: 'text', text: 'At the end of each listed epoch: the cosine distance 1 − S of the clean probe kernel to its initial value, its scale λ_max, and the distance of the adversarial-example (PGD) kernel to the clean one; mean ± sd over seeds (each seed in brackets).' },
         {
-          kind: 'text', text: 'Kernel distance 1 − S between the probe kernels of every check of the standard run and the PGD-AT run of seed 0 ' +
-            '(computed from the kernel matrices in their logs; rows and columns are "variant epoch"). The off-diagonal blocks compare the two runs at each pair of checks.',
-        },
-        {
-          kind: 'figure', file: 'x_standard_vs_pgd_heatmap.svg', title: 'Kernel distance between checks, standard and PGD-AT (seed 0)',
-          svg: renderHeatmap({ title: 'Kernel distance between checks, standard and PGD-AT (seed 0)', labels: checks.map((c) => c.label), matrix, valueLabel: '1 − S(K_i, K_j)' }),
+          kind: 'table',
+          columns: ['epoch', ...VARIANTS.flatMap((v) => [`${v}: distance to init`, `${v}: λ_max`, `${v}: clean-adv distance`])],
+          rows: MATCHED_EPOCHS.map((e) => [String(e), ...VARIANTS.flatMap((v) => [
+            collect.cell(v, atEpoch(e, 'distanceToInit'), fixed(3)), collect.cell(v, atEpoch(e, 'lambdaMax'), sig), collect.cell(v, atEpoch(e, 'adversarial.distanceToClean'), fixed(3)),
+          ])]),
         },
       ],
     };
-    return [table, heatmap];
+    const matchedLoss: Section = {
+      title: 'The kernels at matched training loss',
+      blocks: [
+        { kind: 'text', text: 'Where each run\'s training loss (its mean over a logged interval of 20 steps: clean cross-entropy for standard training, cross-entropy on its PGD examples for PGD-AT) first fell to the level (epoch), and the kernel\'s distance to init at the first check from there on; "-" where a run never reached it.' },
+        {
+          kind: 'table',
+          columns: ['training loss <=', ...VARIANTS.flatMap((v) => [`${v}: epoch`, `${v}: distance to init`])],
+          rows: MATCHED_LOSSES.map((l) => [String(l), ...VARIANTS.flatMap((v) => [
+            collect.cell(v, `derived:epochAtLoss(${l})`, fixed(2)), collect.cell(v, `derived:distanceAtLoss(${l})`, fixed(3)),
+          ])]),
+        },
+      ],
+    };
+    const spectrum: Section = {
+      title: 'Spectrum at the end of training',
+      blocks: [{
+        kind: 'table',
+        columns: ['variant', 'λ_max', 'top-10 energy (200 probes)', 'effective rank', 'training s (incl. checks)', 'of which kernel checks s'],
+        rows: VARIANTS.map((v) => [
+          v, collect.cell(v, 'kernel[-1].lambdaMax', sig), collect.cell(v, 'kernel[-1].topEnergy10', fixed(3)),
+          collect.cell(v, 'kernel[-1].effectiveRank', fixed(1)), collect.cell(v, 'derived:trainingSeconds', sig), collect.cell(v, 'derived:kernelCheckSeconds', sig),
+        ]),
+      }],
+    };
+    return [
+      floorsSection(collect, FLOORS),
+      accuracySection(collect, VARIANTS),
+      claimsSection(collect, CLAIMS),
+      matchedEpochs,
+      matchedLoss,
+      spectrum,
+      { title: 'Kernel movement over training', blocks: [curvePlot(collect, 'distanceToInit', 'Distance of the probe kernel to its initial value', '1 − S(K_t, K_0)', 'x_distance.svg'),
+        curvePlot(collect, 'velocity', 'Kernel velocity (KD per epoch between checks)', 'KD / epoch', 'x_velocity.svg', 'log'),
+        curvePlot(collect, 'lambdaMax', 'Kernel scale λ_max', 'λ_max', 'x_lambda_max.svg', 'log')] },
+    ];
   },
 };
+
+/** One line per variant: the mean over seeds of a kernel-record field at each check; every value also read through the collector. */
+function curvePlot(collect: Collector, field: string, title: string, yLabel: string, file: string, yScale: 'linear' | 'log' = 'linear') {
+  const series = VARIANTS.map((v) => {
+    const runs = collect.of(v);
+    const fractions = [...new Set(runs.flatMap((r) => r.records.filter((k) => k.type === 'kernel').map((k) => num(k.epochFraction))))].sort((a, b) => a - b);
+    const points = fractions.map((f): [number, number] => {
+      const values = runs.map((r) => collect.one(r, `kernel{epochFraction=${f}}[0].${field}`).value).filter((x) => Number.isFinite(x) && (yScale === 'linear' || x > 0));
+      return [f, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
+    }).filter(([, y]) => Number.isFinite(y));
+    return { name: `${v} (mean of ${runs.length} seeds)`, points, markers: true };
+  });
+  const plot: LinePlot = { title, xLabel: 'epoch', yLabel, series, yScale };
+  return { kind: 'plot' as const, file, plot };
+}

@@ -103,24 +103,60 @@ export function monitorLead(records: LogRecord[]): number {
   return firing && collapse ? num(collapse.step) - num(firing.step) : NaN;
 }
 
-/** Derived quantities a report may print: name -> function of the whole log. */
-export const DERIVED: Record<string, (records: LogRecord[]) => number> = {
+/**
+ * Mean kernel velocity (KD per epoch between consecutive checks) over the checks of learning-rate
+ * stage `stage` (1-based: the epochs run at the first learning rate, then the next, ...), leaving out
+ * the dense checks of the first epoch; a check belongs to the stage of the epoch it ends. NaN if the
+ * run has no such stage.
+ */
+export function stageVelocity(records: LogRecord[], stage: number): number {
+  const epochs = records.filter((r) => r.type === 'epoch');
+  const rates: number[] = [];
+  const stageOfEpoch = epochs.map((e) => {
+    const lr = num(e.lr);
+    if (rates.at(-1) !== lr) rates.push(lr);
+    return rates.length;
+  });
+  const velocities = records.filter((r) => r.type === 'kernel' && num(r.epochFraction) >= 2 && Number.isInteger(num(r.epochFraction)))
+    .filter((r) => stageOfEpoch[num(r.epochFraction) - 1] === stage).map((r) => num(r.velocity));
+  return velocities.length ? velocities.reduce((a, b) => a + b, 0) / velocities.length : NaN;
+}
+
+/** The epoch fraction at the end of the first logged interval whose mean training loss is at most `level`, or NaN if none reached it. */
+export function epochAtLoss(records: LogRecord[], level: number): number {
+  const reached = records.find((r) => r.type === 'step' && num(r.loss) <= level);
+  return reached ? num(reached.epochFraction) : NaN;
+}
+
+/** The probe kernel's distance to its initial value at the first check at or after epochAtLoss(level) (NaN if none). */
+export function distanceAtLoss(records: LogRecord[], level: number): number {
+  const epoch = epochAtLoss(records, level);
+  const check = records.find((r) => r.type === 'kernel' && num(r.epochFraction) >= epoch - 1e-9);
+  return check ? num(check.distanceToInit) : NaN;
+}
+
+/** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
+export const DERIVED: Record<string, (records: LogRecord[], arg: number) => number> = {
   passes: trainingPasses,
   coEpoch,
   trainingSeconds,
   kernelCheckSeconds,
   switchEpoch,
   monitorLead,
+  stageVelocity,
+  epochAtLoss,
+  distanceAtLoss,
 };
 
 /** Reads `source` from a run's records (see Measured); NaN when the record or field is missing. */
 export function lookup(records: LogRecord[], source: string): number {
   if (source.startsWith('derived:')) {
-    const f = DERIVED[source.slice(8)];
+    const [, name, arg] = /^derived:(\w+)(?:\(([-\d.e]+)\))?$/.exec(source) ?? [];
+    const f = name === undefined ? undefined : DERIVED[name];
     if (!f) throw new NtkError('E_INVALID_ARGUMENT', `measure: unknown derived quantity "${source}".`);
-    return f(records);
+    return f(records, arg === undefined ? NaN : Number(arg));
   }
-  const m = /^([\w-]+)(?:\{(\w+)=([\w-]+)\})?\[(-?\d+)\]\.(.+)$/.exec(source);
+  const m = /^([\w-]+)(?:\{(\w+)=([\w.-]+)\})?\[(-?\d+)\]\.(.+)$/.exec(source);
   if (!m) throw new NtkError('E_INVALID_ARGUMENT', `measure: "${source}" is not a source (type[index].field or type{key=value}[index].field).`);
   const [, type, key, value, index, path] = m;
   const list = records.filter((r) => r.type === type && (key === undefined || String(r[key]) === value));

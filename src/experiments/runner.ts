@@ -1,12 +1,13 @@
 // Runs an experiment: plans its grid, skips runs that already finished (a final evaluation in the
-// log, same options), starts the others (`jobs` at a time, each one `ntk-at train` through `launch`,
+// log, the same resolved recipe), starts the others (`jobs` at a time, each one `ntk-at train` through `launch`,
 // normally a child process of the CLI), then analyses every run's log and writes the report
 // (report.md, report.html, plots, report.json listing each number's run and log source).
 
-import { trainCommand } from '../cli/commands/train.js';
+import { recipeFromFlags, trainCommand } from '../cli/commands/train.js';
 import { parseOptions } from '../cli/args.js';
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
+import { resolveRecipe, type RunRecipe } from '../run/recipe.js';
 import { compareSections } from '../report/compare.js';
 import { renderReport, writeReport, type Section } from '../report/document.js';
 import { parseRunLog, type LogRecord } from '../report/runlog.js';
@@ -28,7 +29,7 @@ export interface ExperimentOptions extends GridOptions {
 }
 
 /** Defaults of runExperiment: small scale, 3 seeds, one job at a time. */
-export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 3, full: false, jobs: 1, config: {} };
+export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 5, full: false, jobs: 1, config: {} };
 
 /** What runExperiment returns: the runs, which of them this call started, and where the report is. */
 export interface ExperimentResult {
@@ -61,6 +62,11 @@ export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
   return plans;
 }
 
+/** The resolved recipe `ntk-at train <args>` runs: two plans are the same run when these are equal, however their options are spelled. */
+export function recipeOfArgs(args: string[]): RunRecipe {
+  return resolveRecipe(recipeFromFlags(parseOptions(args, trainCommand.options, 'experiment run')));
+}
+
 async function readText(platform: Platform, path: string): Promise<string | null> {
   try {
     return new TextDecoder().decode(await platform.readFile(path));
@@ -74,7 +80,7 @@ export async function finishedRun(platform: Platform, dir: string, plan: RunPlan
   const saved = await readText(platform, `${dir}/${RUN_FILE}`);
   const log = await readText(platform, `${dir}/log.jsonl`);
   if (saved === null || log === null) return null;
-  if (JSON.stringify((JSON.parse(saved) as RunPlan).args) !== JSON.stringify(plan.args)) return null;
+  if (JSON.stringify(recipeOfArgs((JSON.parse(saved) as RunPlan).args)) !== JSON.stringify(recipeOfArgs(plan.args))) return null;
   const records = parseRunLog(log);
   return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
 }

@@ -7,11 +7,11 @@ import type { Scale } from './experiment.js';
 /** Data and evaluation options shared by every run of every experiment at `scale`. */
 export function dataArgs(scale: Scale, small: { train: number; val: number; test: number }): string[] {
   if (scale === 'paper') {
-    return ['--dataset', 'cifar10', '--train-size', '50000', '--val-size', '1000', '--test-size', '10000', '--threats', 'clean,fgsm,pgd20', '--log-every', '50'];
+    return ['--dataset', 'cifar10', '--train-size', '50000', '--val-size', '1000', '--test-size', '10000', '--threats', 'clean,fgsm,pgd20,autoattack-lite', '--log-every', '50'];
   }
   return [
     '--dataset', 'fashion-mnist', '--train-size', String(small.train), '--val-size', String(small.val), '--test-size', String(small.test),
-    '--threats', 'clean,fgsm,pgd20', '--log-every', '4',
+    '--threats', 'clean,fgsm,pgd20,autoattack-lite', '--log-every', '4',
   ];
 }
 

@@ -9,6 +9,8 @@ import { renderLinePlot, type LinePlot } from './svg.js';
 /** One block of a report section: text, a table or a plot. */
 export type Block =
   | { kind: 'text'; text: string }
+  /** A text the reader must not miss (a missed accuracy floor, a mixed grid): red in HTML, a quote in Markdown. */
+  | { kind: 'alert'; text: string }
   | { kind: 'table'; columns: string[]; rows: string[][] }
   /** `file`: the plot's file name next to report.md (e.g. `loss.svg`). */
   | { kind: 'plot'; file: string; plot: LinePlot }
@@ -48,7 +50,7 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
       'table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}' +
       'th:first-child,td:first-child,td.text{text-align:left}.table{overflow-x:auto}' +
       '.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,480px),1fr));gap:1em;margin:1em 0}' +
-      'figure{margin:0}figure svg{width:100%;height:auto}</style>',
+      'figure{margin:0}figure svg{width:100%;height:auto}.alert{color:#b00020;font-weight:bold}</style>',
     '</head><body>',
     `<h1>${escapeHtml(title)}</h1>`,
   ];
@@ -63,6 +65,9 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
       if (block.kind === 'text') {
         md.push('', block.text);
         html.push(`<p>${escapeHtml(block.text)}</p>`);
+      } else if (block.kind === 'alert') {
+        md.push('', `> **${block.text}**`);
+        html.push(`<p class="alert">${escapeHtml(block.text)}</p>`);
       } else if (block.kind === 'table') {
         const cell = (t: string) => t.replace(/\|/g, '\\|');
         md.push('', `| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
