@@ -8,8 +8,8 @@
 export {
   fgsm, fgsmRs, nFgsm, randomStartFgsm, pgd, inputGradient,
   anisotropicFgsm, GradientScale, ANISOTROPIES, DEFAULT_ANISOTROPIC_FGSM, type Anisotropy, type AnisotropicFgsmOptions,
-  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD,
-  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD, maxRadius,
+  type AttackBnMode, type ThreatModel, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type Norm,
   apgd, apgdCheckpoints, DEFAULT_APGD, lossGradient, ATTACK_LOSSES, type ApgdOptions, type AttackLoss, type LossGradient,
   ATTACKS, THREAT_ALIASES, THREAT_PRESETS, WORST_CASE, parseThreat, parseThreats, runThreat, type AttackEntry, type ThreatContext,
 } from '../attacks/index.js';

@@ -13,7 +13,7 @@ export {
   anisotropicFgsm, GradientScale, ANISOTROPIES, DEFAULT_ANISOTROPIC_FGSM, type Anisotropy, type AnisotropicFgsmOptions,
 } from './anisotropic.js';
 export {
-  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD, DEFAULT_APGD, checkLabels,
-  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type ApgdOptions,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD, DEFAULT_APGD, checkLabels, maxRadius,
+  type AttackBnMode, type ThreatModel, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type ApgdOptions,
 } from './options.js';
 export type { Norm } from './kernels.js';

@@ -1,18 +1,64 @@
 // Attack options with units and defaults in one exported constant per attack, and their
 // validation. Inputs live in [0, 1] and eps is in pixel units of that range; any data
-// normalisation is a layer inside the model, so eps never changes meaning.
+// normalisation is a layer inside the model, so eps never changes meaning. The one bound on a
+// radius (radiusProblem) is here; the run recipe, train(), evaluate() and every attack apply it.
 
 import { NtkError } from '../errors.js';
 import { requireChoice, requireInteger, requirePositive, resolveOptions } from '../options.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Norm } from './kernels.js';
 import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 
 /** BatchNorm behaviour while an attack runs its forward/backward passes. */
 export type AttackBnMode = 'eval' | 'train-frozen';
+/** Every AttackBnMode. */
+export const ATTACK_BN_MODES: readonly AttackBnMode[] = ['eval', 'train-frozen'];
+/** The threat norms. */
+export const NORMS: readonly Norm[] = ['linf', 'l2'];
+
+/**
+ * The largest useful radius of a `norm` ball around inputs of `dims` values in [0, 1]: the cube's
+ * diameter, 1 for l-inf and √dims for l2 (a larger ball holds every image, from any start). l2
+ * radii in pixel units commonly exceed 1 (0.5 to 3 on images); l-inf ones never do.
+ */
+export function maxRadius(norm: Norm, dims: number): number {
+  return norm === 'linf' ? 1 : Math.sqrt(dims);
+}
+
+/** An attack's threat model: the norm of its ball, the radius, and the PGD step as a fraction of the radius. */
+export interface ThreatModel {
+  norm: Norm;
+  eps: number;
+  stepFactor: number;
+}
+
+/**
+ * The one check of a threat model for inputs of `dims` values per sample: a norm of NORMS, a radius
+ * within maxRadius, a step factor > 0. `fail` (it throws) reports the first broken rule.
+ */
+export function checkThreatModel(t: Record<keyof ThreatModel, unknown>, dims: number, fail: (field: keyof ThreatModel, expected: string, value: unknown) => never): void {
+  if (!NORMS.includes(t.norm as Norm)) fail('norm', `one of ${NORMS.join(', ')}`, t.norm);
+  const radius = radiusProblem(t.eps, t.norm as Norm, dims);
+  if (radius) fail('eps', radius, t.eps);
+  if (!(typeof t.stepFactor === 'number' && Number.isFinite(t.stepFactor) && t.stepFactor > 0)) fail('stepFactor', 'a number > 0', t.stepFactor);
+}
+
+/** Values per sample of x [n, ...]: the `dims` of the radius bound. */
+export function sampleDims(x: Tensor): number {
+  return x.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** null when `eps` is a radius of the `norm` ball for inputs of `dims` values, else what it must be (for the caller's error message). */
+export function radiusProblem(eps: unknown, norm: Norm, dims: number): string | null {
+  const max = maxRadius(norm, dims);
+  if (typeof eps === 'number' && Number.isFinite(eps) && eps >= 0 && eps <= max) return null;
+  return norm === 'linf' ? 'in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)'
+    : `in [0, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)`;
+}
 
 /** Options of fgsm (and the base of the other attacks' options). */
 export interface FgsmOptions {
-  /** Radius of the l-inf ball, pixel units in [0, 1]. */
+  /** Radius in pixel units of inputs in [0, 1], in the l-inf ball (or the `norm` ball of pgd/apgd); at most maxRadius. */
   eps: number;
   /** `eval`: BN uses running buffers (default); `train-frozen`: batch statistics, buffers untouched. */
   bnMode: AttackBnMode;
@@ -66,16 +112,14 @@ export const DEFAULT_APGD: ApgdOptions = {
   eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, restarts: 1, loss: 'ce', targets: 0, rho: 0.75,
 };
 
-/** Merges and validates; errors name the attack and the field. */
-export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>): T {
+/** Merges and validates for inputs of `dims` values per sample; errors name the attack and the field. */
+export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>, dims: number): T {
   const o = resolveOptions(attack, defaults, options);
   const record = o as unknown as Record<string, unknown>;
-  if (typeof o.eps !== 'number' || !(o.eps >= 0 && o.eps <= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "eps" must be in [0, 1] (pixel units of inputs in [0, 1]), got ${o.eps}.`, {
-      option: 'eps',
-    });
-  }
-  requireChoice(attack, 'bnMode', o.bnMode, ['eval', 'train-frozen'] as const);
+  if ('norm' in record) requireChoice(attack, 'norm', record.norm, NORMS);
+  const radius = radiusProblem(o.eps, (record.norm as Norm | undefined) ?? 'linf', dims);
+  if (radius) throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "eps" must be ${radius}, got ${o.eps}.`, { option: 'eps' });
+  requireChoice(attack, 'bnMode', o.bnMode, ATTACK_BN_MODES);
   if ('steps' in record) requireInteger(attack, 'steps', record.steps, 1);
   if ('restarts' in record) requireInteger(attack, 'restarts', record.restarts, 1);
   if ('stepSize' in record) requirePositive(attack, 'stepSize', record.stepSize);
@@ -83,7 +127,6 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   if ('noiseFactor' in record && !(typeof record.noiseFactor === 'number' && record.noiseFactor >= 0)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "noiseFactor" must be >= 0, got ${record.noiseFactor}.`, { option: 'noiseFactor' });
   }
-  if ('norm' in record) requireChoice(attack, 'norm', record.norm, ['linf', 'l2'] as const);
   if ('start' in record) requireChoice(attack, 'start', record.start, ['random', 'zero'] as const);
   if ('loss' in record) requireChoice(attack, 'loss', record.loss, ATTACK_LOSSES);
   if ('targets' in record) requireInteger(attack, 'targets', record.targets, 0);

@@ -30,7 +30,8 @@ import { SpectrumMonitor } from '../train/spectrum_monitor.js';
 import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
-import { recipeThreats, resolveRecipe, type RunRecipe, type ScheduleKind } from './recipe.js';
+import { recipeThreats, resolveRecipe, trainSettingsOf, type RunRecipe, type ScheduleKind } from './recipe.js';
+import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './stored_run.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
 export type RecipeEvent =
@@ -141,25 +142,14 @@ export function scheduleSpec(kind: ScheduleKind, lr: number, epochs: number): Lr
 /** The trainer's options for a resolved recipe. */
 export function trainOptionsOf(r: RunRecipe, checkpointPath: string | null): TrainOptions {
   const t = r.training;
-  const a = t.attack;
   return {
-    method: t.method, epochs: t.epochs, batchSize: t.batchSize,
-    eps: a.eps, norm: a.norm, pgdSteps: a.steps, pgdStepFactor: a.stepFactor, anisotropy: a.anisotropy, anisotropyMaxScale: a.anisotropyMaxScale,
-    attackBnMode: a.bnMode, bnStats: t.bnStats,
+    ...trainSettingsOf(r),
     schedule: scheduleSpec(t.schedule, t.lr, t.epochs),
     sgd: { momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay },
-    logEvery: t.logEvery, seed: t.seed, augment: t.augment ? { ...DEFAULT_AUGMENT } : null,
+    augment: t.augment ? { ...DEFAULT_AUGMENT } : null,
     validation: r.data.validationSize > 0 ? { samples: r.data.validationSize, pgdSteps: t.validationPgdSteps } : null,
     checkpointPath,
   };
-}
-
-/** The recipe a run's checkpoint, config.json or config log record carries; E_CHECKPOINT_MISMATCH if none. */
-export function storedRecipe(config: Record<string, unknown>, source: string): RunRecipe {
-  if (typeof config.recipe !== 'object' || config.recipe === null) {
-    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: no run recipe stored (field "recipe"); it was not written by runRecipe / ntk-at train of this version.`, { source });
-  }
-  return resolveRecipe(config.recipe);
 }
 
 /** The recipe without what may change between a run and its resumption (epochs, with a constant schedule). */
@@ -204,6 +194,8 @@ function throwIfCancelled(signal: AbortSignal | null): void {
 interface Prepared {
   data: RunData;
   model: BuiltModelRecipe;
+  /** What the model was built for (RunFacts less the parameter count, known once it is built). */
+  facts: Omit<RunFacts, 'parameters'>;
   resume: TrainingCheckpoint | null;
 }
 
@@ -223,18 +215,15 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
     }
   }
   const data = await loadRunData(r.data, o.platform);
-  const { kind, normalize, ...modelOptions } = r.model;
-  const built = modelEntry(kind).builderOptions(modelOptions, {
-    inputShape: data.train.shape, classes: data.train.classes.length, normalize: normalize ? channelStatistics(data.train) : null,
-  }, r.training.seed);
-  return { data, model: { kind, options: built }, resume };
+  const facts = { inputShape: data.train.shape, classes: data.train.classes.length, normalize: r.model.normalize ? channelStatistics(data.train) : null };
+  return { data, model: builtModel(r, facts), facts, resume };
 }
 
 async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunResult> {
   const { platform, outDir } = o;
   const runStart = platform.now();
   const threats = recipeThreats(r);
-  const { data, model: modelRecipe, resume } = await prepare(r, o);
+  const { data, model: modelRecipe, facts, resume } = await prepare(r, o);
   throwIfCancelled(o.signal);
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
@@ -314,7 +303,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     else if (tracker) await tracker.maybeCheck(0, 0);
     let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
-      log, resume, runConfig: { recipe: r, run: { data: r.data, model: modelRecipe } },
+      log, resume, runConfig: runCheckpointConfig(r, { ...facts, parameters: model.parameterCount }),
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);

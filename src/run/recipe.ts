@@ -1,17 +1,20 @@
 // The run recipe: one JSON-serialisable description of a whole run (data, model, training with its
 // attack, NTK tracking, kernel switch, final evaluation), its defaults in one place (DEFAULT_RECIPE
-// and the model registry's per-kind defaults), and resolveRecipe, which fills defaults and rejects
-// unknown keys and bad values with E_INVALID_ARGUMENT naming the field, before any I/O or device.
+// and the model registry's per-kind defaults), and resolveRecipe, the one validation of a run's
+// settings: it fills defaults and rejects unknown keys and bad values with E_INVALID_ARGUMENT naming
+// the field, before any I/O or device. Training fields are checked by train()'s own rules
+// (train/settings.ts), so what the recipe accepts train() accepts.
 
-import { ANISOTROPIES, type Anisotropy } from '../attacks/anisotropic.js';
+import type { Anisotropy } from '../attacks/anisotropic.js';
 import type { Norm } from '../attacks/kernels.js';
-import type { AttackBnMode } from '../attacks/options.js';
+import { checkThreatModel, type AttackBnMode, type ThreatModel } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
-import { TRAINING_METHODS, TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
+import { TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
+import { checkTrainSettings, type TrainSettings } from '../train/settings.js';
 import type { BnStatsSource } from '../train/trainer.js';
 import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
@@ -48,7 +51,7 @@ export interface ModelSpec {
 /** The attack of a run: norm, radius, steps and step factor (training, NTK probes, validation and evaluation), and the method-specific settings. */
 export interface AttackSpec {
   norm: Norm;
-  /** Radius in [0, 1] pixel units (training attack, validation, NTK probes, final evaluation). */
+  /** Radius in pixel units of inputs in [0, 1] (training attack, validation, NTK probes, final evaluation): at most 1 for l-inf, √(values per image) for l2. */
   eps: number;
   /** Multi-step attacks (PGD-AT, the NTK's PGD probes, validation and evaluation PGD): step = stepFactor·eps. */
   steps: number;
@@ -151,6 +154,26 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
   evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
 
+/** The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names. */
+const TRAINING_FIELDS: Record<keyof TrainSettings, string> = {
+  method: 'training.method', epochs: 'training.epochs', batchSize: 'training.batchSize', bnStats: 'training.bnStats',
+  logEvery: 'training.logEvery', seed: 'training.seed', eps: 'training.attack.eps', norm: 'training.attack.norm',
+  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor', anisotropy: 'training.attack.anisotropy',
+  anisotropyMaxScale: 'training.attack.anisotropyMaxScale', attackBnMode: 'training.attack.bnMode',
+};
+
+/** The training settings of a recipe (read through TRAINING_FIELDS), as train() takes them. */
+export function trainSettingsOf(r: RunRecipe): TrainSettings {
+  const at = (path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], r);
+  return Object.fromEntries(Object.entries(TRAINING_FIELDS).map(([k, path]) => [k, at(path)])) as unknown as TrainSettings;
+}
+
+/** Values per image of the data a recipe can train on: its data set's, or its fallback's if fewer (the radius bound's dims). */
+function inputDims(d: DataRecipe): number {
+  const dims = (name: string) => dataSet(name).shape.reduce((a, b) => a * b, 1);
+  return Math.min(dims(d.dataset), d.fallback === 'none' ? Infinity : dims(d.fallback));
+}
+
 const bad = (field: string, expected: string, value: unknown): NtkError =>
   new NtkError('E_INVALID_ARGUMENT', `recipe field "${field}" must be ${expected}, got ${JSON.stringify(value)}.`, { field, value });
 
@@ -216,29 +239,16 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   }, 0);
 
   const t = r.training;
-  choice('training.method', t.method, TRAIN_METHODS);
-  integer('training.epochs', t.epochs, 1);
-  integer('training.batchSize', t.batchSize, 1);
+  checkTrainSettings(trainSettingsOf(r), inputDims(d), (setting, expected, value) => {
+    throw bad(TRAINING_FIELDS[setting], expected, value);
+  });
   number('training.lr', t.lr, (v) => v > 0, 'a number > 0');
   choice('training.schedule', t.schedule, SCHEDULE_KINDS);
   number('training.momentum', t.momentum, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
   boolean('training.nesterov', t.nesterov);
   number('training.weightDecay', t.weightDecay, (v) => v >= 0, 'a number >= 0');
-  choice('training.bnStats', t.bnStats, ['adversarial', 'clean', 'mixed']);
   boolean('training.augment', t.augment);
   integer('training.validationPgdSteps', t.validationPgdSteps, 1);
-  integer('training.logEvery', t.logEvery, 1);
-  integer('training.seed', t.seed, 0);
-  const a = t.attack;
-  choice('training.attack.norm', a.norm, ['linf', 'l2']);
-  number('training.attack.eps', a.eps, (v) => v >= 0 && (a.norm !== 'linf' || v <= 1), a.norm === 'linf' ? 'in [0, 1] (pixel units, e.g. 8/255)' : 'a number >= 0');
-  integer('training.attack.steps', a.steps, 1);
-  number('training.attack.stepFactor', a.stepFactor, (v) => v > 0, 'a number > 0');
-  choice('training.attack.anisotropy', a.anisotropy, ANISOTROPIES);
-  number('training.attack.anisotropyMaxScale', a.anisotropyMaxScale, (v) => v > 0, 'a number > 0');
-  choice('training.attack.bnMode', a.bnMode, ['eval', 'train-frozen']);
-  const norms: readonly string[] = TRAINING_METHODS[t.method].norms;
-  if (!norms.includes(a.norm)) throw bad('training.attack.norm', `a norm that ${t.method} supports (${norms.join(', ')})`, a.norm);
 
   const n = r.ntk;
   boolean('ntk.enabled', n.enabled);
@@ -285,4 +295,18 @@ export function recipeThreats(r: RunRecipe): Threat[] {
     if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)', name);
     return parseThreats(name, `evaluation.threats[${i}]`);
   });
+}
+
+/**
+ * The threat model an evaluation or a kernel of a run uses: the run's training attack (norm, eps,
+ * step factor), each field of `given` (e.g. a command's flags) in its place, checked by the rules
+ * the recipe's own attack passed (for the run's input size); `names` names the given fields in errors.
+ */
+export function runThreatModel(r: RunRecipe, given: Partial<ThreatModel>, names: Record<keyof ThreatModel, string>): ThreatModel {
+  const a = r.training.attack;
+  const t = { norm: given.norm ?? a.norm, eps: given.eps ?? a.eps, stepFactor: given.stepFactor ?? a.stepFactor };
+  checkThreatModel(t, inputDims(r.data), (field, expected, value) => {
+    throw new NtkError('E_INVALID_ARGUMENT', `${names[field]} must be ${expected}, got ${JSON.stringify(value)}.`, { option: names[field], value });
+  });
+  return t;
 }

@@ -5,7 +5,7 @@
 // device and are read once at the end.
 
 import type { Norm } from '../attacks/kernels.js';
-import type { AttackBnMode } from '../attacks/options.js';
+import { checkThreatModel, type AttackBnMode } from '../attacks/options.js';
 import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
 import { BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -14,7 +14,7 @@ import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import { sumAll } from '../ops/reduce.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
-import { requireChoice, requireInteger, resolveOptions } from '../options.js';
+import { requireInteger, resolveOptions } from '../options.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -22,7 +22,7 @@ export { threatName, WORST_CASE, type Threat };
 
 /** Options of evaluate. */
 export interface EvaluateOptions {
-  /** Radius in [0, 1] pixel units, in the `norm` ball. */
+  /** Radius in pixel units of inputs in [0, 1], in the `norm` ball (at most 1 for l-inf, √dims for l2: attacks/options.ts maxRadius). */
   eps: number;
   norm: Norm;
   /** PGD step size as a fraction of eps (2.5/steps·eps is also common; default eps/4). */
@@ -66,7 +66,10 @@ export interface EvaluationResult {
 export async function evaluate(model: Model, dataset: ImageDataset, options: Partial<EvaluateOptions> = {}): Promise<EvaluationResult> {
   const o = resolveOptions('evaluate', DEFAULT_EVALUATE, options);
   requireInteger('evaluate', 'batchSize', o.batchSize);
-  requireChoice('evaluate', 'norm', o.norm, ['linf', 'l2'] as const);
+  checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dataset.shape.reduce((a, b) => a * b, 1), (field, expected, value) => {
+    const option = field === 'stepFactor' ? 'pgdStepFactor' : field;
+    throw new NtkError('E_INVALID_ARGUMENT', `evaluate: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+  });
   if (o.limit !== null) requireInteger('evaluate', 'limit', o.limit);
   if (o.threats.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: option "threats" is empty.', { option: 'threats' });
   checkDatasetFits(model, dataset, 'evaluate');

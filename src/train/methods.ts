@@ -16,7 +16,7 @@ import type { Tensor } from '../tensor/tensor.js';
 
 /** The attack settings a method's step reads (TrainOptions carries them). */
 export interface MethodAttackSettings {
-  /** Radius in [0, 1] pixel units. */
+  /** Radius in pixel units of inputs in [0, 1] (at most 1 for l-inf, √dims for l2: attacks/options.ts maxRadius). */
   eps: number;
   norm: Norm;
   /** Multi-step attacks: steps and step size as a fraction of eps. */

@@ -3,7 +3,6 @@
 // that flags catastrophic overfitting (adversarial methods only), JSON-lines metrics, atomic
 // checkpoints, bit-exact resume, and step/epoch hooks.
 
-import { ANISOTROPIES } from '../attacks/anisotropic.js';
 import type { AugmentOptions } from '../ops/augment.js';
 import { Batch, BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -11,14 +10,15 @@ import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { makeSchedule, type LrScheduleSpec } from '../optim/schedule.js';
 import { Sgd, type SgdOptions } from '../optim/sgd.js';
-import { requireChoice, requireInteger, resolveOptions } from '../options.js';
+import { resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
-import { TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
+import { trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
+import { checkTrainSettings, type BN_STATS_SOURCES } from './settings.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
 export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js';
@@ -30,7 +30,7 @@ export { TRAIN_METHODS, TRAINING_METHODS, type TrainMethod } from './methods.js'
  *   adversarial step itself normalises with its own batch and leaves the running buffers alone;
  * `mixed`: the step trains on the concatenation [clean; adversarial] (loss averaged over both).
  */
-export type BnStatsSource = 'adversarial' | 'clean' | 'mixed';
+export type BnStatsSource = (typeof BN_STATS_SOURCES)[number];
 
 /**
  * Options of train. The attack settings (MethodAttackSettings: eps in the `norm` ball, PGD steps and
@@ -144,9 +144,9 @@ export interface MethodSchedule extends RestorablePart {
 }
 
 /**
- * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit (the training
- * options must match the checkpoint's). `runConfig` adds fields to the config stored in checkpoints
- * (e.g. the run recipe, so a checkpoint describes itself); the caller checks those on resume.
+ * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. Checkpoints
+ * store the options that define the run (a resume must match them), or `runConfig` instead when
+ * the caller describes the run itself (runRecipe: the resolved recipe) and checks resumes itself.
  */
 export async function train(
   model: Model,
@@ -154,19 +154,19 @@ export async function train(
   validationSet: ImageDataset | null,
   options: Partial<TrainOptions> = {},
   extras: {
-    hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown>;
+    hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown> | null;
     /** The method of each step when it changes during the run (KernelSwitch, SpectrumMonitor); default options.method throughout. */
     methodSchedule?: MethodSchedule | null;
     /** Receives each epoch's checkpoint (after it is saved to checkpointPath, if set), e.g. to keep its bytes. */
     onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   } = {},
 ): Promise<TrainRun> {
-  const o = resolveTrainOptions(options);
-  const { hooks = {}, log = null, resume = null, runConfig = {}, methodSchedule = null, onCheckpoint = null } = extras;
+  const o = resolveTrainOptions(options, trainSet.shape.reduce((a, b) => a * b, 1));
+  const { hooks = {}, log = null, resume = null, runConfig = null, methodSchedule = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const platform = currentPlatform();
-  const checked = trainConfig(o, model, trainSet);
-  const config = { ...runConfig, ...checked };
+  const checked = runConfig ? {} : trainConfig(o, model, trainSet);
+  const config = runConfig ?? checked;
   const loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const schedule = makeSchedule(o.schedule);
@@ -323,24 +323,11 @@ function concatRows(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
+function resolveTrainOptions(options: Partial<TrainOptions>, dims: number): TrainOptions {
   const o = resolveOptions('train', DEFAULT_TRAIN, options);
-  requireChoice('train', 'method', o.method, TRAIN_METHODS);
-  requireChoice('train', 'bnStats', o.bnStats, ['adversarial', 'clean', 'mixed'] as const);
-  requireChoice('train', 'attackBnMode', o.attackBnMode, ['eval', 'train-frozen'] as const);
-  requireChoice('train', 'anisotropy', o.anisotropy, ANISOTROPIES);
-  requireChoice('train', 'norm', o.norm, ['linf', 'l2'] as const);
-  const norms: readonly string[] = trainingMethod(o.method).norms;
-  if (!norms.includes(o.norm)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: option "norm" is "${o.norm}"; method "${o.method}" supports ${norms.join(', ')}.`, { option: 'norm' });
-  }
-  if (!(o.anisotropyMaxScale > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "anisotropyMaxScale" must be > 0, got ${o.anisotropyMaxScale}.`, { option: 'anisotropyMaxScale' });
-  requireInteger('train', 'epochs', o.epochs);
-  requireInteger('train', 'batchSize', o.batchSize);
-  requireInteger('train', 'pgdSteps', o.pgdSteps);
-  requireInteger('train', 'logEvery', o.logEvery);
-  if (!(o.eps >= 0 && o.eps <= 1)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "eps" must be in [0, 1], got ${o.eps}.`, { option: 'eps' });
-  if (!(o.pgdStepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `train: option "pgdStepFactor" must be > 0, got ${o.pgdStepFactor}.`, { option: 'pgdStepFactor' });
+  checkTrainSettings(o, dims, (option, expected, value) => {
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+  });
   if ('lr' in o.sgd) throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', { option: 'sgd.lr' });
   makeSchedule(o.schedule); // validates
   return o;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
 import { THREAT_PRESETS, threatName } from '../../src/attacks/registry.js';
-import { parseEps, parseThreats } from '../../src/cli/commands/evaluate.js';
+import { parseThreats } from '../../src/cli/commands/evaluate.js';
 import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
 
@@ -17,10 +17,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('option values', () => {
   it('parses eps as a decimal or a fraction and rejects the rest', () => {
-    expect(parseEps('0.1')).toBe(0.1);
-    expect(parseEps('8/255')).toBe(8 / 255);
+    expect(parseFraction('0.1', 'eps')).toBe(0.1);
+    expect(parseFraction('8/255', 'eps')).toBe(8 / 255);
     expect(parseFraction(' 16 / 255 ', 'eps')).toBe(16 / 255);
-    for (const bad of ['2', '-0.1', 'abc', '8/0', '8/255x', '', '1/2/3']) expect(() => parseEps(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--eps/);
+    for (const bad of ['abc', '8/0', '8/255x', '', '1/2/3']) expect(() => parseFraction(bad, 'eps'), bad).toThrow(/E_INVALID_ARGUMENT.*--eps/);
+    // its range (radius bound for the norm and the run's image size) is the recipe's rule: recipe.test.ts
   });
 
   it('parses widths and threat lists', () => {

@@ -83,18 +83,34 @@ describe('ntk-at train / evaluate / report', () => {
     expect([...cp.model.keys()]).toContain('layer2.0.shortcut.weight');
   }, 120_000);
 
-  it('--norm l2: PGD-AT, NTK probes, validation and the final evaluation in the l2 ball', async () => {
+  it('--norm l2 --eps 2 (an l2 radius above 1): PGD-AT, NTK probes, validation and the final evaluation in the l2 ball; evaluate and ntk keep the run\'s threat model', async () => {
     const out = join(dir, 'l2');
-    const r = await cli('train', ...ARGS.map((a) => (a === 'fgsm-rs' ? 'pgd' : a === '8/255' ? '0.5' : a)), '--norm', 'l2', '--pgd-steps', '2',
-      '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', out);
+    const r = await cli('train', ...ARGS.map((a) => (a === 'fgsm-rs' ? 'pgd' : a === '8/255' ? '2' : a)), '--norm', 'l2', '--pgd-steps', '2',
+      '--pgd-step-factor', '0.5', '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', out);
     expect(r.code, r.err).toBe(0);
     const records = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8'));
     const config = records[0];
     expect((config.train as { norm: string }).norm).toBe('l2');
     expect((config.evaluation as { norm: string }).norm).toBe('l2');
     const evalRecord = records.at(-1)!;
-    expect(evalRecord).toMatchObject({ type: 'eval', norm: 'l2', eps: 0.5 });
+    expect(evalRecord).toMatchObject({ type: 'eval', norm: 'l2', eps: 2, pgdStepFactor: 0.5 });
     expect(records.filter((x) => x.type === 'kernel').every((k) => k.adversarial !== null)).toBe(true);
+    // evaluate: the run's norm, radius and step factor (not l-inf and 0.25), said in one line and recorded
+    const checkpoint = join(out, 'checkpoint.safetensors');
+    const e = await cli('evaluate', '--checkpoint', checkpoint, '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(e.err).toContain('threat model: l2, eps 2, PGD step 0.5·eps (norm from the run, eps from the run, step factor from the run)');
+    expect(JSON.parse(e.out)).toMatchObject({ norm: 'l2', eps: 2, pgdStepFactor: 0.5, accuracy: evalRecord.accuracy });
+    const flags = await cli('evaluate', '--checkpoint', checkpoint, '--threats', 'clean', '--norm', 'linf', '--eps', '8/255', '--json');
+    expect(flags.err).toContain('threat model: linf, eps 8/255 (0.0314), PGD step 0.5·eps (norm from --norm, eps from --eps, step factor from the run)');
+    expect(JSON.parse(flags.out)).toMatchObject({ norm: 'linf', eps: 8 / 255, pgdStepFactor: 0.5 });
+    const tooFar = await cli('evaluate', '--checkpoint', checkpoint, '--eps', '9'); // √64 = 8 is the l2 diameter of the 8x8 input cube
+    expect(tooFar.code).toBe(2);
+    expect(tooFar.err).toMatch(/--eps must be in \[0, 8\] for l2/);
+    // ntk: its adversarial probes in the same threat model
+    const k = await cli('ntk', '--checkpoint', checkpoint, '--inputs', 'pgd', '--pgd-steps', '1', '--probe-per-class', '2', '--out', join(out, 'k'), '--json');
+    expect(k.code, k.err).toBe(0);
+    expect(k.err).toContain('threat model: l2, eps 2, PGD step 0.5·eps (norm from the run, eps from the run, step factor from the run)');
   });
 
   it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
@@ -166,8 +182,10 @@ describe('ntk-at train / evaluate / report', () => {
     const cp = await loadCheckpoint(join(run, 'checkpoint.safetensors'));
     expect(cp.epoch).toBe(1);
     expect(cp.step).toBe(4);
-    expect(cp.config.run).toEqual({ data: config.data, model: config.model });
-    expect(cp.config.recipe).toEqual(config.recipe);
+    // the resolved recipe once, plus what preparing the run derived from it (src/run/stored_run.ts)
+    expect(cp.config).toEqual({
+      recipe: config.recipe, facts: { inputShape: [1, 8, 8], classes: 10, normalize: config.model.options.normalize, parameters: config.parameters },
+    });
     expect(config.recipe.training).toMatchObject({ method: 'fgsm-rs', epochs: 1, batchSize: 50, seed: 3, attack: { eps: 8 / 255 } });
     const md = readFileSync(join(run, 'report.md'), 'utf8');
     expect(md).toContain('| synthetic-clusters-test[first 10/class] | 100 |');

@@ -1,7 +1,8 @@
-// `ntk-at evaluate --checkpoint <file>`: rebuilds the model and the test data from the run recipe
-// stored in the checkpoint, loads its weights, and measures the accuracy under each threat of the
-// registry (FGSM, PGD, APGD; CE/CW/DLR; presets such as autoattack-lite) and their per-sample worst
-// case; prints a table, optionally appends the result to a run log (then `ntk-at report`).
+// `ntk-at evaluate --checkpoint <file>`: rebuilds the model and the test data from the run stored in
+// the checkpoint (src/run/stored_run.ts), loads its weights, and measures the accuracy under each
+// threat of the registry (FGSM, PGD, APGD; CE/CW/DLR; presets such as autoattack-lite) and their
+// per-sample worst case, in the run's threat model (norm, eps, step factor) unless flags say
+// otherwise; prints a table, optionally appends the result to a run log (then `ntk-at report`).
 
 import type { Gpu } from '../../device/gpu.js';
 import { NtkError } from '../../errors.js';
@@ -11,9 +12,12 @@ import { RunLog, type LogRecord } from '../../report/runlog.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
 import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList } from '../../attacks/registry.js';
 import { ATTACK_LOSSES } from '../../attacks/losses.js';
+import { NORMS, type ThreatModel } from '../../attacks/options.js';
+import { runThreatModel, type RunRecipe } from '../../run/recipe.js';
+import { storedRun } from '../../run/stored_run.js';
 import { evaluate, WORST_CASE, type EvaluationResult, type Threat } from '../../train/evaluate.js';
 import type { ImageDataset } from '../../data/dataset.js';
-import { formatFraction, parseChoice, parseFraction, requireCount } from '../args.js';
+import { formatFraction, parseChoice, parseFraction, requireCount, type OptionSpec, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
 import { DATASET_CHOICES, loadRunData, type DataRecipe } from '../data.js';
 import { buildModel, type ModelRecipe } from '../models.js';
@@ -31,13 +35,32 @@ export const THREATS_HELP = `comma list of ${Object.values(ATTACKS).map((a) => a
   `aliases ${Object.keys(THREAT_ALIASES).join(', ')}, presets ${Object.entries(THREAT_PRESETS).map(([k, v]) => `${k} (${v.threats})`).join(', ')}; ` +
   `the ${WORST_CASE} row counts a sample only if it is correct clean and under every threat`;
 
-/** Attack radius in [0, 1] pixel units from `0.1` or `8/255`. */
-export function parseEps(text: string, option = 'eps'): number {
-  const eps = parseFraction(text, option);
-  if (!(eps >= 0 && eps <= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--${option} is ${eps}; it is an attack radius in pixel units and must be in [0, 1] (e.g. 0.1 or 8/255).`, { option });
-  }
-  return eps;
+/** The flags of a threat model that `evaluate` and `ntk` take; each defaults to the run's. */
+export const THREAT_MODEL_OPTIONS: Record<string, OptionSpec> = {
+  norm: { type: 'string', description: `threat model: ${NORMS.join(' | ')} (default: the run's)` },
+  eps: { type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (default: the run\'s; l2 radii may exceed 1)' },
+  'pgd-step-factor': { type: 'number', description: 'PGD step size as a fraction of eps (default: the run\'s)' },
+};
+
+/**
+ * The threat model a command runs with on stored run `r`: the run's norm, eps and step factor,
+ * each unless its flag is given, checked by the recipe's rules (run/recipe.ts runThreatModel); and
+ * the one line that says what was used and where each part came from.
+ */
+export function commandThreatModel(r: RunRecipe, options: ParsedOptions): { threat: ThreatModel; line: string } {
+  const given: Partial<ThreatModel> = {
+    ...(options.norm !== undefined && { norm: parseChoice(String(options.norm), 'norm', NORMS) }),
+    ...(options.eps !== undefined && { eps: parseFraction(String(options.eps), 'eps') }),
+    ...(options['pgd-step-factor'] !== undefined && { stepFactor: options['pgd-step-factor'] as number }),
+  };
+  const threat = runThreatModel(r, given, { norm: '--norm', eps: '--eps', stepFactor: '--pgd-step-factor' });
+  const from = (field: keyof ThreatModel, flag: string) => (given[field] === undefined ? 'the run' : flag);
+  const eps = options.eps === undefined ? String(threat.eps) : formatFraction(String(options.eps), threat.eps);
+  return {
+    threat,
+    line: `threat model: ${threat.norm}, eps ${eps}, PGD step ${threat.stepFactor}·eps ` +
+      `(norm from ${from('norm', '--norm')}, eps from ${from('eps', '--eps')}, step factor from ${from('stepFactor', '--pgd-step-factor')})`,
+  };
 }
 
 /** The final-evaluation record of the run log (`type: "eval"`). */
@@ -52,15 +75,6 @@ export function formatEvaluation(result: EvaluationResult, title: string): strin
   const width = Math.max(10, ...Object.keys(result.accuracy).map((k) => k.length));
   const rows = Object.entries(result.accuracy).map(([k, v]) => `  ${k.padEnd(width)} ${(100 * v).toFixed(1).padStart(5)}%`);
   return [title, ...rows].join('\n');
-}
-
-/** The run recipe a CLI checkpoint carries (config.run); E_CHECKPOINT_MISMATCH if it has none. */
-export function checkpointRecipe(cp: TrainingCheckpoint, source: string): { data: DataRecipe; model: ModelRecipe } {
-  const run = cp.config.run as { data?: DataRecipe; model?: ModelRecipe } | undefined;
-  if (!run?.data || !run.model || typeof run.model.kind !== 'string') {
-    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: the checkpoint has no run recipe (config.run); it was not written by \`ntk-at train\`. Load it with the library instead.`, { source });
-  }
-  return { data: run.data, model: run.model };
 }
 
 /** A model built from `recipe` with the checkpoint's weights. The caller disposes it. */
@@ -90,9 +104,7 @@ export const evaluateCommand: Command = {
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
     threats: { type: 'string', description: THREATS_HELP, default: 'clean,fgsm,pgd20' },
-    eps: { type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (default: the training eps)' },
-    norm: { type: 'string', description: 'threat model: linf | l2 (the eps-ball of every attack)', default: 'linf' },
-    'pgd-step-factor': { type: 'number', description: 'PGD step size as a fraction of eps', default: 0.25 },
+    ...THREAT_MODEL_OPTIONS,
     dataset: { type: 'string', description: `test data (${DATASET_CHOICES.join(' | ')}; default: the training run's)` },
     'data-dir': { type: 'string', description: "Fashion-MNIST directory (default: the training run's)" },
     'test-size': { type: 'number', description: "test images, a multiple of the class count (default: the training run's)" },
@@ -107,25 +119,23 @@ export const evaluateCommand: Command = {
       throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
     }
     const threats = parseThreats(String(options.threats));
-    const norm = parseChoice(String(options.norm), 'norm', ['linf', 'l2'] as const);
     const batchSize = requireCount(options['batch-size'], 'batch-size');
-    const stepFactor = options['pgd-step-factor'] as number;
-    if (!(stepFactor > 0)) throw new NtkError('E_INVALID_ARGUMENT', `--pgd-step-factor must be > 0, got ${stepFactor}.`, { option: 'pgd-step-factor' });
     const source = options.checkpoint;
     const cp = await loadCheckpoint(source, io.platform);
-    const recipe = checkpointRecipe(cp, source);
-    const eps = options.eps === undefined ? Number(cp.config.eps) : parseEps(String(options.eps));
+    const run = storedRun(cp.config, source);
+    const { threat: { norm, eps, stepFactor }, line } = commandThreatModel(run.recipe, options);
     const dataRecipe: DataRecipe = {
-      ...recipe.data,
+      ...run.recipe.data,
       ...(options.dataset !== undefined && { dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES) }),
       ...(options['data-dir'] !== undefined && { dir: String(options['data-dir']) }),
       ...(options['test-size'] !== undefined && { testSize: requireCount(options['test-size'], 'test-size') }),
     };
     const data = await loadRunData(dataRecipe, io.platform);
     if (data.notice) io.err(`notice: ${data.notice}`);
+    io.err(line);
     const gpu = await gpuFromOptions(options, io);
     try {
-      const model = modelFromCheckpoint(gpu, recipe.model, cp, source);
+      const model = modelFromCheckpoint(gpu, run.model, cp, source);
       try {
         const start = io.platform.now();
         const result = await evaluate(model, data.test, { eps, norm, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor });

@@ -1,7 +1,8 @@
 // `ntk-at ntk --checkpoint <file>`: the empirical NTK of a trained model on a probe set drawn from
-// its run's data (the recipe stored in the checkpoint): trace, full, single-logit or sum-of-logits
-// kernel, on clean or adversarial inputs (PGD or FGSM at the run's eps and step factor). Writes the
-// kernel as .npy (float64) and safetensors (float32, with the probe labels), prints its spectrum.
+// its run's data (the run stored in the checkpoint): trace, full, single-logit or sum-of-logits
+// kernel, on clean or adversarial inputs (PGD or FGSM in the run's threat model unless flags say
+// otherwise). Writes the kernel as .npy (float64) and safetensors (float32, with the probe labels),
+// prints its spectrum.
 // A kernel too large for one job: `--blocks B --block i,j` computes one block, `--blocks B --plan DIR`
 // plans every block as a job array, and `ntk-at experiment collect DIR` assembles them.
 
@@ -17,14 +18,14 @@ import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { spectrumStats } from '../../ntk/metrics.js';
 import { Rng } from '../../random/rng.js';
 import { loadRunData } from '../../run/data.js';
-import { storedRecipe } from '../../run/orchestrator.js';
+import { storedRun } from '../../run/stored_run.js';
 import type { BuiltModelRecipe } from '../../run/models.js';
 import type { Norm } from '../../attacks/kernels.js';
 import { loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
-import { parseChoice, parseFraction, requireCount, type ParsedOptions } from '../args.js';
+import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
 import { planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
-import { modelFromCheckpoint } from './evaluate.js';
+import { commandThreatModel, modelFromCheckpoint, THREAT_MODEL_OPTIONS } from './evaluate.js';
 
 const INPUTS = ['clean', 'pgd', 'fgsm'] as const;
 const SOURCES = ['validation', 'test'] as const;
@@ -68,12 +69,9 @@ async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<Ke
   const logit = requireCount(options.logit, 'logit', 0);
   const checkpoint = io.platform.cli.absolutePath ? io.platform.cli.absolutePath(options.checkpoint) : options.checkpoint;
   const cp = await loadCheckpoint(checkpoint, io.platform);
-  const recipe = storedRecipe(cp.config, checkpoint);
-  const built = (cp.config.run as { model?: BuiltModelRecipe } | undefined)?.model;
-  if (!built) throw new NtkError('E_CHECKPOINT_MISMATCH', `${checkpoint}: no model recipe (config.run.model) stored.`, { source: checkpoint });
-  const { norm, stepFactor } = recipe.training.attack;
-  const eps = options.eps === undefined ? recipe.training.attack.eps : parseFraction(String(options.eps), 'eps');
-  if (!(eps >= 0 && (eps <= 1 || norm === 'l2'))) throw new NtkError('E_INVALID_ARGUMENT', `--eps must be in [0, 1] (l-inf, pixel units), got ${eps}.`, { option: 'eps' });
+  const { recipe, model: built } = storedRun(cp.config, checkpoint);
+  const { threat: { norm, eps, stepFactor }, line } = commandThreatModel(recipe, options);
+  if (inputs !== 'clean') io.err(line);
   const seed = options.seed === undefined ? recipe.data.seed : requireCount(options.seed, 'seed', 0);
   const data = await loadRunData(recipe.data, io.platform);
   if (data.notice) io.err(`notice: ${data.notice}`);
@@ -81,7 +79,8 @@ async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<Ke
   const pool = from === 'validation' ? data.validation : data.test;
   if (!pool) throw new NtkError('E_INVALID_ARGUMENT', '--source validation: the run has no validation images (data.validationSize 0); use --source test.', { option: 'source' });
   const probe = selectProbeSet(pool, { perClass, seed });
-  const args = ['--checkpoint', checkpoint, '--kind', kind, '--logit', String(logit), '--inputs', inputs, '--eps', String(eps), '--pgd-steps', String(steps),
+  const args = ['--checkpoint', checkpoint, '--kind', kind, '--logit', String(logit), '--inputs', inputs,
+    '--norm', norm, '--eps', String(eps), '--pgd-step-factor', String(stepFactor), '--pgd-steps', String(steps),
     '--source', from, '--probe-per-class', String(perClass), '--implementation', implementation, '--seed', String(seed)];
   const probeDigest = crc32Hex([new Uint8Array(probe.indices.buffer, probe.indices.byteOffset, probe.indices.byteLength)]);
   return { checkpoint, cp, built, kind, logit, inputs, implementation, eps, steps, stepFactor, norm, seed, probe, rowsPerSample: kind === 'full' ? pool.classes.length : 1, args, probeDigest };
@@ -90,7 +89,8 @@ async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<Ke
 /** The metadata of a kernel's safetensors file. */
 function kernelMetadata(r: KernelRequest): Record<string, string> {
   return {
-    format: 'ntk-at-kernel/1', kind: r.kind, logit: String(r.logit), inputs: r.inputs, eps: String(r.eps), probes: String(r.probe.indices.length),
+    format: 'ntk-at-kernel/1', kind: r.kind, logit: String(r.logit), inputs: r.inputs, norm: r.norm, eps: String(r.eps), stepFactor: String(r.stepFactor),
+    probes: String(r.probe.indices.length),
     source: r.probe.dataset.name, checkpoint: r.checkpoint, epoch: String(r.cp.epoch), implementation: r.implementation,
     ordering: r.kind === 'full' ? 'sample-major: row i*C + c is sample i, logit c' : 'row i is probe sample i (labels tensor)',
   };
@@ -142,7 +142,7 @@ export const ntkCommand: Command = {
     kind: { type: 'string', description: `${KERNEL_KINDS.join(' | ')} (full: nC x nC, sample-major: row i·C + c)`, default: 'trace' },
     logit: { type: 'number', description: 'the logit of --kind logit', default: 0 },
     inputs: { type: 'string', description: `${INPUTS.join(' | ')}: the kernel of clean probes or of their adversarial examples`, default: 'clean' },
-    eps: { type: 'string', description: 'attack radius for --inputs pgd|fgsm (default: the run\'s eps)' },
+    ...THREAT_MODEL_OPTIONS,
     'pgd-steps': { type: 'number', description: 'PGD steps of --inputs pgd', default: 10 },
     source: { type: 'string', description: 'probe images from the run\'s validation or test images (default: validation if the run has one)' },
     'probe-per-class': { type: 'number', description: 'probe images per class', default: 10 },

@@ -4,13 +4,16 @@
 // checkpoint.safetensors, config.json, report.md / report.html, and prints the final evaluation.
 
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
+import { ATTACK_BN_MODES, NORMS } from '../../attacks/options.js';
 import { NtkError } from '../../errors.js';
 import { INIT_SCHEMES } from '../../nn/init.js';
 import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
-import { runRecipe, storedRecipe, type RecipeEvent } from '../../run/orchestrator.js';
+import { runRecipe, type RecipeEvent } from '../../run/orchestrator.js';
+import { storedRecipe } from '../../run/stored_run.js';
 import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
+import { BN_STATS_SOURCES } from '../../train/settings.js';
 import { formatFraction, parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, type Command, type CommandIo } from '../command.js';
 import { ProgressBar, progressCallback } from '../progress.js';
@@ -63,14 +66,14 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   method: { paths: ['training.method'], type: 'string', description: methods, parse: choiceOf(TRAIN_METHODS) },
   epochs: { paths: ['training.epochs'], type: 'number', description: 'epochs' },
   'batch-size': { paths: ['training.batchSize'], type: 'number', description: 'batch size' },
-  norm: { paths: ['training.attack.norm'], type: 'string', description: 'threat norm linf | l2', parse: choiceOf(['linf', 'l2']) },
-  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation; an l2 radius with --norm l2)', parse: parseFraction },
+  norm: { paths: ['training.attack.norm'], type: 'string', description: `threat norm ${NORMS.join(' | ')}`, parse: choiceOf(NORMS) },
+  eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation): at most 1 for linf, √(values per image) for l2, e.g. 1.5', parse: parseFraction },
   'pgd-steps': { paths: ['training.attack.steps'], type: 'number', description: 'PGD-AT attack steps' },
   'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
   anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
   'anisotropy-max-scale': { paths: ['training.attack.anisotropyMaxScale'], type: 'number', description: 'fgsm-aniso: upper bound of the noise scale' },
-  'attack-bn-mode': { paths: ['training.attack.bnMode'], type: 'string', description: 'BatchNorm while the training attack runs: eval | train-frozen', parse: choiceOf(['eval', 'train-frozen']) },
-  'bn-stats': { paths: ['training.bnStats'], type: 'string', description: 'batches BatchNorm learns from: adversarial | clean | mixed', parse: choiceOf(['adversarial', 'clean', 'mixed']) },
+  'attack-bn-mode': { paths: ['training.attack.bnMode'], type: 'string', description: `BatchNorm while the training attack runs: ${ATTACK_BN_MODES.join(' | ')}`, parse: choiceOf(ATTACK_BN_MODES) },
+  'bn-stats': { paths: ['training.bnStats'], type: 'string', description: `batches BatchNorm learns from: ${BN_STATS_SOURCES.join(' | ')}`, parse: choiceOf(BN_STATS_SOURCES) },
   lr: { paths: ['training.lr'], type: 'number', description: 'learning rate (peak rate of cyclic)' },
   schedule: { paths: ['training.schedule'], type: 'string', description: 'constant | piecewise (x0.1 at 50%, 75%) | cyclic (peak at 40%)', parse: choiceOf(SCHEDULE_KINDS) },
   momentum: { paths: ['training.momentum'], type: 'number', description: 'SGD momentum' },
