@@ -10,6 +10,8 @@ declare const Deno: {
   open(path: string, options: { write: boolean; create: boolean; truncate?: boolean; append?: boolean }): Promise<{
     write(bytes: Uint8Array): Promise<number>;
     sync(): Promise<void>;
+    stat(): Promise<{ size: number }>;
+    truncate(length?: number): Promise<void>;
     close(): void;
   }>;
   rename(from: string, to: string): Promise<void>;
@@ -112,7 +114,13 @@ export const denoPlatform: Platform = {
       await makeDirectories(parentOf(path), DENO_DIRECTORY_OPS);
       const file = await Deno.open(path, { write: true, create: true, append: true });
       try {
-        await writeAll(file, encoder.encode(text));
+        const size = (await file.stat()).size;
+        try {
+          await writeAll(file, encoder.encode(text));
+        } catch (e) {
+          await file.truncate(size).catch(() => undefined); // a failed append (a full disk) leaves no part of a line behind
+          throw e;
+        }
       } finally {
         file.close();
       }

@@ -243,7 +243,18 @@ export const nodePlatform: Platform = {
     const { dirname } = await import('node:path');
     try {
       await makeDirectories(dirname(path), await nodeDirectoryOps());
-      await fs.appendFile(path, text);
+      const handle = await fs.open(path, 'a');
+      try {
+        const size = (await handle.stat()).size;
+        try {
+          await handle.appendFile(text);
+        } catch (e) {
+          await handle.truncate(size).catch(() => undefined); // a failed append (a full disk) leaves no part of a line behind
+          throw e;
+        }
+      } finally {
+        await handle.close();
+      }
     } catch (e) {
       throw e instanceof NtkError ? e : ioError(path, e);
     }

@@ -42,7 +42,10 @@ export interface Platform {
    * files that killed writers of the same path left behind are removed after the write.
    */
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
-  /** Appends text to a file, creating it and its directory if needed (run logs). */
+  /**
+   * Appends text to a file, creating it and its directory if needed (run logs). A failed append
+   * (E_IO, e.g. a full disk) leaves the file as it was: no part of `text`, never a cut line.
+   */
   appendText(path: string, text: string): Promise<void>;
   /**
    * Checks, before any work, that files can be written in directory `path` (created later if

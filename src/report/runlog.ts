@@ -33,6 +33,7 @@ export class RunLog {
     if (this.path) {
       const path = this.path;
       this.pending = this.pending.then(() => this.platform.appendText(path, `${JSON.stringify(full)}\n`));
+      this.pending.catch(() => undefined); // a failed write (a full disk) rejects flush(); until then it must not end the process unhandled
     }
   }
 
@@ -53,9 +54,10 @@ export class RunLog {
       await this.platform.writeFileAtomic(path, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join('')));
       this.records = [...kept, ...this.records.slice(written)];
     });
+    this.pending.catch(() => undefined);
   }
 
-  /** Waits until every record written so far is on disk; rethrows a write error. */
+  /** Waits until every record written so far is on disk; rethrows a write error (every later call too). */
   flush(): Promise<void> {
     return this.pending;
   }

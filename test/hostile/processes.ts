@@ -1,6 +1,7 @@
 // Child processes for the hostile suite: runs `ntk-at` (dist/cli.js) or a script under a hard
-// timeout (a hang is a failure, never a stuck suite), optionally sending a signal once stderr or
-// the files show a condition; and snapshots of a directory tree to prove nothing was written.
+// timeout (a hang is a failure, never a stuck suite), optionally sending a signal, or freezing it
+// (SIGSTOP, SIGCONT) around a callback, once stderr or the files show a condition; and snapshots
+// of a directory tree to prove nothing was written.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,13 +24,21 @@ export interface RunOptions {
   cwd?: string;
   /** Sends `signal` to the process group the first time `when(stderr)` is true (checked on output and every 50 ms). */
   interrupt?: { signal: NodeJS.Signals; when: (err: string) => boolean };
+  /**
+   * Freezes the process group (SIGSTOP) the first time `when(stderr)` is true, runs `then` (e.g.
+   * to read or change its files while nothing of it runs), and lets it go on (SIGCONT).
+   */
+  pause?: { when: (err: string) => boolean; then: () => void | Promise<void> };
+  /** Runs the child under this command (e.g. ['setpriv', '--reuid=65534', ...]), which then runs node. */
+  prefix?: string[];
 }
 
 /** Runs `node <script> ...args`; resolves when it exits or, after `timeoutMs`, is killed (timedOut). */
 export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<Finished> {
   const start = Date.now();
   // Its own process group, signalled as a whole like a terminal's Ctrl-C (the CLI runs its work in a child process).
-  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, script, ...args];
+  const child = spawn(command, rest, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-(child.pid as number), signal);
@@ -41,10 +50,16 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
   let err = '';
   let timedOut = false;
   let sent = false;
+  let paused = false;
   const poke = () => {
     if (options.interrupt && !sent && options.interrupt.when(err)) {
       sent = true;
       signalGroup(options.interrupt.signal);
+    }
+    if (options.pause && !paused && options.pause.when(err)) {
+      paused = true;
+      signalGroup('SIGSTOP');
+      void Promise.resolve().then(options.pause.then).finally(() => signalGroup('SIGCONT'));
     }
   };
   child.stdout.on('data', (d) => { out += d; });
