@@ -14,7 +14,7 @@ import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
 import { TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
-import { checkTrainSettings, type TrainSettings } from '../train/settings.js';
+import { checkTrainSettings, type SettingName, type TrainSettings } from '../train/settings.js';
 import type { BnStatsSource } from '../train/trainer.js';
 import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
@@ -59,6 +59,8 @@ export interface AttackSpec {
   /** fgsm-aniso's start-noise scale and its bound. */
   anisotropy: Anisotropy;
   anisotropyMaxScale: number;
+  /** Random-start single-step methods (fgsm-rs, n-fgsm, fgsm-aniso): step = singleStepFactor·eps; null: the method's own. */
+  singleStepFactor: number | null;
   /** BatchNorm while the training attack runs: running buffers (`eval`) or frozen batch statistics. */
   bnMode: AttackBnMode;
 }
@@ -145,7 +147,7 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
   model: { kind: 'mlp', normalize: true },
   training: {
     method: 'pgd', epochs: 5, batchSize: 128,
-    attack: { norm: 'linf', eps: 0.1, steps: 10, stepFactor: 0.25, anisotropy: 'gradient', anisotropyMaxScale: 2, bnMode: 'eval' },
+    attack: { norm: 'linf', eps: 0.1, steps: 10, stepFactor: 0.25, anisotropy: 'gradient', anisotropyMaxScale: 2, singleStepFactor: null, bnMode: 'eval' },
     lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
     validationPgdSteps: 10, logEvery: 20, seed: 0,
   },
@@ -154,18 +156,28 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
   evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
 
+/** The training settings a recipe sets (all but the optimizer's gradient clipping). */
+type RecipeSetting = Exclude<SettingName, 'sgd.clipNorm'>;
+
 /** The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names. */
-const TRAINING_FIELDS: Record<keyof TrainSettings, string> = {
+const TRAINING_FIELDS: Record<RecipeSetting, string> = {
   method: 'training.method', epochs: 'training.epochs', batchSize: 'training.batchSize', bnStats: 'training.bnStats',
-  logEvery: 'training.logEvery', seed: 'training.seed', eps: 'training.attack.eps', norm: 'training.attack.norm',
+  logEvery: 'training.logEvery', seed: 'training.seed', 'sgd.momentum': 'training.momentum', 'sgd.nesterov': 'training.nesterov',
+  'sgd.weightDecay': 'training.weightDecay', eps: 'training.attack.eps', norm: 'training.attack.norm',
   pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor', anisotropy: 'training.attack.anisotropy',
-  anisotropyMaxScale: 'training.attack.anisotropyMaxScale', attackBnMode: 'training.attack.bnMode',
+  anisotropyMaxScale: 'training.attack.anisotropyMaxScale', singleStepFactor: 'training.attack.singleStepFactor', attackBnMode: 'training.attack.bnMode',
 };
 
 /** The training settings of a recipe (read through TRAINING_FIELDS), as train() takes them. */
 export function trainSettingsOf(r: RunRecipe): TrainSettings {
-  const at = (path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], r);
-  return Object.fromEntries(Object.entries(TRAINING_FIELDS).map(([k, path]) => [k, at(path)])) as unknown as TrainSettings;
+  const out: Record<string, unknown> = { sgd: {} };
+  for (const [setting, field] of Object.entries(TRAINING_FIELDS)) {
+    const value = field.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], r);
+    const [head, option] = setting.split('.');
+    if (option) (out[head] as Record<string, unknown>)[option] = value;
+    else out[head] = value;
+  }
+  return out as unknown as TrainSettings;
 }
 
 /** Values per image of the data a recipe can train on: its data set's, or its fallback's if fewer (the radius bound's dims). */
@@ -240,13 +252,10 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
 
   const t = r.training;
   checkTrainSettings(trainSettingsOf(r), inputDims(d), (setting, expected, value) => {
-    throw bad(TRAINING_FIELDS[setting], expected, value);
+    throw bad(TRAINING_FIELDS[setting as RecipeSetting], expected, value); // the recipe leaves clipNorm null, which passes
   });
   number('training.lr', t.lr, (v) => v > 0, 'a number > 0');
   choice('training.schedule', t.schedule, SCHEDULE_KINDS);
-  number('training.momentum', t.momentum, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
-  boolean('training.nesterov', t.nesterov);
-  number('training.weightDecay', t.weightDecay, (v) => v >= 0, 'a number >= 0');
   boolean('training.augment', t.augment);
   integer('training.validationPgdSteps', t.validationPgdSteps, 1);
 

@@ -24,6 +24,8 @@ export interface MethodAttackSettings {
   pgdStepFactor: number;
   anisotropy: Anisotropy;
   anisotropyMaxScale: number;
+  /** Random-start single-step methods (fgsm-rs, n-fgsm, fgsm-aniso): step = factor·eps; null: the method's own (1.25, 1, 1.25). */
+  singleStepFactor: number | null;
   attackBnMode: AttackBnMode;
 }
 
@@ -45,6 +47,8 @@ export interface TrainingMethod {
   adversarial: boolean;
   /** Threat norms the method's attack supports. */
   norms: readonly Norm[];
+  /** Whether its step size can be set (MethodAttackSettings.singleStepFactor). */
+  singleStepFactor?: boolean;
   /** Its state, if it keeps one (created once per run). */
   createState?(model: Model, o: MethodAttackSettings): MethodState | null;
   /** The step's training inputs: batch.x itself, or a new tensor the trainer disposes. */
@@ -74,27 +78,35 @@ export const TRAINING_METHODS = {
     inputs: (model, batch, _rng, o) => fgsm(model, batch.x, batch.y, { eps: o.eps, bnMode: o.attackBnMode }),
   },
   'fgsm-rs': {
-    summary: 'FGSM-RS (fast AT): uniform start in the eps-ball, step 1.25·eps, projection',
+    summary: 'FGSM-RS (fast AT): uniform start in the eps-ball, step 1.25·eps (or singleStepFactor·eps), projection',
     adversarial: true,
     norms: ['linf'],
-    inputs: (model, batch, rng, o) => fgsmRs(model, batch.x, batch.y, rng, { eps: o.eps, bnMode: o.attackBnMode }),
+    singleStepFactor: true,
+    inputs: (model, batch, rng, o) => fgsmRs(model, batch.x, batch.y, rng, { eps: o.eps, bnMode: o.attackBnMode, ...singleStep(o) }),
   },
   'n-fgsm': {
-    summary: 'N-FGSM: uniform start in the 2·eps-ball, step eps, no projection',
+    summary: 'N-FGSM: uniform start in the 2·eps-ball, step eps (or singleStepFactor·eps), no projection',
     adversarial: true,
     norms: ['linf'],
-    inputs: (model, batch, rng, o) => nFgsm(model, batch.x, batch.y, rng, { eps: o.eps, bnMode: o.attackBnMode }),
+    singleStepFactor: true,
+    inputs: (model, batch, rng, o) => nFgsm(model, batch.x, batch.y, rng, { eps: o.eps, bnMode: o.attackBnMode, ...singleStep(o) }),
   },
   'fgsm-aniso': {
-    summary: 'FGSM with an anisotropic start (scale: anisotropy, bounded by anisotropyMaxScale)',
+    summary: 'FGSM with an anisotropic start (scale: anisotropy, bounded by anisotropyMaxScale), step 1.25·eps (or singleStepFactor·eps)',
     adversarial: true,
     norms: ['linf'],
+    singleStepFactor: true,
     createState: (model, o) => (o.anisotropy === 'gradient' ? new GradientScale(model.gpu, model.inputShape) : null),
     inputs: (model, batch, rng, o, state) => anisotropicFgsm(model, batch.x, batch.y, rng, {
-      eps: o.eps, bnMode: o.attackBnMode, anisotropy: o.anisotropy, maxScale: o.anisotropyMaxScale,
+      eps: o.eps, bnMode: o.attackBnMode, anisotropy: o.anisotropy, maxScale: o.anisotropyMaxScale, ...singleStep(o),
     }, state as GradientScale | null),
   },
 } as const satisfies Record<string, TrainingMethod>;
+
+/** The step option of a random-start single-step attack: the run's factor, or none (the attack's default). */
+function singleStep(o: MethodAttackSettings): { stepFactor?: number } {
+  return o.singleStepFactor === null ? {} : { stepFactor: o.singleStepFactor };
+}
 
 /** A key of TRAINING_METHODS. */
 export type TrainMethod = keyof typeof TRAINING_METHODS;

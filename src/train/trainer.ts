@@ -65,6 +65,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   pgdStepFactor: 0.25,
   anisotropy: 'gradient',
   anisotropyMaxScale: 2,
+  singleStepFactor: null,
   attackBnMode: 'eval',
   bnStats: 'adversarial',
   schedule: { kind: 'constant', lr: 0.05 },
@@ -125,8 +126,8 @@ export interface TrainRun {
 const ATTACK_STREAM = 101;
 
 /**
- * CO rule (ours): validation worst-case robust accuracy (correct clean and under PGD with the CE
- * and the CW-margin loss) fell below half of its best so far, while accuracy on
+ * CO rule (ours): validation worst-case robust accuracy (correct clean and under FGSM and PGD with
+ * the CE and the CW-margin loss) fell below half of its best so far, while accuracy on
  * the training attack's inputs is at least 30 points higher (the single-step attack no longer
  * finds what PGD finds).
  */
@@ -257,13 +258,14 @@ export async function train(
       const validation = validationSet && o.validation
         ? await evaluate(model, validationSet, {
           eps: o.eps, norm: o.norm, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
-          threats: [{ kind: 'clean' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
+          // FGSM beside PGD: catastrophic overfitting shows as single-step accuracy rising while PGD's falls (experiments/statistics.ts)
+          threats: [{ kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
           seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
           attackBnMode: 'eval', onProgress: hooks.onValidation ? (done, total) => hooks.onValidation!(done, total) : null,
         })
         : null;
       const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
-      const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under PGD-CE and PGD-CW
+      const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under FGSM, PGD-CE and PGD-CW
       const co = validation !== null && trainingMethod(method).adversarial && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
       if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
       const record: EpochRecord = {

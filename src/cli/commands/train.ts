@@ -72,6 +72,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
   anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
   'anisotropy-max-scale': { paths: ['training.attack.anisotropyMaxScale'], type: 'number', description: 'fgsm-aniso: upper bound of the noise scale' },
+  'single-step-factor': { paths: ['training.attack.singleStepFactor'], type: 'string', description: 'fgsm-rs, n-fgsm, fgsm-aniso: step size / eps of the single step, e.g. 2 (none: the method\'s own, 1.25 or 1)', parse: orNull },
   'attack-bn-mode': { paths: ['training.attack.bnMode'], type: 'string', description: `BatchNorm while the training attack runs: ${ATTACK_BN_MODES.join(' | ')}`, parse: choiceOf(ATTACK_BN_MODES) },
   'bn-stats': { paths: ['training.bnStats'], type: 'string', description: `batches BatchNorm learns from: ${BN_STATS_SOURCES.join(' | ')}`, parse: choiceOf(BN_STATS_SOURCES) },
   lr: { paths: ['training.lr'], type: 'number', description: 'learning rate (peak rate of cyclic)' },
