@@ -47,6 +47,8 @@ export interface Experiment {
   base(scale: Scale): string[];
   /** The variants (named option sets) compared, at this grid's scale. */
   variants(grid: GridOptions): Variant[];
+  /** The first seed of its grid (default 0); a calibration grid runs on held-out seeds that no reported grid uses. */
+  firstSeed?: number;
   /** Report sections from the finished runs (collect.runs; collect.of(variant) gives a variant's seeds in order). */
   analyse(collect: Collector, grid: GridOptions): Section[];
 }
@@ -90,13 +92,13 @@ export const fixed = (digits: number) => (v: number): string => (Number.isFinite
 export const sig = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(+v.toPrecision(3))) : '-');
 
 /**
- * The plans of an experiment's grid: variants × seeds 0..seeds-1, seed by seed (every variant of
+ * The plans of an experiment's grid: variants × seeds (firstSeed, firstSeed + 1, ...), seed by seed (every variant of
  * seed 0 first, so an interrupted experiment still compares all variants); `extra` overrides the
  * base options, not the variants' own.
  */
 export function planRuns(experiment: Experiment, grid: GridOptions, extra: string[] = [], only: string[] | null = null): RunPlan[] {
   const variants = experiment.variants(grid).filter((v) => !only || only.includes(v.name));
-  return Array.from({ length: grid.seeds }, (_, seed) => variants.map((v) => ({
+  return Array.from({ length: grid.seeds }, (_, i) => i + (experiment.firstSeed ?? 0)).map((seed) => variants.map((v) => ({
     id: `${v.name}/seed${seed}`,
     variant: v.name,
     seed,

@@ -4,6 +4,7 @@
 
 import { NtkError } from '../errors.js';
 import type { LogRecord } from '../report/runlog.js';
+import { catastrophicOverfitting } from './statistics.js';
 
 /** One number read from a run's log. `source`: `type[index].field.path` or `derived:<name>`. */
 export interface Measured {
@@ -135,6 +136,33 @@ export function distanceAtLoss(records: LogRecord[], level: number): number {
   return check ? num(check.distanceToInit) : NaN;
 }
 
+/** A run's per-epoch validation checks: epoch end (1-based), PGD-k accuracy with the CE loss and FGSM accuracy (NaN where not measured). */
+export function validationCurve(records: LogRecord[]): Array<{ epoch: number; pgd: number; singleStep: number }> {
+  return records.filter((r) => r.type === 'epoch' && r.validation).map((r) => {
+    const accuracy = (r.validation as { accuracy: Record<string, number> }).accuracy;
+    const pgd = Object.keys(accuracy).find((k) => /^pgd\d+$/.test(k));
+    return { epoch: num(r.epoch) + 1, pgd: pgd ? accuracy[pgd] : NaN, singleStep: num(accuracy.fgsm) };
+  });
+}
+
+/** The epoch (1-based) of the first validation check that meets the CO criterion of statistics.ts, or NaN. */
+export function coCriterionEpoch(records: LogRecord[]): number {
+  const curve = validationCurve(records).filter((c) => Number.isFinite(c.pgd) && Number.isFinite(c.singleStep));
+  return catastrophicOverfitting(curve).at ?? NaN;
+}
+
+/** The highest per-epoch validation PGD accuracy (CE loss) of a run, or NaN without validation. */
+export function bestValidationPgd(records: LogRecord[]): number {
+  const values = validationCurve(records).map((c) => c.pgd).filter(Number.isFinite);
+  return values.length ? Math.max(...values) : NaN;
+}
+
+/** The validation PGD accuracy (CE loss) at the end of epoch `epoch` (1-based; -1: the last check), or NaN. */
+export function validationPgd(records: LogRecord[], epoch: number): number {
+  const curve = validationCurve(records);
+  return (epoch === -1 ? curve.at(-1) : curve.find((c) => c.epoch === epoch))?.pgd ?? NaN;
+}
+
 /** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
 export const DERIVED: Record<string, (records: LogRecord[], arg: number) => number> = {
   passes: trainingPasses,
@@ -146,6 +174,9 @@ export const DERIVED: Record<string, (records: LogRecord[], arg: number) => numb
   stageVelocity,
   epochAtLoss,
   distanceAtLoss,
+  coCriterionEpoch,
+  bestValidationPgd,
+  validationPgd,
 };
 
 /** Reads `source` from a run's records (see Measured); NaN when the record or field is missing. */

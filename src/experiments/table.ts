@@ -2,6 +2,7 @@
 // kernel-dynamics comparison behind the second), each a grid of runs plus its analysis.
 
 import { bnEstimators } from './bn_estimators.js';
+import { coCalibration } from './co_calibration.js';
 import { coSpectrum } from './co_spectrum.js';
 import type { Experiment } from './experiment.js';
 import { kernelDynamics } from './kernel_dynamics.js';
@@ -11,6 +12,7 @@ import { kernelWarmup } from './kernel_warmup.js';
 export const EXPERIMENTS: Record<string, Experiment> = {
   'bn-estimators': bnEstimators,
   'kernel-warmup': kernelWarmup,
+  'co-calibration': coCalibration,
   'co-spectrum': coSpectrum,
   'kernel-dynamics': kernelDynamics,
 };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim } from '../../src/experiments/evidence.js';
 import { Collector, pct, type RunResult } from '../../src/experiments/experiment.js';
-import { distanceAtLoss, epochAtLoss, stageVelocity } from '../../src/experiments/measure.js';
+import { coCriterionEpoch, distanceAtLoss, epochAtLoss, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
 import type { LogRecord } from '../../src/report/runlog.js';
 
 /** A finished run of `variant` and `seed` whose final evaluation has these accuracies. */
@@ -103,5 +103,20 @@ describe('derived kernel quantities', () => {
     expect(distanceAtLoss(records, 1.3)).toBeCloseTo(0.2, 12); // first check at or after 1.5: epoch 2
     expect(epochAtLoss(records, 0.5)).toBeNaN();
     expect(distanceAtLoss(records, 0.5)).toBeNaN();
+  });
+});
+
+describe('the CO criterion on a run log', () => {
+  const epochLog = (pgd: number[], fgsm: number[]) => pgd.map((p, e) => ({ type: 'epoch', epoch: e, validation: { accuracy: { clean: 0.8, fgsm: fgsm[e], pgd10: p } } })) as LogRecord[];
+
+  it('finds the epoch where validation PGD accuracy collapses while FGSM accuracy rises', () => {
+    const records = epochLog([0.3, 0.4, 0.42, 0.05, 0.02], [0.5, 0.55, 0.56, 0.8, 0.9]);
+    expect(coCriterionEpoch(records)).toBe(4);
+    expect(validationPgd(records, -1)).toBe(0.02);
+    expect(validationPgd(records, 2)).toBe(0.4);
+  });
+
+  it('stays quiet for a model that never became robust', () => {
+    expect(coCriterionEpoch(epochLog([0.02, 0.05, 0.01, 0.04, 0.0], [0.1, 0.2, 0.15, 0.2, 0.25]))).toBeNaN();
   });
 });

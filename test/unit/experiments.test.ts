@@ -37,6 +37,7 @@ const TESTED: Record<string, string[] | undefined> = {
   'bn-estimators': ['baseline', 'biased', 'stats-mixed'],
   'kernel-warmup': ['pgd', 'kernel-switch', 'fixed-50', 'pgd-then-fgsm-rs'],
   'co-spectrum': ['fgsm', 'aniso-gradient', 'aniso-monitor', 'pgd'],
+  'co-calibration': ['mlp-cyclic-eps0.3-fgsm', 'mlp-cyclic-eps0.3-fgsm-rs-2'],
 };
 
 function options(out: string, seeds: number, variants?: string[]): ExperimentOptions {
