@@ -27,6 +27,21 @@ export interface SgdOptions {
 export const DEFAULT_SGD_OPTIONS: SgdOptions = { lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 5e-4, clipNorm: null };
 
 /**
+ * The one check of the optimizer's settings besides its default lr (train() and the run recipe
+ * apply it before any work): momentum in [0, 1), weight decay >= 0, Nesterov only with momentum,
+ * clipNorm > 0 or null. `fail` (it throws) reports the first broken rule.
+ */
+export function checkSgdOptions(
+  o: Omit<SgdOptions, 'lr'>, fail: (option: Exclude<keyof SgdOptions, 'lr'>, expected: string, value: unknown) => never,
+): void {
+  if (!(typeof o.momentum === 'number' && o.momentum >= 0 && o.momentum < 1)) fail('momentum', 'a number in [0, 1)', o.momentum);
+  if (typeof o.nesterov !== 'boolean') fail('nesterov', 'true or false', o.nesterov);
+  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) fail('weightDecay', 'a finite number >= 0', o.weightDecay);
+  if (o.nesterov && o.momentum === 0) fail('nesterov', 'false when momentum is 0 (Nesterov needs momentum > 0)', o.nesterov);
+  if (o.clipNorm !== null && !(typeof o.clipNorm === 'number' && Number.isFinite(o.clipNorm) && o.clipNorm > 0)) fail('clipNorm', 'a finite number > 0 or null', o.clipNorm);
+}
+
+/**
  * SGD with momentum, Nesterov and weight decay (torch.optim.SGD semantics, dampening 0) and
  * optional clipping by the global gradient norm, all on the device.
  */
@@ -44,10 +59,9 @@ export class Sgd {
   ) {
     const o = resolveOptions('Sgd', DEFAULT_SGD_OPTIONS, options);
     requirePositive('Sgd', 'lr', o.lr);
-    if (!(o.momentum >= 0 && o.momentum < 1)) throw invalid('momentum', o.momentum, 'a number in [0, 1)');
-    if (!(o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) throw invalid('weightDecay', o.weightDecay, 'a finite number >= 0');
-    if (o.nesterov && o.momentum === 0) throw invalid('nesterov', o.nesterov, 'false when momentum is 0 (Nesterov needs momentum > 0)');
-    if (o.clipNorm !== null) requirePositive('Sgd', 'clipNorm', o.clipNorm);
+    checkSgdOptions(o, (option, expected, value) => {
+      throw invalid(option, value, expected);
+    });
     this.options = o;
     if (o.momentum > 0) for (const p of params) this.velocities.set(p, Tensor.zeros(gpu, p.value.shape));
     this.one = Tensor.fromArray(gpu, [1], [1]);

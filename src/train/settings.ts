@@ -1,36 +1,49 @@
 // The one rule per training setting: method, epochs, batch size, logging interval, seed, BatchNorm
-// sources, and the attack's threat model (attacks/options.ts checkThreatModel), steps and
-// anisotropy. train() checks its options with it; the run recipe (src/run/recipe.ts) checks its
-// training fields with it before anything is written, naming the recipe field instead of the option.
+// sources, the optimizer (optim/sgd.ts checkSgdOptions) and the attack's threat model
+// (attacks/options.ts checkThreatModel), steps and anisotropy. train() checks its options with it;
+// the run recipe (src/run/recipe.ts) checks its training fields with it before anything is written,
+// naming the recipe field instead of the option.
 
 import { ANISOTROPIES } from '../attacks/anisotropic.js';
+import type { Norm } from '../attacks/kernels.js';
 import { ATTACK_BN_MODES, checkThreatModel } from '../attacks/options.js';
-import { TRAINING_METHODS, TRAIN_METHODS, trainingMethod, type MethodAttackSettings } from './methods.js';
+import { TRAINING_METHODS, TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type TrainMethod } from './methods.js';
+import { checkSgdOptions, DEFAULT_SGD_OPTIONS, type SgdOptions } from '../optim/sgd.js';
 import type { TrainOptions } from './trainer.js';
 
 /** The batches BatchNorm can learn its statistics from (see BnStatsSource). */
 export const BN_STATS_SOURCES = ['adversarial', 'clean', 'mixed'] as const;
 
 /** The settings these rules cover: the run-defining scalars of TrainOptions and its attack. */
-export type TrainSettings = Pick<TrainOptions, 'method' | 'epochs' | 'batchSize' | 'bnStats' | 'logEvery' | 'seed'> & MethodAttackSettings;
+export type TrainSettings = Pick<TrainOptions, 'method' | 'epochs' | 'batchSize' | 'bnStats' | 'logEvery' | 'seed' | 'sgd'> & MethodAttackSettings;
+
+/** A setting's name: a TrainSettings key, or `sgd.<option>` for the optimizer's. */
+export type SettingName = Exclude<keyof TrainSettings, 'sgd'> | `sgd.${Exclude<keyof SgdOptions, 'lr'>}`;
 
 /** How a caller reports a broken rule (it throws): the setting, what it must be, and the value. */
-export type SettingFailure = (setting: keyof TrainSettings, expected: string, value: unknown) => never;
+export type SettingFailure = (setting: SettingName, expected: string, value: unknown) => never;
+
+/** null when `method` trains in the `norm` ball, else what the norm must be (for the caller's error message). */
+export function normProblem(method: TrainMethod, norm: Norm): string | null {
+  const norms: readonly Norm[] = TRAINING_METHODS[method].norms;
+  return norms.includes(norm) ? null : `a norm that ${method} supports (${norms.join(', ')})`;
+}
 
 /**
  * Checks every TrainSettings value for inputs of `dims` values per sample (the radius bound
  * depends on it) and calls `fail` on the first one that breaks its rule.
  */
 export function checkTrainSettings(o: TrainSettings, dims: number, fail: SettingFailure): void {
-  const integer = (k: keyof TrainSettings, min: number) => {
+  type Scalar = Exclude<keyof TrainSettings, 'sgd'>;
+  const integer = (k: Scalar, min: number) => {
     const v = o[k];
     if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= min)) fail(k, `an integer >= ${min}`, v);
   };
-  const positive = (k: keyof TrainSettings) => {
+  const positive = (k: Scalar) => {
     const v = o[k];
     if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) fail(k, 'a number > 0', v);
   };
-  const choice = (k: keyof TrainSettings, choices: readonly unknown[]) => {
+  const choice = (k: Scalar, choices: readonly unknown[]) => {
     if (!choices.includes(o[k])) fail(k, `one of ${choices.join(', ')}`, o[k]);
   };
   choice('method', TRAIN_METHODS);
@@ -39,9 +52,10 @@ export function checkTrainSettings(o: TrainSettings, dims: number, fail: Setting
   choice('bnStats', BN_STATS_SOURCES);
   integer('logEvery', 1);
   integer('seed', 0);
+  checkSgdOptions({ ...DEFAULT_SGD_OPTIONS, ...o.sgd }, (option, expected, value) => fail(`sgd.${option}`, expected, value));
   checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dims, (k, expected, value) => fail(k === 'stepFactor' ? 'pgdStepFactor' : k, expected, value));
-  const norms: readonly string[] = TRAINING_METHODS[o.method].norms;
-  if (!norms.includes(o.norm)) fail('norm', `a norm that ${o.method} supports (${norms.join(', ')})`, o.norm);
+  const unsupported = normProblem(o.method, o.norm);
+  if (unsupported) fail('norm', unsupported, o.norm);
   integer('pgdSteps', 1);
   choice('anisotropy', ANISOTROPIES);
   positive('anisotropyMaxScale');
