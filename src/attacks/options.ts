@@ -122,7 +122,9 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   requireChoice(attack, 'bnMode', o.bnMode, ATTACK_BN_MODES);
   if ('steps' in record) requireInteger(attack, 'steps', record.steps, 1);
   if ('restarts' in record) requireInteger(attack, 'restarts', record.restarts, 1);
-  if ('stepSize' in record) requirePositive(attack, 'stepSize', record.stepSize);
+  if ('stepSize' in record && !(typeof record.stepSize === 'number' && Number.isFinite(record.stepSize) && record.stepSize >= 0)) { // 0: a zero radius
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "stepSize" must be a finite number >= 0 (pixel units), got ${String(record.stepSize)}.`, { option: 'stepSize' });
+  }
   if ('stepFactor' in record) requirePositive(attack, 'stepFactor', record.stepFactor);
   if ('noiseFactor' in record && !(typeof record.noiseFactor === 'number' && record.noiseFactor >= 0)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "noiseFactor" must be >= 0, got ${record.noiseFactor}.`, { option: 'noiseFactor' });

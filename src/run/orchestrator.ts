@@ -145,7 +145,6 @@ export function trainOptionsOf(r: RunRecipe, checkpointPath: string | null): Tra
   return {
     ...trainSettingsOf(r),
     schedule: scheduleSpec(t.schedule, t.lr, t.epochs),
-    sgd: { momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay },
     augment: t.augment ? { ...DEFAULT_AUGMENT } : null,
     validation: r.data.validationSize > 0 ? { samples: r.data.validationSize, pgdSteps: t.validationPgdSteps } : null,
     checkpointPath,

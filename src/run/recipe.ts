@@ -14,7 +14,7 @@ import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { DEFAULT_SWITCH } from '../train/switch.js';
 import { TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
-import { checkTrainSettings, type SettingName, type TrainSettings } from '../train/settings.js';
+import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
 import type { BnStatsSource } from '../train/trainer.js';
 import { parseThreats, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
@@ -287,6 +287,8 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   integer('switch.patience', s.patience, 1);
   number('switch.capFraction', s.capFraction, (v) => v > 0 && v <= 1, 'in (0, 1]');
   if (s.velocityPlateau !== null) number('switch.velocityPlateau', s.velocityPlateau, (v) => v > 0, 'a number > 0 or null');
+  const warmupNorm = s.rule === 'kernel' ? normProblem(s.warmupMethod, t.attack.norm) : null; // it trains the first part of the run
+  if (warmupNorm) throw bad('switch.warmupMethod', `a method that trains in the run's ${t.attack.norm} ball (training.attack.norm would have to be ${warmupNorm})`, s.warmupMethod);
   if (s.rule === 'kernel' && (!n.enabled || n.attack === 'none')) {
     throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "switch.rule" is "kernel": it compares clean and adversarial probe kernels, so set ntk.enabled true and an ntk.attack (pgd or fgsm).', { field: 'switch.rule' });
   }
@@ -302,7 +304,12 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
 export function recipeThreats(r: RunRecipe): Threat[] {
   return r.evaluation.threats.flatMap((name, i) => {
     if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)', name);
-    return parseThreats(name, `evaluation.threats[${i}]`);
+    try {
+      return parseThreats(name, `evaluation.threats[${i}]`);
+    } catch (e) {
+      if (!(e instanceof NtkError)) throw e;
+      throw new NtkError(e.code, e.message.replace(/^\[E_[A-Z_]+\] /, ''), { ...e.details, field: `evaluation.threats[${i}]` }); // the field, as every recipe error names it
+    }
   });
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunLog } from '../../src/report/runlog.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { encodeCheckpoint, loadCheckpoint } from '../../src/train/checkpoint.js';
 import { cli } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-cli-train-'));
@@ -199,6 +199,26 @@ describe('ntk-at train / evaluate / report', () => {
     const result = JSON.parse(r.out);
     expect(result.accuracy).toEqual(logged.accuracy); // same weights, data, threats and seed
     expect(result.eps).toBe(8 / 255);
+  });
+
+  it('a checkpoint of the older layout (recipe, run and the flattened train options) still loads: evaluate and ntk read it', async () => {
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    const cp = await loadCheckpoint(join(run, 'checkpoint.safetensors'));
+    const { epochs: _epochs, checkpointPath: _path, ...flattened } = config.train;
+    const oldConfig = {
+      recipe: config.recipe, run: { data: config.data, model: config.model },
+      ...flattened, model: 'mlp', parameters: config.parameters, dataset: config.trainData, samples: 200,
+    };
+    const old = join(dir, 'old-layout.safetensors');
+    writeFileSync(old, encodeCheckpoint({ ...cp, config: oldConfig }));
+    const logged = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).at(-1)!;
+    const r = await cli('evaluate', '--checkpoint', old, '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ accuracy: logged.accuracy, eps: 8 / 255, norm: 'linf', pgdStepFactor: 0.25 });
+    expect(r.err).toContain('threat model: linf, eps 0.03137254901960784, PGD step 0.25·eps (norm from the run, eps from the run, step factor from the run)');
+    const k = await cli('ntk', '--checkpoint', old, '--probe-per-class', '1', '--out', join(dir, 'old-layout-kernel'), '--json');
+    expect(k.code, k.err).toBe(0);
+    expect(JSON.parse(k.out)).toMatchObject({ kind: 'trace', rows: 10 });
   });
 
   it('evaluate --log appends a record and report regenerates the report with it', async () => {

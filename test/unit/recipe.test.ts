@@ -27,6 +27,11 @@ describe('run recipes', () => {
     expect(resolveRecipe(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
+  it('accepts l2 radii above 1 up to the input cube\'s l2 diameter, the same bound train() applies (issue 20)', () => {
+    expect(resolveRecipe({ training: { attack: { norm: 'l2', eps: 2 } } }).training.attack.eps).toBe(2);
+    expect(resolveRecipe({ data: { dataset: 'cifar10', dir: '/data' }, training: { attack: { norm: 'l2', eps: 55 } } }).training.attack.eps).toBe(55); // √3072 ≈ 55.4
+  });
+
   it('takes each model kind\'s defaults, including every BatchNorm switch', () => {
     const cnn = resolveRecipe({ model: { kind: 'cnn', bn: { runningVariance: 'biased' } } });
     expect(cnn.model.bn).toEqual({ ...DEFAULT_BATCHNORM, runningVariance: 'biased' });
@@ -48,12 +53,16 @@ describe('run recipes', () => {
     [{ data: { trainSize: 105 } }, 'data.trainSize', /multiple of the class count/],
     [{ data: { dataset: 'cifar10' } }, 'data.dir', /data\.dir is required for cifar10/],
     [{ training: { epochs: 0 } }, 'training.epochs', /integer >= 1/],
-    [{ training: { attack: { eps: 1.5 } } }, 'training.attack.eps', /in \[0, 1\]/],
+    [{ training: { attack: { eps: 1.5 } } }, 'training.attack.eps', /in \[0, 1\] for l-inf/],
+    // l2 radii are bounded by the l2 diameter of the input cube, √(28·28) = 28 on Fashion-MNIST
+    [{ training: { attack: { norm: 'l2', eps: 28.5 } } }, 'training.attack.eps', /in \[0, 28\] for l2/],
+    [{ training: { momentum: 0, nesterov: true } }, 'training.nesterov', /false when momentum is 0/],
+    [{ training: { attack: { norm: 'l2' } }, ntk: { enabled: true }, switch: { rule: 'kernel', warmupMethod: 'fgsm' } }, 'switch.warmupMethod', /trains in the run's l2 ball/],
     [{ training: { method: 'fgsm', attack: { norm: 'l2' } } }, 'training.attack.norm', /a norm that fgsm supports/],
     [{ training: { lr: -1 } }, 'training.lr', /> 0/],
     [{ ntk: { enabled: true, probePerClass: 60 } }, 'ntk.probePerClass', /at most 50/],
     [{ switch: { rule: 'kernel' } }, 'switch.rule', /ntk\.enabled/],
-    [{ evaluation: { threats: ['clean', 'pgd'] } }, undefined, /evaluation\.threats\[1\]: "pgd" is not a threat/],
+    [{ evaluation: { threats: ['clean', 'pgd'] } }, 'evaluation.threats[1]', /evaluation\.threats\[1\]: "pgd" is not a threat/],
     [{ evaluation: { threats: 'clean' } }, 'evaluation.threats', /non-empty list/],
     [[1, 2], '(recipe)', /must be an object/],
   ])('rejects %j naming the field', (recipe, field, message) => {
