@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const DIR = process.argv[2] ?? 'test-results';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'examples', 'typecheck', 'slurm'];
+const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
 let passed = 0;
 let failed = 0;

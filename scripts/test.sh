@@ -30,6 +30,10 @@ step "hostile-input suite (CLI, files, kill and resume, worker API in Node)"
 npx vitest run --config vitest.hostile.config.ts --reporter=default --reporter=json --outputFile.json=test-results/hostile.json
 step "hostile worker cases in headless Chromium"
 node test/runners/hostile-browser.mjs
+step "Gpu lifecycle stress in Node (50 create/train/NTK/destroy cycles over every adapter, destroys in flight)"
+timeout 600 node test/stress/lifecycle.mjs
+step "Gpu lifecycle stress in Deno"
+timeout 600 node_modules/.bin/deno run --allow-read --allow-env --allow-write=test-results test/stress/lifecycle.mjs
 step "examples against the packed tarball (npm pack, fresh project: Node, CLI, Python, Deno, Chromium)"
 node scripts/examples.mjs
 step "experiments as a Slurm job array (a real single-node Slurm)"

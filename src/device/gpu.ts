@@ -110,6 +110,14 @@ export class Gpu {
   private readonly textures = new Map<number, GPUTexture[]>(); // free textures by height
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
+  /**
+   * Rejects with E_DEVICE_LOST once the device is lost or destroyed. What a run awaits of the device
+   * (mapAsync, onSubmittedWorkDone, error scopes) races it: after a destroy, mapAsync rejects with an
+   * untyped AbortError, and dawn.node never settles a destroyed device's error scopes (a run awaiting
+   * them would hang).
+   */
+  private readonly gone: Promise<never>;
+  private markGone: () => void = () => {};
   private batch: Batch | null = null;
   /** Every batch's params, packed in UNIFORM_SLOT slots: written to `uniforms` just before its submission. */
   private readonly uniformHost = new Uint8Array(MAX_BATCH * UNIFORM_SLOT);
@@ -125,8 +133,13 @@ export class Gpu {
   ) {
     this.pool = new BufferPool(raw, raw.limits.maxStorageBufferBindingSize, raw.limits.maxBufferSize);
     this.uniforms = raw.createBuffer({ size: this.uniformHost.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params arena' });
+    this.gone = new Promise<never>((_, reject) => {
+      this.markGone = () => reject(this.lostError());
+    });
+    this.gone.catch(() => {}); // awaited only through whileAlive
     void raw.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
+      this.markGone();
     });
     live.add(this);
   }
@@ -263,7 +276,7 @@ export class Gpu {
       this.endPass(batch).copyBufferToBuffer(buffer, 0, staging, 0, size);
       batch.labels.push('readback');
       this.flush();
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.whileAlive(staging.mapAsync(GPUMapMode.READ));
       const copy = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
       await this.checkErrors();
@@ -277,7 +290,7 @@ export class Gpu {
   async synchronize(): Promise<void> {
     this.assertAlive();
     this.flush();
-    await this.raw.queue.onSubmittedWorkDone();
+    await this.whileAlive(this.raw.queue.onSubmittedWorkDone());
     await this.checkErrors();
   }
 
@@ -306,7 +319,7 @@ export class Gpu {
     this.flush();
     const pending = this.pending;
     this.pending = [];
-    const errors = (await Promise.all(pending)).filter((e): e is NtkError => e !== null);
+    const errors = (await this.whileAlive(Promise.all(pending))).filter((e): e is NtkError => e !== null);
     if (errors.length > 0) throw errors[0];
     this.assertAlive();
   }
@@ -318,8 +331,8 @@ export class Gpu {
   async compile(shader: ShaderName, constants: Record<string, number | boolean> = {}): Promise<void> {
     this.raw.pushErrorScope('validation');
     const entry = this.pipeline(shader, constants);
-    const error = await this.raw.popErrorScope();
-    const compileError = await this.compiled(shader, entry);
+    const error = await this.whileAlive(this.raw.popErrorScope());
+    const compileError = await this.whileAlive(this.compiled(shader, entry));
     if (compileError) throw compileError;
     if (error) throw new NtkError('E_GPU_VALIDATION', `pipeline for ${shader}: ${error.message}`, { shader });
   }
@@ -328,8 +341,8 @@ export class Gpu {
   async compileSource(label: string, code: string): Promise<void> {
     this.raw.pushErrorScope('validation');
     const module = this.raw.createShaderModule({ code, label });
-    const error = await this.raw.popErrorScope();
-    const compileError = await shaderCompileError(label, code, module);
+    const error = await this.whileAlive(this.raw.popErrorScope());
+    const compileError = await this.whileAlive(shaderCompileError(label, code, module));
     if (compileError) throw compileError;
     if (error) throw new NtkError('E_GPU_VALIDATION', `shader ${label}: ${error.message}`, { shader: label });
   }
@@ -350,7 +363,21 @@ export class Gpu {
     this.uniforms.destroy();
     this.raw.destroy();
     this.lostReason = 'destroyed';
+    this.markGone();
     live.delete(this);
+  }
+
+  /**
+   * `work` (a promise of the device), or E_DEVICE_LOST as soon as the device is lost or destroyed,
+   * or when `work` rejects because it was (mapAsync's AbortError).
+   */
+  private async whileAlive<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([work, this.gone]);
+    } catch (e) {
+      if (this.lostReason !== null) throw this.lostError();
+      throw e;
+    }
   }
 
   private pipeline(shader: ShaderName, constants: Record<string, number | boolean>) {
@@ -428,9 +455,11 @@ export class Gpu {
   }
 
   private assertAlive(): void {
-    if (this.lostReason !== null) {
-      throw new NtkError('E_DEVICE_LOST', `the GPU device is gone (${this.lostReason}); create a new Gpu with createGpu().`);
-    }
+    if (this.lostReason !== null) throw this.lostError();
+  }
+
+  private lostError(): NtkError {
+    return new NtkError('E_DEVICE_LOST', `the GPU device is gone (${this.lostReason}); create a new Gpu with createGpu().`);
   }
 }
 
