@@ -12,8 +12,9 @@ import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
-import { DEFAULT_SWITCH } from '../train/switch.js';
-import { TRAIN_METHODS, type TrainMethod } from '../train/methods.js';
+import { TRACKED_KERNELS } from '../train/kernel_tracker.js';
+import { checkSwitchOptions, DEFAULT_SWITCH } from '../train/switch.js';
+import type { TrainMethod } from '../train/methods.js';
 import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
 import type { BnStatsSource } from '../train/trainer.js';
 import { parseThreats, type Threat } from '../attacks/registry.js';
@@ -26,8 +27,8 @@ export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** Attacks of the adversarial-example kernel (`none`: clean kernel only). */
 export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
-/** Kernels the tracker can follow. */
-export const NTK_KERNELS = ['trace', 'logit', 'sumLogits'] as const;
+/** Kernels the tracker can follow (train/kernel_tracker.ts). */
+export const NTK_KERNELS = TRACKED_KERNELS;
 /** Switch rules (`off`: the method throughout). */
 export const SWITCH_RULES = ['off', 'kernel'] as const;
 
@@ -282,11 +283,9 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
 
   const s = r.switch;
   choice('switch.rule', s.rule, SWITCH_RULES);
-  choice('switch.warmupMethod', s.warmupMethod, TRAIN_METHODS);
-  number('switch.tau', s.tau, (v) => v >= 0, 'a number >= 0');
-  integer('switch.patience', s.patience, 1);
-  number('switch.capFraction', s.capFraction, (v) => v > 0 && v <= 1, 'in (0, 1]');
-  if (s.velocityPlateau !== null) number('switch.velocityPlateau', s.velocityPlateau, (v) => v > 0, 'a number > 0 or null');
+  checkSwitchOptions(s, (option, expected, value) => {
+    throw bad(`switch.${option}`, expected, value);
+  });
   const warmupNorm = s.rule === 'kernel' ? normProblem(s.warmupMethod, t.attack.norm) : null; // it trains the first part of the run
   if (warmupNorm) throw bad('switch.warmupMethod', `a method that trains in the run's ${t.attack.norm} ball (training.attack.norm would have to be ${warmupNorm})`, s.warmupMethod);
   if (s.rule === 'kernel' && (!n.enabled || n.attack === 'none')) {

@@ -18,6 +18,9 @@ import type { StepContext, TrainHooks } from './trainer.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from '../ntk/kernel.js';
 import { kernelDistance, polarTrajectory, spectrumStats } from '../ntk/metrics.js';
 
+/** The kernels the tracker can follow (every kernel kind but the nC x nC `full`). */
+export const TRACKED_KERNELS = ['trace', 'logit', 'sumLogits'] as const satisfies readonly Exclude<KernelKind, 'full'>[];
+
 /** Options of a KernelTracker. */
 export interface TrackerOptions {
   /** Checks inside the first epoch, as fractions of it (0 is the untrained model). */
@@ -106,7 +109,7 @@ export class KernelTracker implements CheckpointPartSource {
     options: Partial<TrackerOptions> = {},
   ) {
     this.options = resolveOptions('KernelTracker', DEFAULT_TRACKER, options);
-    requireChoice('KernelTracker', 'kind', this.options.kind, ['trace', 'logit', 'sumLogits'] as const);
+    requireChoice('KernelTracker', 'kind', this.options.kind, TRACKED_KERNELS);
     const fractions = this.options.firstEpochFractions;
     if (!fractions.every((f, i) => f >= 0 && f < 1 && (i === 0 || f > fractions[i - 1]))) {
       throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, { option: 'firstEpochFractions' });

@@ -3,7 +3,7 @@
 // adversarial training once they diverge, once the kernel stops moving, or at a cap.
 
 import { NtkError } from '../errors.js';
-import { requireChoice, resolveOptions } from '../options.js';
+import { resolveOptions } from '../options.js';
 import type { CheckpointPart } from './checkpoint.js';
 import type { KernelCheck } from './kernel_tracker.js';
 import { TRAIN_METHODS, type TrainMethod } from './methods.js';
@@ -25,6 +25,19 @@ export interface SwitchOptions {
 
 /** Defaults of the kernel-switch rule (see SwitchOptions). */
 export const DEFAULT_SWITCH: SwitchOptions = { warmupMethod: 'standard', tau: 0.1, patience: 2, velocityPlateau: null, capFraction: 0.3 };
+
+/**
+ * The one check of the switch rule's options (KernelSwitch, and the run recipe's `switch` fields,
+ * named by option): `fail` (it throws) reports the first broken rule.
+ */
+export function checkSwitchOptions(o: SwitchOptions, fail: (option: keyof SwitchOptions, expected: string, value: unknown) => never): void {
+  if (!TRAIN_METHODS.includes(o.warmupMethod)) fail('warmupMethod', `one of ${TRAIN_METHODS.join(', ')}`, o.warmupMethod);
+  if (!(typeof o.tau === 'number' && Number.isFinite(o.tau) && o.tau >= 0)) fail('tau', 'a number >= 0', o.tau);
+  if (!(typeof o.patience === 'number' && Number.isInteger(o.patience) && o.patience >= 1)) fail('patience', 'an integer >= 1', o.patience);
+  if (!(typeof o.capFraction === 'number' && o.capFraction > 0 && o.capFraction <= 1)) fail('capFraction', 'in (0, 1]', o.capFraction);
+  const plateau = o.velocityPlateau;
+  if (plateau !== null && !(typeof plateau === 'number' && Number.isFinite(plateau) && plateau > 0)) fail('velocityPlateau', 'a number > 0 or null', plateau);
+}
 
 /** Why and when the switch happened. */
 export interface SwitchDecision {
@@ -48,14 +61,9 @@ export class KernelSwitch implements MethodSchedule {
   /** Switches to `targetMethod` within a run of `epochs` epochs. */
   constructor(readonly targetMethod: TrainMethod, readonly epochs: number, options: Partial<SwitchOptions> = {}) {
     this.options = resolveOptions('KernelSwitch', DEFAULT_SWITCH, options);
-    requireChoice('KernelSwitch', 'warmupMethod', this.options.warmupMethod, TRAIN_METHODS);
-    const { tau, patience, capFraction, velocityPlateau } = this.options;
-    const bad = (option: string, accepted: string) =>
-      new NtkError('E_INVALID_ARGUMENT', `KernelSwitch: option "${option}" must be ${accepted}.`, { option });
-    if (!(tau >= 0)) throw bad('tau', 'a number >= 0');
-    if (!(Number.isInteger(patience) && patience >= 1)) throw bad('patience', 'an integer >= 1');
-    if (!(capFraction > 0 && capFraction <= 1)) throw bad('capFraction', 'in (0, 1]');
-    if (velocityPlateau !== null && !(velocityPlateau > 0)) throw bad('velocityPlateau', 'a number > 0 or null');
+    checkSwitchOptions(this.options, (option, expected, value) => {
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelSwitch: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+    });
   }
 
   /** The decision once made (null before the switch). */
