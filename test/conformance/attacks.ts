@@ -140,7 +140,8 @@ defineCase('bad attack options and labels are typed errors naming the field', as
   await expectField('eps', () => fgsm(model, x, y, { eps: -0.1 }));
   await expectField('eps', () => pgd(model, x, y, rng, { eps: 1.5 }));
   await expectField('steps', () => pgd(model, x, y, rng, { steps: 0 }));
-  await expectField('stepSize', () => pgd(model, x, y, rng, { stepSize: 0 }));
+  await expectField('stepSize', () => pgd(model, x, y, rng, { stepSize: -0.1 })); // 0 is allowed: the step of a zero radius
+  await expectField('eps', () => pgd(model, x, y, rng, { norm: 'l2', eps: 2.5 })); // l2 bound: √4 = 2, the diameter of the [0, 1]^4 cube
   await expectField('bogus', () => fgsm(model, x, y, { bogus: 1 } as never));
   const labelError = await expectCode('E_INVALID_ARGUMENT', () => checkLabels([0, 3], 3, 'evaluate'));
   assert(labelError.includes('label 3 at index 1'), labelError);
