@@ -41,9 +41,14 @@ declare const Deno: {
 
 const encoder = new TextEncoder();
 
-/** Linux: a live process has /proc/<pid>; elsewhere every process counts as alive (nothing is taken over or removed). */
+/**
+ * Linux: a live process has /proc/<pid>/stat and is no zombie (state Z: exited, not yet reaped,
+ * which the pid 1 of many containers does late or never); elsewhere every process counts as alive
+ * (nothing is taken over or removed).
+ */
 async function processAlive(pid: number): Promise<boolean> {
-  return Deno.stat(`/proc/${pid}`).then(() => true, () => !(Deno.build?.os === 'linux'));
+  if (Deno.build?.os !== 'linux') return true;
+  return Deno.readTextFile(`/proc/${pid}/stat`).then((stat) => !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)), () => false);
 }
 
 /** This host's name (needs --allow-sys; without it "localhost"). */

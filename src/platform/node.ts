@@ -198,14 +198,24 @@ async function nodeDirectoryOps(): Promise<DirectoryOps> {
   };
 }
 
-/** Whether a process with this id exists (signal 0 only checks; EPERM means it exists). */
-function processAlive(pid: number): boolean {
+/**
+ * Whether process `pid` is alive: signal 0 finds it (EPERM: it exists) and, on Linux, it is no
+ * zombie (state Z in /proc/<pid>/stat: it has exited, and the pid 1 of many containers reaps
+ * orphans late or never, so a killed run's lock and temporaries would otherwise stay its forever).
+ */
+function processAlive(pid: number, readText: (path: string) => string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as { code?: string }).code === 'EPERM';
   }
+  let stat: string;
+  try {
+    stat = readText(`/proc/${pid}/stat`);
+  } catch {
+    return true; // no /proc (macOS, Windows): signal 0 is all there is
+  }
+  return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)); // "pid (name) state ..."; the name may hold spaces and parentheses
 }
 
 export const nodePlatform: Platform = {
@@ -235,7 +245,8 @@ export const nodePlatform: Platform = {
       await fs.rm(tmp, { force: true });
       throw e instanceof NtkError ? e : ioError(path, e);
     }
-    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), processAlive);
+    const { readFileSync } = await import('node:fs');
+    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), (pid) => processAlive(pid, (p) => readFileSync(p, 'utf8')));
     await Promise.all(stale.map((name) => fs.rm(`${dirname(path)}/${name}`, { force: true })));
   },
   async appendText(path, text) {
@@ -324,7 +335,7 @@ export const nodePlatform: Platform = {
         },
         read: async (file) => fs.readFileSync(file, 'utf8'),
         remove: async (file) => fs.rmSync(file, { force: true }),
-        alive: async (pid) => processAlive(pid),
+        alive: async (pid) => processAlive(pid, (p) => fs.readFileSync(p, 'utf8')),
       });
     },
     onInterrupt: (handler) => void process.once('SIGINT', handler),

@@ -16,7 +16,7 @@ import { empiricalNtk } from '../ntk/kernel.js';
 import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
-import { currentPlatform, type AdapterChoice, type Platform } from '../platform/index.js';
+import { currentPlatform, type AdapterChoice, type FileLock, type Platform } from '../platform/index.js';
 import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
@@ -30,6 +30,7 @@ import { SpectrumMonitor } from '../train/spectrum_monitor.js';
 import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
+import { lockRunDirectory } from './run_lock.js';
 import { recipeThreats, resolveRecipe, trainSettingsOf, type RunRecipe, type ScheduleKind } from './recipe.js';
 import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './stored_run.js';
 
@@ -227,6 +228,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
+  let lock: FileLock | null = null;
   try {
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
     if (resume) checkCheckpointFits(resume, model, typeof o.resume === 'string' ? o.resume : 'resume checkpoint'); // before anything is written
@@ -245,6 +247,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       switch: r.switch.rule === 'off' ? null : r.switch,
       recipe: r,
     };
+    if (outDir !== null) lock = await lockRunDirectory(platform, outDir); // before the first write: E_RUN_LOCKED while another run writes there
     await sinks.emit({ type: 'start', recipe: r, outDir });
     await sinks.emit({ type: 'adapter', line: adapterLine });
     log.write({ type: 'config', ...config });
@@ -358,6 +361,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
     };
   } finally {
+    await lock?.release().catch(() => undefined); // a lock file someone removed meanwhile is no error
     probe?.dispose();
     model?.dispose();
     if (!o.gpu) gpu.destroy();
