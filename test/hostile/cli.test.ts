@@ -39,6 +39,8 @@ describe('hostile command lines', () => {
     ['wrong type', ['--epochs', 'abc'], /--epochs must be a number/],
     ['out of range', ['--epochs', '0'], /"training\.epochs" must be an integer >= 1.*--epochs/],
     ['eps out of range', ['--eps', '2'], /"training\.attack\.eps" must be in \[0, 1\].*--eps/],
+    // an l2 radius may exceed 1, up to the l2 diameter of the 8x8 input cube (√64 = 8): the one bound, before any work
+    ['l2 eps beyond the input cube', ['--norm', 'l2', '--eps', '9'], /"training\.attack\.eps" must be in \[0, 8\] for l2.*--eps/],
     ['negative batch', ['--batch-size', '-5'], /--batch-size/],
     ['bad list', ['--hidden', '0,8'], /--hidden must be comma-separated positive integers/],
     ['NaN', ['--lr', 'NaN'], /--lr must be a number/],
