@@ -31,6 +31,8 @@ export interface RunOptions {
   pause?: { when: (err: string) => boolean; then: () => void | Promise<void> };
   /** Runs the child under this command (e.g. ['setpriv', '--reuid=65534', ...]), which then runs node. */
   prefix?: string[];
+  /** Called once the child is started with a function that signals its process group (for conditions stderr cannot show in time). */
+  onStart?: (signalGroup: (signal: NodeJS.Signals) => void) => void;
 }
 
 /** Runs `node <script> ...args`; resolves when it exits or, after `timeoutMs`, is killed (timedOut). */
@@ -46,6 +48,7 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
       // the group has exited
     }
   };
+  options.onStart?.(signalGroup);
   let out = '';
   let err = '';
   let timedOut = false;
