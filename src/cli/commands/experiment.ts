@@ -30,6 +30,7 @@ export const experimentCommand: Command = {
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     full: { type: 'flag', description: 'the full grid (bn-estimators: every combination of switches)', default: false },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
+    'data-dir': { type: 'string', description: 'directory of the data files for every run (--scale paper: the CIFAR-10 cifar-10-batches-bin directory, required)' },
     ...slurmOptionSpecs('2 CPUs, 4G, 02:00:00, no GPU at --scale small; 8 CPUs, 32G, 24:00:00, 1 GPU at --scale paper'),
   },
   async run(options, io) {
@@ -56,6 +57,7 @@ export const experimentCommand: Command = {
       const extra = Object.keys(config).filter((k) => k !== 'train' && k !== 'variants');
       if (extra.length) throw new NtkError('E_INVALID_ARGUMENT', `--config ${path}: unknown keys ${extra.join(', ')}; use "train" and "variants".`, { option: 'config' });
     }
+    config = withDataDir(config, options, String(options.scale));
     if (sub === 'plan') return plan(name, options, config, io);
     const spawn = io.platform.cli.spawnSelf;
     if (!spawn) throw new NtkError('E_INVALID_ARGUMENT', 'experiment: this runtime cannot start child processes; run it from Node or Deno.');
@@ -74,6 +76,18 @@ export const experimentCommand: Command = {
     io.out(`experiment ${name}: ${result.runs.length} runs (${result.started.length} run now) in ${minutes} min; report: ${result.reportDir}/report.html (and report.md, report.json)`);
   },
 };
+
+/**
+ * The config with --data-dir as every run's `--data-dir`; at paper scale (CIFAR-10, whose files no
+ * package ships) a data directory is required, and refused before anything is planned or run.
+ */
+function withDataDir(config: ExperimentOptions['config'], options: ParsedOptions, scale: string): ExperimentOptions['config'] {
+  const dir = typeof options['data-dir'] === 'string' ? options['data-dir'] : config.train?.['data-dir'];
+  if (scale === 'paper' && dir === undefined) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'experiment --scale paper trains on CIFAR-10: give its binary version\'s directory with --data-dir DIR (cifar-10-batches-bin).', { option: 'data-dir' });
+  }
+  return dir === undefined ? config : { ...config, train: { ...config.train, 'data-dir': dir } };
+}
 
 /** `experiment plan <name> --out DIR`: task files, manifest, run-local.sh and slurm.sbatch. */
 async function plan(name: string, options: ParsedOptions, config: ExperimentOptions['config'], io: CommandIo): Promise<void> {
