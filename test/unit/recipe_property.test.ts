@@ -129,7 +129,7 @@ async function checkAccepted(r: RunRecipe): Promise<void> {
   await passesArgumentChecks('train()', () => train(proxyModel, dataset, null, o));
   const threats: Threat[] = [
     ...recipeThreats(r),
-    { kind: 'pgd', steps: r.training.validationPgdSteps }, { kind: 'pgd', steps: r.training.validationPgdSteps, loss: 'cw' }, // per-epoch validation
+    { kind: 'fgsm' }, { kind: 'pgd', steps: r.training.validationPgdSteps }, { kind: 'pgd', steps: r.training.validationPgdSteps, loss: 'cw' }, // per-epoch validation
     ...(r.ntk.attack === 'none' ? [] : [r.ntk.attack === 'fgsm' ? { kind: 'fgsm' as const } : { kind: 'pgd' as const, steps: r.ntk.attackSteps }]), // NTK probes
   ];
   const a = r.training.attack;
