@@ -46,7 +46,7 @@ function recipeFromForm() {
   const kernelSwitch = f.get('switch') !== 'off';
   return {
     data: { dataset: String(f.get('dataset')), dir: dir || null, trainSize, validationSize: heldOut, testSize: heldOut },
-    model: { kind: String(f.get('model')) },
+    model: { kind: String(f.get('model')), ...(f.get('batchNorm') !== 'default' && { batchNorm: f.get('batchNorm') === 'on' }) },
     training: {
       method: String(f.get('method')), epochs: number('epochs'), batchSize, lr: 0.05, schedule: 'constant',
       logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)), attack: { eps: number('eps'), steps: 5 }, validationPgdSteps: 5,

@@ -8,7 +8,7 @@ import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 import { cnnArchitecture, createCnn } from '../nn/cnn.js';
 import { INIT_SCHEMES, type InitScheme } from '../nn/init.js';
-import { createMlp } from '../nn/mlp.js';
+import { createMlp, mlpArchitecture } from '../nn/mlp.js';
 import type { Model } from '../nn/model.js';
 import { createPreActResNet, preActResNetArchitecture } from '../nn/preact_resnet.js';
 import { DEFAULT_BATCHNORM, resolveBatchNormOptions, type BatchNormOptions } from '../ops/batchnorm.js';
@@ -76,11 +76,21 @@ const validated = <T>(kind: string, f: () => T): T => {
 /** The model kinds a recipe can name (`model.kind`). */
 export const MODELS = {
   mlp: {
-    summary: 'multi-layer perceptron: [Normalize] Flatten, Dense-ReLU per hidden width, Dense',
-    defaults: { hidden: [256, 128], init: 'pytorch-default' },
-    builderOptions: (o, data, seed) => ({
-      inputShape: [...data.inputShape], hidden: widths(o.hidden, 'hidden', true), classes: data.classes, normalize: data.normalize, init: init(o.init), seed,
-    }),
+    summary: 'multi-layer perceptron: [Normalize] Flatten, Dense-[BatchNorm1d]-ReLU per hidden width, Dense',
+    defaults: { hidden: [256, 128], batchNorm: false, bn: BN_DEFAULTS, init: 'pytorch-default' },
+    builderOptions: (o, data, seed) => {
+      if (typeof o.batchNorm !== 'boolean') throw new NtkError('E_INVALID_ARGUMENT', `model.batchNorm must be true or false, got ${JSON.stringify(o.batchNorm)}.`, { field: 'model.batchNorm' });
+      const bn = bnOptions(o.bn);
+      if (!o.batchNorm && JSON.stringify(bn) !== JSON.stringify(bnOptions(BN_DEFAULTS))) {
+        throw new NtkError('E_INVALID_ARGUMENT', 'model.bn sets BatchNorm options of an mlp without BatchNorm; set model.batchNorm true (--batch-norm on) or leave model.bn at its defaults.', { field: 'model.bn' });
+      }
+      const options = {
+        inputShape: [...data.inputShape], hidden: widths(o.hidden, 'hidden', true), classes: data.classes, normalize: data.normalize,
+        batchNorm: o.batchNorm, bn, init: init(o.init), seed,
+      };
+      validated('mlp', () => mlpArchitecture(options as never));
+      return options;
+    },
     build: (gpu, options) => createMlp(gpu, options),
   },
   cnn: {

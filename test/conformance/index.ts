@@ -24,6 +24,7 @@ import './batchnorm.js';
 import './conv_layers.js';
 import './conv_models.js';
 import './batch_stats_ntk.js';
+import './model_mlp_bn.js';
 import './real_sizes.js';
 
 export { listCases, runConformance, type CaseResult, type ConformanceRun } from './harness.js';

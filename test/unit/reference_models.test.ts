@@ -1,11 +1,12 @@
-// The float64 reference CNN and PreAct-ResNet (built from the same architecture specs as the
-// device models): finite-difference checks of the loss gradient with respect to the input and
-// to every parameter tensor, with BatchNorm on batch statistics; and the PreAct-ResNet-18
+// The float64 reference CNN, PreAct-ResNet and BatchNorm1d MLP (built from the same architecture specs
+// as the device models): finite-difference checks of the loss gradient with respect to the input and
+// to every parameter tensor, with BatchNorm on batch statistics; the MLP's layer names; and the PreAct-ResNet-18
 // structure (names, shortcut placement, parameter count) at full size, without a GPU.
 
 import { describe, expect, it } from 'vitest';
 import type { LayerSpec } from '../../src/nn/architecture.js';
 import { cnnArchitecture } from '../../src/nn/cnn.js';
+import { mlpArchitecture } from '../../src/nn/mlp.js';
 import { preActResNetArchitecture, TINY_PREACT_RESNET_OPTIONS } from '../../src/nn/preact_resnet.js';
 import type { BatchNormMode } from '../../src/ops/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
@@ -92,6 +93,22 @@ describe('reference model gradients (finite differences)', () => {
     const deeper = preActResNetArchitecture({ ...TINY_PREACT_RESNET_OPTIONS, inputShape: [3, 6, 6], blocks: [2, 1], widths: [3, 5], classes: 3 });
     expect(modelFdError(deeper.spec, [3, 6, 6], 3, BATCH_STATS, 8)).toBeLessThan(1e-6);
     expect(modelFdError(resnet.spec, [3, 6, 6], 3, RUNNING_STATS, 8)).toBeLessThan(1e-6);
+  });
+  it('MLP with BatchNorm1d after each hidden layer, batch and running statistics', () => {
+    const { spec } = mlpArchitecture({ inputShape: [2, 3, 3], hidden: [5, 4], classes: 3, normalize: { mean: [0.4, 0.5], std: [0.3, 0.2] }, batchNorm: true });
+    expect(modelFdError(spec, [2, 3, 3], 4, BATCH_STATS, 12)).toBeLessThan(1e-6);
+    expect(modelFdError(spec, [2, 3, 3], 3, RUNNING_STATS, 12)).toBeLessThan(1e-6);
+  });
+});
+
+describe('MLP structure', () => {
+  const layers = (batchNorm: boolean) => {
+    const { spec } = mlpArchitecture({ inputShape: [1, 4, 4], hidden: [6, 5], classes: 3, normalize: { mean: [0.5], std: [0.2] }, batchNorm });
+    return spec.kind === 'sequential' ? spec.layers.map((l) => (l.kind === 'dense' ? `${l.name}${l.bias ? '+b' : ''}` : l.name)) : [];
+  };
+  it('names its layers as PyTorch: fc{i}, bn{i} (BatchNorm1d, before the ReLU; the Dense before it has no bias), relu{i}', () => {
+    expect(layers(false)).toEqual(['normalize', 'flatten', 'fc1+b', 'relu1', 'fc2+b', 'relu2', 'fc3+b']);
+    expect(layers(true)).toEqual(['normalize', 'flatten', 'fc1', 'bn1', 'relu1', 'fc2', 'bn2', 'relu2', 'fc3+b']);
   });
 });
 
