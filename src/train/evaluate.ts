@@ -32,7 +32,11 @@ export interface EvaluateOptions {
   /** Evaluate the first `limit` samples only (null: all). */
   limit: number | null;
   attackBnMode: AttackBnMode;
-  /** BatchNorm normalises each evaluation batch with its own statistics (running buffers untouched), in the attacks too. */
+  /**
+   * BatchNorm normalises each evaluation batch with its own statistics (running buffers untouched), in the attacks too;
+   * the batches are then a seeded shuffle of the data (`seed`), so that each is a sample of every class, not a run of one
+   * class from a class-ordered test set.
+   */
   bnBatchStats: boolean;
   seed: number;
   /** Called after each batch with the samples done and the total (progress bars); null: none. */
@@ -74,7 +78,7 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
   if (o.threats.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: option "threats" is empty.', { option: 'threats' });
   checkDatasetFits(model, dataset, 'evaluate');
   const data = o.limit !== null && o.limit < dataset.length ? dataset.subset(Uint32Array.from({ length: o.limit }, (_, i) => i), `${dataset.name}[:${o.limit}]`) : dataset;
-  const loader = new BatchLoader(model.gpu, data, { batchSize: o.batchSize, shuffle: false });
+  const loader = new BatchLoader(model.gpu, data, { batchSize: o.batchSize, shuffle: o.bnBatchStats, seed: o.seed });
   const rng = new Rng(o.seed, 7);
   const totals = [...o.threats, null].map(() => Tensor.zeros(model.gpu, [1])); // the last one: worst case
   const accumulate = (i: number, flags: Tensor) => {
