@@ -46,14 +46,17 @@ export interface ClaimResult {
 
 const EVAL_ACCURACIES: Array<[string, string]> = [['clean', 'clean'], ['PGD-20', 'pgd20'], ['worst case (AutoAttack-lite)', 'worst-case']];
 
-/** Clean, PGD-20 and worst-case test accuracy per variant: mean ± sd over seeds, each seed, and the binomial SE of the mean accuracy on the test images. */
-export function accuracySection(collect: Collector, variants: string[], title = 'Test accuracy'): Section {
+/**
+ * Clean, PGD-20 and worst-case test accuracy per variant: mean ± sd over seeds, each seed, and the binomial SE of the mean
+ * accuracy on the test images; `record` names the eval record (e.g. `eval{bn=batch}[0]`: the evaluation with batch statistics).
+ */
+export function accuracySection(collect: Collector, variants: string[], title = 'Test accuracy', record = 'eval[0]'): Section {
   const rows = variants.map((v) => {
-    const n = collect.over(v, 'eval[0].samples').mean;
+    const n = collect.over(v, `${record}.samples`).mean;
     return [v, Number.isFinite(n) ? String(n) : '-', ...EVAL_ACCURACIES.map(([, key]) => {
-      const a = collect.over(v, `eval[0].accuracy.${key}`);
+      const a = collect.over(v, `${record}.accuracy.${key}`);
       const se = Number.isFinite(a.mean) && n > 0 ? ` (SE ${pct(binomialStandardError(a.mean, n))})` : '';
-      return `${collect.cell(v, `eval[0].accuracy.${key}`, pct)}${se}`;
+      return `${collect.cell(v, `${record}.accuracy.${key}`, pct)}${se}`;
     })];
   });
   return {

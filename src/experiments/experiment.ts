@@ -13,7 +13,7 @@ export type Scale = (typeof SCALES)[number];
 export interface GridOptions {
   scale: Scale;
   seeds: number;
-  /** The full grid (bn-estimators: every combination) instead of the default subset. */
+  /** The full grid instead of the default subset, for an experiment that has one (none at present). */
   full: boolean;
 }
 

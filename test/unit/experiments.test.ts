@@ -34,7 +34,7 @@ const TINY = {
 
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
 const TESTED: Record<string, string[] | undefined> = {
-  'bn-estimators': ['baseline', 'biased', 'stats-mixed'],
+  'bn-estimators': ['batch4-unbiased', 'batch4-biased', 'batch8-biased'],
   'kernel-warmup': ['pgd', 'kernel-switch', 'fixed-50', 'pgd-then-fgsm-rs'],
   'co-spectrum': ['fgsm', 'aniso-gradient', 'aniso-monitor', 'pgd'],
   'co-calibration': ['mlp-cyclic-eps0.3-fgsm', 'mlp-cyclic-eps0.3-fgsm-rs-2'],
@@ -74,7 +74,13 @@ describe('experiments', () => {
     expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(/bogus/);
     expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { train: { 'no-such-option': 1 } } })).toThrow(/unknown option --no-such-option/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
-    expect(planExperiment('bn-estimators', { ...options(join(dir, 'never'), 1), full: true }).length).toBe(36);
+    const bn = planExperiment('bn-estimators', { ...options(join(dir, 'never'), 1), config: {} });
+    expect(bn.map((p) => p.variant)).toEqual([4, 8, 32, 128].flatMap((b) => [`batch${b}-unbiased`, `batch${b}-biased`]));
+    // the same number of steps at every batch size: epochs × (16,000 images / batch) = 4,000
+    for (const p of bn) {
+      const value = (flag: string) => Number(p.args[p.args.lastIndexOf(flag) + 1]);
+      expect(value('--epochs') * (value('--train-size') / value('--batch-size'))).toBe(4000);
+    }
   });
 
   for (const name of Object.keys(EXPERIMENTS)) {
