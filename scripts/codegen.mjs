@@ -1,6 +1,7 @@
 // Code generation: embeds every shaders/*.wgsl and the built WASM module as TypeScript under
 // src/generated/, so Node, Deno, browsers and Workers load one identical module graph without
-// file access. Run by `npm run build` (after `asc`); the output is not committed.
+// file access, and the git commit the build was made from (runs record it). Run by `npm run build`
+// (after `asc`); the output is not committed.
 // A line `// #include lib/<name>.wgsl` appends that shared file after the shader's own lines
 // (WGSL declarations may come in any order), behind a marker line that lets compile errors
 // name the included file and line (src/device/gpu.ts).
@@ -9,6 +10,7 @@
 // Mesa's compiler may keep small loops, and every loop iteration counts against its per-invocation
 // loop cap (src/device/loop_budget.ts); unrolled code also keeps array indices constant.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -55,5 +57,19 @@ writeFileSync(
   join(outDir, 'wasm.ts'),
   `${header}// assembly/ compiled by asc (asconfig.json, target release), base64.\n\n` +
     `export const WASM_BASE64 =\n  ${JSON.stringify(wasm.toString('base64'))};\n`,
+);
+/** The checkout's commit and whether tracked files differ from it; null outside a git checkout (e.g. an unpacked tarball). */
+function gitState() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return { commit: null, dirty: false };
+  }
+}
+writeFileSync(
+  join(outDir, 'build.ts'),
+  `${header}// The git state of the checkout this build was made from (null commit: not a git checkout).\n\n` +
+    `export const BUILD: { commit: string | null; dirty: boolean } = ${JSON.stringify(gitState())};\n`,
 );
 console.log(`codegen: ${shaderFiles.length} shaders, wasm ${wasm.length} bytes -> src/generated/`);

@@ -26,6 +26,7 @@ export type NtkErrorCode =
   | 'E_NOT_PSD' // a kernel that must be positive semi-definite has clearly negative eigenvalues
   | 'E_RUN_FAILED' // a run started by an experiment exited without finishing
   | 'E_RUN_LOCKED' // another process holds the run directory's lock (the same run is already running)
+  | 'E_MIXED_VERSIONS' // an experiment's runs were (or would be) made by different code versions
   | 'E_CANCELLED' // the caller cancelled the work (an AbortSignal, or terminating the session's worker)
   | 'E_WORKER_EXITED' // the worker serving a session exited or failed while a request was pending
   | 'E_RESOURCE_LIMIT' // a request needs more memory (host or device) than the limit it names

@@ -197,9 +197,9 @@ export async function missingTask(platform: Platform, dir: string, entry: Planne
 }
 
 /** Reports the finished runs of the plan in `dir` (writes nothing when none has finished) and lists the others. */
-export async function collectExperiment(platform: Platform, dir: string): Promise<{ name: string; runs: RunResult[]; missing: MissingRun[]; reported: boolean }> {
+export async function collectExperiment(platform: Platform, dir: string, mixedVersions = false): Promise<{ name: string; runs: RunResult[]; missing: MissingRun[]; reported: boolean }> {
   const m = await readManifest(platform, dir);
-  const o: ExperimentOptions = { ...m.options, out: dir, jobs: 1 };
+  const o: ExperimentOptions = { ...m.options, out: dir, jobs: 1, mixedVersions };
   const plans = planExperiment(m.experiment, o);
   const planned = new Map(plans.map((p) => [p.id, p]));
   const runs: RunResult[] = [];

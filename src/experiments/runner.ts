@@ -7,6 +7,7 @@ import { recipeFromFlags, trainCommand } from '../cli/commands/train.js';
 import { parseOptions } from '../cli/args.js';
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
+import { codeVersion, formatCodeVersion, type CodeVersion } from '../run/provenance.js';
 import { resolveRecipe, type RunRecipe } from '../run/recipe.js';
 import { compareSections } from '../report/compare.js';
 import { renderReport, writeReport, type Section } from '../report/document.js';
@@ -26,9 +27,11 @@ export interface ExperimentOptions extends GridOptions {
   config: { train?: Record<string, string | number>; variants?: string[] };
   /** Start nothing: report the runs that have finished and list the others as missing. */
   partial?: boolean;
+  /** Allow runs made by different code versions in one grid (default: refused, E_MIXED_VERSIONS). */
+  mixedVersions?: boolean;
 }
 
-/** Defaults of runExperiment: small scale, 3 seeds, one job at a time. */
+/** Defaults of runExperiment: small scale, 5 seeds, one job at a time. */
 export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 5, full: false, jobs: 1, config: {} };
 
 /** What runExperiment returns: the runs, which of them this call started, and where the report is. */
@@ -103,6 +106,7 @@ export async function runExperiment(
     if (records) done.set(p.id, records);
   }
   const pending = o.partial ? [] : plans.filter((p) => !done.has(p.id));
+  checkOneCodeVersion(name, [...done].map(([id, records]) => ({ id, code: runCode(records) })).concat(pending.length ? [{ id: 'runs to start now', code: codeVersion() }] : []), o);
   progress(`${name}: ${plans.length} runs, ${done.size} finished before, ${pending.length} to run (${o.jobs} at a time) in ${o.out}`);
   const failures: string[] = [];
   let next = 0;
@@ -138,9 +142,34 @@ export async function runExperiment(
   return { runs, started: pending.map((p) => p.id), reportDir: o.out };
 }
 
+/** The code version a run's config record names (null: a run from before code versions were recorded). */
+export function runCode(records: LogRecord[]): CodeVersion | null {
+  return (records.find((r) => r.type === 'config')?.code as CodeVersion | undefined) ?? null;
+}
+
+/** `line (runs)` per distinct code version of the runs, `; `-separated; one version: `line (all N runs)`. */
+function codeGroups(runs: Array<{ id: string; code: CodeVersion | null }>): string {
+  const groups = new Map<string, string[]>();
+  for (const r of runs) groups.set(formatCodeVersion(r.code), [...(groups.get(formatCodeVersion(r.code)) ?? []), r.id]);
+  if (groups.size === 1) return `${[...groups.keys()][0]} (all ${runs.length} runs)`;
+  return [...groups].map(([line, ids]) => `${line} (${ids.join(', ')})`).join('; ');
+}
+
+/** E_MIXED_VERSIONS when the runs were (or would be) made by more than one code version, unless o.mixedVersions. */
+export function checkOneCodeVersion(name: string, runs: Array<{ id: string; code: CodeVersion | null }>, o: Pick<ExperimentOptions, 'mixedVersions' | 'out'>): void {
+  if (o.mixedVersions || new Set(runs.map((r) => formatCodeVersion(r.code))).size <= 1) return;
+  throw new NtkError(
+    'E_MIXED_VERSIONS',
+    `experiment ${name}: the runs in ${o.out} come from different code versions: ${codeGroups(runs)}. A grid's runs should come from one version ` +
+      '(rerun them into a new --out, or run this command from a checkout of the recorded commit); --mixed-versions allows the mix, and the report lists it.',
+    { versions: [...new Set(runs.map((r) => formatCodeVersion(r.code)))] },
+  );
+}
+
 /** Analyses the runs and writes report.md / report.html / plots / report.json into o.out. */
 export async function writeExperimentReport(platform: Platform, name: string, o: ExperimentOptions, runs: RunResult[], missing: string[] = []): Promise<void> {
   const experiment = EXPERIMENTS[name];
+  checkOneCodeVersion(name, runs.map((r) => ({ id: r.plan.id, code: runCode(r.records) })), o);
   const collect = new Collector(runs);
   const sections: Section[] = [
     {
@@ -170,6 +199,7 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
       }],
     },
   ];
+  sections[0].blocks.push({ kind: 'text', text: `Code: ${codeGroups(runs.map((r) => ({ id: r.plan.id, code: runCode(r.records) })))}.` });
   const report = renderReport(`Experiment ${name}`, sections);
   await writeReport(platform, o.out, report);
   const json = {

@@ -32,6 +32,7 @@ import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
 import { lockRunDirectory } from './run_lock.js';
 import { recipeThreats, resolveRecipe, trainSettingsOf, type RunRecipe, type ScheduleKind } from './recipe.js';
+import { codeVersion } from './provenance.js';
 import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './stored_run.js';
 
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
@@ -238,7 +239,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const adapterLine = formatAdapterReport(gpu.report);
     const method = r.training.method;
     const config = {
-      command: o.command, method, date: new Date().toISOString(), adapter: adapterLine, runtime: platform.runtime,
+      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, runtime: platform.runtime,
       trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
       data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
       evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },

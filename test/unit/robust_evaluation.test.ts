@@ -1,6 +1,6 @@
 // Robust evaluation as the field reports it, end to end in Node: the worst case is at or below
 // every single threat's figure (each of which counts only clean-correct samples), evaluation is
-// seeded, the per-epoch validation check records PGD-CE, PGD-CW and their worst case, and every
+// seeded, the per-epoch validation check records FGSM, PGD-CE, PGD-CW and their worst case, and every
 // entry of the threat registry parses its own canonical name back.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,8 +31,8 @@ describe('robust evaluation', () => {
       schedule: { kind: 'constant', lr: 0.2 }, seed: 3,
     });
     const validation = run.epochs[0].validation!.accuracy;
-    expect(Object.keys(validation)).toEqual(['clean', 'pgd3', 'pgd3-cw', WORST_CASE]);
-    expect(validation[WORST_CASE]).toBeLessThanOrEqual(Math.min(validation.pgd3, validation['pgd3-cw']));
+    expect(Object.keys(validation)).toEqual(['clean', 'fgsm', 'pgd3', 'pgd3-cw', WORST_CASE]);
+    expect(validation[WORST_CASE]).toBeLessThanOrEqual(Math.min(validation.fgsm, validation.pgd3, validation['pgd3-cw']));
     const threats = parseThreats('clean,fgsm,pgd5,pgd5-cw,apgd5-ce,apgd5-dlr-t2');
     const options = { eps: 0.15, threats, seed: 1, batchSize: 25 };
     const result = await evaluate(model, heldOut, options);

@@ -28,8 +28,9 @@ export const experimentCommand: Command = {
     config: { type: 'string', description: 'JSON file: {"train": {"epochs": 6, ...} (options for every run), "variants": ["name", ...]}' },
     jobs: { type: 'number', description: 'runs at a time (child processes)', default: DEFAULT_EXPERIMENT.jobs },
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
-    full: { type: 'flag', description: 'the full grid of an experiment that has a larger one than its default (none at present)', default: false },
+    full: { type: 'flag', description: 'the full grid (bn-estimators: every combination of switches)', default: false },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
+    'mixed-versions': { type: 'flag', description: 'allow runs made by different code versions in one grid (the report lists them)', default: false },
     'data-dir': { type: 'string', description: 'directory of the data files for every run (--scale paper: the CIFAR-10 cifar-10-batches-bin directory, required)' },
     ...slurmOptionSpecs('2 CPUs, 4G, 02:00:00, no GPU at --scale small; 8 CPUs, 32G, 24:00:00, 1 GPU at --scale paper'),
   },
@@ -37,7 +38,7 @@ export const experimentCommand: Command = {
     const names = Array.isArray(options.name) ? options.name.map(String) : [];
     const sub = names[0] === 'plan' || names[0] === 'collect' ? names.shift() : null;
     if (names.length > 1) throw new NtkError('E_INVALID_ARGUMENT', `experiment: one name expected, got ${names.join(' ')}.`, { option: 'name' });
-    if (sub === 'collect') return collect(names[0], io);
+    if (sub === 'collect') return collect(names[0], options['mixed-versions'] === true, io);
     const name = names[0] ?? '';
     if (!name) throw new NtkError('E_INVALID_ARGUMENT', `experiment: name one of ${Object.keys(EXPERIMENTS).join(', ')}.`, { option: 'name' });
     let config: ExperimentOptions['config'] = {};
@@ -67,6 +68,7 @@ export const experimentCommand: Command = {
       jobs: requireCount(options.jobs, 'jobs'),
       full: options.full === true,
       partial: options.partial === true,
+      mixedVersions: options['mixed-versions'] === true,
       out: typeof options.out === 'string' ? options.out : `runs/experiments/${name}`,
       config,
     };
@@ -108,10 +110,10 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
 }
 
 /** `experiment collect DIR`: the report of the finished runs, and the list of the others. */
-async function collect(dir: string | undefined, io: CommandIo): Promise<void> {
+async function collect(dir: string | undefined, mixedVersions: boolean, io: CommandIo): Promise<void> {
   if (!dir) throw new NtkError('E_INVALID_ARGUMENT', 'experiment collect: name the plan directory (collect DIR).', { option: 'name' });
   if ((await readManifest(io.platform, dir)).experiment === KERNEL_BLOCKS) return collectBlocks(dir, io);
-  const result = await collectExperiment(io.platform, dir);
+  const result = await collectExperiment(io.platform, dir, mixedVersions);
   for (const line of missingLines(dir, result.missing)) io.out(line);
   if (!result.reported) throw new NtkError('E_RUN_FAILED', `experiment collect: none of the ${result.missing.length} runs in ${dir} has finished yet; nothing to report.`);
   io.out(`experiment ${result.name}: ${result.runs.length} of ${result.runs.length + result.missing.length} runs finished; report: ${dir}/report.html (and report.md, report.json)` +

@@ -1,0 +1,51 @@
+// Every run records the code version it ran with (package version, build commit, dirty flag); an
+// experiment names it in its report and refuses a grid whose runs come from different versions
+// (E_MIXED_VERSIONS, nothing written) unless --mixed-versions allows it.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/cli.js';
+import type { CommandIo } from '../../src/cli/command.js';
+import { runExperiment, type ExperimentOptions, type Launch } from '../../src/experiments/runner.js';
+import { nodePlatform } from '../../src/platform/node.js';
+import { codeVersion, formatCodeVersion } from '../../src/run/provenance.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ntk-at-versions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const inProcess: Launch = async (args, output) => {
+  const lines: string[] = [];
+  const io: CommandIo = { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: { isTTY: false, write: () => {} }, platform: nodePlatform };
+  const code = await runCli(args, io);
+  writeFileSync(output, `${lines.join('\n')}\n`, { flag: 'a' });
+  return code;
+};
+
+const TINY = { dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 1, hidden: '8', 'probe-per-class': 1, 'pgd-steps': 1, threats: 'clean' };
+const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, full: false, out, config: { train: TINY, variants: ['standard'] }, mixedVersions });
+
+it('records the code version in every run, names it in the report, and refuses a mixed grid unless allowed', async () => {
+  const out = join(dir, 'grid');
+  await runExperiment('kernel-dynamics', options(out), nodePlatform, inProcess);
+  const here = formatCodeVersion(codeVersion());
+  expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`Code: ${here} (all 2 runs)`);
+  const config = JSON.parse(readFileSync(join(out, 'standard/seed0/config.json'), 'utf8'));
+  expect(config.code).toEqual(codeVersion());
+
+  // seed 1 now claims another commit: the grid mixes two versions
+  const log = join(out, 'standard/seed1/log.jsonl');
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const other = { ...codeVersion(), commit: '0123456789abcdef0123456789abcdef01234567', dirty: false };
+  lines[0] = JSON.stringify({ ...JSON.parse(lines[0]), code: other });
+  writeFileSync(log, lines.join('\n'));
+  rmSync(join(out, 'report.md'));
+  const refused = await runExperiment('kernel-dynamics', { ...options(out), partial: true }, nodePlatform, inProcess).catch((e) => e);
+  expect(refused.code).toBe('E_MIXED_VERSIONS');
+  expect(refused.message).toContain('commit 0123456789ab');
+  expect(() => readFileSync(join(out, 'report.md'))).toThrow(); // nothing written
+
+  await runExperiment('kernel-dynamics', { ...options(out, true), partial: true }, nodePlatform, inProcess);
+  expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(new RegExp(`Code: .*\\(standard/seed0\\); ntk-at .*commit 0123456789ab \\(standard/seed1\\)`));
+});
