@@ -12,7 +12,7 @@ import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
-import { TRACKED_KERNELS } from '../train/kernel_tracker.js';
+import { CHECK_INTERVAL_RULE, isCheckInterval, TRACKED_KERNELS } from '../train/kernel_tracker.js';
 import { checkSwitchOptions, DEFAULT_SWITCH } from '../train/switch.js';
 import type { TrainMethod } from '../train/methods.js';
 import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
@@ -266,7 +266,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('ntk.kernel', n.kernel, NTK_KERNELS);
   choice('ntk.attack', n.attack, NTK_ATTACKS);
   integer('ntk.attackSteps', n.attackSteps, 1);
-  integer('ntk.everyEpochs', n.everyEpochs, 1);
+  if (!isCheckInterval(n.everyEpochs)) throw bad('ntk.everyEpochs', CHECK_INTERVAL_RULE, n.everyEpochs);
   boolean('ntk.logKernels', n.logKernels);
   choice('ntk.monitor', n.monitor, ['off', 'watch', 'aniso']);
   number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');

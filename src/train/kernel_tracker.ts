@@ -21,6 +21,15 @@ import { kernelDistance, polarTrajectory, spectrumStats } from '../ntk/metrics.j
 /** The kernels the tracker can follow (every kernel kind but the nC x nC `full`). */
 export const TRACKED_KERNELS = ['trace', 'logit', 'sumLogits'] as const satisfies readonly Exclude<KernelKind, 'full'>[];
 
+/** What an interval between checks after the first epoch may be: whole epochs, or an epoch split evenly. */
+export const CHECK_INTERVAL_RULE = 'an integer >= 1 or 1/k for an integer k >= 2 (e.g. 0.25: four checks per epoch)';
+
+/** Whether `every` (epochs between checks) follows CHECK_INTERVAL_RULE. */
+export function isCheckInterval(every: unknown): boolean {
+  if (typeof every !== 'number' || !(every > 0)) return false;
+  return Number.isInteger(every) || (every < 1 && Math.abs(1 / every - Math.round(1 / every)) < 1e-9);
+}
+
 /** Options of a KernelTracker. */
 export interface TrackerOptions {
   /** Checks inside the first epoch, as fractions of it (0 is the untrained model). */
@@ -114,8 +123,8 @@ export class KernelTracker implements CheckpointPartSource {
     if (!fractions.every((f, i) => f >= 0 && f < 1 && (i === 0 || f > fractions[i - 1]))) {
       throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, { option: 'firstEpochFractions' });
     }
-    if (!(Number.isInteger(this.options.everyEpochs) && this.options.everyEpochs >= 1)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "everyEpochs" must be an integer >= 1.`, { option: 'everyEpochs' });
+    if (!isCheckInterval(this.options.everyEpochs)) {
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "everyEpochs" must be ${CHECK_INTERVAL_RULE}, got ${this.options.everyEpochs}.`, { option: 'everyEpochs' });
     }
     if (probe.x.shape[0] < 2) throw new NtkError('E_SHAPE_MISMATCH', 'KernelTracker: the probe set needs at least 2 samples.');
     this.fractions = [...fractions];
