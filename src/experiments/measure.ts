@@ -75,12 +75,6 @@ export function trainingPasses(records: LogRecord[]): number {
   return total;
 }
 
-/** The first epoch (1-based) flagged as catastrophic overfitting, or NaN if none. */
-export function coEpoch(records: LogRecord[]): number {
-  const flagged = records.filter((r) => r.type === 'epoch' && r.catastrophicOverfitting === true);
-  return flagged.length ? num(flagged[0].epoch) + 1 : NaN;
-}
-
 /** Training wall time (seconds, incl. per-epoch validation and NTK checks) from the `end` event. */
 export function trainingSeconds(records: LogRecord[]): number {
   const end = records.filter((r) => r.type === 'event' && r.event === 'end').at(-1);
@@ -97,11 +91,10 @@ export function switchEpoch(records: LogRecord[]): number {
   return methodTimeline(records).switchEpoch ?? NaN;
 }
 
-/** Steps from the spectrum monitor's first firing to the end of the first CO-flagged epoch (NaN unless both happened). */
+/** Epochs from the spectrum monitor's first firing to the first check meeting the CO criterion (positive: it fired first); NaN unless both happened. */
 export function monitorLead(records: LogRecord[]): number {
   const firing = records.find((r) => r.type === 'event' && r.event === 'co-monitor');
-  const collapse = records.find((r) => r.type === 'epoch' && r.catastrophicOverfitting === true);
-  return firing && collapse ? num(collapse.step) - num(firing.step) : NaN;
+  return firing ? coCriterionEpoch(records) - num(firing.epochFraction) : NaN;
 }
 
 /**
@@ -166,7 +159,6 @@ export function validationPgd(records: LogRecord[], epoch: number): number {
 /** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
 export const DERIVED: Record<string, (records: LogRecord[], arg: number) => number> = {
   passes: trainingPasses,
-  coEpoch,
   trainingSeconds,
   kernelCheckSeconds,
   switchEpoch,
