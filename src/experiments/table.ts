@@ -7,11 +7,13 @@ import { coSpectrum } from './co_spectrum.js';
 import type { Experiment } from './experiment.js';
 import { kernelDynamics } from './kernel_dynamics.js';
 import { kernelWarmup } from './kernel_warmup.js';
+import { kernelWarmupCalibration } from './warmup_calibration.js';
 
 /** The experiments of the study, by name (`ntk-at` experiment scripts and runExperiment take these names). */
 export const EXPERIMENTS: Record<string, Experiment> = {
   'bn-estimators': bnEstimators,
   'kernel-warmup': kernelWarmup,
+  'kernel-warmup-calibration': kernelWarmupCalibration,
   'co-calibration': coCalibration,
   'co-spectrum': coSpectrum,
   'kernel-dynamics': kernelDynamics,
