@@ -273,7 +273,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       model: model.name, parameters: model.parameterCount, probes: probe?.size ?? 0, stepsPerEpoch,
     });
 
-    const switcher = r.switch.rule === 'kernel'
+    const switcher = r.switch.rule !== 'off'
       ? new KernelSwitch(method, r.training.epochs, {
         warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
       })
@@ -289,13 +289,15 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const monitor = r.ntk.monitor === 'off' ? null
       : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
     const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
+    // The kernel rule's checks exist for the switch: none after it (no NTK cost once AT runs), unless a monitor watches the kernel too.
+    const checksEnd = r.switch.rule === 'kernel' && !monitor;
     if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
       attachCheckpointPart(model, monitor.partName, monitor);
       if (resume) restorePart(resume, monitor);
     }
     if (tracker) {
       tracker.onCheck = async (check) => {
-        switcher?.observe(check);
+        if (r.switch.rule === 'kernel') switcher?.observe(check); // a fixed switch only has its cap
         const firing = monitor?.observe(check);
         if (firing) log.write({ type: 'event', event: 'co-monitor', ...firing, firstFiring: monitor?.firings.length === 1 });
         await sinks.emit({ type: 'kernel', ...check });
@@ -310,7 +312,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);
-          await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
+          if (!(checksEnd && switcher?.switched)) await tracker?.maybeCheck(ctx.epochFraction, ctx.step);
           await announceSwitch(ctx.step);
         },
         onLog: (entry, trained) => void sinks.emit({ type: 'step', method: trained, ...entry }),

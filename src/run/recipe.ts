@@ -29,8 +29,8 @@ export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
 /** Kernels the tracker can follow (train/kernel_tracker.ts). */
 export const NTK_KERNELS = TRACKED_KERNELS;
-/** Switch rules (`off`: the method throughout). */
-export const SWITCH_RULES = ['off', 'kernel'] as const;
+/** Switch rules (`off`: the method throughout; `fixed`: at the cap, no kernel tracking needed). */
+export const SWITCH_RULES = ['off', 'kernel', 'fixed'] as const;
 
 /** The model: a MODELS kind, a Normalize first layer on/off, and the kind's options (see MODELS[kind].defaults). */
 export interface ModelSpec {
@@ -110,7 +110,11 @@ export interface NtkSpec {
 
 /** The switch rule of a run (see KernelSwitch). */
 export interface SwitchSpec {
-  /** `kernel`: train with warmupMethod until the clean and adversarial probe kernels diverge, then training.method. */
+  /**
+   * `kernel`: train with warmupMethod until the clean and adversarial probe kernels diverge (or the cap), then
+   * training.method; its kernel checks stop at the switch. `fixed`: warmupMethod until capFraction of the epochs
+   * (tau, patience and velocityPlateau unused; no tracking needed).
+   */
   rule: (typeof SWITCH_RULES)[number];
   warmupMethod: TrainMethod;
   tau: number;
@@ -286,7 +290,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   checkSwitchOptions(s, (option, expected, value) => {
     throw bad(`switch.${option}`, expected, value);
   });
-  const warmupNorm = s.rule === 'kernel' ? normProblem(s.warmupMethod, t.attack.norm) : null; // it trains the first part of the run
+  const warmupNorm = s.rule !== 'off' ? normProblem(s.warmupMethod, t.attack.norm) : null; // it trains the first part of the run
   if (warmupNorm) throw bad('switch.warmupMethod', `a method that trains in the run's ${t.attack.norm} ball (training.attack.norm would have to be ${warmupNorm})`, s.warmupMethod);
   if (s.rule === 'kernel' && (!n.enabled || n.attack === 'none')) {
     throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "switch.rule" is "kernel": it compares clean and adversarial probe kernels, so set ntk.enabled true and an ntk.attack (pgd or fgsm).', { field: 'switch.rule' });

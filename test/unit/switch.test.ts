@@ -1,8 +1,11 @@
 // The kernel switch rule: divergence of the clean and adversarial kernels for `patience` checks in
 // a row, a velocity plateau, or the cap switch from the warm-up method to the target; bad options
-// are typed errors.
+// are typed errors. In a run, the kernel rule's checks stop at its switch; a fixed switch needs none.
 
 import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../../src/report/runlog.js';
+import { runRecipe } from '../../src/run/orchestrator.js';
+import type { PartialRecipe } from '../../src/run/recipe.js';
 import type { KernelCheck } from '../../src/train/kernel_tracker.js';
 import { KernelSwitch } from '../../src/train/switch.js';
 
@@ -44,4 +47,45 @@ describe('KernelSwitch', () => {
     expect(() => new KernelSwitch('pgd', 5, { warmupMethod: 'bogus' as never })).toThrow(/"warmupMethod"/);
     expect(() => new KernelSwitch('pgd', 5).observe({ ...check(0, 0), adversarial: null })).toThrow(/adversarial/);
   });
+});
+
+/** A tiny tracked run: 4 steps per epoch, 4 epochs, PGD-AT after the switch. */
+function recipe(ntk: boolean, sw: PartialRecipe['switch']): PartialRecipe {
+  return {
+    data: { dataset: 'synthetic-clusters', trainSize: 200, validationSize: 20, testSize: 20, seed: 0 },
+    model: { kind: 'mlp', hidden: [8] },
+    training: { method: 'pgd', epochs: 4, batchSize: 50, lr: 0.05, schedule: 'constant', logEvery: 1, seed: 0, attack: { eps: 0.1, steps: 2 }, validationPgdSteps: 2 },
+    ntk: { enabled: ntk, probePerClass: 2, attack: 'pgd', attackSteps: 2 },
+    switch: sw,
+    evaluation: { threats: ['clean'] },
+  };
+}
+
+const kernelSteps = (log: LogRecord[]) => log.filter((r) => r.type === 'kernel').map((r) => r.step as number);
+const switchEvent = (log: LogRecord[]) => log.find((r) => r.type === 'event' && r.event === 'switch');
+
+describe('kernel checks of a switch run', () => {
+  it('a kernel-switch run makes no kernel check after its switch (divergence or cap); a run without a switch is tracked to its end', async () => {
+    const diverged = await runRecipe(recipe(true, { rule: 'kernel', tau: 0, patience: 2, capFraction: 1 }), { adapter: 'llvmpipe' });
+    const at = switchEvent(diverged.log);
+    expect(at?.reason).toBe('divergence');
+    expect(kernelSteps(diverged.log)).toEqual([0, 1]); // K_0 and the check after step 1: two checks above tau 0, then none
+    expect(at?.step).toBe(1);
+    expect(diverged.steps).toBe(16);
+    const capped = await runRecipe(recipe(true, { rule: 'kernel', tau: 1, capFraction: 0.5 }), { adapter: 'llvmpipe' });
+    expect(switchEvent(capped.log)).toMatchObject({ reason: 'cap', epochFraction: 2, step: 9 });
+    expect(Math.max(...kernelSteps(capped.log))).toBe(8); // the check at the end of epoch 2, the last before the switch
+    const tracked = await runRecipe(recipe(true, { rule: 'off' }), { adapter: 'llvmpipe' });
+    expect(Math.max(...kernelSteps(tracked.log))).toBe(16);
+  }, 300_000);
+
+  it('a fixed switch needs no tracking and switches at its cap; where a run tracks anyway, the checks go on after it', async () => {
+    const fixed = await runRecipe(recipe(false, { rule: 'fixed', capFraction: 0.25 }), { adapter: 'llvmpipe' });
+    expect(switchEvent(fixed.log)).toMatchObject({ reason: 'cap', epochFraction: 1, step: 5 });
+    expect(kernelSteps(fixed.log)).toEqual([]);
+    expect(new Set(fixed.log.filter((r) => r.type === 'step').map((r) => `${r.step as number <= 4}:${r.method as string}`))).toEqual(new Set(['true:standard', 'false:pgd']));
+    const tracked = await runRecipe(recipe(true, { rule: 'fixed', capFraction: 0.25 }), { adapter: 'llvmpipe' });
+    expect(switchEvent(tracked.log)).toMatchObject({ reason: 'cap', step: 5 });
+    expect(Math.max(...kernelSteps(tracked.log))).toBe(16);
+  }, 300_000);
 });
