@@ -6,26 +6,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/cli.js';
-import type { CommandIo } from '../../src/cli/command.js';
-import { nodePlatform } from '../../src/platform/node.js';
+import { cli } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-paper-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; text: string }> {
-  const lines: string[] = [];
-  const io: CommandIo = { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: { isTTY: false, write: () => {} }, platform: nodePlatform };
-  const code = await runCli(args, io);
-  return { code, text: lines.join('\n') };
-}
 
 it('refuses --scale paper without --data-dir, naming the flag, and writes nothing', async () => {
   for (const sub of [[], ['plan']]) {
     const out = join(dir, `refused-${sub.length}`);
     const r = await cli('experiment', ...sub, 'kernel-dynamics', '--scale', 'paper', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.text).toMatch(/E_INVALID_ARGUMENT.*--data-dir/);
+    expect(`${r.out}\n${r.err}`).toMatch(/E_INVALID_ARGUMENT.*--data-dir/);
     expect(existsSync(out)).toBe(false);
   }
 });
@@ -33,7 +24,7 @@ it('refuses --scale paper without --data-dir, naming the flag, and writes nothin
 it('hands --data-dir to every planned run', async () => {
   const out = join(dir, 'plan');
   const r = await cli('experiment', 'plan', 'kernel-dynamics', '--scale', 'paper', '--seeds', '1', '--data-dir', '/data/cifar-10-batches-bin', '--out', out);
-  expect(r.code, r.text).toBe(0);
+  expect(r.code, `${r.out}\n${r.err}`).toBe(0);
   for (const i of [0, 1]) {
     const args = (JSON.parse(readFileSync(join(out, 'runs', `${i}.json`), 'utf8')) as { args: string[] }).args;
     expect(args.join(' ')).toContain('--dataset cifar10');

@@ -6,29 +6,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/cli.js';
-import type { CommandIo } from '../../src/cli/command.js';
-import { runExperiment, type ExperimentOptions, type Launch } from '../../src/experiments/runner.js';
+import { runExperiment, type ExperimentOptions } from '../../src/experiments/runner.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { codeVersion, formatCodeVersion } from '../../src/run/provenance.js';
+import { inProcessLaunch } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-versions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const inProcess: Launch = async (args, output) => {
-  const lines: string[] = [];
-  const io: CommandIo = { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: { isTTY: false, write: () => {} }, platform: nodePlatform };
-  const code = await runCli(args, io);
-  writeFileSync(output, `${lines.join('\n')}\n`, { flag: 'a' });
-  return code;
-};
 
 const TINY = { dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 1, hidden: '8', 'probe-per-class': 1, 'pgd-steps': 1, threats: 'clean' };
 const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, full: false, out, config: { train: TINY, variants: ['standard'] }, mixedVersions });
 
 it('records the code version in every run, names it in the report, and refuses a mixed grid unless allowed', async () => {
   const out = join(dir, 'grid');
-  await runExperiment('kernel-dynamics', options(out), nodePlatform, inProcess);
+  await runExperiment('kernel-dynamics', options(out), nodePlatform, inProcessLaunch);
   const here = formatCodeVersion(codeVersion());
   expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`Code: ${here} (all 2 runs)`);
   const config = JSON.parse(readFileSync(join(out, 'standard/seed0/config.json'), 'utf8'));
@@ -41,11 +32,11 @@ it('records the code version in every run, names it in the report, and refuses a
   lines[0] = JSON.stringify({ ...JSON.parse(lines[0]), code: other });
   writeFileSync(log, lines.join('\n'));
   rmSync(join(out, 'report.md'));
-  const refused = await runExperiment('kernel-dynamics', { ...options(out), partial: true }, nodePlatform, inProcess).catch((e) => e);
+  const refused = await runExperiment('kernel-dynamics', { ...options(out), partial: true }, nodePlatform, inProcessLaunch).catch((e) => e);
   expect(refused.code).toBe('E_MIXED_VERSIONS');
   expect(refused.message).toContain('commit 0123456789ab');
   expect(() => readFileSync(join(out, 'report.md'))).toThrow(); // nothing written
 
-  await runExperiment('kernel-dynamics', { ...options(out, true), partial: true }, nodePlatform, inProcess);
+  await runExperiment('kernel-dynamics', { ...options(out, true), partial: true }, nodePlatform, inProcessLaunch);
   expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(new RegExp(`Code: .*\\(standard/seed0\\); ntk-at .*commit 0123456789ab \\(standard/seed1\\)`));
 });

@@ -7,25 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/cli.js';
-import type { CommandIo } from '../../src/cli/command.js';
 import { aggregate, lookup, trainingPasses, type Measured } from '../../src/experiments/measure.js';
-import { planExperiment, runExperiment, type ExperimentOptions, type Launch } from '../../src/experiments/runner.js';
+import { planExperiment, runExperiment, type ExperimentOptions } from '../../src/experiments/runner.js';
 import { EXPERIMENTS } from '../../src/experiments/table.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { parseRunLog } from '../../src/report/runlog.js';
+import { inProcessLaunch } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-experiments-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `ntk-at train` in this process, its output appended to the run's output file. */
-const inProcess: Launch = async (args, output) => {
-  const lines: string[] = [];
-  const io: CommandIo = { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: { isTTY: false, write: () => {} }, platform: nodePlatform };
-  const code = await runCli(args, io);
-  writeFileSync(output, `${lines.join('\n')}\n`, { flag: 'a' });
-  return code;
-};
 
 const TINY = {
   dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 2,
@@ -88,7 +78,7 @@ describe('experiments', () => {
       const out = join(dir, name);
       const seeds = name === 'kernel-dynamics' ? 2 : 1;
       const variants = TESTED[name];
-      const result = await runExperiment(name, options(out, seeds, variants), nodePlatform, inProcess);
+      const result = await runExperiment(name, options(out, seeds, variants), nodePlatform, inProcessLaunch);
       expect(result.runs.length).toBe((variants ?? EXPERIMENTS[name].variants({ scale: 'small', seeds, full: false })).length * seeds);
       const md = readFileSync(join(out, 'report.md'), 'utf8');
       expect(md).toContain(`# Experiment ${name}`);
@@ -123,19 +113,19 @@ describe('experiments', () => {
     const lines = readFileSync(interrupted, 'utf8').split('\n').filter((l) => l && !/"type":"(eval|event)"/.test(l));
     writeFileSync(interrupted, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`); // cut mid-run, no final records
     const untouched = readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8');
-    const partial = await runExperiment('kernel-dynamics', { ...options(out, 2), partial: true }, nodePlatform, inProcess);
+    const partial = await runExperiment('kernel-dynamics', { ...options(out, 2), partial: true }, nodePlatform, inProcessLaunch);
     expect(partial.started).toEqual([]);
     expect(partial.runs.map((r) => r.plan.id)).not.toContain('pgd/seed1');
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).missing).toEqual(['pgd/seed1']);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('PARTIAL REPORT');
-    const result = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
+    const result = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcessLaunch);
     expect(result.started).toEqual(['pgd/seed1']);
     expect(readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8')).toBe(untouched);
     const redone = logOf(out, 'pgd/seed1');
     expect(redone.filter((r) => r.type === 'config')).toHaveLength(1); // a fresh log, not appended to the cut one
     expect(redone.some((r) => r.type === 'eval')).toBe(true);
     checkTraceable(out);
-    const again = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcess);
+    const again = await runExperiment('kernel-dynamics', options(out, 2), nodePlatform, inProcessLaunch);
     expect(again.started).toEqual([]);
   }, 900_000);
 });
