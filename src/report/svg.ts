@@ -20,6 +20,8 @@ export interface Series {
   legend?: boolean;
   /** data-* attributes of the series' group, saying where its values come from (e.g. run, stat). */
   data?: Record<string, string>;
+  /** Error bars: per point (same order as `points`) the half-widths [dx, dy] of a cross drawn around it (e.g. ± sd over seeds); 0 or NaN: none in that direction. */
+  errorBars?: Array<[number, number]>;
 }
 
 /** A vertical line at `x` (an event in a run: kernel switch, learning-rate milestone, CO flag). */
@@ -123,15 +125,21 @@ export function renderLinePlot(plot: LinePlot): string {
   const margin = { left: 64, right: 16, top: 32, bottom: 48 };
   const innerW = width - margin.left - margin.right;
   const colorOf = (s: Series, i: number) => s.color ?? COLORS[i % COLORS.length];
-  const drawable = (s: Series) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!log || y > 0));
-  const drawn = plot.series.map(drawable);
+  const isDrawn = ([x, y]: [number, number]) => Number.isFinite(x) && Number.isFinite(y) && (!log || y > 0);
+  const drawn = plot.series.map((s) => s.points.filter(isDrawn));
+  /** Each drawn point's error bar ends, as the points [x − dx, y], [x + dx, y], [x, y − dy], [x, y + dy] that are drawable. */
+  const barEnds = plot.series.map((s) => s.points.flatMap(([x, y], i): Array<[number, number]> => {
+    const [dx, dy] = s.errorBars?.[i] ?? [NaN, NaN];
+    if (!isDrawn([x, y])) return [];
+    return [...(dx > 0 ? [[x - dx, y], [x + dx, y]] as Array<[number, number]> : []), ...(dy > 0 ? [[x, y - dy], [x, y + dy]] as Array<[number, number]> : [])].filter(isDrawn);
+  }));
   // The legend names the series with something drawn (a series with no points, e.g. a run without kernel checks, is left out).
   const entries = plot.series.flatMap((s, i) => (s.legend === false || drawn[i].length === 0 ? [] : [{ name: s.name, color: colorOf(s, i) }]));
   const legendHeight = legend(entries, margin.left, innerW, 0).height;
   const innerH = height - margin.top - margin.bottom - legendHeight;
   const events = (plot.events ?? []).filter((e) => Number.isFinite(e.x));
-  const xs = [...drawn.flat().map((p) => p[0]), ...events.map((e) => e.x)];
-  const ys = drawn.flat().map((p) => p[1]);
+  const xs = [...drawn.flat().map((p) => p[0]), ...barEnds.flat().map((p) => p[0]), ...events.map((e) => e.x)];
+  const ys = [...drawn.flat(), ...barEnds.flat()].map((p) => p[1]);
   const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   const toAxis = (y: number) => (log ? Math.log10(y) : y);
   let [y0, y1] = plot.yRange ? plot.yRange.map(toAxis) : ys.length ? [Math.min(...ys), Math.max(...ys)].map(toAxis) : [0, 1];
@@ -182,7 +190,18 @@ export function renderLinePlot(plot: LinePlot): string {
     const color = colorOf(s, i);
     const pts = drawn[i];
     const dropped = s.points.length - pts.length;
-    parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
+    const bars = s.errorBars ? s.points.map((p, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
+    const barList = bars ? ` data-error-bars="${pointList(bars)}"` : '';
+    parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
+    const faint = s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : '';
+    (bars ?? []).forEach(([dx, dy], k) => {
+      const [x, y] = pts[k];
+      const line = (a: [number, number], b: [number, number]) => {
+        if (isDrawn(a) && isDrawn(b)) parts.push(`<line x1="${sx(a[0]).toFixed(1)}" y1="${sy(a[1]).toFixed(1)}" x2="${sx(b[0]).toFixed(1)}" y2="${sy(b[1]).toFixed(1)}" stroke="${color}" stroke-width="1"${faint}/>`);
+      };
+      if (dx > 0) line([x - dx, y], [x + dx, y]);
+      if (dy > 0) line([x, y - dy], [x, y + dy]);
+    });
     if (pts.length > 1 && s.line !== false) {
       const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);

@@ -35,6 +35,16 @@ describe('svg plots', () => {
     expect(scatter).not.toContain('<path ');
     expect(scatter.match(/<circle /g)).toHaveLength(3);
   });
+
+  it('draws error bars around points (none where 0 or NaN), with their half-widths as data, inside the axes', () => {
+    const svg = renderLinePlot({
+      title: 'cost', xLabel: 'passes', yLabel: 'accuracy', yFormat: 'percent',
+      series: [{ name: 'mean ± sd', points: [[1, 0.5], [2, NaN], [3, 0.7]], line: false, errorBars: [[0.2, 0.1], [1, 1], [0, NaN]] }],
+    });
+    expect(svg).toContain('data-error-bars="0.2,0.1 0,NaN"');
+    expect(svg.match(/<line x1="[\d.]+" y1="[\d.]+" x2/g)).toHaveLength(2); // the first point's two bars; the NaN point and the zero bars draw none
+    expect(svg).toContain('>40%<'); // the y axis reaches down to the bar's end at 0.5 − 0.1 (without the bars it would start near 50 %)
+  });
 });
 
 describe('svg axes and events', () => {
