@@ -190,7 +190,7 @@ export function renderLinePlot(plot: LinePlot): string {
     const color = colorOf(s, i);
     const pts = drawn[i];
     const dropped = s.points.length - pts.length;
-    const bars = s.errorBars ? s.points.map((p, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
+    const bars = s.errorBars ? s.points.map((_, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
     const barList = bars ? ` data-error-bars="${pointList(bars)}"` : '';
     parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
     const faint = s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : '';
