@@ -89,7 +89,8 @@ export class KernelSwitch implements MethodSchedule {
 
   /** The method for a step at `epochFraction` (switching at the cap if no rule fired before). */
   methodAt(epochFraction: number): TrainMethod {
-    if (!this.decision && epochFraction >= this.options.capFraction * this.epochs) this.decision = { epochFraction, reason: 'cap' };
+    // (+1e-9: a cap such as 0.3 of 20 epochs is 6.000000000000001 in floating point, and switches at epoch 6, not a step later)
+    if (!this.decision && epochFraction + 1e-9 >= this.options.capFraction * this.epochs) this.decision = { epochFraction, reason: 'cap' };
     return this.decision ? this.targetMethod : this.options.warmupMethod;
   }
 

@@ -38,6 +38,8 @@ describe('KernelSwitch', () => {
     expect(capped.methodAt(2.9)).toBe('standard');
     expect(capped.methodAt(3)).toBe('pgd');
     expect(capped.switched).toEqual({ epochFraction: 3, reason: 'cap' });
+    const rounded = new KernelSwitch('pgd', 20, { tau: 1, capFraction: 0.3 }); // 0.3 × 20 = 6.000000000000001
+    expect(rounded.methodAt(6)).toBe('pgd');
   });
 
   it('rejects bad options and checks without the adversarial kernel', () => {
