@@ -25,7 +25,7 @@ const TINY = {
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
 const TESTED: Record<string, string[] | undefined> = {
   'bn-estimators': ['batch4-unbiased', 'batch4-biased', 'batch8-biased'],
-  'kernel-warmup': ['pgd', 'kernel-switch', 'fixed-50', 'pgd-then-fgsm-rs'],
+  'kernel-warmup': ['pgd', 'n-fgsm', 'fixed-30', 'kernel-rule'],
   'co-spectrum': ['fgsm', 'aniso-gradient', 'aniso-monitor', 'pgd'],
   'co-calibration': ['mlp-cyclic-eps0.3-fgsm', 'mlp-cyclic-eps0.3-fgsm-rs-2'],
 };
@@ -95,14 +95,21 @@ describe('experiments', () => {
     }, 900_000);
   }
 
-  it('counts training cost in passes: clean 1, PGD-k k+1 per image, and a switch splits the run', () => {
+  it('counts training cost in passes: clean 1, PGD-k k+1 per image, and a switch splits the run; only the kernel rule checks the kernel, up to its switch', () => {
     const out = join(dir, 'kernel-warmup');
     const images = TINY['train-size'] * TINY.epochs;
-    expect(trainingPasses(logOf(out, 'pgd/seed0'))).toBe(images * (TINY['pgd-steps'] + 1));
-    const switched = logOf(out, 'fixed-50/seed0');
+    const pgd = logOf(out, 'pgd/seed0');
+    expect(trainingPasses(pgd)).toBe(images * (TINY['pgd-steps'] + 1));
+    const switched = logOf(out, 'fixed-30/seed0');
     const at = lookup(switched, 'derived:switchEpoch');
-    expect(at).toBe(1); // cap 50 % of 2 epochs
+    expect(at).toBe(1); // cap 30 % of 2 epochs: the first step at or past epoch 0.6 (2 steps per epoch) starts epoch 1
     expect(trainingPasses(switched)).toBe(TINY['train-size'] * (1 + (TINY['pgd-steps'] + 1)));
+    for (const log of [pgd, switched]) expect(log.filter((r) => r.type === 'kernel')).toEqual([]); // no kernel cost
+    const rule = logOf(out, 'kernel-rule/seed0');
+    const ruleSwitch = rule.find((r) => r.type === 'event' && r.event === 'switch');
+    const checks = rule.filter((r) => r.type === 'kernel').map((r) => r.step as number);
+    expect(checks.length).toBeGreaterThan(0);
+    expect(Math.max(...checks)).toBeLessThanOrEqual(ruleSwitch?.step as number);
     const dyn = join(dir, 'kernel-dynamics');
     expect(trainingPasses(logOf(dyn, 'standard/seed1'))).toBe(images);
   });
