@@ -18,6 +18,9 @@ const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
   args: chromiumArgs(profile),
+  // The page runs float64 references between its awaits: on a loaded machine one such stretch outlasted
+  // puppeteer's default 3-minute protocol timeout. The wait below is the suite's real limit.
+  protocolTimeout: 20 * 60_000,
 });
 let failed = 0;
 try {
