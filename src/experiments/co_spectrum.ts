@@ -77,7 +77,7 @@ export const coSpectrum: Experiment = {
             collect.cell(v, 'derived:passes', (x) => (x / 1e6).toFixed(2)), collect.cell(v, 'derived:trainingSeconds', sig),
           ]),
         },
-        { kind: 'table', columns: ['variant', 'what'], rows: coSpectrum.variants({ scale: 'small', seeds: 1, full: false }).map((v) => [v.name, v.description]) },
+        { kind: 'table', columns: ['variant', 'what'], rows: coSpectrum.variants({ scale: 'small', seeds: 1 }).map((v) => [v.name, v.description]) },
       ],
     };
     return [

@@ -13,8 +13,6 @@ export type Scale = (typeof SCALES)[number];
 export interface GridOptions {
   scale: Scale;
   seeds: number;
-  /** The full grid instead of the default subset, for an experiment that has one (none at present). */
-  full: boolean;
 }
 
 /** One variant: its name, what it is, and its `train` options (the seed is added per run). */

@@ -87,7 +87,7 @@ export const kernelWarmup: Experiment = {
         },
         {
           kind: 'table', columns: ['variant', 'what', 'switch epoch', 'switch reason (per seed)'],
-          rows: ran.map((v) => [v, kernelWarmup.variants({ scale: 'small', seeds: 1, full: false }).find((x) => x.name === v)?.description ?? '', collect.cell(v, 'derived:switchEpoch', fixed(2)), reasons(v)]),
+          rows: ran.map((v) => [v, kernelWarmup.variants({ scale: 'small', seeds: 1 }).find((x) => x.name === v)?.description ?? '', collect.cell(v, 'derived:switchEpoch', fixed(2)), reasons(v)]),
         },
         {
           kind: 'table',

@@ -53,7 +53,7 @@ export interface PlannedTask {
 
 export interface Manifest {
   experiment: string;
-  options: Pick<ExperimentOptions, 'scale' | 'seeds' | 'full' | 'config'>;
+  options: Pick<ExperimentOptions, 'scale' | 'seeds' | 'config'>;
   runs: PlannedTask[];
 }
 
@@ -143,7 +143,7 @@ export async function writePlan(platform: Platform, name: string, o: ExperimentO
   const plans = planExperiment(name, o);
   checkSlurmOptions(slurm);
   const tasks = plans.map((p, index) => ({ experiment: name, index, ...p, dir: p.id }));
-  const manifest: Omit<Manifest, 'runs'> = { experiment: name, options: { scale: o.scale, seeds: o.seeds, full: o.full, config: o.config } };
+  const manifest: Omit<Manifest, 'runs'> = { experiment: name, options: { scale: o.scale, seeds: o.seeds, config: o.config } };
   await writeTaskFiles(platform, o.out, name, tasks, manifest, TASK_RESOURCES[o.scale], slurm, cli);
   return tasks;
 }

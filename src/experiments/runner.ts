@@ -32,7 +32,7 @@ export interface ExperimentOptions extends GridOptions {
 }
 
 /** Defaults of runExperiment: small scale, 5 seeds, one job at a time. */
-export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 5, full: false, jobs: 1, config: {} };
+export const DEFAULT_EXPERIMENT: Omit<ExperimentOptions, 'out'> = { scale: 'small', seeds: 5, jobs: 1, config: {} };
 
 /** What runExperiment returns: the runs, which of them this call started, and where the report is. */
 export interface ExperimentResult {
@@ -203,7 +203,7 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
   const report = renderReport(`Experiment ${name}`, sections);
   await writeReport(platform, o.out, report);
   const json = {
-    experiment: name, scale: o.scale, seeds: o.seeds, full: o.full, config: o.config, missing,
+    experiment: name, scale: o.scale, seeds: o.seeds, config: o.config, missing,
     runs: runs.map((r) => ({ ...r.plan, log: `${r.plan.id}/log.jsonl` })),
     aggregates: collect.aggregates,
     measured: collect.measured,

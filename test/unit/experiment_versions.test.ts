@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ntk-at-versions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TINY = { dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 1, hidden: '8', 'probe-per-class': 1, 'pgd-steps': 1, threats: 'clean' };
-const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, full: false, out, config: { train: TINY, variants: ['standard'] }, mixedVersions });
+const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, out, config: { train: TINY, variants: ['standard'] }, mixedVersions });
 
 it('records the code version in every run, names it in the report, and refuses a mixed grid unless allowed', async () => {
   const out = join(dir, 'grid');

@@ -31,7 +31,7 @@ const TESTED: Record<string, string[] | undefined> = {
 };
 
 function options(out: string, seeds: number, variants?: string[]): ExperimentOptions {
-  return { scale: 'small', seeds, jobs: 1, full: false, out, config: { train: TINY, ...(variants ? { variants } : {}) } };
+  return { scale: 'small', seeds, jobs: 1, out, config: { train: TINY, ...(variants ? { variants } : {}) } };
 }
 
 const logOf = (out: string, run: string) => parseRunLog(readFileSync(join(out, run, 'log.jsonl'), 'utf8'));
@@ -58,7 +58,7 @@ function checkTraceable(out: string): void {
 describe('experiments', () => {
   it('plans variants x seeds and rejects unknown names, variants and train options before writing anything', () => {
     const plans = planExperiment('kernel-warmup', options(join(dir, 'never'), 3));
-    expect(plans).toHaveLength(EXPERIMENTS['kernel-warmup'].variants({ scale: 'small', seeds: 3, full: false }).length * 3);
+    expect(plans).toHaveLength(EXPERIMENTS['kernel-warmup'].variants({ scale: 'small', seeds: 3 }).length * 3);
     expect(plans[0].args.slice(-2)).toEqual(['--seed', '0']);
     expect(() => planExperiment('nope', options(join(dir, 'never'), 1))).toThrow(/does not exist/);
     expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(/bogus/);
@@ -79,7 +79,7 @@ describe('experiments', () => {
       const seeds = name === 'kernel-dynamics' ? 2 : 1;
       const variants = TESTED[name];
       const result = await runExperiment(name, options(out, seeds, variants), nodePlatform, inProcessLaunch);
-      expect(result.runs.length).toBe((variants ?? EXPERIMENTS[name].variants({ scale: 'small', seeds, full: false })).length * seeds);
+      expect(result.runs.length).toBe((variants ?? EXPERIMENTS[name].variants({ scale: 'small', seeds })).length * seeds);
       const md = readFileSync(join(out, 'report.md'), 'utf8');
       expect(md).toContain(`# Experiment ${name}`);
       expect(md).toContain('## About this experiment');

@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TINY = { dataset: 'synthetic-clusters', 'train-size': 40, epochs: 2, hidden: '16' };
 const options = (out: string, scale: 'small' | 'paper' = 'small'): ExperimentOptions =>
-  ({ scale, seeds: 2, jobs: 1, full: false, out, config: { train: TINY, variants: ['fgsm', 'pgd'] } });
+  ({ scale, seeds: 2, jobs: 1, out, config: { train: TINY, variants: ['fgsm', 'pgd'] } });
 const SLURM: SlurmOptions = { partition: null, account: null, time: null, throttle: null, cpus: null, mem: null, gpus: null };
 const CLI = ['/usr/bin/node', '/opt/ntk-at/dist/cli.js'];
 

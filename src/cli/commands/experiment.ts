@@ -28,7 +28,6 @@ export const experimentCommand: Command = {
     config: { type: 'string', description: 'JSON file: {"train": {"epochs": 6, ...} (options for every run), "variants": ["name", ...]}' },
     jobs: { type: 'number', description: 'runs at a time (child processes)', default: DEFAULT_EXPERIMENT.jobs },
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
-    full: { type: 'flag', description: 'the full grid of an experiment that has a larger one than its default (none at present)', default: false },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
     'mixed-versions': { type: 'flag', description: 'allow runs made by different code versions in one grid (the report lists them)', default: false },
     'data-dir': { type: 'string', description: 'directory of the data files for every run (--scale paper: the CIFAR-10 cifar-10-batches-bin directory, required)' },
@@ -66,7 +65,6 @@ export const experimentCommand: Command = {
       scale: parseChoice(String(options.scale), 'scale', SCALES) as Scale,
       seeds: requireCount(options.seeds, 'seeds'),
       jobs: requireCount(options.jobs, 'jobs'),
-      full: options.full === true,
       partial: options.partial === true,
       mixedVersions: options['mixed-versions'] === true,
       out: typeof options.out === 'string' ? options.out : `runs/experiments/${name}`,
@@ -100,7 +98,6 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
     scale: parseChoice(String(options.scale), 'scale', SCALES) as Scale,
     seeds: requireCount(options.seeds, 'seeds'),
     jobs: 1,
-    full: options.full === true,
     out: cli.absolutePath(options.out),
     config,
   };
