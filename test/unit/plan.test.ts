@@ -96,7 +96,7 @@ describe('plans in Deno (dist/cli.js under the npm deno binary)', () => {
   it('plans, runs a task (then skips it), refuses a task whose lock another host holds, and collects', () => {
     const out = join(dir, 'deno');
     const config = join(dir, 'deno-tiny.json');
-    writeFileSync(config, JSON.stringify({ train: { ...TINY, epochs: 1, 'val-size': 20, 'test-size': 20, 'batch-size': 20, threats: 'clean' }, variants: ['fgsm', 'pgd'] }));
+    writeFileSync(config, JSON.stringify({ train: { ...TINY, epochs: 1, 'val-size': 20, 'test-size': 20, 'batch-size': 20, 'probe-per-class': 1, threats: 'clean' }, variants: ['fgsm', 'pgd'] }));
     let r = deno('experiment', 'plan', 'co-spectrum', '--seeds', '1', '--config', config, '--out', out);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'slurm.sbatch'), 'utf8')).toMatch(/deno run -A \/\S+\/dist\/cli\.js} run "runs\/\$SLURM_ARRAY_TASK_ID\.json"/);
