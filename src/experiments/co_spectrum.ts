@@ -57,8 +57,9 @@ export const coSpectrum: Experiment = {
     const collapsed = (v: string) => runsOf(v).filter((r) => Number.isFinite(collect.one(r, 'derived:coCriterionEpoch').value));
     const fired = (v: string) => runsOf(v).filter((r) => Number.isFinite(collect.one(r, 'event{event=co-monitor}[0].epochFraction').value));
     const falseAlarms = (v: string) => {
-      const quiet = runsOf(v).filter((r) => !collapsed(v).includes(r));
-      return `${quiet.filter((r) => fired(v).includes(r)).length} of ${quiet.length}`;
+      const [withCo, firing] = [new Set(collapsed(v)), new Set(fired(v))];
+      const quiet = runsOf(v).filter((r) => !withCo.has(r));
+      return `${quiet.filter((r) => firing.has(r)).length} of ${quiet.length}`;
     };
     const monitor: Section = {
       title: 'Collapse and the spectrum monitor',
