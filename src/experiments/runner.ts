@@ -150,7 +150,10 @@ export function runCode(records: LogRecord[]): CodeVersion | null {
 /** `line (runs)` per distinct code version of the runs, `; `-separated; one version: `line (all N runs)`. */
 function codeGroups(runs: Array<{ id: string; code: CodeVersion | null }>): string {
   const groups = new Map<string, string[]>();
-  for (const r of runs) groups.set(formatCodeVersion(r.code), [...(groups.get(formatCodeVersion(r.code)) ?? []), r.id]);
+  for (const r of runs) {
+    const line = formatCodeVersion(r.code);
+    groups.set(line, [...(groups.get(line) ?? []), r.id]);
+  }
   if (groups.size === 1) return `${[...groups.keys()][0]} (all ${runs.length} runs)`;
   return [...groups].map(([line, ids]) => `${line} (${ids.join(', ')})`).join('; ');
 }
