@@ -102,8 +102,9 @@ record "single-node Slurm starts (munged, slurmctld, slurmd; node idle)" passed
 
 # The tiny experiment: 2 runs of co-spectrum on synthetic data, 2 epochs each.
 cat > "$T/tiny.json" <<'JSON'
-{"train": {"dataset": "synthetic-clusters", "train-size": 40, "val-size": 20, "test-size": 20, "batch-size": 20, "epochs": 2,
-  "hidden": "16", "probe-per-class": 1, "pgd-steps": 2, "log-every": 1, "threats": "clean,fgsm"}, "variants": ["fgsm", "pgd"]}
+{"recipe": {"data": {"dataset": "synthetic-clusters", "trainSize": 40, "validationSize": 20, "testSize": 20},
+  "training": {"batchSize": 20, "epochs": 2, "logEvery": 1, "attack": {"steps": 2}}, "model": {"hidden": [16]},
+  "ntk": {"probePerClass": 1}, "evaluation": {"threats": ["clean", "fgsm"]}}, "variants": ["fgsm", "pgd"]}
 JSON
 PLAN=$T/plan
 "${CLI[@]}" experiment plan co-spectrum --seeds 1 --config "$T/tiny.json" --out "$PLAN" --cpus 1 --mem 1G --time 00:10:00 --array-throttle 2 > "$T/plan.out" 2>&1 &&

@@ -9,7 +9,8 @@ import type { LinePlot } from '../report/svg.js';
 import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
 import { fixed, pct, sig, type Collector, type Experiment, type GridOptions, type Scale, type Variant } from './experiment.js';
 import { num } from './fields.js';
-import { dataArgs } from './scales.js';
+import { overlayRecipes } from '../run/recipe.js';
+import { dataRecipe } from './scales.js';
 
 /** Training images and optimizer steps of every run, per scale: the epochs of each batch size follow (steps · batch / images). */
 const BUDGET: Record<Scale, { trainSize: number; steps: number }> = {
@@ -34,7 +35,7 @@ function variantsAt(scale: Scale): Variant[] {
       name: name(batch, variance),
       description: `batch ${batch}, ${variance} running variance${variance === 'unbiased' ? ` (× ${batch}/${batch - 1} = ${(batch / (batch - 1)).toFixed(3)})` : ''}; ` +
         `${epochs} epoch(s) × ${stepsPerEpoch(scale, batch)} steps = ${epochs * stepsPerEpoch(scale, batch)} steps`,
-      args: ['--batch-size', String(batch), '--epochs', String(epochs), '--bn-variance', variance, '--ntk-every', String(Math.max(1, Math.floor(epochs / 4)))],
+      recipe: { training: { batchSize: batch, epochs }, model: { bn: { runningVariance: variance } }, ntk: { everyEpochs: Math.max(1, Math.floor(epochs / 4)) } },
     };
   }));
 }
@@ -77,15 +78,15 @@ export const bnEstimators: Experiment = {
     'BatchNorm1d after each hidden layer (Normalize first) is trained with PGD-AT (eps 0.1, PGD-10, step eps/4) at batch sizes 4, 8, 32 and 128 for ' +
     'the same number of optimizer steps (the lr decays at the same steps), with the unbiased (PyTorch) or the biased (TF.js, Haiku) running ' +
     'variance, same seeds; each model is evaluated (clean, PGD-20, AutoAttack-lite) with its running buffers and with batch statistics.',
-  base: (scale) => [
-    ...dataArgs(scale, { train: BUDGET.small.trainSize, val: 500, test: 1000 }), '--threats', 'clean,pgd20,autoattack-lite',
-    '--model', 'mlp', '--hidden', '256,128', '--normalize', 'on', '--batch-norm', 'on',
-    ...(scale === 'paper'
-      ? ['--eps', '8/255', '--lr', '0.05']
-      : ['--eps', '0.1', '--lr', '0.05', '--log-every', '20']),
-    '--schedule', 'piecewise', '--pgd-steps', '10', '--pgd-step-factor', '0.25', '--val-pgd-steps', '10', '--method', 'pgd',
-    '--eval-bn-batch', 'on', '--ntk', 'on', '--ntk-attack', 'none', '--probe-per-class', '10',
-  ],
+  base: (scale) => overlayRecipes(
+    dataRecipe(scale, { train: BUDGET.small.trainSize, val: 500, test: 1000 }),
+    { evaluation: { threats: ['clean', 'pgd20', 'autoattack-lite'], bnBatchStats: true }, model: { kind: 'mlp', hidden: [256, 128], normalize: true, batchNorm: true } },
+    scale === 'paper' ? { training: { lr: 0.05, attack: { eps: 8 / 255 } } } : { training: { lr: 0.05, logEvery: 20, attack: { eps: 0.1 } } },
+    {
+      training: { method: 'pgd', schedule: 'piecewise', validationPgdSteps: 10, attack: { steps: 10, stepFactor: 0.25 } },
+      ntk: { enabled: true, attack: 'none', probePerClass: 10 },
+    },
+  ),
   variants: (grid: GridOptions) => variantsAt(grid.scale),
   analyse(collect, grid) {
     const variants = variantsAt(grid.scale).filter((v) => collect.of(v.name).length > 0); // a run of chosen variants reports those

@@ -6,17 +6,18 @@ import type { Section } from '../report/document.js';
 import type { LinePlot } from '../report/svg.js';
 import { fixed, pct, type Collector, type Experiment, type Variant } from './experiment.js';
 import { num } from './fields.js';
-import { dataArgs, modelArgs } from './scales.js';
+import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
+import { dataRecipe, modelRecipe } from './scales.js';
 
 const EPS = ['0.1', '0.2', '0.3'];
 const MODELS = ['mlp', 'cnn'] as const;
 /** lr schedules: constant 0.05, or cyclic (one triangle, peak at 40 % of the run) up to 0.2 as in fast AT. */
-const SCHEDULES: Record<string, string[]> = { constant: ['--schedule', 'constant', '--lr', '0.05'], cyclic: ['--schedule', 'cyclic', '--lr', '0.2'] };
-const METHODS: Record<string, { description: string; args: string[] }> = {
-  fgsm: { description: 'FGSM-AT, zero start, step ε', args: ['--method', 'fgsm'] },
-  'fgsm-rs': { description: 'FGSM-RS, uniform start, step 1.25ε', args: ['--method', 'fgsm-rs'] },
-  'fgsm-rs-2': { description: 'FGSM-RS, uniform start, step 2ε', args: ['--method', 'fgsm-rs', '--single-step-factor', '2'] },
-  pgd: { description: 'PGD-10 AT (α = ε/4): the reference', args: ['--method', 'pgd'] },
+const SCHEDULES: Record<string, PartialRecipe> = { constant: { training: { schedule: 'constant', lr: 0.05 } }, cyclic: { training: { schedule: 'cyclic', lr: 0.2 } } };
+const METHODS: Record<string, { description: string; recipe: PartialRecipe }> = {
+  fgsm: { description: 'FGSM-AT, zero start, step ε', recipe: { training: { method: 'fgsm' } } },
+  'fgsm-rs': { description: 'FGSM-RS, uniform start, step 1.25ε', recipe: { training: { method: 'fgsm-rs' } } },
+  'fgsm-rs-2': { description: 'FGSM-RS, uniform start, step 2ε', recipe: { training: { method: 'fgsm-rs', attack: { singleStepFactor: 2 } } } },
+  pgd: { description: 'PGD-10 AT (α = ε/4): the reference', recipe: { training: { method: 'pgd' } } },
 };
 
 const name = (model: string, schedule: string, eps: string, method: string) => `${model}-${schedule}-eps${eps}-${method}`;
@@ -27,15 +28,17 @@ export const coCalibration: Experiment = {
     '10,000 images, on a held-out seed (1000) that no reported experiment uses. CO is the criterion of docs/METHODS.md section 7 on the per-epoch ' +
     'validation (500 images, PGD-10 and FGSM); PGD-AT at the same ε tells a collapse from a capacity limit.',
   firstSeed: 1000,
-  base: (scale) => [
-    ...dataArgs(scale, { train: 10000, val: 500, test: 1000 }), '--threats', 'clean,fgsm,pgd20',
-    ...(scale === 'paper' ? ['--epochs', '30'] : ['--epochs', '15', '--log-every', '20']),
-    '--pgd-steps', '10', '--pgd-step-factor', '0.25', '--val-pgd-steps', '10',
-  ],
+  base: (scale) => overlayRecipes(
+    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }), { evaluation: { threats: ['clean', 'fgsm', 'pgd20'] } },
+    scale === 'paper' ? { training: { epochs: 30 } } : { training: { epochs: 15, logEvery: 20 } },
+    { training: { validationPgdSteps: 10, attack: { steps: 10, stepFactor: 0.25 } } },
+  ),
   variants: (grid) => MODELS.flatMap((model) => Object.keys(SCHEDULES).flatMap((schedule) => EPS.flatMap((eps) => Object.entries(METHODS).map(([method, m]): Variant => ({
     name: name(model, schedule, eps, method),
     description: `${model}, ${schedule} lr, ε ${eps}: ${m.description}`,
-    args: [...modelArgs(grid.scale, model), ...SCHEDULES[schedule], '--eps', grid.scale === 'paper' ? `${Math.round(Number(eps) * 80)}/255` : eps, ...m.args],
+    recipe: overlayRecipes(
+      modelRecipe(grid.scale, model), SCHEDULES[schedule], { training: { attack: { eps: grid.scale === 'paper' ? Math.round(Number(eps) * 80) / 255 : Number(eps) } } }, m.recipe,
+    ),
   }))))),
   analyse(collect) {
     const ran = new Set(collect.runs.map((r) => r.plan.variant));

@@ -5,14 +5,16 @@
 import type { Section } from '../report/document.js';
 import { accuracySection, claimsSection, floorsSection, type Claim } from './evidence.js';
 import { fixed, pct, sig, type Collector, type Experiment } from './experiment.js';
-import { dataArgs, modelArgs } from './scales.js';
+import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
+import type { TrainMethod } from '../train/methods.js';
+import { dataRecipe, modelRecipe } from './scales.js';
 
 /**
  * The radius and lr of the small setting: co-calibration (held-out seed 1000, docs/results/README.md) found
  * the MLP collapsing there under zero-init FGSM (CO criterion at epoch 12) and FGSM-RS at 2ε (epoch 10),
  * while PGD-AT reaches 42 % PGD-20.
  */
-export const CO_EPS = '0.2';
+export const CO_EPS = 0.2;
 
 const SINGLE_STEP = ['fgsm', 'fgsm-rs-2', 'fgsm-rs', 'n-fgsm', 'aniso-gradient', 'aniso-uniform', 'aniso-monitor'];
 const CONTROLS = ['pgd', 'standard'];
@@ -28,29 +30,31 @@ const CLAIMS: Claim[] = [
   claim('switching to the anisotropic start when the monitor fires is more robust than staying with FGSM', 'aniso-monitor', 'fgsm'),
 ];
 
+const method = (m: TrainMethod): PartialRecipe => ({ training: { method: m } });
+
 export const coSpectrum: Experiment = {
   summary: 'Finding 3 (our design of the test): catastrophic overfitting (CO) of single-step AT, the spectrum of the adversarial-example kernel ' +
     'beside it, and the anisotropic start as a fix, at the setting co-calibration found to collapse (MLP, ε ' + CO_EPS + ', constant lr 0.05, 15 epochs ' +
     'of 10,000 images). Every run tracks 100 PGD probes every quarter epoch and runs the spectrum monitor (a jump of log λ_max of the adversarial ' +
     'kernel beyond 3 standard deviations of its last 4 checks); PGD-AT and standard training are its negative controls. CO is the criterion of ' +
     'docs/METHODS.md section 7 on the per-epoch validation (500 images, PGD-10 and FGSM).',
-  base: (scale) => [
-    ...dataArgs(scale, { train: 10000, val: 500, test: 1000 }), '--threats', 'clean,fgsm,pgd20,autoattack-lite', ...modelArgs(scale, 'mlp'),
-    ...(scale === 'paper'
-      ? ['--epochs', '30', '--eps', '16/255', '--lr', '0.2', '--schedule', 'cyclic', '--pgd-steps', '10', '--probe-per-class', '10']
-      : ['--epochs', '15', '--eps', CO_EPS, '--lr', '0.05', '--schedule', 'constant', '--pgd-steps', '10', '--pgd-step-factor', '0.25', '--probe-per-class', '10', '--log-every', '20']),
-    '--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-attack-steps', '10', '--ntk-every', '0.25', '--val-pgd-steps', '10',
-  ],
+  base: (scale) => overlayRecipes(
+    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }), modelRecipe(scale, 'mlp'),
+    scale === 'paper'
+      ? { training: { epochs: 30, lr: 0.2, schedule: 'cyclic', attack: { eps: 16 / 255, steps: 10 } }, ntk: { probePerClass: 10 } }
+      : { training: { epochs: 15, lr: 0.05, schedule: 'constant', logEvery: 20, attack: { eps: CO_EPS, steps: 10, stepFactor: 0.25 } }, ntk: { probePerClass: 10 } },
+    { ntk: { enabled: true, attack: 'pgd', attackSteps: 10, everyEpochs: 0.25, monitor: 'watch' }, training: { validationPgdSteps: 10 } },
+  ),
   variants: () => [
-    { name: 'fgsm', description: 'FGSM-AT (zero start, step ε)', args: ['--method', 'fgsm', '--co-monitor', 'watch'] },
-    { name: 'fgsm-rs-2', description: 'FGSM-RS, step 2ε', args: ['--method', 'fgsm-rs', '--single-step-factor', '2', '--co-monitor', 'watch'] },
-    { name: 'fgsm-rs', description: 'FGSM-RS, step 1.25ε', args: ['--method', 'fgsm-rs', '--co-monitor', 'watch'] },
-    { name: 'n-fgsm', description: 'N-FGSM (noise 2ε, step ε, no projection)', args: ['--method', 'n-fgsm', '--co-monitor', 'watch'] },
-    { name: 'aniso-gradient', description: 'anisotropic start, scale from a running |∇x L| average, step 1.25ε', args: ['--method', 'fgsm-aniso', '--anisotropy', 'gradient', '--co-monitor', 'watch'] },
-    { name: 'aniso-uniform', description: 'anisotropic start, i.i.d. uniform scale, step 1.25ε', args: ['--method', 'fgsm-aniso', '--anisotropy', 'uniform', '--co-monitor', 'watch'] },
-    { name: 'aniso-monitor', description: 'zero-init FGSM until the spectrum monitor fires, then the gradient-scaled anisotropic start', args: ['--method', 'fgsm-aniso', '--anisotropy', 'gradient', '--co-monitor', 'aniso'] },
-    { name: 'pgd', description: 'PGD-10 AT (negative control of the monitor; reference accuracy)', args: ['--method', 'pgd', '--co-monitor', 'watch'] },
-    { name: 'standard', description: 'standard training (negative control of the monitor)', args: ['--method', 'standard', '--co-monitor', 'watch'] },
+    { name: 'fgsm', description: 'FGSM-AT (zero start, step ε)', recipe: method('fgsm') },
+    { name: 'fgsm-rs-2', description: 'FGSM-RS, step 2ε', recipe: { training: { method: 'fgsm-rs', attack: { singleStepFactor: 2 } } } },
+    { name: 'fgsm-rs', description: 'FGSM-RS, step 1.25ε', recipe: method('fgsm-rs') },
+    { name: 'n-fgsm', description: 'N-FGSM (noise 2ε, step ε, no projection)', recipe: method('n-fgsm') },
+    { name: 'aniso-gradient', description: 'anisotropic start, scale from a running |∇x L| average, step 1.25ε', recipe: { training: { method: 'fgsm-aniso', attack: { anisotropy: 'gradient' } } } },
+    { name: 'aniso-uniform', description: 'anisotropic start, i.i.d. uniform scale, step 1.25ε', recipe: { training: { method: 'fgsm-aniso', attack: { anisotropy: 'uniform' } } } },
+    { name: 'aniso-monitor', description: 'zero-init FGSM until the spectrum monitor fires, then the gradient-scaled anisotropic start', recipe: { training: { method: 'fgsm-aniso', attack: { anisotropy: 'gradient' } }, ntk: { monitor: 'aniso' } } },
+    { name: 'pgd', description: 'PGD-10 AT (negative control of the monitor; reference accuracy)', recipe: method('pgd') },
+    { name: 'standard', description: 'standard training (negative control of the monitor)', recipe: method('standard') },
   ],
   analyse(collect) {
     const runsOf = (v: string) => collect.of(v);

@@ -7,7 +7,8 @@ import type { LinePlot } from '../report/svg.js';
 import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
 import { fixed, sig, type Collector, type Experiment } from './experiment.js';
 import { num } from './fields.js';
-import { dataArgs, modelArgs } from './scales.js';
+import { overlayRecipes } from '../run/recipe.js';
+import { dataRecipe, modelRecipe } from './scales.js';
 
 const VARIANTS = ['standard', 'pgd'];
 /** Ends of epochs where the two runs are compared (the lr falls after epochs 10 and 15 of 20). */
@@ -35,16 +36,16 @@ export const kernelDynamics: Experiment = {
   summary: 'Kernel dynamics (background of the study\'s second finding): how the empirical NTK of a fixed probe set moves under standard ' +
     'training and under PGD-AT from the same initialisation and data order, trained to convergence with two learning-rate decays (the claimed ' +
     'three stages), compared at matched epochs and at matched training loss, and how far the kernel of adversarial examples is from the clean one.',
-  base: (scale) => [
-    ...dataArgs(scale, { train: 10000, val: 500, test: 1000 }), '--threats', 'clean,pgd20,autoattack-lite', ...modelArgs(scale, 'mlp'),
-    ...(scale === 'paper'
-      ? ['--epochs', '30', '--eps', '8/255', '--lr', '0.1', '--schedule', 'piecewise', '--pgd-steps', '10', '--probe-per-class', '20', '--ntk-every', '2']
-      : ['--epochs', '20', '--eps', '0.1', '--lr', '0.05', '--schedule', 'piecewise', '--pgd-steps', '10', '--pgd-step-factor', '0.25', '--probe-per-class', '20', '--log-every', '20']),
-    '--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-attack-steps', '10',
-  ],
+  base: (scale) => overlayRecipes(
+    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }), { evaluation: { threats: ['clean', 'pgd20', 'autoattack-lite'] } }, modelRecipe(scale, 'mlp'),
+    scale === 'paper'
+      ? { training: { epochs: 30, lr: 0.1, schedule: 'piecewise', attack: { eps: 8 / 255, steps: 10 } }, ntk: { probePerClass: 20, everyEpochs: 2 } }
+      : { training: { epochs: 20, lr: 0.05, schedule: 'piecewise', logEvery: 20, attack: { eps: 0.1, steps: 10, stepFactor: 0.25 } }, ntk: { probePerClass: 20 } },
+    { ntk: { enabled: true, attack: 'pgd', attackSteps: 10 } },
+  ),
   variants: () => [
-    { name: 'standard', description: 'standard training on clean data', args: ['--method', 'standard'] },
-    { name: 'pgd', description: 'PGD-AT', args: ['--method', 'pgd'] },
+    { name: 'standard', description: 'standard training on clean data', recipe: { training: { method: 'standard' } } },
+    { name: 'pgd', description: 'PGD-AT', recipe: { training: { method: 'pgd' } } },
   ],
   analyse(collect) {
     const atEpoch = (e: number, key: string) => `kernel{epochFraction=${e}}[0].${key}`;

@@ -9,6 +9,8 @@ import { COLORS, type LinePlot, type Series } from '../report/svg.js';
 import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim, type Floor } from './evidence.js';
 import { fixed, pct, sig, type Collector, type Experiment, type RunResult } from './experiment.js';
 import { aggregate, formatAggregate } from './measure.js';
+import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
+import type { TrainMethod } from '../train/methods.js';
 import { CALIBRATED_SWITCH_EPOCH, CALIBRATION_RULE, KERNEL_RULE, PGD_BUDGET_EPOCHS, RULE_TRACKING, WARMUP_EPOCHS, WARMUP_PGD_STEPS, warmupSetting } from './warmup_calibration.js';
 
 export { KERNEL_RULE } from './warmup_calibration.js';
@@ -44,7 +46,8 @@ const CLAIMS: Claim[] = [
   robust('the kernel rule is more robust than N-FGSM', 'kernel-rule', 'n-fgsm', 'increase'),
 ];
 
-const fixedSwitch = (f: number) => ['--method', 'pgd', '--switch', 'fixed', '--switch-cap', String(f)];
+const fixedSwitch = (f: number): PartialRecipe => ({ training: { method: 'pgd' }, switch: { rule: 'fixed', capFraction: f } });
+const method = (m: TrainMethod): PartialRecipe => ({ training: { method: m } });
 
 export const kernelWarmup: Experiment = {
   summary: 'Finding 2 (our design of the test): clean training can stand in for adversarial training early on, and the probe kernel tells when to stop. ' +
@@ -56,20 +59,22 @@ export const kernelWarmup: Experiment = {
     `checks in a row (checks at 0, 5, 10, 25, 50, 75 % of epoch 1, then every epoch), capped at ${KERNEL_RULE.cap * 100} % (epoch ${KERNEL_RULE.cap * WARMUP_EPOCHS}), then PGD-AT; ` +
     `its checks stop at the switch. Where tau came from (experiment kernel-warmup-calibration, seed 1000): ${CALIBRATION_RULE} ` +
     'Only the kernel rule tracks the kernel, so only it pays for checks. Tested on 1,000 images (clean, PGD-20, AutoAttack-lite worst case).',
-  base: (scale) => [...warmupSetting(scale), '--threats', 'clean,pgd20,autoattack-lite', '--epochs', String(WARMUP_EPOCHS), '--schedule', 'piecewise'],
+  base: (scale) => overlayRecipes(
+    warmupSetting(scale), { evaluation: { threats: ['clean', 'pgd20', 'autoattack-lite'] }, training: { epochs: WARMUP_EPOCHS, schedule: 'piecewise' } },
+  ),
   variants: () => [
-    { name: 'pgd', description: `PGD-${WARMUP_PGD_STEPS} AT throughout`, args: ['--method', 'pgd'] },
-    { name: 'pgd-budget', description: `PGD-${WARMUP_PGD_STEPS} AT for ${PGD_BUDGET_EPOCHS} epochs (×0.1 at 50 % and 75 % of them): about the passes of the kernel rule on the held-out seed`, args: ['--method', 'pgd', '--epochs', String(PGD_BUDGET_EPOCHS)] },
-    { name: 'fgsm-rs', description: 'FGSM-RS (uniform start, step 1.25ε) throughout', args: ['--method', 'fgsm-rs'] },
-    { name: 'n-fgsm', description: 'N-FGSM (noise 2ε, step ε, no projection) throughout', args: ['--method', 'n-fgsm'] },
+    { name: 'pgd', description: `PGD-${WARMUP_PGD_STEPS} AT throughout`, recipe: method('pgd') },
+    { name: 'pgd-budget', description: `PGD-${WARMUP_PGD_STEPS} AT for ${PGD_BUDGET_EPOCHS} epochs (×0.1 at 50 % and 75 % of them): about the passes of the kernel rule on the held-out seed`, recipe: { training: { method: 'pgd', epochs: PGD_BUDGET_EPOCHS } } },
+    { name: 'fgsm-rs', description: 'FGSM-RS (uniform start, step 1.25ε) throughout', recipe: method('fgsm-rs') },
+    { name: 'n-fgsm', description: 'N-FGSM (noise 2ε, step ε, no projection) throughout', recipe: method('n-fgsm') },
     ...FIXED.map((f) => ({
-      name: fixedName(f), args: fixedSwitch(f),
+      name: fixedName(f), recipe: fixedSwitch(f),
       description: `clean for ${Math.round(100 * f)} % of the epochs (${epochs(Math.round(f * WARMUP_EPOCHS))}${f === MATCHED ? ': where the kernel rule switched on the held-out seed' : ''}), then PGD-${WARMUP_PGD_STEPS} AT`,
     })),
     {
       name: 'kernel-rule',
       description: `clean until the clean-adv probe-kernel distance > ${KERNEL_RULE.tau} at ${KERNEL_RULE.patience} checks in a row (cap ${KERNEL_RULE.cap * 100} %), then PGD-${WARMUP_PGD_STEPS} AT`,
-      args: ['--method', 'pgd', '--switch', 'kernel', '--switch-tau', String(KERNEL_RULE.tau), '--switch-patience', String(KERNEL_RULE.patience), '--switch-cap', String(KERNEL_RULE.cap), ...RULE_TRACKING],
+      recipe: overlayRecipes(method('pgd'), { switch: { rule: 'kernel', tau: KERNEL_RULE.tau, patience: KERNEL_RULE.patience, capFraction: KERNEL_RULE.cap } }, RULE_TRACKING),
     },
   ],
   analyse(collect) {

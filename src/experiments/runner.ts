@@ -1,21 +1,19 @@
 // Runs an experiment: plans its grid, skips runs that already finished (a final evaluation in the
-// log, the same resolved recipe), starts the others (`jobs` at a time, each one `ntk-at train` through `launch`,
+// log, the same resolved recipe), starts the others (`jobs` at a time, each one `ntk-at train --config <run>/run.json` through `launch`,
 // normally a child process of the CLI), then analyses every run's log and writes the report
 // (report.md, report.html, plots, report.json listing each number's run and log source).
 
-import { recipeFromFlags, trainCommand } from '../cli/commands/train.js';
-import { parseOptions } from '../cli/args.js';
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
 import { codeVersion, formatCodeVersion, type CodeVersion } from '../run/provenance.js';
-import { resolveRecipe, type RunRecipe } from '../run/recipe.js';
+import { resolveRecipe, type PartialRecipe } from '../run/recipe.js';
 import { compareSections } from '../report/compare.js';
 import { renderReport, writeReport, type Section } from '../report/document.js';
 import { parseRunLog, type LogRecord } from '../report/runlog.js';
 import { Collector, planRuns, SCALES, sig, type GridOptions, type RunPlan, type RunResult } from './experiment.js';
 import { EXPERIMENTS } from './table.js';
 
-/** Runs `ntk-at train <args>` with its output appended to `output`; resolves to the exit code. */
+/** Runs `ntk-at <args>` (here `train --config <run>/run.json --out <run>`) with its output appended to `output`; resolves to the exit code. */
 export type Launch = (args: string[], output: string) => Promise<number>;
 
 export interface ExperimentOptions extends GridOptions {
@@ -23,8 +21,8 @@ export interface ExperimentOptions extends GridOptions {
   out: string;
   /** Runs at a time. */
   jobs: number;
-  /** From --config: `train` options for every run ({"epochs": 6} -> --epochs 6) and a subset of variants. */
-  config: { train?: Record<string, string | number>; variants?: string[] };
+  /** From --config: changes to every run's recipe ({"recipe": {"training": {"epochs": 6}}}) and a subset of variants. */
+  config: { recipe?: PartialRecipe; variants?: string[] };
   /** Start nothing: report the runs that have finished and list the others as missing. */
   partial?: boolean;
   /** Allow runs made by different code versions in one grid (default: refused, E_MIXED_VERSIONS). */
@@ -59,15 +57,7 @@ export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
   if (unknown.length) {
     throw new NtkError('E_INVALID_ARGUMENT', `--config: variants ${unknown.join(', ')} are not in ${name}; it has ${known.join(', ')}.`, { option: 'config' });
   }
-  const extra = Object.entries(o.config.train ?? {}).flatMap(([k, v]) => [`--${k}`, String(v)]);
-  const plans = planRuns(experiment, o, extra, o.config.variants ?? null);
-  for (const p of plans) parseOptions(p.args, trainCommand.options, `experiment ${name} (run ${p.id})`); // unknown options fail here
-  return plans;
-}
-
-/** The resolved recipe `ntk-at train <args>` runs: two plans are the same run when these are equal, however their options are spelled. */
-export function recipeOfArgs(args: string[]): RunRecipe {
-  return resolveRecipe(recipeFromFlags(parseOptions(args, trainCommand.options, 'experiment run')));
+  return planRuns(experiment, o, o.config.recipe ?? {}, o.config.variants ?? null);
 }
 
 async function readText(platform: Platform, path: string): Promise<string | null> {
@@ -78,21 +68,33 @@ async function readText(platform: Platform, path: string): Promise<string | null
   }
 }
 
-/** The run's records if it finished with the planned options (a final `eval` record), else null. */
+/** The recipe a run directory's run.json holds, resolved (defaults added since it was written included); null if it holds none. */
+function savedRecipe(text: string): string | null {
+  try {
+    return JSON.stringify(resolveRecipe((JSON.parse(text) as Partial<RunPlan>).recipe));
+  } catch {
+    return null;
+  }
+}
+
+/** The run's records if it finished with the planned recipe (a final `eval` record), else null. */
 export async function finishedRun(platform: Platform, dir: string, plan: RunPlan): Promise<LogRecord[] | null> {
   const saved = await readText(platform, `${dir}/${RUN_FILE}`);
   const log = await readText(platform, `${dir}/log.jsonl`);
   if (saved === null || log === null) return null;
-  if (JSON.stringify(recipeOfArgs((JSON.parse(saved) as RunPlan).args)) !== JSON.stringify(recipeOfArgs(plan.args))) return null;
+  if (savedRecipe(saved) !== JSON.stringify(plan.recipe)) return null;
   const records = parseRunLog(log);
   return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
 }
 
-/** Prepares `dir` for a fresh start of `plan`: an empty log (an interrupted run's would be appended to) and run.json. */
+/** Prepares `dir` for a fresh start of `plan`: an empty log (an interrupted run's would be appended to) and run.json (the plan, its recipe included). */
 export async function startRunFresh(platform: Platform, dir: string, plan: RunPlan): Promise<void> {
   await platform.writeFileAtomic(`${dir}/log.jsonl`, new Uint8Array());
   await platform.writeFileAtomic(`${dir}/${RUN_FILE}`, new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`));
 }
+
+/** The `ntk-at` arguments that train the run planned in `dir` (its run.json holds the recipe). */
+export const trainArgs = (dir: string): string[] => ['train', '--config', `${dir}/${RUN_FILE}`, '--out', dir];
 
 /** Runs (or resumes) experiment `name` and writes its report into `o.out`. */
 export async function runExperiment(
@@ -117,7 +119,7 @@ export async function runExperiment(
       const dir = dirOf(p);
       await startRunFresh(platform, dir, p);
       const start = platform.now();
-      const code = await launch(['train', ...p.args, '--out', dir], `${dir}/output.txt`);
+      const code = await launch(trainArgs(dir), `${dir}/output.txt`);
       const records = code === 0 ? await finishedRun(platform, dir, p) : null;
       finished++;
       const seconds = ((platform.now() - start) / 1000).toFixed(0);
@@ -195,9 +197,9 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
       title: 'Runs',
       blocks: [{
         kind: 'table',
-        columns: ['run', 'training s', 'log', 'options'],
+        columns: ['run', 'training s', 'log', 'recipe'],
         rows: runs.map((r) => [
-          r.plan.id, sig(collect.one(r, 'derived:trainingSeconds').value), `${r.plan.id}/log.jsonl`, r.plan.args.join(' '),
+          r.plan.id, sig(collect.one(r, 'derived:trainingSeconds').value), `${r.plan.id}/log.jsonl`, `${r.plan.id}/${RUN_FILE}`,
         ]),
       }],
     },

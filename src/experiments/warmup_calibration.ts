@@ -9,7 +9,8 @@ import { KernelSwitch } from '../train/switch.js';
 import type { KernelCheck } from '../train/kernel_tracker.js';
 import { fixed, type Collector, type Experiment, type RunResult, type Scale } from './experiment.js';
 import { num } from './fields.js';
-import { dataArgs, modelArgs } from './scales.js';
+import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
+import { dataRecipe, modelRecipe } from './scales.js';
 
 /** kernel-warmup's run length and the epoch of its first lr decay (piecewise: ×0.1 after epochs 10 and 15). */
 export const WARMUP_EPOCHS = 20;
@@ -34,19 +35,19 @@ export const CALIBRATION_RULE =
   'shows at any check of the warm-up window (epochs 0 to the cap), rounded up to 0.001: the warm-up ends once clean training has pushed the ' +
   'adversarial-example kernel further from the clean one than adversarial training itself lets it be, at `patience` checks in a row.';
 
-/** Data, model, attack and kernel-tracking options kernel-warmup and its calibration share (without epochs, schedule and NTK switch). */
-export function warmupSetting(scale: Scale): string[] {
-  return [
-    ...dataArgs(scale, { train: 10000, val: 500, test: 1000 }), ...modelArgs(scale, 'mlp'),
-    ...(scale === 'paper'
-      ? ['--eps', '8/255', '--lr', '0.1', '--pgd-steps', String(WARMUP_PGD_STEPS)]
-      : ['--eps', '0.1', '--lr', '0.05', '--pgd-steps', String(WARMUP_PGD_STEPS), '--pgd-step-factor', '0.25', '--log-every', '20']),
-    '--probe-per-class', '20', // the probe set of the runs that track the kernel: 200 held-out images (20 per class)
-  ];
+/** Data, model, attack and kernel-tracking settings kernel-warmup and its calibration share (without epochs, schedule and NTK switch). */
+export function warmupSetting(scale: Scale): PartialRecipe {
+  return overlayRecipes(
+    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }), modelRecipe(scale, 'mlp'),
+    scale === 'paper'
+      ? { training: { lr: 0.1, attack: { eps: 8 / 255, steps: WARMUP_PGD_STEPS } } }
+      : { training: { lr: 0.05, logEvery: 20, attack: { eps: 0.1, steps: WARMUP_PGD_STEPS, stepFactor: 0.25 } } },
+    { ntk: { probePerClass: 20 } }, // the probe set of the runs that track the kernel: 200 held-out images (20 per class)
+  );
 }
 
 /** The kernel tracking the kernel rule needs: the trace kernel of the probes, clean and PGD-10-attacked. */
-export const RULE_TRACKING = ['--ntk', 'on', '--ntk-attack', 'pgd', '--ntk-attack-steps', String(WARMUP_PGD_STEPS)];
+export const RULE_TRACKING: PartialRecipe = { ntk: { enabled: true, attack: 'pgd', attackSteps: WARMUP_PGD_STEPS } };
 
 /** The window the rule can act in, in epochs. */
 const windowEnd = () => KERNEL_RULE.cap * WARMUP_EPOCHS;
@@ -83,12 +84,12 @@ export const kernelWarmupCalibration: Experiment = {
     `(the first ${KERNEL_RULE.cap * WARMUP_EPOCHS} epochs of kernel-warmup's setting, at its first learning rate, constant until its first decay). ` +
     `Rule: ${CALIBRATION_RULE}`,
   firstSeed: 1000,
-  base: (scale) => [
-    ...warmupSetting(scale), '--threats', 'clean,pgd20', '--epochs', String(KERNEL_RULE.cap * WARMUP_EPOCHS), '--schedule', 'constant', ...RULE_TRACKING,
-  ],
+  base: (scale) => overlayRecipes(
+    warmupSetting(scale), { evaluation: { threats: ['clean', 'pgd20'] }, training: { epochs: KERNEL_RULE.cap * WARMUP_EPOCHS, schedule: 'constant' } }, RULE_TRACKING,
+  ),
   variants: () => [
-    { name: 'standard', description: 'clean training (the kernel rule\'s warm-up)', args: ['--method', 'standard'] },
-    { name: 'pgd', description: 'PGD-10 AT (α = ε/4): the band of clean-adversarial distances adversarial training keeps', args: ['--method', 'pgd'] },
+    { name: 'standard', description: 'clean training (the kernel rule\'s warm-up)', recipe: { training: { method: 'standard' } } },
+    { name: 'pgd', description: 'PGD-10 AT (α = ε/4): the band of clean-adversarial distances adversarial training keeps', recipe: { training: { method: 'pgd' } } },
   ],
   analyse(collect) {
     const clean = distances(collect, collect.of('standard')[0]);

@@ -143,8 +143,19 @@ export interface RunRecipe {
 
 /** Recipes as users write them: any field may be left out. */
 export type PartialRecipe = {
-  [K in keyof RunRecipe]?: RunRecipe[K] extends (infer T)[] ? T[] : { [F in keyof RunRecipe[K]]?: RunRecipe[K][F] extends object ? Partial<RunRecipe[K][F]> : RunRecipe[K][F] };
+  [K in keyof RunRecipe]?: RunRecipe[K] extends (infer T)[] ? T[] : { [F in keyof RunRecipe[K]]?: NonNullable<RunRecipe[K][F]> extends object ? Partial<NonNullable<RunRecipe[K][F]>> : RunRecipe[K][F] };
 };
+
+/** The recipes laid over each other, later ones winning, recursing into plain objects (a config file under flags, an experiment's base under its variant). */
+export function overlayRecipes(...recipes: PartialRecipe[]): PartialRecipe {
+  const plain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const overlay = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = plain(out[k]) && plain(v) ? overlay(out[k] as Record<string, unknown>, v) : v;
+    return out;
+  };
+  return recipes.reduce((a, b) => overlay(a as Record<string, unknown>, b as Record<string, unknown>), {}) as PartialRecipe;
+}
 
 /** Every default of a run, in one place (model options: MODELS[kind].defaults). */
 export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind: ModelKindName; normalize: boolean } }> = {

@@ -7,6 +7,7 @@ import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim }
 import { Collector, pct, type RunResult } from '../../src/experiments/experiment.js';
 import { coCriterionEpoch, distanceAtLoss, epochAtLoss, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
 import type { LogRecord } from '../../src/report/runlog.js';
+import { resolveRecipe } from '../../src/run/recipe.js';
 
 /** A finished run of `variant` and `seed` whose final evaluation has these accuracies. */
 function run(variant: string, seed: number, accuracy: Record<string, number>, extra: LogRecord[] = []): RunResult {
@@ -15,7 +16,7 @@ function run(variant: string, seed: number, accuracy: Record<string, number>, ex
     ...extra,
     { type: 'eval', samples: 1000, accuracy },
   ];
-  return { plan: { id: `${variant}/seed${seed}`, variant, seed, args: [] }, dir: `${variant}/seed${seed}`, records };
+  return { plan: { id: `${variant}/seed${seed}`, variant, seed, recipe: resolveRecipe({}) }, dir: `${variant}/seed${seed}`, records };
 }
 
 /** Five seeds of a control and a variant whose PGD accuracy differs from it by `shift(seed)`. */

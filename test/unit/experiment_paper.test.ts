@@ -26,8 +26,7 @@ it('hands --data-dir to every planned run', async () => {
   const r = await cli('experiment', 'plan', 'kernel-dynamics', '--scale', 'paper', '--seeds', '1', '--data-dir', '/data/cifar-10-batches-bin', '--out', out);
   expect(r.code, `${r.out}\n${r.err}`).toBe(0);
   for (const i of [0, 1]) {
-    const args = (JSON.parse(readFileSync(join(out, 'runs', `${i}.json`), 'utf8')) as { args: string[] }).args;
-    expect(args.join(' ')).toContain('--dataset cifar10');
-    expect(args.join(' ')).toContain('--data-dir /data/cifar-10-batches-bin');
+    const { recipe } = JSON.parse(readFileSync(join(out, 'runs', `${i}.json`), 'utf8')) as { recipe: { data: { dataset: string; dir: string } } };
+    expect(recipe.data).toMatchObject({ dataset: 'cifar10', dir: '/data/cifar-10-batches-bin' });
   }
 });

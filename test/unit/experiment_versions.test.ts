@@ -9,13 +9,17 @@ import { afterAll, expect, it } from 'vitest';
 import { runExperiment, type ExperimentOptions } from '../../src/experiments/runner.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { codeVersion, formatCodeVersion } from '../../src/run/provenance.js';
+import type { PartialRecipe } from '../../src/run/recipe.js';
 import { inProcessLaunch } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-versions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = { dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 1, hidden: '8', 'probe-per-class': 1, 'pgd-steps': 1, threats: 'clean' };
-const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, out, config: { train: TINY, variants: ['standard'] }, mixedVersions });
+const TINY: PartialRecipe = {
+  data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 }, training: { batchSize: 20, epochs: 1, attack: { steps: 1 } },
+  model: { hidden: [8] }, ntk: { probePerClass: 1 }, evaluation: { threats: ['clean'] },
+};
+const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, out, config: { recipe: TINY, variants: ['standard'] }, mixedVersions });
 
 it('records the code version in every run, names it in the report, and refuses a mixed grid unless allowed', async () => {
   const out = join(dir, 'grid');

@@ -12,14 +12,16 @@ import { planExperiment, runExperiment, type ExperimentOptions } from '../../src
 import { EXPERIMENTS } from '../../src/experiments/table.js';
 import { nodePlatform } from '../../src/platform/node.js';
 import { parseRunLog } from '../../src/report/runlog.js';
+import type { PartialRecipe } from '../../src/run/recipe.js';
 import { inProcessLaunch } from './cli_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-at-experiments-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = {
-  dataset: 'synthetic-clusters', 'train-size': 40, 'val-size': 20, 'test-size': 20, 'batch-size': 20, epochs: 2,
-  hidden: '16', 'probe-per-class': 1, 'pgd-steps': 2, 'log-every': 1, threats: 'clean,fgsm,pgd20',
+const TINY: PartialRecipe = {
+  data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 },
+  training: { batchSize: 20, epochs: 2, logEvery: 1, attack: { steps: 2 } },
+  model: { hidden: [16] }, ntk: { probePerClass: 1 }, evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
 };
 
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
@@ -31,7 +33,7 @@ const TESTED: Record<string, string[] | undefined> = {
 };
 
 function options(out: string, seeds: number, variants?: string[]): ExperimentOptions {
-  return { scale: 'small', seeds, jobs: 1, out, config: { train: TINY, ...(variants ? { variants } : {}) } };
+  return { scale: 'small', seeds, jobs: 1, out, config: { recipe: TINY, ...(variants ? { variants } : {}) } };
 }
 
 const logOf = (out: string, run: string) => parseRunLog(readFileSync(join(out, run, 'log.jsonl'), 'utf8'));
@@ -56,20 +58,20 @@ function checkTraceable(out: string): void {
 }
 
 describe('experiments', () => {
-  it('plans variants x seeds and rejects unknown names, variants and train options before writing anything', () => {
+  it('plans variants x seeds as resolved recipes and rejects unknown names, variants and recipe fields before writing anything', () => {
     const plans = planExperiment('kernel-warmup', options(join(dir, 'never'), 3));
     expect(plans).toHaveLength(EXPERIMENTS['kernel-warmup'].variants({ scale: 'small', seeds: 3 }).length * 3);
-    expect(plans[0].args.slice(-2)).toEqual(['--seed', '0']);
+    expect(plans.map((p) => [p.seed, p.recipe.training.seed, p.recipe.data.seed])).toEqual(plans.map((p) => [p.seed, p.seed, p.seed]));
+    expect(plans.find((p) => p.variant === 'pgd-budget')?.recipe.training).toMatchObject({ method: 'pgd', epochs: 19, batchSize: 20 }); // the variant over the config over the base
     expect(() => planExperiment('nope', options(join(dir, 'never'), 1))).toThrow(/does not exist/);
     expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(/bogus/);
-    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { train: { 'no-such-option': 1 } } })).toThrow(/unknown option --no-such-option/);
+    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { recipe: { training: { noSuchField: 1 } } as PartialRecipe } })).toThrow(/run fgsm\/seed0: .*training\.noSuchField/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
     const bn = planExperiment('bn-estimators', { ...options(join(dir, 'never'), 1), config: {} });
     expect(bn.map((p) => p.variant)).toEqual([4, 8, 32, 128].flatMap((b) => [`batch${b}-unbiased`, `batch${b}-biased`]));
     // the same number of steps at every batch size: epochs × (16,000 images / batch) = 4,000
     for (const p of bn) {
-      const value = (flag: string) => Number(p.args[p.args.lastIndexOf(flag) + 1]);
-      expect(value('--epochs') * (value('--train-size') / value('--batch-size'))).toBe(4000);
+      expect(p.recipe.training.epochs * (p.recipe.data.trainSize / p.recipe.training.batchSize)).toBe(4000);
     }
   });
 
@@ -97,13 +99,14 @@ describe('experiments', () => {
 
   it('counts training cost in passes: clean 1, PGD-k k+1 per image, and a switch splits the run; only the kernel rule checks the kernel, up to its switch', () => {
     const out = join(dir, 'kernel-warmup');
-    const images = TINY['train-size'] * TINY.epochs;
+    const [trainSize, epochs, pgdSteps] = [40, 2, 2]; // TINY's
+    const images = trainSize * epochs;
     const pgd = logOf(out, 'pgd/seed0');
-    expect(trainingPasses(pgd)).toBe(images * (TINY['pgd-steps'] + 1));
+    expect(trainingPasses(pgd)).toBe(images * (pgdSteps + 1));
     const switched = logOf(out, 'fixed-30/seed0');
     const at = lookup(switched, 'derived:switchEpoch');
     expect(at).toBe(1); // cap 30 % of 2 epochs: the first step at or past epoch 0.6 (2 steps per epoch) starts epoch 1
-    expect(trainingPasses(switched)).toBe(TINY['train-size'] * (1 + (TINY['pgd-steps'] + 1)));
+    expect(trainingPasses(switched)).toBe(trainSize * (1 + (pgdSteps + 1)));
     for (const log of [pgd, switched]) expect(log.filter((r) => r.type === 'kernel')).toEqual([]); // no kernel cost
     const rule = logOf(out, 'kernel-rule/seed0');
     const ruleSwitch = rule.find((r) => r.type === 'event' && r.event === 'switch');

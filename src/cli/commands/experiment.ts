@@ -9,6 +9,7 @@ import { SCALES, type Scale } from '../../experiments/experiment.js';
 import { collectKernel, KERNEL_BLOCKS } from '../../experiments/kernel_blocks.js';
 import { collectExperiment, readManifest, writePlan } from '../../experiments/plan.js';
 import { writeKernelFiles } from '../../ntk/kernel_files.js';
+import { overlayRecipes } from '../../run/recipe.js';
 import { parseChoice, requireCount } from '../args.js';
 import type { ParsedOptions } from '../args.js';
 import type { Command, CommandIo } from '../command.js';
@@ -25,7 +26,7 @@ export const experimentCommand: Command = {
   options: {
     seeds: { type: 'number', description: 'seeds per variant (0, 1, ...)', default: DEFAULT_EXPERIMENT.seeds },
     scale: { type: 'string', description: 'small (Fashion-MNIST, minutes on a CPU) | paper (CIFAR-10, PreAct-ResNet-18; for a GPU)', default: DEFAULT_EXPERIMENT.scale },
-    config: { type: 'string', description: 'JSON file: {"train": {"epochs": 6, ...} (options for every run), "variants": ["name", ...]}' },
+    config: { type: 'string', description: 'JSON file: {"recipe": {"training": {"epochs": 6}, ...} (changes to every run\'s recipe), "variants": ["name", ...]}' },
     jobs: { type: 'number', description: 'runs at a time (child processes)', default: DEFAULT_EXPERIMENT.jobs },
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
@@ -54,8 +55,11 @@ export const experimentCommand: Command = {
       } catch (e) {
         throw new NtkError('E_INVALID_ARGUMENT', `--config ${path} is not JSON: ${(e as Error).message}.`, { option: 'config' });
       }
-      const extra = Object.keys(config).filter((k) => k !== 'train' && k !== 'variants');
-      if (extra.length) throw new NtkError('E_INVALID_ARGUMENT', `--config ${path}: unknown keys ${extra.join(', ')}; use "train" and "variants".`, { option: 'config' });
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+        throw new NtkError('E_INVALID_ARGUMENT', `--config ${path} must hold a JSON object: {"recipe": {...}, "variants": [...]}.`, { option: 'config' });
+      }
+      const extra = Object.keys(config).filter((k) => k !== 'recipe' && k !== 'variants');
+      if (extra.length) throw new NtkError('E_INVALID_ARGUMENT', `--config ${path}: unknown keys ${extra.join(', ')}; use "recipe" (changes to every run's recipe) and "variants".`, { option: 'config' });
     }
     config = withDataDir(config, options, String(options.scale));
     if (sub === 'plan') return plan(name, options, config, io);
@@ -78,15 +82,15 @@ export const experimentCommand: Command = {
 };
 
 /**
- * The config with --data-dir as every run's `--data-dir`; at paper scale (CIFAR-10, whose files no
+ * The config with --data-dir as every run's data directory; at paper scale (CIFAR-10, whose files no
  * package ships) a data directory is required, and refused before anything is planned or run.
  */
 function withDataDir(config: ExperimentOptions['config'], options: ParsedOptions, scale: string): ExperimentOptions['config'] {
-  const dir = typeof options['data-dir'] === 'string' ? options['data-dir'] : config.train?.['data-dir'];
+  const dir = typeof options['data-dir'] === 'string' ? options['data-dir'] : config.recipe?.data?.dir ?? undefined;
   if (scale === 'paper' && dir === undefined) {
     throw new NtkError('E_INVALID_ARGUMENT', 'experiment --scale paper trains on CIFAR-10: give its binary version\'s directory with --data-dir DIR (cifar-10-batches-bin).', { option: 'data-dir' });
   }
-  return dir === undefined ? config : { ...config, train: { ...config.train, 'data-dir': dir } };
+  return dir === undefined ? config : { ...config, recipe: overlayRecipes(config.recipe ?? {}, { data: { dir } }) };
 }
 
 /** `experiment plan <name> --out DIR`: task files, manifest, run-local.sh and slurm.sbatch. */

@@ -6,7 +6,8 @@
 import { NtkError } from '../../errors.js';
 import { BLOCK_FILE, blockRecord, isKernelBlockTask, readBlock, type KernelBlockTask, type KernelManifest } from '../../experiments/kernel_blocks.js';
 import { readManifest, TASK_STATE, writeJson, type TaskFile, type TaskState } from '../../experiments/plan.js';
-import { finishedRun, RUN_FILE, startRunFresh } from '../../experiments/runner.js';
+import { finishedRun, RUN_FILE, startRunFresh, trainArgs } from '../../experiments/runner.js';
+import { resolveRecipe } from '../../run/recipe.js';
 import type { RunPlan } from '../../experiments/experiment.js';
 import type { Platform } from '../../platform/index.js';
 import type { Command, CommandIo } from '../command.js';
@@ -31,8 +32,8 @@ async function readTask(platform: Platform, path: string): Promise<TaskFile | Ke
   if (task && typeof task === 'object' && isKernelBlockTask(task)) return task;
   const t = task as TaskFile;
   const ok = t && typeof t.id === 'string' && typeof t.dir === 'string' && typeof t.variant === 'string' &&
-    Number.isInteger(t.seed) && Array.isArray(t.args) && t.args.every((a) => typeof a === 'string') && !t.dir.split('/').includes('..');
-  if (!ok) throw new NtkError('E_DATA_FORMAT', `run: ${path} is not a task file of \`ntk-at experiment plan\` (id, variant, seed, args, dir) or \`ntk-at ntk --plan\`.`, { path });
+    Number.isInteger(t.seed) && typeof t.recipe === 'object' && t.recipe !== null && !Array.isArray(t.recipe) && !t.dir.split('/').includes('..');
+  if (!ok) throw new NtkError('E_DATA_FORMAT', `run: ${path} is not a task file of \`ntk-at experiment plan\` (id, variant, seed, recipe, dir) or \`ntk-at ntk --plan\`.`, { path });
   return t;
 }
 
@@ -45,11 +46,11 @@ interface TaskWork {
 /** A training run: resumed from its checkpoint when one is there, else started over with a fresh log. */
 function trainingWork(io: CommandIo, task: TaskFile, dir: string, spawn: Spawn): TaskWork {
   const p = io.platform;
-  const plan: RunPlan = { id: task.id, variant: task.variant, seed: task.seed, args: task.args };
+  const plan: RunPlan = { id: task.id, variant: task.variant, seed: task.seed, recipe: resolveRecipe(task.recipe) };
   return {
     finished: async () => (await finishedRun(p, dir, plan)) !== null,
     async start() {
-      const train = ['train', ...plan.args, '--out', dir];
+      const train = trainArgs(dir);
       const checkpoint = `${dir}/checkpoint.safetensors`;
       const output = `${dir}/output.txt`;
       let code = -1;

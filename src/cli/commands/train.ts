@@ -11,7 +11,7 @@ import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
 import { runRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { storedRecipe } from '../../run/stored_run.js';
-import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
+import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, overlayRecipes, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
 import { BN_STATS_SOURCES } from '../../train/settings.js';
 import { formatFraction, parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
@@ -135,17 +135,6 @@ function setPath(target: Record<string, unknown>, path: string, value: Value): v
   node[keys[keys.length - 1]] = value;
 }
 
-/** `over` laid on `base`, recursing into plain objects (flags over a config file). */
-function overlay(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    const plain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-    out[k] = plain(b) && plain(v) ? overlay(b, v) : v;
-  }
-  return out;
-}
-
 /** The recipe fields the given flags set (flags that were not given set nothing). */
 export function recipeFromFlags(options: ParsedOptions): PartialRecipe {
   const recipe: Record<string, unknown> = {};
@@ -160,7 +149,7 @@ export function recipeFromFlags(options: ParsedOptions): PartialRecipe {
   return recipe as PartialRecipe;
 }
 
-/** A recipe file: a recipe, or a run's config.json / config record (its `recipe` field: replays that run). */
+/** A recipe file: a recipe, a run's config.json / config record (its `recipe` field: replays that run), or an experiment's planned run (run.json, a task file). */
 export async function readRecipeFile(path: string, io: CommandIo): Promise<Record<string, unknown>> {
   let text: string;
   try {
@@ -178,7 +167,9 @@ export async function readRecipeFile(path: string, io: CommandIo): Promise<Recor
     throw new NtkError('E_INVALID_ARGUMENT', `--config ${path} must hold a JSON object (a run recipe).`, { option: 'config', path });
   }
   const record = json as Record<string, unknown>;
-  return 'recipe' in record && 'command' in record ? (storedRecipe(record, path) as unknown as Record<string, unknown>) : record;
+  if ('recipe' in record && 'command' in record) return storedRecipe(record, path) as unknown as Record<string, unknown>;
+  const planned = 'recipe' in record && 'variant' in record && 'seed' in record; // an experiment's run.json or task file
+  return planned ? record.recipe as Record<string, unknown> : record;
 }
 
 /** Runs `f`; a recipe error names the flag that sets the field, too. */
@@ -231,7 +222,7 @@ export const trainCommand: Command = {
   },
   async run(options, io) {
     const base = typeof options.config === 'string' ? await readRecipeFile(options.config, io) : {};
-    const recipe = withFlagName(() => resolveRecipe(overlay(base, recipeFromFlags(options) as Record<string, unknown>)));
+    const recipe = withFlagName(() => resolveRecipe(overlayRecipes(base as PartialRecipe, recipeFromFlags(options))));
     if (options['print-recipe']) {
       io.out(JSON.stringify(recipe, null, 2));
       return;
