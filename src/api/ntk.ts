@@ -9,7 +9,7 @@ export {
   empiricalNtk, DEFAULT_NTK, KERNEL_KINDS, NTK_IMPLEMENTATIONS, type Kernel, type KernelKind, type NtkImplementation, type NtkOptions,
 } from '../ntk/kernel.js';
 export {
-  kernelSimilarity, kernelDistance, kernelVelocity, polarDynamics, polarTrajectory, kernelTrace, kernelSpectrum, conditionNumber,
+  kernelSimilarity, kernelDistance, kernelVelocity, polarDynamics, polarTrajectory, kernelTrace, constantModeShare, kernelSpectrum, conditionNumber,
   topKEnergy, effectiveRank, kernelTargetAlignment, spectrumStats, DEFAULT_ALIGNMENT_OPTIONS, DEFAULT_SPECTRUM_OPTIONS,
   type KernelMatrix, type PolarPoint, type AlignmentOptions, type SpectrumOptions, type SpectrumStats,
 } from '../ntk/metrics.js';

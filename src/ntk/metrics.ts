@@ -88,6 +88,20 @@ export function kernelTrace(k: KernelMatrix): number {
   return t;
 }
 
+/**
+ * The constant mode's share of the top eigenvalue: (1ᵀK1 / n) / λ_max, the Rayleigh quotient of the all-ones
+ * direction over the largest eigenvalue; in [0, 1] for a PSD kernel, near 1 when one component common to every
+ * probe's Jacobian dominates the kernel (the signature of inputs far from zero mean, e.g. without Normalize).
+ */
+export function constantModeShare(k: KernelMatrix, lambdaMax: number): number {
+  const n = order(k, 'constantModeShare');
+  check(Number.isFinite(lambdaMax) && lambdaMax > 0, `constantModeShare: lambdaMax must be a positive number (the kernel's largest eigenvalue), got ${lambdaMax}.`, { lambdaMax });
+  let s = 0;
+  for (let i = 0; i < k.length; i++) s += k[i];
+  if (!Number.isFinite(s)) throw notFinite(k, 'constantModeShare', 'kernel');
+  return s / n / lambdaMax;
+}
+
 /** All eigenvalues of the kernel, descending (eigh in WASM); `symmetryTolerance` as in EighOptions. */
 export async function kernelSpectrum(k: KernelMatrix, options: Partial<Pick<EighOptions, 'symmetryTolerance'>> = {}): Promise<Float64Array> {
   const { symmetryTolerance } = resolveOptions('kernelSpectrum', { symmetryTolerance: DEFAULT_EIGH_OPTIONS.symmetryTolerance }, options);
@@ -270,6 +284,8 @@ export interface SpectrumStats {
   effectiveRank: number;
   /** How many eigenvalues were negative (clamped to 0 for the effective rank). */
   negativeCount: number;
+  /** The all-ones direction's Rayleigh quotient over λ_max (see constantModeShare). */
+  constantMode: number;
   /** Kernel-target alignment, or null without labels. */
   targetAlignment: number | null;
 }
@@ -291,6 +307,7 @@ export async function spectrumStats(k: KernelMatrix, options: Partial<SpectrumOp
     topEnergy,
     effectiveRank: effectiveRank(eigenvalues, opts.psdTolerance),
     negativeCount: eigenvalues.filter((v) => v < 0).length,
+    constantMode: constantModeShare(k, eigenvalues[0]),
     targetAlignment: opts.labels ? kernelTargetAlignment(k, opts.labels, { centered: opts.centered }) : null,
   };
 }

@@ -82,6 +82,8 @@ export interface KernelCheck {
   topEnergy20: number;
   effectiveRank: number;
   targetAlignment: number;
+  /** (1ᵀK1 / n) / λ_max: near 1 when a mode common to every probe dominates (ntk/metrics.ts constantModeShare). */
+  constantMode: number;
   /** Adversarial-example kernel: its spectrum and its distance to the clean kernel. */
   adversarial: null | {
     distanceToClean: number;
@@ -204,6 +206,7 @@ export class KernelTracker implements CheckpointPartSource {
       topEnergy20: stats.topEnergy[20],
       effectiveRank: stats.effectiveRank,
       targetAlignment: stats.targetAlignment ?? NaN,
+      constantMode: stats.constantMode,
       adversarial: o.adversarial ? await this.adversarialCheck(kernel) : null,
       seconds: 0,
     };

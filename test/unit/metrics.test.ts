@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NtkError } from '../../src/errors.js';
 import {
   conditionNumber,
+  constantModeShare,
   effectiveRank,
   kernelDistance,
   kernelSimilarity,
@@ -213,6 +214,16 @@ describe('spectrum statistics', () => {
     expect(s.effectiveRank).toBeLessThan(4);
     expect(s.negativeCount).toBe(Array.from(s.eigenvalues).filter((v) => v < 0).length);
     expect(s.conditionNumber).toBeGreaterThan(1e10);
+  });
+
+  it('constantModeShare: 1 for a kernel whose top eigenvector is constant, less for a diagonal one, 0 for an alternating one, typed errors', async () => {
+    const n = 4;
+    const dominated = Float64Array.from({ length: n * n }, (_, i) => 5 + (i % (n + 1) === 0 ? 0.5 : 0)); // 5·11ᵀ + 0.5 I
+    expect(constantModeShare(dominated, (await spectrumStats(dominated)).lambdaMax)).toBeCloseTo(1, 12);
+    expect((await spectrumStats(diag([4, 1, 1, 1]))).constantMode).toBeCloseTo(7 / n / 4, 12); // the top mode is e1: (1ᵀK1/n)/λ_max = (7/4)/4
+    const alternating = Float64Array.from({ length: n * n }, (_, i) => ((Math.floor(i / n) + (i % n)) % 2 ? -1 : 1)); // vvᵀ, v = (1, -1, 1, -1)
+    expect((await spectrumStats(alternating)).constantMode).toBeCloseTo(0, 12);
+    expect(() => constantModeShare(diag([1, 1]), 0)).toThrow(NtkError);
   });
 
   it('kernelSpectrum and kernelTrace; typed errors for bad kernels', async () => {
