@@ -156,6 +156,13 @@ export function validationPgd(records: LogRecord[], epoch: number): number {
   return (epoch === -1 ? curve.at(-1) : curve.find((c) => c.epoch === epoch))?.pgd ?? NaN;
 }
 
+/** The top eigenvalue's share of the spectrum, λ_max / trace, at the kernel check of index `check` (-1: the last), or NaN. */
+export function topEigenvalueShare(records: LogRecord[], check: number): number {
+  const kernels = records.filter((r) => r.type === 'kernel');
+  const k = check < 0 ? kernels.at(check) : kernels[check];
+  return k ? num(k.lambdaMax) / num(k.trace) : NaN;
+}
+
 /** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
 export const DERIVED: Record<string, (records: LogRecord[], arg: number) => number> = {
   passes: trainingPasses,
@@ -169,6 +176,7 @@ export const DERIVED: Record<string, (records: LogRecord[], arg: number) => numb
   coCriterionEpoch,
   bestValidationPgd,
   validationPgd,
+  topEigenvalueShare,
 };
 
 /** Reads `source` from a run's records (see Measured); NaN when the record or field is missing. */

@@ -27,6 +27,8 @@ const TINY: PartialRecipe = {
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
 const TESTED: Record<string, string[] | undefined> = {
   'bn-estimators': ['batch4-unbiased', 'batch4-biased', 'batch8-biased'],
+  normalization: ['norm-on', 'norm-off', 'norm-on-eps-normalized'],
+  'bn-control': ['adversarial-stats-unbiased', 'clean-stats-unbiased'],
   'kernel-warmup': ['pgd', 'n-fgsm', 'fixed-30', 'kernel-rule'],
   'co-spectrum': ['fgsm', 'aniso-gradient', 'aniso-monitor', 'pgd'],
   'co-calibration': ['mlp-cyclic-eps0.3-fgsm', 'mlp-cyclic-eps0.3-fgsm-rs-2'],
