@@ -15,6 +15,12 @@ const LEAF: i32 = 32;
 /** Secular-equation iterations per root; past half of them, a step that does not halve |f| bisects the bracket instead. */
 const MAX_SECULAR_ITERATIONS: i32 = 120;
 
+/** Status of divideAndConquer when a secular root did not converge (QL's statuses are 1 + l >= 1). */
+export const SECULAR_NOT_CONVERGED: i32 = -1;
+
+/** Roots of the current decomposition that stopped at MAX_SECULAR_ITERATIONS without meeting the stopping test. */
+let unconvergedRoots: i32 = 0;
+
 const EPS: f64 = 2.220446049250313e-16; // 2^-52
 
 /** Scratch shared by the merges of one decomposition (sized for the whole order n). */
@@ -38,9 +44,10 @@ const EPS: f64 = 2.220446049250313e-16; // 2^-52
  * the n x n column-major z (ld n) gets the orthonormal eigenvectors as columns and d the eigenvalues,
  * both in ascending order (the merges leave their results unsorted and rank them; one permutation at
  * the end), d scaled by 2^s, the power of two that brings max |T| near 1. e is destroyed. Returns 0,
- * or 1 + l when the QL iteration of a leaf did not converge.
+ * 1 + l when the QL iteration of a leaf did not converge, or SECULAR_NOT_CONVERGED.
  */
 export function divideAndConquer(d: usize, e: usize, n: i32, z: usize): i32 {
+  unconvergedRoots = 0;
   normalizeScale(d, e, n);
   memory.fill(z, 0, <usize>n * <usize>n << 3);
   const f = <usize>n << 3;
@@ -50,7 +57,8 @@ export function divideAndConquer(d: usize, e: usize, n: i32, z: usize): i32 {
     heap.alloc(f), heap.alloc(f), heap.alloc(f), heap.alloc(f),
     heap.alloc(i), heap.alloc(i), heap.alloc(i), heap.alloc(i), heap.alloc(i),
   );
-  const status = solve(d, e, n, z, 0, n, work);
+  let status = solve(d, e, n, z, 0, n, work);
+  if (status == 0 && unconvergedRoots > 0) status = SECULAR_NOT_CONVERGED;
   if (status == 0) {
     for (let t = 0; t < n; t++) store<f64>(at(work.values, t), load<f64>(at(d, load<i32>(work.rank + (<usize>t << 2)))));
     memory.copy(d, work.values, f);
@@ -259,8 +267,9 @@ function groupByKind(k: i32, size: i32, work: Work): i32 {
  * ascending and ρ > 0; writes delta[i] = p_i − λ_j, computed as (p_i − p_o) − τ from the nearer pole
  * p_o of the root's interval (so the differences that matter keep their relative accuracy). Each step
  * solves the "middle way" model c + s/(δ_p − η) + S/(δ_q − η) = 0 of the two poles around the root,
- * falling back to bisection of the bracket when that leaves it or stalls. Stops when |f| is below its
- * rounding bound (dlaed4's test) or the bracket is exhausted.
+ * falling back to the origin pole's own root, then to bisection of the bracket, when that leaves it or
+ * stalls. Stops when |f| is below its rounding bound (dlaed4's test) or the bracket is exhausted; a root
+ * that meets neither in MAX_SECULAR_ITERATIONS is counted in unconvergedRoots.
  */
 function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize): f64 {
   if (k == 1) {
@@ -295,6 +304,7 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
   }
   let tau = last ? 0.5 * hi : twoPoleGuess(p, z, j, fMid, origin == j, lo, hi);
   let previous = Infinity;
+  let converged = false;
   for (let iter = 0; iter < MAX_SECULAR_ITERATIONS; iter++) {
     // f(τ), its two partial derivatives, and the rounding bound of f (dlaed4's erretm).
     secularSums(z, delta, tau, 0, split + 1, false);
@@ -305,19 +315,35 @@ function secularRoot(k: i32, p: usize, z: usize, rho: f64, j: i32, delta: usize)
     bound += sumB;
     const f = 1 / rho + psi + phi;
     bound += 8 * (Math.abs(psi) + Math.abs(phi)) + 2 / rho + Math.abs(tau) * (dpsi + dphi);
-    if (Math.abs(f) <= EPS * bound) break;
+    if (Math.abs(f) <= EPS * bound) {
+      converged = true;
+      break;
+    }
     if (f < 0) lo = Math.max(lo, tau);
     else hi = Math.min(hi, tau);
     let next = 0.5 * (lo + hi);
     const stalled = iter >= MAX_SECULAR_ITERATIONS / 2 && Math.abs(f) > 0.5 * previous;
     if (!stalled) {
       const step = middleWayStep(load<f64>(at(delta, split)) - tau, load<f64>(at(delta, split + 1)) - tau, f, dpsi, dphi);
-      if (tau + step > lo && tau + step < hi) next = tau + step;
+      if (tau + step > lo && tau + step < hi) {
+        next = tau + step;
+      } else {
+        // A tiny z_o puts the root within far less than the bracket of its origin pole, where the two-pole
+        // model leaves the bracket: freeze every other term at its value and solve the origin pole's
+        // exactly, rest − z_o²/τ' = 0 (the origin's term is z_o²/(0 − τ)).
+        const zo = load<f64>(at(z, origin));
+        const pole = (zo * zo) / (f + (zo * zo) / tau);
+        if (pole > lo && pole < hi) next = pole;
+      }
     }
     previous = Math.abs(f);
-    if (next == tau || !(next > lo && next < hi)) break;
+    if (next == tau || !(next > lo && next < hi)) {
+      converged = true; // the bracket is exhausted: τ is the root to the last bit
+      break;
+    }
     tau = next;
   }
+  if (!converged) unconvergedRoots++;
   for (let i = 0; i < k; i++) store<f64>(at(delta, i), load<f64>(at(delta, i)) - tau);
   return po + tau;
 }

@@ -46,8 +46,9 @@ function fixSigns(z: usize, n: i32): void {
  * Eigen-decomposition of the symmetric n x n matrix at `a` (float64; only its upper triangle in
  * row-major terms is read). On return d[0..n) holds the eigenvalues in descending order and, when
  * `wantVectors` is nonzero, row i of `a` holds the unit eigenvector of d[i] with its largest-magnitude
- * entry positive; otherwise `a` is scratch. `e` is n float64 of scratch. Returns 0 on success, or
- * 1 + l when the QL iteration for eigenvalue l did not converge.
+ * entry positive; otherwise `a` is scratch. `e` is n float64 of scratch. Returns 0 on success,
+ * 1 + l when the QL iteration for eigenvalue l did not converge, or divide and conquer's
+ * SECULAR_NOT_CONVERGED (−1) when a root of its secular equation did not.
  */
 export function eighInPlace(a: usize, n: i32, d: usize, e: usize, wantVectors: i32): i32 {
   const tau = heap.alloc(<usize>n << 3);

@@ -5,7 +5,7 @@
 
 import { check, NtkError } from '../errors.js';
 import { resolveOptions } from '../options.js';
-import { loadWasm } from './wasm.js';
+import { loadWasm, SECULAR_NOT_CONVERGED } from './wasm.js';
 
 /** A dense row-major n x n matrix; Float32Array input (e.g. a kernel read back from the GPU) is widened to float64. */
 export type DenseMatrix = Float64Array | Float32Array;
@@ -102,6 +102,14 @@ export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptio
     if (defect > opts.symmetryTolerance) throw notSymmetric(a, n, defect, opts.symmetryTolerance);
     if (defect > 0) wasm.symmetrize(aPtr, n);
     const status = wasm.eighInPlace(aPtr, n, dPtr, ePtr, opts.vectors ? 1 : 0);
+    if (status === SECULAR_NOT_CONVERGED) {
+      throw new NtkError(
+        'E_NOT_CONVERGED',
+        `eigh: a root of the divide-and-conquer secular equation did not converge in its iteration limit (n = ${n}); ` +
+          'this is a solver defect on this input: please report it with the matrix, and use { vectors: false } (QL) meanwhile.',
+        { n, solver: 'divide-and-conquer' },
+      );
+    }
     if (status !== 0) {
       throw new NtkError(
         'E_NOT_CONVERGED',

@@ -11,9 +11,12 @@ export interface WasmExports {
   free(ptr: number): void;
   symmetryDefect(ptr: number, n: number): number;
   symmetrize(ptr: number, n: number): void;
-  /** assembly/eigh.ts: eigenvalues into d (descending), eigenvectors into the rows of a; 0 or 1 + unconverged index. */
+  /** assembly/eigh.ts: eigenvalues into d (descending), eigenvectors into the rows of a; 0, 1 + unconverged QL index, or SECULAR_NOT_CONVERGED. */
   eighInPlace(a: number, n: number, d: number, e: number, wantVectors: number): number;
 }
+
+/** eighInPlace's status when a root of divide and conquer's secular equation did not converge (assembly/divide.ts). */
+export const SECULAR_NOT_CONVERGED = -1;
 
 let instance: Promise<WasmExports> | null = null;
 

@@ -129,7 +129,9 @@ defineCase('eigh ill-conditioned (n = 150, cond 1e12) and power-of-two scaling',
   }
 });
 
-defineCase('eigh n = 1000 random symmetric', async ({ metric, output }) => {
+// This matrix has secular roots within 1e-24 of their poles (tiny z), where the two-pole step leaves its
+// bracket: before the origin-pole step, 5 of its 4,795 roots stopped at the iteration limit (now E_NOT_CONVERGED).
+defineCase('eigh n = 1000 random symmetric (every secular root converges by the stopping test)', async ({ metric, output }) => {
   const n = 1000;
   const a = randomSymmetric(n, 1000);
   const start = performance.now();
