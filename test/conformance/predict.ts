@@ -68,14 +68,14 @@ function expm(a: Float64Array, m: number): Float64Array {
   const norm = Math.max(...Array.from({ length: m }, (_, i) => a.slice(i * m, (i + 1) * m).reduce((s, v) => s + Math.abs(v), 0)));
   const squarings = Math.max(0, Math.ceil(Math.log2(norm / 0.5)));
   const scaled = a.map((v) => v / 2 ** squarings);
-  let term = new Float64Array(m * m);
+  let term: Float64Array = new Float64Array(m * m);
   for (let i = 0; i < m; i++) term[i * m + i] = 1;
   const sum = Float64Array.from(term);
   for (let k = 1; k <= 30; k++) {
     term = matmul(term, scaled, m, m).map((v) => v / k);
     term.forEach((v, i) => (sum[i] += v));
   }
-  let out = sum;
+  let out: Float64Array = sum;
   for (let s = 0; s < squarings; s++) out = matmul(out, out, m, m);
   return out;
 }
