@@ -2,8 +2,9 @@
 // g_c(x) = f0_c(x) + Σ_i K(x, x_i) alpha_i, and K(x, x_i) is a dot product of parameter gradients, so
 // Σ_i K(x, x_i)_{kc} alpha_i = ∇θ f_k(x) · v for a parameter-space direction v = Σ_i alpha_i ∇θ f(x_i)
 // (one backward pass over the training points). Its input gradient is then d/dh ∇x f_k(x; θ + h v)
-// at h = 0, taken by a central difference in h (perturbing the parameters, with the engine's
-// input-gradient pass), since the engine has no forward-over-reverse mode. Trace kernel: C² directions
+// at h = 0, taken by a central difference in h (the engine has no forward-over-reverse mode): one
+// forward at θ records the activation pattern, and input-gradient (backward) passes with the
+// parameters at θ ± h v differentiate ∇x f at that pattern. Trace kernel: C² directions
 // v_kc = (1/C) Σ_i alpha_ic ∇θ f_k(x_i); full kernel: one, V = Σ_i Σ_c alpha_ic ∇θ f_c(x_i).
 
 import { randomStart } from '../attacks/pgd.js';
@@ -91,39 +92,54 @@ export class KernelPredictor {
     const outputs = new Float64Array(n * C);
     const columns = Array.from({ length: C }, () => new Float64Array(n * d)); // ∇x (g_c - f0_c)
     const params = this.model.parameters();
+    const network = this.machine.offset === 'network';
+    const setParameters = (dir: Direction | null, step: number) => params.forEach((p, j) => {
+      if (!dir) return this.model.gpu.write(p.value.buffer, 0, this.theta[j]);
+      const moved = new Float32Array(this.theta[j].length);
+      for (let e = 0; e < moved.length; e++) moved[e] = this.theta[j][e] + step * dir.v[j][e];
+      this.model.gpu.write(p.value.buffer, 0, moved);
+    });
     try {
+      // outputs: forwards at θ ± h v (f is continuous in θ, so a unit crossing its kink costs O(h))
       for (const dir of this.directions) {
         if (dir.norm === 0) continue; // alpha orthogonal to every gradient: no contribution
         const h = (tau * this.thetaNorm) / dir.norm;
         for (const sign of [1, -1]) {
-          params.forEach((p, j) => {
-            const moved = new Float32Array(this.theta[j].length);
-            for (let e = 0; e < moved.length; e++) moved[e] = this.theta[j][e] + sign * h * dir.v[j][e];
-            this.model.gpu.write(p.value.buffer, 0, moved);
-          });
-          const logits = this.model.forward(x, { mode: 'eval', record: true });
+          setParameters(dir, sign * h);
+          const logits = this.model.forward(x, { mode: 'eval' });
           const f = await logits.read();
           logits.dispose();
-          const scale = sign / (2 * h);
-          for (const { logit, column } of dir.pairs) {
-            for (let i = 0; i < n; i++) outputs[i * C + column] += scale * f[i * C + logit];
-            const dx = await this.inputGradientOfLogit(n, logit);
-            const col = columns[column];
-            for (let e = 0; e < col.length; e++) col[e] += scale * dx[e];
-          }
-          this.model.clearRecord();
+          for (const { logit, column } of dir.pairs) for (let i = 0; i < n; i++) outputs[i * C + column] += (sign / (2 * h)) * f[i * C + logit];
         }
       }
-    } finally {
-      params.forEach((p, j) => this.model.gpu.write(p.value.buffer, 0, this.theta[j]));
-    }
-    // the network's part f0 and the cross-entropy weights w = softmax(g) - onehot(y)
-    const network = this.machine.offset === 'network';
-    if (network) {
+      // input gradients: one forward at θ records the activation pattern (ReLU masks, pooling
+      // choices); backward passes with the parameters at θ ± h v then differentiate ∇x f at that
+      // pattern, the derivative almost everywhere (∇x f jumps where a unit crosses its kink, so a
+      // difference of full passes at θ ± h v would not converge)
+      setParameters(null, 0);
       const logits = this.model.forward(x, { mode: 'eval', record: true });
       const f0 = await logits.read();
       logits.dispose();
-      for (let e = 0; e < outputs.length; e++) outputs[e] += f0[e];
+      if (network) for (let e = 0; e < outputs.length; e++) outputs[e] += f0[e];
+      for (const dir of this.directions) {
+        if (dir.norm === 0) continue;
+        const h = (tau * this.thetaNorm) / dir.norm;
+        for (const sign of [1, -1]) {
+          setParameters(dir, sign * h);
+          for (const { logit, column } of dir.pairs) {
+            const dx = await this.inputGradientOfLogit(n, logit);
+            const col = columns[column];
+            const scale = sign / (2 * h);
+            for (let e = 0; e < col.length; e++) col[e] += scale * dx[e];
+          }
+        }
+      }
+      setParameters(null, 0);
+    } catch (e) {
+      this.model.clearRecord();
+      throw e;
+    } finally {
+      setParameters(null, 0);
     }
     const w = new Float32Array(n * C);
     for (let i = 0; i < n; i++) {
@@ -134,11 +150,14 @@ export class KernelPredictor {
       for (let c = 0; c < C; c++) w[i * C + c] = Math.exp(row[c] - max) / z - (labels[i] === c ? 1 : 0);
     }
     const gradient = new Float64Array(n * d);
-    if (network) {
-      const wT = Tensor.fromArray(this.model.gpu, w, [n, C]);
-      const dx = this.model.backward(wT, { paramGrads: 'none', inputGrad: true });
-      gradient.set(await dx.read());
-      [wT, dx].forEach((t) => t.dispose());
+    try {
+      if (network) {
+        const wT = Tensor.fromArray(this.model.gpu, w, [n, C]);
+        const dx = this.model.backward(wT, { paramGrads: 'none', inputGrad: true });
+        gradient.set(await dx.read());
+        [wT, dx].forEach((t) => t.dispose());
+      }
+    } finally {
       this.model.clearRecord();
     }
     for (let c = 0; c < C; c++) {
