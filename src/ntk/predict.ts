@@ -31,8 +31,8 @@ export interface MachineOptions {
 /** Trace kernel, targets centred on the network, ridge by leave-one-out. */
 export const DEFAULT_MACHINE: MachineOptions = { kind: 'trace', offset: 'network', ridge: 'loo', implementation: 'contraction', batch: 256 };
 
-/** Leave-one-out candidates: lambda = (trace K / m) · 10^e, e = -6, -5.75, ..., 2 (33 values). */
-export const LOO_GRID: readonly number[] = Array.from({ length: 33 }, (_, i) => 10 ** (-6 + i / 4));
+/** Leave-one-out candidates: lambda = (trace K / m) · 10^e, e = -6, -5.5, ..., 2 (17 values; each costs O(m² q)). */
+export const LOO_GRID: readonly number[] = Array.from({ length: 17 }, (_, i) => 10 ** (-6 + i / 2));
 
 /**
  * A fitted kernel machine: the eigendecomposition of K(X, X) (m = n for `trace`, nC for `full`) and
@@ -161,11 +161,13 @@ function project(vectors: Float64Array, residual: Float64Array, m: number): Floa
 function spectralWeights(eig: { values: Float64Array; vectors: Float64Array }, projected: Float64Array, m: number, phi: Float64Array): Float64Array {
   const q = projected.length / m;
   const out = new Float64Array(m * q);
+  const b = new Float64Array(q);
   for (let j = 0; j < m; j++) {
-    for (let c = 0; c < q; c++) {
-      const b = phi[j] * projected[j * q + c];
-      if (b === 0) continue;
-      for (let i = 0; i < m; i++) out[i * q + c] += eig.vectors[j * m + i] * b;
+    if (phi[j] === 0) continue;
+    for (let c = 0; c < q; c++) b[c] = phi[j] * projected[j * q + c];
+    for (let i = 0; i < m; i++) {
+      const u = eig.vectors[j * m + i];
+      for (let c = 0; c < q; c++) out[i * q + c] += u * b[c];
     }
   }
   return out;
@@ -190,7 +192,13 @@ function leaveOneOutMse(values: Float64Array, vectors: Float64Array, projected: 
   const phi = ridgeFilter(lambda, values);
   const alpha = spectralWeights({ values, vectors }, projected, m, phi);
   const diag = new Float64Array(m);
-  for (let j = 0; j < m; j++) for (let i = 0; i < m; i++) diag[i] += vectors[j * m + i] ** 2 * phi[j];
+  for (let j = 0; j < m; j++) {
+    const p = phi[j];
+    for (let i = 0; i < m; i++) {
+      const u = vectors[j * m + i];
+      diag[i] += u * u * p;
+    }
+  }
   const q = alpha.length / m;
   let sum = 0;
   for (let i = 0; i < m; i++) for (let c = 0; c < q; c++) sum += (alpha[i * q + c] / diag[i]) ** 2;

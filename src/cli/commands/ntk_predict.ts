@@ -25,7 +25,7 @@ export const PREDICT_OPTIONS: Record<string, OptionSpec> = {
   predict: { type: 'flag', description: 'fit the kernel machine of the checkpoint\'s eNTK and report its clean and robust accuracy beside the network\'s (writes JSON)' },
   'train-points': { type: 'number', description: '--predict: training images of the kernel machine (from the run\'s training images, the same number per class)', default: 2000 },
   'test-points': { type: 'number', description: '--predict: test images (from the run\'s test images, the same number per class)', default: 1000 },
-  ridge: { type: 'string', description: '--predict: ridge lambda >= 0, or loo (chosen by leave-one-out over (trace K/n)·10^[-6..2])', default: 'loo' },
+  ridge: { type: 'string', description: '--predict: ridge lambda >= 0, or loo (chosen by leave-one-out over (trace K/n)·10^e, e = -6, -5.5, ..., 2)', default: 'loo' },
   offset: { type: 'string', description: '--predict: f0, what the one-hot targets are centred on: network (the outputs at the checkpoint, as neural-tangents) | zero (plain kernel regression)', default: 'network' },
   eta: { type: 'number', description: '--predict: learning rate of the linearized GD prediction (default: the run\'s)' },
   time: { type: 'number', description: '--predict: steps t of the linearized GD prediction (default: the run\'s optimizer steps)' },
