@@ -1,4 +1,4 @@
-// The kernel machine of a model's empirical NTK (neural-tangents' `predict`, docs/METHODS.md §2.6):
+// The kernel machine of a model's empirical NTK (neural-tangents' `predict`, docs/METHODS.md, "The kernel machine"):
 // kernel ridge regression and the closed-form linearized gradient-descent (MSE) predictions at time
 // t and t -> infinity, all through one float64 eigendecomposition K(X, X) = U diag(s) Uᵀ (WASM eigh),
 // with targets Y - f0 (one-hot labels minus the network's outputs at the kernel's parameters, or 0)

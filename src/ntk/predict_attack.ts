@@ -1,4 +1,4 @@
-// Attacks on a kernel machine itself (docs/METHODS.md §2.6). Its prediction is
+// Attacks on a kernel machine itself (docs/METHODS.md, "The kernel machine"). Its prediction is
 // g_c(x) = f0_c(x) + Σ_i K(x, x_i) alpha_i, and K(x, x_i) is a dot product of parameter gradients, so
 // Σ_i K(x, x_i)_{kc} alpha_i = ∇θ f_k(x) · v for a parameter-space direction v = Σ_i alpha_i ∇θ f(x_i)
 // (one backward pass over the training points). Its input gradient is then d/dh ∇x f_k(x; θ + h v)

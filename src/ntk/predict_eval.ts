@@ -1,4 +1,4 @@
-// Clean and robust accuracy of a kernel machine beside its network (docs/METHODS.md §2.6): on the
+// Clean and robust accuracy of a kernel machine beside its network (docs/METHODS.md, "The kernel machine"): on the
 // network's own adversarial test points (each threat of a set, from the attack registry, and their
 // per-sample worst case), for kernel regression and the linearized-GD predictors; and on points
 // attacked against the kernel-regression predictor itself (PGD through KernelPredictor).
