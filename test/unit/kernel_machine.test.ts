@@ -63,6 +63,7 @@ describe('ntk-at ntk --predict', () => {
     expect((await bad('--kind', 'logit')).code).toBe(2);
     expect((await bad('--offset', 'mean')).code).toBe(2);
     expect((await bad('--eta', '0')).code).toBe(2);
+    expect((await bad('--blocks', '2', '--block', '0,1')).code).toBe(2);
   }, 60_000);
 });
 

@@ -39,6 +39,9 @@ export async function runPredict(options: ParsedOptions, io: CommandIo): Promise
   if (typeof options.checkpoint !== 'string') {
     throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
   }
+  for (const flag of ['blocks', 'block', 'plan'] as const) {
+    if (options[flag] !== undefined) throw new NtkError('E_INVALID_ARGUMENT', `--predict fits one kernel machine in this process; it does not take --${flag}.`, { option: flag });
+  }
   const kind = parseChoice(String(options.kind), 'kind', ['trace', 'full'] as const);
   const offset = parseChoice(String(options.offset), 'offset', ['network', 'zero'] as const);
   const ridge = options.ridge === 'loo' ? 'loo' as const : Number(options.ridge);
