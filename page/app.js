@@ -12,6 +12,7 @@ const PLOTS = {
   distance: { title: 'Kernel distance', yLabel: '1 − S(K, K′)', series: ['to initial kernel', 'clean vs adversarial probes'] },
   velocity: { title: 'Kernel velocity', yLabel: 'KD(K_prev, K_t) / Δepoch', series: ['velocity'] },
   lambda: { title: 'Top eigenvalue λ_max', yLabel: 'λ_max', series: ['clean probes', 'adversarial probes'] },
+  regression: { title: 'Kernel regression with the probe kernel (held-out)', yLabel: 'accuracy', series: ['kernel clean', 'kernel adversarial', 'linearized clean', 'linearized adversarial'], yRange: [0, 1] },
 };
 let worker = null;
 let session = null;
@@ -41,7 +42,7 @@ function recipeFromForm() {
   const trainSize = number('trainSize');
   const batchSize = 50;
   const stepsPerEpoch = Math.ceil(trainSize / batchSize);
-  const heldOut = Math.max(100, Math.ceil(number('probePerClass') / 10) * 100);
+  const heldOut = Math.max(100, Math.ceil((number('probePerClass') + number('regressionPerClass')) / 10) * 100);
   const dir = String(f.get('dir')).replace(/\/$/, '');
   const kernelSwitch = f.get('switch') !== 'off';
   return {
@@ -51,7 +52,7 @@ function recipeFromForm() {
       method: String(f.get('method')), epochs: number('epochs'), batchSize, lr: 0.05, schedule: 'constant',
       logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)), attack: { eps: number('eps'), steps: 5 }, validationPgdSteps: 5,
     },
-    ntk: { enabled: true, probePerClass: number('probePerClass'), attack: 'pgd', attackSteps: 5 },
+    ntk: { enabled: true, probePerClass: number('probePerClass'), regressionPerClass: number('regressionPerClass'), attack: 'pgd', attackSteps: 5 },
     switch: { rule: String(f.get('switch')), ...(kernelSwitch && { tau: 0.05 }) },
     evaluation: { threats: ['clean', 'fgsm', 'pgd10'] },
   };
@@ -116,6 +117,10 @@ function onEvent(event) {
       push('velocity', 'velocity', event.epochFraction, event.velocity);
       push('lambda', 'clean probes', event.epochFraction, event.lambdaMax);
       push('lambda', 'adversarial probes', event.epochFraction, event.adversarial?.lambdaMax);
+      for (const m of ['kernel', 'linearized']) {
+        push('regression', `${m} clean`, event.epochFraction, event.regression?.[m].clean);
+        push('regression', `${m} adversarial`, event.epochFraction, event.regression?.[m].adversarial);
+      }
       break;
     case 'done': {
       const acc = Object.entries(event.evaluation.accuracy).map(([k, a]) => `${k} ${(100 * a).toFixed(1)}%`).join(', ');

@@ -114,4 +114,19 @@ export const TOLERANCES = {
    * length up to P, split-K in fixed order: sqrt(P)·u·depth ≈ 7e-5 in the worst random-sign case;
    * 2e-4 leaves margin and still catches the 10-80 % errors of a truncated sum. */
   ntkLarge: 2e-4,
+  /** Kernel-machine weights by eigendecomposition (WASM eigh) vs a direct float64 solve on the same
+   * kernel, normwise on K(X*, X)·alpha, and the closed-form leave-one-out vs refitting: both are float64
+   * rounding (~1e-16) times the condition number of K (+ lambda I), under 1e6 for the test's 6-18 point
+   * kernels; 1e-9 leaves margin and catches any wrong filter, index or transposition (O(1) errors). */
+  kernelMachineF64: 1e-9,
+  /** Kernel-machine predictions from the device's f32 kernels vs the float64 reference kernels: the
+   * kernel's normwise error (TOLERANCES.ntk) amplified by the condition number of the solve (K + lambda I,
+   * or K itself for t -> infinity: up to ~1e2-1e3 for the test's MLP kernels); measured <= 1.1e-6 on
+   * llvmpipe; 1e-4 keeps margin for other adapters and still catches a wrong kernel block or f0. */
+  kernelMachine: 1e-4,
+  /** The kernel predictor's input gradient (and outputs) by a central difference in the parameters
+   * (h = 1e-3 ‖θ‖/‖v‖, f32 passes) vs a float64 central difference in the input: truncation O(tau²) and
+   * f32 rounding ~ u / tau ~ 1e-4, amplified by the LOO-ridge solve; measured <= 5e-5 on llvmpipe (and the
+   * predictor's own tau vs tau/2 bound <= 5e-5); a wrong direction, sign or missing f0 term gives O(1) errors. */
+  kernelPredictorGradient: 1e-3,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The empirical Neural Tangent Kernel: kernels of a model on inputs (clean or adversarial), their
  * metrics (distance, velocity, polar dynamics, spectrum, effective rank, alignment), the float64
- * eigen-solver, the tracker that follows the kernel during training, and kernels assembled from blocks.
+ * eigen-solver, the tracker that follows the kernel during training, kernels assembled from blocks,
+ * and the kernel machine (kernel regression and linearized-GD predictions, their robust accuracy).
  * @module ntk
  */
 
@@ -18,3 +19,9 @@ export { KernelTracker, DEFAULT_TRACKER, type TrackerOptions, type KernelCheck, 
 export { eigh, DEFAULT_EIGH_OPTIONS, EIGH_MAX_ORDER, EIGH_MAX_ORDER_VECTORS, type DenseMatrix, type EighOptions, type EighResult } from '../linalg/eigh.js';
 export { symmetryDefect, symmetrize } from '../linalg/symmetric.js';
 export { blockRange, blockPairs, assembleBlocks, type KernelBlock } from '../ntk/blocks.js';
+export {
+  fitKernelMachine, solveKernelMachine, gradientDescentWeights, predict as predictKernelMachine, predictWith, networkOutputs, accuracy as predictionAccuracy,
+  DEFAULT_MACHINE, LOO_GRID, type KernelMachine, type MachineOptions, type MachineKernel, type MachineOffset,
+} from '../ntk/predict.js';
+export { KernelPredictor, DEFAULT_TAU } from '../ntk/predict_attack.js';
+export { evaluateKernelMachine, KERNEL_REGRESSION, type MachineEvalOptions, type MachineEvaluation } from '../ntk/predict_eval.js';

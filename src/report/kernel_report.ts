@@ -1,7 +1,8 @@
 // The NTK section of a run report, built ONLY from the run's `kernel` and `kernel-polar` log
 // records (written by the KernelTracker): a table per check and plots of the kernel's movement,
-// velocity, spectrum (log axes) and polar trajectory, clean and adversarial side by side, and the
-// heatmap of distances between all checks when the kernels themselves are logged.
+// velocity, spectrum (log axes) and polar trajectory, clean and adversarial side by side, the
+// kernel-regression accuracy when the run scored it, and the heatmap of distances between all checks
+// when the kernels themselves are logged.
 
 import {
   aboutSection, configSection, epochSection, evaluationSection, formatNumber, plotSection, type SectionBuilder,
@@ -15,6 +16,9 @@ import { kernelDistance } from '../ntk/metrics.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 const adv = (r: LogRecord, key: string): number => num((r.adversarial as Record<string, unknown> | null)?.[key]);
+/** A check's kernel-regression accuracy: `machine` kernel | linearized, `input` clean | adversarial. */
+const regression = (r: LogRecord, machine: string, input: string): number =>
+  num(((r.regression as Record<string, Record<string, unknown>> | null | undefined)?.[machine])?.[input]);
 
 /** The report section of the NTK checks: metrics over training, plots, and the polar dynamics. */
 export const kernelSection: SectionBuilder = (records) => {
@@ -22,6 +26,7 @@ export const kernelSection: SectionBuilder = (records) => {
   if (checks.length === 0) return null;
   const first = checks[0];
   const hasAdv = checks.some((r) => r.adversarial);
+  const regressed = checks.filter((r) => r.regression);
   const x = (r: LogRecord) => num(r.epochFraction);
   const blocks: Section['blocks'] = [
     {
@@ -30,16 +35,21 @@ export const kernelSection: SectionBuilder = (records) => {
         'BatchNorm in eval mode, checked densely in the first epoch and then per epoch. Distance to init is 1 − S(K_0, K_t); velocity is ' +
         'the kernel distance between consecutive checks per epoch; the spectrum comes from a float64 eigen-decomposition (log axes). ' +
         'Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) on equal axes (e<k>: whole epochs). ' +
-        (hasAdv ? 'The adversarial-example kernel is the same kernel on the probe images after the attack, and "clean-adv distance" is 1 − S between the two.' : ''),
+        (hasAdv ? 'The adversarial-example kernel is the same kernel on the probe images after the attack, and "clean-adv distance" is 1 − S between the two. ' : '') +
+        (regressed.length ? `Kernel regression: the kernel machine of each check's probe kernel (the probes as training points, ridge by leave-one-out) ` +
+          `scored on ${String((regressed[0].regression as Record<string, unknown>).heldOut)} other held-out images, clean and attacked against the network; ` +
+          '"kernel" has one-hot targets (what the kernel alone knows), "linearized" one-hot targets minus the network\'s outputs (the linearized network).' : ''),
     },
     {
       kind: 'table',
       columns: ['epoch', 'step', 'distance to init', 'velocity', 'λ_max', 'effective rank', 'condition', 'top-10 energy', 'alignment',
-        ...(hasAdv ? ['clean-adv distance', 'adv λ_max', 'adv eff. rank'] : []), 'seconds'],
+        ...(hasAdv ? ['clean-adv distance', 'adv λ_max', 'adv eff. rank'] : []),
+        ...(regressed.length ? ['kernel regr. clean', 'kernel regr. adv', 'linearized clean', 'linearized adv'] : []), 'seconds'],
       rows: checks.map((r) => [
         formatNumber(r.epochFraction), String(r.step), formatNumber(r.distanceToInit), formatNumber(r.velocity), formatNumber(r.lambdaMax),
         formatNumber(r.effectiveRank), formatNumber(r.conditionNumber), formatNumber(r.topEnergy10), formatNumber(r.targetAlignment),
         ...(hasAdv ? [formatNumber(adv(r, 'distanceToClean')), formatNumber(adv(r, 'lambdaMax')), formatNumber(adv(r, 'effectiveRank'))] : []),
+        ...(regressed.length ? [['kernel', 'clean'], ['kernel', 'adversarial'], ['linearized', 'clean'], ['linearized', 'adversarial']].map(([m, i]) => formatNumber(regression(r, m, i))) : []),
         formatNumber(r.seconds),
       ]),
     },
@@ -59,6 +69,12 @@ export const kernelSection: SectionBuilder = (records) => {
     { kind: 'plot', file: 'ntk_condition.svg', plot: { title: 'Condition number', xLabel: 'epoch', yLabel: 'λ_max / λ_min', series: both('conditionNumber', 'condition'), yScale: 'log', events } },
     { kind: 'plot', file: 'ntk_effective_rank.svg', plot: { title: 'Effective rank', xLabel: 'epoch', yLabel: 'exp(entropy)', series: both('effectiveRank', 'eff. rank'), events } },
   );
+  if (regressed.length) {
+    const series: Series[] = [['kernel', 'clean'], ['kernel', 'adversarial'], ['linearized', 'clean'], ['linearized', 'adversarial']]
+      .filter(([m, i]) => regressed.some((r) => Number.isFinite(regression(r, m, i))))
+      .map(([m, i]) => ({ name: `${m} ${i}`, points: regressed.map((r): [number, number] => [x(r), regression(r, m, i)]), markers: true }));
+    blocks.push({ kind: 'plot', file: 'ntk_regression.svg', plot: { title: 'Kernel-regression accuracy of the probe kernel', xLabel: 'epoch', yLabel: 'held-out accuracy', series, yRange: [0, 1], events } });
+  }
   const polar = records.filter((r) => r.type === 'kernel-polar').at(-1);
   if (polar) {
     const title = 'Polar dynamics of the kernel';

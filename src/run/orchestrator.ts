@@ -229,6 +229,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
   let model: Model | null = null;
   let probe: Batch | null = null;
+  let heldOut: Batch | null = null;
   let lock: FileLock | null = null;
   try {
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
@@ -257,7 +258,13 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     let tracker: KernelTracker | null = null;
     if (r.ntk.enabled) {
       const source = data.validation ?? data.test;
-      probe = uploadBatch(gpu, source, selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices);
+      const probeIndices = selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices;
+      probe = uploadBatch(gpu, source, probeIndices);
+      if (r.ntk.regressionPerClass > 0) { // held-out images for kernel regression: the probes' source without the probes
+        const taken = new Set(probeIndices);
+        const rest = source.subset(Uint32Array.from({ length: source.length }, (_, i) => i).filter((i) => !taken.has(i)), `${source.name} without the probes`);
+        heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: r.ntk.regressionPerClass, seed: r.data.seed }).indices);
+      }
       const a = r.training.attack;
       tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
         everyEpochs: r.ntk.everyEpochs,
@@ -265,7 +272,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         kind: r.ntk.kernel,
         adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
         seed: r.data.seed,
-      });
+      }, heldOut && { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
     }
     const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
     await sinks.emit({
@@ -366,6 +373,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   } finally {
     await lock?.release().catch(() => undefined); // a lock file someone removed meanwhile is no error
     probe?.dispose();
+    heldOut?.dispose();
     model?.dispose();
     if (!o.gpu) gpu.destroy();
   }

@@ -102,6 +102,11 @@ export interface NtkSpec {
   everyEpochs: number;
   /** Write each probe kernel matrix into its log record (kernel-distance heatmaps). */
   logKernels: boolean;
+  /**
+   * Held-out images per class (from the probes' source, disjoint from them) on which each check scores
+   * the kernel machine of the probe kernel (kernel-regression accuracy, clean and attacked); 0: off.
+   */
+  regressionPerClass: number;
   /** Spectrum monitor (train/spectrum_monitor.ts): off, watch (log its firings), or aniso (FGSM until it fires, then fgsm-aniso). */
   monitor: 'off' | 'watch' | 'aniso';
   /** The monitor's jump threshold in standard deviations. */
@@ -167,7 +172,7 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
     lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
     validationPgdSteps: 10, logEvery: 20, seed: 0,
   },
-  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1, logKernels: false, monitor: 'off', monitorK: 3 },
+  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1, logKernels: false, regressionPerClass: 0, monitor: 'off', monitorK: 3 },
   switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
   evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
@@ -283,6 +288,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   integer('ntk.attackSteps', n.attackSteps, 1);
   if (!isCheckInterval(n.everyEpochs)) throw bad('ntk.everyEpochs', CHECK_INTERVAL_RULE, n.everyEpochs);
   boolean('ntk.logKernels', n.logKernels);
+  integer('ntk.regressionPerClass', n.regressionPerClass, 0);
   choice('ntk.monitor', n.monitor, ['off', 'watch', 'aniso']);
   number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');
   if (n.monitor !== 'off' && (!n.enabled || n.attack === 'none')) {
@@ -294,7 +300,10 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
   if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {
     throw bad('ntk.probePerClass', `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`, n.probePerClass);
+  }  if (n.enabled && (n.probePerClass + n.regressionPerClass) * dataSet(d.dataset).classes > probeSource) {
+    throw bad('ntk.regressionPerClass', `at most ${probeSource / dataSet(d.dataset).classes - n.probePerClass} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class not used as probes)`, n.regressionPerClass);
   }
+
 
   const s = r.switch;
   choice('switch.rule', s.rule, SWITCH_RULES);

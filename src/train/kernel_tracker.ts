@@ -2,7 +2,9 @@
 // first epoch, then every epoch) compute the empirical NTK, optionally also on adversarial probe
 // inputs, and write its metrics to the run log. Plugs into the trainers' step hook. Its state (every
 // kernel so far, the schedule position, the attack RNG) rides in the model's checkpoints, so a
-// resumed run (restore) logs the same kernel metrics as an uninterrupted one.
+// resumed run (restore) logs the same kernel metrics as an uninterrupted one. With a held-out set,
+// each check also scores the kernel machine of the probe kernel (src/ntk/predict.ts: the probes as
+// training points) on the held-out images, clean and attacked against the network.
 
 import type { Norm } from '../attacks/kernels.js';
 import { pgd } from '../attacks/pgd.js';
@@ -17,6 +19,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { StepContext, TrainHooks } from './trainer.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from '../ntk/kernel.js';
 import { kernelDistance, polarTrajectory, spectrumStats } from '../ntk/metrics.js';
+import { accuracy, networkOutputs, predictWith, solveKernelMachine, type MachineOffset } from '../ntk/predict.js';
 
 /** The kernels the tracker can follow (every kernel kind but the nC x nC `full`). */
 export const TRACKED_KERNELS = ['trace', 'logit', 'sumLogits'] as const satisfies readonly Exclude<KernelKind, 'full'>[];
@@ -84,6 +87,18 @@ export interface KernelCheck {
   targetAlignment: number;
   /** (1ᵀK1 / n) / λ_max: near 1 when a mode common to every probe dominates (ntk/metrics.ts constantModeShare). */
   constantMode: number;
+  /**
+   * The kernel machine of this check's probe kernel (probes as its training points, ridge by
+   * leave-one-out) on the held-out images: `kernel` with targets one-hot (f0 = 0: what the kernel
+   * alone knows, Fort et al. 2020), `linearized` with targets one-hot − network outputs (the
+   * linearized network). `adversarial`: on the held-out images attacked against the network (the
+   * tracker's attack), null without one. Null without a held-out set.
+   */
+  regression: null | {
+    heldOut: number;
+    kernel: { clean: number; adversarial: number | null; ridge: number };
+    linearized: { clean: number; adversarial: number | null; ridge: number };
+  };
   /** Adversarial-example kernel: its spectrum and its distance to the clean kernel. */
   adversarial: null | {
     distanceToClean: number;
@@ -118,6 +133,8 @@ export class KernelTracker implements CheckpointPartSource {
     readonly probe: ProbeTensors,
     readonly log: RunLog | null,
     options: Partial<TrackerOptions> = {},
+    /** Held-out images for the kernel-regression metric (disjoint from the probes), or null. */
+    readonly heldOut: ProbeTensors | null = null,
   ) {
     this.options = resolveOptions('KernelTracker', DEFAULT_TRACKER, options);
     requireChoice('KernelTracker', 'kind', this.options.kind, TRACKED_KERNELS);
@@ -139,7 +156,7 @@ export class KernelTracker implements CheckpointPartSource {
     const { logKernels: _log, ...options } = this.options;
     return {
       // Checks without their timing, so checkpoints of equal runs are equal bytes.
-      state: { options, probes: this.probe.x.shape[0], fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks.map(({ seconds: _s, ...c }) => c) },
+      state: { options, probes: this.probe.x.shape[0], heldOut: this.heldOut?.x.shape[0] ?? 0, fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks.map(({ seconds: _s, ...c }) => c) },
       arrays: Object.fromEntries(this.kernels.map((k, i) => [`kernel${i}`, k])),
     };
   }
@@ -153,8 +170,9 @@ export class KernelTracker implements CheckpointPartSource {
     const mismatch = (problem: string) => new NtkError('E_CHECKPOINT_MISMATCH', `KernelTracker.restore: ${problem}; resume with the NTK options of the checkpointed run.`, { field: TRACKER_PART });
     if (!part) throw mismatch('the checkpoint holds no kernel tracker state (it was written without NTK tracking)');
     const { logKernels: _log, ...options } = this.options;
-    const state = part.state as { options: unknown; probes: number; fractions: number[]; rng: RngState; checks: KernelCheck[] };
+    const state = part.state as { options: unknown; probes: number; heldOut?: number; fractions: number[]; rng: RngState; checks: KernelCheck[] };
     if (JSON.stringify(state.options) !== JSON.stringify(options)) throw mismatch(`its tracker options ${JSON.stringify(state.options)} differ from ${JSON.stringify(options)}`);
+    if ((state.heldOut ?? 0) !== (this.heldOut?.x.shape[0] ?? 0)) throw mismatch(`it scored kernel regression on ${state.heldOut ?? 0} held-out images, not ${this.heldOut?.x.shape[0] ?? 0}`);
     const n = this.probe.x.shape[0];
     const kernels = state.checks.map((_, i) => part.arrays[`kernel${i}`]);
     if (state.probes !== n || !kernels.every((k) => k?.length === n * n)) throw mismatch(`its kernels are not ${n}x${n} (the probe set differs)`);
@@ -207,6 +225,7 @@ export class KernelTracker implements CheckpointPartSource {
       effectiveRank: stats.effectiveRank,
       targetAlignment: stats.targetAlignment ?? NaN,
       constantMode: stats.constantMode,
+      regression: this.heldOut ? await this.regressionCheck(kernel, this.heldOut) : null,
       adversarial: o.adversarial ? await this.adversarialCheck(kernel) : null,
       seconds: 0,
     };
@@ -230,6 +249,45 @@ export class KernelTracker implements CheckpointPartSource {
     const result = { epochFraction: this.checks.map((c) => c.epochFraction), radius: Array.from(radius), angle: Array.from(angle) };
     this.log?.write({ type: 'kernel-polar', ...result });
     return result;
+  }
+
+  /**
+   * Kernel-regression accuracy of the probe kernel on the held-out images (clean, and attacked
+   * against the network with the tracker's attack, from a generator seeded per check, so resuming
+   * reproduces it and the probe attack's stream is untouched).
+   */
+  private async regressionCheck(kernel: Float64Array, heldOut: ProbeTensors): Promise<KernelCheck['regression']> {
+    const o = this.options;
+    const n = this.probe.x.shape[0];
+    const C = this.model.classes;
+    const inputs: Array<[Tensor, boolean]> = [[heldOut.x, false]];
+    const a = o.adversarial;
+    if (a) {
+      const rng = new Rng(o.seed, 1000 + this.checks.length);
+      inputs.push([a.attack === 'fgsm'
+        ? pgd(this.model, heldOut.x, heldOut.y, rng, { eps: a.eps, norm: a.norm, steps: 1, stepSize: a.eps, start: 'zero' })
+        : pgd(this.model, heldOut.x, heldOut.y, rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps }), true]);
+    }
+    try {
+      const f0 = await networkOutputs(this.model, this.probe.x);
+      const fit = async (offset: MachineOffset) => {
+        const residual = new Float64Array(n * C);
+        for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) residual[i * C + c] = (this.probe.labels[i] === c ? 1 : 0) - (offset === 'network' ? f0[i * C + c] : 0);
+        // the tracker's n x n kernel (trace, logit or sumLogits) is shared by the classes, as the trace kernel is
+        return { kind: 'trace' as const, offset, n, classes: C, ...(await solveKernelMachine(kernel, n, residual, 'loo')), seconds: { kernel: 0, solve: 0 } };
+      };
+      const machines = { kernel: await fit('zero'), linearized: await fit('network') };
+      const scores = { kernel: [] as number[], linearized: [] as number[] };
+      for (const [x] of inputs) {
+        const cross = (await empiricalNtk(this.model, x, this.probe.x, { kind: o.kind, implementation: o.implementation })).data;
+        const fx = await networkOutputs(this.model, x);
+        for (const key of ['kernel', 'linearized'] as const) scores[key].push(accuracy(predictWith(machines[key], cross, fx, machines[key].alpha), heldOut.labels, C));
+      }
+      const result = (key: 'kernel' | 'linearized') => ({ clean: scores[key][0], adversarial: scores[key][1] ?? null, ridge: machines[key].ridge });
+      return { heldOut: heldOut.x.shape[0], kernel: result('kernel'), linearized: result('linearized') };
+    } finally {
+      if (inputs.length > 1) inputs[1][0].dispose();
+    }
   }
 
   private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {

@@ -17,6 +17,7 @@ import './layers.js';
 import './model_mlp.js';
 import './train_loop.js';
 import './ntk.js';
+import './predict.js';
 import './eigh.js';
 import './conv2d.js';
 import './pool2d.js';

@@ -88,7 +88,7 @@ try {
   record('status line shows the adapter', /^adapter: \S+: .+\[path /.test(seen.adapter), `adapter line: ${seen.adapter}`);
   record('at least 3 kernel events arrived', seen.kernelChecks >= 3, `${seen.kernelChecks} kernel checks`);
   record('held-out evaluation shown', /held-out accuracy on \d+ images: clean/.test(seen.result), `result line: "${seen.result}"`);
-  for (const plot of ['loss', 'accuracy', 'distance', 'velocity', 'lambda']) {
+  for (const plot of ['loss', 'accuracy', 'distance', 'velocity', 'lambda', 'regression']) {
     record(`plot "${plot}" has SVG paths`, (seen.paths[plot] ?? 0) > 0, `${seen.paths[plot] ?? 'no'} paths`);
   }
   record('page stays responsive (main-thread stalls < 1 s)', seen.maxGapMs < 1000, `longest stall ${seen.maxGapMs.toFixed(0)} ms`);

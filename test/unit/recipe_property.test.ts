@@ -56,7 +56,7 @@ const plausible = fc.record({
   }),
   ntk: fc.record({
     enabled: fc.boolean(), probePerClass: c(1, 1, 2, 3), kernel: c(...NTK_KERNELS), attack: c(...NTK_ATTACKS), attackSteps: c(1, 2),
-    logKernels: fc.boolean(), monitor: c('off', 'off', 'off', 'off', 'watch', 'aniso'),
+    logKernels: fc.boolean(), regressionPerClass: c(0, 0, 1), monitor: c('off', 'off', 'off', 'off', 'watch', 'aniso'),
   }),
   switch: fc.record({ rule: c('off', 'off', 'off', 'kernel'), warmupMethod: c(...TRAIN_METHODS), tau: c(0, 0.05), patience: c(1, 2), capFraction: c(0.5, 1), velocityPlateau: c(null, 0.1) }),
   evaluation: fc.record({ threats: fc.subarray(['clean', 'fgsm', 'pgd2', 'pgd2-cw', 'apgd2', 'pgd1x2'], { minLength: 1 }), bnBatchStats: fc.boolean() }),

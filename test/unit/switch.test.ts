@@ -12,7 +12,7 @@ import { KernelSwitch } from '../../src/train/switch.js';
 function check(epochFraction: number, distanceToClean: number, velocity: number | null = null): KernelCheck {
   return {
     step: 0, epochFraction, distanceToInit: 0, velocity, lambdaMax: 1, lambdaMin: 0, trace: 1, conditionNumber: 1, topEnergy10: 1,
-    topEnergy20: 1, effectiveRank: 1, targetAlignment: 0, constantMode: 1,
+    topEnergy20: 1, effectiveRank: 1, targetAlignment: 0, constantMode: 1, regression: null,
     adversarial: { distanceToClean, lambdaMax: 1, conditionNumber: 1, topEnergy10: 1, effectiveRank: 1 }, seconds: 0,
   };
 }

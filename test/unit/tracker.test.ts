@@ -16,6 +16,7 @@ import { train } from '../../src/train/trainer.js';
 import { pgd } from '../../src/attacks/pgd.js';
 import { empiricalNtk } from '../../src/ntk/kernel.js';
 import { kernelDistance } from '../../src/ntk/metrics.js';
+import { accuracy, fitKernelMachine, predict } from '../../src/ntk/predict.js';
 import { Rng } from '../../src/random/rng.js';
 
 let gpu: Gpu;
@@ -69,5 +70,41 @@ it('the adversarial probes step by stepFactor·eps, the rule training and evalua
   expect(check.adversarial?.distanceToClean).toBe(kernelDistance(clean, attacked));
   xAdv.dispose();
   probe.dispose();
+  model.dispose();
+});
+
+it('scores kernel regression with each probe kernel on held-out images, as the kernel machine computes it', async () => {
+  const { train: data, validation } = trainValidationSplit(
+    syntheticClusters({ classes: 4, perClass: 50, shape: [1, 6, 6], spread: 0.2, seed: 2 }), { validation: 40, seed: 3 },
+  );
+  const probeSet = selectProbeSet(validation, { perClass: 3, seed: 1 });
+  const taken = new Set(probeSet.indices);
+  const rest = validation.subset(Uint32Array.from({ length: validation.length }, (_, i) => i).filter((i) => !taken.has(i)));
+  const probe = uploadBatch(gpu, validation, probeSet.indices);
+  const heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: 4, seed: 1 }).indices);
+  const model = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed: 1 });
+  const log = new RunLog(nodePlatform, null);
+  const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
+    firstEpochFractions: [0], adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
+  }, { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
+  await tracker.maybeCheck(0, 0);
+  await train(model, data, null, { method: 'pgd', pgdSteps: 2, epochs: 1, batchSize: 20, eps: 0.1, logEvery: 4, validation: null }, { hooks: tracker.hooks(), log });
+  expect(tracker.checks).toHaveLength(2);
+  for (const c of tracker.checks) {
+    expect(c.regression?.heldOut).toBe(16);
+    for (const m of [c.regression!.kernel, c.regression!.linearized]) {
+      for (const v of [m.clean, m.adversarial!]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      expect(m.ridge).toBeGreaterThan(0);
+    }
+  }
+  expect(log.ofType('kernel').at(-1)?.regression).toEqual(tracker.checks[1].regression);
+  // the last check's clean scores, recomputed by the library's kernel machine on the same model
+  for (const [key, offset] of [['kernel', 'zero'], ['linearized', 'network']] as const) {
+    const machine = await fitKernelMachine(model, probe.x, Array.from(probe.labels), { offset });
+    const right = accuracy(await predict(model, machine, probe.x, heldOut.x), heldOut.labels, 4);
+    expect(tracker.checks[1].regression![key].clean).toBe(right);
+    expect(tracker.checks[1].regression![key].ridge).toBeCloseTo(machine.ridge, 12);
+  }
+  [probe, heldOut].forEach((b) => b.dispose());
   model.dispose();
 });

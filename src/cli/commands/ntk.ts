@@ -5,6 +5,7 @@
 // prints its spectrum.
 // A kernel too large for one job: `--blocks B --block i,j` computes one block, `--blocks B --plan DIR`
 // plans every block as a job array, and `ntk-at experiment collect DIR` assembles them.
+// `--predict`: the kernel machine of the kernel instead (ntk_predict.ts).
 
 import { pgd } from '../../attacks/pgd.js';
 import { uploadBatch } from '../../data/batching.js';
@@ -26,6 +27,7 @@ import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';
 import { planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { commandThreatModel, modelFromCheckpoint, THREAT_MODEL_OPTIONS } from './evaluate.js';
+import { PREDICT_OPTIONS, runPredict } from './ntk_predict.js';
 
 const INPUTS = ['clean', 'pgd', 'fgsm'] as const;
 const SOURCES = ['validation', 'test'] as const;
@@ -136,6 +138,7 @@ export const ntkCommand: Command = {
   examples: [
     'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --inputs pgd   # the adversarial-example kernel',
     'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --probe-per-class 500 --blocks 4 --plan runs/k   # 10 block jobs; then experiment collect runs/k',
+    'ntk-at ntk --checkpoint runs/pgd/checkpoint.safetensors --predict --train-points 2000 --test-points 1000   # the kernel machine\'s clean and robust accuracy',
   ],
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
@@ -154,9 +157,11 @@ export const ntkCommand: Command = {
     block: { type: 'string', description: 'i,j: compute only block K(X_i, X_j), 0 <= i <= j < B' },
     plan: { type: 'string', description: 'DIR: plan every block i <= j as a task (Slurm job array and run-local.sh); assemble with `ntk-at experiment collect DIR`' },
     ...slurmOptionSpecs('2 CPUs, 8G, 04:00:00, no GPU'),
+    ...PREDICT_OPTIONS,
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
+    if (options.predict === true) return runPredict(options, io);
     const blocks = options.blocks === undefined ? null : requireCount(options.blocks, 'blocks');
     if ((options.block !== undefined || options.plan !== undefined) !== (blocks !== null) || (options.block !== undefined && options.plan !== undefined)) {
       throw new NtkError('E_INVALID_ARGUMENT', '--blocks B goes with either --block i,j (compute one block) or --plan DIR (plan every block), and they need --blocks.', { option: 'blocks' });

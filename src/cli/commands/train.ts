@@ -89,6 +89,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'ntk-attack': { paths: ['ntk.attack'], type: 'string', description: `${NTK_ATTACKS.join(' | ')}: also track the adversarial-example kernel`, parse: choiceOf(NTK_ATTACKS) },
   'ntk-attack-steps': { paths: ['ntk.attackSteps'], type: 'number', description: 'PGD steps of the NTK probes\' attack (step: --pgd-step-factor)' },
   'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch (1, 2, ... or 0.5, 0.25, ...)' },
+  'ntk-regression-per-class': { paths: ['ntk.regressionPerClass'], type: 'number', description: 'held-out images per class (disjoint from the probes) on which each NTK check scores kernel regression with the probe kernel, clean and attacked (0: off)' },
   'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'boolean', description: 'write each probe kernel matrix into its log record (kernel-distance heatmaps)' },
   'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(['off', 'watch', 'aniso']) },
   'co-monitor-k': { paths: ['ntk.monitorK'], type: 'number', description: 'spectrum monitor: standard deviations of a jump' },
