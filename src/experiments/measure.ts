@@ -163,6 +163,17 @@ export function topEigenvalueShare(records: LogRecord[], check: number): number 
   return k ? num(k.lambdaMax) / num(k.trace) : NaN;
 }
 
+/**
+ * The first kernel check's epoch at which the probe kernel's kernel machine (f0 = 0, ridge by LOO; tracker
+ * `regression.kernel.clean`) reaches `fraction` of its value at the last check, or NaN without the metric.
+ */
+export function kernelRegressionEpoch(records: LogRecord[], fraction: number): number {
+  const checks = records.filter((r) => r.type === 'kernel' && r.regression)
+    .map((r) => ({ epoch: num(r.epochFraction), accuracy: num((r.regression as { kernel: { clean: number } }).kernel.clean) }));
+  const last = checks.at(-1);
+  return last ? checks.find((c) => c.accuracy >= fraction * last.accuracy)?.epoch ?? NaN : NaN;
+}
+
 /** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
 export const DERIVED: Record<string, (records: LogRecord[], arg: number) => number> = {
   passes: trainingPasses,
@@ -177,6 +188,7 @@ export const DERIVED: Record<string, (records: LogRecord[], arg: number) => numb
   bestValidationPgd,
   validationPgd,
   topEigenvalueShare,
+  kernelRegressionEpoch,
 };
 
 /** Reads `source` from a run's records (see Measured); NaN when the record or field is missing. */

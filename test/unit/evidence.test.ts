@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim } from '../../src/experiments/evidence.js';
 import { Collector, pct, type RunResult } from '../../src/experiments/experiment.js';
-import { coCriterionEpoch, distanceAtLoss, epochAtLoss, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
+import { coCriterionEpoch, distanceAtLoss, epochAtLoss, kernelRegressionEpoch, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
 import type { LogRecord } from '../../src/report/runlog.js';
 import { resolveRecipe } from '../../src/run/recipe.js';
 
@@ -104,6 +104,14 @@ describe('derived kernel quantities', () => {
     expect(distanceAtLoss(records, 1.3)).toBeCloseTo(0.2, 12); // first check at or after 1.5: epoch 2
     expect(epochAtLoss(records, 0.5)).toBeNaN();
     expect(distanceAtLoss(records, 0.5)).toBeNaN();
+  });
+
+  it('finds the first check at which the kernel machine reaches a fraction of its last accuracy', () => {
+    const regression = (epochFraction: number, clean: number): LogRecord => ({ type: 'kernel', epochFraction, regression: { kernel: { clean } } });
+    const log = [regression(0, 0.3), regression(0.5, 0.6), regression(1, 0.75), regression(2, 0.8)];
+    expect(kernelRegressionEpoch(log, 0.9)).toBe(1); // 0.75 >= 0.9 × 0.8 = 0.72
+    expect(kernelRegressionEpoch(log, 0.7)).toBe(0.5);
+    expect(kernelRegressionEpoch(records, 0.9)).toBeNaN(); // no regression metric in the log
   });
 });
 

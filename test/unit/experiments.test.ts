@@ -21,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TINY: PartialRecipe = {
   data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 },
   training: { batchSize: 20, epochs: 2, logEvery: 1, attack: { steps: 2 } },
-  model: { hidden: [16] }, ntk: { probePerClass: 1 }, evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
+  model: { hidden: [16] }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
 };
 
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
