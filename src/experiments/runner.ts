@@ -83,7 +83,16 @@ export async function finishedRun(platform: Platform, dir: string, plan: RunPlan
   const saved = await readText(platform, `${dir}/${RUN_FILE}`);
   const log = await readText(platform, `${dir}/log.jsonl`);
   if (saved === null || log === null) return null;
-  if (JSON.stringify(recipeOfArgs((JSON.parse(saved) as RunPlan).args)) !== JSON.stringify(recipeOfArgs(plan.args))) return null;
+  let args: unknown;
+  try {
+    args = (JSON.parse(saved) as Partial<RunPlan> | null)?.args;
+  } catch {
+    args = null;
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new NtkError('E_DATA_FORMAT', `${dir}/${RUN_FILE} is damaged (not the JSON of a planned run with its "args"); delete it to start that run over.`, { path: `${dir}/${RUN_FILE}` });
+  }
+  if (JSON.stringify(recipeOfArgs(args)) !== JSON.stringify(recipeOfArgs(plan.args))) return null;
   const records = parseRunLog(log);
   return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
 }
@@ -117,7 +126,7 @@ export async function runExperiment(
       const dir = dirOf(p);
       await startRunFresh(platform, dir, p);
       const start = platform.now();
-      const code = await launch(['train', ...p.args, '--out', dir], `${dir}/output.txt`);
+      const code = await launch(['train', ...p.args, '--out', dir, '--overwrite'], `${dir}/output.txt`); // the experiment owns the directory; startRunFresh cleared its log
       const records = code === 0 ? await finishedRun(platform, dir, p) : null;
       finished++;
       const seconds = ((platform.now() - start) / 1000).toFixed(0);
