@@ -56,8 +56,9 @@ export function radiusProblem(eps: unknown, norm: Norm, dims: number): string | 
   const max = maxRadius(norm, dims);
   // The GPU computes in float32, which flushes a radius below its smallest normal number to 0: such an eps would silently be 0.
   if (typeof eps === 'number' && Number.isFinite(eps) && (eps === 0 || eps >= MIN_RADIUS) && eps <= max) return null;
-  return norm === 'linf' ? `0 or in [${MIN_RADIUS}, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)`
-    : `0 or in [${MIN_RADIUS}, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)`;
+  const normal = ', and 0 or at least 2^-126 (float32 makes a smaller radius 0)';
+  return norm === 'linf' ? `in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)${normal}`
+    : `in [0, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)${normal}`;
 }
 
 /** Options of fgsm (and the base of the other attacks' options). */
