@@ -38,9 +38,9 @@ const model = fc.oneof(
   fc.record({ kind: c('cnn'), channels: c([2], [2, 3]), hidden: c([], [4]), kernel: c(1, 3), pool: c('max', 'avg', 'none'), batchNorm: fc.boolean() }),
   fc.record({ kind: c('preact-resnet'), shape: c([[1], [2]], [[1, 1], [2, 4]], [[1], [2]], [[1, 1], [2]]) }).map(({ kind, shape: [blocks, widths] }) => ({ kind, blocks, widths })),
 );
-// a radius for the norm, mostly within its bound (l-inf 1, l2 √64 = 8; l2 ones mostly above 1), else up to 12
+// a radius for the norm, mostly within its bound (l-inf 1, l2 √64 = 8; l2 ones mostly above 1), else up to 12 (0 and radii below 2^-126 among them: fast-check draws bounds and tiny values often)
 const eps = (norm: 'linf' | 'l2') => fc.oneof(
-  { arbitrary: norm === 'linf' ? fc.oneof(c(8 / 255, 0.1, 1), fc.double({ min: 0, max: 1, noNaN: true })) : fc.oneof(c(0.5, 1.5, 2, 3, 8), fc.double({ min: 1, max: 8, noNaN: true })), weight: 4 },
+  { arbitrary: norm === 'linf' ? fc.oneof(c(8 / 255, 0.1, 1), fc.double({ min: 2 ** -126, max: 1, noNaN: true })) : fc.oneof(c(0.5, 1.5, 2, 3, 8), fc.double({ min: 1, max: 8, noNaN: true })), weight: 4 },
   { arbitrary: fc.double({ min: 0, max: 12, noNaN: true }), weight: 1 },
 );
 const plausible = fc.record({
@@ -172,7 +172,7 @@ describe('run recipes, drawn (fast-check)', () => {
     }), { numRuns: 1200 });
     // both sides drawn often, and l2 radii above 1 among the accepted
     console.log(`drawn recipes: ${accepted} accepted (${l2AboveOne} with an l2 radius above 1), ${refused} refused`);
-    expect(accepted).toBeGreaterThan(150);
+    expect(accepted).toBeGreaterThan(100); // an attacking method with eps 0 is refused too: about 1 in 8 recipes is accepted
     expect(refused).toBeGreaterThan(300);
     expect(l2AboveOne).toBeGreaterThan(20);
   });
