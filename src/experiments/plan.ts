@@ -140,14 +140,15 @@ export async function writeTaskFiles<T extends { index: number; id: string; dir:
 
 /**
  * Refuses (E_INVALID_ARGUMENT) to plan into `dir` when it holds the plan of another experiment or of
- * other options (its manifest differs in `experiment` or `options`), unless `overwrite`: its runs
- * would be mixed into or replaced by this plan's. The same plan again is accepted (it is rewritten as it was).
+ * other options (its manifest differs in a field of `planned`: `experiment`, and `options` or a kernel
+ * plan's `kernel`), unless `overwrite`: its runs would be mixed into or replaced by this plan's. The
+ * same plan again is accepted (it is rewritten as it was).
  */
-export async function refuseOtherPlan(platform: Platform, dir: string, planned: Pick<Manifest, 'experiment' | 'options'>, overwrite: boolean): Promise<void> {
+export async function refuseOtherPlan(platform: Platform, dir: string, planned: { experiment: string } & Record<string, unknown>, overwrite: boolean): Promise<void> {
   if (overwrite) return;
-  const m = await readJson<Partial<Manifest>>(platform, `${dir}/${MANIFEST}`);
+  const m = await readJson<Record<string, unknown>>(platform, `${dir}/${MANIFEST}`);
   if (m === null) return;
-  if (m.experiment !== planned.experiment || JSON.stringify(m.options) !== JSON.stringify(planned.options)) {
+  if (Object.keys(planned).some((key) => JSON.stringify(m[key]) !== JSON.stringify(planned[key]))) {
     throw new NtkError('E_INVALID_ARGUMENT', `${dir} holds the plan of ${typeof m.experiment === 'string' ? `experiment ${m.experiment}` : 'another experiment'}` +
       `${m.experiment === planned.experiment ? ' with other options' : ''} (${dir}/${MANIFEST}); plan into another --out, or replace that plan with --overwrite.`, { option: 'out', path: dir });
   }

@@ -82,6 +82,9 @@ describe('no silent wrong result', () => {
       expect(r.code, `block task ${task} ran on the replaced checkpoint`).not.toBe(0);
     }
     expect(readFileSync(join(plan, 'blocks', '0-1', 'output.txt'), 'utf8')).toMatch(/\[E_CHECKPOINT_MISMATCH\].*replaced after planning/);
+    // planning again into that directory (now for the replaced checkpoint) would replace the plan: refused
+    const replan = await cli(['ntk', '--checkpoint', checkpoint, '--probe-per-class', '1', '--blocks', '2', '--plan', plan], { timeoutMs: 60_000 });
+    expectTyped(replan, 'E_INVALID_ARGUMENT', 2, /holds the plan of experiment kernel-blocks with other options.*--overwrite/);
     const collect = await cli(['experiment', 'collect', plan], { timeoutMs: 60_000 });
     expect(collect.code, collect.out).not.toBe(0);
     expect(existsSync(join(plan, 'kernel.npy'))).toBe(false);

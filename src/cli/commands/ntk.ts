@@ -10,7 +10,8 @@ import { pgd } from '../../attacks/pgd.js';
 import { uploadBatch } from '../../data/batching.js';
 import { selectProbeSet, type ProbeSet } from '../../data/probe.js';
 import { NtkError } from '../../errors.js';
-import { blockRecord, writeBlock, writeKernelPlan, type KernelPlan } from '../../experiments/kernel_blocks.js';
+import { blockRecord, KERNEL_BLOCKS, writeBlock, writeKernelPlan, type KernelPlan } from '../../experiments/kernel_blocks.js';
+import { refuseOtherPlan } from '../../experiments/plan.js';
 import { crc32Hex } from '../../io/crc32.js';
 import { blockRange, parseBlock } from '../../ntk/blocks.js';
 import { checkKernelSize, empiricalNtk, KERNEL_KINDS, NTK_IMPLEMENTATIONS, sliceRows, type KernelKind } from '../../ntk/kernel.js';
@@ -136,7 +137,11 @@ async function planBlocks(r: KernelRequest, blocks: number, options: ParsedOptio
   const plan: KernelPlan = {
     args: r.args, blocks, probes: labels.length, rowsPerSample: r.rowsPerSample, labels, probeDigest: r.probeDigest, checkpointDigest: r.checkpointDigest, metadata: kernelMetadata(r),
   };
-  const tasks = await writeKernelPlan(io.platform, dir, plan, slurmOptions(options), cli.selfCommand());
+  const self = cli.selfCommand();
+  const tasks = await withDirectoryLock(io.platform, dir, async () => {
+    await refuseOtherPlan(io.platform, dir, { experiment: KERNEL_BLOCKS, kernel: plan }, options.overwrite === true);
+    return writeKernelPlan(io.platform, dir, plan, slurmOptions(options), self);
+  });
   io.out(`${r.kind} kernel of ${labels.length} ${r.inputs} probes in ${blocks} x ${blocks} blocks: ${tasks.length} tasks (blocks i <= j) planned in ${dir}.\n` +
     planInstructions(dir));
 }
@@ -164,6 +169,7 @@ export const ntkCommand: Command = {
     blocks: { type: 'number', description: 'cut the probe set into B parts: the kernel is B x B blocks (with --block or --plan)' },
     block: { type: 'string', description: 'i,j: compute only block K(X_i, X_j), 0 <= i <= j < B' },
     plan: { type: 'string', description: 'DIR: plan every block i <= j as a task (Slurm job array and run-local.sh); assemble with `ntk-at experiment collect DIR`' },
+    overwrite: { type: 'flag', description: 'with --plan: replace a plan of another kernel (or experiment) in DIR (refused otherwise)' },
     ...slurmOptionSpecs('2 CPUs, 8G, 04:00:00, no GPU'),
     adapter: ADAPTER_OPTION,
   },
