@@ -9,5 +9,5 @@ npm run build --silent
 node dist/cli.js info
 node dist/cli.js train --dataset fashion-mnist --data-fallback synthetic-shapes --model mlp --hidden 256,128 --method pgd --pgd-steps 5 --eps 0.1 \
   --train-size 5000 --val-size 500 --test-size 1000 --epochs 4 --batch-size 128 --lr 0.05 --schedule piecewise \
-  --ntk on --probe-per-class 10 --ntk-attack pgd --threats clean,fgsm,pgd20 --seed 0 --out runs/demo "$@"
+  --ntk on --probe-per-class 10 --ntk-attack pgd --threats clean,fgsm,pgd20 --seed 0 --out runs/demo --overwrite "$@"
 echo "report: runs/demo/report.html (also runs/demo/report.md)"

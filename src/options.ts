@@ -26,21 +26,32 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The deepest nesting of plain objects and arrays an options object may have (recipes need 4). */
+export const MAX_OPTION_DEPTH = 32;
+
 /**
  * Throws E_INVALID_ARGUMENT if `value` (options from JSON or another thread) holds a key that
  * reaches a prototype, at any depth of plain objects and arrays (class instances such as tensors
- * and typed arrays are not searched).
+ * and typed arrays are not searched), or nests deeper than MAX_OPTION_DEPTH (walked without
+ * recursion, so no nesting overflows the stack).
  */
 export function rejectPrototypeKeys(where: string, value: unknown, path = ''): void {
-  if (typeof value !== 'object' || value === null) return;
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;
-  for (const key of Object.keys(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (PROTOTYPE_KEYS.has(key)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option key "${at}" is not allowed (it would reach an object's prototype).`, { where, option: at });
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path, depth: 0 }];
+  while (stack.length) {
+    const { value: v, path: at, depth } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) continue;
+    if (depth >= MAX_OPTION_DEPTH) {
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: options nest deeper than ${MAX_OPTION_DEPTH} levels (at "${at.slice(0, 200)}"); no option needs that.`, { where, option: at.slice(0, 200) });
     }
-    rejectPrototypeKeys(where, (value as Record<string, unknown>)[key], at);
+    for (const key of Object.keys(v)) {
+      const child = at ? `${at}.${key}` : key;
+      if (PROTOTYPE_KEYS.has(key)) {
+        throw new NtkError('E_INVALID_ARGUMENT', `${where}: option key "${child}" is not allowed (it would reach an object's prototype).`, { where, option: child });
+      }
+      stack.push({ value: (v as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+    }
   }
 }
 

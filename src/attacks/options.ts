@@ -48,12 +48,17 @@ export function sampleDims(x: Tensor): number {
   return x.shape.slice(1).reduce((a, b) => a * b, 1);
 }
 
+/** The smallest non-zero radius: float32's smallest normal number, 2^-126 (the GPU computes in float32). */
+export const MIN_RADIUS = 2 ** -126;
+
 /** null when `eps` is a radius of the `norm` ball for inputs of `dims` values, else what it must be (for the caller's error message). */
 export function radiusProblem(eps: unknown, norm: Norm, dims: number): string | null {
   const max = maxRadius(norm, dims);
-  if (typeof eps === 'number' && Number.isFinite(eps) && eps >= 0 && eps <= max) return null;
-  return norm === 'linf' ? 'in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)'
-    : `in [0, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)`;
+  // The GPU computes in float32, which flushes a radius below its smallest normal number to 0: such an eps would silently be 0.
+  if (typeof eps === 'number' && Number.isFinite(eps) && (eps === 0 || eps >= MIN_RADIUS) && eps <= max) return null;
+  const normal = ', and 0 or at least 2^-126 (float32 makes a smaller radius 0)';
+  return norm === 'linf' ? `in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)${normal}`
+    : `in [0, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)${normal}`;
 }
 
 /** Options of fgsm (and the base of the other attacks' options). */

@@ -5,6 +5,7 @@
 
 import { NtkError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { checkDirectoryPath } from '../run/run_lock.js';
 import { closestName, formatOptions, parseOptions } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { checkCommand } from './commands/check.js';
@@ -70,7 +71,7 @@ function findCommand(name: string): Command {
  * from `checkpoint` (the last one this process saved), or that nothing can be resumed yet.
  */
 export function interruptMessage(args: string[], checkpoint: string | null): string {
-  if (!checkpoint) return 'interrupted before the first checkpoint was written: nothing to resume; run the command again.';
+  if (!checkpoint) return `interrupted before the first checkpoint was written: nothing to resume; run the command again${args[0] === 'train' ? ' with --overwrite (the run directory holds the interrupted start)' : ''}.`;
   const kept: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--resume') i++;
@@ -110,7 +111,9 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
     }
     const options = parseOptions(rest, command.options, name, command.positional?.name, command.positional?.many);
     for (const option of OUTPUT_DIRECTORY_OPTIONS) {
-      if (typeof options[option] === 'string') await io.platform.checkOutputDirectory(options[option] as string);
+      if (options[option] === undefined) continue;
+      checkDirectoryPath(options[option], `--${option}`); // not empty, not the file-system root
+      await io.platform.checkOutputDirectory(options[option]);
     }
     await command.run(options, io);
     return 0;

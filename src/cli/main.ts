@@ -1,5 +1,5 @@
 // The `ntk-at` executable: wires the runtime's command-line I/O to runCli and exits with its code;
-// Ctrl-C prints the command that resumes from the last checkpoint. Native libraries' harmless
+// an interrupt (Ctrl-C, SIGINT or SIGTERM from anyone) prints the command that resumes from the last checkpoint. Native libraries' harmless
 // diagnostics are filtered from stderr (platform cli.runQuietly) unless --verbose is given (anywhere).
 
 import { currentPlatform } from '../platform/index.js';
@@ -19,8 +19,9 @@ const io: CommandIo = {
   progress: platform.cli.stderr,
   platform,
 };
-platform.cli.onInterrupt(() => {
+// SIGINT and SIGTERM, whoever sends them (a terminal's Ctrl-C, a supervisor, kill PID): the same message, exit 128 + signal.
+platform.cli.onInterrupt((signal) => {
   io.err(`\n${interruptMessage(args, lastSavedCheckpoint())}`);
-  platform.cli.exit(130); // 128 + SIGINT; checkpoints are written atomically, so the last one is whole
+  platform.cli.exit(signal === 'SIGINT' ? 130 : 143); // checkpoints are written atomically, so the last one is whole
 });
 platform.cli.exit(await runCli(args, io));

@@ -48,9 +48,20 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dims, data: bytes.subarray(header) };
 }
 
-/** Parses IDX bytes, gunzipping first when they are gzip'd. */
+/** The size IDX bytes declare (header + product of the dimensions), from their first bytes; null while the header is incomplete. */
+export function idxDeclaredSize(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const header = 4 + 4 * head[3];
+  if (head.length < header) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = 1;
+  for (let d = 0; d < head[3]; d++) size *= view.getUint32(4 + 4 * d, false);
+  return header + size;
+}
+
+/** Parses IDX bytes, gunzipping first when they are gzip'd (inflating no further than the header's declared size). */
 export async function decodeIdx(bytes: Uint8Array, file: string): Promise<IdxArray> {
-  return parseIdx(await maybeGunzip(bytes, file), file);
+  return parseIdx(await maybeGunzip(bytes, file, idxDeclaredSize), file);
 }
 
 /**

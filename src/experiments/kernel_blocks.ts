@@ -25,6 +25,8 @@ export interface KernelPlan {
   /** Labels of the n probes in order; the digest of their dataset indices. */
   labels: number[];
   probeDigest: string;
+  /** CRC-32 of the checkpoint file the kernel is computed from: a block of other bytes (the file replaced meanwhile) is refused. */
+  checkpointDigest: string;
   /** Metadata of the assembled kernel's safetensors (as `ntk-at ntk` writes for one piece). */
   metadata: Record<string, string>;
 }
@@ -56,6 +58,7 @@ export interface BlockRecord {
   rowsPerSample: number;
   probes: number;
   probeDigest: string;
+  checkpointDigest: string;
   args: string[];
   seconds: number;
 }
@@ -71,10 +74,10 @@ export function isKernelBlockTask(task: object): task is KernelBlockTask {
 }
 
 /** The record of block (i, j) of `plan`'s shape. */
-export function blockRecord(plan: Pick<KernelPlan, 'args' | 'blocks' | 'probes' | 'rowsPerSample' | 'probeDigest'>, block: [number, number], seconds: number): BlockRecord {
+export function blockRecord(plan: Pick<KernelPlan, 'args' | 'blocks' | 'probes' | 'rowsPerSample' | 'probeDigest' | 'checkpointDigest'>, block: [number, number], seconds: number): BlockRecord {
   return {
     format: 'ntk-at-kernel-block/1', block, blocks: plan.blocks, rows: blockRange(plan.probes, plan.blocks, block[0]), cols: blockRange(plan.probes, plan.blocks, block[1]),
-    rowsPerSample: plan.rowsPerSample, probes: plan.probes, probeDigest: plan.probeDigest, args: plan.args, seconds,
+    rowsPerSample: plan.rowsPerSample, probes: plan.probes, probeDigest: plan.probeDigest, checkpointDigest: plan.checkpointDigest, args: plan.args, seconds,
   };
 }
 
@@ -84,7 +87,11 @@ export async function writeBlock(platform: Platform, out: string, record: BlockR
   await writeJson(platform, `${out}.json`, record);
 }
 
-/** The finished block at `out` when it was computed as `expected` says (same block, kernel args and probes); otherwise null. */
+/**
+ * The finished block at `out` when it was computed as `expected` says (same block, kernel args and
+ * probes); otherwise null. A block computed from other checkpoint bytes than the plan's is
+ * E_CHECKPOINT_MISMATCH: it would be assembled into a kernel of no one checkpoint.
+ */
 export async function readBlock(platform: Platform, out: string, expected: BlockRecord): Promise<KernelBlock | null> {
   let record: BlockRecord;
   let bytes: Uint8Array;
@@ -93,6 +100,10 @@ export async function readBlock(platform: Platform, out: string, expected: Block
     bytes = await platform.readFile(`${out}.npy`);
   } catch {
     return null;
+  }
+  if (record && typeof record === 'object' && record.checkpointDigest !== expected.checkpointDigest) {
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `${out}.json: block ${JSON.stringify(record.block)} was computed from checkpoint bytes of CRC-32 ${record.checkpointDigest}, ` +
+      `the plan's checkpoint has ${expected.checkpointDigest}: the checkpoint was replaced after planning. Plan the kernel again (ntk --plan) into a new directory.`, { path: `${out}.json` });
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const { seconds: _a, ...got } = record;
@@ -132,6 +143,10 @@ export async function collectKernel(platform: Platform, dir: string): Promise<{ 
     const task = tasks.get(entry.id);
     if (!task) throw new NtkError('E_DATA_FORMAT', `${dir}/manifest.json: ${entry.id} is not a block of a ${plan.blocks}-block plan; plan it again.`, { path: dir });
     const block = await readBlock(platform, `${dir}/${entry.dir}/${BLOCK_FILE}`, blockRecord(plan, task.block, 0));
+    const bad = block ? block.data.findIndex((v) => !Number.isFinite(v)) : -1;
+    if (block && bad >= 0) { // refused before anything is assembled or written
+      throw new NtkError('E_NOT_FINITE', `${dir}/${entry.dir}/${BLOCK_FILE}.npy holds ${block.data[bad]} at index ${bad}; recompute that block (delete its ${BLOCK_FILE}.json and run task ${entry.index} again).`, { path: `${dir}/${entry.dir}/${BLOCK_FILE}.npy`, index: bad });
+    }
     if (block) parts.push(block);
     else missing.push(await missingTask(platform, dir, entry, `its ${BLOCK_FILE}.json is missing or was computed with other options`));
   }

@@ -138,6 +138,22 @@ export async function writeTaskFiles<T extends { index: number; id: string; dir:
   await platform.writeFileAtomic(`${dir}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
 }
 
+/**
+ * Refuses (E_INVALID_ARGUMENT) to plan into `dir` when it holds the plan of another experiment or of
+ * other options (its manifest differs in a field of `planned`: `experiment`, and `options` or a kernel
+ * plan's `kernel`), unless `overwrite`: its runs would be mixed into or replaced by this plan's. The
+ * same plan again is accepted (it is rewritten as it was).
+ */
+export async function refuseOtherPlan(platform: Platform, dir: string, planned: { experiment: string } & Record<string, unknown>, overwrite: boolean): Promise<void> {
+  if (overwrite) return;
+  const m = await readJson<Record<string, unknown>>(platform, `${dir}/${MANIFEST}`);
+  if (m === null) return;
+  if (Object.keys(planned).some((key) => JSON.stringify(m[key]) !== JSON.stringify(planned[key]))) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${dir} holds the plan of ${typeof m.experiment === 'string' ? `experiment ${m.experiment}` : 'another experiment'}` +
+      `${m.experiment === planned.experiment ? ' with other options' : ''} (${dir}/${MANIFEST}); plan into another --out, or replace that plan with --overwrite.`, { option: 'out', path: dir });
+  }
+}
+
 /** Validates and writes the plan of experiment `name` into o.out (absolute); returns the task files. */
 export async function writePlan(platform: Platform, name: string, o: ExperimentOptions, slurm: SlurmOptions, cli: string[]): Promise<TaskFile[]> {
   const plans = planExperiment(name, o);

@@ -68,12 +68,24 @@ async function readText(platform: Platform, path: string): Promise<string | null
   }
 }
 
-/** The recipe a run directory's run.json holds, resolved (defaults added since it was written included); null if it holds none. */
-function savedRecipe(text: string): string | null {
+/**
+ * The recipe a run directory's run.json holds, resolved (defaults added since it was written included), or null when
+ * this version cannot run it; E_DATA_FORMAT when the file is not a planned run with its recipe.
+ */
+function savedRecipe(text: string, path: string): string | null {
+  let recipe: unknown;
   try {
-    return JSON.stringify(resolveRecipe((JSON.parse(text) as Partial<RunPlan>).recipe));
+    recipe = (JSON.parse(text) as Partial<RunPlan> | null)?.recipe;
   } catch {
-    return null;
+    recipe = null;
+  }
+  if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) {
+    throw new NtkError('E_DATA_FORMAT', `${path} is damaged or from an older ntk-at (not the JSON of a planned run with its "recipe"); delete it to start that run over.`, { path });
+  }
+  try {
+    return JSON.stringify(resolveRecipe(recipe));
+  } catch {
+    return null; // a recipe this version refuses is not the planned one
   }
 }
 
@@ -82,7 +94,7 @@ export async function finishedRun(platform: Platform, dir: string, plan: RunPlan
   const saved = await readText(platform, `${dir}/${RUN_FILE}`);
   const log = await readText(platform, `${dir}/log.jsonl`);
   if (saved === null || log === null) return null;
-  if (savedRecipe(saved) !== JSON.stringify(plan.recipe)) return null;
+  if (savedRecipe(saved, `${dir}/${RUN_FILE}`) !== JSON.stringify(plan.recipe)) return null;
   const records = parseRunLog(log);
   return records.some((r) => r.type === 'eval') && records.some((r) => r.type === 'event' && r.event === 'end') ? records : null;
 }
@@ -119,7 +131,7 @@ export async function runExperiment(
       const dir = dirOf(p);
       await startRunFresh(platform, dir, p);
       const start = platform.now();
-      const code = await launch(trainArgs(dir), `${dir}/output.txt`);
+      const code = await launch([...trainArgs(dir), '--overwrite'], `${dir}/output.txt`); // the experiment owns the directory; startRunFresh cleared its log
       const records = code === 0 ? await finishedRun(platform, dir, p) : null;
       finished++;
       const seconds = ((platform.now() - start) / 1000).toFixed(0);

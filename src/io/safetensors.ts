@@ -121,7 +121,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   }
   const tensors = new Map<string, NamedTensor<Float32Array | Float64Array>>();
   for (const [name, { dtype, shape, begin, end }] of entries) {
-    const copy = bytes.slice(dataStart + begin, dataStart + end); // aligned, owned copy
+    // An aligned, owned copy: Uint8Array's slice, also for a Node Buffer (whose own slice is a view of the whole file's memory).
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
     tensors.set(name, { shape, data: new DTYPES[dtype](copy.buffer, 0, (end - begin) / DTYPES[dtype].BYTES_PER_ELEMENT) });
   }
   return { tensors, metadata, checksummed: expected !== undefined };

@@ -11,6 +11,7 @@
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
 
 import { NtkError } from '../errors.js';
+import { EIGH_MAX_ORDER } from '../linalg/eigh.js';
 import type { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import {
@@ -74,6 +75,17 @@ interface Structured {
 /** The selectors (logits, or the sum of logits) whose cotangents one pass carries. */
 type Selector = number | 'sum';
 
+/** The most values a kernel may have: those of the largest matrix the eigen-solver takes (EIGH_MAX_ORDER², 1 GiB of float64). */
+export const KERNEL_MAX_VALUES = EIGH_MAX_ORDER * EIGH_MAX_ORDER;
+
+/** E_RESOURCE_LIMIT before any allocation when a rows x cols float64 kernel has more than KERNEL_MAX_VALUES values (`where` names the caller). */
+export function checkKernelSize(rows: number, cols: number, where: string): void {
+  if (rows * cols <= KERNEL_MAX_VALUES) return;
+  throw new NtkError('E_RESOURCE_LIMIT', `${where}: a ${rows} x ${cols} kernel takes ${((rows * cols * 8) / 2 ** 30).toFixed(1)} GiB of float64, ` +
+    `more than the ${EIGH_MAX_ORDER} x ${EIGH_MAX_ORDER} (1 GiB) the eigen-solver takes; use fewer probes (a square kernel of at most ${EIGH_MAX_ORDER} rows: ` +
+    'probes x logits for the full kind).', { rows, cols, limit: KERNEL_MAX_VALUES });
+}
+
 /**
  * K(x1, x2) (or K(x1, x1) when x2 is null) for inputs [n, ...model input]. The inputs stay
  * owned by the caller. Runs `model` in eval mode; parameter gradients are left untouched.
@@ -94,6 +106,7 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
   const [n1, n2] = [x1.shape[0], (x2 ?? x1).shape[0]];
   const selectors: Selector[] = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum'];
   const perSelector = o.kind === 'full' ? C : 1;
+  checkKernelSize(n1 * perSelector, n2 * perSelector, 'empiricalNtk');
   const out = new Float64Array(n1 * perSelector * n2 * perSelector);
   // The contraction carries every logit in one pass (its pieces are small, and its products are
   // batched over logits); the Jacobian rows are large, so the reference takes one logit per pass

@@ -1,7 +1,7 @@
 // Browser (and Worker) platform: `navigator.gpu`. A real GPU first; on a software-only browser,
 // the compatibility adapter (Chromium's OpenGL ES on llvmpipe) if offered, else the core one.
 
-import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
+import { ioError, isSoftwareAdapter, READ_LIMIT, tooLarge, type AdapterChoice, type Platform } from './types.js';
 
 export const browserPlatform: Platform = {
   runtime: 'browser',
@@ -52,12 +52,17 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser' } : null;
   },
-  async readFile(path: string) {
+  async readFile(path: string, maxBytes = READ_LIMIT) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
+    if (stored && stored.length > maxBytes) throw tooLarge(path, stored.length, maxBytes);
     if (stored) return stored;
     const response = await fetch(path);
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${response.url || path}`);
-    return new Uint8Array(await response.arrayBuffer());
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > maxBytes) throw tooLarge(path, declared, maxBytes);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > maxBytes) throw tooLarge(path, bytes.length, maxBytes);
+    return bytes;
   },
 };
 

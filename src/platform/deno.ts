@@ -4,7 +4,7 @@
 import { NtkError } from '../errors.js';
 import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { takeLock } from './lock_file.js';
-import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
+import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AdapterChoice, type Platform } from './types.js';
 
 declare const Deno: {
   open(path: string, options: { write: boolean; create: boolean; truncate?: boolean; append?: boolean }): Promise<{
@@ -17,7 +17,7 @@ declare const Deno: {
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
   mkdir(path: string, options?: { recursive: boolean }): Promise<void>;
-  stat(path: string): Promise<{ isDirectory: boolean }>;
+  stat(path: string): Promise<{ isDirectory: boolean; isFile: boolean; size: number }>;
   readDir(path: string): AsyncIterable<{ name: string }>;
   writeFile(path: string, data: Uint8Array, options?: { createNew?: boolean }): Promise<void>;
   pid: number;
@@ -26,7 +26,7 @@ declare const Deno: {
   readFile(path: string): Promise<Uint8Array>;
   args: string[];
   exit(code: number): never;
-  addSignalListener(signal: 'SIGINT', handler: () => void): void;
+  addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
   stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
   stderr: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
   execPath(): string;
@@ -176,7 +176,16 @@ export const denoPlatform: Platform = {
         alive: processAlive,
       });
     },
-    onInterrupt: (handler) => Deno.addSignalListener('SIGINT', handler),
+    onInterrupt(handler) {
+      let interrupted = false;
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        Deno.addSignalListener(signal, () => {
+          if (interrupted) return;
+          interrupted = true;
+          handler(signal);
+        });
+      }
+    },
   },
   async requestAdapter(choice: AdapterChoice) {
     if (!('gpu' in navigator)) return null;
@@ -190,7 +199,12 @@ export const denoPlatform: Platform = {
     }
     return { adapter, path: 'deno/wgpu', featureLevel: 'core' };
   },
-  readFile: (path: string) => Deno.readFile(path), // needs --allow-read
+  async readFile(path: string, maxBytes = READ_LIMIT) { // needs --allow-read
+    const stat = await Deno.stat(path);
+    if (!stat.isFile) throw notRegularFile(path);
+    if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
+    return Deno.readFile(path);
+  },
 };
 
 /** The directory holding `path` ('.' for a bare name). */

@@ -6,7 +6,7 @@
 import { NtkError } from '../errors.js';
 import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { takeLock } from './lock_file.js';
-import { ioError, isSoftwareAdapter, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
+import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -69,6 +69,30 @@ function setHeadlessEnv(): void {
 }
 
 /**
+ * What this process owns and must not outlive it: child processes it started (spawnSelf) and lock
+ * files it holds. On exit (normal, process.exit, or after an interrupt's handler) the children get
+ * SIGTERM and the locks still holding this process's `host pid` are removed.
+ */
+const owned = { children: new Set<{ kill(signal: NodeJS.Signals): boolean }>(), locks: new Map<string, string>() };
+let ownedHook = false;
+
+async function own(): Promise<void> {
+  if (ownedHook) return;
+  ownedHook = true;
+  const { readFileSync, rmSync } = await import('node:fs');
+  process.once('exit', () => {
+    for (const child of owned.children) child.kill('SIGTERM');
+    for (const [path, me] of owned.locks) {
+      try {
+        if (readFileSync(path, 'utf8').trim() === me) rmSync(path, { force: true });
+      } catch {
+        // gone already
+      }
+    }
+  });
+}
+
+/**
  * Runs this CLI again as a child whose stderr goes through a filter of NATIVE_NOISE (a matched line
  * also drops its context lines); stdout, stdin and the terminal's signals reach the child directly.
  */
@@ -82,8 +106,9 @@ async function runQuietly(args: string[]): Promise<number | null> {
   const filter = nativeNoiseFilter();
   const write = (text: string) => void (text && process.stderr.write(text));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => write(filter.push(chunk)));
-  // Ctrl-C reaches the child from the terminal (same process group): the parent just waits for it.
-  process.on('SIGINT', () => {}).on('SIGTERM', () => child.kill('SIGTERM'));
+  // Signals sent to this process alone (a supervisor, kill PID) reach the child too; a terminal's Ctrl-C
+  // reaches both (one process group), and the child's handler runs once (onInterrupt).
+  process.on('SIGINT', () => child.kill('SIGINT')).on('SIGTERM', () => child.kill('SIGTERM'));
   const { constants } = await import('node:os');
   const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
   write(filter.end());
@@ -303,11 +328,13 @@ export const nodePlatform: Platform = {
       mkdirSync(dirname(output), { recursive: true });
       const fd = openSync(output, 'a');
       try {
+        await own();
         const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', fd, fd] });
+        owned.children.add(child);
         return await new Promise<number>((resolve, reject) => {
           child.on('error', reject);
           child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-        });
+        }).finally(() => owned.children.delete(child));
       } finally {
         closeSync(fd);
       }
@@ -318,8 +345,10 @@ export const nodePlatform: Platform = {
       const fs = await import('node:fs');
       const { hostname } = await import('node:os');
       const { dirname } = await import('node:path');
-      fs.mkdirSync(dirname(path), { recursive: true });
-      return takeLock(path, {
+      await makeDirectories(dirname(path), await nodeDirectoryOps()); // E_IO naming the path (a dangling or looping link, a file)
+      await own();
+      const me = `${hostname()} ${process.pid}`;
+      const lock = await takeLock(path, {
         host: hostname(),
         pid: process.pid,
         async createExclusive(file, text) {
@@ -337,8 +366,19 @@ export const nodePlatform: Platform = {
         remove: async (file) => fs.rmSync(file, { force: true }),
         alive: async (pid) => processAlive(pid, (p) => fs.readFileSync(p, 'utf8')),
       });
+      if (!lock.held) return lock;
+      owned.locks.set(path, me);
+      return { held: true, release: () => lock.release().finally(() => owned.locks.delete(path)) };
     },
-    onInterrupt: (handler) => void process.once('SIGINT', handler),
+    onInterrupt(handler) {
+      let interrupted = false;
+      const once = (signal: 'SIGINT' | 'SIGTERM') => () => {
+        if (interrupted) return;
+        interrupted = true;
+        handler(signal);
+      };
+      process.on('SIGINT', once('SIGINT')).on('SIGTERM', once('SIGTERM'));
+    },
     runQuietly,
   },
   async requestAdapter(choice: AdapterChoice) {
@@ -355,9 +395,23 @@ export const nodePlatform: Platform = {
     }
     return null;
   },
-  async readFile(path: string) {
-    const { readFile } = await import('node:fs/promises');
-    const data = await readFile(path);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  async readFile(path: string, maxBytes = READ_LIMIT) {
+    const fs = await import('node:fs/promises');
+    const stat = await fs.stat(path); // before opening: opening a pipe would wait for a writer
+    if (!stat.isFile()) throw notRegularFile(path);
+    if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
+    const handle = await fs.open(path, 'r');
+    try {
+      const data = new Uint8Array(stat.size);
+      let read = 0;
+      while (read < data.length) {
+        const { bytesRead } = await handle.read(data, read, data.length - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return data.subarray(0, read); // never more than stat gave (a file that grows meanwhile is read to that size)
+    } finally {
+      await handle.close();
+    }
   },
 };

@@ -33,9 +33,11 @@ export interface Platform {
   /**
    * Reads a whole file: a path in Node and Deno; in browsers and Workers a file this library
    * stored (IndexedDB) or else a URL relative to the page. Rejects with the runtime's own error;
-   * callers turn it into a typed error (src/data/files.ts: E_DATA_READ).
+   * callers turn it into a typed error (src/data/files.ts: E_DATA_READ). Bounded before it reads:
+   * a path that is no regular file (a device such as /dev/zero, a pipe, a directory) is E_IO, and a
+   * file over `maxBytes` (default READ_LIMIT) E_RESOURCE_LIMIT naming its size and the bound.
    */
-  readFile(path: string): Promise<Uint8Array>;
+  readFile(path: string, maxBytes?: number): Promise<Uint8Array>;
   /**
    * Writes a whole file atomically: readers see the old file or the new one, never a part
    * (temp file + fsync + rename in Node/Deno; one IndexedDB transaction in browsers). Temporary
@@ -101,14 +103,30 @@ export interface CliIo {
    * `host pid` when another process has it. A lock left by a dead process on this host is taken over.
    */
   lockFile?(path: string): Promise<FileLock | { held: false; holder: string }>;
-  /** Calls `handler` when the user interrupts the process (SIGINT, Ctrl-C); browsers have none. */
-  onInterrupt(handler: () => void): void;
+  /**
+   * Calls `handler` (once) when the process is interrupted: SIGINT (Ctrl-C) or SIGTERM, from a
+   * terminal or sent to this process alone (a supervisor, kill PID); browsers have none.
+   */
+  onInterrupt(handler: (signal: 'SIGINT' | 'SIGTERM') => void): void;
   /**
    * Where the runtime's native libraries print harmless diagnostics straight to stderr (Node: Dawn
    * and Mesa), runs the command line in a child process whose stderr drops those known lines and
    * resolves to its exit code; resolves to null where there is nothing to filter, or in the child.
    */
   runQuietly?(args: string[]): Promise<number | null>;
+}
+
+/** The default bound of Platform.readFile: 2 GiB (a checkpoint or data file larger than that is refused before it is read). */
+export const READ_LIMIT = 2 ** 31;
+
+/** The typed error of a file over a read bound. */
+export function tooLarge(path: string, size: number, maxBytes: number): NtkError {
+  return new NtkError('E_RESOURCE_LIMIT', `${path} is ${size} bytes, more than the ${maxBytes} bytes read at most from such a file; name the right file.`, { path, size, limit: maxBytes });
+}
+
+/** The typed error of a path that is no regular file (a device, a pipe, a directory). */
+export function notRegularFile(path: string): NtkError {
+  return new NtkError('E_IO', `cannot read ${path}: it is not a regular file (a device, pipe or directory); name a file.`, { path });
 }
 
 /** Wraps a runtime's file error as E_IO naming the path. */

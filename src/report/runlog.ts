@@ -1,6 +1,8 @@
 // The run log: one JSON object per line, appended as the run goes (loss, accuracies, learning
 // rate, time, kernel metrics). Reports and plots are built from these records only. A resumed run
 // rewinds the log to its checkpoint first, so the file stays a true record (no repeated steps).
+// Each record is appended as one write of a whole line; a torn last line (a crash or a full disk
+// mid-append) is dropped by every reader and cut off before this log first appends after it.
 
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
@@ -15,6 +17,8 @@ export interface LogRecord {
 export class RunLog {
   records: LogRecord[] = [];
   private pending: Promise<void> = Promise.resolve();
+  /** Whether the file's tail was checked (a torn last line cut off) before this log's first append. */
+  private tailChecked = false;
 
   /** `path`: where lines are appended (created with its directory); null keeps records in memory only. */
   constructor(
@@ -32,6 +36,7 @@ export class RunLog {
     this.records.push(full);
     if (this.path) {
       const path = this.path;
+      this.checkTail(path);
       this.pending = this.pending.then(() => this.platform.appendText(path, `${JSON.stringify(full)}\n`));
       this.pending.catch(() => undefined); // a failed write (a full disk) rejects flush(); until then it must not end the process unhandled
     }
@@ -48,11 +53,26 @@ export class RunLog {
     const written = this.records.length; // in the file by the time the chained rewrite runs
     if (!this.path) return;
     const path = this.path;
+    this.tailChecked = true; // the rewrite below keeps whole records only
     this.pending = this.pending.then(async () => {
       const text = await this.platform.readFile(path).then((b) => new TextDecoder().decode(b), () => '');
       const kept = parseRunLog(text, path).filter((r) => !after(r));
       await this.platform.writeFileAtomic(path, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join('')));
       this.records = [...kept, ...this.records.slice(written)];
+    });
+    this.pending.catch(() => undefined);
+  }
+
+  /** Before the first append: a torn last line (no newline, not JSON) is cut off, so no record is fused into it. */
+  private checkTail(path: string): void {
+    if (this.tailChecked) return;
+    this.tailChecked = true;
+    this.pending = this.pending.then(async () => {
+      const text = await this.platform.readFile(path).then((b) => new TextDecoder().decode(b), () => '');
+      if (text === '' || text.endsWith('\n')) return;
+      const cut = text.lastIndexOf('\n') + 1; // a whole record that lost only its newline keeps it
+      const kept = isJson(text.slice(cut)) ? `${text}\n` : text.slice(0, cut);
+      await this.platform.writeFileAtomic(path, new TextEncoder().encode(kept));
     });
     this.pending.catch(() => undefined);
   }
@@ -69,13 +89,17 @@ export class RunLog {
 }
 
 /**
- * Parses a JSON-lines log (e.g. read back from disk) into records; blank lines are skipped. A line
- * that is not a JSON object with a string `type` is E_DATA_FORMAT naming `source` and the line.
+ * Parses a JSON-lines log (e.g. read back from disk) into records; blank lines are skipped. A last
+ * line without its newline that does not parse is a torn append (a crash or a full disk mid-write)
+ * and is dropped; any other line that is not a JSON object with a string `type` is E_DATA_FORMAT
+ * naming `source` and the line.
  */
 export function parseRunLog(text: string, source = 'run log'): LogRecord[] {
   const records: LogRecord[] = [];
   const lines = text.split('\n');
+  const last = lines.length - 1; // text.endsWith('\n'): lines[last] is ''; otherwise it is the unterminated tail
   for (let i = 0; i < lines.length; i++) {
+    if (i === last && lines[i] !== '' && !isJson(lines[i])) break;
     if (!lines[i].trim()) continue;
     let value: unknown;
     try {
@@ -88,6 +112,15 @@ export function parseRunLog(text: string, source = 'run log'): LogRecord[] {
     records.push(value as LogRecord);
   }
   return records;
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function badLine(source: string, line: number, problem: string): NtkError {

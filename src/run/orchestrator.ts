@@ -30,7 +30,7 @@ import { SpectrumMonitor } from '../train/spectrum_monitor.js';
 import { train, type EpochRecord, type TrainOptions } from '../train/trainer.js';
 import { loadRunData, type RunData } from './data.js';
 import { modelEntry, type BuiltModelRecipe } from './models.js';
-import { lockRunDirectory } from './run_lock.js';
+import { checkDirectoryPath, lockRunDirectory, refuseExistingRun } from './run_lock.js';
 import { recipeThreats, resolveRecipe, trainSettingsOf, type RunRecipe, type ScheduleKind } from './recipe.js';
 import { codeVersion } from './provenance.js';
 import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './stored_run.js';
@@ -71,6 +71,10 @@ export interface RunOptions {
   command: string;
   /** Aborting stops the run before the device is acquired or after the current step: E_CANCELLED. */
   signal: AbortSignal | null;
+  /** Replace the run that outDir holds (else a fresh run there is refused; resume it instead). */
+  overwrite: boolean;
+  /** Resume a checkpoint trained on another adapter (refused otherwise: the resumed run would match neither adapter's run). */
+  allowAdapterChange: boolean;
 }
 
 /** What runRecipe returns: the resolved recipe, final evaluation, epochs, timings, switch decision, checkpoint bytes and log. */
@@ -93,7 +97,25 @@ export interface RunResult {
   listenerErrors: string[];
 }
 
-const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = { outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null };
+const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = {
+  outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null, overwrite: false, allowAdapterChange: false,
+};
+
+/** E_INVALID_ARGUMENT naming the first option of the wrong type (a library caller's options are untyped at run time). */
+function checkRunOptions(o: RunOptions): void {
+  const bad = (option: string, expected: string, value: unknown) => {
+    throw new NtkError('E_INVALID_ARGUMENT', `runRecipe: option "${option}" must be ${expected}, got ${typeof value === 'object' ? (value === null ? 'null' : 'an object') : JSON.stringify(value) ?? typeof value}.`, { option });
+  };
+  if (o.outDir !== null) checkDirectoryPath(o.outDir, 'runRecipe: option "outDir"');
+  const listeners = Array.isArray(o.onEvent) ? o.onEvent : [o.onEvent];
+  if (o.onEvent !== null && !listeners.every((l) => typeof l === 'function')) bad('onEvent', 'a function, a list of functions, or null', o.onEvent);
+  if (o.resume !== null && typeof o.resume !== 'string' && !(typeof o.resume === 'object' && o.resume.model instanceof Map)) bad('resume', 'a checkpoint path, a loaded checkpoint, or null', o.resume);
+  if (typeof o.resume === 'string') checkDirectoryPath(o.resume, 'runRecipe: option "resume"');
+  if (typeof o.command !== 'string') bad('command', 'a string', o.command);
+  if (o.signal !== null && !(typeof o.signal === 'object' && typeof o.signal.aborted === 'boolean')) bad('signal', 'an AbortSignal or null', o.signal);
+  for (const flag of ['overwrite', 'allowAdapterChange'] as const) if (typeof o[flag] !== 'boolean') bad(flag, 'true or false', o[flag]);
+  if (o.gpu !== null && (typeof o.gpu !== 'object' || typeof o.gpu.destroy !== 'function')) bad('gpu', 'a Gpu of createGpu, or null', o.gpu);
+}
 
 /**
  * Calls each sink in turn, one event after another (events emitted without awaiting still arrive
@@ -176,7 +198,10 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
  * NtkError after a fatal `error` event.
  */
 export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = {}): Promise<RunResult> {
-  const o: RunOptions = { ...DEFAULT_RUN_OPTIONS, platform: currentPlatform(), ...options };
+  if (typeof options !== 'object' || options === null) throw new NtkError('E_INVALID_ARGUMENT', 'runRecipe: options must be an object (or left out).', { option: 'options' });
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: RunOptions = { ...DEFAULT_RUN_OPTIONS, platform: currentPlatform(), ...defined };
+  checkRunOptions(o);
   const listeners = o.onEvent === null ? [] : Array.isArray(o.onEvent) ? o.onEvent : [o.onEvent];
   const sinks = new Sinks(listeners);
   try {
@@ -186,6 +211,18 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
     await sinks.emit({ type: 'error', code, message: (e as Error)?.message ?? String(e), fatal: true });
     throw e;
   }
+}
+
+/**
+ * A resumed run goes on on the adapter it was trained on (the checkpoint's config records it; older
+ * checkpoints without one are taken as they are): another adapter's numerics would give a run that
+ * matches neither. E_CHECKPOINT_MISMATCH naming both unless `allowChange`.
+ */
+function checkResumeAdapter(resume: TrainingCheckpoint, adapterLine: string, source: string, allowChange: boolean): void {
+  const trained = resume.config.adapter;
+  if (typeof trained !== 'string' || trained === adapterLine || allowChange) return;
+  throw new NtkError('E_CHECKPOINT_MISMATCH', `${source} was trained on ${trained}, but this run has ${adapterLine}; resume on that adapter (--adapter), ` +
+    'or accept a run that changes adapter midway with --allow-adapter-change (library: allowAdapterChange true).', { source, field: 'adapter' });
 }
 
 function throwIfCancelled(signal: AbortSignal | null): void {
@@ -226,18 +263,23 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   const threats = recipeThreats(r);
   const { data, model: modelRecipe, facts, resume } = await prepare(r, o);
   throwIfCancelled(o.signal);
-  const gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
+  let lock: FileLock | null = null;
+  let gpu: Gpu | null = null;
   let model: Model | null = null;
   let probe: Batch | null = null;
   let heldOut: Batch | null = null;
-  let lock: FileLock | null = null;
   try {
+    gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
-    if (resume) checkCheckpointFits(resume, model, typeof o.resume === 'string' ? o.resume : 'resume checkpoint'); // before anything is written
+    const adapterLine = formatAdapterReport(gpu.report);
+    if (resume) {
+      const source = typeof o.resume === 'string' ? o.resume : 'resume checkpoint';
+      checkCheckpointFits(resume, model, source, r.training.momentum > 0); // model and optimizer tensors, before anything is written
+      checkResumeAdapter(resume, adapterLine, source, o.allowAdapterChange);
+    }
     const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
     const trainOptions = trainOptionsOf(r, checkpointPath);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
-    const adapterLine = formatAdapterReport(gpu.report);
     const method = r.training.method;
     const config = {
       command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, runtime: platform.runtime,
@@ -249,7 +291,11 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       switch: r.switch.rule === 'off' ? null : r.switch,
       recipe: r,
     };
-    if (outDir !== null) lock = await lockRunDirectory(platform, outDir); // before the first write: E_RUN_LOCKED while another run writes there
+    if (outDir !== null) { // the directory's one owner from before the first write: E_RUN_LOCKED while another run writes there
+      lock = await lockRunDirectory(platform, outDir);
+      if (resume === null && !o.overwrite) await refuseExistingRun(platform, outDir); // a fresh run never mixes into another's log
+      if (resume === null) await platform.writeFileAtomic(`${outDir}/log.jsonl`, new Uint8Array()); // a fresh log (an overwritten run's is gone)
+    }
     await sinks.emit({ type: 'start', recipe: r, outDir });
     await sinks.emit({ type: 'adapter', line: adapterLine });
     log.write({ type: 'config', ...config });
@@ -315,7 +361,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     else if (tracker) await tracker.maybeCheck(0, 0);
     let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
-      log, resume, runConfig: runCheckpointConfig(r, { ...facts, parameters: model.parameterCount }),
+      log, resume, runConfig: { ...runCheckpointConfig(r, { ...facts, parameters: model.parameterCount }), adapter: adapterLine },
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);
@@ -375,6 +421,6 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     probe?.dispose();
     heldOut?.dispose();
     model?.dispose();
-    if (!o.gpu) gpu.destroy();
+    if (!o.gpu) gpu?.destroy();
   }
 }

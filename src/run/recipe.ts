@@ -12,7 +12,7 @@ import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
-import { CHECK_INTERVAL_RULE, isCheckInterval, TRACKED_KERNELS } from '../train/kernel_tracker.js';
+import { CHECK_INTERVAL_RULE, isCheckInterval, TRACKED_KERNELS, TRACKING_MEMORY_LIMIT, trackingMemoryBytes } from '../train/kernel_tracker.js';
 import { checkSwitchOptions, DEFAULT_SWITCH } from '../train/switch.js';
 import type { TrainMethod } from '../train/methods.js';
 import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
@@ -228,6 +228,15 @@ function merge(defaults: Record<string, unknown>, given: unknown, field: string)
   return out;
 }
 
+/** The longest list a recipe field may hold (layer widths, blocks, threats): bounded before any list is walked. */
+export const MAX_RECIPE_LIST = 256;
+
+/** E_INVALID_ARGUMENT naming the first list longer than MAX_RECIPE_LIST (the recipe's depth is bounded already). */
+function checkListLengths(value: unknown, field: string): void {
+  if (Array.isArray(value) && value.length > MAX_RECIPE_LIST) throw bad(field, `a list of at most ${MAX_RECIPE_LIST} entries`, `(${value.length} entries)`);
+  if (isObject(value)) for (const [key, v] of Object.entries(value)) checkListLengths(v, field ? `${field}.${key}` : key);
+}
+
 const integer = (field: string, value: unknown, min: number) => {
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) throw bad(field, `an integer >= ${min}`, value);
 };
@@ -248,7 +257,8 @@ const boolean = (field: string, value: unknown) => {
  */
 export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   if (!isObject(recipe)) throw bad('(recipe)', 'an object', recipe);
-  rejectPrototypeKeys('recipe', recipe); // __proto__, constructor, prototype at any depth (src/options.ts)
+  rejectPrototypeKeys('recipe', recipe); // __proto__, constructor, prototype at any depth, and the depth bounded (src/options.ts)
+  checkListLengths(recipe, '');
   const given = recipe as Record<string, unknown>;
   const kind = isObject(given.model) && given.model.kind !== undefined ? given.model.kind : DEFAULT_RECIPE.model.kind;
   const entry = modelEntry(String(kind));
@@ -296,6 +306,14 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   }
   if (n.monitor === 'aniso' && (t.method !== 'fgsm-aniso' || r.switch.rule !== 'off')) {
     throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor" is "aniso" (FGSM until the monitor fires, then the anisotropic start): set training.method "fgsm-aniso" and no switch.', { field: 'ntk.monitor' });
+  }
+  const probes = n.probePerClass * dataSet(d.dataset).classes;
+  const trackingBytes = trackingMemoryBytes(probes, t.epochs, n.everyEpochs);
+  if (n.enabled && trackingBytes > TRACKING_MEMORY_LIMIT) {
+    let fits = n.probePerClass;
+    while (fits > 1 && trackingMemoryBytes(fits * dataSet(d.dataset).classes, t.epochs, n.everyEpochs) > TRACKING_MEMORY_LIMIT) fits--;
+    throw new NtkError('E_RESOURCE_LIMIT', `recipe field "ntk.probePerClass": tracking the NTK of ${probes} probes over ${t.epochs} epochs keeps ${(trackingBytes / 2 ** 30).toFixed(1)} GiB of kernels, ` +
+      `more than the ${TRACKING_MEMORY_LIMIT / 2 ** 30} GiB limit; use at most ${fits} probes per class (or check less often: ntk.everyEpochs).`, { field: 'ntk.probePerClass', bytes: trackingBytes, limit: TRACKING_MEMORY_LIMIT, fits });
   }
   const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
   if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {

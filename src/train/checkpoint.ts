@@ -4,6 +4,7 @@
 // atomically through the platform with a checksum; loading verifies it and checks every field.
 
 import { NtkError } from '../errors.js';
+import { crc32Hex } from '../io/crc32.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import type { Model } from '../nn/model.js';
 import { currentPlatform, type Platform } from '../platform/index.js';
@@ -55,6 +56,8 @@ export interface TrainingCheckpoint {
   model: Map<string, NamedTensor>;
   /** Optimizer state by name (e.g. `fc1.weight.momentum`). */
   optimizer: Map<string, NamedTensor>;
+  /** CRC-32 (hex) of the file it was loaded from (loadCheckpoint): ties files derived from it (kernel blocks) to these bytes. */
+  digest?: string;
   /** States of the components attached to the model when it was captured (attachCheckpointPart), by name. */
   parts?: Map<string, CheckpointPart>;
 }
@@ -159,8 +162,12 @@ function requireFinite(tensors: Map<string, NamedTensor<Float32Array | Float64Ar
   }
 }
 
-/** Throws E_CHECKPOINT_MISMATCH naming the first tensor whose name or shape differs from `model`'s. */
-export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source: string): void {
+/**
+ * Throws E_CHECKPOINT_MISMATCH naming the first tensor whose name or shape differs from `model`'s;
+ * with `momentum` (a resume whose SGD has momentum), also the first missing or misshapen optimizer
+ * momentum tensor, so a resume is refused before it writes anything rather than when it restores them.
+ */
+export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source: string, momentum = false): void {
   const expected = [...model.parameters(), ...model.buffers()];
   for (const t of expected) {
     const got = cp.model.get(t.name);
@@ -180,6 +187,15 @@ export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source
   const names = new Set(expected.map((t) => t.name));
   const extra = [...cp.model.keys()].find((k) => !names.has(k));
   if (extra) throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: tensor "${extra}" does not exist in model "${model.name}".`, { field: extra });
+  if (!momentum) return;
+  for (const p of model.parameters()) {
+    const name = `${p.name}.momentum`;
+    const got = cp.optimizer.get(name);
+    if (!got || got.data.length !== p.value.size) {
+      throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: optimizer tensor "${name}" is ${got ? `of ${got.data.length} values, not ${p.value.size}` : 'missing'}; ` +
+        'the checkpoint is damaged or from another optimizer setting and cannot be resumed.', { field: name });
+    }
+  }
 }
 
 let lastSaved: string | null = null;
@@ -202,9 +218,10 @@ export function lastSavedCheckpoint(): string | null {
 export async function loadCheckpoint(path: string, platform: Platform = currentPlatform()): Promise<TrainingCheckpoint> {
   let bytes: Uint8Array;
   try {
-    bytes = await platform.readFile(path);
+    bytes = await platform.readFile(path); // bounded: no device, pipe or file over READ_LIMIT is read
   } catch (e) {
+    if (e instanceof NtkError) throw e;
     throw new NtkError('E_IO', `cannot read checkpoint ${path}: ${(e as Error).message}.`, { path });
   }
-  return decodeCheckpoint(bytes, path);
+  return { ...decodeCheckpoint(bytes, path), digest: crc32Hex([bytes]) };
 }

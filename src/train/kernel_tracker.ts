@@ -113,6 +113,19 @@ export interface KernelCheck {
 /** The checkpoint part name of the tracker's state. */
 export const TRACKER_PART = 'ntk';
 
+/** Host memory the tracker may hold in kernels: 2 GiB (bounded before a run starts, by the recipe's validation). */
+export const TRACKING_MEMORY_LIMIT = 2 ** 31;
+
+/**
+ * The host memory a run's tracker holds at its end, in bytes: it keeps every check's n x n float64
+ * kernel (for the polar trajectory and the checkpoint), one check per first-epoch fraction and per
+ * `everyEpochs` after it, plus the current clean and adversarial kernels and the eigen-solver's copy.
+ */
+export function trackingMemoryBytes(probes: number, epochs: number, everyEpochs: number): number {
+  const checks = DEFAULT_TRACKER.firstEpochFractions.length + Math.ceil(epochs / everyEpochs);
+  return (checks + 3) * probes * probes * 8;
+}
+
 /**
  * Follows the empirical NTK of a model on a fixed probe set during training (hooks() plugs it into
  * train()): each check computes the kernel (and optionally the adversarial-example kernel), its

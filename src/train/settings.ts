@@ -54,6 +54,9 @@ export function checkTrainSettings(o: TrainSettings, dims: number, fail: Setting
   integer('seed', 0);
   checkSgdOptions({ ...DEFAULT_SGD_OPTIONS, ...o.sgd }, (option, expected, value) => fail(`sgd.${option}`, expected, value));
   checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dims, (k, expected, value) => fail(k === 'stepFactor' ? 'pgdStepFactor' : k, expected, value));
+  if (o.eps === 0 && TRAIN_METHODS.includes(o.method) && trainingMethod(o.method).adversarial) {
+    fail('eps', `a radius > 0 for ${o.method} (eps 0 attacks nothing: that is method standard)`, o.eps);
+  }
   const unsupported = normProblem(o.method, o.norm);
   if (unsupported) fail('norm', unsupported, o.norm);
   integer('pgdSteps', 1);

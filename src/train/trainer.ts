@@ -9,7 +9,7 @@ import type { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { makeSchedule, type LrScheduleSpec } from '../optim/schedule.js';
-import { Sgd, type SgdOptions } from '../optim/sgd.js';
+import { DEFAULT_SGD_OPTIONS, Sgd, type SgdOptions } from '../optim/sgd.js';
 import { resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
@@ -185,7 +185,7 @@ export async function train(
   try {
     if (resume) {
       if (methodSchedule) restorePart(resume, methodSchedule);
-      checkCheckpointFits(resume, model, 'resume checkpoint');
+      checkCheckpointFits(resume, model, 'resume checkpoint', (o.sgd.momentum ?? DEFAULT_SGD_OPTIONS.momentum) > 0);
       const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
       if (differs) {
         throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });

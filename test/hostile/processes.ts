@@ -1,7 +1,8 @@
 // Child processes for the hostile suite: runs `ntk-at` (dist/cli.js) or a script under a hard
 // timeout (a hang is a failure, never a stuck suite), optionally sending a signal, or freezing it
 // (SIGSTOP, SIGCONT) around a callback, once stderr or the files show a condition; and snapshots
-// of a directory tree to prove nothing was written.
+// of a directory tree to prove nothing was written. A child that ends in an unhandled rejection or
+// an uncaught exception is recorded (crashes()), and the suite's setup fails the case that caused it.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,8 +32,20 @@ export interface RunOptions {
   pause?: { when: (err: string) => boolean; then: () => void | Promise<void> };
   /** Runs the child under this command (e.g. ['setpriv', '--reuid=65534', ...]), which then runs node. */
   prefix?: string[];
-  /** Called once the child is started with a function that signals its process group (for conditions stderr cannot show in time). */
-  onStart?: (signalGroup: (signal: NodeJS.Signals) => void) => void;
+  /**
+   * Called once the child is started with a function that signals its process group (for conditions
+   * stderr cannot show in time), and one that signals the child alone (as a supervisor or kill PID does).
+   */
+  onStart?: (signalGroup: (signal: NodeJS.Signals) => void, signalProcess: (signal: NodeJS.Signals) => void) => void;
+}
+
+/** What Node prints when a process dies of an unhandled rejection or an uncaught exception (its stack, then its version). */
+const CRASH = /triggerUncaughtException|UnhandledPromiseRejection|\n\s+at [^\n]+\n[\s\S]*Node\.js v\d+\.\d+\.\d+\s*$/;
+const crashed: string[] = [];
+
+/** The stderr of every child that crashed since the last call (and forgets them). */
+export function crashes(): string[] {
+  return crashed.splice(0, crashed.length);
 }
 
 /** Runs `node <script> ...args`; resolves when it exits or, after `timeoutMs`, is killed (timedOut). */
@@ -48,7 +61,14 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
       // the group has exited
     }
   };
-  options.onStart?.(signalGroup);
+  const signalProcess = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(child.pid as number, signal);
+    } catch {
+      // it has exited
+    }
+  };
+  options.onStart?.(signalGroup, signalProcess);
   let out = '';
   let err = '';
   let timedOut = false;
@@ -77,6 +97,7 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
       signalGroup('SIGKILL'); // nothing of the group outlives the case
       clearTimeout(timer);
       clearInterval(poll);
+      if (CRASH.test(err)) crashed.push(`node ${[script, ...args].join(' ')}:\n${err.slice(-2000)}`);
       resolve({ code, signal, out, err, timedOut, ms: Date.now() - start });
     });
   });

@@ -185,6 +185,7 @@ describe('ntk-at train / evaluate / report', () => {
     // the resolved recipe once, plus what preparing the run derived from it (src/run/stored_run.ts)
     expect(cp.config).toEqual({
       recipe: config.recipe, facts: { inputShape: [1, 8, 8], classes: 10, normalize: config.model.options.normalize, parameters: config.parameters },
+      adapter: config.adapter, // a resume on another adapter is refused
     });
     expect(config.recipe.training).toMatchObject({ method: 'fgsm-rs', epochs: 1, batchSize: 50, seed: 3, attack: { eps: 8 / 255 } });
     const md = readFileSync(join(run, 'report.md'), 'utf8');

@@ -32,6 +32,13 @@ describe('safetensors', () => {
     }
   });
 
+  it('decodes a Node Buffer (as fs.readFileSync returns) to the same values: its slice is a view, not a copy', () => {
+    const content = sample();
+    const bytes = Buffer.from(encodeSafetensors(content)); // a Buffer whose data starts past its header
+    const back = decodeSafetensors(bytes, 'buffer');
+    for (const [name, t] of content.tensors) expect(Array.from(back.tensors.get(name)!.data)).toEqual(Array.from(t.data));
+  });
+
   it('decodes float64 tensors that follow an odd number of float32 values (they are stored first, 8-byte aligned)', () => {
     const content: SafetensorsContent = {
       tensors: new Map<string, { shape: number[]; data: Float32Array | Float64Array }>([

@@ -9,6 +9,7 @@ import { NtkError } from '../../errors.js';
 import type { Model } from '../../nn/model.js';
 import type { Platform } from '../../platform/index.js';
 import { RunLog, type LogRecord } from '../../report/runlog.js';
+import { withDirectoryLock } from '../../run/run_lock.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
 import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList } from '../../attacks/registry.js';
 import { ATTACK_LOSSES } from '../../attacks/losses.js';
@@ -90,10 +91,14 @@ export function modelFromCheckpoint(gpu: Gpu, recipe: ModelRecipe, cp: TrainingC
   }
 }
 
+/** Appends `record` to the run log at `path` holding its run directory's lock (E_RUN_LOCKED while a run writes there). */
 async function appendRecord(platform: Platform, path: string, record: LogRecord): Promise<void> {
-  const log = new RunLog(platform, path);
-  log.write(record);
-  await log.flush();
+  const cut = path.lastIndexOf('/');
+  await withDirectoryLock(platform, cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : '.', async () => {
+    const log = new RunLog(platform, path);
+    log.write(record);
+    await log.flush();
+  });
 }
 
 export const evaluateCommand: Command = {

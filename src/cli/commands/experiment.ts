@@ -7,7 +7,8 @@ import { EXPERIMENTS } from '../../experiments/table.js';
 import { DEFAULT_EXPERIMENT, runExperiment, type ExperimentOptions } from '../../experiments/runner.js';
 import { SCALES, type Scale } from '../../experiments/experiment.js';
 import { collectKernel, KERNEL_BLOCKS } from '../../experiments/kernel_blocks.js';
-import { collectExperiment, readManifest, writePlan } from '../../experiments/plan.js';
+import { collectExperiment, readManifest, refuseOtherPlan, writePlan } from '../../experiments/plan.js';
+import { withDirectoryLock } from '../../run/run_lock.js';
 import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { overlayRecipes } from '../../run/recipe.js';
 import { parseChoice, requireCount } from '../args.js';
@@ -15,6 +16,7 @@ import type { ParsedOptions } from '../args.js';
 import type { Command, CommandIo } from '../command.js';
 import { missingLines, planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { printKernel } from './ntk.js';
+import { CONFIG_FILE_LIMIT } from './train.js';
 
 export const experimentCommand: Command = {
   summary: 'run one of the study\'s experiments (runs x seeds) and write its comparison report',
@@ -30,6 +32,7 @@ export const experimentCommand: Command = {
     jobs: { type: 'number', description: 'runs at a time (child processes)', default: DEFAULT_EXPERIMENT.jobs },
     out: { type: 'string', description: 'experiment directory (default runs/experiments/<name>); finished runs in it are kept' },
     partial: { type: 'flag', description: 'start no run: report the runs that finished and list the missing ones', default: false },
+    overwrite: { type: 'flag', description: 'plan: replace a plan of another experiment or other options in --out (refused otherwise)', default: false },
     'mixed-versions': { type: 'flag', description: 'allow runs made by different code versions in one grid (the report lists them)', default: false },
     'data-dir': { type: 'string', description: 'directory of the data files for every run (--scale paper: the CIFAR-10 cifar-10-batches-bin directory, required)' },
     ...slurmOptionSpecs('2 CPUs, 4G, 02:00:00, no GPU at --scale small; 8 CPUs, 32G, 24:00:00, 1 GPU at --scale paper'),
@@ -46,8 +49,9 @@ export const experimentCommand: Command = {
       const path = options.config;
       let text: string;
       try {
-        text = new TextDecoder().decode(await io.platform.readFile(path));
+        text = new TextDecoder().decode(await io.platform.readFile(path, CONFIG_FILE_LIMIT));
       } catch (e) {
+        if (e instanceof NtkError) throw e; // a device, a pipe or a file over the bound
         throw new NtkError('E_IO', `--config: cannot read ${path}: ${(e as Error).message}.`, { option: 'config' });
       }
       try {
@@ -75,7 +79,7 @@ export const experimentCommand: Command = {
       config,
     };
     const start = io.platform.now();
-    const result = await runExperiment(name, o, io.platform, (args, output) => spawn(args, output), (line) => io.err(line));
+    const result = await withDirectoryLock(io.platform, o.out, () => runExperiment(name, o, io.platform, (args, output) => spawn(args, output), (line) => io.err(line)));
     const minutes = ((io.platform.now() - start) / 60000).toFixed(1);
     io.out(`experiment ${name}: ${result.runs.length} runs (${result.started.length} run now) in ${minutes} min; report: ${result.reportDir}/report.html (and report.md, report.json)`);
   },
@@ -105,7 +109,11 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
     out: cli.absolutePath(options.out),
     config,
   };
-  const tasks = await writePlan(io.platform, name, o, slurmOptions(options), cli.selfCommand());
+  const self = cli.selfCommand();
+  const tasks = await withDirectoryLock(io.platform, o.out, async () => {
+    await refuseOtherPlan(io.platform, o.out, { experiment: name, options: { scale: o.scale, seeds: o.seeds, config: o.config } }, options.overwrite === true);
+    return writePlan(io.platform, name, o, slurmOptions(options), self);
+  });
   io.out(`experiment ${name}: ${tasks.length} runs planned in ${o.out} (runs/0..${tasks.length - 1}.json, manifest.json).\n` +
     planInstructions(o.out));
 }
@@ -113,6 +121,10 @@ async function plan(name: string, options: ParsedOptions, config: ExperimentOpti
 /** `experiment collect DIR`: the report of the finished runs, and the list of the others. */
 async function collect(dir: string | undefined, mixedVersions: boolean, io: CommandIo): Promise<void> {
   if (!dir) throw new NtkError('E_INVALID_ARGUMENT', 'experiment collect: name the plan directory (collect DIR).', { option: 'name' });
+  await withDirectoryLock(io.platform, dir, () => collectLocked(dir, mixedVersions, io));
+}
+
+async function collectLocked(dir: string, mixedVersions: boolean, io: CommandIo): Promise<void> {
   if ((await readManifest(io.platform, dir)).experiment === KERNEL_BLOCKS) return collectBlocks(dir, io);
   const result = await collectExperiment(io.platform, dir, mixedVersions);
   for (const line of missingLines(dir, result.missing)) io.out(line);

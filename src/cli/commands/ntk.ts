@@ -11,15 +11,17 @@ import { pgd } from '../../attacks/pgd.js';
 import { uploadBatch } from '../../data/batching.js';
 import { selectProbeSet, type ProbeSet } from '../../data/probe.js';
 import { NtkError } from '../../errors.js';
-import { blockRecord, writeBlock, writeKernelPlan, type KernelPlan } from '../../experiments/kernel_blocks.js';
+import { blockRecord, KERNEL_BLOCKS, writeBlock, writeKernelPlan, type KernelPlan } from '../../experiments/kernel_blocks.js';
+import { refuseOtherPlan } from '../../experiments/plan.js';
 import { crc32Hex } from '../../io/crc32.js';
 import { blockRange, parseBlock } from '../../ntk/blocks.js';
-import { empiricalNtk, KERNEL_KINDS, NTK_IMPLEMENTATIONS, sliceRows, type KernelKind } from '../../ntk/kernel.js';
+import { checkKernelSize, empiricalNtk, KERNEL_KINDS, NTK_IMPLEMENTATIONS, sliceRows, type KernelKind } from '../../ntk/kernel.js';
 import { writeKernelFiles } from '../../ntk/kernel_files.js';
 import { spectrumStats } from '../../ntk/metrics.js';
 import { Rng } from '../../random/rng.js';
 import { loadRunData } from '../../run/data.js';
 import { storedRun } from '../../run/stored_run.js';
+import { withDirectoryLock } from '../../run/run_lock.js';
 import type { BuiltModelRecipe } from '../../run/models.js';
 import type { Norm } from '../../attacks/kernels.js';
 import { loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
@@ -57,6 +59,8 @@ interface KernelRequest {
   args: string[];
   /** CRC-32 of the probe indices: blocks of one kernel must share it. */
   probeDigest: string;
+  /** CRC-32 of the checkpoint file: blocks of one kernel must share it (a block task refuses other bytes). */
+  checkpointDigest: string;
 }
 
 async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<KernelRequest> {
@@ -71,6 +75,11 @@ async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<Ke
   const logit = requireCount(options.logit, 'logit', 0);
   const checkpoint = io.platform.cli.absolutePath ? io.platform.cli.absolutePath(options.checkpoint) : options.checkpoint;
   const cp = await loadCheckpoint(checkpoint, io.platform);
+  const checkpointDigest = cp.digest as string; // loadCheckpoint sets it
+  if (options['checkpoint-digest'] !== undefined && options['checkpoint-digest'] !== checkpointDigest) {
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `${checkpoint} has CRC-32 ${checkpointDigest}, not the ${String(options['checkpoint-digest'])} of the plan this block belongs to: ` +
+      'the checkpoint was replaced after planning, and this block would not fit the others. Plan the kernel again (ntk --plan) into a new directory.', { option: 'checkpoint-digest' });
+  }
   const { recipe, model: built } = storedRun(cp.config, checkpoint);
   const { threat: { norm, eps, stepFactor }, line } = commandThreatModel(recipe, options);
   if (inputs !== 'clean') io.err(line);
@@ -80,12 +89,14 @@ async function resolveRequest(options: ParsedOptions, io: CommandIo): Promise<Ke
   const from = options.source === undefined ? (data.validation ? 'validation' : 'test') : parseChoice(String(options.source), 'source', SOURCES);
   const pool = from === 'validation' ? data.validation : data.test;
   if (!pool) throw new NtkError('E_INVALID_ARGUMENT', '--source validation: the run has no validation images (data.validationSize 0); use --source test.', { option: 'source' });
+  const order = perClass * pool.classes.length * (kind === 'full' ? pool.classes.length : 1);
+  checkKernelSize(order, order, `ntk --kind ${kind} --probe-per-class ${perClass}`); // the whole kernel (a blocked one is assembled whole), before the device
   const probe = selectProbeSet(pool, { perClass, seed });
   const args = ['--checkpoint', checkpoint, '--kind', kind, '--logit', String(logit), '--inputs', inputs,
     '--norm', norm, '--eps', String(eps), '--pgd-step-factor', String(stepFactor), '--pgd-steps', String(steps),
-    '--source', from, '--probe-per-class', String(perClass), '--implementation', implementation, '--seed', String(seed)];
+    '--source', from, '--probe-per-class', String(perClass), '--implementation', implementation, '--seed', String(seed), '--checkpoint-digest', checkpointDigest];
   const probeDigest = crc32Hex([new Uint8Array(probe.indices.buffer, probe.indices.byteOffset, probe.indices.byteLength)]);
-  return { checkpoint, cp, built, kind, logit, inputs, implementation, eps, steps, stepFactor, norm, seed, probe, rowsPerSample: kind === 'full' ? pool.classes.length : 1, args, probeDigest };
+  return { checkpoint, cp, built, kind, logit, inputs, implementation, eps, steps, stepFactor, norm, seed, probe, rowsPerSample: kind === 'full' ? pool.classes.length : 1, args, probeDigest, checkpointDigest };
 }
 
 /** The metadata of a kernel's safetensors file. */
@@ -126,9 +137,13 @@ async function planBlocks(r: KernelRequest, blocks: number, options: ParsedOptio
   const dir = cli.absolutePath(String(options.plan));
   const labels = Array.from(r.probe.dataset.labels);
   const plan: KernelPlan = {
-    args: r.args, blocks, probes: labels.length, rowsPerSample: r.rowsPerSample, labels, probeDigest: r.probeDigest, metadata: kernelMetadata(r),
+    args: r.args, blocks, probes: labels.length, rowsPerSample: r.rowsPerSample, labels, probeDigest: r.probeDigest, checkpointDigest: r.checkpointDigest, metadata: kernelMetadata(r),
   };
-  const tasks = await writeKernelPlan(io.platform, dir, plan, slurmOptions(options), cli.selfCommand());
+  const self = cli.selfCommand();
+  const tasks = await withDirectoryLock(io.platform, dir, async () => {
+    await refuseOtherPlan(io.platform, dir, { experiment: KERNEL_BLOCKS, kernel: plan }, options.overwrite === true);
+    return writeKernelPlan(io.platform, dir, plan, slurmOptions(options), self);
+  });
   io.out(`${r.kind} kernel of ${labels.length} ${r.inputs} probes in ${blocks} x ${blocks} blocks: ${tasks.length} tasks (blocks i <= j) planned in ${dir}.\n` +
     planInstructions(dir));
 }
@@ -151,11 +166,13 @@ export const ntkCommand: Command = {
     'probe-per-class': { type: 'number', description: 'probe images per class', default: 10 },
     implementation: { type: 'string', description: NTK_IMPLEMENTATIONS.join(' | '), default: 'contraction' },
     seed: { type: 'number', description: 'seed of the probe choice (default: the run\'s data seed) and the PGD start' },
+    'checkpoint-digest': { type: 'string', description: 'refuse unless the checkpoint file\'s CRC-32 is this (a plan\'s block tasks carry it, so no block is computed from a replaced checkpoint)' },
     out: { type: 'string', description: 'output path prefix: writes <out>.npy and <out>.safetensors, or <out>.npy and <out>.json for --block (default: next to the checkpoint, ntk-<kind>-<inputs>)' },
     json: { type: 'flag', description: 'print the spectrum statistics as JSON' },
     blocks: { type: 'number', description: 'cut the probe set into B parts: the kernel is B x B blocks (with --block or --plan)' },
     block: { type: 'string', description: 'i,j: compute only block K(X_i, X_j), 0 <= i <= j < B' },
     plan: { type: 'string', description: 'DIR: plan every block i <= j as a task (Slurm job array and run-local.sh); assemble with `ntk-at experiment collect DIR`' },
+    overwrite: { type: 'flag', description: 'with --plan: replace a plan of another kernel (or experiment) in DIR (refused otherwise)' },
     ...slurmOptionSpecs('2 CPUs, 8G, 04:00:00, no GPU'),
     ...PREDICT_OPTIONS,
     adapter: ADAPTER_OPTION,
@@ -173,46 +190,53 @@ export const ntkCommand: Command = {
     if (blocks !== null && options.plan !== undefined) return planBlocks(r, blocks, options, io);
     const base = typeof options.out === 'string' ? options.out : `${withoutExtension(r.checkpoint).replace(/[^/]*$/, '')}ntk-${r.kind}-${r.inputs}`;
     const out = block && typeof options.out !== 'string' ? `${base}-block-${block[0]}-${block[1]}` : base;
-    const gpu = await gpuFromOptions(options, io);
-    try {
-      const model = modelFromCheckpoint(gpu, r.built, r.cp, r.checkpoint);
-      const batch = uploadBatch(gpu, r.probe.dataset);
-      try {
-        const attack = { eps: r.eps, norm: r.norm, bnMode: 'eval' as const };
-        const rng = new Rng(r.seed, 211);
-        // The whole probe set is attacked, also for one block, so every block sees the same adversarial inputs.
-        const x = r.inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
-          : r.inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: r.eps, start: 'zero' })
-          : pgd(model, batch.x, batch.y, rng, { ...attack, steps: r.steps, stepSize: r.stepFactor * r.eps });
-        const labels = Array.from(batch.labels);
-        const start = io.platform.now();
-        if (block && blocks !== null) {
-          const [rows, cols] = [blockRange(n, blocks, block[0]), blockRange(n, blocks, block[1])];
-          const x1 = sliceRows(x, rows.start, rows.count);
-          const x2 = block[0] === block[1] ? null : sliceRows(x, cols.start, cols.count);
-          const kernel = await empiricalNtk(model, x1, x2, { kind: r.kind, logit: r.logit, implementation: r.implementation });
-          x1.dispose();
-          x2?.dispose();
-          const seconds = (io.platform.now() - start) / 1000;
-          const plan = { args: r.args, blocks, probes: n, rowsPerSample: r.rowsPerSample, probeDigest: r.probeDigest };
-          await writeBlock(io.platform, out, blockRecord(plan, block, seconds), kernel.data);
-          io.out(`block ${block[0]},${block[1]} of ${blocks}: ${r.kind} kernel of ${r.inputs} probes ${rows.start}..${rows.start + rows.count - 1} x ${cols.start}..${cols.start + cols.count - 1}, ` +
-            `${kernel.rows}x${kernel.cols} (${seconds.toFixed(1)} s); wrote ${out}.npy and ${out}.json`);
-        } else {
-          const kernel = await empiricalNtk(model, x, null, { kind: r.kind, logit: r.logit, implementation: r.implementation });
-          const seconds = (io.platform.now() - start) / 1000;
-          const files = await writeKernelFiles(io.platform, out, kernel, labels, kernelMetadata(r));
-          await printKernel(io, options.json === true, kernel, r.kind === 'full' ? undefined : labels,
-            `${r.kind} kernel of ${r.inputs} probes (${n} from ${r.probe.dataset.name}), checkpoint epoch ${r.cp.epoch} (${seconds.toFixed(1)} s)`,
-            { kind: r.kind, inputs: r.inputs, probes: n, source: r.probe.dataset.name, seconds }, files);
-        }
-        if (x !== batch.x) x.dispose();
-      } finally {
-        batch.dispose();
-        model.dispose();
-      }
-    } finally {
-      gpu.destroy();
-    }
+    const cut = out.lastIndexOf('/');
+    await withDirectoryLock(io.platform, cut > 0 ? out.slice(0, cut) : cut === 0 ? '/' : '.', () => computeKernel(r, options, io, out, blocks, block));
   },
 };
+
+/** Computes the kernel (or one block of it) of a validated request and writes it to `out` (the caller holds its directory's lock). */
+async function computeKernel(r: KernelRequest, options: ParsedOptions, io: CommandIo, out: string, blocks: number | null, block: [number, number] | null): Promise<void> {
+  const n = r.probe.indices.length;
+  const gpu = await gpuFromOptions(options, io);
+  try {
+    const model = modelFromCheckpoint(gpu, r.built, r.cp, r.checkpoint);
+    const batch = uploadBatch(gpu, r.probe.dataset);
+    try {
+      const attack = { eps: r.eps, norm: r.norm, bnMode: 'eval' as const };
+      const rng = new Rng(r.seed, 211);
+      // The whole probe set is attacked, also for one block, so every block sees the same adversarial inputs.
+      const x = r.inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
+        : r.inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: r.eps, start: 'zero' })
+        : pgd(model, batch.x, batch.y, rng, { ...attack, steps: r.steps, stepSize: r.stepFactor * r.eps });
+      const labels = Array.from(batch.labels);
+      const start = io.platform.now();
+      if (block && blocks !== null) {
+        const [rows, cols] = [blockRange(n, blocks, block[0]), blockRange(n, blocks, block[1])];
+        const x1 = sliceRows(x, rows.start, rows.count);
+        const x2 = block[0] === block[1] ? null : sliceRows(x, cols.start, cols.count);
+        const kernel = await empiricalNtk(model, x1, x2, { kind: r.kind, logit: r.logit, implementation: r.implementation });
+        x1.dispose();
+        x2?.dispose();
+        const seconds = (io.platform.now() - start) / 1000;
+        const plan = { args: r.args, blocks, probes: n, rowsPerSample: r.rowsPerSample, probeDigest: r.probeDigest, checkpointDigest: r.checkpointDigest };
+        await writeBlock(io.platform, out, blockRecord(plan, block, seconds), kernel.data);
+        io.out(`block ${block[0]},${block[1]} of ${blocks}: ${r.kind} kernel of ${r.inputs} probes ${rows.start}..${rows.start + rows.count - 1} x ${cols.start}..${cols.start + cols.count - 1}, ` +
+          `${kernel.rows}x${kernel.cols} (${seconds.toFixed(1)} s); wrote ${out}.npy and ${out}.json`);
+      } else {
+        const kernel = await empiricalNtk(model, x, null, { kind: r.kind, logit: r.logit, implementation: r.implementation });
+        const seconds = (io.platform.now() - start) / 1000;
+        const files = await writeKernelFiles(io.platform, out, kernel, labels, kernelMetadata(r));
+        await printKernel(io, options.json === true, kernel, r.kind === 'full' ? undefined : labels,
+          `${r.kind} kernel of ${r.inputs} probes (${n} from ${r.probe.dataset.name}), checkpoint epoch ${r.cp.epoch} (${seconds.toFixed(1)} s)`,
+          { kind: r.kind, inputs: r.inputs, probes: n, source: r.probe.dataset.name, seconds }, files);
+      }
+      if (x !== batch.x) x.dispose();
+    } finally {
+      batch.dispose();
+      model.dispose();
+    }
+  } finally {
+    gpu.destroy();
+  }
+}

@@ -62,7 +62,7 @@ function trainingWork(io: CommandIo, task: TaskFile, dir: string, spawn: Spawn):
       if (code !== 0) {
         io.err(`run ${task.id}: starting in ${dir} (output: ${output})`);
         await startRunFresh(p, dir, plan);
-        code = await spawn(train, output);
+        code = await spawn([...train, '--overwrite'], output); // this task owns the directory, and startRunFresh cleared its log
       }
       return code;
     },

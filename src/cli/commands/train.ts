@@ -150,12 +150,16 @@ export function recipeFromFlags(options: ParsedOptions): PartialRecipe {
   return recipe as PartialRecipe;
 }
 
+/** The largest recipe or config file read (a run's config.json is a few kB): bounded before it is read. */
+export const CONFIG_FILE_LIMIT = 16 * 2 ** 20;
+
 /** A recipe file: a recipe, a run's config.json / config record (its `recipe` field: replays that run), or an experiment's planned run (run.json, a task file). */
 export async function readRecipeFile(path: string, io: CommandIo): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = new TextDecoder().decode(await io.platform.readFile(path));
+    text = new TextDecoder().decode(await io.platform.readFile(path, CONFIG_FILE_LIMIT));
   } catch (e) {
+    if (e instanceof NtkError) throw e; // a device, a pipe or a file over the bound
     throw new NtkError('E_IO', `cannot read the recipe file ${path}: ${(e as Error).message}.`, { path });
   }
   let json: unknown;
@@ -218,6 +222,8 @@ export const trainCommand: Command = {
     ...flagOptions,
     out: { type: 'string', description: 'run directory (default runs/<timestamp>-<method>; with --resume, the checkpoint\'s)' },
     resume: { type: 'string', description: 'continue from this checkpoint (same recipe; only --epochs may grow, with a constant schedule)' },
+    overwrite: { type: 'flag', description: 'replace the run the output directory holds (without it a fresh run there is refused: resume it or choose another --out)' },
+    'allow-adapter-change': { type: 'flag', description: 'with --resume: go on although this adapter is not the one the checkpoint was trained on (refused otherwise)' },
     'print-recipe': { type: 'flag', description: 'print the resolved recipe as JSON and exit (nothing is trained or written)' },
     adapter: ADAPTER_OPTION,
   },
@@ -232,6 +238,7 @@ export const trainCommand: Command = {
     const out = typeof options.out === 'string' ? options.out : resume ? directoryOf(resume) : defaultRunDir(recipe.training.method);
     const result = await runRecipe(recipe, {
       outDir: out, resume, command: 'train', platform: io.platform, adapter: options.adapter as never, onEvent: consoleSink(io, recipe.training.epochs),
+      overwrite: options.overwrite === true, allowAdapterChange: options['allow-adapter-change'] === true,
     });
     const e = result.evaluation;
     const test = result.log.find((x) => x.type === 'eval')?.dataset;
