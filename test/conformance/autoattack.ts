@@ -16,7 +16,7 @@ import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { cascade } from '../../src/train/cascade.js';
 import { TOLERANCES } from '../tolerances.js';
-import { assert } from './check.js';
+import { assert, expectCode } from './check.js';
 import { defineCase } from './harness.js';
 
 /** A linear model on [1, side, side] inputs away from the walls, labelled by its own prediction; closed-form distances to each class. */
@@ -161,4 +161,24 @@ defineCase('the cascade equals the per-sample union of its attacks run on every 
   assert(gap <= 1e-5, `sample 5 attacked alone differs from sample 5 in its batch by ${gap}`);
   one.dispose();
   [model, x, y].forEach((t) => t.dispose());
+});
+
+defineCase('FAB-T and Square: bad options are typed errors naming the field', async ({ gpu }) => {
+  const model = createMlp(gpu, { inputShape: [1, 2, 2], hidden: [], classes: 3 });
+  const x = Tensor.fromArray(gpu, new Float32Array(8).fill(0.5), [2, 1, 2, 2]);
+  const y = Tensor.fromArray(gpu, [0, 1], [2]);
+  const streams = new SampleStreams(0, 'square', Uint32Array.of(0, 1));
+  const expectField = async (field: string, fn: () => unknown) => {
+    const message = await expectCode('E_INVALID_ARGUMENT', fn);
+    assert(message.includes(`"${field}"`), `message does not name ${field}: ${message}`);
+  };
+  await expectField('targets', () => fabMinimal(model, x, y, { targets: 3 })); // only 2 classes besides the label
+  await expectField('rank', () => fabMinimal(model, x, y, { targets: 2, rank: 3 }));
+  await expectField('eta', () => fabMinimal(model, x, y, { targets: 2, eta: 0.5 }));
+  await expectField('queries', () => square(model, x, y, streams, { queries: 0 }));
+  await expectField('pInit', () => square(model, x, y, streams, { pInit: 1.5 }));
+  const flat = Tensor.fromArray(gpu, new Float32Array(8).fill(0.5), [2, 4]);
+  const flatModel = createMlp(gpu, { inputShape: [4], hidden: [], classes: 3 });
+  await expectCode('E_SHAPE_MISMATCH', () => square(flatModel, flat, y, streams));
+  [model, flatModel, x, y, flat].forEach((t) => t.dispose());
 });
