@@ -21,9 +21,9 @@ export interface FabResult {
 }
 
 /** FAB-T adversarial examples in the eps-ball: the smallest one found where its distance is at most eps, else x itself. */
-export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}): Promise<Tensor> {
+export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<Tensor> {
   const o = resolveAttackOptions('fab', DEFAULT_FAB, options, sampleDims(x));
-  const { adv, distances } = await fabMinimal(model, x, y, o);
+  const { adv, distances } = await fabMinimal(model, x, y, o, onProgress);
   const x0 = await x.read();
   const d = x.size / x.shape[0];
   distances.forEach((t, i) => {
@@ -33,7 +33,7 @@ export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<F
 }
 
 /** The smallest misclassified point FAB-T finds for each sample (eps is not a bound here) over its targets. */
-export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}): Promise<FabResult> {
+export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<FabResult> {
   const o = resolveAttackOptions('fab', DEFAULT_FAB, options, sampleDims(x));
   if (o.targets < 1 || o.targets >= model.classes) {
     throw new NtkError('E_INVALID_ARGUMENT', `fab: option "targets" must be in [1, ${model.classes - 1}] (classes other than the label), got ${o.targets}.`, { option: 'targets' });
@@ -47,10 +47,10 @@ export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Pa
     const correct = await correctOf(clean, y);
     correct.forEach((c, i) => { if (c === 0) distances[i] = 0; });
     const ranks = o.rank > 0 ? [o.rank] : Array.from({ length: o.targets }, (_, i) => i + 1);
-    for (const rank of ranks) {
+    for (const [r, rank] of ranks.entries()) {
       const targets = attackTargets(clean, y, rank);
       try {
-        await fabRun(model, x, x0, y, targets, o, { adv, distances });
+        await fabRun(model, x, x0, y, targets, o, { adv, distances }, (it) => onProgress?.((r + it / o.steps) / ranks.length));
       } finally {
         targets.dispose();
       }
@@ -62,7 +62,7 @@ export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Pa
 }
 
 /** One FAB run at `targets`, updating the kept points where it finds a smaller misclassified one. */
-async function fabRun(model: Model, x: Tensor, x0: Float32Array, y: Tensor, targets: Tensor, o: FabOptions, best: FabResult): Promise<void> {
+async function fabRun(model: Model, x: Tensor, x0: Float32Array, y: Tensor, targets: Tensor, o: FabOptions, best: FabResult, step: (it: number) => void): Promise<void> {
   const n = x.shape[0];
   const d = x.size / n;
   const x1 = Float32Array.from(x0);
@@ -70,6 +70,7 @@ async function fabRun(model: Model, x: Tensor, x0: Float32Array, y: Tensor, targ
   const d2 = new Float64Array(d);
   const scratch = new Scratch(d);
   for (let it = 0; it < o.steps; it++) {
+    if (it % 10 === 0) step(it);
     const point = Tensor.fromArray(x.gpu, x1, x.shape);
     const at = lossGradient(model, point, y, 'cw', targets, o.bnMode); // z_t − z_y and its gradient
     point.dispose();

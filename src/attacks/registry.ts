@@ -33,6 +33,8 @@ export interface ThreatContext {
   rng: AttackRandom;
   /** Targeted threats: 0 or absent runs every target; r only the r-th (a cascade's per-target early stop). */
   rank?: number;
+  /** Long attacks (FAB-T, Square) report the fraction of their work done on this batch (progress bars). */
+  onProgress?: (fraction: number) => void;
   /** Radius in pixel units of inputs in [0, 1], in the `norm` ball. */
   eps: number;
   norm: Norm;
@@ -116,7 +118,7 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
     },
     run: (t, ctx) => {
       const f = t as { steps: number; targets: number };
-      return fab(ctx.model, ctx.x, ctx.y, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, steps: f.steps, targets: f.targets, rank: ctx.rank ?? 0 });
+      return fab(ctx.model, ctx.x, ctx.y, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, steps: f.steps, targets: f.targets, rank: ctx.rank ?? 0 }, ctx.onProgress);
     },
   },
   square: {
@@ -125,7 +127,7 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
     pattern: /^square(\d+)$/,
     parse: (m) => ({ kind: 'square', queries: Number(m[1]) }),
     parameters: (t) => ({ queries: (t as { queries: number }).queries, pInit: DEFAULT_SQUARE.pInit, loss: 'margin', restarts: 1 }),
-    run: (t, ctx) => square(ctx.model, ctx.x, ctx.y, ctx.rng, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, queries: (t as { queries: number }).queries }),
+    run: (t, ctx) => square(ctx.model, ctx.x, ctx.y, ctx.rng, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, queries: (t as { queries: number }).queries }, ctx.onProgress),
   },
 };
 

@@ -20,7 +20,9 @@ export function squareFraction(it: number, queries: number, pInit: number): numb
 }
 
 /** Square Attack adversarial examples for images x [n, c, h, w] in [0, 1]; per-sample streams give each sample its own draws. */
-export async function square(model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<SquareOptions> = {}): Promise<Tensor> {
+export async function square(
+  model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<SquareOptions> = {}, onProgress?: (fraction: number) => void,
+): Promise<Tensor> {
   const o = resolveAttackOptions('square', DEFAULT_SQUARE, options, sampleDims(x));
   if (x.shape.length !== 4 || x.shape[2] < 2 || x.shape[3] < 2) {
     throw new NtkError('E_SHAPE_MISMATCH', `square: inputs [${x.shape}] must be images [n, c, h, w] with h, w >= 2 (squares are windows of an image).`);
@@ -38,6 +40,7 @@ export async function square(model: Model, x: Tensor, y: Tensor, rng: AttackRand
   for (let it = 0; it < o.queries; it++) {
     const active = Uint32Array.from(margin.keys()).filter((i) => margin[i] > 0);
     if (active.length === 0) break;
+    if (it % 100 === 0) onProgress?.(it / o.queries);
     const p = squareFraction(it, o.queries, o.pInit);
     const proposals = new Float32Array(active.length * d);
     active.forEach((i, r) => {

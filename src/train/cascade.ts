@@ -64,19 +64,28 @@ export async function cascade(model: Model, data: ImageDataset, threats: readonl
     const targets = (threat as { targets?: number }).targets ?? 0;
     const ranks = targets > 0 ? Array.from({ length: targets }, (_, i) => i + 1) : [0];
     const attacked = survived.reduce((a, b) => a + b, 0);
+    const total = ranks.length * attacked;
+    let reported = 0;
+    const report = (done: number) => {
+      if (done <= reported && done < total) return;
+      reported = done;
+      o.onProgress?.(name, done, total);
+    };
     for (const [r, rank] of ranks.entries()) {
       const pool = everyone.filter((i) => survived[i] === 1);
       let done = 0;
+      const at = (samples: number) => r * attacked + Math.floor((samples / Math.max(pool.length, 1)) * attacked);
       await overBatches(model, data, pool, o.batchSize, async (x, y, ids) => {
         const adv = await threatEntry(threat).run(threat, {
           model, x, y, rng: new SampleStreams(o.seed, name, ids), rank, eps: o.eps, norm: o.norm, bnMode: o.attackBnMode, pgdStepFactor: o.pgdStepFactor,
+          onProgress: (fraction) => report(Math.min(at(done + fraction * ids.length), total - 1)),
         });
         done += ids.length;
-        o.onProgress?.(name, r * attacked + Math.round((done / Math.max(pool.length, 1)) * attacked), ranks.length * attacked);
+        report(r === ranks.length - 1 && done === pool.length ? total : Math.min(at(done), total - 1));
         return adv;
       }, (id, correct) => { if (!correct) survived[id] = 0; });
     }
-    o.onProgress?.(name, ranks.length * attacked, ranks.length * attacked);
+    if (reported < total) report(total);
     robust = robust.map((v, i) => v & survived[i]);
     stages.push({ threat: name, parameters: threatEntry(threat).parameters(threat), survived, robust, attacked, seconds: (o.now() - start) / 1000 });
   }
