@@ -128,60 +128,72 @@ function distance(a: Float32Array, b: Float32Array, row: number, d: number, norm
   return norm === 'linf' ? s : Math.sqrt(s);
 }
 
-/** Work arrays of minimalStep for inputs of d values. */
+/** Work arrays of minimalStep for inputs of d values (weight 0: the coordinate does not move). */
 class Scratch {
   readonly room: Float64Array;
   readonly weight: Float64Array;
   readonly key: Float64Array;
-  readonly order: number[];
   constructor(d: number) {
     this.room = new Float64Array(d);
     this.weight = new Float64Array(d);
     this.key = new Float64Array(d);
-    this.order = [];
   }
 }
+
+/** Bisection steps of minimalStep: they bracket lambda within 2^-40 of its range, far below f32 resolution. */
+const BISECTIONS = 40;
 
 /**
  * The smallest-`norm` step `out` from the row of p at `row` onto {z : f + w·(z − p) = 0} with
  * p + out in [0, 1] (w = −grad), or the step as far towards it as the box allows; returns its norm.
  * Each coordinate moves towards the plane by m_k = min(lambda, room_k) (l-inf) or
- * min(lambda·|w_k|, room_k) (l2), with the one lambda at which the moves close the gap |f|.
+ * min(lambda·|w_k|, room_k) (l2), with the one lambda at which the moves close the gap |f|:
+ * bisection finds which coordinates saturate (key_k = where k saturates, below lambda), then lambda
+ * follows exactly from gap = saturated + lambda · slope of the others (no sort: O(d) per bisection).
  */
 function minimalStep(p: Float32Array, row: number, grad: Float32Array, f: number, norm: Norm, out: Float64Array, s: Scratch): number {
   const d = out.length;
   out.fill(0);
   if (f === 0) return 0;
   const toward = f > 0 ? -1 : 1; // the step changes w·z by −f: coordinate k moves by toward·sign(w_k)·m_k
-  const order = s.order;
-  order.length = 0;
+  let top = 0;
   for (let k = 0; k < d; k++) {
     const w = -grad[row + k];
-    if (w === 0) continue;
-    const up = toward * Math.sign(w) > 0;
-    s.room[k] = up ? 1 - p[row + k] : p[row + k];
     s.weight[k] = Math.abs(w);
-    s.key[k] = norm === 'linf' ? s.room[k] : s.room[k] / s.weight[k]; // where coordinate k saturates
-    order.push(k);
+    if (w === 0) continue;
+    s.room[k] = toward * Math.sign(w) > 0 ? 1 - p[row + k] : p[row + k];
+    s.key[k] = norm === 'linf' ? s.room[k] : s.room[k] / s.weight[k];
+    top = Math.max(top, s.key[k]);
   }
-  order.sort((a, b) => s.key[a] - s.key[b]);
-  // gap(lambda) = saturated + lambda · slope over the coordinates not yet saturated
-  let slope = 0;
-  for (const k of order) slope += norm === 'linf' ? s.weight[k] : s.weight[k] ** 2;
   const gap = Math.abs(f);
-  let saturated = 0;
-  let lambda = Infinity;
-  for (const k of order) {
-    const candidate = (gap - saturated) / slope;
-    if (candidate <= s.key[k]) {
-      lambda = candidate;
-      break;
+  const closed = (lambda: number) => { // the part of the gap the moves at lambda close
+    let sum = 0;
+    for (let k = 0; k < d; k++) {
+      if (s.weight[k] !== 0) sum += s.weight[k] * Math.min(norm === 'linf' ? lambda : lambda * s.weight[k], s.room[k]);
     }
-    saturated += s.weight[k] * s.room[k];
-    slope -= norm === 'linf' ? s.weight[k] : s.weight[k] ** 2;
+    return sum;
+  };
+  let lambda = Infinity; // out of reach inside the box: every coordinate moves to its wall
+  if (closed(top) >= gap) {
+    let lo = 0;
+    let hi = top;
+    for (let i = 0; i < BISECTIONS; i++) {
+      const mid = (lo + hi) / 2;
+      if (closed(mid) < gap) lo = mid;
+      else hi = mid;
+    }
+    let saturated = 0;
+    let slope = 0;
+    for (let k = 0; k < d; k++) {
+      if (s.weight[k] === 0) continue;
+      if (s.key[k] <= lo) saturated += s.weight[k] * s.room[k];
+      else slope += norm === 'linf' ? s.weight[k] : s.weight[k] ** 2;
+    }
+    lambda = slope > 0 ? Math.min(Math.max((gap - saturated) / slope, lo), hi) : hi;
   }
   let size = 0;
-  for (const k of order) {
+  for (let k = 0; k < d; k++) {
+    if (s.weight[k] === 0) continue;
     const m = Math.min(norm === 'linf' ? lambda : lambda * s.weight[k], s.room[k]);
     out[k] = toward * Math.sign(-grad[row + k]) * m;
     size = norm === 'linf' ? Math.max(size, m) : size + m * m;
