@@ -9,13 +9,13 @@
 import type { Model } from '../nn/model.js';
 import { grid2d, packParams } from '../ops/params.js';
 import { rowSumSquares } from '../ops/reduce.js';
-import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone } from './fgsm.js';
 import { projectL2 } from './kernels.js';
 import { lossGradient, type LossGradient } from './losses.js';
 import { DEFAULT_APGD, resolveAttackOptions, sampleDims, type ApgdOptions } from './options.js';
 import { randomStart } from './pgd.js';
+import type { AttackRandom } from './streams.js';
 import { worstOverRuns } from './worst.js';
 
 const STATE_COLUMNS = 8; // see shaders/apgd_track.wgsl
@@ -32,9 +32,9 @@ export function apgdCheckpoints(steps: number): number[] {
 }
 
 /** APGD adversarial examples for x [n, ...] with labels y [n]; `rng` draws the random starts. */
-export function apgd(model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<ApgdOptions> = {}): Tensor {
+export function apgd(model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<ApgdOptions> = {}): Tensor {
   const o = resolveAttackOptions('apgd', DEFAULT_APGD, options, sampleDims(x));
-  return worstOverRuns(model, x, y, o, (targets) => apgdRun(model, x, y, randomStart(x, rng, o.norm, o.eps), targets, o));
+  return worstOverRuns(model, x, y, o, rng, (targets, rng) => apgdRun(model, x, y, randomStart(x, rng, o.norm, o.eps), targets, o));
 }
 
 /** One APGD run from `start` (owned: it becomes the iterate); returns the run's adversarial examples. */

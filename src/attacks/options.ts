@@ -94,12 +94,40 @@ export interface PgdOptions extends FgsmOptions {
   loss: AttackLoss;
   /** 0: untargeted; m > 0: targeted runs at each of the m most likely other classes (worst case kept). */
   targets: number;
+  /** 0: every target of `targets`; r in 1..targets: only the r-th most likely other class (a cascade's per-target early stop). */
+  rank: number;
 }
 
 /** Options of apgd (Auto-PGD: step size adapted at checkpoints, no fixed step). */
 export interface ApgdOptions extends Omit<PgdOptions, 'stepSize' | 'start'> {
   /** Checkpoint test: halve the step when fewer than rho·(window) steps raised the loss. */
   rho: number;
+}
+
+/** Options of fab (FAB-T, Croce & Hein 2020: minimal-perturbation targeted attack). */
+export interface FabOptions extends FgsmOptions {
+  norm: Norm;
+  /** Iterations per target. */
+  steps: number;
+  /** Runs at each of the m most likely other classes (AutoAttack's FAB-T: 9). */
+  targets: number;
+  /** 0: every target; r: only the r-th (as in PgdOptions). */
+  rank: number;
+  /** Largest weight of the step from the original point (alpha_max). */
+  alphaMax: number;
+  /** Overshoot of each projection (eta). */
+  eta: number;
+  /** Backtracking factor towards the original point after a success (beta). */
+  beta: number;
+}
+
+/** Options of square (Square Attack, Andriushchenko et al. 2020: score-based, margin loss). */
+export interface SquareOptions extends FgsmOptions {
+  norm: Norm;
+  /** Queries (iterations) after the initial one. */
+  queries: number;
+  /** Initial fraction of the pixels a square covers; it shrinks on the published schedule. */
+  pInit: number;
 }
 
 /** Defaults of fgsm. */
@@ -110,12 +138,18 @@ export const DEFAULT_FGSM_RS: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval
 export const DEFAULT_N_FGSM: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1, noiseFactor: 2, project: false };
 /** Defaults of pgd: l-inf PGD-10 with step eps/4 from a random start, one restart. */
 export const DEFAULT_PGD: PgdOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1, loss: 'ce', targets: 0,
+  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1, loss: 'ce', targets: 0, rank: 0,
 };
 /** APGD as in AutoAttack: 100 iterations, one restart, rho 0.75 (initial step 2·eps, momentum 0.75). */
 export const DEFAULT_APGD: ApgdOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, restarts: 1, loss: 'ce', targets: 0, rho: 0.75,
+  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, restarts: 1, loss: 'ce', targets: 0, rank: 0, rho: 0.75,
 };
+/** FAB-T as in AutoAttack's standard version: 100 iterations at each of 9 targets from x itself, alpha_max 0.1, eta 1.05, beta 0.9. */
+export const DEFAULT_FAB: FabOptions = {
+  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, targets: 9, rank: 0, alphaMax: 0.1, eta: 1.05, beta: 0.9,
+};
+/** Square as in AutoAttack's standard version: 5,000 queries, p_init 0.8, margin loss, one restart. */
+export const DEFAULT_SQUARE: SquareOptions = { eps: 0.1, bnMode: 'eval', norm: 'linf', queries: 5000, pInit: 0.8 };
 
 /** Merges and validates for inputs of `dims` values per sample; errors name the attack and the field. */
 export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>, dims: number): T {
@@ -139,6 +173,19 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   if ('targets' in record) requireInteger(attack, 'targets', record.targets, 0);
   if ('targets' in record && (record.targets as number) > 0 && record.loss === 'ce') {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "targets" needs the cw or dlr loss (targeted attacks use margins, as APGD-T).`, { option: 'targets' });
+  }
+  if ('rank' in record) requireInteger(attack, 'rank', record.rank, 0);
+  if ('rank' in record && (record.rank as number) > (record.targets as number)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "rank" must be 0 (every target) or at most "targets" (${record.targets}), got ${record.rank}.`, { option: 'rank' });
+  }
+  if ('queries' in record) requireInteger(attack, 'queries', record.queries, 1);
+  for (const [field, lo, hi] of [['alphaMax', 0, 1], ['beta', 0, 1], ['pInit', 0, 1]] as const) {
+    if (field in record && !(typeof record[field] === 'number' && (record[field] as number) > lo && (record[field] as number) <= hi)) {
+      throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "${field}" must be in (${lo}, ${hi}], got ${record[field]}.`, { option: field });
+    }
+  }
+  if ('eta' in record && !(typeof record.eta === 'number' && record.eta >= 1)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "eta" must be >= 1 (the projection's overshoot), got ${record.eta}.`, { option: 'eta' });
   }
   if ('rho' in record && !(typeof record.rho === 'number' && record.rho > 0 && record.rho <= 1)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "rho" must be in (0, 1], got ${record.rho}.`, { option: 'rho' });

@@ -5,18 +5,20 @@
 
 import type { Model } from '../nn/model.js';
 import { add } from '../ops/binary.js';
-import type { Rng } from '../random/rng.js';
+import { map } from '../ops/map.js';
+import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone, inputGradient, uniformStart } from './fgsm.js';
 import { attackStep, projectL2, type Norm } from './kernels.js';
 import { lossGradient } from './losses.js';
 import { DEFAULT_PGD, resolveAttackOptions, sampleDims, type PgdOptions } from './options.js';
+import type { AttackRandom, SampleStreams } from './streams.js';
 import { worstOverRuns } from './worst.js';
 
 /** PGD adversarial examples for x [n, ...] with labels y [n]; `rng` draws the random starts. */
-export function pgd(model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<PgdOptions> = {}): Tensor {
+export function pgd(model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<PgdOptions> = {}): Tensor {
   const o = resolveAttackOptions('pgd', DEFAULT_PGD, options, sampleDims(x));
-  return worstOverRuns(model, x, y, o, (targets) => {
+  return worstOverRuns(model, x, y, o, rng, (targets, rng) => {
     const adv = o.start === 'zero' ? clone(x) : randomStart(x, rng, o.norm, o.eps);
     for (let k = 0; k < o.steps; k++) {
       const g = o.loss === 'ce' ? inputGradient(model, adv, y, o.bnMode) : gradientOnly(model, adv, y, o, targets);
@@ -34,13 +36,28 @@ function gradientOnly(model: Model, x: Tensor, y: Tensor, o: PgdOptions, targets
   return grad;
 }
 
-/** A random start in the eps-ball: uniform per element (l-inf) or uniform in the l2 ball, clipped to [0, 1]. */
-export function randomStart(x: Tensor, rng: Rng, norm: Norm, eps: number): Tensor {
-  return norm === 'linf' ? uniformStart(x, rng, eps) : uniformL2Start(x, rng, eps);
+/**
+ * A random start in the eps-ball: uniform per element (l-inf; drawn on the device from an Rng, on
+ * the host from per-sample streams) or uniform in the l2 ball, clipped to [0, 1].
+ */
+export function randomStart(x: Tensor, rng: AttackRandom, norm: Norm, eps: number): Tensor {
+  if (norm === 'l2') return uniformL2Start(x, rng, eps);
+  return rng instanceof Rng ? uniformStart(x, rng, eps) : streamsUniformStart(x, rng, eps);
+}
+
+/** clip01(x + U(-eps, eps)) with each row's noise from its own stream. */
+function streamsUniformStart(x: Tensor, streams: SampleStreams, eps: number): Tensor {
+  if (eps === 0) return clone(x);
+  const noise = Tensor.fromArray(x.gpu, streams.uniform(x.size, -eps, eps), x.shape);
+  const shifted = add(x, noise);
+  noise.dispose();
+  const clipped = map(shifted, 'clamp', 0, 1);
+  shifted.dispose();
+  return clipped;
 }
 
 /** x + delta with delta uniform in the l2 eps-ball per sample (Gaussian direction, radius eps·u^(1/d)), clipped. */
-function uniformL2Start(x: Tensor, rng: Rng, eps: number): Tensor {
+function uniformL2Start(x: Tensor, rng: AttackRandom, eps: number): Tensor {
   const n = x.shape[0];
   const d = x.size / n;
   const z = rng.normal(n * d);

@@ -1,12 +1,15 @@
 // Robust evaluation on a held-out set, batched, as the field reports it (AutoAttack's convention):
 // a sample counts under a threat only if it is classified correctly clean AND under that threat,
 // and the worst case (`worst-case`) counts it only if it survives every threat of the set.
-// Threats come from the attack registry (src/attacks/registry.ts). Counts accumulate on the
-// device and are read once at the end.
+// Threats come from the attack registry (src/attacks/registry.ts); each draws from per-sample
+// streams of (seed, its name), so a figure does not depend on the threats run before it. Counts
+// accumulate on the device and are read once at the end; a cascade (`cascade`, AutoAttack's
+// standard version) runs each threat only on the samples still robust (train/cascade.ts).
 
 import type { Norm } from '../attacks/kernels.js';
 import { checkThreatModel, type AttackBnMode } from '../attacks/options.js';
 import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
+import { SampleStreams } from '../attacks/streams.js';
 import { BatchLoader } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
@@ -15,8 +18,8 @@ import { add, mul } from '../ops/binary.js';
 import { sumAll } from '../ops/reduce.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
 import { requireInteger, resolveOptions } from '../options.js';
-import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { cascade } from './cascade.js';
 
 export { threatName, WORST_CASE, type Threat };
 
@@ -39,8 +42,16 @@ export interface EvaluateOptions {
    */
   bnBatchStats: boolean;
   seed: number;
-  /** Called after each batch with the samples done and the total (progress bars); null: none. */
-  onProgress: ((done: number, total: number) => void) | null;
+  /**
+   * null: every threat on every sample. A version name (e.g. `standard` of the `autoattack` preset):
+   * the threats run in order as a cascade over the samples still robust, and the accuracy under each
+   * is the robust accuracy after it (correct clean and under it and every earlier one).
+   */
+  cascade: string | null;
+  /** Called after each batch with the samples done and the total, and the threat (a cascade's stage) at work; null: none. */
+  onProgress: ((done: number, total: number, stage?: string) => void) | null;
+  /** Milliseconds clock of the per-stage times of a cascade. */
+  now: () => number;
 }
 
 /** Defaults of evaluate (see EvaluateOptions). */
@@ -54,7 +65,9 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
   attackBnMode: 'eval',
   bnBatchStats: false,
   seed: 0,
+  cascade: null,
   onProgress: null,
+  now: () => performance.now(),
 };
 
 /**
@@ -64,6 +77,8 @@ export const DEFAULT_EVALUATE: EvaluateOptions = {
 export interface EvaluationResult {
   samples: number;
   accuracy: Record<string, number>;
+  /** A cascade's version and stages, in order: each threat's parameters, samples attacked, robust accuracy after it and seconds. */
+  cascade?: { version: string; stages: Array<{ threat: string; parameters: Record<string, number | string>; attacked: number; robustAccuracy: number; seconds: number }> };
 }
 
 /** Evaluates `model` (BatchNorm in eval mode) on `dataset` under each threat and their worst case. */
@@ -77,9 +92,12 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
   if (o.limit !== null) requireInteger('evaluate', 'limit', o.limit);
   if (o.threats.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: option "threats" is empty.', { option: 'threats' });
   checkDatasetFits(model, dataset, 'evaluate');
+  if (o.cascade !== null && o.bnBatchStats) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: a cascade (the autoattack preset) attacks subsets of each batch, which batch statistics would change: use bnBatchStats false.', { option: 'bnBatchStats' });
+  }
   const data = o.limit !== null && o.limit < dataset.length ? dataset.subset(Uint32Array.from({ length: o.limit }, (_, i) => i), `${dataset.name}[:${o.limit}]`) : dataset;
+  if (o.cascade !== null) return cascadeEvaluation(model, data, o, o.cascade);
   const loader = new BatchLoader(model.gpu, data, { batchSize: o.batchSize, shuffle: o.bnBatchStats, seed: o.seed });
-  const rng = new Rng(o.seed, 7);
   const totals = [...o.threats, null].map(() => Tensor.zeros(model.gpu, [1])); // the last one: worst case
   const accumulate = (i: number, flags: Tensor) => {
     const count = sumAll(flags);
@@ -93,9 +111,13 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
       const clean = correctFlags(model, batch.x, batch.y, o.bnBatchStats);
       let robust = clean;
       try {
-        o.threats.forEach((threat, i) => {
-          if (threat.kind === 'clean') return accumulate(i, clean);
-          const x = runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.bnBatchStats ? 'train-frozen' : o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
+        for (const [i, threat] of o.threats.entries()) {
+          if (threat.kind === 'clean') {
+            accumulate(i, clean);
+            continue;
+          }
+          const rng = new SampleStreams(o.seed, threatName(threat), batch.indices);
+          const x = await runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.bnBatchStats ? 'train-frozen' : o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
           const correct = correctFlags(model, x, batch.y, o.bnBatchStats);
           if (x !== batch.x) x.dispose();
           const both = mul(correct, clean);
@@ -104,7 +126,7 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
           if (robust !== clean) robust.dispose();
           robust = next;
           [correct, both].forEach((t) => t.dispose());
-        });
+        }
         accumulate(o.threats.length, robust);
       } finally {
         if (robust !== clean) robust.dispose();
@@ -120,6 +142,21 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
   } finally {
     totals.forEach((t) => t.dispose());
   }
+}
+
+/** The evaluation as a cascade: clean accuracy, the robust accuracy after each stage, the final one as the worst case. */
+async function cascadeEvaluation(model: Model, data: ImageDataset, o: EvaluateOptions, version: string): Promise<EvaluationResult> {
+  const result = await cascade(model, data, o.threats, {
+    eps: o.eps, norm: o.norm, pgdStepFactor: o.pgdStepFactor, attackBnMode: o.attackBnMode, batchSize: o.batchSize, seed: o.seed, early: true, now: o.now,
+    onProgress: o.onProgress ? (stage, done, total) => o.onProgress?.(done, total, stage) : null,
+  });
+  const fraction = (flags: Uint8Array) => flags.reduce((a, b) => a + b, 0) / data.length;
+  const accuracy: Record<string, number> = {};
+  if (o.threats.some((t) => t.kind === 'clean')) accuracy.clean = fraction(result.clean);
+  for (const stage of result.stages) accuracy[stage.threat] = fraction(stage.robust);
+  accuracy[WORST_CASE] = fraction(result.stages.at(-1)?.robust ?? result.clean);
+  const stages = result.stages.map(({ threat, parameters, attacked, robust, seconds }) => ({ threat, parameters, attacked, robustAccuracy: fraction(robust), seconds }));
+  return { samples: data.length, accuracy, cascade: { version, stages } };
 }
 
 /** [n] 1 where model(x) (BatchNorm in eval mode) predicts the label. */

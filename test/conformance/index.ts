@@ -8,6 +8,7 @@ import './map_reduce.js';
 import './random.js';
 import './attacks.js';
 import './attack_losses.js';
+import './autoattack.js';
 import './data.js';
 import './binary.js';
 import './channel.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFraction, parseIntegerList, parseOptions } from '../../src/cli/args.js';
-import { THREAT_PRESETS, threatName } from '../../src/attacks/registry.js';
+import { THREAT_PRESETS, threatName, threatsCascade } from '../../src/attacks/registry.js';
 import { parseThreats } from '../../src/cli/commands/evaluate.js';
 import { scheduleSpec } from '../../src/run/orchestrator.js';
 import { cli } from './cli_io.js';
@@ -42,10 +42,17 @@ describe('option values', () => {
 
   it('expands threat presets and AutoAttack aliases in place, without duplicates, and names threats canonically', () => {
     expect(parseThreats('autoattack-lite').map(threatName)).toEqual(THREAT_PRESETS['autoattack-lite'].threats.split(','));
-    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual(['clean', 'pgd20', 'apgd100-ce', 'apgd100-dlr-t9']);
-    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr').map(threatName)).toEqual(['apgd100-ce', 'apgd100-dlr-t9', 'apgd100-dlr']);
+    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual(['clean', 'pgd20', 'apgd100-ce', 'apgd100-dlr-t9', 'fab100-t9', 'square5000']);
+    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr,fab-t,square').map(threatName)).toEqual(['apgd100-ce', 'apgd100-dlr-t9', 'apgd100-dlr', 'fab100-t9', 'square5000']);
+    for (const bad of ['fab100', 'fab0-t9', 'fab100-t0', 'square0', 'square-5']) expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
     for (const name of ['fgsm-cw', 'pgd50x3', 'pgd20-dlr-t2', 'apgd7x2-cw']) expect(threatName(parseThreats(name)[0])).toBe(name);
     expect(parseThreats('pgd20-ce,apgd10').map(threatName)).toEqual(['pgd20', 'apgd10-ce']);
+  });
+
+  it('the autoattack preset is a cascade (version standard) that runs alone; other threat lists are not cascades', () => {
+    expect(threatsCascade('autoattack')).toBe('standard');
+    expect(threatsCascade('clean,pgd20,autoattack-lite')).toBeNull();
+    expect(() => threatsCascade('autoattack,pgd20')).toThrow(/E_INVALID_ARGUMENT.*cascade/);
   });
 
   it('takes one declared positional argument and rejects a second', () => {

@@ -48,6 +48,7 @@ describe('robust evaluation', () => {
   it('registry: each attack entry parses its canonical names back; presets are valid threat lists', () => {
     const examples: Record<string, string[]> = {
       clean: ['clean'], fgsm: ['fgsm', 'fgsm-dlr'], pgd: ['pgd20', 'pgd5x2-cw-t3'], apgd: ['apgd100-ce', 'apgd10x3-dlr-t9'],
+      fab: ['fab100-t9', 'fab5-t1'], square: ['square5000', 'square1'],
     };
     expect(Object.keys(ATTACKS).sort()).toEqual(Object.keys(examples).sort());
     for (const [kind, names] of Object.entries(examples)) {

@@ -1,8 +1,9 @@
 // `ntk-at evaluate --checkpoint <file>`: rebuilds the model and the test data from the run stored in
 // the checkpoint (src/run/stored_run.ts), loads its weights, and measures the accuracy under each
-// threat of the registry (FGSM, PGD, APGD; CE/CW/DLR; presets such as autoattack-lite) and their
-// per-sample worst case, in the run's threat model (norm, eps, step factor) unless flags say
-// otherwise; prints a table, optionally appends the result to a run log (then `ntk-at report`).
+// threat of the registry (FGSM, PGD, APGD, FAB-T, Square; CE/CW/DLR; presets such as autoattack, a
+// cascade, and autoattack-lite) and their per-sample worst case, in the run's threat model (norm,
+// eps, step factor) unless flags say otherwise, with a progress bar per threat or cascade stage;
+// prints a table, optionally appends the result to a run log (then `ntk-at report`).
 
 import type { Gpu } from '../../device/gpu.js';
 import { NtkError } from '../../errors.js';
@@ -11,7 +12,7 @@ import type { Platform } from '../../platform/index.js';
 import { RunLog, type LogRecord } from '../../report/runlog.js';
 import { withDirectoryLock } from '../../run/run_lock.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
-import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList } from '../../attacks/registry.js';
+import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList, threatEntry, threatName, threatsCascade } from '../../attacks/registry.js';
 import { ATTACK_LOSSES } from '../../attacks/losses.js';
 import { NORMS, type ThreatModel } from '../../attacks/options.js';
 import { runThreatModel, type RunRecipe } from '../../run/recipe.js';
@@ -20,6 +21,7 @@ import { evaluate, WORST_CASE, type EvaluationResult, type Threat } from '../../
 import type { ImageDataset } from '../../data/dataset.js';
 import { formatFraction, parseChoice, parseFraction, requireCount, type OptionSpec, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
+import { progressCallback, type ProgressCallback } from '../progress.js';
 import { DATASET_CHOICES, loadRunData, type DataRecipe } from '../data.js';
 import { buildModel, type ModelRecipe } from '../models.js';
 
@@ -64,18 +66,33 @@ export function commandThreatModel(r: RunRecipe, options: ParsedOptions): { thre
   };
 }
 
-/** The final-evaluation record of the run log (`type: "eval"`). */
+/**
+ * The final-evaluation record of the run log (`type: "eval"`): with `threats`, each threat's
+ * parameters; a cascade adds its version and, per stage, the samples attacked, the robust accuracy
+ * after it and its seconds.
+ */
 export function evaluationRecord(
   result: EvaluationResult, data: ImageDataset, extra: { eps: number; norm?: string; pgdStepFactor: number; seconds: number; checkpoint: string; epoch: number },
+  threats?: readonly Threat[],
 ): LogRecord {
-  return { type: 'eval', dataset: data.name, samples: result.samples, ...extra, accuracy: result.accuracy };
+  return {
+    type: 'eval', dataset: data.name, samples: result.samples, ...extra, accuracy: result.accuracy,
+    ...(threats && { threats: threats.map((t) => ({ threat: threatName(t), parameters: threatEntry(t).parameters(t) })) }),
+    ...(result.cascade && { cascade: result.cascade }),
+  };
 }
 
 /** The lines of a threat/accuracy table; the worst case (correct clean and under every threat) last. */
 export function formatEvaluation(result: EvaluationResult, title: string): string {
   const width = Math.max(10, ...Object.keys(result.accuracy).map((k) => k.length));
-  const rows = Object.entries(result.accuracy).map(([k, v]) => `  ${k.padEnd(width)} ${(100 * v).toFixed(1).padStart(5)}%`);
-  return [title, ...rows].join('\n');
+  const stages = new Map(result.cascade?.stages.map((s) => [s.threat, s]));
+  const rows = Object.entries(result.accuracy).map(([k, v]) => {
+    const stage = stages.get(k);
+    const after = stage ? `  after stage ${[...stages.keys()].indexOf(k) + 1}: ${stage.attacked} samples attacked, ${stage.seconds.toFixed(1)} s` : '';
+    return `  ${k.padEnd(width)} ${(100 * v).toFixed(1).padStart(5)}%${after}`;
+  });
+  const version = result.cascade ? [`  (AutoAttack ${result.cascade.version} version: a cascade, each threat on the samples still robust; ${WORST_CASE} = the final robust accuracy)`] : [];
+  return [title, ...rows, ...version].join('\n');
 }
 
 /** A model built from `recipe` with the checkpoint's weights. The caller disposes it. */
@@ -102,9 +119,10 @@ async function appendRecord(platform: Platform, path: string, record: LogRecord)
 }
 
 export const evaluateCommand: Command = {
-  summary: 'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD; CE/CW/DLR) and their per-sample worst case',
+  summary: 'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD, FAB-T, Square; CE/CW/DLR) and their per-sample worst case, or AutoAttack (standard version) as a cascade',
   examples: [
     'ntk-at evaluate --checkpoint runs/pgd/checkpoint.safetensors --threats clean,fgsm,pgd20,pgd50x3',
+    'ntk-at evaluate --checkpoint runs/pgd/checkpoint.safetensors --threats autoattack',
   ],
   options: {
     checkpoint: { type: 'string', description: 'checkpoint.safetensors written by ntk-at train (required)' },
@@ -114,7 +132,7 @@ export const evaluateCommand: Command = {
     'data-dir': { type: 'string', description: "Fashion-MNIST directory (default: the training run's)" },
     'test-size': { type: 'number', description: "test images, a multiple of the class count (default: the training run's)" },
     'batch-size': { type: 'number', description: 'evaluation batch size', default: 200 },
-    seed: { type: 'number', description: 'seed of the random PGD starts', default: 0 },
+    seed: { type: 'number', description: 'seed of the attacks\' random draws (each attack and sample has its own stream of it)', default: 0 },
     log: { type: 'string', description: 'append the result to this run log (log.jsonl) as a `type: "eval"` record' },
     json: { type: 'flag', description: 'print the result as JSON' },
     adapter: ADAPTER_OPTION,
@@ -124,6 +142,7 @@ export const evaluateCommand: Command = {
       throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
     }
     const threats = parseThreats(String(options.threats));
+    const cascadeVersion = threatsCascade(String(options.threats));
     const batchSize = requireCount(options['batch-size'], 'batch-size');
     const source = options.checkpoint;
     const cp = await loadCheckpoint(source, io.platform);
@@ -143,9 +162,16 @@ export const evaluateCommand: Command = {
       const model = modelFromCheckpoint(gpu, run.model, cp, source);
       try {
         const start = io.platform.now();
-        const result = await evaluate(model, data.test, { eps, norm, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor });
+        const bars = new Map<string, ProgressCallback>();
+        const onProgress = (done: number, total: number, stage = 'evaluation') => {
+          if (!bars.has(stage)) bars.set(stage, progressCallback(cascadeVersion ? `stage ${bars.size + 1} ${stage}` : stage, io.progress, io.platform.now));
+          bars.get(stage)?.(done, total, 'samples');
+        };
+        const result = await evaluate(model, data.test, {
+          eps, norm, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor, cascade: cascadeVersion, onProgress, now: io.platform.now,
+        });
         const seconds = (io.platform.now() - start) / 1000;
-        const record = evaluationRecord(result, data.test, { eps, norm, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch });
+        const record = evaluationRecord(result, data.test, { eps, norm, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch }, threats);
         if (typeof options.log === 'string') await appendRecord(io.platform, options.log, record);
         io.out(options.json
           ? JSON.stringify(record, null, 2)
