@@ -52,6 +52,19 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser' } : null;
   },
+  async readCache(name) {
+    return localStore()?.getItem(`ntk-at:${name}`) ?? null;
+  },
+  async writeCache(name, text) {
+    const store = localStore();
+    if (!store) return false;
+    try {
+      store.setItem(`ntk-at:${name}`, text);
+      return true;
+    } catch {
+      return false; // quota or a denied store: no cache
+    }
+  },
   async readFile(path: string) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
     if (stored) return stored;
@@ -60,6 +73,15 @@ export const browserPlatform: Platform = {
     return new Uint8Array(await response.arrayBuffer());
   },
 };
+
+/** The page's localStorage, or null (Workers have none; sandboxed pages may deny it). */
+function localStore(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
 
 /** The IndexedDB database (`ntk-at`, store `files`, keyed by path) that stands in for a file system. */
 function openFileDb(): Promise<IDBDatabase> {

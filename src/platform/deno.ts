@@ -2,7 +2,7 @@
 // on GPU-less Debian that is Mesa's lavapipe (Vulkan). Needs --allow-read and --allow-env.
 
 import { NtkError } from '../errors.js';
-import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import { cacheDirectory, checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, type AdapterChoice, type Platform } from './types.js';
 
@@ -191,6 +191,20 @@ export const denoPlatform: Platform = {
     return { adapter, path: 'deno/wgpu', featureLevel: 'core' };
   },
   readFile: (path: string) => Deno.readFile(path), // needs --allow-read
+  async readCache(name) {
+    const dir = cacheDirectory((key) => denoPlatform.env(key));
+    if (!dir) return null;
+    try {
+      return await Deno.readTextFile(`${dir}/${name}`);
+    } catch {
+      return null; // none yet, or no --allow-read there
+    }
+  },
+  async writeCache(name, text) {
+    const dir = cacheDirectory((key) => denoPlatform.env(key));
+    if (!dir) return false; // without --allow-write there (e.g. the conformance runner) the write fails: no cache
+    return denoPlatform.writeFileAtomic(`${dir}/${name}`, encoder.encode(text)).then(() => true, () => false);
+  },
 };
 
 /** The directory holding `path` ('.' for a bare name). */

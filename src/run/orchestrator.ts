@@ -239,7 +239,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const adapterLine = formatAdapterReport(gpu.report);
     const method = r.training.method;
     const config = {
-      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, runtime: platform.runtime,
+      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, kernels: gpu.kernels, runtime: platform.runtime,
       trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
       data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
       evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
