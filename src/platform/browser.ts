@@ -52,18 +52,17 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser' } : null;
   },
+  // The cache lives in IndexedDB (under CACHE_PREFIX), which the page and its Workers share.
   async readCache(name) {
-    return localStore()?.getItem(`ntk-at:${name}`) ?? null;
+    try {
+      const bytes = await loadStoredFile(`${CACHE_PREFIX}${name}`);
+      return bytes ? new TextDecoder().decode(bytes) : null;
+    } catch {
+      return null; // no IndexedDB (a sandboxed or private context): no cache
+    }
   },
   async writeCache(name, text) {
-    const store = localStore();
-    if (!store) return false;
-    try {
-      store.setItem(`ntk-at:${name}`, text);
-      return true;
-    } catch {
-      return false; // quota or a denied store: no cache
-    }
+    return storeFile(`${CACHE_PREFIX}${name}`, () => new TextEncoder().encode(text)).then(() => true, () => false);
   },
   async readFile(path: string) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
@@ -74,14 +73,8 @@ export const browserPlatform: Platform = {
   },
 };
 
-/** The page's localStorage, or null (Workers have none; sandboxed pages may deny it). */
-function localStore(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
+/** Where cache entries (Platform.readCache) live among the stored files. */
+const CACHE_PREFIX = 'ntk-at-cache/';
 
 /** The IndexedDB database (`ntk-at`, store `files`, keyed by path) that stands in for a file system. */
 function openFileDb(): Promise<IDBDatabase> {

@@ -17,6 +17,7 @@ import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type FileLock, type Platform } from '../platform/index.js';
+import { formatKernelChoice } from '../ops/kernel_choice.js';
 import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
@@ -38,7 +39,7 @@ import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
 export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
-  | { type: 'adapter'; line: string }
+  | { type: 'adapter'; line: string; kernels: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
   | ({ type: 'step'; method: TrainMethod } & LogEntry)
   | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
@@ -250,7 +251,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     };
     if (outDir !== null) lock = await lockRunDirectory(platform, outDir); // before the first write: E_RUN_LOCKED while another run writes there
     await sinks.emit({ type: 'start', recipe: r, outDir });
-    await sinks.emit({ type: 'adapter', line: adapterLine });
+    await sinks.emit({ type: 'adapter', line: adapterLine, kernels: formatKernelChoice(gpu.kernels) });
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
