@@ -1,7 +1,7 @@
 // The GEMM kernel an adapter runs, chosen by measurement rather than by the adapter's name: when a
 // Gpu is created, a short probe checks each candidate (ops/matmul.ts: block, block-storage, tiled)
 // on exact integer products and times it on representative shapes, and the fastest correct one
-// wins. The choice is kept per adapter identity for the process and in the platform's cache across
+// wins (within a time budget: slow compilers get the first candidates only). The choice is kept per adapter identity for the process and in the platform's cache across
 // runs; an explicit choice (GpuOptions.matmulKernel, env NTK_AT_MATMUL_KERNEL) skips the probe.
 
 import type { AdapterReport, Gpu } from '../device/gpu.js';
@@ -25,6 +25,8 @@ export interface KernelChoice {
   timings: Partial<Record<MatmulKernel, number>>;
   /** Candidates that failed the exact check or the device, with why. */
   rejected: Partial<Record<MatmulKernel, string>>;
+  /** Candidates not tried because the probe had spent its time budget. */
+  skipped: MatmulKernel[];
   /** ms the probe took when it ran (compiling the candidates' shaders included); 0 otherwise. */
   probeMs: number;
   /** ms of those spent in timed rounds (after each candidate's warm-up round). */
@@ -36,22 +38,36 @@ export interface KernelChoice {
 /** The environment variable that forces a GEMM kernel (as GpuOptions.matmulKernel). */
 export const MATMUL_KERNEL_ENV = 'NTK_AT_MATMUL_KERNEL';
 
-/** Candidates in order of preference: a later one replaces the best so far only when it is faster
- * by more than MARGIN (timings on a loaded machine jitter; a choice should not flip on noise). */
-const CANDIDATES: readonly MatmulKernel[] = ['block', 'block-storage', 'tiled'];
+/** Candidates in order of preference (by adapter class: GPUs first try tiled; CPU and unknown
+ * adapters the block kernels): a later one replaces the best so far only when it is faster by more
+ * than MARGIN (timings on a loaded machine jitter; a choice should not flip on noise). */
+const CANDIDATES: Record<AdapterReport['adapterClass'], readonly MatmulKernel[]> = {
+  hardware: ['tiled', 'block', 'block-storage'],
+  software: ['block', 'block-storage', 'tiled'],
+  unknown: ['block', 'block-storage', 'tiled'],
+};
 const MARGIN = 0.15;
+/** A further candidate is tried only while the probe has taken less than this (ms): compiling a
+ * kernel takes seconds on slow CPU adapters (SwiftShader), milliseconds on GPUs. Candidates left
+ * out are listed in `skipped`; the first is always measured. */
+const BUDGET_MS = 2000;
 /** Timing shapes [M, K, N]: an MLP layer's forward at batch 128 and a square product. */
 const TIMING_SHAPES: ReadonlyArray<readonly [number, number, number]> = [[128, 784, 256], [256, 256, 256]];
 /** Timed rounds per candidate at most; a candidate slower than STOP_FACTOR x the best stops early. */
 const ROUNDS = 3;
 const STOP_FACTOR = 2;
-/** Exactness checks [M, K, N, transA, transB, batch]: odd sizes, both transposes, a batch. */
-const CHECKS: ReadonlyArray<readonly [number, number, number, boolean, boolean, number]> = [
-  [45, 70, 37, true, false, 1],
-  [33, 130, 20, false, true, 2],
+/** Exactness checks [M, K, N, batch]: odd rows, a batch, in the timing shapes' layout (K and N
+ * multiples of 4, no transposes) so that each candidate compiles one pipeline only. Every layout of
+ * every kernel is checked by the conformance suite. */
+const CHECKS: ReadonlyArray<readonly [number, number, number, number]> = [
+  [45, 72, 36, 1],
+  [33, 132, 20, 2],
 ];
 /** Shaders whose code decides the kernels' speed: part of the cache key. */
 const KERNEL_SHADERS = ['matmul', 'gemm_block', 'gemm_block_texture', 'gemm_pack', 'sum_partials'] as const;
+
+/** Bumped when the probe's method changes: choices cached by an older probe are measured again. */
+const PROBE_VERSION = 2;
 
 const chosen = new Map<string, KernelChoice>();
 
@@ -86,14 +102,15 @@ export async function chooseKernels(gpu: Gpu, explicit?: MatmulKernel): Promise<
 
 /** A choice made by option or environment (no probe). */
 export function explicitChoice(kernel: MatmulKernel, adapterKey: string): KernelChoice {
-  return { matmul: kernel, conv2d: convPath(kernel), source: 'explicit', timings: {}, rejected: {}, probeMs: 0, timedMs: 0, adapterKey };
+  return { matmul: kernel, conv2d: convPath(kernel), source: 'explicit', timings: {}, rejected: {}, skipped: [], probeMs: 0, timedMs: 0, adapterKey };
 }
 
 /** One line: the kernel, how it was chosen, and the probe's timings. */
 export function formatKernelChoice(c: KernelChoice): string {
   const times = Object.entries(c.timings).map(([k, ms]) => `${k} ${ms!.toFixed(1)} ms`);
   const rejected = Object.entries(c.rejected).map(([k, why]) => `${k} rejected: ${why}`);
-  const detail = [...times, ...rejected].join(', ');
+  const skipped = (c.skipped ?? []).map((k) => `${k} not tried (probe time budget spent)`);
+  const detail = [...times, ...rejected, ...skipped].join(', ');
   const cost = c.source === 'measured' ? `; probe ${c.probeMs.toFixed(0)} ms, ${c.timedMs.toFixed(0)} ms of it timed` : '';
   return `kernels: matmul ${c.matmul}, conv2d ${c.conv2d} (${c.source}${detail ? `: ${detail}` : ''}${cost}) [adapter key ${c.adapterKey}]`;
 }
@@ -132,7 +149,7 @@ function adapterIdentity(gpu: Gpu): string {
     runtime: r.runtime, path: r.path, featureLevel: r.featureLevel, vendor: r.vendor, architecture: r.architecture,
     device: r.device, description: r.description, fallback: r.isFallbackAdapter,
     limits: Object.keys(limits).sort().map((k) => [k, limits[k]]), features: [...gpu.features].sort(),
-    code: KERNEL_SHADERS.map((s) => SHADERS[s]), version: VERSION,
+    code: KERNEL_SHADERS.map((s) => SHADERS[s]), version: VERSION, probe: PROBE_VERSION,
   });
   let h = 0x811c9dc5;
   for (let i = 0; i < identity.length; i++) {
@@ -146,16 +163,11 @@ function adapterIdentity(gpu: Gpu): string {
 async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
   const now = () => gpu.platform.now();
   const start = now();
-  const checks = CHECKS.map(([M, K, N, transA, transB, batch], i) => {
+  const checks = CHECKS.map(([M, K, N, batch], i) => {
     const a = integers(batch * M * K, 2 * i + 1);
     const b = integers(batch * K * N, 2 * i + 2);
     const shape = (rows: number, cols: number) => (batch > 1 ? [batch, rows, cols] : [rows, cols]);
-    return {
-      a: Tensor.fromArray(gpu, a, shape(transA ? K : M, transA ? M : K)),
-      b: Tensor.fromArray(gpu, b, shape(transB ? N : K, transB ? K : N)),
-      expected: exactProduct(a, b, M, K, N, transA, transB, batch),
-      transA, transB,
-    };
+    return { a: Tensor.fromArray(gpu, a, shape(M, K)), b: Tensor.fromArray(gpu, b, shape(K, N)), expected: exactProduct(a, b, M, K, N, batch) };
   });
   const operands = TIMING_SHAPES.map(([M, K, N]) => [
     Tensor.fromArray(gpu, integers(M * K, M), [M, K]),
@@ -163,19 +175,24 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
   ] as const);
   const timings: KernelChoice['timings'] = {};
   const rejected: KernelChoice['rejected'] = {};
+  const skipped: MatmulKernel[] = [];
   let best: MatmulKernel | null = null;
   let timedMs = 0;
   try {
-    for (const kernel of CANDIDATES) {
+    for (const kernel of CANDIDATES[gpu.report.adapterClass]) {
+      if (best !== null && now() - start > BUDGET_MS) {
+        skipped.push(kernel);
+        continue;
+      }
       try {
         for (const c of checks) {
-          const out = matmul(c.a, c.b, { kernel, transA: c.transA, transB: c.transB });
+          const out = matmul(c.a, c.b, { kernel });
           const got = await out.read();
           out.dispose();
           const wrong = got.findIndex((v, i) => v !== c.expected[i]);
           if (wrong >= 0) throw new Error(`element ${wrong} is ${got[wrong]}, exactly ${c.expected[wrong]}`);
         }
-        await round(gpu, operands, kernel); // warm-up: compiles the pipelines
+        await round(gpu, operands, kernel); // warm-up
         let fastest = Infinity;
         for (let r = 0; r < ROUNDS; r++) {
           const t0 = now();
@@ -203,7 +220,7 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
       { rejected },
     );
   }
-  return { matmul: best, conv2d: convPath(best), source: 'measured', timings, rejected, probeMs: now() - start, timedMs, adapterKey };
+  return { matmul: best, conv2d: convPath(best), source: 'measured', timings, rejected, skipped, probeMs: now() - start, timedMs, adapterKey };
 }
 
 /** One product of every timing shape on `kernel`, waited for. */
@@ -223,17 +240,15 @@ function integers(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** The exact product of integer operands (batched, either transposed). */
-function exactProduct(a: Float32Array, b: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, batch: number): Float32Array {
+/** The exact product of integer operands (batched). */
+function exactProduct(a: Float32Array, b: Float32Array, M: number, K: number, N: number, batch: number): Float32Array {
   const c = new Float32Array(batch * M * N);
   for (let z = 0; z < batch; z++) {
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let sum = 0;
         for (let k = 0; k < K; k++) {
-          const av = a[z * M * K + (transA ? k * M + i : i * K + k)];
-          const bv = b[z * K * N + (transB ? j * K + k : k * N + j)];
-          sum += av * bv;
+          sum += a[z * M * K + i * K + k] * b[z * K * N + k * N + j];
         }
         c[z * M * N + i * N + j] = sum;
       }
