@@ -70,11 +70,14 @@ export function listCases(): string[] {
   return registry.map((c) => c.name);
 }
 
-/** Runs every registered case (or those whose name contains `filter`) on one Gpu. */
+/**
+ * Runs every registered case (or those whose name contains `filter`; with `variantsOnly`, those that
+ * select a kernel variant explicitly) on one Gpu.
+ */
 export async function runConformance(
-  options: { adapter?: AdapterChoice; filter?: string; onResult?: (r: CaseResult) => void } = {},
+  options: { adapter?: AdapterChoice; filter?: string; variantsOnly?: boolean; onResult?: (r: CaseResult) => void } = {},
 ): Promise<ConformanceRun> {
-  const cases = registry.filter((c) => !options.filter || c.name.includes(options.filter));
+  const cases = registry.filter((c) => (!options.filter || c.name.includes(options.filter)) && (!options.variantsOnly || c.variants.length > 0));
   let gpu: Gpu;
   try {
     gpu = await createGpu({ adapter: options.adapter });

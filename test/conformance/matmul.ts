@@ -100,3 +100,13 @@ defineCase('matmul without a forced kernel runs the adapter\'s measured choice',
   assertBitEqual(await auto.read(), await forced.read(), `default vs forced ${choice.matmul}`);
   [ta, tb, auto, forced].forEach((t) => t.dispose());
 });
+
+defineCase('matmul block and block-storage give identical bits (a measured choice between them changes no result)', async ({ gpu }) => {
+  for (const [M, K, N, transA, transB] of [[128, 784, 256, false, false], [100, 300, 37, true, true], [10, 5000, 10, false, false]] as const) {
+    const ta = Tensor.fromArray(gpu, randomF32(M * K, M + K), transA ? [K, M] : [M, K]);
+    const tb = Tensor.fromArray(gpu, randomF32(K * N, K + N), transB ? [N, K] : [K, N]);
+    const [texels, storage] = [matmul(ta, tb, { transA, transB, kernel: 'block' }), matmul(ta, tb, { transA, transB, kernel: 'block-storage' })];
+    assertBitEqual(await texels.read(), await storage.read(), `${M}x${K}x${N}: block vs block-storage`);
+    [ta, tb, texels, storage].forEach((t) => t.dispose());
+  }
+}, ['matmul/block', 'matmul/block-storage']);
