@@ -9,7 +9,8 @@ import { variantLines } from '../test/runners/variants.mjs';
 
 const DIR = process.argv[2] ?? 'test-results';
 
-const SUITES = ['vitest', 'node', 'node-swiftshader', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
+// node-swiftshader: only when requested (NTK_AT_TEST_SWIFTSHADER=1, as scripts/test.sh runs it then)
+const SUITES = ['vitest', 'node', ...(process.env.NTK_AT_TEST_SWIFTSHADER === '1' ? ['node-swiftshader'] : []), 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
 /** Conformance runs: their cases per kernel variant and the adapter's kernel choice are listed. */
 const CONFORMANCE_SUITES = ['node', 'node-swiftshader', 'deno', 'browser', 'worker'];
