@@ -12,7 +12,7 @@ import { modelRow } from './nn.js';
 
 defineBench('nn_conv', async (ctx) => {
   const { gpu, quick } = ctx;
-  const software = gpu.report.software;
+  const software = gpu.report.adapterClass !== 'hardware'; // unknown: sized as a CPU adapter
   const normalize = { mean: [0.286], std: [0.353] };
   const configs: Array<[string, (g: Gpu) => Model, number]> = quick
     ? [

@@ -5,11 +5,15 @@
 // failed, so a crash never looks like success. Usage: node scripts/summarize.mjs [results-dir].
 
 import { existsSync, readFileSync } from 'node:fs';
+import { variantLines } from '../test/runners/variants.mjs';
 
 const DIR = process.argv[2] ?? 'test-results';
 
-const SUITES = ['vitest', 'node', 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
+// node-swiftshader: only when requested (NTK_AT_TEST_SWIFTSHADER=1, as scripts/test.sh runs it then)
+const SUITES = ['vitest', 'node', ...(process.env.NTK_AT_TEST_SWIFTSHADER === '1' ? ['node-swiftshader'] : []), 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
+/** Conformance runs: their cases per kernel variant and the adapter's kernel choice are listed. */
+const CONFORMANCE_SUITES = ['node', 'node-swiftshader', 'deno', 'browser', 'worker'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -39,6 +43,7 @@ for (const suite of SUITES) {
     s = data.results.filter((r) => r.status === 'skipped').length;
   }
   console.log(`  ${suite.padEnd(9)} ${p} passed, ${f} failed, ${s} skipped${data.adapterLine ? `  (${data.adapterLine})` : ''}`);
+  if (CONFORMANCE_SUITES.includes(suite)) for (const line of variantLines(suite, data)) console.log(`      ${line}`);
   passed += p;
   failed += f;
   skipped += s;

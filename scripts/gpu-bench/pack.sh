@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs into one folder what `npm run bench` needs on a Linux x86-64 machine with an NVIDIA GPU and
 # no network: this Node binary, the `webgpu` package with only its linux-x64 dawn.node, the built
-# bench bundle and its drivers, the Fashion-MNIST training files, Debian's Vulkan loader (libvulkan1,
+# bench bundle and its drivers, the conformance bundle and its runner (run.sh checks the adapter first), the Fashion-MNIST training files, Debian's Vulkan loader (libvulkan1,
 # unpacked with dpkg -x) and run.sh. Needs `npm run build` first; apt-get download needs Debian's
 # package lists (apt-get update). Usage: bash scripts/gpu-bench/pack.sh [DEST] (default scratch/gpu-bench)
 set -euo pipefail
@@ -9,15 +9,16 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 dest="$(mkdir -p "${1:-$repo/scratch/gpu-bench}" && cd "${1:-$repo/scratch/gpu-bench}" && pwd)"
 data_dir=/usr/share/datasets/fashion-mnist
 
-for f in dist/bench.js bench/run.mjs scripts/bench.mjs node_modules/webgpu/dist/linux-x64/dawn.node; do
+for f in dist/bench.js dist/conformance.js bench/run.mjs scripts/bench.mjs test/runners/run.mjs node_modules/webgpu/dist/linux-x64/dawn.node; do
   [[ -f "$repo/$f" ]] || { echo "gpu-bench pack: $repo/$f is missing; run npm install and npm run build first." >&2; exit 1; }
 done
 rm -rf "$dest/app" "$dest/vulkan" "$dest/node"
-mkdir -p "$dest/app/dist" "$dest/app/bench" "$dest/app/scripts" "$dest/app/node_modules/webgpu/dist" "$dest/app/data/fashion-mnist" "$dest/vulkan"
+mkdir -p "$dest/app/dist" "$dest/app/bench" "$dest/app/scripts" "$dest/app/test/runners" "$dest/app/node_modules/webgpu/dist" "$dest/app/data/fashion-mnist" "$dest/vulkan"
 
 # Node (the binary running this build) and the bundle with what it imports at run time.
 cp "$(node -p process.execPath)" "$dest/node"
-cp "$repo/dist/bench.js" "$repo/dist/bench.js.map" "$dest/app/dist/"
+cp "$repo/dist/bench.js" "$repo/dist/bench.js.map" "$repo/dist/conformance.js" "$dest/app/dist/"
+cp "$repo/test/runners/run.mjs" "$repo/test/runners/variants.mjs" "$dest/app/test/runners/"
 cp "$repo/bench/run.mjs" "$dest/app/bench/"
 cp "$repo/scripts/bench.mjs" "$dest/app/scripts/"
 echo '{ "name": "ntk-at-gpu-bench", "private": true, "type": "module" }' > "$dest/app/package.json"

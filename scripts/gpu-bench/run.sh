@@ -41,6 +41,19 @@ if ! "$node" bench/run.mjs --case '{"kind":"matmul","m":64,"k":64,"n":64,"inner"
 fi
 "$node" -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log("adapter:", r.adapterLine)' "$out/adapter-check.json" | tee -a "$out/machine.txt"
 
+# The conformance suite on this adapter (every kernel variant forced, and the measured choice): a
+# failing adapter is not benchmarked. The cache of the kernel choice goes to the output folder.
+export NTK_AT_CACHE_DIR="${NTK_AT_CACHE_DIR:-$out/cache}"
+rm -rf test-results
+if ! "$node" test/runners/run.mjs >"$out/conformance.txt" 2>"$out/conformance.log"; then
+  cp test-results/node.json "$out/conformance.json" 2>/dev/null
+  grep -E '^  failed|conformance:' "$out/conformance.txt" | head -20 >&2
+  echo "run.sh: the conformance suite fails on this adapter (see $out/conformance.txt); refusing to benchmark it." >&2
+  exit 3
+fi
+cp test-results/node.json "$out/conformance.json"
+grep -E '^\[node\] ' "$out/conformance.txt" | tee -a "$out/machine.txt"
+
 status=0
 "$node" scripts/bench.mjs --runtime node --data "$here/app/data/fashion-mnist" --out "$out" "$@" 2>"$out/compare.log" | tee "$out/compare.txt" || status=1
 "$node" scripts/bench.mjs --extras --runtime node --out "$out" "$@" 2>"$out/extras.log" | tee "$out/extras.txt" || status=1

@@ -2,6 +2,7 @@
 // output streams and acquiring the Gpu named by --adapter.
 
 import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
+import { formatKernelChoice } from '../ops/kernel_choice.js';
 import type { AdapterChoice, Platform } from '../platform/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 import type { ProgressSink } from './progress.js';
@@ -36,5 +37,6 @@ export const ADAPTER_OPTION: OptionSpec = {
 export async function gpuFromOptions(options: ParsedOptions, io: CommandIo): Promise<Gpu> {
   const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
   io.err(`adapter: ${formatAdapterReport(gpu.report)}`);
+  io.err(formatKernelChoice(gpu.kernels));
   return gpu;
 }

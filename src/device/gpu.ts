@@ -6,7 +6,9 @@
 
 import { NtkError, check } from '../errors.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
-import { ADAPTER_CHOICES, currentPlatform, isSoftwareAdapter, type AdapterChoice, type Platform } from '../platform/index.js';
+import { chooseKernels, explicitChoice, type KernelChoice } from '../ops/kernel_choice.js';
+import type { MatmulKernel } from '../ops/matmul.js';
+import { ADAPTER_CHOICES, adapterClass, currentPlatform, type AdapterChoice, type AdapterClass, type Platform } from '../platform/index.js';
 import { BufferPool } from './buffers.js';
 
 /** Options of createGpu. */
@@ -18,6 +20,9 @@ export interface GpuOptions {
   /** Submit every command on its own with its own error scopes (slower; names the failing op).
    * Default: env NTK_AT_SYNC=1. */
   sync?: boolean;
+  /** Force the GEMM kernel (and so conv2d's path) instead of measuring (src/ops/kernel_choice.ts).
+   * Default: env NTK_AT_MATMUL_KERNEL, else the measured choice for this adapter. */
+  matmulKernel?: MatmulKernel;
 }
 
 /** Which adapter was chosen and what it can do; `formatAdapterReport` prints it on one line. */
@@ -31,7 +36,8 @@ export interface AdapterReport {
   device: string;
   description: string;
   isFallbackAdapter: boolean;
-  software: boolean;
+  /** software, hardware or unknown (masked info): see AdapterClass. Kernels are measured in every class. */
+  adapterClass: AdapterClass;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -104,6 +110,8 @@ const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
  */
 export class Gpu {
   readonly pool: BufferPool;
+  /** The kernels ops use when none is forced: measured at creation (createGpu), or set explicitly. */
+  kernels: KernelChoice;
   /** Pipelines by cache key; `compiled` is the module's WGSL check, asked of the device once (a second
    * getCompilationInfo() on a module can hang Chromium's page: see compiled()). */
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule; compiled?: Promise<NtkError | null> }>();
@@ -142,6 +150,17 @@ export class Gpu {
       this.markGone();
     });
     live.add(this);
+    this.kernels = explicitChoice('block', ''); // replaced by createGpu's choice before any op runs
+  }
+
+  /** Forces the GEMM kernel from now on (tests and benchmarks; as GpuOptions.matmulKernel). */
+  setMatmulKernel(kernel: MatmulKernel): void {
+    this.kernels = explicitChoice(kernel, this.kernels.adapterKey);
+  }
+
+  /** The device's features. */
+  get features(): GPUSupportedFeatures {
+    return this.raw.features;
   }
 
   /**
@@ -505,7 +524,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
     device: info.device,
     description: info.description,
     isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    software: isSoftwareAdapter(info),
+    adapterClass: adapterClass(info),
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -516,14 +535,21 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
     },
   };
   const sync = options.sync ?? platform.env('NTK_AT_SYNC') === '1';
-  return new Gpu(device, report, platform, sync);
+  const gpu = new Gpu(device, report, platform, sync);
+  try {
+    gpu.kernels = await chooseKernels(gpu, options.matmulKernel);
+  } catch (e) {
+    gpu.destroy();
+    throw e;
+  }
+  return gpu;
 }
 
 /** One line naming the runtime, adapter and path, e.g. for logs and test output. */
 export function formatAdapterReport(r: AdapterReport): string {
   const name = [r.vendor, r.architecture, r.device, r.description].filter((s) => s).join(' / ');
   return (
-    `${r.runtime}: ${name} [path ${r.path}, ${r.featureLevel}, ${r.software ? 'software' : 'hardware'}` +
+    `${r.runtime}: ${name || '(adapter info not exposed)'} [path ${r.path}, ${r.featureLevel}, ${r.adapterClass}` +
     `${r.isFallbackAdapter ? ', fallback' : ''}, max binding ${(r.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB]`
   );
 }

@@ -76,7 +76,7 @@ export async function evaluateKernelMachine(
     .sort((a, b) => (a.kind === 'clean' ? 0 : 1) - (b.kind === 'clean' ? 0 : 1));
   for (const [t, threat] of threats.entries()) {
     const name = threatName(threat);
-    const x = threat.kind === 'clean' ? test.x : attackInBatches(model, threat, test, rng, o, (done) => o.onProgress?.(`network attack ${name}`, done, n));
+    const x = threat.kind === 'clean' ? test.x : await attackInBatches(model, threat, test, rng, o, (done) => o.onProgress?.(`network attack ${name}`, done, n));
     try {
       const f0 = await networkOutputs(model, x);
       const netRight = correctness(f0, test.labels, C);
@@ -102,7 +102,7 @@ export async function evaluateKernelMachine(
 }
 
 /** The threat's adversarial examples of all test points, `batch` at a time, as one tensor. */
-function attackInBatches(model: Model, threat: Threat, test: { x: Tensor; y: Tensor }, rng: Rng, o: MachineEvalOptions, progress: (done: number) => void): Tensor {
+async function attackInBatches(model: Model, threat: Threat, test: { x: Tensor; y: Tensor }, rng: Rng, o: MachineEvalOptions, progress: (done: number) => void): Promise<Tensor> {
   const n = test.x.shape[0];
   const rowBytes = test.x.bytes / n;
   const out = Tensor.empty(model.gpu, test.x.shape);
@@ -111,7 +111,7 @@ function attackInBatches(model: Model, threat: Threat, test: { x: Tensor; y: Ten
       const count = Math.min(o.batch, n - start);
       const x = sliceRows(test.x, start, count);
       const y = sliceRows(test.y, start, count);
-      const adv = runThreat(threat, { model, x, y, rng, eps: o.eps, norm: o.norm, bnMode: 'eval', pgdStepFactor: o.pgdStepFactor });
+      const adv = await runThreat(threat, { model, x, y, rng, eps: o.eps, norm: o.norm, bnMode: 'eval', pgdStepFactor: o.pgdStepFactor });
       model.gpu.copy(adv.buffer, 0, out.buffer, start * rowBytes, count * rowBytes);
       [x, y].forEach((t) => t.dispose());
       if (adv !== x) adv.dispose();

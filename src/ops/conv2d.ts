@@ -1,8 +1,8 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
 // weight gradient (batch-summed or per sample; for the NTK, per sample and cotangent) and bias
-// gradient. Two paths, chosen per adapter: on CPU adapters every product runs on the GEMM core of
-// ops/matmul.ts (im2col operands, and col2im for the input gradient, in sample chunks under a
-// memory budget); on GPUs the implicit GEMMs of shaders/conv2d*.wgsl never store the im2col matrix.
+// gradient. Two paths, following the adapter's measured GEMM kernel (ops/kernel_choice.ts): with a
+// block kernel every product runs on the GEMM core of ops/matmul.ts (im2col operands, and col2im
+// for the input gradient, in sample chunks under a memory budget); with the tiled one the implicit GEMMs of shaders/conv2d*.wgsl never store the im2col matrix.
 // The batch-summed weight gradient splits the batch into groups (split-K) for parallelism and
 // adds the group partials in a fixed order. Where GEMM tiles would be mostly padding (first layers:
 // few input channels, small weights) per-element kernels take over. Every sum has a fixed order:
@@ -14,7 +14,7 @@ import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { channelSum, channelSumInto } from './channel_sum.js';
 import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { blockGemm, matmul, matmulInto, matmulKernel, packOperand } from './matmul.js';
+import { blockGemm, matmul, matmulInto, packOperand } from './matmul.js';
 import { grid2d, packParams, type ParamField } from './params.js';
 import { sumLastAxis } from './reduce.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
@@ -22,8 +22,8 @@ import { sumPartials, sumPartialsInto } from './sum_partials.js';
 /**
  * How the forward pass and both gradients compute: 'im2col' (explicit im2col operands fed to the
  * register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient: CPU adapters),
- * 'implicit' (the workgroup-memory implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (by the
- * adapter, as matmulKernel).
+ * 'implicit' (the workgroup-memory implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (the
+ * adapter's measured choice, Gpu.kernels.conv2d: im2col where a block GEMM kernel won, else implicit).
  */
 export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
 
@@ -284,7 +284,7 @@ function col2imRun(g: Conv2dGeometry): number {
 }
 
 function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
-  return g.kernel === 'im2col' || (g.kernel === 'auto' && matmulKernel(gpu) !== 'tiled');
+  return g.kernel === 'im2col' || (g.kernel === 'auto' && gpu.kernels.conv2d === 'im2col');
 }
 
 /** The im2col layout: K = cin·kh·kw padded to 4·K4 rows of planeP (a multiple of 4) pixels. */

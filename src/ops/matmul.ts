@@ -1,8 +1,9 @@
 // Matrix multiply on the device: C = op(A) op(B), optionally batched over a leading dimension,
 // with either operand transposed, into a new tensor or accumulated into an existing one. One GEMM
-// core with a kernel per adapter class: software (CPU) adapters run the barrier-free register-
-// blocked shaders/gemm_block.wgsl (operands packed by shaders/gemm_pack.wgsl when their layout
-// needs it), real GPUs the workgroup-memory tiled shaders/matmul.wgsl. Both split K under the loop
+// core with three kernels, the adapter's chosen by measurement (ops/kernel_choice.ts): the barrier-
+// free register-blocked shaders/gemm_block.wgsl (operands packed by shaders/gemm_pack.wgsl when their
+// layout needs it; fast on CPU adapters) and the workgroup-memory tiled shaders/matmul.wgsl (fast on
+// GPUs). Both split K under the loop
 // budget (src/device/loop_budget.ts) and add the parts in a fixed order: deterministic per adapter.
 
 import type { Gpu } from '../device/gpu.js';
@@ -17,6 +18,9 @@ import { sumPartialsInto } from './sum_partials.js';
  * (workgroup memory, for GPUs). */
 export type MatmulKernel = 'block' | 'block-storage' | 'tiled';
 
+/** Every MatmulKernel. */
+export const MATMUL_KERNELS: readonly MatmulKernel[] = ['block', 'block-storage', 'tiled'];
+
 /** Options of matmul. */
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M] (or [batch, K, M]). Default false. */
@@ -27,12 +31,9 @@ export interface MatmulOptions {
   kernel?: MatmulKernel;
 }
 
-/**
- * The kernel for an adapter class (AdapterReport.software, from src/platform/): register blocking on
- * software (CPU) adapters in every runtime (Node, Deno, Chromium), tiling on real GPUs.
- */
+/** The adapter's GEMM kernel: measured when the Gpu was created, or forced (Gpu.kernels). */
 export function matmulKernel(gpu: Gpu): MatmulKernel {
-  return gpu.report.software ? 'block' : 'tiled';
+  return gpu.kernels.matmul;
 }
 
 /** matmul.wgsl: output tile, k values per step, and loop iterations one k step may cost (the step,

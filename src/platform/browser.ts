@@ -52,6 +52,18 @@ export const browserPlatform: Platform = {
     }
     return core ? { adapter: core, featureLevel: 'core', path: 'browser' } : null;
   },
+  // The cache lives in IndexedDB (under CACHE_PREFIX), which the page and its Workers share.
+  async readCache(name) {
+    try {
+      const bytes = await loadStoredFile(`${CACHE_PREFIX}${name}`);
+      return bytes ? new TextDecoder().decode(bytes) : null;
+    } catch {
+      return null; // no IndexedDB (a sandboxed or private context): no cache
+    }
+  },
+  async writeCache(name, text) {
+    return storeFile(`${CACHE_PREFIX}${name}`, () => new TextEncoder().encode(text)).then(() => true, () => false);
+  },
   async readFile(path: string, maxBytes = READ_LIMIT) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)
     if (stored && stored.length > maxBytes) throw tooLarge(path, stored.length, maxBytes);
@@ -65,6 +77,9 @@ export const browserPlatform: Platform = {
     return bytes;
   },
 };
+
+/** Where cache entries (Platform.readCache) live among the stored files. */
+const CACHE_PREFIX = 'ntk-at-cache/';
 
 /** The IndexedDB database (`ntk-at`, store `files`, keyed by path) that stands in for a file system. */
 function openFileDb(): Promise<IDBDatabase> {

@@ -2,7 +2,7 @@
 // on GPU-less Debian that is Mesa's lavapipe (Vulkan). Needs --allow-read and --allow-env.
 
 import { NtkError } from '../errors.js';
-import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import { cacheDirectory, checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AdapterChoice, type Platform } from './types.js';
 
@@ -198,6 +198,20 @@ export const denoPlatform: Platform = {
       return null;
     }
     return { adapter, path: 'deno/wgpu', featureLevel: 'core' };
+  },
+  async readCache(name) {
+    const dir = cacheDirectory((key) => denoPlatform.env(key));
+    if (!dir) return null;
+    try {
+      return await Deno.readTextFile(`${dir}/${name}`);
+    } catch {
+      return null; // none yet, or no --allow-read there
+    }
+  },
+  async writeCache(name, text) {
+    const dir = cacheDirectory((key) => denoPlatform.env(key));
+    if (!dir) return false; // without --allow-write there (e.g. the conformance runner) the write fails: no cache
+    return denoPlatform.writeFileAtomic(`${dir}/${name}`, encoder.encode(text)).then(() => true, () => false);
   },
   async readFile(path: string, maxBytes = READ_LIMIT) { // needs --allow-read
     const stat = await Deno.stat(path);

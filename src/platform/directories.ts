@@ -83,3 +83,16 @@ export function staleTemporaries(base: string, entries: string[], alive: (pid: n
     return m !== null && !alive(Number(m[1]));
   });
 }
+
+/**
+ * The library's cache directory (Node and Deno): NTK_AT_CACHE_DIR, else $XDG_CACHE_HOME/ntk-at,
+ * else $HOME/.cache/ntk-at; null when none of them is set.
+ */
+export function cacheDirectory(env: (name: string) => string | undefined): string | null {
+  const explicit = env('NTK_AT_CACHE_DIR');
+  if (explicit) return explicit;
+  const xdg = env('XDG_CACHE_HOME');
+  if (xdg) return `${xdg}/ntk-at`;
+  const home = env('HOME');
+  return home ? `${home}/.cache/ntk-at` : null;
+}

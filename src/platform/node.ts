@@ -4,7 +4,7 @@
 // `webgpu` is an optional peer dependency of the package: only this file loads it, on first use.
 
 import { NtkError } from '../errors.js';
-import { checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import { cacheDirectory, checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
 import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
 
@@ -394,6 +394,17 @@ export const nodePlatform: Platform = {
       if (found) return found;
     }
     return null;
+  },
+  async readCache(name) {
+    const dir = cacheDirectory((key) => process.env[key]);
+    if (!dir) return null;
+    const { readFile } = await import('node:fs/promises');
+    return readFile(`${dir}/${name}`, 'utf8').catch(() => null);
+  },
+  async writeCache(name, text) {
+    const dir = cacheDirectory((key) => process.env[key]);
+    if (!dir) return false;
+    return nodePlatform.writeFileAtomic(`${dir}/${name}`, new TextEncoder().encode(text)).then(() => true, () => false);
   },
   async readFile(path: string, maxBytes = READ_LIMIT) {
     const fs = await import('node:fs/promises');

@@ -67,6 +67,15 @@ export interface Platform {
    * browsers and Deno: its error event, as terminate() fires none there).
    */
   watchWorker(worker: unknown, onGone: (reason: string) => void): void;
+  /**
+   * Reads a small entry of the library's cache (e.g. the measured kernel choice of an adapter), or
+   * null when there is none or no cache is reachable: Node and Deno a file `name` under
+   * NTK_AT_CACHE_DIR, else $XDG_CACHE_HOME/ntk-at, else ~/.cache/ntk-at; browsers IndexedDB (shared
+   * by a page and its Workers).
+   */
+  readCache(name: string): Promise<string | null>;
+  /** Stores a cache entry (atomically); false when no cache is writable (the caller goes on without). */
+  writeCache(name: string, text: string): Promise<boolean>;
   /** Command-line I/O for the CLI (a browser has no command line: empty args, console output). */
   cli: CliIo;
 }
@@ -134,11 +143,31 @@ export function ioError(path: string, cause: unknown): NtkError {
   return new NtkError('E_IO', `cannot write ${path}: ${(cause as Error)?.message ?? cause}. Check the path and permissions.`, { path });
 }
 
-/** True when an adapter is a CPU (software) implementation rather than a real GPU. */
+/**
+ * What an adapter is, as far as it tells: `software` (a CPU implementation: the fallback flag, or
+ * a known CPU implementation's name: SwiftShader, llvmpipe, lavapipe, softpipe, WARP), `hardware`
+ * (a GPU maker or product line named), or `unknown` (the info is masked, as browsers do unless
+ * developer features are on, or names only a driver stack such as Mesa or ANGLE). Features and limits do not separate the two (SwiftShader offers BC/ETC2/ASTC compression and
+ * timestamp queries as GPUs do), so they decide nothing here; kernels are chosen by measurement in
+ * every class (src/ops/kernel_choice.ts).
+ */
+export type AdapterClass = 'software' | 'hardware' | 'unknown';
+
+const CPU_IMPLEMENTATIONS = /swiftshader|llvmpipe|lavapipe|softpipe|software|warp|basic render/i;
+/** GPU makers and product lines; a driver stack alone ("mesa", "ANGLE") tells nothing. */
+const GPU_VENDORS = /nvidia|geforce|quadro|\bamd\b|radeon|\bati\b|intel|\biris\b|apple|qualcomm|adreno|\barm\b|mali|imagination|powervr|samsung|xclipse|broadcom|videocore|\bimg\b/i;
+
+/** The class of an adapter from its info (see AdapterClass). */
+export function adapterClass(info: GPUAdapterInfo): AdapterClass {
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) return 'software';
+  const text = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ');
+  if (CPU_IMPLEMENTATIONS.test(text)) return 'software';
+  return GPU_VENDORS.test(text) ? 'hardware' : 'unknown';
+}
+
+/** True when an adapter is known to be a CPU (software) implementation (adapterClass `software`). */
 export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
-  return Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
-    /swiftshader|llvmpipe|lavapipe|softpipe|software|warp/i.test(text);
+  return adapterClass(info) === 'software';
 }
 
 /** A lock file this process holds (CliIo.lockFile). */

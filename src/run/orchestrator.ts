@@ -17,6 +17,7 @@ import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type FileLock, type Platform } from '../platform/index.js';
+import { formatKernelChoice } from '../ops/kernel_choice.js';
 import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../report/runlog.js';
@@ -38,7 +39,7 @@ import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
 export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
-  | { type: 'adapter'; line: string }
+  | { type: 'adapter'; line: string; kernels: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
   | ({ type: 'step'; method: TrainMethod } & LogEntry)
   | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
@@ -282,7 +283,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
     const method = r.training.method;
     const config = {
-      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, runtime: platform.runtime,
+      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, kernels: gpu.kernels, runtime: platform.runtime,
       trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
       data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
       evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
@@ -297,7 +298,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       if (resume === null) await platform.writeFileAtomic(`${outDir}/log.jsonl`, new Uint8Array()); // a fresh log (an overwritten run's is gone)
     }
     await sinks.emit({ type: 'start', recipe: r, outDir });
-    await sinks.emit({ type: 'adapter', line: adapterLine });
+    await sinks.emit({ type: 'adapter', line: adapterLine, kernels: formatKernelChoice(gpu.kernels) });
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 

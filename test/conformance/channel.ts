@@ -62,7 +62,7 @@ for (const shape of SHAPES) {
     assertBitEqual(twice, s.map((v) => v + v), 'accumulated channel sums');
     output('sums', s, { mode: 'tolerance', tol: TOLERANCES.channelSum * TOLERANCES.crossRuntimeFactor });
     [tx, ts, again].forEach((t) => t.dispose());
-  });
+  }, ['reduce/channel-sum']);
 }
 
 defineCase('channel ops reject tensors without a matching channel axis', async ({ gpu }) => {
@@ -93,4 +93,4 @@ defineCase('sumSquares, meanAll and countNonFinite', async ({ gpu, metric }) => 
   const count = countNonFinite(bad);
   assert((await count.read())[0] === 3, `countNonFinite gave ${(await count.read())[0]}, expected 3`);
   [tx, sq, mean, none, bad, count].forEach((t) => t.dispose());
-});
+}, ['reduce/square', 'reduce/non-finite count', 'reduce/mean']);

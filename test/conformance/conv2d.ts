@@ -81,7 +81,15 @@ for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'im
     const again = conv2dBackwardWeight(tx, tdy, g);
     assertBitEqual(got.dw, await again.read(), `${name}: two identical weight gradients`);
     [tx, tw, tdy, again, ...(tb ? [tb] : []), ...Object.values(results)].forEach((t) => t.dispose());
-  });
+  }, conv2dVariants(c.x, [c.cout, c.x[1], ...c.kernel], c.options));
+}
+
+/** The conv2d variants a forward + backward case on this geometry runs: the path, and on the implicit
+ * path which input- and weight-gradient kernels the shapes pick (direct / GEMM, reduce / GEMM). */
+function conv2dVariants(x: number[], w: number[], options: Conv2dOptions): string[] {
+  const g = conv2dGeometry(x, w, options);
+  if (g.kernel !== 'implicit') return [`conv2d/${g.kernel}`];
+  return ['conv2d/implicit', `conv2d/implicit input grad ${conv2dInputGradKernel(g)}`, `conv2d/implicit weight grad ${conv2dWeightGradPlan(g).kernel}`];
 }
 
 // The NTK's per-sample, per-cotangent weight and bias gradients (x [n], dy [n·r], rows i·r + s) on the
@@ -128,7 +136,7 @@ for (const [xShape, wShape, options, replicas, withBias] of [
     metric('scaledError', assertBelow(scaledError(got, ref, scale), TOLERANCES.conv2d, 'per-sample per-cotangent gradients'));
     output('grads', got, { mode: 'tolerance', tol: TOLERANCES.conv2d * TOLERANCES.crossRuntimeFactor });
     [tx, tdy].forEach((t) => t.dispose());
-  });
+  }, ['conv2d/ntk cotangent gradients']);
 }
 
 for (const [xShape, wShape, kernel] of [
@@ -152,7 +160,7 @@ for (const [xShape, wShape, kernel] of [
     const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
     assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
     [tx, tdy, acc].forEach((t) => t.dispose());
-  });
+  }, kernel === 'im2col' ? ['conv2d/im2col'] : ['conv2d/implicit', `conv2d/implicit weight grad ${kernel}`]);
 }
 
 defineCase('conv2d weight-gradient plans cover both kernels and split-K sample groups', async () => {

@@ -26,6 +26,7 @@ import { train } from '../../src/train/trainer.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, expectCode, randomF32, seededUniform } from './check.js';
 import { defineCase } from './harness.js';
+import { MATMUL_KERNELS } from '../../src/ops/matmul.js';
 import { normwiseError } from './nn_check.js';
 
 interface Built {
@@ -168,15 +169,19 @@ const SMALL_PLANE_CNN: Partial<CnnOptions> = {
   inputShape: [3, 4, 4], channels: [8, 16], pool: 'max', batchNorm: false, hidden: [], classes: 5, normalize: null, seed: 5,
 };
 
-const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[]]> = [
-  ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12]],
-  ['CNN with a 2x2-plane conv (structured contraction)', (gpu) => createCnn(gpu, SMALL_PLANE_CNN), cnnArchitecture(SMALL_PLANE_CNN).spec, [3, 4, 4]],
-  ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8]],
+/** The NTK models; `everyKernel`: the contraction also runs on every GEMM kernel (forced), its conv
+ * layers on the matching conv2d path, so the structured contraction is checked on each. */
+const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[], boolean]> = [
+  ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12], false],
+  ['CNN with a 2x2-plane conv (structured contraction)', (gpu) => createCnn(gpu, SMALL_PLANE_CNN), cnnArchitecture(SMALL_PLANE_CNN).spec, [3, 4, 4], true],
+  ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8], false],
 ];
 
-for (const [label, build, spec, inputShape] of NTK_MODELS) {
+for (const [label, build, spec, inputShape, everyKernel] of NTK_MODELS) {
   for (const implementation of ['contraction', 'jacobian'] as const) {
-    defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
+    const kernels = everyKernel && implementation === 'contraction' ? MATMUL_KERNELS : [null];
+    for (const kernel of kernels) defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ${kernel ? ` (${kernel})` : ''}`, async ({ gpu, metric }) => {
+      if (kernel) gpu.setMatmulKernel(kernel);
       const model = build(gpu);
       const size = inputShape.reduce((a, b) => a * b, 1);
       // one train step so the running statistics differ from their initial values
@@ -209,7 +214,7 @@ for (const [label, build, spec, inputShape] of NTK_MODELS) {
       }
       [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
       model.dispose();
-    });
+    }, kernel ? [`ntk-structured/${kernel}`, `conv2d/${kernel === 'tiled' ? 'implicit' : 'im2col'}`] : []);
   }
 }
 

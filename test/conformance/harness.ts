@@ -3,6 +3,7 @@
 // output digests that scripts/compare-runtimes.mjs compares across runtimes.
 
 import { createGpu, formatAdapterReport, type AdapterReport, type Gpu } from '../../src/device/gpu.js';
+import { formatKernelChoice, type KernelChoice } from '../../src/ops/kernel_choice.js';
 import { currentPlatform, type AdapterChoice } from '../../src/platform/index.js';
 
 /** How an output must agree across runtimes: identical bits, or within a relative tolerance. */
@@ -17,6 +18,8 @@ export interface OutputDigest {
 
 export interface CaseResult {
   name: string;
+  /** The kernel variants the case exercises, e.g. `matmul/tiled`, `conv2d/implicit` (test/runners/variants.mjs counts them). */
+  variants: string[];
   status: 'passed' | 'failed' | 'skipped';
   ms: number;
   error?: string;
@@ -36,6 +39,7 @@ export interface CaseContext {
 
 export interface ConformanceCase {
   name: string;
+  variants: string[];
   run(ctx: CaseContext): Promise<void>;
 }
 
@@ -43,6 +47,9 @@ export interface ConformanceRun {
   runtime: string;
   adapter: AdapterReport | null;
   adapterLine: string;
+  /** The adapter's measured (or forced) kernel choice, and its line (formatKernelChoice). */
+  kernels: KernelChoice | null;
+  kernelLine: string;
   results: CaseResult[];
 }
 
@@ -50,34 +57,42 @@ class Skip extends Error {}
 
 const registry: ConformanceCase[] = [];
 
-/** Registers a case; modules under test/conformance/ call this at import time. */
-export function defineCase(name: string, run: (ctx: CaseContext) => Promise<void>): void {
+/**
+ * Registers a case; modules under test/conformance/ call this at import time. `variants` names the
+ * kernel variants it selects explicitly (`family/kernel`), counted per variant in the summary.
+ */
+export function defineCase(name: string, run: (ctx: CaseContext) => Promise<void>, variants: string[] = []): void {
   if (registry.some((c) => c.name === name)) throw new Error(`duplicate conformance case: ${name}`);
-  registry.push({ name, run });
+  registry.push({ name, run, variants });
 }
 
 export function listCases(): string[] {
   return registry.map((c) => c.name);
 }
 
-/** Runs every registered case (or those whose name contains `filter`) on one Gpu. */
+/**
+ * Runs every registered case (or those whose name contains `filter`; with `variantsOnly`, those that
+ * select a kernel variant explicitly) on one Gpu.
+ */
 export async function runConformance(
-  options: { adapter?: AdapterChoice; filter?: string; onResult?: (r: CaseResult) => void } = {},
+  options: { adapter?: AdapterChoice; filter?: string; variantsOnly?: boolean; onResult?: (r: CaseResult) => void } = {},
 ): Promise<ConformanceRun> {
-  const cases = registry.filter((c) => !options.filter || c.name.includes(options.filter));
+  const cases = registry.filter((c) => (!options.filter || c.name.includes(options.filter)) && (!options.variantsOnly || c.variants.length > 0));
   let gpu: Gpu;
   try {
     gpu = await createGpu({ adapter: options.adapter });
   } catch (e) {
     // No adapter: the runtime fails every case; it never passes silently.
     const error = `no adapter: ${(e as Error).message}`;
-    const results = cases.map((c) => ({ name: c.name, status: 'failed' as const, ms: 0, error, metrics: {}, outputs: {} }));
+    const results = cases.map((c) => ({ name: c.name, variants: c.variants, status: 'failed' as const, ms: 0, error, metrics: {}, outputs: {} }));
     results.forEach((r) => options.onResult?.(r));
-    return { runtime: currentPlatform().runtime, adapter: null, adapterLine: error, results };
+    return { runtime: currentPlatform().runtime, adapter: null, adapterLine: error, kernels: null, kernelLine: '', results };
   }
   const results: CaseResult[] = [];
+  const chosen = gpu.kernels;
   for (const c of cases) {
-    const result: CaseResult = { name: c.name, status: 'passed', ms: 0, metrics: {}, outputs: {} };
+    gpu.kernels = chosen; // a case that forces kernels (gpu.setMatmulKernel) leaves the next one the adapter's choice
+    const result: CaseResult = { name: c.name, variants: c.variants, status: 'passed', ms: 0, metrics: {}, outputs: {} };
     const ctx: CaseContext = {
       gpu,
       metric: (name, value) => {
@@ -102,9 +117,9 @@ export async function runConformance(
     results.push(result);
     options.onResult?.(result);
   }
-  const report = gpu.report;
+  const { report, kernels } = gpu;
   gpu.destroy();
-  return { runtime: report.runtime, adapter: report, adapterLine: formatAdapterReport(report), results };
+  return { runtime: report.runtime, adapter: report, adapterLine: formatAdapterReport(report), kernels, kernelLine: formatKernelChoice(kernels), results };
 }
 
 function digest(data: Float32Array | Float64Array, cross: CrossRuntime): OutputDigest {

@@ -1,7 +1,7 @@
 // Elementwise map and deterministic reduction conformance against float64 references.
 
 import { map, MAP_OPS, type MapOp } from '../../src/ops/map.js';
-import { sumAll, sumLastAxis } from '../../src/ops/reduce.js';
+import { rowSumSquares, sumAll, sumLastAxis } from '../../src/ops/reduce.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, randomF32, randomInts } from './check.js';
@@ -77,7 +77,24 @@ for (const [rows, n] of [[1, 1], [1, 1000], [3, 1025], [1, 1_000_003], [257, 300
     const again = sumLastAxis(tx);
     assertBitEqual(s, await again.read(), 'two identical reductions');
     [tx, ts, again].forEach((t) => t.dispose());
-  });
+  }, [n > 1024 ? 'reduce/sum multi-pass' : 'reduce/sum one pass']);
+}
+
+for (const [rows, n] of [[4, 3000], [1, 1_100_000]] as const) {
+  defineCase(`row sums of squares ${rows}x${n} (the squaring first pass)`, async ({ gpu, metric }) => {
+    const x = randomF32(rows * n, rows * 37 + n);
+    const tx = Tensor.fromArray(gpu, x, [rows, n]);
+    const ts = rowSumSquares(tx);
+    const s = await ts.read();
+    let worst = 0;
+    for (let r = 0; r < rows; r++) {
+      let ref = 0;
+      for (let i = 0; i < n; i++) ref += x[r * n + i] ** 2;
+      worst = Math.max(worst, Math.abs(s[r] - ref) / ref);
+    }
+    metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums of squares'));
+    [tx, ts].forEach((t) => t.dispose());
+  }, ['reduce/square']);
 }
 
 defineCase('sum of integers is exact and bit-identical', async ({ gpu, output }) => {
@@ -91,4 +108,4 @@ defineCase('sum of integers is exact and bit-identical', async ({ gpu, output })
   output('sum', s, { mode: 'bitwise' });
   tx.dispose();
   ts.dispose();
-});
+}, ['reduce/sum multi-pass']);

@@ -9,7 +9,7 @@ import { empiricalNtk } from '../../src/ntk/kernel.js';
 import { batchNormBackward, batchNormForward, createBatchNormState, disposeBatchNormState, resolveBatchNormOptions } from '../../src/ops/batchnorm.js';
 import { channelSum } from '../../src/ops/channel_sum.js';
 import { conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { matmul } from '../../src/ops/matmul.js';
+import { MATMUL_KERNELS, matmul } from '../../src/ops/matmul.js';
 import { sumPartials } from '../../src/ops/sum_partials.js';
 import { conv2dBackwardWeightRef } from '../../src/reference/conv2d.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
@@ -27,33 +27,56 @@ function scaledError(c: ArrayLike<number>, ref: Float64Array, absRef: Float64Arr
   return worst;
 }
 
-defineCase('real size: matmul ones·onesᵀ with K = 100,000 sums every term (loop-cap split)', async ({ gpu, output }) => {
-  const K = 100_000;
-  const a = Tensor.fromArray(gpu, new Float32Array(3 * K).fill(1), [3, K]);
-  const b = Tensor.fromArray(gpu, new Float32Array(5 * K).fill(1), [5, K]);
-  const c = await matmul(a, b, { transB: true }).read();
-  assertBitEqual(c, new Float32Array(15).fill(K), 'ones·onesᵀ (exact integers)');
-  const t = await matmul(b, a, { transB: true }).read();
-  assertBitEqual(t, new Float32Array(15).fill(K), 'the product the other way round');
-  output('C', c, { mode: 'bitwise' });
-  [a, b].forEach((x) => x.dispose());
-});
+for (const kernel of MATMUL_KERNELS) {
+  const variants = [`matmul/${kernel}`];
+  defineCase(`real size: matmul ones·onesᵀ with K = 100,000 sums every term (loop-cap split, ${kernel})`, async ({ gpu, output }) => {
+    const K = 100_000;
+    const a = Tensor.fromArray(gpu, new Float32Array(3 * K).fill(1), [3, K]);
+    const b = Tensor.fromArray(gpu, new Float32Array(5 * K).fill(1), [5, K]);
+    const c = await matmul(a, b, { transB: true, kernel }).read();
+    assertBitEqual(c, new Float32Array(15).fill(K), 'ones·onesᵀ (exact integers)');
+    const t = await matmul(b, a, { transB: true, kernel }).read();
+    assertBitEqual(t, new Float32Array(15).fill(K), 'the product the other way round');
+    output('C', c, { mode: 'bitwise' });
+    [a, b].forEach((x) => x.dispose());
+  }, variants);
 
-for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
-  defineCase(`real size: matmul 6x70,001x7${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''} on random values matches float64`, async ({ gpu, metric, output }) => {
-    const [M, K, N] = [6, 70_001, 7];
-    const a = randomF32(M * K, 901);
-    const b = randomF32(K * N, 902);
-    const ta = Tensor.fromArray(gpu, a, transA ? [K, M] : [M, K]);
-    const tb = Tensor.fromArray(gpu, b, transB ? [N, K] : [K, N]);
-    const tc = matmul(ta, tb, { transA, transB });
+  for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
+    defineCase(`real size: matmul 6x70,001x7${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''} on random values matches float64 (${kernel})`, async ({ gpu, metric, output }) => {
+      const [M, K, N] = [6, 70_001, 7];
+      const a = randomF32(M * K, 901);
+      const b = randomF32(K * N, 902);
+      const ta = Tensor.fromArray(gpu, a, transA ? [K, M] : [M, K]);
+      const tb = Tensor.fromArray(gpu, b, transB ? [N, K] : [K, N]);
+      const tc = matmul(ta, tb, { transA, transB, kernel });
+      const c = await tc.read();
+      const ref = matmulRef(a, b, M, K, N, transA, transB);
+      const absRef = matmulRef(a.map(Math.abs), b.map(Math.abs), M, K, N, transA, transB);
+      metric('maxScaledError', assertBelow(scaledError(c, ref, absRef), TOLERANCES.matmulLongK, 'long-K matmul'));
+      output('C', c, { mode: 'tolerance', tol: TOLERANCES.matmulLongK * TOLERANCES.crossRuntimeFactor });
+      [ta, tb, tc].forEach((x) => x.dispose());
+    }, variants);
+  }
+
+  defineCase(`real size: matmul 2,000x64x40 batch 2 (many rows, one shared B) matches float64 (${kernel})`, async ({ gpu, metric, output }) => {
+    const [M, K, N, batch] = [2000, 64, 40, 2];
+    const a = randomF32(batch * M * K, 903);
+    const b = randomF32(K * N, 904);
+    const ta = Tensor.fromArray(gpu, a, [batch, M, K]);
+    const tb = Tensor.fromArray(gpu, b, [K, N]); // one B shared by the batch
+    const tc = matmul(ta, tb, { kernel });
     const c = await tc.read();
-    const ref = matmulRef(a, b, M, K, N, transA, transB);
-    const absRef = matmulRef(a.map(Math.abs), b.map(Math.abs), M, K, N, transA, transB);
-    metric('maxScaledError', assertBelow(scaledError(c, ref, absRef), TOLERANCES.matmulLongK, 'long-K matmul'));
-    output('C', c, { mode: 'tolerance', tol: TOLERANCES.matmulLongK * TOLERANCES.crossRuntimeFactor });
+    let worst = 0;
+    for (let i = 0; i < batch; i++) {
+      const as = a.subarray(i * M * K, (i + 1) * M * K);
+      const ref = matmulRef(as, b, M, K, N);
+      const absRef = matmulRef(as.map(Math.abs), b.map(Math.abs), M, K, N);
+      worst = Math.max(worst, scaledError(c.subarray(i * M * N, (i + 1) * M * N), ref, absRef));
+    }
+    metric('maxScaledError', assertBelow(worst, TOLERANCES.matmul, 'many-row matmul'));
+    output('C', c, { mode: 'tolerance', tol: TOLERANCES.matmul * TOLERANCES.crossRuntimeFactor });
     [ta, tb, tc].forEach((x) => x.dispose());
-  });
+  }, variants);
 }
 
 defineCase('real size: 70,000 partial sums of 3 values add up in order (sumPartials loop-cap split)', async ({ gpu }) => {
@@ -65,7 +88,7 @@ defineCase('real size: 70,000 partial sums of 3 values add up in order (sumParti
   const s = sumPartials(tp, G, [3]);
   assertBitEqual(await s.read(), want, 'sum of 70,000 integer partials');
   [tp, s].forEach((x) => x.dispose());
-});
+}, ['reduce/sum-partials']);
 
 defineCase('real size: column sums (dense bias gradients) of 50,000 rows, split under the loop budget, exact on integers', async ({ gpu }) => {
   const [rows, c] = [50_000, 5];
@@ -76,7 +99,7 @@ defineCase('real size: column sums (dense bias gradients) of 50,000 rows, split 
   const s = channelSum(x);
   assertBitEqual(await s.read(), want, 'column sums of 50,000 small integers');
   [x, s].forEach((t) => t.dispose());
-});
+}, ['reduce/column sums']);
 
 defineCase('real size: channel sums and BatchNorm statistics over 2^24 + 2^20 values per channel', async ({ gpu, metric }) => {
   // one channel, n*L = 17,825,792 values: a single 256-thread workgroup per channel would loop
@@ -113,7 +136,7 @@ defineCase('real size: channel sums and BatchNorm statistics over 2^24 + 2^20 va
   g.dx.dispose();
   disposeBatchNormState(state);
   [x, s, y, stats].forEach((t) => t.dispose());
-});
+}, ['reduce/channel-sum', 'reduce/batchnorm statistics']);
 
 for (const kernel of ['im2col', 'implicit'] as const) defineCase(`real size: PreAct-ResNet-18 conv 128->128 3x3 weight gradient (batch sum and per sample, ${kernel}) matches float64`, async ({ gpu, metric }) => {
   const [n, c, h, w] = [3, 128, 6, 6];
@@ -131,7 +154,7 @@ for (const kernel of ['im2col', 'implicit'] as const) defineCase(`real size: Pre
     dw.dispose();
   }
   [x, dy].forEach((t) => t.dispose());
-});
+}, [`conv2d/${kernel}`]);
 
 const WIDE_CNN: Partial<CnnOptions> = {
   inputShape: [1, 4, 4], channels: [128, 128], pool: 'none', hidden: [], classes: 2, normalize: null, seed: 12,

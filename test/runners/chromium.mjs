@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { serveStatic } from './static-server.mjs';
 import { chromiumArgs } from './chromium-args.mjs';
+import { variantLines } from './variants.mjs';
 
 const filter = process.argv[2];
 const root = new URL('../..', import.meta.url).pathname;
@@ -37,6 +38,7 @@ try {
     if (run.error) throw new Error(`conformance ${label} failed: ${run.error}`);
     run.runtime = label;
     console.log(`[${label}] adapter: ${run.adapterLine}`);
+    for (const line of variantLines(label, run)) console.log(line);
     mkdirSync('test-results', { recursive: true });
     writeFileSync(`test-results/${label}.json`, JSON.stringify(run, null, 1));
     const bad = run.results.filter((r) => r.status === 'failed').length;

@@ -1,11 +1,13 @@
-// `ntk-at info`: which WebGPU adapter the policy picks in this runtime, and its limits.
+// `ntk-at info`: which WebGPU adapter the policy picks in this runtime, its limits, and the kernels
+// chosen for it by measurement (with the probe's timings).
 
 import { createGpu, formatAdapterReport } from '../../device/gpu.js';
+import { formatKernelChoice } from '../../ops/kernel_choice.js';
 import type { AdapterChoice } from '../../platform/index.js';
 import { ADAPTER_OPTION, type Command } from '../command.js';
 
 export const infoCommand: Command = {
-  summary: 'show the WebGPU adapter this runtime would use, and its limits',
+  summary: 'show the WebGPU adapter this runtime would use, its limits, and the kernels measured fastest on it',
   examples: [
     'ntk-at info                       # the adapter the policy picks here',
     'ntk-at info --adapter swiftshader --json',
@@ -17,7 +19,9 @@ export const infoCommand: Command = {
   async run(options, io) {
     const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
     try {
-      io.out(options.json ? JSON.stringify(gpu.report, null, 2) : formatAdapterReport(gpu.report));
+      io.out(options.json
+        ? JSON.stringify({ ...gpu.report, kernels: gpu.kernels }, null, 2)
+        : `${formatAdapterReport(gpu.report)}\n${formatKernelChoice(gpu.kernels)}`);
     } finally {
       gpu.destroy();
     }

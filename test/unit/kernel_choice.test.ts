@@ -1,0 +1,77 @@
+// The kernel choice by measurement (src/ops/kernel_choice.ts) and the adapter classes: a probe on
+// first use, the per-adapter cache file on the next, NTK_AT_MATMUL_KERNEL forcing a kernel (typed
+// error for a wrong one), and classes from the fallback flag and names, `unknown` when masked.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createGpu } from '../../src/device/gpu.js';
+import { MATMUL_KERNELS } from '../../src/ops/matmul.js';
+import { adapterClass } from '../../src/platform/types.js';
+
+const cacheDir = mkdtempSync(join(tmpdir(), 'ntk-at-kernel-cache-'));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+describe('kernel choice by measurement (Node)', () => {
+  it('measures on first use, then reads the cache; the choice is correct and the fastest within the margin', async () => {
+    process.env.NTK_AT_CACHE_DIR = cacheDir;
+    try {
+      const first = await createGpu();
+      const k = first.kernels;
+      first.destroy();
+      expect(k.source).toBe('measured');
+      expect(MATMUL_KERNELS).toContain(k.matmul);
+      expect(k.conv2d).toBe(k.matmul === 'tiled' ? 'implicit' : 'im2col');
+      const times = Object.values(k.timings) as number[];
+      expect(times.length).toBeGreaterThanOrEqual(1);
+      expect(k.timings[k.matmul]!).toBeLessThanOrEqual(Math.min(...times) / 0.85);
+      expect(k.probeMs).toBeGreaterThan(0);
+      const files = readdirSync(cacheDir);
+      expect(files).toEqual([`kernel-choice-${k.adapterKey}.json`]);
+      expect(JSON.parse(readFileSync(join(cacheDir, files[0]), 'utf8')).matmul).toBe(k.matmul);
+      const second = await createGpu();
+      expect(second.kernels).toMatchObject({ matmul: k.matmul, source: 'cached', probeMs: 0, adapterKey: k.adapterKey });
+      second.destroy();
+    } finally {
+      delete process.env.NTK_AT_CACHE_DIR;
+    }
+  });
+
+  it('NTK_AT_MATMUL_KERNEL and the option force a kernel; an unknown one is E_INVALID_ARGUMENT', async () => {
+    process.env.NTK_AT_MATMUL_KERNEL = 'tiled';
+    try {
+      const gpu = await createGpu();
+      expect(gpu.kernels).toMatchObject({ matmul: 'tiled', conv2d: 'implicit', source: 'explicit' });
+      gpu.destroy();
+      process.env.NTK_AT_MATMUL_KERNEL = 'fast';
+      const error = await createGpu().catch((e) => e);
+      expect(error.code).toBe('E_INVALID_ARGUMENT');
+      expect(error.message).toMatch(/block, block-storage, tiled/);
+    } finally {
+      delete process.env.NTK_AT_MATMUL_KERNEL;
+    }
+    const forced = await createGpu({ matmulKernel: 'block-storage' });
+    expect(forced.kernels).toMatchObject({ matmul: 'block-storage', conv2d: 'im2col', source: 'explicit' });
+    forced.destroy();
+  });
+});
+
+describe('adapter classes', () => {
+  const info = (fields: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) =>
+    ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as GPUAdapterInfo;
+  it('software from the fallback flag or a CPU implementation\'s name', () => {
+    expect(adapterClass(info({ isFallbackAdapter: true }))).toBe('software');
+    expect(adapterClass(info({ vendor: 'google', architecture: 'swiftshader' }))).toBe('software');
+    expect(adapterClass(info({ description: 'ANGLE (Mesa/X.org, llvmpipe (LLVM 15.0.6 256 bits), OpenGL ES 3.2 Mesa 22.3.6)' }))).toBe('software');
+  });
+  it('hardware only where a GPU maker or product is named', () => {
+    expect(adapterClass(info({ vendor: 'nvidia', architecture: 'hopper' }))).toBe('hardware');
+    expect(adapterClass(info({ description: 'ANGLE (AMD, Radeon RX 7900)' }))).toBe('hardware');
+  });
+  it('unknown when the info is masked or names only a driver stack', () => {
+    expect(adapterClass(info({}))).toBe('unknown');
+    expect(adapterClass(info({ vendor: 'mesa' }))).toBe('unknown');
+    expect(adapterClass(info({ device: '0x0000' }))).toBe('unknown');
+  });
+});
