@@ -36,8 +36,35 @@ declare const Deno: {
   readTextFile(path: string): Promise<string>;
   Command: new (command: string, options: { args: string[]; stdout: 'piped'; stderr: 'piped' }) => {
     output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
+    spawn(): DenoChild;
   };
 };
+
+/** A running child process (Deno.ChildProcess, what spawnSelf uses of it). */
+interface DenoChild {
+  kill(signal: 'SIGTERM'): void;
+  output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
+}
+
+/** Children spawnSelf started that are still running: they get SIGTERM when this process exits (normally, by Deno.exit or after an interrupt's handler), so none outlives it. */
+const children = new Set<DenoChild>();
+let childrenHook = false;
+
+function ownChild(child: DenoChild): void {
+  if (!childrenHook) {
+    childrenHook = true;
+    globalThis.addEventListener('unload', () => {
+      for (const c of children) {
+        try {
+          c.kill('SIGTERM');
+        } catch {
+          // exited meanwhile
+        }
+      }
+    });
+  }
+  children.add(child);
+}
 
 const encoder = new TextEncoder();
 
@@ -145,7 +172,9 @@ export const denoPlatform: Platform = {
     stderr: { get isTTY() { return Deno.stderr.isTerminal(); }, write: (t) => void Deno.stderr.writeSync(encoder.encode(t)) },
     exit: (code) => Deno.exit(code),
     async spawnSelf(args, output) {
-      const result = await new Deno.Command(Deno.execPath(), { args: ['run', '-A', Deno.mainModule, ...args], stdout: 'piped', stderr: 'piped' }).output();
+      const child = new Deno.Command(Deno.execPath(), { args: ['run', '-A', Deno.mainModule, ...args], stdout: 'piped', stderr: 'piped' }).spawn();
+      ownChild(child);
+      const result = await child.output().finally(() => children.delete(child));
       const file = await Deno.open(output, { write: true, append: true, create: true });
       try {
         await file.write(result.stdout);
