@@ -2,7 +2,8 @@
 // bundle (dist/bench.js) runs under Node, Deno and Chromium via scripts/bench.mjs. Timing is
 // measured here and reported, never asserted.
 
-import { createGpu, formatAdapterReport, type AdapterReport, type Gpu } from '../src/device/gpu.js';
+import { formatAdapterReport, type AdapterReport, type Gpu } from '../src/device/gpu.js';
+import { createGpu } from '../src/ops/kernel_choice.js';
 import type { AdapterChoice } from '../src/platform/index.js';
 
 export interface BenchRow {

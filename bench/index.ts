@@ -7,4 +7,5 @@ import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';
 export { runCase, type CaseResult, type CaseSpec } from './cases.js';
-export { createGpu, formatAdapterReport } from '../src/device/gpu.js';
+export { formatAdapterReport } from '../src/device/gpu.js';
+export { createGpu } from '../src/ops/kernel_choice.js';

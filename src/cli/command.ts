@@ -1,8 +1,8 @@
 // What a CLI command is (summary, declared options, examples, run) and the helpers commands share:
 // output streams and acquiring the Gpu named by --adapter.
 
-import { createGpu, formatAdapterReport, type Gpu } from '../device/gpu.js';
-import { formatKernelChoice } from '../ops/kernel_choice.js';
+import { formatAdapterReport, type Gpu } from '../device/gpu.js';
+import { createGpu, formatKernelChoice } from '../ops/kernel_choice.js';
 import type { AdapterChoice, Platform } from '../platform/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 import type { ProgressSink } from './progress.js';

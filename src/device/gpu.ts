@@ -6,8 +6,7 @@
 
 import { NtkError, check } from '../errors.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
-import { chooseKernels, explicitChoice, type KernelChoice } from '../ops/kernel_choice.js';
-import type { MatmulKernel } from '../ops/matmul.js';
+import { explicitChoice, type KernelChoice, type MatmulKernel } from './kernels.js';
 import { ADAPTER_CHOICES, adapterClass, currentPlatform, type AdapterChoice, type AdapterClass, type Platform } from '../platform/index.js';
 import { BufferPool } from './buffers.js';
 
@@ -482,8 +481,11 @@ export class Gpu {
   }
 }
 
-/** Acquires an adapter and a device with the adapter's full limits. */
-export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
+/**
+ * Acquires an adapter and a device with the adapter's full limits; its kernels are the option's (or the block
+ * kernel) until set. Use createGpu (ops/kernel_choice.ts), which also chooses them by measurement.
+ */
+export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
   const platform = options.platform ?? currentPlatform();
   const choice = (options.adapter ?? platform.env('NTK_AT_ADAPTER') ?? 'auto') as AdapterChoice;
   check(
@@ -535,14 +537,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
     },
   };
   const sync = options.sync ?? platform.env('NTK_AT_SYNC') === '1';
-  const gpu = new Gpu(device, report, platform, sync);
-  try {
-    gpu.kernels = await chooseKernels(gpu, options.matmulKernel);
-  } catch (e) {
-    gpu.destroy();
-    throw e;
-  }
-  return gpu;
+  return new Gpu(device, report, platform, sync);
 }
 
 /** One line naming the runtime, adapter and path, e.g. for logs and test output. */

@@ -4,35 +4,29 @@
 // wins (within a time budget: slow compilers get the first candidates only). The choice is kept per adapter identity for the process and in the platform's cache across
 // runs; an explicit choice (GpuOptions.matmulKernel, env NTK_AT_MATMUL_KERNEL) skips the probe.
 
-import type { AdapterReport, Gpu } from '../device/gpu.js';
+import { openGpu, type AdapterReport, type Gpu, type GpuOptions } from '../device/gpu.js';
+import { convPath, explicitChoice, type KernelChoice } from '../device/kernels.js';
 import { NtkError } from '../errors.js';
 import { SHADERS } from '../generated/shaders.js';
 import { VERSION } from '../version.js';
 import { Tensor } from '../tensor/tensor.js';
 import { MATMUL_KERNELS, matmul, type MatmulKernel } from './matmul.js';
 
-/** The kernels an adapter runs, how they were chosen, and the probe's measurements. */
-export interface KernelChoice {
-  /** The GEMM kernel of matmul (and of the GEMM core's other users) when no kernel is forced. */
-  matmul: MatmulKernel;
-  /** conv2d's `auto` path, which follows the GEMM choice: im2col operands on the block kernels, the
-   * implicit-GEMM shaders with the tiled one. */
-  conv2d: 'im2col' | 'implicit';
-  /** measured: probed in this process; cached: a probe's result stored earlier for this adapter
-   * identity (process or cache file); explicit: an option or NTK_AT_MATMUL_KERNEL. */
-  source: 'measured' | 'cached' | 'explicit';
-  /** Best time in ms of one probe round (every timing shape once) per candidate that was timed. */
-  timings: Partial<Record<MatmulKernel, number>>;
-  /** Candidates that failed the exact check or the device, with why. */
-  rejected: Partial<Record<MatmulKernel, string>>;
-  /** Candidates not tried because the probe had spent its time budget. */
-  skipped: MatmulKernel[];
-  /** ms the probe took when it ran (compiling the candidates' shaders included); 0 otherwise. */
-  probeMs: number;
-  /** ms of those spent in timed rounds (after each candidate's warm-up round). */
-  timedMs: number;
-  /** Hash of the adapter identity (report, limits, features) and the kernels' code: the cache key. */
-  adapterKey: string;
+export { explicitChoice, type KernelChoice } from '../device/kernels.js';
+
+/**
+ * Acquires an adapter and a device with the adapter's full limits (device/gpu.ts openGpu) and chooses its
+ * kernels: GpuOptions.matmulKernel or env NTK_AT_MATMUL_KERNEL, else the measured (or cached) choice.
+ */
+export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
+  const gpu = await openGpu(options);
+  try {
+    gpu.kernels = await chooseKernels(gpu, options.matmulKernel);
+  } catch (e) {
+    gpu.destroy();
+    throw e;
+  }
+  return gpu;
 }
 
 /** The environment variable that forces a GEMM kernel (as GpuOptions.matmulKernel). */
@@ -100,11 +94,6 @@ export async function chooseKernels(gpu: Gpu, explicit?: MatmulKernel): Promise<
   return measured;
 }
 
-/** A choice made by option or environment (no probe). */
-export function explicitChoice(kernel: MatmulKernel, adapterKey: string): KernelChoice {
-  return { matmul: kernel, conv2d: convPath(kernel), source: 'explicit', timings: {}, rejected: {}, skipped: [], probeMs: 0, timedMs: 0, adapterKey };
-}
-
 /** One line: the kernel, how it was chosen, and the probe's timings. */
 export function formatKernelChoice(c: KernelChoice): string {
   const times = Object.entries(c.timings).map(([k, ms]) => `${k} ${ms!.toFixed(1)} ms`);
@@ -113,10 +102,6 @@ export function formatKernelChoice(c: KernelChoice): string {
   const detail = [...times, ...rejected, ...skipped].join(', ');
   const cost = c.source === 'measured' ? `; probe ${c.probeMs.toFixed(0)} ms, ${c.timedMs.toFixed(0)} ms of it timed` : '';
   return `kernels: matmul ${c.matmul}, conv2d ${c.conv2d} (${c.source}${detail ? `: ${detail}` : ''}${cost}) [adapter key ${c.adapterKey}]`;
-}
-
-function convPath(kernel: MatmulKernel): KernelChoice['conv2d'] {
-  return kernel === 'tiled' ? 'implicit' : 'im2col';
 }
 
 function cacheName(adapterKey: string): string {

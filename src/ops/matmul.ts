@@ -13,13 +13,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { grid2d, packParams } from './params.js';
 import { sumPartialsInto } from './sum_partials.js';
 
-/** The GEMM kernels: 'block' (register blocking, for CPU adapters; operands read as texels when they
- * fit a texture, else as vec4 storage), 'block-storage' (the same, always storage loads), 'tiled'
- * (workgroup memory, for GPUs). */
-export type MatmulKernel = 'block' | 'block-storage' | 'tiled';
+import type { MatmulKernel } from '../device/kernels.js';
 
-/** Every MatmulKernel. */
-export const MATMUL_KERNELS: readonly MatmulKernel[] = ['block', 'block-storage', 'tiled'];
+export { MATMUL_KERNELS, type MatmulKernel } from '../device/kernels.js';
 
 /** Options of matmul. */
 export interface MatmulOptions {

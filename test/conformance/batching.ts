@@ -2,7 +2,8 @@
 // with host writes and readbacks across many submissions; a failing command is a typed error
 // naming it (alone with `sync`); a Gpu destroyed with commands still recorded is safe.
 
-import { MAX_BATCH, createGpu, gpuSettled, type Gpu } from '../../src/device/gpu.js';
+import { MAX_BATCH, gpuSettled, type Gpu } from '../../src/device/gpu.js';
+import { createGpu } from '../../src/ops/kernel_choice.js';
 import { map } from '../../src/ops/map.js';
 import { packParams } from '../../src/ops/params.js';
 import { Tensor } from '../../src/tensor/tensor.js';

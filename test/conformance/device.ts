@@ -1,7 +1,7 @@
 // Device-layer conformance: adapter report, every shader compiled in an error scope, compile
 // errors quoting the WGSL line, typed errors for bad input, buffer pool hygiene, WASM routines.
 
-import { createGpu } from '../../src/device/gpu.js';
+import { createGpu } from '../../src/ops/kernel_choice.js';
 import { SHADERS, type ShaderName } from '../../src/generated/shaders.js';
 import { symmetryDefect, symmetrize } from '../../src/linalg/symmetric.js';
 import { map } from '../../src/ops/map.js';

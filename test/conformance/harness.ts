@@ -2,7 +2,8 @@
 // Deno and headless Chromium by the runners in test/runners/. Each case returns pass/fail plus
 // output digests that scripts/compare-runtimes.mjs compares across runtimes.
 
-import { createGpu, formatAdapterReport, type AdapterReport, type Gpu } from '../../src/device/gpu.js';
+import { formatAdapterReport, type AdapterReport, type Gpu } from '../../src/device/gpu.js';
+import { createGpu } from '../../src/ops/kernel_choice.js';
 import { formatKernelChoice, type KernelChoice } from '../../src/ops/kernel_choice.js';
 import { currentPlatform, type AdapterChoice } from '../../src/platform/index.js';
 

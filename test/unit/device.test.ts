@@ -2,7 +2,8 @@
 // each named software path works or fails with a typed error, and the params packing helpers.
 
 import { describe, expect, it } from 'vitest';
-import { createGpu, formatAdapterReport } from '../../src/device/gpu.js';
+import { formatAdapterReport } from '../../src/device/gpu.js';
+import { createGpu } from '../../src/ops/kernel_choice.js';
 import { NtkError } from '../../src/errors.js';
 import { grid2d, packParams } from '../../src/ops/params.js';
 

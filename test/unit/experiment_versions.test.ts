@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TINY: PartialRecipe = {
   data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 }, training: { batchSize: 20, epochs: 1, attack: { steps: 1 } },
-  model: { hidden: [8] }, ntk: { probePerClass: 1 }, evaluation: { threats: ['clean'] },
+  model: { hidden: [8] }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean'] },
 };
 const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, out, config: { recipe: TINY, variants: ['standard'] }, mixedVersions });
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpu } from '../../src/device/gpu.js';
+import { createGpu } from '../../src/ops/kernel_choice.js';
 import { MATMUL_KERNELS } from '../../src/ops/matmul.js';
 import { adapterClass } from '../../src/platform/types.js';
 

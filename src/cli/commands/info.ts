@@ -1,8 +1,8 @@
 // `ntk-at info`: which WebGPU adapter the policy picks in this runtime, its limits, and the kernels
 // chosen for it by measurement (with the probe's timings).
 
-import { createGpu, formatAdapterReport } from '../../device/gpu.js';
-import { formatKernelChoice } from '../../ops/kernel_choice.js';
+import { formatAdapterReport } from '../../device/gpu.js';
+import { createGpu, formatKernelChoice } from '../../ops/kernel_choice.js';
 import type { AdapterChoice } from '../../platform/index.js';
 import { ADAPTER_OPTION, type Command } from '../command.js';
 
