@@ -79,11 +79,12 @@ describe('two train processes on one run directory', () => {
 
   it('a lock and a temporary left by a zombie (a killed run its parent never reaped) are taken over and removed', async () => {
     // `sleep` (exec'd by bash) never waits for bash's finished child: that child stays a zombie while sleep runs.
-    const parent = spawn('bash', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child exits only after a pause, so that bash has exec'd sleep by then (bash itself would reap it).
+    const parent = spawn('bash', ['-c', 'sh -c "sleep 0.3; exit 0" & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d).trim()))));
       const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').replace(/^.*\) /, '')[0];
-      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 200 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(state(), 'no zombie to test with').toBe('Z');
       const dir = join(work, 'zombie');
       mkdirSync(dir);
