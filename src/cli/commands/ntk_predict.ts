@@ -28,7 +28,7 @@ export const PREDICT_OPTIONS: Record<string, OptionSpec> = {
   ridge: { type: 'string', description: '--predict: ridge lambda >= 0, or loo (chosen by leave-one-out over (trace K/n)·10^e, e = -6, -5.5, ..., 2)', default: 'loo' },
   offset: { type: 'string', description: '--predict: f0, what the one-hot targets are centred on: network (the outputs at the checkpoint, as neural-tangents) | zero (plain kernel regression)', default: 'network' },
   eta: { type: 'number', description: '--predict: learning rate of the linearized GD prediction (default: the run\'s)' },
-  time: { type: 'number', description: '--predict: steps t of the linearized GD prediction (default: the run\'s optimizer steps)' },
+  'gd-steps': { type: 'number', description: '--predict: time t of the linearized GD prediction, in optimizer steps (default: the run\'s steps)' },
   threats: { type: 'string', description: '--predict: the network\'s attacks whose points the kernel machine is scored on (default: the run\'s evaluation threats)' },
   'kernel-attack-points': { type: 'number', description: '--predict: test images attacked against the kernel machine itself (0: none)', default: 200 },
   'kernel-attack-steps': { type: 'number', description: '--predict: PGD steps against the kernel machine', default: 10 },
@@ -57,9 +57,9 @@ export async function runPredict(options: ParsedOptions, io: CommandIo): Promise
   io.err(line);
   const threats = options.threats === undefined ? recipeThreats(recipe) : parseThreats(String(options.threats));
   const eta = options.eta === undefined ? recipe.training.lr : Number(options.eta);
-  const time = options.time === undefined ? cp.step : Number(options.time);
+  const time = options['gd-steps'] === undefined ? cp.step : Number(options['gd-steps']);
   if (!(eta > 0 && Number.isFinite(eta)) || !(time >= 0 && Number.isFinite(time))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--eta must be > 0 and --time >= 0 (finite), got ${eta} and ${time}.`, { option: options.eta === undefined ? 'time' : 'eta' });
+    throw new NtkError('E_INVALID_ARGUMENT', `--eta must be > 0 and --gd-steps >= 0 (finite), got ${eta} and ${time}.`, { option: options.eta === undefined ? 'gd-steps' : 'eta' });
   }
   const data = await loadRunData(recipe.data, io.platform);
   if (data.notice) io.err(`notice: ${data.notice}`);
