@@ -3,7 +3,9 @@
 // claims as paired differences over seeds with their 95 % CI and the verdict rule of statistics.ts.
 
 import type { Block, Section } from '../report/document.js';
+import type { LinePlot } from '../report/svg.js';
 import { pct, type Collector, type RunResult } from './experiment.js';
+import { num } from './fields.js';
 import { binomialStandardError, pairedDifference, verdict, VERDICT_RULE, type Verdict } from './statistics.js';
 
 /** A least value a variant's runs must reach (e.g. clean test accuracy >= 0.85), checked in every run. */
@@ -117,4 +119,21 @@ export function claimsSection(collect: Collector, claims: Claim[], title = 'Clai
       },
     ],
   };
+}
+
+/** One line per variant: the mean over seeds of a kernel-record field at each check; every value also read through the collector. */
+export function kernelCurvePlot(
+  collect: Collector, variants: string[], field: string, title: string, yLabel: string, file: string, yScale: 'linear' | 'log' = 'linear',
+): Block {
+  const series = variants.map((v) => {
+    const runs = collect.of(v);
+    const fractions = [...new Set(runs.flatMap((r) => r.records.filter((k) => k.type === 'kernel').map((k) => num(k.epochFraction))))].sort((a, b) => a - b);
+    const points = fractions.map((f): [number, number] => {
+      const values = runs.map((r) => collect.one(r, `kernel{epochFraction=${f}}[0].${field}`).value).filter((x) => Number.isFinite(x) && (yScale === 'linear' || x > 0));
+      return [f, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
+    }).filter(([, y]) => Number.isFinite(y));
+    return { name: `${v} (mean of ${runs.length} seeds)`, points, markers: true };
+  });
+  const plot: LinePlot = { title, xLabel: 'epoch', yLabel, series, yScale };
+  return { kind: 'plot', file, plot };
 }

@@ -3,10 +3,8 @@
 // compared at matched epochs and at matched training loss; claims as paired differences over seeds.
 
 import type { Section } from '../report/document.js';
-import type { LinePlot } from '../report/svg.js';
-import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
-import { fixed, pct, sig, type Collector, type Experiment } from './experiment.js';
-import { num } from './fields.js';
+import { accuracySection, claimsSection, floorsSection, kernelCurvePlot, type Claim, type Floor } from './evidence.js';
+import { fixed, pct, sig, type Experiment } from './experiment.js';
 import { overlayRecipes } from '../run/recipe.js';
 import { dataRecipe, modelRecipe } from './scales.js';
 
@@ -103,7 +101,7 @@ export const kernelDynamics: Experiment = {
             ...[1, 2, 3].map((s) => collect.cell(v, `derived:stageVelocity(${s})`, sig)),
           ]),
         },
-        curvePlot(collect, 'regression.kernel.clean', 'Kernel machine of the probe kernel: clean accuracy on 100 held-out images', 'accuracy', 'x_kernel_regression.svg'),
+        kernelCurvePlot(collect, VARIANTS, 'regression.kernel.clean', 'Kernel machine of the probe kernel: clean accuracy on 100 held-out images', 'accuracy', 'x_kernel_regression.svg'),
       ],
     };
     return [
@@ -114,24 +112,9 @@ export const kernelDynamics: Experiment = {
       matchedLoss,
       spectrum,
       regression,
-      { title: 'Kernel movement over training', blocks: [curvePlot(collect, 'distanceToInit', 'Distance of the probe kernel to its initial value', '1 − S(K_t, K_0)', 'x_distance.svg'),
-        curvePlot(collect, 'velocity', 'Kernel velocity (KD per epoch between checks)', 'KD / epoch', 'x_velocity.svg', 'log'),
-        curvePlot(collect, 'lambdaMax', 'Kernel scale λ_max', 'λ_max', 'x_lambda_max.svg', 'log')] },
+      { title: 'Kernel movement over training', blocks: [kernelCurvePlot(collect, VARIANTS, 'distanceToInit', 'Distance of the probe kernel to its initial value', '1 − S(K_t, K_0)', 'x_distance.svg'),
+        kernelCurvePlot(collect, VARIANTS, 'velocity', 'Kernel velocity (KD per epoch between checks)', 'KD / epoch', 'x_velocity.svg', 'log'),
+        kernelCurvePlot(collect, VARIANTS, 'lambdaMax', 'Kernel scale λ_max', 'λ_max', 'x_lambda_max.svg', 'log')] },
     ];
   },
 };
-
-/** One line per variant: the mean over seeds of a kernel-record field at each check; every value also read through the collector. */
-function curvePlot(collect: Collector, field: string, title: string, yLabel: string, file: string, yScale: 'linear' | 'log' = 'linear') {
-  const series = VARIANTS.map((v) => {
-    const runs = collect.of(v);
-    const fractions = [...new Set(runs.flatMap((r) => r.records.filter((k) => k.type === 'kernel').map((k) => num(k.epochFraction))))].sort((a, b) => a - b);
-    const points = fractions.map((f): [number, number] => {
-      const values = runs.map((r) => collect.one(r, `kernel{epochFraction=${f}}[0].${field}`).value).filter((x) => Number.isFinite(x) && (yScale === 'linear' || x > 0));
-      return [f, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
-    }).filter(([, y]) => Number.isFinite(y));
-    return { name: `${v} (mean of ${runs.length} seeds)`, points, markers: true };
-  });
-  const plot: LinePlot = { title, xLabel: 'epoch', yLabel, series, yScale };
-  return { kind: 'plot' as const, file, plot };
-}

@@ -4,11 +4,9 @@
 // the initial kernel's constant mode logged; claims as paired differences over seeds.
 
 import type { Section } from '../report/document.js';
-import type { LinePlot } from '../report/svg.js';
 import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
-import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
-import { fixed, pct, sig, type Collector, type Experiment, type Scale } from './experiment.js';
-import { num } from './fields.js';
+import { accuracySection, claimsSection, floorsSection, kernelCurvePlot, type Claim, type Floor } from './evidence.js';
+import { fixed, pct, sig, type Experiment, type Scale } from './experiment.js';
 import { dataRecipe, modelRecipe } from './scales.js';
 
 /** ε of the grid: 0.1 in pixel units of inputs in [0, 1] (8/255 on CIFAR-10). */
@@ -91,22 +89,7 @@ export const normalization: Experiment = {
       accuracySection(collect, names),
       claimsSection(collect, CLAIMS.filter((c) => names.includes(c.a.variant) && names.includes(c.b.variant))),
       kernel,
-      { title: 'The constant mode over training', blocks: [constantModePlot(collect, names)] },
+      { title: 'The constant mode over training', blocks: [kernelCurvePlot(collect, names, 'constantMode', 'Constant mode of the probe kernel, (1ᵀK1/n)/λ_max', 'constant mode', 'x_constant_mode.svg')] },
     ];
   },
 };
-
-/** One line per variant: the mean over seeds of the constant mode at each check (every value read through the collector). */
-function constantModePlot(collect: Collector, names: string[]) {
-  const series = names.map((v) => {
-    const runs = collect.of(v);
-    const fractions = [...new Set(runs.flatMap((r) => r.records.filter((k) => k.type === 'kernel').map((k) => num(k.epochFraction))))].sort((a, b) => a - b);
-    const points = fractions.map((f): [number, number] => {
-      const values = runs.map((r) => collect.one(r, `kernel{epochFraction=${f}}[0].constantMode`).value).filter(Number.isFinite);
-      return [f, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
-    }).filter(([, y]) => Number.isFinite(y));
-    return { name: `${v} (mean of ${runs.length} seeds)`, points, markers: true };
-  });
-  const plot: LinePlot = { title: 'Constant mode of the probe kernel, (1ᵀK1/n)/λ_max', xLabel: 'epoch', yLabel: 'constant mode', series };
-  return { kind: 'plot' as const, file: 'x_constant_mode.svg', plot };
-}
