@@ -1,6 +1,7 @@
-// Options objects: every public function takes `Partial<Options>` with defaults in one exported
-// constant; resolveOptions merges them and rejects unknown keys (and, at any depth, the keys that
-// reach an object's prototype: __proto__, constructor, prototype) with a typed error naming them.
+// Arguments and options objects of the public functions: every public function takes `Partial<Options>`
+// with defaults in one exported constant; resolveOptions merges them, rejecting unknown keys, values of
+// another kind than the default's, and keys that reach a prototype; the require* checks do the same for
+// positional arguments and single options, each with a typed error naming the function and the argument.
 
 import { NtkError } from './errors.js';
 
@@ -9,6 +10,9 @@ import { NtkError } from './errors.js';
  * throws E_INVALID_ARGUMENT naming `where`, the option and the accepted names.
  */
 export function resolveOptions<T extends object>(where: string, defaults: T, options: object | undefined): T {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: options must be an object of named options (or left out), got ${describeValue(options)}.`, { where, option: 'options' });
+  }
   const merged = { ...defaults } as Record<string, unknown>;
   rejectPrototypeKeys(where, options, '');
   for (const [key, value] of Object.entries(options ?? {})) {
@@ -19,9 +23,34 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
         { where, option: key },
       );
     }
-    if (value !== undefined) merged[key] = value;
+    if (value === undefined) continue;
+    const expected = valueKind((defaults as Record<string, unknown>)[key]);
+    if (expected !== null && valueKind(value) !== expected) {
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "${key}" must be ${KIND_NAMES[expected]}, got ${describeValue(value)}.`, { where, option: key });
+    }
+    merged[key] = value;
   }
   return merged as T;
+}
+
+/** The kinds of value an option's default fixes for the option (null: a null default, which admits other kinds). */
+type ValueKind = 'number' | 'string' | 'boolean' | 'array' | 'function';
+const KIND_NAMES: Record<ValueKind, string> = { number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', function: 'a function' };
+
+/** What kind a value is, for the check above; null for null and for objects (their own validators check those). */
+function valueKind(value: unknown): ValueKind | null {
+  if (Array.isArray(value)) return 'array';
+  const type = typeof value;
+  return type === 'number' || type === 'string' || type === 'boolean' || type === 'function' ? type : null;
+}
+
+/** A short description of a value for an error message: its JSON (cut at 80 characters) or its type. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : `an object (${value.constructor?.name ?? 'no prototype'})`;
+  const json = JSON.stringify(value);
+  return json === undefined ? typeof value : json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -85,5 +114,27 @@ export function requireChoice<C extends string>(where: string, option: string, v
       `${where}: option "${option}" is "${String(value)}"; use one of ${choices.join(', ')}.`,
       { where, option, value },
     );
+  }
+}
+
+/** Throws E_INVALID_ARGUMENT naming `where` and the argument unless `value` is an instance of `type` (`what` says what it is in words). */
+export function requireInstance<T>(where: string, argument: string, value: unknown, type: { prototype: T }, what: string): asserts value is T {
+  if (!(value instanceof (type as unknown as abstract new () => T))) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be ${what}, got ${describeValue(value)}.`, { where, option: argument });
+  }
+}
+
+/** Throws E_INVALID_ARGUMENT unless `value` is a Float64Array or Float32Array (a dense matrix, row-major). */
+export function requireMatrix(where: string, argument: string, value: unknown): asserts value is Float64Array | Float32Array {
+  if (!(value instanceof Float64Array || value instanceof Float32Array)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be a Float64Array or Float32Array (row-major), got ${describeValue(value)}.`, { where, option: argument });
+  }
+}
+
+/** Throws E_INVALID_ARGUMENT unless `value` is a list or typed array of numbers. */
+export function requireNumbers(where: string, argument: string, value: unknown): asserts value is ArrayLike<number> {
+  const list = Array.isArray(value) || ArrayBuffer.isView(value) && !(value instanceof DataView);
+  if (!list || !Array.prototype.every.call(value, (v: unknown) => typeof v === 'number')) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be a list or typed array of numbers, got ${describeValue(value)}.`, { where, option: argument });
   }
 }

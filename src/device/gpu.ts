@@ -5,6 +5,7 @@
 // scopes) at readbacks, buffer writes, synchronize(), and every MAX_BATCH commands.
 
 import { NtkError, check } from '../errors.js';
+import { resolveOptions } from '../options.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
 import { explicitChoice, type KernelChoice, type MatmulKernel } from './kernels.js';
 import { ADAPTER_CHOICES, adapterClass, currentPlatform, type AdapterChoice, type AdapterClass, type Platform } from '../platform/index.js';
@@ -481,11 +482,15 @@ export class Gpu {
   }
 }
 
+/** A value of each GpuOptions key, for resolveOptions' check of names and kinds (the defaults come from the environment, in openGpu). */
+const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: null } = { adapter: 'auto', platform: null, sync: false, matmulKernel: 'block' };
+
 /**
  * Acquires an adapter and a device with the adapter's full limits; its kernels are the option's (or the block
  * kernel) until set. Use createGpu (ops/kernel_choice.ts), which also chooses them by measurement.
  */
 export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
+  resolveOptions('createGpu', GPU_OPTION_KINDS, options);
   const platform = options.platform ?? currentPlatform();
   const choice = (options.adapter ?? platform.env('NTK_AT_ADAPTER') ?? 'auto') as AdapterChoice;
   check(

@@ -28,6 +28,9 @@ export interface KernelChoice {
   skipped: MatmulKernel[];
   /** ms the probe took when it ran (compiling the candidates' shaders included); 0 otherwise. */
   probeMs: number;
+  /** ms of those spent on the first candidate's first product (creating and compiling its pipeline, which a
+   * run that uses the kernel compiles anyway): probeMs minus this is what the probe adds to a run's start. */
+  firstUseMs: number;
   /** ms of those spent in timed rounds (after each candidate's warm-up round). */
   timedMs: number;
   /** Hash of the adapter identity (report, limits, features) and the kernels' code: the cache key. */
@@ -36,7 +39,7 @@ export interface KernelChoice {
 
 /** A choice made by option or environment (no probe). */
 export function explicitChoice(kernel: MatmulKernel, adapterKey: string): KernelChoice {
-  return { matmul: kernel, conv2d: convPath(kernel), source: 'explicit', timings: {}, rejected: {}, skipped: [], probeMs: 0, timedMs: 0, adapterKey };
+  return { matmul: kernel, conv2d: convPath(kernel), source: 'explicit', timings: {}, rejected: {}, skipped: [], probeMs: 0, firstUseMs: 0, timedMs: 0, adapterKey };
 }
 
 /** conv2d's `auto` path for a GEMM kernel: im2col operands on the block kernels, the implicit-GEMM shaders with the tiled one. */

@@ -5,6 +5,8 @@
 
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
+import { describeValue } from '../options.js';
+import { checkDirectoryPath } from '../run/run_lock.js';
 import { codeVersion, formatCodeVersion, type CodeVersion } from '../run/provenance.js';
 import { resolveRecipe, type PartialRecipe } from '../run/recipe.js';
 import { compareSections } from '../report/compare.js';
@@ -44,6 +46,8 @@ export const RUN_FILE = 'run.json';
 
 /** Validates the name and options and plans the runs; nothing is written. */
 export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new NtkError('E_INVALID_ARGUMENT', `planExperiment: options must be an object (ExperimentOptions), got ${describeValue(o)}.`, { option: 'options' });
+  checkDirectoryPath(o.out, 'planExperiment: option "out"');
   const experiment = Object.hasOwn(EXPERIMENTS, name) ? EXPERIMENTS[name] : undefined;
   if (!experiment) {
     throw new NtkError('E_INVALID_ARGUMENT', `experiment "${name}" does not exist; use one of ${Object.keys(EXPERIMENTS).join(', ')}.`, { option: 'name' });

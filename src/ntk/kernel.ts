@@ -12,14 +12,14 @@
 
 import { NtkError } from '../errors.js';
 import { EIGH_MAX_ORDER } from '../linalg/eigh.js';
-import type { Model } from '../nn/model.js';
+import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import {
   conv2dPixelFactors, conv2dPixelStride, conv2dCotangentWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
 } from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { grid2d, packParams } from '../ops/params.js';
-import { requireChoice, requireInteger, resolveOptions } from '../options.js';
+import { requireChoice, requireInstance, requireInteger, resolveOptions } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -91,6 +91,9 @@ export function checkKernelSize(rows: number, cols: number, where: string): void
  * owned by the caller. Runs `model` in eval mode; parameter gradients are left untouched.
  */
 export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, options: Partial<NtkOptions> = {}): Promise<Kernel> {
+  requireInstance('empiricalNtk', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
+  requireInstance('empiricalNtk', 'x1', x1, Tensor, 'a Tensor of inputs');
+  if (x2 !== null) requireInstance('empiricalNtk', 'x2', x2, Tensor, 'a Tensor of inputs or null');
   const o = resolveOptions('empiricalNtk', DEFAULT_NTK, options);
   requireChoice('empiricalNtk', 'kind', o.kind, KERNEL_KINDS);
   requireChoice('empiricalNtk', 'implementation', o.implementation, NTK_IMPLEMENTATIONS);

@@ -4,7 +4,7 @@
 
 import { check, NtkError } from '../errors.js';
 import { DEFAULT_EIGH_OPTIONS, eigh, type DenseMatrix, type EighOptions } from '../linalg/eigh.js';
-import { resolveOptions } from '../options.js';
+import { requireMatrix, resolveOptions } from '../options.js';
 
 /** A kernel: dense row-major n x n, float64 (float32 input is read as float64). */
 export type KernelMatrix = DenseMatrix;
@@ -314,6 +314,7 @@ export async function spectrumStats(k: KernelMatrix, options: Partial<SpectrumOp
 
 /** n for a non-empty row-major n x n kernel; E_SHAPE_MISMATCH otherwise. */
 function order(k: KernelMatrix, fn: string): number {
+  requireMatrix(fn, 'kernel', k);
   const n = Math.round(Math.sqrt(k.length));
   if (k.length === 0 || n * n !== k.length) {
     throw new NtkError('E_SHAPE_MISMATCH', `${fn}: expected a non-empty square row-major n x n kernel, got ${k.length} values.`, { length: k.length });

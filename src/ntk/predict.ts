@@ -6,10 +6,10 @@
 
 import { check, NtkError } from '../errors.js';
 import { EIGH_MAX_ORDER_VECTORS, eigh } from '../linalg/eigh.js';
-import type { Model } from '../nn/model.js';
-import { requireChoice, resolveOptions } from '../options.js';
+import { Model } from '../nn/model.js';
+import { requireChoice, requireInstance, requireNumbers, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { empiricalNtk, sliceRows, type NtkImplementation } from './kernel.js';
 
 /** The kernels a kernel machine can use: `trace` (n x n, shared by the classes) or `full` (nC x nC). */
@@ -83,6 +83,9 @@ export async function networkOutputs(model: Model, x: Tensor, batch = 256): Prom
  */
 export async function fitKernelMachine(model: Model, x: Tensor, labels: ArrayLike<number>, options: Partial<MachineOptions> = {}): Promise<KernelMachine> {
   const now = () => currentPlatform().now();
+  requireInstance('fitKernelMachine', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
+  requireInstance('fitKernelMachine', 'x', x, Tensor, 'a Tensor of inputs');
+  requireNumbers('fitKernelMachine', 'labels', labels);
   const o = resolveOptions('fitKernelMachine', DEFAULT_MACHINE, options);
   requireChoice('fitKernelMachine', 'kind', o.kind, ['trace', 'full'] as const);
   requireChoice('fitKernelMachine', 'offset', o.offset, ['network', 'zero'] as const);

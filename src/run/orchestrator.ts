@@ -215,13 +215,19 @@ export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = 
 }
 
 /**
- * A resumed run goes on on the adapter it was trained on (the checkpoint's config records it; older
- * checkpoints without one are taken as they are): another adapter's numerics would give a run that
- * matches neither. E_CHECKPOINT_MISMATCH naming both unless `allowChange`.
+ * A resumed run goes on on the adapter it was trained on (the checkpoint's config records it):
+ * another adapter's numerics would give a run that matches neither. E_CHECKPOINT_MISMATCH naming
+ * both, or saying that the checkpoint does not record one (written by train() alone, or by an older
+ * version), unless `allowChange`.
  */
 function checkResumeAdapter(resume: TrainingCheckpoint, adapterLine: string, source: string, allowChange: boolean): void {
   const trained = resume.config.adapter;
-  if (typeof trained !== 'string' || trained === adapterLine || allowChange) return;
+  if (trained === adapterLine || allowChange) return;
+  if (typeof trained !== 'string') {
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source} does not record the adapter it was trained on (written by train() alone or by an older version), ` +
+      `so this run on ${adapterLine} cannot be checked against it; resume it with --allow-adapter-change (library: allowAdapterChange true) ` +
+      'if it was trained on this adapter or a change of adapter midway is acceptable.', { source, field: 'adapter' });
+  }
   throw new NtkError('E_CHECKPOINT_MISMATCH', `${source} was trained on ${trained}, but this run has ${adapterLine}; resume on that adapter (--adapter), ` +
     'or accept a run that changes adapter midway with --allow-adapter-change (library: allowAdapterChange true).', { source, field: 'adapter' });
 }

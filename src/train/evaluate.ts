@@ -11,13 +11,13 @@ import { checkThreatModel, type AttackBnMode } from '../attacks/options.js';
 import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
 import { SampleStreams } from '../attacks/streams.js';
 import { BatchLoader } from '../data/batching.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
-import type { Model } from '../nn/model.js';
+import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import { sumAll } from '../ops/reduce.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
-import { requireInteger, resolveOptions } from '../options.js';
+import { requireInstance, requireInteger, resolveOptions } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cascade } from './cascade.js';
 
@@ -83,6 +83,8 @@ export interface EvaluationResult {
 
 /** Evaluates `model` (BatchNorm in eval mode) on `dataset` under each threat and their worst case. */
 export async function evaluate(model: Model, dataset: ImageDataset, options: Partial<EvaluateOptions> = {}): Promise<EvaluationResult> {
+  requireInstance('evaluate', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
+  requireInstance('evaluate', 'dataset', dataset, ImageDataset, 'an ImageDataset');
   const o = resolveOptions('evaluate', DEFAULT_EVALUATE, options);
   requireInteger('evaluate', 'batchSize', o.batchSize);
   checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dataset.shape.reduce((a, b) => a * b, 1), (field, expected, value) => {

@@ -5,12 +5,12 @@
 
 import type { AugmentOptions } from '../ops/augment.js';
 import { Batch, BatchLoader } from '../data/batching.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
-import type { Model } from '../nn/model.js';
+import { Model } from '../nn/model.js';
 import { makeSchedule, type LrScheduleSpec } from '../optim/schedule.js';
 import { DEFAULT_SGD_OPTIONS, Sgd, type SgdOptions } from '../optim/sgd.js';
-import { resolveOptions } from '../options.js';
+import { requireInstance, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../report/runlog.js';
@@ -162,6 +162,10 @@ export async function train(
     onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   } = {},
 ): Promise<TrainRun> {
+  requireInstance('train', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
+  requireInstance('train', 'trainSet', trainSet, ImageDataset, 'an ImageDataset');
+  if (validationSet !== null) requireInstance('train', 'validationSet', validationSet, ImageDataset, 'an ImageDataset or null');
+  if (typeof extras !== 'object' || extras === null) requireInstance('train', 'extras', extras, Object, 'an object');
   const o = resolveTrainOptions(options, trainSet.shape.reduce((a, b) => a * b, 1));
   const { hooks = {}, log = null, resume = null, runConfig = null, methodSchedule = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');

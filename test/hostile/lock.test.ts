@@ -2,6 +2,7 @@
 // refused with E_RUN_LOCKED naming the holder and writes nothing; the first's config, log and
 // checkpoint are one run's (equal to a run alone). A lock or temporary left by a dead process, a
 // zombie (exited, never reaped, as under many containers' pid 1) included, is taken over or removed.
+// Two `experiment` grids on one --out: the second is refused the same way while the first runs.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,5 +101,41 @@ describe('two train processes on one run directory', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe('two experiment processes on one --out', () => {
+  it('the second is refused with E_RUN_LOCKED while the first runs its grid, writing nothing; the first finishes with one report', async () => {
+    const dir = join(work, 'grid');
+    const config = join(work, 'grid-tiny.json');
+    const recipe = {
+      data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 }, model: { hidden: [16] },
+      training: { epochs: 2, batchSize: 20, logEvery: 1 }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean'] },
+    };
+    writeFileSync(config, JSON.stringify({ recipe }));
+    const grid = ['experiment', 'kernel-dynamics', '--seeds', '1', '--config', config, '--out', dir];
+    let second: Finished | null = null;
+    let during: Record<string, string> = {};
+    const first = await cli(grid, {
+      timeoutMs: 180_000,
+      pause: {
+        when: (err) => /kernel-dynamics: 2 runs, 0 finished before, 2 to run/.test(err), // the first holds the lock and has planned its runs
+        then: async () => {
+          during = snapshot(dir);
+          second = await cli(grid, { timeoutMs: 120_000 });
+          expect(snapshot(dir)).toEqual(during); // the refused grid wrote nothing
+        },
+      },
+    });
+    expect(second, 'the second grid was never started').not.toBeNull();
+    expectTyped(second as unknown as Finished, 'E_RUN_LOCKED', 1, new RegExp(`train\\.lock is held by ${hostname()} \\d+`));
+    expect(first.code, first.err).toBe(0);
+    expect(existsSync(join(dir, 'train.lock')), 'the lock outlived its grid').toBe(false);
+    for (const run of ['standard/seed0', 'pgd/seed0']) {
+      const log = wholeLog(join(dir, run, 'log.jsonl'));
+      expect(log.filter((r) => r.type === 'config'), run).toHaveLength(1); // one run's log, not two interleaved
+      expectContiguousSteps(log);
+    }
+    expect(existsSync(join(dir, 'report.md'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 // No silent wrong result (issue 26, class 6): SIGINT or SIGTERM sent to the CLI's own PID (a supervisor,
 // Python's send_signal) ends a run as Ctrl-C does (resume hint, exit 128 + signal, no result printed);
-// a resume on another adapter than the checkpoint's is refused unless --allow-adapter-change; kernel
+// a resume on another adapter than the checkpoint's (or from one that records none) is refused unless --allow-adapter-change; kernel
 // blocks carry the digest of their checkpoint, so a checkpoint replaced between block tasks is refused.
 
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,6 +63,22 @@ describe('no silent wrong result', () => {
     const log = readFileSync(join(dir, 'log.jsonl'));
     const refused = await cli(['train', ...TINY, '--epochs', '2', '--resume', path], { timeoutMs: 60_000 });
     expectTyped(refused, 'E_CHECKPOINT_MISMATCH', 1, /trained on node: Another Vendor.*--allow-adapter-change/);
+    expect(readFileSync(join(dir, 'log.jsonl')).equals(log)).toBe(true);
+    const allowed = await cli(['train', ...TINY, '--epochs', '2', '--resume', path, '--allow-adapter-change'], { timeoutMs: 60_000 });
+    expect(allowed.code, allowed.err).toBe(0);
+  });
+
+  it('a resume from a checkpoint that records no adapter: E_CHECKPOINT_MISMATCH saying so, nothing changed; --allow-adapter-change goes on', async () => {
+    const dir = join(work, 'no-adapter');
+    const r0 = await cli(['train', ...TINY, '--epochs', '1', '--out', dir]);
+    expect(r0.code, r0.err).toBe(0);
+    const path = join(dir, 'checkpoint.safetensors');
+    const { tensors, metadata } = decodeSafetensors(readFileSync(path), 'x');
+    const { adapter: _adapter, ...config } = JSON.parse(metadata.config as string) as Record<string, unknown>;
+    writeFileSync(path, encodeSafetensors({ tensors, metadata: { ...metadata, config: JSON.stringify(config) } }));
+    const log = readFileSync(join(dir, 'log.jsonl'));
+    const refused = await cli(['train', ...TINY, '--epochs', '2', '--resume', path], { timeoutMs: 60_000 });
+    expectTyped(refused, 'E_CHECKPOINT_MISMATCH', 1, /does not record the adapter.*--allow-adapter-change/);
     expect(readFileSync(join(dir, 'log.jsonl')).equals(log)).toBe(true);
     const allowed = await cli(['train', ...TINY, '--epochs', '2', '--resume', path, '--allow-adapter-change'], { timeoutMs: 60_000 });
     expect(allowed.code, allowed.err).toBe(0);

@@ -27,6 +27,9 @@ describe('kernel choice by measurement (Node)', () => {
       expect(times.length).toBeGreaterThanOrEqual(1);
       expect(k.timings[k.matmul]!).toBeLessThanOrEqual(Math.min(...times) / 0.85);
       expect(k.probeMs).toBeGreaterThan(0);
+      expect(k.firstUseMs).toBeGreaterThan(0); // the first candidate's first product, compilation included
+      expect(k.firstUseMs).toBeLessThanOrEqual(k.probeMs);
+      expect(Object.keys(k.timings).length + Object.keys(k.rejected).length + k.skipped.length).toBe(MATMUL_KERNELS.length); // each candidate accounted for
       const files = readdirSync(cacheDir);
       expect(files).toEqual([`kernel-choice-${k.adapterKey}.json`]);
       expect(JSON.parse(readFileSync(join(cacheDir, files[0]), 'utf8')).matmul).toBe(k.matmul);
