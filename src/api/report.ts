@@ -4,7 +4,7 @@
  * @module report
  */
 
-export { RunLog, parseRunLog, type LogRecord } from '../report/runlog.js';
+export { RunLog, parseRunLog, type LogRecord } from '../io/runlog.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type SafetensorsContent } from '../io/safetensors.js';
 export {
   renderLinePlot, renderPolarPlot, renderHeatmap, type LinePlot, type Series, type EventMarker, type PolarPlot, type PolarTrajectory, type Heatmap,

@@ -3,7 +3,7 @@
 // runs' logs into report sections. Its numbers go through a Collector, so the report names each one's source.
 
 import type { Section } from '../report/document.js';
-import type { LogRecord } from '../report/runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import { NtkError } from '../errors.js';
 import { overlayRecipes, resolveRecipe, type PartialRecipe, type RunRecipe } from '../run/recipe.js';
 import { aggregate, formatAggregate, measure, type Aggregate, type Measured } from './measure.js';

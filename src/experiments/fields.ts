@@ -1,6 +1,6 @@
 // Field getters for log records that experiment analyses share (missing fields read as NaN).
 
-import type { LogRecord } from '../report/runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 
 export const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 

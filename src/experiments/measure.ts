@@ -3,7 +3,7 @@
 // function in DERIVED), and `measure` is the one way to read it; seed aggregates keep every value.
 
 import { NtkError } from '../errors.js';
-import type { LogRecord } from '../report/runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import { catastrophicOverfitting } from './statistics.js';
 
 /** One number read from a run's log. `source`: `type[index].field.path` or `derived:<name>`. */

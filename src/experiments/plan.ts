@@ -5,7 +5,7 @@
 
 import { NtkError } from '../errors.js';
 import type { Platform } from '../platform/index.js';
-import type { LogRecord } from '../report/runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import type { RunPlan, RunResult, Scale } from './experiment.js';
 import { finishedRun, planExperiment, writeExperimentReport, type ExperimentOptions } from './runner.js';
 

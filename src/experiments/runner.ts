@@ -11,7 +11,7 @@ import { codeVersion, formatCodeVersion, type CodeVersion } from '../run/provena
 import { resolveRecipe, type PartialRecipe } from '../run/recipe.js';
 import { compareSections } from '../report/compare.js';
 import { renderReport, writeReport, type Section } from '../report/document.js';
-import { parseRunLog, type LogRecord } from '../report/runlog.js';
+import { parseRunLog, type LogRecord } from '../io/runlog.js';
 import { Collector, planRuns, SCALES, sig, type GridOptions, type RunPlan, type RunResult } from './experiment.js';
 import { EXPERIMENTS } from './table.js';
 

@@ -7,7 +7,7 @@
 import { renderReport, type Block, type RenderedReport, type Section } from './document.js';
 import { coFlag, lastOfType, runEvents } from './events.js';
 import { kernelDistanceMatrix } from './kernel_report.js';
-import type { LogRecord } from './runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import { COLORS, renderHeatmap, renderPolarPlot, type EventMarker, type LinePlot, type PolarTrajectory, type Series } from './svg.js';
 import { epochRecords, formatFixed, formatNumber, formatPercent } from './training_report.js';
 import { NtkError } from '../errors.js';

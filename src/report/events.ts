@@ -2,7 +2,7 @@
 // (`event: switch` record), learning-rate milestones (the piecewise schedule in the config record)
 // and catastrophic-overfitting flags (epoch records), the latter only where adversarial training ran.
 
-import type { LogRecord } from './runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import { TRAINING_METHODS } from '../train/methods.js';
 
 /** One event in a run, at `x` epochs from the start. */

@@ -9,7 +9,7 @@ import {
 } from './training_report.js';
 import type { Section } from './document.js';
 import { runEvents } from './events.js';
-import type { LogRecord } from './runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import { renderHeatmap, renderPolarPlot, type EventMarker, type Series } from './svg.js';
 import { epochRecords } from './training_report.js';
 import { kernelDistance } from '../ntk/metrics.js';

@@ -7,7 +7,7 @@ import { WORST_CASE } from '../attacks/registry.js';
 import type { Section } from './document.js';
 import { renderReport, type RenderedReport } from './document.js';
 import { coFlag, runEvents } from './events.js';
-import type { LogRecord } from './runlog.js';
+import type { LogRecord } from '../io/runlog.js';
 import type { EventMarker, Series } from './svg.js';
 
 /** Makes one section from the whole log, or null when the log holds nothing for it. */

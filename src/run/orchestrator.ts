@@ -20,7 +20,7 @@ import { currentPlatform, type AdapterChoice, type FileLock, type Platform } fro
 import { createGpu, formatKernelChoice } from '../ops/kernel_choice.js';
 import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
-import { RunLog, type LogRecord } from '../report/runlog.js';
+import { RunLog, type LogRecord } from '../io/runlog.js';
 import { trainingReport } from '../report/training_report.js';
 import { attachCheckpointPart, checkCheckpointFits, encodeCheckpoint, loadCheckpoint, restorePart, type TrainingCheckpoint } from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';

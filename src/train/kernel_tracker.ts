@@ -14,7 +14,7 @@ import { attachCheckpointPart, type CheckpointPart, type CheckpointPartSource, t
 import { requireChoice, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng, type RngState } from '../random/rng.js';
-import type { LogRecord, RunLog } from '../report/runlog.js';
+import type { LogRecord, RunLog } from '../io/runlog.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { StepContext, TrainHooks } from './trainer.js';
 import { empiricalNtk, type KernelKind, type NtkImplementation } from '../ntk/kernel.js';

@@ -13,7 +13,7 @@ import { DEFAULT_SGD_OPTIONS, Sgd, type SgdOptions } from '../optim/sgd.js';
 import { requireInstance, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
-import type { RunLog } from '../report/runlog.js';
+import type { RunLog } from '../io/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';

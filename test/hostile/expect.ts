@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { parseRunLog, type LogRecord } from '../../src/report/runlog.js';
+import { parseRunLog, type LogRecord } from '../../src/io/runlog.js';
 import type { Finished } from './processes.js';
 
 /** The typed failure every hostile case must end in: `[code]` in stderr, exit code `exit`, no crash, no hang. */

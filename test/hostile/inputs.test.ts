@@ -10,7 +10,7 @@ import { nodePlatform } from '../../src/platform/node.js';
 import { interruptMessage } from '../../src/cli/cli.js';
 import { syntheticShapes, SYNTHETIC_MAX_PIXELS } from '../../src/data/synthetic.js';
 import { resolveOptions } from '../../src/options.js';
-import { parseRunLog, RunLog } from '../../src/report/runlog.js';
+import { parseRunLog, RunLog } from '../../src/io/runlog.js';
 import { resolveRecipe } from '../../src/run/recipe.js';
 
 describe('hostile inputs', () => {

@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/platform/node.js';
-import type { LogRecord } from '../../src/report/runlog.js';
+import type { LogRecord } from '../../src/io/runlog.js';
 import { expectContiguousSteps, expectTyped, wholeLog } from './expect.js';
 import { cli, snapshot, type Finished } from './processes.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUN_SECTIONS } from '../../src/report/kernel_report.js';
-import { parseRunLog } from '../../src/report/runlog.js';
+import { parseRunLog } from '../../src/io/runlog.js';
 import { trainingReport } from '../../src/report/training_report.js';
 import { cli } from './processes.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/rng.js';
-import { parseRunLog, type LogRecord } from '../../src/report/runlog.js';
+import { parseRunLog, type LogRecord } from '../../src/io/runlog.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { cli, runNode } from './processes.js';
 

@@ -7,7 +7,7 @@ import { type Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/kernel_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { nodePlatform } from '../../src/platform/node.js';
-import { RunLog } from '../../src/report/runlog.js';
+import { RunLog } from '../../src/io/runlog.js';
 import { train } from '../../src/train/trainer.js';
 
 let gpu: Gpu;

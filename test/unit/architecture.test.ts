@@ -1,6 +1,7 @@
 // The import rules of ARCHITECTURE (as src/ lays them out): every module imports only from its own
 // layer or lower ones (platform -> device -> tensor -> ops -> nn/ntk -> attacks/train/report -> run
-// -> cli/worker -> api), and only src/platform/ asks which runtime it runs in.
+// -> cli/worker -> api), folders never import each other round about, and only src/platform/ asks
+// which runtime it runs in.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -50,6 +51,33 @@ describe('architecture', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('no loops between top-level entries (two folders of one layer never import each other, directly or round about)', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const file of files) {
+      const from = entryOf(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^;]*?from '(\.[^']+)'/gms)) {
+        const to = entryOf(join(file, '..', m[1]));
+        if (to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+      }
+    }
+    const loops: string[] = [];
+    const reaches = (start: string, target: string, path: string[], seen: Set<string>): string[] | null => {
+      for (const next of edges.get(start) ?? []) {
+        if (next === target) return [...path, next];
+        if (seen.has(next)) continue;
+        seen.add(next);
+        const found = reaches(next, target, [...path, next], seen);
+        if (found) return found;
+      }
+      return null;
+    };
+    for (const entry of edges.keys()) {
+      const loop = reaches(entry, entry, [entry], new Set());
+      if (loop) loops.push(loop.join(' -> '));
+    }
+    expect(loops).toEqual([]);
   });
 
   it('only src/platform/ asks which runtime it runs in', () => {

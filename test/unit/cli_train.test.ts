@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRunLog } from '../../src/report/runlog.js';
+import { parseRunLog } from '../../src/io/runlog.js';
 import { encodeCheckpoint, loadCheckpoint } from '../../src/train/checkpoint.js';
 import { cli } from './cli_io.js';
 

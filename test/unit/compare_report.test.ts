@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { kernelDistance } from '../../src/ntk/metrics.js';
 import { compareRuns, groupVariants, spread, type RunInput } from '../../src/report/compare.js';
 import type { RenderedReport } from '../../src/report/document.js';
-import { parseRunLog, type LogRecord } from '../../src/report/runlog.js';
+import { parseRunLog, type LogRecord } from '../../src/io/runlog.js';
 import { renderHeatmap, renderPolarPlot } from '../../src/report/svg.js';
 import { cli } from './cli_io.js';
 

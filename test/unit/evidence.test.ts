@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim } from '../../src/experiments/evidence.js';
 import { Collector, pct, type RunResult } from '../../src/experiments/experiment.js';
 import { coCriterionEpoch, distanceAtLoss, epochAtLoss, kernelRegressionEpoch, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
-import type { LogRecord } from '../../src/report/runlog.js';
+import type { LogRecord } from '../../src/io/runlog.js';
 import { resolveRecipe } from '../../src/run/recipe.js';
 
 /** A finished run of `variant` and `seed` whose final evaluation has these accuracies. */

@@ -11,7 +11,7 @@ import { aggregate, lookup, trainingPasses, type Measured } from '../../src/expe
 import { planExperiment, runExperiment, type ExperimentOptions } from '../../src/experiments/runner.js';
 import { EXPERIMENTS } from '../../src/experiments/table.js';
 import { nodePlatform } from '../../src/platform/node.js';
-import { parseRunLog } from '../../src/report/runlog.js';
+import { parseRunLog } from '../../src/io/runlog.js';
 import type { PartialRecipe } from '../../src/run/recipe.js';
 import { inProcessLaunch } from './cli_io.js';
 

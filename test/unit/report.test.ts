@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodePlatform } from '../../src/platform/node.js';
-import { parseRunLog, RunLog } from '../../src/report/runlog.js';
+import { parseRunLog, RunLog } from '../../src/io/runlog.js';
 import { logTicks, renderLinePlot, ticks } from '../../src/report/svg.js';
 
 describe('svg plots', () => {

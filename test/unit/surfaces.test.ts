@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, expect, it } from 'vitest';
-import { parseRunLog } from '../../src/report/runlog.js';
+import { parseRunLog } from '../../src/io/runlog.js';
 import { runRecipe, type RecipeEvent } from '../../src/run/orchestrator.js';
 import type { PartialRecipe } from '../../src/run/recipe.js';
 import { connectSession, runRemote } from '../../src/worker/client.js';

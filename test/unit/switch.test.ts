@@ -3,7 +3,7 @@
 // are typed errors. In a run, the kernel rule's checks stop at its switch; a fixed switch needs none.
 
 import { describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../src/report/runlog.js';
+import type { LogRecord } from '../../src/io/runlog.js';
 import { runRecipe } from '../../src/run/orchestrator.js';
 import type { PartialRecipe } from '../../src/run/recipe.js';
 import type { KernelCheck } from '../../src/train/kernel_tracker.js';

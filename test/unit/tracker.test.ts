@@ -12,7 +12,7 @@ import { createGpu } from '../../src/ops/kernel_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { KernelTracker } from '../../src/train/kernel_tracker.js';
 import { nodePlatform } from '../../src/platform/node.js';
-import { RunLog } from '../../src/report/runlog.js';
+import { RunLog } from '../../src/io/runlog.js';
 import { train } from '../../src/train/trainer.js';
 import { pgd } from '../../src/attacks/pgd.js';
 import { empiricalNtk } from '../../src/ntk/kernel.js';

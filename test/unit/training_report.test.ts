@@ -3,7 +3,7 @@
 // (as the kernel metrics will add) composed in.
 
 import { describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../src/report/runlog.js';
+import type { LogRecord } from '../../src/io/runlog.js';
 import { TRAINING_SECTIONS, trainingReport, type SectionBuilder } from '../../src/report/training_report.js';
 
 const ADAPTER = 'node: test adapter [path dawn/opengles, compatibility, software, max binding 128 MiB]';

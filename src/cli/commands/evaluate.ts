@@ -9,7 +9,7 @@ import type { Gpu } from '../../device/gpu.js';
 import { NtkError } from '../../errors.js';
 import type { Model } from '../../nn/model.js';
 import type { Platform } from '../../platform/index.js';
-import { RunLog, type LogRecord } from '../../report/runlog.js';
+import { RunLog, type LogRecord } from '../../io/runlog.js';
 import { withDirectoryLock } from '../../run/run_lock.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
 import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList, threatEntry, threatName, threatsCascade } from '../../attacks/registry.js';

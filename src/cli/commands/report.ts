@@ -6,7 +6,7 @@ import { NtkError } from '../../errors.js';
 import { compareRuns } from '../../report/compare.js';
 import { writeReport } from '../../report/document.js';
 import { RUN_SECTIONS } from '../../report/kernel_report.js';
-import { parseRunLog, type LogRecord } from '../../report/runlog.js';
+import { parseRunLog, type LogRecord } from '../../io/runlog.js';
 import { trainingReport } from '../../report/training_report.js';
 import type { Command, CommandIo } from '../command.js';
 
