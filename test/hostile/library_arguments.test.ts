@@ -1,7 +1,7 @@
 // Library entry points given wrong types (issue 26, class 4): every public function that starts
-// work takes each positional argument and option through one check (src/arguments.ts,
-// resolveOptions), so null, a number, a string or a foreign object ends in E_INVALID_ARGUMENT
-// naming the function and the argument, never a TypeError from deep inside.
+// work takes each positional argument and option through one check (src/options.ts: resolveOptions
+// and the require* checks), so null, a number, a string or a foreign object ends in a typed error
+// (E_INVALID_ARGUMENT where the type is wrong) naming the function, never a TypeError from inside.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NtkError } from '../../src/errors.js';
