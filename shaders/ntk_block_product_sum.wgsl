@@ -1,4 +1,4 @@
-// The last step of the NTK's structured conv contraction (src/ntk/kernel.ts): with A and B the
+// The last step of the NTK's structured conv contraction (src/ops/block_product_sum.ts, for src/ntk/kernel.ts): with A and B the
 // [ma·P, mb·P] Grams of pixel rows (sample i's pixel p is row i·P + p), Out[i, j] = Σ_p Σ_q
 // A[i·P + p, j·P + q] · B[i·P + p, j·P + q], summed in (p, q) order: deterministic. One invocation
 // per (i, j); its P² loop iterations stay within the loop budget (the host chooses this form only

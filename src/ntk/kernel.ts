@@ -18,7 +18,8 @@ import {
   conv2dPixelFactors, conv2dPixelStride, conv2dCotangentWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
 } from '../ops/conv2d.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
-import { grid2d, packParams } from '../ops/params.js';
+import { blockProductSum } from '../ops/block_product_sum.js';
+import { copyColumns } from '../ops/copy_columns.js';
 import { requireChoice, requireInstance, requireInteger, resolveOptions } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -378,35 +379,6 @@ function replicateRows(x: Tensor, r: number): Tensor {
   return out;
 }
 
-/**
- * Copies Src [rows, width] row r into Dst from element (r / group)·groupStride + (r % group)·stride
- * + offset on (shaders/copy_columns.wgsl, runs of 16 values); group 1: columns [offset, offset +
- * width) of a [rows, groupStride] matrix.
- */
-function copyColumns(
-  src: Tensor, dst: Tensor, layout: { rows: number; width: number; group?: number; groupStride: number; stride?: number; offset: number }, label: string,
-): void {
-  const gpu = src.gpu;
-  const { rows, width, group = 1, groupStride, stride = 0, offset } = layout;
-  const runs = Math.ceil(width / 16);
-  const total = rows * runs;
-  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.run({
-    shader: 'copy_columns',
-    label,
-    storage: [
-      { buffer: src.buffer, bytes: src.bytes },
-      { buffer: dst.buffer, bytes: dst.bytes },
-    ],
-    params: packParams([
-      ['u32', rows], ['u32', width], ['u32', group], ['u32', groupStride],
-      ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs],
-      ['u32', total], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
-    workgroups: [gx, gy],
-  });
-}
-
 /** Concatenates per-parameter per-sample gradients [rows, W_p] into Jacobian rows [rows, P]. */
 function jacobianRows(grads: Tensor[], rows: number): Tensor {
   const widths = grads.map((g) => g.size / rows);
@@ -494,18 +466,7 @@ function structuredTerm(a: Structured, b: Structured, ma: number, mb: number): T
       });
       const whole = sa === ma && sb === mb;
       const block = whole ? term : Tensor.empty(gpu, [sa, sb]);
-      const [gx, gy] = grid2d(Math.ceil((sa * sb) / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-      gpu.run({
-        shader: 'ntk_block_product_sum',
-        label: `ntk structured conv term [${sa}x${P}, ${sb}x${P}]`,
-        storage: [
-          { buffer: grams[0].buffer, bytes: grams[0].bytes },
-          { buffer: grams[1].buffer, bytes: grams[1].bytes },
-          { buffer: block.buffer, bytes: block.bytes },
-        ],
-        params: packParams([['u32', sa], ['u32', sb], ['u32', P], ['u32', gx * 64]]),
-        workgroups: [gx, gy],
-      });
+      blockProductSum(grams[0], grams[1], block, P);
       grams.forEach((t) => t.dispose());
       if (!whole) {
         copyColumns(block, term, { rows: sa, width: sb, groupStride: mb, offset: a0 * mb + b0 }, `ntk structured block ${a0},${b0}`);
