@@ -22,7 +22,7 @@ export {
 } from '../nn/model.js';
 export { buildLayer, type LayerSpec } from '../nn/architecture.js';
 export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from '../nn/mlp.js';
-export { createCnn, cnnArchitecture, DEFAULT_CNN_OPTIONS, type CnnOptions } from '../nn/cnn.js';
+export { createCnn, cnnArchitecture, DEFAULT_CNN_OPTIONS, CNN_POOLS, type CnnOptions } from '../nn/cnn.js';
 export {
   createPreActResNet, preActResNetArchitecture, DEFAULT_PREACT_RESNET_OPTIONS, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
 } from '../nn/preact_resnet.js';

@@ -22,6 +22,6 @@ export {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward, DEFAULT_POOL2D, type Pool2dOptions,
 } from '../ops/pool2d.js';
 export {
-  batchNormForward, batchNormBackward, createBatchNormState, disposeBatchNormState, DEFAULT_BATCHNORM,
+  batchNormForward, batchNormBackward, createBatchNormState, disposeBatchNormState, DEFAULT_BATCHNORM, BN_AVERAGES, RUNNING_VARIANCES,
   type BatchNormOptions, type BatchNormState, type BatchNormMode, type BatchNormForward, type BatchNormGradients,
 } from '../ops/batchnorm.js';

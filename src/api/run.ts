@@ -10,7 +10,7 @@ export {
 } from '../run/orchestrator.js';
 export { storedRecipe, storedRun, type RunFacts, type StoredRun } from '../run/stored_run.js';
 export {
-  resolveRecipe, recipeThreats, runThreatModel, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES,
+  resolveRecipe, recipeThreats, runThreatModel, DEFAULT_RECIPE, SCHEDULE_KINDS, NTK_ATTACKS, NTK_KERNELS, SWITCH_RULES, CO_MONITOR_MODES,
   type RunRecipe, type PartialRecipe, type ModelSpec, type AttackSpec, type TrainingSpec, type NtkSpec, type SwitchSpec, type EvaluationSpec,
 } from '../run/recipe.js';
 export { MODELS, MODEL_KIND_NAMES, modelEntry, buildModel, type ModelEntry, type ModelData, type BuiltModelRecipe } from '../run/models.js';

@@ -9,6 +9,7 @@ import type { LinePlot } from '../report/svg.js';
 import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
 import { fixed, pct, sig, type Collector, type Experiment, type GridOptions, type Scale, type Variant } from './experiment.js';
 import { num } from './fields.js';
+import { RUNNING_VARIANCES } from '../ops/batchnorm.js';
 import { overlayRecipes } from '../run/recipe.js';
 import { dataRecipe } from './scales.js';
 
@@ -18,7 +19,7 @@ const BUDGET: Record<Scale, { trainSize: number; steps: number }> = {
   paper: { trainSize: 50000, steps: 12500 },
 };
 const BATCH_SIZES = [4, 8, 32, 128];
-const VARIANCES = ['unbiased', 'biased'] as const;
+const VARIANCES = RUNNING_VARIANCES;
 /** Evaluation with batch statistics: test batches of this size (evaluate()'s default), shuffled so that each mixes the classes. */
 const EVAL_BATCH = 200;
 

@@ -14,6 +14,9 @@ import { INIT_SCHEMES, type InitScheme } from './init.js';
 import type { Model } from './model.js';
 
 /** Options of createCnn: conv-BN-ReLU-pool blocks, then a dense head. */
+/** The CNN's pooling after each conv block. */
+export const CNN_POOLS = ['max', 'avg', 'none'] as const;
+
 export interface CnnOptions {
   /** One sample's shape [channels, height, width]. */
   inputShape: Shape;
@@ -22,7 +25,7 @@ export interface CnnOptions {
   /** Square conv kernel size (odd; padded to keep the size). */
   kernel: number;
   /** Pooling after each block: 2x2 'max' or 'avg' (halves height and width, floor), or 'none'. */
-  pool: 'max' | 'avg' | 'none';
+  pool: (typeof CNN_POOLS)[number];
   /** BatchNorm2d after each conv (false: conv with bias, no BN). */
   batchNorm: boolean;
   /** Estimator switches of every BatchNorm layer (DEFAULT_BATCHNORM when empty). */
@@ -59,7 +62,7 @@ export const DEFAULT_CNN_OPTIONS: CnnOptions = {
 export function cnnArchitecture(options: Partial<CnnOptions> = {}): { options: CnnOptions; spec: LayerSpec } {
   const where = 'createCnn';
   const o = resolveOptions(where, DEFAULT_CNN_OPTIONS, options);
-  requireChoice(where, 'pool', o.pool, ['max', 'avg', 'none'] as const);
+  requireChoice(where, 'pool', o.pool, CNN_POOLS);
   requireChoice(where, 'init', o.init, INIT_SCHEMES);
   requireInteger(where, 'classes', o.classes);
   requireInteger(where, 'kernel', o.kernel);

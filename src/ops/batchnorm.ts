@@ -15,6 +15,10 @@ import { sumPartialsInto } from './sum_partials.js';
 const THREADS = 256;
 const TREE_ITERATIONS = 32;
 
+/** How running buffers average batch statistics, and which variance they store (see BatchNormOptions). */
+export const BN_AVERAGES = ['ema', 'cumulative'] as const;
+export const RUNNING_VARIANCES = ['unbiased', 'biased'] as const;
+
 /** The estimator switches of a BatchNorm layer. */
 export interface BatchNormOptions {
   /** Added to the variance inside the square root. Default 1e-5 (PyTorch). */
@@ -24,10 +28,10 @@ export interface BatchNormOptions {
   momentum: number;
   /** How running buffers average the batch statistics: 'ema' (exponential moving average, PyTorch's
    * default) or 'cumulative' (the plain mean of every batch seen, PyTorch's momentum=None). */
-  average: 'ema' | 'cumulative';
+  average: (typeof BN_AVERAGES)[number];
   /** Variance stored in running_var: 'unbiased' (× m/(m-1) for m values per channel, PyTorch) or
    * 'biased' (TF.js, Haiku). Normalisation by batch statistics always uses the biased variance. */
-  runningVariance: 'unbiased' | 'biased';
+  runningVariance: (typeof RUNNING_VARIANCES)[number];
   /** Zero-debiased EMA (as TF's zero_debias / Adam): accumulators start at 0 and the running
    * buffers hold acc / (1 - (1 - momentum)^t) after t updates, so the initial values (mean 0,
    * variance 1) leave no trace. EMA only; needs momentum < 1. Default false. */
@@ -56,11 +60,8 @@ export function resolveBatchNormOptions(options: Partial<BatchNormOptions> = {},
   );
   const o = { ...DEFAULT_BATCHNORM, ...options };
   check(Number.isFinite(o.eps) && o.eps >= 0, `${label}: eps must be a finite number >= 0, got ${o.eps}.`);
-  check(o.average === 'ema' || o.average === 'cumulative', `${label}: average must be 'ema' or 'cumulative', got ${JSON.stringify(o.average)}.`);
-  check(
-    o.runningVariance === 'unbiased' || o.runningVariance === 'biased',
-    `${label}: runningVariance must be 'unbiased' or 'biased', got ${JSON.stringify(o.runningVariance)}.`,
-  );
+  check(BN_AVERAGES.includes(o.average), `${label}: average must be one of ${BN_AVERAGES.join(', ')}, got ${JSON.stringify(o.average)}.`);
+  check(RUNNING_VARIANCES.includes(o.runningVariance), `${label}: runningVariance must be one of ${RUNNING_VARIANCES.join(', ')}, got ${JSON.stringify(o.runningVariance)}.`);
   check(typeof o.debias === 'boolean', `${label}: debias must be true or false, got ${JSON.stringify(o.debias)}.`);
   check(typeof o.affine === 'boolean', `${label}: affine must be true or false, got ${JSON.stringify(o.affine)}.`);
   check(

@@ -10,6 +10,7 @@ import type { Norm } from '../attacks/kernels.js';
 import { checkThreatModel, type AttackBnMode, type ThreatModel } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';
+import type { CNN_POOLS } from '../nn/cnn.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
 import { CHECK_INTERVAL_RULE, isCheckInterval, TRACKED_KERNELS, TRACKING_MEMORY_LIMIT, trackingMemoryBytes } from '../train/kernel_tracker.js';
@@ -31,6 +32,8 @@ export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
 export const NTK_KERNELS = TRACKED_KERNELS;
 /** Switch rules (`off`: the method throughout; `fixed`: at the cap, no kernel tracking needed). */
 export const SWITCH_RULES = ['off', 'kernel', 'fixed'] as const;
+/** The spectrum monitor's modes (ntk.monitor): off, watch (flag jumps), aniso (FGSM until it fires, then the anisotropic start). */
+export const CO_MONITOR_MODES = ['off', 'watch', 'aniso'] as const;
 
 /** The model: a MODELS kind, a Normalize first layer on/off, and the kind's options (see MODELS[kind].defaults). */
 export interface ModelSpec {
@@ -40,7 +43,7 @@ export interface ModelSpec {
   hidden?: number[];
   channels?: number[];
   kernel?: number;
-  pool?: 'max' | 'avg' | 'none';
+  pool?: (typeof CNN_POOLS)[number];
   batchNorm?: boolean;
   /** Every BatchNorm estimator switch: eps, momentum, average ema|cumulative, runningVariance unbiased|biased, debias, affine. */
   bn?: BatchNormOptions;
@@ -108,7 +111,7 @@ export interface NtkSpec {
    */
   regressionPerClass: number;
   /** Spectrum monitor (train/spectrum_monitor.ts): off, watch (log its firings), or aniso (FGSM until it fires, then fgsm-aniso). */
-  monitor: 'off' | 'watch' | 'aniso';
+  monitor: (typeof CO_MONITOR_MODES)[number];
   /** The monitor's jump threshold in standard deviations. */
   monitorK: number;
 }
@@ -299,7 +302,7 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   if (!isCheckInterval(n.everyEpochs)) throw bad('ntk.everyEpochs', CHECK_INTERVAL_RULE, n.everyEpochs);
   boolean('ntk.logKernels', n.logKernels);
   integer('ntk.regressionPerClass', n.regressionPerClass, 0);
-  choice('ntk.monitor', n.monitor, ['off', 'watch', 'aniso']);
+  choice('ntk.monitor', n.monitor, CO_MONITOR_MODES);
   number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');
   if (n.monitor !== 'off' && (!n.enabled || n.attack === 'none')) {
     throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor": the spectrum monitor watches the adversarial probe kernel, so set ntk.enabled true and an ntk.attack.', { field: 'ntk.monitor' });

@@ -46,7 +46,7 @@ describe('run recipes', () => {
     [{ model: { kind: 'mlp', channels: [4] } }, 'model.channels', /unknown recipe field "model\.channels"/],
     [{ model: { kind: 'cnn', bn: { runningVar: 'biased' } } }, 'model.bn.runningVar', /unknown recipe field "model\.bn\.runningVar"/],
     [{ model: { kind: 'resnet' } }, 'model.kind', /model\.kind is "resnet"; use one of mlp, cnn, preact-resnet/],
-    [{ model: { kind: 'cnn', bn: { average: 'median' } } }, 'model.bn', /average must be 'ema' or 'cumulative'/],
+    [{ model: { kind: 'cnn', bn: { average: 'median' } } }, 'model.bn', /average must be one of ema, cumulative/],
     [{ model: { kind: 'cnn', channels: [16, 0] } }, 'model.channels', /model\.channels must be a list of positive integers/],
     [{ model: { kind: 'cnn', channels: [4, 4, 4, 4, 4, 4] } }, 'model', /would pool a 0x0 map|would pool/],
     [{ data: { dataset: 'mnist' } }, 'data.dataset', /"data\.dataset" must be one of fashion-mnist, cifar10, synthetic-shapes, synthetic-clusters/],

@@ -6,12 +6,14 @@
 import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { ATTACK_BN_MODES, NORMS } from '../../attacks/options.js';
 import { NtkError } from '../../errors.js';
+import { CNN_POOLS } from '../../nn/cnn.js';
 import { INIT_SCHEMES } from '../../nn/init.js';
+import { BN_AVERAGES, RUNNING_VARIANCES } from '../../ops/batchnorm.js';
 import { DATA_FALLBACKS, DATA_SET_NAMES, DATA_SETS } from '../../run/data.js';
 import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
 import { runRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { storedRecipe } from '../../run/stored_run.js';
-import { DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, overlayRecipes, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
+import { CO_MONITOR_MODES, DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, overlayRecipes, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
 import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
 import { BN_STATS_SOURCES } from '../../train/settings.js';
 import { formatFraction, parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
@@ -52,13 +54,13 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   hidden: { paths: ['model.hidden'], type: 'string', description: 'mlp, cnn: hidden widths of the dense layers, e.g. 256,128 (none: no hidden layer)', parse: list },
   channels: { paths: ['model.channels'], type: 'string', description: 'cnn: channels of each conv-BN-ReLU-pool block, e.g. 16,32', parse: list },
   kernel: { paths: ['model.kernel'], type: 'number', description: 'cnn: conv kernel size (odd)' },
-  pool: { paths: ['model.pool'], type: 'string', description: 'cnn: max | avg | none', parse: choiceOf(['max', 'avg', 'none']) },
+  pool: { paths: ['model.pool'], type: 'string', description: 'cnn: max | avg | none', parse: choiceOf(CNN_POOLS) },
   'batch-norm': { paths: ['model.batchNorm'], type: 'boolean', description: 'cnn: BatchNorm2d after each conv; mlp: BatchNorm1d after each hidden dense layer (before its ReLU)' },
   blocks: { paths: ['model.blocks'], type: 'string', description: 'preact-resnet: basic blocks per stage, e.g. 2,2,2,2', parse: list },
   widths: { paths: ['model.widths'], type: 'string', description: 'preact-resnet: width of each stage, e.g. 64,128,256,512', parse: list },
   init: { paths: ['model.init'], type: 'string', description: `weight init: ${INIT_SCHEMES.join(' | ')}`, parse: choiceOf(INIT_SCHEMES) },
-  'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet, mlp with --batch-norm on: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(['unbiased', 'biased']) },
-  'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet, mlp with --batch-norm on: running statistics ema | cumulative', parse: choiceOf(['ema', 'cumulative']) },
+  'bn-variance': { paths: [bn('runningVariance')], type: 'string', description: 'cnn, preact-resnet, mlp with --batch-norm on: running variance unbiased (PyTorch) | biased (TF.js, Haiku)', parse: choiceOf(RUNNING_VARIANCES) },
+  'bn-average': { paths: [bn('average')], type: 'string', description: 'cnn, preact-resnet, mlp with --batch-norm on: running statistics ema | cumulative', parse: choiceOf(BN_AVERAGES) },
   'bn-momentum': { paths: [bn('momentum')], type: 'number', description: 'cnn, preact-resnet, mlp with --batch-norm on: EMA weight of the new batch, in (0, 1]' },
   'bn-debias': { paths: [bn('debias')], type: 'boolean', description: 'cnn, preact-resnet, mlp with --batch-norm on: zero-debiased EMA' },
   'bn-affine': { paths: [bn('affine')], type: 'boolean', description: 'cnn, preact-resnet, mlp with --batch-norm on: learnable gamma and beta' },
@@ -91,7 +93,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   'ntk-every': { paths: ['ntk.everyEpochs'], type: 'number', description: 'NTK checks every this many epochs after the dense first epoch (1, 2, ... or 0.5, 0.25, ...)' },
   'ntk-regression-per-class': { paths: ['ntk.regressionPerClass'], type: 'number', description: 'held-out images per class (disjoint from the probes) on which each NTK check scores kernel regression with the probe kernel, clean and attacked (0: off)' },
   'ntk-log-kernels': { paths: ['ntk.logKernels'], type: 'boolean', description: 'write each probe kernel matrix into its log record (kernel-distance heatmaps)' },
-  'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(['off', 'watch', 'aniso']) },
+  'co-monitor': { paths: ['ntk.monitor'], type: 'string', description: 'off | watch | aniso: flag jumps of the adversarial probe kernel\'s log lambda_max (aniso: FGSM until it fires, then --method fgsm-aniso)', parse: choiceOf(CO_MONITOR_MODES) },
   'co-monitor-k': { paths: ['ntk.monitorK'], type: 'number', description: 'spectrum monitor: standard deviations of a jump' },
   switch: { paths: ['switch.rule'], type: 'string', description: `${SWITCH_RULES.join(' | ')}: kernel: --switch-warmup training until the clean and adversarial probe kernels diverge, then --method (needs --ntk on; no kernel checks after the switch); fixed: --switch-warmup until --switch-cap of the epochs, then --method`, parse: choiceOf(SWITCH_RULES) },
   'switch-warmup': { paths: ['switch.warmupMethod'], type: 'string', description: 'kernel switch: the method before the switch', parse: choiceOf(TRAIN_METHODS) },
