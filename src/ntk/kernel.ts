@@ -14,9 +14,8 @@ import { NtkError } from '../errors.js';
 import { EIGH_MAX_ORDER } from '../linalg/eigh.js';
 import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
-import {
-  conv2dPixelFactors, conv2dPixelStride, conv2dCotangentWeightGrads, conv2dStructuredCheaper, type Conv2dGeometry,
-} from '../ops/conv2d.js';
+import type { Conv2dGeometry } from '../ops/conv2d.js';
+import { conv2dCotangentWeightGrads, conv2dPixelFactors, conv2dPixelStride, conv2dStructuredCheaper } from '../ops/conv2d_ntk.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { blockProductSum } from '../ops/block_product_sum.js';
 import { copyColumns } from '../ops/copy_columns.js';

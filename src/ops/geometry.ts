@@ -56,3 +56,8 @@ export function windowGeometry(label: string, x: Shape, kernel: Pair, stride: Pa
   }
   return { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow };
 }
+
+/** Kernel size and stride as the window shaders' override constants (one pipeline per window shape). */
+export function windowConstants(g: WindowGeometry): Record<string, number> {
+  return { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
+}

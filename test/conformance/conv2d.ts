@@ -2,10 +2,9 @@
 // sample) against the float64 reference on random shapes (non-multiples of every tile size,
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
-import {
-  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dInputGradKernel, conv2dPixelStride,
-  conv2dCotangentWeightGrads, conv2dWeightGradPlan, type Conv2dOptions,
-} from '../../src/ops/conv2d.js';
+import { conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
+import { conv2dInputGradKernel, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
+import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ops/conv2d_ntk.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
 } from '../../src/reference/conv2d.js';

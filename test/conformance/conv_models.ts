@@ -13,7 +13,8 @@ import {
 } from '../../src/nn/preact_resnet.js';
 import type { NtkError } from '../../src/errors.js';
 import { empiricalNtk, type Kernel, type NtkOptions } from '../../src/ntk/kernel.js';
-import { conv2dGeometry, conv2dStructuredCheaper } from '../../src/ops/conv2d.js';
+import { conv2dGeometry } from '../../src/ops/conv2d.js';
+import { conv2dStructuredCheaper } from '../../src/ops/conv2d_ntk.js';
 import { meanAll } from '../../src/ops/reduce.js';
 import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';

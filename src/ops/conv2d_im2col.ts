@@ -1,0 +1,204 @@
+// conv2d's im2col path (the block kernels', CPU adapters): explicit im2col operands fed to the
+// register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient, in sample chunks under
+// a memory budget; the batch-summed weight gradient adds per-sample products in sample order.
+
+import type { Gpu } from '../device/gpu.js';
+import { LOOP_BUDGET } from '../device/loop_budget.js';
+import { Tensor } from '../tensor/tensor.js';
+import { conv2dOutputShape, type Conv2dGeometry } from './conv2d_geometry.js';
+import { windowConstants } from './geometry.js';
+import { blockGemm, packOperand } from './matmul.js';
+import { grid2d, packParams } from './params.js';
+import { sumPartialsInto } from './sum_partials.js';
+
+/** Bytes one chunk of im2col operands (and per-sample products) may take. */
+export const IM2COL_CHUNK_BYTES = 32 * 2 ** 20;
+/** Output pixels one im2col invocation writes (shaders/conv2d_im2col.wgsl's RUN). */
+const IM2COL_RUN = 16;
+
+/** Input elements one col2im invocation gathers: up to 8, fewer for large windows, so its
+ * RUN·(kh·kw + kh + 1) loop iterations stay within the loop budget. */
+function col2imRun(g: Conv2dGeometry): number {
+  return Math.max(1, Math.min(8, Math.floor(LOOP_BUDGET / (g.kh * g.kw + g.kh + 1))));
+}
+
+/** The im2col layout: K = cin·kh·kw padded to 4·K4 rows of planeP (a multiple of 4) pixels. */
+export function im2colDims(g: Conv2dGeometry): { K: number; K4: number; plane: number; planeP: number } {
+  const K = g.c * g.kh * g.kw;
+  const plane = g.oh * g.ow;
+  return { K, K4: Math.ceil(K / 4), plane, planeP: Math.ceil(plane / 4) * 4 };
+}
+
+/** Samples per chunk so that the chunk's im2col operand and `perSampleFloats` outputs fit the chunk budget. */
+function im2colChunk(gpu: Gpu, g: Conv2dGeometry, perSampleFloats: number): number {
+  const { K4, planeP } = im2colDims(g);
+  const floats = 4 * K4 * planeP + perSampleFloats;
+  const limit = Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize);
+  return Math.max(1, Math.min(g.n, Math.floor(limit / (4 * floats))));
+}
+
+/** Rows and ones row of an im2col operand (see shaders/conv2d_im2col.wgsl). */
+interface Im2colLayout {
+  /** Rows per sample: at least K (+1 with onesRow); extra rows are zeros. */
+  kRows: number;
+  /** Row K is all ones (the bias column of a weight-gradient product). */
+  onesRow: boolean;
+}
+
+/** Col [count, kRows, planeP] of samples [s0, s0 + count) (shaders/conv2d_im2col.wgsl); by default
+ * the forward's layout, 4·K4 rows. */
+export function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, layout?: Im2colLayout): Tensor {
+  const gpu = x.gpu;
+  const { K4, planeP } = im2colDims(g);
+  const { kRows, onesRow } = layout ?? { kRows: 4 * K4, onesRow: false };
+  const col = Tensor.empty(gpu, [count, kRows, planeP]);
+  const runs = Math.ceil(g.ow / IM2COL_RUN);
+  const total = count * kRows * g.oh * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_im2col',
+    label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
+    constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
+    storage: [
+      { buffer: x.buffer, bytes: x.bytes },
+      { buffer: col.buffer, bytes: col.bytes },
+    ],
+    params: packParams([
+      ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+      ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+      ['u32', s0], ['u32', gx * 64], ['u32', kRows], ['u32', planeP],
+      ['u32', total], ['u32', runs], ['u32', 0], ['u32', 0],
+    ]),
+    workgroups: [gx, gy],
+  });
+  return col;
+}
+
+/** Forward on the GEMM core: per sample chunk, Y[s] [cout, plane] = W [cout, K] · Col[s] [K, plane] (+ bias). */
+export function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const gpu = x.gpu;
+  const { K, K4, plane, planeP } = im2colDims(g);
+  const out = Tensor.empty(gpu, conv2dOutputShape(g));
+  const w = K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, g.cout, 4 * K4, false);
+  const chunk = im2colChunk(gpu, g, 0);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    blockGemm({
+      a: w, b: col, out, outOffset: s0 * g.cout * plane, M: g.cout, N: plane, K4, batch: count,
+      strideA4: 0, strideB4: K4 * planeP, ldb4: planeP / 4, transB: false, accumulate: false, bias, textures: true,
+    });
+    col.dispose();
+  }
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/**
+ * Weight gradient on the GEMM core: dW[s] [cout, K] = dY[s] [cout, plane] · Col[s]ᵀ per sample chunk
+ * (Col [K, plane] is the transposed operand, pixels contiguous); the batch sum adds the per-sample
+ * products in sample order (chunk by chunk), like the implicit path's per-sample groups.
+ */
+export function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry, perSample: boolean, into?: Tensor): Tensor {
+  const gpu = x.gpu;
+  const { K, plane, planeP } = im2colDims(g);
+  const wShape = [g.cout, g.c, g.kh, g.kw];
+  const size = g.cout * K;
+  const out = perSample ? Tensor.empty(gpu, [g.n, ...wShape]) : into ?? Tensor.empty(gpu, wShape);
+  const dyp = plane % 4 === 0 ? dy : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
+  const chunk = im2colChunk(gpu, g, perSample ? 0 : size);
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const col = im2col(x, g, s0, count);
+    const target = perSample ? out : Tensor.empty(gpu, [count, size]);
+    blockGemm({
+      a: dyp, aOffset4: (s0 * g.cout * planeP) / 4, b: col, out: target, outOffset: perSample ? s0 * size : 0,
+      M: g.cout, N: K, K4: planeP / 4, batch: count, strideA4: (g.cout * planeP) / 4, strideB4: (col.size / count) / 4,
+      ldb4: 0, transB: true, accumulate: false, textures: true,
+    });
+    col.dispose();
+    if (!perSample) {
+      sumPartialsInto(target, count, out, s0 > 0 || into !== undefined);
+      target.dispose();
+    }
+  }
+  if (dyp !== dy) dyp.dispose();
+  return out;
+}
+
+/**
+ * Input gradient on the GEMM core: per sample chunk, dColᵀ[s] [plane, K] = dY[s]ᵀ [plane, cout] ·
+ * W [cout, K], then each input element gathers its taps (shaders/conv2d_col2im.wgsl).
+ */
+export function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const gpu = dy.gpu;
+  const { K, plane } = im2colDims(g);
+  const cout4 = Math.ceil(g.cout / 4);
+  const ldb4 = Math.ceil(K / 4);
+  const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
+  // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
+  const dyT = transposeDy(dy, g, 4 * cout4);
+  const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
+  for (let s0 = 0; s0 < g.n; s0 += chunk) {
+    const count = Math.min(chunk, g.n - s0);
+    const dcol = Tensor.empty(gpu, [count, plane, K]);
+    blockGemm({
+      a: dyT, aOffset4: s0 * plane * cout4, b: w, out: dcol, M: plane, N: K, K4: cout4, batch: count,
+      strideA4: plane * cout4, strideB4: 0, ldb4, transB: false, accumulate: false, textures: true,
+    });
+    const run = col2imRun(g);
+    const runs = Math.ceil(g.w / run);
+    const total = count * g.c * g.h * runs;
+    const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+    gpu.run({
+      shader: 'conv2d_col2im',
+      label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
+      constants: { ...windowConstants(g), RUN: run },
+      storage: [
+        { buffer: dcol.buffer, bytes: dcol.bytes },
+        { buffer: out.buffer, bytes: out.bytes },
+      ],
+      params: packParams([
+        ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
+        ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
+        ['u32', s0], ['u32', gx * 64], ['u32', total], ['u32', runs],
+      ]),
+      workgroups: [gx, gy],
+    });
+    dcol.dispose();
+  }
+  dyT.dispose();
+  if (w !== weight) w.dispose();
+  return out;
+}
+
+/** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns. */
+function transposeDy(dy: Tensor, g: Conv2dGeometry, coutP: number): Tensor {
+  const plane = g.oh * g.ow;
+  if (coutP > LOOP_BUDGET / 2) return packOperand(dy, g.n, plane, g.cout, plane, coutP, true);
+  return pixelMajor(dy, g.n, g.cout, plane, plane, coutP);
+}
+
+/**
+ * [n, plane, linesP] from t read as [n, lines, planeStride] (the first `plane` of each line): each
+ * sample's lines transposed, zero-padded to linesP ≥ lines columns (shaders/conv2d_transpose_dy.wgsl;
+ * linesP within half the loop budget).
+ */
+export function pixelMajor(t: Tensor, n: number, lines: number, plane: number, planeStride: number, linesP: number): Tensor {
+  const gpu = t.gpu;
+  const out = Tensor.empty(gpu, [n, plane, linesP]);
+  const total = n * plane;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_transpose_dy',
+    label: `conv2d pixel-major [${n}, ${lines}, ${plane}]`,
+    storage: [
+      { buffer: t.buffer, bytes: t.bytes },
+      { buffer: out.buffer, bytes: out.bytes },
+    ],
+    params: packParams([['u32', lines], ['u32', plane], ['u32', linesP], ['u32', total], ['u32', gx * 64], ['u32', planeStride], ['u32', 0], ['u32', 0]]),
+    workgroups: [gx, gy],
+  });
+  return out;
+}
