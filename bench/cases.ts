@@ -19,8 +19,8 @@ import { randomSymmetric } from '../test/conformance/matrices.js';
 /** Which model a case uses: the two models of docs/results/benchmarks.md, built identically by the peers. */
 export type CaseModel = 'mlp' | 'cnn';
 
-/** One case; `repeats` timed runs after the warm-up, fewer once `budgetS` seconds of timed runs are spent (at least 2). */
-export type CaseSpec = { repeats: number; budgetS: number } & (
+/** One case; `repeats` timed runs after the warm-up, fewer once `budgetS` seconds of timed runs are spent (at least `minRuns`). */
+export type CaseSpec = { repeats: number; minRuns: number; budgetS: number } & (
   | { kind: 'matmul'; m: number; k: number; n: number; /** products per timed run */ inner: number }
   | { kind: 'ntk'; model: CaseModel; probes: number; data: string }
   | { kind: 'train'; model: CaseModel; method: TrainMethod; batch: number; steps: number; eps: number; pgdSteps: number; data: string }
@@ -69,13 +69,13 @@ function firstImages(data: ImageDataset, n: number): ImageDataset {
   return data.subset(Uint32Array.from({ length: n }, (_, i) => i), `${data.name}[:${n}]`);
 }
 
-/** Runs `warmup` once, then `run` up to spec.repeats times (at least 2, at most until the budget is spent). */
+/** Runs `warmup` once, then `run` up to spec.repeats times (at least spec.minRuns, more until the budget is spent). */
 async function timeRuns(gpu: Gpu, spec: CaseSpec, warmup: () => Promise<unknown>, run: () => Promise<unknown>): Promise<number[]> {
   const now = () => gpu.platform.now();
   await warmup();
   const times: number[] = [];
   const start = now();
-  while (times.length < spec.repeats && (times.length < 2 || now() - start < spec.budgetS * 1000)) {
+  while (times.length < spec.repeats && (times.length < spec.minRuns || now() - start < spec.budgetS * 1000)) {
     const t0 = now();
     await run();
     times.push(now() - t0);
