@@ -7,6 +7,8 @@
 // Usage: node scripts/bench.mjs [--runtime node|deno|browser|all] [--filter text|text2] [--quick] [--no-peers]
 //          [--data DIR (Fashion-MNIST IDX .gz files)] [--out DIR (default bench-results)]
 //        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
+//        node scripts/bench.mjs --profile [--runtime r] [--filter text] [--replays N] [--data DIR] [--out DIR]
+//          (one training step of the MLP and the CNN, standard and PGD-10, by op: src/device/profile.ts)
 // env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
 
 import { execSync, spawnSync } from 'node:child_process';
@@ -146,6 +148,13 @@ function browserDataDir() {
   return '/bench-results/data/fashion-mnist';
 }
 
+/** A training step's profile by op (bench/cases.ts profileTrainStep) in runtime `rt`. */
+async function runProfile(rt, spec, replays) {
+  if (rt === 'browser') return runInBrowser({ profile: JSON.stringify({ ...spec, data: browserDataDir() }), replays: String(replays) });
+  const args = ['bench/run.mjs', '--profile', JSON.stringify(spec), String(replays)];
+  return rt === 'node' ? runJson(process.execPath, args) : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
+}
+
 async function runOurs(rt, spec) {
   if (rt === 'browser') return runInBrowser({ case: JSON.stringify(spec.data ? { ...spec, data: browserDataDir() } : spec) });
   const args = ['bench/run.mjs', '--case', JSON.stringify(spec)];
@@ -275,4 +284,42 @@ async function extras() {
   await browser?.close();
 }
 
-await (argv.includes('--extras') ? extras() : sideBySide());
+/** Where one training step's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
+async function profiles() {
+  const replays = Number(option('replays', '5'));
+  const cases = [trainCase('mlp', 'standard', 1), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1), trainCase('cnn', 'pgd', 1)]
+    .filter((c) => filter.split('|').some((part) => c.id.includes(part)));
+  const report = { date: new Date().toISOString(), commit: commitName(), machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg().map((x) => x.toFixed(1)).join(' '), replays, adapters: {}, profiles: [] };
+  const lines = [`# Per-step profile (${report.date}, commit ${report.commit})`, '', `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`];
+  for (const c of cases) {
+    for (const rt of runtimes) {
+      const id = `${c.id.replace(/^train /, '')} (${rt})`;
+      console.log(`\n== profile: ${id}`);
+      const run = await runProfile(rt, c.spec, replays);
+      if (run.error) {
+        console.log(`  failed: ${run.error}`);
+        lines.push('', `## ${id}`, '', `failed: ${run.error}`);
+        continue;
+      }
+      report.adapters[rt] = run.adapterLine;
+      report.profiles.push({ case: c.id, runtime: rt, ...run.profile });
+      const p = run.profile;
+      const table = [
+        `One step (an epoch of one batch of ${c.spec.batch}, after a warm-up step): ${round(p.workMs)} ms wall time, recorded once;`,
+        `its commands replayed alone (median of ${replays}): ${round(p.commandsMs)} ms in all. Timing: ${p.method} (${p.emptySubmitMs.toPrecision(2)} ms).`, '',
+        '| op | commands | ms per step | share | slowest command |', '|---|---|---|---|---|',
+        ...p.ops.map((o) => `| ${o.op} | ${o.calls} | ${round(o.ms)} | ${(100 * o.share).toFixed(1)} % | ${o.slowest} |`),
+      ];
+      console.log(table.join('\n'));
+      lines.push('', `## ${id}`, '', `Adapter: ${run.adapterLine}`, '', ...table);
+    }
+  }
+  await browser?.close();
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'profile.json'), JSON.stringify(report, null, 1));
+  writeFileSync(join(OUT_DIR, 'profile.md'), `${lines.join('\n')}\n`);
+  console.log(`\nwritten: ${join(OUT_DIR, 'profile.json')}, ${join(OUT_DIR, 'profile.md')}`);
+}
+
+await (argv.includes('--extras') ? extras() : argv.includes('--profile') ? profiles() : sideBySide());
