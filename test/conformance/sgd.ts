@@ -1,11 +1,13 @@
-// The SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a clip scale),
-// three steps with the f32 state fed back; the on-device global-norm clip factor; the Sgd
-// optimizer's noDecay handling, clipping, state export, and typed errors for bad options.
+// The multi-tensor SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a
+// clip scale) over seven tensors of different lengths in one call (two full dispatches of SGD_SLOTS
+// and a partial one; lengths off the 64-thread workgroup; weight decay on some, not on others), three
+// steps with the f32 state fed back; the on-device global-norm clip factor; the Sgd optimizer's
+// noDecay handling, clipping, state export, and typed errors for bad options.
 
 import type { Parameter } from '../../src/nn/layer.js';
 import { createParameter, disposeParameter } from '../../src/nn/parameter.js';
 import { gradNormScale } from '../../src/ops/grad_norm_scale.js';
-import { sgdUpdate } from '../../src/ops/sgd_update.js';
+import { SGD_SLOTS, sgdUpdate } from '../../src/ops/sgd_update.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { gradNormScaleRef, sgdUpdateRef } from '../../src/reference/nn.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -20,33 +22,47 @@ const VARIANTS = [
   { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clip: 0.37 },
 ];
 
+/** Tensor lengths of the multi-tensor case: 7 tensors = 2 full dispatches + 1 with one tensor; 1037, 3, 1, 130, 65 are off 64. */
+const LENGTHS = [1037, 64, 3, 300, 1, 130, 65];
+/** Which of them take weight decay (biases and BatchNorm parameters do not). */
+const DECAYED = [true, false, true, true, false, false, true];
+
 for (const { clip, ...p } of VARIANTS) {
-  const name = `sgd update lr=${p.lr} momentum=${p.momentum}${p.nesterov ? ' nesterov' : ''} wd=${p.weightDecay} clip=${clip}`;
+  const name = `sgd update ${LENGTHS.length} tensors lr=${p.lr} momentum=${p.momentum}${p.nesterov ? ' nesterov' : ''} wd=${p.weightDecay} clip=${clip}`;
   defineCase(name, async ({ gpu, metric, output }) => {
-    const n = 1000 + 37;
-    let w: Float32Array = randomF32(n, 1);
-    let v: Float32Array | null = p.momentum > 0 ? new Float32Array(n) : null;
-    const tw = Tensor.fromArray(gpu, w, [n]);
-    const tv = v ? Tensor.zeros(gpu, [n]) : null;
+    assert(Math.ceil(LENGTHS.length / SGD_SLOTS) === 3 && LENGTHS.length % SGD_SLOTS === 1, 'the lengths must fill two dispatches and start a third');
+    let ws: Float32Array[] = LENGTHS.map((n, k) => randomF32(n, 1 + k));
+    let vs: Float32Array[] | null = p.momentum > 0 ? LENGTHS.map((n) => new Float32Array(n)) : null;
+    const weights = ws.map((w) => Tensor.fromArray(gpu, w, [w.length]));
+    const arena = vs ? Tensor.zeros(gpu, [LENGTHS.reduce((a, b) => a + b, 0)]) : null;
     const tc = Tensor.fromArray(gpu, [clip], [1]);
+    const decay = (k: number) => (DECAYED[k] ? p.weightDecay : 0);
     let worst = 0;
     for (let step = 0; step < 3; step++) {
-      const g = randomF32(n, 10 + step, -3, 3);
-      const tg = Tensor.fromArray(gpu, g, [n]);
-      sgdUpdate(tw, tg, tv, tc, p);
-      tg.dispose();
-      const ref = sgdUpdateRef(w, g, v, Math.fround(clip), p);
-      const got = await tw.read();
-      const magnitude = w.map((wi, i) =>
-        Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + p.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30);
-      worst = Math.max(worst, scaledError(got, ref.w, magnitude));
-      w = got;
-      if (tv) v = await tv.read();
+      const gs = LENGTHS.map((n, k) => randomF32(n, 10 + 10 * step + k, -3, 3));
+      const grads = gs.map((g) => Tensor.fromArray(gpu, g, [g.length]));
+      sgdUpdate(weights.map((weight, k) => ({ weight, grad: grads[k], weightDecay: decay(k) })), arena, tc, p);
+      grads.forEach((t) => t.dispose());
+      const got = await Promise.all(weights.map((t) => t.read()));
+      for (let k = 0; k < LENGTHS.length; k++) {
+        const [w, g, v] = [ws[k], gs[k], vs ? vs[k] : null];
+        const q = { ...p, weightDecay: decay(k) };
+        const ref = sgdUpdateRef(w, g, v, Math.fround(clip), q);
+        const magnitude = w.map((wi, i) =>
+          Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + q.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30);
+        worst = Math.max(worst, scaledError(got[k], ref.w, magnitude));
+      }
+      ws = got;
+      if (arena) {
+        const flat = await arena.read();
+        let offset = 0;
+        vs = LENGTHS.map((n) => flat.slice(offset, (offset += n)));
+      }
     }
     metric('maxScaledError', assertBelow(worst, TOLERANCES.sgdUpdate, name));
-    output('w', w, { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
-    [tw, tc].forEach((t) => t.dispose());
-    tv?.dispose();
+    output('w', Float32Array.from(ws.flatMap((w) => Array.from(w))), { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
+    [...weights, tc].forEach((t) => t.dispose());
+    arena?.dispose();
   });
 }
 
