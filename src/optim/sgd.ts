@@ -1,7 +1,6 @@
 // SGD with momentum, Nesterov and weight decay (torch.optim.SGD semantics, dampening 0), with
-// optional gradient clipping by global norm computed on the device. The multi-tensor update
-// (ops/sgd_update.ts) takes SGD_SLOTS parameters per dispatch, their velocities in one flat arena;
-// the learning rate is passed per step (from a schedule), nothing is read back.
+// optional gradient clipping by global norm computed on the device. One update dispatch per
+// parameter; the learning rate is passed per step (from a schedule), nothing is read back.
 
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
@@ -48,11 +47,7 @@ export function checkSgdOptions(
  */
 export class Sgd {
   readonly options: SgdOptions;
-  /**
-   * The parameters in runs whose velocities share one flat arena (null without momentum), each run
-   * as large as one storage binding allows: a single run unless the model exceeds that binding size.
-   */
-  private readonly groups: Array<{ params: Parameter[]; velocity: Tensor | null }> = [];
+  private readonly velocities: Map<Parameter, Tensor> = new Map();
   private readonly one: Tensor;
   private clip: Tensor | null = null;
 
@@ -68,19 +63,7 @@ export class Sgd {
       throw invalid(option, value, expected);
     });
     this.options = o;
-    const maxElements = Math.floor(Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize) / 4);
-    let size = Infinity;
-    for (const p of params) {
-      if (size + p.value.size > maxElements) {
-        this.groups.push({ params: [], velocity: null });
-        size = 0;
-      }
-      this.groups[this.groups.length - 1].params.push(p);
-      size += p.value.size;
-    }
-    if (o.momentum > 0) {
-      for (const g of this.groups) g.velocity = Tensor.zeros(gpu, [g.params.reduce((n, p) => n + p.value.size, 0)]);
-    }
+    if (o.momentum > 0) for (const p of params) this.velocities.set(p, Tensor.zeros(gpu, p.value.shape));
     this.one = Tensor.fromArray(gpu, [1], [1]);
   }
 
@@ -103,9 +86,10 @@ export class Sgd {
       scale = this.clip;
     }
     const { momentum, nesterov, weightDecay } = this.options;
-    for (const g of this.groups) {
-      const tensors = g.params.map((p) => ({ weight: p.value, grad: p.grad as Tensor, weightDecay: p.noDecay ? 0 : weightDecay }));
-      sgdUpdate(tensors, g.velocity, scale, { lr, momentum, nesterov });
+    for (const p of this.params) {
+      sgdUpdate(p.value, p.grad as Tensor, this.velocities.get(p) ?? null, scale, {
+        lr, momentum, nesterov, weightDecay: p.noDecay ? 0 : weightDecay,
+      });
     }
   }
 
@@ -114,43 +98,28 @@ export class Sgd {
     return this.clip;
   }
 
-  /** Momentum buffers keyed `${p.name}.momentum` (a checkpoint of the optimizer), in parameter order. */
+  /** Momentum buffers keyed `${param}.momentum` (a checkpoint of the optimizer). */
   async exportState(): Promise<Record<string, Float32Array>> {
     const state: Record<string, Float32Array> = {};
-    for (const g of this.groups) {
-      if (!g.velocity) continue;
-      const arena = await g.velocity.read();
-      let offset = 0;
-      for (const p of g.params) {
-        state[`${p.name}.momentum`] = arena.slice(offset, offset + p.value.size);
-        offset += p.value.size;
-      }
-    }
+    for (const [p, v] of this.velocities) state[`${p.name}.momentum`] = await v.read();
     return state;
   }
 
-  /** Restores momentum buffers saved by exportState() (every entry is checked before any is written). */
+  /** Restores momentum buffers saved by exportState(). */
   importState(state: Record<string, Float32Array>): void {
-    const writes: Array<{ arena: Tensor; offset: number; data: Float32Array }> = [];
-    for (const g of this.groups) {
-      let offset = 0;
-      for (const p of g.params) {
-        if (!g.velocity) break;
-        const data = state[`${p.name}.momentum`];
-        if (!data || data.length !== p.value.size) {
-          throw new NtkError('E_INVALID_ARGUMENT', `Sgd.importState: entry "${p.name}.momentum" is missing or has the wrong size.`);
-        }
-        writes.push({ arena: g.velocity, offset, data });
-        offset += p.value.size;
+    for (const [p, v] of this.velocities) {
+      const data = state[`${p.name}.momentum`];
+      if (!data || data.length !== v.size) {
+        throw new NtkError('E_INVALID_ARGUMENT', `Sgd.importState: entry "${p.name}.momentum" is missing or has the wrong size.`);
       }
+      this.gpu.write(v.buffer, 0, data);
     }
-    for (const w of writes) this.gpu.write(w.arena.buffer, 4 * w.offset, w.data);
   }
 
-  /** Frees the velocity arenas. */
+  /** Frees the velocity buffers. */
   dispose(): void {
-    this.groups.forEach((g) => g.velocity?.dispose());
-    this.groups.splice(0);
+    this.velocities.forEach((v) => v.dispose());
+    this.velocities.clear();
     this.one.dispose();
     this.clip?.dispose();
     this.clip = null;

@@ -1,13 +1,13 @@
-// The multi-tensor SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a
-// clip scale) over seven tensors of different lengths in one call (two full dispatches of SGD_SLOTS
-// and a partial one; lengths off the 64-thread workgroup; weight decay on some, not on others), three
-// steps with the f32 state fed back; the on-device global-norm clip factor; the Sgd optimizer's
-// noDecay handling, clipping, state export, and typed errors for bad options.
+// The SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a clip scale) on
+// seven tensors of different lengths (off the 4-element vec4 and the 256-element workgroup, down to
+// 1; weight decay on some, not on others), three steps with the f32 state fed back; the on-device
+// global-norm clip factor; the Sgd optimizer's noDecay handling, clipping, state export, and typed
+// errors for bad options.
 
 import type { Parameter } from '../../src/nn/layer.js';
 import { createParameter, disposeParameter } from '../../src/nn/parameter.js';
 import { gradNormScale } from '../../src/ops/grad_norm_scale.js';
-import { SGD_SLOTS, sgdUpdate } from '../../src/ops/sgd_update.js';
+import { sgdUpdate } from '../../src/ops/sgd_update.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { gradNormScaleRef, sgdUpdateRef } from '../../src/reference/nn.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -22,7 +22,7 @@ const VARIANTS = [
   { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clip: 0.37 },
 ];
 
-/** Tensor lengths of the multi-tensor case: 7 tensors = 2 full dispatches + 1 with one tensor; 1037, 3, 1, 130, 65 are off 64. */
+/** Tensor lengths: 1037, 3, 1, 130 and 65 end inside a vec4 (4 elements per invocation); 1037 spans several workgroups. */
 const LENGTHS = [1037, 64, 3, 300, 1, 130, 65];
 /** Which of them take weight decay (biases and BatchNorm parameters do not). */
 const DECAYED = [true, false, true, true, false, false, true];
@@ -30,18 +30,17 @@ const DECAYED = [true, false, true, true, false, false, true];
 for (const { clip, ...p } of VARIANTS) {
   const name = `sgd update ${LENGTHS.length} tensors lr=${p.lr} momentum=${p.momentum}${p.nesterov ? ' nesterov' : ''} wd=${p.weightDecay} clip=${clip}`;
   defineCase(name, async ({ gpu, metric, output }) => {
-    assert(Math.ceil(LENGTHS.length / SGD_SLOTS) === 3 && LENGTHS.length % SGD_SLOTS === 1, 'the lengths must fill two dispatches and start a third');
     let ws: Float32Array[] = LENGTHS.map((n, k) => randomF32(n, 1 + k));
     let vs: Float32Array[] | null = p.momentum > 0 ? LENGTHS.map((n) => new Float32Array(n)) : null;
     const weights = ws.map((w) => Tensor.fromArray(gpu, w, [w.length]));
-    const arena = vs ? Tensor.zeros(gpu, [LENGTHS.reduce((a, b) => a + b, 0)]) : null;
+    const velocities = vs ? LENGTHS.map((n) => Tensor.zeros(gpu, [n])) : null;
     const tc = Tensor.fromArray(gpu, [clip], [1]);
     const decay = (k: number) => (DECAYED[k] ? p.weightDecay : 0);
     let worst = 0;
     for (let step = 0; step < 3; step++) {
       const gs = LENGTHS.map((n, k) => randomF32(n, 10 + 10 * step + k, -3, 3));
       const grads = gs.map((g) => Tensor.fromArray(gpu, g, [g.length]));
-      sgdUpdate(weights.map((weight, k) => ({ weight, grad: grads[k], weightDecay: decay(k) })), arena, tc, p);
+      weights.forEach((w, k) => sgdUpdate(w, grads[k], velocities ? velocities[k] : null, tc, { ...p, weightDecay: decay(k) }));
       grads.forEach((t) => t.dispose());
       const got = await Promise.all(weights.map((t) => t.read()));
       for (let k = 0; k < LENGTHS.length; k++) {
@@ -53,18 +52,30 @@ for (const { clip, ...p } of VARIANTS) {
         worst = Math.max(worst, scaledError(got[k], ref.w, magnitude));
       }
       ws = got;
-      if (arena) {
-        const flat = await arena.read();
-        let offset = 0;
-        vs = LENGTHS.map((n) => flat.slice(offset, (offset += n)));
-      }
+      if (velocities) vs = await Promise.all(velocities.map((t) => t.read()));
     }
     metric('maxScaledError', assertBelow(worst, TOLERANCES.sgdUpdate, name));
     output('w', Float32Array.from(ws.flatMap((w) => Array.from(w))), { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
     [...weights, tc].forEach((t) => t.dispose());
-    arena?.dispose();
+    velocities?.forEach((t) => t.dispose());
   });
 }
+
+defineCase('sgd update leaves the elements past a tensor\'s end in its last vec4 unchanged', async ({ gpu }) => {
+  const w = Tensor.fromArray(gpu, [1, 2, 3, 4, 5], [5]);
+  const v = Tensor.zeros(gpu, [5]);
+  const g = Tensor.fromArray(gpu, [1, 1, 1, 1, 1], [5]);
+  const one = Tensor.fromArray(gpu, [1], [1]);
+  const sentinel = Float32Array.from([7, 8, 9]); // elements 5..7 of both buffers: the last vec4's tail
+  gpu.write(w.buffer, 20, sentinel);
+  gpu.write(v.buffer, 20, sentinel);
+  sgdUpdate(w, g, v, one, { lr: 0.5, momentum: 0.9, nesterov: true, weightDecay: 0.1 });
+  const [wAll, vAll] = await Promise.all([w, v].map(async (t) => new Float32Array(await gpu.read(t.buffer, 32))));
+  assertBitEqual(wAll.subarray(5), sentinel, 'weights past the end');
+  assertBitEqual(vAll.subarray(5), sentinel, 'velocities past the end');
+  assert(wAll[4] !== 5 && vAll[4] !== 0, `element 4 (the last one) must be updated: w ${wAll[4]}, v ${vAll[4]}`);
+  [w, v, g, one].forEach((t) => t.dispose());
+});
 
 defineCase('global-norm clip factor on the device', async ({ gpu, metric, output }) => {
   const sizes = [1, 65, 1000, 7];
