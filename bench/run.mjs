@@ -15,7 +15,7 @@ try {
   if (profileAt >= 0) {
     const gpu = await createGpu();
     try {
-      const profile = await profileTrainStep(gpu, JSON.parse(args[profileAt + 1]), Number(args[profileAt + 2]));
+      const profile = await profileTrainStep(gpu, JSON.parse(args[profileAt + 1]), Number(args[profileAt + 2] ?? 5));
       console.log(JSON.stringify({ adapter: gpu.report, adapterLine: formatAdapterReport(gpu.report), profile }));
     } finally {
       gpu.destroy();

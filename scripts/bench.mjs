@@ -287,6 +287,10 @@ async function extras() {
 /** Where one training step's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
 async function profiles() {
   const replays = Number(option('replays', '5'));
+  if (!(Number.isInteger(replays) && replays >= 1)) {
+    console.error(`bench: --replays must be an integer >= 1, got ${option('replays')}`);
+    process.exit(2);
+  }
   const cases = [trainCase('mlp', 'standard', 1), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1), trainCase('cnn', 'pgd', 1)]
     .filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const report = { date: new Date().toISOString(), commit: commitName(), machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,

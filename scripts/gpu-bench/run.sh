@@ -57,5 +57,6 @@ grep -E '^\[node\] ' "$out/conformance.txt" | tee -a "$out/machine.txt"
 status=0
 "$node" scripts/bench.mjs --runtime node --data "$here/app/data/fashion-mnist" --out "$out" "$@" 2>"$out/compare.log" | tee "$out/compare.txt" || status=1
 "$node" scripts/bench.mjs --extras --runtime node --out "$out" "$@" 2>"$out/extras.log" | tee "$out/extras.txt" || status=1
+"$node" scripts/bench.mjs --profile --runtime node --data "$here/app/data/fashion-mnist" --out "$out" "$@" 2>"$out/profile.log" | tee "$out/profile.txt" || status=1
 echo "run.sh: results in $out"
 exit $status

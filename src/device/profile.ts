@@ -2,7 +2,7 @@
 // work issues (Gpu.recorder; with no profile running, ops pay one null check), then replays each one
 // alone, timed by wall clock around submit + onSubmittedWorkDone, minus an empty submission's time.
 
-import { NtkError } from '../errors.js';
+import { NtkError, check } from '../errors.js';
 import type { Gpu, RecordedCommand } from './gpu.js';
 
 /** How the commands were timed (timestamp queries are not used: software adapters lack them). */
@@ -38,6 +38,7 @@ export interface CommandProfile {
  * (median per command). Replays write the work's buffers again: profile throwaway state only.
  */
 export async function profileCommands(gpu: Gpu, work: () => Promise<unknown>, replays = 5): Promise<CommandProfile> {
+  check(Number.isInteger(replays) && replays >= 1, `profileCommands: replays must be an integer >= 1, got ${replays}.`);
   const now = () => gpu.platform.now();
   const commands: RecordedCommand[] = [];
   await gpu.synchronize();

@@ -42,6 +42,12 @@ describe('profileCommands', () => {
     a.dispose();
   });
 
+  it('rejects a replay count below 1 before running the work', async () => {
+    let ran = false;
+    await expect(profileCommands(gpu, async () => { ran = true; }, 0)).rejects.toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(ran).toBe(false);
+  });
+
   it('stops recording when the work throws', async () => {
     await expect(profileCommands(gpu, async () => { throw new Error('work failed'); })).rejects.toThrow('work failed');
     expect(gpu.recorder).toBeNull();
