@@ -5,7 +5,7 @@
 import { NtkError, check } from '../errors.js';
 import type { Gpu, RecordedCommand } from './gpu.js';
 
-/** How the commands were timed (timestamp queries are not used: software adapters lack them). */
+/** How the commands were timed: one method on every adapter (timestamp queries are not used: Node's default llvmpipe adapter lacks them). */
 export const PROFILE_METHOD = 'wall clock around submit + onSubmittedWorkDone, each command replayed alone, an empty submission\'s time subtracted';
 
 /** One op (a shader, or clearBuffer / copyBufferToBuffer) in a profile. */
