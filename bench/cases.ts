@@ -3,6 +3,7 @@
 // bench/peers/. Each side returns its raw wall times; the driver computes every statistic.
 
 import type { Gpu } from '../src/device/gpu.js';
+import { profileCommands, type CommandProfile } from '../src/device/profile.js';
 import { loadFashionMnist } from '../src/data/files.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { eigh } from '../src/linalg/eigh.js';
@@ -19,8 +20,8 @@ import { randomSymmetric } from '../test/conformance/matrices.js';
 /** Which model a case uses: the two models of docs/results/benchmarks.md, built identically by the peers. */
 export type CaseModel = 'mlp' | 'cnn';
 
-/** One case; `repeats` timed runs after the warm-up, fewer once `budgetS` seconds of timed runs are spent (at least 2). */
-export type CaseSpec = { repeats: number; budgetS: number } & (
+/** One case; `repeats` timed runs after the warm-up, fewer once `budgetS` seconds of timed runs are spent (at least `minRuns`). */
+export type CaseSpec = { repeats: number; minRuns: number; budgetS: number } & (
   | { kind: 'matmul'; m: number; k: number; n: number; /** products per timed run */ inner: number }
   | { kind: 'ntk'; model: CaseModel; probes: number; data: string }
   | { kind: 'train'; model: CaseModel; method: TrainMethod; batch: number; steps: number; eps: number; pgdSteps: number; data: string }
@@ -69,13 +70,13 @@ function firstImages(data: ImageDataset, n: number): ImageDataset {
   return data.subset(Uint32Array.from({ length: n }, (_, i) => i), `${data.name}[:${n}]`);
 }
 
-/** Runs `warmup` once, then `run` up to spec.repeats times (at least 2, at most until the budget is spent). */
+/** Runs `warmup` once, then `run` up to spec.repeats times (at least spec.minRuns, more until the budget is spent). */
 async function timeRuns(gpu: Gpu, spec: CaseSpec, warmup: () => Promise<unknown>, run: () => Promise<unknown>): Promise<number[]> {
   const now = () => gpu.platform.now();
   await warmup();
   const times: number[] = [];
   const start = now();
-  while (times.length < spec.repeats && (times.length < 2 || now() - start < spec.budgetS * 1000)) {
+  while (times.length < spec.repeats && (times.length < spec.minRuns || now() - start < spec.budgetS * 1000)) {
     const t0 = now();
     await run();
     times.push(now() - t0);
@@ -120,15 +121,22 @@ async function ntkCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'ntk' }>): Prom
   }
 }
 
-async function trainCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'train' }>): Promise<CaseResult> {
+type TrainSpec = Extract<CaseSpec, { kind: 'train' }>;
+
+/** The trainer's options of a train case (the peers train with the same). */
+function trainOptions(spec: TrainSpec) {
+  return {
+    method: spec.method, epochs: 1, batchSize: spec.batch, eps: spec.eps, pgdSteps: spec.pgdSteps, pgdStepFactor: 0.25,
+    schedule: { kind: 'constant', lr: 0.05 }, sgd: { momentum: 0.9, weightDecay: 5e-4 }, logEvery: spec.steps, validation: null, seed: 1,
+  } as const;
+}
+
+async function trainCase(gpu: Gpu, spec: TrainSpec): Promise<CaseResult> {
   const data = await loadFashionMnist({ dir: spec.data, split: 'train' });
   const timed = firstImages(data, spec.steps * spec.batch);
   const warm = firstImages(data, spec.batch);
   const model = buildModel(gpu, spec.model);
-  const options = {
-    method: spec.method, epochs: 1, batchSize: spec.batch, eps: spec.eps, pgdSteps: spec.pgdSteps, pgdStepFactor: 0.25,
-    schedule: { kind: 'constant', lr: 0.05 }, sgd: { momentum: 0.9, weightDecay: 5e-4 }, logEvery: spec.steps, validation: null, seed: 1,
-  } as const;
+  const options = trainOptions(spec);
   try {
     // The trainer's own epoch clock (batching, attack, step, metrics, one readback) is the timed run.
     const seconds: number[] = [];
@@ -156,5 +164,24 @@ export function runCase(gpu: Gpu, spec: CaseSpec): Promise<CaseResult> {
     case 'ntk': return ntkCase(gpu, spec);
     case 'train': return trainCase(gpu, spec);
     case 'eigh': return eighCase(gpu, spec);
+  }
+}
+
+/**
+ * Where one training step of a train case goes, by op (src/device/profile.ts): after a warm-up step,
+ * one step (an epoch of one batch: batching, attack, update, metrics, one readback) is recorded and
+ * its commands replayed `replays` times each.
+ */
+export async function profileTrainStep(gpu: Gpu, spec: TrainSpec, replays: number): Promise<CommandProfile & { parameters: number }> {
+  const data = await loadFashionMnist({ dir: spec.data, split: 'train' });
+  const batch = firstImages(data, spec.batch);
+  const model = buildModel(gpu, spec.model);
+  const options = { ...trainOptions(spec), logEvery: 1 };
+  try {
+    await train(model, batch, null, options);
+    const profile = await profileCommands(gpu, () => train(model, batch, null, options), replays);
+    return { ...profile, parameters: model.parameterCount };
+  } finally {
+    model.dispose();
   }
 }

@@ -1,17 +1,21 @@
 // `npm run bench`: the side-by-side harness. Each case (table CASES) runs on our stack (built bundle,
 // in Node, Deno and/or headless Chromium) and then, with the same spec, in each peer present on the
 // machine (bench/peers/; absent ones are skipped with a note), case after case so that both see the
-// same machine load. Every side times its runs after a warm-up; here they become median, spread,
-// nominal GFLOP/s and images/s, and a ratio table (printed; bench-results/compare.{json,md}).
+// same machine load. Every side times at least MIN_RUNS runs after a warm-up; here they become the
+// median, the range (min-max), nominal GFLOP/s and images/s, and a ratio table that marks a comparison
+// "not significant" when the two ranges overlap (bench/stats.ts; printed, bench-results/compare.{json,md}).
 // Usage: node scripts/bench.mjs [--runtime node|deno|browser|all] [--filter text|text2] [--quick] [--no-peers]
 //          [--data DIR (Fashion-MNIST IDX .gz files)] [--out DIR (default bench-results)]
 //        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
+//        node scripts/bench.mjs --profile [--runtime r] [--filter text] [--replays N] [--data DIR] [--out DIR]
+//          (one training step of the MLP and the CNN, standard and PGD-10, by op: src/device/profile.ts)
 // env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
 
 import { execSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIN_RUNS, significant, summarizeTimes } from '../dist/bench.js';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -37,39 +41,41 @@ const FORWARD_FLOPS = {
 const PARAMETERS = { mlp: 269_322, cnn: 12_810 };
 const METHOD_LABEL = { standard: 'standard', 'fgsm-rs': 'FGSM-RS', pgd: 'PGD-10' };
 
+/** Timed runs per case at most (at least MIN_RUNS; fewer than `repeats` once the case's budgetS is spent). */
+const runsOf = (repeats) => ({ repeats: Math.max(repeats, MIN_RUNS), minRuns: MIN_RUNS });
 function matmulCase(m, k, n, repeats) {
   const inner = Math.max(1, Math.round(2e8 / (2 * m * k * n))); // ~0.2 GFLOP per timed run
-  return { id: `matmul f32 [${m}x${k}]x[${k}x${n}]`, spec: { kind: 'matmul', m, k, n, inner, repeats, budgetS: 20 },
+  return { id: `matmul f32 [${m}x${k}]x[${k}x${n}]`, spec: { kind: 'matmul', m, k, n, inner, ...runsOf(repeats), budgetS: 20 },
     flops: 2 * m * k * n, callsPerRun: inner, peers: ['numpy'] };
 }
 function ntkCase(model, probes) {
-  return { id: `trace NTK ${model} ${probes} probes`, spec: { kind: 'ntk', model, probes, data: DATA_DIR, repeats: 3, budgetS: 60 },
+  return { id: `trace NTK ${model} ${probes} probes`, spec: { kind: 'ntk', model, probes, data: DATA_DIR, ...runsOf(5), budgetS: 60 },
     flops: 2 * probes ** 2 * PARAMETERS[model] * 10, peers: ['pytorch'] };
 }
 function trainCase(model, method, steps) {
   const passes = method === 'standard' ? 1 : method === 'fgsm-rs' ? 2 : 11; // forward+backward passes per image
-  const spec = { kind: 'train', model, method, batch: 128, steps, eps: 0.1, pgdSteps: 10, data: DATA_DIR, repeats: 3, budgetS: 60 };
+  const spec = { kind: 'train', model, method, batch: 128, steps, eps: 0.1, pgdSteps: 10, data: DATA_DIR, ...runsOf(5), budgetS: 60 };
   return { id: `train ${model} ${METHOD_LABEL[method]} b128`, spec, images: steps * 128,
     flops: 3 * FORWARD_FLOPS[model] * passes * steps * 128, peers: model === 'mlp' && method === 'standard' ? ['pytorch', 'tfjs'] : ['pytorch'] };
 }
 function eighCase(n, vectors, repeats) {
-  return { id: `eigh f64 n=${n} ${vectors ? 'with vectors' : 'values only'}`, spec: { kind: 'eigh', n, vectors, repeats, budgetS: 40 },
+  return { id: `eigh f64 n=${n} ${vectors ? 'with vectors' : 'values only'}`, spec: { kind: 'eigh', n, vectors, ...runsOf(repeats), budgetS: 40 },
     flops: (vectors ? 9 : 4 / 3) * n ** 3, peers: ['numpy'] };
 }
 
 const CASES = quick
   ? [
-    matmulCase(256, 256, 256, 3), matmulCase(128, 784, 256, 3),
+    matmulCase(256, 256, 256, 5), matmulCase(128, 784, 256, 5),
     ntkCase('mlp', 20), ntkCase('cnn', 20),
     trainCase('mlp', 'standard', 2), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1),
-    eighCase(200, false, 3), eighCase(200, true, 3),
+    eighCase(200, false, 5), eighCase(200, true, 5),
   ]
   : [
     matmulCase(512, 512, 512, 7), matmulCase(128, 784, 256, 7), matmulCase(128, 256, 256, 7), matmulCase(784, 128, 256, 7),
     ntkCase('mlp', 100), ntkCase('mlp', 500), ntkCase('cnn', 100), ntkCase('cnn', 500),
     ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('mlp', m, 10)),
     ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('cnn', m, m === 'pgd' ? 2 : 4)),
-    eighCase(1000, false, 3), eighCase(1000, true, 3), eighCase(2000, false, 3), eighCase(2000, true, 3),
+    eighCase(1000, false, 5), eighCase(1000, true, 5), eighCase(2000, false, 5), eighCase(2000, true, 5),
   ];
 
 // ---- the peers --------------------------------------------------------------------------------
@@ -142,6 +148,13 @@ function browserDataDir() {
   return '/bench-results/data/fashion-mnist';
 }
 
+/** A training step's profile by op (bench/cases.ts profileTrainStep) in runtime `rt`. */
+async function runProfile(rt, spec, replays) {
+  if (rt === 'browser') return runInBrowser({ profile: JSON.stringify({ ...spec, data: browserDataDir() }), replays: String(replays) });
+  const args = ['bench/run.mjs', '--profile', JSON.stringify(spec), String(replays)];
+  return rt === 'node' ? runJson(process.execPath, args) : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
+}
+
 async function runOurs(rt, spec) {
   if (rt === 'browser') return runInBrowser({ case: JSON.stringify(spec.data ? { ...spec, data: browserDataDir() } : spec) });
   const args = ['bench/run.mjs', '--case', JSON.stringify(spec)];
@@ -151,23 +164,25 @@ async function runOurs(rt, spec) {
 // ---- statistics and the tables ----------------------------------------------------------------
 function stats(c, result) {
   if (result.error) return { error: result.error };
-  const t = result.times_ms.map((x) => x / (c.callsPerRun ?? 1)).sort((a, b) => a - b);
-  const median = t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+  const s = summarizeTimes(result.times_ms.map((x) => x / (c.callsPerRun ?? 1)));
+  const perSecond = (ms) => c.images / (ms / 1000);
   return {
-    runs: t.length, median_ms: median, min_ms: t[0], max_ms: t[t.length - 1], spread: (t[t.length - 1] - t[0]) / median,
-    gflops: c.flops / (median * 1e6), ...(c.images ? { images_per_s: c.images / (median / 1000) } : {}),
+    ...s, gflops: c.flops / (s.median_ms * 1e6),
+    ...(c.images ? { images_per_s: perSecond(s.median_ms), images_per_s_range: [perSecond(s.max_ms), perSecond(s.min_ms)] } : {}),
     info: result.info, times_ms: result.times_ms,
   };
 }
 
 const round = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+/** Median with the range of the timed runs in brackets, and the run count. */
 const figure = (s) => (s.error ? `failed (${s.error.slice(0, 80)})` : s.images_per_s
-  ? `${round(s.images_per_s)} img/s ±${Math.round(50 * s.spread)}%`
-  : `${round(s.median_ms)} ms ±${Math.round(50 * s.spread)}%, ${round(s.gflops)} GFLOP/s`);
+  ? `${round(s.images_per_s)} img/s [${round(s.images_per_s_range[0])}-${round(s.images_per_s_range[1])}] (${s.runs} runs)`
+  : `${round(s.median_ms)} ms [${round(s.min_ms)}-${round(s.max_ms)}] (${s.runs} runs), ${round(s.gflops)} GFLOP/s`);
 function ratioCell(ours, peer) {
   if (ours.error || peer.error) return 'n/a';
   const speedup = peer.median_ms / ours.median_ms; // >1: ours faster
-  return speedup >= 1 ? `${round(speedup)}x faster` : `${round(1 / speedup)}x slower`;
+  const ratio = speedup >= 1 ? `${round(speedup)}x faster` : `${round(1 / speedup)}x slower`;
+  return significant(ours, peer) ? ratio : `${ratio}, not significant (ranges overlap)`;
 }
 
 function markdown(report) {
@@ -176,9 +191,10 @@ function markdown(report) {
     `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`,
     ...Object.entries(report.adapters).map(([rt, line]) => `Adapter (${rt}): ${line}`),
     ...Object.entries(report.peers).map(([p, v]) => `Peer ${p}: ${v}`), '',
-    'Figures: median of the timed runs after a warm-up (matmul: per product, several products per run), ± half the range as a % of the median;',
+    `Figures: median of at least ${MIN_RUNS} timed runs after a warm-up (matmul: per product, several products per run), [min-max] of the runs in brackets;`,
     'GFLOP/s from nominal FLOP counts (scripts/bench.mjs: 2mnk; NTK 2·n²·P·10; training 3 forward-FLOPs per forward+backward pass; eigh 4n³/3 or 9n³).',
-    'Last column: ours/peer speed, from the medians of runs taken case by case in the same session.', '',
+    'Last column: ours/peer speed, from the medians of runs taken case by case in the same session; "not significant" when the two',
+    `ranges overlap (with ${MIN_RUNS} runs a side and no real difference, disjoint ranges occur with probability 0.8 %: bench/stats.ts).`, '',
     '| case | runtime | ours | peer | peer figure | ours vs peer |', '|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) lines.push(`| ${r.case} | ${r.runtime} | ${figure(r.ours)} | ${r.peer} | ${r.peerStats ? figure(r.peerStats) : r.note} | ${r.peerStats ? ratioCell(r.ours, r.peerStats) : '—'} |`);
@@ -232,7 +248,7 @@ async function sideBySide() {
     }
     for (const p of c.peers) {
       const peerStats = present[p] ? stats(c, runJson(...PEERS[p].command(c.spec))) : null;
-      if (peerStats) console.log(`  ${p.padEnd(13)} ${figure(peerStats)}`);
+      if (peerStats) console.log(`  ${p.padEnd(13)} ${figure(peerStats)}; ours ${runtimes.map((rt) => `(${rt}) ${ratioCell(ours[rt], peerStats)}`).join(', ')}`);
       if (peerStats) checkModel(report, c, p, peerStats);
       for (const rt of runtimes) {
         report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : usePeers ? 'absent: skipped' : 'skipped (--no-peers)' });
@@ -268,4 +284,46 @@ async function extras() {
   await browser?.close();
 }
 
-await (argv.includes('--extras') ? extras() : sideBySide());
+/** Where one training step's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
+async function profiles() {
+  const replays = Number(option('replays', '5'));
+  if (!(Number.isInteger(replays) && replays >= 1)) {
+    console.error(`bench: --replays must be an integer >= 1, got ${option('replays')}`);
+    process.exit(2);
+  }
+  const cases = [trainCase('mlp', 'standard', 1), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1), trainCase('cnn', 'pgd', 1)]
+    .filter((c) => filter.split('|').some((part) => c.id.includes(part)));
+  const report = { date: new Date().toISOString(), commit: commitName(), machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg().map((x) => x.toFixed(1)).join(' '), replays, adapters: {}, profiles: [] };
+  const lines = [`# Per-step profile (${report.date}, commit ${report.commit})`, '', `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`];
+  for (const c of cases) {
+    for (const rt of runtimes) {
+      const id = `${c.id.replace(/^train /, '')} (${rt})`;
+      console.log(`\n== profile: ${id}`);
+      const run = await runProfile(rt, c.spec, replays);
+      if (run.error) {
+        console.log(`  failed: ${run.error}`);
+        lines.push('', `## ${id}`, '', `failed: ${run.error}`);
+        continue;
+      }
+      report.adapters[rt] = run.adapterLine;
+      report.profiles.push({ case: c.id, runtime: rt, ...run.profile });
+      const p = run.profile;
+      const table = [
+        `One step (an epoch of one batch of ${c.spec.batch}, after a warm-up step): ${round(p.workMs)} ms wall time, recorded once;`,
+        `its commands replayed alone (median of ${replays}): ${round(p.commandsMs)} ms in all. Timing: ${p.method} (${p.emptySubmitMs.toPrecision(2)} ms).`, '',
+        '| op | commands | ms per step | share | slowest command |', '|---|---|---|---|---|',
+        ...p.ops.map((o) => `| ${o.op} | ${o.calls} | ${round(o.ms)} | ${(100 * o.share).toFixed(1)} % | ${o.slowest} |`),
+      ];
+      console.log(table.join('\n'));
+      lines.push('', `## ${id}`, '', `Adapter: ${run.adapterLine}`, '', ...table);
+    }
+  }
+  await browser?.close();
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'profile.json'), JSON.stringify(report, null, 1));
+  writeFileSync(join(OUT_DIR, 'profile.md'), `${lines.join('\n')}\n`);
+  console.log(`\nwritten: ${join(OUT_DIR, 'profile.json')}, ${join(OUT_DIR, 'profile.md')}`);
+}
+
+await (argv.includes('--extras') ? extras() : argv.includes('--profile') ? profiles() : sideBySide());

@@ -21,11 +21,11 @@ from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 
 def time_runs(spec, warmup, run):
-    """Warm-up once, then up to spec['repeats'] timed runs (at least 2, fewer once budgetS is spent)."""
+    """Warm-up once, then up to spec['repeats'] timed runs (at least spec['minRuns'], fewer once budgetS is spent)."""
     warmup()
     times = []
     start = time.perf_counter()
-    while len(times) < spec["repeats"] and (len(times) < 2 or time.perf_counter() - start < spec["budgetS"]):
+    while len(times) < spec["repeats"] and (len(times) < spec["minRuns"] or time.perf_counter() - start < spec["budgetS"]):
         t0 = time.perf_counter()
         run()
         times.append((time.perf_counter() - t0) * 1000)

@@ -52,7 +52,7 @@ async function epoch(n) {
 await epoch(1);
 const times = [];
 const start = performance.now();
-while (times.length < spec.repeats && (times.length < 2 || performance.now() - start < spec.budgetS * 1000)) {
+while (times.length < spec.repeats && (times.length < spec.minRuns || performance.now() - start < spec.budgetS * 1000)) {
   const t0 = performance.now();
   await epoch(steps);
   times.push(performance.now() - t0);

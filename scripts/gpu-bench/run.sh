@@ -34,7 +34,7 @@ fi
 } | tee "$out/machine.txt"
 
 # One small case first: it names the adapter, or fails with the adapter error and nothing else runs.
-if ! "$node" bench/run.mjs --case '{"kind":"matmul","m":64,"k":64,"n":64,"inner":1,"repeats":2,"budgetS":5}' >"$out/adapter-check.json" 2>"$out/adapter-check.log"; then
+if ! "$node" bench/run.mjs --case '{"kind":"matmul","m":64,"k":64,"n":64,"inner":1,"repeats":2,"minRuns":1,"budgetS":5}' >"$out/adapter-check.json" 2>"$out/adapter-check.log"; then
   grep -m1 '^error: \[E_' "$out/adapter-check.log" >&2 || tail -5 "$out/adapter-check.log" >&2
   echo "run.sh: no usable \"$NTK_AT_ADAPTER\" adapter here (log: $out/adapter-check.log); nothing benchmarked." >&2
   exit 2
@@ -57,5 +57,6 @@ grep -E '^\[node\] ' "$out/conformance.txt" | tee -a "$out/machine.txt"
 status=0
 "$node" scripts/bench.mjs --runtime node --data "$here/app/data/fashion-mnist" --out "$out" "$@" 2>"$out/compare.log" | tee "$out/compare.txt" || status=1
 "$node" scripts/bench.mjs --extras --runtime node --out "$out" "$@" 2>"$out/extras.log" | tee "$out/extras.txt" || status=1
+"$node" scripts/bench.mjs --profile --runtime node --data "$here/app/data/fashion-mnist" --out "$out" "$@" 2>"$out/profile.log" | tee "$out/profile.txt" || status=1
 echo "run.sh: results in $out"
 exit $status

@@ -64,6 +64,6 @@ export class BufferPool {
 function sizeClass(bytes: number, limit: number): number {
   let size = MIN_BYTES;
   while (size < bytes) size *= 2;
-  if (size > limit) size = Math.ceil(bytes / 4) * 4;
+  if (size > limit) size = Math.min(limit, Math.ceil(bytes / 16) * 16); // whole vec4s (ops/sgd_update.ts)
   return size;
 }

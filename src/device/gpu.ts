@@ -63,6 +63,16 @@ export interface DispatchSpec {
   label: string;
 }
 
+/**
+ * One recorded command as a profile replays it (device/profile.ts): `encode` records it again, alone,
+ * into an encoder (rewriting its params first). `op` is the shader, or clearBuffer / copyBufferToBuffer.
+ */
+export interface RecordedCommand {
+  op: string;
+  label: string;
+  encode(encoder: GPUCommandEncoder): void;
+}
+
 /** Commands (dispatches, copies, clears) recorded per submission at most; then the batch is submitted. */
 export const MAX_BATCH = 64;
 /** Bytes per params slot of the uniform arena (a multiple of every adapter's minUniformBufferOffsetAlignment, 256 at most). */
@@ -130,6 +140,8 @@ export class Gpu {
   /** Every batch's params, packed in UNIFORM_SLOT slots: written to `uniforms` just before its submission. */
   private readonly uniformHost = new Uint8Array(MAX_BATCH * UNIFORM_SLOT);
   private readonly uniforms: GPUBuffer;
+  /** Receives every command's replay while a profile records (device/profile.ts); null otherwise. */
+  recorder: ((command: RecordedCommand) => void) | null = null;
 
   /** Use createGpu(), which applies the adapter policy and requests the device. */
   constructor(
@@ -199,21 +211,22 @@ export class Gpu {
     const batch = this.openBatch();
     const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
     batch.shaders.set(pipelineKey(spec.shader, spec.constants ?? {}), spec.shader);
-    const textures: GPUTexture[] = [];
+    const copies: Array<{ buffer: GPUBuffer; bytes: number; texture: GPUTexture }> = [];
     const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => {
       if (!s.asTexture) return { binding: i, resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) } };
       const texture = this.textureFor(this.endPass(batch), s.buffer, s.bytes);
-      textures.push(texture);
+      copies.push({ buffer: s.buffer, bytes: s.bytes, texture });
       return { binding: i, resource: texture.createView() };
     });
-    for (const t of textures) { // reusable by later commands: the encoder keeps their order
+    for (const { texture: t } of copies) { // reusable by later commands: the encoder keeps their order
       const free = this.textures.get(t.height);
       if (free) free.push(t);
       else this.textures.set(t.height, [t]);
     }
+    const paramsOffset = batch.uniformBytes;
     if (spec.params) {
-      this.uniformHost.set(new Uint8Array(spec.params), batch.uniformBytes);
-      entries.push({ binding: entries.length, resource: { buffer: this.uniforms, offset: batch.uniformBytes, size: spec.params.byteLength } });
+      this.uniformHost.set(new Uint8Array(spec.params), paramsOffset);
+      entries.push({ binding: entries.length, resource: { buffer: this.uniforms, offset: paramsOffset, size: spec.params.byteLength } });
       batch.uniformBytes += paramBytes;
     }
     const bindGroup = this.raw.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
@@ -221,6 +234,19 @@ export class Gpu {
     batch.pass.setPipeline(pipeline);
     batch.pass.setBindGroup(0, bindGroup);
     batch.pass.dispatchWorkgroups(x, y, z);
+    this.recorder?.({
+      op: spec.shader,
+      label: spec.label,
+      encode: (encoder) => {
+        if (spec.params) this.raw.queue.writeBuffer(this.uniforms, paramsOffset, spec.params);
+        for (const c of copies) this.copyToTexture(encoder, c.buffer, c.bytes, c.texture);
+        const pass = encoder.beginComputePass({ label: spec.label });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(x, y, z);
+        pass.end();
+      },
+    });
     this.recorded(batch, spec.label);
   }
 
@@ -235,8 +261,7 @@ export class Gpu {
 
   /** A pooled rgba32float texture (rows of TEXTURE_ROW texels) filled from `buffer` by `encoder`. */
   private textureFor(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number): GPUTexture {
-    const texels = Math.max(1, Math.ceil(bytes / 16));
-    const rows = Math.ceil(texels / TEXTURE_ROW);
+    const rows = Math.ceil(Math.max(1, Math.ceil(bytes / 16)) / TEXTURE_ROW);
     let height = 1;
     while (height < rows) height *= 2;
     height = Math.min(height, this.limits.maxTextureDimension2D);
@@ -247,12 +272,19 @@ export class Gpu {
         usage: TEXTURE_USAGE,
         label: `operand texture ${TEXTURE_ROW}x${height}`,
       });
+    this.copyToTexture(encoder, buffer, bytes, texture);
+    return texture;
+  }
+
+  /** Records the copy of a buffer's first `bytes` bytes into a texture of textureFor. */
+  private copyToTexture(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number, texture: GPUTexture): void {
+    const texels = Math.max(1, Math.ceil(bytes / 16));
+    const rows = Math.ceil(texels / TEXTURE_ROW);
     encoder.copyBufferToTexture(
       { buffer, offset: 0, bytesPerRow: TEXTURE_BYTES_PER_ROW },
       { texture },
       [rows === 1 ? texels : TEXTURE_ROW, rows],
     );
-    return texture;
   }
 
   /** Fills the first `bytes` bytes of a buffer with zeros (recorded in order with the ops). */
@@ -260,6 +292,7 @@ export class Gpu {
     this.assertAlive();
     const batch = this.openBatch();
     this.endPass(batch).clearBuffer(buffer, 0, alignedSize(bytes));
+    this.recorder?.({ op: 'clearBuffer', label: 'zero', encode: (encoder) => encoder.clearBuffer(buffer, 0, alignedSize(bytes)) });
     this.recorded(batch, 'zero');
   }
 
@@ -272,6 +305,7 @@ export class Gpu {
     );
     const batch = this.openBatch();
     this.endPass(batch).copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.recorder?.({ op: 'copyBufferToBuffer', label: 'copy', encode: (encoder) => encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes) });
     this.recorded(batch, 'copy');
   }
 

@@ -1,8 +1,9 @@
 // The in-place SGD step for one parameter tensor (shaders/sgd_update.wgsl): momentum, Nesterov
 // and coupled weight decay as in torch.optim.SGD (dampening 0), with the gradient scaled by a
-// device-side clipping factor. One dispatch per parameter; nothing is read back.
+// device-side clipping factor. One dispatch per parameter, 4 elements per invocation; nothing is
+// read back.
 
-import { NtkError } from '../errors.js';
+import { NtkError, check } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grid2d, packParams } from './params.js';
 
@@ -35,19 +36,18 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
   if (useMomentum && !velocity) throw new NtkError('E_INVALID_ARGUMENT', 'sgdUpdate: momentum > 0 needs a velocity tensor.');
   const gpu = weight.gpu;
   void [weight.buffer, grad.buffer, clipScale.buffer]; // throw E_DISPOSED before anything is allocated
-  const unusedVelocity = useMomentum ? null : Tensor.empty(gpu, [1]); // bound, never read
+  const unusedVelocity = useMomentum ? null : Tensor.empty(gpu, [4]); // bound, never read
   const v = velocity && useMomentum ? velocity : (unusedVelocity as Tensor);
-  const [gx, gy] = grid2d(Math.ceil(weight.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  const vec4Bytes = 16 * Math.ceil(weight.size / 4); // whole vec4s, which pooled buffers hold (sizes are multiples of 16)
+  const bound = [weight, grad, v].map((t) => ({ buffer: t.buffer, bytes: t === unusedVelocity ? 16 : vec4Bytes }));
+  const short = bound.find((b) => b.buffer.size < b.bytes);
+  check(!short, `sgdUpdate [${weight.shape}]: a buffer of ${short?.buffer.size} bytes cannot hold ${vec4Bytes} bytes of whole vec4s; use tensors from the buffer pool.`);
+  const [gx, gy] = grid2d(Math.ceil(weight.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'sgd_update',
     label: `sgdUpdate [${weight.shape}]`,
     constants: { MOMENTUM: useMomentum, NESTEROV: useMomentum && p.nesterov },
-    storage: [
-      { buffer: grad.buffer, bytes: grad.bytes },
-      { buffer: clipScale.buffer, bytes: 4 },
-      { buffer: weight.buffer, bytes: weight.bytes },
-      { buffer: v.buffer, bytes: v.bytes },
-    ],
+    storage: [bound[1], { buffer: clipScale.buffer, bytes: 4 }, bound[0], bound[2]],
     params: packParams([
       ['u32', weight.size], ['u32', gx * 64], ['f32', p.lr], ['f32', p.momentum],
       ['f32', p.weightDecay], ['u32', 0], ['u32', 0], ['u32', 0],

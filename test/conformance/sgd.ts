@@ -1,6 +1,8 @@
-// The SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a clip scale),
-// three steps with the f32 state fed back; the on-device global-norm clip factor; the Sgd
-// optimizer's noDecay handling, clipping, state export, and typed errors for bad options.
+// The SGD update kernel against float64 (plain, momentum, Nesterov, weight decay, a clip scale) on
+// seven tensors of different lengths (off the 4-element vec4 and the 256-element workgroup, down to
+// 1; weight decay on some, not on others), three steps with the f32 state fed back; the on-device
+// global-norm clip factor; the Sgd optimizer's noDecay handling, clipping, state export, and typed
+// errors for bad options.
 
 import type { Parameter } from '../../src/nn/layer.js';
 import { createParameter, disposeParameter } from '../../src/nn/parameter.js';
@@ -20,35 +22,60 @@ const VARIANTS = [
   { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clip: 0.37 },
 ];
 
+/** Tensor lengths: 1037, 3, 1, 130 and 65 end inside a vec4 (4 elements per invocation); 1037 spans several workgroups. */
+const LENGTHS = [1037, 64, 3, 300, 1, 130, 65];
+/** Which of them take weight decay (biases and BatchNorm parameters do not). */
+const DECAYED = [true, false, true, true, false, false, true];
+
 for (const { clip, ...p } of VARIANTS) {
-  const name = `sgd update lr=${p.lr} momentum=${p.momentum}${p.nesterov ? ' nesterov' : ''} wd=${p.weightDecay} clip=${clip}`;
+  const name = `sgd update ${LENGTHS.length} tensors lr=${p.lr} momentum=${p.momentum}${p.nesterov ? ' nesterov' : ''} wd=${p.weightDecay} clip=${clip}`;
   defineCase(name, async ({ gpu, metric, output }) => {
-    const n = 1000 + 37;
-    let w: Float32Array = randomF32(n, 1);
-    let v: Float32Array | null = p.momentum > 0 ? new Float32Array(n) : null;
-    const tw = Tensor.fromArray(gpu, w, [n]);
-    const tv = v ? Tensor.zeros(gpu, [n]) : null;
+    let ws: Float32Array[] = LENGTHS.map((n, k) => randomF32(n, 1 + k));
+    let vs: Float32Array[] | null = p.momentum > 0 ? LENGTHS.map((n) => new Float32Array(n)) : null;
+    const weights = ws.map((w) => Tensor.fromArray(gpu, w, [w.length]));
+    const velocities = vs ? LENGTHS.map((n) => Tensor.zeros(gpu, [n])) : null;
     const tc = Tensor.fromArray(gpu, [clip], [1]);
+    const decay = (k: number) => (DECAYED[k] ? p.weightDecay : 0);
     let worst = 0;
     for (let step = 0; step < 3; step++) {
-      const g = randomF32(n, 10 + step, -3, 3);
-      const tg = Tensor.fromArray(gpu, g, [n]);
-      sgdUpdate(tw, tg, tv, tc, p);
-      tg.dispose();
-      const ref = sgdUpdateRef(w, g, v, Math.fround(clip), p);
-      const got = await tw.read();
-      const magnitude = w.map((wi, i) =>
-        Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + p.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30);
-      worst = Math.max(worst, scaledError(got, ref.w, magnitude));
-      w = got;
-      if (tv) v = await tv.read();
+      const gs = LENGTHS.map((n, k) => randomF32(n, 10 + 10 * step + k, -3, 3));
+      const grads = gs.map((g) => Tensor.fromArray(gpu, g, [g.length]));
+      weights.forEach((w, k) => sgdUpdate(w, grads[k], velocities ? velocities[k] : null, tc, { ...p, weightDecay: decay(k) }));
+      grads.forEach((t) => t.dispose());
+      const got = await Promise.all(weights.map((t) => t.read()));
+      for (let k = 0; k < LENGTHS.length; k++) {
+        const [w, g, v] = [ws[k], gs[k], vs ? vs[k] : null];
+        const q = { ...p, weightDecay: decay(k) };
+        const ref = sgdUpdateRef(w, g, v, Math.fround(clip), q);
+        const magnitude = w.map((wi, i) =>
+          Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + q.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30);
+        worst = Math.max(worst, scaledError(got[k], ref.w, magnitude));
+      }
+      ws = got;
+      if (velocities) vs = await Promise.all(velocities.map((t) => t.read()));
     }
     metric('maxScaledError', assertBelow(worst, TOLERANCES.sgdUpdate, name));
-    output('w', w, { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
-    [tw, tc].forEach((t) => t.dispose());
-    tv?.dispose();
+    output('w', Float32Array.from(ws.flatMap((w) => Array.from(w))), { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
+    [...weights, tc].forEach((t) => t.dispose());
+    velocities?.forEach((t) => t.dispose());
   });
 }
+
+defineCase('sgd update leaves the elements past a tensor\'s end in its last vec4 unchanged', async ({ gpu }) => {
+  const w = Tensor.fromArray(gpu, [1, 2, 3, 4, 5], [5]);
+  const v = Tensor.zeros(gpu, [5]);
+  const g = Tensor.fromArray(gpu, [1, 1, 1, 1, 1], [5]);
+  const one = Tensor.fromArray(gpu, [1], [1]);
+  const sentinel = Float32Array.from([7, 8, 9]); // elements 5..7 of both buffers: the last vec4's tail
+  gpu.write(w.buffer, 20, sentinel);
+  gpu.write(v.buffer, 20, sentinel);
+  sgdUpdate(w, g, v, one, { lr: 0.5, momentum: 0.9, nesterov: true, weightDecay: 0.1 });
+  const [wAll, vAll] = await Promise.all([w, v].map(async (t) => new Float32Array(await gpu.read(t.buffer, 32))));
+  assertBitEqual(wAll.subarray(5), sentinel, 'weights past the end');
+  assertBitEqual(vAll.subarray(5), sentinel, 'velocities past the end');
+  assert(wAll[4] !== 5 && vAll[4] !== 0, `element 4 (the last one) must be updated: w ${wAll[4]}, v ${vAll[4]}`);
+  [w, v, g, one].forEach((t) => t.dispose());
+});
 
 defineCase('global-norm clip factor on the device', async ({ gpu, metric, output }) => {
   const sizes = [1, 65, 1000, 7];
