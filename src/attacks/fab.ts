@@ -1,17 +1,20 @@
 // FAB-T (Croce & Hein 2020, "Minimally distorted adversarial examples with a fast adaptive boundary
 // attack"), l-inf and l2, as AutoAttack's standard version runs it: per target class (the r-th most
-// likely other class), from x itself, each iteration linearises z_y − z_t at x1 (forward/backward
-// on the device), projects x1 and x0 onto that hyperplane inside [0, 1] (smallest-norm step, on the
-// host), steps to ((x1 + eta·d1)(1 − a) + (x0 + eta·d2)·a) with a = min(|d1|/(|d1| + |d2|), alpha_max),
-// keeps the smallest misclassified point and then backtracks x1 = x0 + beta·(x1 − x0).
+// likely other class), from x itself, each iteration linearises z_y − z_t at x1, projects x1 and x0
+// onto that hyperplane inside [0, 1] (smallest-norm step), steps to ((x1 + eta·d1)(1 − a) +
+// (x0 + eta·d2)·a) with a = min(|d1|/(|d1| + |d2|), alpha_max), keeps the smallest misclassified
+// point and then backtracks x1 = x0 + beta·(x1 − x0). All on the device (shaders/fab_step.wgsl,
+// fab_keep.wgsl: one workgroup per sample); the host reads the kept points once, at the end.
 
 import { NtkError } from '../errors.js';
+import { LOOP_BUDGET } from '../device/loop_budget.js';
 import type { Model } from '../nn/model.js';
 import { attackTargets } from '../ops/margin_loss.js';
+import { packParams } from '../ops/params.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Norm } from './kernels.js';
-import { lossGradient } from './losses.js';
+import { clone } from './fgsm.js';
+import { lossGradient, type LossGradient } from './losses.js';
 import { DEFAULT_FAB, resolveAttackOptions, sampleDims, type FabOptions } from './options.js';
 
 /** FAB-T's result per sample: the smallest misclassified point found and its distance to x (0 if x is misclassified; Infinity if none). */
@@ -39,72 +42,103 @@ export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Pa
     throw new NtkError('E_INVALID_ARGUMENT', `fab: option "targets" must be in [1, ${model.classes - 1}] (classes other than the label), got ${o.targets}.`, { option: 'targets' });
   }
   const n = x.shape[0];
-  const x0 = await x.read();
-  const adv = Float32Array.from(x0);
-  const distances = new Float64Array(n).fill(Infinity);
+  checkFabSize(x.size / n);
   const clean = model.forward(x, { mode: o.bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: false });
+  let best: Tensor | null = null;
+  let distances: Tensor | null = null;
   try {
     const correct = await correctOf(clean, y);
-    correct.forEach((c, i) => { if (c === 0) distances[i] = 0; });
+    distances = Tensor.fromArray(x.gpu, Float32Array.from(correct, (c) => (c === 0 ? 0 : NONE_FOUND)), [n]);
+    best = clone(x);
     const ranks = o.rank > 0 ? [o.rank] : Array.from({ length: o.targets }, (_, i) => i + 1);
     for (const [r, rank] of ranks.entries()) {
       const targets = attackTargets(clean, y, rank);
       try {
-        await fabRun(model, x, x0, y, targets, o, { adv, distances }, (it) => onProgress?.((r + it / o.steps) / ranks.length));
+        await fabRun(model, x, y, targets, o, best, distances, (it) => onProgress?.((r + it / o.steps) / ranks.length));
       } finally {
         targets.dispose();
       }
     }
+    const [adv, found] = await Promise.all([best.read(), distances.read()]);
+    return { adv, distances: Float64Array.from(found, (t) => (t === NONE_FOUND ? Infinity : t)) };
   } finally {
-    clean.dispose();
+    [clean, best, distances].forEach((t) => t?.dispose());
   }
-  return { adv, distances };
 }
 
-/** One FAB run at `targets`, updating the kept points where it finds a smaller misclassified one. */
-async function fabRun(model: Model, x: Tensor, x0: Float32Array, y: Tensor, targets: Tensor, o: FabOptions, best: FabResult, step: (it: number) => void): Promise<void> {
-  const n = x.shape[0];
-  const d = x.size / n;
-  const x1 = Float32Array.from(x0);
-  const d1 = new Float64Array(d);
-  const d2 = new Float64Array(d);
-  const scratch = new Scratch(d);
-  for (let it = 0; it < o.steps; it++) {
-    if (it % 10 === 0) step(it);
-    const point = Tensor.fromArray(x.gpu, x1, x.shape);
-    const at = lossGradient(model, point, y, 'cw', targets, o.bnMode); // z_t − z_y and its gradient
-    point.dispose();
-    const [losses, grads] = await Promise.all([at.losses.read(), at.grad.read()]).finally(() => at.dispose());
-    for (let i = 0; i < n; i++) {
-      if (best.distances[i] === 0 || !Number.isFinite(losses[i])) continue;
-      const row = i * d;
-      // the hyperplane f + w·(z − x1) = 0 of f = z_y − z_t = −loss, w = −grad
-      const f = -losses[i];
-      let shift = 0;
-      for (let k = 0; k < d; k++) shift -= grads[row + k] * (x0[row + k] - x1[row + k]); // w·(x0 − x1)
-      const a1 = Math.max(minimalStep(x1, row, grads, f, o.norm, d1, scratch), 1e-8);
-      const a2 = Math.max(minimalStep(x0, row, grads, f + shift, o.norm, d2, scratch), 1e-8);
-      const alpha = Math.min(Math.max(a1 / (a1 + a2), 0), o.alphaMax);
-      for (let k = 0; k < d; k++) {
-        const next = (x1[row + k] + o.eta * d1[k]) * (1 - alpha) + (x0[row + k] + o.eta * d2[k]) * alpha;
-        x1[row + k] = Math.min(Math.max(next, 0), 1);
-      }
-    }
-    const moved = Tensor.fromArray(x.gpu, x1, x.shape);
-    const logits = model.forward(moved, { mode: o.bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: false });
-    moved.dispose();
-    const correct = await correctOf(logits, y).finally(() => logits.dispose());
-    for (let i = 0; i < n; i++) {
-      if (correct[i] === 1 || best.distances[i] === 0) continue;
-      const row = i * d;
-      const t = distance(x1, x0, row, d, o.norm);
-      if (t < best.distances[i]) {
-        best.distances[i] = t;
-        best.adv.set(x1.subarray(row, row + d), row);
-      }
-      for (let k = row; k < row + d; k++) x1[k] = x0[k] + o.beta * (x1[k] - x0[k]);
-    }
+/** The kept distance of a sample with no misclassified point yet (f32 max; read back as Infinity). */
+const NONE_FOUND = 3.4028234663852886e38;
+/** Threads per sample of the FAB kernels (their workgroup size: one SIMD group of a software adapter, whose barriers are then cheap). */
+const THREADS = 8;
+/** Passes of fab_step that split lambda's bracket at 8 points: 9^13 > 2^41, as narrow as 40 bisections (src/reference/fab_projection.ts). */
+const SECTIONS = 13;
+
+/** Inputs of d values per sample fit the per-invocation loop budget of fab_step (two projections of SECTIONS + 4 passes and two more passes, each over d/8 values plus an 8-term sum). */
+function checkFabSize(d: number): void {
+  const iterations = (2 * (SECTIONS + 4) + 2) * (Math.ceil(d / THREADS) + THREADS);
+  if (iterations > LOOP_BUDGET) {
+    throw new NtkError('E_SHAPE_MISMATCH', `fab: inputs of ${d} values per sample are too large for the device kernel's loop budget (${iterations} > ${LOOP_BUDGET} iterations per invocation); use inputs of at most 3,576 values (3×32×32 images fit).`);
   }
+}
+
+/**
+ * One FAB run at `targets` from x, updating `best` and `distances` where it finds a smaller
+ * misclassified point. The gradient at the moved point also gives its verdict; it serves the next
+ * step unless a sample backtracked (one flag per sample read back per iteration), which then
+ * takes a fresh gradient at the backtracked points: the same points and numbers as a forward pass
+ * for the verdict and a forward/backward pass per step.
+ */
+async function fabRun(model: Model, x: Tensor, y: Tensor, targets: Tensor, o: FabOptions, best: Tensor, distances: Tensor, step: (it: number) => void): Promise<void> {
+  const x1 = clone(x);
+  const backtracked = Tensor.zeros(x.gpu, [x.shape[0]]);
+  const gradientAt = () => lossGradient(model, x1, y, 'cw', targets, o.bnMode); // z_t − z_y and its gradient
+  let at: LossGradient | null = null;
+  try {
+    for (let it = 0; it < o.steps; it++) {
+      if (it % 10 === 0) step(it);
+      at ??= gradientAt();
+      fabStep(x, x1, at.grad, at.losses, distances, o);
+      at.dispose();
+      at = gradientAt();
+      fabKeep(x, at.correct, distances, best, x1, backtracked, o);
+      if ((await backtracked.read()).some((b) => b === 1)) {
+        at.dispose();
+        at = null;
+      }
+    }
+  } finally {
+    at?.dispose();
+    [x1, backtracked].forEach((t) => t.dispose());
+  }
+}
+
+/** x1 <- FAB's step from x1 towards the linearised boundary of `losses` (z_t − z_y) with gradient `grad`, skipping samples at distance 0 (shaders/fab_step.wgsl). */
+export function fabStep(x0: Tensor, x1: Tensor, grad: Tensor, losses: Tensor, distances: Tensor, o: Pick<FabOptions, 'norm' | 'eta' | 'alphaMax'>): void {
+  const n = x0.shape[0];
+  const d = x0.size / n;
+  checkFabSize(d);
+  x0.gpu.run({
+    shader: 'fab_step',
+    label: `fab step ${o.norm}`,
+    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
+    storage: [x0, grad, losses, distances, x1].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
+    params: packParams([['u32', n], ['u32', d], ['u32', Math.ceil(d / THREADS)], ['u32', SECTIONS], ['f32', o.eta], ['f32', o.alphaMax], ['u32', 0], ['u32', 0]]),
+    workgroups: [n],
+  });
+}
+
+/** Where x1 is misclassified (correct 0): keep it if closer than the kept point, then backtrack x1 towards x0 and flag the sample in `backtracked` (shaders/fab_keep.wgsl). */
+function fabKeep(x0: Tensor, correct: Tensor, distances: Tensor, best: Tensor, x1: Tensor, backtracked: Tensor, o: FabOptions): void {
+  const n = x0.shape[0];
+  const d = x0.size / n;
+  x0.gpu.run({
+    shader: 'fab_keep',
+    label: `fab keep ${o.norm}`,
+    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
+    storage: [x0, correct, distances, best, x1, backtracked].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
+    params: packParams([['u32', n], ['u32', d], ['u32', Math.ceil(d / THREADS)], ['f32', o.beta]]),
+    workgroups: [n],
+  });
 }
 
 /** [n] correctness flags of logits against y on the host. */
@@ -116,87 +150,4 @@ async function correctOf(logits: Tensor, y: Tensor): Promise<Float32Array> {
   } finally {
     correct.dispose();
   }
-}
-
-/** The `norm` distance between rows of a and b starting at `row`. */
-function distance(a: Float32Array, b: Float32Array, row: number, d: number, norm: Norm): number {
-  let s = 0;
-  for (let k = row; k < row + d; k++) {
-    const v = Math.abs(a[k] - b[k]);
-    s = norm === 'linf' ? Math.max(s, v) : s + v * v;
-  }
-  return norm === 'linf' ? s : Math.sqrt(s);
-}
-
-/** Work arrays of minimalStep for inputs of d values (weight 0: the coordinate does not move). */
-class Scratch {
-  readonly room: Float64Array;
-  readonly weight: Float64Array;
-  readonly key: Float64Array;
-  constructor(d: number) {
-    this.room = new Float64Array(d);
-    this.weight = new Float64Array(d);
-    this.key = new Float64Array(d);
-  }
-}
-
-/** Bisection steps of minimalStep: they bracket lambda within 2^-40 of its range, far below f32 resolution. */
-const BISECTIONS = 40;
-
-/**
- * The smallest-`norm` step `out` from the row of p at `row` onto {z : f + w·(z − p) = 0} with
- * p + out in [0, 1] (w = −grad), or the step as far towards it as the box allows; returns its norm.
- * Each coordinate moves towards the plane by m_k = min(lambda, room_k) (l-inf) or
- * min(lambda·|w_k|, room_k) (l2), with the one lambda at which the moves close the gap |f|:
- * bisection finds which coordinates saturate (key_k = where k saturates, below lambda), then lambda
- * follows exactly from gap = saturated + lambda · slope of the others (no sort: O(d) per bisection).
- */
-function minimalStep(p: Float32Array, row: number, grad: Float32Array, f: number, norm: Norm, out: Float64Array, s: Scratch): number {
-  const d = out.length;
-  out.fill(0);
-  if (f === 0) return 0;
-  const toward = f > 0 ? -1 : 1; // the step changes w·z by −f: coordinate k moves by toward·sign(w_k)·m_k
-  let top = 0;
-  for (let k = 0; k < d; k++) {
-    const w = -grad[row + k];
-    s.weight[k] = Math.abs(w);
-    if (w === 0) continue;
-    s.room[k] = toward * Math.sign(w) > 0 ? 1 - p[row + k] : p[row + k];
-    s.key[k] = norm === 'linf' ? s.room[k] : s.room[k] / s.weight[k];
-    top = Math.max(top, s.key[k]);
-  }
-  const gap = Math.abs(f);
-  const closed = (lambda: number) => { // the part of the gap the moves at lambda close
-    let sum = 0;
-    for (let k = 0; k < d; k++) {
-      if (s.weight[k] !== 0) sum += s.weight[k] * Math.min(norm === 'linf' ? lambda : lambda * s.weight[k], s.room[k]);
-    }
-    return sum;
-  };
-  let lambda = Infinity; // out of reach inside the box: every coordinate moves to its wall
-  if (closed(top) >= gap) {
-    let lo = 0;
-    let hi = top;
-    for (let i = 0; i < BISECTIONS; i++) {
-      const mid = (lo + hi) / 2;
-      if (closed(mid) < gap) lo = mid;
-      else hi = mid;
-    }
-    let saturated = 0;
-    let slope = 0;
-    for (let k = 0; k < d; k++) {
-      if (s.weight[k] === 0) continue;
-      if (s.key[k] <= lo) saturated += s.weight[k] * s.room[k];
-      else slope += norm === 'linf' ? s.weight[k] : s.weight[k] ** 2;
-    }
-    lambda = slope > 0 ? Math.min(Math.max((gap - saturated) / slope, lo), hi) : hi;
-  }
-  let size = 0;
-  for (let k = 0; k < d; k++) {
-    if (s.weight[k] === 0) continue;
-    const m = Math.min(norm === 'linf' ? lambda : lambda * s.weight[k], s.room[k]);
-    out[k] = toward * Math.sign(-grad[row + k]) * m;
-    size = norm === 'linf' ? Math.max(size, m) : size + m * m;
-  }
-  return norm === 'linf' ? size : Math.sqrt(size);
 }

@@ -4,6 +4,7 @@
 // equals the union of its attacks run on every sample, on a small trained model, and no attack is
 // weaker in the cascade than alone; per-sample streams make an attack independent of its batch.
 
+import { fabStep } from '../../src/attacks/fab.js';
 import { fabMinimal, parseThreats, SampleStreams, square, squareFraction, apgd } from '../../src/attacks/index.js';
 import { uploadBatch } from '../../src/data/batching.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
@@ -13,6 +14,7 @@ import type { Model } from '../../src/nn/model.js';
 import { softmaxCrossEntropy } from '../../src/ops/softmax_cross_entropy.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { Rng } from '../../src/random/rng.js';
+import { fabStepRef } from '../../src/reference/fab_projection.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { cascade } from '../../src/train/cascade.js';
 import { TOLERANCES } from '../tolerances.js';
@@ -55,6 +57,42 @@ function rowDistance(a: Float32Array, b: Float32Array, i: number, d: number, nor
   for (let k = i * d; k < (i + 1) * d; k++) s = norm === 'linf' ? Math.max(s, Math.abs(a[k] - b[k])) : s + (a[k] - b[k]) ** 2;
   return norm === 'linf' ? s : Math.sqrt(s);
 }
+
+defineCase('FAB-T step on the device (projections onto the linearised boundary in [0, 1]) against the float64 reference', async ({ gpu, metric }) => {
+  for (const norm of ['linf', 'l2'] as const) {
+    for (const d of [13, 300]) { // 13: fewer values than threads, 300: not a multiple of the 8 threads
+      const n = 12;
+      const rng = new Rng(d + (norm === 'l2' ? 1 : 0));
+      const x0 = rng.uniform(n * d);
+      const x1 = Float32Array.from(rng.uniform(n * d, -0.05, 0.05), (v, k) => Math.min(Math.max(x0[k] + v, 0), 1));
+      const grad = rng.normal(n * d);
+      for (let k = 0; k < d; k += 3) grad[d + k] = 0; // sample 1: zero weights do not move
+      // losses: the plane within reach (small), beyond the box (sample 2), on x1 (sample 3: f = 0),
+      // NaN (sample 4: kept as is), misclassified clean (sample 5: distance 0, kept as is), both signs
+      const losses = Float32Array.from(rng.normal(n), (v, i) => (i === 2 ? 1e4 : i === 3 ? 0 : i === 4 ? NaN : v * (norm === 'linf' ? 0.5 : 2) * Math.sqrt(d)));
+      const distances = Float32Array.from({ length: n }, (_, i) => (i === 5 ? 0 : 1));
+      const t = [x0, x1, grad, losses, distances].map((a, k) => Tensor.fromArray(gpu, a, k < 3 ? [n, d] : [n]));
+      const o = { norm, eta: 1.05, alphaMax: 0.1 };
+      fabStep(t[0], t[1], t[2], t[3], t[4], o);
+      const got = await t[1].read();
+      let worst = 0;
+      let moved = 0;
+      for (let i = 0; i < n; i++) {
+        const row = (a: Float32Array) => a.subarray(i * d, (i + 1) * d);
+        const want = i === 4 || i === 5 ? row(x1) : fabStepRef(row(x0), row(x1), row(grad), losses[i], norm, o.eta, o.alphaMax);
+        for (let k = 0; k < d; k++) {
+          worst = Math.max(worst, Math.abs(got[i * d + k] - want[k]));
+          moved = Math.max(moved, Math.abs(want[k] - x1[i * d + k]));
+        }
+      }
+      assert(moved > 0.01, `${norm} d=${d}: the reference step moves no coordinate by more than ${moved}: the case is vacuous`);
+      assert(got.every((v) => v >= 0 && v <= 1), `${norm} d=${d}: values outside [0, 1]`);
+      assert(worst <= TOLERANCES.fabStep, `${norm} d=${d}: device step differs from the float64 reference by ${worst} (tolerance ${TOLERANCES.fabStep})`);
+      metric(`${norm} d=${d}: max |device − reference|`, worst);
+      t.forEach((a) => a.dispose());
+    }
+  }
+});
 
 defineCase('FAB-T reaches the closed-form minimal l-inf and l2 perturbation of linear models (binary and multi-class)', async ({ gpu, metric }) => {
   for (const [classes, seed] of [[2, 3], [4, 5]] as const) {

@@ -50,6 +50,8 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   margin_loss: [0, 1, 2, 3].flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
   apgd_step: [{ NORM: 0 }, { NORM: 1, PHASE: 0 }, { NORM: 1, PHASE: 1 }],
   apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
+  fab_step: [{ NORM: 0 }, { NORM: 1 }],
+  fab_keep: [{ NORM: 0 }, { NORM: 1 }],
   apgd_copy: [{}],
   copy_columns: [{}],
   ntk_block_product_sum: [{}],
