@@ -17,7 +17,7 @@ import type { Rng } from '../random/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { inputGradient } from './fgsm.js';
 import { attackStep } from './kernels.js';
-import { resolveAttackOptions, sampleDims, type FgsmOptions } from './options.js';
+import { resolveAttackOptions, type FgsmOptions } from './options.js';
 
 /** How the random start noise of anisotropicFgsm is scaled: the same everywhere, per channel, or by the running average of |∇x L| (GradientScale). */
 export type Anisotropy = 'uniform' | 'channel' | 'gradient';
@@ -110,7 +110,7 @@ export class GradientScale {
 export function anisotropicFgsm(
   model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<AnisotropicFgsmOptions> = {}, gradientScale: GradientScale | null = null,
 ): Tensor {
-  const o = resolveAttackOptions('anisotropicFgsm', DEFAULT_ANISOTROPIC_FGSM, options, sampleDims(x));
+  const o = resolveAttackOptions('anisotropicFgsm', DEFAULT_ANISOTROPIC_FGSM, options, { model, x, y, rng });
   requireChoice('anisotropicFgsm', 'anisotropy', o.anisotropy, ANISOTROPIES);
   requirePositive('anisotropicFgsm', 'maxScale', o.maxScale);
   if (o.anisotropy === 'gradient' && !gradientScale) {

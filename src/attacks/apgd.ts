@@ -13,7 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { clone } from './fgsm.js';
 import { projectL2 } from './kernels.js';
 import { lossGradient, type LossGradient } from './losses.js';
-import { DEFAULT_APGD, resolveAttackOptions, sampleDims, type ApgdOptions } from './options.js';
+import { DEFAULT_APGD, resolveAttackOptions, type ApgdOptions } from './options.js';
 import { randomStart } from './pgd.js';
 import type { AttackRandom } from './streams.js';
 import { worstOverRuns } from './worst.js';
@@ -33,7 +33,7 @@ export function apgdCheckpoints(steps: number): number[] {
 
 /** APGD adversarial examples for x [n, ...] with labels y [n]; `rng` draws the random starts. */
 export function apgd(model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<ApgdOptions> = {}): Tensor {
-  const o = resolveAttackOptions('apgd', DEFAULT_APGD, options, sampleDims(x));
+  const o = resolveAttackOptions('apgd', DEFAULT_APGD, options, { model, x, y, rng });
   return worstOverRuns(model, x, y, o, rng, (targets, rng) => apgdRun(model, x, y, randomStart(x, rng, o.norm, o.eps), targets, o));
 }
 

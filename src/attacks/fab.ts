@@ -15,7 +15,7 @@ import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone } from './fgsm.js';
 import { lossGradient, type LossGradient } from './losses.js';
-import { DEFAULT_FAB, resolveAttackOptions, sampleDims, type FabOptions } from './options.js';
+import { DEFAULT_FAB, resolveAttackOptions, type FabOptions } from './options.js';
 
 /** FAB-T's result per sample: the smallest misclassified point found and its distance to x (0 if x is misclassified; Infinity if none). */
 export interface FabResult {
@@ -25,7 +25,7 @@ export interface FabResult {
 
 /** FAB-T adversarial examples in the eps-ball: the smallest one found where its distance is at most eps, else x itself. */
 export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<Tensor> {
-  const o = resolveAttackOptions('fab', DEFAULT_FAB, options, sampleDims(x));
+  const o = resolveAttackOptions('fab', DEFAULT_FAB, options, { model, x, y });
   const { adv, distances } = await fabMinimal(model, x, y, o, onProgress);
   const x0 = await x.read();
   const d = x.size / x.shape[0];
@@ -37,7 +37,7 @@ export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<F
 
 /** The smallest misclassified point FAB-T finds for each sample (eps is not a bound here) over its targets. */
 export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<FabResult> {
-  const o = resolveAttackOptions('fab', DEFAULT_FAB, options, sampleDims(x));
+  const o = resolveAttackOptions('fab', DEFAULT_FAB, options, { model, x, y });
   if (o.targets < 1 || o.targets >= model.classes) {
     throw new NtkError('E_INVALID_ARGUMENT', `fab: option "targets" must be in [1, ${model.classes - 1}] (classes other than the label), got ${o.targets}.`, { option: 'targets' });
   }

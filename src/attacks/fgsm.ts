@@ -10,7 +10,7 @@ import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attackStep } from './kernels.js';
 import {
-  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, resolveAttackOptions, sampleDims,
+  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, resolveAttackOptions,
   type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions,
 } from './options.js';
 
@@ -39,7 +39,7 @@ export function clone(x: Tensor): Tensor {
 
 /** FGSM: clip01(x + eps·sign(∇x L(x, y))). */
 export function fgsm(model: Model, x: Tensor, y: Tensor, options: Partial<FgsmOptions> = {}): Tensor {
-  const o = resolveAttackOptions('fgsm', DEFAULT_FGSM, options, sampleDims(x));
+  const o = resolveAttackOptions('fgsm', DEFAULT_FGSM, options, { model, x, y });
   const adv = clone(x);
   const g = inputGradient(model, x, y, o.bnMode);
   attackStep(adv, x, g, 'linf', o.eps, o.eps, true);
@@ -56,7 +56,7 @@ export function randomStartFgsm(
   model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<RandomStartFgsmOptions> = {}, attack = 'randomStartFgsm',
   defaults: RandomStartFgsmOptions = DEFAULT_FGSM_RS,
 ): Tensor {
-  const o = resolveAttackOptions(attack, defaults, options, sampleDims(x));
+  const o = resolveAttackOptions(attack, defaults, options, { model, x, y, rng });
   const adv = uniformStart(x, rng, o.noiseFactor * o.eps);
   const g = inputGradient(model, adv, y, o.bnMode);
   attackStep(adv, x, g, 'linf', o.stepFactor * o.eps, o.eps, o.project);

@@ -4,8 +4,11 @@
 // radius (radiusProblem) is here; the run recipe, train(), evaluate() and every attack apply it.
 
 import { NtkError } from '../errors.js';
-import { requireChoice, requireInteger, requirePositive, resolveOptions } from '../options.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Model } from '../nn/model.js';
+import { requireChoice, requireInstance, requireInteger, requirePositive, resolveOptions } from '../options.js';
+import { Rng } from '../random/rng.js';
+import { Tensor } from '../tensor/tensor.js';
+import { SampleStreams, type AttackRandom } from './streams.js';
 import type { Norm } from './kernels.js';
 import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 
@@ -151,8 +154,18 @@ export const DEFAULT_FAB: FabOptions = {
 /** Square as in AutoAttack's standard version: 5,000 queries, p_init 0.8, margin loss, one restart. */
 export const DEFAULT_SQUARE: SquareOptions = { eps: 0.1, bnMode: 'eval', norm: 'linf', queries: 5000, pInit: 0.8 };
 
+/** What an attack runs on: the model, the inputs with their labels, and its random source if it draws (checked by resolveAttackOptions). */
+export interface AttackInputs { model: Model; x: Tensor; y: Tensor; rng?: AttackRandom }
+
 /** Merges and validates for inputs of `dims` values per sample; errors name the attack and the field. */
-export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>, dims: number): T {
+export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>, inputs: AttackInputs): T {
+  requireInstance(attack, 'model', inputs.model, Model, 'a Model (createMlp, createCnn, ...)');
+  requireInstance(attack, 'x', inputs.x, Tensor, 'a Tensor of inputs [n, ...]');
+  requireInstance(attack, 'y', inputs.y, Tensor, 'a Tensor of labels [n]');
+  if ('rng' in inputs && !(inputs.rng instanceof Rng || inputs.rng instanceof SampleStreams)) {
+    requireInstance(attack, 'rng', inputs.rng, Rng, 'an Rng (new Rng(seed)) or per-sample SampleStreams');
+  }
+  const dims = sampleDims(inputs.x);
   const o = resolveOptions(attack, defaults, options);
   const record = o as unknown as Record<string, unknown>;
   if ('norm' in record) requireChoice(attack, 'norm', record.norm, NORMS);

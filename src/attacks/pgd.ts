@@ -11,13 +11,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { clone, inputGradient, uniformStart } from './fgsm.js';
 import { attackStep, projectL2, type Norm } from './kernels.js';
 import { lossGradient } from './losses.js';
-import { DEFAULT_PGD, resolveAttackOptions, sampleDims, type PgdOptions } from './options.js';
+import { DEFAULT_PGD, resolveAttackOptions, type PgdOptions } from './options.js';
 import type { AttackRandom, SampleStreams } from './streams.js';
 import { worstOverRuns } from './worst.js';
 
 /** PGD adversarial examples for x [n, ...] with labels y [n]; `rng` draws the random starts. */
 export function pgd(model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<PgdOptions> = {}): Tensor {
-  const o = resolveAttackOptions('pgd', DEFAULT_PGD, options, sampleDims(x));
+  const o = resolveAttackOptions('pgd', DEFAULT_PGD, options, { model, x, y, rng });
   return worstOverRuns(model, x, y, o, rng, (targets, rng) => {
     const adv = o.start === 'zero' ? clone(x) : randomStart(x, rng, o.norm, o.eps);
     for (let k = 0; k < o.steps; k++) {

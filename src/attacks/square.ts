@@ -8,7 +8,7 @@ import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { marginLoss } from '../ops/margin_loss.js';
 import { Tensor } from '../tensor/tensor.js';
-import { DEFAULT_SQUARE, resolveAttackOptions, sampleDims, type SquareOptions } from './options.js';
+import { DEFAULT_SQUARE, resolveAttackOptions, type SquareOptions } from './options.js';
 import { Rng } from '../random/rng.js';
 import type { AttackRandom } from './streams.js';
 
@@ -23,7 +23,7 @@ export function squareFraction(it: number, queries: number, pInit: number): numb
 export async function square(
   model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<SquareOptions> = {}, onProgress?: (fraction: number) => void,
 ): Promise<Tensor> {
-  const o = resolveAttackOptions('square', DEFAULT_SQUARE, options, sampleDims(x));
+  const o = resolveAttackOptions('square', DEFAULT_SQUARE, options, { model, x, y, rng });
   if (x.shape.length !== 4 || x.shape[2] < 2 || x.shape[3] < 2) {
     throw new NtkError('E_SHAPE_MISMATCH', `square: inputs [${x.shape}] must be images [n, c, h, w] with h, w >= 2 (squares are windows of an image).`);
   }

@@ -11,11 +11,13 @@ let gpu: ntk.Gpu;
 let model: ntk.Model;
 let data: ntk.ImageDataset;
 let x: ntk.Tensor;
+let y: ntk.Tensor;
 beforeAll(async () => {
   gpu = await ntk.createGpu();
   model = ntk.createMlp(gpu, { inputShape: [1, 4, 4], hidden: [6], classes: 3 });
   data = ntk.syntheticClusters({ classes: 3, perClass: 4, shape: [1, 4, 4] });
   x = ntk.Tensor.fromArray(gpu, new Float32Array(2 * 16).fill(0.5), [2, 1, 4, 4]);
+  y = ntk.Tensor.fromArray(gpu, [0, 1], [2]);
 });
 afterAll(() => gpu?.destroy());
 
@@ -28,6 +30,9 @@ const ENTRIES: Entry[] = [
   { name: 'empiricalNtk', args: () => [model, x, null, {}], call: (a) => ntk.empiricalNtk(...(a as Parameters<typeof ntk.empiricalNtk>)) },
   { name: 'eigh', args: () => [new Float64Array([2, 1, 1, 2]), 2, {}], call: (a) => ntk.eigh(...(a as Parameters<typeof ntk.eigh>)) },
   { name: 'fitKernelMachine', args: () => [model, x, [0, 1], {}], call: (a) => ntk.fitKernelMachine(...(a as Parameters<typeof ntk.fitKernelMachine>)) },
+  { name: 'pgd', args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }], call: (a) => (ntk.pgd(...(a as Parameters<typeof ntk.pgd>)) as ntk.Tensor).dispose() },
+  { name: 'fgsm', args: () => [model, x, y, { eps: 0.1 }], call: (a) => (ntk.fgsm(...(a as Parameters<typeof ntk.fgsm>)) as ntk.Tensor).dispose() },
+  { name: 'apgd', args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }], call: (a) => (ntk.apgd(...(a as Parameters<typeof ntk.apgd>)) as ntk.Tensor).dispose() },
   { name: 'kernelDistance', args: () => [new Float64Array([1, 0, 0, 1]), new Float64Array([2, 0, 0, 1])], call: (a) => ntk.kernelDistance(...(a as Parameters<typeof ntk.kernelDistance>)) },
   { name: 'resolveRecipe', args: () => [{}], call: (a) => ntk.resolveRecipe(...(a as Parameters<typeof ntk.resolveRecipe>)) },
   { name: 'planExperiment', args: () => ['kernel-dynamics', { ...ntk.DEFAULT_EXPERIMENT, out: 'runs/never-written' }], call: (a) => ntk.planExperiment(...(a as Parameters<typeof ntk.planExperiment>)) },
