@@ -16,7 +16,7 @@ import type { Model } from '../nn/model.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { inputGradient } from './fgsm.js';
-import { attackStep } from './kernels.js';
+import { attackStep } from '../ops/attack_step.js';
 import { resolveAttackOptions, type FgsmOptions } from './options.js';
 
 /** How the random start noise of anisotropicFgsm is scaled: the same everywhere, per channel, or by the running average of |∇x L| (GradientScale). */

@@ -8,7 +8,7 @@ import { randomUniform } from '../ops/random.js';
 import type { Model } from '../nn/model.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { attackStep } from './kernels.js';
+import { attackStep } from '../ops/attack_step.js';
 import {
   DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, resolveAttackOptions,
   type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions,

@@ -19,4 +19,4 @@ export {
   DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, DEFAULT_PGD, DEFAULT_APGD, DEFAULT_FAB, DEFAULT_SQUARE, checkLabels, maxRadius,
   type AttackBnMode, type ThreatModel, type FgsmOptions, type RandomStartFgsmOptions, type PgdOptions, type ApgdOptions, type FabOptions, type SquareOptions,
 } from './options.js';
-export type { Norm } from './kernels.js';
+export type { Norm } from '../ops/attack_step.js';

@@ -9,7 +9,7 @@ import { requireChoice, requireInstance, requireInteger, requirePositive, resolv
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SampleStreams, type AttackRandom } from './streams.js';
-import type { Norm } from './kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 
 /** BatchNorm behaviour while an attack runs its forward/backward passes. */

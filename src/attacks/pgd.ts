@@ -9,7 +9,7 @@ import { map } from '../ops/map.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone, inputGradient, uniformStart } from './fgsm.js';
-import { attackStep, projectL2, type Norm } from './kernels.js';
+import { attackStep, projectL2, type Norm } from '../ops/attack_step.js';
 import { lossGradient } from './losses.js';
 import { DEFAULT_PGD, resolveAttackOptions, type PgdOptions } from './options.js';
 import type { AttackRandom, SampleStreams } from './streams.js';

@@ -9,7 +9,7 @@ import type { Model } from '../nn/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { apgd } from './apgd.js';
 import { fab } from './fab.js';
-import type { Norm } from './kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 import { DEFAULT_APGD, DEFAULT_FAB, DEFAULT_SQUARE, type AttackBnMode } from './options.js';
 import { pgd } from './pgd.js';

@@ -9,7 +9,7 @@ import type { Model } from '../nn/model.js';
 import { attackTargets } from '../ops/margin_loss.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone } from './fgsm.js';
-import { keepWorst } from './kernels.js';
+import { keepWorst } from '../ops/attack_step.js';
 import type { AttackBnMode } from './options.js';
 import { SampleStreams, type AttackRandom } from './streams.js';
 

@@ -8,7 +8,7 @@
 // v_kc = (1/C) Σ_i alpha_ic ∇θ f_k(x_i); full kernel: one, V = Σ_i Σ_c alpha_ic ∇θ f_c(x_i).
 
 import { randomStart } from '../attacks/pgd.js';
-import { attackStep, type Norm } from '../attacks/kernels.js';
+import { attackStep, type Norm } from '../ops/attack_step.js';
 import { check, NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import type { Rng } from '../random/rng.js';

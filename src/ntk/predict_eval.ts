@@ -3,7 +3,7 @@
 // per-sample worst case), for kernel regression and the linearized-GD predictors; and on points
 // attacked against the kernel-regression predictor itself (PGD through KernelPredictor).
 
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
 import { check } from '../errors.js';
 import type { Model } from '../nn/model.js';

@@ -2,7 +2,7 @@
 // from x1 and from x0 onto the linearised boundary inside [0, 1], and the biased combination of
 // both. The oracle of shaders/fab_step.wgsl (src/attacks/fab.ts), never a fallback.
 
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 
 /** Bisection steps of minimalStep: they bracket lambda within 2^-40 of its range, far below f32 resolution. */
 export const FAB_BISECTIONS = 40;

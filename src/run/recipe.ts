@@ -6,7 +6,7 @@
 // (train/settings.ts), so what the recipe accepts train() accepts.
 
 import type { Anisotropy } from '../attacks/anisotropic.js';
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { checkThreatModel, type AttackBnMode, type ThreatModel } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
 import { rejectPrototypeKeys } from '../options.js';

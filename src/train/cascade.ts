@@ -6,7 +6,7 @@
 
 import { threatEntry, threatName, type Threat } from '../attacks/registry.js';
 import { SampleStreams } from '../attacks/streams.js';
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import type { AttackBnMode } from '../attacks/options.js';
 import { uploadBatch } from '../data/batching.js';
 import type { ImageDataset } from '../data/dataset.js';

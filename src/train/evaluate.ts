@@ -6,7 +6,7 @@
 // accumulate on the device and are read once at the end; a cascade (`cascade`, AutoAttack's
 // standard version) runs each threat only on the samples still robust (train/cascade.ts).
 
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { checkThreatModel, type AttackBnMode } from '../attacks/options.js';
 import { runThreat, threatName, WORST_CASE, type Threat } from '../attacks/registry.js';
 import { SampleStreams } from '../attacks/streams.js';

@@ -6,7 +6,7 @@
 // each check also scores the kernel machine of the probe kernel (src/ntk/predict.ts: the probes as
 // training points) on the held-out images, clean and attacked against the network.
 
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { pgd } from '../attacks/pgd.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';

@@ -6,7 +6,7 @@
 import { anisotropicFgsm, GradientScale } from '../attacks/anisotropic.js';
 import { fgsm, fgsmRs, nFgsm } from '../attacks/fgsm.js';
 import type { AttackBnMode } from '../attacks/options.js';
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { pgd } from '../attacks/pgd.js';
 import type { Anisotropy } from '../attacks/anisotropic.js';
 import type { Batch } from '../data/batching.js';

@@ -5,7 +5,7 @@
 // naming the recipe field instead of the option.
 
 import { ANISOTROPIES } from '../attacks/anisotropic.js';
-import type { Norm } from '../attacks/kernels.js';
+import type { Norm } from '../ops/attack_step.js';
 import { ATTACK_BN_MODES, checkThreatModel } from '../attacks/options.js';
 import { TRAINING_METHODS, TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type TrainMethod } from './methods.js';
 import { checkSgdOptions, DEFAULT_SGD_OPTIONS, type SgdOptions } from '../optim/sgd.js';

@@ -4,7 +4,7 @@
 // equals the union of its attacks run on every sample, on a small trained model, and no attack is
 // weaker in the cascade than alone; per-sample streams make an attack independent of its batch.
 
-import { fabStep } from '../../src/attacks/fab.js';
+import { fabStep } from '../../src/ops/fab.js';
 import { fabMinimal, parseThreats, SampleStreams, square, squareFraction, apgd } from '../../src/attacks/index.js';
 import { uploadBatch } from '../../src/data/batching.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';

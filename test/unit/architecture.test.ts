@@ -80,6 +80,11 @@ describe('architecture', () => {
     expect(loops).toEqual([]);
   });
 
+  it('GPU programs are dispatched only in ops/ and device/ (gpu.run)', () => {
+    const dispatching = files.filter((f) => !['ops', 'device'].includes(entryOf(f)) && /\.run\(\{/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    expect(dispatching).toEqual([]);
+  });
+
   it('only src/platform/ asks which runtime it runs in', () => {
     const checks = /typeof Deno|globalThis\.Deno|'Deno' in|process\.versions|navigator\.userAgent|\.runtime\s*[!=]==/;
     const found = files.filter((f) => entryOf(f) !== 'platform').flatMap((f) =>

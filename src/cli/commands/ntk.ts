@@ -23,7 +23,7 @@ import { loadRunData } from '../../run/data.js';
 import { storedRun } from '../../run/stored_run.js';
 import { withDirectoryLock } from '../../run/run_lock.js';
 import type { BuiltModelRecipe } from '../../run/models.js';
-import type { Norm } from '../../attacks/kernels.js';
+import type { Norm } from '../../ops/attack_step.js';
 import { loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
 import { parseChoice, requireCount, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, gpuFromOptions, type Command, type CommandIo } from '../command.js';

@@ -1,10 +1,10 @@
-// Device kernels shared by the attacks: signed/normalised gradient steps with projection and
+// The attacks' shared device steps: signed/normalised gradient steps with projection and
 // [0, 1] clipping (shaders/attack_step.wgsl, attack_project_l2.wgsl) and the per-sample
 // worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
 
-import { sub } from '../ops/binary.js';
-import { grid2d, packParams } from '../ops/params.js';
-import { rowSumSquares } from '../ops/reduce.js';
+import { sub } from './binary.js';
+import { grid2d, packParams } from './params.js';
+import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The norm of an attack's threat ball: l-infinity (sign steps) or l2 (normalised steps). */
