@@ -25,7 +25,7 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
     }
     if (value === undefined) continue;
     const expected = valueKind((defaults as Record<string, unknown>)[key]);
-    if (expected !== null && valueKind(value) !== expected) {
+    if (expected !== null && value !== null && valueKind(value) !== expected) {
       throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "${key}" must be ${KIND_NAMES[expected]}, got ${describeValue(value)}.`, { where, option: key });
     }
     merged[key] = value;
@@ -33,15 +33,19 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
   return merged as T;
 }
 
-/** The kinds of value an option's default fixes for the option (null: a null default, which admits other kinds). */
-type ValueKind = 'number' | 'string' | 'boolean' | 'array' | 'function';
-const KIND_NAMES: Record<ValueKind, string> = { number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', function: 'a function' };
+/** The kinds of value an option's default fixes for the option. */
+type ValueKind = 'number' | 'boolean' | 'array' | 'function';
+const KIND_NAMES: Record<ValueKind, string> = { number: 'a number', boolean: 'true or false', array: 'a list', function: 'a function' };
 
-/** What kind a value is, for the check above; null for null and for objects (their own validators check those). */
+/**
+ * The kind a default fixes (and a value's kind), for the check above; null where the default admits
+ * other kinds or its own validator checks: null, objects, and strings (choice lists, and unions such
+ * as fitKernelMachine's ridge, 'loo' or a number). A null value is left to the option's validator.
+ */
 function valueKind(value: unknown): ValueKind | null {
   if (Array.isArray(value)) return 'array';
   const type = typeof value;
-  return type === 'number' || type === 'string' || type === 'boolean' || type === 'function' ? type : null;
+  return type === 'number' || type === 'boolean' || type === 'function' ? type : null;
 }
 
 /** A short description of a value for an error message: its JSON (cut at 80 characters) or its type. */

@@ -4,7 +4,7 @@
 // eigenvalues and eigenvectors out.
 
 import { check, NtkError } from '../errors.js';
-import { requireInteger, requireMatrix, resolveOptions } from '../options.js';
+import { describeValue, requireMatrix, resolveOptions } from '../options.js';
 import { loadWasm, SECULAR_NOT_CONVERGED } from './wasm.js';
 
 /** A dense row-major n x n matrix; Float32Array input (e.g. a kernel read back from the GPU) is widened to float64. */
@@ -68,7 +68,7 @@ export const EIGH_MAX_ORDER_VECTORS = 8192;
  */
 export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptions> = {}): Promise<EighResult> {
   requireMatrix('eigh', 'a', a);
-  requireInteger('eigh', 'n', n);
+  if (typeof n !== 'number') throw new NtkError('E_INVALID_ARGUMENT', `eigh: argument "n" (the order of the matrix) must be a number, got ${describeValue(n)}.`, { option: 'n' });
   const opts = resolveOptions('eigh', DEFAULT_EIGH_OPTIONS, options);
   const square = Number.isInteger(n) && n >= 1;
   check(!square || n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
