@@ -9,6 +9,7 @@ import { uploadBatch, type Batch } from '../data/batching.js';
 import { selectProbeSet } from '../data/probe.js';
 import { channelStatistics } from '../data/statistics.js';
 import { formatAdapterReport, type Gpu } from '../device/gpu.js';
+import { describeValue } from '../options.js';
 import { NtkError, type NtkErrorCode } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { batchStatsNtk } from '../ntk/batch_stats.js';
@@ -105,7 +106,7 @@ const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = {
 /** E_INVALID_ARGUMENT naming the first option of the wrong type (a library caller's options are untyped at run time). */
 function checkRunOptions(o: RunOptions): void {
   const bad = (option: string, expected: string, value: unknown) => {
-    throw new NtkError('E_INVALID_ARGUMENT', `runRecipe: option "${option}" must be ${expected}, got ${typeof value === 'object' ? (value === null ? 'null' : 'an object') : JSON.stringify(value) ?? typeof value}.`, { option });
+    throw new NtkError('E_INVALID_ARGUMENT', `runRecipe: option "${option}" must be ${expected}, got ${describeValue(value)}.`, { option });
   };
   if (o.outDir !== null) checkDirectoryPath(o.outDir, 'runRecipe: option "outDir"');
   const listeners = Array.isArray(o.onEvent) ? o.onEvent : [o.onEvent];
