@@ -6,7 +6,6 @@
  */
 
 export type { Layer, Parameter, Buffer, ForwardOptions, BackwardOptions, PerSampleFactors } from '../nn/layer.js';
-export { createParameter, gradOf, disposeParameter } from '../nn/parameter.js';
 export { INIT_SCHEMES, initWeights, initBias, type InitScheme } from '../nn/init.js';
 export { Dense, DEFAULT_DENSE_OPTIONS, type DenseOptions } from '../nn/dense.js';
 export { ReLU } from '../nn/relu.js';
