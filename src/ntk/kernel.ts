@@ -15,7 +15,7 @@ import { EIGH_MAX_ORDER } from '../linalg/eigh.js';
 import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import type { Conv2dGeometry } from '../ops/conv2d.js';
-import { conv2dCotangentWeightGrads, conv2dPixelFactors, conv2dPixelStride, conv2dStructuredCheaper } from '../ops/conv2d_ntk.js';
+import { conv2dCotangentWeightGrads, conv2dPixelFactors, conv2dPixelStride, conv2dStructuredCheaper } from './conv2d_factors.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { blockProductSum } from '../ops/block_product_sum.js';
 import { copyColumns } from '../ops/copy_columns.js';
