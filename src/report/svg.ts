@@ -117,6 +117,64 @@ function svgOpen(width: number, height: number, title: string, kind: string): st
   ];
 }
 
+/** The event lines with their labels in rows at the top, left to right, each in the first row where it does not overlap the previous one. */
+function eventParts(events: EventMarker[], sx: (x: number) => number, top: number, innerH: number, right: number): string[] {
+  const parts: string[] = [];
+  const rowEnds: number[] = [];
+  const order = events.map((_, i) => i).sort((a, b) => events[a].x - events[b].x);
+  const labelAt = new Map<number, { x: number; row: number; anchor: string }>();
+  for (const i of order) {
+    const x = sx(events[i].x);
+    const textWidth = 5 * events[i].label.length;
+    const flip = x + 2 + textWidth > right; // near the right edge: the label goes left of the line
+    const [start, end] = flip ? [x - 2 - textWidth, x - 2] : [x + 2, x + 2 + textWidth];
+    let row = rowEnds.findIndex((r) => start > r + 2);
+    if (row < 0) row = rowEnds.length < 4 ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
+    rowEnds[row] = end;
+    labelAt.set(i, { x: flip ? x - 2 : x + 2, row, anchor: flip ? 'end' : 'start' });
+  }
+  events.forEach((e, i) => {
+    const x = sx(e.x).toFixed(1);
+    const color = e.color ?? '#666';
+    const label = labelAt.get(i) as { x: number; row: number; anchor: string };
+    parts.push(`<g data-event="${escapeXml(e.kind)}" data-x="${e.x}"${dataAttributes(e.data)}>`);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + innerH}" stroke="${color}" stroke-dasharray="4 3" stroke-width="1"/>`);
+    parts.push(`<text x="${label.x.toFixed(1)}" y="${top + 10 + 11 * label.row}" fill="${color}" font-size="9" text-anchor="${label.anchor}">${escapeXml(e.label)}</text>`, '</g>');
+  });
+  return parts;
+}
+
+/** One series as a group: its error bars, its line and its markers (pts: its drawable points). */
+function seriesParts(
+  s: Series, color: string, pts: Array<[number, number]>, isDrawn: (p: [number, number]) => boolean, sx: (x: number) => number, sy: (y: number) => number,
+): string[] {
+  const parts: string[] = [];
+  const dropped = s.points.length - pts.length;
+  const bars = s.errorBars ? s.points.map((_, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
+  const barList = bars ? ` data-error-bars="${pointList(bars)}"` : '';
+  parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
+  const faint = s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : '';
+  (bars ?? []).forEach(([dx, dy], k) => {
+    const [x, y] = pts[k];
+    const line = (a: [number, number], b: [number, number]) => {
+      if (isDrawn(a) && isDrawn(b)) parts.push(`<line x1="${sx(a[0]).toFixed(1)}" y1="${sy(a[1]).toFixed(1)}" x2="${sx(b[0]).toFixed(1)}" y2="${sy(b[1]).toFixed(1)}" stroke="${color}" stroke-width="1"${faint}/>`);
+    };
+    if (dx > 0) line([x - dx, y], [x + dx, y]);
+    if (dy > 0) line([x, y - dy], [x, y + dy]);
+  });
+  if (pts.length > 1 && s.line !== false) {
+    const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);
+  }
+  if (s.markers || s.line === false || pts.length === 1) {
+    for (const [x, y] of pts) {
+      parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
+    }
+  }
+  parts.push('</g>');
+  return parts;
+}
+
 /** Renders the plot as a standalone SVG document. */
 export function renderLinePlot(plot: LinePlot): string {
   const width = plot.width ?? 560;
@@ -164,55 +222,8 @@ export function renderLinePlot(plot: LinePlot): string {
   const yLabel = `${plot.yLabel}${log ? ' (log scale)' : ''}`;
   parts.push(`<text x="${margin.left + innerW / 2}" y="${margin.top + innerH + 34}" text-anchor="middle">${escapeXml(plot.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${margin.top + innerH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`);
-  // Event labels in rows at the top, left to right, each in the first row where it does not overlap the previous one.
-  const rowEnds: number[] = [];
-  const order = events.map((_, i) => i).sort((a, b) => events[a].x - events[b].x);
-  const labelAt = new Map<number, { x: number; row: number; anchor: string }>();
-  for (const i of order) {
-    const x = sx(events[i].x);
-    const textWidth = 5 * events[i].label.length;
-    const flip = x + 2 + textWidth > margin.left + innerW; // near the right edge: the label goes left of the line
-    const [start, end] = flip ? [x - 2 - textWidth, x - 2] : [x + 2, x + 2 + textWidth];
-    let row = rowEnds.findIndex((r) => start > r + 2);
-    if (row < 0) row = rowEnds.length < 4 ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
-    rowEnds[row] = end;
-    labelAt.set(i, { x: flip ? x - 2 : x + 2, row, anchor: flip ? 'end' : 'start' });
-  }
-  events.forEach((e, i) => {
-    const x = sx(e.x).toFixed(1);
-    const color = e.color ?? '#666';
-    const label = labelAt.get(i) as { x: number; row: number; anchor: string };
-    parts.push(`<g data-event="${escapeXml(e.kind)}" data-x="${e.x}"${dataAttributes(e.data)}>`);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${margin.top}" y2="${margin.top + innerH}" stroke="${color}" stroke-dasharray="4 3" stroke-width="1"/>`);
-    parts.push(`<text x="${label.x.toFixed(1)}" y="${margin.top + 10 + 11 * label.row}" fill="${color}" font-size="9" text-anchor="${label.anchor}">${escapeXml(e.label)}</text>`, '</g>');
-  });
-  plot.series.forEach((s, i) => {
-    const color = colorOf(s, i);
-    const pts = drawn[i];
-    const dropped = s.points.length - pts.length;
-    const bars = s.errorBars ? s.points.map((_, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
-    const barList = bars ? ` data-error-bars="${pointList(bars)}"` : '';
-    parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
-    const faint = s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : '';
-    (bars ?? []).forEach(([dx, dy], k) => {
-      const [x, y] = pts[k];
-      const line = (a: [number, number], b: [number, number]) => {
-        if (isDrawn(a) && isDrawn(b)) parts.push(`<line x1="${sx(a[0]).toFixed(1)}" y1="${sy(a[1]).toFixed(1)}" x2="${sx(b[0]).toFixed(1)}" y2="${sy(b[1]).toFixed(1)}" stroke="${color}" stroke-width="1"${faint}/>`);
-      };
-      if (dx > 0) line([x - dx, y], [x + dx, y]);
-      if (dy > 0) line([x, y - dy], [x, y + dy]);
-    });
-    if (pts.length > 1 && s.line !== false) {
-      const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);
-    }
-    if (s.markers || s.line === false || pts.length === 1) {
-      for (const [x, y] of pts) {
-        parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
-      }
-    }
-    parts.push('</g>');
-  });
+  parts.push(...eventParts(events, sx, margin.top, innerH, margin.left + innerW));
+  plot.series.forEach((s, i) => parts.push(...seriesParts(s, colorOf(s, i), drawn[i], isDrawn, sx, sy)));
   parts.push(...legend(entries, margin.left, innerW, height - legendHeight - 4).parts, '</svg>');
   return parts.join('\n');
 }
