@@ -7,9 +7,9 @@ import { threatName } from '../../attacks/registry.js';
 import { uploadBatch } from '../../data/batching.js';
 import { selectProbeSet } from '../../data/probe.js';
 import { NtkError } from '../../errors.js';
-import { fitKernelMachine, gradientDescentWeights } from '../../ntk/predict.js';
+import { fitKernelMachine, gradientDescentWeights, type KernelMachine } from '../../ntk/predict.js';
 import { DEFAULT_TAU } from '../../ntk/predict_attack.js';
-import { evaluateKernelMachine, KERNEL_REGRESSION } from '../../ntk/predict_eval.js';
+import { evaluateKernelMachine, KERNEL_REGRESSION, type MachineEvaluation } from '../../ntk/predict_eval.js';
 import { Rng } from '../../random/rng.js';
 import { recipeThreats } from '../../run/recipe.js';
 import { loadRunData } from '../../run/data.js';
@@ -34,6 +34,49 @@ export const PREDICT_OPTIONS: Record<string, OptionSpec> = {
   'kernel-attack-steps': { type: 'number', description: '--predict: PGD steps against the kernel machine', default: 10 },
 };
 
+/** The kernel machine's settings from the `ntk --predict` options, checked. */
+function machineSettings(options: ParsedOptions) {
+  const kind = parseChoice(String(options.kind), 'kind', ['trace', 'full'] as const);
+  const offset = parseChoice(String(options.offset), 'offset', ['network', 'zero'] as const);
+  const ridge = options.ridge === 'loo' ? 'loo' as const : Number(options.ridge);
+  if (ridge !== 'loo' && !(Number.isFinite(ridge) && ridge >= 0)) throw new NtkError('E_INVALID_ARGUMENT', `--ridge must be a number >= 0 or loo, got "${options.ridge}".`, { option: 'ridge' });
+  return {
+    kind,
+    offset,
+    ridge,
+    trainPoints: requireCount(options['train-points'], 'train-points'),
+    testPoints: requireCount(options['test-points'], 'test-points'),
+    attackPoints: requireCount(options['kernel-attack-points'], 'kernel-attack-points', 0),
+    attackSteps: requireCount(options['kernel-attack-steps'], 'kernel-attack-steps'),
+  };
+}
+
+/** The fields of the written record the table prints. */
+interface MachineRecord {
+  kind: string; offset: string; epoch: number; trainPoints: number; testPoints: number; train: string; test: string;
+  ridgeChoice: string; eta: number; time: number; accuracy: Record<string, unknown>; seconds: { total: number };
+}
+
+/** The printed table: accuracy of the network and each predictor per threat, the attack on the machine, and the times. */
+function machineTable(record: MachineRecord, evaluation: MachineEvaluation, machine: KernelMachine, gd: string, out: string): string {
+  const rows = ['network', KERNEL_REGRESSION, gd, 'linearized-gd-infinity'];
+  const columns = Object.keys(evaluation.network);
+  const acc = record.accuracy as Record<string, Record<string, number>>;
+  const own = evaluation.ownAttack;
+  return [
+    `kernel machine of the ${record.kind} eNTK, checkpoint epoch ${record.epoch}: ${record.trainPoints} training images (${record.train}), ${record.testPoints} test images (${record.test})`,
+    `  targets one-hot - f0 (f0 = ${record.offset === 'network' ? 'the network\'s outputs' : '0'}); ridge ${machine.ridge.toPrecision(4)} (${record.ridgeChoice}); linearized GD with eta ${record.eta}, t ${record.time} steps and t -> infinity`,
+    `  ${''.padEnd(26)}${columns.map((c) => c.padStart(11)).join('')}`,
+    ...rows.map((r) => `  ${r.padEnd(26)}${columns.map((c) => `${(100 * acc[r][c]).toFixed(1)}%`.padStart(11)).join('')}`),
+    own
+      ? `  PGD-${own.steps} against the kernel machine (${own.points} test images, central difference tau ${own.tau}, measured gradient error bound ${own.gradientErrorBound.toExponential(2)}): ` +
+        `kernel machine ${(100 * own.machineClean).toFixed(1)}% clean -> ${(100 * own.machineRobust).toFixed(1)}% robust; the network on those points ${(100 * own.networkOnThem).toFixed(1)}% (${own.seconds.toFixed(0)} s)`
+      : '  (no attack against the kernel machine: --kernel-attack-points 0)',
+    `  time ${record.seconds.total.toFixed(0)} s (K(X, X) and f0 ${machine.seconds.kernel.toFixed(0)} s, eigendecomposition and ridge ${machine.seconds.solve.toFixed(1)} s)`,
+    `wrote ${out}.json`,
+  ].join('\n');
+}
+
 /** Runs `ntk --predict` (options already parsed by `ntk`). */
 export async function runPredict(options: ParsedOptions, io: CommandIo): Promise<void> {
   if (typeof options.checkpoint !== 'string') {
@@ -42,14 +85,7 @@ export async function runPredict(options: ParsedOptions, io: CommandIo): Promise
   for (const flag of ['blocks', 'block', 'plan'] as const) {
     if (options[flag] !== undefined) throw new NtkError('E_INVALID_ARGUMENT', `--predict fits one kernel machine in this process; it does not take --${flag}.`, { option: flag });
   }
-  const kind = parseChoice(String(options.kind), 'kind', ['trace', 'full'] as const);
-  const offset = parseChoice(String(options.offset), 'offset', ['network', 'zero'] as const);
-  const ridge = options.ridge === 'loo' ? 'loo' as const : Number(options.ridge);
-  if (ridge !== 'loo' && !(Number.isFinite(ridge) && ridge >= 0)) throw new NtkError('E_INVALID_ARGUMENT', `--ridge must be a number >= 0 or loo, got "${options.ridge}".`, { option: 'ridge' });
-  const trainPoints = requireCount(options['train-points'], 'train-points');
-  const testPoints = requireCount(options['test-points'], 'test-points');
-  const attackPoints = requireCount(options['kernel-attack-points'], 'kernel-attack-points', 0);
-  const attackSteps = requireCount(options['kernel-attack-steps'], 'kernel-attack-steps');
+  const { kind, offset, ridge, trainPoints, testPoints, attackPoints, attackSteps } = machineSettings(options);
   const checkpoint = io.platform.cli.absolutePath ? io.platform.cli.absolutePath(options.checkpoint) : options.checkpoint;
   const cp = await loadCheckpoint(checkpoint, io.platform);
   const { recipe, model: built } = storedRun(cp.config, checkpoint);
@@ -108,22 +144,7 @@ export async function runPredict(options: ParsedOptions, io: CommandIo): Promise
         io.out(JSON.stringify(record, null, 2));
         return;
       }
-      const rows = ['network', KERNEL_REGRESSION, gd, 'linearized-gd-infinity'];
-      const columns = Object.keys(evaluation.network);
-      const acc = record.accuracy as Record<string, Record<string, number>>;
-      const own = evaluation.ownAttack;
-      io.out([
-        `kernel machine of the ${kind} eNTK, checkpoint epoch ${cp.epoch}: ${trainPoints} training images (${trainSet.dataset.name}), ${testPoints} test images (${testSet.dataset.name})`,
-        `  targets one-hot - f0 (f0 = ${offset === 'network' ? 'the network\'s outputs' : '0'}); ridge ${machine.ridge.toPrecision(4)} (${record.ridgeChoice}); linearized GD with eta ${eta}, t ${time} steps and t -> infinity`,
-        `  ${''.padEnd(26)}${columns.map((c) => c.padStart(11)).join('')}`,
-        ...rows.map((r) => `  ${r.padEnd(26)}${columns.map((c) => `${(100 * acc[r][c]).toFixed(1)}%`.padStart(11)).join('')}`),
-        own
-          ? `  PGD-${own.steps} against the kernel machine (${own.points} test images, central difference tau ${own.tau}, measured gradient error bound ${own.gradientErrorBound.toExponential(2)}): ` +
-            `kernel machine ${(100 * own.machineClean).toFixed(1)}% clean -> ${(100 * own.machineRobust).toFixed(1)}% robust; the network on those points ${(100 * own.networkOnThem).toFixed(1)}% (${own.seconds.toFixed(0)} s)`
-          : '  (no attack against the kernel machine: --kernel-attack-points 0)',
-        `  time ${seconds.toFixed(0)} s (K(X, X) and f0 ${machine.seconds.kernel.toFixed(0)} s, eigendecomposition and ridge ${machine.seconds.solve.toFixed(1)} s)`,
-        `wrote ${out}.json`,
-      ].join('\n'));
+      io.out(machineTable(record, evaluation, machine, gd, out));
     } finally {
       [train, test].forEach((b) => b.dispose());
       model.dispose();
