@@ -6,7 +6,7 @@
  * @internal
  */
 
-export { setPerSampleGrad, shapeError, recorded, checkGradShape } from '../nn/parameter.js';
+export { shapeError, recorded, checkGradShape } from '../nn/parameter.js';
 export { resolveOptions } from '../options.js';
 export { DATA_STREAMS } from '../data/dataset.js';
 export { gatherImages } from '../data/batching.js';
