@@ -70,14 +70,14 @@ export class PerSampleGrads {
   }
 
   /** The entry holding `param`'s per-sample gradient; E_INVALID_ARGUMENT naming `where` and the parameter if the backward gave none. */
-  entry(param: Parameter, where: string): PerSampleEntry {
+  entry(param: Parameter, where = 'PerSampleGrads'): PerSampleEntry {
     const e = this.entries.get(param);
     if (!e) throw new NtkError('E_INVALID_ARGUMENT', `${where}: parameter "${param.name}" received no per-sample gradient.`, { parameter: param.name });
     return e;
   }
 
   /** `param`'s materialised per-sample gradient [n, ...param shape] (still owned by the sink); E_INVALID_ARGUMENT if there is none or it came as factors. */
-  grad(param: Parameter, where: string): Tensor {
+  grad(param: Parameter, where = 'PerSampleGrads'): Tensor {
     const e = this.entry(param, where);
     if (e.kind !== 'grad') {
       throw new NtkError('E_INVALID_ARGUMENT', `${where}: parameter "${param.name}" gave its per-sample gradient as factors; use a PerSampleGrads sink without factored.`,

@@ -56,7 +56,7 @@ defineCase('Conv2d layer: forward, accumulated batch gradients, per-sample gradi
   const live = gpu.pool.liveCount;
   const sink = new PerSampleGrads();
   layer.backward(tdy, { grads: sink }).dispose();
-  const [psw, psb] = [sink.grad(layer.weight, 'test'), sink.grad(layer.bias!, 'test')];
+  const [psw, psb] = [sink.grad(layer.weight), sink.grad(layer.bias!)];
   assert(psw.shape.join() === '4,5,3,3,3', `per-sample dW shape [${psw.shape}]`);
   assert(psb.shape.join() === '4,5', `per-sample db shape [${psb.shape}]`);
   const psRef = conv2dBackwardWeightRef(xs, dys, g, true);
@@ -67,8 +67,8 @@ defineCase('Conv2d layer: forward, accumulated batch gradients, per-sample gradi
   sink.dispose();
   const factored = new PerSampleGrads(true);
   layer.backward(tdy, { grads: factored }).dispose();
-  const pair = factored.entry(layer.weight, 'test');
-  assert(pair.kind === 'factors' && pair.conv !== null && pair.bias === layer.bias && factored.entry(layer.bias!, 'test') === pair,
+  const pair = factored.entry(layer.weight);
+  assert(pair.kind === 'factors' && pair.conv !== null && pair.bias === layer.bias && factored.entry(layer.bias!) === pair,
     'a factored sink records the conv weight and bias as one entry');
   factored.dispose();
   assert(gpu.pool.liveCount === live, `the per-sample sinks leaked ${gpu.pool.liveCount - live} buffers`);
@@ -237,7 +237,7 @@ defineCase('BatchNorm contract: backward through batch statistics vs the eval af
       const summed = await read(p.layer.weight?.grad);
       const sink = new PerSampleGrads();
       p.layer.backward(tdy, { grads: sink }).dispose();
-      const psGamma = sink.grad(p.layer.weight!, 'test');
+      const psGamma = sink.grad(p.layer.weight!);
       const ps = await psGamma.read();
       assert(psGamma.shape.join() === '5,4', `per-sample dgamma shape [${psGamma.shape}]`);
       sink.dispose();

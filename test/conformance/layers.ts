@@ -51,9 +51,10 @@ for (const [n, inF, outF] of [[1, 1, 1], [7, 65, 33], [70, 130, 10], [3, 200, 12
     // per-sample: dW_i = dy_i ⊗ x_i exactly rounded; db_i = dy_i; Parameter.grad untouched
     const sink = new PerSampleGrads();
     layer.backward(tdy, { grads: sink }).dispose();
-    const psw = await sink.grad(layer.weight, 'test').read();
-    const psb = await sink.grad(layer.bias!, 'test').read();
-    assert(sink.grad(layer.weight, 'test').shape.join() === `${n},${outF},${inF}`, `per-sample dW shape ${sink.grad(layer.weight, 'test').shape}`);
+    const psWeight = sink.grad(layer.weight);
+    assert(psWeight.shape.join() === `${n},${outF},${inF}`, `per-sample dW shape ${psWeight.shape}`);
+    const psw = await psWeight.read();
+    const psb = await sink.grad(layer.bias!).read();
     sink.dispose();
     let worst = 0;
     for (let i = 0; i < n; i++) {
