@@ -68,7 +68,8 @@ try {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     const unwanted = listing.filter((f) => /dist\/(bench|conformance)|dist\/types\/|\/src\/|\/test\//.test(f));
     if (unwanted.length) throw new Error(`tarball holds test/bench/source files: ${unwanted.join(', ')}`);
-    for (const needed of ['package/dist/ntk-at.js', 'package/dist/ntk-at.d.ts', 'package/dist/worker.js', 'package/dist/cli.js', 'package/LICENSE']) {
+    const entries = ['ntk-at.js', 'ntk-at.d.ts', 'internal.js', 'internal.d.ts', 'chunks/shared.js', 'chunks/shared.d.ts', 'worker.js', 'cli.js'];
+    for (const needed of [...entries.map((f) => `package/dist/${f}`), 'package/LICENSE']) {
       if (!listing.includes(needed)) throw new Error(`tarball lacks ${needed}`);
     }
     return `${name}, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ${listing.length} files`;
@@ -93,6 +94,17 @@ try {
     // The repository's copy of the peer (the registry's tarball is 130 MB); a symlink, as `npm link` makes.
     expectOk(run('npm', ['install', '--no-audit', '--no-fund', '--no-save', join(root, 'node_modules/webgpu')]), 'npm install webgpu');
     return learned(expectOk(run('node', ['node.mjs', 'runs/node']), 'node node.mjs'));
+  });
+
+  await check('ntk-at/internal: its own entry, sharing the main entry\'s classes', () => {
+    const script = [
+      "import * as main from 'ntk-at'; import * as internal from 'ntk-at/internal';",
+      "if ('sliceRows' in main || 'resolveOptions' in main) throw new Error('internals exported by the main entry');",
+      "try { internal.resolveOptions('probe', { a: 1 }, { b: 2 }); throw new Error('no error'); }",
+      "catch (e) { if (!(e instanceof main.NtkError)) throw new Error(`not the main entry's NtkError: ${e}`); }",
+      'console.log(`main ${Object.keys(main).length} names, internal ${Object.keys(internal).length}`);',
+    ].join('\n');
+    return expectOk(run('node', ['--input-type=module', '-e', script]), 'node -e (internal entry)').trim();
   });
 
   await check('python reads the checkpoint and log.jsonl', () => {
@@ -122,9 +134,9 @@ try {
   });
 
   await check('deno imports the dist file directly (types through @ts-self-types)', () => {
-    // As from a copy of the two files (or a CDN): Deno reads types of files inside node_modules from package.json.
+    // As from a copy of the dist files (or a CDN): Deno reads types of files inside node_modules from package.json.
     mkdirSync(join(project, 'vendor'));
-    for (const file of ['ntk-at.js', 'ntk-at.d.ts']) cpSync(join(project, 'node_modules/ntk-at/dist', file), join(project, 'vendor', file));
+    cpSync(join(project, 'node_modules/ntk-at/dist'), join(project, 'vendor'), { recursive: true });
     writeFileSync(join(project, 'direct.ts'), [
       "import { shapeSize, type Shape } from './vendor/ntk-at.js';",
       'const shape: Shape = [2, 3];',

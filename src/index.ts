@@ -13,4 +13,3 @@ export * from './api/report.js';
 export * from './api/run.js';
 export * from './api/experiments.js';
 export * from './api/worker.js';
-export * from './api/internals.js';

@@ -17,7 +17,7 @@ import type { Parameter } from '../nn/layer.js';
 import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import type { Conv2dGeometry } from '../ops/conv2d.js';
-import { conv2dCotangentWeightGrads, conv2dPixelFactors, conv2dPixelStride, conv2dStructuredCheaper } from '../ops/conv2d_ntk.js';
+import { conv2dCotangentWeightGrads, conv2dPixelFactors, conv2dPixelStride, conv2dStructuredCheaper } from './conv2d_factors.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { blockProductSum } from '../ops/block_product_sum.js';
 import { copyColumns } from '../ops/copy_columns.js';

@@ -2,7 +2,7 @@
 // weight gradient (batch-summed or per sample) and bias gradient. Two paths, following the adapter's
 // measured GEMM kernel (ops/kernel_choice.ts): im2col operands on the GEMM core with a block kernel
 // (ops/conv2d_im2col.ts), the implicit GEMMs with the tiled one (ops/conv2d_implicit.ts); the NTK's
-// pieces are in ops/conv2d_ntk.ts. Every sum has a fixed order: results are deterministic.
+// pieces are in ntk/conv2d_factors.ts. Every sum has a fixed order: results are deterministic.
 
 import { NtkError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';

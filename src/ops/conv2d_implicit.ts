@@ -110,8 +110,8 @@ export function conv2dWeightGradImplicit(x: Tensor, dy: Tensor, g: Conv2dGeometr
 
 /** k values per step of the implicit-GEMM kernels' k loop. */
 const BK = 8;
-/** Loop iterations one k step of the implicit-GEMM kernels may cost (the step, the two tile-load
- * loops, the BK multiply-add rounds, counting small inner loops as if not unrolled). */
+/** Loop iterations one k step of the implicit-GEMM kernels (lib/gemm_tiled_core.wgsl) may cost (the
+ * step, the tile-load loop, the BK multiply-add rounds, counting small inner loops as if not unrolled). */
 const ITERATIONS_PER_STEP = 16;
 
 /** The split-K of an implicit GEMM with `K` terms per output under the loop budget. */

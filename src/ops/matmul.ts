@@ -32,7 +32,7 @@ export function matmulKernel(gpu: Gpu): MatmulKernel {
   return gpu.kernels.matmul;
 }
 
-/** matmul.wgsl: output tile, k values per step, and loop iterations one k step may cost (the step,
+/** matmul.wgsl (lib/gemm_tiled_core.wgsl): output tile, k values per step, and loop iterations one k step may cost (the step,
  * 4 tile loads and 16 multiply-add rounds, counting small inner loops as if not unrolled). */
 const TILE = 64;
 const TILED_BK = 16;

@@ -265,17 +265,126 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
   return { data, model: builtModel(r, facts), facts, resume };
 }
 
+/** The run's config record (log and config.json): provenance, adapter, data, model, settings and the recipe. */
+function runConfig(r: RunRecipe, o: RunOptions, gpu: Gpu, model: Model, data: RunData, modelRecipe: BuiltModelRecipe, trainOptions: TrainOptions, adapterLine: string) {
+  const threats = recipeThreats(r);
+  return {
+    command: o.command, method: r.training.method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, kernels: gpu.kernels, runtime: o.platform.runtime,
+    trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
+    data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
+    evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
+    resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
+    ntk: r.ntk.enabled ? r.ntk : null,
+    switch: r.switch.rule === 'off' ? null : r.switch,
+    recipe: r,
+  };
+}
+
+/** NTK tracking: the probe set (and the held-out kernel-regression images) on the device and its tracker; null when tracking is off. */
+function startTracking(r: RunRecipe, gpu: Gpu, model: Model, data: RunData, log: RunLog): { tracker: KernelTracker; probe: Batch; heldOut: Batch | null } | null {
+  if (!r.ntk.enabled) return null;
+  const source = data.validation ?? data.test;
+  const probeIndices = selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices;
+  const probe = uploadBatch(gpu, source, probeIndices);
+  let heldOut: Batch | null = null;
+  try {
+    if (r.ntk.regressionPerClass > 0) { // held-out images for kernel regression: the probes' source without the probes
+      const taken = new Set(probeIndices);
+      const rest = source.subset(Uint32Array.from({ length: source.length }, (_, i) => i).filter((i) => !taken.has(i)), `${source.name} without the probes`);
+      heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: r.ntk.regressionPerClass, seed: r.data.seed }).indices);
+    }
+    const a = r.training.attack;
+    const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
+      everyEpochs: r.ntk.everyEpochs,
+      logKernels: r.ntk.logKernels,
+      kind: r.ntk.kernel,
+      adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
+      seed: r.data.seed,
+    }, heldOut && { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
+    return { tracker, probe, heldOut };
+  } catch (e) {
+    probe.dispose();
+    heldOut?.dispose();
+    throw e;
+  }
+}
+
+/** What decides the method per step (the kernel or fixed switch, the spectrum monitor) and the one-time switch announcement. */
+interface MethodControl {
+  switcher: KernelSwitch | null;
+  monitor: SpectrumMonitor | null;
+  methodSchedule: KernelSwitch | SpectrumMonitor | null;
+  /** The kernel rule's checks stop at the switch (no NTK cost once AT runs), unless a monitor watches the kernel too. */
+  checksEnd: boolean;
+  announceSwitch(step: number): Promise<void>;
+}
+
+/** The run's method control: switch rule, spectrum monitor (its checkpoint part attached and restored) and the switch announcement. */
+function methodControl(r: RunRecipe, model: Model, resume: TrainingCheckpoint | null, log: RunLog, sinks: Sinks): MethodControl {
+  const method = r.training.method;
+  const switcher = r.switch.rule !== 'off'
+    ? new KernelSwitch(method, r.training.epochs, {
+      warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
+    })
+    : null;
+  // A resumed run whose checkpoint had switched already logged the switch (before that checkpoint).
+  let announced = Boolean(switcher && (resume?.parts?.get(switcher.partName)?.state as { decision?: unknown } | undefined)?.decision);
+  const announceSwitch = async (step: number) => {
+    if (!switcher?.switched || announced) return;
+    announced = true;
+    log.write({ type: 'event', event: 'switch', to: method, step, ...switcher.switched });
+    await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
+  };
+  const monitor = r.ntk.monitor === 'off' ? null
+    : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
+  const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
+  if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
+    attachCheckpointPart(model, monitor.partName, monitor);
+    if (resume) restorePart(resume, monitor);
+  }
+  return { switcher, monitor, methodSchedule, checksEnd: r.switch.rule === 'kernel' && !monitor, announceSwitch };
+}
+
+/** The final evaluation on the test set (and, when asked, with batch statistics and the BatchNorm kernel comparison), logged. */
+async function finalEvaluation(r: RunRecipe, o: RunOptions, model: Model, data: RunData, probe: Batch | null, trainOptions: TrainOptions, log: RunLog, sinks: Sinks): Promise<EvaluationResult> {
+  const { platform } = o;
+  const threats = recipeThreats(r);
+  const checkpoint = o.outDir === null ? null : `${o.outDir}/checkpoint.safetensors`;
+  const settings = { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed };
+  const record = (samples: number, start: number) => ({ // the eval record's fields in their logged order
+    type: 'eval', dataset: data.test.name, samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
+    seconds: (platform.now() - start) / 1000, checkpoint, epoch: r.training.epochs,
+  });
+  await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
+  const evalStart = platform.now();
+  const evaluation = await evaluate(model, data.test, { ...settings, onProgress: (done, total) => void sinks.emit({ type: 'progress', stage: 'evaluation', done, total }) });
+  log.write({ ...record(evaluation.samples, evalStart), accuracy: evaluation.accuracy, bn: 'running' });
+  if (r.evaluation.bnBatchStats) {
+    const start = platform.now();
+    const batch = await evaluate(model, data.test, { ...settings, bnBatchStats: true });
+    log.write({ ...record(batch.samples, start), accuracy: batch.accuracy, bn: 'batch' });
+    if (probe && model.buffers().length) { // finding 1: the kernel on running buffers vs on the probe batch's statistics
+      const kernelStart = platform.now();
+      const running = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
+      const batchStats = await batchStatsNtk(model, probe.x);
+      log.write({
+        type: 'bn-kernel', probes: probe.size, distance: kernelDistance(running.data, batchStats.data),
+        traceRunning: kernelTrace(running.data), traceBatch: kernelTrace(batchStats.data), seconds: (platform.now() - kernelStart) / 1000,
+      });
+    }
+  }
+  return evaluation;
+}
+
 async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunResult> {
   const { platform, outDir } = o;
   const runStart = platform.now();
-  const threats = recipeThreats(r);
   const { data, model: modelRecipe, facts, resume } = await prepare(r, o);
   throwIfCancelled(o.signal);
   let lock: FileLock | null = null;
   let gpu: Gpu | null = null;
   let model: Model | null = null;
-  let probe: Batch | null = null;
-  let heldOut: Batch | null = null;
+  let tracking: ReturnType<typeof startTracking> = null;
   try {
     gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
@@ -285,20 +394,9 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       checkCheckpointFits(resume, model, source, r.training.momentum > 0); // model and optimizer tensors, before anything is written
       checkResumeAdapter(resume, adapterLine, source, o.allowAdapterChange);
     }
-    const checkpointPath = outDir === null ? null : `${outDir}/checkpoint.safetensors`;
-    const trainOptions = trainOptionsOf(r, checkpointPath);
+    const trainOptions = trainOptionsOf(r, outDir === null ? null : `${outDir}/checkpoint.safetensors`);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
-    const method = r.training.method;
-    const config = {
-      command: o.command, method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, kernels: gpu.kernels, runtime: platform.runtime,
-      trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
-      data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
-      evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
-      resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
-      ntk: r.ntk.enabled ? r.ntk : null,
-      switch: r.switch.rule === 'off' ? null : r.switch,
-      recipe: r,
-    };
+    const config = runConfig(r, o, gpu, model, data, modelRecipe, trainOptions, adapterLine);
     if (outDir !== null) { // the directory's one owner from before the first write: E_RUN_LOCKED while another run writes there
       lock = await lockRunDirectory(platform, outDir);
       if (resume === null && !o.overwrite) await refuseExistingRun(platform, outDir); // a fresh run never mixes into another's log
@@ -309,53 +407,13 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
-    let tracker: KernelTracker | null = null;
-    if (r.ntk.enabled) {
-      const source = data.validation ?? data.test;
-      const probeIndices = selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices;
-      probe = uploadBatch(gpu, source, probeIndices);
-      if (r.ntk.regressionPerClass > 0) { // held-out images for kernel regression: the probes' source without the probes
-        const taken = new Set(probeIndices);
-        const rest = source.subset(Uint32Array.from({ length: source.length }, (_, i) => i).filter((i) => !taken.has(i)), `${source.name} without the probes`);
-        heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: r.ntk.regressionPerClass, seed: r.data.seed }).indices);
-      }
-      const a = r.training.attack;
-      tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
-        everyEpochs: r.ntk.everyEpochs,
-        logKernels: r.ntk.logKernels,
-        kind: r.ntk.kernel,
-        adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
-        seed: r.data.seed,
-      }, heldOut && { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
-    }
-    const stepsPerEpoch = Math.ceil(data.train.length / r.training.batchSize);
+    tracking = startTracking(r, gpu, model, data, log);
+    const tracker = tracking?.tracker ?? null;
     await sinks.emit({
       type: 'data', train: data.train.name, validation: data.validation?.name ?? null, test: data.test.name, notice: data.notice,
-      model: model.name, parameters: model.parameterCount, probes: probe?.size ?? 0, stepsPerEpoch,
+      model: model.name, parameters: model.parameterCount, probes: tracking?.probe.size ?? 0, stepsPerEpoch: Math.ceil(data.train.length / r.training.batchSize),
     });
-
-    const switcher = r.switch.rule !== 'off'
-      ? new KernelSwitch(method, r.training.epochs, {
-        warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
-      })
-      : null;
-    // A resumed run whose checkpoint had switched already logged the switch (before that checkpoint).
-    let announced = Boolean(switcher && (resume?.parts?.get(switcher.partName)?.state as { decision?: unknown } | undefined)?.decision);
-    const announceSwitch = async (step: number) => {
-      if (!switcher?.switched || announced) return;
-      announced = true;
-      log.write({ type: 'event', event: 'switch', to: method, step, ...switcher.switched });
-      await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
-    };
-    const monitor = r.ntk.monitor === 'off' ? null
-      : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
-    const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
-    // The kernel rule's checks exist for the switch: none after it (no NTK cost once AT runs), unless a monitor watches the kernel too.
-    const checksEnd = r.switch.rule === 'kernel' && !monitor;
-    if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
-      attachCheckpointPart(model, monitor.partName, monitor);
-      if (resume) restorePart(resume, monitor);
-    }
+    const { switcher, monitor, methodSchedule, checksEnd, announceSwitch } = methodControl(r, model, resume, log, sinks);
     if (tracker) {
       tracker.onCheck = async (check) => {
         if (r.switch.rule === 'kernel') switcher?.observe(check); // a fixed switch only has its cap
@@ -389,33 +447,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     tracker?.finish();
     log.write({ type: 'event', event: 'end', epochs: run.epochs.length, steps: run.steps, seconds: run.seconds });
 
-    await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
-    const evalStart = platform.now();
-    const evaluation = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed,
-      onProgress: (done, total) => void sinks.emit({ type: 'progress', stage: 'evaluation', done, total }),
-    });
-    const evalSeconds = (platform.now() - evalStart) / 1000;
-    log.write({
-      type: 'eval', dataset: data.test.name, samples: evaluation.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
-      seconds: evalSeconds, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: evaluation.accuracy, bn: 'running',
-    });
-    if (r.evaluation.bnBatchStats) {
-      const start = platform.now();
-      const batch = await evaluate(model, data.test, { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed, bnBatchStats: true });
-      log.write({
-        type: 'eval', dataset: data.test.name, samples: batch.samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
-        seconds: (platform.now() - start) / 1000, checkpoint: checkpointPath, epoch: r.training.epochs, accuracy: batch.accuracy, bn: 'batch',
-      });
-      if (probe && model.buffers().length) { // finding 1: the kernel on running buffers vs on the probe batch's statistics
-        const kernelStart = platform.now();
-        const running = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
-        const batchStats = await batchStatsNtk(model, probe.x);
-        log.write({
-          type: 'bn-kernel', probes: probe.size, distance: kernelDistance(running.data, batchStats.data),
-          traceRunning: kernelTrace(running.data), traceBatch: kernelTrace(batchStats.data), seconds: (platform.now() - kernelStart) / 1000,
-        });
-      }
-    }
+    const evaluation = await finalEvaluation(r, o, model, data, tracking?.probe ?? null, trainOptions, log, sinks);
     await log.flush();
     if (outDir !== null) await writeReport(platform, outDir, trainingReport(log.records, RUN_SECTIONS));
     const seconds = (platform.now() - runStart) / 1000;
@@ -426,8 +458,8 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     };
   } finally {
     await lock?.release().catch(() => undefined); // a lock file someone removed meanwhile is no error
-    probe?.dispose();
-    heldOut?.dispose();
+    tracking?.probe.dispose();
+    tracking?.heldOut?.dispose();
     model?.dispose();
     if (!o.gpu) gpu?.destroy();
   }

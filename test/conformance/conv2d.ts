@@ -4,7 +4,7 @@
 
 import { conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { conv2dInputGradKernel, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
-import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ops/conv2d_ntk.js';
+import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ntk/conv2d_factors.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
 } from '../../src/reference/conv2d.js';

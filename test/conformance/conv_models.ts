@@ -14,7 +14,7 @@ import {
 import type { NtkError } from '../../src/errors.js';
 import { empiricalNtk, type Kernel, type NtkOptions } from '../../src/ntk/kernel.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
-import { conv2dStructuredCheaper } from '../../src/ops/conv2d_ntk.js';
+import { conv2dStructuredCheaper } from '../../src/ntk/conv2d_factors.js';
 import { meanAll } from '../../src/ops/reduce.js';
 import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';

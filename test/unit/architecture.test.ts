@@ -19,7 +19,7 @@ const LAYERS: Record<string, number> = {
   run: 7,
   experiments: 8, cli: 8, worker: 8,
   api: 9,
-  index: 10,
+  index: 10, internal: 10,
 };
 
 const SRC = join(process.cwd(), 'src');

@@ -5,9 +5,9 @@
 import { LOOP_BUDGET } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { IM2COL_CHUNK_BYTES, im2col, im2colDims, pixelMajor } from './conv2d_im2col.js';
-import type { Conv2dGeometry } from './conv2d_geometry.js';
-import { matmul, matmulInto } from './matmul.js';
+import { IM2COL_CHUNK_BYTES, im2col, im2colDims, pixelMajor } from '../ops/conv2d_im2col.js';
+import type { Conv2dGeometry } from '../ops/conv2d_geometry.js';
+import { matmul, matmulInto } from '../ops/matmul.js';
 
 /**
  * The factors of the NTK's structured conv contraction, pixel-major: from dy [n·r, cout,
