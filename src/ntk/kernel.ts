@@ -6,8 +6,9 @@
 //     bias) gradients are Σ_pixels dy_i[p] ⊗ patch_i[p]: formed on the GEMM core, or, where the
 //     pixel plane is small enough for that to be cheaper, contracted as Σ_{p,q} (dy_i[p]·dy_j[q])
 //     (patch_i[p]·patch_j[q]); other layers (BatchNorm) give per-sample gradients G: G G'ᵀ.
-// All logits of a pass share one forward; each logit's backward leaves its pieces, interleaved
-// into rows i·r + s (sample i, logit s), so every product after it is batched over samples x logits.
+// All logits of a pass share one forward; each logit's backward fills a per-sample gradient sink
+// (nn/gradient_sink.ts) whose pieces are interleaved into rows i·r + s (sample i, logit s), so every
+// product after it is batched over samples x logits.
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
 
 import { NtkError } from '../errors.js';
