@@ -1,12 +1,12 @@
 /**
  * The `ntk-at/internal` entry: building blocks the modules share (parameter and argument checks,
- * GPU program plans, per-sample gradient plumbing, geometry helpers), for writing new layers and ops.
+ * GPU program plans, geometry helpers), for writing new layers and ops.
  * Not a stable API and not in the API reference; classes are shared with the main entry (one bundle chunk).
  * @module internal
  * @internal
  */
 
-export { createParameter, disposeParameter, gradOf, setPerSampleGrad, shapeError, recorded, checkGradShape } from './nn/parameter.js';
+export { createParameter, disposeParameter, gradOf, shapeError, recorded, checkGradShape } from './nn/parameter.js';
 export { resolveOptions } from './options.js';
 export { DATA_STREAMS } from './data/dataset.js';
 export { gatherImages } from './data/batching.js';

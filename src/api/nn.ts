@@ -1,11 +1,14 @@
 /**
- * Networks and their training parts: the Layer contract, layers (Dense, Conv2d, pooling, BatchNorm,
- * Normalize, Residual), the model builders (MLP, small CNN, PreAct-ResNet), initialisation, SGD and
- * learning-rate schedules.
+ * Networks and their training parts: the Layer contract and its gradient sinks, layers (Dense, Conv2d,
+ * pooling, BatchNorm, Normalize, Residual), the model builders (MLP, small CNN, PreAct-ResNet),
+ * initialisation, SGD and learning-rate schedules.
  * @module nn
  */
 
-export type { Layer, Parameter, Buffer, ForwardOptions, BackwardOptions, PerSampleFactors } from '../nn/layer.js';
+export type { Layer, Parameter, Buffer, ForwardOptions, BackwardOptions } from '../nn/layer.js';
+export {
+  PerSampleGrads, SUM_GRADS, NO_PARAM_GRADS, type GradientSink, type PerSampleEntry, type PerSampleGrad, type PerSampleFactors,
+} from '../nn/gradient_sink.js';
 export { INIT_SCHEMES, initWeights, initBias, type InitScheme } from '../nn/init.js';
 export { Dense, DEFAULT_DENSE_OPTIONS, type DenseOptions } from '../nn/dense.js';
 export { ReLU } from '../nn/relu.js';

@@ -2,6 +2,7 @@
 // loss (Croce & Hein 2020), untargeted or at a target class (margins only). One call returns the
 // per-sample losses, the correctness flags and ∇x of the summed loss, BatchNorm as the attack says.
 
+import { NO_PARAM_GRADS } from '../nn/gradient_sink.js';
 import type { Model } from '../nn/model.js';
 import { marginLoss } from '../ops/margin_loss.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from '../ops/softmax_cross_entropy.js';
@@ -50,7 +51,7 @@ export function lossGradient(model: Model, x: Tensor, y: Tensor, loss: AttackLos
     throw e;
   }
   logits.dispose();
-  const grad = model.backward(dlogits, { paramGrads: 'none' });
+  const grad = model.backward(dlogits, { grads: NO_PARAM_GRADS });
   dlogits.dispose();
   model.clearRecord();
   return {

@@ -13,8 +13,9 @@ import {
 import { sumPartials } from '../ops/sum_partials.js';
 import { requireInteger } from '../options.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
+import { SUM_GRADS } from './gradient_sink.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
-import { checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleGrad, shapeError } from './parameter.js';
+import { checkGradShape, createParameter, disposeParameter, gradOf, recorded, shapeError } from './parameter.js';
 
 /** The statistics a forward pass with `options` uses, and whether it updates the running buffers. */
 export function batchNormMode(options: ForwardOptions): BatchNormMode {
@@ -70,18 +71,18 @@ abstract class BatchNormLayer implements Layer {
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
     const { x, stats, batchStats } = recorded(this.name, this.record);
     checkGradShape(this.name, dy.shape, x.shape);
-    const mode = options.paramGrads ?? 'sum';
+    const sink = options.grads ?? SUM_GRADS;
     const label = `${this.kind} "${this.name}"`;
-    const grads = batchNormBackward(dy, x, stats, this.weight?.value ?? null, batchStats, mode, this.options, label);
+    const grads = batchNormBackward(dy, x, stats, this.weight?.value ?? null, batchStats, sink.kind, this.options, label);
     if (this.weight && this.bias && grads.dgamma && grads.dbeta) {
-      if (mode === 'sum') {
+      if (sink.kind === 'sum') {
         sumPartials(grads.dgamma, 1, [this.channels], gradOf(this.weight));
         sumPartials(grads.dbeta, 1, [this.channels], gradOf(this.bias));
         grads.dgamma.dispose();
         grads.dbeta.dispose();
-      } else {
-        setPerSampleGrad(this.weight, grads.dgamma);
-        setPerSampleGrad(this.bias, grads.dbeta);
+      } else if (sink.kind === 'perSample') {
+        sink.addGrad(this.weight, grads.dgamma);
+        sink.addGrad(this.bias, grads.dbeta);
       }
     }
     return grads.dx;

@@ -1,6 +1,6 @@
 // Conv2d layer (NCHW): weight [cout, cin, kh, kw] and optional bias [cout] (PyTorch nn.Conv2d
 // layout and names, so checkpoints map one-to-one). Backward gives dx, and either accumulates the
-// batch-summed weight/bias gradients or sets per-sample ones ([n, cout, cin, kh, kw], [n, cout]),
+// batch-summed weight/bias gradients or gives a per-sample sink ([n, cout, cin, kh, kw], [n, cout]),
 // or their factors (dy and x, for the NTK's contraction).
 
 import type { Gpu } from '../device/gpu.js';
@@ -13,10 +13,9 @@ import { requireChoice, requireInteger, resolveOptions } from '../options.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
+import { SUM_GRADS } from './gradient_sink.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
-import {
-  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleFactors, setPerSampleGrad, shapeError,
-} from './parameter.js';
+import { checkGradShape, createParameter, disposeParameter, gradOf, recorded, shapeError } from './parameter.js';
 
 /** Options of a Conv2d layer (the kernel size is a constructor argument). */
 export interface Conv2dLayerOptions {
@@ -81,16 +80,15 @@ export class Conv2d implements Layer {
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
     const { x, geometry } = recorded(this.name, this.record);
     checkGradShape(this.name, dy.shape, conv2dOutputShape(geometry));
-    const mode = options.paramGrads ?? 'sum';
-    if (mode === 'sum') {
+    const grads = options.grads ?? SUM_GRADS;
+    if (grads.kind === 'sum') {
       conv2dBackwardWeight(x, dy, geometry, false, gradOf(this.weight));
       if (this.bias) conv2dBackwardBias(dy, false, gradOf(this.bias));
-    } else if (mode === 'perSample' && options.factored) {
-      setPerSampleFactors(this.weight, { left: dy.view(), right: x.view(), conv: geometry });
-      if (this.bias) setPerSampleFactors(this.bias, { left: dy.view(), right: null, conv: geometry });
-    } else if (mode === 'perSample') {
-      setPerSampleGrad(this.weight, conv2dBackwardWeight(x, dy, geometry, true));
-      if (this.bias) setPerSampleGrad(this.bias, conv2dBackwardBias(dy, true));
+    } else if (grads.kind === 'perSample' && grads.factored) {
+      grads.addFactors({ weight: this.weight, bias: this.bias, dy: dy.view(), x: x.view(), conv: geometry });
+    } else if (grads.kind === 'perSample') {
+      grads.addGrad(this.weight, conv2dBackwardWeight(x, dy, geometry, true));
+      if (this.bias) grads.addGrad(this.bias, conv2dBackwardBias(dy, true));
     }
     return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : conv2dBackwardInput(dy, this.weight.value, geometry);
   }

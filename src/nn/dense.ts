@@ -1,7 +1,7 @@
 // Dense (fully connected) layer: y = x Wᵀ + b with W stored [out, in] (PyTorch nn.Linear layout,
 // so checkpoints map one-to-one). Backward gives dx = dy W, batch-summed dW = dyᵀ x and db = Σ dy
-// accumulated into the gradients, or per-sample dW_i = dy_i ⊗ x_i as one batched matmul (or
-// kept as the factors dy, x for the NTK's contraction).
+// accumulated into the gradients, or, into a per-sample sink, dW_i = dy_i ⊗ x_i as one batched
+// matmul (or the factors dy, x for the NTK's contraction).
 
 import type { Gpu } from '../device/gpu.js';
 import { channelSumInto } from '../ops/channel_sum.js';
@@ -11,10 +11,9 @@ import { resolveOptions, requireChoice, requireInteger } from '../options.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { INIT_SCHEMES, initBias, initWeights, type InitScheme } from './init.js';
+import { SUM_GRADS } from './gradient_sink.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
-import {
-  checkGradShape, createParameter, disposeParameter, gradOf, recorded, setPerSampleFactors, setPerSampleGrad, shapeError,
-} from './parameter.js';
+import { checkGradShape, createParameter, disposeParameter, gradOf, recorded, shapeError } from './parameter.js';
 
 /** Options of a Dense layer. */
 export interface DenseOptions {
@@ -79,20 +78,19 @@ export class Dense implements Layer {
     const x = recorded(this.name, this.input);
     const n = x.shape[0];
     checkGradShape(this.name, dy.shape, [n, this.outFeatures]);
-    const mode = options.paramGrads ?? 'sum';
-    if (mode === 'sum') {
+    const grads = options.grads ?? SUM_GRADS;
+    if (grads.kind === 'sum') {
       matmulInto(dy, x, gradOf(this.weight), { transA: true, accumulate: true });
       if (this.bias) channelSumInto(dy, gradOf(this.bias));
-    } else if (mode === 'perSample' && options.factored) {
-      setPerSampleFactors(this.weight, { left: dy.view(), right: x.view() }); // dW_i = dy_i ⊗ x_i
-      if (this.bias) setPerSampleFactors(this.bias, { left: dy.view(), right: null });
-    } else if (mode === 'perSample') {
+    } else if (grads.kind === 'perSample' && grads.factored) {
+      grads.addFactors({ weight: this.weight, bias: this.bias, dy: dy.view(), x: x.view(), conv: null }); // dW_i = dy_i ⊗ x_i, db_i = dy_i
+    } else if (grads.kind === 'perSample') {
       const dyColumn = dy.reshape([n, this.outFeatures, 1]);
       const xRow = x.reshape([n, 1, this.inFeatures]);
-      setPerSampleGrad(this.weight, matmul(dyColumn, xRow));
+      grads.addGrad(this.weight, matmul(dyColumn, xRow));
       dyColumn.dispose();
       xRow.dispose();
-      if (this.bias) setPerSampleGrad(this.bias, dy.view());
+      if (this.bias) grads.addGrad(this.bias, dy.view());
     }
     return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : matmul(dy, this.weight.value);
   }

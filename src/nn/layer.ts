@@ -1,9 +1,9 @@
 // The layer contract every model is built from: a forward pass on the device that records what
-// its backward pass needs, a backward pass that returns the input gradient and accumulates
-// parameter gradients, and explicit switches for every BatchNorm behaviour.
+// its backward pass needs, a backward pass that returns the input gradient and puts parameter
+// gradients in the sink its caller passes, and explicit switches for every BatchNorm behaviour.
 
-import type { Conv2dGeometry } from '../ops/conv2d.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
+import type { GradientSink } from './gradient_sink.js';
 
 /** How a forward pass runs. Every switch is explicit; nothing is read from hidden globals. */
 export interface ForwardOptions {
@@ -17,24 +17,14 @@ export interface ForwardOptions {
   record?: boolean;
 }
 
-/** How a backward pass treats parameter gradients. */
+/** How a backward pass treats gradients. */
 export interface BackwardOptions {
   /**
-   * `sum` (default): parameter gradients summed over the batch, added into `Parameter.grad`
-   * (allocated zeroed on first use; Model.zeroGrad() clears it).
-   * `perSample`: `Parameter.perSampleGrad` is replaced (the previous one disposed) by the
-   * [batch, ...param shape] gradients of this backward (for Jacobians and kernels); only defined
-   * when the forward pass ran with per-sample-separable statistics (BatchNorm in eval mode with
-   * running buffers). `Parameter.grad` is left untouched.
-   * `none`: only the input gradient (attacks).
+   * Where parameter gradients go (nn/gradient_sink.ts): SUM_GRADS (default) adds the batch sums
+   * into `Parameter.grad`; a PerSampleGrads sink collects per-sample gradients (materialised or
+   * factored) and leaves `Parameter.grad` untouched; NO_PARAM_GRADS skips them (attacks).
    */
-  paramGrads?: 'sum' | 'perSample' | 'none';
-  /**
-   * With `perSample`: a layer whose per-sample gradient is an outer product may set
-   * `Parameter.perSampleFactors` instead of materialising `perSampleGrad` (the NTK's fast
-   * contraction uses it). Layers that cannot factor ignore the flag. Default false.
-   */
-  factored?: boolean;
+  grads?: GradientSink;
   /**
    * false: the caller discards dL/dx, so the first layers (up to the first with parameters) may
    * skip it; the returned tensor is then a placeholder to dispose. Default true.
@@ -42,28 +32,12 @@ export interface BackwardOptions {
   inputGrad?: boolean;
 }
 
-/**
- * A per-sample gradient in factored form: sample i's gradient is left_i ⊗ right_i (flattened
- * row-major, left [n, a], right [n, b]), or left_i itself when `right` is null (biases).
- * With `conv` (Conv2d layers): left is dy [n, cout, oh, ow] and right the layer input x
- * [n, cin, h, w], and sample i's weight gradient is Σ_pixels dy_i[:, p] ⊗ patch_i[p] (the bias's,
- * right null: Σ_p dy_i[:, p]); the NTK contracts or materialises it (src/ntk/kernel.ts).
- */
-export interface PerSampleFactors {
-  left: Tensor;
-  right: Tensor | null;
-  conv?: Conv2dGeometry;
-}
-
-/** A trainable tensor and its gradients (allocated on first backward). */
+/** A trainable tensor and its summed gradient (the optimizer's state; allocated on first backward). */
 export interface Parameter {
   /** Dotted path, e.g. `block1.conv.weight`: stable across runs, used in checkpoints. */
   name: string;
   value: Tensor;
   grad: Tensor | null;
-  perSampleGrad: Tensor | null;
-  /** Factored per-sample gradient from a `factored` backward (see BackwardOptions), or null. */
-  perSampleFactors: PerSampleFactors | null;
   /** Excluded from weight decay (biases, BatchNorm affine parameters). */
   noDecay: boolean;
 }
@@ -82,7 +56,7 @@ export interface Layer {
   outputShape(input: Shape): Shape;
   /** Computes the output for input `x`, recording what backward() needs unless `options.record` is false. */
   forward(x: Tensor, options: ForwardOptions): Tensor;
-  /** Given dL/dy of the last recorded forward, returns dL/dx and fills parameter gradients. */
+  /** Given dL/dy of the last recorded forward, returns dL/dx and gives parameter gradients to `options.grads`. */
   backward(dy: Tensor, options?: BackwardOptions): Tensor;
   /** The trainable tensors of this layer and its children, in a stable order. */
   parameters(): Parameter[];

@@ -6,8 +6,9 @@
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from '../ops/softmax_cross_entropy.js';
-import { requireChoice, resolveOptions } from '../options.js';
+import { requireChoice, requireInstance, resolveOptions } from '../options.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
+import { GRADIENT_SINK_KINDS, NO_PARAM_GRADS, PerSampleGrads, SUM_GRADS } from './gradient_sink.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
 /** Forward defaults: evaluation mode, running BatchNorm statistics, recording for backward. */
@@ -96,10 +97,12 @@ export class Model {
     return this.root.forward(x, o);
   }
 
-  /** dL/dx for dL/dlogits `dy` of the last recorded forward; parameter gradients per `options`. */
+  /** dL/dx for dL/dlogits `dy` of the last recorded forward; parameter gradients go to `options.grads` (default SUM_GRADS). */
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
-    const o = resolveOptions(`model "${this.name}" backward`, { paramGrads: 'sum', factored: false, inputGrad: true } as Required<BackwardOptions>, options);
-    requireChoice(`model "${this.name}" backward`, 'paramGrads', o.paramGrads, ['sum', 'perSample', 'none'] as const);
+    const where = `model "${this.name}" backward`;
+    const o = resolveOptions(where, { grads: SUM_GRADS, inputGrad: true } as Required<BackwardOptions>, options);
+    requireChoice(where, 'grads.kind', o.grads?.kind, GRADIENT_SINK_KINDS);
+    if (o.grads.kind === 'perSample') requireInstance(where, 'grads', o.grads, PerSampleGrads, 'a PerSampleGrads sink (new PerSampleGrads())');
     return this.root.backward(dy, o);
   }
 
@@ -119,7 +122,7 @@ export class Model {
       let inputGrad: Tensor | null = null;
       if (needBackward) {
         const dlogits = softmaxCrossEntropyBackward(logits, y);
-        const dx = this.root.backward(dlogits, { paramGrads: o.paramGrads, inputGrad: o.inputGrad });
+        const dx = this.root.backward(dlogits, { grads: o.paramGrads === 'sum' ? SUM_GRADS : NO_PARAM_GRADS, inputGrad: o.inputGrad });
         dlogits.dispose();
         if (o.inputGrad) inputGrad = dx;
         else dx.dispose();
@@ -144,7 +147,7 @@ export class Model {
    * tensor per parameter name (ownership passes to the caller). BatchNorm runs in eval mode with
    * its running statistics, so each row depends on its own sample only (the NTK convention).
    * For several outputs of one batch, call forward(x, {mode: 'eval'}) once and then
-   * backward(dy, {paramGrads: 'perSample'}) per output: the record survives each backward.
+   * backward(dy, {grads: new PerSampleGrads()}) per output: the record survives each backward.
    */
   perSampleGradients(x: Tensor, selector: OutputSelector): Map<string, Tensor> {
     const logits = this.forward(x, { mode: 'eval', record: true });
@@ -158,18 +161,20 @@ export class Model {
       throw e;
     }
     logits.dispose();
-    const dx = this.root.backward(dy, { paramGrads: 'perSample' });
-    dx.dispose();
-    if (!(typeof selector === 'object' && 'cotangent' in selector)) dy.dispose();
-    this.root.clearRecord();
+    const sink = new PerSampleGrads();
     const grads = new Map<string, Tensor>();
-    for (const p of this.parameters()) {
-      if (!p.perSampleGrad) {
-        grads.forEach((g) => g.dispose());
-        throw new NtkError('E_INVALID_ARGUMENT', `model "${this.name}": parameter "${p.name}" received no per-sample gradient.`);
+    try {
+      this.root.backward(dy, { grads: sink }).dispose();
+      for (const p of this.parameters()) {
+        grads.set(p.name, sink.grad(p, `model "${this.name}"`).view());
       }
-      grads.set(p.name, p.perSampleGrad);
-      p.perSampleGrad = null;
+    } catch (e) {
+      grads.forEach((g) => g.dispose());
+      throw e;
+    } finally {
+      sink.dispose();
+      if (!(typeof selector === 'object' && 'cotangent' in selector)) dy.dispose();
+      this.root.clearRecord();
     }
     return grads;
   }

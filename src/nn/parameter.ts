@@ -1,10 +1,10 @@
-// Helpers shared by layers: creating named parameters from host data, the gradient buffers'
+// Helpers shared by layers: creating named parameters from host data, the summed gradient's
 // lazy allocation, and the typed errors a layer raises for bad shapes or call order.
 
 import type { Gpu } from '../device/gpu.js';
 import { NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import type { Parameter, PerSampleFactors } from './layer.js';
+import type { Parameter } from './layer.js';
 
 /**
  * A parameter named `name` with `shape`, holding `data` (uploaded). The device buffer is acquired
@@ -16,7 +16,7 @@ export function createParameter(gpu: Gpu, name: string, data: Float32Array | (()
   try {
     const host = typeof data === 'function' ? data() : data;
     value.dispose();
-    return { name, value: Tensor.fromArray(gpu, host, shape), grad: null, perSampleGrad: null, perSampleFactors: null, noDecay };
+    return { name, value: Tensor.fromArray(gpu, host, shape), grad: null, noDecay };
   } catch (e) {
     if (!value.disposed) value.dispose();
     throw e;
@@ -29,27 +29,11 @@ export function gradOf(p: Parameter): Tensor {
   return p.grad;
 }
 
-/** Replaces the parameter's per-sample gradient tensor, disposing the previous one. */
-export function setPerSampleGrad(p: Parameter, g: Tensor): void {
-  p.perSampleGrad?.dispose();
-  p.perSampleGrad = g;
-}
-
-/** Replaces the parameter's factored per-sample gradient, disposing the previous one. */
-export function setPerSampleFactors(p: Parameter, factors: PerSampleFactors | null): void {
-  p.perSampleFactors?.left.dispose();
-  p.perSampleFactors?.right?.dispose();
-  p.perSampleFactors = factors;
-}
-
-/** Frees a parameter's value and gradients. */
+/** Frees a parameter's value and summed gradient. */
 export function disposeParameter(p: Parameter): void {
   p.value.dispose();
   p.grad?.dispose();
-  p.perSampleGrad?.dispose();
-  setPerSampleFactors(p, null);
   p.grad = null;
-  p.perSampleGrad = null;
 }
 
 /** E_SHAPE_MISMATCH naming the layer, what it expects and what it got. */

@@ -4,6 +4,7 @@
 // left untouched). Finding 1 compares it with the NTK's convention, BN on running buffers (empiricalNtk).
 
 import { NtkError } from '../errors.js';
+import { SUM_GRADS } from '../nn/gradient_sink.js';
 import type { Model } from '../nn/model.js';
 import { matmulInto } from '../ops/matmul.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -34,7 +35,7 @@ export async function batchStatsNtk(model: Model, x: Tensor): Promise<Kernel> {
         dyHost.fill(0);
         dyHost[i * C + c] = 1;
         const dy = Tensor.fromArray(gpu, dyHost, [n, C]);
-        model.backward(dy, { paramGrads: 'sum', inputGrad: false }).dispose();
+        model.backward(dy, { grads: SUM_GRADS, inputGrad: false }).dispose();
         dy.dispose();
         let offset = 0;
         for (const p of params) {

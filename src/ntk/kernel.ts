@@ -6,12 +6,15 @@
 //     bias) gradients are Σ_pixels dy_i[p] ⊗ patch_i[p]: formed on the GEMM core, or, where the
 //     pixel plane is small enough for that to be cheaper, contracted as Σ_{p,q} (dy_i[p]·dy_j[q])
 //     (patch_i[p]·patch_j[q]); other layers (BatchNorm) give per-sample gradients G: G G'ᵀ.
-// All logits of a pass share one forward; each logit's backward leaves its pieces, interleaved
-// into rows i·r + s (sample i, logit s), so every product after it is batched over samples x logits.
+// All logits of a pass share one forward; each logit's backward fills a per-sample gradient sink
+// (nn/gradient_sink.ts) whose pieces are interleaved into rows i·r + s (sample i, logit s), so every
+// product after it is batched over samples x logits.
 // Samples are processed in chunks sized to a memory budget, so large probe sets are tiled.
 
 import { NtkError } from '../errors.js';
 import { EIGH_MAX_ORDER } from '../linalg/eigh.js';
+import { PerSampleGrads } from '../nn/gradient_sink.js';
+import type { Parameter } from '../nn/layer.js';
 import { Model } from '../nn/model.js';
 import { add, mul } from '../ops/binary.js';
 import type { Conv2dGeometry } from '../ops/conv2d.js';
@@ -267,8 +270,7 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
   const m = x.shape[0];
   const r = selectors.length;
   const C = model.classes;
-  const slots: Slot[] = [];
-  const biasOf: number[] = []; // conv weights whose bias joins their product
+  const slots = new Map<Parameter, Slot>(); // in parameter order
   let pieces: Piece[] = [];
   try {
     model.forward(x, { mode: 'eval', record: true }).dispose();
@@ -279,43 +281,30 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
         else v[i * C + s] = 1;
       }
       const dy = Tensor.fromArray(model.gpu, v, [m, C]);
-      model.backward(dy, { paramGrads: 'perSample', factored: implementation === 'contraction', inputGrad: false }).dispose();
-      dy.dispose();
-      const params = model.parameters();
-      // a conv bias's factors share dy (left) with its weight's: it joins the weight's product
-      const convWeights = new Map<GPUBuffer, number>();
-      params.forEach((p, j) => {
-        if (p.perSampleFactors?.conv && p.perSampleFactors.right) convWeights.set(p.perSampleFactors.left.buffer, j);
-      });
-      params.forEach((p, j) => {
-        const f = p.perSampleFactors;
-        const g = p.perSampleGrad;
-        p.perSampleFactors = null;
-        p.perSampleGrad = null;
-        try {
-          if (!f && !g) throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: parameter "${p.name}" received no per-sample gradient.`);
-          const rows = g ?? f!.left;
+      const sink = new PerSampleGrads(implementation === 'contraction');
+      try {
+        model.backward(dy, { grads: sink, inputGrad: false }).dispose();
+        for (const p of model.parameters()) {
+          const e = sink.entry(p, 'empiricalNtk');
+          // a conv layer's bias shares dy with its weight: it joins the weight's product (withBias)
+          if (e.kind === 'factors' && e.conv && p === e.bias) continue;
+          const rows = e.kind === 'grad' ? e.grad : e.dy;
+          const conv = e.kind === 'factors' ? e.conv : null;
           if (k === 0) {
-            const kind: Slot['kind'] = g ? 'grad' : f!.conv ? (f!.right ? 'convWeight' : 'convBias') : 'dense';
-            if (kind === 'convBias' && !convWeights.has(f!.left.buffer)) {
-              throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: conv bias "${p.name}" came without its weight.`);
-            }
-            if (kind === 'convBias') biasOf.push(convWeights.get(f!.left.buffer)!);
             // a conv layer's dy goes into planes padded to the GEMM core's pixel stride (zeros past the plane)
-            const convShape = f?.conv ? [m * r, f.conv.cout, conv2dPixelStride(f.conv)] : null;
-            const padded = convShape !== null && convShape[2] !== f!.conv!.oh * f!.conv!.ow;
-            slots[j] = {
-              kind,
-              rows: kind === 'convBias' ? null
-                : padded ? Tensor.zeros(model.gpu, convShape!)
+            const convShape = conv ? [m * r, conv.cout, conv2dPixelStride(conv)] : null;
+            const padded = conv !== null && convShape![2] !== conv.oh * conv.ow;
+            slots.set(p, {
+              kind: e.kind === 'grad' ? 'grad' : conv ? 'conv' : 'dense',
+              rows: padded ? Tensor.zeros(model.gpu, convShape!)
                 : r === 1 ? rows.view() : Tensor.empty(model.gpu, convShape ?? [m * r, ...rows.shape.slice(1)]),
-              right: f?.right?.view() ?? null,
-              conv: f?.conv ?? null,
-              withBias: false,
-            };
+              right: e.kind === 'factors' && p === e.weight ? e.x.view() : null,
+              conv,
+              withBias: conv !== null && e.kind === 'factors' && e.bias !== null,
+            });
           }
-          const slot = slots[j];
-          if (slot.rows && (r > 1 || slot.rows.size !== rows.size)) {
+          const slot = slots.get(p)!;
+          if (r > 1 || slot.rows.size !== rows.size) {
             // sample i's piece of selector k goes to rows i·r + k: as rows of `lines` values each
             // (a conv layer: cout planes, padded to `stride`), or as one row
             const lines = slot.conv ? slot.conv.cout : 1;
@@ -323,23 +312,21 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
             const stride = slot.rows.size / (m * r * lines);
             copyColumns(rows, slot.rows, { rows: m * lines, width, group: lines, groupStride: r * lines * stride, stride, offset: k * lines * stride }, `ntk selector ${k} of ${p.name}`);
           }
-        } finally {
-          g?.dispose();
-          f?.left.dispose();
-          f?.right?.dispose();
         }
-      });
+      } finally {
+        sink.dispose();
+        dy.dispose();
+      }
     });
-    for (const w of biasOf) slots[w].withBias = true;
     if (implementation === 'jacobian') {
-      pieces = [{ grad: jacobianRows(slots.map((t) => t.rows!), m * r) }];
+      pieces = [{ grad: jacobianRows([...slots.values()].map((t) => t.rows), m * r) }];
     } else {
-      for (const slot of slots) {
-        if (slot.kind === 'grad') pieces.push({ grad: slot.rows!.view() });
-        else if (slot.kind === 'dense') pieces.push({ left: slot.rows!.view(), right: slot.right?.view() ?? null });
-        else if (slot.kind === 'convWeight' && !blocks && conv2dStructuredCheaper(slot.conv!, r)) {
-          pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows!, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
-        } else if (slot.kind === 'convWeight') pieces.push({ grad: conv2dCotangentWeightGrads(slot.right!, slot.rows!, slot.conv!, r, slot.withBias) });
+      for (const slot of slots.values()) {
+        if (slot.kind === 'grad') pieces.push({ grad: slot.rows.view() });
+        else if (slot.kind === 'dense') pieces.push({ left: slot.rows.view(), right: slot.right?.view() ?? null });
+        else if (!blocks && conv2dStructuredCheaper(slot.conv!, r)) {
+          pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
+        } else pieces.push({ grad: conv2dCotangentWeightGrads(slot.right!, slot.rows, slot.conv!, r, slot.withBias) });
       }
     }
     return pieces;
@@ -347,23 +334,25 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
     disposePieces(pieces);
     throw e;
   } finally {
-    for (const slot of slots) {
-      slot?.rows?.dispose();
-      slot?.right?.dispose();
+    for (const slot of slots.values()) {
+      slot.rows.dispose();
+      slot.right?.dispose();
     }
     model.clearRecord();
   }
 }
 
 /**
- * What one parameter's backward passes leave, gathered over the selectors: `rows` [m·r, ...] is
- * the per-sample gradient (`grad`), the left factor (`dense`) or dy (`convWeight`, pixel planes
- * padded to conv2dPixelStride) of every selector, interleaved; `right` the dense layer's input or the conv layer's x [m, ...] (the same
- * for every selector). A conv bias has no rows: it joins the preceding weight's product (`withBias`).
+ * What one parameter's backward passes leave (from its PerSampleGrads entry), gathered over the
+ * selectors: `rows` [m·r, ...] is the per-sample gradient (`grad`), the left factor dy (`dense`; a
+ * dense weight and its bias each have a slot) or dy (`conv`, pixel planes padded to
+ * conv2dPixelStride) of every selector, interleaved; `right` the dense weight's input or the conv
+ * layer's x [m, ...] (the same for every selector). A conv bias has no slot: it joins its weight's
+ * product (`withBias`, from the layer's weight/bias entry).
  */
 interface Slot {
-  kind: 'grad' | 'dense' | 'convWeight' | 'convBias';
-  rows: Tensor | null;
+  kind: 'grad' | 'dense' | 'conv';
+  rows: Tensor;
   right: Tensor | null;
   conv: Conv2dGeometry | null;
   withBias: boolean;

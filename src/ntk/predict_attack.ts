@@ -10,6 +10,7 @@
 import { randomStart } from '../attacks/pgd.js';
 import { attackStep, type Norm } from '../ops/attack_step.js';
 import { check, NtkError } from '../errors.js';
+import { NO_PARAM_GRADS, SUM_GRADS } from '../nn/gradient_sink.js';
 import type { Model } from '../nn/model.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -65,7 +66,7 @@ export class KernelPredictor {
           for (let i = 0; i < count; i++) for (let k = 0; k < C; k++) dy[i * C + k] = plan.cotangent(start + i, k);
           model.forward(xs, { mode: 'eval', record: true }).dispose();
           const dyT = Tensor.fromArray(model.gpu, dy, [count, C]);
-          model.backward(dyT, { paramGrads: 'sum', inputGrad: false }).dispose();
+          model.backward(dyT, { grads: SUM_GRADS, inputGrad: false }).dispose();
           model.clearRecord();
           [xs, dyT].forEach((t) => t.dispose());
         }
@@ -153,7 +154,7 @@ export class KernelPredictor {
     try {
       if (network) {
         const wT = Tensor.fromArray(this.model.gpu, w, [n, C]);
-        const dx = this.model.backward(wT, { paramGrads: 'none', inputGrad: true });
+        const dx = this.model.backward(wT, { grads: NO_PARAM_GRADS, inputGrad: true });
         gradient.set(await dx.read());
         [wT, dx].forEach((t) => t.dispose());
       }
@@ -176,7 +177,7 @@ export class KernelPredictor {
     const dy = new Float32Array(n * C);
     for (let i = 0; i < n; i++) dy[i * C + logit] = 1;
     const dyT = Tensor.fromArray(this.model.gpu, dy, [n, C]);
-    const dx = this.model.backward(dyT, { paramGrads: 'none', inputGrad: true });
+    const dx = this.model.backward(dyT, { grads: NO_PARAM_GRADS, inputGrad: true });
     const out = await dx.read();
     [dyT, dx].forEach((t) => t.dispose());
     return out;

@@ -6,6 +6,7 @@
 import type { Gpu } from '../../src/device/gpu.js';
 import { batchNormMode, BatchNorm1d, BatchNorm2d } from '../../src/nn/batchnorm.js';
 import { Conv2d } from '../../src/nn/conv2d.js';
+import { NO_PARAM_GRADS, PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import type { ForwardOptions, Layer } from '../../src/nn/layer.js';
 import { AvgPool2d, GlobalAvgPool, MaxPool2d } from '../../src/nn/pool2d.js';
 import { resolveBatchNormOptions, type BatchNormOptions } from '../../src/ops/batchnorm.js';
@@ -52,15 +53,27 @@ defineCase('Conv2d layer: forward, accumulated batch gradients, per-sample gradi
   const dbScale = conv2dBackwardBiasRef(absOf(dys), g).map((v) => 2 * v);
   assertBelow(scaledError(await read(layer.bias?.grad), dbRef, dbScale), TOLERANCES.channelSum, 'db (2 accumulated)');
   const before = await read(layer.weight.grad);
-  layer.backward(tdy, { paramGrads: 'perSample' }).dispose();
-  assert(layer.weight.perSampleGrad?.shape.join() === '4,5,3,3,3', `per-sample dW shape [${layer.weight.perSampleGrad?.shape}]`);
-  assert(layer.bias?.perSampleGrad?.shape.join() === '4,5', `per-sample db shape [${layer.bias?.perSampleGrad?.shape}]`);
+  const live = gpu.pool.liveCount;
+  const sink = new PerSampleGrads();
+  layer.backward(tdy, { grads: sink }).dispose();
+  const [psw, psb] = [sink.grad(layer.weight), sink.grad(layer.bias!)];
+  assert(psw.shape.join() === '4,5,3,3,3', `per-sample dW shape [${psw.shape}]`);
+  assert(psb.shape.join() === '4,5', `per-sample db shape [${psb.shape}]`);
   const psRef = conv2dBackwardWeightRef(xs, dys, g, true);
   const psScale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g, true);
-  assertBelow(scaledError(await read(layer.weight.perSampleGrad), psRef, psScale), TOLERANCES.conv2d, 'per-sample dW');
-  assertBitEqual(await read(layer.weight.grad), before, 'per-sample mode leaves Parameter.grad untouched');
-  layer.backward(tdy, { paramGrads: 'none' }).dispose();
-  assertBitEqual(await read(layer.weight.grad), before, "paramGrads 'none' leaves Parameter.grad untouched");
+  assertBelow(scaledError(await psw.read(), psRef, psScale), TOLERANCES.conv2d, 'per-sample dW');
+  assertBitEqual(await read(layer.weight.grad), before, 'a per-sample sink leaves Parameter.grad untouched');
+  await expectCode('E_INVALID_ARGUMENT', () => layer.backward(tdy, { grads: sink })); // one sink per backward
+  sink.dispose();
+  const factored = new PerSampleGrads(true);
+  layer.backward(tdy, { grads: factored }).dispose();
+  const pair = factored.entry(layer.weight);
+  assert(pair.kind === 'factors' && pair.conv !== null && pair.bias === layer.bias && factored.entry(layer.bias!) === pair,
+    'a factored sink records the conv weight and bias as one entry');
+  factored.dispose();
+  assert(gpu.pool.liveCount === live, `the per-sample sinks leaked ${gpu.pool.liveCount - live} buffers`);
+  layer.backward(tdy, { grads: NO_PARAM_GRADS }).dispose();
+  assertBitEqual(await read(layer.weight.grad), before, 'NO_PARAM_GRADS leaves Parameter.grad untouched');
 
   const wrong = Tensor.zeros(gpu, [4, 2, 9, 7]);
   const message = await expectCode('E_SHAPE_MISMATCH', () => layer.forward(wrong, TRAIN));
@@ -222,14 +235,17 @@ defineCase('BatchNorm contract: backward through batch statistics vs the eval af
     assertBelow(normwiseError(await read(p.layer.weight?.grad), ref.dgamma), TOLERANCES.batchNorm, 'dgamma');
     if (!mode.batchStats) {
       const summed = await read(p.layer.weight?.grad);
-      p.layer.backward(tdy, { paramGrads: 'perSample' }).dispose();
-      const ps = await read(p.layer.weight?.perSampleGrad);
-      assert(p.layer.weight?.perSampleGrad?.shape.join() === '5,4', `per-sample dgamma shape [${p.layer.weight?.perSampleGrad?.shape}]`);
+      const sink = new PerSampleGrads();
+      p.layer.backward(tdy, { grads: sink }).dispose();
+      const psGamma = sink.grad(p.layer.weight!);
+      const ps = await psGamma.read();
+      assert(psGamma.shape.join() === '5,4', `per-sample dgamma shape [${psGamma.shape}]`);
+      sink.dispose();
       const total = new Float64Array(4);
       ps.forEach((v, i) => (total[i % 4] += v));
       assertBelow(normwiseError(summed, total), TOLERANCES.batchNorm, 'per-sample dgamma rows sum to the batch gradient');
     } else {
-      const message = await expectCode('E_INVALID_ARGUMENT', () => p.layer.backward(tdy, { paramGrads: 'perSample' }));
+      const message = await expectCode('E_INVALID_ARGUMENT', () => p.layer.backward(tdy, { grads: new PerSampleGrads() }));
       assert(message.includes('bn'), `refusal should name the layer: ${message}`);
     }
     [y, dx].forEach((t) => t.dispose());

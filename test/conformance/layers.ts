@@ -4,6 +4,7 @@
 
 import type { Gpu } from '../../src/device/gpu.js';
 import { Dense } from '../../src/nn/dense.js';
+import { PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import { Flatten } from '../../src/nn/flatten.js';
 import type { Layer } from '../../src/nn/layer.js';
 import { Normalize } from '../../src/nn/normalize.js';
@@ -48,10 +49,13 @@ for (const [n, inF, outF] of [[1, 1, 1], [7, 65, 33], [70, 130, 10], [3, 200, 12
     metric('dwError', assertBelow(scaledError(gw, ref.dw.map((v) => 2 * v), dwScale.map((v) => 2 * v)), TOLERANCES.dense, 'dW (2 accumulated)'));
     metric('dbError', assertBelow(scaledError(gb, ref.db.map((v) => 2 * v), dbScale.map((v) => 2 * v)), TOLERANCES.channelSum, 'db'));
     // per-sample: dW_i = dy_i ⊗ x_i exactly rounded; db_i = dy_i; Parameter.grad untouched
-    layer.backward(tdy, { paramGrads: 'perSample' }).dispose();
-    const psw = await (layer.weight.perSampleGrad as Tensor).read();
-    const psb = await (layer.bias?.perSampleGrad as Tensor).read();
-    assert(layer.weight.perSampleGrad?.shape.join() === `${n},${outF},${inF}`, `per-sample dW shape ${layer.weight.perSampleGrad?.shape}`);
+    const sink = new PerSampleGrads();
+    layer.backward(tdy, { grads: sink }).dispose();
+    const psWeight = sink.grad(layer.weight);
+    assert(psWeight.shape.join() === `${n},${outF},${inF}`, `per-sample dW shape ${psWeight.shape}`);
+    const psw = await psWeight.read();
+    const psb = await sink.grad(layer.bias!).read();
+    sink.dispose();
     let worst = 0;
     for (let i = 0; i < n; i++) {
       const xi = x.subarray(i * inF, (i + 1) * inF);

@@ -4,6 +4,7 @@
 // errors for bad input and options; no pooled buffer leaks.
 
 import type { Gpu } from '../../src/device/gpu.js';
+import { PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import { createMlp, type MlpOptions } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
 import { Sgd } from '../../src/optim/sgd.js';
@@ -98,6 +99,21 @@ defineCase('MLP per-sample gradients of a logit, the logit sum and a cotangent m
   metric('maxPerSampleError', assertBelow(worst, TOLERANCES.modelGradient, 'per-sample gradients'));
   await expectCode('E_INVALID_ARGUMENT', () => model.perSampleGradients(x, { logit: 10 }));
   assert(gpu.pool.liveCount === live, 'a rejected selector leaked buffers');
+  // backward through the model: per-sample gradients go to the sink the caller passes, which owns them
+  const ones = Tensor.fromArray(gpu, new Float32Array(n * 10).fill(1), [n, 10]);
+  const summed = model.perSampleGradients(x, 'sumLogits');
+  model.forward(x, { mode: 'eval' }).dispose();
+  const sink = new PerSampleGrads();
+  model.backward(ones, { grads: sink }).dispose();
+  for (const p of model.parameters()) assertBitEqual(await sink.grad(p).read(), await summed.get(p.name)!.read(), `sink gradient of ${p.name}`);
+  sink.dispose();
+  summed.forEach((g) => g.dispose());
+  await expectCode('E_INVALID_ARGUMENT', () => model.backward(ones, { paramGrads: 'perSample' } as never));
+  await expectCode('E_INVALID_ARGUMENT', () => model.backward(ones, { grads: { kind: 'perSample' } } as never));
+  await expectCode('E_INVALID_ARGUMENT', () => model.backward(ones, { grads: { kind: 'each' } } as never));
+  ones.dispose();
+  model.clearRecord();
+  assert(gpu.pool.liveCount === live, 'backward into a sink leaked buffers');
   [x, y, tCotangent].forEach((t) => t.dispose());
   model.dispose();
 });
