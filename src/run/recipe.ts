@@ -55,8 +55,8 @@ export interface ModelSpec {
 
 /**
  * The attack of a run: norm, radius, steps and step factor (training, NTK probes, validation and
- * evaluation), and the settings methods own (train/methods.ts METHOD_OPTIONS: fgsm-aniso's
- * anisotropy and anisotropyMaxScale, the random-start single-step methods' singleStepFactor).
+ * evaluation), and the settings methods own (train/methods.ts METHOD_OPTIONS, each declared by its
+ * methods' registry entries).
  */
 export interface AttackSpec extends MethodOptionValues {
   norm: Norm;
