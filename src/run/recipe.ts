@@ -193,13 +193,17 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
 /** The training settings a recipe sets (all but the optimizer's gradient clipping). */
 type RecipeSetting = Exclude<SettingName, 'sgd.clipNorm'>;
 
-/** The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names; a method-owned setting is training.attack.<name>. */
+/**
+ * The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names;
+ * a method-owned setting is training.attack.<name>. The order is that of the run log's `train` record.
+ */
 const TRAINING_FIELDS: Record<RecipeSetting, string> = {
   method: 'training.method', epochs: 'training.epochs', batchSize: 'training.batchSize', bnStats: 'training.bnStats',
   logEvery: 'training.logEvery', seed: 'training.seed', 'sgd.momentum': 'training.momentum', 'sgd.nesterov': 'training.nesterov',
   'sgd.weightDecay': 'training.weightDecay', eps: 'training.attack.eps', norm: 'training.attack.norm',
-  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor', attackBnMode: 'training.attack.bnMode',
+  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor',
   ...(Object.fromEntries(METHOD_OPTIONS.map((o) => [o.name, `training.attack.${o.name}`])) as Record<keyof MethodOptionValues, string>),
+  attackBnMode: 'training.attack.bnMode',
 };
 
 /** The training settings of a recipe (read through TRAINING_FIELDS), as train() takes them. */

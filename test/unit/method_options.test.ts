@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PROBE_ATTACKS, probeThreat, threatName } from '../../src/attacks/registry.js';
 import { recipeFromFlags, RECIPE_FLAGS } from '../../src/cli/commands/train.js';
 import { DEFAULT_SGD_OPTIONS } from '../../src/optim/sgd.js';
-import { DEFAULT_RECIPE, NTK_ATTACKS, resolveRecipe } from '../../src/run/recipe.js';
+import { DEFAULT_RECIPE, NTK_ATTACKS, resolveRecipe, trainSettingsOf } from '../../src/run/recipe.js';
 import { DEFAULT_TRACKER } from '../../src/train/kernel_tracker.js';
 import { METHOD_OPTIONS, TRAIN_METHODS, trainingMethod } from '../../src/train/methods.js';
 import { DEFAULT_TRAIN } from '../../src/train/trainer.js';
@@ -51,8 +51,12 @@ describe('METHOD_OPTIONS', () => {
     }
   });
 
-  it('the recipe\'s attack fields keep their order (config.json and checkpoint bytes of earlier runs): method options alphabetically before bnMode', () => {
+  it('recipes and run logs keep their key order (config.json, checkpoint and log bytes of earlier runs): method options alphabetically before the attack BN mode', () => {
     expect(Object.keys(DEFAULT_RECIPE.training.attack)).toEqual(['norm', 'eps', 'steps', 'stepFactor', 'anisotropy', 'anisotropyMaxScale', 'singleStepFactor', 'bnMode']);
+    expect(Object.keys(trainSettingsOf(resolveRecipe({})))).toEqual([ // the run log's `train` record
+      'sgd', 'method', 'epochs', 'batchSize', 'bnStats', 'logEvery', 'seed', 'eps', 'norm', 'pgdSteps', 'pgdStepFactor', 'anisotropy', 'anisotropyMaxScale', 'singleStepFactor', 'attackBnMode',
+    ]);
+    expect(Object.keys(DEFAULT_TRAIN).slice(3, 11)).toEqual(['eps', 'norm', 'pgdSteps', 'pgdStepFactor', 'anisotropy', 'anisotropyMaxScale', 'singleStepFactor', 'attackBnMode']);
   });
 });
 
