@@ -62,8 +62,13 @@ const ANISOTROPY_OPTIONS = {
   anisotropyMaxScale: { rule: { kind: 'positive' }, default: 2, help: 'upper bound of the noise scale' },
 } as const satisfies Record<string, MethodOption>;
 
+/**
+ * Every option group the entries use: a new group joins here, so that its steps can read its values
+ * (the table's own type cannot give its steps their parameter type: that type would be circular).
+ */
+type DeclaredOptions = typeof SINGLE_STEP_OPTIONS & typeof ANISOTROPY_OPTIONS;
 /** The values of the methods' own settings (every method's step sees all of them; it reads its own). */
-export type MethodOptionValues = { -readonly [K in keyof (typeof SINGLE_STEP_OPTIONS & typeof ANISOTROPY_OPTIONS)]: OptionValue<(typeof SINGLE_STEP_OPTIONS & typeof ANISOTROPY_OPTIONS)[K]> };
+export type MethodOptionValues = { -readonly [K in keyof DeclaredOptions]: OptionValue<DeclaredOptions[K]> };
 
 /** The attack settings a method's step reads (TrainOptions carries them). */
 export type MethodAttackSettings = CommonAttackSettings & MethodOptionValues;
@@ -87,7 +92,7 @@ export interface TrainingMethod {
   /** Threat norms the method's attack supports. */
   norms: readonly Norm[];
   /** The settings it owns (others ignore them); one declaration may be shared by several methods. */
-  options?: Readonly<Record<string, MethodOption>>;
+  options?: Readonly<Partial<Record<keyof MethodOptionValues, MethodOption>>>;
   /** Its state, if it keeps one (created once per run). */
   createState?(model: Model, o: MethodAttackSettings): MethodState | null;
   /** The step's training inputs: batch.x itself, or a new tensor the trainer disposes. */
