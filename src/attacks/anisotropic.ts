@@ -19,10 +19,10 @@ import { inputGradient } from './fgsm.js';
 import { attackStep } from '../ops/attack_step.js';
 import { resolveAttackOptions, type FgsmOptions } from './options.js';
 
-/** How the random start noise of anisotropicFgsm is scaled: the same everywhere, per channel, or by the running average of |∇x L| (GradientScale). */
-export type Anisotropy = 'uniform' | 'channel' | 'gradient';
-/** Every Anisotropy. */
-export const ANISOTROPIES: readonly Anisotropy[] = ['uniform', 'channel', 'gradient'];
+/** How the random start noise of anisotropicFgsm can be scaled: the same everywhere, per channel, or by the running average of |∇x L| (GradientScale). */
+export const ANISOTROPIES = ['uniform', 'channel', 'gradient'] as const;
+/** One of ANISOTROPIES. */
+export type Anisotropy = (typeof ANISOTROPIES)[number];
 
 /** Options of anisotropicFgsm. */
 export interface AnisotropicFgsmOptions extends FgsmOptions {

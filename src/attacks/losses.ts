@@ -7,11 +7,12 @@ import type { Model } from '../nn/model.js';
 import { marginLoss } from '../ops/margin_loss.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from '../ops/softmax_cross_entropy.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { AttackBnMode } from './options.js';
 
-/** The loss an attack ascends: cross-entropy, Carlini-Wagner margin, or the difference of logits ratio (DLR). */
-export type AttackLoss = 'ce' | 'cw' | 'dlr';
-/** Every AttackLoss. */
-export const ATTACK_LOSSES: readonly AttackLoss[] = ['ce', 'cw', 'dlr'];
+/** The losses an attack can ascend: cross-entropy, Carlini-Wagner margin, or the difference of logits ratio (DLR). */
+export const ATTACK_LOSSES = ['ce', 'cw', 'dlr'] as const;
+/** One of ATTACK_LOSSES. */
+export type AttackLoss = (typeof ATTACK_LOSSES)[number];
 
 /** What lossGradient returns; the caller disposes it. */
 export interface LossGradient {
@@ -30,7 +31,7 @@ export interface LossGradient {
  * f32) makes a margin loss targeted. BN: `eval` uses running buffers, `train-frozen` batch
  * statistics; the running buffers are never updated.
  */
-export function lossGradient(model: Model, x: Tensor, y: Tensor, loss: AttackLoss, targets: Tensor | null, bnMode: 'eval' | 'train-frozen'): LossGradient {
+export function lossGradient(model: Model, x: Tensor, y: Tensor, loss: AttackLoss, targets: Tensor | null, bnMode: AttackBnMode): LossGradient {
   const logits = model.forward(x, { mode: bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: true });
   let losses: Tensor;
   let correct: Tensor;

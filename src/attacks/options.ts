@@ -9,15 +9,17 @@ import { requireChoice, requireInstance, requireInteger, requirePositive, resolv
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SampleStreams, type AttackRandom } from './streams.js';
-import type { Norm } from '../ops/attack_step.js';
+import { NORMS, type Norm } from '../ops/attack_step.js';
 import { ATTACK_LOSSES, type AttackLoss } from './losses.js';
 
-/** BatchNorm behaviour while an attack runs its forward/backward passes. */
-export type AttackBnMode = 'eval' | 'train-frozen';
-/** Every AttackBnMode. */
-export const ATTACK_BN_MODES: readonly AttackBnMode[] = ['eval', 'train-frozen'];
-/** The threat norms. */
-export const NORMS: readonly Norm[] = ['linf', 'l2'];
+export { NORMS };
+
+/** BatchNorm behaviours while an attack runs its forward/backward passes: running buffers, or frozen batch statistics. */
+export const ATTACK_BN_MODES = ['eval', 'train-frozen'] as const;
+/** One of ATTACK_BN_MODES. */
+export type AttackBnMode = (typeof ATTACK_BN_MODES)[number];
+/** Where PGD starts: uniform in the eps-ball, or at x itself. */
+export const PGD_STARTS = ['random', 'zero'] as const;
 
 /**
  * The largest useful radius of a `norm` ball around inputs of `dims` values in [0, 1]: the cube's
@@ -90,7 +92,7 @@ export interface PgdOptions extends FgsmOptions {
   /** Step size in pixel units; default eps/4 via DEFAULT_PGD (2.5·eps/steps is also common). */
   stepSize: number;
   /** `random`: uniform in the l-inf ball / uniform in the l2 ball; `zero`: start at x. */
-  start: 'random' | 'zero';
+  start: (typeof PGD_STARTS)[number];
   /** Independent restarts; each sample keeps its worst case (misclassified first, then highest loss). */
   restarts: number;
   /** The loss the attack maximises: cross-entropy, CW margin or DLR (attacks/losses.ts). */
@@ -181,7 +183,7 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   if ('noiseFactor' in record && !(typeof record.noiseFactor === 'number' && record.noiseFactor >= 0)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "noiseFactor" must be >= 0, got ${record.noiseFactor}.`, { option: 'noiseFactor' });
   }
-  if ('start' in record) requireChoice(attack, 'start', record.start, ['random', 'zero'] as const);
+  if ('start' in record) requireChoice(attack, 'start', record.start, PGD_STARTS);
   if ('loss' in record) requireChoice(attack, 'loss', record.loss, ATTACK_LOSSES);
   if ('targets' in record) requireInteger(attack, 'targets', record.targets, 0);
   if ('targets' in record && (record.targets as number) > 0 && record.loss === 'ce') {

@@ -131,6 +131,19 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
   },
 };
 
+/**
+ * The threat kinds that attack a kernel's probe inputs (the NTK tracker, `ntk-at ntk --inputs`):
+ * FGSM, one step of eps from x; PGD, `steps` steps of pgdStepFactor·eps from a random start.
+ */
+export const PROBE_ATTACKS = ['pgd', 'fgsm'] as const satisfies readonly Threat['kind'][];
+/** One of PROBE_ATTACKS. */
+export type ProbeAttack = (typeof PROBE_ATTACKS)[number];
+
+/** The threat of a probe attack (`steps`: PGD's; FGSM takes one). */
+export function probeThreat(attack: ProbeAttack, steps: number): Threat {
+  return attack === 'pgd' ? { kind: 'pgd', steps } : { kind: 'fgsm' };
+}
+
 /** AutoAttack's names for its attacks (APGD 100 iterations; APGD-T and FAB-T at the 9 most likely other classes; Square 5,000 queries). */
 export const THREAT_ALIASES: Record<string, string> = {
   'apgd-ce': 'apgd100-ce',

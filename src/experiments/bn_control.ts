@@ -6,11 +6,12 @@
 import type { Section } from '../report/document.js';
 import { RUNNING_VARIANCES } from '../ops/batchnorm.js';
 import { overlayRecipes } from '../run/recipe.js';
+import type { BnStatsSource } from '../train/trainer.js';
 import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
 import { pct, sig, type Experiment } from './experiment.js';
 import { dataRecipe, modelRecipe } from './scales.js';
 
-const SOURCES = ['adversarial', 'clean'] as const;
+const SOURCES = ['adversarial', 'clean'] as const satisfies readonly BnStatsSource[];
 const VARIANCES = RUNNING_VARIANCES;
 const name = (source: string, variance: string) => `${source}-stats-${variance}`;
 const VARIANTS = SOURCES.flatMap((s) => VARIANCES.map((v) => name(s, v)));

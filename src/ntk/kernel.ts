@@ -30,13 +30,13 @@ import { Tensor } from '../tensor/tensor.js';
  * `full`: ∇f_c(x)·∇f_c'(x') [n1·C, n2·C], row index i·C + c (sample-major);
  * `logit`: one logit's kernel [n1, n2]; `sumLogits`: ∇(Σ_c f_c(x))·∇(Σ_c f_c(x')) [n1, n2].
  */
-export type KernelKind = 'trace' | 'full' | 'logit' | 'sumLogits';
-/** Every KernelKind. */
-export const KERNEL_KINDS: readonly KernelKind[] = ['trace', 'full', 'logit', 'sumLogits'];
+export const KERNEL_KINDS = ['trace', 'full', 'logit', 'sumLogits'] as const;
+/** One of KERNEL_KINDS. */
+export type KernelKind = (typeof KERNEL_KINDS)[number];
 /** How empiricalNtk computes: `contraction` (default, from per-sample gradient factors) or `jacobian` (materialised per-sample gradients, the reference). */
-export type NtkImplementation = 'contraction' | 'jacobian';
-/** Every NtkImplementation. */
-export const NTK_IMPLEMENTATIONS: readonly NtkImplementation[] = ['contraction', 'jacobian'];
+export const NTK_IMPLEMENTATIONS = ['contraction', 'jacobian'] as const;
+/** One of NTK_IMPLEMENTATIONS. */
+export type NtkImplementation = (typeof NTK_IMPLEMENTATIONS)[number];
 
 /** Options of empiricalNtk. */
 export interface NtkOptions {

@@ -7,8 +7,10 @@ import { grid2d, packParams } from './params.js';
 import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** The norm of an attack's threat ball: l-infinity (sign steps) or l2 (normalised steps). */
-export type Norm = 'linf' | 'l2';
+/** The threat norms: l-infinity (sign steps) or l2 (normalised steps). */
+export const NORMS = ['linf', 'l2'] as const;
+/** The norm of an attack's threat ball (one of NORMS). */
+export type Norm = (typeof NORMS)[number];
 
 /**
  * x <- clip01(project(x + alpha * direction(g))), in place. `direction` is sign(g) for l-inf and

@@ -2,6 +2,7 @@
 // through a reference model and take the concatenated parameter gradients as a Jacobian row;
 // kernels are then explicit dot products of rows. The oracle for src/ntk/kernel.ts.
 
+import type { KernelKind } from '../ntk/kernel.js';
 import type { RefLayer, RefTensor } from './layers.js';
 
 /** Jacobian rows J[c][i] = ∇θ f_c(x_i) (float64, parameters concatenated in params() order). */
@@ -32,7 +33,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** The reference kernel of `kind` (see KernelKind) between x1 and x2, row-major float64. */
-export function referenceNtk(root: RefLayer, x1: RefTensor, x2: RefTensor, kind: 'trace' | 'full' | 'logit' | 'sumLogits', logit = 0): Float64Array {
+export function referenceNtk(root: RefLayer, x1: RefTensor, x2: RefTensor, kind: KernelKind, logit = 0): Float64Array {
   const J1 = referenceJacobian(root, x1);
   const J2 = referenceJacobian(root, x2);
   const C = J1.length;

@@ -1,11 +1,11 @@
 // The run recipe: one JSON-serialisable description of a whole run (data, model, training with its
-// attack, NTK tracking, kernel switch, final evaluation), its defaults in one place (DEFAULT_RECIPE
-// and the model registry's per-kind defaults), and resolveRecipe, the one validation of a run's
+// attack, NTK tracking, kernel switch, final evaluation), its defaults in one place (DEFAULT_RECIPE,
+// its training part from train()'s DEFAULT_TRAIN, and the model registry's per-kind defaults), and
+// resolveRecipe, the one validation of a run's
 // settings: it fills defaults and rejects unknown keys and bad values with E_INVALID_ARGUMENT naming
 // the field, before any I/O or device. Training fields are checked by train()'s own rules
 // (train/settings.ts), so what the recipe accepts train() accepts.
 
-import type { Anisotropy } from '../attacks/anisotropic.js';
 import type { Norm } from '../ops/attack_step.js';
 import { checkThreatModel, type AttackBnMode, type ThreatModel } from '../attacks/options.js';
 import { NtkError } from '../errors.js';
@@ -13,12 +13,13 @@ import { rejectPrototypeKeys } from '../options.js';
 import type { CNN_POOLS } from '../nn/cnn.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
-import { CHECK_INTERVAL_RULE, isCheckInterval, TRACKED_KERNELS, TRACKING_MEMORY_LIMIT, trackingMemoryBytes } from '../train/kernel_tracker.js';
+import { CHECK_INTERVAL_RULE, DEFAULT_TRACKER, isCheckInterval, TRACKED_KERNELS, TRACKING_MEMORY_LIMIT, trackingMemoryBytes } from '../train/kernel_tracker.js';
 import { checkSwitchOptions, DEFAULT_SWITCH } from '../train/switch.js';
-import type { TrainMethod } from '../train/methods.js';
+import { METHOD_OPTION_DEFAULTS, METHOD_OPTIONS, type MethodOptionValues, type TrainMethod } from '../train/methods.js';
 import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
-import type { BnStatsSource } from '../train/trainer.js';
-import { parseThreats, type Threat } from '../attacks/registry.js';
+import { DEFAULT_TRAIN, type BnStatsSource } from '../train/trainer.js';
+import { DEFAULT_SGD_OPTIONS } from '../optim/sgd.js';
+import { parseThreats, PROBE_ATTACKS, type Threat } from '../attacks/registry.js';
 import { checkDataRecipe, DATA_FALLBACKS, DATA_SET_NAMES, DEFAULT_DATA_RECIPE, dataSet, type DataRecipe } from './data.js';
 import { modelEntry, type ModelKindName } from './models.js';
 
@@ -27,7 +28,7 @@ export const SCHEDULE_KINDS = ['constant', 'piecewise', 'cyclic'] as const;
 /** One of SCHEDULE_KINDS. */
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** Attacks of the adversarial-example kernel (`none`: clean kernel only). */
-export const NTK_ATTACKS = ['pgd', 'fgsm', 'none'] as const;
+export const NTK_ATTACKS = [...PROBE_ATTACKS, 'none'] as const;
 /** Kernels the tracker can follow (train/kernel_tracker.ts). */
 export const NTK_KERNELS = TRACKED_KERNELS;
 /** Switch rules (`off`: the method throughout; `fixed`: at the cap, no kernel tracking needed). */
@@ -52,19 +53,18 @@ export interface ModelSpec {
   init?: InitScheme;
 }
 
-/** The attack of a run: norm, radius, steps and step factor (training, NTK probes, validation and evaluation), and the method-specific settings. */
-export interface AttackSpec {
+/**
+ * The attack of a run: norm, radius, steps and step factor (training, NTK probes, validation and
+ * evaluation), and the settings methods own (train/methods.ts METHOD_OPTIONS, each declared by its
+ * methods' registry entries).
+ */
+export interface AttackSpec extends MethodOptionValues {
   norm: Norm;
   /** Radius in pixel units of inputs in [0, 1] (training attack, validation, NTK probes, final evaluation): at most 1 for l-inf, √(values per image) for l2. */
   eps: number;
   /** Multi-step attacks (PGD-AT, the NTK's PGD probes, validation and evaluation PGD): step = stepFactor·eps. */
   steps: number;
   stepFactor: number;
-  /** fgsm-aniso's start-noise scale and its bound. */
-  anisotropy: Anisotropy;
-  anisotropyMaxScale: number;
-  /** Random-start single-step methods (fgsm-rs, n-fgsm, fgsm-aniso): step = singleStepFactor·eps; null: the method's own. */
-  singleStepFactor: number | null;
   /** BatchNorm while the training attack runs: running buffers (`eval`) or frozen batch statistics. */
   bnMode: AttackBnMode;
 }
@@ -165,17 +165,27 @@ export function overlayRecipes(...recipes: PartialRecipe[]): PartialRecipe {
   return recipes.reduce((a, b) => overlay(a as Record<string, unknown>, b as Record<string, unknown>), {}) as PartialRecipe;
 }
 
-/** Every default of a run, in one place (model options: MODELS[kind].defaults). */
+/** train()'s defaults (DEFAULT_TRAIN) with the optimizer's (for the fields train() leaves to Sgd). */
+const TRAIN = { ...DEFAULT_TRAIN, sgd: { ...DEFAULT_SGD_OPTIONS, ...DEFAULT_TRAIN.sgd } };
+
+/**
+ * Every default of a run, in one place (model options: MODELS[kind].defaults). Training takes
+ * train()'s (DEFAULT_TRAIN) but for the schedule: a run decays its rate piecewise, train() keeps it
+ * constant. NTK tracking takes the tracker's (DEFAULT_TRACKER), the switch the switch's.
+ */
 export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind: ModelKindName; normalize: boolean } }> = {
   data: DEFAULT_DATA_RECIPE,
   model: { kind: 'mlp', normalize: true },
   training: {
-    method: 'pgd', epochs: 5, batchSize: 128,
-    attack: { norm: 'linf', eps: 0.1, steps: 10, stepFactor: 0.25, anisotropy: 'gradient', anisotropyMaxScale: 2, singleStepFactor: null, bnMode: 'eval' },
-    lr: 0.05, schedule: 'piecewise', momentum: 0.9, nesterov: false, weightDecay: 5e-4, bnStats: 'adversarial', augment: false,
-    validationPgdSteps: 10, logEvery: 20, seed: 0,
+    method: TRAIN.method, epochs: TRAIN.epochs, batchSize: TRAIN.batchSize,
+    attack: { norm: TRAIN.norm, eps: TRAIN.eps, steps: TRAIN.pgdSteps, stepFactor: TRAIN.pgdStepFactor, ...METHOD_OPTION_DEFAULTS, bnMode: TRAIN.attackBnMode },
+    lr: TRAIN.schedule.lr, schedule: 'piecewise', momentum: TRAIN.sgd.momentum, nesterov: TRAIN.sgd.nesterov, weightDecay: TRAIN.sgd.weightDecay,
+    bnStats: TRAIN.bnStats, augment: TRAIN.augment !== null, validationPgdSteps: TRAIN.validation.pgdSteps, logEvery: TRAIN.logEvery, seed: TRAIN.seed,
   },
-  ntk: { enabled: false, probePerClass: 10, kernel: 'trace', attack: 'pgd', attackSteps: 10, everyEpochs: 1, logKernels: false, regressionPerClass: 0, monitor: 'off', monitorK: 3 },
+  ntk: {
+    enabled: false, probePerClass: 10, kernel: DEFAULT_TRACKER.kind, attack: 'pgd', attackSteps: 10, everyEpochs: DEFAULT_TRACKER.everyEpochs,
+    logKernels: DEFAULT_TRACKER.logKernels, regressionPerClass: 0, monitor: 'off', monitorK: 3,
+  },
   switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
   evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
@@ -183,13 +193,17 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
 /** The training settings a recipe sets (all but the optimizer's gradient clipping). */
 type RecipeSetting = Exclude<SettingName, 'sgd.clipNorm'>;
 
-/** The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names. */
+/**
+ * The recipe field of each training setting (train/settings.ts): train()'s rules, the recipe's names;
+ * a method-owned setting is training.attack.<name>. The order is that of the run log's `train` record.
+ */
 const TRAINING_FIELDS: Record<RecipeSetting, string> = {
   method: 'training.method', epochs: 'training.epochs', batchSize: 'training.batchSize', bnStats: 'training.bnStats',
   logEvery: 'training.logEvery', seed: 'training.seed', 'sgd.momentum': 'training.momentum', 'sgd.nesterov': 'training.nesterov',
   'sgd.weightDecay': 'training.weightDecay', eps: 'training.attack.eps', norm: 'training.attack.norm',
-  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor', anisotropy: 'training.attack.anisotropy',
-  anisotropyMaxScale: 'training.attack.anisotropyMaxScale', singleStepFactor: 'training.attack.singleStepFactor', attackBnMode: 'training.attack.bnMode',
+  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor',
+  ...(Object.fromEntries(METHOD_OPTIONS.map((o) => [o.name, `training.attack.${o.name}`])) as Record<keyof MethodOptionValues, string>),
+  attackBnMode: 'training.attack.bnMode',
 };
 
 /** The training settings of a recipe (read through TRAINING_FIELDS), as train() takes them. */

@@ -7,7 +7,7 @@
 // training points) on the held-out images, clean and attacked against the network.
 
 import type { Norm } from '../ops/attack_step.js';
-import { pgd } from '../attacks/pgd.js';
+import { PROBE_ATTACKS, probeThreat, runThreat, type ProbeAttack } from '../attacks/registry.js';
 import { NtkError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { attachCheckpointPart, type CheckpointPart, type CheckpointPartSource, type TrainingCheckpoint } from './checkpoint.js';
@@ -42,10 +42,10 @@ export interface TrackerOptions {
   kind: Exclude<KernelKind, 'full'>;
   implementation: NtkImplementation;
   /**
-   * Also track the adversarial-example kernel: probe inputs attacked with this threat (null: clean
-   * only). PGD steps are stepFactor·eps, the same rule as training and evaluation use.
+   * Also track the adversarial-example kernel: probe inputs attacked with this threat of the threat
+   * registry (null: clean only). PGD steps are stepFactor·eps, the same rule as training and evaluation use.
    */
-  adversarial: { attack: 'pgd' | 'fgsm'; eps: number; norm: Norm; steps: number; stepFactor: number } | null;
+  adversarial: { attack: ProbeAttack; eps: number; norm: Norm; steps: number; stepFactor: number } | null;
   /** Write each kernel matrix into its log record (n² numbers per check). */
   logKernels: boolean;
   seed: number;
@@ -151,6 +151,7 @@ export class KernelTracker implements CheckpointPartSource {
   ) {
     this.options = resolveOptions('KernelTracker', DEFAULT_TRACKER, options);
     requireChoice('KernelTracker', 'kind', this.options.kind, TRACKED_KERNELS);
+    if (this.options.adversarial) requireChoice('KernelTracker', 'adversarial.attack', this.options.adversarial.attack, PROBE_ATTACKS);
     const fractions = this.options.firstEpochFractions;
     if (!fractions.every((f, i) => f >= 0 && f < 1 && (i === 0 || f > fractions[i - 1]))) {
       throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, { option: 'firstEpochFractions' });
@@ -276,10 +277,7 @@ export class KernelTracker implements CheckpointPartSource {
     const inputs: Array<[Tensor, boolean]> = [[heldOut.x, false]];
     const a = o.adversarial;
     if (a) {
-      const rng = new Rng(o.seed, 1000 + this.checks.length);
-      inputs.push([a.attack === 'fgsm'
-        ? pgd(this.model, heldOut.x, heldOut.y, rng, { eps: a.eps, norm: a.norm, steps: 1, stepSize: a.eps, start: 'zero' })
-        : pgd(this.model, heldOut.x, heldOut.y, rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps }), true]);
+      inputs.push([await this.attack(heldOut.x, heldOut.y, new Rng(o.seed, 1000 + this.checks.length)), true]);
     }
     try {
       const f0 = await networkOutputs(this.model, this.probe.x);
@@ -303,13 +301,14 @@ export class KernelTracker implements CheckpointPartSource {
     }
   }
 
-  private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
+  /** x attacked with the tracker's threat (the threat registry's runner; BatchNorm in eval mode), drawing from `rng`. */
+  private attack(x: Tensor, y: Tensor, rng: Rng): Promise<Tensor> {
     const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
-    const { x, y } = this.probe;
-    // FGSM is one step of eps from x (signed for l-inf, normalised for l2), as the threat registry runs it
-    const xAdv = a.attack === 'fgsm'
-      ? pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: 1, stepSize: a.eps, start: 'zero' })
-      : pgd(this.model, x, y, this.rng, { eps: a.eps, norm: a.norm, steps: a.steps, stepSize: a.stepFactor * a.eps });
+    return runThreat(probeThreat(a.attack, a.steps), { model: this.model, x, y, rng, eps: a.eps, norm: a.norm, bnMode: 'eval', pgdStepFactor: a.stepFactor });
+  }
+
+  private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
+    const xAdv = await this.attack(this.probe.x, this.probe.y, this.rng);
     try {
       const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;
       const stats = await spectrumStats(kernel, { energyK: [10] });

@@ -1,13 +1,13 @@
 // The one rule per training setting: method, epochs, batch size, logging interval, seed, BatchNorm
-// sources, the optimizer (optim/sgd.ts checkSgdOptions) and the attack's threat model
-// (attacks/options.ts checkThreatModel), steps and anisotropy. train() checks its options with it;
+// sources, the optimizer (optim/sgd.ts checkSgdOptions), the attack's threat model
+// (attacks/options.ts checkThreatModel) and steps, and each method-owned setting by the rule its
+// entry declares (train/methods.ts METHOD_OPTIONS). train() checks its options with it;
 // the run recipe (src/run/recipe.ts) checks its training fields with it before anything is written,
 // naming the recipe field instead of the option.
 
-import { ANISOTROPIES } from '../attacks/anisotropic.js';
 import type { Norm } from '../ops/attack_step.js';
 import { ATTACK_BN_MODES, checkThreatModel } from '../attacks/options.js';
-import { TRAINING_METHODS, TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type TrainMethod } from './methods.js';
+import { METHOD_OPTIONS, TRAINING_METHODS, TRAIN_METHODS, trainingMethod, type MethodAttackSettings, type TrainMethod } from './methods.js';
 import { checkSgdOptions, DEFAULT_SGD_OPTIONS, type SgdOptions } from '../optim/sgd.js';
 import type { TrainOptions } from './trainer.js';
 
@@ -60,12 +60,14 @@ export function checkTrainSettings(o: TrainSettings, dims: number, fail: Setting
   const unsupported = normProblem(o.method, o.norm);
   if (unsupported) fail('norm', unsupported, o.norm);
   integer('pgdSteps', 1);
-  choice('anisotropy', ANISOTROPIES);
-  positive('anisotropyMaxScale');
-  if (o.singleStepFactor !== null) {
-    positive('singleStepFactor');
-    if (!trainingMethod(o.method).singleStepFactor) {
-      fail('singleStepFactor', `null: ${o.method} has no single step to size (fgsm-rs, n-fgsm and fgsm-aniso have)`, o.singleStepFactor);
+  for (const option of METHOD_OPTIONS) {
+    const { name, rule } = option;
+    if (rule.kind === 'choice') choice(name, rule.choices);
+    else if (rule.kind === 'positive') positive(name);
+    else if (o[name] !== null) {
+      positive(name);
+      const owners = `${option.owners.slice(0, -1).join(', ')}${option.owners.length > 1 ? ' and ' : ''}${option.owners[option.owners.length - 1]}`;
+      if (!option.owners.includes(o.method)) fail(name, `null: ${o.method} ${rule.unowned} (${owners} have)`, o[name]);
     }
   }
   choice('attackBnMode', ATTACK_BN_MODES);

@@ -17,7 +17,7 @@ import type { RunLog } from '../io/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
-import { trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
+import { METHOD_OPTION_DEFAULTS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { checkTrainSettings, type BN_STATS_SOURCES } from './settings.js';
 import { StepMonitor, type LogEntry } from './monitor.js';
 
@@ -34,8 +34,8 @@ export type BnStatsSource = (typeof BN_STATS_SOURCES)[number];
 
 /**
  * Options of train. The attack settings (MethodAttackSettings: eps in the `norm` ball, PGD steps and
- * step factor, fgsm-aniso's noise scale, attack BN mode) also drive validation; the method must
- * support the norm (see TRAINING_METHODS).
+ * step factor, attack BN mode, and the settings methods own, e.g. fgsm-aniso's noise scale) also
+ * drive validation; the method must support the norm (see TRAINING_METHODS).
  */
 export interface TrainOptions extends MethodAttackSettings {
   method: TrainMethod;
@@ -54,8 +54,13 @@ export interface TrainOptions extends MethodAttackSettings {
   checkpointPath: string | null;
 }
 
-/** Defaults of train (see TrainOptions). */
-export const DEFAULT_TRAIN: TrainOptions = {
+/**
+ * Defaults of train (see TrainOptions), the methods' own settings from their registry entries
+ * (METHOD_OPTION_DEFAULTS). The one table of training defaults: a run recipe's (run/recipe.ts
+ * DEFAULT_RECIPE) derive from it, except its schedule: train() keeps the rate constant, a recipe
+ * run decays it (piecewise, x0.1 at 50 % and 75 % of the epochs).
+ */
+export const DEFAULT_TRAIN: TrainOptions & { schedule: { kind: 'constant'; lr: number }; validation: { samples: number; pgdSteps: number } } = {
   method: 'pgd',
   epochs: 5,
   batchSize: 128,
@@ -63,9 +68,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   norm: 'linf',
   pgdSteps: 10,
   pgdStepFactor: 0.25,
-  anisotropy: 'gradient',
-  anisotropyMaxScale: 2,
-  singleStepFactor: null,
+  ...METHOD_OPTION_DEFAULTS,
   attackBnMode: 'eval',
   bnStats: 'adversarial',
   schedule: { kind: 'constant', lr: 0.05 },
@@ -330,7 +333,7 @@ function concatRows(a: Tensor, b: Tensor): Tensor {
 }
 
 function resolveTrainOptions(options: Partial<TrainOptions>, dims: number): TrainOptions {
-  const o = resolveOptions('train', DEFAULT_TRAIN, options);
+  const o = resolveOptions<TrainOptions>('train', DEFAULT_TRAIN, options);
   checkTrainSettings(o, dims, (option, expected, value) => {
     throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
   });

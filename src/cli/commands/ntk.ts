@@ -7,7 +7,7 @@
 // plans every block as a job array, and `ntk-at experiment collect DIR` assembles them.
 // `--predict`: the kernel machine of the kernel instead (ntk_predict.ts).
 
-import { pgd } from '../../attacks/pgd.js';
+import { PROBE_ATTACKS, probeThreat, runThreat } from '../../attacks/registry.js';
 import { uploadBatch } from '../../data/batching.js';
 import { selectProbeSet, type ProbeSet } from '../../data/probe.js';
 import { NtkError } from '../../errors.js';
@@ -31,7 +31,7 @@ import { planInstructions, slurmOptionSpecs, slurmOptions } from '../slurm.js';
 import { commandThreatModel, modelFromCheckpoint, THREAT_MODEL_OPTIONS } from './evaluate.js';
 import { PREDICT_OPTIONS, runPredict } from './ntk_predict.js';
 
-const INPUTS = ['clean', 'pgd', 'fgsm'] as const;
+const INPUTS = ['clean', ...PROBE_ATTACKS] as const;
 const SOURCES = ['validation', 'test'] as const;
 
 function withoutExtension(path: string): string {
@@ -203,12 +203,10 @@ async function computeKernel(r: KernelRequest, options: ParsedOptions, io: Comma
     const model = modelFromCheckpoint(gpu, r.built, r.cp, r.checkpoint);
     const batch = uploadBatch(gpu, r.probe.dataset);
     try {
-      const attack = { eps: r.eps, norm: r.norm, bnMode: 'eval' as const };
-      const rng = new Rng(r.seed, 211);
       // The whole probe set is attacked, also for one block, so every block sees the same adversarial inputs.
-      const x = r.inputs === 'clean' ? batch.x // fgsm: one step of eps from x, as the threat registry runs it
-        : r.inputs === 'fgsm' ? pgd(model, batch.x, batch.y, rng, { ...attack, steps: 1, stepSize: r.eps, start: 'zero' })
-        : pgd(model, batch.x, batch.y, rng, { ...attack, steps: r.steps, stepSize: r.stepFactor * r.eps });
+      const x = r.inputs === 'clean' ? batch.x : await runThreat(probeThreat(r.inputs, r.steps), {
+        model, x: batch.x, y: batch.y, rng: new Rng(r.seed, 211), eps: r.eps, norm: r.norm, bnMode: 'eval', pgdStepFactor: r.stepFactor,
+      });
       const labels = Array.from(batch.labels);
       const start = io.platform.now();
       if (block && blocks !== null) {

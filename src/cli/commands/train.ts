@@ -3,7 +3,6 @@
 // (RECIPE_FLAGS, one table that also writes the help). Writes into the run directory: log.jsonl,
 // checkpoint.safetensors, config.json, report.md / report.html, and prints the final evaluation.
 
-import { ANISOTROPIES } from '../../attacks/anisotropic.js';
 import { ATTACK_BN_MODES, NORMS } from '../../attacks/options.js';
 import { NtkError } from '../../errors.js';
 import { CNN_POOLS } from '../../nn/cnn.js';
@@ -14,7 +13,7 @@ import { MODEL_KIND_NAMES, MODELS } from '../../run/models.js';
 import { runRecipe, type RecipeEvent } from '../../run/orchestrator.js';
 import { storedRecipe } from '../../run/stored_run.js';
 import { CO_MONITOR_MODES, DEFAULT_RECIPE, NTK_ATTACKS, NTK_KERNELS, overlayRecipes, resolveRecipe, SCHEDULE_KINDS, SWITCH_RULES, type PartialRecipe } from '../../run/recipe.js';
-import { TRAINING_METHODS, TRAIN_METHODS } from '../../train/methods.js';
+import { METHOD_OPTIONS, TRAINING_METHODS, TRAIN_METHODS, type MethodOptionRule } from '../../train/methods.js';
 import { BN_STATS_SOURCES } from '../../train/settings.js';
 import { formatFraction, parseChoice, parseFraction, parseIntegerList, type OptionSpec, type ParsedOptions } from '../args.js';
 import { ADAPTER_OPTION, type Command, type CommandIo } from '../command.js';
@@ -38,6 +37,19 @@ const bn = (field: string) => `model.bn.${field}`;
 const modelKinds = MODEL_KIND_NAMES.map((k) => `${k}: ${MODELS[k].summary}`).join('; ');
 const methods = TRAIN_METHODS.map((m) => `${m}: ${TRAINING_METHODS[m].summary}`).join('; ');
 const dataSets = DATA_SET_NAMES.map((d) => `${d}: ${DATA_SETS[d].summary}`).join('; ');
+
+/** How a flag spells a value of a method-owned setting's rule. */
+function flagValue(rule: MethodOptionRule): Pick<RecipeFlag, 'type' | 'parse'> {
+  if (rule.kind === 'choice') return { type: 'string', parse: choiceOf(rule.choices) };
+  return rule.kind === 'positive' ? { type: 'number' } : { type: 'string', parse: orNull };
+}
+
+/** The flags of the settings methods own (train/methods.ts METHOD_OPTIONS): --<name in kebab case>, the owners named in the help. */
+const methodOptionFlags: Record<string, RecipeFlag> = Object.fromEntries(METHOD_OPTIONS.map((o) => [o.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), {
+  paths: [`training.attack.${o.name}`],
+  ...flagValue(o.rule),
+  description: `${o.owners.join(', ')}: ${o.help}${o.rule.kind === 'choice' ? `: ${o.rule.choices.join(' | ')}` : ''}`,
+}]));
 
 /** Every recipe field's flag (defaults: DEFAULT_RECIPE and the model registry's per-kind defaults). */
 export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
@@ -72,9 +84,7 @@ export const RECIPE_FLAGS: Record<string, RecipeFlag> = {
   eps: { paths: ['training.attack.eps'], type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (training, NTK probes, validation, evaluation): at most 1 for linf, √(values per image) for l2, e.g. 1.5', parse: parseFraction },
   'pgd-steps': { paths: ['training.attack.steps'], type: 'number', description: 'PGD-AT attack steps' },
   'pgd-step-factor': { paths: ['training.attack.stepFactor'], type: 'number', description: 'PGD step size / eps (training, NTK probes, validation, evaluation)' },
-  anisotropy: { paths: ['training.attack.anisotropy'], type: 'string', description: `fgsm-aniso start-noise scale: ${ANISOTROPIES.join(' | ')}`, parse: choiceOf(ANISOTROPIES) },
-  'anisotropy-max-scale': { paths: ['training.attack.anisotropyMaxScale'], type: 'number', description: 'fgsm-aniso: upper bound of the noise scale' },
-  'single-step-factor': { paths: ['training.attack.singleStepFactor'], type: 'string', description: 'fgsm-rs, n-fgsm, fgsm-aniso: step size / eps of the single step, e.g. 2 (none: the method\'s own, 1.25 or 1)', parse: orNull },
+  ...methodOptionFlags,
   'attack-bn-mode': { paths: ['training.attack.bnMode'], type: 'string', description: `BatchNorm while the training attack runs: ${ATTACK_BN_MODES.join(' | ')}`, parse: choiceOf(ATTACK_BN_MODES) },
   'bn-stats': { paths: ['training.bnStats'], type: 'string', description: `batches BatchNorm learns from: ${BN_STATS_SOURCES.join(' | ')}`, parse: choiceOf(BN_STATS_SOURCES) },
   lr: { paths: ['training.lr'], type: 'number', description: 'learning rate (peak rate of cyclic)' },
