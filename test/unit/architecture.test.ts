@@ -1,7 +1,7 @@
 // The import rules of ARCHITECTURE (as src/ lays them out): every module imports only from its own
 // layer or lower ones (platform -> device -> tensor -> ops -> nn/ntk -> attacks/train/report -> run
-// -> cli/worker -> api), folders never import each other round about, and only src/platform/ asks
-// which runtime it runs in.
+// -> cli/worker -> api), folders never import each other round about, GPU programs are dispatched only
+// in ops/ and device/, and only src/platform/ uses Node globals or asks which runtime it runs in.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -83,6 +83,13 @@ describe('architecture', () => {
   it('GPU programs are dispatched only in ops/ and device/ (gpu.run)', () => {
     const dispatching = files.filter((f) => !['ops', 'device'].includes(entryOf(f)) && /\.run\(\{/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
     expect(dispatching).toEqual([]);
+  });
+
+  it('Node globals and node: modules only in src/platform/ (the rest runs unchanged in Deno, browsers and Workers)', () => {
+    const nodeOnly = /\bprocess\.|\bBuffer\.|\brequire\(|__dirname|__filename|'node:|\bsetImmediate\(|\bglobal\./;
+    const found = files.filter((f) => !['platform', 'generated'].includes(entryOf(f))).flatMap((f) =>
+      readFileSync(f, 'utf8').split('\n').map((line, i) => [line, i] as const).filter(([line]) => nodeOnly.test(line.replace(/\/\/.*$/, ''))).map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`));
+    expect(found).toEqual([]);
   });
 
   it('only src/platform/ asks which runtime it runs in', () => {
