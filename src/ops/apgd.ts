@@ -4,7 +4,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { projectL2, type Norm } from './attack_step.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { rowSumSquares } from './reduce.js';
 
 /** Columns of APGD's per-sample state (see shaders/apgd_track.wgsl). */
@@ -20,16 +20,16 @@ export function apgdStep(x0: Tensor, g: Tensor, state: Tensor, z: Tensor, x: Ten
     shader: 'apgd_step',
     label: `apgd step ${norm}`,
     constants: { NORM: norm === 'linf' ? 0 : 1, PHASE: phase },
-    storage: [
-      { buffer: g.buffer, bytes: g.bytes },
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
-      { buffer: state.buffer, bytes: state.bytes },
-      { buffer: z.buffer, bytes: z.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: xOld.buffer, bytes: xOld.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', gx * 64], ['f32', eps], ['f32', momentum], ['u32', APGD_STATE_COLUMNS], ['u32', 0], ['u32', 0]]),
+    bindings: {
+      G: g,
+      X0: x0,
+      GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
+      STATE: state,
+      Z: z,
+      X: x,
+      XOLD: xOld,
+    },
+    params: { n, d: x.size / n, rowStride: gx * 64, eps, momentum, stateStride: APGD_STATE_COLUMNS },
     workgroups: [gx, gy],
   });
   dispatch(0);
@@ -48,13 +48,8 @@ export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags:
     shader: 'apgd_track',
     label: `apgd track mode ${mode}`,
     constants: { MODE: mode },
-    storage: [
-      { buffer: losses.buffer, bytes: losses.bytes },
-      { buffer: correct.buffer, bytes: correct.bytes },
-      { buffer: state.buffer, bytes: state.bytes },
-      { buffer: flags.buffer, bytes: flags.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', window], ['f32', rho], ['f32', 2 * eps]]),
+    bindings: { LOSS: losses, CORRECT: correct, STATE: state, FLAGS: flags },
+    params: { n, window, rho, initialStep: 2 * eps },
     workgroups: [Math.ceil(n / 64)],
   });
 }
@@ -66,8 +61,8 @@ export function apgdCopyRows(flags: Tensor, r: { x: Tensor; g: Tensor; xBest: Te
   gpu.run({
     shader: 'apgd_copy',
     label: 'apgd copy rows',
-    storage: [flags, r.x, r.g, r.xBest, r.gBest, r.xAdv].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
-    params: packParams([['u32', n], ['u32', d], ['u32', gx * 64], ['u32', 0]]),
+    bindings: { FLAGS: flags, X: r.x, G: r.g, XBEST: r.xBest, GBEST: r.gBest, XADV: r.xAdv },
+    params: { n, d, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
 }

@@ -3,7 +3,7 @@
 // worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
 
 import { sub } from './binary.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -24,13 +24,8 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
     shader: 'attack_step',
     label: `attack step ${norm}`,
     constants: { NORM: norm === 'linf' ? 0 : 1, PROJECT: project },
-    storage: [
-      { buffer: g.buffer, bytes: g.bytes },
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
-      { buffer: x.buffer, bytes: x.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', d], ['u32', gx * 64], ['f32', alpha], ['f32', eps], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    bindings: { G: g, X0: x0, GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 }, X: x },
+    params: { n, d, rowStride: gx * 64, alpha, eps },
     workgroups: [gx, gy],
   });
   gNorms?.dispose();
@@ -48,12 +43,8 @@ export function projectL2(x: Tensor, x0: Tensor, eps: number): void {
   gpu.run({
     shader: 'attack_project_l2',
     label: 'attack l2 projection',
-    storage: [
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: norms.buffer, bytes: norms.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', gx * 64], ['f32', eps]]),
+    bindings: { X0: x0, DNORM2: norms, X: x },
+    params: { n, d: x.size / n, rowStride: gx * 64, eps },
     workgroups: [gx, gy],
   });
   norms.dispose();
@@ -69,14 +60,8 @@ export function keepWorst(logits: Tensor, labels: Tensor, x: Tensor, score: Tens
   gpu.run({
     shader: 'attack_keep_worst',
     label: 'attack keep worst',
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: score.buffer, bytes: score.bytes },
-      { buffer: best.buffer, bytes: best.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', classes], ['u32', 0]]),
+    bindings: { Logits: logits, LABELS: labels, X: x, BEST_SCORE: score, BEST: best },
+    params: { n, d: x.size / n, classes },
     workgroups: [Math.ceil(n / 64)],
   });
 }

@@ -4,7 +4,6 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { map } from './map.js';
-import { packParams } from './params.js';
 
 const CHUNK = 1024;
 
@@ -61,11 +60,8 @@ function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[]
         shader: 'reduce_sum',
         label: `sum [${rows}, ${width}]`,
         constants: current === x && mode !== REDUCE_MODES.sum ? { MODE: mode } : {},
-        storage: [
-          { buffer: current.buffer, bytes: current.bytes },
-          { buffer: next.buffer, bytes: next.bytes },
-        ],
-        params: packParams([['u32', width], ['u32', groups], ['u32', rowOffset], ['u32', 0]]),
+        bindings: { X: current, Out: next },
+        params: { n: width, groups, rowOffset },
         workgroups: [groups, Math.min(maxRows, rows - rowOffset)],
       });
     }

@@ -5,7 +5,7 @@
 
 import { NtkError, check } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /** The hyper-parameters of one sgdUpdate. */
 export interface SgdUpdateParams {
@@ -47,11 +47,8 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
     shader: 'sgd_update',
     label: `sgdUpdate [${weight.shape}]`,
     constants: { MOMENTUM: useMomentum, NESTEROV: useMomentum && p.nesterov },
-    storage: [bound[1], { buffer: clipScale.buffer, bytes: 4 }, bound[0], bound[2]],
-    params: packParams([
-      ['u32', weight.size], ['u32', gx * 64], ['f32', p.lr], ['f32', p.momentum],
-      ['f32', p.weightDecay], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { G: bound[1], Clip: { buffer: clipScale.buffer, bytes: 4 }, W: bound[0], V: bound[2] },
+    params: { n: weight.size, rowStride: gx * 64, lr: p.lr, momentum: p.momentum, weightDecay: p.weightDecay },
     workgroups: [gx, gy],
   });
   unusedVelocity?.dispose();

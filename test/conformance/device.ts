@@ -4,7 +4,8 @@
 import { createGpu } from '../../src/ops/kernel_choice.js';
 import { SHADERS, type ShaderName } from '../../src/generated/shaders.js';
 import { symmetryDefect, symmetrize } from '../../src/linalg/symmetric.js';
-import { map } from '../../src/ops/map.js';
+import { BINARY_OPS } from '../../src/ops/binary.js';
+import { map, MAP_OPS } from '../../src/ops/map.js';
 import { matmul } from '../../src/ops/matmul.js';
 import type { Platform } from '../../src/platform/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -19,10 +20,10 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: false, TRANS_B: true },
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
-  map: Array.from({ length: 12 }, (_, op) => ({ OP: op })),
+  map: Object.values(MAP_OPS).map((op) => ({ OP: op })),
   reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
   random_uniform: [{}],
-  binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
+  binary: Object.values(BINARY_OPS).map((op) => ({ OP: op })),
   channel_affine: [
     { HAS_SCALE: true, HAS_SHIFT: true },
     { HAS_SCALE: false, HAS_SHIFT: true },
