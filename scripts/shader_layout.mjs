@@ -1,7 +1,8 @@
 // Reads a shader's dispatch layout from its WGSL (its own file and the lib files it includes): the
 // uniform `struct Params` fields (u32, i32, f32; fields named pad, pad0, pad1, ... are padding), the bindings of
 // group 0 in order, and the op codes of each `override NAME: u32` that selects a branch (constants
-// `const NAME_CODE = <n>u;`, each used as a `case`). scripts/codegen.mjs emits them as TypeScript
+// `const NAME_CODE = <n>u;`: each a `case` where a switch on NAME selects, and never a literal in
+// place of one, so the shader and the TypeScript table cannot disagree). scripts/codegen.mjs emits them as TypeScript
 // (src/generated/shader_layouts.ts); a layout it cannot trust throws, naming the file and line.
 
 const PARAM_TYPES = new Set(['u32', 'i32', 'f32']);
@@ -66,17 +67,20 @@ function codesOf(file, text) {
     const family = o[1];
     const table = {};
     const seen = new Map();
+    const isSwitch = new RegExp(`\\bswitch\\s+${family}\\b`).test(text);
     for (const c of text.matchAll(new RegExp(`\\bconst\\s+${family}_([A-Z][A-Z0-9_]*)\\s*(?::\\s*u32\\s*)?=\\s*(\\d+)u\\s*;`, 'g'))) {
       const [, upper, value] = c;
       const key = upper.toLowerCase().replace(/_([a-z0-9])/g, (_, ch) => ch.toUpperCase());
       if (seen.has(Number(value))) fail(file, text, c.index, `${family}_${upper} repeats code ${value} of ${family}_${seen.get(Number(value))}.`);
       seen.set(Number(value), upper);
-      if (!new RegExp(`\\bcase\\s+${family}_${upper}\\s*:`).test(text)) fail(file, text, c.index, `${family}_${upper} is no \`case\` of the switch on ${family}.`);
+      if (isSwitch && !new RegExp(`\\bcase\\s+${family}_${upper}\\s*:`).test(text)) fail(file, text, c.index, `${family}_${upper} is no \`case\` of the switch on ${family}.`);
       table[key] = Number(value);
     }
     if (Object.keys(table).length === 0) continue;
-    const literal = new RegExp(`\\bswitch\\s+${family}\\s*\\{[^]*?\\bcase\\s+\\d`).exec(text);
-    if (literal) fail(file, text, literal.index, `the switch on ${family} has a literal case; use the ${family}_* constants (they are the TypeScript table).`);
+    const literal = isSwitch
+      ? new RegExp(`\\bswitch\\s+${family}\\s*\\{[^]*?\\bcase\\s+\\d`).exec(text)
+      : new RegExp(`\\b${family}\\s*(?:==|!=|<=|>=|<|>)\\s*\\d|\\d+u?\\s*(?:==|!=|<=|>=|<|>)\\s*${family}\\b`).exec(text);
+    if (literal) fail(file, text, literal.index, `${family} is compared with a number; use the ${family}_* constants (they are the TypeScript table).`);
     codes[family] = table;
   }
   return codes;

@@ -2,6 +2,7 @@
 // the per-sample bookkeeping of losses, step sizes and checkpoints (apgd_track.wgsl) and the row copies
 // it asks for (apgd_copy.wgsl).
 
+import { shaderCodes } from '../device/dispatch.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { projectL2, type Norm } from './attack_step.js';
 import { grid2d } from './grid.js';
@@ -16,10 +17,10 @@ export function apgdStep(x0: Tensor, g: Tensor, state: Tensor, z: Tensor, x: Ten
   const n = x.shape[0];
   const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-  const dispatch = (phase: number) => gpu.run({
+  const dispatch = (phase: keyof typeof PHASES) => gpu.run({
     shader: 'apgd_step',
     label: `apgd step ${norm}`,
-    constants: { NORM: norm === 'linf' ? 0 : 1, PHASE: phase },
+    constants: { NORM: shaderCodes('apgd_step').NORM[norm], PHASE: PHASES[phase] },
     bindings: {
       G: g,
       X0: x0,
@@ -32,22 +33,31 @@ export function apgdStep(x0: Tensor, g: Tensor, state: Tensor, z: Tensor, x: Ten
     params: { n, d: x.size / n, rowStride: gx * 64, eps, momentum, stateStride: APGD_STATE_COLUMNS },
     workgroups: [gx, gy],
   });
-  dispatch(0);
+  dispatch('step');
   if (norm === 'l2') {
     projectL2(z, x0, eps);
-    dispatch(1);
+    dispatch('combine');
     projectL2(x, x0, eps);
   }
   gNorms?.dispose();
 }
 
-/** Per-sample bookkeeping (shaders/apgd_track.wgsl) of `losses` and `correct`: MODE 0 init, 1 iterate, 2 checkpoint, 3 finish. */
-export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags: Tensor, mode: number, window: number, rho: number, eps: number): void {
+/** The phases of apgd_step.wgsl (its PHASE_* constants). */
+const PHASES = shaderCodes('apgd_step').PHASE;
+
+/** The bookkeeping modes of apgd_track.wgsl (its MODE_* constants). */
+const TRACK_MODES = shaderCodes('apgd_track').MODE;
+
+/** A bookkeeping mode of apgdTrack: init, iterate, checkpoint or finish. */
+export type ApgdTrackMode = keyof typeof TRACK_MODES;
+
+/** Per-sample bookkeeping (shaders/apgd_track.wgsl) of `losses` and `correct` in `mode`. */
+export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags: Tensor, mode: ApgdTrackMode, window: number, rho: number, eps: number): void {
   const n = flags.shape[0];
   losses.gpu.run({
     shader: 'apgd_track',
-    label: `apgd track mode ${mode}`,
-    constants: { MODE: mode },
+    label: `apgd track mode ${TRACK_MODES[mode]}`,
+    constants: { MODE: TRACK_MODES[mode] },
     bindings: { LOSS: losses, CORRECT: correct, STATE: state, FLAGS: flags },
     params: { n, window, rho, initialStep: 2 * eps },
     workgroups: [Math.ceil(n / 64)],

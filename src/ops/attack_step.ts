@@ -2,6 +2,7 @@
 // [0, 1] clipping (shaders/attack_step.wgsl, attack_project_l2.wgsl) and the per-sample
 // worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
 
+import { shaderCodes } from '../device/dispatch.js';
 import { sub } from './binary.js';
 import { grid2d } from './grid.js';
 import { rowSumSquares } from './reduce.js';
@@ -23,7 +24,7 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
   gpu.run({
     shader: 'attack_step',
     label: `attack step ${norm}`,
-    constants: { NORM: norm === 'linf' ? 0 : 1, PROJECT: project },
+    constants: { NORM: shaderCodes('attack_step').NORM[norm], PROJECT: project },
     bindings: { G: g, X0: x0, GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 }, X: x },
     params: { n, d, rowStride: gx * 64, alpha, eps },
     workgroups: [gx, gy],

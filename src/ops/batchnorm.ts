@@ -4,6 +4,7 @@
 // skipped (frozen). Reductions are fixed-order workgroup trees (shaders/batchnorm_*.wgsl): no
 // atomics, deterministic. Backward goes through the batch statistics when the forward used them.
 
+import { shaderCodes } from '../device/dispatch.js';
 import type { Gpu } from '../device/gpu.js';
 import { splitLoop } from '../device/loop_budget.js';
 import { check, NtkError } from '../errors.js';
@@ -192,7 +193,7 @@ function updateRunning(state: BatchNormState, stats: Tensor, C: number, m: numbe
     shader: 'batchnorm_update',
     label: `${label} running statistics`,
     constants: {
-      AVERAGE: options.average === 'cumulative' ? 1 : 0,
+      AVERAGE: shaderCodes('batchnorm_update').AVERAGE[options.average],
       UNBIASED: options.runningVariance === 'unbiased',
       DEBIAS: options.debias,
     },

@@ -2,6 +2,7 @@
 // projection of x1 and x0 onto the linearised boundary inside [0, 1] and the step between them
 // (shaders/fab_step.wgsl), and keeping the closest misclassified point, then backtracking (fab_keep.wgsl).
 
+import { shaderCodes } from '../device/dispatch.js';
 import { LOOP_BUDGET } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -28,7 +29,7 @@ export function fabStep(x0: Tensor, x1: Tensor, grad: Tensor, losses: Tensor, di
   x0.gpu.run({
     shader: 'fab_step',
     label: `fab step ${o.norm}`,
-    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
+    constants: { NORM: shaderCodes('fab_step').NORM[o.norm] },
     bindings: { X0: x0, GRAD: grad, LOSS: losses, DIST: distances, X1: x1 },
     params: { n, d, perThread: Math.ceil(d / THREADS), sections: SECTIONS, eta: o.eta, alphaMax: o.alphaMax },
     workgroups: [n],
@@ -42,7 +43,7 @@ export function fabKeep(x0: Tensor, correct: Tensor, distances: Tensor, best: Te
   x0.gpu.run({
     shader: 'fab_keep',
     label: `fab keep ${o.norm}`,
-    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
+    constants: { NORM: shaderCodes('fab_keep').NORM[o.norm] },
     bindings: { X0: x0, CORRECT: correct, DIST: distances, BEST: best, X1: x1, BACKTRACKED: backtracked },
     params: { n, d, perThread: Math.ceil(d / THREADS), beta: o.beta },
     workgroups: [n],

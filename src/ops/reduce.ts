@@ -2,6 +2,7 @@
 // by repeated passes of fixed-order 1024-element workgroup reductions. No atomics. Also the
 // mean, the sum of squares (gradient norms) and the count of NaN/Inf elements (input checks).
 
+import { shaderCodes } from '../device/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 import { map } from './map.js';
 
@@ -42,8 +43,8 @@ export function countNonFinite(x: Tensor): Tensor {
   return sumRows(x, 1, x.size, [1], REDUCE_MODES.nonFinite);
 }
 
-/** The element transforms of reduce_sum.wgsl's first pass (its MODE override). */
-export const REDUCE_MODES = { sum: 0, square: 1, nonFinite: 2 } as const;
+/** The element transforms of reduce_sum.wgsl's first pass: its MODE_* constants (the MODE override), read by the build. */
+const REDUCE_MODES = shaderCodes('reduce_sum').MODE;
 
 /** Row sums of x's data read as [rows, n] (elements transformed by `mode` on load), shaped `outShape`. */
 function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[], mode: number = REDUCE_MODES.sum): Tensor {

@@ -37,6 +37,11 @@ describe('shader layouts (scripts/shader_layout.mjs)', () => {
     expect(layout(own, [lib])).toEqual({ params: [['m', 'u32']], bindings: [['A', 'texture'], ['B', 'read'], ['p', 'uniform']], codes: {} });
   });
 
+  it('reads codes compared by name outside a switch (NORM == NORM_LINF)', () => {
+    const source = 'override NORM: u32 = 0u;\nconst NORM_LINF = 0u;\nconst NORM_L2 = 1u;\nfn linf() -> bool { return NORM == NORM_LINF; }\n';
+    expect(layout(source).codes).toEqual({ NORM: { linf: 0, l2: 1 } });
+  });
+
   it('reads the real map shader: MAP_OPS comes from its OP_* constants', () => {
     const source = readFileSync(new URL('../../shaders/map.wgsl', import.meta.url), 'utf8');
     const { codes, params } = shaderLayout('map', { file: 'shaders/map.wgsl', source }, []);
@@ -51,6 +56,8 @@ describe('shader layouts (scripts/shader_layout.mjs)', () => {
     ['the uniform before a buffer', MAP_LIKE.replace('@binding(2) var<uniform>', '@binding(5) var<uniform>').replace('@binding(1)', '@binding(2)').replace('@binding(5)', '@binding(1)'), /uniform "p" must be the last binding/],
     ['a repeated op code', MAP_LIKE.replace('OP_TWO_WORDS = 1u', 'OP_TWO_WORDS = 0u'), /^shaders\/s\.wgsl:3: OP_TWO_WORDS repeats code 0 of OP_ONE/],
     ['an op code with no case', MAP_LIKE.replace('case OP_TWO_WORDS:', 'case 1u:'), /^shaders\/s\.wgsl:3: OP_TWO_WORDS is no `case`/],
+    ['a literal case in the switch', MAP_LIKE.replace('default: {', 'case 2u: { return x; } default: {'), /^shaders\/s\.wgsl:11: OP is compared with a number/],
+    ['a code compared with a number', 'override NORM: u32 = 0u;\nconst NORM_LINF = 0u;\nfn f() -> bool { return NORM == 1u; }\n', /^shaders\/s\.wgsl:3: NORM is compared with a number/],
     ['a field declared twice', MAP_LIKE.replace('shift: i32', 'n: i32'), /^shaders\/s\.wgsl:6: Params field "n" declared twice/],
   ])('fails the build on %s, naming the file and line', (_, source, message) => {
     expect(() => layout(source)).toThrow(message);
