@@ -1,8 +1,9 @@
 // The GPU context: acquires an adapter and device under the platform's policy, owns the
 // pipeline cache (keyed by shader + override constants), the buffer pool, readback and the
-// validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which records its
-// dispatch (params and bindings by name: device/dispatch.ts) into an open command encoder; the batch is submitted (one submission, one pair of error
-// scopes) at readbacks, buffer writes, synchronize(), and every MAX_BATCH commands.
+// validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which takes params and
+// bindings by name (device/dispatch.ts) and records its dispatch into an open command encoder; the
+// batch is submitted (one submission, one pair of error scopes) at readbacks, buffer writes,
+// synchronize(), and every MAX_BATCH commands.
 
 import { NtkError, check } from '../errors.js';
 import { resolveOptions } from '../options.js';
