@@ -6,7 +6,13 @@
 // host projects it, attack_project_l2.wgsl), PHASE 1 forms x' from Z (the host projects it again).
 
 override NORM: u32 = 0u;
+
+const NORM_LINF = 0u; // the NORM codes the op reads (Norm, src/ops/attack_step.ts)
+const NORM_L2 = 1u;
 override PHASE: u32 = 0u;
+
+const PHASE_STEP = 0u; // l2: z before projection; l-inf: the whole step
+const PHASE_COMBINE = 1u; // l2: x' from the projected Z
 
 struct Params { n: u32, d: u32, rowStride: u32, eps: f32, momentum: f32, stateStride: u32, pad0: u32, pad1: u32 }
 
@@ -30,14 +36,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let s = i / p.d;
   let x = X[i];
   let a = p.momentum;
-  if (NORM == 0u) {
+  if (NORM == NORM_LINF) {
     let z = ball(x + STATE[s * p.stateStride + 4u] * sign(G[i]), i);
     let old = XOLD[i];
     XOLD[i] = x;
     X[i] = ball(x + a * (z - x) + (1.0 - a) * (x - old), i);
     return;
   }
-  if (PHASE == 0u) {
+  if (PHASE == PHASE_STEP) {
     Z[i] = x + STATE[s * p.stateStride + 4u] * G[i] / (sqrt(GNORM2[s]) + 1e-12);
     return;
   }

@@ -9,6 +9,11 @@
 
 override MODE: u32 = 1u;
 
+const MODE_INIT = 0u; // the ApgdTrackMode codes (src/ops/apgd.ts)
+const MODE_ITERATE = 1u;
+const MODE_CHECKPOINT = 2u;
+const MODE_FINISH = 3u;
+
 struct Params { n: u32, window: u32, rho: f32, initialStep: f32 }
 
 @group(0) @binding(0) var<storage, read> LOSS: array<f32>;
@@ -22,13 +27,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let s = gid.x;
   if (s >= p.n) { return; }
   let b = s * 8u;
-  if (MODE == 3u) {
+  if (MODE == MODE_FINISH) {
     FLAGS[s] = select(8u, 0u, STATE[b + 3u] > 0.0);
     return;
   }
   let loss = LOSS[s];
   let fooled = CORRECT[s] == 0.0;
-  if (MODE == 0u) {
+  if (MODE == MODE_INIT) {
     STATE[b] = loss;
     STATE[b + 1u] = loss;
     STATE[b + 2u] = 0.0;
@@ -51,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   if (loss > STATE[b + 1u]) { STATE[b + 2u] = STATE[b + 2u] + 1.0; }
   STATE[b + 1u] = loss;
-  if (MODE == 2u) {
+  if (MODE == MODE_CHECKPOINT) {
     let oscillating = STATE[b + 2u] < p.rho * f32(p.window);
     let stalled = STATE[b + 6u] == 0.0 && STATE[b + 5u] >= STATE[b];
     let reduce = oscillating || stalled;

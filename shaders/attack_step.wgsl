@@ -5,6 +5,9 @@
 // precomputed in the second pass, see attack_project_l2.wgsl), and always into [0, 1].
 
 override NORM: u32 = 0u;
+
+const NORM_LINF = 0u; // the NORM codes the op reads (Norm, src/ops/attack_step.ts)
+const NORM_L2 = 1u;
 override PROJECT: bool = true;
 
 struct Params { n: u32, d: u32, rowStride: u32, alpha: f32, eps: f32, pad0: u32, pad1: u32, pad2: u32 }
@@ -20,7 +23,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * p.rowStride;
   if (i >= p.n * p.d) { return; }
   var x = X[i];
-  if (NORM == 0u) {
+  if (NORM == NORM_LINF) {
     x = x + p.alpha * sign(G[i]);
     if (PROJECT) { x = clamp(x, X0[i] - p.eps, X0[i] + p.eps); }
   } else {

@@ -8,6 +8,9 @@
 //   variance), running = Acc / (1 - (1-f)^t), the zero-debiased estimate.
 
 override AVERAGE: u32 = 0u;
+
+const AVERAGE_EMA = 0u; // the BN_AVERAGES codes (src/ops/batchnorm.ts)
+const AVERAGE_CUMULATIVE = 1u;
 override UNBIASED: bool = true;
 override DEBIAS: bool = false;
 
@@ -24,7 +27,7 @@ struct Params { C: u32, m: u32, momentum: f32, pad: u32 }
 fn main(@builtin(local_invocation_index) tid: u32) {
   let t = Count[0] + 1.0;
   var f = p.momentum;
-  if (AVERAGE == 1u) { f = 1.0 / t; }
+  if (AVERAGE == AVERAGE_CUMULATIVE) { f = 1.0 / t; }
   var correction = 1.0;
   if (UNBIASED) { correction = f32(p.m) / f32(p.m - 1u); }
   for (var c = tid; c < p.C; c = c + 256u) {

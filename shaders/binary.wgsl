@@ -1,8 +1,13 @@
-// Elementwise binary op Y[i] = f(A[i], B[i mod nb]), f chosen by the OP override (codes in
-// src/ops/binary.ts). B broadcasts when its shape is a suffix of A's (nb divides n; nb = 1 is a
+// Elementwise binary op Y[i] = f(A[i], B[i mod nb]), f chosen by the OP override (the OP_*
+// constants are the op table: codegen emits them as BINARY_OPS in src/ops/binary.ts). B broadcasts when its shape is a suffix of A's (nb divides n; nb = 1 is a
 // scalar). 1-D work on a 2-D grid of 64-thread workgroups: i = gid.x + gid.y * rowStride.
 
 override OP: u32 = 0u;
+
+const OP_ADD = 0u;
+const OP_SUB = 1u;
+const OP_MUL = 2u;
+const OP_RELU_BACKWARD = 3u; // a where b > 0, else 0
 
 struct Params { n: u32, rowStride: u32, nb: u32, pad: u32 }
 
@@ -13,10 +18,10 @@ struct Params { n: u32, rowStride: u32, nb: u32, pad: u32 }
 
 fn apply(a: f32, b: f32) -> f32 {
   switch OP {
-    case 0u: { return a + b; }                       // add
-    case 1u: { return a - b; }                       // sub
-    case 2u: { return a * b; }                       // mul
-    case 3u: { return select(0.0, a, b > 0.0); }     // relu backward: dy where x > 0
+    case OP_ADD: { return a + b; }
+    case OP_SUB: { return a - b; }
+    case OP_MUL: { return a * b; }
+    case OP_RELU_BACKWARD: { return select(0.0, a, b > 0.0); } // dy where x > 0
     default: { return a; }
   }
 }

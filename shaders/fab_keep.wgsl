@@ -4,7 +4,10 @@
 // x0 + beta·(x1 − x0), BACKTRACKED 1 (else 0). 8 threads per sample; the distance is added
 // (maximised) in index order by every thread.
 
-override NORM: u32 = 0u; // 0 l-inf, 1 l2
+override NORM: u32 = 0u;
+
+const NORM_LINF = 0u; // the NORM codes the op reads (Norm, src/ops/attack_step.ts)
+const NORM_L2 = 1u;
 
 struct Params { n: u32, d: u32, perThread: u32, beta: f32 }
 
@@ -31,14 +34,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3
     let c = lid + j * WG;
     if (c < p.d) {
       let v = abs(X1[row + c] - X0[row + c]);
-      s = select(s + v * v, max(s, v), NORM == 0u);
+      s = select(s + v * v, max(s, v), NORM == NORM_LINF);
     }
   }
   partials[lid] = s;
   workgroupBarrier();
   var t = partials[0];
-  for (var k = 1u; k < WG; k = k + 1u) { t = select(t + partials[k], max(t, partials[k]), NORM == 0u); }
-  t = select(sqrt(t), t, NORM == 0u);
+  for (var k = 1u; k < WG; k = k + 1u) { t = select(t + partials[k], max(t, partials[k]), NORM == NORM_LINF); }
+  t = select(sqrt(t), t, NORM == NORM_LINF);
   if (lid == 0u) { BACKTRACKED[i] = select(0.0, 1.0, broken); }
   if (!broken) { return; }
   let closer = t < kept;

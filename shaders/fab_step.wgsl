@@ -7,7 +7,10 @@
 // (a workgroup barrier is cheap at one SIMD group on software adapters); every thread adds the 8
 // partial sums in index order, so all hold the same bits and choose the same bracket.
 
-override NORM: u32 = 0u; // 0 l-inf, 1 l2
+override NORM: u32 = 0u;
+
+const NORM_LINF = 0u; // the NORM codes the op reads (Norm, src/ops/attack_step.ts)
+const NORM_L2 = 1u;
 
 struct Params { n: u32, d: u32, perThread: u32, sections: u32, eta: f32, alphaMax: f32, pad0: u32, pad1: u32 }
 
@@ -54,13 +57,13 @@ fn term(point: f32, g: f32, toward: f32) -> Term {
   let w = -g;
   let weight = abs(w);
   let room = select(point, 1.0 - point, toward * sign(w) > 0.0);
-  let key = select(room / max(weight, 1e-38), room, NORM == 0u);
+  let key = select(room / max(weight, 1e-38), room, NORM == NORM_LINF);
   return Term(weight, room, key);
 }
 
 /** The move of a coordinate at lambda (before its sign): min(lambda (·weight), room). */
 fn moveAt(t: Term, lambda: f32) -> f32 {
-  return min(select(lambda * t.weight, lambda, NORM == 0u), t.room);
+  return min(select(lambda * t.weight, lambda, NORM == NORM_LINF), t.room);
 }
 
 fn pointAt(fromX0: bool, k: u32) -> f32 {
@@ -102,7 +105,7 @@ fn project(fromX0: bool, f: f32, row: u32, lid: u32) -> vec3<f32> {
       if (c < p.d) {
         let t = term(pointAt(fromX0, row + c), GRAD[row + c], toward);
         if (t.weight != 0.0) {
-          let scale = select(t.weight, 1.0, NORM == 0u);
+          let scale = select(t.weight, 1.0, NORM == NORM_LINF);
           ca = ca + t.weight * min(la * scale, vec4<f32>(t.room));
           cb = cb + t.weight * min(lb * scale, vec4<f32>(t.room));
         }
@@ -124,7 +127,7 @@ fn project(fromX0: bool, f: f32, row: u32, lid: u32) -> vec3<f32> {
     if (c < p.d) {
       let t = term(pointAt(fromX0, row + c), GRAD[row + c], toward);
       if (t.weight != 0.0) {
-        if (t.key <= lo) { saturated = saturated + t.weight * t.room; } else { slope = slope + select(t.weight * t.weight, t.weight, NORM == 0u); }
+        if (t.key <= lo) { saturated = saturated + t.weight * t.room; } else { slope = slope + select(t.weight * t.weight, t.weight, NORM == NORM_LINF); }
       }
     }
   }
@@ -139,12 +142,12 @@ fn project(fromX0: bool, f: f32, row: u32, lid: u32) -> vec3<f32> {
       let t = term(pointAt(fromX0, row + c), GRAD[row + c], toward);
       if (t.weight != 0.0) {
         let m = select(t.room, moveAt(t, lambda), reachable);
-        size = select(size + m * m, max(size, m), NORM == 0u);
+        size = select(size + m * m, max(size, m), NORM == NORM_LINF);
       }
     }
   }
-  size = combine(size, lid, NORM == 0u);
-  size = select(sqrt(size), size, NORM == 0u);
+  size = combine(size, lid, NORM == NORM_LINF);
+  size = select(sqrt(size), size, NORM == NORM_LINF);
   return vec3<f32>(lambda, select(0.0, 1.0, reachable), select(size, 0.0, f == 0.0));
 }
 

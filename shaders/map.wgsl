@@ -1,8 +1,22 @@
-// Elementwise unary map Y[i] = f(X[i]), f chosen by the OP override (codes in src/ops/map.ts).
+// Elementwise unary map Y[i] = f(X[i]), f chosen by the OP override. The OP_* constants
+// are the op table: codegen emits them as MAP_OPS (src/ops/map.ts), each must be a case below.
 // 1-D work laid out on a 2-D grid of 64-thread workgroups so large tensors stay within the
 // per-dimension dispatch limit: i = gid.x + gid.y * rowStride.
 
 override OP: u32 = 0u;
+
+const OP_AFFINE = 0u;     // alpha * x + beta
+const OP_RELU = 1u;
+const OP_EXP = 2u;
+const OP_LOG = 3u;
+const OP_TANH = 4u;
+const OP_ABS = 5u;
+const OP_SQUARE = 6u;
+const OP_SQRT = 7u;
+const OP_SIGMOID = 8u;
+const OP_SIGN = 9u;
+const OP_CLAMP = 10u;     // clamp(x, alpha, beta)
+const OP_RECIPROCAL = 11u; // alpha / x
 
 struct Params { n: u32, rowStride: u32, alpha: f32, beta: f32 }
 
@@ -12,18 +26,18 @@ struct Params { n: u32, rowStride: u32, alpha: f32, beta: f32 }
 
 fn apply(x: f32) -> f32 {
   switch OP {
-    case 0u: { return p.alpha * x + p.beta; }            // affine
-    case 1u: { return max(x, 0.0); }                     // relu
-    case 2u: { return exp(x); }                          // exp
-    case 3u: { return log(x); }                          // log
-    case 4u: { return tanh(x); }                         // tanh
-    case 5u: { return abs(x); }                          // abs
-    case 6u: { return x * x; }                           // square
-    case 7u: { return sqrt(x); }                         // sqrt
-    case 8u: { return 1.0 / (1.0 + exp(-x)); }           // sigmoid
-    case 9u: { return sign(x); }                         // sign
-    case 10u: { return clamp(x, p.alpha, p.beta); }      // clamp to [alpha, beta]
-    case 11u: { return p.alpha / x; }                    // reciprocal, scaled by alpha
+    case OP_AFFINE: { return p.alpha * x + p.beta; }
+    case OP_RELU: { return max(x, 0.0); }
+    case OP_EXP: { return exp(x); }
+    case OP_LOG: { return log(x); }
+    case OP_TANH: { return tanh(x); }
+    case OP_ABS: { return abs(x); }
+    case OP_SQUARE: { return x * x; }
+    case OP_SQRT: { return sqrt(x); }
+    case OP_SIGMOID: { return 1.0 / (1.0 + exp(-x)); }
+    case OP_SIGN: { return sign(x); }
+    case OP_CLAMP: { return clamp(x, p.alpha, p.beta); }
+    case OP_RECIPROCAL: { return p.alpha / x; }
     default: { return x; }
   }
 }

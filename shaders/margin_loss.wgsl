@@ -10,6 +10,11 @@
 // target equal to the label, gives NaN (bit pattern from the host: WGSL has no NaN constant).
 
 override LOSS: u32 = 0u;
+
+const LOSS_CW = 0u;     // the MARGIN_LOSSES codes (src/ops/margin_loss.ts)
+const LOSS_DLR = 1u;
+const LOSS_CW_T = 2u;
+const LOSS_DLR_T = 3u;
 override GRAD: bool = true;
 
 struct Params { n: u32, classes: u32, rowStride: u32, scale: f32, nanBits: u32, pad0: u32, pad1: u32, pad2: u32 }
@@ -31,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * p.rowStride;
   if (r >= p.n) { return; }
   let base = r * p.classes;
-  let targeted = LOSS >= 2u;
+  let targeted = LOSS == LOSS_CW_T || LOSS == LOSS_DLR_T;
   let label = LABELS[r];
   let tgt = select(0.0, TARGETS[r], targeted);
   let valid = isClass(label) && (!targeted || (isClass(tgt) && tgt != label));
@@ -60,9 +65,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     count = count + 1u;
   }
   let a = select(other, u32(tgt), targeted);
-  var denominator = 1.0;
-  if (LOSS == 1u) { denominator = max(Logits[base + top[0]] - Logits[base + top[2]], 1e-12); }
-  if (LOSS == 3u) { denominator = max(Logits[base + top[0]] - 0.5 * (Logits[base + top[2]] + Logits[base + top[3]]), 1e-12); }
+  var denominator = 1.0; // LOSS_CW, LOSS_CW_T
+  if (LOSS == LOSS_DLR) { denominator = max(Logits[base + top[0]] - Logits[base + top[2]], 1e-12); }
+  if (LOSS == LOSS_DLR_T) { denominator = max(Logits[base + top[0]] - 0.5 * (Logits[base + top[2]] + Logits[base + top[3]]), 1e-12); }
   let loss = (Logits[base + a] - Logits[base + y]) / denominator;
   LOSSES[r] = loss;
   CORRECT[r] = select(0.0, 1.0, top[0] == y);
@@ -70,8 +75,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let q = loss / denominator;
   for (var c = 0u; c < p.classes; c = c + 1u) {
     var g = (select(0.0, 1.0, c == a) - select(0.0, 1.0, c == y)) / denominator;
-    if (LOSS == 1u) { g = g - q * (select(0.0, 1.0, c == top[0]) - select(0.0, 1.0, c == top[2])); }
-    if (LOSS == 3u) { g = g - q * (select(0.0, 1.0, c == top[0]) - 0.5 * (select(0.0, 1.0, c == top[2]) + select(0.0, 1.0, c == top[3]))); }
+    if (LOSS == LOSS_DLR) { g = g - q * (select(0.0, 1.0, c == top[0]) - select(0.0, 1.0, c == top[2])); }
+    if (LOSS == LOSS_DLR_T) { g = g - q * (select(0.0, 1.0, c == top[0]) - 0.5 * (select(0.0, 1.0, c == top[2]) + select(0.0, 1.0, c == top[3]))); }
     DLOGITS[base + c] = p.scale * g;
   }
 }

@@ -2,10 +2,15 @@
 // [g*1024, (g+1)*1024) of row rowOffset + r into Out[(rowOffset + r) * groups + g].
 // Each thread adds 4 strided elements in order, then a fixed binary tree in workgroup memory:
 // the same inputs give the same bits on a given adapter. Repeat passes until groups == 1.
-// MODE (first pass only) transforms each element as it is loaded: 0 = x, 1 = x * x,
-// 2 = 1 if x is NaN or +-Inf (exponent bits all ones, robust to fast-math) else 0.
+// MODE (first pass only) transforms each element as it is loaded (the MODE_* constants are the
+// table, REDUCE_MODES in src/ops/reduce.ts): x, x * x, or 1 if x is NaN or +-Inf (exponent bits all
+// ones, robust to fast-math) else 0.
 
 override MODE: u32 = 0u;
+
+const MODE_SUM = 0u;
+const MODE_SQUARE = 1u;
+const MODE_NON_FINITE = 2u;
 
 struct Params { n: u32, groups: u32, rowOffset: u32, pad: u32 }
 
@@ -18,8 +23,9 @@ var<workgroup> partial: array<f32, 256>;
 fn load(i: u32) -> f32 {
   let x = X[i];
   switch MODE {
-    case 1u: { return x * x; }
-    case 2u: { return select(0.0, 1.0, (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u); }
+    case MODE_SQUARE: { return x * x; }
+    case MODE_NON_FINITE: { return select(0.0, 1.0, (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u); }
+    case MODE_SUM: { return x; }
     default: { return x; }
   }
 }

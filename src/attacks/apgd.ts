@@ -52,7 +52,7 @@ function apgdRun(model: Model, x0: Tensor, y: Tensor, start: Tensor, targets: Te
   let at = lossGradient(model, x, y, o.loss, targets, o.bnMode);
   const rows = { x, g: at.grad, xBest, gBest, xAdv };
   try {
-    apgdTrack(at.losses, at.correct, state, flags, 0, 0, o.rho, o.eps);
+    apgdTrack(at.losses, at.correct, state, flags, 'init', 0, o.rho, o.eps);
     apgdCopyRows(flags, rows, n, d);
     for (let i = 0; i < o.steps; i++) {
       apgdStep(x0, at.grad, state, z, x, xOld, i === 0 ? 1 : MOMENTUM, o.norm, o.eps);
@@ -60,11 +60,11 @@ function apgdRun(model: Model, x0: Tensor, y: Tensor, start: Tensor, targets: Te
       at = lossGradient(model, x, y, o.loss, targets, o.bnMode);
       rows.g = at.grad;
       const checkpoint = checkpoints.has(i);
-      apgdTrack(at.losses, at.correct, state, flags, checkpoint ? 2 : 1, checkpoint ? i - previous : 0, o.rho, o.eps);
+      apgdTrack(at.losses, at.correct, state, flags, checkpoint ? 'checkpoint' : 'iterate', checkpoint ? i - previous : 0, o.rho, o.eps);
       if (checkpoint) previous = i;
       apgdCopyRows(flags, rows, n, d);
     }
-    apgdTrack(at.losses, at.correct, state, flags, 3, 0, o.rho, o.eps);
+    apgdTrack(at.losses, at.correct, state, flags, 'finish', 0, o.rho, o.eps);
     apgdCopyRows(flags, rows, n, d);
   } finally {
     at.dispose();

@@ -1,8 +1,9 @@
 // The GPU context: acquires an adapter and device under the platform's policy, owns the
 // pipeline cache (keyed by shader + override constants), the buffer pool, readback and the
-// validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which records its
-// dispatch into an open command encoder; the batch is submitted (one submission, one pair of error
-// scopes) at readbacks, buffer writes, synchronize(), and every MAX_BATCH commands.
+// validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which takes params and
+// bindings by name (device/dispatch.ts) and records its dispatch into an open command encoder; the
+// batch is submitted (one submission, one pair of error scopes) at readbacks, buffer writes,
+// synchronize(), and every MAX_BATCH commands.
 
 import { NtkError, check } from '../errors.js';
 import { resolveOptions } from '../options.js';
@@ -10,6 +11,7 @@ import { SHADERS, type ShaderName } from '../generated/shaders.js';
 import { explicitChoice, type KernelChoice, type MatmulKernel } from './kernels.js';
 import { ADAPTER_CHOICES, adapterClass, currentPlatform, type AdapterChoice, type AdapterClass, type Platform } from '../platform/index.js';
 import { BufferPool } from './buffers.js';
+import { orderBindings, packParams, type Dispatch } from './dispatch.js';
 
 /** Options of createGpu. */
 export interface GpuOptions {
@@ -46,21 +48,6 @@ export interface AdapterReport {
     maxComputeWorkgroupsPerDimension: number;
     maxStorageBuffersPerShaderStage: number;
   };
-}
-
-/** One compute dispatch: bindings in shader order (storage buffers, then the params uniform). */
-export interface DispatchSpec {
-  shader: ShaderName;
-  /** WGSL `override` constants; part of the pipeline cache key. */
-  constants?: Record<string, number | boolean>;
-  /** Storage bindings 0..n-1 with the byte size to bind. With `asTexture`, the binding is instead an
-   * rgba32float texture of rows of TEXTURE_ROW texels holding the buffer's first `bytes` bytes, copied
-   * in the dispatch's own command buffer (check textureFits first). */
-  storage: Array<{ buffer: GPUBuffer; bytes: number; asTexture?: boolean }>;
-  /** Bytes of the params uniform, bound after the storage buffers. */
-  params?: ArrayBuffer;
-  workgroups: [number, number?, number?];
-  label: string;
 }
 
 /**
@@ -189,8 +176,9 @@ export class Gpu {
     return this.raw.limits;
   }
 
-  /** Records one compute dispatch into the current batch (see the class comment). */
-  run(spec: DispatchSpec): void {
+  /** Records one compute dispatch into the current batch (see the class comment); a misnamed or
+   * missing param or binding of the shader is a type error (device/dispatch.ts). */
+  run<S extends ShaderName>(spec: Dispatch<S>): void {
     this.assertAlive();
     const [x, y = 1, z = 1] = spec.workgroups;
     const maxGroups = this.limits.maxComputeWorkgroupsPerDimension;
@@ -202,17 +190,19 @@ export class Gpu {
         { workgroups: [x, y, z], maxGroups },
       );
     }
-    for (const s of spec.storage) {
+    const storage = orderBindings(spec);
+    for (const s of storage) {
       check(!s.asTexture || this.textureFits(s.buffer, s.bytes), `${spec.label}: ${s.bytes} bytes do not fit a texture binding; check textureFits() first.`);
     }
-    const paramBytes = spec.params ? Math.ceil(spec.params.byteLength / UNIFORM_SLOT) * UNIFORM_SLOT : 0;
-    check(paramBytes <= this.uniformHost.byteLength, `${spec.label}: params of ${spec.params?.byteLength} bytes exceed ${this.uniformHost.byteLength}.`);
+    const params = packParams(spec);
+    const paramBytes = Math.ceil(params.byteLength / UNIFORM_SLOT) * UNIFORM_SLOT;
+    check(paramBytes <= this.uniformHost.byteLength, `${spec.label}: params of ${params.byteLength} bytes exceed ${this.uniformHost.byteLength}.`);
     if (this.batch && this.batch.uniformBytes + paramBytes > this.uniformHost.byteLength) this.flush();
     const batch = this.openBatch();
     const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
     batch.shaders.set(pipelineKey(spec.shader, spec.constants ?? {}), spec.shader);
     const copies: Array<{ buffer: GPUBuffer; bytes: number; texture: GPUTexture }> = [];
-    const entries: GPUBindGroupEntry[] = spec.storage.map((s, i) => {
+    const entries: GPUBindGroupEntry[] = storage.map((s, i) => {
       if (!s.asTexture) return { binding: i, resource: { buffer: s.buffer, offset: 0, size: alignedSize(s.bytes) } };
       const texture = this.textureFor(this.endPass(batch), s.buffer, s.bytes);
       copies.push({ buffer: s.buffer, bytes: s.bytes, texture });
@@ -224,9 +214,9 @@ export class Gpu {
       else this.textures.set(t.height, [t]);
     }
     const paramsOffset = batch.uniformBytes;
-    if (spec.params) {
-      this.uniformHost.set(new Uint8Array(spec.params), paramsOffset);
-      entries.push({ binding: entries.length, resource: { buffer: this.uniforms, offset: paramsOffset, size: spec.params.byteLength } });
+    if (params.byteLength > 0) {
+      this.uniformHost.set(new Uint8Array(params), paramsOffset);
+      entries.push({ binding: entries.length, resource: { buffer: this.uniforms, offset: paramsOffset, size: params.byteLength } });
       batch.uniformBytes += paramBytes;
     }
     const bindGroup = this.raw.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: spec.label });
@@ -238,7 +228,7 @@ export class Gpu {
       op: spec.shader,
       label: spec.label,
       encode: (encoder) => {
-        if (spec.params) this.raw.queue.writeBuffer(this.uniforms, paramsOffset, spec.params);
+        if (params.byteLength > 0) this.raw.queue.writeBuffer(this.uniforms, paramsOffset, params);
         for (const c of copies) this.copyToTexture(encoder, c.buffer, c.bytes, c.texture);
         const pass = encoder.beginComputePass({ label: spec.label });
         pass.setPipeline(pipeline);
@@ -251,7 +241,7 @@ export class Gpu {
   }
 
   /**
-   * Whether the first `bytes` bytes of `buffer` can be bound as a texture (DispatchSpec `asTexture`):
+   * Whether the first `bytes` bytes of `buffer` can be bound as a texture (a `texture_2d<f32>` binding of a Dispatch):
    * the rows fit maxTextureDimension2D and the copy's whole rows lie inside the buffer.
    */
   textureFits(buffer: GPUBuffer, bytes: number): boolean {

@@ -2,9 +2,10 @@
 // the per-sample bookkeeping of losses, step sizes and checkpoints (apgd_track.wgsl) and the row copies
 // it asks for (apgd_copy.wgsl).
 
+import { shaderCodes } from '../device/dispatch.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { projectL2, type Norm } from './attack_step.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { rowSumSquares } from './reduce.js';
 
 /** Columns of APGD's per-sample state (see shaders/apgd_track.wgsl). */
@@ -16,45 +17,49 @@ export function apgdStep(x0: Tensor, g: Tensor, state: Tensor, z: Tensor, x: Ten
   const n = x.shape[0];
   const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-  const dispatch = (phase: number) => gpu.run({
+  const dispatch = (phase: keyof typeof PHASES) => gpu.run({
     shader: 'apgd_step',
     label: `apgd step ${norm}`,
-    constants: { NORM: norm === 'linf' ? 0 : 1, PHASE: phase },
-    storage: [
-      { buffer: g.buffer, bytes: g.bytes },
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
-      { buffer: state.buffer, bytes: state.bytes },
-      { buffer: z.buffer, bytes: z.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: xOld.buffer, bytes: xOld.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', gx * 64], ['f32', eps], ['f32', momentum], ['u32', APGD_STATE_COLUMNS], ['u32', 0], ['u32', 0]]),
+    constants: { NORM: shaderCodes('apgd_step').NORM[norm], PHASE: PHASES[phase] },
+    bindings: {
+      G: g,
+      X0: x0,
+      GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
+      STATE: state,
+      Z: z,
+      X: x,
+      XOLD: xOld,
+    },
+    params: { n, d: x.size / n, rowStride: gx * 64, eps, momentum, stateStride: APGD_STATE_COLUMNS },
     workgroups: [gx, gy],
   });
-  dispatch(0);
+  dispatch('step');
   if (norm === 'l2') {
     projectL2(z, x0, eps);
-    dispatch(1);
+    dispatch('combine');
     projectL2(x, x0, eps);
   }
   gNorms?.dispose();
 }
 
-/** Per-sample bookkeeping (shaders/apgd_track.wgsl) of `losses` and `correct`: MODE 0 init, 1 iterate, 2 checkpoint, 3 finish. */
-export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags: Tensor, mode: number, window: number, rho: number, eps: number): void {
+/** The phases of apgd_step.wgsl (its PHASE_* constants). */
+const PHASES = shaderCodes('apgd_step').PHASE;
+
+/** The bookkeeping modes of apgd_track.wgsl (its MODE_* constants). */
+const TRACK_MODES = shaderCodes('apgd_track').MODE;
+
+/** A bookkeeping mode of apgdTrack: init, iterate, checkpoint or finish. */
+export type ApgdTrackMode = keyof typeof TRACK_MODES;
+
+/** Per-sample bookkeeping (shaders/apgd_track.wgsl) of `losses` and `correct` in `mode`. */
+export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags: Tensor, mode: ApgdTrackMode, window: number, rho: number, eps: number): void {
   const n = flags.shape[0];
   losses.gpu.run({
     shader: 'apgd_track',
-    label: `apgd track mode ${mode}`,
-    constants: { MODE: mode },
-    storage: [
-      { buffer: losses.buffer, bytes: losses.bytes },
-      { buffer: correct.buffer, bytes: correct.bytes },
-      { buffer: state.buffer, bytes: state.bytes },
-      { buffer: flags.buffer, bytes: flags.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', window], ['f32', rho], ['f32', 2 * eps]]),
+    label: `apgd track mode ${TRACK_MODES[mode]}`,
+    constants: { MODE: TRACK_MODES[mode] },
+    bindings: { LOSS: losses, CORRECT: correct, STATE: state, FLAGS: flags },
+    params: { n, window, rho, initialStep: 2 * eps },
     workgroups: [Math.ceil(n / 64)],
   });
 }
@@ -66,8 +71,8 @@ export function apgdCopyRows(flags: Tensor, r: { x: Tensor; g: Tensor; xBest: Te
   gpu.run({
     shader: 'apgd_copy',
     label: 'apgd copy rows',
-    storage: [flags, r.x, r.g, r.xBest, r.gBest, r.xAdv].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
-    params: packParams([['u32', n], ['u32', d], ['u32', gx * 64], ['u32', 0]]),
+    bindings: { FLAGS: flags, X: r.x, G: r.g, XBEST: r.xBest, GBEST: r.gBest, XADV: r.xAdv },
+    params: { n, d, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
 }

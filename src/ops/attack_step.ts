@@ -2,8 +2,9 @@
 // [0, 1] clipping (shaders/attack_step.wgsl, attack_project_l2.wgsl) and the per-sample
 // worst-case selection across restarts (shaders/attack_keep_worst.wgsl). All in place.
 
+import { shaderCodes } from '../device/dispatch.js';
 import { sub } from './binary.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -25,14 +26,9 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
   gpu.run({
     shader: 'attack_step',
     label: `attack step ${norm}`,
-    constants: { NORM: norm === 'linf' ? 0 : 1, PROJECT: project },
-    storage: [
-      { buffer: g.buffer, bytes: g.bytes },
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
-      { buffer: x.buffer, bytes: x.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', d], ['u32', gx * 64], ['f32', alpha], ['f32', eps], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    constants: { NORM: shaderCodes('attack_step').NORM[norm], PROJECT: project },
+    bindings: { G: g, X0: x0, GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 }, X: x },
+    params: { n, d, rowStride: gx * 64, alpha, eps },
     workgroups: [gx, gy],
   });
   gNorms?.dispose();
@@ -50,12 +46,8 @@ export function projectL2(x: Tensor, x0: Tensor, eps: number): void {
   gpu.run({
     shader: 'attack_project_l2',
     label: 'attack l2 projection',
-    storage: [
-      { buffer: x0.buffer, bytes: x0.bytes },
-      { buffer: norms.buffer, bytes: norms.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', gx * 64], ['f32', eps]]),
+    bindings: { X0: x0, DNORM2: norms, X: x },
+    params: { n, d: x.size / n, rowStride: gx * 64, eps },
     workgroups: [gx, gy],
   });
   norms.dispose();
@@ -71,14 +63,8 @@ export function keepWorst(logits: Tensor, labels: Tensor, x: Tensor, score: Tens
   gpu.run({
     shader: 'attack_keep_worst',
     label: 'attack keep worst',
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: score.buffer, bytes: score.bytes },
-      { buffer: best.buffer, bytes: best.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', x.size / n], ['u32', classes], ['u32', 0]]),
+    bindings: { Logits: logits, LABELS: labels, X: x, BEST_SCORE: score, BEST: best },
+    params: { n, d: x.size / n, classes },
     workgroups: [Math.ceil(n / 64)],
   });
 }

@@ -6,7 +6,6 @@ import { NtkError, check } from '../errors.js';
 import { splitSeed } from '../random/philox.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { packParams } from './params.js';
 
 /** Options of augmentCropFlip. */
 export interface AugmentOptions {
@@ -42,22 +41,15 @@ export function augmentCropFlip(x: Tensor, rng: Rng, options: Partial<AugmentOpt
   const { seed, stream, position } = rng.state();
   check(position % 4 === 0, `augmentCropFlip: the Rng must sit on a Philox block boundary (position ${position}).`);
   check(position / 4 + b < 2 ** 32, 'augmentCropFlip: Rng position past 2^34 words; fork a new stream.');
-  const input = x.buffer; // throws E_DISPOSED before anything is allocated
+  void x.buffer; // throws E_DISPOSED before anything is allocated
   rng.words(4 * b);
   const out = Tensor.empty(gpu, x.shape);
   const [seedLo, seedHi] = splitSeed(seed);
   gpu.run({
     shader: 'augment_crop_flip',
     label: `augmentCropFlip [${x.shape}] pad ${padding}${flip ? ' flip' : ''}`,
-    storage: [
-      { buffer: input, bytes: x.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([
-      ['u32', c], ['u32', h], ['u32', w], ['u32', padding],
-      ['u32', flip ? 1 : 0], ['u32', seedLo], ['u32', seedHi], ['u32', stream],
-      ['u32', position / 4], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { X: x, Y: out },
+    params: { channels: c, height: h, width: w, padding, flip: flip ? 1 : 0, seedLo, seedHi, stream, block: position / 4 },
     workgroups: [Math.ceil((c * h * w) / 256), b],
   });
   return out;

@@ -4,11 +4,12 @@
 // skipped (frozen). Reductions are fixed-order workgroup trees (shaders/batchnorm_*.wgsl): no
 // atomics, deterministic. Backward goes through the batch statistics when the forward used them.
 
+import { shaderCodes } from '../device/dispatch.js';
 import type { Gpu } from '../device/gpu.js';
 import { splitLoop } from '../device/loop_budget.js';
 import { check, NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { sumPartialsInto } from './sum_partials.js';
 
 /** Threads per channel of the reduction shaders, and the loop iterations of their trees (with margin). */
@@ -151,24 +152,16 @@ export function batchNormForward(
     shader: 'batchnorm_stats',
     label: `${label} statistics [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}`,
     constants: { FROM_RUNNING: !mode.batchStats, ...(parts > 1 ? { SPLIT: true } : {}) },
-    storage: [
-      { buffer: xb, bytes: x.bytes },
-      { buffer: state.runningMean.buffer, bytes: state.runningMean.bytes },
-      { buffer: state.runningVar.buffer, bytes: state.runningVar.bytes },
-      { buffer: target.buffer, bytes: target.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', C], ['u32', L], ['f32', options.eps], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
+    bindings: { X: { buffer: xb, bytes: x.bytes }, RunMean: state.runningMean, RunVar: state.runningVar, Stats: target },
+    params: { n, C, L, eps: options.eps, perPart },
     workgroups: [C, parts],
   });
   if (target !== stats) {
     gpu.run({
       shader: 'batchnorm_stats_merge',
       label: `${label} statistics: merge ${parts} parts`,
-      storage: [
-        { buffer: target.buffer, bytes: target.bytes },
-        { buffer: stats.buffer, bytes: stats.bytes },
-      ],
-      params: packParams([['u32', C], ['u32', parts], ['u32', perPart], ['u32', n * L], ['f32', options.eps], ['u32', 0], ['u32', 0], ['u32', 0]]),
+      bindings: { Parts: target, Stats: stats },
+      params: { C, parts, perPart, N: n * L, eps: options.eps },
       workgroups: [Math.ceil(C / 64)],
     });
     target.dispose();
@@ -180,14 +173,14 @@ export function batchNormForward(
     shader: 'batchnorm_apply',
     label: `${label} normalise [${x.shape}]`,
     constants: { AFFINE: options.affine },
-    storage: [
-      { buffer: xb, bytes: x.bytes },
-      { buffer: stats.buffer, bytes: stats.bytes },
-      { buffer: gamma ? gamma.buffer : stats.buffer, bytes: gamma ? gamma.bytes : stats.bytes },
-      { buffer: beta ? beta.buffer : stats.buffer, bytes: beta ? beta.bytes : stats.bytes },
-      { buffer: y.buffer, bytes: y.bytes },
-    ],
-    params: packParams([['u32', x.size], ['u32', C], ['u32', L], ['u32', gx * 64]]),
+    bindings: {
+      X: { buffer: xb, bytes: x.bytes },
+      Stats: stats,
+      Gamma: gamma ?? stats,
+      Beta: beta ?? stats,
+      Y: y,
+    },
+    params: { total: x.size, C, L, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
   return { y, stats };
@@ -200,18 +193,12 @@ function updateRunning(state: BatchNormState, stats: Tensor, C: number, m: numbe
     shader: 'batchnorm_update',
     label: `${label} running statistics`,
     constants: {
-      AVERAGE: options.average === 'cumulative' ? 1 : 0,
+      AVERAGE: shaderCodes('batchnorm_update').AVERAGE[options.average],
       UNBIASED: options.runningVariance === 'unbiased',
       DEBIAS: options.debias,
     },
-    storage: [
-      { buffer: stats.buffer, bytes: stats.bytes },
-      { buffer: state.runningMean.buffer, bytes: state.runningMean.bytes },
-      { buffer: state.runningVar.buffer, bytes: state.runningVar.bytes },
-      { buffer: acc.buffer, bytes: acc.bytes },
-      { buffer: state.count.buffer, bytes: state.count.bytes },
-    ],
-    params: packParams([['u32', C], ['u32', m], ['f32', options.momentum], ['u32', 0]]),
+    bindings: { Stats: stats, RunMean: state.runningMean, RunVar: state.runningVar, Acc: acc, Count: state.count },
+    params: { C, m, momentum: options.momentum },
     workgroups: [1],
   });
   if (acc !== state.emaAccumulators) acc.dispose();
@@ -261,14 +248,14 @@ export function batchNormBackward(
     gpu.run({
       shader: 'batchnorm_backward_reduce',
       label: `${label} backward sums [${x.shape}]${perSample ? ' per sample' : ''}${parts > 1 ? ` in ${parts} parts` : ''}`,
-      storage: [
-        { buffer: dyb, bytes: dy.bytes },
-        { buffer: xb, bytes: x.bytes },
-        { buffer: stats.buffer, bytes: stats.bytes },
-        { buffer: targets.dy.buffer, bytes: targets.dy.bytes },
-        { buffer: targets.dyXhat.buffer, bytes: targets.dyXhat.bytes },
-      ],
-      params: packParams([['u32', n], ['u32', C], ['u32', L], ['u32', perSample ? 1 : n], ['u32', perPart], ['u32', groups], ['u32', 0], ['u32', 0]]),
+      bindings: {
+        DY: { buffer: dyb, bytes: dy.bytes },
+        X: { buffer: xb, bytes: x.bytes },
+        Stats: stats,
+        SumDy: targets.dy,
+        SumDyXhat: targets.dyXhat,
+      },
+      params: { n, C, L, spg: perSample ? 1 : n, perPart, groups },
       workgroups: [C, groups * parts],
     });
     if (targets !== sums) {
@@ -284,19 +271,16 @@ export function batchNormBackward(
     shader: 'batchnorm_backward_input',
     label: `${label} backward input [${x.shape}]`,
     constants: { AFFINE: options.affine, BATCH_STATS: batchStats },
-    storage: [
-      { buffer: dyb, bytes: dy.bytes },
-      { buffer: xb, bytes: x.bytes },
-      { buffer: stats.buffer, bytes: stats.bytes },
-      { buffer: gamma ? gamma.buffer : stats.buffer, bytes: gamma ? gamma.bytes : stats.bytes },
-      { buffer: sums ? sums.dy.buffer : stats.buffer, bytes: sums ? sums.dy.bytes : stats.bytes },
-      { buffer: sums ? sums.dyXhat.buffer : stats.buffer, bytes: sums ? sums.dyXhat.bytes : stats.bytes },
-      { buffer: dx.buffer, bytes: dx.bytes },
-    ],
-    params: packParams([
-      ['u32', x.size], ['u32', C], ['u32', L], ['u32', gx * 64],
-      ['f32', n * L], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: {
+      DY: { buffer: dyb, bytes: dy.bytes },
+      X: { buffer: xb, bytes: x.bytes },
+      Stats: stats,
+      Gamma: gamma ?? stats,
+      SumDy: sums ? sums.dy : stats,
+      SumDyXhat: sums ? sums.dyXhat : stats,
+      DX: dx,
+    },
+    params: { total: x.size, C, L, rowStride: gx * 64, m: n * L },
     workgroups: [gx, gy],
   });
   if (wantParams && sums) return { dx, dgamma: sums.dyXhat, dbeta: sums.dy };

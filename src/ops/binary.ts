@@ -2,16 +2,13 @@
 // backward mask, with B broadcast when its shape is a suffix of A's (a scalar [1] included).
 
 import { NtkError } from '../errors.js';
+import { shaderCodes } from '../device/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
-/** The binary functions, with their shader codes (the OP override of binary.wgsl). */
-export const BINARY_OPS = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  reluBackward: 3, // a where b > 0, else 0
-} as const;
+/** The binary functions, with their shader codes: the OP_* constants of shaders/binary.wgsl (the OP
+ * override; reluBackward: a where b > 0, else 0), read by the build. */
+export const BINARY_OPS = shaderCodes('binary').OP;
 
 /** An elementwise binary operation (a key of BINARY_OPS). */
 export type BinaryOp = keyof typeof BINARY_OPS;
@@ -53,19 +50,15 @@ export function binary(a: Tensor, b: Tensor, op: BinaryOp): Tensor {
     );
   }
   const gpu = a.gpu;
-  const [bufferA, bufferB] = [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
+  void [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
   const out = Tensor.empty(gpu, a.shape);
   const [gx, gy] = grid2d(Math.ceil(a.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'binary',
     label: `${op} [${a.shape}] [${b.shape}]`,
     constants: { OP: BINARY_OPS[op] },
-    storage: [
-      { buffer: bufferA, bytes: a.bytes },
-      { buffer: bufferB, bytes: b.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([['u32', a.size], ['u32', gx * 64], ['u32', b.size], ['u32', 0]]),
+    bindings: { A: a, B: b, Y: out },
+    params: { n: a.size, rowStride: gx * 64, nb: b.size },
     workgroups: [gx, gy],
   });
   return out;

@@ -2,7 +2,7 @@
 // elementwise product of two Grams of pixel rows, summed over each P x P block, in a fixed order.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /**
  * out[i, j] = Σ_p Σ_q a[i·P + p, j·P + q] · b[i·P + p, j·P + q] for a and b [ma·P, mb·P] and out
@@ -15,12 +15,8 @@ export function blockProductSum(a: Tensor, b: Tensor, out: Tensor, P: number): v
   gpu.run({
     shader: 'ntk_block_product_sum',
     label: `ntk structured conv term [${ma}x${P}, ${mb}x${P}]`,
-    storage: [
-      { buffer: a.buffer, bytes: a.bytes },
-      { buffer: b.buffer, bytes: b.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([['u32', ma], ['u32', mb], ['u32', P], ['u32', gx * 64]]),
+    bindings: { A: a, B: b, Out: out },
+    params: { ma, mb, P, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
 }

@@ -3,7 +3,7 @@
 
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /**
  * y[o, c, i] = x[o, c, i] * scale[c] + shift[c] for x [n, c, ...] (any trailing dims); either
@@ -22,7 +22,7 @@ export function channelAffine(x: Tensor, scale: Tensor | null, shift: Tensor | n
   const any = scale ?? shift;
   if (!any) throw new NtkError('E_INVALID_ARGUMENT', 'channelAffine: give a scale, a shift or both.');
   const gpu = x.gpu;
-  const input = x.buffer; // throws E_DISPOSED before anything is allocated
+  void x.buffer; // throws E_DISPOSED before anything is allocated
   const scaleBinding = scale ?? any;
   const shiftBinding = shift ?? any;
   const out = Tensor.empty(gpu, x.shape);
@@ -32,13 +32,8 @@ export function channelAffine(x: Tensor, scale: Tensor | null, shift: Tensor | n
     shader: 'channel_affine',
     label: `channelAffine [${x.shape}]`,
     constants: { HAS_SCALE: scale !== null, HAS_SHIFT: shift !== null },
-    storage: [
-      { buffer: input, bytes: x.bytes },
-      { buffer: scaleBinding.buffer, bytes: scaleBinding.bytes },
-      { buffer: shiftBinding.buffer, bytes: shiftBinding.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([['u32', x.size], ['u32', gx * 64], ['u32', channels], ['u32', inner]]),
+    bindings: { X: x, Scale: scaleBinding, Shift: shiftBinding, Y: out },
+    params: { n: x.size, rowStride: gx * 64, channels, inner },
     workgroups: [gx, gy],
   });
   return out;

@@ -5,7 +5,7 @@
 import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { sumPartialsInto } from './sum_partials.js';
 
 /** Threads per channel in channel_sum.wgsl, and the loop iterations of its reduction tree (with margin). */
@@ -52,19 +52,14 @@ function dispatch(x: Tensor, out: Tensor, accumulate: boolean): void {
   const { parts, perPart } = columns ? splitLoop(count, 1) : splitLoop(count, THREADS, TREE_ITERATIONS);
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, channels]);
   const [gx, gy] = grid2d(columns ? Math.ceil(channels / COLUMNS_PER_GROUP) : channels, gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.run({
-    shader: columns ? 'column_sum' : 'channel_sum',
+  const common = {
     label: `channelSum [${x.shape}]${parts > 1 ? ` in ${parts} parts` : ''}${accumulate ? ' +=' : ''}`,
-    constants: accumulate && parts === 1 ? { ACCUMULATE: true } : {},
-    storage: [
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: target.buffer, bytes: target.bytes },
-    ],
-    params: columns
-      ? packParams([['u32', channels], ['u32', count], ['u32', perPart], ['u32', gx * COLUMNS_PER_GROUP]])
-      : packParams([['u32', channels], ['u32', inner], ['u32', count], ['u32', gx], ['u32', perPart], ['u32', 0], ['u32', 0], ['u32', 0]]),
-    workgroups: [gx, gy, parts],
-  });
+    constants: (accumulate && parts === 1 ? { ACCUMULATE: true } : {}) as Record<string, boolean>,
+    bindings: { X: x, Out: target },
+    workgroups: [gx, gy, parts] as [number, number, number],
+  };
+  if (columns) gpu.run({ shader: 'column_sum', ...common, params: { channels, rows: count, perPart, rowStride: gx * COLUMNS_PER_GROUP } });
+  else gpu.run({ shader: 'channel_sum', ...common, params: { channels, inner, count, rowStride: gx, perPart } });
   if (target === out) return;
   sumPartialsInto(target, parts, out, accumulate);
   target.dispose();

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { conv2dOutputShape, type Conv2dGeometry } from './conv2d_geometry.js';
 import { windowConstants } from './geometry.js';
 import { blockGemm, packOperand } from './matmul.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { sumPartialsInto } from './sum_partials.js';
 
 /** Bytes one chunk of im2col operands (and per-sample products) may take. */
@@ -59,16 +59,11 @@ export function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, 
     shader: 'conv2d_im2col',
     label: `conv2d im2col x[${x.shape}] samples ${s0}+${count}`,
     constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
-    storage: [
-      { buffer: x.buffer, bytes: x.bytes },
-      { buffer: col.buffer, bytes: col.bytes },
-    ],
-    params: packParams([
-      ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-      ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
-      ['u32', s0], ['u32', gx * 64], ['u32', kRows], ['u32', planeP],
-      ['u32', total], ['u32', runs], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { X: x, Col: col },
+    params: {
+      n: g.n, cin: g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, s0, rowStride: gx * 64, kRows, planeP,
+      total, runs,
+    },
     workgroups: [gx, gy],
   });
   return col;
@@ -155,15 +150,8 @@ export function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeome
       shader: 'conv2d_col2im',
       label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
       constants: { ...windowConstants(g), RUN: run },
-      storage: [
-        { buffer: dcol.buffer, bytes: dcol.bytes },
-        { buffer: out.buffer, bytes: out.bytes },
-      ],
-      params: packParams([
-        ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-        ['u32', g.ph], ['u32', g.pw], ['u32', g.oh], ['u32', g.ow],
-        ['u32', s0], ['u32', gx * 64], ['u32', total], ['u32', runs],
-      ]),
+      bindings: { DCol: dcol, DX: out },
+      params: { n: g.n, cin: g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, s0, rowStride: gx * 64, total, runs },
       workgroups: [gx, gy],
     });
     dcol.dispose();
@@ -193,11 +181,8 @@ export function pixelMajor(t: Tensor, n: number, lines: number, plane: number, p
   gpu.run({
     shader: 'conv2d_transpose_dy',
     label: `conv2d pixel-major [${n}, ${lines}, ${plane}]`,
-    storage: [
-      { buffer: t.buffer, bytes: t.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([['u32', lines], ['u32', plane], ['u32', linesP], ['u32', total], ['u32', gx * 64], ['u32', planeStride], ['u32', 0], ['u32', 0]]),
+    bindings: { DY: t, DyT: out },
+    params: { cout: lines, plane, coutP: linesP, total, rowStride: gx * 64, planeStride },
     workgroups: [gx, gy],
   });
   return out;

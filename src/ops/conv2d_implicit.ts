@@ -6,7 +6,7 @@ import { splitLoop } from '../device/loop_budget.js';
 import { Tensor } from '../tensor/tensor.js';
 import { conv2dOutputShape, type Conv2dGeometry } from './conv2d_geometry.js';
 import { windowConstants } from './geometry.js';
-import { grid2d, packParams, type ParamField } from './params.js';
+import { grid2d } from './grid.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
 
 /** The forward pass as the tiled implicit GEMM of shaders/conv2d.wgsl (split-K partials added in part order). */
@@ -24,13 +24,13 @@ export function conv2dImplicit(x: Tensor, weight: Tensor, bias: Tensor | null, g
     shader: 'conv2d',
     label: `conv2d x[${x.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}`,
     constants: { TY: ty, HAS_BIAS: bias !== null, ...windowConstants(g) },
-    storage: [
-      { buffer: xb, bytes: x.bytes },
-      { buffer: wb, bytes: weight.bytes },
-      { buffer: biasBuffer, bytes: bias ? bias.bytes : weight.bytes },
-      { buffer: target.buffer, bytes: target.bytes },
-    ],
-    params: geometryParams(g, [0, 0, perPart]),
+    bindings: {
+      X: { buffer: xb, bytes: x.bytes },
+      W: { buffer: wb, bytes: weight.bytes },
+      Bias: { buffer: biasBuffer, bytes: bias ? bias.bytes : weight.bytes },
+      Y: target,
+    },
+    params: { ...geometryFields(g), perPart },
     workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
   });
   return addParts(target, parts, out);
@@ -48,20 +48,20 @@ export function conv2dInputGradImplicit(dy: Tensor, weight: Tensor, g: Conv2dGeo
   // the GEMM over k = (co, ky, kx)
   const { parts, perPart } = direct ? splitLoop(g.cout, 1 / (g.kh * g.kw + g.kh + 1)) : gemmSplit(g.cout * g.kh * g.kw);
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, ...out.shape]);
-  const storage = [
-    { buffer: dyb, bytes: dy.bytes },
-    { buffer: wb, bytes: weight.bytes },
-    { buffer: target.buffer, bytes: target.bytes },
-  ];
+  const bindings = { DY: { buffer: dyb, bytes: dy.bytes }, W: { buffer: wb, bytes: weight.bytes }, DX: target };
   const label = `conv2d backward input dy[${dy.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}`;
   if (direct) {
     const [gx, gy] = grid2d(Math.ceil(out.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-    gpu.run({ shader: 'conv2d_backward_input_direct', label, storage, params: geometryParams(g, [0, gx * 64, perPart]), workgroups: [gx, gy, parts] });
+    gpu.run({
+      shader: 'conv2d_backward_input_direct', label, bindings,
+      params: { ...geometryFields(g), rowStride: gx * 64, perPart },
+      workgroups: [gx, gy, parts],
+    });
   } else {
     const { ty, tm, tn } = chooseTile(M, N);
     gpu.run({
-      shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, storage,
-      params: geometryParams(g, [0, 0, perPart]),
+      shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, bindings,
+      params: { ...geometryFields(g), perPart },
       workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
     });
   }
@@ -80,24 +80,20 @@ export function conv2dWeightGradImplicit(x: Tensor, dy: Tensor, g: Conv2dGeometr
   const slabs = groups * parts; // slab z = part * groups + group
   const direct = slabs === 1 ? !into : perSample && parts === 1;
   const out = Tensor.empty(gpu, direct ? (perSample ? [g.n, ...wShape] : wShape) : [slabs, ...wShape]);
-  const storage = [
-    { buffer: xb, bytes: x.bytes },
-    { buffer: dyb, bytes: dy.bytes },
-    { buffer: out.buffer, bytes: out.bytes },
-  ];
+  const bindings = { X: { buffer: xb, bytes: x.bytes }, DY: { buffer: dyb, bytes: dy.bytes }, Out: out };
   const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
     `${parts > 1 ? ` in ${parts} parts` : ''}`;
   if (kernel === 'gemm') {
     gpu.run({
-      shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, storage,
-      params: geometryParams(g, [spg, 0, perPart, groups]),
+      shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, bindings,
+      params: { ...geometryFields(g), spg, perPart, groups },
       workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), slabs],
     });
   } else {
     const [gx, gy] = grid2d(M * N, gpu.limits.maxComputeWorkgroupsPerDimension);
     gpu.run({
-      shader: 'conv2d_backward_weight_reduce', label, storage,
-      params: geometryParams(g, [spg, gx, perPart, groups]),
+      shader: 'conv2d_backward_weight_reduce', label, bindings,
+      params: { ...geometryFields(g), spg, rowStride: gx, perPart, groups },
       workgroups: [gx, gy, slabs],
     });
   }
@@ -200,15 +196,7 @@ function chooseTile(M: number, N: number): { ty: number; tm: number; tn: number 
   return best;
 }
 
-/** The conv shaders' Params: the geometry, then the shader-specific fields (sample group size,
- * row stride of a 2-D grid, split-K part length, sample groups; unused ones 0). */
-function geometryParams(g: Conv2dGeometry, extra: [number, number, number, number?]): ArrayBuffer {
-  const [spg, rowStride, perPart, groups] = extra;
-  return packParams([
-    ['u32', g.n], ['u32', g.c], ['u32', g.h], ['u32', g.w],
-    ['u32', g.cout], ['u32', g.kh], ['u32', g.kw], ['u32', g.sh],
-    ['u32', g.sw], ['u32', g.ph], ['u32', g.pw], ['u32', g.oh],
-    ['u32', g.ow], ['u32', spg], ['u32', rowStride], ['u32', perPart],
-    ...(groups === undefined ? [] : ([['u32', groups], ['u32', 0], ['u32', 0], ['u32', 0]] as ParamField[])),
-  ]);
+/** The geometry fields the conv shaders' Params share (each shader adds its own after them). */
+function geometryFields(g: Conv2dGeometry) {
+  return { n: g.n, cin: g.c, h: g.h, w: g.w, cout: g.cout, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow };
 }

@@ -2,7 +2,7 @@
 // rows replicated or interleaved; the NTK assembles Jacobian rows and kernel blocks with it.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /**
  * Copies Src [rows, width] row r into Dst from element (r / group)·groupStride + (r % group)·stride
@@ -20,15 +20,8 @@ export function copyColumns(
   gpu.run({
     shader: 'copy_columns',
     label,
-    storage: [
-      { buffer: src.buffer, bytes: src.bytes },
-      { buffer: dst.buffer, bytes: dst.bytes },
-    ],
-    params: packParams([
-      ['u32', rows], ['u32', width], ['u32', group], ['u32', groupStride],
-      ['u32', stride], ['u32', offset], ['u32', gx * 64], ['u32', runs],
-      ['u32', total], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { Src: src, Dst: dst },
+    params: { rows, width, group, groupStride, stride, offset, rowStride: gx * 64, runs, total },
     workgroups: [gx, gy],
   });
 }

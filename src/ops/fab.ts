@@ -2,11 +2,11 @@
 // projection of x1 and x0 onto the linearised boundary inside [0, 1] and the step between them
 // (shaders/fab_step.wgsl), and keeping the closest misclassified point, then backtracking (fab_keep.wgsl).
 
+import { shaderCodes } from '../device/dispatch.js';
 import { LOOP_BUDGET } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Norm } from './attack_step.js';
-import { packParams } from './params.js';
 
 /** Threads per sample of the FAB kernels (their workgroup size: one SIMD group of a software adapter, whose barriers are then cheap). */
 const THREADS = 8;
@@ -29,9 +29,9 @@ export function fabStep(x0: Tensor, x1: Tensor, grad: Tensor, losses: Tensor, di
   x0.gpu.run({
     shader: 'fab_step',
     label: `fab step ${o.norm}`,
-    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
-    storage: [x0, grad, losses, distances, x1].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
-    params: packParams([['u32', n], ['u32', d], ['u32', Math.ceil(d / THREADS)], ['u32', SECTIONS], ['f32', o.eta], ['f32', o.alphaMax], ['u32', 0], ['u32', 0]]),
+    constants: { NORM: shaderCodes('fab_step').NORM[o.norm] },
+    bindings: { X0: x0, GRAD: grad, LOSS: losses, DIST: distances, X1: x1 },
+    params: { n, d, perThread: Math.ceil(d / THREADS), sections: SECTIONS, eta: o.eta, alphaMax: o.alphaMax },
     workgroups: [n],
   });
 }
@@ -43,9 +43,9 @@ export function fabKeep(x0: Tensor, correct: Tensor, distances: Tensor, best: Te
   x0.gpu.run({
     shader: 'fab_keep',
     label: `fab keep ${o.norm}`,
-    constants: { NORM: o.norm === 'linf' ? 0 : 1 },
-    storage: [x0, correct, distances, best, x1, backtracked].map((t) => ({ buffer: t.buffer, bytes: t.bytes })),
-    params: packParams([['u32', n], ['u32', d], ['u32', Math.ceil(d / THREADS)], ['f32', o.beta]]),
+    constants: { NORM: shaderCodes('fab_keep').NORM[o.norm] },
+    bindings: { X0: x0, CORRECT: correct, DIST: distances, BEST: best, X1: x1, BACKTRACKED: backtracked },
+    params: { n, d, perThread: Math.ceil(d / THREADS), beta: o.beta },
     workgroups: [n],
   });
 }

@@ -4,7 +4,6 @@
 
 import { check } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { packParams } from './params.js';
 import { sumSquares } from './reduce.js';
 
 /**
@@ -25,11 +24,8 @@ export function gradNormScale(grads: readonly Tensor[], maxNorm: number): Tensor
   gpu.run({
     shader: 'grad_norm_scale',
     label: `gradNormScale over ${grads.length} tensors`,
-    storage: [
-      { buffer: partials.buffer, bytes: partials.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([['u32', grads.length], ['f32', maxNorm], ['u32', 0], ['u32', 0]]),
+    bindings: { Partials: partials, Out: out },
+    params: { count: grads.length, maxNorm },
     workgroups: [1],
   });
   partials.dispose();

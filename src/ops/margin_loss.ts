@@ -4,18 +4,21 @@
 // (shaders/attack_targets.wgsl). Labels and targets are device tensors [n] of class indices as f32.
 
 import { NtkError } from '../errors.js';
+import { shaderCodes } from '../device/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /** `cw`: z_a − z_y; `dlr`: (z_a − z_y)/(z_π1 − z_π3); a = the best other class, or the target (`-t`). */
 export type MarginLossKind = 'cw' | 'dlr' | 'cw-t' | 'dlr-t';
 
+const LOSS = shaderCodes('margin_loss').LOSS; // the LOSS_* constants of shaders/margin_loss.wgsl
+
 /** Shader code of each kind, and the fewest classes it needs (DLR reads π3, targeted DLR π4). */
 export const MARGIN_LOSSES: Record<MarginLossKind, { code: number; minClasses: number; targeted: boolean }> = {
-  cw: { code: 0, minClasses: 2, targeted: false },
-  dlr: { code: 1, minClasses: 3, targeted: false },
-  'cw-t': { code: 2, minClasses: 2, targeted: true },
-  'dlr-t': { code: 3, minClasses: 4, targeted: true },
+  cw: { code: LOSS.cw, minClasses: 2, targeted: false },
+  dlr: { code: LOSS.dlr, minClasses: 3, targeted: false },
+  'cw-t': { code: LOSS.cwT, minClasses: 2, targeted: true },
+  'dlr-t': { code: LOSS.dlrT, minClasses: 4, targeted: true },
 };
 
 const NAN_BITS = 0x7fc00000;
@@ -55,17 +58,15 @@ export function marginLoss(logits: Tensor, labels: Tensor, kind: MarginLossKind,
     shader: 'margin_loss',
     label: `marginLoss ${kind} [${n}, ${classes}]`,
     constants: { LOSS: spec.code, GRAD: grad !== null },
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: (targets ?? labels).buffer, bytes: (targets ?? labels).bytes },
-      { buffer: losses.buffer, bytes: losses.bytes },
-      { buffer: correct.buffer, bytes: correct.bytes },
-      { buffer: gradOut.buffer, bytes: gradOut.bytes },
-    ],
-    params: packParams([
-      ['u32', n], ['u32', classes], ['u32', gx * 64], ['f32', gradScale ?? 0], ['u32', NAN_BITS], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: {
+      Logits: logits,
+      LABELS: labels,
+      TARGETS: targets ?? labels,
+      LOSSES: losses,
+      CORRECT: correct,
+      DLOGITS: gradOut,
+    },
+    params: { n, classes, rowStride: gx * 64, scale: gradScale ?? 0, nanBits: NAN_BITS },
     workgroups: [gx, gy],
   });
   if (!grad) gradOut.dispose();
@@ -86,12 +87,8 @@ export function attackTargets(logits: Tensor, labels: Tensor, rank: number): Ten
   gpu.run({
     shader: 'attack_targets',
     label: `attackTargets rank ${rank}`,
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: targets.buffer, bytes: targets.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', classes], ['u32', rank], ['u32', 0]]),
+    bindings: { Logits: logits, LABELS: labels, TARGETS: targets },
+    params: { n, classes, rank },
     workgroups: [Math.ceil(n / 64)],
   });
   return targets;

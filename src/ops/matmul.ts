@@ -10,7 +10,7 @@ import type { Gpu } from '../device/gpu.js';
 import { splitLoop } from '../device/loop_budget.js';
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 import { sumPartialsInto } from './sum_partials.js';
 
 import type { MatmulKernel } from '../device/kernels.js';
@@ -127,15 +127,8 @@ function dispatchTiled(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions
       shader: 'matmul',
       label: `matmul (tiled) ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${parts > 1 ? ` in ${parts} k-parts` : ''}${accumulate ? ' +=' : ''}`,
       constants: { TRANS_A: transA, TRANS_B: transB, ...(accumulate && parts === 1 ? { ACCUMULATE: true } : {}) },
-      storage: [
-        { buffer: a.buffer, bytes: a.bytes },
-        { buffer: b.buffer, bytes: b.bytes },
-        { buffer: target.buffer, bytes: target.bytes },
-      ],
-      params: packParams([
-        ['u32', M], ['u32', N], ['u32', K], ['u32', batch],
-        ['u32', M * K], ['u32', b.shape.length === 3 ? K * N : 0], ['u32', M * N], ['u32', perPart],
-      ]),
+      bindings: { A: a, B: b, C: target },
+      params: { M, N, K, batch, strideA: M * K, strideB: b.shape.length === 3 ? K * N : 0, strideC: M * N, kPer: perPart },
       workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch * parts],
     });
   });
@@ -214,17 +207,16 @@ export function blockGemm(g: BlockGemm): void {
       ...(accumulate && slabs === 1 ? { ACCUMULATE: true } : {}),
       ...(g.bias ? { HAS_BIAS: true } : {}),
     },
-    storage: [
-      { buffer: a.buffer, bytes: a.bytes, asTexture },
-      { buffer: b.buffer, bytes: b.bytes, asTexture },
-      { buffer: target.buffer, bytes: target.bytes },
-      g.bias ? { buffer: g.bias.buffer, bytes: g.bias.bytes } : { buffer: b.buffer, bytes: b.bytes }, // unused without bias
-    ],
-    params: packParams([
-      ['u32', M], ['u32', N], ['u32', K4], ['u32', batch],
-      ['u32', g.strideA4], ['u32', g.strideB4], ['u32', g.ldb4], ['u32', kPer4],
-      ['u32', blocksN], ['u32', blocks], ['u32', target === out ? outOffset : 0], ['u32', g.aOffset4 ?? 0],
-    ]),
+    bindings: {
+      A: a,
+      B: b,
+      C: target,
+      Bias: g.bias ?? b, // unused without bias
+    },
+    params: {
+      M, N, K4, batch, strideA4: g.strideA4, strideB4: g.strideB4, ldb4: g.ldb4, kPer4, blocksN, blocks,
+      cOffset: target === out ? outOffset : 0, aOffset4: g.aOffset4 ?? 0,
+    },
     workgroups: [Math.ceil(blocks / 64), batch * slabs],
   });
   if (target === out) return;
@@ -248,11 +240,8 @@ export function packOperand(src: Tensor, batches: number, rows: number, cols: nu
     shader: 'gemm_pack',
     label: `matmul pack ${rows}x${cols}${trans ? 'ᵀ' : ''} -> ${rowsP}x${colsP}${batches > 1 ? ` x${batches}` : ''}`,
     constants: { TRANS: trans },
-    storage: [
-      { buffer: src.buffer, bytes: src.bytes },
-      { buffer: dst.buffer, bytes: dst.bytes },
-    ],
-    params: packParams([['u32', rows], ['u32', cols], ['u32', rowsP], ['u32', colsP], ['u32', rows * cols], ['u32', dst.size], ['u32', gx * 64], ['u32', 0]]),
+    bindings: { Src: src, Dst: dst },
+    params: { rows, cols, rowsP, colsP, strideSrc: rows * cols, total: dst.size, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
   return dst;

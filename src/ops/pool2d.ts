@@ -5,7 +5,7 @@
 import { check, NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { pair, windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /** Options of the pooling ops and layers. */
 export interface Pool2dOptions {
@@ -68,11 +68,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argma
   x.gpu.run({
     shader: 'max_pool2d',
     label: `maxPool2d [${x.shape}]`,
-    storage: [
-      { buffer: input, bytes: x.bytes },
-      { buffer: y.buffer, bytes: y.bytes },
-      { buffer: argmax.buffer, bytes: argmax.bytes },
-    ],
+    bindings: { X: { buffer: input, bytes: x.bytes }, Y: y, Arg: argmax },
     params: poolParams(g, gx),
     workgroups: [gx, gy],
   });
@@ -94,16 +90,8 @@ export function maxPool2dBackward(dy: Tensor, argmax: Tensor, g: WindowGeometry)
     shader: 'max_pool2d_backward',
     label: `maxPool2d backward [${dx.shape}]`,
     constants: { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw },
-    storage: [
-      { buffer: dyb, bytes: dy.bytes },
-      { buffer: argb, bytes: argmax.bytes },
-      { buffer: dx.buffer, bytes: dx.bytes },
-    ],
-    params: packParams([
-      ['u32', g.n * g.c], ['u32', g.h], ['u32', g.w], ['u32', g.ph],
-      ['u32', g.pw], ['u32', g.oh], ['u32', g.ow], ['u32', gx * 64],
-      ['u32', runs], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { DY: { buffer: dyb, bytes: dy.bytes }, Arg: { buffer: argb, bytes: argmax.bytes }, DX: dx },
+    params: { planes: g.n * g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64, runs },
     workgroups: [gx, gy],
   });
   return dx;
@@ -149,10 +137,7 @@ function avgForward(x: Tensor, g: WindowGeometry, countIncludePad: boolean, outS
     shader: 'avg_pool2d',
     label: `avgPool2d [${x.shape}]`,
     constants: { COUNT_INCLUDE_PAD: countIncludePad },
-    storage: [
-      { buffer: input, bytes: x.bytes },
-      { buffer: y.buffer, bytes: y.bytes },
-    ],
+    bindings: { X: { buffer: input, bytes: x.bytes }, Y: y },
     params: poolParams(g, gx),
     workgroups: [gx, gy],
   });
@@ -167,10 +152,7 @@ function avgBackward(dy: Tensor, g: WindowGeometry, countIncludePad: boolean): T
     shader: 'avg_pool2d_backward',
     label: `avgPool2d backward [${dx.shape}]`,
     constants: { COUNT_INCLUDE_PAD: countIncludePad },
-    storage: [
-      { buffer: dyb, bytes: dy.bytes },
-      { buffer: dx.buffer, bytes: dx.bytes },
-    ],
+    bindings: { DY: { buffer: dyb, bytes: dy.bytes }, DX: dx },
     params: poolParams(g, gx),
     workgroups: [gx, gy],
   });
@@ -188,10 +170,7 @@ function grid(t: Tensor, threads: number): [number, number] {
   return grid2d(Math.ceil(threads / 64), t.gpu.limits.maxComputeWorkgroupsPerDimension);
 }
 
-function poolParams(g: WindowGeometry, groupsX: number): ArrayBuffer {
-  return packParams([
-    ['u32', g.n * g.c], ['u32', g.h], ['u32', g.w], ['u32', g.kh],
-    ['u32', g.kw], ['u32', g.sh], ['u32', g.sw], ['u32', g.ph],
-    ['u32', g.pw], ['u32', g.oh], ['u32', g.ow], ['u32', groupsX * 64],
-  ]);
+/** The Params of the pooling shaders (max_pool2d, avg_pool2d, avg_pool2d_backward). */
+function poolParams(g: WindowGeometry, groupsX: number) {
+  return { planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: groupsX * 64 };
 }

@@ -7,7 +7,7 @@ import { splitSeed } from '../random/philox.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor, shapeSize, type Shape } from '../tensor/tensor.js';
 import { map } from './map.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /**
  * A tensor of uniform floats in [lo, hi) drawn from `rng` (advancing it exactly as
@@ -27,11 +27,8 @@ export function randomUniform(gpu: Gpu, shape: Shape, rng: Rng, lo = 0, hi = 1):
   gpu.run({
     shader: 'random_uniform',
     label: `randomUniform [${shape}]`,
-    storage: [{ buffer: u.buffer, bytes: u.bytes }],
-    params: packParams([
-      ['u32', n], ['u32', gx * 64], ['u32', seedLo], ['u32', seedHi],
-      ['u32', stream], ['u32', position], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { Y: u },
+    params: { n, rowStride: gx * 64, seedLo, seedHi, stream, offset: position },
     workgroups: [gx, gy],
   });
   if (lo === 0 && hi === 1) return u;

@@ -2,9 +2,9 @@
 // by repeated passes of fixed-order 1024-element workgroup reductions. No atomics. Also the
 // mean, the sum of squares (gradient norms) and the count of NaN/Inf elements (input checks).
 
+import { shaderCodes } from '../device/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 import { map } from './map.js';
-import { packParams } from './params.js';
 
 const CHUNK = 1024;
 
@@ -43,8 +43,8 @@ export function countNonFinite(x: Tensor): Tensor {
   return sumRows(x, 1, x.size, [1], REDUCE_MODES.nonFinite);
 }
 
-/** The element transforms of reduce_sum.wgsl's first pass (its MODE override). */
-export const REDUCE_MODES = { sum: 0, square: 1, nonFinite: 2 } as const;
+/** The element transforms of reduce_sum.wgsl's first pass: its MODE_* constants (the MODE override), read by the build. */
+const REDUCE_MODES = shaderCodes('reduce_sum').MODE;
 
 /** Row sums of x's data read as [rows, n] (elements transformed by `mode` on load), shaped `outShape`. */
 function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[], mode: number = REDUCE_MODES.sum): Tensor {
@@ -61,11 +61,8 @@ function sumRows(x: Tensor, rows: number, n: number, outShape: readonly number[]
         shader: 'reduce_sum',
         label: `sum [${rows}, ${width}]`,
         constants: current === x && mode !== REDUCE_MODES.sum ? { MODE: mode } : {},
-        storage: [
-          { buffer: current.buffer, bytes: current.bytes },
-          { buffer: next.buffer, bytes: next.bytes },
-        ],
-        params: packParams([['u32', width], ['u32', groups], ['u32', rowOffset], ['u32', 0]]),
+        bindings: { X: current, Out: next },
+        params: { n: width, groups, rowOffset },
         workgroups: [groups, Math.min(maxRows, rows - rowOffset)],
       });
     }

@@ -5,7 +5,7 @@
 
 import { NtkError, check } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /** The hyper-parameters of one sgdUpdate. */
 export interface SgdUpdateParams {
@@ -40,6 +40,7 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
   const v = velocity && useMomentum ? velocity : (unusedVelocity as Tensor);
   const vec4Bytes = 16 * Math.ceil(weight.size / 4); // whole vec4s, which pooled buffers hold (sizes are multiples of 16)
   const bound = [weight, grad, v].map((t) => ({ buffer: t.buffer, bytes: t === unusedVelocity ? 16 : vec4Bytes }));
+  const [W, G, V] = bound;
   const short = bound.find((b) => b.buffer.size < b.bytes);
   check(!short, `sgdUpdate [${weight.shape}]: a buffer of ${short?.buffer.size} bytes cannot hold ${vec4Bytes} bytes of whole vec4s; use tensors from the buffer pool.`);
   const [gx, gy] = grid2d(Math.ceil(weight.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
@@ -47,11 +48,8 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
     shader: 'sgd_update',
     label: `sgdUpdate [${weight.shape}]`,
     constants: { MOMENTUM: useMomentum, NESTEROV: useMomentum && p.nesterov },
-    storage: [bound[1], { buffer: clipScale.buffer, bytes: 4 }, bound[0], bound[2]],
-    params: packParams([
-      ['u32', weight.size], ['u32', gx * 64], ['f32', p.lr], ['f32', p.momentum],
-      ['f32', p.weightDecay], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { G, Clip: { buffer: clipScale.buffer, bytes: 4 }, W, V },
+    params: { n: weight.size, rowStride: gx * 64, lr: p.lr, momentum: p.momentum, weightDecay: p.weightDecay },
     workgroups: [gx, gy],
   });
   unusedVelocity?.dispose();

@@ -4,7 +4,7 @@
 
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /** A quiet NaN's bits, passed to the shaders (WGSL has no NaN constant). */
 const NAN_BITS = 0x7fc00000;
@@ -28,13 +28,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): CrossEntrop
   gpu.run({
     shader: 'softmax_cross_entropy',
     label: `softmaxCrossEntropy [${n}, ${classes}]`,
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: losses.buffer, bytes: losses.bytes },
-      { buffer: correct.buffer, bytes: correct.bytes },
-    ],
-    params: packParams([['u32', n], ['u32', classes], ['u32', gx * 64], ['u32', NAN_BITS]]),
+    bindings: { Logits: logits, Labels: labels, Losses: losses, Correct: correct },
+    params: { n, classes, rowStride: gx * 64, nanBits: NAN_BITS },
     workgroups: [gx, gy],
   });
   return { losses, correct };
@@ -53,14 +48,8 @@ export function softmaxCrossEntropyBackward(logits: Tensor, labels: Tensor, scal
   gpu.run({
     shader: 'softmax_cross_entropy_backward',
     label: `softmaxCrossEntropyBackward [${n}, ${classes}]`,
-    storage: [
-      { buffer: logits.buffer, bytes: logits.bytes },
-      { buffer: labels.buffer, bytes: labels.bytes },
-      { buffer: out.buffer, bytes: out.bytes },
-    ],
-    params: packParams([
-      ['u32', n], ['u32', classes], ['u32', gx * 64], ['f32', scale], ['u32', NAN_BITS], ['u32', 0], ['u32', 0], ['u32', 0],
-    ]),
+    bindings: { Logits: logits, Labels: labels, DLogits: out },
+    params: { n, classes, rowStride: gx * 64, scale, nanBits: NAN_BITS },
     workgroups: [gx, gy],
   });
   return out;

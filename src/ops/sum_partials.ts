@@ -4,7 +4,7 @@
 
 import { splitLoop } from '../device/loop_budget.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, packParams } from './params.js';
+import { grid2d } from './grid.js';
 
 /**
  * out[l] = Σ_g partials[g, l] for partials viewed as [G, L] (g ascending). With `into`, the sum
@@ -29,11 +29,8 @@ export function sumPartialsInto(partials: Tensor, groups: number, out: Tensor, a
       shader: 'sum_partials',
       label: `sum ${groups} partials of ${L}${parts > 1 ? ` (pass ${pass + 1} of ${parts})` : ''}`,
       constants: { ACCUMULATE: accumulate || pass > 0 },
-      storage: [
-        { buffer: partials.buffer, bytes: partials.bytes },
-        { buffer: out.buffer, bytes: out.bytes },
-      ],
-      params: packParams([['u32', L], ['u32', count], ['u32', gx * 64], ['u32', g0]]),
+      bindings: { P: partials, Out: out },
+      params: { L, G: count, rowStride: gx * 64, g0 },
       workgroups: [gx, gy],
     });
   }

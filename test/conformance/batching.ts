@@ -4,8 +4,7 @@
 
 import { MAX_BATCH, gpuSettled, type Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/kernel_choice.js';
-import { map } from '../../src/ops/map.js';
-import { packParams } from '../../src/ops/params.js';
+import { map, MAP_OPS } from '../../src/ops/map.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assert, assertBitEqual, expectCode } from './check.js';
 import { defineCase } from './harness.js';
@@ -15,9 +14,9 @@ function conflictingDispatch(gpu: Gpu, t: Tensor, label: string): void {
   gpu.run({
     shader: 'map',
     label,
-    constants: { OP: 0 },
-    storage: [{ buffer: t.buffer, bytes: t.bytes }, { buffer: t.buffer, bytes: t.bytes }],
-    params: packParams([['u32', t.size], ['u32', 64], ['f32', 1], ['f32', 0]]),
+    constants: { OP: MAP_OPS.affine },
+    bindings: { X: t, Y: t },
+    params: { n: t.size, rowStride: 64, alpha: 1, beta: 0 },
     workgroups: [1],
   });
 }

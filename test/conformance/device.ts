@@ -1,17 +1,22 @@
 // Device-layer conformance: adapter report, every shader compiled in an error scope, compile
 // errors quoting the WGSL line, typed errors for bad input, buffer pool hygiene, WASM routines.
 
+import { shaderCodes } from '../../src/device/dispatch.js';
 import { createGpu } from '../../src/ops/kernel_choice.js';
 import { SHADERS, type ShaderName } from '../../src/generated/shaders.js';
 import { symmetryDefect, symmetrize } from '../../src/linalg/symmetric.js';
-import { map } from '../../src/ops/map.js';
+import { BINARY_OPS } from '../../src/ops/binary.js';
+import { map, MAP_OPS } from '../../src/ops/map.js';
 import { matmul } from '../../src/ops/matmul.js';
 import type { Platform } from '../../src/platform/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assert, assertBitEqual, expectCode, randomF32 } from './check.js';
 import { defineCase } from './harness.js';
 
-/** Every override-constant variant the ops use, so each pipeline is compiled here first. */
+const NORM = shaderCodes('attack_step').NORM; // the same NORM_* codes in apgd_step, fab_step and fab_keep
+const AVERAGE = shaderCodes('batchnorm_update').AVERAGE;
+
+/** Every override-constant variant the ops use, so each pipeline is compiled here first (codes from the shaders). */
 const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   matmul: [
     { TRANS_A: false, TRANS_B: false },
@@ -19,10 +24,10 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
     { TRANS_A: false, TRANS_B: true },
     { TRANS_A: true, TRANS_B: true, ACCUMULATE: true },
   ],
-  map: Array.from({ length: 12 }, (_, op) => ({ OP: op })),
-  reduce_sum: [{}, { MODE: 1 }, { MODE: 2 }],
+  map: Object.values(MAP_OPS).map((op) => ({ OP: op })),
+  reduce_sum: [{}, { MODE: shaderCodes('reduce_sum').MODE.square }, { MODE: shaderCodes('reduce_sum').MODE.nonFinite }],
   random_uniform: [{}],
-  binary: Array.from({ length: 4 }, (_, op) => ({ OP: op })),
+  binary: Object.values(BINARY_OPS).map((op) => ({ OP: op })),
   channel_affine: [
     { HAS_SCALE: true, HAS_SHIFT: true },
     { HAS_SCALE: false, HAS_SHIFT: true },
@@ -40,18 +45,18 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   grad_norm_scale: [{}],
   augment_crop_flip: [{}],
   attack_step: [
-    { NORM: 0, PROJECT: true },
-    { NORM: 0, PROJECT: false },
-    { NORM: 1, PROJECT: true },
+    { NORM: NORM.linf, PROJECT: true },
+    { NORM: NORM.linf, PROJECT: false },
+    { NORM: NORM.l2, PROJECT: true },
   ],
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
   attack_targets: [{}],
-  margin_loss: [0, 1, 2, 3].flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
-  apgd_step: [{ NORM: 0 }, { NORM: 1, PHASE: 0 }, { NORM: 1, PHASE: 1 }],
-  apgd_track: [0, 1, 2, 3].map((MODE) => ({ MODE })),
-  fab_step: [{ NORM: 0 }, { NORM: 1 }],
-  fab_keep: [{ NORM: 0 }, { NORM: 1 }],
+  margin_loss: Object.values(shaderCodes('margin_loss').LOSS).flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
+  apgd_step: [{ NORM: NORM.linf }, ...Object.values(shaderCodes('apgd_step').PHASE).map((PHASE) => ({ NORM: NORM.l2, PHASE }))],
+  apgd_track: Object.values(shaderCodes('apgd_track').MODE).map((MODE) => ({ MODE })),
+  fab_step: [{ NORM: NORM.linf }, { NORM: NORM.l2 }],
+  fab_keep: [{ NORM: NORM.linf }, { NORM: NORM.l2 }],
   apgd_copy: [{}],
   copy_columns: [{}],
   ntk_block_product_sum: [{}],
@@ -87,9 +92,9 @@ function convPoolBatchNormVariants() {
     batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
     batchnorm_stats_merge: [{}],
     batchnorm_update: [
-      ...flags('UNBIASED', 'DEBIAS').map((f) => ({ AVERAGE: 0, ...f })),
-      { AVERAGE: 1, UNBIASED: true, DEBIAS: false },
-      { AVERAGE: 1, UNBIASED: false, DEBIAS: false },
+      ...flags('UNBIASED', 'DEBIAS').map((f) => ({ AVERAGE: AVERAGE.ema, ...f })),
+      { AVERAGE: AVERAGE.cumulative, UNBIASED: true, DEBIAS: false },
+      { AVERAGE: AVERAGE.cumulative, UNBIASED: false, DEBIAS: false },
     ],
     batchnorm_apply: [{ AFFINE: true }, { AFFINE: false }],
     batchnorm_backward_reduce: [{}],
