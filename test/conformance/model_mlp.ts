@@ -4,7 +4,7 @@
 // errors for bad input and options; no pooled buffer leaks.
 
 import type { Gpu } from '../../src/device/gpu.js';
-import { PerSampleGrads } from '../../src/nn/gradient_sink.js';
+import { NO_PARAM_GRADS, PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import { createMlp, type MlpOptions } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
 import { Sgd } from '../../src/optim/sgd.js';
@@ -174,6 +174,9 @@ defineCase('MLP bad input and options: typed errors naming the layer or option',
   const { x, y } = batch(gpu, 4, 1);
   message = await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'train', inputGradient: true } as never));
   assert(message.includes('"inputGradient"'), message);
+  message = await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'none' } as never));
+  assert(message.includes('"paramGrads"') && message.includes(', grads,'), message);
+  await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'eval', grads: { kind: 'perSample' } } as never));
   message = await expectCode('E_INVALID_ARGUMENT', () => model.forward(x, { mode: 'training' as never }));
   assert(message.includes('"mode"'), message);
   const badLabels = Tensor.zeros(gpu, [5]);
@@ -184,8 +187,8 @@ defineCase('MLP bad input and options: typed errors naming the layer or option',
   assert(message.includes('hidden[0]'), message);
   // attacks: input gradient only, parameter gradients untouched
   const live = gpu.pool.liveCount;
-  const r = model.lossAndGrad(x, y, { mode: 'eval', paramGrads: 'none', inputGrad: true });
-  assert(model.parameters().every((p) => p.grad === null), 'paramGrads: none must not create gradients');
+  const r = model.lossAndGrad(x, y, { mode: 'eval', grads: NO_PARAM_GRADS, inputGrad: true });
+  assert(model.parameters().every((p) => p.grad === null), 'grads: NO_PARAM_GRADS must not create gradients');
   assert(r.inputGrad?.shape.join() === '4,3,6,6', `input gradient shape [${r.inputGrad?.shape}]`);
   r.dispose();
   assert(gpu.pool.liveCount === live, `lossAndGrad leaked ${gpu.pool.liveCount - live} pooled buffers`);
