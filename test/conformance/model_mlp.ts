@@ -7,6 +7,7 @@ import type { Gpu } from '../../src/device/gpu.js';
 import { NO_PARAM_GRADS, PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import { createMlp, type MlpOptions } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
+import { softmaxCrossEntropyBackward } from '../../src/ops/softmax_cross_entropy.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { refLossAndGrad, referenceMlp, type RefTensor } from '../../src/reference/layers.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -97,6 +98,20 @@ defineCase('MLP per-sample gradients of a logit, the logit sum and a cotangent m
     assert(gpu.pool.liveCount === live, `${label}: ${gpu.pool.liveCount - live} pooled buffers leaked`);
   }
   metric('maxPerSampleError', assertBelow(worst, TOLERANCES.modelGradient, 'per-sample gradients'));
+  // lossAndGrad fills the sink it is given: the per-sample gradients of the mean loss, as backward gives them for dL/dlogits
+  const logits = model.forward(x, { mode: 'eval', record: false });
+  const dlogits = softmaxCrossEntropyBackward(logits, y);
+  const expected = model.perSampleGradients(x, { cotangent: dlogits });
+  const lossSink = new PerSampleGrads();
+  model.lossAndGrad(x, y, { mode: 'eval', grads: lossSink }).dispose();
+  for (const p of model.parameters()) {
+    assertBitEqual(await lossSink.grad(p).read(), await expected.get(p.name)!.read(), `lossAndGrad per-sample gradient of ${p.name}`);
+  }
+  assert(model.parameters().every((p) => p.grad === null), 'a PerSampleGrads sink must leave Parameter.grad alone');
+  lossSink.dispose();
+  expected.forEach((g) => g.dispose());
+  [logits, dlogits].forEach((t) => t.dispose());
+  assert(gpu.pool.liveCount === live, `lossAndGrad with a sink leaked ${gpu.pool.liveCount - live} pooled buffers`);
   await expectCode('E_INVALID_ARGUMENT', () => model.perSampleGradients(x, { logit: 10 }));
   assert(gpu.pool.liveCount === live, 'a rejected selector leaked buffers');
   // backward through the model: per-sample gradients go to the sink the caller passes, which owns them
