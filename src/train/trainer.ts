@@ -4,7 +4,7 @@
 // checkpoints, bit-exact resume, and step/epoch hooks.
 
 import type { AugmentOptions } from '../ops/augment.js';
-import { Batch, BatchLoader } from '../data/batching.js';
+import { type Batch, BatchLoader } from '../data/batching.js';
 import { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
 import { SUM_GRADS } from '../nn/gradient_sink.js';
@@ -16,7 +16,15 @@ import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../io/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
-import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
+import {
+  attachCheckpointPart,
+  captureCheckpoint,
+  checkCheckpointFits,
+  restorePart,
+  saveCheckpoint,
+  type RestorablePart,
+  type TrainingCheckpoint,
+} from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { METHOD_OPTION_DEFAULTS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { checkTrainSettings, type BN_STATS_SOURCES } from './settings.js';
@@ -61,7 +69,10 @@ export interface TrainOptions extends MethodAttackSettings {
  * DEFAULT_RECIPE) derive from it, except its schedule: train() keeps the rate constant, a recipe
  * run decays it (piecewise, x0.1 at 50 % and 75 % of the epochs).
  */
-export const DEFAULT_TRAIN: TrainOptions & { schedule: { kind: 'constant'; lr: number }; validation: { samples: number; pgdSteps: number } } = {
+export const DEFAULT_TRAIN: TrainOptions & {
+  schedule: { kind: 'constant'; lr: number };
+  validation: { samples: number; pgdSteps: number };
+} = {
   method: 'pgd',
   epochs: 5,
   batchSize: 128,
@@ -177,11 +188,18 @@ export async function train(
   requireInstance('train', 'trainSet', trainSet, ImageDataset, 'an ImageDataset');
   if (validationSet !== null) requireInstance('train', 'validationSet', validationSet, ImageDataset, 'an ImageDataset or null');
   if (typeof extras !== 'object' || extras === null) requireInstance('train', 'extras', extras, Object, 'an object');
-  const o = resolveTrainOptions(options, trainSet.shape.reduce((a, b) => a * b, 1));
+  const valuesPerImage = trainSet.shape.reduce((a, b) => a * b, 1);
+  const o = resolveTrainOptions(options, valuesPerImage);
   const { hooks = {}, log = null, resume = null, runConfig = null, methodSchedule = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
   const checked = runConfig ? {} : trainConfig(o, model, trainSet);
-  const run = new TrainingRun(model, trainSet, validationSet, o, { hooks, log, methodSchedule, onCheckpoint, config: runConfig ?? checked });
+  const run = new TrainingRun(model, trainSet, validationSet, o, {
+    hooks,
+    log,
+    methodSchedule,
+    onCheckpoint,
+    config: runConfig ?? checked,
+  });
   try {
     if (resume) run.resume(resume, checked);
   } catch (e) {
@@ -259,7 +277,11 @@ class TrainingRun {
     checkCheckpointFits(resume, model, 'resume checkpoint', (o.sgd.momentum ?? DEFAULT_SGD_OPTIONS.momentum) > 0);
     const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
     if (differs) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`,
+        { field: differs },
+      );
     }
     model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
     const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
@@ -322,7 +344,13 @@ class TrainingRun {
     const seconds = (this.platform.now() - progress.intervalStart) / 1000;
     progress.intervalStart = this.platform.now();
     progress.intervals.push(entry);
-    this.ctx.log?.write({ type: 'step', method: progress.method, ...entry, seconds, imagesPerSecond: entry.samples / (seconds - progress.hookMs / 1000) });
+    this.ctx.log?.write({
+      type: 'step',
+      method: progress.method,
+      ...entry,
+      seconds,
+      imagesPerSecond: entry.samples / (seconds - progress.hookMs / 1000),
+    });
     progress.hookMs = 0;
     this.ctx.hooks.onLog?.(entry, progress.method);
   }
@@ -334,7 +362,10 @@ class TrainingRun {
     const validation = await this.validate(epoch);
     const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
     const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under FGSM, PGD-CE and PGD-CW
-    const co = validation !== null && trainingMethod(progress.method).adversarial && detectCatastrophicOverfitting(pgdAccuracy, this.bestPgd, trainAccuracy);
+    const co =
+      validation !== null &&
+      trainingMethod(progress.method).adversarial &&
+      detectCatastrophicOverfitting(pgdAccuracy, this.bestPgd, trainAccuracy);
     if (validation) this.bestPgd = Math.max(this.bestPgd, pgdAccuracy);
     return {
       epoch,
@@ -354,11 +385,21 @@ class TrainingRun {
     const { o, validationSet, ctx } = this;
     if (!validationSet || !o.validation) return null;
     return evaluate(this.model, validationSet, {
-      eps: o.eps, norm: o.norm, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
+      eps: o.eps,
+      norm: o.norm,
+      limit: Math.min(o.validation.samples, validationSet.length),
+      batchSize: Math.max(o.batchSize, 100),
       // FGSM beside PGD: catastrophic overfitting shows as single-step accuracy rising while PGD's falls (experiments/statistics.ts)
-      threats: [{ kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
-      seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
-      attackBnMode: 'eval', onProgress: ctx.hooks.onValidation ? (done, total) => ctx.hooks.onValidation!(done, total) : null,
+      threats: [
+        { kind: 'clean' },
+        { kind: 'fgsm' },
+        { kind: 'pgd', steps: o.validation.pgdSteps },
+        { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' },
+      ],
+      seed: o.seed + epoch,
+      pgdStepFactor: o.pgdStepFactor,
+      attackBnMode: 'eval',
+      onProgress: ctx.hooks.onValidation ? (done, total) => ctx.hooks.onValidation!(done, total) : null,
     });
   }
 
@@ -389,7 +430,9 @@ class TrainingRun {
 
 /** Forward/backward of the step's loss (parameter gradients summed into Parameter.grad). */
 function stepLoss(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, xTrain: Tensor) {
-  if (!trainingMethod(method).adversarial || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', grads: SUM_GRADS });
+  if (!trainingMethod(method).adversarial || o.bnStats === 'adversarial') {
+    return model.lossAndGrad(xTrain, batch.y, { mode: 'train', grads: SUM_GRADS });
+  }
   if (o.bnStats === 'clean') {
     model.forward(batch.x, { mode: 'train', record: false }).dispose(); // running statistics from the clean batch
     return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, grads: SUM_GRADS });
@@ -415,9 +458,15 @@ function concatRows(a: Tensor, b: Tensor): Tensor {
 function resolveTrainOptions(options: Partial<TrainOptions>, dims: number): TrainOptions {
   const o = resolveOptions<TrainOptions>('train', DEFAULT_TRAIN, options);
   checkTrainSettings(o, dims, (option, expected, value) => {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, {
+      option,
+      value,
+    });
   });
-  if ('lr' in o.sgd) throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', { option: 'sgd.lr' });
+  if ('lr' in o.sgd)
+    throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', {
+      option: 'sgd.lr',
+    });
   makeSchedule(o.schedule); // validates
   return o;
 }
