@@ -5,6 +5,7 @@
 import { add } from '../ops/binary.js';
 import { map } from '../ops/map.js';
 import { randomUniform } from '../ops/random.js';
+import { NO_PARAM_GRADS } from '../nn/gradient_sink.js';
 import type { Model } from '../nn/model.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -22,7 +23,7 @@ export function inputGradient(model: Model, x: Tensor, y: Tensor, bnMode: Attack
   const result = model.lossAndGrad(x, y, {
     mode: bnMode === 'eval' ? 'eval' : 'train',
     freezeBnStats: true,
-    paramGrads: 'none',
+    grads: NO_PARAM_GRADS,
     inputGrad: true,
   });
   result.losses.dispose();

@@ -8,7 +8,7 @@ import { NtkError } from '../errors.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from '../ops/softmax_cross_entropy.js';
 import { requireChoice, requireInstance, resolveOptions } from '../options.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { GRADIENT_SINK_KINDS, NO_PARAM_GRADS, PerSampleGrads, SUM_GRADS } from './gradient_sink.js';
+import { GRADIENT_SINK_KINDS, PerSampleGrads, SUM_GRADS, type GradientSink } from './gradient_sink.js';
 import type { BackwardOptions, Buffer, ForwardOptions, Layer, Parameter } from './layer.js';
 
 /** Forward defaults: evaluation mode, running BatchNorm statistics, recording for backward. */
@@ -20,14 +20,17 @@ export const DEFAULT_FORWARD_OPTIONS: Required<ForwardOptions> = {
 };
 
 export interface LossOptions extends ForwardOptions {
-  /** Parameter gradients of the mean loss: `sum` adds into Parameter.grad, `none` skips them. */
-  paramGrads: 'sum' | 'none';
+  /**
+   * Where the parameter gradients of the mean loss go (nn/gradient_sink.ts): SUM_GRADS adds them
+   * into Parameter.grad (training), NO_PARAM_GRADS skips them (attacks), a PerSampleGrads sink collects them per sample.
+   */
+  grads: GradientSink;
   /** Return dL/dx of the mean loss (attacks). */
   inputGrad: boolean;
 }
 
 /** Loss defaults: training mode, summed parameter gradients, no input gradient. */
-export const DEFAULT_LOSS_OPTIONS: LossOptions = { ...DEFAULT_FORWARD_OPTIONS, mode: 'train', paramGrads: 'sum', inputGrad: false };
+export const DEFAULT_LOSS_OPTIONS: LossOptions = { ...DEFAULT_FORWARD_OPTIONS, mode: 'train', grads: SUM_GRADS, inputGrad: false };
 
 /** What lossAndGrad returns; the caller disposes it (dispose() frees every tensor in it). */
 export interface LossResult {
@@ -101,20 +104,19 @@ export class Model {
   backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
     const where = `model "${this.name}" backward`;
     const o = resolveOptions(where, { grads: SUM_GRADS, inputGrad: true } as Required<BackwardOptions>, options);
-    requireChoice(where, 'grads.kind', o.grads?.kind, GRADIENT_SINK_KINDS);
-    if (o.grads.kind === 'perSample') requireInstance(where, 'grads', o.grads, PerSampleGrads, 'a PerSampleGrads sink (new PerSampleGrads())');
+    requireGradientSink(where, o.grads);
     return this.root.backward(dy, o);
   }
 
   /**
    * Softmax cross-entropy of labels `y` [n] (class indices as f32) and, in the same call, the
-   * gradients of the MEAN loss: parameter gradients (added into Parameter.grad) and/or dL/dx.
+   * gradients of the MEAN loss: parameter gradients (into `options.grads`, default SUM_GRADS) and/or dL/dx.
    */
   lossAndGrad(x: Tensor, y: Tensor, options: Partial<LossOptions> = {}): LossResult {
     const where = `model "${this.name}" lossAndGrad`;
     const o = resolveOptions(where, DEFAULT_LOSS_OPTIONS, options);
-    requireChoice(where, 'paramGrads', o.paramGrads, ['sum', 'none'] as const);
-    const needBackward = o.paramGrads !== 'none' || o.inputGrad;
+    requireGradientSink(where, o.grads);
+    const needBackward = o.grads.kind !== 'none' || o.inputGrad;
     const logits = this.forward(x, { mode: o.mode, bnBatchStatsInEval: o.bnBatchStatsInEval, freezeBnStats: o.freezeBnStats, record: needBackward });
     let result: LossResult;
     try {
@@ -122,7 +124,7 @@ export class Model {
       let inputGrad: Tensor | null = null;
       if (needBackward) {
         const dlogits = softmaxCrossEntropyBackward(logits, y);
-        const dx = this.root.backward(dlogits, { grads: o.paramGrads === 'sum' ? SUM_GRADS : NO_PARAM_GRADS, inputGrad: o.inputGrad });
+        const dx = this.root.backward(dlogits, { grads: o.grads, inputGrad: o.inputGrad });
         dlogits.dispose();
         if (o.inputGrad) inputGrad = dx;
         else dx.dispose();
@@ -274,4 +276,10 @@ export class Model {
 function firstLayerName(layer: Layer): string {
   const inner = (layer as { layers?: readonly Layer[] }).layers;
   return inner && inner.length > 0 ? firstLayerName(inner[0]) : layer.name;
+}
+
+/** Throws E_INVALID_ARGUMENT naming `where` unless `grads` is a GradientSink (SUM_GRADS, NO_PARAM_GRADS or a PerSampleGrads). */
+function requireGradientSink(where: string, grads: GradientSink): void {
+  requireChoice(where, 'grads.kind', grads?.kind, GRADIENT_SINK_KINDS);
+  if (grads.kind === 'perSample') requireInstance(where, 'grads', grads, PerSampleGrads, 'a PerSampleGrads sink (new PerSampleGrads())');
 }

@@ -4,18 +4,27 @@
 // checkpoints, bit-exact resume, and step/epoch hooks.
 
 import type { AugmentOptions } from '../ops/augment.js';
-import { Batch, BatchLoader } from '../data/batching.js';
+import { type Batch, BatchLoader } from '../data/batching.js';
 import { ImageDataset } from '../data/dataset.js';
 import { NtkError } from '../errors.js';
+import { SUM_GRADS } from '../nn/gradient_sink.js';
 import { Model } from '../nn/model.js';
-import { makeSchedule, type LrScheduleSpec } from '../optim/schedule.js';
+import { makeSchedule, type LrSchedule, type LrScheduleSpec } from '../optim/schedule.js';
 import { DEFAULT_SGD_OPTIONS, Sgd, type SgdOptions } from '../optim/sgd.js';
 import { requireInstance, resolveOptions } from '../options.js';
 import { currentPlatform } from '../platform/index.js';
 import { Rng } from '../random/rng.js';
 import type { RunLog } from '../io/runlog.js';
 import { Tensor } from '../tensor/tensor.js';
-import { attachCheckpointPart, captureCheckpoint, checkCheckpointFits, restorePart, saveCheckpoint, type RestorablePart, type TrainingCheckpoint } from './checkpoint.js';
+import {
+  attachCheckpointPart,
+  captureCheckpoint,
+  checkCheckpointFits,
+  restorePart,
+  saveCheckpoint,
+  type RestorablePart,
+  type TrainingCheckpoint,
+} from './checkpoint.js';
 import { checkDatasetFits, evaluate, WORST_CASE, type EvaluationResult } from './evaluate.js';
 import { METHOD_OPTION_DEFAULTS, trainingMethod, type MethodAttackSettings, type MethodState, type TrainMethod } from './methods.js';
 import { checkTrainSettings, type BN_STATS_SOURCES } from './settings.js';
@@ -60,7 +69,10 @@ export interface TrainOptions extends MethodAttackSettings {
  * DEFAULT_RECIPE) derive from it, except its schedule: train() keeps the rate constant, a recipe
  * run decays it (piecewise, x0.1 at 50 % and 75 % of the epochs).
  */
-export const DEFAULT_TRAIN: TrainOptions & { schedule: { kind: 'constant'; lr: number }; validation: { samples: number; pgdSteps: number } } = {
+export const DEFAULT_TRAIN: TrainOptions & {
+  schedule: { kind: 'constant'; lr: number };
+  validation: { samples: number; pgdSteps: number };
+} = {
   method: 'pgd',
   epochs: 5,
   batchSize: 128,
@@ -147,6 +159,19 @@ export interface MethodSchedule extends RestorablePart {
   methodAt(epochFraction: number): TrainMethod;
 }
 
+/** What train() takes besides the data and options: hooks, run log, resume point, method schedule, checkpoint sink. */
+export interface TrainExtras {
+  hooks?: TrainHooks;
+  log?: RunLog | null;
+  resume?: TrainingCheckpoint | null;
+  /** The run's description stored in its checkpoints instead of the options (the caller checks resumes itself). */
+  runConfig?: Record<string, unknown> | null;
+  /** The method of each step when it changes during the run (KernelSwitch, SpectrumMonitor); default options.method throughout. */
+  methodSchedule?: MethodSchedule | null;
+  /** Receives each epoch's checkpoint (after it is saved to checkpointPath, if set), e.g. to keep its bytes. */
+  onCheckpoint?: ((checkpoint: TrainingCheckpoint) => void | Promise<void>) | null;
+}
+
 /**
  * Trains `model` on `trainSet`; `resume` continues a checkpointed run bit for bit. Checkpoints
  * store the options that define the run (a resume must match them), or `runConfig` instead when
@@ -157,167 +182,265 @@ export async function train(
   trainSet: ImageDataset,
   validationSet: ImageDataset | null,
   options: Partial<TrainOptions> = {},
-  extras: {
-    hooks?: TrainHooks; log?: RunLog | null; resume?: TrainingCheckpoint | null; runConfig?: Record<string, unknown> | null;
-    /** The method of each step when it changes during the run (KernelSwitch, SpectrumMonitor); default options.method throughout. */
-    methodSchedule?: MethodSchedule | null;
-    /** Receives each epoch's checkpoint (after it is saved to checkpointPath, if set), e.g. to keep its bytes. */
-    onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
-  } = {},
+  extras: TrainExtras = {},
 ): Promise<TrainRun> {
   requireInstance('train', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
   requireInstance('train', 'trainSet', trainSet, ImageDataset, 'an ImageDataset');
   if (validationSet !== null) requireInstance('train', 'validationSet', validationSet, ImageDataset, 'an ImageDataset or null');
   if (typeof extras !== 'object' || extras === null) requireInstance('train', 'extras', extras, Object, 'an object');
-  const o = resolveTrainOptions(options, trainSet.shape.reduce((a, b) => a * b, 1));
+  const valuesPerImage = trainSet.shape.reduce((a, b) => a * b, 1);
+  const o = resolveTrainOptions(options, valuesPerImage);
   const { hooks = {}, log = null, resume = null, runConfig = null, methodSchedule = null, onCheckpoint = null } = extras;
   checkDatasetFits(model, trainSet, 'train');
-  const platform = currentPlatform();
   const checked = runConfig ? {} : trainConfig(o, model, trainSet);
-  const config = runConfig ?? checked;
-  const loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
-  const stepsPerEpoch = loader.batchesPerEpoch;
-  const schedule = makeSchedule(o.schedule);
-  const optimizer = new Sgd(model.gpu, model.parameters(), o.sgd); // each step passes lr from the schedule
-  const monitor = new StepMonitor(model.gpu, o.logEvery);
-  let rng = new Rng(o.seed, ATTACK_STREAM);
-  const states = new Map<TrainMethod, MethodState | null>();
-  const stateOf = (method: TrainMethod) => {
-    if (!states.has(method)) states.set(method, trainingMethod(method).createState?.(model, o) ?? null);
-    return states.get(method) ?? null;
-  };
-  if (methodSchedule) attachCheckpointPart(model, methodSchedule.partName, methodSchedule);
-  let startEpoch = 0;
-  let step = 0;
+  const run = new TrainingRun(model, trainSet, validationSet, o, {
+    hooks,
+    log,
+    methodSchedule,
+    onCheckpoint,
+    config: runConfig ?? checked,
+  });
   try {
-    if (resume) {
-      if (methodSchedule) restorePart(resume, methodSchedule);
-      checkCheckpointFits(resume, model, 'resume checkpoint', (o.sgd.momentum ?? DEFAULT_SGD_OPTIONS.momentum) > 0);
-      const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
-      if (differs) {
-        throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`, { field: differs });
-      }
-      model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
-      const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
-      optimizer.importState(saved);
-      stateOf(o.method)?.importState(saved);
-      rng = Rng.fromState(resume.rng);
-      startEpoch = resume.epoch;
-      step = resume.step;
-      log?.write({ type: 'event', event: 'resume', epoch: startEpoch, step });
-    }
+    if (resume) run.resume(resume, checked);
   } catch (e) {
-    optimizer.dispose();
-    monitor.dispose();
-    states.forEach((s) => s?.dispose());
+    run.dispose();
     throw e;
   }
   const records: TrainRun['epochs'] = [];
-  let bestPgd = 0;
-  const runStart = platform.now();
+  const runStart = run.platform.now();
   try {
-    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
-      const epochStart = platform.now();
-      const intervals: LogEntry[] = [];
-      let intervalStart = platform.now();
-      let method = o.method;
-      let hookMs = 0; // time in step hooks (e.g. NTK checks): not training, so not in images/s
-      let epochHookMs = 0;
-      const flush = async () => {
-        const entry = await monitor.flush();
-        if (!entry) return;
-        const seconds = (platform.now() - intervalStart) / 1000;
-        intervalStart = platform.now();
-        intervals.push(entry);
-        log?.write({ type: 'step', method, ...entry, seconds, imagesPerSecond: entry.samples / (seconds - hookMs / 1000) });
-        hookMs = 0;
-        hooks.onLog?.(entry, method);
-      };
-      for (let k = 0; k < stepsPerEpoch; k++) {
-        const batch = loader.batch(epoch, k);
-        const lr = schedule(epoch + k / stepsPerEpoch);
-        let xTrain: Tensor | null = null;
-        try {
-          method = methodSchedule ? methodSchedule.methodAt(epoch + k / stepsPerEpoch) : o.method;
-          xTrain = trainingMethod(method).inputs(model, batch, rng, o, stateOf(method));
-          model.zeroGrad();
-          const result = stepLoss(o, method, model, batch, xTrain);
-          optimizer.step(lr);
-          step++;
-          monitor.record(
-            { step, epoch, epochFraction: epoch + (k + 1) / stepsPerEpoch, samples: batch.size, lr },
-            xTrain, result, optimizer.lastClip,
-          );
-          result.dispose();
-          const hookStart = platform.now();
-          await hooks.onStep?.({ epoch, step, epochFraction: epoch + (k + 1) / stepsPerEpoch, model, batch, xTrain });
-          hookMs += platform.now() - hookStart;
-          epochHookMs += platform.now() - hookStart;
-        } finally {
-          if (xTrain && xTrain !== batch.x) xTrain.dispose();
-          batch.dispose();
-        }
-        if (monitor.full) await flush();
-      }
-      await flush();
-      const samples = intervals.reduce((s, e) => s + e.samples, 0);
-      const seconds = (platform.now() - epochStart) / 1000;
-      const validation = validationSet && o.validation
-        ? await evaluate(model, validationSet, {
-          eps: o.eps, norm: o.norm, limit: Math.min(o.validation.samples, validationSet.length), batchSize: Math.max(o.batchSize, 100),
-          // FGSM beside PGD: catastrophic overfitting shows as single-step accuracy rising while PGD's falls (experiments/statistics.ts)
-          threats: [{ kind: 'clean' }, { kind: 'fgsm' }, { kind: 'pgd', steps: o.validation.pgdSteps }, { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' }],
-          seed: o.seed + epoch, pgdStepFactor: o.pgdStepFactor,
-          attackBnMode: 'eval', onProgress: hooks.onValidation ? (done, total) => hooks.onValidation!(done, total) : null,
-        })
-        : null;
-      const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
-      const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under FGSM, PGD-CE and PGD-CW
-      const co = validation !== null && trainingMethod(method).adversarial && detectCatastrophicOverfitting(pgdAccuracy, bestPgd, trainAccuracy);
-      if (validation) bestPgd = Math.max(bestPgd, pgdAccuracy);
-      const record: EpochRecord = {
-        epoch,
-        step,
-        trainLoss: intervals.reduce((s, e) => s + e.loss * e.samples, 0) / samples,
-        trainAccuracy,
-        lr: intervals[intervals.length - 1]?.lr ?? NaN,
-        seconds,
-        imagesPerSecond: samples / (seconds - epochHookMs / 1000),
-        validation,
-        catastrophicOverfitting: co,
-      };
-      records.push(record);
-      log?.write({ type: 'epoch', method, ...record });
-      if (o.checkpointPath || onCheckpoint) {
-        let state = await optimizer.exportState();
-        for (const s of states.values()) if (s) state = { ...state, ...(await s.exportState()) };
-        const cp = await captureCheckpoint(model, state, { epoch: epoch + 1, step, config, rng: rng.state() });
-        await log?.flush(); // the log on disk never lags the checkpoint (a resume rewinds the log to it)
-        if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, platform);
-        await onCheckpoint?.(cp);
-      }
-      await hooks.onEpoch?.(record, model, method);
-    }
+    for (let epoch = run.startEpoch; epoch < o.epochs; epoch++) records.push(await run.epoch(epoch));
   } finally {
-    optimizer.dispose();
-    monitor.dispose();
-    states.forEach((s) => s?.dispose());
+    run.dispose();
     await log?.flush();
   }
-  return { epochs: records, steps: step, seconds: (platform.now() - runStart) / 1000 };
+  return { epochs: records, steps: run.step, seconds: (run.platform.now() - runStart) / 1000 };
+}
+
+/** What a TrainingRun needs from train()'s extras, with the run's description for its checkpoints. */
+interface RunContext {
+  hooks: TrainHooks;
+  log: RunLog | null;
+  methodSchedule: MethodSchedule | null;
+  onCheckpoint: TrainExtras['onCheckpoint'];
+  config: Record<string, unknown>;
+}
+
+/** The running totals of one epoch: its logged intervals, the method of the last step, and time spent in step hooks. */
+interface EpochProgress {
+  intervals: LogEntry[];
+  intervalStart: number;
+  method: TrainMethod;
+  /** Time in step hooks (e.g. NTK checks) since the last logged interval, and in the whole epoch: not training, so not in images/s. */
+  hookMs: number;
+  epochHookMs: number;
+}
+
+/**
+ * One train() call's working state: batches, schedule, optimizer, metrics monitor, the attack RNG,
+ * the methods' states and the step count, with the run's steps: resume, epoch, step, log interval,
+ * validation and checkpoint.
+ */
+class TrainingRun {
+  readonly platform = currentPlatform();
+  private readonly loader: BatchLoader;
+  private readonly stepsPerEpoch: number;
+  private readonly schedule: LrSchedule;
+  private readonly optimizer: Sgd;
+  private readonly monitor: StepMonitor;
+  private rng: Rng;
+  private readonly states = new Map<TrainMethod, MethodState | null>();
+  private bestPgd = 0;
+  startEpoch = 0;
+  step = 0;
+
+  constructor(
+    private readonly model: Model,
+    trainSet: ImageDataset,
+    private readonly validationSet: ImageDataset | null,
+    private readonly o: TrainOptions,
+    private readonly ctx: RunContext,
+  ) {
+    this.loader = new BatchLoader(model.gpu, trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, augment: o.augment });
+    this.stepsPerEpoch = this.loader.batchesPerEpoch;
+    this.schedule = makeSchedule(o.schedule);
+    this.optimizer = new Sgd(model.gpu, model.parameters(), o.sgd); // each step passes lr from the schedule
+    this.monitor = new StepMonitor(model.gpu, o.logEvery);
+    this.rng = new Rng(o.seed, ATTACK_STREAM);
+    if (ctx.methodSchedule) attachCheckpointPart(model, ctx.methodSchedule.partName, ctx.methodSchedule);
+  }
+
+  /** Restores the checkpoint's model, optimizer, method state, RNG and position after checking it fits this run (`checked`: the options it must match). */
+  resume(resume: TrainingCheckpoint, checked: Record<string, unknown>): void {
+    const { model, o, ctx } = this;
+    if (ctx.methodSchedule) restorePart(resume, ctx.methodSchedule);
+    checkCheckpointFits(resume, model, 'resume checkpoint', (o.sgd.momentum ?? DEFAULT_SGD_OPTIONS.momentum) > 0);
+    const differs = Object.keys(checked).find((k) => JSON.stringify(checked[k]) !== JSON.stringify(resume.config[k]));
+    if (differs) {
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        `resume: field "${differs}" differs from the checkpoint's run (${JSON.stringify(resume.config[differs])}); resume with the same options.`,
+        { field: differs },
+      );
+    }
+    model.importState(Object.fromEntries([...resume.model].map(([k, t]) => [k, t.data])));
+    const saved = Object.fromEntries([...resume.optimizer].map(([k, t]) => [k, t.data]));
+    this.optimizer.importState(saved);
+    this.stateOf(o.method)?.importState(saved);
+    this.rng = Rng.fromState(resume.rng);
+    this.startEpoch = resume.epoch;
+    this.step = resume.step;
+    ctx.log?.write({ type: 'event', event: 'resume', epoch: this.startEpoch, step: this.step });
+  }
+
+  /** Trains one epoch, validates, logs its record, checkpoints and calls the epoch hook; returns the record. */
+  async epoch(epoch: number): Promise<EpochRecord> {
+    const { platform, ctx } = this;
+    const epochStart = platform.now();
+    const progress: EpochProgress = { intervals: [], intervalStart: platform.now(), method: this.o.method, hookMs: 0, epochHookMs: 0 };
+    for (let k = 0; k < this.stepsPerEpoch; k++) {
+      await this.trainStep(epoch, k, progress);
+      if (this.monitor.full) await this.flushInterval(progress);
+    }
+    await this.flushInterval(progress);
+    const record = await this.epochRecord(epoch, progress, (platform.now() - epochStart) / 1000);
+    ctx.log?.write({ type: 'epoch', method: progress.method, ...record });
+    if (this.o.checkpointPath || ctx.onCheckpoint) await this.checkpoint(epoch);
+    await ctx.hooks.onEpoch?.(record, this.model, progress.method);
+    return record;
+  }
+
+  /** Step `k` of `epoch`: the method's inputs, loss and gradients, one optimizer step, its metrics, and the step hook. */
+  private async trainStep(epoch: number, k: number, progress: EpochProgress): Promise<void> {
+    const { model, o, ctx, platform } = this;
+    const batch = this.loader.batch(epoch, k);
+    const lr = this.schedule(epoch + k / this.stepsPerEpoch);
+    let xTrain: Tensor | null = null;
+    try {
+      const method = ctx.methodSchedule ? ctx.methodSchedule.methodAt(epoch + k / this.stepsPerEpoch) : o.method;
+      progress.method = method;
+      xTrain = trainingMethod(method).inputs(model, batch, this.rng, o, this.stateOf(method));
+      model.zeroGrad();
+      const result = stepLoss(o, method, model, batch, xTrain);
+      this.optimizer.step(lr);
+      this.step++;
+      const epochFraction = epoch + (k + 1) / this.stepsPerEpoch;
+      this.monitor.record({ step: this.step, epoch, epochFraction, samples: batch.size, lr }, xTrain, result, this.optimizer.lastClip);
+      result.dispose();
+      const hookStart = platform.now();
+      await ctx.hooks.onStep?.({ epoch, step: this.step, epochFraction, model, batch, xTrain });
+      progress.hookMs += platform.now() - hookStart;
+      progress.epochHookMs += platform.now() - hookStart;
+    } finally {
+      if (xTrain && xTrain !== batch.x) xTrain.dispose();
+      batch.dispose();
+    }
+  }
+
+  /** Reads back the monitor's pending interval (if any), logs it as a `type: "step"` record and calls the log hook. */
+  private async flushInterval(progress: EpochProgress): Promise<void> {
+    const entry = await this.monitor.flush();
+    if (!entry) return;
+    const seconds = (this.platform.now() - progress.intervalStart) / 1000;
+    progress.intervalStart = this.platform.now();
+    progress.intervals.push(entry);
+    this.ctx.log?.write({
+      type: 'step',
+      method: progress.method,
+      ...entry,
+      seconds,
+      imagesPerSecond: entry.samples / (seconds - progress.hookMs / 1000),
+    });
+    progress.hookMs = 0;
+    this.ctx.hooks.onLog?.(entry, progress.method);
+  }
+
+  /** The epoch's record: training loss and accuracy over its intervals, validation, and the catastrophic-overfitting flag. */
+  private async epochRecord(epoch: number, progress: EpochProgress, seconds: number): Promise<EpochRecord> {
+    const { intervals } = progress;
+    const samples = intervals.reduce((s, e) => s + e.samples, 0);
+    const validation = await this.validate(epoch);
+    const trainAccuracy = intervals.reduce((s, e) => s + e.accuracy * e.samples, 0) / samples;
+    const pgdAccuracy = validation ? validation.accuracy[WORST_CASE] : NaN; // correct clean and under FGSM, PGD-CE and PGD-CW
+    const co =
+      validation !== null &&
+      trainingMethod(progress.method).adversarial &&
+      detectCatastrophicOverfitting(pgdAccuracy, this.bestPgd, trainAccuracy);
+    if (validation) this.bestPgd = Math.max(this.bestPgd, pgdAccuracy);
+    return {
+      epoch,
+      step: this.step,
+      trainLoss: intervals.reduce((s, e) => s + e.loss * e.samples, 0) / samples,
+      trainAccuracy,
+      lr: intervals[intervals.length - 1]?.lr ?? NaN,
+      seconds,
+      imagesPerSecond: samples / (seconds - progress.epochHookMs / 1000),
+      validation,
+      catastrophicOverfitting: co,
+    };
+  }
+
+  /** The per-epoch robust check on the first validation images (null without a validation set or check). */
+  private async validate(epoch: number): Promise<EvaluationResult | null> {
+    const { o, validationSet, ctx } = this;
+    if (!validationSet || !o.validation) return null;
+    return evaluate(this.model, validationSet, {
+      eps: o.eps,
+      norm: o.norm,
+      limit: Math.min(o.validation.samples, validationSet.length),
+      batchSize: Math.max(o.batchSize, 100),
+      // FGSM beside PGD: catastrophic overfitting shows as single-step accuracy rising while PGD's falls (experiments/statistics.ts)
+      threats: [
+        { kind: 'clean' },
+        { kind: 'fgsm' },
+        { kind: 'pgd', steps: o.validation.pgdSteps },
+        { kind: 'pgd', steps: o.validation.pgdSteps, loss: 'cw' },
+      ],
+      seed: o.seed + epoch,
+      pgdStepFactor: o.pgdStepFactor,
+      attackBnMode: 'eval',
+      onProgress: ctx.hooks.onValidation ? (done, total) => ctx.hooks.onValidation!(done, total) : null,
+    });
+  }
+
+  /** Captures the checkpoint after `epoch` (model, optimizer and method states, RNG), flushes the log, saves it and hands it on. */
+  private async checkpoint(epoch: number): Promise<void> {
+    const { o, ctx } = this;
+    let state = await this.optimizer.exportState();
+    for (const s of this.states.values()) if (s) state = { ...state, ...(await s.exportState()) };
+    const cp = await captureCheckpoint(this.model, state, { epoch: epoch + 1, step: this.step, config: ctx.config, rng: this.rng.state() });
+    await ctx.log?.flush(); // the log on disk never lags the checkpoint (a resume rewinds the log to it)
+    if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, cp, this.platform);
+    await ctx.onCheckpoint?.(cp);
+  }
+
+  /** The method's state (created at its first step, e.g. fgsm-aniso's gradient scale), or null if it keeps none. */
+  private stateOf(method: TrainMethod): MethodState | null {
+    if (!this.states.has(method)) this.states.set(method, trainingMethod(method).createState?.(this.model, this.o) ?? null);
+    return this.states.get(method) ?? null;
+  }
+
+  /** Frees the optimizer, the monitor and the methods' states. */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.monitor.dispose();
+    this.states.forEach((s) => s?.dispose());
+  }
 }
 
 /** Forward/backward of the step's loss (parameter gradients summed into Parameter.grad). */
 function stepLoss(o: TrainOptions, method: TrainMethod, model: Model, batch: Batch, xTrain: Tensor) {
-  if (!trainingMethod(method).adversarial || o.bnStats === 'adversarial') return model.lossAndGrad(xTrain, batch.y, { mode: 'train', paramGrads: 'sum' });
+  if (!trainingMethod(method).adversarial || o.bnStats === 'adversarial') {
+    return model.lossAndGrad(xTrain, batch.y, { mode: 'train', grads: SUM_GRADS });
+  }
   if (o.bnStats === 'clean') {
     model.forward(batch.x, { mode: 'train', record: false }).dispose(); // running statistics from the clean batch
-    return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, paramGrads: 'sum' });
+    return model.lossAndGrad(xTrain, batch.y, { mode: 'train', freezeBnStats: true, grads: SUM_GRADS });
   }
   const x = concatRows(batch.x, xTrain);
   const y = concatRows(batch.y, batch.y);
   try {
-    return model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'sum' });
+    return model.lossAndGrad(x, y, { mode: 'train', grads: SUM_GRADS });
   } finally {
     x.dispose();
     y.dispose();
@@ -335,9 +458,15 @@ function concatRows(a: Tensor, b: Tensor): Tensor {
 function resolveTrainOptions(options: Partial<TrainOptions>, dims: number): TrainOptions {
   const o = resolveOptions<TrainOptions>('train', DEFAULT_TRAIN, options);
   checkTrainSettings(o, dims, (option, expected, value) => {
-    throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+    throw new NtkError('E_INVALID_ARGUMENT', `train: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, {
+      option,
+      value,
+    });
   });
-  if ('lr' in o.sgd) throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', { option: 'sgd.lr' });
+  if ('lr' in o.sgd)
+    throw new NtkError('E_INVALID_ARGUMENT', 'train: option "sgd.lr" is not used; set the learning rate with "schedule".', {
+      option: 'sgd.lr',
+    });
   makeSchedule(o.schedule); // validates
   return o;
 }

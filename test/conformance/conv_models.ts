@@ -21,6 +21,7 @@ import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
 import { refLossAndGrad } from '../../src/reference/layers.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
 import { Rng } from '../../src/random/rng.js';
+import { NO_PARAM_GRADS } from '../../src/nn/gradient_sink.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { ImageDataset } from '../../src/data/dataset.js';
 import { train } from '../../src/train/trainer.js';
@@ -123,7 +124,7 @@ defineCase('PreAct-ResNet per-sample gradients (eval mode, sum of logits) match 
   // one train step first, so the running buffers are not the initial ones
   const warm = Tensor.fromArray(gpu, randomF32(4 * 3 * 64, 30, 0, 1), [4, 3, 8, 8]);
   const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
-  model.lossAndGrad(warm, warmLabels, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
+  model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
   const n = 3;
   const xs = randomF32(n * 3 * 64, 31, 0, 1);
   const tx = Tensor.fromArray(gpu, xs, [n, 3, 8, 8]);
@@ -188,7 +189,7 @@ for (const [label, build, spec, inputShape, everyKernel] of NTK_MODELS) {
       // one train step so the running statistics differ from their initial values
       const warm = Tensor.fromArray(gpu, randomF32(4 * size, 60, 0, 1), [4, ...inputShape]);
       const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
-      model.lossAndGrad(warm, warmLabels, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
+      model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
       const [n1, n2] = [2, 3];
       const x1d = randomF32(n1 * size, 61, 0, 1);
       const x2d = randomF32(n2 * size, 62, 0, 1);

@@ -4,9 +4,10 @@
 // errors for bad input and options; no pooled buffer leaks.
 
 import type { Gpu } from '../../src/device/gpu.js';
-import { PerSampleGrads } from '../../src/nn/gradient_sink.js';
+import { NO_PARAM_GRADS, PerSampleGrads } from '../../src/nn/gradient_sink.js';
 import { createMlp, type MlpOptions } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
+import { softmaxCrossEntropyBackward } from '../../src/ops/softmax_cross_entropy.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { refLossAndGrad, referenceMlp, type RefTensor } from '../../src/reference/layers.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -97,6 +98,20 @@ defineCase('MLP per-sample gradients of a logit, the logit sum and a cotangent m
     assert(gpu.pool.liveCount === live, `${label}: ${gpu.pool.liveCount - live} pooled buffers leaked`);
   }
   metric('maxPerSampleError', assertBelow(worst, TOLERANCES.modelGradient, 'per-sample gradients'));
+  // lossAndGrad fills the sink it is given: the per-sample gradients of the mean loss, as backward gives them for dL/dlogits
+  const logits = model.forward(x, { mode: 'eval', record: false });
+  const dlogits = softmaxCrossEntropyBackward(logits, y);
+  const expected = model.perSampleGradients(x, { cotangent: dlogits });
+  const lossSink = new PerSampleGrads();
+  model.lossAndGrad(x, y, { mode: 'eval', grads: lossSink }).dispose();
+  for (const p of model.parameters()) {
+    assertBitEqual(await lossSink.grad(p).read(), await expected.get(p.name)!.read(), `lossAndGrad per-sample gradient of ${p.name}`);
+  }
+  assert(model.parameters().every((p) => p.grad === null), 'a PerSampleGrads sink must leave Parameter.grad alone');
+  lossSink.dispose();
+  expected.forEach((g) => g.dispose());
+  [logits, dlogits].forEach((t) => t.dispose());
+  assert(gpu.pool.liveCount === live, `lossAndGrad with a sink leaked ${gpu.pool.liveCount - live} pooled buffers`);
   await expectCode('E_INVALID_ARGUMENT', () => model.perSampleGradients(x, { logit: 10 }));
   assert(gpu.pool.liveCount === live, 'a rejected selector leaked buffers');
   // backward through the model: per-sample gradients go to the sink the caller passes, which owns them
@@ -174,6 +189,9 @@ defineCase('MLP bad input and options: typed errors naming the layer or option',
   const { x, y } = batch(gpu, 4, 1);
   message = await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'train', inputGradient: true } as never));
   assert(message.includes('"inputGradient"'), message);
+  message = await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'none' } as never));
+  assert(message.includes('"paramGrads"') && message.includes(', grads,'), message);
+  await expectCode('E_INVALID_ARGUMENT', () => model.lossAndGrad(x, y, { mode: 'eval', grads: { kind: 'perSample' } } as never));
   message = await expectCode('E_INVALID_ARGUMENT', () => model.forward(x, { mode: 'training' as never }));
   assert(message.includes('"mode"'), message);
   const badLabels = Tensor.zeros(gpu, [5]);
@@ -184,8 +202,8 @@ defineCase('MLP bad input and options: typed errors naming the layer or option',
   assert(message.includes('hidden[0]'), message);
   // attacks: input gradient only, parameter gradients untouched
   const live = gpu.pool.liveCount;
-  const r = model.lossAndGrad(x, y, { mode: 'eval', paramGrads: 'none', inputGrad: true });
-  assert(model.parameters().every((p) => p.grad === null), 'paramGrads: none must not create gradients');
+  const r = model.lossAndGrad(x, y, { mode: 'eval', grads: NO_PARAM_GRADS, inputGrad: true });
+  assert(model.parameters().every((p) => p.grad === null), 'grads: NO_PARAM_GRADS must not create gradients');
   assert(r.inputGrad?.shape.join() === '4,3,6,6', `input gradient shape [${r.inputGrad?.shape}]`);
   r.dispose();
   assert(gpu.pool.liveCount === live, `lossAndGrad leaked ${gpu.pool.liveCount - live} pooled buffers`);

@@ -15,6 +15,7 @@ import type { BatchNormStateRef } from '../../src/reference/batchnorm.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
 import { refLossAndGrad } from '../../src/reference/layers.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
+import { NO_PARAM_GRADS } from '../../src/nn/gradient_sink.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, randomF32, seededUniform } from './check.js';
@@ -44,7 +45,7 @@ function batch(gpu: Gpu, n: number, seed: number) {
 function warm(gpu: Gpu, model: Model): void {
   for (const seed of [90, 91]) {
     const { x, y } = batch(gpu, 6, seed);
-    model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
+    model.lossAndGrad(x, y, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
     [x, y].forEach((t) => t.dispose());
   }
 }

@@ -15,6 +15,7 @@ import { conv2dBackwardWeightRef } from '../../src/reference/conv2d.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
+import { NO_PARAM_GRADS } from '../../src/nn/gradient_sink.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, randomF32, randomInts } from './check.js';
@@ -168,7 +169,7 @@ defineCase('real size: NTK of a CNN with a 147,456-weight conv layer: jacobian =
   const inputShape = [1, 4, 4];
   const warm = Tensor.fromArray(gpu, randomF32(4 * 16, 93, 0, 1), [4, ...inputShape]);
   const warmLabels = Tensor.fromArray(gpu, [0, 1, 1, 0], [4]);
-  model.lossAndGrad(warm, warmLabels, { mode: 'train', paramGrads: 'none', inputGrad: true }).dispose();
+  model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
   const xd = randomF32(3 * 16, 94, 0, 1);
   const x = Tensor.fromArray(gpu, xd, [3, ...inputShape]);
   const ref = buildReferenceLayer(cnnArchitecture(WIDE_CNN).spec, await model.exportState(), { batchStats: false, update: false });

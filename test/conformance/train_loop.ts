@@ -4,6 +4,7 @@
 // errors naming the option.
 
 import { ImageDataset } from '../../src/data/dataset.js';
+import { SUM_GRADS } from '../../src/nn/gradient_sink.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
 import { StepMonitor, type LogEntry } from '../../src/train/monitor.js';
@@ -103,7 +104,7 @@ defineCase('NaN/Inf in a step\'s inputs is E_NOT_FINITE naming the step (StepMon
   const monitor = new StepMonitor(gpu, 2);
   const x = Tensor.fromArray(gpu, Float32Array.from({ length: 4 * DIM }, (_, i) => (i === 5 ? NaN : 0.5)), [4, ...SHAPE]);
   const y = Tensor.fromArray(gpu, Float32Array.of(0, 1, 2, 3), [4]);
-  const result = model.lossAndGrad(x, y, { mode: 'train', paramGrads: 'sum' });
+  const result = model.lossAndGrad(x, y, { mode: 'train', grads: SUM_GRADS });
   monitor.record({ step: 3, epoch: 0, epochFraction: 0.5, samples: 4, lr: 0.1 }, x, result, null);
   const message = await expectCode('E_NOT_FINITE', () => monitor.flush());
   assert(message.includes('step 3 ') && message.includes('1 NaN/Inf'), message);
