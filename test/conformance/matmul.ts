@@ -98,9 +98,9 @@ defineCase('matmul without a forced GEMM variant runs the adapter\'s measured ch
   const tb = Tensor.fromArray(gpu, randomF32(500 * 30, 4), [500, 30]);
   const [auto, forced] = [matmul(ta, tb), matmul(ta, tb, { gemm: choice.matmul })];
   assertBitEqual(await auto.read(), await forced.read(), `default vs forced ${choice.matmul}`);
-  [ta, tb, auto, forced].forEach((t) => t.dispose());
   const old = await expectCode('E_INVALID_ARGUMENT', () => matmul(ta, tb, { kernel: 'block' } as never));
   assert(old.includes('`gemm`'), `the old option \`kernel\` names \`gemm\`: ${old}`);
+  [ta, tb, auto, forced].forEach((t) => t.dispose());
 });
 
 defineCase('matmul block and block-storage give identical bits (a measured choice between them changes no result)', async ({ gpu }) => {
