@@ -515,7 +515,9 @@ const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: nul
  */
 export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
   if (options !== null && typeof options === 'object' && 'matmulKernel' in options) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'createGpu: option "matmulKernel" is now "gemm" (block, block-storage or tiled).', { where: 'createGpu', option: 'matmulKernel', renamed: 'gemm' });
+    throw new NtkError('E_INVALID_ARGUMENT', 'createGpu: option "matmulKernel" is now "gemm" (block, block-storage or tiled).', {
+      where: 'createGpu', option: 'matmulKernel', renamed: 'gemm',
+    });
   }
   resolveOptions('createGpu', GPU_OPTION_KINDS, options);
   const platform = options.platform ?? currentPlatform();

@@ -37,7 +37,11 @@ export interface Conv2dGeometry extends WindowGeometry {
 /** Validates x [n, cin, h, w] against weight [cout, cin, kh, kw]; errors name `label`. */
 export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions = {}, label = 'conv2d'): Conv2dGeometry {
   if ('kernel' in options) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${label}: option \`kernel\` is now \`path\` ('auto', 'im2col' or 'implicit'); the window size comes from the weight.`, { option: 'kernel', renamed: 'path' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${label}: option \`kernel\` is now \`path\` ('auto', 'im2col' or 'implicit'); the window size comes from the weight.`,
+      { option: 'kernel', renamed: 'path' },
+    );
   }
   const { stride, padding, path } = { ...DEFAULT_CONV2D, ...options };
   if (!['auto', 'im2col', 'implicit'].includes(path)) {

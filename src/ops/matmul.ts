@@ -77,7 +77,9 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor, options: MatmulOpt
 function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: number; M: number; N: number; K: number } {
   const { transA = false, transB = false } = options;
   if ('kernel' in options) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'matmul: option `kernel` is now `gemm` (a GEMM variant: block, block-storage or tiled).', { option: 'kernel', renamed: 'gemm' });
+    throw new NtkError('E_INVALID_ARGUMENT', 'matmul: option `kernel` is now `gemm` (a GEMM variant: block, block-storage or tiled).', {
+      option: 'kernel', renamed: 'gemm',
+    });
   }
   if (a.gpu !== b.gpu) throw new NtkError('E_INVALID_ARGUMENT', 'matmul: A and B live on different Gpu objects.');
   if (a.shape.length < 2 || a.shape.length > 3 || b.shape.length < 2 || b.shape.length > 3) {

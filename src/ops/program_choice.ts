@@ -79,7 +79,8 @@ export async function choosePrograms(gpu: Gpu, explicit?: GemmVariant): Promise<
   if (old !== undefined) {
     throw new NtkError(
       'E_INVALID_ARGUMENT',
-      `env ${OLD_GEMM_ENV} is no longer read; it is now ${GEMM_ENV} (set ${GEMM_ENV}=${old} instead, or unset both to choose by measurement).`,
+      `env ${OLD_GEMM_ENV} is no longer read; it is now ${GEMM_ENV} (set ${GEMM_ENV}=${old} instead, ` +
+        'or unset both to choose by measurement).',
       { env: OLD_GEMM_ENV, renamed: GEMM_ENV },
     );
   }

@@ -182,7 +182,8 @@ defineCase('conv2d shape and option errors are typed and name the problem', asyn
   await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { stride: 0 }));
   await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { padding: [1, -1] }));
   await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { path: 'fast' as never }));
-  assert((await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { kernel: 'im2col' } as never))).includes('`path`'), 'the old option `kernel` names `path`');
+  const old = await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { kernel: 'im2col' } as never));
+  assert(old.includes('`path`'), `the old option \`kernel\` names \`path\`: ${old}`);
   const g = conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3]);
   await expectCode('E_SHAPE_MISMATCH', () => conv2dBackwardInput(x, w, g));
   if (gpu.pool.liveCount !== live + 2) throw new Error(`failed calls leaked buffers: ${gpu.pool.liveCount} live`);

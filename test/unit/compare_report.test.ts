@@ -258,7 +258,8 @@ describe('comparison report', () => {
     withPrograms[0].programs = choice('block');
     const older = structuredClone(runs[2].records);
     older[0].kernels = choice('tiled');
-    expect(groupVariants([runs[0], { name: 'new', records: withPrograms }, { name: 'old', records: older }]).map((v) => v.runs.length)).toEqual([3]);
+    const grouped = groupVariants([runs[0], { name: 'new', records: withPrograms }, { name: 'old', records: older }]);
+    expect(grouped.map((v) => v.runs.length)).toEqual([3]);
     const labelled = groupVariants(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' })));
     expect(labelled.map((v) => v.runs.length)).toEqual([2, 3]);
     expect(labelled[1].innerDifferences).toContain('method'); // B mixes pgd and standard: the report says so
