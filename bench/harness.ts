@@ -3,7 +3,7 @@
 // measured here and reported, never asserted.
 
 import { formatAdapterReport, type AdapterReport, type Gpu } from '../src/device/gpu.js';
-import { createGpu } from '../src/ops/kernel_choice.js';
+import { createGpu } from '../src/ops/program_choice.js';
 import type { AdapterChoice } from '../src/platform/index.js';
 
 export interface BenchRow {

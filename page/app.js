@@ -84,7 +84,7 @@ function onEvent(event) {
   switch (event.type) {
     case 'adapter':
       $('adapter').textContent = `adapter: ${event.line}`;
-      $('kernels').textContent = event.kernels;
+      $('programs').textContent = event.programs;
       setState('running', 'training');
       return;
     case 'data':

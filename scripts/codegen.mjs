@@ -6,7 +6,7 @@
 // (WGSL declarations may come in any order), behind a marker line that lets compile errors
 // name the included file and line (src/device/gpu.ts).
 // Lines between `// #unroll <name> <count>` and `// #end` are repeated <count> times with `{name}`
-// replaced by 0..count-1 (nestable): register-blocked kernels need straight-line code, because
+// replaced by 0..count-1 (nestable): register-blocked shaders need straight-line code, because
 // Mesa's compiler may keep small loops, and every loop iteration counts against its per-invocation
 // loop cap (src/device/loop_budget.ts); unrolled code also keeps array indices constant.
 // Each shader's dispatch layout (Params fields, bindings, op codes: scripts/shader_layout.mjs) goes

@@ -12,7 +12,7 @@ const DIR = process.argv[2] ?? 'test-results';
 // node-swiftshader: only when requested (NTK_AT_TEST_SWIFTSHADER=1, as scripts/test.sh runs it then)
 const SUITES = ['vitest', 'node', ...(process.env.NTK_AT_TEST_SWIFTSHADER === '1' ? ['node-swiftshader'] : []), 'deno', 'browser', 'worker', 'cross', 'live', 'hostile', 'hostile-browser', 'stress-node', 'stress-deno', 'examples', 'typecheck', 'slurm'];
 const VITEST_SUITES = ['vitest', 'hostile'];
-/** Conformance runs: their cases per kernel variant and the adapter's kernel choice are listed. */
+/** Conformance runs: their cases per program variant and the adapter's program choice are listed. */
 const CONFORMANCE_SUITES = ['node', 'node-swiftshader', 'deno', 'browser', 'worker'];
 let passed = 0;
 let failed = 0;

@@ -18,10 +18,10 @@ step "unit tests (vitest, Node)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 step "conformance in Node"
 node test/runners/run.mjs
-# SwiftShader (Dawn's Vulkan path: another compiler, no loop cap) runs every kernel-variant case; it
+# SwiftShader (Dawn's Vulkan path: another compiler, no loop cap) runs every program-variant case; it
 # took 22 min on the 2-core machine (compiling each pipeline takes seconds there), so only on request.
 if [ "${NTK_AT_TEST_SWIFTSHADER:-0}" = 1 ]; then
-  step "conformance in Node on SwiftShader: every kernel variant"
+  step "conformance in Node on SwiftShader: every program variant"
   node test/runners/run.mjs --adapter swiftshader --variants-only
 fi
 step "conformance in Deno"

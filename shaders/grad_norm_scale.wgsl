@@ -1,7 +1,7 @@
 // Gradient clipping by global norm, on the device: Partials[k] holds the sum of squares of
 // parameter k's gradient; one thread adds them in index order (deterministic) and writes
 // Out[0] = min(1, maxNorm / (norm + 1e-6)) (PyTorch's clip_grad_norm_) and Out[1] = norm.
-// The SGD update kernel reads Out[0], so clipping needs no readback.
+// The SGD update shader reads Out[0], so clipping needs no readback.
 
 struct Params { count: u32, maxNorm: f32, pad0: u32, pad1: u32 }
 

@@ -1,5 +1,5 @@
 // Adds partial results in a fixed order: Out[l] = Σ_{g=g0..g0+G-1} P[g*L + l] (g ascending),
-// plus the old Out[l] when ACCUMULATE. Deterministic; used after split-K kernels. The host runs
+// plus the old Out[l] when ACCUMULATE. Deterministic; used after split-K programs. The host runs
 // passes of at most a loop budget of groups (src/ops/sum_partials.ts), later ones accumulating.
 // 1-D work on a 2-D grid of 64-thread workgroups: l = gid.x + gid.y * rowStride.
 

@@ -14,7 +14,7 @@ export { matmulInto } from './ops/matmul.js';
 export { channelSumInto } from './ops/channel_sum.js';
 export type { Pair, WindowGeometry } from './ops/geometry.js';
 export { conv2dGeometry, type Conv2dGeometry } from './ops/conv2d.js';
-export { conv2dInputGradKernel, conv2dWeightGradPlan } from './ops/conv2d_implicit.js';
+export { conv2dInputGradProgram, conv2dWeightGradPlan } from './ops/conv2d_implicit.js';
 export { pool2dGeometry, validatePool2dOptions, type PoolWindow } from './ops/pool2d.js';
 export { batchNormDims, resolveBatchNormOptions } from './ops/batchnorm.js';
 export { checkLabels } from './attacks/index.js';

@@ -41,8 +41,8 @@ if ! "$node" bench/run.mjs --case '{"kind":"matmul","m":64,"k":64,"n":64,"inner"
 fi
 "$node" -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log("adapter:", r.adapterLine)' "$out/adapter-check.json" | tee -a "$out/machine.txt"
 
-# The conformance suite on this adapter (every kernel variant forced, and the measured choice): a
-# failing adapter is not benchmarked. The cache of the kernel choice goes to the output folder.
+# The conformance suite on this adapter (every program variant forced, and the measured choice): a
+# failing adapter is not benchmarked. The cache of the program choice goes to the output folder.
 export NTK_AT_CACHE_DIR="${NTK_AT_CACHE_DIR:-$out/cache}"
 rm -rf test-results
 if ! "$node" test/runners/run.mjs >"$out/conformance.txt" 2>"$out/conformance.log"; then

@@ -1,5 +1,5 @@
 /**
- * Tensor operations on the device (WGSL kernels), forward and backward: matmul, elementwise maps,
+ * Tensor operations on the device (WGSL compute shaders), forward and backward: matmul, elementwise maps,
  * reductions, convolution, pooling, BatchNorm, fused softmax cross-entropy, the SGD update and
  * on-device augmentation.
  * @module ops

@@ -2,7 +2,7 @@
 // output streams and acquiring the Gpu named by --adapter.
 
 import { formatAdapterReport, type Gpu } from '../device/gpu.js';
-import { createGpu, formatKernelChoice } from '../ops/kernel_choice.js';
+import { createGpu, formatProgramChoice } from '../ops/program_choice.js';
 import type { AdapterChoice, Platform } from '../platform/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 import type { ProgressSink } from './progress.js';
@@ -37,6 +37,6 @@ export const ADAPTER_OPTION: OptionSpec = {
 export async function gpuFromOptions(options: ParsedOptions, io: CommandIo): Promise<Gpu> {
   const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
   io.err(`adapter: ${formatAdapterReport(gpu.report)}`);
-  io.err(formatKernelChoice(gpu.kernels));
+  io.err(formatProgramChoice(gpu.programs));
   return gpu;
 }

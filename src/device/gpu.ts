@@ -8,7 +8,7 @@
 import { NtkError, check } from '../errors.js';
 import { resolveOptions } from '../options.js';
 import { SHADERS, type ShaderName } from '../generated/shaders.js';
-import { explicitChoice, type KernelChoice, type MatmulKernel } from './kernels.js';
+import { explicitChoice, type ProgramChoice, type GemmVariant } from './programs.js';
 import { ADAPTER_CHOICES, adapterClass, currentPlatform, type AdapterChoice, type AdapterClass, type Platform } from '../platform/index.js';
 import { BufferPool } from './buffers.js';
 import { orderBindings, packParams, type Dispatch } from './dispatch.js';
@@ -22,9 +22,9 @@ export interface GpuOptions {
   /** Submit every command on its own with its own error scopes (slower; names the failing op).
    * Default: env NTK_AT_SYNC=1. */
   sync?: boolean;
-  /** Force the GEMM kernel (and so conv2d's path) instead of measuring (src/ops/kernel_choice.ts).
-   * Default: env NTK_AT_MATMUL_KERNEL, else the measured choice for this adapter. */
-  matmulKernel?: MatmulKernel;
+  /** Force the GEMM variant (and so conv2d's path) instead of measuring (src/ops/program_choice.ts).
+   * Default: env NTK_AT_GEMM, else the measured choice for this adapter. */
+  gemm?: GemmVariant;
 }
 
 /** Which adapter was chosen and what it can do; `formatAdapterReport` prints it on one line. */
@@ -38,7 +38,7 @@ export interface AdapterReport {
   device: string;
   description: string;
   isFallbackAdapter: boolean;
-  /** software, hardware or unknown (masked info): see AdapterClass. Kernels are measured in every class. */
+  /** software, hardware or unknown (masked info): see AdapterClass. GEMM variants are measured in every class. */
   adapterClass: AdapterClass;
   limits: {
     maxStorageBufferBindingSize: number;
@@ -107,8 +107,8 @@ const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
  */
 export class Gpu {
   readonly pool: BufferPool;
-  /** The kernels ops use when none is forced: measured at creation (createGpu), or set explicitly. */
-  kernels: KernelChoice;
+  /** The GPU programs ops use when none is forced: measured at creation (createGpu), or set explicitly. */
+  programs: ProgramChoice;
   /** Pipelines by cache key; `compiled` is the module's WGSL check, asked of the device once (a second
    * getCompilationInfo() on a module can hang Chromium's page: see compiled()). */
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule; compiled?: Promise<NtkError | null> }>();
@@ -149,12 +149,12 @@ export class Gpu {
       this.markGone();
     });
     live.add(this);
-    this.kernels = explicitChoice('block', ''); // replaced by createGpu's choice before any op runs
+    this.programs = explicitChoice('block', ''); // replaced by createGpu's choice before any op runs
   }
 
-  /** Forces the GEMM kernel from now on (tests and benchmarks; as GpuOptions.matmulKernel). */
-  setMatmulKernel(kernel: MatmulKernel): void {
-    this.kernels = explicitChoice(kernel, this.kernels.adapterKey);
+  /** Forces the GEMM variant from now on (tests and benchmarks; as GpuOptions.gemm). */
+  setGemmVariant(variant: GemmVariant): void {
+    this.programs = explicitChoice(variant, this.programs.adapterKey);
   }
 
   /** The device's features. */
@@ -380,7 +380,7 @@ export class Gpu {
     if (error) throw new NtkError('E_GPU_VALIDATION', `pipeline for ${shader}: ${error.message}`, { shader });
   }
 
-  /** Compiles WGSL source (e.g. a user's own kernel); throws E_SHADER_COMPILE quoting the line. */
+  /** Compiles WGSL source (e.g. a user's own compute shader); throws E_SHADER_COMPILE quoting the line. */
   async compileSource(label: string, code: string): Promise<void> {
     this.raw.pushErrorScope('validation');
     const module = this.raw.createShaderModule({ code, label });
@@ -507,13 +507,18 @@ export class Gpu {
 }
 
 /** A value of each GpuOptions key, for resolveOptions' check of names and kinds (the defaults come from the environment, in openGpu). */
-const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: null } = { adapter: 'auto', platform: null, sync: false, matmulKernel: 'block' };
+const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: null } = { adapter: 'auto', platform: null, sync: false, gemm: 'block' };
 
 /**
- * Acquires an adapter and a device with the adapter's full limits; its kernels are the option's (or the block
- * kernel) until set. Use createGpu (ops/kernel_choice.ts), which also chooses them by measurement.
+ * Acquires an adapter and a device with the adapter's full limits; its GPU programs are the option's GEMM variant
+ * (or the block variant) until set. Use createGpu (ops/program_choice.ts), which also chooses them by measurement.
  */
 export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
+  if (options !== null && typeof options === 'object' && 'matmulKernel' in options) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'createGpu: option "matmulKernel" is now "gemm" (block, block-storage or tiled).', {
+      where: 'createGpu', option: 'matmulKernel', renamed: 'gemm',
+    });
+  }
   resolveOptions('createGpu', GPU_OPTION_KINDS, options);
   const platform = options.platform ?? currentPlatform();
   const choice = (options.adapter ?? platform.env('NTK_AT_ADAPTER') ?? 'auto') as AdapterChoice;

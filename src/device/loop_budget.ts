@@ -31,7 +31,7 @@ export interface LoopSplit {
 /**
  * The fewest equal pieces of a `length`-term sum such that an invocation running `termsPerIteration`
  * terms per loop iteration (plus `fixedIterations` of other loops, e.g. a reduction tree) stays within
- * LOOP_BUDGET. `align` rounds the piece length up to a multiple (a kernel's k-step).
+ * LOOP_BUDGET. `align` rounds the piece length up to a multiple (a GEMM program's k-step).
  */
 export function splitLoop(length: number, termsPerIteration: number, fixedIterations = 0, align = 1): LoopSplit {
   const maxTerms = Math.floor((LOOP_BUDGET - fixedIterations) * termsPerIteration / align) * align;

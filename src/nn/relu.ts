@@ -1,4 +1,4 @@
-// ReLU layer: y = max(x, 0) forward (the map kernel); backward passes dy where the recorded
+// ReLU layer: y = max(x, 0) forward (the map shader); backward passes dy where the recorded
 // output is positive (binary.wgsl's reluBackward), so the subgradient at 0 is 0 as in PyTorch.
 
 import { reluBackward } from '../ops/binary.js';

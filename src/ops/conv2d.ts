@@ -1,6 +1,6 @@
 // conv2d on the device (NCHW, any kernel size, stride, zero padding): forward, input gradient,
 // weight gradient (batch-summed or per sample) and bias gradient. Two paths, following the adapter's
-// measured GEMM kernel (ops/kernel_choice.ts): im2col operands on the GEMM core with a block kernel
+// measured GEMM variant (ops/program_choice.ts): im2col operands on the GEMM core with a block variant
 // (ops/conv2d_im2col.ts), the implicit GEMMs with the tiled one (ops/conv2d_implicit.ts); the NTK's
 // pieces are in ntk/conv2d_factors.ts. Every sum has a fixed order: results are deterministic.
 
@@ -13,7 +13,7 @@ import { conv2dImplicit, conv2dInputGradImplicit, conv2dWeightGradImplicit } fro
 import { sumLastAxis } from './reduce.js';
 
 export {
-  conv2dGeometry, conv2dOutputShape, DEFAULT_CONV2D, type Conv2dGeometry, type Conv2dKernel, type Conv2dOptions,
+  conv2dGeometry, conv2dOutputShape, DEFAULT_CONV2D, type Conv2dGeometry, type Conv2dPath, type Conv2dOptions,
 } from './conv2d_geometry.js';
 
 /**
@@ -29,9 +29,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
 }
 
 /**
- * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. On the GEMM core (im2col kernel) a
+ * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. On the GEMM core (im2col path) a
  * product dYᵀ·W per sample then a col2im gather; otherwise a tiled implicit GEMM, or for very few
- * input channels (see conv2dInputGradKernel) one thread per input element.
+ * input channels (see conv2dInputGradProgram) one thread per input element.
  */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   checkGradShape('conv2dBackwardInput', dy.shape, g);
@@ -41,7 +41,7 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometr
 /**
  * dL/dweight of conv2d from x [n, cin, h, w] and dy [n, cout, oh, ow]: [cout, cin, kh, kw]
  * summed over the batch, or with `perSample` [n, cout, cin, kh, kw] (row i is sample i's
- * gradient). Every sum runs in a fixed order (see conv2dWeightGradPlan for the two kernels);
+ * gradient). Every sum runs in a fixed order (see conv2dWeightGradPlan for the two programs);
  * the GEMM's batch sum adds its sample-group partials in group order.
  * With `into` (batch sum only), the gradient is added to `into` in place and `into` is returned.
  */

@@ -11,9 +11,9 @@ import { windowGeometry, type Pair, type WindowGeometry } from './geometry.js';
  * How the forward pass and both gradients compute: 'im2col' (explicit im2col operands fed to the
  * register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient: CPU adapters),
  * 'implicit' (the workgroup-memory implicit-GEMM shaders conv2d*.wgsl: GPUs), or 'auto' (the
- * adapter's measured choice, Gpu.kernels.conv2d: im2col where a block GEMM kernel won, else implicit).
+ * adapter's measured choice, Gpu.programs.conv2d: im2col where a block GEMM variant won, else implicit).
  */
-export type Conv2dKernel = 'auto' | 'im2col' | 'implicit';
+export type Conv2dPath = 'auto' | 'im2col' | 'implicit';
 
 /** Options of conv2d. */
 export interface Conv2dOptions {
@@ -21,24 +21,31 @@ export interface Conv2dOptions {
   stride?: Pair;
   /** Zero padding on each side, one value or [h, w]. Default 0. */
   padding?: Pair;
-  /** Kernel choice (tests and benchmarks); default 'auto'. */
-  kernel?: Conv2dKernel;
+  /** Which path computes (tests and benchmarks); default 'auto'. */
+  path?: Conv2dPath;
 }
 
 /** conv2d defaults (PyTorch's): stride 1, no padding. */
-export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0, kernel: 'auto' });
+export const DEFAULT_CONV2D: Readonly<Required<Conv2dOptions>> = Object.freeze({ stride: 1, padding: 0, path: 'auto' });
 
 /** Geometry of a convolution: the window over x [n, c=cin, h, w] and the output channels. */
 export interface Conv2dGeometry extends WindowGeometry {
   cout: number;
-  kernel: Conv2dKernel;
+  path: Conv2dPath;
 }
 
 /** Validates x [n, cin, h, w] against weight [cout, cin, kh, kw]; errors name `label`. */
 export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions = {}, label = 'conv2d'): Conv2dGeometry {
-  const { stride, padding, kernel } = { ...DEFAULT_CONV2D, ...options };
-  if (!['auto', 'im2col', 'implicit'].includes(kernel)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${label}: kernel must be 'auto', 'im2col' or 'implicit', got ${JSON.stringify(kernel)}.`);
+  if ('kernel' in options) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${label}: option \`kernel\` is now \`path\` ('auto', 'im2col' or 'implicit'); the window size comes from the weight.`,
+      { option: 'kernel', renamed: 'path' },
+    );
+  }
+  const { stride, padding, path } = { ...DEFAULT_CONV2D, ...options };
+  if (!['auto', 'im2col', 'implicit'].includes(path)) {
+    throw new NtkError('E_INVALID_ARGUMENT', `${label}: path must be 'auto', 'im2col' or 'implicit', got ${JSON.stringify(path)}.`);
   }
   if (weight.length !== 4) {
     throw new NtkError('E_SHAPE_MISMATCH', `${label}: weight [${weight}] must be 4-D [cout, cin, kh, kw].`, { weight: [...weight] });
@@ -52,7 +59,7 @@ export function conv2dGeometry(x: Shape, weight: Shape, options: Conv2dOptions =
       { input: [...x], weight: [...weight] },
     );
   }
-  return { ...g, cout, kernel };
+  return { ...g, cout, path };
 }
 
 /** Output shape [n, cout, oh, ow]. */
@@ -62,7 +69,7 @@ export function conv2dOutputShape(g: Conv2dGeometry): number[] {
 
 /** Whether a convolution of geometry g takes the im2col path on this Gpu (the option, else the measured choice). */
 export function useIm2col(gpu: Gpu, g: Conv2dGeometry): boolean {
-  return g.kernel === 'im2col' || (g.kernel === 'auto' && gpu.kernels.conv2d === 'im2col');
+  return g.path === 'im2col' || (g.path === 'auto' && gpu.programs.conv2d === 'im2col');
 }
 
 /** E_SHAPE_MISMATCH naming `op` unless dy has the conv2d output's shape. */

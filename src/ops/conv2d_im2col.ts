@@ -1,4 +1,4 @@
-// conv2d's im2col path (the block kernels', CPU adapters): explicit im2col operands fed to the
+// conv2d's im2col path (the block GEMM variants', CPU adapters): explicit im2col operands fed to the
 // register-blocked GEMM core of ops/matmul.ts, col2im for the input gradient, in sample chunks under
 // a memory budget; the batch-summed weight gradient adds per-sample products in sample order.
 

@@ -1,5 +1,5 @@
-// conv2d's implicit-GEMM path (the tiled kernel's, GPUs): the workgroup-memory GEMMs of
-// shaders/conv2d*.wgsl never store the im2col matrix; per-element kernels take over where GEMM tiles
+// conv2d's implicit-GEMM path (the tiled GEMM variant's, GPUs): the workgroup-memory GEMMs of
+// shaders/conv2d*.wgsl never store the im2col matrix; per-element programs take over where GEMM tiles
 // would be mostly padding; split-K partials are added in a fixed order, so results are deterministic.
 
 import { splitLoop } from '../device/loop_budget.js';
@@ -43,8 +43,8 @@ export function conv2dInputGradImplicit(dy: Tensor, weight: Tensor, g: Conv2dGeo
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
   const M = g.c;
   const N = g.n * g.h * g.w;
-  const direct = conv2dInputGradKernel(g) === 'direct';
-  // the direct kernel loops over output channels (kh·kw taps, plus a ky check per kh, each);
+  const direct = conv2dInputGradProgram(g) === 'direct';
+  // the direct program loops over output channels (kh·kw taps, plus a ky check per kh, each);
   // the GEMM over k = (co, ky, kx)
   const { parts, perPart } = direct ? splitLoop(g.cout, 1 / (g.kh * g.kw + g.kh + 1)) : gemmSplit(g.cout * g.kh * g.kw);
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, ...out.shape]);
@@ -75,15 +75,15 @@ export function conv2dWeightGradImplicit(x: Tensor, dy: Tensor, g: Conv2dGeometr
   const N = g.c * g.kh * g.kw;
   const gpu = x.gpu;
   const [xb, dyb] = [x.buffer, dy.buffer];
-  const { kernel, groups, samplesPerGroup: spg, parts, perPart } = conv2dWeightGradPlan(g, perSample);
+  const { program, groups, samplesPerGroup: spg, parts, perPart } = conv2dWeightGradPlan(g, perSample);
   const { ty, tm, tn } = chooseTile(M, N);
   const slabs = groups * parts; // slab z = part * groups + group
   const direct = slabs === 1 ? !into : perSample && parts === 1;
   const out = Tensor.empty(gpu, direct ? (perSample ? [g.n, ...wShape] : wShape) : [slabs, ...wShape]);
   const bindings = { X: { buffer: xb, bytes: x.bytes }, DY: { buffer: dyb, bytes: dy.bytes }, Out: out };
-  const label = `conv2d backward weight (${kernel}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
+  const label = `conv2d backward weight (${program}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
     `${parts > 1 ? ` in ${parts} parts` : ''}`;
-  if (kernel === 'gemm') {
+  if (program === 'gemm') {
     gpu.run({
       shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, bindings,
       params: { ...geometryFields(g), spg, perPart, groups },
@@ -104,9 +104,9 @@ export function conv2dWeightGradImplicit(x: Tensor, dy: Tensor, g: Conv2dGeometr
   return summed;
 }
 
-/** k values per step of the implicit-GEMM kernels' k loop. */
+/** k values per step of the implicit-GEMM programs' k loop. */
 const BK = 8;
-/** Loop iterations one k step of the implicit-GEMM kernels (lib/gemm_tiled_core.wgsl) may cost (the
+/** Loop iterations one k step of the implicit-GEMM programs (lib/gemm_tiled_core.wgsl) may cost (the
  * step, the tile-load loop, the BK multiply-add rounds, counting small inner loops as if not unrolled). */
 const ITERATIONS_PER_STEP = 16;
 
@@ -123,7 +123,7 @@ function addParts(target: Tensor, parts: number, out: Tensor): Tensor {
   return out;
 }
 
-/** GEMM tiles padding a result by more than this factor lose to the per-element kernels. */
+/** GEMM tiles padding a result by more than this factor lose to the per-element programs. */
 const MAX_TILE_WASTE = 4;
 
 function tileWaste(M: number, N: number): number {
@@ -136,7 +136,7 @@ function tileWaste(M: number, N: number): number {
  * cin x n·h·w), or 'direct' (one thread per input element) when cin is so small that the GEMM's
  * 16-row tiles would be mostly padding. Depends on shapes only.
  */
-export function conv2dInputGradKernel(g: Conv2dGeometry): 'gemm' | 'direct' {
+export function conv2dInputGradProgram(g: Conv2dGeometry): 'gemm' | 'direct' {
   return tileWaste(g.c, g.n * g.h * g.w) > MAX_TILE_WASTE ? 'direct' : 'gemm';
 }
 
@@ -148,7 +148,7 @@ const TARGET_WORKGROUPS = 256;
 const MIN_K_PER_GROUP = 512;
 
 /**
- * How conv2dBackwardWeight computes: the kernel, 'gemm' (tiled implicit GEMM) or 'reduce' (one
+ * How conv2dBackwardWeight computes: the program, 'gemm' (tiled implicit GEMM) or 'reduce' (one
  * workgroup per weight element reducing over samples and pixels; chosen when GEMM tiles would pad
  * the cout x cin·kh·kw result more than MAX_TILE_WASTE times), and the number of sample groups
  * (per sample: n; batch sum: split-K groups of the GEMM whose partials are added in group order).
@@ -158,13 +158,13 @@ const MIN_K_PER_GROUP = 512;
  */
 export function conv2dWeightGradPlan(
   g: Conv2dGeometry, perSample = false,
-): { kernel: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number; parts: number; perPart: number } {
+): { program: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number; parts: number; perPart: number } {
   const M = g.cout;
   const N = g.c * g.kh * g.kw;
-  const kernel = tileWaste(M, N) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
+  const program = tileWaste(M, N) > MAX_TILE_WASTE ? 'reduce' : 'gemm';
   let groups = 1;
   if (perSample) groups = g.n;
-  else if (kernel === 'gemm') {
+  else if (program === 'gemm') {
     const { tm, tn } = chooseTile(M, N);
     const tiles = Math.ceil(M / tm) * Math.ceil(N / tn);
     const byK = Math.floor((g.n * g.oh * g.ow) / MIN_K_PER_GROUP);
@@ -172,13 +172,13 @@ export function conv2dWeightGradPlan(
   }
   const samplesPerGroup = Math.ceil(g.n / groups);
   const terms = samplesPerGroup * g.oh * g.ow;
-  // the reduction kernel: 256 threads stride over the terms, then an 8-level tree (16 with margin)
-  const { parts, perPart } = kernel === 'gemm' ? gemmSplit(terms) : splitLoop(terms, 256, 16);
-  return { kernel, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup, parts, perPart };
+  // the reduction program: 256 threads stride over the terms, then an 8-level tree (16 with margin)
+  const { parts, perPart } = program === 'gemm' ? gemmSplit(terms) : splitLoop(terms, 256, 16);
+  return { program, groups: Math.ceil(g.n / samplesPerGroup), samplesPerGroup, parts, perPart };
 }
 
 /**
- * The thread layout of the implicit-GEMM kernels: TY threads along M (tile TM = 4·TY rows) and
+ * The thread layout of the implicit-GEMM programs: TY threads along M (tile TM = 4·TY rows) and
  * 256/TY along N (TN = 1024/TY columns). Picks the layout that pads M x N least; ties go to
  * the square 64x64 tile. Depends on shapes only, so every adapter runs the same summation order.
  */

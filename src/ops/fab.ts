@@ -8,7 +8,7 @@ import { NtkError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Norm } from './attack_step.js';
 
-/** Threads per sample of the FAB kernels (their workgroup size: one SIMD group of a software adapter, whose barriers are then cheap). */
+/** Threads per sample of the FAB shaders (their workgroup size: one SIMD group of a software adapter, whose barriers are then cheap). */
 const THREADS = 8;
 /** Passes of fab_step that split lambda's bracket at 8 points: 9^13 > 2^41, as narrow as 40 bisections (src/reference/fab_projection.ts). */
 const SECTIONS = 13;
@@ -17,7 +17,7 @@ const SECTIONS = 13;
 export function checkFabSize(d: number): void {
   const iterations = (2 * (SECTIONS + 4) + 2) * (Math.ceil(d / THREADS) + THREADS);
   if (iterations > LOOP_BUDGET) {
-    throw new NtkError('E_SHAPE_MISMATCH', `fab: inputs of ${d} values per sample are too large for the device kernel's loop budget (${iterations} > ${LOOP_BUDGET} iterations per invocation); use inputs of at most 3,576 values (3×32×32 images fit).`);
+    throw new NtkError('E_SHAPE_MISMATCH', `fab: inputs of ${d} values per sample are too large for the device program's loop budget (${iterations} > ${LOOP_BUDGET} iterations per invocation); use inputs of at most 3,576 values (3×32×32 images fit).`);
   }
 }
 

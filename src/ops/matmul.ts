@@ -1,6 +1,6 @@
 // Matrix multiply on the device: C = op(A) op(B), optionally batched over a leading dimension,
 // with either operand transposed, into a new tensor or accumulated into an existing one. One GEMM
-// core with three kernels, the adapter's chosen by measurement (ops/kernel_choice.ts): the barrier-
+// core with three variants, the adapter's chosen by measurement (ops/program_choice.ts): the barrier-
 // free register-blocked shaders/gemm_block.wgsl (operands packed by shaders/gemm_pack.wgsl when their
 // layout needs it; fast on CPU adapters) and the workgroup-memory tiled shaders/matmul.wgsl (fast on
 // GPUs). Both split K under the loop
@@ -13,9 +13,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { grid2d } from './grid.js';
 import { sumPartialsInto } from './sum_partials.js';
 
-import type { MatmulKernel } from '../device/kernels.js';
+import type { GemmVariant } from '../device/programs.js';
 
-export { MATMUL_KERNELS, type MatmulKernel } from '../device/kernels.js';
+export { GEMM_VARIANTS, type GemmVariant } from '../device/programs.js';
 
 /** Options of matmul. */
 export interface MatmulOptions {
@@ -23,13 +23,13 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use Bᵀ: B is stored [N, K] (or [batch, N, K]). Default false. */
   transB?: boolean;
-  /** Force a kernel (tests and benchmarks); default: matmulKernel(gpu). */
-  kernel?: MatmulKernel;
+  /** Force a GEMM variant (tests and benchmarks); default: gemmVariant(gpu). */
+  gemm?: GemmVariant;
 }
 
-/** The adapter's GEMM kernel: measured when the Gpu was created, or forced (Gpu.kernels). */
-export function matmulKernel(gpu: Gpu): MatmulKernel {
-  return gpu.kernels.matmul;
+/** The adapter's GEMM variant: measured when the Gpu was created, or forced (Gpu.programs). */
+export function gemmVariant(gpu: Gpu): GemmVariant {
+  return gpu.programs.matmul;
 }
 
 /** matmul.wgsl (lib/gemm_tiled_core.wgsl): output tile, k values per step, and loop iterations one k step may cost (the step,
@@ -40,7 +40,7 @@ const TILED_ITERATIONS_PER_STEP = 24;
 /** gemm_block.wgsl: rows x columns of C per invocation; its only loop runs once per 4 k. */
 const BLOCK_M = 32;
 const BLOCK_N = 16;
-/** Invocations the block kernel aims for before it splits K further for parallelism (llvmpipe runs
+/** Invocations the block variant aims for before it splits K further for parallelism (llvmpipe runs
  * 8 lanes per SIMD vector on every core), and the fewest k values such a split leaves per part. */
 const TARGET_INVOCATIONS = 64;
 const MIN_K_PER_PART = 1024;
@@ -76,6 +76,11 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor, options: MatmulOpt
 
 function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: number; M: number; N: number; K: number } {
   const { transA = false, transB = false } = options;
+  if ('kernel' in options) {
+    throw new NtkError('E_INVALID_ARGUMENT', 'matmul: option `kernel` is now `gemm` (a GEMM variant: block, block-storage or tiled).', {
+      option: 'kernel', renamed: 'gemm',
+    });
+  }
   if (a.gpu !== b.gpu) throw new NtkError('E_INVALID_ARGUMENT', 'matmul: A and B live on different Gpu objects.');
   if (a.shape.length < 2 || a.shape.length > 3 || b.shape.length < 2 || b.shape.length > 3) {
     throw new NtkError('E_SHAPE_MISMATCH', `matmul: A [${a.shape}] and B [${b.shape}] must be 2-D or 3-D (batched).`);
@@ -101,12 +106,12 @@ function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: num
 }
 
 function dispatch(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean): void {
-  const kernel = options.kernel ?? matmulKernel(a.gpu);
-  if (kernel === 'tiled') dispatchTiled(a, b, out, options, accumulate);
-  else dispatchBlock(a, b, out, options, accumulate, kernel === 'block');
+  const variant = options.gemm ?? gemmVariant(a.gpu);
+  if (variant === 'tiled') dispatchTiled(a, b, out, options, accumulate);
+  else dispatchBlock(a, b, out, options, accumulate, variant === 'block');
 }
 
-/** Runs a kernel writing `parts` slabs (one when `parts` is 1: straight into `out`), then adds them. */
+/** Runs a GEMM program writing `parts` slabs (one when `parts` is 1: straight into `out`), then adds them. */
 function withParts(out: Tensor, parts: number, accumulate: boolean, run: (target: Tensor) => void): void {
   if (parts === 1) {
     run(out);
@@ -154,7 +159,7 @@ function dispatchBlock(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions
   if (bp !== b) bp.dispose();
 }
 
-/** One product on the block kernel, operands already in its layout (see gemm_block.wgsl). */
+/** One product on the block variant, operands already in its layout (see gemm_block.wgsl). */
 export interface BlockGemm {
   /** [.][M][4·K4] vec4 rows (k contiguous, zero-padded past K) from vec4 `aOffset4` on; strideA4 0
    * shares A over the batch. */

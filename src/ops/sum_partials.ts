@@ -1,5 +1,5 @@
 // Fixed-order sum of G partial results (shaders/sum_partials.wgsl): the deterministic second
-// half of split-K kernels (matmul, conv2d weight gradients, channel and BatchNorm reductions).
+// half of split-K programs (matmul, conv2d weight gradients, channel and BatchNorm reductions).
 // Long sums run as passes of at most LOOP_BUDGET groups (src/device/loop_budget.ts).
 
 import { splitLoop } from '../device/loop_budget.js';

@@ -68,7 +68,7 @@ export interface Platform {
    */
   watchWorker(worker: unknown, onGone: (reason: string) => void): void;
   /**
-   * Reads a small entry of the library's cache (e.g. the measured kernel choice of an adapter), or
+   * Reads a small entry of the library's cache (e.g. the measured program choice of an adapter), or
    * null when there is none or no cache is reachable: Node and Deno a file `name` under
    * NTK_AT_CACHE_DIR, else $XDG_CACHE_HOME/ntk-at, else ~/.cache/ntk-at; browsers IndexedDB (shared
    * by a page and its Workers).
@@ -148,8 +148,8 @@ export function ioError(path: string, cause: unknown): NtkError {
  * a known CPU implementation's name: SwiftShader, llvmpipe, lavapipe, softpipe, WARP), `hardware`
  * (a GPU maker or product line named), or `unknown` (the info is masked, as browsers do unless
  * developer features are on, or names only a driver stack such as Mesa or ANGLE). Features and limits do not separate the two (SwiftShader offers BC/ETC2/ASTC compression and
- * timestamp queries as GPUs do), so they decide nothing here; kernels are chosen by measurement in
- * every class (src/ops/kernel_choice.ts).
+ * timestamp queries as GPUs do), so they decide nothing here; GEMM variants are chosen by measurement in
+ * every class (src/ops/program_choice.ts).
  */
 export type AdapterClass = 'software' | 'hardware' | 'unknown';
 

@@ -78,7 +78,10 @@ const RUN_SPECIFIC: ReadonlyArray<{ leaf: (path: string[]) => boolean; reason: s
   { leaf: (p) => p.at(-1) === 'seed', reason: 'the seeds themselves' },
   { leaf: (p) => ['trainData', 'validationData', 'testData'].includes(p.at(-1) ?? ''), reason: 'data descriptions naming the seed' },
   { leaf: (p) => p.at(-2) === 'normalize' && ['mean', 'std'].includes(p.at(-1) ?? ''), reason: "Normalize statistics measured on the seed's training images" },
-  { leaf: (p) => p[0] === 'kernels', reason: "the adapter's measured kernel choice and the probe's timings (provenance, as the adapter)" },
+  {
+    leaf: (p) => ['programs', 'kernels'].includes(p[0]),
+    reason: "the adapter's measured GPU-program choice and the probe's timings (provenance, as the adapter; `kernels` in runs before 0.1.0)",
+  },
   { leaf: (p) => ['type', 't', 'date', 'adapter', 'runtime', 'command', 'checkpointPath', 'resume'].includes(p.at(-1) ?? ''), reason: 'provenance: when, where and into which file' },
 ];
 

@@ -18,7 +18,7 @@ import { kernelDistance, kernelTrace } from '../ntk/metrics.js';
 import { KernelTracker, type KernelCheck } from '../train/kernel_tracker.js';
 import type { LrScheduleSpec } from '../optim/schedule.js';
 import { currentPlatform, type AdapterChoice, type FileLock, type Platform } from '../platform/index.js';
-import { createGpu, formatKernelChoice } from '../ops/kernel_choice.js';
+import { createGpu, formatProgramChoice } from '../ops/program_choice.js';
 import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../io/runlog.js';
@@ -40,7 +40,7 @@ import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './
 /** What a run reports as it goes; plain, structured-clonable objects (they cross worker boundaries). */
 export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
-  | { type: 'adapter'; line: string; kernels: string }
+  | { type: 'adapter'; line: string; programs: string }
   | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
   | ({ type: 'step'; method: TrainMethod } & LogEntry)
   | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
@@ -269,7 +269,7 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
 function runConfig(r: RunRecipe, o: RunOptions, gpu: Gpu, model: Model, data: RunData, modelRecipe: BuiltModelRecipe, trainOptions: TrainOptions, adapterLine: string) {
   const threats = recipeThreats(r);
   return {
-    command: o.command, method: r.training.method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, kernels: gpu.kernels, runtime: o.platform.runtime,
+    command: o.command, method: r.training.method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, programs: gpu.programs, runtime: o.platform.runtime,
     trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
     data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
     evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
@@ -403,7 +403,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
       if (resume === null) await platform.writeFileAtomic(`${outDir}/log.jsonl`, new Uint8Array()); // a fresh log (an overwritten run's is gone)
     }
     await sinks.emit({ type: 'start', recipe: r, outDir });
-    await sinks.emit({ type: 'adapter', line: adapterLine, kernels: formatKernelChoice(gpu.kernels) });
+    await sinks.emit({ type: 'adapter', line: adapterLine, programs: formatProgramChoice(gpu.programs) });
     log.write({ type: 'config', ...config });
     if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 

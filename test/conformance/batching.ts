@@ -3,7 +3,7 @@
 // naming it (alone with `sync`); a Gpu destroyed with commands still recorded is safe.
 
 import { MAX_BATCH, gpuSettled, type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { map, MAP_OPS } from '../../src/ops/map.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assert, assertBitEqual, expectCode } from './check.js';

@@ -3,7 +3,7 @@
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
 import { conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
-import { conv2dInputGradKernel, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
+import { conv2dInputGradProgram, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
 import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ntk/conv2d_factors.js';
 import {
   conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
@@ -34,9 +34,9 @@ const CASES: ConvCase[] = [
   { x: [9, 8, 15, 16], cout: 32, kernel: [3, 3], options: { padding: 1 }, bias: true }, // split-K: 3 sample groups
 ];
 
-for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'implicit'] as const) {
-  const c = { ...base, options: { ...base.options, kernel } };
-  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(base.options)}${c.bias ? ' +bias' : ''} (${kernel})`;
+for (const [index, base] of CASES.entries()) for (const path of ['im2col', 'implicit'] as const) {
+  const c = { ...base, options: { ...base.options, path } };
+  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(base.options)}${c.bias ? ' +bias' : ''} (${path})`;
   defineCase(name, async ({ gpu, metric, output }) => {
     const seed = 1000 + index * 17;
     const wShape = [c.cout, c.x[1], ...c.kernel];
@@ -47,9 +47,9 @@ for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'im
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
     const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
     const plan = conv2dWeightGradPlan(g);
-    metric(`weightGradKernel ${plan.kernel}`, 1);
+    metric(`weightGradProgram ${plan.program}`, 1);
     metric('weightGradGroups', plan.groups);
-    metric(`inputGradKernel ${conv2dInputGradKernel(g)}`, 1);
+    metric(`inputGradProgram ${conv2dInputGradProgram(g)}`, 1);
 
     const tx = Tensor.fromArray(gpu, xs, c.x);
     const tw = Tensor.fromArray(gpu, ws, wShape);
@@ -84,11 +84,11 @@ for (const [index, base] of CASES.entries()) for (const kernel of ['im2col', 'im
 }
 
 /** The conv2d variants a forward + backward case on this geometry runs: the path, and on the implicit
- * path which input- and weight-gradient kernels the shapes pick (direct / GEMM, reduce / GEMM). */
+ * path which input- and weight-gradient programs the shapes pick (direct / GEMM, reduce / GEMM). */
 function conv2dVariants(x: number[], w: number[], options: Conv2dOptions): string[] {
   const g = conv2dGeometry(x, w, options);
-  if (g.kernel !== 'implicit') return [`conv2d/${g.kernel}`];
-  return ['conv2d/implicit', `conv2d/implicit input grad ${conv2dInputGradKernel(g)}`, `conv2d/implicit weight grad ${conv2dWeightGradPlan(g).kernel}`];
+  if (g.path !== 'implicit') return [`conv2d/${g.path}`];
+  return ['conv2d/implicit', `conv2d/implicit input grad ${conv2dInputGradProgram(g)}`, `conv2d/implicit weight grad ${conv2dWeightGradPlan(g).program}`];
 }
 
 // The NTK's per-sample, per-cotangent weight and bias gradients (x [n], dy [n·r], rows i·r + s) on the
@@ -138,14 +138,14 @@ for (const [xShape, wShape, options, replicas, withBias] of [
   }, ['conv2d/ntk cotangent gradients']);
 }
 
-for (const [xShape, wShape, kernel] of [
+for (const [xShape, wShape, program] of [
   [[6, 8, 5, 5], [16, 8, 3, 3], 'gemm'],
   [[6, 1, 9, 9], [8, 1, 3, 3], 'reduce'],
   [[6, 8, 5, 5], [16, 8, 3, 3], 'im2col'],
 ] as Array<[number[], number[], 'gemm' | 'reduce' | 'im2col']>) {
-  defineCase(`conv2d weight gradient (${kernel} kernel) accumulates into an existing tensor`, async ({ gpu }) => {
-    const g = conv2dGeometry(xShape, wShape, { padding: 1, kernel: kernel === 'im2col' ? 'im2col' : 'implicit' });
-    assert(kernel === 'im2col' || conv2dWeightGradPlan(g).kernel === kernel, `expected the ${kernel} kernel for w[${wShape}]`);
+  defineCase(`conv2d weight gradient (${program} program) accumulates into an existing tensor`, async ({ gpu }) => {
+    const g = conv2dGeometry(xShape, wShape, { padding: 1, path: program === 'im2col' ? 'im2col' : 'implicit' });
+    assert(program === 'im2col' || conv2dWeightGradPlan(g).program === program, `expected the ${program} program for w[${wShape}]`);
     const size = (s: number[]) => s.reduce((a, b) => a * b);
     const xs = randomF32(size(xShape), 71);
     const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
@@ -159,14 +159,14 @@ for (const [xShape, wShape, kernel] of [
     const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
     assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
     [tx, tdy, acc].forEach((t) => t.dispose());
-  }, kernel === 'im2col' ? ['conv2d/im2col'] : ['conv2d/implicit', `conv2d/implicit weight grad ${kernel}`]);
+  }, program === 'im2col' ? ['conv2d/im2col'] : ['conv2d/implicit', `conv2d/implicit weight grad ${program}`]);
 }
 
-defineCase('conv2d weight-gradient plans cover both kernels and split-K sample groups', async () => {
+defineCase('conv2d weight-gradient plans cover both programs and split-K sample groups', async () => {
   const plan = (x: number[], w: number[]) => conv2dWeightGradPlan(conv2dGeometry(x, w, { padding: 1 }));
   const split = plan([9, 8, 15, 16], [32, 8, 3, 3]);
-  assert(split.kernel === 'gemm' && split.groups > 1, `expected a split GEMM, got ${JSON.stringify(split)}`);
-  assert(plan([6, 1, 9, 9], [8, 1, 3, 3]).kernel === 'reduce', 'a one-channel first layer uses the reduction kernel');
+  assert(split.program === 'gemm' && split.groups > 1, `expected a split GEMM, got ${JSON.stringify(split)}`);
+  assert(plan([6, 1, 9, 9], [8, 1, 3, 3]).program === 'reduce', 'a one-channel first layer uses the reduction program');
   const perSample = conv2dWeightGradPlan(conv2dGeometry([5, 8, 6, 6], [32, 8, 3, 3], { padding: 1 }), true);
   assert(perSample.groups === 5 && perSample.samplesPerGroup === 1, `per-sample plan ${JSON.stringify(perSample)}`);
 });
@@ -181,6 +181,9 @@ defineCase('conv2d shape and option errors are typed and name the problem', asyn
   await expectCode('E_SHAPE_MISMATCH', () => conv2dGeometry([2, 3, 8], [4, 3, 3, 3]));
   await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { stride: 0 }));
   await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { padding: [1, -1] }));
+  await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { path: 'fast' as never }));
+  const old = await expectCode('E_INVALID_ARGUMENT', () => conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3], { kernel: 'im2col' } as never));
+  assert(old.includes('`path`'), `the old option \`kernel\` names \`path\`: ${old}`);
   const g = conv2dGeometry([2, 3, 8, 8], [4, 3, 3, 3]);
   await expectCode('E_SHAPE_MISMATCH', () => conv2dBackwardInput(x, w, g));
   if (gpu.pool.liveCount !== live + 2) throw new Error(`failed calls leaked buffers: ${gpu.pool.liveCount} live`);

@@ -28,7 +28,7 @@ import { train } from '../../src/train/trainer.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, expectCode, randomF32, seededUniform } from './check.js';
 import { defineCase } from './harness.js';
-import { MATMUL_KERNELS } from '../../src/ops/matmul.js';
+import { GEMM_VARIANTS } from '../../src/ops/matmul.js';
 import { normwiseError } from './nn_check.js';
 
 interface Built {
@@ -171,7 +171,7 @@ const SMALL_PLANE_CNN: Partial<CnnOptions> = {
   inputShape: [3, 4, 4], channels: [8, 16], pool: 'max', batchNorm: false, hidden: [], classes: 5, normalize: null, seed: 5,
 };
 
-/** The NTK models; `everyKernel`: the contraction also runs on every GEMM kernel (forced), its conv
+/** The NTK models; `everyGemm`: the contraction also runs on every GEMM variant (forced), its conv
  * layers on the matching conv2d path, so the structured contraction is checked on each. */
 const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[], boolean]> = [
   ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12], false],
@@ -179,11 +179,11 @@ const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[], boole
   ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8], false],
 ];
 
-for (const [label, build, spec, inputShape, everyKernel] of NTK_MODELS) {
+for (const [label, build, spec, inputShape, everyGemm] of NTK_MODELS) {
   for (const implementation of ['contraction', 'jacobian'] as const) {
-    const kernels = everyKernel && implementation === 'contraction' ? MATMUL_KERNELS : [null];
-    for (const kernel of kernels) defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ${kernel ? ` (${kernel})` : ''}`, async ({ gpu, metric }) => {
-      if (kernel) gpu.setMatmulKernel(kernel);
+    const gemms = everyGemm && implementation === 'contraction' ? GEMM_VARIANTS : [null];
+    for (const gemm of gemms) defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ${gemm ? ` (${gemm})` : ''}`, async ({ gpu, metric }) => {
+      if (gemm) gpu.setGemmVariant(gemm);
       const model = build(gpu);
       const size = inputShape.reduce((a, b) => a * b, 1);
       // one train step so the running statistics differ from their initial values
@@ -216,7 +216,7 @@ for (const [label, build, spec, inputShape, everyKernel] of NTK_MODELS) {
       }
       [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
       model.dispose();
-    }, kernel ? [`ntk-structured/${kernel}`, `conv2d/${kernel === 'tiled' ? 'implicit' : 'im2col'}`] : []);
+    }, gemm ? [`ntk-structured/${gemm}`, `conv2d/${gemm === 'tiled' ? 'implicit' : 'im2col'}`] : []);
   }
 }
 

@@ -2,7 +2,7 @@
 // errors quoting the WGSL line, typed errors for bad input, buffer pool hygiene, WASM routines.
 
 import { shaderCodes } from '../../src/device/dispatch.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { SHADERS, type ShaderName } from '../../src/generated/shaders.js';
 import { symmetryDefect, symmetrize } from '../../src/linalg/symmetric.js';
 import { BINARY_OPS } from '../../src/ops/binary.js';

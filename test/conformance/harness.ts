@@ -3,8 +3,8 @@
 // output digests that scripts/compare-runtimes.mjs compares across runtimes.
 
 import { formatAdapterReport, type AdapterReport, type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
-import { formatKernelChoice, type KernelChoice } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
+import { formatProgramChoice, type ProgramChoice } from '../../src/ops/program_choice.js';
 import { currentPlatform, type AdapterChoice } from '../../src/platform/index.js';
 
 /** How an output must agree across runtimes: identical bits, or within a relative tolerance. */
@@ -19,7 +19,7 @@ export interface OutputDigest {
 
 export interface CaseResult {
   name: string;
-  /** The kernel variants the case exercises, e.g. `matmul/tiled`, `conv2d/implicit` (test/runners/variants.mjs counts them). */
+  /** The program variants the case exercises, e.g. `matmul/tiled`, `conv2d/implicit` (test/runners/variants.mjs counts them). */
   variants: string[];
   status: 'passed' | 'failed' | 'skipped';
   ms: number;
@@ -48,9 +48,9 @@ export interface ConformanceRun {
   runtime: string;
   adapter: AdapterReport | null;
   adapterLine: string;
-  /** The adapter's measured (or forced) kernel choice, and its line (formatKernelChoice). */
-  kernels: KernelChoice | null;
-  kernelLine: string;
+  /** The adapter's measured (or forced) program choice, and its line (formatProgramChoice). */
+  programs: ProgramChoice | null;
+  programLine: string;
   results: CaseResult[];
 }
 
@@ -60,7 +60,7 @@ const registry: ConformanceCase[] = [];
 
 /**
  * Registers a case; modules under test/conformance/ call this at import time. `variants` names the
- * kernel variants it selects explicitly (`family/kernel`), counted per variant in the summary.
+ * program variants it selects explicitly (`family/variant`), counted per variant in the summary.
  */
 export function defineCase(name: string, run: (ctx: CaseContext) => Promise<void>, variants: string[] = []): void {
   if (registry.some((c) => c.name === name)) throw new Error(`duplicate conformance case: ${name}`);
@@ -73,7 +73,7 @@ export function listCases(): string[] {
 
 /**
  * Runs every registered case (or those whose name contains `filter`; with `variantsOnly`, those that
- * select a kernel variant explicitly) on one Gpu.
+ * select a program variant explicitly) on one Gpu.
  */
 export async function runConformance(
   options: { adapter?: AdapterChoice; filter?: string; variantsOnly?: boolean; onResult?: (r: CaseResult) => void } = {},
@@ -87,12 +87,12 @@ export async function runConformance(
     const error = `no adapter: ${(e as Error).message}`;
     const results = cases.map((c) => ({ name: c.name, variants: c.variants, status: 'failed' as const, ms: 0, error, metrics: {}, outputs: {} }));
     results.forEach((r) => options.onResult?.(r));
-    return { runtime: currentPlatform().runtime, adapter: null, adapterLine: error, kernels: null, kernelLine: '', results };
+    return { runtime: currentPlatform().runtime, adapter: null, adapterLine: error, programs: null, programLine: '', results };
   }
   const results: CaseResult[] = [];
-  const chosen = gpu.kernels;
+  const chosen = gpu.programs;
   for (const c of cases) {
-    gpu.kernels = chosen; // a case that forces kernels (gpu.setMatmulKernel) leaves the next one the adapter's choice
+    gpu.programs = chosen; // a case that forces a GEMM variant (gpu.setGemmVariant) leaves the next one the adapter's choice
     const result: CaseResult = { name: c.name, variants: c.variants, status: 'passed', ms: 0, metrics: {}, outputs: {} };
     const ctx: CaseContext = {
       gpu,
@@ -118,9 +118,9 @@ export async function runConformance(
     results.push(result);
     options.onResult?.(result);
   }
-  const { report, kernels } = gpu;
+  const { report, programs } = gpu;
   gpu.destroy();
-  return { runtime: report.runtime, adapter: report, adapterLine: formatAdapterReport(report), kernels, kernelLine: formatKernelChoice(kernels), results };
+  return { runtime: report.runtime, adapter: report, adapterLine: formatAdapterReport(report), programs, programLine: formatProgramChoice(programs), results };
 }
 
 function digest(data: Float32Array | Float64Array, cross: CrossRuntime): OutputDigest {

@@ -9,7 +9,7 @@ import { empiricalNtk } from '../../src/ntk/kernel.js';
 import { batchNormBackward, batchNormForward, createBatchNormState, disposeBatchNormState, resolveBatchNormOptions } from '../../src/ops/batchnorm.js';
 import { channelSum } from '../../src/ops/channel_sum.js';
 import { conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { MATMUL_KERNELS, matmul } from '../../src/ops/matmul.js';
+import { GEMM_VARIANTS, matmul } from '../../src/ops/matmul.js';
 import { sumPartials } from '../../src/ops/sum_partials.js';
 import { conv2dBackwardWeightRef } from '../../src/reference/conv2d.js';
 import { buildReferenceLayer } from '../../src/reference/conv_layers.js';
@@ -28,28 +28,28 @@ function scaledError(c: ArrayLike<number>, ref: Float64Array, absRef: Float64Arr
   return worst;
 }
 
-for (const kernel of MATMUL_KERNELS) {
-  const variants = [`matmul/${kernel}`];
-  defineCase(`real size: matmul ones·onesᵀ with K = 100,000 sums every term (loop-cap split, ${kernel})`, async ({ gpu, output }) => {
+for (const gemm of GEMM_VARIANTS) {
+  const variants = [`matmul/${gemm}`];
+  defineCase(`real size: matmul ones·onesᵀ with K = 100,000 sums every term (loop-cap split, ${gemm})`, async ({ gpu, output }) => {
     const K = 100_000;
     const a = Tensor.fromArray(gpu, new Float32Array(3 * K).fill(1), [3, K]);
     const b = Tensor.fromArray(gpu, new Float32Array(5 * K).fill(1), [5, K]);
-    const c = await matmul(a, b, { transB: true, kernel }).read();
+    const c = await matmul(a, b, { transB: true, gemm }).read();
     assertBitEqual(c, new Float32Array(15).fill(K), 'ones·onesᵀ (exact integers)');
-    const t = await matmul(b, a, { transB: true, kernel }).read();
+    const t = await matmul(b, a, { transB: true, gemm }).read();
     assertBitEqual(t, new Float32Array(15).fill(K), 'the product the other way round');
     output('C', c, { mode: 'bitwise' });
     [a, b].forEach((x) => x.dispose());
   }, variants);
 
   for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
-    defineCase(`real size: matmul 6x70,001x7${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''} on random values matches float64 (${kernel})`, async ({ gpu, metric, output }) => {
+    defineCase(`real size: matmul 6x70,001x7${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''} on random values matches float64 (${gemm})`, async ({ gpu, metric, output }) => {
       const [M, K, N] = [6, 70_001, 7];
       const a = randomF32(M * K, 901);
       const b = randomF32(K * N, 902);
       const ta = Tensor.fromArray(gpu, a, transA ? [K, M] : [M, K]);
       const tb = Tensor.fromArray(gpu, b, transB ? [N, K] : [K, N]);
-      const tc = matmul(ta, tb, { transA, transB, kernel });
+      const tc = matmul(ta, tb, { transA, transB, gemm });
       const c = await tc.read();
       const ref = matmulRef(a, b, M, K, N, transA, transB);
       const absRef = matmulRef(a.map(Math.abs), b.map(Math.abs), M, K, N, transA, transB);
@@ -59,13 +59,13 @@ for (const kernel of MATMUL_KERNELS) {
     }, variants);
   }
 
-  defineCase(`real size: matmul 2,000x64x40 batch 2 (many rows, one shared B) matches float64 (${kernel})`, async ({ gpu, metric, output }) => {
+  defineCase(`real size: matmul 2,000x64x40 batch 2 (many rows, one shared B) matches float64 (${gemm})`, async ({ gpu, metric, output }) => {
     const [M, K, N, batch] = [2000, 64, 40, 2];
     const a = randomF32(batch * M * K, 903);
     const b = randomF32(K * N, 904);
     const ta = Tensor.fromArray(gpu, a, [batch, M, K]);
     const tb = Tensor.fromArray(gpu, b, [K, N]); // one B shared by the batch
-    const tc = matmul(ta, tb, { kernel });
+    const tc = matmul(ta, tb, { gemm });
     const c = await tc.read();
     let worst = 0;
     for (let i = 0; i < batch; i++) {
@@ -139,9 +139,9 @@ defineCase('real size: channel sums and BatchNorm statistics over 2^24 + 2^20 va
   [x, s, y, stats].forEach((t) => t.dispose());
 }, ['reduce/channel-sum', 'reduce/batchnorm statistics']);
 
-for (const kernel of ['im2col', 'implicit'] as const) defineCase(`real size: PreAct-ResNet-18 conv 128->128 3x3 weight gradient (batch sum and per sample, ${kernel}) matches float64`, async ({ gpu, metric }) => {
+for (const path of ['im2col', 'implicit'] as const) defineCase(`real size: PreAct-ResNet-18 conv 128->128 3x3 weight gradient (batch sum and per sample, ${path}) matches float64`, async ({ gpu, metric }) => {
   const [n, c, h, w] = [3, 128, 6, 6];
-  const geometry = conv2dGeometry([n, c, h, w], [128, c, 3, 3], { padding: 1, kernel });
+  const geometry = conv2dGeometry([n, c, h, w], [128, c, 3, 3], { padding: 1, path });
   const xs = randomF32(n * c * h * w, 91);
   const dys = randomF32(n * 128 * h * w, 92);
   const x = Tensor.fromArray(gpu, xs, [n, c, h, w]);
@@ -155,7 +155,7 @@ for (const kernel of ['im2col', 'implicit'] as const) defineCase(`real size: Pre
     dw.dispose();
   }
   [x, dy].forEach((t) => t.dispose());
-}, [`conv2d/${kernel}`]);
+}, [`conv2d/${path}`]);
 
 const WIDE_CNN: Partial<CnnOptions> = {
   inputShape: [1, 4, 4], channels: [128, 128], pool: 'none', hidden: [], classes: 2, normalize: null, seed: 12,

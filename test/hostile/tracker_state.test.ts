@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uploadBatch } from '../../src/data/batching.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { KernelTracker } from '../../src/train/kernel_tracker.js';
 import { captureCheckpoint, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.js';

@@ -5,7 +5,7 @@
 // page's main thread), and the same metrics as the library in this Node process (another adapter).
 // Then the recipe again in a Chromium configured as users have it (adapter info not exposed: no
 // --enable-webgpu-developer-features): the adapter is reported `unknown`, the page's Worker and the
-// library in the page measure the same kernels, and the results equal the library's.
+// library in the page measure the same GEMM variant, and the results equal the library's.
 // Writes test-results/live.json ({ results: [{ name, status, error? }] }); exit 1 on any failure.
 // Usage: node test/runners/live-page.mjs (after npm run build). Env CHROMIUM_PATH overrides the browser.
 
@@ -29,8 +29,8 @@ const TINY_RECIPE = {
 };
 
 const TIMEOUT_MS = 3 * 60_000;
-/** The kernel line of a run (formatKernelChoice) when the choice was measured, here or earlier. */
-const KERNEL_LINE = /^kernels: matmul (block|block-storage|tiled), conv2d (im2col|implicit) \((measured|cached): /;
+/** The program line of a run (formatProgramChoice) when the choice was measured, here or earlier. */
+const PROGRAM_LINE = /^programs: matmul (block|block-storage|tiled), conv2d (im2col|implicit) \((measured|cached): /;
 const root = new URL('../..', import.meta.url).pathname;
 const server = await serveStatic(root);
 const profile = mkdtempSync(join(tmpdir(), 'ntk-at-live-'));
@@ -81,7 +81,7 @@ try {
     state: document.body.dataset.state,
     status: document.getElementById('status').textContent,
     adapter: document.getElementById('adapter').textContent,
-    kernels: document.getElementById('kernels').textContent,
+    programs: document.getElementById('programs').textContent,
     progress: document.getElementById('progress').textContent,
     kernelChecks: Number(document.getElementById('progress').dataset.kernelChecks ?? 0),
     result: document.getElementById('result').textContent,
@@ -92,8 +92,8 @@ try {
   console.log(`[live] ${seen.adapter}\n[live] ${seen.progress}\n[live] ${seen.result || seen.error} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
   record('run finishes with "done" within 3 minutes', finished && seen.state === 'done', `state ${seen.state}, ${seen.status} ${seen.error}`);
   record('status line shows the adapter', /^adapter: \S+: .+\[path /.test(seen.adapter), `adapter line: ${seen.adapter}`);
-  console.log(`[live] ${seen.kernels}`);
-  record('status shows the kernels chosen by measurement', KERNEL_LINE.test(seen.kernels), `kernel line: ${seen.kernels}`);
+  console.log(`[live] ${seen.programs}`);
+  record('status shows the GEMM variant chosen by measurement', PROGRAM_LINE.test(seen.programs), `program line: ${seen.programs}`);
   record('at least 3 kernel events arrived', seen.kernelChecks >= 3, `${seen.kernelChecks} kernel checks`);
   record('held-out evaluation shown', /held-out accuracy on \d+ images: clean/.test(seen.result), `result line: "${seen.result}"`);
   for (const plot of ['loss', 'accuracy', 'distance', 'velocity', 'lambda', 'regression']) {
@@ -153,7 +153,7 @@ try {
 
 /**
  * The pasted recipe in a Chromium that does not expose adapter info (its default): the page's Worker
- * and the library in the page's main thread must report the adapter `unknown`, choose the same kernels
+ * and the library in the page's main thread must report the adapter `unknown`, choose the same GEMM variant
  * by measurement (the Worker probes, the page reads the shared cache), and give the same results.
  */
 async function maskedAdapterChecks() {
@@ -173,28 +173,28 @@ async function maskedAdapterChecks() {
     const inPage = await page.evaluate(() => ({
       state: document.body.dataset.state, error: document.getElementById('error').textContent,
       sha256: document.getElementById('checkpoint').dataset.sha256, accuracy: document.getElementById('result').dataset.accuracy,
-      adapter: document.getElementById('adapter').textContent, kernels: document.getElementById('kernels').textContent,
+      adapter: document.getElementById('adapter').textContent, programs: document.getElementById('programs').textContent,
     }));
     const inBrowser = await page.evaluate(`(async () => {
       const { createGpu, formatAdapterReport, runRecipe } = await import('/dist/ntk-at.js');
       const gpu = await createGpu();
-      const info = { adapter: formatAdapterReport(gpu.report), adapterClass: gpu.report.adapterClass, kernels: gpu.kernels };
+      const info = { adapter: formatAdapterReport(gpu.report), adapterClass: gpu.report.adapterClass, programs: gpu.programs };
       const run = await runRecipe(${JSON.stringify(TINY_RECIPE)}, { gpu });
       gpu.destroy();
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', run.checkpoint));
       return { ...info, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), accuracy: JSON.stringify(run.evaluation.accuracy) };
     })()`);
     const library = await runRecipe(TINY_RECIPE, {});
-    console.log(`[live masked] Worker: ${inPage.adapter}\n[live masked] Worker: ${inPage.kernels}`);
-    console.log(`[live masked] page main thread: ${inBrowser.adapter}; kernels ${JSON.stringify(inBrowser.kernels)}`);
+    console.log(`[live masked] Worker: ${inPage.adapter}\n[live masked] Worker: ${inPage.programs}`);
+    console.log(`[live masked] page main thread: ${inBrowser.adapter}; programs ${JSON.stringify(inBrowser.programs)}`);
     console.log(`[live masked] recipe: Worker sha256 ${inPage.sha256} ${inPage.accuracy}; page library sha256 ${inBrowser.sha256} ${inBrowser.accuracy}`);
-    const k = inBrowser.kernels;
+    const k = inBrowser.programs;
     const fastest = Math.min(...Object.values(k.timings));
     record('masked: the recipe runs in the page', inPage.state === 'done', `${inPage.state} ${inPage.error}`);
     record('masked: the adapter is reported "unknown", not "hardware"', inBrowser.adapterClass === 'unknown' && /, unknown[,\]]/.test(inPage.adapter), `Worker: ${inPage.adapter}; page: ${inBrowser.adapter}`);
-    record('masked: the Worker chose its kernels by measurement', KERNEL_LINE.test(inPage.kernels), `kernel line: ${inPage.kernels}`);
+    record('masked: the Worker chose its GEMM variant by measurement', PROGRAM_LINE.test(inPage.programs), `program line: ${inPage.programs}`);
     record('masked: the page library has the same measured choice as the Worker', ['measured', 'cached'].includes(k.source) &&
-      inPage.kernels.startsWith(`kernels: matmul ${k.matmul}, conv2d ${k.conv2d} (`), `page ${JSON.stringify(k)} vs Worker ${inPage.kernels}`);
+      inPage.programs.startsWith(`programs: matmul ${k.matmul}, conv2d ${k.conv2d} (`), `page ${JSON.stringify(k)} vs Worker ${inPage.programs}`);
     record('masked: the choice is the fastest candidate within the 15% margin', k.timings[k.matmul] <= fastest / 0.85, JSON.stringify(k.timings));
     record('masked: page and library on the same adapter: same final metrics', inPage.accuracy === inBrowser.accuracy, `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`);
     record('masked: page and library on the same adapter: same checkpoint bytes', inPage.sha256 === inBrowser.sha256, `page ${inPage.sha256} vs library ${inBrowser.sha256}`);

@@ -1,8 +1,8 @@
 // Runs the built conformance bundle in the current runtime (the same file under `node` and
-// `deno run`), prints one line per case, the cases per kernel variant and the adapter's measured
-// kernel choice, and writes test-results/<runtime>.json (<runtime>-<adapter>.json with --adapter).
+// `deno run`), prints one line per case, the cases per program variant and the adapter's measured
+// program choice, and writes test-results/<runtime>.json (<runtime>-<adapter>.json with --adapter).
 // Usage: node test/runners/run.mjs [--adapter swiftshader] [--variants-only] [filter]   |   deno run -A test/runners/run.mjs [filter]
-// --variants-only: only the cases that select a kernel variant explicitly (every GEMM kernel, conv2d
+// --variants-only: only the cases that select a program variant explicitly (every GEMM variant, conv2d
 // path and reduction), e.g. on a second, slower adapter.
 
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Per-variant counts of a conformance run (cases name the kernel variants they select explicitly:
+// Per-variant counts of a conformance run (cases name the program variants they select explicitly:
 // `matmul/tiled`, `conv2d/implicit`, ...): printed by every conformance runner and by the summary.
 
 /** Passed, failed and skipped cases per variant, variants sorted by name. */
@@ -14,10 +14,10 @@ export function variantCounts(results) {
   return [...counts.keys()].sort().map((variant) => ({ variant, ...counts.get(variant) }));
 }
 
-/** Lines `[label] variant: N passed[, N failed][, N skipped]`, then the adapter's kernel choice. */
+/** Lines `[label] variant: N passed[, N failed][, N skipped]`, then the adapter's program choice. */
 export function variantLines(label, run) {
   const lines = variantCounts(run.results).map(({ variant, passed, failed, skipped }) =>
     `[${label}] ${variant.padEnd(36)} ${passed} passed${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}`);
-  if (run.kernelLine) lines.push(`[${label}] ${run.kernelLine}`);
+  if (run.programLine) lines.push(`[${label}] ${run.programLine}`);
   return lines;
 }

@@ -252,6 +252,14 @@ describe('comparison report', () => {
     (fixedData[0].recipe as { data: { seed: number } }).data.seed = 0;
     const mixed = groupVariants([runs[0], { name: 'pgd-s1-d0', records: fixedData }]);
     expect(mixed.map((v) => v.runs.map((r) => r.seed))).toEqual([['0', '1 (data 0)']]);
+    // the measured GPU-program choice is provenance: `programs`, or `kernels` in a run made before 0.1.0
+    const choice = (matmul: string) => ({ matmul, conv2d: 'im2col', source: 'measured', timings: { [matmul]: 1 }, adapterKey: matmul });
+    const withPrograms = structuredClone(runs[1].records);
+    withPrograms[0].programs = choice('block');
+    const older = structuredClone(runs[2].records);
+    older[0].kernels = choice('tiled');
+    const grouped = groupVariants([runs[0], { name: 'new', records: withPrograms }, { name: 'old', records: older }]);
+    expect(grouped.map((v) => v.runs.length)).toEqual([3]);
     const labelled = groupVariants(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' })));
     expect(labelled.map((v) => v.runs.length)).toEqual([2, 3]);
     expect(labelled[1].innerDifferences).toContain('method'); // B mixes pgd and standard: the report says so

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { formatAdapterReport } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { NtkError } from '../../src/errors.js';
 import { orderBindings, packParams, type Bound, type Dispatch } from '../../src/device/dispatch.js';
 import { grid2d } from '../../src/ops/grid.js';

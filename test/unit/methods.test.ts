@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { TRAIN_METHODS, TRAINING_METHODS } from '../../src/train/methods.js';
 import { train } from '../../src/train/trainer.js';

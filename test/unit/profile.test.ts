@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/device/gpu.js';
 import { profileCommands, PROFILE_METHOD } from '../../src/device/profile.js';
 import { createParameter, disposeParameter } from '../../src/nn/parameter.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 let gpu: Gpu;
-beforeAll(async () => { gpu = await createGpu({ matmulKernel: 'block' }); });
+beforeAll(async () => { gpu = await createGpu({ gemm: 'block' }); });
 afterAll(() => gpu.destroy());
 
 describe('profileCommands', () => {

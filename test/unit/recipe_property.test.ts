@@ -16,7 +16,7 @@ import { maxRadius } from '../../src/attacks/options.js';
 import { runThreat, type Threat } from '../../src/attacks/registry.js';
 import { ImageDataset } from '../../src/data/dataset.js';
 import { type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { NtkError } from '../../src/errors.js';
 import { INIT_SCHEMES } from '../../src/nn/init.js';
 import { Rng } from '../../src/random/rng.js';

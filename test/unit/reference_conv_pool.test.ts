@@ -1,5 +1,5 @@
 // Finite-difference checks of the float64 conv2d and pooling reference gradients (the oracles the
-// device kernels are compared with), plus the per-sample gradients summing to the batch gradient.
+// device programs are compared with), plus the per-sample gradients summing to the batch gradient.
 
 import { describe, expect, it } from 'vitest';
 import { conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';

@@ -8,7 +8,7 @@ import { ATTACKS, parseThreat, THREAT_PRESETS, threatName, WORST_CASE } from '..
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { train } from '../../src/train/trainer.js';

@@ -3,7 +3,7 @@
 // and a method without a single step to size refuses it before anything runs.
 
 import { expect, it } from 'vitest';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { runRecipe } from '../../src/run/orchestrator.js';
 import { resolveRecipe, type PartialRecipe } from '../../src/run/recipe.js';
 

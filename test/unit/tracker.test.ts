@@ -8,7 +8,7 @@ import { trainValidationSplit } from '../../src/data/dataset.js';
 import { selectProbeSet } from '../../src/data/probe.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
 import { type Gpu } from '../../src/device/gpu.js';
-import { createGpu } from '../../src/ops/kernel_choice.js';
+import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { KernelTracker } from '../../src/train/kernel_tracker.js';
 import { nodePlatform } from '../../src/platform/node.js';

@@ -275,7 +275,7 @@ function consoleSink(io: CommandIo, epochs: number): (event: RecipeEvent) => voi
     switch (event.type) {
       case 'adapter':
         io.err(`adapter: ${event.line}`);
-        io.err(event.kernels);
+        io.err(event.programs);
         return;
       case 'start':
         io.err(`run directory: ${event.outDir} (${event.recipe.training.method}, ${event.recipe.model.kind}, ${event.recipe.data.dataset})`);

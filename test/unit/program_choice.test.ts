@@ -1,27 +1,27 @@
-// The kernel choice by measurement (src/ops/kernel_choice.ts) and the adapter classes: a probe on
-// first use, the per-adapter cache file on the next, NTK_AT_MATMUL_KERNEL forcing a kernel (typed
-// error for a wrong one), and classes from the fallback flag and names, `unknown` when masked.
+// The program choice by measurement (src/ops/program_choice.ts) and the adapter classes: a probe on
+// first use, the per-adapter cache file on the next, NTK_AT_GEMM forcing a GEMM variant (typed
+// error for a wrong one or the old names), and classes from the fallback flag and names, `unknown` when masked.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpu } from '../../src/ops/kernel_choice.js';
-import { MATMUL_KERNELS } from '../../src/ops/matmul.js';
+import { createGpu } from '../../src/ops/program_choice.js';
+import { GEMM_VARIANTS } from '../../src/ops/matmul.js';
 import { adapterClass } from '../../src/platform/types.js';
 
-const cacheDir = mkdtempSync(join(tmpdir(), 'ntk-at-kernel-cache-'));
+const cacheDir = mkdtempSync(join(tmpdir(), 'ntk-at-program-cache-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-describe('kernel choice by measurement (Node)', () => {
+describe('program choice by measurement (Node)', () => {
   it('measures on first use, then reads the cache; the choice is correct and the fastest within the margin', async () => {
     process.env.NTK_AT_CACHE_DIR = cacheDir;
     try {
       const first = await createGpu();
-      const k = first.kernels;
+      const k = first.programs;
       first.destroy();
       expect(k.source).toBe('measured');
-      expect(MATMUL_KERNELS).toContain(k.matmul);
+      expect(GEMM_VARIANTS).toContain(k.matmul);
       expect(k.conv2d).toBe(k.matmul === 'tiled' ? 'implicit' : 'im2col');
       const times = Object.values(k.timings) as number[];
       expect(times.length).toBeGreaterThanOrEqual(1);
@@ -29,34 +29,48 @@ describe('kernel choice by measurement (Node)', () => {
       expect(k.probeMs).toBeGreaterThan(0);
       expect(k.firstUseMs).toBeGreaterThan(0); // the first candidate's first product, compilation included
       expect(k.firstUseMs).toBeLessThanOrEqual(k.probeMs);
-      expect(Object.keys(k.timings).length + Object.keys(k.rejected).length + k.skipped.length).toBe(MATMUL_KERNELS.length); // each candidate accounted for
+      expect(Object.keys(k.timings).length + Object.keys(k.rejected).length + k.skipped.length).toBe(GEMM_VARIANTS.length); // each candidate accounted for
       const files = readdirSync(cacheDir);
-      expect(files).toEqual([`kernel-choice-${k.adapterKey}.json`]);
+      expect(files).toEqual([`program-choice-${k.adapterKey}.json`]);
       expect(JSON.parse(readFileSync(join(cacheDir, files[0]), 'utf8')).matmul).toBe(k.matmul);
       const second = await createGpu();
-      expect(second.kernels).toMatchObject({ matmul: k.matmul, source: 'cached', probeMs: 0, adapterKey: k.adapterKey });
+      expect(second.programs).toMatchObject({ matmul: k.matmul, source: 'cached', probeMs: 0, adapterKey: k.adapterKey });
       second.destroy();
     } finally {
       delete process.env.NTK_AT_CACHE_DIR;
     }
   });
 
-  it('NTK_AT_MATMUL_KERNEL and the option force a kernel; an unknown one is E_INVALID_ARGUMENT', async () => {
-    process.env.NTK_AT_MATMUL_KERNEL = 'tiled';
+  it('NTK_AT_GEMM and the option force a GEMM variant; an unknown one is E_INVALID_ARGUMENT', async () => {
+    process.env.NTK_AT_GEMM = 'tiled';
     try {
       const gpu = await createGpu();
-      expect(gpu.kernels).toMatchObject({ matmul: 'tiled', conv2d: 'implicit', source: 'explicit' });
+      expect(gpu.programs).toMatchObject({ matmul: 'tiled', conv2d: 'implicit', source: 'explicit' });
       gpu.destroy();
-      process.env.NTK_AT_MATMUL_KERNEL = 'fast';
+      process.env.NTK_AT_GEMM = 'fast';
       const error = await createGpu().catch((e) => e);
       expect(error.code).toBe('E_INVALID_ARGUMENT');
       expect(error.message).toMatch(/block, block-storage, tiled/);
     } finally {
+      delete process.env.NTK_AT_GEMM;
+    }
+    const forced = await createGpu({ gemm: 'block-storage' });
+    expect(forced.programs).toMatchObject({ matmul: 'block-storage', conv2d: 'im2col', source: 'explicit' });
+    forced.destroy();
+  });
+
+  it('the names before 0.1.0 (env NTK_AT_MATMUL_KERNEL, option matmulKernel) are typed errors naming the new ones', async () => {
+    process.env.NTK_AT_MATMUL_KERNEL = 'tiled';
+    try {
+      const error = await createGpu().catch((e) => e);
+      expect(error.code).toBe('E_INVALID_ARGUMENT');
+      expect(error.message).toMatch(/NTK_AT_GEMM/);
+    } finally {
       delete process.env.NTK_AT_MATMUL_KERNEL;
     }
-    const forced = await createGpu({ matmulKernel: 'block-storage' });
-    expect(forced.kernels).toMatchObject({ matmul: 'block-storage', conv2d: 'im2col', source: 'explicit' });
-    forced.destroy();
+    const error = await createGpu({ matmulKernel: 'tiled' } as never).catch((e) => e);
+    expect(error.code).toBe('E_INVALID_ARGUMENT');
+    expect(error.message).toMatch(/"gemm"/);
   });
 });
 

@@ -1,28 +1,28 @@
-// The GEMM kernel an adapter runs, chosen by measurement rather than by the adapter's name: when a
-// Gpu is created, a short probe checks each candidate (ops/matmul.ts: block, block-storage, tiled)
-// on exact integer products and times it on representative shapes, and the fastest correct one
+// The GEMM variant an adapter runs (and so conv2d's path), chosen by measurement rather than by the
+// adapter's name: when a Gpu is created, a short probe checks each candidate (ops/matmul.ts: block,
+// block-storage, tiled) on exact integer products and times it on representative shapes, and the fastest correct one
 // wins (within 300 ms added to compiling the first: slow compilers keep their class's first candidate).
 // The choice is kept per adapter identity for the process and in the platform's cache across runs; an
-// explicit choice (GpuOptions.matmulKernel, env NTK_AT_MATMUL_KERNEL) skips the probe.
+// explicit choice (GpuOptions.gemm, env NTK_AT_GEMM) skips the probe.
 
 import { openGpu, type AdapterReport, type Gpu, type GpuOptions } from '../device/gpu.js';
-import { convPath, explicitChoice, type KernelChoice } from '../device/kernels.js';
+import { convPath, explicitChoice, type ProgramChoice } from '../device/programs.js';
 import { NtkError } from '../errors.js';
 import { SHADERS } from '../generated/shaders.js';
 import { VERSION } from '../version.js';
 import { Tensor } from '../tensor/tensor.js';
-import { MATMUL_KERNELS, matmul, type MatmulKernel } from './matmul.js';
+import { GEMM_VARIANTS, matmul, type GemmVariant } from './matmul.js';
 
-export { explicitChoice, type KernelChoice } from '../device/kernels.js';
+export { explicitChoice, type ProgramChoice } from '../device/programs.js';
 
 /**
  * Acquires an adapter and a device with the adapter's full limits (device/gpu.ts openGpu) and chooses its
- * kernels: GpuOptions.matmulKernel or env NTK_AT_MATMUL_KERNEL, else the measured (or cached) choice.
+ * programs: GpuOptions.gemm or env NTK_AT_GEMM, else the measured (or cached) choice.
  */
 export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
   const gpu = await openGpu(options);
   try {
-    gpu.kernels = await chooseKernels(gpu, options.matmulKernel);
+    gpu.programs = await choosePrograms(gpu, options.gemm);
   } catch (e) {
     gpu.destroy();
     throw e;
@@ -30,20 +30,22 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
   return gpu;
 }
 
-/** The environment variable that forces a GEMM kernel (as GpuOptions.matmulKernel). */
-export const MATMUL_KERNEL_ENV = 'NTK_AT_MATMUL_KERNEL';
+/** The environment variable that forces a GEMM variant (as GpuOptions.gemm). */
+export const GEMM_ENV = 'NTK_AT_GEMM';
+/** Its name before 0.1.0: refused (a typed error naming GEMM_ENV), never silently ignored. */
+const OLD_GEMM_ENV = 'NTK_AT_MATMUL_KERNEL';
 
 /** Candidates in order of preference (by adapter class: GPUs first try tiled; CPU and unknown
- * adapters the block kernels): a later one replaces the best so far only when it is faster by more
+ * adapters the block variants): a later one replaces the best so far only when it is faster by more
  * than MARGIN (timings on a loaded machine jitter; a choice should not flip on noise). */
-const CANDIDATES: Record<AdapterReport['adapterClass'], readonly MatmulKernel[]> = {
+const CANDIDATES: Record<AdapterReport['adapterClass'], readonly GemmVariant[]> = {
   hardware: ['tiled', 'block', 'block-storage'],
   software: ['block', 'block-storage', 'tiled'],
   unknown: ['block', 'block-storage', 'tiled'],
 };
 const MARGIN = 0.15;
 /** A further candidate is tried only while the probe has added less than this (ms) to the first
- * candidate's first use (whose pipeline a run compiles anyway): compiling a kernel takes about a second
+ * candidate's first use (whose pipeline a run compiles anyway): compiling a variant takes about a second
  * on CPU adapters (llvmpipe, SwiftShader), milliseconds on GPUs, so CPU adapters keep their class's
  * first candidate and GPUs measure them all. Candidates left out are listed in `skipped`. */
 const ADDED_BUDGET_MS = 300;
@@ -54,36 +56,45 @@ const ROUNDS = 3;
 const STOP_FACTOR = 2;
 /** Exactness checks [M, K, N, batch]: odd rows, a batch, in the timing shapes' layout (K and N
  * multiples of 4, no transposes) so that each candidate compiles one pipeline only. Every layout of
- * every kernel is checked by the conformance suite. */
+ * every variant is checked by the conformance suite. */
 const CHECKS: ReadonlyArray<readonly [number, number, number, number]> = [
   [45, 72, 36, 1],
   [33, 132, 20, 2],
 ];
-/** Shaders whose code decides the kernels' speed: part of the cache key. */
-const KERNEL_SHADERS = ['matmul', 'gemm_block', 'gemm_block_texture', 'gemm_pack', 'sum_partials'] as const;
+/** Shaders whose code decides the GEMM variants' speed: part of the cache key. */
+const GEMM_SHADERS = ['matmul', 'gemm_block', 'gemm_block_texture', 'gemm_pack', 'sum_partials'] as const;
 
 /** Bumped when the probe's method changes: choices cached by an older probe are measured again. */
 const PROBE_VERSION = 3;
 
-const chosen = new Map<string, KernelChoice>();
+const chosen = new Map<string, ProgramChoice>();
 
 /**
- * The kernel choice for a new Gpu: the explicit one if given (option, else env NTK_AT_MATMUL_KERNEL),
+ * The program choice for a new Gpu: the explicit one if given (option, else env NTK_AT_GEMM),
  * else this adapter identity's choice from the process or the platform cache, else a probe's.
  */
-export async function chooseKernels(gpu: Gpu, explicit?: MatmulKernel): Promise<KernelChoice> {
+export async function choosePrograms(gpu: Gpu, explicit?: GemmVariant): Promise<ProgramChoice> {
   const adapterKey = adapterIdentity(gpu);
-  const forced = explicit ?? gpu.platform.env(MATMUL_KERNEL_ENV);
+  const old = gpu.platform.env(OLD_GEMM_ENV);
+  if (old !== undefined) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `env ${OLD_GEMM_ENV} is no longer read; it is now ${GEMM_ENV} (set ${GEMM_ENV}=${old} instead, ` +
+        'or unset both to choose by measurement).',
+      { env: OLD_GEMM_ENV, renamed: GEMM_ENV },
+    );
+  }
+  const forced = explicit ?? gpu.platform.env(GEMM_ENV);
   if (forced !== undefined && forced !== '') {
-    if (!MATMUL_KERNELS.includes(forced as MatmulKernel)) {
+    if (!GEMM_VARIANTS.includes(forced as GemmVariant)) {
       throw new NtkError(
         'E_INVALID_ARGUMENT',
-        `matmul kernel "${forced}" is unknown; use one of ${MATMUL_KERNELS.join(', ')} (option \`matmulKernel\` or env ${MATMUL_KERNEL_ENV}), ` +
+        `GEMM variant "${forced}" is unknown; use one of ${GEMM_VARIANTS.join(', ')} (option \`gemm\` or env ${GEMM_ENV}), ` +
           'or leave it unset to choose by measurement.',
-        { kernel: forced },
+        { variant: forced },
       );
     }
-    return explicitChoice(forced as MatmulKernel, adapterKey);
+    return explicitChoice(forced as GemmVariant, adapterKey);
   }
   const known = chosen.get(adapterKey) ?? (await readCached(gpu, adapterKey));
   if (known) {
@@ -96,8 +107,8 @@ export async function chooseKernels(gpu: Gpu, explicit?: MatmulKernel): Promise<
   return measured;
 }
 
-/** One line: the kernel, how it was chosen, and the probe's timings. */
-export function formatKernelChoice(c: KernelChoice): string {
+/** One line: the GEMM variant and conv2d path, how they were chosen, and the probe's timings. */
+export function formatProgramChoice(c: ProgramChoice): string {
   const times = Object.entries(c.timings).map(([k, ms]) => `${k} ${ms!.toFixed(1)} ms`);
   const rejected = Object.entries(c.rejected).map(([k, why]) => `${k} rejected: ${why}`);
   const skipped = (c.skipped ?? []).map((k) => `${k} not tried (probe time budget spent)`);
@@ -106,19 +117,19 @@ export function formatKernelChoice(c: KernelChoice): string {
     ? `; probe ${c.probeMs.toFixed(0)} ms: ${c.firstUseMs.toFixed(0)} ms first use of the first candidate (its compilation), ` +
       `${(c.probeMs - c.firstUseMs).toFixed(0)} ms added, ${c.timedMs.toFixed(0)} ms of it timed`
     : '';
-  return `kernels: matmul ${c.matmul}, conv2d ${c.conv2d} (${c.source}${detail ? `: ${detail}` : ''}${cost}) [adapter key ${c.adapterKey}]`;
+  return `programs: matmul ${c.matmul}, conv2d ${c.conv2d} (${c.source}${detail ? `: ${detail}` : ''}${cost}) [adapter key ${c.adapterKey}]`;
 }
 
 function cacheName(adapterKey: string): string {
-  return `kernel-choice-${adapterKey}.json`;
+  return `program-choice-${adapterKey}.json`;
 }
 
-async function readCached(gpu: Gpu, adapterKey: string): Promise<KernelChoice | null> {
+async function readCached(gpu: Gpu, adapterKey: string): Promise<ProgramChoice | null> {
   const text = await gpu.platform.readCache(cacheName(adapterKey));
   if (text === null) return null;
   try {
-    const c = JSON.parse(text) as KernelChoice;
-    return c.adapterKey === adapterKey && MATMUL_KERNELS.includes(c.matmul) ? { ...c, conv2d: convPath(c.matmul) } : null;
+    const c = JSON.parse(text) as ProgramChoice;
+    return c.adapterKey === adapterKey && GEMM_VARIANTS.includes(c.matmul) ? { ...c, conv2d: convPath(c.matmul) } : null;
   } catch {
     return null; // a damaged entry is measured again and overwritten
   }
@@ -126,7 +137,7 @@ async function readCached(gpu: Gpu, adapterKey: string): Promise<KernelChoice | 
 
 /**
  * FNV-1a hash of everything that tells adapters apart (runtime, path, feature level, the info it
- * gives, every limit, its features) and of the kernels' code and the library version.
+ * gives, every limit, its features) and of the GEMM shaders' code and the library version.
  */
 function adapterIdentity(gpu: Gpu): string {
   const r: AdapterReport = gpu.report;
@@ -139,7 +150,7 @@ function adapterIdentity(gpu: Gpu): string {
     runtime: r.runtime, path: r.path, featureLevel: r.featureLevel, vendor: r.vendor, architecture: r.architecture,
     device: r.device, description: r.description, fallback: r.isFallbackAdapter,
     limits: Object.keys(limits).sort().map((k) => [k, limits[k]]), features: [...gpu.features].sort(),
-    code: KERNEL_SHADERS.map((s) => SHADERS[s]), version: VERSION, probe: PROBE_VERSION,
+    code: GEMM_SHADERS.map((s) => SHADERS[s]), version: VERSION, probe: PROBE_VERSION,
   });
   let h = 0x811c9dc5;
   for (let i = 0; i < identity.length; i++) {
@@ -150,7 +161,7 @@ function adapterIdentity(gpu: Gpu): string {
 }
 
 /** Runs the probe: exact checks, then a warm-up and up to ROUNDS timed rounds per candidate. */
-async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
+async function probe(gpu: Gpu, adapterKey: string): Promise<ProgramChoice> {
   const now = () => gpu.platform.now();
   const start = now();
   const checks = CHECKS.map(([M, K, N, batch], i) => {
@@ -163,42 +174,42 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
     Tensor.fromArray(gpu, integers(M * K, M), [M, K]),
     Tensor.fromArray(gpu, integers(K * N, N), [K, N]),
   ] as const);
-  const timings: KernelChoice['timings'] = {};
-  const rejected: KernelChoice['rejected'] = {};
-  const skipped: MatmulKernel[] = [];
-  let best: MatmulKernel | null = null;
+  const timings: ProgramChoice['timings'] = {};
+  const rejected: ProgramChoice['rejected'] = {};
+  const skipped: GemmVariant[] = [];
+  let best: GemmVariant | null = null;
   let timedMs = 0;
   let firstUseMs = 0;
   try {
-    for (const kernel of CANDIDATES[gpu.report.adapterClass]) {
+    for (const variant of CANDIDATES[gpu.report.adapterClass]) {
       if (best !== null && now() - start - firstUseMs > ADDED_BUDGET_MS) {
-        skipped.push(kernel);
+        skipped.push(variant);
         continue;
       }
       try {
         for (const [i, c] of checks.entries()) {
           const t0 = now();
-          const out = matmul(c.a, c.b, { kernel });
+          const out = matmul(c.a, c.b, { gemm: variant });
           const got = await out.read();
           out.dispose();
-          if (i === 0 && kernel === CANDIDATES[gpu.report.adapterClass][0]) firstUseMs = now() - t0;
+          if (i === 0 && variant === CANDIDATES[gpu.report.adapterClass][0]) firstUseMs = now() - t0;
           const wrong = got.findIndex((v, i) => v !== c.expected[i]);
           if (wrong >= 0) throw new Error(`element ${wrong} is ${got[wrong]}, exactly ${c.expected[wrong]}`);
         }
-        await round(gpu, operands, kernel); // warm-up
+        await round(gpu, operands, variant); // warm-up
         let fastest = Infinity;
         for (let r = 0; r < ROUNDS; r++) {
           const t0 = now();
-          await round(gpu, operands, kernel);
+          await round(gpu, operands, variant);
           const ms = now() - t0;
           timedMs += ms;
           fastest = Math.min(fastest, ms);
           if (best !== null && fastest > STOP_FACTOR * timings[best]!) break;
         }
-        timings[kernel] = fastest;
-        if (best === null || fastest < (1 - MARGIN) * timings[best]!) best = kernel;
+        timings[variant] = fastest;
+        if (best === null || fastest < (1 - MARGIN) * timings[best]!) best = variant;
       } catch (e) {
-        rejected[kernel] = e instanceof Error ? e.message.split('\n')[0] : String(e);
+        rejected[variant] = e instanceof Error ? e.message.split('\n')[0] : String(e);
       }
     }
   } finally {
@@ -208,7 +219,7 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
   if (best === null) {
     throw new NtkError(
       'E_GPU_VALIDATION',
-      `no matmul kernel computes exact integer products on this adapter (${Object.entries(rejected).map(([k, why]) => `${k}: ${why}`).join('; ')}); ` +
+      `no GEMM variant computes exact integer products on this adapter (${Object.entries(rejected).map(([k, why]) => `${k}: ${why}`).join('; ')}); ` +
         'the adapter is unusable for ntk-at: try another with --adapter.',
       { rejected },
     );
@@ -216,9 +227,9 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<KernelChoice> {
   return { matmul: best, conv2d: convPath(best), source: 'measured', timings, rejected, skipped, probeMs: now() - start, firstUseMs, timedMs, adapterKey };
 }
 
-/** One product of every timing shape on `kernel`, waited for. */
-async function round(gpu: Gpu, operands: ReadonlyArray<readonly [Tensor, Tensor]>, kernel: MatmulKernel): Promise<void> {
-  for (const [a, b] of operands) matmul(a, b, { kernel }).dispose();
+/** One product of every timing shape on `variant`, waited for. */
+async function round(gpu: Gpu, operands: ReadonlyArray<readonly [Tensor, Tensor]>, variant: GemmVariant): Promise<void> {
+  for (const [a, b] of operands) matmul(a, b, { gemm: variant }).dispose();
   await gpu.synchronize();
 }
 
