@@ -22,7 +22,7 @@ export type CaseModel = 'mlp' | 'cnn';
 
 /** One case; `repeats` timed runs after the warm-up, fewer once `budgetS` seconds of timed runs are spent (at least `minRuns`). */
 export type CaseSpec = { repeats: number; minRuns: number; budgetS: number } & (
-  | { kind: 'matmul'; m: number; k: number; n: number; /** products per timed run */ inner: number }
+  | { kind: 'matmul'; m: number; k: number; n: number /** products per timed run */; inner: number }
   | { kind: 'ntk'; model: CaseModel; probes: number; data: string }
   | { kind: 'train'; model: CaseModel; method: TrainMethod; batch: number; steps: number; eps: number; pgdSteps: number; data: string }
   | { kind: 'eigh'; n: number; vectors: boolean }
@@ -42,7 +42,9 @@ function buildMlp(gpu: Gpu): Model {
 
 /** conv(1->16,3x3) ReLU maxpool2 -> conv(16->32,3x3) ReLU maxpool2 -> flatten(800) -> linear(10); no padding, no BN: 12,810 parameters. */
 const CNN_SPEC: LayerSpec = {
-  kind: 'sequential', name: 'cnn12810', layers: [
+  kind: 'sequential',
+  name: 'cnn12810',
+  layers: [
     { kind: 'conv2d', name: 'conv1', inChannels: 1, outChannels: 16, kernel: 3, stride: 1, padding: 0, bias: true },
     { kind: 'relu', name: 'relu1' },
     { kind: 'maxpool2d', name: 'pool1', options: { kernel: 2 } },
@@ -63,11 +65,18 @@ function buildModel(gpu: Gpu, which: CaseModel): Model {
 /** The first `n` images of a data set as a float tensor [n, 1, 28, 28] of pixels/255. */
 function firstImagesTensor(gpu: Gpu, data: ImageDataset, n: number): Tensor {
   const pixels = data.images.subarray(0, n * data.imageSize);
-  return Tensor.fromArray(gpu, Float32Array.from(pixels, (p) => p / 255), [n, ...data.shape]);
+  return Tensor.fromArray(
+    gpu,
+    Float32Array.from(pixels, (p) => p / 255),
+    [n, ...data.shape],
+  );
 }
 
 function firstImages(data: ImageDataset, n: number): ImageDataset {
-  return data.subset(Uint32Array.from({ length: n }, (_, i) => i), `${data.name}[:${n}]`);
+  return data.subset(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    `${data.name}[:${n}]`,
+  );
 }
 
 /** Runs `warmup` once, then `run` up to spec.repeats times (at least spec.minRuns, more until the budget is spent). */
@@ -109,12 +118,20 @@ async function ntkCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'ntk' }>): Prom
   const options = { kind: 'trace', implementation: 'contraction', budgetBytes: 256 * 2 ** 20 } as const;
   let trace = 0;
   try {
-    const times = await timeRuns(gpu, spec, () => empiricalNtk(model, warmX, null, options), async () => {
-      const k = await empiricalNtk(model, x, null, options);
-      trace = 0;
-      for (let i = 0; i < k.rows; i++) trace += k.data[i * k.cols + i];
-    });
-    return { times_ms: times, info: { parameters: model.parameterCount, implementation: 'contraction', mean_diagonal: +(trace / spec.probes).toPrecision(4) } };
+    const times = await timeRuns(
+      gpu,
+      spec,
+      () => empiricalNtk(model, warmX, null, options),
+      async () => {
+        const k = await empiricalNtk(model, x, null, options);
+        trace = 0;
+        for (let i = 0; i < k.rows; i++) trace += k.data[i * k.cols + i];
+      },
+    );
+    return {
+      times_ms: times,
+      info: { parameters: model.parameterCount, implementation: 'contraction', mean_diagonal: +(trace / spec.probes).toPrecision(4) },
+    };
   } finally {
     [x, warmX].forEach((t) => t.dispose());
     model.dispose();
@@ -126,8 +143,17 @@ type TrainSpec = Extract<CaseSpec, { kind: 'train' }>;
 /** The trainer's options of a train case (the peers train with the same). */
 function trainOptions(spec: TrainSpec) {
   return {
-    method: spec.method, epochs: 1, batchSize: spec.batch, eps: spec.eps, pgdSteps: spec.pgdSteps, pgdStepFactor: 0.25,
-    schedule: { kind: 'constant', lr: 0.05 }, sgd: { momentum: 0.9, weightDecay: 5e-4 }, logEvery: spec.steps, validation: null, seed: 1,
+    method: spec.method,
+    epochs: 1,
+    batchSize: spec.batch,
+    eps: spec.eps,
+    pgdSteps: spec.pgdSteps,
+    pgdStepFactor: 0.25,
+    schedule: { kind: 'constant', lr: 0.05 },
+    sgd: { momentum: 0.9, weightDecay: 5e-4 },
+    logEvery: spec.steps,
+    validation: null,
+    seed: 1,
   } as const;
 }
 
@@ -140,9 +166,14 @@ async function trainCase(gpu: Gpu, spec: TrainSpec): Promise<CaseResult> {
   try {
     // The trainer's own epoch clock (batching, attack, step, metrics, one readback) is the timed run.
     const seconds: number[] = [];
-    await timeRuns(gpu, spec, () => train(model, warm, null, options), async () => {
-      seconds.push((await train(model, timed, null, options)).epochs[0].seconds);
-    });
+    await timeRuns(
+      gpu,
+      spec,
+      () => train(model, warm, null, options),
+      async () => {
+        seconds.push((await train(model, timed, null, options)).epochs[0].seconds);
+      },
+    );
     return { times_ms: seconds.map((s) => s * 1000), info: { parameters: model.parameterCount, images_per_run: spec.steps * spec.batch } };
   } finally {
     model.dispose();
@@ -153,17 +184,26 @@ async function eighCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'eigh' }>): Pr
   const a = randomSymmetric(spec.n, spec.n);
   const warm = randomSymmetric(100, 100);
   const options = { vectors: spec.vectors };
-  const times = await timeRuns(gpu, spec, () => eigh(warm, 100, options), () => eigh(a, spec.n, options));
+  const times = await timeRuns(
+    gpu,
+    spec,
+    () => eigh(warm, 100, options),
+    () => eigh(a, spec.n, options),
+  );
   return { times_ms: times, info: { solver: 'float64 WASM, 1 thread' } };
 }
 
 /** Runs one case on `gpu` (eigh runs on the CPU in WASM; the adapter is still named in the report). */
 export function runCase(gpu: Gpu, spec: CaseSpec): Promise<CaseResult> {
   switch (spec.kind) {
-    case 'matmul': return matmulCase(gpu, spec);
-    case 'ntk': return ntkCase(gpu, spec);
-    case 'train': return trainCase(gpu, spec);
-    case 'eigh': return eighCase(gpu, spec);
+    case 'matmul':
+      return matmulCase(gpu, spec);
+    case 'ntk':
+      return ntkCase(gpu, spec);
+    case 'train':
+      return trainCase(gpu, spec);
+    case 'eigh':
+      return eighCase(gpu, spec);
   }
 }
 

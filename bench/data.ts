@@ -60,9 +60,12 @@ defineBench('data', async (ctx) => {
   const { files, source } = await fashionBytes(split);
   const [images, labels] = files;
   let dataset: ImageDataset | null = null;
-  const decodeMs = await ctx.time(async () => {
-    dataset = await readIdxDataset(images, labels, { name: source, classes: FASHION_MNIST_CLASSES });
-  }, quick ? 1 : 3);
+  const decodeMs = await ctx.time(
+    async () => {
+      dataset = await readIdxDataset(images, labels, { name: source, classes: FASHION_MNIST_CLASSES });
+    },
+    quick ? 1 : 3,
+  );
   const data = dataset as unknown as ImageDataset;
   row(`decode ${source} (${data.length})`, {
     ms_median: Math.round(decodeMs),

@@ -18,7 +18,11 @@ export async function modelRow(ctx: BenchContext, label: string, model: Model, b
   const rng = new Rng(7);
   const size = model.inputShape.reduce((a, b) => a * b, 1);
   const x = Tensor.fromArray(gpu, rng.uniform(batch * size), [batch, ...model.inputShape]);
-  const y = Tensor.fromArray(gpu, Float32Array.from({ length: batch }, () => rng.int(model.classes)), [batch]);
+  const y = Tensor.fromArray(
+    gpu,
+    Float32Array.from({ length: batch }, () => rng.int(model.classes)),
+    [batch],
+  );
   const opt = new Sgd(gpu, model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
   const fwdBwd = await time(async () => {
     model.lossAndGrad(x, y, { mode: 'train' }).dispose();
@@ -44,7 +48,11 @@ defineBench('nn', async (ctx) => {
   const { gpu, quick } = ctx;
   const configs: Array<[string, number[], number]> = quick
     ? [['mlp 784-256-128-10', [256, 128], 32]]
-    : [['mlp 784-256-128-10', [256, 128], 32], ['mlp 784-256-128-10', [256, 128], 128], ['mlp 784-1024-1024-10', [1024, 1024], 128]];
+    : [
+        ['mlp 784-256-128-10', [256, 128], 32],
+        ['mlp 784-256-128-10', [256, 128], 128],
+        ['mlp 784-1024-1024-10', [1024, 1024], 128],
+      ];
   for (const [label, hidden, batch] of configs) {
     const model = createMlp(gpu, { inputShape: [1, 28, 28], hidden, classes: 10, normalize: { mean: [0.286], std: [0.353] } });
     await modelRow(ctx, label, model, batch);

@@ -16,15 +16,15 @@ defineBench('nn_conv', async (ctx) => {
   const normalize = { mean: [0.286], std: [0.353] };
   const configs: Array<[string, (g: Gpu) => Model, number]> = quick
     ? [
-      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
-      ['preact_resnet tiny [1,1] w[4,8] 8x8x3', (g) => createPreActResNet(g, TINY_PREACT_RESNET_OPTIONS), 32],
-    ]
+        ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
+        ['preact_resnet tiny [1,1] w[4,8] 8x8x3', (g) => createPreActResNet(g, TINY_PREACT_RESNET_OPTIONS), 32],
+      ]
     : [
-      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
-      ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 128],
-      ['preact_resnet18 w[16..128] 32x32x3', (g) => createPreActResNet(g, { widths: [16, 32, 64, 128] }), software ? 16 : 128],
-      ['preact_resnet18 w[64..512] 32x32x3', (g) => createPreActResNet(g), software ? 4 : 128],
-    ];
+        ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 32],
+        ['cnn [16,32]+fc64 28x28x1', (g) => createCnn(g, { normalize }), 128],
+        ['preact_resnet18 w[16..128] 32x32x3', (g) => createPreActResNet(g, { widths: [16, 32, 64, 128] }), software ? 16 : 128],
+        ['preact_resnet18 w[64..512] 32x32x3', (g) => createPreActResNet(g), software ? 4 : 128],
+      ];
   for (const [label, build, batch] of configs) {
     const model = build(gpu);
     await modelRow(ctx, label, model, batch);

@@ -2,17 +2,36 @@
 // registries), runs it in a module Worker (dist/worker.js) through comlink, and redraws its status
 // lines and SVG plots (renderLinePlot) as the run's events arrive.
 
-import { connectSession, DATA_SETS, MODELS, renderLinePlot, runRemote, SWITCH_RULES, terminateSession, TRAINING_METHODS } from '../dist/ntk-at.js';
+import {
+  connectSession,
+  DATA_SETS,
+  MODELS,
+  renderLinePlot,
+  runRemote,
+  SWITCH_RULES,
+  terminateSession,
+  TRAINING_METHODS,
+} from '../dist/ntk-at.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
 const PLOTS = {
   loss: { title: 'Training loss (per logging interval)', yLabel: 'cross-entropy', series: ['train loss'] },
-  accuracy: { title: 'Accuracy', yLabel: 'accuracy', series: ['train (training inputs)', 'held-out clean', 'held-out PGD'], yRange: [0, 1] },
+  accuracy: {
+    title: 'Accuracy',
+    yLabel: 'accuracy',
+    series: ['train (training inputs)', 'held-out clean', 'held-out PGD'],
+    yRange: [0, 1],
+  },
   distance: { title: 'Kernel distance', yLabel: '1 − S(K, K′)', series: ['to initial kernel', 'clean vs adversarial probes'] },
   velocity: { title: 'Kernel velocity', yLabel: 'KD(K_prev, K_t) / Δepoch', series: ['velocity'] },
   lambda: { title: 'Top eigenvalue λ_max', yLabel: 'λ_max', series: ['clean probes', 'adversarial probes'] },
-  regression: { title: 'Kernel regression with the probe kernel (held-out)', yLabel: 'accuracy', series: ['kernel clean', 'kernel adversarial', 'linearized clean', 'linearized adversarial'], yRange: [0, 1] },
+  regression: {
+    title: 'Kernel regression with the probe kernel (held-out)',
+    yLabel: 'accuracy',
+    series: ['kernel clean', 'kernel adversarial', 'linearized clean', 'linearized adversarial'],
+    yRange: [0, 1],
+  },
 };
 let worker = null;
 let session = null;
@@ -49,10 +68,22 @@ function recipeFromForm() {
     data: { dataset: String(f.get('dataset')), dir: dir || null, trainSize, validationSize: heldOut, testSize: heldOut },
     model: { kind: String(f.get('model')), ...(f.get('batchNorm') !== 'default' && { batchNorm: f.get('batchNorm') === 'on' }) },
     training: {
-      method: String(f.get('method')), epochs: number('epochs'), batchSize, lr: 0.05, schedule: 'constant',
-      logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)), attack: { eps: number('eps'), steps: 5 }, validationPgdSteps: 5,
+      method: String(f.get('method')),
+      epochs: number('epochs'),
+      batchSize,
+      lr: 0.05,
+      schedule: 'constant',
+      logEvery: Math.max(1, Math.floor(stepsPerEpoch / 10)),
+      attack: { eps: number('eps'), steps: 5 },
+      validationPgdSteps: 5,
     },
-    ntk: { enabled: true, probePerClass: number('probePerClass'), regressionPerClass: number('regressionPerClass'), attack: 'pgd', attackSteps: 5 },
+    ntk: {
+      enabled: true,
+      probePerClass: number('probePerClass'),
+      regressionPerClass: number('regressionPerClass'),
+      attack: 'pgd',
+      attackSteps: 5,
+    },
     switch: { rule: String(f.get('switch')), ...(kernelSwitch && { tau: 0.05 }) },
     evaluation: { threats: ['clean', 'fgsm', 'pgd10'] },
   };
@@ -70,10 +101,20 @@ function setState(state, text) {
 }
 
 function redraw() {
-  $('plots').innerHTML = Object.entries(PLOTS).map(([key, plot]) => `<div class="plot" data-plot="${key}">${renderLinePlot({
-    title: plot.title, xLabel: 'epoch', yLabel: plot.yLabel, yRange: plot.yRange, width: 520, height: 300,
-    series: plot.series.map((name) => ({ name, points: points[key][name], markers: points[key][name].length < 12 })),
-  })}</div>`).join('');
+  $('plots').innerHTML = Object.entries(PLOTS)
+    .map(
+      ([key, plot]) =>
+        `<div class="plot" data-plot="${key}">${renderLinePlot({
+          title: plot.title,
+          xLabel: 'epoch',
+          yLabel: plot.yLabel,
+          yRange: plot.yRange,
+          width: 520,
+          height: 300,
+          series: plot.series.map((name) => ({ name, points: points[key][name], markers: points[key][name].length < 12 })),
+        })}</div>`,
+    )
+    .join('');
 }
 
 const counts = { step: 0, kernel: 0, epoch: 0 };
@@ -88,7 +129,8 @@ function onEvent(event) {
       setState('running', 'training');
       return;
     case 'data':
-      $('progress').textContent = `progress: data ${event.train} / test ${event.test}, ${event.model} (${event.parameters} parameters), ${event.probes} probes`;
+      $('progress').textContent =
+        `progress: data ${event.train} / test ${event.test}, ${event.model} (${event.parameters} parameters), ${event.probes} probes`;
       return;
     case 'switch':
       $('switch').textContent = `kernel switch: to ${event.to} at epoch ${event.epochFraction.toFixed(2)} (${event.reason})`;
@@ -124,7 +166,9 @@ function onEvent(event) {
       }
       break;
     case 'done': {
-      const acc = Object.entries(event.evaluation.accuracy).map(([k, a]) => `${k} ${(100 * a).toFixed(1)}%`).join(', ');
+      const acc = Object.entries(event.evaluation.accuracy)
+        .map(([k, a]) => `${k} ${(100 * a).toFixed(1)}%`)
+        .join(', ');
       $('result').textContent = `held-out accuracy on ${event.evaluation.samples} images: ${acc} (${event.seconds.toFixed(1)} s)`;
       return;
     }
@@ -156,7 +200,9 @@ form.addEventListener('submit', async (e) => {
   e.preventDefault();
   stop();
   points = Object.fromEntries(Object.entries(PLOTS).map(([key, plot]) => [key, Object.fromEntries(plot.series.map((s) => [s, []]))]));
-  Object.keys(counts).forEach((k) => { counts[k] = 0; });
+  Object.keys(counts).forEach((k) => {
+    counts[k] = 0;
+  });
   for (const id of ['result', 'error', 'switch', 'checkpoint']) $(id).textContent = '';
   redraw();
   setState('starting', 'starting the worker and acquiring a GPU adapter');
@@ -177,7 +223,8 @@ form.addEventListener('submit', async (e) => {
     $('result').dataset.accuracy = JSON.stringify(result.evaluation.accuracy);
     setState('done', 'done');
   } catch (err) {
-    if (err?.code !== 'E_CANCELLED' && document.body.dataset.state !== 'error') onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
+    if (err?.code !== 'E_CANCELLED' && document.body.dataset.state !== 'error')
+      onEvent({ type: 'error', code: 'E_UNEXPECTED', message: String(err?.message ?? err) });
   } finally {
     stop();
   }

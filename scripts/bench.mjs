@@ -45,43 +45,75 @@ const METHOD_LABEL = { standard: 'standard', 'fgsm-rs': 'FGSM-RS', pgd: 'PGD-10'
 const runsOf = (repeats) => ({ repeats: Math.max(repeats, MIN_RUNS), minRuns: MIN_RUNS });
 function matmulCase(m, k, n, repeats) {
   const inner = Math.max(1, Math.round(2e8 / (2 * m * k * n))); // ~0.2 GFLOP per timed run
-  return { id: `matmul f32 [${m}x${k}]x[${k}x${n}]`, spec: { kind: 'matmul', m, k, n, inner, ...runsOf(repeats), budgetS: 20 },
-    flops: 2 * m * k * n, callsPerRun: inner, peers: ['numpy'] };
+  return {
+    id: `matmul f32 [${m}x${k}]x[${k}x${n}]`,
+    spec: { kind: 'matmul', m, k, n, inner, ...runsOf(repeats), budgetS: 20 },
+    flops: 2 * m * k * n,
+    callsPerRun: inner,
+    peers: ['numpy'],
+  };
 }
 function ntkCase(model, probes) {
-  return { id: `trace NTK ${model} ${probes} probes`, spec: { kind: 'ntk', model, probes, data: DATA_DIR, ...runsOf(5), budgetS: 60 },
-    flops: 2 * probes ** 2 * PARAMETERS[model] * 10, peers: ['pytorch'] };
+  return {
+    id: `trace NTK ${model} ${probes} probes`,
+    spec: { kind: 'ntk', model, probes, data: DATA_DIR, ...runsOf(5), budgetS: 60 },
+    flops: 2 * probes ** 2 * PARAMETERS[model] * 10,
+    peers: ['pytorch'],
+  };
 }
 function trainCase(model, method, steps) {
   const passes = method === 'standard' ? 1 : method === 'fgsm-rs' ? 2 : 11; // forward+backward passes per image
   const spec = { kind: 'train', model, method, batch: 128, steps, eps: 0.1, pgdSteps: 10, data: DATA_DIR, ...runsOf(5), budgetS: 60 };
-  return { id: `train ${model} ${METHOD_LABEL[method]} b128`, spec, images: steps * 128,
-    flops: 3 * FORWARD_FLOPS[model] * passes * steps * 128, peers: model === 'mlp' && method === 'standard' ? ['pytorch', 'tfjs'] : ['pytorch'] };
+  return {
+    id: `train ${model} ${METHOD_LABEL[method]} b128`,
+    spec,
+    images: steps * 128,
+    flops: 3 * FORWARD_FLOPS[model] * passes * steps * 128,
+    peers: model === 'mlp' && method === 'standard' ? ['pytorch', 'tfjs'] : ['pytorch'],
+  };
 }
 function eighCase(n, vectors, repeats) {
-  return { id: `eigh f64 n=${n} ${vectors ? 'with vectors' : 'values only'}`, spec: { kind: 'eigh', n, vectors, ...runsOf(repeats), budgetS: 40 },
-    flops: (vectors ? 9 : 4 / 3) * n ** 3, peers: ['numpy'] };
+  return {
+    id: `eigh f64 n=${n} ${vectors ? 'with vectors' : 'values only'}`,
+    spec: { kind: 'eigh', n, vectors, ...runsOf(repeats), budgetS: 40 },
+    flops: (vectors ? 9 : 4 / 3) * n ** 3,
+    peers: ['numpy'],
+  };
 }
 
 const CASES = quick
   ? [
-    matmulCase(256, 256, 256, 5), matmulCase(128, 784, 256, 5),
-    ntkCase('mlp', 20), ntkCase('cnn', 20),
-    trainCase('mlp', 'standard', 2), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1),
-    eighCase(200, false, 5), eighCase(200, true, 5),
-  ]
+      matmulCase(256, 256, 256, 5),
+      matmulCase(128, 784, 256, 5),
+      ntkCase('mlp', 20),
+      ntkCase('cnn', 20),
+      trainCase('mlp', 'standard', 2),
+      trainCase('mlp', 'pgd', 1),
+      trainCase('cnn', 'standard', 1),
+      eighCase(200, false, 5),
+      eighCase(200, true, 5),
+    ]
   : [
-    matmulCase(512, 512, 512, 7), matmulCase(128, 784, 256, 7), matmulCase(128, 256, 256, 7), matmulCase(784, 128, 256, 7),
-    ntkCase('mlp', 100), ntkCase('mlp', 500), ntkCase('cnn', 100), ntkCase('cnn', 500),
-    ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('mlp', m, 10)),
-    ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('cnn', m, m === 'pgd' ? 2 : 4)),
-    eighCase(1000, false, 5), eighCase(1000, true, 5), eighCase(2000, false, 5), eighCase(2000, true, 5),
-  ];
+      matmulCase(512, 512, 512, 7),
+      matmulCase(128, 784, 256, 7),
+      matmulCase(128, 256, 256, 7),
+      matmulCase(784, 128, 256, 7),
+      ntkCase('mlp', 100),
+      ntkCase('mlp', 500),
+      ntkCase('cnn', 100),
+      ntkCase('cnn', 500),
+      ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('mlp', m, 10)),
+      ...['standard', 'fgsm-rs', 'pgd'].map((m) => trainCase('cnn', m, m === 'pgd' ? 2 : 4)),
+      eighCase(1000, false, 5),
+      eighCase(1000, true, 5),
+      eighCase(2000, false, 5),
+      eighCase(2000, true, 5),
+    ];
 
 // ---- the peers --------------------------------------------------------------------------------
 const INSTALL_HINT = 'install the peers with `bash scripts/install-peers.sh`';
-const pythonHas = (modules) => existsSync(join(root, 'bench/peers/python_peer.py'))
-  && spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
+const pythonHas = (modules) =>
+  existsSync(join(root, 'bench/peers/python_peer.py')) && spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
 const pythonEnv = () => {
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
@@ -109,10 +141,21 @@ const PEERS = {
 // ---- running one side -------------------------------------------------------------------------
 /** Runs a command that prints a JSON document on its last stdout line; a failure becomes { error }. */
 function runJson(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: 30 * 60_000 });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 26,
+    timeout: 30 * 60_000,
+  });
   const lastLine = (r.stdout ?? '').trim().split('\n').pop();
   if (r.status === 0 && lastLine?.startsWith('{')) return JSON.parse(lastLine);
-  const stderr = (r.stderr ?? '').split('\n').filter((l) => /error|Error|Killed/.test(l)).slice(-3).join(' | ');
+  const stderr = (r.stderr ?? '')
+    .split('\n')
+    .filter((l) => /error|Error|Killed/.test(l))
+    .slice(-3)
+    .join(' | ');
   return { error: `${cmd} ${args[0]} exited with ${r.status ?? r.signal}${stderr ? `: ${stderr}` : ''}` };
 }
 
@@ -124,8 +167,19 @@ async function runInBrowser(query) {
     const { chromiumArgs } = await import('../test/runners/chromium-args.mjs');
     const profile = mkdtempSync(join(tmpdir(), 'ntk-at-bench-'));
     const server = await serveStatic(root);
-    const instance = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs(profile) });
-    browser = { instance, server, close: async () => { await instance.close(); await server.close(); rmSync(profile, { recursive: true, force: true }); } };
+    const instance = await puppeteer.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: chromiumArgs(profile),
+    });
+    browser = {
+      instance,
+      server,
+      close: async () => {
+        await instance.close();
+        await server.close();
+        rmSync(profile, { recursive: true, force: true });
+      },
+    };
   }
   const page = await browser.instance.newPage();
   try {
@@ -152,13 +206,17 @@ function browserDataDir() {
 async function runProfile(rt, spec, replays) {
   if (rt === 'browser') return runInBrowser({ profile: JSON.stringify({ ...spec, data: browserDataDir() }), replays: String(replays) });
   const args = ['bench/run.mjs', '--profile', JSON.stringify(spec), String(replays)];
-  return rt === 'node' ? runJson(process.execPath, args) : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
+  return rt === 'node'
+    ? runJson(process.execPath, args)
+    : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
 }
 
 async function runOurs(rt, spec) {
   if (rt === 'browser') return runInBrowser({ case: JSON.stringify(spec.data ? { ...spec, data: browserDataDir() } : spec) });
   const args = ['bench/run.mjs', '--case', JSON.stringify(spec)];
-  return rt === 'node' ? runJson(process.execPath, args) : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
+  return rt === 'node'
+    ? runJson(process.execPath, args)
+    : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
 }
 
 // ---- statistics and the tables ----------------------------------------------------------------
@@ -167,17 +225,22 @@ function stats(c, result) {
   const s = summarizeTimes(result.times_ms.map((x) => x / (c.callsPerRun ?? 1)));
   const perSecond = (ms) => c.images / (ms / 1000);
   return {
-    ...s, gflops: c.flops / (s.median_ms * 1e6),
+    ...s,
+    gflops: c.flops / (s.median_ms * 1e6),
     ...(c.images ? { images_per_s: perSecond(s.median_ms), images_per_s_range: [perSecond(s.max_ms), perSecond(s.min_ms)] } : {}),
-    info: result.info, times_ms: result.times_ms,
+    info: result.info,
+    times_ms: result.times_ms,
   };
 }
 
 const round = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 /** Median with the range of the timed runs in brackets, and the run count. */
-const figure = (s) => (s.error ? `failed (${s.error.slice(0, 80)})` : s.images_per_s
-  ? `${round(s.images_per_s)} img/s [${round(s.images_per_s_range[0])}-${round(s.images_per_s_range[1])}] (${s.runs} runs)`
-  : `${round(s.median_ms)} ms [${round(s.min_ms)}-${round(s.max_ms)}] (${s.runs} runs), ${round(s.gflops)} GFLOP/s`);
+const figure = (s) =>
+  s.error
+    ? `failed (${s.error.slice(0, 80)})`
+    : s.images_per_s
+      ? `${round(s.images_per_s)} img/s [${round(s.images_per_s_range[0])}-${round(s.images_per_s_range[1])}] (${s.runs} runs)`
+      : `${round(s.median_ms)} ms [${round(s.min_ms)}-${round(s.max_ms)}] (${s.runs} runs), ${round(s.gflops)} GFLOP/s`;
 function ratioCell(ours, peer) {
   if (ours.error || peer.error) return 'n/a';
   const speedup = peer.median_ms / ours.median_ms; // >1: ours faster
@@ -187,17 +250,24 @@ function ratioCell(ours, peer) {
 
 function markdown(report) {
   const lines = [
-    `# ntk-at vs peers (${report.date}, commit ${report.commit})`, '',
+    `# ntk-at vs peers (${report.date}, commit ${report.commit})`,
+    '',
     `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`,
     ...Object.entries(report.adapters).map(([rt, line]) => `Adapter (${rt}): ${line}`),
-    ...Object.entries(report.peers).map(([p, v]) => `Peer ${p}: ${v}`), '',
+    ...Object.entries(report.peers).map(([p, v]) => `Peer ${p}: ${v}`),
+    '',
     `Figures: median of at least ${MIN_RUNS} timed runs after a warm-up (matmul: per product, several products per run), [min-max] of the runs in brackets;`,
     'GFLOP/s from nominal FLOP counts (scripts/bench.mjs: 2mnk; NTK 2·n²·P·10; training 3 forward-FLOPs per forward+backward pass; eigh 4n³/3 or 9n³).',
     'Last column: ours/peer speed, from the medians of runs taken case by case in the same session; "not significant" when the two',
-    `ranges overlap (with ${MIN_RUNS} runs a side and no real difference, disjoint ranges occur with probability 0.8 %: bench/stats.ts).`, '',
-    '| case | runtime | ours | peer | peer figure | ours vs peer |', '|---|---|---|---|---|---|',
+    `ranges overlap (with ${MIN_RUNS} runs a side and no real difference, disjoint ranges occur with probability 0.8 %: bench/stats.ts).`,
+    '',
+    '| case | runtime | ours | peer | peer figure | ours vs peer |',
+    '|---|---|---|---|---|---|',
   ];
-  for (const r of report.rows) lines.push(`| ${r.case} | ${r.runtime} | ${figure(r.ours)} | ${r.peer} | ${r.peerStats ? figure(r.peerStats) : r.note} | ${r.peerStats ? ratioCell(r.ours, r.peerStats) : '—'} |`);
+  for (const r of report.rows)
+    lines.push(
+      `| ${r.case} | ${r.runtime} | ${figure(r.ours)} | ${r.peer} | ${r.peerStats ? figure(r.peerStats) : r.note} | ${r.peerStats ? ratioCell(r.ours, r.peerStats) : '—'} |`,
+    );
   if (report.notes.length) lines.push('', ...report.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
 }
@@ -226,15 +296,26 @@ async function sideBySide() {
   const cases = CASES.filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const usePeers = !argv.includes('--no-peers');
   const report = {
-    date: new Date().toISOString(), commit: commitName(), quick,
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`, loadavg: loadavg().map((x) => x.toFixed(1)).join(' '),
-    adapters: {}, peers: {}, notes: [], rows: [],
+    date: new Date().toISOString(),
+    commit: commitName(),
+    quick,
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+    adapters: {},
+    peers: {},
+    notes: [],
+    rows: [],
   };
   const present = {};
   for (const [name, peer] of Object.entries(PEERS)) {
     present[name] = usePeers && peer.present();
     report.peers[name] = present[name] ? `${peer.label}, present` : usePeers ? `absent: skipped (${INSTALL_HINT})` : 'skipped (--no-peers)';
-    if (!present[name]) console.log(`note: peer ${name} (${peer.label}) ${usePeers ? `is absent; its cases are skipped (${INSTALL_HINT})` : 'skipped (--no-peers)'}`);
+    if (!present[name])
+      console.log(
+        `note: peer ${name} (${peer.label}) ${usePeers ? `is absent; its cases are skipped (${INSTALL_HINT})` : 'skipped (--no-peers)'}`,
+      );
   }
   for (const c of cases) {
     console.log(`\n== ${c.id}`);
@@ -248,10 +329,20 @@ async function sideBySide() {
     }
     for (const p of c.peers) {
       const peerStats = present[p] ? stats(c, runJson(...PEERS[p].command(c.spec))) : null;
-      if (peerStats) console.log(`  ${p.padEnd(13)} ${figure(peerStats)}; ours ${runtimes.map((rt) => `(${rt}) ${ratioCell(ours[rt], peerStats)}`).join(', ')}`);
+      if (peerStats)
+        console.log(
+          `  ${p.padEnd(13)} ${figure(peerStats)}; ours ${runtimes.map((rt) => `(${rt}) ${ratioCell(ours[rt], peerStats)}`).join(', ')}`,
+        );
       if (peerStats) checkModel(report, c, p, peerStats);
       for (const rt of runtimes) {
-        report.rows.push({ case: c.id, runtime: rt, ours: ours[rt], peer: PEERS[p].label, peerStats, note: present[p] ? '' : usePeers ? 'absent: skipped' : 'skipped (--no-peers)' });
+        report.rows.push({
+          case: c.id,
+          runtime: rt,
+          ours: ours[rt],
+          peer: PEERS[p].label,
+          peerStats,
+          note: present[p] ? '' : usePeers ? 'absent: skipped' : 'skipped (--no-peers)',
+        });
       }
     }
   }
@@ -270,14 +361,20 @@ async function extras() {
   for (const rt of runtimes) {
     console.log(`\n== ${rt}`);
     const args = [...(filter ? [filter] : []), ...(quick ? ['--quick'] : [])];
-    const run = rt === 'browser'
-      ? await runInBrowser({ ...(filter ? { filter } : {}), ...(quick ? { quick: '1' } : {}) })
-      : rt === 'node' ? runJson(process.execPath, ['bench/run.mjs', ...args])
-      : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', 'bench/run.mjs', ...args]);
+    const run =
+      rt === 'browser'
+        ? await runInBrowser({ ...(filter ? { filter } : {}), ...(quick ? { quick: '1' } : {}) })
+        : rt === 'node'
+          ? runJson(process.execPath, ['bench/run.mjs', ...args])
+          : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', 'bench/run.mjs', ...args]);
     if (run.error) throw new Error(run.error);
     console.log(`adapter: ${run.adapterLine}`);
     for (const r of run.rows) {
-      console.log(`${r.bench.padEnd(24)} ${r.config.padEnd(28)} ${Object.entries(r.figures).map(([k, v]) => `${k}=${v}`).join('  ')}`);
+      console.log(
+        `${r.bench.padEnd(24)} ${r.config.padEnd(28)} ${Object.entries(r.figures)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('  ')}`,
+      );
     }
     writeFileSync(join(OUT_DIR, `${rt}.json`), JSON.stringify({ date: new Date().toISOString(), ...run }, null, 1));
   }
@@ -291,11 +388,28 @@ async function profiles() {
     console.error(`bench: --replays must be an integer >= 1, got ${option('replays')}`);
     process.exit(2);
   }
-  const cases = [trainCase('mlp', 'standard', 1), trainCase('mlp', 'pgd', 1), trainCase('cnn', 'standard', 1), trainCase('cnn', 'pgd', 1)]
-    .filter((c) => filter.split('|').some((part) => c.id.includes(part)));
-  const report = { date: new Date().toISOString(), commit: commitName(), machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
-    loadavg: loadavg().map((x) => x.toFixed(1)).join(' '), replays, adapters: {}, profiles: [] };
-  const lines = [`# Per-step profile (${report.date}, commit ${report.commit})`, '', `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`];
+  const cases = [
+    trainCase('mlp', 'standard', 1),
+    trainCase('mlp', 'pgd', 1),
+    trainCase('cnn', 'standard', 1),
+    trainCase('cnn', 'pgd', 1),
+  ].filter((c) => filter.split('|').some((part) => c.id.includes(part)));
+  const report = {
+    date: new Date().toISOString(),
+    commit: commitName(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+    replays,
+    adapters: {},
+    profiles: [],
+  };
+  const lines = [
+    `# Per-step profile (${report.date}, commit ${report.commit})`,
+    '',
+    `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`,
+  ];
   for (const c of cases) {
     for (const rt of runtimes) {
       const id = `${c.id.replace(/^train /, '')} (${rt})`;
@@ -311,8 +425,10 @@ async function profiles() {
       const p = run.profile;
       const table = [
         `One step (an epoch of one batch of ${c.spec.batch}, after a warm-up step): ${round(p.workMs)} ms wall time, recorded once;`,
-        `its commands replayed alone (median of ${replays}): ${round(p.commandsMs)} ms in all. Timing: ${p.method} (${p.emptySubmitMs.toPrecision(2)} ms).`, '',
-        '| op | commands | ms per step | share | slowest command |', '|---|---|---|---|---|',
+        `its commands replayed alone (median of ${replays}): ${round(p.commandsMs)} ms in all. Timing: ${p.method} (${p.emptySubmitMs.toPrecision(2)} ms).`,
+        '',
+        '| op | commands | ms per step | share | slowest command |',
+        '|---|---|---|---|---|',
         ...p.ops.map((o) => `| ${o.op} | ${o.calls} | ${round(o.ms)} | ${(100 * o.share).toFixed(1)} % | ${o.slowest} |`),
       ];
       console.log(table.join('\n'));

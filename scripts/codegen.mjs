@@ -48,7 +48,9 @@ function unroll(source, file) {
   return out;
 }
 
-const shaderFiles = readdirSync(join(root, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();
+const shaderFiles = readdirSync(join(root, 'shaders'))
+  .filter((f) => f.endsWith('.wgsl'))
+  .sort();
 const entries = [];
 const layouts = [];
 for (const f of shaderFiles) {
@@ -65,7 +67,9 @@ for (const f of shaderFiles) {
     process.exit(1);
   }
   const list = (pairs) => `[${pairs.map(([a, b]) => `[${JSON.stringify(a)}, ${JSON.stringify(b)}]`).join(', ')}]`;
-  layouts.push(`  ${name}: {\n    params: ${list(layout.params)},\n    bindings: ${list(layout.bindings)},\n    codes: ${JSON.stringify(layout.codes)},\n  },`);
+  layouts.push(
+    `  ${name}: {\n    params: ${list(layout.params)},\n    bindings: ${list(layout.bindings)},\n    codes: ${JSON.stringify(layout.codes)},\n  },`,
+  );
 }
 writeFileSync(
   join(outDir, 'shaders.ts'),
@@ -76,7 +80,7 @@ writeFileSync(
   join(outDir, 'shader_layouts.ts'),
   `${header}// Each shader's dispatch layout, read from its WGSL (scripts/shader_layout.mjs): the uniform Params\n` +
     '// fields in order with their types (pad, pad0, ... fields are padding), the bindings in binding order with their\n' +
-    "// kind (the uniform last), and the op codes of each override that selects a branch.\n\n" +
+    '// kind (the uniform last), and the op codes of each override that selects a branch.\n\n' +
     `export const SHADER_LAYOUTS = {\n${layouts.join('\n')}\n} as const;\n`,
 );
 

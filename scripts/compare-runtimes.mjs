@@ -34,10 +34,14 @@ for (const c of first?.results ?? []) {
     }
     const status = errors.length ? 'failed' : 'passed';
     results.push({ name, status, mode: d.cross.mode, error: errors.join('; ') || undefined });
-    console.log(`  ${status.padEnd(7)} cross-runtime ${d.cross.mode.padEnd(9)} ${name}${errors.length ? `\n          ${errors.join('\n          ')}` : ''}`);
+    console.log(
+      `  ${status.padEnd(7)} cross-runtime ${d.cross.mode.padEnd(9)} ${name}${errors.length ? `\n          ${errors.join('\n          ')}` : ''}`,
+    );
   }
 }
 writeFileSync('test-results/cross.json', JSON.stringify({ runtime: 'cross-runtime', results }, null, 1));
 const failed = results.filter((r) => r.status === 'failed').length;
-console.log(`[cross-runtime] ${results.length - failed} of ${results.length} outputs agree across ${runs.map((r) => r.runtime).join(', ')}`);
+console.log(
+  `[cross-runtime] ${results.length - failed} of ${results.length} outputs agree across ${runs.map((r) => r.runtime).join(', ')}`,
+);
 process.exit(failed > 0 ? 1 : 0);

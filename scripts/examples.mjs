@@ -43,12 +43,17 @@ async function check(name, fn) {
 
 /** The `{"example": ..., "accuracy": {...}}` line an example prints last; throws unless clean accuracy beats chance. */
 function learned(out) {
-  const line = out.split('\n').reverse().find((l) => l.startsWith('{"example"'));
+  const line = out
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{"example"'));
   if (!line) throw new Error(`no result line in the output:\n${out.slice(-2000)}`);
   const { accuracy, error } = JSON.parse(line);
   if (error) throw new Error(error);
   if (!(accuracy.clean > 2 * CHANCE)) throw new Error(`clean accuracy ${accuracy.clean} is not well above chance (${CHANCE})`);
-  return Object.entries(accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ');
+  return Object.entries(accuracy)
+    .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`)
+    .join(', ');
 }
 
 function expectOk({ code, out }, what) {
@@ -68,7 +73,16 @@ try {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     const unwanted = listing.filter((f) => /dist\/(bench|conformance)|dist\/types\/|\/src\/|\/test\//.test(f));
     if (unwanted.length) throw new Error(`tarball holds test/bench/source files: ${unwanted.join(', ')}`);
-    const entries = ['ntk-at.js', 'ntk-at.d.ts', 'internal.js', 'internal.d.ts', 'chunks/shared.js', 'chunks/shared.d.ts', 'worker.js', 'cli.js'];
+    const entries = [
+      'ntk-at.js',
+      'ntk-at.d.ts',
+      'internal.js',
+      'internal.d.ts',
+      'chunks/shared.js',
+      'chunks/shared.d.ts',
+      'worker.js',
+      'cli.js',
+    ];
     for (const needed of [...entries.map((f) => `package/dist/${f}`), 'package/LICENSE']) {
       if (!listing.includes(needed)) throw new Error(`tarball lacks ${needed}`);
     }
@@ -87,7 +101,8 @@ try {
 
   await check('node example without webgpu: E_MISSING_DEPENDENCY naming the install command', () => {
     const r = run('node', ['node.mjs', 'runs/node']);
-    if (r.code === 0 || !/E_MISSING_DEPENDENCY.*npm install webgpu/.test(r.out)) throw new Error(`expected the typed error, got (exit ${r.code}):\n${r.out.slice(-1500)}`);
+    if (r.code === 0 || !/E_MISSING_DEPENDENCY.*npm install webgpu/.test(r.out))
+      throw new Error(`expected the typed error, got (exit ${r.code}):\n${r.out.slice(-1500)}`);
   });
 
   await check('node example (after npm install webgpu)', () => {
@@ -96,7 +111,7 @@ try {
     return learned(expectOk(run('node', ['node.mjs', 'runs/node']), 'node node.mjs'));
   });
 
-  await check('ntk-at/internal: its own entry, sharing the main entry\'s classes', () => {
+  await check("ntk-at/internal: its own entry, sharing the main entry's classes", () => {
     const script = [
       "import * as main from 'ntk-at'; import * as internal from 'ntk-at/internal';",
       "if ('sliceRows' in main || 'resolveOptions' in main) throw new Error('internals exported by the main entry');",
@@ -121,7 +136,8 @@ try {
     if (version !== pkg.version) throw new Error(`--version printed "${version}", package.json says ${pkg.version}`);
     if (!expectOk(run(cli, ['help', 'train']), 'ntk-at help train').includes('--epochs')) throw new Error('help train lacks --epochs');
     const bad = run(cli, ['train', '--epoch', '2']);
-    if (bad.code !== 2 || !bad.out.includes('--epochs')) throw new Error(`expected exit 2 suggesting --epochs, got ${bad.code}:\n${bad.out}`);
+    if (bad.code !== 2 || !bad.out.includes('--epochs'))
+      throw new Error(`expected exit 2 suggesting --epochs, got ${bad.code}:\n${bad.out}`);
     const info = expectOk(run(cli, ['info']), 'ntk-at info');
     const noise = info.split('\n').filter((l) => /XDG_RUNTIME_DIR|artificially reduced|ArrayDynamicIndexing/.test(l));
     if (noise.length) throw new Error(`native driver noise on stderr of ntk-at info:\n${noise.join('\n')}`);
@@ -137,12 +153,15 @@ try {
     // As from a copy of the dist files (or a CDN): Deno reads types of files inside node_modules from package.json.
     mkdirSync(join(project, 'vendor'));
     cpSync(join(project, 'node_modules/ntk-at/dist'), join(project, 'vendor'), { recursive: true });
-    writeFileSync(join(project, 'direct.ts'), [
-      "import { shapeSize, type Shape } from './vendor/ntk-at.js';",
-      'const shape: Shape = [2, 3];',
-      "const wrong: string = shapeSize(shape); // must be a type error: shapeSize returns a number",
-      'console.log(wrong);',
-    ].join('\n'));
+    writeFileSync(
+      join(project, 'direct.ts'),
+      [
+        "import { shapeSize, type Shape } from './vendor/ntk-at.js';",
+        'const shape: Shape = [2, 3];',
+        'const wrong: string = shapeSize(shape); // must be a type error: shapeSize returns a number',
+        'console.log(wrong);',
+      ].join('\n'),
+    );
     const r = run(deno, ['check', 'direct.ts']);
     if (r.code === 0 || !/TS2322/.test(r.out)) throw new Error(`deno check did not see the types (exit ${r.code}):\n${r.out.slice(-1500)}`);
   });
@@ -150,7 +169,11 @@ try {
   await check('browser example: page + module Worker in headless Chromium', async () => {
     const server = await serveStatic(project);
     const profile = mkdtempSync(join(tmpdir(), 'ntk-at-chromium-'));
-    const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: chromiumArgs(profile) });
+    const browser = await puppeteer.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: chromiumArgs(profile),
+    });
     try {
       const page = await browser.newPage();
       const errors = [];
@@ -171,7 +194,6 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-
 
 mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(join(root, 'test-results/examples.json'), JSON.stringify({ runtime: 'examples', results }, null, 1));

@@ -6,9 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const run = spawnSync('npx', ['biome', 'ci', '--max-diagnostics=50'], { encoding: 'utf8' });
-const output = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l && !l.includes('npm warn')).join('\n');
+const output = `${run.stdout}${run.stderr}`
+  .split('\n')
+  .filter((l) => l && !l.includes('npm warn'))
+  .join('\n');
 const status = run.status === 0 ? 'passed' : 'failed';
 console.log(`  ${status} biome ci (format and lint)${status === 'failed' ? `\n${output}` : ''}`);
 mkdirSync('test-results', { recursive: true });
-writeFileSync('test-results/lint.json', JSON.stringify({ results: [{ name: 'biome ci (format and lint)', status, error: status === 'failed' ? output : undefined }] }));
+writeFileSync(
+  'test-results/lint.json',
+  JSON.stringify({ results: [{ name: 'biome ci (format and lint)', status, error: status === 'failed' ? output : undefined }] }),
+);
 process.exit(run.status === 0 ? 0 : 1);

@@ -7,4 +7,6 @@ const port = Number(process.argv[2] ?? 8080);
 const root = new URL('..', import.meta.url).pathname;
 const server = await serveStatic(root, port);
 console.log(`live page: ${server.url}/page/index.html`);
-console.log('Chromium without a GPU: start it with --enable-unsafe-webgpu (plus --use-angle=gl-egl --use-webgpu-adapter=opengles on Linux/llvmpipe).');
+console.log(
+  'Chromium without a GPU: start it with --enable-unsafe-webgpu (plus --use-angle=gl-egl --use-webgpu-adapter=opengles on Linux/llvmpipe).',
+);

@@ -34,7 +34,8 @@ function paramsOf(file, text) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z0-9_<>]+)\s*$/.exec(part);
     if (!m) fail(file, text, at, `cannot read the Params field "${part.trim()}"; write \`name: u32\` (or i32, f32).`);
     const [, name, type] = m;
-    if (!PARAM_TYPES.has(type)) fail(file, text, at, `Params field "${name}" has type ${type}; the packer knows u32, i32 and f32 (4-byte scalars).`);
+    if (!PARAM_TYPES.has(type))
+      fail(file, text, at, `Params field "${name}" has type ${type}; the packer knows u32, i32 and f32 (4-byte scalars).`);
     if (fields.some((f) => f[0] === name)) fail(file, text, at, `Params field "${name}" declared twice.`);
     fields.push([name, type]);
   }
@@ -53,7 +54,8 @@ function bindingsOf(file, text) {
     else if (access[0] === 'storage' && (access[1] ?? 'read') === 'read') kind = 'read';
     else if (access[0] === 'storage' && access[1] === 'read_write') kind = 'read_write';
     else if (space === undefined && /^texture_2d<f32>$/.test(type.trim())) kind = 'texture';
-    else fail(file, text, m.index, `binding "${name}" (var<${space ?? ''}> ${type.trim()}) is neither storage, uniform nor texture_2d<f32>.`);
+    else
+      fail(file, text, m.index, `binding "${name}" (var<${space ?? ''}> ${type.trim()}) is neither storage, uniform nor texture_2d<f32>.`);
     if (kind === 'uniform' && type.trim() !== 'Params') fail(file, text, m.index, `uniform "${name}" must have type Params.`);
     out.push({ index: Number(index), name, kind, offset: m.index, file, text });
   }
@@ -71,16 +73,24 @@ function codesOf(file, text) {
     for (const c of text.matchAll(new RegExp(`\\bconst\\s+${family}_([A-Z][A-Z0-9_]*)\\s*(?::\\s*u32\\s*)?=\\s*(\\d+)u\\s*;`, 'g'))) {
       const [, upper, value] = c;
       const key = upper.toLowerCase().replace(/_([a-z0-9])/g, (_, ch) => ch.toUpperCase());
-      if (seen.has(Number(value))) fail(file, text, c.index, `${family}_${upper} repeats code ${value} of ${family}_${seen.get(Number(value))}.`);
+      if (seen.has(Number(value)))
+        fail(file, text, c.index, `${family}_${upper} repeats code ${value} of ${family}_${seen.get(Number(value))}.`);
       seen.set(Number(value), upper);
-      if (isSwitch && !new RegExp(`\\bcase\\s+${family}_${upper}\\s*:`).test(text)) fail(file, text, c.index, `${family}_${upper} is no \`case\` of the switch on ${family}.`);
+      if (isSwitch && !new RegExp(`\\bcase\\s+${family}_${upper}\\s*:`).test(text))
+        fail(file, text, c.index, `${family}_${upper} is no \`case\` of the switch on ${family}.`);
       table[key] = Number(value);
     }
     if (Object.keys(table).length === 0) continue;
     const literal = isSwitch
       ? new RegExp(`\\bswitch\\s+${family}\\s*\\{[^]*?\\bcase\\s+\\d`).exec(text)
       : new RegExp(`\\b${family}\\s*(?:==|!=|<=|>=|<|>)\\s*\\d|\\d+u?\\s*(?:==|!=|<=|>=|<|>)\\s*${family}\\b`).exec(text);
-    if (literal) fail(file, text, literal.index, `${family} is compared with a number; use the ${family}_* constants (they are the TypeScript table).`);
+    if (literal)
+      fail(
+        file,
+        text,
+        literal.index,
+        `${family} is compared with a number; use the ${family}_* constants (they are the TypeScript table).`,
+      );
     codes[family] = table;
   }
   return codes;
@@ -106,13 +116,17 @@ export function shaderLayout(name, own, included) {
   bindings.sort((a, b) => a.index - b.index);
   bindings.forEach((b, i) => {
     const earlier = bindings.find((e) => e !== b && e.index === b.index);
-    if (earlier && bindings.indexOf(earlier) < i) fail(b.file, b.text, b.offset, `binding ${b.index} ("${b.name}") is also bound to "${earlier.name}" (${earlier.file}).`);
+    if (earlier && bindings.indexOf(earlier) < i)
+      fail(b.file, b.text, b.offset, `binding ${b.index} ("${b.name}") is also bound to "${earlier.name}" (${earlier.file}).`);
     if (bindings.some((e, j) => j < i && e.name === b.name)) fail(b.file, b.text, b.offset, `two bindings named "${b.name}".`);
-    if (b.index !== i) fail(b.file, b.text, b.offset, `binding ${b.index} ("${b.name}") leaves binding ${i} unused; number the bindings 0, 1, 2, ...`);
-    if (b.kind === 'uniform' && i !== bindings.length - 1) fail(b.file, b.text, b.offset, `the uniform "${b.name}" must be the last binding (dispatch binds it after the buffers).`);
+    if (b.index !== i)
+      fail(b.file, b.text, b.offset, `binding ${b.index} ("${b.name}") leaves binding ${i} unused; number the bindings 0, 1, 2, ...`);
+    if (b.kind === 'uniform' && i !== bindings.length - 1)
+      fail(b.file, b.text, b.offset, `the uniform "${b.name}" must be the last binding (dispatch binds it after the buffers).`);
   });
   const uniform = bindings.find((b) => b.kind === 'uniform');
   if (uniform && !params) fail(uniform.file, uniform.text, uniform.offset, 'uniform of type Params but no `struct Params`.');
-  if (params && !uniform) throw new Error(`${paramsFile}: \`struct Params\` is declared but no binding is \`var<uniform> p: Params\` (shader ${name}).`);
+  if (params && !uniform)
+    throw new Error(`${paramsFile}: \`struct Params\` is declared but no binding is \`var<uniform> p: Params\` (shader ${name}).`);
   return { params: params ?? [], bindings: bindings.map((b) => [b.name, b.kind]), codes };
 }

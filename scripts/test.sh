@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: setup, build, then every suite (vitest unit tests in Node; the conformance
 # suite in Node, Deno and headless Chromium; the cross-runtime comparison; the live page in headless
-# Chromium; the hostile-input suite; the examples against the packed tarball; the type check) and one
+# Chromium; the hostile-input suite; the examples against the packed tarball; the type check; the formatter
+# and linter) and one
 # closing line `N passed, N failed, N skipped` summing them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ step() { echo; echo "== $1"; }
 
 step "typecheck (tsc --noEmit over src/ and test/)"
 node scripts/typecheck.mjs
+step "format and lint (biome ci, biome.json)"
+node scripts/lint.mjs
 step "unit tests (vitest, Node)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 step "conformance in Node"

@@ -5,7 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const run = spawnSync('npx', ['tsc', '-p', 'tsconfig.test.json'], { encoding: 'utf8' });
-const output = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l && !l.includes('npm warn')).join('\n');
+const output = `${run.stdout}${run.stderr}`
+  .split('\n')
+  .filter((l) => l && !l.includes('npm warn'))
+  .join('\n');
 const status = run.status === 0 ? 'passed' : 'failed';
 console.log(`  ${status} tsc --noEmit${output ? `\n${output}` : ''}`);
 mkdirSync('test-results', { recursive: true });

@@ -11,7 +11,11 @@ import { NtkError } from './errors.js';
  */
 export function resolveOptions<T extends object>(where: string, defaults: T, options: object | undefined): T {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: options must be an object of named options (or left out), got ${describeValue(options)}.`, { where, option: 'options' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${where}: options must be an object of named options (or left out), got ${describeValue(options)}.`,
+      { where, option: 'options' },
+    );
   }
   const merged = { ...defaults } as Record<string, unknown>;
   rejectPrototypeKeys(where, options, '');
@@ -26,7 +30,10 @@ export function resolveOptions<T extends object>(where: string, defaults: T, opt
     if (value === undefined) continue;
     const expected = valueKind((defaults as Record<string, unknown>)[key]);
     if (expected !== null && value !== null && valueKind(value) !== expected) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "${key}" must be ${KIND_NAMES[expected]}, got ${describeValue(value)}.`, { where, option: key });
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "${key}" must be ${KIND_NAMES[expected]}, got ${describeValue(value)}.`, {
+        where,
+        option: key,
+      });
     }
     merged[key] = value;
   }
@@ -76,12 +83,19 @@ export function rejectPrototypeKeys(where: string, value: unknown, path = ''): v
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) continue;
     if (depth >= MAX_OPTION_DEPTH) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: options nest deeper than ${MAX_OPTION_DEPTH} levels (at "${at.slice(0, 200)}"); no option needs that.`, { where, option: at.slice(0, 200) });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `${where}: options nest deeper than ${MAX_OPTION_DEPTH} levels (at "${at.slice(0, 200)}"); no option needs that.`,
+        { where, option: at.slice(0, 200) },
+      );
     }
     for (const key of Object.keys(v)) {
       const child = at ? `${at}.${key}` : key;
       if (PROTOTYPE_KEYS.has(key)) {
-        throw new NtkError('E_INVALID_ARGUMENT', `${where}: option key "${child}" is not allowed (it would reach an object's prototype).`, { where, option: child });
+        throw new NtkError('E_INVALID_ARGUMENT', `${where}: option key "${child}" is not allowed (it would reach an object's prototype).`, {
+          where,
+          option: child,
+        });
       }
       stack.push({ value: (v as Record<string, unknown>)[key], path: child, depth: depth + 1 });
     }
@@ -113,32 +127,49 @@ export function requireInteger(where: string, option: string, value: unknown, mi
 /** Throws E_INVALID_ARGUMENT unless `value` is one of `choices`. */
 export function requireChoice<C extends string>(where: string, option: string, value: unknown, choices: readonly C[]): asserts value is C {
   if (!choices.includes(value as C)) {
-    throw new NtkError(
-      'E_INVALID_ARGUMENT',
-      `${where}: option "${option}" is "${String(value)}"; use one of ${choices.join(', ')}.`,
-      { where, option, value },
-    );
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "${option}" is "${String(value)}"; use one of ${choices.join(', ')}.`, {
+      where,
+      option,
+      value,
+    });
   }
 }
 
 /** Throws E_INVALID_ARGUMENT naming `where` and the argument unless `value` is an instance of `type` (`what` says what it is in words). */
-export function requireInstance<T>(where: string, argument: string, value: unknown, type: { prototype: T }, what: string): asserts value is T {
+export function requireInstance<T>(
+  where: string,
+  argument: string,
+  value: unknown,
+  type: { prototype: T },
+  what: string,
+): asserts value is T {
   if (!(value instanceof (type as unknown as abstract new () => T))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be ${what}, got ${describeValue(value)}.`, { where, option: argument });
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be ${what}, got ${describeValue(value)}.`, {
+      where,
+      option: argument,
+    });
   }
 }
 
 /** Throws E_INVALID_ARGUMENT unless `value` is a Float64Array or Float32Array (a dense matrix, row-major). */
 export function requireMatrix(where: string, argument: string, value: unknown): asserts value is Float64Array | Float32Array {
   if (!(value instanceof Float64Array || value instanceof Float32Array)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be a Float64Array or Float32Array (row-major), got ${describeValue(value)}.`, { where, option: argument });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${where}: argument "${argument}" must be a Float64Array or Float32Array (row-major), got ${describeValue(value)}.`,
+      { where, option: argument },
+    );
   }
 }
 
 /** Throws E_INVALID_ARGUMENT unless `value` is a list or typed array of numbers. */
 export function requireNumbers(where: string, argument: string, value: unknown): asserts value is ArrayLike<number> {
-  const list = Array.isArray(value) || ArrayBuffer.isView(value) && !(value instanceof DataView);
+  const list = Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
   if (!list || !Array.prototype.every.call(value, (v: unknown) => typeof v === 'number')) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: argument "${argument}" must be a list or typed array of numbers, got ${describeValue(value)}.`, { where, option: argument });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${where}: argument "${argument}" must be a list or typed array of numbers, got ${describeValue(value)}.`,
+      { where, option: argument },
+    );
   }
 }

@@ -5,7 +5,15 @@
  */
 
 export { NtkError, type NtkErrorCode } from '../errors.js';
-export { ADAPTER_CHOICES, currentPlatform, type AdapterChoice, type Platform, type AcquiredAdapter, type CliIo, type CliStream } from '../platform/index.js';
+export {
+  ADAPTER_CHOICES,
+  currentPlatform,
+  type AdapterChoice,
+  type Platform,
+  type AcquiredAdapter,
+  type CliIo,
+  type CliStream,
+} from '../platform/index.js';
 export { Gpu, formatAdapterReport, type AdapterReport, type GpuOptions } from '../device/gpu.js';
 export { createGpu } from '../ops/program_choice.js';
 export { VERSION } from '../version.js';

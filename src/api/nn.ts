@@ -7,7 +7,13 @@
 
 export type { Layer, Parameter, Buffer, ForwardOptions, BackwardOptions } from '../nn/layer.js';
 export {
-  PerSampleGrads, SUM_GRADS, NO_PARAM_GRADS, type GradientSink, type PerSampleEntry, type PerSampleGrad, type PerSampleFactors,
+  PerSampleGrads,
+  SUM_GRADS,
+  NO_PARAM_GRADS,
+  type GradientSink,
+  type PerSampleEntry,
+  type PerSampleGrad,
+  type PerSampleFactors,
 } from '../nn/gradient_sink.js';
 export { INIT_SCHEMES, initWeights, initBias, type InitScheme } from '../nn/init.js';
 export { Dense, DEFAULT_DENSE_OPTIONS, type DenseOptions } from '../nn/dense.js';
@@ -20,13 +26,23 @@ export { Conv2d, DEFAULT_CONV2D_LAYER_OPTIONS, type Conv2dLayerOptions } from '.
 export { MaxPool2d, AvgPool2d, GlobalAvgPool } from '../nn/pool2d.js';
 export { BatchNorm1d, BatchNorm2d, batchNormMode } from '../nn/batchnorm.js';
 export {
-  Model, DEFAULT_FORWARD_OPTIONS, DEFAULT_LOSS_OPTIONS, type LossOptions, type LossResult, type OutputSelector, type ModelState,
+  Model,
+  DEFAULT_FORWARD_OPTIONS,
+  DEFAULT_LOSS_OPTIONS,
+  type LossOptions,
+  type LossResult,
+  type OutputSelector,
+  type ModelState,
 } from '../nn/model.js';
 export { buildLayer, type LayerSpec } from '../nn/architecture.js';
 export { createMlp, DEFAULT_MLP_OPTIONS, type MlpOptions } from '../nn/mlp.js';
 export { createCnn, cnnArchitecture, DEFAULT_CNN_OPTIONS, CNN_POOLS, type CnnOptions } from '../nn/cnn.js';
 export {
-  createPreActResNet, preActResNetArchitecture, DEFAULT_PREACT_RESNET_OPTIONS, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
+  createPreActResNet,
+  preActResNetArchitecture,
+  DEFAULT_PREACT_RESNET_OPTIONS,
+  TINY_PREACT_RESNET_OPTIONS,
+  type PreActResNetOptions,
 } from '../nn/preact_resnet.js';
 export { Sgd, DEFAULT_SGD_OPTIONS, type SgdOptions } from '../optim/sgd.js';
 export { makeSchedule, type LrSchedule, type LrScheduleSpec } from '../optim/schedule.js';

@@ -16,12 +16,35 @@ export { sgdUpdate, type SgdUpdateParams } from '../ops/sgd_update.js';
 export { gradNormScale } from '../ops/grad_norm_scale.js';
 export { augmentCropFlip, DEFAULT_AUGMENT, type AugmentOptions } from '../ops/augment.js';
 export {
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dOutputShape, DEFAULT_CONV2D, type Conv2dOptions,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dBackwardBias,
+  conv2dOutputShape,
+  DEFAULT_CONV2D,
+  type Conv2dOptions,
 } from '../ops/conv2d.js';
 export {
-  maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward, DEFAULT_POOL2D, type Pool2dOptions,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  globalAvgPool,
+  globalAvgPoolBackward,
+  DEFAULT_POOL2D,
+  type Pool2dOptions,
 } from '../ops/pool2d.js';
 export {
-  batchNormForward, batchNormBackward, createBatchNormState, disposeBatchNormState, DEFAULT_BATCHNORM, BN_AVERAGES, RUNNING_VARIANCES,
-  type BatchNormOptions, type BatchNormState, type BatchNormMode, type BatchNormForward, type BatchNormGradients,
+  batchNormForward,
+  batchNormBackward,
+  createBatchNormState,
+  disposeBatchNormState,
+  DEFAULT_BATCHNORM,
+  BN_AVERAGES,
+  RUNNING_VARIANCES,
+  type BatchNormOptions,
+  type BatchNormState,
+  type BatchNormMode,
+  type BatchNormForward,
+  type BatchNormGradients,
 } from '../ops/batchnorm.js';

@@ -35,7 +35,11 @@ export interface AnisotropicFgsmOptions extends FgsmOptions {
 
 /** Defaults of anisotropicFgsm (see AnisotropicFgsmOptions). */
 export const DEFAULT_ANISOTROPIC_FGSM: AnisotropicFgsmOptions = {
-  eps: 0.1, bnMode: 'eval', anisotropy: 'uniform', stepFactor: 1.25, maxScale: 2,
+  eps: 0.1,
+  bnMode: 'eval',
+  anisotropy: 'uniform',
+  stepFactor: 1.25,
+  maxScale: 2,
 };
 
 /**
@@ -47,7 +51,11 @@ export class GradientScale {
   private updates = 0;
 
   /** A scale for inputs of `inputShape` (one sample), averaged with EMA weight `momentum`. */
-  constructor(gpu: Model['gpu'], readonly inputShape: Shape, readonly momentum = 0.9) {
+  constructor(
+    gpu: Model['gpu'],
+    readonly inputShape: Shape,
+    readonly momentum = 0.9,
+  ) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new NtkError('E_INVALID_ARGUMENT', `GradientScale: momentum must be in [0, 1), got ${momentum}.`, { option: 'momentum' });
     }
@@ -89,9 +97,13 @@ export class GradientScale {
     const average = state['anisotropy.average'];
     const updates = state['anisotropy.updates'];
     if (!average || average.length !== this.average.size || !updates || updates.length !== 1) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', 'GradientScale: the checkpoint lacks "anisotropy.average"/"anisotropy.updates" of this input shape.', {
-        field: 'anisotropy.average',
-      });
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        'GradientScale: the checkpoint lacks "anisotropy.average"/"anisotropy.updates" of this input shape.',
+        {
+          field: 'anisotropy.average',
+        },
+      );
     }
     this.average.gpu.write(this.average.buffer, 0, average);
     this.updates = updates[0];
@@ -108,13 +120,20 @@ export class GradientScale {
  * for the `gradient` kind and is updated with this step's input gradient.
  */
 export function anisotropicFgsm(
-  model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<AnisotropicFgsmOptions> = {}, gradientScale: GradientScale | null = null,
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  rng: Rng,
+  options: Partial<AnisotropicFgsmOptions> = {},
+  gradientScale: GradientScale | null = null,
 ): Tensor {
   const o = resolveAttackOptions('anisotropicFgsm', DEFAULT_ANISOTROPIC_FGSM, options, { model, x, y, rng });
   requireChoice('anisotropicFgsm', 'anisotropy', o.anisotropy, ANISOTROPIES);
   requirePositive('anisotropicFgsm', 'maxScale', o.maxScale);
   if (o.anisotropy === 'gradient' && !gradientScale) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'anisotropicFgsm: anisotropy "gradient" needs a GradientScale (the running |∇x L| average).', { option: 'anisotropy' });
+    throw new NtkError('E_INVALID_ARGUMENT', 'anisotropicFgsm: anisotropy "gradient" needs a GradientScale (the running |∇x L| average).', {
+      option: 'anisotropy',
+    });
   }
   const gpu = x.gpu;
   const u = randomUniform(gpu, x.shape, rng, -1, 1);

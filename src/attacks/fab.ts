@@ -23,7 +23,13 @@ export interface FabResult {
 }
 
 /** FAB-T adversarial examples in the eps-ball: the smallest one found where its distance is at most eps, else x itself. */
-export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<Tensor> {
+export async function fab(
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  options: Partial<FabOptions> = {},
+  onProgress?: (fraction: number) => void,
+): Promise<Tensor> {
   const o = resolveAttackOptions('fab', DEFAULT_FAB, options, { model, x, y });
   const { adv, distances } = await fabMinimal(model, x, y, o, onProgress);
   const x0 = await x.read();
@@ -35,10 +41,20 @@ export async function fab(model: Model, x: Tensor, y: Tensor, options: Partial<F
 }
 
 /** The smallest misclassified point FAB-T finds for each sample (eps is not a bound here) over its targets. */
-export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Partial<FabOptions> = {}, onProgress?: (fraction: number) => void): Promise<FabResult> {
+export async function fabMinimal(
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  options: Partial<FabOptions> = {},
+  onProgress?: (fraction: number) => void,
+): Promise<FabResult> {
   const o = resolveAttackOptions('fab', DEFAULT_FAB, options, { model, x, y });
   if (o.targets < 1 || o.targets >= model.classes) {
-    throw new NtkError('E_INVALID_ARGUMENT', `fab: option "targets" must be in [1, ${model.classes - 1}] (classes other than the label), got ${o.targets}.`, { option: 'targets' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `fab: option "targets" must be in [1, ${model.classes - 1}] (classes other than the label), got ${o.targets}.`,
+      { option: 'targets' },
+    );
   }
   const n = x.shape[0];
   checkFabSize(x.size / n);
@@ -47,7 +63,11 @@ export async function fabMinimal(model: Model, x: Tensor, y: Tensor, options: Pa
   let distances: Tensor | null = null;
   try {
     const correct = await correctOf(clean, y);
-    distances = Tensor.fromArray(x.gpu, Float32Array.from(correct, (c) => (c === 0 ? 0 : NONE_FOUND)), [n]);
+    distances = Tensor.fromArray(
+      x.gpu,
+      Float32Array.from(correct, (c) => (c === 0 ? 0 : NONE_FOUND)),
+      [n],
+    );
     best = clone(x);
     const ranks = o.rank > 0 ? [o.rank] : Array.from({ length: o.targets }, (_, i) => i + 1);
     for (const [r, rank] of ranks.entries()) {
@@ -74,7 +94,16 @@ const NONE_FOUND = 3.4028234663852886e38;
  * takes a fresh gradient at the backtracked points: the same points and numbers as a forward pass
  * for the verdict and a forward/backward pass per step.
  */
-async function fabRun(model: Model, x: Tensor, y: Tensor, targets: Tensor, o: FabOptions, best: Tensor, distances: Tensor, step: (it: number) => void): Promise<void> {
+async function fabRun(
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  targets: Tensor,
+  o: FabOptions,
+  best: Tensor,
+  distances: Tensor,
+  step: (it: number) => void,
+): Promise<void> {
   const x1 = clone(x);
   const backtracked = Tensor.zeros(x.gpu, [x.shape[0]]);
   const gradientAt = () => lossGradient(model, x1, y, 'cw', targets, o.bnMode); // z_t − z_y and its gradient

@@ -11,8 +11,13 @@ import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attackStep } from '../ops/attack_step.js';
 import {
-  DEFAULT_FGSM, DEFAULT_FGSM_RS, DEFAULT_N_FGSM, resolveAttackOptions,
-  type AttackBnMode, type FgsmOptions, type RandomStartFgsmOptions,
+  DEFAULT_FGSM,
+  DEFAULT_FGSM_RS,
+  DEFAULT_N_FGSM,
+  resolveAttackOptions,
+  type AttackBnMode,
+  type FgsmOptions,
+  type RandomStartFgsmOptions,
 } from './options.js';
 
 /**
@@ -54,7 +59,12 @@ export function fgsm(model: Model, x: Tensor, y: Tensor, options: Partial<FgsmOp
  * Defaults are FGSM-RS; use fgsmRs / nFgsm for the named variants.
  */
 export function randomStartFgsm(
-  model: Model, x: Tensor, y: Tensor, rng: Rng, options: Partial<RandomStartFgsmOptions> = {}, attack = 'randomStartFgsm',
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  rng: Rng,
+  options: Partial<RandomStartFgsmOptions> = {},
+  attack = 'randomStartFgsm',
   defaults: RandomStartFgsmOptions = DEFAULT_FGSM_RS,
 ): Tensor {
   const o = resolveAttackOptions(attack, defaults, options, { model, x, y, rng });

@@ -31,7 +31,14 @@ export interface LossGradient {
  * f32) makes a margin loss targeted. BN: `eval` uses running buffers, `train-frozen` batch
  * statistics; the running buffers are never updated.
  */
-export function lossGradient(model: Model, x: Tensor, y: Tensor, loss: AttackLoss, targets: Tensor | null, bnMode: AttackBnMode): LossGradient {
+export function lossGradient(
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  loss: AttackLoss,
+  targets: Tensor | null,
+  bnMode: AttackBnMode,
+): LossGradient {
   const logits = model.forward(x, { mode: bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: true });
   let losses: Tensor;
   let correct: Tensor;
@@ -56,7 +63,9 @@ export function lossGradient(model: Model, x: Tensor, y: Tensor, loss: AttackLos
   dlogits.dispose();
   model.clearRecord();
   return {
-    losses, correct, grad,
+    losses,
+    correct,
+    grad,
     dispose() {
       losses.dispose();
       correct.dispose();

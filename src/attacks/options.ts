@@ -41,11 +41,16 @@ export interface ThreatModel {
  * The one check of a threat model for inputs of `dims` values per sample: a norm of NORMS, a radius
  * within maxRadius, a step factor > 0. `fail` (it throws) reports the first broken rule.
  */
-export function checkThreatModel(t: Record<keyof ThreatModel, unknown>, dims: number, fail: (field: keyof ThreatModel, expected: string, value: unknown) => never): void {
+export function checkThreatModel(
+  t: Record<keyof ThreatModel, unknown>,
+  dims: number,
+  fail: (field: keyof ThreatModel, expected: string, value: unknown) => never,
+): void {
   if (!NORMS.includes(t.norm as Norm)) fail('norm', `one of ${NORMS.join(', ')}`, t.norm);
   const radius = radiusProblem(t.eps, t.norm as Norm, dims);
   if (radius) fail('eps', radius, t.eps);
-  if (!(typeof t.stepFactor === 'number' && Number.isFinite(t.stepFactor) && t.stepFactor > 0)) fail('stepFactor', 'a number > 0', t.stepFactor);
+  if (!(typeof t.stepFactor === 'number' && Number.isFinite(t.stepFactor) && t.stepFactor > 0))
+    fail('stepFactor', 'a number > 0', t.stepFactor);
 }
 
 /** Values per sample of x [n, ...]: the `dims` of the radius bound. */
@@ -62,7 +67,8 @@ export function radiusProblem(eps: unknown, norm: Norm, dims: number): string | 
   // The GPU computes in float32, which flushes a radius below its smallest normal number to 0: such an eps would silently be 0.
   if (typeof eps === 'number' && Number.isFinite(eps) && (eps === 0 || eps >= MIN_RADIUS) && eps <= max) return null;
   const normal = ', and 0 or at least 2^-126 (float32 makes a smaller radius 0)';
-  return norm === 'linf' ? `in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)${normal}`
+  return norm === 'linf'
+    ? `in [0, 1] for l-inf (pixel units of inputs in [0, 1], e.g. 8/255)${normal}`
     : `in [0, ${+max.toPrecision(6)}] for l2 (pixel units; ${+max.toPrecision(6)} = √${dims}, the diameter of the input cube)${normal}`;
 }
 
@@ -143,21 +149,51 @@ export const DEFAULT_FGSM_RS: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval
 export const DEFAULT_N_FGSM: RandomStartFgsmOptions = { eps: 0.1, bnMode: 'eval', stepFactor: 1, noiseFactor: 2, project: false };
 /** Defaults of pgd: l-inf PGD-10 with step eps/4 from a random start, one restart. */
 export const DEFAULT_PGD: PgdOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 10, stepSize: 0.025, start: 'random', restarts: 1, loss: 'ce', targets: 0, rank: 0,
+  eps: 0.1,
+  bnMode: 'eval',
+  norm: 'linf',
+  steps: 10,
+  stepSize: 0.025,
+  start: 'random',
+  restarts: 1,
+  loss: 'ce',
+  targets: 0,
+  rank: 0,
 };
 /** APGD as in AutoAttack: 100 iterations, one restart, rho 0.75 (initial step 2·eps, momentum 0.75). */
 export const DEFAULT_APGD: ApgdOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, restarts: 1, loss: 'ce', targets: 0, rank: 0, rho: 0.75,
+  eps: 0.1,
+  bnMode: 'eval',
+  norm: 'linf',
+  steps: 100,
+  restarts: 1,
+  loss: 'ce',
+  targets: 0,
+  rank: 0,
+  rho: 0.75,
 };
 /** FAB-T as in AutoAttack's standard version: 100 iterations at each of 9 targets from x itself, alpha_max 0.1, eta 1.05, beta 0.9. */
 export const DEFAULT_FAB: FabOptions = {
-  eps: 0.1, bnMode: 'eval', norm: 'linf', steps: 100, targets: 9, rank: 0, alphaMax: 0.1, eta: 1.05, beta: 0.9,
+  eps: 0.1,
+  bnMode: 'eval',
+  norm: 'linf',
+  steps: 100,
+  targets: 9,
+  rank: 0,
+  alphaMax: 0.1,
+  eta: 1.05,
+  beta: 0.9,
 };
 /** Square as in AutoAttack's standard version: 5,000 queries, p_init 0.8, margin loss, one restart. */
 export const DEFAULT_SQUARE: SquareOptions = { eps: 0.1, bnMode: 'eval', norm: 'linf', queries: 5000, pInit: 0.8 };
 
 /** What an attack runs on: the model, the inputs with their labels, and its random source if it draws (checked by resolveAttackOptions). */
-export interface AttackInputs { model: Model; x: Tensor; y: Tensor; rng?: AttackRandom }
+export interface AttackInputs {
+  model: Model;
+  x: Tensor;
+  y: Tensor;
+  rng?: AttackRandom;
+}
 
 /** Merges and validates for inputs of `dims` values per sample; errors name the attack and the field. */
 export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defaults: T, options: Partial<T>, inputs: AttackInputs): T {
@@ -176,31 +212,54 @@ export function resolveAttackOptions<T extends FgsmOptions>(attack: string, defa
   requireChoice(attack, 'bnMode', o.bnMode, ATTACK_BN_MODES);
   if ('steps' in record) requireInteger(attack, 'steps', record.steps, 1);
   if ('restarts' in record) requireInteger(attack, 'restarts', record.restarts, 1);
-  if ('stepSize' in record && !(typeof record.stepSize === 'number' && Number.isFinite(record.stepSize) && record.stepSize >= 0)) { // 0: a zero radius
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "stepSize" must be a finite number >= 0 (pixel units), got ${String(record.stepSize)}.`, { option: 'stepSize' });
+  if ('stepSize' in record && !(typeof record.stepSize === 'number' && Number.isFinite(record.stepSize) && record.stepSize >= 0)) {
+    // 0: a zero radius
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${attack}: option "stepSize" must be a finite number >= 0 (pixel units), got ${String(record.stepSize)}.`,
+      { option: 'stepSize' },
+    );
   }
   if ('stepFactor' in record) requirePositive(attack, 'stepFactor', record.stepFactor);
   if ('noiseFactor' in record && !(typeof record.noiseFactor === 'number' && record.noiseFactor >= 0)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "noiseFactor" must be >= 0, got ${record.noiseFactor}.`, { option: 'noiseFactor' });
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "noiseFactor" must be >= 0, got ${record.noiseFactor}.`, {
+      option: 'noiseFactor',
+    });
   }
   if ('start' in record) requireChoice(attack, 'start', record.start, PGD_STARTS);
   if ('loss' in record) requireChoice(attack, 'loss', record.loss, ATTACK_LOSSES);
   if ('targets' in record) requireInteger(attack, 'targets', record.targets, 0);
   if ('targets' in record && (record.targets as number) > 0 && record.loss === 'ce') {
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "targets" needs the cw or dlr loss (targeted attacks use margins, as APGD-T).`, { option: 'targets' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${attack}: option "targets" needs the cw or dlr loss (targeted attacks use margins, as APGD-T).`,
+      { option: 'targets' },
+    );
   }
   if ('rank' in record) requireInteger(attack, 'rank', record.rank, 0);
   if ('rank' in record && (record.rank as number) > (record.targets as number)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "rank" must be 0 (every target) or at most "targets" (${record.targets}), got ${record.rank}.`, { option: 'rank' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${attack}: option "rank" must be 0 (every target) or at most "targets" (${record.targets}), got ${record.rank}.`,
+      { option: 'rank' },
+    );
   }
   if ('queries' in record) requireInteger(attack, 'queries', record.queries, 1);
-  for (const [field, lo, hi] of [['alphaMax', 0, 1], ['beta', 0, 1], ['pInit', 0, 1]] as const) {
+  for (const [field, lo, hi] of [
+    ['alphaMax', 0, 1],
+    ['beta', 0, 1],
+    ['pInit', 0, 1],
+  ] as const) {
     if (field in record && !(typeof record[field] === 'number' && (record[field] as number) > lo && (record[field] as number) <= hi)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "${field}" must be in (${lo}, ${hi}], got ${record[field]}.`, { option: field });
+      throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "${field}" must be in (${lo}, ${hi}], got ${record[field]}.`, {
+        option: field,
+      });
     }
   }
   if ('eta' in record && !(typeof record.eta === 'number' && record.eta >= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "eta" must be >= 1 (the projection's overshoot), got ${record.eta}.`, { option: 'eta' });
+    throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "eta" must be >= 1 (the projection's overshoot), got ${record.eta}.`, {
+      option: 'eta',
+    });
   }
   if ('rho' in record && !(typeof record.rho === 'number' && record.rho > 0 && record.rho <= 1)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${attack}: option "rho" must be in (0, 1], got ${record.rho}.`, { option: 'rho' });

@@ -60,12 +60,26 @@ const LOSS = `(?:-(${ATTACK_LOSSES.join('|')}))?`;
 const ITERATIVE = `(\\d+)(?:x(\\d+))?${LOSS}(?:-t(\\d+))?$`;
 
 function iterative(kind: 'pgd' | 'apgd', m: RegExpExecArray): Threat {
-  return { kind, steps: Number(m[1]), restarts: m[2] === undefined ? 1 : Number(m[2]), loss: (m[3] ?? 'ce') as AttackLoss, targets: m[4] === undefined ? 0 : Number(m[4]) };
+  return {
+    kind,
+    steps: Number(m[1]),
+    restarts: m[2] === undefined ? 1 : Number(m[2]),
+    loss: (m[3] ?? 'ce') as AttackLoss,
+    targets: m[4] === undefined ? 0 : Number(m[4]),
+  };
 }
 
 function attackOptions(t: Threat, ctx: ThreatContext) {
   const o = t as { restarts?: number; loss?: AttackLoss; targets?: number };
-  return { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, restarts: o.restarts ?? 1, loss: o.loss ?? 'ce', targets: o.targets ?? 0, rank: ctx.rank ?? 0 };
+  return {
+    eps: ctx.eps,
+    norm: ctx.norm,
+    bnMode: ctx.bnMode,
+    restarts: o.restarts ?? 1,
+    loss: o.loss ?? 'ce',
+    targets: o.targets ?? 0,
+    rank: ctx.rank ?? 0,
+  };
 }
 
 function iterativeParameters(t: Threat): Record<string, number | string> {
@@ -97,7 +111,12 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
     pattern: new RegExp(`^pgd${ITERATIVE}`),
     parse: (m) => iterative('pgd', m),
     parameters: iterativeParameters,
-    run: (t, ctx) => pgd(ctx.model, ctx.x, ctx.y, ctx.rng, { ...attackOptions(t, ctx), steps: (t as { steps: number }).steps, stepSize: ctx.pgdStepFactor * ctx.eps }),
+    run: (t, ctx) =>
+      pgd(ctx.model, ctx.x, ctx.y, ctx.rng, {
+        ...attackOptions(t, ctx),
+        steps: (t as { steps: number }).steps,
+        stepSize: ctx.pgdStepFactor * ctx.eps,
+      }),
   },
   apgd: {
     syntax: 'apgd<steps>[x<restarts>][-<loss>][-t<targets>]',
@@ -114,11 +133,24 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
     parse: (m) => ({ kind: 'fab', steps: Number(m[1]), targets: Number(m[2]) }),
     parameters: (t) => {
       const f = t as { steps: number; targets: number };
-      return { steps: f.steps, targets: f.targets, restarts: 1, alphaMax: DEFAULT_FAB.alphaMax, eta: DEFAULT_FAB.eta, beta: DEFAULT_FAB.beta };
+      return {
+        steps: f.steps,
+        targets: f.targets,
+        restarts: 1,
+        alphaMax: DEFAULT_FAB.alphaMax,
+        eta: DEFAULT_FAB.eta,
+        beta: DEFAULT_FAB.beta,
+      };
     },
     run: (t, ctx) => {
       const f = t as { steps: number; targets: number };
-      return fab(ctx.model, ctx.x, ctx.y, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, steps: f.steps, targets: f.targets, rank: ctx.rank ?? 0 }, ctx.onProgress);
+      return fab(
+        ctx.model,
+        ctx.x,
+        ctx.y,
+        { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, steps: f.steps, targets: f.targets, rank: ctx.rank ?? 0 },
+        ctx.onProgress,
+      );
     },
   },
   square: {
@@ -127,7 +159,15 @@ export const ATTACKS: Record<Threat['kind'], AttackEntry> = {
     pattern: /^square(\d+)$/,
     parse: (m) => ({ kind: 'square', queries: Number(m[1]) }),
     parameters: (t) => ({ queries: (t as { queries: number }).queries, pInit: DEFAULT_SQUARE.pInit, loss: 'margin', restarts: 1 }),
-    run: (t, ctx) => square(ctx.model, ctx.x, ctx.y, ctx.rng, { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, queries: (t as { queries: number }).queries }, ctx.onProgress),
+    run: (t, ctx) =>
+      square(
+        ctx.model,
+        ctx.x,
+        ctx.y,
+        ctx.rng,
+        { eps: ctx.eps, norm: ctx.norm, bnMode: ctx.bnMode, queries: (t as { queries: number }).queries },
+        ctx.onProgress,
+      ),
   },
 };
 
@@ -164,12 +204,14 @@ export interface ThreatPreset {
 export const THREAT_PRESETS: Record<string, ThreatPreset> = {
   'autoattack-lite': {
     threats: 'clean,apgd25-ce,apgd25-dlr-t3',
-    description: 'APGD-CE and APGD-T (DLR, the 3 most likely other classes), 25 iterations each, every sample under each: about 5x the cost of PGD-20',
+    description:
+      'APGD-CE and APGD-T (DLR, the 3 most likely other classes), 25 iterations each, every sample under each: about 5x the cost of PGD-20',
   },
   autoattack: {
     threats: 'clean,apgd100-ce,apgd100-dlr-t9,fab100-t9,square5000',
     cascade: 'standard',
-    description: "AutoAttack, standard version (Croce & Hein 2020): APGD-CE, APGD-T (DLR, 9 targets), FAB-T (9 targets), Square (5,000 queries), " +
+    description:
+      'AutoAttack, standard version (Croce & Hein 2020): APGD-CE, APGD-T (DLR, 9 targets), FAB-T (9 targets), Square (5,000 queries), ' +
       'each run only on the samples all before it failed to break; the robust accuracy after each is reported: the figure to report',
   },
 };
@@ -180,8 +222,12 @@ export function threatsCascade(text: string, option = 'threats'): string | null 
   const cascading = items.filter((s) => THREAT_PRESETS[s]?.cascade);
   if (cascading.length === 0) return null;
   if (items.length > 1) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--${option}: the preset ${cascading[0]} runs its attacks in a cascade over the samples still robust and cannot be combined with other threats ` +
-      `("${text}"); evaluate it alone, and other threats in a second run.`, { option });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `--${option}: the preset ${cascading[0]} runs its attacks in a cascade over the samples still robust and cannot be combined with other threats ` +
+        `("${text}"); evaluate it alone, and other threats in a second run.`,
+      { option },
+    );
   }
   return THREAT_PRESETS[cascading[0]].cascade as string;
 }
@@ -212,14 +258,23 @@ export function parseThreat(text: string, option = 'threats'): Threat {
     const t = m ? entry.parse(m) : null;
     if (t && validThreat(t)) return t;
   }
-  throw new NtkError('E_INVALID_ARGUMENT', `--${option}: "${text}" is not a threat; use ${Object.values(ATTACKS).map((e) => e.syntax).join(', ')} ` +
-    `(loss ${ATTACK_LOSSES.join('|')}; steps, restarts and queries >= 1; targets need cw or dlr), an alias (${Object.keys(THREAT_ALIASES).join(', ')}) ` +
-    `or a preset (${Object.keys(THREAT_PRESETS).join(', ')}), e.g. clean,fgsm,pgd20,pgd20-cw,autoattack-lite.`, { option });
+  throw new NtkError(
+    'E_INVALID_ARGUMENT',
+    `--${option}: "${text}" is not a threat; use ${Object.values(ATTACKS)
+      .map((e) => e.syntax)
+      .join(', ')} ` +
+      `(loss ${ATTACK_LOSSES.join('|')}; steps, restarts and queries >= 1; targets need cw or dlr), an alias (${Object.keys(THREAT_ALIASES).join(', ')}) ` +
+      `or a preset (${Object.keys(THREAT_PRESETS).join(', ')}), e.g. clean,fgsm,pgd20,pgd20-cw,autoattack-lite.`,
+    { option },
+  );
 }
 
 /** A comma list of threats, aliases and presets, expanded in order without duplicates. */
 export function parseThreats(text: string, option = 'threats'): Threat[] {
-  const items = text.split(',').map((s) => s.trim()).flatMap((s) => (THREAT_PRESETS[s] ? THREAT_PRESETS[s].threats.split(',') : [s]));
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .flatMap((s) => (THREAT_PRESETS[s] ? THREAT_PRESETS[s].threats.split(',') : [s]));
   const threats = items.map((s) => parseThreat(s, option));
   return threats.filter((t, i) => threats.findIndex((u) => threatName(u) === threatName(t)) === i);
 }
@@ -234,7 +289,10 @@ function validThreat(t: Threat): boolean {
 /** The registry entry of `threat`; E_INVALID_ARGUMENT for an unknown kind. */
 export function threatEntry(threat: Threat): AttackEntry {
   const entry = ATTACKS[threat.kind];
-  if (!entry) throw new NtkError('E_INVALID_ARGUMENT', `unknown threat ${JSON.stringify(threat)}; use ${Object.keys(ATTACKS).join(', ')}.`, { option: 'threats' });
+  if (!entry)
+    throw new NtkError('E_INVALID_ARGUMENT', `unknown threat ${JSON.stringify(threat)}; use ${Object.keys(ATTACKS).join(', ')}.`, {
+      option: 'threats',
+    });
   return entry;
 }
 

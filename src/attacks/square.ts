@@ -21,11 +21,19 @@ export function squareFraction(it: number, queries: number, pInit: number): numb
 
 /** Square Attack adversarial examples for images x [n, c, h, w] in [0, 1]; per-sample streams give each sample its own draws. */
 export async function square(
-  model: Model, x: Tensor, y: Tensor, rng: AttackRandom, options: Partial<SquareOptions> = {}, onProgress?: (fraction: number) => void,
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  rng: AttackRandom,
+  options: Partial<SquareOptions> = {},
+  onProgress?: (fraction: number) => void,
 ): Promise<Tensor> {
   const o = resolveAttackOptions('square', DEFAULT_SQUARE, options, { model, x, y, rng });
   if (x.shape.length !== 4 || x.shape[2] < 2 || x.shape[3] < 2) {
-    throw new NtkError('E_SHAPE_MISMATCH', `square: inputs [${x.shape}] must be images [n, c, h, w] with h, w >= 2 (squares are windows of an image).`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `square: inputs [${x.shape}] must be images [n, c, h, w] with h, w >= 2 (squares are windows of an image).`,
+    );
   }
   const [n, c, h, w] = x.shape;
   const d = c * h * w;
@@ -34,7 +42,14 @@ export async function square(
   const geometry = { c, h, w, d };
   const streams = { row: (i: number) => (rng instanceof Rng ? rng : rng.row(i)) };
   const best = o.norm === 'linf' ? linfInit(x0, n, geometry, streams, o.eps) : l2Init(x0, n, geometry, streams, o.eps);
-  const margin = await margins(model, x, best, labels, Uint32Array.from({ length: n }, (_, i) => i), o);
+  const margin = await margins(
+    model,
+    x,
+    best,
+    labels,
+    Uint32Array.from({ length: n }, (_, i) => i),
+    o,
+  );
   const lossMin = Float64Array.from(margin);
   const candidate = new Float32Array(d);
   for (let it = 0; it < o.queries; it++) {
@@ -62,15 +77,33 @@ export async function square(
   return Tensor.fromArray(x.gpu, best, x.shape);
 }
 
-interface Geometry { c: number; h: number; w: number; d: number }
+interface Geometry {
+  c: number;
+  h: number;
+  w: number;
+  d: number;
+}
 /** Sample i's generator (the one Rng of the batch, or its own stream). */
-interface Rows { row(i: number): Rng }
+interface Rows {
+  row(i: number): Rng;
+}
 
 /** Margins z_y − max_{k≠y} z_k of the rows `rows` (of the batch) whose points are `points` [rows.length, d]. */
-async function margins(model: Model, x: Tensor, points: Float32Array, labels: Float32Array, rows: Uint32Array, o: SquareOptions): Promise<Float64Array> {
+async function margins(
+  model: Model,
+  x: Tensor,
+  points: Float32Array,
+  labels: Float32Array,
+  rows: Uint32Array,
+  o: SquareOptions,
+): Promise<Float64Array> {
   const gpu = x.gpu;
   const batch = Tensor.fromArray(gpu, points, [rows.length, ...x.shape.slice(1)]);
-  const y = Tensor.fromArray(gpu, Float32Array.from(rows, (i) => labels[i]), [rows.length]);
+  const y = Tensor.fromArray(
+    gpu,
+    Float32Array.from(rows, (i) => labels[i]),
+    [rows.length],
+  );
   const logits = model.forward(batch, { mode: o.bnMode === 'eval' ? 'eval' : 'train', freezeBnStats: true, record: false });
   const { losses, correct, grad } = marginLoss(logits, y, 'cw', null, null); // z_a − z_y
   [batch, y, logits, correct].forEach((t) => t.dispose());
@@ -107,7 +140,16 @@ function side(p: number, g: Geometry, min: number): number {
 }
 
 /** l-inf proposal for sample i: one s×s window (per channel a random sign) set to x ± eps, clipped. */
-function linfProposal(x0: Float32Array, best: Float32Array, i: number, p: number, g: Geometry, streams: Rows, eps: number, out: Float32Array): void {
+function linfProposal(
+  x0: Float32Array,
+  best: Float32Array,
+  i: number,
+  p: number,
+  g: Geometry,
+  streams: Rows,
+  eps: number,
+  out: Float32Array,
+): void {
   const rng = streams.row(i);
   const s = side(p, g, 1);
   const vh = rng.int(g.h - s);
@@ -179,7 +221,15 @@ function l2Init(x0: Float32Array, n: number, g: Geometry, streams: Rows, eps: nu
   return out;
 }
 
-function addWindow(delta: Float64Array, g: Geometry, bump: Float64Array, s: number, vh: number, vw: number, scale: (ch: number) => number): void {
+function addWindow(
+  delta: Float64Array,
+  g: Geometry,
+  bump: Float64Array,
+  s: number,
+  vh: number,
+  vw: number,
+  scale: (ch: number) => number,
+): void {
   for (let ch = 0; ch < g.c; ch++) {
     for (let r = 0; r < s; r++) {
       for (let c = 0; c < s; c++) delta[(ch * g.h + vh + r) * g.w + vw + c] += scale(ch) * bump[r * s + c];
@@ -197,7 +247,16 @@ function writeScaled(x0: Float32Array, out: Float32Array, i: number, delta: Floa
  * l2 proposal for sample i: the perturbation's mass in two random s×s windows moves into the first
  * one as a new bump (plus the old content there), keeping the total norm at eps before clipping.
  */
-function l2Proposal(x0: Float32Array, best: Float32Array, i: number, p: number, g: Geometry, streams: Rows, eps: number, out: Float32Array): void {
+function l2Proposal(
+  x0: Float32Array,
+  best: Float32Array,
+  i: number,
+  p: number,
+  g: Geometry,
+  streams: Rows,
+  eps: number,
+  out: Float32Array,
+): void {
   const rng = streams.row(i);
   let s = side(p, g, 3);
   if (s % 2 === 0) s += s + 1 < Math.min(g.h, g.w) ? 1 : -1; // odd sides, as published

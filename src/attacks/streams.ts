@@ -25,7 +25,11 @@ export class SampleStreams {
   private readonly rows: Rng[];
 
   /** `ids`: the samples' indices in their data set (the stream numbers); `name`: the attack (e.g. its threat name). */
-  constructor(readonly seed: number, readonly name: string, readonly ids: Uint32Array) {
+  constructor(
+    readonly seed: number,
+    readonly name: string,
+    readonly ids: Uint32Array,
+  ) {
     const key = deriveSeed(seed, name);
     this.rows = Array.from(ids, (id) => new Rng(key, id));
   }

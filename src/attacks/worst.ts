@@ -26,9 +26,20 @@ export interface RunPlan {
  * `run(targets, rng)` once per restart and target (targets null when untargeted), keeping each
  * sample's worst; per-sample streams give each run (rank, restart) its own streams.
  */
-export function worstOverRuns(model: Model, x: Tensor, y: Tensor, plan: RunPlan, rng: AttackRandom, run: (targets: Tensor | null, rng: AttackRandom) => Tensor): Tensor {
+export function worstOverRuns(
+  model: Model,
+  x: Tensor,
+  y: Tensor,
+  plan: RunPlan,
+  rng: AttackRandom,
+  run: (targets: Tensor | null, rng: AttackRandom) => Tensor,
+): Tensor {
   if (plan.targets >= model.classes) {
-    throw new NtkError('E_INVALID_ARGUMENT', `targeted attack: option "targets" is ${plan.targets} but the model has only ${model.classes - 1} classes besides the label.`, { option: 'targets' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `targeted attack: option "targets" is ${plan.targets} but the model has only ${model.classes - 1} classes besides the label.`,
+      { option: 'targets' },
+    );
   }
   const mode = plan.bnMode === 'eval' ? 'eval' : 'train';
   const runRng = (rank: number, restart: number) => (rng instanceof SampleStreams ? rng.forRun(rank, restart) : rng);
@@ -37,7 +48,11 @@ export function worstOverRuns(model: Model, x: Tensor, y: Tensor, plan: RunPlan,
   const n = x.shape[0];
   const clean = plan.targets > 0 ? model.forward(x, { mode, freezeBnStats: true, record: false }) : null;
   const best = clone(x);
-  const score = Tensor.fromArray(x.gpu, new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? -1 : 0)), [n, 2]);
+  const score = Tensor.fromArray(
+    x.gpu,
+    new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? -1 : 0)),
+    [n, 2],
+  );
   try {
     for (const rank of ranks) {
       const targets = clean && rank > 0 ? attackTargets(clean, y, rank) : null;

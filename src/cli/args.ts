@@ -31,7 +31,13 @@ function usageError(message: string, details: Record<string, unknown> = {}): Ntk
  * option names the closest known one). With `positional` (a name), one argument not starting with
  * `-` is stored under that name; with `many`, every such argument, as a list.
  */
-export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, command: string, positional?: string, many = false): ParsedOptions {
+export function parseOptions(
+  argv: string[],
+  specs: Record<string, OptionSpec>,
+  command: string,
+  positional?: string,
+  many = false,
+): ParsedOptions {
   const out: ParsedOptions = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
@@ -53,9 +59,13 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, 
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) {
       const guess = closestName(written, optionNames(specs));
-      throw usageError(`${command}: unknown option --${written}${guess ? `; did you mean --${guess}?` : '.'} (ntk-at ${command} --help lists the options)`, {
-        option: written, suggestion: guess,
-      });
+      throw usageError(
+        `${command}: unknown option --${written}${guess ? `; did you mean --${guess}?` : '.'} (ntk-at ${command} --help lists the options)`,
+        {
+          option: written,
+          suggestion: guess,
+        },
+      );
     }
     if (spec.type === 'flag' || spec.type === 'boolean') {
       if (spec.type === 'flag' || negated) {
@@ -66,11 +76,16 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, 
       // A following word is this option's value when it is a boolean word, or when no positional
       // argument could take it (`--ntk maybe` is then an error about --ntk, not a stray argument).
       const next = argv[i + 1];
-      const takesNext = next !== undefined && !next.startsWith('-') &&
+      const takesNext =
+        next !== undefined &&
+        !next.startsWith('-') &&
         (Object.hasOwn(BOOLEAN_WORDS, next) || !positional || (!many && out[positional] !== undefined));
       const word = inline ?? (takesNext ? argv[++i] : 'on');
       if (!Object.hasOwn(BOOLEAN_WORDS, word)) {
-        throw usageError(`${command}: --${name} is "${word}"; write --${name} or --no-${name} (or --${name}=on|off).`, { option: name, value: word });
+        throw usageError(`${command}: --${name} is "${word}"; write --${name} or --no-${name} (or --${name}=on|off).`, {
+          option: name,
+          value: word,
+        });
       }
       out[name] = BOOLEAN_WORDS[word];
       continue;
@@ -79,7 +94,8 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>, 
     if (value === undefined) throw usageError(`${command}: --${name} needs a value.`, { option: name });
     if (spec.type === 'number') {
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`${command}: --${name} must be a number, got "${value}".`, { option: name });
+      if (value.trim() === '' || !Number.isFinite(n))
+        throw usageError(`${command}: --${name} must be a number, got "${value}".`, { option: name });
       out[name] = n;
     } else {
       out[name] = value;
@@ -175,7 +191,9 @@ export function parseChoice<C extends string>(text: string, option: string, choi
   if (!choices.includes(text as C)) {
     const guess = closestName(text, choices);
     throw usageError(`--${option} is "${text}"; use one of ${choices.join(', ')}${guess ? ` (did you mean ${guess}?)` : ''}.`, {
-      option, value: text, choices,
+      option,
+      value: text,
+      choices,
     });
   }
   return text as C;

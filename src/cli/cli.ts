@@ -61,9 +61,14 @@ export function commandHelp(name: string, command: Command): string {
 function findCommand(name: string): Command {
   if (Object.hasOwn(COMMANDS, name)) return COMMANDS[name];
   const guess = closestName(name, Object.keys(COMMANDS));
-  throw new NtkError('E_INVALID_ARGUMENT', `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : '.'} (ntk-at --help lists the commands)`, {
-    command: name, suggestion: guess,
-  });
+  throw new NtkError(
+    'E_INVALID_ARGUMENT',
+    `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : '.'} (ntk-at --help lists the commands)`,
+    {
+      command: name,
+      suggestion: guess,
+    },
+  );
 }
 
 /**
@@ -71,7 +76,8 @@ function findCommand(name: string): Command {
  * from `checkpoint` (the last one this process saved), or that nothing can be resumed yet.
  */
 export function interruptMessage(args: string[], checkpoint: string | null): string {
-  if (!checkpoint) return `interrupted before the first checkpoint was written: nothing to resume; run the command again${args[0] === 'train' ? ' with --overwrite (the run directory holds the interrupted start)' : ''}.`;
+  if (!checkpoint)
+    return `interrupted before the first checkpoint was written: nothing to resume; run the command again${args[0] === 'train' ? ' with --overwrite (the run directory holds the interrupted start)' : ''}.`;
   const kept: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--resume') i++;
@@ -102,7 +108,8 @@ export async function runCli(args: string[], io: CommandIo): Promise<number> {
       io.out(commandHelp(rest[0], findCommand(rest[0])));
       return 0;
     }
-    if (name.startsWith('-')) throw new NtkError('E_INVALID_ARGUMENT', `"${name}" is not a command; options come after it (ntk-at <command> [options]).`);
+    if (name.startsWith('-'))
+      throw new NtkError('E_INVALID_ARGUMENT', `"${name}" is not a command; options come after it (ntk-at <command> [options]).`);
     const command = findCommand(name);
     label = `ntk-at ${name}`;
     if (rest.some((a) => HELP_FLAGS.includes(a))) {

@@ -20,15 +20,25 @@ export function slurmOptionSpecs(defaults: string): Record<string, OptionSpec> {
 
 /** The parsed Slurm options; unset ones are null. */
 export function slurmOptions(options: ParsedOptions): SlurmOptions {
-  const str = (k: string) => (typeof options[k] === 'string' ? options[k] as string : null);
-  const num = (k: string) => (typeof options[k] === 'number' ? options[k] as number : null);
-  return { partition: str('partition'), account: str('account'), time: str('time'), mem: str('mem'), cpus: num('cpus'), gpus: num('gpus'), throttle: num('array-throttle') };
+  const str = (k: string) => (typeof options[k] === 'string' ? (options[k] as string) : null);
+  const num = (k: string) => (typeof options[k] === 'number' ? (options[k] as number) : null);
+  return {
+    partition: str('partition'),
+    account: str('account'),
+    time: str('time'),
+    mem: str('mem'),
+    cpus: num('cpus'),
+    gpus: num('gpus'),
+    throttle: num('array-throttle'),
+  };
 }
 
 /** How to run the plan in `dir`, on a Slurm cluster or on this machine, then collect it. */
 export function planInstructions(dir: string): string {
-  return `  on a Slurm cluster: sbatch ${dir}/slurm.sbatch, then ntk-at experiment collect ${dir}\n` +
-    `  on this machine:    JOBS=2 bash ${dir}/run-local.sh, then ntk-at experiment collect ${dir}`;
+  return (
+    `  on a Slurm cluster: sbatch ${dir}/slurm.sbatch, then ntk-at experiment collect ${dir}\n` +
+    `  on this machine:    JOBS=2 bash ${dir}/run-local.sh, then ntk-at experiment collect ${dir}`
+  );
 }
 
 /** collect's lines for the tasks of the plan in `dir` that have not finished. */

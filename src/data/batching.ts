@@ -45,7 +45,11 @@ export class Batch {
  * Writes the images at `indices`, scaled to [0, 1], into `out` ([indices.length, c, h, w]) in one
  * pass; returns `out`. The host half of every upload.
  */
-export function gatherImages(dataset: ImageDataset, indices: ArrayLike<number>, out: Float32Array = new Float32Array(indices.length * dataset.imageSize)): Float32Array {
+export function gatherImages(
+  dataset: ImageDataset,
+  indices: ArrayLike<number>,
+  out: Float32Array = new Float32Array(indices.length * dataset.imageSize),
+): Float32Array {
   const size = dataset.imageSize;
   const images = dataset.images;
   check(out.length >= indices.length * size, `gatherImages: out holds ${out.length} floats, ${indices.length * size} needed.`);

@@ -8,9 +8,7 @@ import { maybeGunzip } from './gzip.js';
 import type { DataFile } from './idx.js';
 
 /** CIFAR-10 class names, by label. */
-export const CIFAR10_CLASSES = [
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
-] as const;
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** Bytes per CIFAR-10 record: the label, then 3 x 32 x 32 pixels. */
 export const CIFAR10_RECORD_BYTES = 1 + 3 * 32 * 32;
@@ -55,5 +53,12 @@ export async function readCifar10(files: DataFile[], name: string): Promise<Imag
       images.set(bytes.subarray(start, start + pixels), n * pixels);
     }
   });
-  return new ImageDataset({ name, images, labels, shape: [3, 32, 32], classes: CIFAR10_CLASSES, origin: files.map((f) => f.file).join(', ') });
+  return new ImageDataset({
+    name,
+    images,
+    labels,
+    shape: [3, 32, 32],
+    classes: CIFAR10_CLASSES,
+    origin: files.map((f) => f.file).join(', '),
+  });
 }

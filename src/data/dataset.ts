@@ -209,7 +209,10 @@ export function trainValidationSplit(
   const rng = new Rng(seed, DATA_STREAMS.split);
   const isValidation = new Uint8Array(n);
   const groups = stratified ? dataset.indicesByClass() : [Uint32Array.from({ length: n }, (_, i) => i)];
-  const quotas = apportion(count, groups.map((g) => g.length));
+  const quotas = apportion(
+    count,
+    groups.map((g) => g.length),
+  );
   groups.forEach((members, g) => {
     for (const i of pick(members, rng.permutation(members.length), quotas[g])) isValidation[i] = 1;
   });

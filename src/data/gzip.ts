@@ -53,8 +53,12 @@ export async function gunzip(bytes: Uint8Array, file: string, declared: Declared
       const limit = Math.min(bound ?? INFLATE_LIMIT, INFLATE_LIMIT);
       if (length > limit) {
         await reader.cancel().catch(() => undefined);
-        throw new NtkError('E_DATA_FORMAT', `${file}: the gzip stream inflates beyond ${limit} bytes, ${bound === null || bound > INFLATE_LIMIT ? 'the most a data file may hold' : 'the size its header declares'}: ` +
-          'it is corrupt or not a data file; download the file again.', { file, problem: 'gzip-size', limit });
+        throw new NtkError(
+          'E_DATA_FORMAT',
+          `${file}: the gzip stream inflates beyond ${limit} bytes, ${bound === null || bound > INFLATE_LIMIT ? 'the most a data file may hold' : 'the size its header declares'}: ` +
+            'it is corrupt or not a data file; download the file again.',
+          { file, problem: 'gzip-size', limit },
+        );
       }
     }
     return joined(chunks, length);

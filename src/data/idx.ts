@@ -34,7 +34,8 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const rank = bytes[3];
   if (rank === 0) fail('magic', 'IDX rank is 0; an image or label file has rank 3 or 1.');
   const header = 4 + 4 * rank;
-  if (bytes.length < header) fail('truncated', `the header of a rank-${rank} IDX file needs ${header} bytes, the file has ${bytes.length}.`);
+  if (bytes.length < header)
+    fail('truncated', `the header of a rank-${rank} IDX file needs ${header} bytes, the file has ${bytes.length}.`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let d = 0; d < rank; d++) dims.push(view.getUint32(4 + 4 * d, false));
@@ -93,5 +94,12 @@ export async function readIdxDataset(
       file: images.file,
     });
   }
-  return new ImageDataset({ name: options.name, images: x.data, labels: y.data, shape: [1, h, w], classes: options.classes, origin: labels.file });
+  return new ImageDataset({
+    name: options.name,
+    images: x.data,
+    labels: y.data,
+    shape: [1, h, w],
+    classes: options.classes,
+    origin: labels.file,
+  });
 }

@@ -14,9 +14,12 @@ export const SYNTHETIC_MAX_PIXELS = 64 * 2 ** 20;
 /** E_RESOURCE_LIMIT before generating, if `images` of `pixels` each pass SYNTHETIC_MAX_PIXELS. */
 function checkSize(name: string, images: number, pixels: number): void {
   if (images * pixels > SYNTHETIC_MAX_PIXELS) {
-    throw new NtkError('E_RESOURCE_LIMIT', `${name}: ${images} images of ${pixels} pixels exceed the limit of ${SYNTHETIC_MAX_PIXELS} pixels ` +
-      `(${SYNTHETIC_MAX_PIXELS / 2 ** 20} MiB) for generated data; ask for at most ${Math.floor(SYNTHETIC_MAX_PIXELS / pixels)} images.`,
-    { name, images, pixels, limit: SYNTHETIC_MAX_PIXELS });
+    throw new NtkError(
+      'E_RESOURCE_LIMIT',
+      `${name}: ${images} images of ${pixels} pixels exceed the limit of ${SYNTHETIC_MAX_PIXELS} pixels ` +
+        `(${SYNTHETIC_MAX_PIXELS / 2 ** 20} MiB) for generated data; ask for at most ${Math.floor(SYNTHETIC_MAX_PIXELS / pixels)} images.`,
+      { name, images, pixels, limit: SYNTHETIC_MAX_PIXELS },
+    );
   }
 }
 
@@ -68,7 +71,16 @@ export function syntheticClusters(options: Partial<SyntheticClustersOptions> = {
 
 /** Class names of syntheticShapes, in label order. */
 export const SYNTHETIC_SHAPE_CLASSES = [
-  'disk', 'ring', 'square', 'frame', 'horizontal bar', 'vertical bar', 'plus', 'diagonal cross', 'triangle', 'checker',
+  'disk',
+  'ring',
+  'square',
+  'frame',
+  'horizontal bar',
+  'vertical bar',
+  'plus',
+  'diagonal cross',
+  'triangle',
+  'checker',
 ] as const;
 
 /** Options of syntheticShapes. */
@@ -140,16 +152,26 @@ function insideShape(c: number, u: number, v: number): boolean {
   const av = Math.abs(v);
   const r2 = u * u + v * v;
   switch (c) {
-    case 0: return r2 <= 1;
-    case 1: return r2 >= 0.3 && r2 <= 1;
-    case 2: return au <= 0.8 && av <= 0.8;
-    case 3: return Math.max(au, av) >= 0.55 && Math.max(au, av) <= 0.85;
-    case 4: return av <= 0.25 && au <= 1;
-    case 5: return au <= 0.25 && av <= 1;
-    case 6: return (au <= 0.2 && av <= 1) || (av <= 0.2 && au <= 1);
-    case 7: return (Math.abs(u - v) <= 0.28 || Math.abs(u + v) <= 0.28) && Math.max(au, av) <= 0.9;
-    case 8: return av <= 0.8 && au <= ((v + 0.8) / 1.6) * 0.9;
-    default: return au <= 1 && av <= 1 && (Math.floor((u + 1) * 2) + Math.floor((v + 1) * 2)) % 2 === 0;
+    case 0:
+      return r2 <= 1;
+    case 1:
+      return r2 >= 0.3 && r2 <= 1;
+    case 2:
+      return au <= 0.8 && av <= 0.8;
+    case 3:
+      return Math.max(au, av) >= 0.55 && Math.max(au, av) <= 0.85;
+    case 4:
+      return av <= 0.25 && au <= 1;
+    case 5:
+      return au <= 0.25 && av <= 1;
+    case 6:
+      return (au <= 0.2 && av <= 1) || (av <= 0.2 && au <= 1);
+    case 7:
+      return (Math.abs(u - v) <= 0.28 || Math.abs(u + v) <= 0.28) && Math.max(au, av) <= 0.9;
+    case 8:
+      return av <= 0.8 && au <= ((v + 0.8) / 1.6) * 0.9;
+    default:
+      return au <= 1 && av <= 1 && (Math.floor((u + 1) * 2) + Math.floor((v + 1) * 2)) % 2 === 0;
   }
 }
 
@@ -159,6 +181,9 @@ function toByte(v: number): number {
 
 function checkCommon(name: string, classes: number, perClass: number, maxClasses: number): void {
   check(name.startsWith(PREFIX), `synthetic data set names must start with "${PREFIX}", got "${name}".`);
-  check(Number.isInteger(classes) && classes >= 2 && classes <= maxClasses, `${name}: classes must be an integer in [2, ${maxClasses}], got ${classes}.`);
+  check(
+    Number.isInteger(classes) && classes >= 2 && classes <= maxClasses,
+    `${name}: classes must be an integer in [2, ${maxClasses}], got ${classes}.`,
+  );
   check(Number.isInteger(perClass) && perClass >= 1, `${name}: perClass must be a positive integer, got ${perClass}.`);
 }

@@ -15,7 +15,10 @@ type PadName = 'pad' | `pad${number}`;
 export type ParamName<S extends ShaderName> = Exclude<Layout<S>['params'][number][0], PadName>;
 
 /** The buffer bindings of shader S (storage buffers and textures; the uniform is bound by dispatch). */
-export type BindingName<S extends ShaderName> = Extract<Layout<S>['bindings'][number], readonly [string, 'read' | 'read_write' | 'texture']>[0];
+export type BindingName<S extends ShaderName> = Extract<
+  Layout<S>['bindings'][number],
+  readonly [string, 'read' | 'read_write' | 'texture']
+>[0];
 
 /** A buffer to bind, and how many bytes of it (a Tensor is one). */
 export interface Bound {

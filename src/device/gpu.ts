@@ -89,7 +89,9 @@ const unsettled = new Set<Promise<unknown>>();
  */
 export async function gpuSettled(limitMs = 2000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => { timer = setTimeout(resolve, limitMs); });
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, limitMs);
+  });
   await Promise.race([Promise.all([...unsettled]).then(() => unsettled.clear()), limit]);
   clearTimeout(timer);
 }
@@ -111,7 +113,10 @@ export class Gpu {
   programs: ProgramChoice;
   /** Pipelines by cache key; `compiled` is the module's WGSL check, asked of the device once (a second
    * getCompilationInfo() on a module can hang Chromium's page: see compiled()). */
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; module: GPUShaderModule; compiled?: Promise<NtkError | null> }>();
+  private readonly pipelines = new Map<
+    string,
+    { pipeline: GPUComputePipeline; module: GPUShaderModule; compiled?: Promise<NtkError | null> }
+  >();
   private readonly textures = new Map<number, GPUTexture[]>(); // free textures by height
   private pending: Array<Promise<NtkError | null>> = [];
   private lostReason: string | null = null;
@@ -139,7 +144,11 @@ export class Gpu {
     readonly submitEachCommand = false,
   ) {
     this.pool = new BufferPool(raw, raw.limits.maxStorageBufferBindingSize, raw.limits.maxBufferSize);
-    this.uniforms = raw.createBuffer({ size: this.uniformHost.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params arena' });
+    this.uniforms = raw.createBuffer({
+      size: this.uniformHost.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: 'params arena',
+    });
     this.gone = new Promise<never>((_, reject) => {
       this.markGone = () => reject(this.lostError());
     });
@@ -192,11 +201,17 @@ export class Gpu {
     }
     const storage = orderBindings(spec);
     for (const s of storage) {
-      check(!s.asTexture || this.textureFits(s.buffer, s.bytes), `${spec.label}: ${s.bytes} bytes do not fit a texture binding; check textureFits() first.`);
+      check(
+        !s.asTexture || this.textureFits(s.buffer, s.bytes),
+        `${spec.label}: ${s.bytes} bytes do not fit a texture binding; check textureFits() first.`,
+      );
     }
     const params = packParams(spec);
     const paramBytes = Math.ceil(params.byteLength / UNIFORM_SLOT) * UNIFORM_SLOT;
-    check(paramBytes <= this.uniformHost.byteLength, `${spec.label}: params of ${params.byteLength} bytes exceed ${this.uniformHost.byteLength}.`);
+    check(
+      paramBytes <= this.uniformHost.byteLength,
+      `${spec.label}: params of ${params.byteLength} bytes exceed ${this.uniformHost.byteLength}.`,
+    );
     if (this.batch && this.batch.uniformBytes + paramBytes > this.uniformHost.byteLength) this.flush();
     const batch = this.openBatch();
     const { pipeline } = this.pipeline(spec.shader, spec.constants ?? {});
@@ -208,7 +223,8 @@ export class Gpu {
       copies.push({ buffer: s.buffer, bytes: s.bytes, texture });
       return { binding: i, resource: texture.createView() };
     });
-    for (const { texture: t } of copies) { // reusable by later commands: the encoder keeps their order
+    for (const { texture: t } of copies) {
+      // reusable by later commands: the encoder keeps their order
       const free = this.textures.get(t.height);
       if (free) free.push(t);
       else this.textures.set(t.height, [t]);
@@ -255,7 +271,8 @@ export class Gpu {
     let height = 1;
     while (height < rows) height *= 2;
     height = Math.min(height, this.limits.maxTextureDimension2D);
-    const texture = this.textures.get(height)?.pop() ??
+    const texture =
+      this.textures.get(height)?.pop() ??
       this.raw.createTexture({
         size: [TEXTURE_ROW, height],
         format: 'rgba32float',
@@ -270,11 +287,10 @@ export class Gpu {
   private copyToTexture(encoder: GPUCommandEncoder, buffer: GPUBuffer, bytes: number, texture: GPUTexture): void {
     const texels = Math.max(1, Math.ceil(bytes / 16));
     const rows = Math.ceil(texels / TEXTURE_ROW);
-    encoder.copyBufferToTexture(
-      { buffer, offset: 0, bytesPerRow: TEXTURE_BYTES_PER_ROW },
-      { texture },
-      [rows === 1 ? texels : TEXTURE_ROW, rows],
-    );
+    encoder.copyBufferToTexture({ buffer, offset: 0, bytesPerRow: TEXTURE_BYTES_PER_ROW }, { texture }, [
+      rows === 1 ? texels : TEXTURE_ROW,
+      rows,
+    ]);
   }
 
   /** Fills the first `bytes` bytes of a buffer with zeros (recorded in order with the ops). */
@@ -295,7 +311,11 @@ export class Gpu {
     );
     const batch = this.openBatch();
     this.endPass(batch).copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
-    this.recorder?.({ op: 'copyBufferToBuffer', label: 'copy', encode: (encoder) => encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes) });
+    this.recorder?.({
+      op: 'copyBufferToBuffer',
+      label: 'copy',
+      encode: (encoder) => encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes),
+    });
     this.recorded(batch, 'copy');
   }
 
@@ -459,7 +479,13 @@ export class Gpu {
     if (this.batch) return this.batch;
     this.raw.pushErrorScope('out-of-memory');
     this.raw.pushErrorScope('validation');
-    this.batch = { encoder: this.raw.createCommandEncoder({ label: 'batch' }), pass: null, labels: [], shaders: new Map(), uniformBytes: 0 };
+    this.batch = {
+      encoder: this.raw.createCommandEncoder({ label: 'batch' }),
+      pass: null,
+      labels: [],
+      shaders: new Map(),
+      uniformBytes: 0,
+    };
     return this.batch;
   }
 
@@ -484,7 +510,10 @@ export class Gpu {
   ): Promise<NtkError | null> {
     const [v, m] = await Promise.all([validation, memory]);
     if (!v && !m) return null;
-    const where = batch.labels.length === 1 ? batch.labels[0] : `one of ${batch.labels.length} commands submitted together (${summarize(batch.labels)})`;
+    const where =
+      batch.labels.length === 1
+        ? batch.labels[0]
+        : `one of ${batch.labels.length} commands submitted together (${summarize(batch.labels)})`;
     const pinpoint = batch.labels.length === 1 ? '' : ' Set NTK_AT_SYNC=1 to submit each command alone and name the failing one.';
     const details = { commands: [...new Set(batch.labels)] };
     if (m) return new NtkError('E_GPU_OUT_OF_MEMORY', `${where}: ${m.message}. Free tensors or use smaller batches.${pinpoint}`, details);
@@ -494,7 +523,10 @@ export class Gpu {
       if (compileError) return compileError;
     }
     const shaders = [...new Set(batch.shaders.values())];
-    return new NtkError('E_GPU_VALIDATION', `${where}: ${v?.message}${pinpoint}`, { ...details, shader: shaders.length === 1 ? shaders[0] : shaders });
+    return new NtkError('E_GPU_VALIDATION', `${where}: ${v?.message}${pinpoint}`, {
+      ...details,
+      shader: shaders.length === 1 ? shaders[0] : shaders,
+    });
   }
 
   private assertAlive(): void {
@@ -507,7 +539,12 @@ export class Gpu {
 }
 
 /** A value of each GpuOptions key, for resolveOptions' check of names and kinds (the defaults come from the environment, in openGpu). */
-const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: null } = { adapter: 'auto', platform: null, sync: false, gemm: 'block' };
+const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: null } = {
+  adapter: 'auto',
+  platform: null,
+  sync: false,
+  gemm: 'block',
+};
 
 /**
  * Acquires an adapter and a device with the adapter's full limits; its GPU programs are the option's GEMM variant
@@ -516,7 +553,9 @@ const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: nul
 export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
   if (options !== null && typeof options === 'object' && 'matmulKernel' in options) {
     throw new NtkError('E_INVALID_ARGUMENT', 'createGpu: option "matmulKernel" is now "gemm" (block, block-storage or tiled).', {
-      where: 'createGpu', option: 'matmulKernel', renamed: 'gemm',
+      where: 'createGpu',
+      option: 'matmulKernel',
+      renamed: 'gemm',
     });
   }
   resolveOptions('createGpu', GPU_OPTION_KINDS, options);

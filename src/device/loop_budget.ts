@@ -34,7 +34,7 @@ export interface LoopSplit {
  * LOOP_BUDGET. `align` rounds the piece length up to a multiple (a GEMM program's k-step).
  */
 export function splitLoop(length: number, termsPerIteration: number, fixedIterations = 0, align = 1): LoopSplit {
-  const maxTerms = Math.floor((LOOP_BUDGET - fixedIterations) * termsPerIteration / align) * align;
+  const maxTerms = Math.floor(((LOOP_BUDGET - fixedIterations) * termsPerIteration) / align) * align;
   const parts = Math.max(1, Math.ceil(length / maxTerms));
   const perPart = Math.ceil(Math.ceil(length / parts) / align) * align;
   return { parts: Math.ceil(length / perPart) || 1, perPart: Math.max(perPart, align) };

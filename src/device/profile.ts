@@ -6,7 +6,8 @@ import { NtkError, check } from '../errors.js';
 import type { Gpu, RecordedCommand } from './gpu.js';
 
 /** How the commands were timed: one method on every adapter (timestamp queries are not used: Node's default llvmpipe adapter lacks them). */
-export const PROFILE_METHOD = 'wall clock around submit + onSubmittedWorkDone, each command replayed alone, an empty submission\'s time subtracted';
+export const PROFILE_METHOD =
+  "wall clock around submit + onSubmittedWorkDone, each command replayed alone, an empty submission's time subtracted";
 
 /** One op (a shader, or clearBuffer / copyBufferToBuffer) in a profile. */
 export interface OpTime {
@@ -71,7 +72,10 @@ export async function profileCommands(gpu: Gpu, work: () => Promise<unknown>, re
   }
   const error = await device.popErrorScope();
   if (error) {
-    throw new NtkError('E_GPU_VALIDATION', `profile: replaying the recorded commands failed (${error.message}); profile work whose buffers stay alive until it ends.`);
+    throw new NtkError(
+      'E_GPU_VALIDATION',
+      `profile: replaying the recorded commands failed (${error.message}); profile work whose buffers stay alive until it ends.`,
+    );
   }
 
   const emptySubmitMs = median(empty);
@@ -85,7 +89,13 @@ export async function profileCommands(gpu: Gpu, work: () => Promise<unknown>, re
     byOp.set(c.op, entry);
   });
   const commandsMs = [...byOp.values()].reduce((sum, o) => sum + o.ms, 0);
-  const ops = [...byOp].map(([op, o]) => ({ op, calls: o.calls, ms: o.ms, share: commandsMs > 0 ? o.ms / commandsMs : 0, slowest: o.slowest }));
+  const ops = [...byOp].map(([op, o]) => ({
+    op,
+    calls: o.calls,
+    ms: o.ms,
+    share: commandsMs > 0 ? o.ms / commandsMs : 0,
+    slowest: o.slowest,
+  }));
   ops.sort((a, b) => b.ms - a.ms);
   return { method: PROFILE_METHOD, workMs, emptySubmitMs, commandsMs, ops };
 }

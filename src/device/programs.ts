@@ -39,7 +39,18 @@ export interface ProgramChoice {
 
 /** A choice made by option or environment (no probe). */
 export function explicitChoice(variant: GemmVariant, adapterKey: string): ProgramChoice {
-  return { matmul: variant, conv2d: convPath(variant), source: 'explicit', timings: {}, rejected: {}, skipped: [], probeMs: 0, firstUseMs: 0, timedMs: 0, adapterKey };
+  return {
+    matmul: variant,
+    conv2d: convPath(variant),
+    source: 'explicit',
+    timings: {},
+    rejected: {},
+    skipped: [],
+    probeMs: 0,
+    firstUseMs: 0,
+    timedMs: 0,
+    adapterKey,
+  };
 }
 
 /** conv2d's `auto` path for a GEMM variant: im2col operands on the block variants, the implicit-GEMM shaders with the tiled one. */

@@ -30,15 +30,22 @@ const epochsOf = (scale: Scale, batch: number) => Math.max(1, Math.round(BUDGET[
 
 /** The grid: batch size × running-variance estimator, one list. */
 function variantsAt(scale: Scale): Variant[] {
-  return BATCH_SIZES.flatMap((batch) => VARIANCES.map((variance): Variant => {
-    const epochs = epochsOf(scale, batch);
-    return {
-      name: name(batch, variance),
-      description: `batch ${batch}, ${variance} running variance${variance === 'unbiased' ? ` (× ${batch}/${batch - 1} = ${(batch / (batch - 1)).toFixed(3)})` : ''}; ` +
-        `${epochs} epoch(s) × ${stepsPerEpoch(scale, batch)} steps = ${epochs * stepsPerEpoch(scale, batch)} steps`,
-      recipe: { training: { batchSize: batch, epochs }, model: { bn: { runningVariance: variance } }, ntk: { everyEpochs: Math.max(1, Math.floor(epochs / 4)) } },
-    };
-  }));
+  return BATCH_SIZES.flatMap((batch) =>
+    VARIANCES.map((variance): Variant => {
+      const epochs = epochsOf(scale, batch);
+      return {
+        name: name(batch, variance),
+        description:
+          `batch ${batch}, ${variance} running variance${variance === 'unbiased' ? ` (× ${batch}/${batch - 1} = ${(batch / (batch - 1)).toFixed(3)})` : ''}; ` +
+          `${epochs} epoch(s) × ${stepsPerEpoch(scale, batch)} steps = ${epochs * stepsPerEpoch(scale, batch)} steps`,
+        recipe: {
+          training: { batchSize: batch, epochs },
+          model: { bn: { runningVariance: variance } },
+          ntk: { everyEpochs: Math.max(1, Math.floor(epochs / 4)) },
+        },
+      };
+    }),
+  );
 }
 
 const VARIANT_NAMES = variantsAt('small').map((v) => v.name);
@@ -65,29 +72,38 @@ const CLAIMS: Claim[] = [
   estimatorClaim(8, 'worst-case', 'worst case'),
   estimatorClaim(4, 'clean', 'clean'),
   estimatorClaim(128, 'worst-case', 'worst case'),
-  ...VARIANCES.map((variance): Claim => ({
-    statement: `at batch 4 (${variance}), batch statistics beat the running buffers (worst case)`,
-    a: { variant: name(4, variance), source: `${BATCH}.accuracy.worst-case` },
-    b: { variant: name(4, variance), source: `${RUNNING}.accuracy.worst-case` },
-    expected: 'increase',
-    format: pct,
-  })),
+  ...VARIANCES.map(
+    (variance): Claim => ({
+      statement: `at batch 4 (${variance}), batch statistics beat the running buffers (worst case)`,
+      a: { variant: name(4, variance), source: `${BATCH}.accuracy.worst-case` },
+      b: { variant: name(4, variance), source: `${RUNNING}.accuracy.worst-case` },
+      expected: 'increase',
+      format: pct,
+    }),
+  ),
 ];
 
 export const bnEstimators: Experiment = {
-  summary: 'Finding 1 (a), our design of the test: does BatchNorm\'s running variance need Bessel\'s correction? An MLP 784-256-128-10 with ' +
+  summary:
+    "Finding 1 (a), our design of the test: does BatchNorm's running variance need Bessel's correction? An MLP 784-256-128-10 with " +
     'BatchNorm1d after each hidden layer (Normalize first) is trained with PGD-AT (eps 0.1, PGD-10, step eps/4) at batch sizes 4, 8, 32 and 128 for ' +
     'the same number of optimizer steps (the lr decays at the same steps), with the unbiased (PyTorch) or the biased (TF.js, Haiku) running ' +
     'variance, same seeds; each model is evaluated (clean, PGD-20, AutoAttack-lite) with its running buffers and with batch statistics.',
-  base: (scale) => overlayRecipes(
-    dataRecipe(scale, { train: BUDGET.small.trainSize, val: 500, test: 1000 }),
-    { evaluation: { threats: ['clean', 'pgd20', 'autoattack-lite'], bnBatchStats: true }, model: { kind: 'mlp', hidden: [256, 128], normalize: true, batchNorm: true } },
-    scale === 'paper' ? { training: { lr: 0.05, attack: { eps: 8 / 255 } } } : { training: { lr: 0.05, logEvery: 20, attack: { eps: 0.1 } } },
-    {
-      training: { method: 'pgd', schedule: 'piecewise', validationPgdSteps: 10, attack: { steps: 10, stepFactor: 0.25 } },
-      ntk: { enabled: true, attack: 'none', probePerClass: 10 },
-    },
-  ),
+  base: (scale) =>
+    overlayRecipes(
+      dataRecipe(scale, { train: BUDGET.small.trainSize, val: 500, test: 1000 }),
+      {
+        evaluation: { threats: ['clean', 'pgd20', 'autoattack-lite'], bnBatchStats: true },
+        model: { kind: 'mlp', hidden: [256, 128], normalize: true, batchNorm: true },
+      },
+      scale === 'paper'
+        ? { training: { lr: 0.05, attack: { eps: 8 / 255 } } }
+        : { training: { lr: 0.05, logEvery: 20, attack: { eps: 0.1 } } },
+      {
+        training: { method: 'pgd', schedule: 'piecewise', validationPgdSteps: 10, attack: { steps: 10, stepFactor: 0.25 } },
+        ntk: { enabled: true, attack: 'none', probePerClass: 10 },
+      },
+    ),
   variants: (grid: GridOptions) => variantsAt(grid.scale),
   analyse(collect, grid) {
     const variants = variantsAt(grid.scale).filter((v) => collect.of(v.name).length > 0); // a run of chosen variants reports those
@@ -97,7 +113,9 @@ export const bnEstimators: Experiment = {
       blocks: [
         { kind: 'table', columns: ['variant', 'what'], rows: variants.map((v) => [v.name, v.description]) },
         {
-          kind: 'text', text: `Training normalises with each batch's own (biased) statistics; the running buffers are EMAs (momentum 0.1) of the batch statistics, ` +
+          kind: 'text',
+          text:
+            `Training normalises with each batch's own (biased) statistics; the running buffers are EMAs (momentum 0.1) of the batch statistics, ` +
             'the unbiased one multiplying each batch variance by m/(m − 1), m = the batch size for BatchNorm1d. They enter training only through the PGD attack, ' +
             'which runs with BatchNorm on the running buffers (--attack-bn-mode eval), and evaluation with running buffers. Evaluation with batch statistics ' +
             `normalises each shuffled test batch of ${EVAL_BATCH} with its own statistics (attacks included), so it does not read the running buffers at all.`,
@@ -106,8 +124,11 @@ export const bnEstimators: Experiment = {
           kind: 'table',
           columns: ['variant', 'steps (logged)', 'epochs', 'passes (M)', 'training s (incl. checks)'],
           rows: names.map((v) => [
-            v, collect.cell(v, 'event{event=end}[0].steps', sig), collect.cell(v, 'event{event=end}[0].epochs', sig),
-            collect.cell(v, 'derived:passes', (x) => (x / 1e6).toFixed(3)), collect.cell(v, 'derived:trainingSeconds', sig),
+            v,
+            collect.cell(v, 'event{event=end}[0].steps', sig),
+            collect.cell(v, 'event{event=end}[0].epochs', sig),
+            collect.cell(v, 'derived:passes', (x) => (x / 1e6).toFixed(3)),
+            collect.cell(v, 'derived:trainingSeconds', sig),
           ]),
         },
       ],
@@ -117,20 +138,38 @@ export const bnEstimators: Experiment = {
       blocks: [
         {
           kind: 'table',
-          columns: ['variant', 'final kernel distance to init', 'kernel distance running vs batch stats', 'trace (running)', 'trace (batch stats)'],
+          columns: [
+            'variant',
+            'final kernel distance to init',
+            'kernel distance running vs batch stats',
+            'trace (running)',
+            'trace (batch stats)',
+          ],
           rows: names.map((v) => [
-            v, collect.cell(v, 'kernel[-1].distanceToInit', fixed(3)), collect.cell(v, 'bn-kernel[0].distance', fixed(3)),
-            collect.cell(v, 'bn-kernel[0].traceRunning', sig), collect.cell(v, 'bn-kernel[0].traceBatch', sig),
+            v,
+            collect.cell(v, 'kernel[-1].distanceToInit', fixed(3)),
+            collect.cell(v, 'bn-kernel[0].distance', fixed(3)),
+            collect.cell(v, 'bn-kernel[0].traceRunning', sig),
+            collect.cell(v, 'bn-kernel[0].traceBatch', sig),
           ]),
         },
         {
-          kind: 'text', text: 'Kernel distance running vs batch stats: 1 − cosine similarity between the trained model\'s trace NTK on the probe set (10 held-out images per class in the grid) with BatchNorm on ' +
-            'its running buffers (the NTK convention) and with BatchNorm on the probe set\'s own statistics (the probe set as one batch; src/ntk/batch_stats.ts).',
+          kind: 'text',
+          text:
+            "Kernel distance running vs batch stats: 1 − cosine similarity between the trained model's trace NTK on the probe set (10 held-out images per class in the grid) with BatchNorm on " +
+            "its running buffers (the NTK convention) and with BatchNorm on the probe set's own statistics (the probe set as one batch; src/ntk/batch_stats.ts).",
         },
       ],
     };
     return [
-      ...(grid.scale === 'small' ? [floorsSection(collect, FLOORS.filter((f) => names.includes(f.variant)))] : []),
+      ...(grid.scale === 'small'
+        ? [
+            floorsSection(
+              collect,
+              FLOORS.filter((f) => names.includes(f.variant)),
+            ),
+          ]
+        : []),
       accuracySection(collect, names, 'Test accuracy with the running buffers', RUNNING),
       accuracySection(collect, names, `Test accuracy with batch statistics (shuffled test batches of ${EVAL_BATCH})`, BATCH),
       claimsSection(collect, CLAIMS),
@@ -145,14 +184,25 @@ export const bnEstimators: Experiment = {
 function lossPlot(collect: Collector, names: string[]) {
   const series = names.map((v) => {
     const runs = collect.of(v);
-    const steps = [...new Set(runs.flatMap((r) => r.records.filter((s) => s.type === 'step').map((s) => num(s.step))))].sort((a, b) => a - b);
+    const steps = [...new Set(runs.flatMap((r) => r.records.filter((s) => s.type === 'step').map((s) => num(s.step))))].sort(
+      (a, b) => a - b,
+    );
     const every = Math.max(1, Math.ceil(steps.length / 40));
-    const points = steps.filter((_, i) => i % every === every - 1 || i === steps.length - 1).map((step): [number, number] => {
-      const values = runs.map((r) => collect.one(r, `step{step=${step}}[0].loss`).value).filter(Number.isFinite);
-      return [step, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
-    }).filter(([, y]) => Number.isFinite(y));
+    const points = steps
+      .filter((_, i) => i % every === every - 1 || i === steps.length - 1)
+      .map((step): [number, number] => {
+        const values = runs.map((r) => collect.one(r, `step{step=${step}}[0].loss`).value).filter(Number.isFinite);
+        return [step, values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN];
+      })
+      .filter(([, y]) => Number.isFinite(y));
     return { name: `${v} (mean of ${runs.length} seeds)`, points, markers: false };
   });
-  const plot: LinePlot = { title: 'Training loss (PGD examples, interval mean) against the step', xLabel: 'step', yLabel: 'cross-entropy', series, yScale: 'log' };
+  const plot: LinePlot = {
+    title: 'Training loss (PGD examples, interval mean) against the step',
+    xLabel: 'step',
+    yLabel: 'cross-entropy',
+    series,
+    yScale: 'log',
+  };
   return { kind: 'plot' as const, file: 'x_loss_steps.svg', plot };
 }

@@ -88,8 +88,12 @@ export class Collector {
 
 /** Formats for table cells. */
 export const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-');
-export const fixed = (digits: number) => (v: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
-export const sig = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(+v.toPrecision(3))) : '-');
+export const fixed =
+  (digits: number) =>
+  (v: number): string =>
+    Number.isFinite(v) ? v.toFixed(digits) : '-';
+export const sig = (v: number): string =>
+  Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(+v.toPrecision(3))) : '-';
 
 /** The part of a recipe a run's seed sets: initialisation, data order, attacks and the data selection. */
 export const seedRecipe = (seed: number): PartialRecipe => ({ training: { seed }, data: { seed } });
@@ -102,13 +106,20 @@ export const seedRecipe = (seed: number): PartialRecipe => ({ training: { seed }
  */
 export function planRuns(experiment: Experiment, grid: GridOptions, extra: PartialRecipe = {}, only: string[] | null = null): RunPlan[] {
   const variants = experiment.variants(grid).filter((v) => !only || only.includes(v.name));
-  return Array.from({ length: grid.seeds }, (_, i) => i + (experiment.firstSeed ?? 0)).flatMap((seed) => variants.map((v) => {
-    const id = `${v.name}/seed${seed}`;
-    try {
-      return { id, variant: v.name, seed, recipe: resolveRecipe(overlayRecipes(experiment.base(grid.scale), extra, v.recipe, seedRecipe(seed))) };
-    } catch (e) {
-      if (!(e instanceof NtkError)) throw e;
-      throw new NtkError(e.code, `run ${id}: ${e.message.replace(/^\[E_[A-Z_]+\] /, '')}`, e.details);
-    }
-  }));
+  return Array.from({ length: grid.seeds }, (_, i) => i + (experiment.firstSeed ?? 0)).flatMap((seed) =>
+    variants.map((v) => {
+      const id = `${v.name}/seed${seed}`;
+      try {
+        return {
+          id,
+          variant: v.name,
+          seed,
+          recipe: resolveRecipe(overlayRecipes(experiment.base(grid.scale), extra, v.recipe, seedRecipe(seed))),
+        };
+      } catch (e) {
+        if (!(e instanceof NtkError)) throw e;
+        throw new NtkError(e.code, `run ${id}: ${e.message.replace(/^\[E_[A-Z_]+\] /, '')}`, e.details);
+      }
+    }),
+  );
 }

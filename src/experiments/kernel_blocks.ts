@@ -6,7 +6,17 @@ import { NtkError } from '../errors.js';
 import { decodeNpy, encodeNpy } from '../io/npy.js';
 import { assembleBlocks, blockPairs, blockRange, type KernelBlock } from '../ntk/blocks.js';
 import type { Platform } from '../platform/index.js';
-import { checkSlurmOptions, missingTask, readManifest, writeJson, writeTaskFiles, type MissingRun, type PlannedTask, type SlurmOptions, type TaskResources } from './plan.js';
+import {
+  checkSlurmOptions,
+  missingTask,
+  readManifest,
+  writeJson,
+  writeTaskFiles,
+  type MissingRun,
+  type PlannedTask,
+  type SlurmOptions,
+  type TaskResources,
+} from './plan.js';
 
 /** The manifest's `experiment` of a kernel-block plan. */
 export const KERNEL_BLOCKS = 'kernel-blocks';
@@ -68,22 +78,46 @@ export const BLOCK_FILE = 'block';
 
 export function isKernelBlockTask(task: object): task is KernelBlockTask {
   const t = task as KernelBlockTask;
-  return t.experiment === KERNEL_BLOCKS && Array.isArray(t.block) && t.block.length === 2 && t.block.every(Number.isInteger) &&
-    Number.isInteger(t.blocks) && Array.isArray(t.args) && t.args.every((a) => typeof a === 'string') &&
-    typeof t.dir === 'string' && !t.dir.split('/').includes('..');
+  return (
+    t.experiment === KERNEL_BLOCKS &&
+    Array.isArray(t.block) &&
+    t.block.length === 2 &&
+    t.block.every(Number.isInteger) &&
+    Number.isInteger(t.blocks) &&
+    Array.isArray(t.args) &&
+    t.args.every((a) => typeof a === 'string') &&
+    typeof t.dir === 'string' &&
+    !t.dir.split('/').includes('..')
+  );
 }
 
 /** The record of block (i, j) of `plan`'s shape. */
-export function blockRecord(plan: Pick<KernelPlan, 'args' | 'blocks' | 'probes' | 'rowsPerSample' | 'probeDigest' | 'checkpointDigest'>, block: [number, number], seconds: number): BlockRecord {
+export function blockRecord(
+  plan: Pick<KernelPlan, 'args' | 'blocks' | 'probes' | 'rowsPerSample' | 'probeDigest' | 'checkpointDigest'>,
+  block: [number, number],
+  seconds: number,
+): BlockRecord {
   return {
-    format: 'ntk-at-kernel-block/1', block, blocks: plan.blocks, rows: blockRange(plan.probes, plan.blocks, block[0]), cols: blockRange(plan.probes, plan.blocks, block[1]),
-    rowsPerSample: plan.rowsPerSample, probes: plan.probes, probeDigest: plan.probeDigest, checkpointDigest: plan.checkpointDigest, args: plan.args, seconds,
+    format: 'ntk-at-kernel-block/1',
+    block,
+    blocks: plan.blocks,
+    rows: blockRange(plan.probes, plan.blocks, block[0]),
+    cols: blockRange(plan.probes, plan.blocks, block[1]),
+    rowsPerSample: plan.rowsPerSample,
+    probes: plan.probes,
+    probeDigest: plan.probeDigest,
+    checkpointDigest: plan.checkpointDigest,
+    args: plan.args,
+    seconds,
   };
 }
 
 /** Writes a block: <out>.npy (float64, rows x cols) first, then <out>.json, each atomically. */
 export async function writeBlock(platform: Platform, out: string, record: BlockRecord, data: Float64Array): Promise<void> {
-  await platform.writeFileAtomic(`${out}.npy`, encodeNpy(data, [record.rows.count * record.rowsPerSample, record.cols.count * record.rowsPerSample]));
+  await platform.writeFileAtomic(
+    `${out}.npy`,
+    encodeNpy(data, [record.rows.count * record.rowsPerSample, record.cols.count * record.rowsPerSample]),
+  );
   await writeJson(platform, `${out}.json`, record);
 }
 
@@ -102,8 +136,12 @@ export async function readBlock(platform: Platform, out: string, expected: Block
     return null;
   }
   if (record && typeof record === 'object' && record.checkpointDigest !== expected.checkpointDigest) {
-    throw new NtkError('E_CHECKPOINT_MISMATCH', `${out}.json: block ${JSON.stringify(record.block)} was computed from checkpoint bytes of CRC-32 ${record.checkpointDigest}, ` +
-      `the plan's checkpoint has ${expected.checkpointDigest}: the checkpoint was replaced after planning. Plan the kernel again (ntk --plan) into a new directory.`, { path: `${out}.json` });
+    throw new NtkError(
+      'E_CHECKPOINT_MISMATCH',
+      `${out}.json: block ${JSON.stringify(record.block)} was computed from checkpoint bytes of CRC-32 ${record.checkpointDigest}, ` +
+        `the plan's checkpoint has ${expected.checkpointDigest}: the checkpoint was replaced after planning. Plan the kernel again (ntk --plan) into a new directory.`,
+      { path: `${out}.json` },
+    );
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const { seconds: _a, ...got } = record;
@@ -117,15 +155,31 @@ export async function readBlock(platform: Platform, out: string, expected: Block
 /** The tasks of a plan: one per block (i, j), i <= j, in blocks/<i>-<j>. */
 export function kernelBlockTasks(plan: KernelPlan): KernelBlockTask[] {
   return blockPairs(plan.blocks).map(([i, j], index) => ({
-    experiment: KERNEL_BLOCKS, index, id: `block ${i},${j}`, dir: `blocks/${i}-${j}`, block: [i, j], blocks: plan.blocks, args: plan.args,
+    experiment: KERNEL_BLOCKS,
+    index,
+    id: `block ${i},${j}`,
+    dir: `blocks/${i}-${j}`,
+    block: [i, j],
+    blocks: plan.blocks,
+    args: plan.args,
   }));
 }
 
 /** Writes the plan of a blocked kernel into `dir` (absolute): task files, manifest, slurm.sbatch, run-local.sh. */
-export async function writeKernelPlan(platform: Platform, dir: string, plan: KernelPlan, slurm: SlurmOptions, cli: string[]): Promise<KernelBlockTask[]> {
+export async function writeKernelPlan(
+  platform: Platform,
+  dir: string,
+  plan: KernelPlan,
+  slurm: SlurmOptions,
+  cli: string[],
+): Promise<KernelBlockTask[]> {
   checkSlurmOptions(slurm);
   if (!(Number.isInteger(plan.blocks) && plan.blocks >= 1 && plan.blocks <= plan.probes)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--blocks must be an integer from 1 to the number of probes (${plan.probes}), got ${plan.blocks}.`, { option: 'blocks' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `--blocks must be an integer from 1 to the number of probes (${plan.probes}), got ${plan.blocks}.`,
+      { option: 'blocks' },
+    );
   }
   const tasks = kernelBlockTasks(plan);
   await writeTaskFiles(platform, dir, KERNEL_BLOCKS, tasks, { experiment: KERNEL_BLOCKS, kernel: plan }, BLOCK_TASK_RESOURCES, slurm, cli);
@@ -133,7 +187,10 @@ export async function writeKernelPlan(platform: Platform, dir: string, plan: Ker
 }
 
 /** The full kernel from the finished blocks of the plan in `dir`, or null with the missing blocks listed. */
-export async function collectKernel(platform: Platform, dir: string): Promise<{ plan: KernelPlan; kernel: { rows: number; cols: number; data: Float64Array } | null; blocks: number; missing: MissingRun[] }> {
+export async function collectKernel(
+  platform: Platform,
+  dir: string,
+): Promise<{ plan: KernelPlan; kernel: { rows: number; cols: number; data: Float64Array } | null; blocks: number; missing: MissingRun[] }> {
   const m = await readManifest<KernelManifest>(platform, dir);
   const plan = m.kernel;
   const tasks = new Map(kernelBlockTasks(plan).map((t) => [t.id, t]));
@@ -141,16 +198,31 @@ export async function collectKernel(platform: Platform, dir: string): Promise<{ 
   const missing: MissingRun[] = [];
   for (const entry of m.runs) {
     const task = tasks.get(entry.id);
-    if (!task) throw new NtkError('E_DATA_FORMAT', `${dir}/manifest.json: ${entry.id} is not a block of a ${plan.blocks}-block plan; plan it again.`, { path: dir });
+    if (!task)
+      throw new NtkError(
+        'E_DATA_FORMAT',
+        `${dir}/manifest.json: ${entry.id} is not a block of a ${plan.blocks}-block plan; plan it again.`,
+        { path: dir },
+      );
     const block = await readBlock(platform, `${dir}/${entry.dir}/${BLOCK_FILE}`, blockRecord(plan, task.block, 0));
     const bad = block ? block.data.findIndex((v) => !Number.isFinite(v)) : -1;
-    if (block && bad >= 0) { // refused before anything is assembled or written
-      throw new NtkError('E_NOT_FINITE', `${dir}/${entry.dir}/${BLOCK_FILE}.npy holds ${block.data[bad]} at index ${bad}; recompute that block (delete its ${BLOCK_FILE}.json and run task ${entry.index} again).`, { path: `${dir}/${entry.dir}/${BLOCK_FILE}.npy`, index: bad });
+    if (block && bad >= 0) {
+      // refused before anything is assembled or written
+      throw new NtkError(
+        'E_NOT_FINITE',
+        `${dir}/${entry.dir}/${BLOCK_FILE}.npy holds ${block.data[bad]} at index ${bad}; recompute that block (delete its ${BLOCK_FILE}.json and run task ${entry.index} again).`,
+        { path: `${dir}/${entry.dir}/${BLOCK_FILE}.npy`, index: bad },
+      );
     }
     if (block) parts.push(block);
     else missing.push(await missingTask(platform, dir, entry, `its ${BLOCK_FILE}.json is missing or was computed with other options`));
   }
   if (missing.length) return { plan, kernel: null, blocks: parts.length, missing };
   const size = plan.probes * plan.rowsPerSample;
-  return { plan, kernel: { rows: size, cols: size, data: assembleBlocks(plan.probes, plan.rowsPerSample, plan.blocks, parts) }, blocks: parts.length, missing };
+  return {
+    plan,
+    kernel: { rows: size, cols: size, data: assembleBlocks(plan.probes, plan.rowsPerSample, plan.blocks, parts) },
+    blocks: parts.length,
+    missing,
+  };
 }

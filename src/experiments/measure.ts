@@ -111,8 +111,10 @@ export function stageVelocity(records: LogRecord[], stage: number): number {
     if (rates.at(-1) !== lr) rates.push(lr);
     return rates.length;
   });
-  const velocities = records.filter((r) => r.type === 'kernel' && num(r.epochFraction) >= 2 && Number.isInteger(num(r.epochFraction)))
-    .filter((r) => stageOfEpoch[num(r.epochFraction) - 1] === stage).map((r) => num(r.velocity));
+  const velocities = records
+    .filter((r) => r.type === 'kernel' && num(r.epochFraction) >= 2 && Number.isInteger(num(r.epochFraction)))
+    .filter((r) => stageOfEpoch[num(r.epochFraction) - 1] === stage)
+    .map((r) => num(r.velocity));
   return velocities.length ? velocities.reduce((a, b) => a + b, 0) / velocities.length : NaN;
 }
 
@@ -131,11 +133,13 @@ export function distanceAtLoss(records: LogRecord[], level: number): number {
 
 /** A run's per-epoch validation checks: epoch end (1-based), PGD-k accuracy with the CE loss and FGSM accuracy (NaN where not measured). */
 export function validationCurve(records: LogRecord[]): Array<{ epoch: number; pgd: number; singleStep: number }> {
-  return records.filter((r) => r.type === 'epoch' && r.validation).map((r) => {
-    const accuracy = (r.validation as { accuracy: Record<string, number> }).accuracy;
-    const pgd = Object.keys(accuracy).find((k) => /^pgd\d+$/.test(k));
-    return { epoch: num(r.epoch) + 1, pgd: pgd ? accuracy[pgd] : NaN, singleStep: num(accuracy.fgsm) };
-  });
+  return records
+    .filter((r) => r.type === 'epoch' && r.validation)
+    .map((r) => {
+      const accuracy = (r.validation as { accuracy: Record<string, number> }).accuracy;
+      const pgd = Object.keys(accuracy).find((k) => /^pgd\d+$/.test(k));
+      return { epoch: num(r.epoch) + 1, pgd: pgd ? accuracy[pgd] : NaN, singleStep: num(accuracy.fgsm) };
+    });
 }
 
 /** The epoch (1-based) of the first validation check that meets the CO criterion of statistics.ts, or NaN. */
@@ -146,7 +150,9 @@ export function coCriterionEpoch(records: LogRecord[]): number {
 
 /** The highest per-epoch validation PGD accuracy (CE loss) of a run, or NaN without validation. */
 export function bestValidationPgd(records: LogRecord[]): number {
-  const values = validationCurve(records).map((c) => c.pgd).filter(Number.isFinite);
+  const values = validationCurve(records)
+    .map((c) => c.pgd)
+    .filter(Number.isFinite);
   return values.length ? Math.max(...values) : NaN;
 }
 
@@ -168,10 +174,11 @@ export function topEigenvalueShare(records: LogRecord[], check: number): number 
  * `regression.kernel.clean`) reaches `fraction` of its value at the last check, or NaN without the metric.
  */
 export function kernelRegressionEpoch(records: LogRecord[], fraction: number): number {
-  const checks = records.filter((r) => r.type === 'kernel' && r.regression)
+  const checks = records
+    .filter((r) => r.type === 'kernel' && r.regression)
     .map((r) => ({ epoch: num(r.epochFraction), accuracy: num((r.regression as { kernel: { clean: number } }).kernel.clean) }));
   const last = checks.at(-1);
-  return last ? checks.find((c) => c.accuracy >= fraction * last.accuracy)?.epoch ?? NaN : NaN;
+  return last ? (checks.find((c) => c.accuracy >= fraction * last.accuracy)?.epoch ?? NaN) : NaN;
 }
 
 /** Derived quantities a report may print: name -> function of the whole log and an optional number (`derived:name(arg)`). */
@@ -200,7 +207,8 @@ export function lookup(records: LogRecord[], source: string): number {
     return f(records, arg === undefined ? NaN : Number(arg));
   }
   const m = /^([\w-]+)(?:\{(\w+)=([\w.-]+)\})?\[(-?\d+)\]\.(.+)$/.exec(source);
-  if (!m) throw new NtkError('E_INVALID_ARGUMENT', `measure: "${source}" is not a source (type[index].field or type{key=value}[index].field).`);
+  if (!m)
+    throw new NtkError('E_INVALID_ARGUMENT', `measure: "${source}" is not a source (type[index].field or type{key=value}[index].field).`);
   const [, type, key, value, index, path] = m;
   const list = records.filter((r) => r.type === type && (key === undefined || String(r[key]) === value));
   const i = Number(index);

@@ -114,12 +114,23 @@ export function localScript(count: number, dir: string, cli: string[]): string {
 
 /** Refuses Slurm options Slurm would not take (E_INVALID_ARGUMENT naming the option); writes nothing. */
 export function checkSlurmOptions(slurm: SlurmOptions): void {
-  for (const [option, v] of [['array-throttle', slurm.throttle], ['cpus', slurm.cpus], ['gpus', slurm.gpus]] as const) {
+  for (const [option, v] of [
+    ['array-throttle', slurm.throttle],
+    ['cpus', slurm.cpus],
+    ['gpus', slurm.gpus],
+  ] as const) {
     const least = option === 'gpus' ? 0 : 1;
-    if (v !== null && !(Number.isInteger(v) && v >= least)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= ${least}, got ${v}.`, { option });
+    if (v !== null && !(Number.isInteger(v) && v >= least))
+      throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= ${least}, got ${v}.`, { option });
   }
-  for (const [option, v] of [['partition', slurm.partition], ['account', slurm.account], ['time', slurm.time], ['mem', slurm.mem]] as const) {
-    if (v !== null && !/^[\w.:-]+$/.test(v)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} "${v}" has characters Slurm does not take.`, { option });
+  for (const [option, v] of [
+    ['partition', slurm.partition],
+    ['account', slurm.account],
+    ['time', slurm.time],
+    ['mem', slurm.mem],
+  ] as const) {
+    if (v !== null && !/^[\w.:-]+$/.test(v))
+      throw new NtkError('E_INVALID_ARGUMENT', `--${option} "${v}" has characters Slurm does not take.`, { option });
   }
 }
 
@@ -128,14 +139,21 @@ export function checkSlurmOptions(slurm: SlurmOptions): void {
  * plus the task list), slurm.sbatch, run-local.sh and logs/. Validate everything before calling it.
  */
 export async function writeTaskFiles<T extends { index: number; id: string; dir: string }>(
-  platform: Platform, dir: string, name: string, tasks: T[], manifest: object, resources: TaskResources, slurm: SlurmOptions, cli: string[],
+  platform: Platform,
+  dir: string,
+  name: string,
+  tasks: T[],
+  manifest: object,
+  resources: TaskResources,
+  slurm: SlurmOptions,
+  cli: string[],
 ): Promise<void> {
   for (const t of tasks) await writeJson(platform, `${dir}/runs/${t.index}.json`, t);
   const runs: PlannedTask[] = tasks.map((t) => ({ index: t.index, id: t.id, recipe: `runs/${t.index}.json`, dir: t.dir }));
   await writeJson(platform, `${dir}/${MANIFEST}`, { ...manifest, runs });
   await platform.writeFileAtomic(`${dir}/slurm.sbatch`, encode(sbatchScript(name, resources, tasks.length, dir, cli, slurm)));
   await platform.writeFileAtomic(`${dir}/run-local.sh`, encode(localScript(tasks.length, dir, cli)));
-  await platform.writeFileAtomic(`${dir}/logs/README`, encode('Slurm writes each array task\'s output here as <job>_<task>.out.\n'));
+  await platform.writeFileAtomic(`${dir}/logs/README`, encode("Slurm writes each array task's output here as <job>_<task>.out.\n"));
 }
 
 /**
@@ -144,18 +162,33 @@ export async function writeTaskFiles<T extends { index: number; id: string; dir:
  * plan's `kernel`), unless `overwrite`: its runs would be mixed into or replaced by this plan's. The
  * same plan again is accepted (it is rewritten as it was).
  */
-export async function refuseOtherPlan(platform: Platform, dir: string, planned: { experiment: string } & Record<string, unknown>, overwrite: boolean): Promise<void> {
+export async function refuseOtherPlan(
+  platform: Platform,
+  dir: string,
+  planned: { experiment: string } & Record<string, unknown>,
+  overwrite: boolean,
+): Promise<void> {
   if (overwrite) return;
   const m = await readJson<Record<string, unknown>>(platform, `${dir}/${MANIFEST}`);
   if (m === null) return;
   if (Object.keys(planned).some((key) => JSON.stringify(m[key]) !== JSON.stringify(planned[key]))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${dir} holds the plan of ${typeof m.experiment === 'string' ? `experiment ${m.experiment}` : 'another experiment'}` +
-      `${m.experiment === planned.experiment ? ' with other options' : ''} (${dir}/${MANIFEST}); plan into another --out, or replace that plan with --overwrite.`, { option: 'out', path: dir });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${dir} holds the plan of ${typeof m.experiment === 'string' ? `experiment ${m.experiment}` : 'another experiment'}` +
+        `${m.experiment === planned.experiment ? ' with other options' : ''} (${dir}/${MANIFEST}); plan into another --out, or replace that plan with --overwrite.`,
+      { option: 'out', path: dir },
+    );
   }
 }
 
 /** Validates and writes the plan of experiment `name` into o.out (absolute); returns the task files. */
-export async function writePlan(platform: Platform, name: string, o: ExperimentOptions, slurm: SlurmOptions, cli: string[]): Promise<TaskFile[]> {
+export async function writePlan(
+  platform: Platform,
+  name: string,
+  o: ExperimentOptions,
+  slurm: SlurmOptions,
+  cli: string[],
+): Promise<TaskFile[]> {
   const plans = planExperiment(name, o);
   checkSlurmOptions(slurm);
   const tasks = plans.map((p, index) => ({ experiment: name, index, ...p, dir: p.id }));
@@ -179,14 +212,25 @@ async function readJson<T>(platform: Platform, path: string): Promise<T | null> 
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new NtkError('E_DATA_FORMAT', `${path} is not JSON (${(e as Error).message}); it was written by \`ntk-at experiment plan\` or \`ntk-at run\`.`, { path });
+    throw new NtkError(
+      'E_DATA_FORMAT',
+      `${path} is not JSON (${(e as Error).message}); it was written by \`ntk-at experiment plan\` or \`ntk-at run\`.`,
+      { path },
+    );
   }
 }
 
-export async function readManifest<M extends { experiment: string; runs: PlannedTask[] } = Manifest>(platform: Platform, dir: string): Promise<M> {
+export async function readManifest<M extends { experiment: string; runs: PlannedTask[] } = Manifest>(
+  platform: Platform,
+  dir: string,
+): Promise<M> {
   const m = await readJson<M>(platform, `${dir}/${MANIFEST}`);
   if (!m || typeof m.experiment !== 'string' || !Array.isArray(m.runs)) {
-    throw new NtkError('E_DATA_READ', `${dir}/${MANIFEST} is missing or not a plan manifest; make one with \`ntk-at experiment plan <name> --out ${dir}\` (or \`ntk-at ntk --blocks B --plan ${dir}\`).`, { path: dir });
+    throw new NtkError(
+      'E_DATA_READ',
+      `${dir}/${MANIFEST} is missing or not a plan manifest; make one with \`ntk-at experiment plan <name> --out ${dir}\` (or \`ntk-at ntk --blocks B --plan ${dir}\`).`,
+      { path: dir },
+    );
   }
   return m;
 }
@@ -205,15 +249,22 @@ export interface MissingRun {
 /** What is known of a planned task that has not finished (from its task.json), and where its log is. */
 export async function missingTask(platform: Platform, dir: string, entry: PlannedTask, doneButIncomplete: string): Promise<MissingRun> {
   const state = await readTaskState(platform, `${dir}/${entry.dir}`);
-  const status = !state ? 'not started'
-    : state.state === 'failed' ? `failed (exit ${state.exit ?? '?'} on ${state.host ?? '?'}); its output: ${entry.dir}/output.txt`
-    : state.state === 'running' ? `started on ${state.host ?? '?'} and not finished (still running, or killed: resubmit task ${entry.index} to resume it)`
-    : `marked done but ${doneButIncomplete}`;
+  const status = !state
+    ? 'not started'
+    : state.state === 'failed'
+      ? `failed (exit ${state.exit ?? '?'} on ${state.host ?? '?'}); its output: ${entry.dir}/output.txt`
+      : state.state === 'running'
+        ? `started on ${state.host ?? '?'} and not finished (still running, or killed: resubmit task ${entry.index} to resume it)`
+        : `marked done but ${doneButIncomplete}`;
   return { id: entry.id, status: `task ${entry.index}: ${status}`, log: state?.log ?? null };
 }
 
 /** Reports the finished runs of the plan in `dir` (writes nothing when none has finished) and lists the others. */
-export async function collectExperiment(platform: Platform, dir: string, mixedVersions = false): Promise<{ name: string; runs: RunResult[]; missing: MissingRun[]; reported: boolean }> {
+export async function collectExperiment(
+  platform: Platform,
+  dir: string,
+  mixedVersions = false,
+): Promise<{ name: string; runs: RunResult[]; missing: MissingRun[]; reported: boolean }> {
   const m = await readManifest(platform, dir);
   const o: ExperimentOptions = { ...m.options, out: dir, jobs: 1, mixedVersions };
   const plans = planExperiment(m.experiment, o);
@@ -222,7 +273,12 @@ export async function collectExperiment(platform: Platform, dir: string, mixedVe
   const missing: MissingRun[] = [];
   for (const entry of m.runs) {
     const plan = planned.get(entry.id);
-    if (!plan) throw new NtkError('E_DATA_FORMAT', `${dir}/${MANIFEST}: run ${entry.id} is not in experiment ${m.experiment} any more; plan it again.`, { path: dir });
+    if (!plan)
+      throw new NtkError(
+        'E_DATA_FORMAT',
+        `${dir}/${MANIFEST}: run ${entry.id} is not in experiment ${m.experiment} any more; plan it again.`,
+        { path: dir },
+      );
     const runDir = `${dir}/${entry.dir}`;
     const records: LogRecord[] | null = await finishedRun(platform, runDir, plan);
     if (records) {
@@ -231,6 +287,13 @@ export async function collectExperiment(platform: Platform, dir: string, mixedVe
     }
     missing.push(await missingTask(platform, dir, entry, 'its log has no final evaluation'));
   }
-  if (runs.length) await writeExperimentReport(platform, m.experiment, o, runs, missing.map((r) => r.id));
+  if (runs.length)
+    await writeExperimentReport(
+      platform,
+      m.experiment,
+      o,
+      runs,
+      missing.map((r) => r.id),
+    );
   return { name: m.experiment, runs, missing, reported: runs.length > 0 };
 }

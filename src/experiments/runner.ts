@@ -46,20 +46,32 @@ export const RUN_FILE = 'run.json';
 
 /** Validates the name and options and plans the runs; nothing is written. */
 export function planExperiment(name: string, o: ExperimentOptions): RunPlan[] {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new NtkError('E_INVALID_ARGUMENT', `planExperiment: options must be an object (ExperimentOptions), got ${describeValue(o)}.`, { option: 'options' });
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new NtkError('E_INVALID_ARGUMENT', `planExperiment: options must be an object (ExperimentOptions), got ${describeValue(o)}.`, {
+      option: 'options',
+    });
   checkDirectoryPath(o.out, 'planExperiment: option "out"');
   const experiment = Object.hasOwn(EXPERIMENTS, name) ? EXPERIMENTS[name] : undefined;
   if (!experiment) {
-    throw new NtkError('E_INVALID_ARGUMENT', `experiment "${name}" does not exist; use one of ${Object.keys(EXPERIMENTS).join(', ')}.`, { option: 'name' });
+    throw new NtkError('E_INVALID_ARGUMENT', `experiment "${name}" does not exist; use one of ${Object.keys(EXPERIMENTS).join(', ')}.`, {
+      option: 'name',
+    });
   }
-  if (!SCALES.includes(o.scale)) throw new NtkError('E_INVALID_ARGUMENT', `--scale is "${o.scale}"; use ${SCALES.join(' or ')}.`, { option: 'scale' });
-  for (const [option, v] of [['seeds', o.seeds], ['jobs', o.jobs]] as const) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= 1, got ${v}.`, { option });
+  if (!SCALES.includes(o.scale))
+    throw new NtkError('E_INVALID_ARGUMENT', `--scale is "${o.scale}"; use ${SCALES.join(' or ')}.`, { option: 'scale' });
+  for (const [option, v] of [
+    ['seeds', o.seeds],
+    ['jobs', o.jobs],
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new NtkError('E_INVALID_ARGUMENT', `--${option} must be an integer >= 1, got ${v}.`, { option });
   }
   const known = experiment.variants(o).map((v) => v.name);
   const unknown = (o.config.variants ?? []).filter((v) => !known.includes(v));
   if (unknown.length) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--config: variants ${unknown.join(', ')} are not in ${name}; it has ${known.join(', ')}.`, { option: 'config' });
+    throw new NtkError('E_INVALID_ARGUMENT', `--config: variants ${unknown.join(', ')} are not in ${name}; it has ${known.join(', ')}.`, {
+      option: 'config',
+    });
   }
   return planRuns(experiment, o, o.config.recipe ?? {}, o.config.variants ?? null);
 }
@@ -84,7 +96,11 @@ function savedRecipe(text: string, path: string): string | null {
     recipe = null;
   }
   if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) {
-    throw new NtkError('E_DATA_FORMAT', `${path} is damaged or from an older ntk-at (not the JSON of a planned run with its "recipe"); delete it to start that run over.`, { path });
+    throw new NtkError(
+      'E_DATA_FORMAT',
+      `${path} is damaged or from an older ntk-at (not the JSON of a planned run with its "recipe"); delete it to start that run over.`,
+      { path },
+    );
   }
   try {
     return JSON.stringify(resolveRecipe(recipe));
@@ -114,7 +130,11 @@ export const trainArgs = (dir: string): string[] => ['train', '--config', `${dir
 
 /** Runs (or resumes) experiment `name` and writes its report into `o.out`. */
 export async function runExperiment(
-  name: string, o: ExperimentOptions, platform: Platform, launch: Launch, progress: (line: string) => void = () => {},
+  name: string,
+  o: ExperimentOptions,
+  platform: Platform,
+  launch: Launch,
+  progress: (line: string) => void = () => {},
 ): Promise<ExperimentResult> {
   const plans = planExperiment(name, o);
   const dirOf = (p: RunPlan) => `${o.out}/${p.id}`;
@@ -124,7 +144,13 @@ export async function runExperiment(
     if (records) done.set(p.id, records);
   }
   const pending = o.partial ? [] : plans.filter((p) => !done.has(p.id));
-  checkOneCodeVersion(name, [...done].map(([id, records]) => ({ id, code: runCode(records) })).concat(pending.length ? [{ id: 'runs to start now', code: codeVersion() }] : []), o);
+  checkOneCodeVersion(
+    name,
+    [...done]
+      .map(([id, records]) => ({ id, code: runCode(records) }))
+      .concat(pending.length ? [{ id: 'runs to start now', code: codeVersion() }] : []),
+    o,
+  );
   progress(`${name}: ${plans.length} runs, ${done.size} finished before, ${pending.length} to run (${o.jobs} at a time) in ${o.out}`);
   const failures: string[] = [];
   let next = 0;
@@ -142,7 +168,11 @@ export async function runExperiment(
       if (records) {
         done.set(p.id, records);
         const pgd = records.filter((r) => r.type === 'eval').at(-1)?.accuracy as Record<string, number> | undefined;
-        const summary = pgd ? Object.entries(pgd).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(' ') : '';
+        const summary = pgd
+          ? Object.entries(pgd)
+              .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`)
+              .join(' ')
+          : '';
         progress(`[${finished}/${pending.length}] ${p.id}: done in ${seconds} s (${summary})`);
       } else {
         failures.push(p.id);
@@ -152,11 +182,21 @@ export async function runExperiment(
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, pending.length)) }, worker));
   if (failures.length) {
-    throw new NtkError('E_RUN_FAILED', `experiment ${name}: ${failures.length} run(s) failed (${failures.join(', ')}); their output.txt says why. Rerun the same command to redo only those.`, { failures });
+    throw new NtkError(
+      'E_RUN_FAILED',
+      `experiment ${name}: ${failures.length} run(s) failed (${failures.join(', ')}); their output.txt says why. Rerun the same command to redo only those.`,
+      { failures },
+    );
   }
   const runs = plans.filter((p) => done.has(p.id)).map((p) => ({ plan: p, dir: dirOf(p), records: done.get(p.id) as LogRecord[] }));
   if (runs.length === 0) throw new NtkError('E_RUN_FAILED', `experiment ${name}: no run has finished in ${o.out} yet; nothing to report.`);
-  await writeExperimentReport(platform, name, o, runs, plans.filter((p) => !done.has(p.id)).map((p) => p.id));
+  await writeExperimentReport(
+    platform,
+    name,
+    o,
+    runs,
+    plans.filter((p) => !done.has(p.id)).map((p) => p.id),
+  );
   return { runs, started: pending.map((p) => p.id), reportDir: o.out };
 }
 
@@ -177,7 +217,11 @@ function codeGroups(runs: Array<{ id: string; code: CodeVersion | null }>): stri
 }
 
 /** E_MIXED_VERSIONS when the runs were (or would be) made by more than one code version, unless o.mixedVersions. */
-export function checkOneCodeVersion(name: string, runs: Array<{ id: string; code: CodeVersion | null }>, o: Pick<ExperimentOptions, 'mixedVersions' | 'out'>): void {
+export function checkOneCodeVersion(
+  name: string,
+  runs: Array<{ id: string; code: CodeVersion | null }>,
+  o: Pick<ExperimentOptions, 'mixedVersions' | 'out'>,
+): void {
   if (o.mixedVersions || new Set(runs.map((r) => formatCodeVersion(r.code))).size <= 1) return;
   throw new NtkError(
     'E_MIXED_VERSIONS',
@@ -188,9 +232,19 @@ export function checkOneCodeVersion(name: string, runs: Array<{ id: string; code
 }
 
 /** Analyses the runs and writes report.md / report.html / plots / report.json into o.out. */
-export async function writeExperimentReport(platform: Platform, name: string, o: ExperimentOptions, runs: RunResult[], missing: string[] = []): Promise<void> {
+export async function writeExperimentReport(
+  platform: Platform,
+  name: string,
+  o: ExperimentOptions,
+  runs: RunResult[],
+  missing: string[] = [],
+): Promise<void> {
   const experiment = EXPERIMENTS[name];
-  checkOneCodeVersion(name, runs.map((r) => ({ id: r.plan.id, code: runCode(r.records) })), o);
+  checkOneCodeVersion(
+    name,
+    runs.map((r) => ({ id: r.plan.id, code: runCode(r.records) })),
+    o,
+  );
   const collect = new Collector(runs);
   const sections: Section[] = [
     {
@@ -199,10 +253,14 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
         { kind: 'text', text: experiment.summary },
         {
           kind: 'text',
-          text: `Scale ${o.scale}, ${o.seeds} seed(s) per variant, ${runs.length} runs` +
-            (missing.length ? ` (PARTIAL REPORT: ${missing.length} planned runs had not finished and are left out: ${missing.join(', ')})` : '') + `. Every number below was measured in these runs and ` +
-            'read from their logs (report.json names the run and log field of each); they are not the paper\'s numbers. ' +
-            'Aggregates are mean ± sample standard deviation over seeds, followed by each seed\'s value in seed order.',
+          text:
+            `Scale ${o.scale}, ${o.seeds} seed(s) per variant, ${runs.length} runs` +
+            (missing.length
+              ? ` (PARTIAL REPORT: ${missing.length} planned runs had not finished and are left out: ${missing.join(', ')})`
+              : '') +
+            `. Every number below was measured in these runs and ` +
+            "read from their logs (report.json names the run and log field of each); they are not the paper's numbers. " +
+            "Aggregates are mean ± sample standard deviation over seeds, followed by each seed's value in seed order.",
         },
         { kind: 'text', text: `Adapter: ${String(runs[0]?.records.find((r) => r.type === 'config')?.adapter ?? 'not recorded')}.` },
       ],
@@ -211,20 +269,29 @@ export async function writeExperimentReport(platform: Platform, name: string, o:
     ...compareSections(runs.map((r) => ({ name: r.plan.id, variant: r.plan.variant, seed: r.plan.seed, records: r.records }))),
     {
       title: 'Runs',
-      blocks: [{
-        kind: 'table',
-        columns: ['run', 'training s', 'log', 'recipe'],
-        rows: runs.map((r) => [
-          r.plan.id, sig(collect.one(r, 'derived:trainingSeconds').value), `${r.plan.id}/log.jsonl`, `${r.plan.id}/${RUN_FILE}`,
-        ]),
-      }],
+      blocks: [
+        {
+          kind: 'table',
+          columns: ['run', 'training s', 'log', 'recipe'],
+          rows: runs.map((r) => [
+            r.plan.id,
+            sig(collect.one(r, 'derived:trainingSeconds').value),
+            `${r.plan.id}/log.jsonl`,
+            `${r.plan.id}/${RUN_FILE}`,
+          ]),
+        },
+      ],
     },
   ];
   sections[0].blocks.push({ kind: 'text', text: `Code: ${codeGroups(runs.map((r) => ({ id: r.plan.id, code: runCode(r.records) })))}.` });
   const report = renderReport(`Experiment ${name}`, sections);
   await writeReport(platform, o.out, report);
   const json = {
-    experiment: name, scale: o.scale, seeds: o.seeds, config: o.config, missing,
+    experiment: name,
+    scale: o.scale,
+    seeds: o.seeds,
+    config: o.config,
+    missing,
     runs: runs.map((r) => ({ ...r.plan, log: `${r.plan.id}/log.jsonl` })),
     aggregates: collect.aggregates,
     measured: collect.measured,

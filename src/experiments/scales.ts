@@ -9,11 +9,16 @@ import type { Scale } from './experiment.js';
 export function dataRecipe(scale: Scale, small: { train: number; val: number; test: number }): PartialRecipe {
   const threats = ['clean', 'fgsm', 'pgd20', 'autoattack-lite'];
   if (scale === 'paper') {
-    return { data: { dataset: 'cifar10', trainSize: 50000, validationSize: 1000, testSize: 10000 }, training: { logEvery: 50 }, evaluation: { threats } };
+    return {
+      data: { dataset: 'cifar10', trainSize: 50000, validationSize: 1000, testSize: 10000 },
+      training: { logEvery: 50 },
+      evaluation: { threats },
+    };
   }
   return {
     data: { dataset: 'fashion-mnist', trainSize: small.train, validationSize: small.val, testSize: small.test },
-    training: { logEvery: 4 }, evaluation: { threats },
+    training: { logEvery: 4 },
+    evaluation: { threats },
   };
 }
 

@@ -16,10 +16,14 @@ import { NtkError } from '../errors.js';
  */
 export function binomialStandardError(accuracy: number, n: number): number {
   if (!(accuracy >= 0 && accuracy <= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `binomialStandardError: the accuracy must be a fraction in [0, 1], got ${accuracy}`, { accuracy });
+    throw new NtkError('E_INVALID_ARGUMENT', `binomialStandardError: the accuracy must be a fraction in [0, 1], got ${accuracy}`, {
+      accuracy,
+    });
   }
   if (!(n > 0 && Number.isFinite(n))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `binomialStandardError: the number of images must be a positive finite number, got ${n}`, { n });
+    throw new NtkError('E_INVALID_ARGUMENT', `binomialStandardError: the number of images must be a positive finite number, got ${n}`, {
+      n,
+    });
   }
   return Math.sqrt((accuracy * (1 - accuracy)) / n);
 }
@@ -31,8 +35,8 @@ export const NORMAL_975 = 1.959963984540054;
 
 /** Lanczos coefficients (g = 7, n = 9): ln Γ to about 1e-15 relative. */
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0 (Lanczos approximation). */
@@ -77,7 +81,11 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
     h *= delta;
     if (Math.abs(delta - 1) < EPS) return h;
   }
-  throw new NtkError('E_NOT_CONVERGED', `incomplete beta: the continued fraction did not converge for a = ${a}, b = ${b}, x = ${x}`, { a, b, x });
+  throw new NtkError('E_NOT_CONVERGED', `incomplete beta: the continued fraction did not converge for a = ${a}, b = ${b}, x = ${x}`, {
+    a,
+    b,
+    x,
+  });
 }
 
 /** The regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1]. */
@@ -85,9 +93,7 @@ function incompleteBeta(a: number, b: number, x: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
-  return x < (a + 1) / (a + b + 2)
-    ? (front * betaContinuedFraction(a, b, x)) / a
-    : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
 /** Upper tail P(T > t) of Student's t with `df` degrees of freedom, for t ≥ 0: ½ I_{df/(df+t²)}(df/2, ½). */
@@ -163,13 +169,21 @@ export interface PairedDifference {
  */
 export function pairedDifference(a: readonly number[], b: readonly number[]): PairedDifference {
   if (a.length !== b.length) {
-    throw new NtkError('E_INVALID_ARGUMENT', `pairedDifference: the variant has ${a.length} values and the control ${b.length}; they must be paired by seed`, { variant: a.length, control: b.length });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `pairedDifference: the variant has ${a.length} values and the control ${b.length}; they must be paired by seed`,
+      { variant: a.length, control: b.length },
+    );
   }
   if (a.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'pairedDifference: no pairs (both lists are empty)');
   const differences = a.map((ai, i) => {
     const bi = b[i]!;
     if (!Number.isFinite(ai) || !Number.isFinite(bi)) {
-      throw new NtkError('E_NOT_FINITE', `pairedDifference: seed index ${i} has a non-finite value (variant ${ai}, control ${bi}); drop the seed from both lists or rerun it`, { index: i, variant: ai, control: bi });
+      throw new NtkError(
+        'E_NOT_FINITE',
+        `pairedDifference: seed index ${i} has a non-finite value (variant ${ai}, control ${bi}); drop the seed from both lists or rerun it`,
+        { index: i, variant: ai, control: bi },
+      );
     }
     return ai - bi;
   });
@@ -217,7 +231,9 @@ export function verdict(diff: PairedDifference, expected: 'increase' | 'decrease
     throw new NtkError('E_INVALID_ARGUMENT', `verdict: expected must be 'increase' or 'decrease', got '${String(expected)}'`, { expected });
   }
   if (!(minimalEffect >= 0 && Number.isFinite(minimalEffect))) {
-    throw new NtkError('E_INVALID_ARGUMENT', `verdict: the minimal effect must be a finite number ≥ 0, got ${minimalEffect}`, { minimalEffect });
+    throw new NtkError('E_INVALID_ARGUMENT', `verdict: the minimal effect must be a finite number ≥ 0, got ${minimalEffect}`, {
+      minimalEffect,
+    });
   }
   const { lo, hi } = diff.ci95;
   if (expected === 'increase') {
@@ -295,13 +311,25 @@ export function catastrophicOverfitting(curve: readonly CoCheck[], options: CoOp
   bad('gap', gap, gap >= 0 && gap <= 1, 'in [0, 1]');
   curve.forEach((c, j) => {
     if (![c.epoch, c.pgd, c.singleStep].every(Number.isFinite)) {
-      throw new NtkError('E_NOT_FINITE', `catastrophicOverfitting: check ${j} has a non-finite value (epoch ${c.epoch}, pgd ${c.pgd}, singleStep ${c.singleStep})`, { index: j });
+      throw new NtkError(
+        'E_NOT_FINITE',
+        `catastrophicOverfitting: check ${j} has a non-finite value (epoch ${c.epoch}, pgd ${c.pgd}, singleStep ${c.singleStep})`,
+        { index: j },
+      );
     }
     if (!(c.pgd >= 0 && c.pgd <= 1 && c.singleStep >= 0 && c.singleStep <= 1)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `catastrophicOverfitting: check ${j} has an accuracy outside [0, 1] (pgd ${c.pgd}, singleStep ${c.singleStep}); pass fractions, not percent`, { index: j });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `catastrophicOverfitting: check ${j} has an accuracy outside [0, 1] (pgd ${c.pgd}, singleStep ${c.singleStep}); pass fractions, not percent`,
+        { index: j },
+      );
     }
     if (j > 0 && c.epoch < curve[j - 1]!.epoch) {
-      throw new NtkError('E_INVALID_ARGUMENT', `catastrophicOverfitting: check ${j} (epoch ${c.epoch}) comes before check ${j - 1} (epoch ${curve[j - 1]!.epoch}); checks must be in epoch order`, { index: j });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `catastrophicOverfitting: check ${j} (epoch ${c.epoch}) comes before check ${j - 1} (epoch ${curve[j - 1]!.epoch}); checks must be in epoch order`,
+        { index: j },
+      );
     }
   });
   let peak = -Infinity;

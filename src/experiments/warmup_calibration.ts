@@ -38,7 +38,8 @@ export const CALIBRATION_RULE =
 /** Data, model, attack and kernel-tracking settings kernel-warmup and its calibration share (without epochs, schedule and NTK switch). */
 export function warmupSetting(scale: Scale): PartialRecipe {
   return overlayRecipes(
-    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }), modelRecipe(scale, 'mlp'),
+    dataRecipe(scale, { train: 10000, val: 500, test: 1000 }),
+    modelRecipe(scale, 'mlp'),
     scale === 'paper'
       ? { training: { lr: 0.1, attack: { eps: 8 / 255, steps: WARMUP_PGD_STEPS } } }
       : { training: { lr: 0.05, logEvery: 20, attack: { eps: 0.1, steps: WARMUP_PGD_STEPS, stepFactor: 0.25 } } },
@@ -55,7 +56,10 @@ const windowEnd = () => KERNEL_RULE.cap * WARMUP_EPOCHS;
 /** A run's kernel checks in the window: epoch fraction and clean-adversarial distance, each read through the collector. */
 function distances(collect: Collector, run: RunResult | undefined): Array<[number, number]> {
   if (!run) return [];
-  const fractions = run.records.filter((r) => r.type === 'kernel').map((r) => num(r.epochFraction)).filter((f) => f <= windowEnd() + 1e-9);
+  const fractions = run.records
+    .filter((r) => r.type === 'kernel')
+    .map((r) => num(r.epochFraction))
+    .filter((f) => f <= windowEnd() + 1e-9);
   return fractions.map((f, i): [number, number] => [f, collect.one(run, `kernel[${i}].adversarial.distanceToClean`).value]);
 }
 
@@ -79,17 +83,25 @@ export function budgetEpochs(warmup: number): number {
 export const PGD_BUDGET_EPOCHS = budgetEpochs(CALIBRATED_SWITCH_EPOCH);
 
 export const kernelWarmupCalibration: Experiment = {
-  summary: 'Calibration of the kernel rule of kernel-warmup (the study\'s second finding), on a held-out seed (1000) that no reported grid uses: ' +
+  summary:
+    "Calibration of the kernel rule of kernel-warmup (the study's second finding), on a held-out seed (1000) that no reported grid uses: " +
     'clean training and PGD-AT, each tracking the trace kernel of 200 held-out probes, clean and PGD-10-attacked, over the warm-up window ' +
     `(the first ${KERNEL_RULE.cap * WARMUP_EPOCHS} epochs of kernel-warmup's setting, at its first learning rate, constant until its first decay). ` +
     `Rule: ${CALIBRATION_RULE}`,
   firstSeed: 1000,
-  base: (scale) => overlayRecipes(
-    warmupSetting(scale), { evaluation: { threats: ['clean', 'pgd20'] }, training: { epochs: KERNEL_RULE.cap * WARMUP_EPOCHS, schedule: 'constant' } }, RULE_TRACKING,
-  ),
+  base: (scale) =>
+    overlayRecipes(
+      warmupSetting(scale),
+      { evaluation: { threats: ['clean', 'pgd20'] }, training: { epochs: KERNEL_RULE.cap * WARMUP_EPOCHS, schedule: 'constant' } },
+      RULE_TRACKING,
+    ),
   variants: () => [
-    { name: 'standard', description: 'clean training (the kernel rule\'s warm-up)', recipe: { training: { method: 'standard' } } },
-    { name: 'pgd', description: 'PGD-10 AT (α = ε/4): the band of clean-adversarial distances adversarial training keeps', recipe: { training: { method: 'pgd' } } },
+    { name: 'standard', description: "clean training (the kernel rule's warm-up)", recipe: { training: { method: 'standard' } } },
+    {
+      name: 'pgd',
+      description: 'PGD-10 AT (α = ε/4): the band of clean-adversarial distances adversarial training keeps',
+      recipe: { training: { method: 'pgd' } },
+    },
   ],
   analyse(collect) {
     const clean = distances(collect, collect.of('standard')[0]);
@@ -101,33 +113,56 @@ export const kernelWarmupCalibration: Experiment = {
     const byFraction = new Map(adversarial);
     const mismatch = [
       ...(tau !== KERNEL_RULE.tau ? [`tau ${fixed(3)(tau)} (KERNEL_RULE.tau is ${KERNEL_RULE.tau})`] : []),
-      ...(at && Math.abs(at.epochFraction - CALIBRATED_SWITCH_EPOCH) > 1e-9 ? [`a switch at epoch ${fixed(4)(at.epochFraction)} (CALIBRATED_SWITCH_EPOCH is ${CALIBRATED_SWITCH_EPOCH})`] : []),
+      ...(at && Math.abs(at.epochFraction - CALIBRATED_SWITCH_EPOCH) > 1e-9
+        ? [`a switch at epoch ${fixed(4)(at.epochFraction)} (CALIBRATED_SWITCH_EPOCH is ${CALIBRATED_SWITCH_EPOCH})`]
+        : []),
     ];
     const result: Section = {
       title: 'The calibrated threshold',
       blocks: [
         {
-          kind: 'table', columns: ['epoch', 'clean training: clean-adv distance', 'PGD-AT: clean-adv distance'],
+          kind: 'table',
+          columns: ['epoch', 'clean training: clean-adv distance', 'PGD-AT: clean-adv distance'],
           rows: clean.map(([f, d]) => [fixed(2)(f), fixed(4)(d), fixed(4)(byFraction.get(f) ?? NaN)]),
         },
         {
-          kind: 'text', text: `PGD-AT's largest distance in the window: ${fixed(4)(band)}, so tau = ${fixed(3)(tau)}. The rule (tau, patience ${KERNEL_RULE.patience}, ` +
+          kind: 'text',
+          text:
+            `PGD-AT's largest distance in the window: ${fixed(4)(band)}, so tau = ${fixed(3)(tau)}. The rule (tau, patience ${KERNEL_RULE.patience}, ` +
             `cap ${KERNEL_RULE.cap * 100} %) on this seed's clean run switches at epoch ${at ? fixed(2)(at.epochFraction) : '-'} (${at?.reason ?? '-'}). ` +
             `PGD-AT with the passes of that run (${at ? fixed(2)(at.epochFraction) : '-'} clean epochs, then PGD-${WARMUP_PGD_STEPS} AT to epoch ${WARMUP_EPOCHS}) ` +
             `runs ${budget} epochs (kernel-warmup's pgd-budget; the kernel checks are not passes and are left out of the match); kernel-warmup's fixed warm-up of ` +
             `that length is fixed-${at ? fixed(0)((100 * at.epochFraction) / WARMUP_EPOCHS) : '-'}.`,
         },
         mismatch.length
-          ? { kind: 'alert', text: `This calibration gives ${mismatch.join(' and ')}: update src/experiments/warmup_calibration.ts before running kernel-warmup.` }
-          : { kind: 'text', text: `kernel-warmup uses these values (KERNEL_RULE.tau ${KERNEL_RULE.tau}, CALIBRATED_SWITCH_EPOCH ${CALIBRATED_SWITCH_EPOCH}, PGD_BUDGET_EPOCHS ${PGD_BUDGET_EPOCHS}).` },
+          ? {
+              kind: 'alert',
+              text: `This calibration gives ${mismatch.join(' and ')}: update src/experiments/warmup_calibration.ts before running kernel-warmup.`,
+            }
+          : {
+              kind: 'text',
+              text: `kernel-warmup uses these values (KERNEL_RULE.tau ${KERNEL_RULE.tau}, CALIBRATED_SWITCH_EPOCH ${CALIBRATED_SWITCH_EPOCH}, PGD_BUDGET_EPOCHS ${PGD_BUDGET_EPOCHS}).`,
+            },
       ],
     };
     const plot: LinePlot = {
-      title: 'Clean-adversarial probe-kernel distance in the warm-up window (seed 1000)', xLabel: 'epoch', yLabel: '1 − S(K_clean, K_PGD)',
+      title: 'Clean-adversarial probe-kernel distance in the warm-up window (seed 1000)',
+      xLabel: 'epoch',
+      yLabel: '1 − S(K_clean, K_PGD)',
       series: [
         { name: 'clean training', points: clean, markers: true },
         { name: 'PGD-AT', points: adversarial, markers: true },
-        { name: `tau = ${fixed(3)(tau)}`, points: clean.length ? [[0, tau], [windowEnd(), tau]] : [], color: '#7f7f7f', strokeWidth: 1 },
+        {
+          name: `tau = ${fixed(3)(tau)}`,
+          points: clean.length
+            ? [
+                [0, tau],
+                [windowEnd(), tau],
+              ]
+            : [],
+          color: '#7f7f7f',
+          strokeWidth: 1,
+        },
       ],
     };
     return [result, { title: 'The distances', blocks: [{ kind: 'plot', file: 'x_clean_adv_distance.svg', plot }] }];

@@ -41,7 +41,11 @@ export function decodeNpy(bytes: Uint8Array, source = '.npy'): { shape: number[]
   if (!/'descr':\s*'<f8'/.test(header)) bad(`dtype in ${header.trim()}`);
   if (!/'fortran_order':\s*False/.test(header)) bad('Fortran order');
   const dims = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? bad('no shape');
-  const shape = dims.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = dims
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const start = 10 + length;
   if (bytes.length - start !== 8 * count) bad(`${bytes.length - start} data bytes for shape (${shape})`);

@@ -55,7 +55,10 @@ export class RunLog {
     const path = this.path;
     this.tailChecked = true; // the rewrite below keeps whole records only
     this.pending = this.pending.then(async () => {
-      const text = await this.platform.readFile(path).then((b) => new TextDecoder().decode(b), () => '');
+      const text = await this.platform.readFile(path).then(
+        (b) => new TextDecoder().decode(b),
+        () => '',
+      );
       const kept = parseRunLog(text, path).filter((r) => !after(r));
       await this.platform.writeFileAtomic(path, new TextEncoder().encode(kept.map((r) => `${JSON.stringify(r)}\n`).join('')));
       this.records = [...kept, ...this.records.slice(written)];
@@ -68,7 +71,10 @@ export class RunLog {
     if (this.tailChecked) return;
     this.tailChecked = true;
     this.pending = this.pending.then(async () => {
-      const text = await this.platform.readFile(path).then((b) => new TextDecoder().decode(b), () => '');
+      const text = await this.platform.readFile(path).then(
+        (b) => new TextDecoder().decode(b),
+        () => '',
+      );
       if (text === '' || text.endsWith('\n')) return;
       const cut = text.lastIndexOf('\n') + 1; // a whole record that lost only its newline keeps it
       const kept = isJson(text.slice(cut)) ? `${text}\n` : text.slice(0, cut);
@@ -107,7 +113,8 @@ export function parseRunLog(text: string, source = 'run log'): LogRecord[] {
     } catch (e) {
       throw badLine(source, i + 1, `is not JSON (${(e as Error).message})`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badLine(source, i + 1, `is ${JSON.stringify(value)}, not a record object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw badLine(source, i + 1, `is ${JSON.stringify(value)}, not a record object`);
     if (typeof (value as LogRecord).type !== 'string') throw badLine(source, i + 1, 'has no string "type"');
     records.push(value as LogRecord);
   }
@@ -124,7 +131,12 @@ function isJson(line: string): boolean {
 }
 
 function badLine(source: string, line: number, problem: string): NtkError {
-  return new NtkError('E_DATA_FORMAT', `${source}: line ${line} ${problem}; a run log holds one JSON record per line (fix or delete that line).`, {
-    file: source, line,
-  });
+  return new NtkError(
+    'E_DATA_FORMAT',
+    `${source}: line ${line} ${problem}; a run log holds one JSON record per line (fix or delete that line).`,
+    {
+      file: source,
+      line,
+    },
+  );
 }

@@ -29,7 +29,9 @@ const DTYPES = { F32: Float32Array, F64: Float64Array } as const;
 /** Encodes tensors (F64 ones first, then F32, each group in the map's order) and string metadata, with the checksum field added. */
 export function encodeSafetensors(content: SafetensorsContent): Uint8Array {
   if (CHECKSUM_FIELD in content.metadata) {
-    throw new NtkError('E_INVALID_ARGUMENT', `safetensors: metadata field "${CHECKSUM_FIELD}" is reserved for the checksum.`, { field: CHECKSUM_FIELD });
+    throw new NtkError('E_INVALID_ARGUMENT', `safetensors: metadata field "${CHECKSUM_FIELD}" is reserved for the checksum.`, {
+      field: CHECKSUM_FIELD,
+    });
   }
   const metadata: Record<string, string> = { ...content.metadata };
   const header: Record<string, unknown> = { __metadata__: metadata };
@@ -67,7 +69,11 @@ export function encodeSafetensors(content: SafetensorsContent): Uint8Array {
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContent & { checksummed: boolean } {
   const corrupt = (problem: string): never => {
-    throw new NtkError('E_CHECKPOINT_CORRUPT', `${source}: ${problem}; the file is not a valid checkpoint (re-create it or use an earlier one).`, { source });
+    throw new NtkError(
+      'E_CHECKPOINT_CORRUPT',
+      `${source}: ${problem}; the file is not a valid checkpoint (re-create it or use an earlier one).`,
+      { source },
+    );
   };
   if (bytes.length < 8) corrupt(`only ${bytes.length} bytes, shorter than the 8-byte header length`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
@@ -94,7 +100,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     if (name === '__metadata__') continue;
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = v?.dtype;
-    if (dtype !== 'F32' && dtype !== 'F64') return corrupt(`tensor "${name}" has dtype ${JSON.stringify(v?.dtype)}; only F32 and F64 are supported`);
+    if (dtype !== 'F32' && dtype !== 'F64')
+      return corrupt(`tensor "${name}" has dtype ${JSON.stringify(v?.dtype)}; only F32 and F64 are supported`);
     const shape = v.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) corrupt(`tensor "${name}" has a bad shape`);
     const offsets = v.data_offsets;
@@ -117,7 +124,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (expected !== undefined) {
     const { [CHECKSUM_FIELD]: _checksum, ...rest } = raw as Record<string, unknown>;
     const actual = crc32Hex([new TextEncoder().encode(JSON.stringify({ ...header, __metadata__: rest })), bytes.subarray(dataStart)]);
-    if (actual !== expected) corrupt(`checksum mismatch (file says ${JSON.stringify(expected)}, contents give "${actual}"): the file was altered or damaged`);
+    if (actual !== expected)
+      corrupt(`checksum mismatch (file says ${JSON.stringify(expected)}, contents give "${actual}"): the file was altered or damaged`);
   }
   const tensors = new Map<string, NamedTensor<Float32Array | Float64Array>>();
   for (const [name, { dtype, shape, begin, end }] of entries) {

@@ -68,10 +68,17 @@ export const EIGH_MAX_ORDER_VECTORS = 8192;
  */
 export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptions> = {}): Promise<EighResult> {
   requireMatrix('eigh', 'a', a);
-  if (typeof n !== 'number') throw new NtkError('E_INVALID_ARGUMENT', `eigh: argument "n" (the order of the matrix) must be a number, got ${describeValue(n)}.`, { option: 'n' });
+  if (typeof n !== 'number')
+    throw new NtkError('E_INVALID_ARGUMENT', `eigh: argument "n" (the order of the matrix) must be a number, got ${describeValue(n)}.`, {
+      option: 'n',
+    });
   const opts = resolveOptions('eigh', DEFAULT_EIGH_OPTIONS, options);
   const square = Number.isInteger(n) && n >= 1;
-  check(!square || n <= EIGH_MAX_ORDER, `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`, { n });
+  check(
+    !square || n <= EIGH_MAX_ORDER,
+    `eigh: n=${n} exceeds EIGH_MAX_ORDER=${EIGH_MAX_ORDER} (the n x n float64 matrix must fit a 1 GiB WASM block).`,
+    { n },
+  );
   check(
     !square || !opts.vectors || n <= EIGH_MAX_ORDER_VECTORS,
     `eigh: n=${n} exceeds EIGH_MAX_ORDER_VECTORS=${EIGH_MAX_ORDER_VECTORS} with vectors (four n x n float64 arrays in WASM memory); ask for eigenvalues only, or fewer samples.`,
@@ -85,12 +92,12 @@ export async function eigh(a: DenseMatrix, n: number, options: Partial<EighOptio
     );
   }
   const k = opts.topK ?? n;
-  check(Number.isInteger(k) && k >= 1 && k <= n, `eigh: topK must be an integer in [1, n=${n}] or null (all), got ${opts.topK}.`, { topK: opts.topK });
-  check(
-    opts.symmetryTolerance >= 0,
-    `eigh: symmetryTolerance must be a number >= 0, got ${opts.symmetryTolerance}.`,
-    { symmetryTolerance: opts.symmetryTolerance },
-  );
+  check(Number.isInteger(k) && k >= 1 && k <= n, `eigh: topK must be an integer in [1, n=${n}] or null (all), got ${opts.topK}.`, {
+    topK: opts.topK,
+  });
+  check(opts.symmetryTolerance >= 0, `eigh: symmetryTolerance must be a number >= 0, got ${opts.symmetryTolerance}.`, {
+    symmetryTolerance: opts.symmetryTolerance,
+  });
 
   const wasm = await loadWasm();
   // Allocate everything first: growing WASM memory detaches views made earlier.

@@ -45,11 +45,7 @@ async function instantiate(): Promise<WasmExports> {
 }
 
 /** Copies `data` into fresh WASM memory, runs `fn(ptr)`, copies `count` f64 back if asked, frees. */
-export async function withF64<T>(
-  data: Float64Array,
-  fn: (wasm: WasmExports, ptr: number) => T,
-  readBack?: Float64Array,
-): Promise<T> {
+export async function withF64<T>(data: Float64Array, fn: (wasm: WasmExports, ptr: number) => T, readBack?: Float64Array): Promise<T> {
   const wasm = await loadWasm();
   const ptr = wasm.allocF64(data.length);
   try {

@@ -40,7 +40,10 @@ export function buildLayer(gpu: Gpu, spec: LayerSpec, rng: Rng, init: InitScheme
   switch (spec.kind) {
     case 'conv2d':
       return new Conv2d(gpu, spec.name, spec.inChannels, spec.outChannels, spec.kernel, rng, {
-        stride: spec.stride, padding: spec.padding, bias: spec.bias, init,
+        stride: spec.stride,
+        padding: spec.padding,
+        bias: spec.bias,
+        init,
       });
     case 'batchnorm1d':
       return new BatchNorm1d(gpu, spec.name, spec.channels, spec.options);
@@ -86,7 +89,9 @@ function buildAll(gpu: Gpu, specs: LayerSpec[], rng: Rng, init: InitScheme): Lay
  * are freed again if the Model refuses them (e.g. their output is not [n, classes]).
  */
 export function modelFromSpec(
-  gpu: Gpu, spec: LayerSpec, o: { name: string; inputShape: Shape; classes: number; seed: number; init: InitScheme },
+  gpu: Gpu,
+  spec: LayerSpec,
+  o: { name: string; inputShape: Shape; classes: number; seed: number; init: InitScheme },
 ): Model {
   const root = buildLayer(gpu, spec, new Rng(o.seed), o.init);
   try {

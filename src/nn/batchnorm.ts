@@ -7,8 +7,14 @@
 
 import type { Gpu } from '../device/gpu.js';
 import {
-  batchNormBackward, batchNormForward, createBatchNormState, disposeBatchNormState, resolveBatchNormOptions,
-  type BatchNormMode, type BatchNormOptions, type BatchNormState,
+  batchNormBackward,
+  batchNormForward,
+  createBatchNormState,
+  disposeBatchNormState,
+  resolveBatchNormOptions,
+  type BatchNormMode,
+  type BatchNormOptions,
+  type BatchNormState,
 } from '../ops/batchnorm.js';
 import { sumPartials } from '../ops/sum_partials.js';
 import { requireInteger } from '../options.js';
@@ -51,8 +57,15 @@ abstract class BatchNormLayer implements Layer {
   outputShape(input: Shape): Shape {
     if (input.length !== this.rank || input[1] !== this.channels) {
       const expected = this.rank === 2 ? `[n, ${this.channels}]` : `[n, ${this.channels}, h, w]`;
-      throw shapeError(this.name, `${this.kind} over ${this.channels} channels`, expected, input,
-        input.length !== this.rank ? `use ${this.rank === 2 ? 'BatchNorm2d for images' : 'BatchNorm1d for [n, C] features'}` : "check the previous layer's channel count");
+      throw shapeError(
+        this.name,
+        `${this.kind} over ${this.channels} channels`,
+        expected,
+        input,
+        input.length !== this.rank
+          ? `use ${this.rank === 2 ? 'BatchNorm2d for images' : 'BatchNorm1d for [n, C] features'}`
+          : "check the previous layer's channel count",
+      );
     }
     return input;
   }

@@ -66,7 +66,8 @@ export function cnnArchitecture(options: Partial<CnnOptions> = {}): { options: C
   requireChoice(where, 'init', o.init, INIT_SCHEMES);
   requireInteger(where, 'classes', o.classes);
   requireInteger(where, 'kernel', o.kernel);
-  if (o.kernel % 2 !== 1) throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "kernel" must be odd (same padding), got ${o.kernel}.`);
+  if (o.kernel % 2 !== 1)
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "kernel" must be odd (same padding), got ${o.kernel}.`);
   o.channels.forEach((c, i) => requireInteger(where, `channels[${i}]`, c));
   o.hidden.forEach((w, i) => requireInteger(where, `hidden[${i}]`, w));
   if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -78,11 +79,21 @@ export function cnnArchitecture(options: Partial<CnnOptions> = {}): { options: C
   if (o.normalize) layers.push({ kind: 'normalize', name: 'normalize', mean: o.normalize.mean, std: o.normalize.std });
   o.channels.forEach((cout, i) => {
     const b = `block${i + 1}`;
-    layers.push({ kind: 'conv2d', name: `${b}.conv`, inChannels: c, outChannels: cout, kernel: o.kernel, stride: 1, padding: (o.kernel - 1) / 2, bias: !o.batchNorm });
+    layers.push({
+      kind: 'conv2d',
+      name: `${b}.conv`,
+      inChannels: c,
+      outChannels: cout,
+      kernel: o.kernel,
+      stride: 1,
+      padding: (o.kernel - 1) / 2,
+      bias: !o.batchNorm,
+    });
     if (o.batchNorm) layers.push({ kind: 'batchnorm2d', name: `${b}.bn`, channels: cout, options: o.bn });
     layers.push({ kind: 'relu', name: `${b}.relu` });
     if (o.pool !== 'none') {
-      if (h < 2 || w < 2) throw new NtkError('E_INVALID_ARGUMENT', `${where}: block ${i + 1} would pool a ${h}x${w} map; use fewer blocks or pool 'none'.`);
+      if (h < 2 || w < 2)
+        throw new NtkError('E_INVALID_ARGUMENT', `${where}: block ${i + 1} would pool a ${h}x${w} map; use fewer blocks or pool 'none'.`);
       layers.push({ kind: o.pool === 'max' ? 'maxpool2d' : 'avgpool2d', name: `${b}.pool`, options: { kernel: 2 } });
       [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
     }

@@ -5,7 +5,12 @@
 
 import type { Gpu } from '../device/gpu.js';
 import {
-  conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOutputShape,
+  conv2d,
+  conv2dBackwardBias,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dGeometry,
+  conv2dOutputShape,
   type Conv2dGeometry,
 } from '../ops/conv2d.js';
 import { pair, type Pair } from '../ops/geometry.js';
@@ -113,8 +118,13 @@ export class Conv2d implements Layer {
 
   private geometry(input: Shape): Conv2dGeometry {
     if (input.length !== 4 || input[1] !== this.inChannels) {
-      throw shapeError(this.name, `Conv2d ${this.inChannels}→${this.outChannels}`, `[n, ${this.inChannels}, h, w]`, input,
-        input.length !== 4 ? 'conv layers take NCHW images' : "check the previous layer's channel count");
+      throw shapeError(
+        this.name,
+        `Conv2d ${this.inChannels}→${this.outChannels}`,
+        `[n, ${this.inChannels}, h, w]`,
+        input,
+        input.length !== 4 ? 'conv layers take NCHW images' : "check the previous layer's channel count",
+      );
     }
     return conv2dGeometry(input, this.weight.value.shape, this.options, `Conv2d "${this.name}"`);
   }

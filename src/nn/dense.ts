@@ -50,13 +50,20 @@ export class Dense implements Layer {
     requireChoice(where, 'init', o.init, INIT_SCHEMES);
     const w = () => initWeights(o.init, rng, outFeatures * inFeatures, inFeatures);
     this.weight = createParameter(gpu, `${name}.weight`, w, [outFeatures, inFeatures], false);
-    this.bias = o.bias ? createParameter(gpu, `${name}.bias`, () => initBias(o.init, rng, outFeatures, inFeatures), [outFeatures], true) : null;
+    this.bias = o.bias
+      ? createParameter(gpu, `${name}.bias`, () => initBias(o.init, rng, outFeatures, inFeatures), [outFeatures], true)
+      : null;
   }
 
   outputShape(input: Shape): Shape {
     if (input.length !== 2 || input[1] !== this.inFeatures) {
-      throw shapeError(this.name, `Dense ${this.inFeatures}→${this.outFeatures}`, `[n, ${this.inFeatures}]`, input,
-        input.length > 2 ? 'put a Flatten layer before it' : `check the previous layer's width`);
+      throw shapeError(
+        this.name,
+        `Dense ${this.inFeatures}→${this.outFeatures}`,
+        `[n, ${this.inFeatures}]`,
+        input,
+        input.length > 2 ? 'put a Flatten layer before it' : `check the previous layer's width`,
+      );
     }
     return [input[0], this.outFeatures];
   }

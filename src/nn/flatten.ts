@@ -18,7 +18,7 @@ export class Flatten implements Layer {
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const shape = this.outputShape(x.shape);
-    this.inputShape = options.record ?? true ? x.shape : null;
+    this.inputShape = (options.record ?? true) ? x.shape : null;
     return x.reshape(shape);
   }
 

@@ -72,7 +72,10 @@ export class PerSampleGrads {
   /** The entry holding `param`'s per-sample gradient; E_INVALID_ARGUMENT naming `where` and the parameter if the backward gave none. */
   entry(param: Parameter, where = 'PerSampleGrads'): PerSampleEntry {
     const e = this.entries.get(param);
-    if (!e) throw new NtkError('E_INVALID_ARGUMENT', `${where}: parameter "${param.name}" received no per-sample gradient.`, { parameter: param.name });
+    if (!e)
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: parameter "${param.name}" received no per-sample gradient.`, {
+        parameter: param.name,
+      });
     return e;
   }
 
@@ -80,8 +83,11 @@ export class PerSampleGrads {
   grad(param: Parameter, where = 'PerSampleGrads'): Tensor {
     const e = this.entry(param, where);
     if (e.kind !== 'grad') {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: parameter "${param.name}" gave its per-sample gradient as factors; use a PerSampleGrads sink without factored.`,
-        { parameter: param.name });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `${where}: parameter "${param.name}" gave its per-sample gradient as factors; use a PerSampleGrads sink without factored.`,
+        { parameter: param.name },
+      );
     }
     return e.grad;
   }
@@ -100,8 +106,11 @@ export class PerSampleGrads {
     if (twice) {
       if (entry.kind === 'grad') entry.grad.dispose();
       else disposeFactors(entry);
-      throw new NtkError('E_INVALID_ARGUMENT', `parameter "${twice.name}" received two per-sample gradients in one sink; pass a fresh PerSampleGrads to each backward.`,
-        { parameter: twice.name });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `parameter "${twice.name}" received two per-sample gradients in one sink; pass a fresh PerSampleGrads to each backward.`,
+        { parameter: twice.name },
+      );
     }
     for (const p of params) this.entries.set(p, entry);
   }

@@ -55,7 +55,8 @@ export function mlpArchitecture(options: Partial<MlpOptions> = {}): { options: M
   if (o.inputShape.length === 0 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "inputShape" [${o.inputShape}] must be positive integers.`);
   }
-  if (typeof o.batchNorm !== 'boolean') throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "batchNorm" must be true or false, got ${JSON.stringify(o.batchNorm)}.`);
+  if (typeof o.batchNorm !== 'boolean')
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "batchNorm" must be true or false, got ${JSON.stringify(o.batchNorm)}.`);
   resolveBatchNormOptions(o.bn, `${where}: option "bn"`);
   const layers: LayerSpec[] = [];
   if (o.normalize) layers.push({ kind: 'normalize', name: 'normalize', mean: o.normalize.mean, std: o.normalize.std });

@@ -117,7 +117,12 @@ export class Model {
     const o = resolveOptions(where, DEFAULT_LOSS_OPTIONS, options);
     requireGradientSink(where, o.grads);
     const needBackward = o.grads.kind !== 'none' || o.inputGrad;
-    const logits = this.forward(x, { mode: o.mode, bnBatchStatsInEval: o.bnBatchStatsInEval, freezeBnStats: o.freezeBnStats, record: needBackward });
+    const logits = this.forward(x, {
+      mode: o.mode,
+      bnBatchStatsInEval: o.bnBatchStatsInEval,
+      freezeBnStats: o.freezeBnStats,
+      record: needBackward,
+    });
     let result: LossResult;
     try {
       const { losses, correct } = softmaxCrossEntropy(logits, y);
@@ -130,7 +135,9 @@ export class Model {
         else dx.dispose();
       }
       result = {
-        losses, correct, inputGrad,
+        losses,
+        correct,
+        inputGrad,
         dispose() {
           losses.dispose();
           correct.dispose();
@@ -214,7 +221,10 @@ export class Model {
     const known = new Set(tensors.map((t) => t.name));
     const unknown = Object.keys(state).filter((k) => !known.has(k));
     if (unknown.length > 0) {
-      throw new NtkError('E_INVALID_ARGUMENT', `model "${this.name}": the state has unknown entries ${unknown.join(', ')}; was it saved from another architecture?`);
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `model "${this.name}": the state has unknown entries ${unknown.join(', ')}; was it saved from another architecture?`,
+      );
     }
     for (const t of tensors) {
       const data = state[t.name];
@@ -269,7 +279,10 @@ export class Model {
       }
       return v;
     }
-    throw new NtkError('E_INVALID_ARGUMENT', `perSampleGradients: unknown selector ${JSON.stringify(selector)}; use {logit: c}, 'sumLogits' or {cotangent}.`);
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `perSampleGradients: unknown selector ${JSON.stringify(selector)}; use {logit: c}, 'sumLogits' or {cotangent}.`,
+    );
   }
 }
 

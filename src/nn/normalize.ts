@@ -19,10 +19,17 @@ export class Normalize implements Layer {
   private recordedShape: Shape | null = null;
 
   /** `mean` and `std` have one entry per channel (input axis 1); every std must be > 0. */
-  constructor(gpu: Gpu, readonly name: string, mean: readonly number[], std: readonly number[]) {
+  constructor(
+    gpu: Gpu,
+    readonly name: string,
+    mean: readonly number[],
+    std: readonly number[],
+  ) {
     const ok =
-      mean.length > 0 && mean.length === std.length &&
-      mean.every((m) => Number.isFinite(m)) && std.every((s) => Number.isFinite(s) && s > 0);
+      mean.length > 0 &&
+      mean.length === std.length &&
+      mean.every((m) => Number.isFinite(m)) &&
+      std.every((s) => Number.isFinite(s) && s > 0);
     if (!ok) {
       throw new NtkError(
         'E_INVALID_ARGUMENT',
@@ -32,21 +39,34 @@ export class Normalize implements Layer {
     }
     this.mean = [...mean];
     this.std = [...std];
-    this.scale = Tensor.fromArray(gpu, std.map((s) => 1 / s), [std.length]);
-    this.shift = Tensor.fromArray(gpu, mean.map((m, c) => -m / std[c]), [mean.length]);
+    this.scale = Tensor.fromArray(
+      gpu,
+      std.map((s) => 1 / s),
+      [std.length],
+    );
+    this.shift = Tensor.fromArray(
+      gpu,
+      mean.map((m, c) => -m / std[c]),
+      [mean.length],
+    );
   }
 
   outputShape(input: Shape): Shape {
     if (input.length < 2 || input[1] !== this.mean.length) {
-      throw shapeError(this.name, `Normalize over ${this.mean.length} channels`, `[n, ${this.mean.length}, ...]`, input,
-        'give one mean/std per channel (axis 1)');
+      throw shapeError(
+        this.name,
+        `Normalize over ${this.mean.length} channels`,
+        `[n, ${this.mean.length}, ...]`,
+        input,
+        'give one mean/std per channel (axis 1)',
+      );
     }
     return input;
   }
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
     this.outputShape(x.shape);
-    this.recordedShape = options.record ?? true ? x.shape : null;
+    this.recordedShape = (options.record ?? true) ? x.shape : null;
     return channelAffine(x, this.scale, this.shift);
   }
 

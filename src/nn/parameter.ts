@@ -11,7 +11,13 @@ import type { Parameter } from './layer.js';
  * before `data` is made, so a shape past the device's limits is E_BUFFER_TOO_LARGE naming the limit
  * instead of a host allocation that fails (RangeError) or takes minutes.
  */
-export function createParameter(gpu: Gpu, name: string, data: Float32Array | (() => Float32Array), shape: Shape, noDecay: boolean): Parameter {
+export function createParameter(
+  gpu: Gpu,
+  name: string,
+  data: Float32Array | (() => Float32Array),
+  shape: Shape,
+  noDecay: boolean,
+): Parameter {
   const value = Tensor.empty(gpu, shape);
   try {
     const host = typeof data === 'function' ? data() : data;
@@ -38,11 +44,11 @@ export function disposeParameter(p: Parameter): void {
 
 /** E_SHAPE_MISMATCH naming the layer, what it expects and what it got. */
 export function shapeError(layer: string, kind: string, expected: string, got: Shape, hint = ''): NtkError {
-  return new NtkError(
-    'E_SHAPE_MISMATCH',
-    `layer "${layer}" (${kind}) expects input ${expected}, got [${got}]${hint ? `; ${hint}` : ''}.`,
-    { layer, expected, got: [...got] },
-  );
+  return new NtkError('E_SHAPE_MISMATCH', `layer "${layer}" (${kind}) expects input ${expected}, got [${got}]${hint ? `; ${hint}` : ''}.`, {
+    layer,
+    expected,
+    got: [...got],
+  });
 }
 
 /** The recorded tensor, or E_INVALID_ARGUMENT when backward() runs without a recorded forward. */
@@ -60,10 +66,10 @@ export function recorded<T>(layer: string, value: T | null): T {
 /** E_SHAPE_MISMATCH unless dy has the shape the recorded forward produced. */
 export function checkGradShape(layer: string, dy: Shape, expected: Shape): void {
   if (dy.length !== expected.length || dy.some((d, i) => d !== expected[i])) {
-    throw new NtkError(
-      'E_SHAPE_MISMATCH',
-      `layer "${layer}": backward() got dy [${dy}] but the recorded forward produced [${expected}].`,
-      { layer, dy: [...dy], expected: [...expected] },
-    );
+    throw new NtkError('E_SHAPE_MISMATCH', `layer "${layer}": backward() got dy [${dy}] but the recorded forward produced [${expected}].`, {
+      layer,
+      dy: [...dy],
+      expected: [...expected],
+    });
   }
 }

@@ -2,8 +2,16 @@
 // each window), AvgPool2d, and GlobalAvgPool ([n, c, h, w] -> [n, c], the ResNet head).
 
 import {
-  avgPool2d, avgPool2dBackward, DEFAULT_POOL2D, globalAvgPool, globalAvgPoolBackward, maxPool2d, maxPool2dBackward,
-  pool2dGeometry, validatePool2dOptions, type Pool2dOptions,
+  avgPool2d,
+  avgPool2dBackward,
+  DEFAULT_POOL2D,
+  globalAvgPool,
+  globalAvgPoolBackward,
+  maxPool2d,
+  maxPool2dBackward,
+  pool2dGeometry,
+  validatePool2dOptions,
+  type Pool2dOptions,
 } from '../ops/pool2d.js';
 import type { WindowGeometry } from '../ops/geometry.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
@@ -92,7 +100,7 @@ export class AvgPool2d extends WindowPool {
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const geometry = this.geometry(x.shape);
     const y = avgPool2d(x, this.options);
-    this.recordedGeometry = options.record ?? true ? geometry : null;
+    this.recordedGeometry = (options.record ?? true) ? geometry : null;
     return y;
   }
 
@@ -121,7 +129,7 @@ export class GlobalAvgPool implements Layer {
   forward(x: Tensor, options: ForwardOptions): Tensor {
     this.outputShape(x.shape);
     const y = globalAvgPool(x);
-    this.inputShape = options.record ?? true ? x.shape : null;
+    this.inputShape = (options.record ?? true) ? x.shape : null;
     return y;
   }
 

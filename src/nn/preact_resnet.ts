@@ -88,7 +88,10 @@ export function preActResNetArchitecture(options: Partial<PreActResNetOptions> =
   requireChoice(where, 'init', o.init, INIT_SCHEMES);
   requireInteger(where, 'classes', o.classes);
   if (o.blocks.length === 0 || o.blocks.length !== o.widths.length) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: options "blocks" [${o.blocks}] and "widths" [${o.widths}] must be equally long and non-empty.`);
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${where}: options "blocks" [${o.blocks}] and "widths" [${o.widths}] must be equally long and non-empty.`,
+    );
   }
   o.blocks.forEach((b, i) => requireInteger(where, `blocks[${i}]`, b));
   o.widths.forEach((w, i) => requireInteger(where, `widths[${i}]`, w));

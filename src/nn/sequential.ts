@@ -10,7 +10,10 @@ export class Sequential implements Layer {
   readonly layers: readonly Layer[];
 
   /** `name`: the container's path in its model; `layers`: run in this order. */
-  constructor(readonly name: string, layers: readonly Layer[]) {
+  constructor(
+    readonly name: string,
+    layers: readonly Layer[],
+  ) {
     this.layers = [...layers];
   }
 

@@ -20,8 +20,12 @@ export async function batchStatsNtk(model: Model, x: Tensor): Promise<Kernel> {
   const params = model.parameters();
   const P = model.parameterCount;
   if (n * P * 4 > BATCH_STATS_NTK_BUDGET) {
-    throw new NtkError('E_RESOURCE_LIMIT', `batchStatsNtk: the Jacobian rows of ${n} samples x ${P} parameters take ${Math.ceil((n * P * 4) / 2 ** 20)} MiB, ` +
-      `over the ${BATCH_STATS_NTK_BUDGET / 2 ** 20} MiB budget; use fewer probe samples.`, { samples: n, parameters: P });
+    throw new NtkError(
+      'E_RESOURCE_LIMIT',
+      `batchStatsNtk: the Jacobian rows of ${n} samples x ${P} parameters take ${Math.ceil((n * P * 4) / 2 ** 20)} MiB, ` +
+        `over the ${BATCH_STATS_NTK_BUDGET / 2 ** 20} MiB budget; use fewer probe samples.`,
+      { samples: n, parameters: P },
+    );
   }
   const gpu = x.gpu;
   const K = Tensor.zeros(gpu, [n, n]);

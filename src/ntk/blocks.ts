@@ -22,7 +22,11 @@ export function parseBlock(text: string, blocks: number): [number, number] {
   const m = /^(\d+),(\d+)$/.exec(text.trim());
   const [i, j] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
   if (!(Number.isInteger(blocks) && blocks >= 1) || !(i >= 0 && i <= j && j < blocks)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `--block "${text}" must be i,j with 0 <= i <= j < --blocks (${blocks}); the blocks below the diagonal are the transposes of those above.`, { option: 'block' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `--block "${text}" must be i,j with 0 <= i <= j < --blocks (${blocks}); the blocks below the diagonal are the transposes of those above.`,
+      { option: 'block' },
+    );
   }
   return [i, j];
 }
@@ -49,14 +53,20 @@ export function assembleBlocks(n: number, rowsPerSample: number, blocks: number,
   for (const { i, j, data } of parts) {
     const key = `${i},${j}`;
     if (!(i >= 0 && i <= j && j < blocks) || seen.has(key)) {
-      throw new NtkError('E_SHAPE_MISMATCH', `assembleBlocks: block ${key} is ${seen.has(key) ? 'given twice' : `not one of the blocks i <= j < ${blocks}`}.`, { block: key });
+      throw new NtkError(
+        'E_SHAPE_MISMATCH',
+        `assembleBlocks: block ${key} is ${seen.has(key) ? 'given twice' : `not one of the blocks i <= j < ${blocks}`}.`,
+        { block: key },
+      );
     }
     seen.add(key);
     const r = blockRange(n, blocks, i);
     const c = blockRange(n, blocks, j);
     const [rows, cols] = [r.count * rowsPerSample, c.count * rowsPerSample];
     if (data.length !== rows * cols) {
-      throw new NtkError('E_SHAPE_MISMATCH', `assembleBlocks: block ${key} has ${data.length} values, expected ${rows} x ${cols}.`, { block: key });
+      throw new NtkError('E_SHAPE_MISMATCH', `assembleBlocks: block ${key} has ${data.length} values, expected ${rows} x ${cols}.`, {
+        block: key,
+      });
     }
     const [r0, c0] = [r.start * rowsPerSample, c.start * rowsPerSample];
     for (let a = 0; a < rows; a++) {
@@ -69,7 +79,9 @@ export function assembleBlocks(n: number, rowsPerSample: number, blocks: number,
   }
   const missing = blockPairs(blocks).filter(([i, j]) => !seen.has(`${i},${j}`));
   if (missing.length) {
-    throw new NtkError('E_SHAPE_MISMATCH', `assembleBlocks: blocks ${missing.map((p) => p.join(',')).join(' ')} are missing.`, { missing: missing.length });
+    throw new NtkError('E_SHAPE_MISMATCH', `assembleBlocks: blocks ${missing.map((p) => p.join(',')).join(' ')} are missing.`, {
+      missing: missing.length,
+    });
   }
   return out;
 }

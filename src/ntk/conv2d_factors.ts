@@ -17,12 +17,21 @@ import { matmul, matmulInto } from '../ops/matmul.js';
  * `withBias`); zero-padded columns. Sample i's weight (and bias) gradient for cotangent s is
  * Σ_p delta_i[p, s] ⊗ patches_i[p], so <g_is, g_jt> = Σ_{p,q} (delta_i[p, s]·delta_j[q, t]) (patches_i[p]·patches_j[q]).
  */
-export function conv2dPixelFactors(x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean): { delta: Tensor; patches: Tensor } {
+export function conv2dPixelFactors(
+  x: Tensor,
+  dy: Tensor,
+  g: Conv2dGeometry,
+  replicas: number,
+  withBias: boolean,
+): { delta: Tensor; patches: Tensor } {
   const { K, plane, planeP } = im2colDims(g);
   const kRows = K + (withBias ? 1 : 0);
   const lines = replicas * g.cout;
   if (dy.size !== g.n * lines * planeP) {
-    throw new NtkError('E_SHAPE_MISMATCH', `conv2dPixelFactors: dy [${dy.shape}] must be [${g.n * replicas}, ${g.cout}, ${planeP}] (planes padded).`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `conv2dPixelFactors: dy [${dy.shape}] must be [${g.n * replicas}, ${g.cout}, ${planeP}] (planes padded).`,
+    );
   }
   const col = im2col(x, g, 0, g.n, { kRows, onesRow: withBias });
   const patches = pixelMajor(col, g.n, kRows, plane, planeP, 4 * Math.ceil(kRows / 4));
@@ -56,12 +65,20 @@ export function conv2dPixelStride(g: Conv2dGeometry): number {
  * cotangents, in sample chunks whose operands fit `chunkBytes` (default: the im2col chunk budget).
  */
 export function conv2dCotangentWeightGrads(
-  x: Tensor, dy: Tensor, g: Conv2dGeometry, replicas: number, withBias: boolean, chunkBytes = IM2COL_CHUNK_BYTES,
+  x: Tensor,
+  dy: Tensor,
+  g: Conv2dGeometry,
+  replicas: number,
+  withBias: boolean,
+  chunkBytes = IM2COL_CHUNK_BYTES,
 ): Tensor {
   const [n, r] = [g.n, replicas];
   const { K, planeP } = im2colDims(g);
   if (dy.size !== n * r * g.cout * planeP) {
-    throw new NtkError('E_SHAPE_MISMATCH', `conv2dCotangentWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `conv2dCotangentWeightGrads: dy [${dy.shape}] must be [${n * r}, ${g.cout}, ${planeP}] (${r} cotangents per sample, planes padded).`,
+    );
   }
   const gpu = x.gpu;
   const kRows = K + (withBias ? 1 : 0);

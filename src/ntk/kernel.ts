@@ -84,9 +84,13 @@ export const KERNEL_MAX_VALUES = EIGH_MAX_ORDER * EIGH_MAX_ORDER;
 /** E_RESOURCE_LIMIT before any allocation when a rows x cols float64 kernel has more than KERNEL_MAX_VALUES values (`where` names the caller). */
 export function checkKernelSize(rows: number, cols: number, where: string): void {
   if (rows * cols <= KERNEL_MAX_VALUES) return;
-  throw new NtkError('E_RESOURCE_LIMIT', `${where}: a ${rows} x ${cols} kernel takes ${((rows * cols * 8) / 2 ** 30).toFixed(1)} GiB of float64, ` +
-    `more than the ${EIGH_MAX_ORDER} x ${EIGH_MAX_ORDER} (1 GiB) the eigen-solver takes; use fewer probes (a square kernel of at most ${EIGH_MAX_ORDER} rows: ` +
-    'probes x logits for the full kind).', { rows, cols, limit: KERNEL_MAX_VALUES });
+  throw new NtkError(
+    'E_RESOURCE_LIMIT',
+    `${where}: a ${rows} x ${cols} kernel takes ${((rows * cols * 8) / 2 ** 30).toFixed(1)} GiB of float64, ` +
+      `more than the ${EIGH_MAX_ORDER} x ${EIGH_MAX_ORDER} (1 GiB) the eigen-solver takes; use fewer probes (a square kernel of at most ${EIGH_MAX_ORDER} rows: ` +
+      'probes x logits for the full kind).',
+    { rows, cols, limit: KERNEL_MAX_VALUES },
+  );
 }
 
 /**
@@ -103,14 +107,17 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
   requireInteger('empiricalNtk', 'budgetBytes', o.budgetBytes);
   const C = model.classes;
   if (o.kind === 'logit' && !(Number.isInteger(o.logit) && o.logit >= 0 && o.logit < C)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: option "logit" must be a class index in [0, ${C}), got ${o.logit}.`, { option: 'logit' });
+    throw new NtkError('E_INVALID_ARGUMENT', `empiricalNtk: option "logit" must be a class index in [0, ${C}), got ${o.logit}.`, {
+      option: 'logit',
+    });
   }
   for (const x of x2 ? [x1, x2] : [x1]) {
     if (x.shape.length === 0 || x.shape[0] === 0) throw new NtkError('E_SHAPE_MISMATCH', 'empiricalNtk: an input set is empty.');
     model.checkInput(x);
   }
   const [n1, n2] = [x1.shape[0], (x2 ?? x1).shape[0]];
-  const selectors: Selector[] = o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum'];
+  const selectors: Selector[] =
+    o.kind === 'trace' || o.kind === 'full' ? Array.from({ length: C }, (_, c) => c) : o.kind === 'logit' ? [o.logit] : ['sum'];
   const perSelector = o.kind === 'full' ? C : 1;
   checkKernelSize(n1 * perSelector, n2 * perSelector, 'empiricalNtk');
   const out = new Float64Array(n1 * perSelector * n2 * perSelector);
@@ -131,7 +138,13 @@ export async function empiricalNtk(model: Model, x1: Tensor, x2: Tensor | null, 
  * K(X, X) computes each pair of chunks once (mirrored).
  */
 async function accumulateKernel(
-  model: Model, x1: Tensor, x2: Tensor | null, group: Selector[], o: NtkOptions, out: Float64Array, scale: number,
+  model: Model,
+  x1: Tensor,
+  x2: Tensor | null,
+  group: Selector[],
+  o: NtkOptions,
+  out: Float64Array,
+  scale: number,
 ): Promise<void> {
   const full = o.kind === 'full';
   const xb = x2 ?? x1;
@@ -237,7 +250,12 @@ async function chunkSize(model: Model, x: Tensor, selectors: Selector[], o: NtkO
 /** One sample's piece floats and largest buffer request, per model and pass shape (the shapes alone set them). */
 const PASS_SIZES = new WeakMap<Model, Map<string, { perSample: number; largest: number }>>();
 
-async function onePassSizes(model: Model, x: Tensor, selectors: Selector[], o: NtkOptions): Promise<{ perSample: number; largest: number }> {
+async function onePassSizes(
+  model: Model,
+  x: Tensor,
+  selectors: Selector[],
+  o: NtkOptions,
+): Promise<{ perSample: number; largest: number }> {
   const key = `${x.shape.slice(1)}|${selectors.length}|${o.implementation}|${o.kind === 'full'}`;
   let sizes = PASS_SIZES.get(model);
   if (!sizes) PASS_SIZES.set(model, (sizes = new Map()));
@@ -249,7 +267,8 @@ async function onePassSizes(model: Model, x: Tensor, selectors: Selector[], o: N
   const pieces = computePieces(model, one, selectors, o.implementation, o.kind === 'full');
   const largest = pool.largestRequest;
   let perSample = 0;
-  for (const p of pieces) perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
+  for (const p of pieces)
+    perSample += 'grad' in p ? p.grad.size : 'delta' in p ? p.delta.size + p.patches.size : p.left.size + (p.right?.size ?? 0);
   disposePieces(pieces);
   one.dispose();
   await model.gpu.checkErrors();
@@ -296,8 +315,11 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
             const padded = conv !== null && convShape![2] !== conv.oh * conv.ow;
             slots.set(p, {
               kind: e.kind === 'grad' ? 'grad' : conv ? 'conv' : 'dense',
-              rows: padded ? Tensor.zeros(model.gpu, convShape!)
-                : r === 1 ? rows.view() : Tensor.empty(model.gpu, convShape ?? [m * r, ...rows.shape.slice(1)]),
+              rows: padded
+                ? Tensor.zeros(model.gpu, convShape!)
+                : r === 1
+                  ? rows.view()
+                  : Tensor.empty(model.gpu, convShape ?? [m * r, ...rows.shape.slice(1)]),
               right: e.kind === 'factors' && p === e.weight ? e.x.view() : null,
               conv,
               withBias: conv !== null && e.kind === 'factors' && e.bias !== null,
@@ -310,7 +332,12 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
             const lines = slot.conv ? slot.conv.cout : 1;
             const width = rows.size / (m * lines);
             const stride = slot.rows.size / (m * r * lines);
-            copyColumns(rows, slot.rows, { rows: m * lines, width, group: lines, groupStride: r * lines * stride, stride, offset: k * lines * stride }, `ntk selector ${k} of ${p.name}`);
+            copyColumns(
+              rows,
+              slot.rows,
+              { rows: m * lines, width, group: lines, groupStride: r * lines * stride, stride, offset: k * lines * stride },
+              `ntk selector ${k} of ${p.name}`,
+            );
           }
         }
       } finally {
@@ -319,13 +346,23 @@ function computePieces(model: Model, x: Tensor, selectors: Selector[], implement
       }
     });
     if (implementation === 'jacobian') {
-      pieces = [{ grad: jacobianRows([...slots.values()].map((t) => t.rows), m * r) }];
+      pieces = [
+        {
+          grad: jacobianRows(
+            [...slots.values()].map((t) => t.rows),
+            m * r,
+          ),
+        },
+      ];
     } else {
       for (const slot of slots.values()) {
         if (slot.kind === 'grad') pieces.push({ grad: slot.rows.view() });
         else if (slot.kind === 'dense') pieces.push({ left: slot.rows.view(), right: slot.right?.view() ?? null });
         else if (!blocks && conv2dStructuredCheaper(slot.conv!, r)) {
-          pieces.push({ ...conv2dPixelFactors(slot.right!, slot.rows, slot.conv!, r, slot.withBias), plane: slot.conv!.oh * slot.conv!.ow });
+          pieces.push({
+            ...conv2dPixelFactors(slot.right!, slot.rows, slot.conv!, r, slot.withBias),
+            plane: slot.conv!.oh * slot.conv!.ow,
+          });
         } else pieces.push({ grad: conv2dCotangentWeightGrads(slot.right!, slot.rows, slot.conv!, r, slot.withBias) });
       }
     }
@@ -363,7 +400,8 @@ function replicateRows(x: Tensor, r: number): Tensor {
   const m = x.shape[0];
   const width = x.size / m;
   const out = Tensor.empty(x.gpu, [m * r, ...x.shape.slice(1)]);
-  for (let s = 0; s < r; s++) copyColumns(x, out, { rows: m, width, groupStride: r * width, offset: s * width }, `ntk replica ${s} of [${x.shape}]`);
+  for (let s = 0; s < r; s++)
+    copyColumns(x, out, { rows: m, width, groupStride: r * width, offset: s * width }, `ntk replica ${s} of [${x.shape}]`);
   return out;
 }
 

@@ -39,7 +39,9 @@ export function kernelDistance(k1: KernelMatrix, k2: KernelMatrix): number {
  * record which one you used. `delta` must be finite and > 0.
  */
 export function kernelVelocity(kt: KernelMatrix, ktPlusDelta: KernelMatrix, delta: number): number {
-  check(Number.isFinite(delta) && delta > 0, `kernelVelocity: delta must be a finite number > 0 (epochs or steps), got ${delta}.`, { delta });
+  check(Number.isFinite(delta) && delta > 0, `kernelVelocity: delta must be a finite number > 0 (epochs or steps), got ${delta}.`, {
+    delta,
+  });
   return kernelDistance(kt, ktPlusDelta) / delta;
 }
 
@@ -95,7 +97,11 @@ export function kernelTrace(k: KernelMatrix): number {
  */
 export function constantModeShare(k: KernelMatrix, lambdaMax: number): number {
   const n = order(k, 'constantModeShare');
-  check(Number.isFinite(lambdaMax) && lambdaMax > 0, `constantModeShare: lambdaMax must be a positive number (the kernel's largest eigenvalue), got ${lambdaMax}.`, { lambdaMax });
+  check(
+    Number.isFinite(lambdaMax) && lambdaMax > 0,
+    `constantModeShare: lambdaMax must be a positive number (the kernel's largest eigenvalue), got ${lambdaMax}.`,
+    { lambdaMax },
+  );
   let s = 0;
   for (let i = 0; i < k.length; i++) s += k[i];
   if (!Number.isFinite(s)) throw notFinite(k, 'constantModeShare', 'kernel');
@@ -103,7 +109,10 @@ export function constantModeShare(k: KernelMatrix, lambdaMax: number): number {
 }
 
 /** All eigenvalues of the kernel, descending (eigh in WASM); `symmetryTolerance` as in EighOptions. */
-export async function kernelSpectrum(k: KernelMatrix, options: Partial<Pick<EighOptions, 'symmetryTolerance'>> = {}): Promise<Float64Array> {
+export async function kernelSpectrum(
+  k: KernelMatrix,
+  options: Partial<Pick<EighOptions, 'symmetryTolerance'>> = {},
+): Promise<Float64Array> {
   const { symmetryTolerance } = resolveOptions('kernelSpectrum', { symmetryTolerance: DEFAULT_EIGH_OPTIONS.symmetryTolerance }, options);
   const n = order(k, 'kernelSpectrum');
   return (await eigh(k, n, { symmetryTolerance })).values;
@@ -189,14 +198,20 @@ export function kernelTargetAlignment(k: KernelMatrix, labels: ArrayLike<number>
   const { centered } = resolveOptions('kernelTargetAlignment', DEFAULT_ALIGNMENT_OPTIONS, options);
   const n = order(k, 'kernelTargetAlignment');
   if (labels.length !== n) {
-    throw new NtkError('E_SHAPE_MISMATCH', `kernelTargetAlignment: ${labels.length} labels for an ${n} x ${n} kernel; pass one class index per kernel row.`, {
-      labels: labels.length,
-      n,
-    });
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `kernelTargetAlignment: ${labels.length} labels for an ${n} x ${n} kernel; pass one class index per kernel row.`,
+      {
+        labels: labels.length,
+        n,
+      },
+    );
   }
   const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    check(Number.isInteger(labels[i]), `kernelTargetAlignment: labels must be integer class indices; labels[${i}] = ${labels[i]}.`, { index: i });
+    check(Number.isInteger(labels[i]), `kernelTargetAlignment: labels must be integer class indices; labels[${i}] = ${labels[i]}.`, {
+      index: i,
+    });
     counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
   }
   const kNorm = norm(k, 'kernelTargetAlignment', 'kernel');
@@ -211,7 +226,10 @@ export function kernelTargetAlignment(k: KernelMatrix, labels: ArrayLike<number>
 
   // Centered: Kc = HKH entrywise from row/column/grand means; <Kc, HYYᵀH> = <Kc, YYᵀ>;
   // ‖HYYᵀH‖_F = ‖YᵀHY‖_F with YᵀHY = diag(n_c) − n_c n_dᵀ / n (C x C).
-  check(counts.size >= 2, 'kernelTargetAlignment: the centered alignment needs at least two classes among the labels (HYYᵀH = 0 otherwise).');
+  check(
+    counts.size >= 2,
+    'kernelTargetAlignment: the centered alignment needs at least two classes among the labels (HYYᵀH = 0 otherwise).',
+  );
   const rowMean = new Float64Array(n);
   const colMean = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -231,7 +249,10 @@ export function kernelTargetAlignment(k: KernelMatrix, labels: ArrayLike<number>
       if (labels[i] === labels[j]) inner += v;
     }
   }
-  check(centeredSq > 0, 'kernelTargetAlignment: the centered kernel HKH is zero (K is constant up to row/column offsets); the centered alignment is undefined.');
+  check(
+    centeredSq > 0,
+    'kernelTargetAlignment: the centered kernel HKH is zero (K is constant up to row/column offsets); the centered alignment is undefined.',
+  );
   const sizes = [...counts.values()];
   let targetSq = 0;
   sizes.forEach((a, ci) => sizes.forEach((b, di) => (targetSq += ((ci === di ? a : 0) - (a * b) / n) ** 2)));
@@ -317,7 +338,9 @@ function order(k: KernelMatrix, fn: string): number {
   requireMatrix(fn, 'kernel', k);
   const n = Math.round(Math.sqrt(k.length));
   if (k.length === 0 || n * n !== k.length) {
-    throw new NtkError('E_SHAPE_MISMATCH', `${fn}: expected a non-empty square row-major n x n kernel, got ${k.length} values.`, { length: k.length });
+    throw new NtkError('E_SHAPE_MISMATCH', `${fn}: expected a non-empty square row-major n x n kernel, got ${k.length} values.`, {
+      length: k.length,
+    });
   }
   return n;
 }
@@ -326,10 +349,14 @@ function checkPair(k1: KernelMatrix, k2: KernelMatrix, fn: string): void {
   const n1 = order(k1, fn);
   const n2 = order(k2, fn);
   if (n1 !== n2) {
-    throw new NtkError('E_SHAPE_MISMATCH', `${fn}: kernels of different sizes (${n1} x ${n1} and ${n2} x ${n2}); compare kernels on the same probe set.`, {
-      n1,
-      n2,
-    });
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${fn}: kernels of different sizes (${n1} x ${n1} and ${n2} x ${n2}); compare kernels on the same probe set.`,
+      {
+        n1,
+        n2,
+      },
+    );
   }
 }
 
@@ -362,9 +389,13 @@ function checkSpectrum(eigenvalues: ArrayLike<number>, fn: string): void {
   if (eigenvalues.length === 0) throw new NtkError('E_SHAPE_MISMATCH', `${fn}: empty eigenvalue list.`);
   for (let i = 0; i < eigenvalues.length; i++) {
     if (!Number.isFinite(eigenvalues[i])) throw new NtkError('E_NOT_FINITE', `${fn}: eigenvalue ${i} is ${eigenvalues[i]}.`, { index: i });
-    check(i === 0 || eigenvalues[i] <= eigenvalues[i - 1], `${fn}: eigenvalues must be sorted descending (as eigh returns them); index ${i} breaks the order.`, {
-      index: i,
-    });
+    check(
+      i === 0 || eigenvalues[i] <= eigenvalues[i - 1],
+      `${fn}: eigenvalues must be sorted descending (as eigh returns them); index ${i} breaks the order.`,
+      {
+        index: i,
+      },
+    );
   }
 }
 
@@ -388,5 +419,9 @@ function clampUnit(x: number): number {
 
 function notFinite(k: KernelMatrix, fn: string, what: string): NtkError {
   const index = Array.prototype.findIndex.call(k, (v: number) => !Number.isFinite(v));
-  return new NtkError('E_NOT_FINITE', `${fn}: the ${what} has a non-finite entry at index ${index} (${k[index]}); kernels must be finite.`, { index });
+  return new NtkError(
+    'E_NOT_FINITE',
+    `${fn}: the ${what} has a non-finite entry at index ${index} (${k[index]}); kernels must be finite.`,
+    { index },
+  );
 }

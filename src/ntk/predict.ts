@@ -29,7 +29,13 @@ export interface MachineOptions {
 }
 
 /** Trace kernel, targets centred on the network, ridge by leave-one-out. */
-export const DEFAULT_MACHINE: MachineOptions = { kind: 'trace', offset: 'network', ridge: 'loo', implementation: 'contraction', batch: 256 };
+export const DEFAULT_MACHINE: MachineOptions = {
+  kind: 'trace',
+  offset: 'network',
+  ridge: 'loo',
+  implementation: 'contraction',
+  batch: 256,
+};
 
 /** Leave-one-out candidates: lambda = (trace K / m) · 10^e, e = -6, -5.5, ..., 2 (17 values; each costs O(m² q)). */
 export const LOO_GRID: readonly number[] = Array.from({ length: 17 }, (_, i) => 10 ** (-6 + i / 2));
@@ -81,7 +87,12 @@ export async function networkOutputs(model: Model, x: Tensor, batch = 256): Prom
  * Errors: E_SHAPE_MISMATCH (labels vs x), E_INVALID_ARGUMENT (labels, ridge, options),
  * E_RESOURCE_LIMIT (the kernel's order is past EIGH_MAX_ORDER_VECTORS).
  */
-export async function fitKernelMachine(model: Model, x: Tensor, labels: ArrayLike<number>, options: Partial<MachineOptions> = {}): Promise<KernelMachine> {
+export async function fitKernelMachine(
+  model: Model,
+  x: Tensor,
+  labels: ArrayLike<number>,
+  options: Partial<MachineOptions> = {},
+): Promise<KernelMachine> {
   const now = () => currentPlatform().now();
   requireInstance('fitKernelMachine', 'model', model, Model, 'a Model (createMlp, createCnn, ...)');
   requireInstance('fitKernelMachine', 'x', x, Tensor, 'a Tensor of inputs');
@@ -94,7 +105,10 @@ export async function fitKernelMachine(model: Model, x: Tensor, labels: ArrayLik
   const C = model.classes;
   if (labels.length !== n) throw new NtkError('E_SHAPE_MISMATCH', `fitKernelMachine: ${labels.length} labels for ${n} inputs.`);
   for (let i = 0; i < n; i++) {
-    check(Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < C, `fitKernelMachine: label ${i} is ${labels[i]}, not a class index in [0, ${C}).`);
+    check(
+      Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < C,
+      `fitKernelMachine: label ${i} is ${labels[i]}, not a class index in [0, ${C}).`,
+    );
   }
   const m = o.kind === 'full' ? n * C : n;
   if (m > EIGH_MAX_ORDER_VECTORS) {
@@ -111,21 +125,40 @@ export async function fitKernelMachine(model: Model, x: Tensor, labels: ArrayLik
   const residual = new Float64Array(n * C);
   for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) residual[i * C + c] = (labels[i] === c ? 1 : 0) - f0[i * C + c];
   const machine = await solveKernelMachine(kernel.data, m, residual, o.ridge);
-  return { kind: o.kind, offset: o.offset, n, classes: C, ...machine, seconds: { kernel: kernelSeconds, solve: (now() - start) / 1000 - kernelSeconds } };
+  return {
+    kind: o.kind,
+    offset: o.offset,
+    n,
+    classes: C,
+    ...machine,
+    seconds: { kernel: kernelSeconds, solve: (now() - start) / 1000 - kernelSeconds },
+  };
 }
 
 function checkRidge(ridge: number | 'loo'): void {
-  check(ridge === 'loo' || (typeof ridge === 'number' && Number.isFinite(ridge) && ridge >= 0), `kernel machine: ridge must be a finite number >= 0 or 'loo', got ${ridge}.`, { option: 'ridge' });
+  check(
+    ridge === 'loo' || (typeof ridge === 'number' && Number.isFinite(ridge) && ridge >= 0),
+    `kernel machine: ridge must be a finite number >= 0 or 'loo', got ${ridge}.`,
+    { option: 'ridge' },
+  );
 }
 
 /**
  * The float64 part of a kernel machine: eigendecomposition of the m x m kernel, the ridge (given or
  * by leave-one-out) and alpha = (K + lambda I)⁻¹ R for the m x q residual R.
  */
-export async function solveKernelMachine(kernel: Float64Array, m: number, residual: Float64Array, ridge: number | 'loo'): Promise<Pick<KernelMachine, 'values' | 'vectors' | 'residual' | 'ridge' | 'loo' | 'alpha'>> {
+export async function solveKernelMachine(
+  kernel: Float64Array,
+  m: number,
+  residual: Float64Array,
+  ridge: number | 'loo',
+): Promise<Pick<KernelMachine, 'values' | 'vectors' | 'residual' | 'ridge' | 'loo' | 'alpha'>> {
   checkRidge(ridge);
   if (kernel.length !== m * m || residual.length % m !== 0 || residual.length === 0) {
-    throw new NtkError('E_SHAPE_MISMATCH', `kernel machine: a ${m} x ${m} kernel needs ${m * m} values and a residual of m x q values; got ${kernel.length} and ${residual.length}.`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `kernel machine: a ${m} x ${m} kernel needs ${m * m} values and a residual of m x q values; got ${kernel.length} and ${residual.length}.`,
+    );
   }
   const { values, vectors } = await eigh(kernel, m, { vectors: true });
   const projected = project(vectors!, residual, m);
@@ -161,7 +194,12 @@ function project(vectors: Float64Array, residual: Float64Array, m: number): Floa
 }
 
 /** U diag(phi) (Uᵀ R): the weights of the spectral filter phi. */
-function spectralWeights(eig: { values: Float64Array; vectors: Float64Array }, projected: Float64Array, m: number, phi: Float64Array): Float64Array {
+function spectralWeights(
+  eig: { values: Float64Array; vectors: Float64Array },
+  projected: Float64Array,
+  m: number,
+  phi: Float64Array,
+): Float64Array {
   const q = projected.length / m;
   const out = new Float64Array(m * q);
   const b = new Float64Array(q);
@@ -237,7 +275,10 @@ export function predictWith(machine: KernelMachine, cross: Float64Array, f0: Flo
   const q = alpha.length / m;
   const rows = cross.length / m;
   if (!Number.isInteger(rows) || rows * q !== f0.length) {
-    throw new NtkError('E_SHAPE_MISMATCH', `predictWith: a cross kernel of ${cross.length} values against ${m} training rows does not fit ${f0.length / C} test points.`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `predictWith: a cross kernel of ${cross.length} values against ${m} training rows does not fit ${f0.length / C} test points.`,
+    );
   }
   const out = machine.offset === 'network' ? Float64Array.from(f0) : new Float64Array(f0.length);
   for (let r = 0; r < rows; r++) {
@@ -254,8 +295,19 @@ export function predictWith(machine: KernelMachine, cross: Float64Array, f0: Flo
  * The machine's predictions [n*, C] on test inputs x [n*, ...] for weights alpha (kernel
  * regression: machine.alpha; or gradientDescentWeights): computes K(X*, X) and f0(X*).
  */
-export async function predict(model: Model, machine: KernelMachine, xTrain: Tensor, xTest: Tensor, alpha: Float64Array = machine.alpha, implementation: NtkImplementation = 'contraction'): Promise<Float64Array> {
-  if (xTrain.shape[0] !== machine.n) throw new NtkError('E_SHAPE_MISMATCH', `predict: the machine was fitted on ${machine.n} points, got ${xTrain.shape[0]} training inputs.`);
+export async function predict(
+  model: Model,
+  machine: KernelMachine,
+  xTrain: Tensor,
+  xTest: Tensor,
+  alpha: Float64Array = machine.alpha,
+  implementation: NtkImplementation = 'contraction',
+): Promise<Float64Array> {
+  if (xTrain.shape[0] !== machine.n)
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `predict: the machine was fitted on ${machine.n} points, got ${xTrain.shape[0]} training inputs.`,
+    );
   const cross = await empiricalNtk(model, xTest, xTrain, { kind: machine.kind, implementation });
   const f0 = machine.offset === 'network' ? await networkOutputs(model, xTest) : new Float64Array(xTest.shape[0] * machine.classes);
   return predictWith(machine, cross.data, f0, alpha);

@@ -42,19 +42,27 @@ export class KernelPredictor {
    * backward pass per direction over the training points (`batch` at a time). Clears the model's
    * summed parameter gradients.
    */
-  static async create(model: Model, machine: KernelMachine, xTrain: Tensor, alpha: Float64Array = machine.alpha, batch = 256): Promise<KernelPredictor> {
+  static async create(
+    model: Model,
+    machine: KernelMachine,
+    xTrain: Tensor,
+    alpha: Float64Array = machine.alpha,
+    batch = 256,
+  ): Promise<KernelPredictor> {
     const C = machine.classes;
     const n = machine.n;
-    if (xTrain.shape[0] !== n) throw new NtkError('E_SHAPE_MISMATCH', `KernelPredictor: the machine was fitted on ${n} points, got ${xTrain.shape[0]}.`);
+    if (xTrain.shape[0] !== n)
+      throw new NtkError('E_SHAPE_MISMATCH', `KernelPredictor: the machine was fitted on ${n} points, got ${xTrain.shape[0]}.`);
     const params = model.parameters();
     const theta = await Promise.all(params.map((p) => p.value.read()));
     // cotangent(i, k) of each direction's backward: what multiplies ∇θ f_k(x_i)
-    const plans: Array<{ cotangent: (i: number, k: number) => number; pairs: Direction['pairs'] }> = machine.kind === 'full'
-      ? [{ cotangent: (i, k) => alpha[i * C + k], pairs: Array.from({ length: C }, (_, c) => ({ logit: c, column: c })) }]
-      : Array.from({ length: C * C }, (_, kc) => {
-        const [k, c] = [Math.floor(kc / C), kc % C];
-        return { cotangent: (i: number, kk: number) => (kk === k ? alpha[i * C + c] / C : 0), pairs: [{ logit: k, column: c }] };
-      });
+    const plans: Array<{ cotangent: (i: number, k: number) => number; pairs: Direction['pairs'] }> =
+      machine.kind === 'full'
+        ? [{ cotangent: (i, k) => alpha[i * C + k], pairs: Array.from({ length: C }, (_, c) => ({ logit: c, column: c })) }]
+        : Array.from({ length: C * C }, (_, kc) => {
+            const [k, c] = [Math.floor(kc / C), kc % C];
+            return { cotangent: (i: number, kk: number) => (kk === k ? alpha[i * C + c] / C : 0), pairs: [{ logit: k, column: c }] };
+          });
     const directions: Direction[] = [];
     try {
       for (const plan of plans) {
@@ -94,12 +102,13 @@ export class KernelPredictor {
     const columns = Array.from({ length: C }, () => new Float64Array(n * d)); // ∇x (g_c - f0_c)
     const params = this.model.parameters();
     const network = this.machine.offset === 'network';
-    const setParameters = (dir: Direction | null, step: number) => params.forEach((p, j) => {
-      if (!dir) return this.model.gpu.write(p.value.buffer, 0, this.theta[j]);
-      const moved = new Float32Array(this.theta[j].length);
-      for (let e = 0; e < moved.length; e++) moved[e] = this.theta[j][e] + step * dir.v[j][e];
-      this.model.gpu.write(p.value.buffer, 0, moved);
-    });
+    const setParameters = (dir: Direction | null, step: number) =>
+      params.forEach((p, j) => {
+        if (!dir) return this.model.gpu.write(p.value.buffer, 0, this.theta[j]);
+        const moved = new Float32Array(this.theta[j].length);
+        for (let e = 0; e < moved.length; e++) moved[e] = this.theta[j][e] + step * dir.v[j][e];
+        this.model.gpu.write(p.value.buffer, 0, moved);
+      });
     try {
       // outputs: forwards at θ ± h v (f is continuous in θ, so a unit crossing its kink costs O(h))
       for (const dir of this.directions) {
@@ -110,7 +119,8 @@ export class KernelPredictor {
           const logits = this.model.forward(x, { mode: 'eval' });
           const f = await logits.read();
           logits.dispose();
-          for (const { logit, column } of dir.pairs) for (let i = 0; i < n; i++) outputs[i * C + column] += (sign / (2 * h)) * f[i * C + logit];
+          for (const { logit, column } of dir.pairs)
+            for (let i = 0; i < n; i++) outputs[i * C + column] += (sign / (2 * h)) * f[i * C + logit];
         }
       }
       // input gradients: one forward at θ records the activation pattern (ReLU masks, pooling
@@ -205,7 +215,13 @@ export class KernelPredictor {
    * cross-entropy (signed for l-inf, normalised for l2), projected; x stays the caller's. Calls
    * `onStep` after each step.
    */
-  async pgd(x: Tensor, labels: ArrayLike<number>, rng: Rng, o: { eps: number; norm: Norm; steps: number; stepSize: number; tau?: number }, onStep?: (step: number) => void): Promise<Tensor> {
+  async pgd(
+    x: Tensor,
+    labels: ArrayLike<number>,
+    rng: Rng,
+    o: { eps: number; norm: Norm; steps: number; stepSize: number; tau?: number },
+    onStep?: (step: number) => void,
+  ): Promise<Tensor> {
     const adv = randomStart(x, rng, o.norm, o.eps);
     try {
       for (let k = 0; k < o.steps; k++) {

@@ -57,7 +57,12 @@ export const KERNEL_REGRESSION = 'kernel-regression';
  * f32 class indices) and host `labels`.
  */
 export async function evaluateKernelMachine(
-  model: Model, machine: KernelMachine, xTrain: Tensor, test: { x: Tensor; y: Tensor; labels: ArrayLike<number> }, rng: Rng, options: MachineEvalOptions,
+  model: Model,
+  machine: KernelMachine,
+  xTrain: Tensor,
+  test: { x: Tensor; y: Tensor; labels: ArrayLike<number> },
+  rng: Rng,
+  options: MachineEvalOptions,
 ): Promise<MachineEvaluation> {
   const o = options;
   const n = test.x.shape[0];
@@ -72,11 +77,15 @@ export async function evaluateKernelMachine(
   const worst: Record<string, boolean[]> = Object.fromEntries(Object.keys(weights).map((k) => [k, new Array<boolean>(n).fill(true)]));
   const fraction = (flags: boolean[]) => flags.filter(Boolean).length / flags.length;
   // as in evaluate(): a threat's accuracy counts a sample correct clean AND under the threat
-  const threats = [...(o.threats.some((t) => t.kind === 'clean') ? [] : [{ kind: 'clean' } as Threat]), ...o.threats]
-    .sort((a, b) => (a.kind === 'clean' ? 0 : 1) - (b.kind === 'clean' ? 0 : 1));
+  const threats = [...(o.threats.some((t) => t.kind === 'clean') ? [] : [{ kind: 'clean' } as Threat]), ...o.threats].sort(
+    (a, b) => (a.kind === 'clean' ? 0 : 1) - (b.kind === 'clean' ? 0 : 1),
+  );
   for (const [t, threat] of threats.entries()) {
     const name = threatName(threat);
-    const x = threat.kind === 'clean' ? test.x : await attackInBatches(model, threat, test, rng, o, (done) => o.onProgress?.(`network attack ${name}`, done, n));
+    const x =
+      threat.kind === 'clean'
+        ? test.x
+        : await attackInBatches(model, threat, test, rng, o, (done) => o.onProgress?.(`network attack ${name}`, done, n));
     try {
       const f0 = await networkOutputs(model, x);
       const netRight = correctness(f0, test.labels, C);
@@ -102,7 +111,14 @@ export async function evaluateKernelMachine(
 }
 
 /** The threat's adversarial examples of all test points, `batch` at a time, as one tensor. */
-async function attackInBatches(model: Model, threat: Threat, test: { x: Tensor; y: Tensor }, rng: Rng, o: MachineEvalOptions, progress: (done: number) => void): Promise<Tensor> {
+async function attackInBatches(
+  model: Model,
+  threat: Threat,
+  test: { x: Tensor; y: Tensor },
+  rng: Rng,
+  o: MachineEvalOptions,
+  progress: (done: number) => void,
+): Promise<Tensor> {
   const n = test.x.shape[0];
   const rowBytes = test.x.bytes / n;
   const out = Tensor.empty(model.gpu, test.x.shape);
@@ -126,12 +142,21 @@ async function attackInBatches(model: Model, threat: Threat, test: { x: Tensor; 
 
 /** PGD against the kernel-regression predictor on `points` test points spread evenly over the set. */
 async function attackMachine(
-  model: Model, machine: KernelMachine, xTrain: Tensor, test: { x: Tensor; labels: ArrayLike<number> }, rng: Rng, o: MachineEvalOptions,
+  model: Model,
+  machine: KernelMachine,
+  xTrain: Tensor,
+  test: { x: Tensor; labels: ArrayLike<number> },
+  rng: Rng,
+  o: MachineEvalOptions,
   a: NonNullable<MachineEvalOptions['ownAttack']>,
 ): Promise<MachineEvaluation['ownAttack']> {
   const n = test.x.shape[0];
   const points = Math.min(a.points, n);
-  check(Number.isInteger(points) && points >= 1 && a.steps >= 1 && a.tau > 0, `evaluateKernelMachine: ownAttack needs points >= 1, steps >= 1 and tau > 0, got ${JSON.stringify(a)}.`, { option: 'ownAttack' });
+  check(
+    Number.isInteger(points) && points >= 1 && a.steps >= 1 && a.tau > 0,
+    `evaluateKernelMachine: ownAttack needs points >= 1, steps >= 1 and tau > 0, got ${JSON.stringify(a)}.`,
+    { option: 'ownAttack' },
+  );
   const start = currentPlatform().now();
   const C = machine.classes;
   const picks = Array.from({ length: points }, (_, i) => Math.floor((i * n) / points));
@@ -149,8 +174,13 @@ async function attackMachine(
     for (let b = 0; b < points; b += a.batch) {
       const count = Math.min(a.batch, points - b);
       const xb = sliceRows(x, b, count);
-      const advB = await predictor.pgd(xb, labels.slice(b, b + count), rng, { eps: o.eps, norm: o.norm, steps: a.steps, stepSize: o.pgdStepFactor * o.eps, tau: a.tau },
-        (step) => o.onProgress?.('PGD against the kernel machine', b * a.steps + count * step, total));
+      const advB = await predictor.pgd(
+        xb,
+        labels.slice(b, b + count),
+        rng,
+        { eps: o.eps, norm: o.norm, steps: a.steps, stepSize: o.pgdStepFactor * o.eps, tau: a.tau },
+        (step) => o.onProgress?.('PGD against the kernel machine', b * a.steps + count * step, total),
+      );
       model.gpu.copy(advB.buffer, 0, adv.buffer, b * rowBytes, count * rowBytes);
       [xb, advB].forEach((t) => t.dispose());
     }
@@ -164,14 +194,21 @@ async function attackMachine(
     const attacked = await accuracyOn(adv);
     const share = (flags: boolean[]) => flags.filter(Boolean).length / points;
     // robust: correct clean and attacked, as in evaluate()
-    const robust = { machine: share(attacked.machine.map((r, i) => r && clean.machine[i])), network: share(attacked.network.map((r, i) => r && clean.network[i])) };
+    const robust = {
+      machine: share(attacked.machine.map((r, i) => r && clean.machine[i])),
+      network: share(attacked.network.map((r, i) => r && clean.network[i])),
+    };
     return {
-      points, steps: a.steps, tau: a.tau, gradientErrorBound,
-      machineClean: share(clean.machine), machineRobust: robust.machine, networkOnThem: robust.network,
+      points,
+      steps: a.steps,
+      tau: a.tau,
+      gradientErrorBound,
+      machineClean: share(clean.machine),
+      machineRobust: robust.machine,
+      networkOnThem: robust.network,
       seconds: (currentPlatform().now() - start) / 1000,
     };
   } finally {
     [x, adv].forEach((t) => t.dispose());
   }
 }
-

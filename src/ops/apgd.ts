@@ -12,27 +12,38 @@ import { rowSumSquares } from './reduce.js';
 export const APGD_STATE_COLUMNS = 8;
 
 /** x <- x' of one APGD step (shaders/apgd_step.wgsl); l2 projects the trial point and the result. */
-export function apgdStep(x0: Tensor, g: Tensor, state: Tensor, z: Tensor, x: Tensor, xOld: Tensor, momentum: number, norm: Norm, eps: number): void {
+export function apgdStep(
+  x0: Tensor,
+  g: Tensor,
+  state: Tensor,
+  z: Tensor,
+  x: Tensor,
+  xOld: Tensor,
+  momentum: number,
+  norm: Norm,
+  eps: number,
+): void {
   const gpu = x.gpu;
   const n = x.shape[0];
   const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
   const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-  const dispatch = (phase: keyof typeof PHASES) => gpu.run({
-    shader: 'apgd_step',
-    label: `apgd step ${norm}`,
-    constants: { NORM: shaderCodes('apgd_step').NORM[norm], PHASE: PHASES[phase] },
-    bindings: {
-      G: g,
-      X0: x0,
-      GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
-      STATE: state,
-      Z: z,
-      X: x,
-      XOLD: xOld,
-    },
-    params: { n, d: x.size / n, rowStride: gx * 64, eps, momentum, stateStride: APGD_STATE_COLUMNS },
-    workgroups: [gx, gy],
-  });
+  const dispatch = (phase: keyof typeof PHASES) =>
+    gpu.run({
+      shader: 'apgd_step',
+      label: `apgd step ${norm}`,
+      constants: { NORM: shaderCodes('apgd_step').NORM[norm], PHASE: PHASES[phase] },
+      bindings: {
+        G: g,
+        X0: x0,
+        GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 },
+        STATE: state,
+        Z: z,
+        X: x,
+        XOLD: xOld,
+      },
+      params: { n, d: x.size / n, rowStride: gx * 64, eps, momentum, stateStride: APGD_STATE_COLUMNS },
+      workgroups: [gx, gy],
+    });
   dispatch('step');
   if (norm === 'l2') {
     projectL2(z, x0, eps);
@@ -52,7 +63,16 @@ const TRACK_MODES = shaderCodes('apgd_track').MODE;
 export type ApgdTrackMode = keyof typeof TRACK_MODES;
 
 /** Per-sample bookkeeping (shaders/apgd_track.wgsl) of `losses` and `correct` in `mode`. */
-export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags: Tensor, mode: ApgdTrackMode, window: number, rho: number, eps: number): void {
+export function apgdTrack(
+  losses: Tensor,
+  correct: Tensor,
+  state: Tensor,
+  flags: Tensor,
+  mode: ApgdTrackMode,
+  window: number,
+  rho: number,
+  eps: number,
+): void {
   const n = flags.shape[0];
   losses.gpu.run({
     shader: 'apgd_track',
@@ -65,7 +85,12 @@ export function apgdTrack(losses: Tensor, correct: Tensor, state: Tensor, flags:
 }
 
 /** The row copies FLAGS asks for (shaders/apgd_copy.wgsl). */
-export function apgdCopyRows(flags: Tensor, r: { x: Tensor; g: Tensor; xBest: Tensor; gBest: Tensor; xAdv: Tensor }, n: number, d: number): void {
+export function apgdCopyRows(
+  flags: Tensor,
+  r: { x: Tensor; g: Tensor; xBest: Tensor; gBest: Tensor; xAdv: Tensor },
+  n: number,
+  d: number,
+): void {
   const gpu = flags.gpu;
   const [gx, gy] = grid2d(Math.ceil((n * d) / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({

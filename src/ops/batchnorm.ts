@@ -54,21 +54,19 @@ export const DEFAULT_BATCHNORM: Readonly<BatchNormOptions> = Object.freeze({
 /** Fills in defaults and validates every option; errors name `label` and the option. */
 export function resolveBatchNormOptions(options: Partial<BatchNormOptions> = {}, label = 'batchNorm'): BatchNormOptions {
   const unknown = Object.keys(options).filter((k) => !(k in DEFAULT_BATCHNORM));
-  check(
-    unknown.length === 0,
-    `${label}: unknown option(s) ${unknown.join(', ')}; known: ${Object.keys(DEFAULT_BATCHNORM).join(', ')}.`,
-    { unknown },
-  );
+  check(unknown.length === 0, `${label}: unknown option(s) ${unknown.join(', ')}; known: ${Object.keys(DEFAULT_BATCHNORM).join(', ')}.`, {
+    unknown,
+  });
   const o = { ...DEFAULT_BATCHNORM, ...options };
   check(Number.isFinite(o.eps) && o.eps >= 0, `${label}: eps must be a finite number >= 0, got ${o.eps}.`);
   check(BN_AVERAGES.includes(o.average), `${label}: average must be one of ${BN_AVERAGES.join(', ')}, got ${JSON.stringify(o.average)}.`);
-  check(RUNNING_VARIANCES.includes(o.runningVariance), `${label}: runningVariance must be one of ${RUNNING_VARIANCES.join(', ')}, got ${JSON.stringify(o.runningVariance)}.`);
+  check(
+    RUNNING_VARIANCES.includes(o.runningVariance),
+    `${label}: runningVariance must be one of ${RUNNING_VARIANCES.join(', ')}, got ${JSON.stringify(o.runningVariance)}.`,
+  );
   check(typeof o.debias === 'boolean', `${label}: debias must be true or false, got ${JSON.stringify(o.debias)}.`);
   check(typeof o.affine === 'boolean', `${label}: affine must be true or false, got ${JSON.stringify(o.affine)}.`);
-  check(
-    typeof o.momentum === 'number' && o.momentum > 0 && o.momentum <= 1,
-    `${label}: momentum must be in (0, 1], got ${o.momentum}.`,
-  );
+  check(typeof o.momentum === 'number' && o.momentum > 0 && o.momentum <= 1, `${label}: momentum must be in (0, 1], got ${o.momentum}.`);
   check(!(o.debias && o.average === 'cumulative'), `${label}: debias applies to the EMA only; use average 'ema' or debias false.`);
   check(!(o.debias && o.momentum === 1), `${label}: debias needs momentum < 1 (with momentum 1 the EMA is the last batch).`);
   return o;
@@ -128,8 +126,13 @@ export function batchNormDims(x: Shape, label = 'batchNorm'): { n: number; C: nu
  * and the counter are updated in place from this batch as `options` says.
  */
 export function batchNormForward(
-  x: Tensor, gamma: Tensor | null, beta: Tensor | null, state: BatchNormState, mode: BatchNormMode,
-  options: BatchNormOptions, label = 'batchNorm',
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  state: BatchNormState,
+  mode: BatchNormMode,
+  options: BatchNormOptions,
+  label = 'batchNorm',
 ): BatchNormForward {
   const { n, C, L } = batchNormDims(x.shape, label);
   checkChannels(label, C, state.runningMean, 'running mean');
@@ -219,8 +222,14 @@ export interface BatchNormGradients {
  * defined only for running statistics, where each sample's output depends on that sample alone.
  */
 export function batchNormBackward(
-  dy: Tensor, x: Tensor, stats: Tensor, gamma: Tensor | null, batchStats: boolean,
-  paramGrads: 'sum' | 'perSample' | 'none', options: BatchNormOptions, label = 'batchNorm',
+  dy: Tensor,
+  x: Tensor,
+  stats: Tensor,
+  gamma: Tensor | null,
+  batchStats: boolean,
+  paramGrads: 'sum' | 'perSample' | 'none',
+  options: BatchNormOptions,
+  label = 'batchNorm',
 ): BatchNormGradients {
   const { n, C, L } = batchNormDims(x.shape, label);
   if (dy.shape.length !== x.shape.length || dy.shape.some((d, i) => d !== x.shape[i])) {
@@ -302,7 +311,10 @@ function checkChannels(label: string, C: number, t: Tensor, what: string): void 
 /** gamma (and beta) must be given exactly when affine is on, one value per channel. */
 function checkAffine(label: string, options: BatchNormOptions, C: number, params: Array<Tensor | null>): void {
   for (const t of params) {
-    check((t !== null) === options.affine, `${label}: gamma/beta must be ${options.affine ? 'given (affine is on)' : 'null (affine is off)'}.`);
+    check(
+      (t !== null) === options.affine,
+      `${label}: gamma/beta must be ${options.affine ? 'given (affine is on)' : 'null (affine is off)'}.`,
+    );
     if (t) checkChannels(label, C, t, 'gamma/beta');
   }
 }

@@ -14,7 +14,10 @@ export function channelAffine(x: Tensor, scale: Tensor | null, shift: Tensor | n
     throw new NtkError('E_SHAPE_MISMATCH', `channelAffine: x [${x.shape}] needs a batch and a channel axis ([n, c, ...]).`);
   }
   const channels = x.shape[1];
-  for (const [what, t] of [['scale', scale], ['shift', shift]] as const) {
+  for (const [what, t] of [
+    ['scale', scale],
+    ['shift', shift],
+  ] as const) {
     if (t && (t.shape.length !== 1 || t.shape[0] !== channels)) {
       throw new NtkError('E_SHAPE_MISMATCH', `channelAffine: ${what} [${t.shape}] must be [${channels}] for x [${x.shape}].`);
     }

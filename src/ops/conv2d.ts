@@ -13,7 +13,12 @@ import { conv2dImplicit, conv2dInputGradImplicit, conv2dWeightGradImplicit } fro
 import { sumLastAxis } from './reduce.js';
 
 export {
-  conv2dGeometry, conv2dOutputShape, DEFAULT_CONV2D, type Conv2dGeometry, type Conv2dPath, type Conv2dOptions,
+  conv2dGeometry,
+  conv2dOutputShape,
+  DEFAULT_CONV2D,
+  type Conv2dGeometry,
+  type Conv2dPath,
+  type Conv2dOptions,
 } from './conv2d_geometry.js';
 
 /**
@@ -51,7 +56,10 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, g: Conv2dGeometry, p
     throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardWeight: x [${x.shape}] must be [${g.n}, ${g.c}, ${g.h}, ${g.w}].`);
   }
   if (into && (perSample || into.size !== g.cout * g.c * g.kh * g.kw)) {
-    throw new NtkError('E_SHAPE_MISMATCH', `conv2dBackwardWeight: accumulation target [${into.shape}] must be [${[g.cout, g.c, g.kh, g.kw]}] (batch sum only).`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `conv2dBackwardWeight: accumulation target [${into.shape}] must be [${[g.cout, g.c, g.kh, g.kw]}] (batch sum only).`,
+    );
   }
   return useIm2col(x.gpu, g) ? conv2dWeightGradIm2col(x, dy, g, perSample, into) : conv2dWeightGradImplicit(x, dy, g, perSample, into);
 }

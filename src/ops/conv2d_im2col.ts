@@ -61,8 +61,20 @@ export function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, 
     constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
     bindings: { X: x, Col: col },
     params: {
-      n: g.n, cin: g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, s0, rowStride: gx * 64, kRows, planeP,
-      total, runs,
+      n: g.n,
+      cin: g.c,
+      h: g.h,
+      w: g.w,
+      ph: g.ph,
+      pw: g.pw,
+      oh: g.oh,
+      ow: g.ow,
+      s0,
+      rowStride: gx * 64,
+      kRows,
+      planeP,
+      total,
+      runs,
     },
     workgroups: [gx, gy],
   });
@@ -80,8 +92,21 @@ export function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: 
     const count = Math.min(chunk, g.n - s0);
     const col = im2col(x, g, s0, count);
     blockGemm({
-      a: w, b: col, out, outOffset: s0 * g.cout * plane, M: g.cout, N: plane, K4, batch: count,
-      strideA4: 0, strideB4: K4 * planeP, ldb4: planeP / 4, transB: false, accumulate: false, bias, textures: true,
+      a: w,
+      b: col,
+      out,
+      outOffset: s0 * g.cout * plane,
+      M: g.cout,
+      N: plane,
+      K4,
+      batch: count,
+      strideA4: 0,
+      strideB4: K4 * planeP,
+      ldb4: planeP / 4,
+      transB: false,
+      accumulate: false,
+      bias,
+      textures: true,
     });
     col.dispose();
   }
@@ -99,7 +124,7 @@ export function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry,
   const { K, plane, planeP } = im2colDims(g);
   const wShape = [g.cout, g.c, g.kh, g.kw];
   const size = g.cout * K;
-  const out = perSample ? Tensor.empty(gpu, [g.n, ...wShape]) : into ?? Tensor.empty(gpu, wShape);
+  const out = perSample ? Tensor.empty(gpu, [g.n, ...wShape]) : (into ?? Tensor.empty(gpu, wShape));
   const dyp = plane % 4 === 0 ? dy : packOperand(dy, g.n, g.cout, plane, g.cout, planeP, false);
   const chunk = im2colChunk(gpu, g, perSample ? 0 : size);
   for (let s0 = 0; s0 < g.n; s0 += chunk) {
@@ -107,9 +132,21 @@ export function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry,
     const col = im2col(x, g, s0, count);
     const target = perSample ? out : Tensor.empty(gpu, [count, size]);
     blockGemm({
-      a: dyp, aOffset4: (s0 * g.cout * planeP) / 4, b: col, out: target, outOffset: perSample ? s0 * size : 0,
-      M: g.cout, N: K, K4: planeP / 4, batch: count, strideA4: (g.cout * planeP) / 4, strideB4: (col.size / count) / 4,
-      ldb4: 0, transB: true, accumulate: false, textures: true,
+      a: dyp,
+      aOffset4: (s0 * g.cout * planeP) / 4,
+      b: col,
+      out: target,
+      outOffset: perSample ? s0 * size : 0,
+      M: g.cout,
+      N: K,
+      K4: planeP / 4,
+      batch: count,
+      strideA4: (g.cout * planeP) / 4,
+      strideB4: col.size / count / 4,
+      ldb4: 0,
+      transB: true,
+      accumulate: false,
+      textures: true,
     });
     col.dispose();
     if (!perSample) {
@@ -134,13 +171,28 @@ export function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeome
   // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
   const dyT = transposeDy(dy, g, 4 * cout4);
   const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
-  const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
+  const chunk = Math.max(
+    1,
+    Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))),
+  );
   for (let s0 = 0; s0 < g.n; s0 += chunk) {
     const count = Math.min(chunk, g.n - s0);
     const dcol = Tensor.empty(gpu, [count, plane, K]);
     blockGemm({
-      a: dyT, aOffset4: s0 * plane * cout4, b: w, out: dcol, M: plane, N: K, K4: cout4, batch: count,
-      strideA4: plane * cout4, strideB4: 0, ldb4, transB: false, accumulate: false, textures: true,
+      a: dyT,
+      aOffset4: s0 * plane * cout4,
+      b: w,
+      out: dcol,
+      M: plane,
+      N: K,
+      K4: cout4,
+      batch: count,
+      strideA4: plane * cout4,
+      strideB4: 0,
+      ldb4,
+      transB: false,
+      accumulate: false,
+      textures: true,
     });
     const run = col2imRun(g);
     const runs = Math.ceil(g.w / run);

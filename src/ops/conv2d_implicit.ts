@@ -53,14 +53,19 @@ export function conv2dInputGradImplicit(dy: Tensor, weight: Tensor, g: Conv2dGeo
   if (direct) {
     const [gx, gy] = grid2d(Math.ceil(out.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
     gpu.run({
-      shader: 'conv2d_backward_input_direct', label, bindings,
+      shader: 'conv2d_backward_input_direct',
+      label,
+      bindings,
       params: { ...geometryFields(g), rowStride: gx * 64, perPart },
       workgroups: [gx, gy, parts],
     });
   } else {
     const { ty, tm, tn } = chooseTile(M, N);
     gpu.run({
-      shader: 'conv2d_backward_input', label, constants: { TY: ty, ...windowConstants(g) }, bindings,
+      shader: 'conv2d_backward_input',
+      label,
+      constants: { TY: ty, ...windowConstants(g) },
+      bindings,
       params: { ...geometryFields(g), perPart },
       workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
     });
@@ -81,18 +86,24 @@ export function conv2dWeightGradImplicit(x: Tensor, dy: Tensor, g: Conv2dGeometr
   const direct = slabs === 1 ? !into : perSample && parts === 1;
   const out = Tensor.empty(gpu, direct ? (perSample ? [g.n, ...wShape] : wShape) : [slabs, ...wShape]);
   const bindings = { X: { buffer: xb, bytes: x.bytes }, DY: { buffer: dyb, bytes: dy.bytes }, Out: out };
-  const label = `conv2d backward weight (${program}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
+  const label =
+    `conv2d backward weight (${program}) x[${x.shape}] dy[${dy.shape}]${perSample ? ' per sample' : ''}` +
     `${parts > 1 ? ` in ${parts} parts` : ''}`;
   if (program === 'gemm') {
     gpu.run({
-      shader: 'conv2d_backward_weight', label, constants: { TY: ty, ...windowConstants(g) }, bindings,
+      shader: 'conv2d_backward_weight',
+      label,
+      constants: { TY: ty, ...windowConstants(g) },
+      bindings,
       params: { ...geometryFields(g), spg, perPart, groups },
       workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), slabs],
     });
   } else {
     const [gx, gy] = grid2d(M * N, gpu.limits.maxComputeWorkgroupsPerDimension);
     gpu.run({
-      shader: 'conv2d_backward_weight_reduce', label, bindings,
+      shader: 'conv2d_backward_weight_reduce',
+      label,
+      bindings,
       params: { ...geometryFields(g), spg, rowStride: gx, perPart, groups },
       workgroups: [gx, gy, slabs],
     });
@@ -157,7 +168,8 @@ const MIN_K_PER_GROUP = 512;
  * Depends on shapes only, so every adapter sums in the same order.
  */
 export function conv2dWeightGradPlan(
-  g: Conv2dGeometry, perSample = false,
+  g: Conv2dGeometry,
+  perSample = false,
 ): { program: 'gemm' | 'reduce'; groups: number; samplesPerGroup: number; parts: number; perPart: number } {
   const M = g.cout;
   const N = g.c * g.kh * g.kw;

@@ -10,7 +10,10 @@ import { grid2d } from './grid.js';
  * width) of a [rows, groupStride] matrix.
  */
 export function copyColumns(
-  src: Tensor, dst: Tensor, layout: { rows: number; width: number; group?: number; groupStride: number; stride?: number; offset: number }, label: string,
+  src: Tensor,
+  dst: Tensor,
+  layout: { rows: number; width: number; group?: number; groupStride: number; stride?: number; offset: number },
+  label: string,
 ): void {
   const gpu = src.gpu;
   const { rows, width, group = 1, groupStride, stride = 0, offset } = layout;

@@ -17,12 +17,22 @@ const SECTIONS = 13;
 export function checkFabSize(d: number): void {
   const iterations = (2 * (SECTIONS + 4) + 2) * (Math.ceil(d / THREADS) + THREADS);
   if (iterations > LOOP_BUDGET) {
-    throw new NtkError('E_SHAPE_MISMATCH', `fab: inputs of ${d} values per sample are too large for the device program's loop budget (${iterations} > ${LOOP_BUDGET} iterations per invocation); use inputs of at most 3,576 values (3×32×32 images fit).`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `fab: inputs of ${d} values per sample are too large for the device program's loop budget (${iterations} > ${LOOP_BUDGET} iterations per invocation); use inputs of at most 3,576 values (3×32×32 images fit).`,
+    );
   }
 }
 
 /** x1 <- FAB's step from x1 towards the linearised boundary of `losses` (z_t − z_y) with gradient `grad`, skipping samples at distance 0 (shaders/fab_step.wgsl). */
-export function fabStep(x0: Tensor, x1: Tensor, grad: Tensor, losses: Tensor, distances: Tensor, o: { norm: Norm; eta: number; alphaMax: number }): void {
+export function fabStep(
+  x0: Tensor,
+  x1: Tensor,
+  grad: Tensor,
+  losses: Tensor,
+  distances: Tensor,
+  o: { norm: Norm; eta: number; alphaMax: number },
+): void {
   const n = x0.shape[0];
   const d = x0.size / n;
   checkFabSize(d);
@@ -37,7 +47,15 @@ export function fabStep(x0: Tensor, x1: Tensor, grad: Tensor, losses: Tensor, di
 }
 
 /** Where x1 is misclassified (correct 0): keep it if closer than the kept point, then backtrack x1 towards x0 and flag the sample in `backtracked` (shaders/fab_keep.wgsl). */
-export function fabKeep(x0: Tensor, correct: Tensor, distances: Tensor, best: Tensor, x1: Tensor, backtracked: Tensor, o: { norm: Norm; beta: number }): void {
+export function fabKeep(
+  x0: Tensor,
+  correct: Tensor,
+  distances: Tensor,
+  best: Tensor,
+  x1: Tensor,
+  backtracked: Tensor,
+  o: { norm: Norm; beta: number },
+): void {
   const n = x0.shape[0];
   const d = x0.size / n;
   x0.gpu.run({

@@ -36,15 +36,30 @@ export interface MarginLossResult {
  * The loss `kind` of logits [n, C] against labels [n] (targets [n] for the targeted kinds);
  * `gradScale` (e.g. 1 for the summed loss) asks for dL/dlogits too.
  */
-export function marginLoss(logits: Tensor, labels: Tensor, kind: MarginLossKind, targets: Tensor | null, gradScale: number | null): MarginLossResult {
+export function marginLoss(
+  logits: Tensor,
+  labels: Tensor,
+  kind: MarginLossKind,
+  targets: Tensor | null,
+  gradScale: number | null,
+): MarginLossResult {
   const spec = MARGIN_LOSSES[kind];
-  if (!spec) throw new NtkError('E_INVALID_ARGUMENT', `marginLoss: unknown loss "${kind}"; use ${Object.keys(MARGIN_LOSSES).join(', ')}.`, { option: 'loss' });
+  if (!spec)
+    throw new NtkError('E_INVALID_ARGUMENT', `marginLoss: unknown loss "${kind}"; use ${Object.keys(MARGIN_LOSSES).join(', ')}.`, {
+      option: 'loss',
+    });
   const [n, classes] = checkRows(logits, labels, 'marginLoss');
   if (classes < spec.minClasses) {
-    throw new NtkError('E_INVALID_ARGUMENT', `marginLoss: the ${kind} loss needs at least ${spec.minClasses} classes, the logits have ${classes}.`, { option: 'loss' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `marginLoss: the ${kind} loss needs at least ${spec.minClasses} classes, the logits have ${classes}.`,
+      { option: 'loss' },
+    );
   }
   if (spec.targeted !== (targets !== null)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `marginLoss: the ${kind} loss ${spec.targeted ? 'needs' : 'takes no'} targets.`, { option: 'targets' });
+    throw new NtkError('E_INVALID_ARGUMENT', `marginLoss: the ${kind} loss ${spec.targeted ? 'needs' : 'takes no'} targets.`, {
+      option: 'targets',
+    });
   }
   if (targets) checkRows(logits, targets, 'marginLoss targets');
   const gpu = logits.gpu;
@@ -80,7 +95,11 @@ export function marginLoss(logits: Tensor, labels: Tensor, kind: MarginLossKind,
 export function attackTargets(logits: Tensor, labels: Tensor, rank: number): Tensor {
   const [n, classes] = checkRows(logits, labels, 'attackTargets');
   if (!Number.isInteger(rank) || rank < 1 || rank >= classes) {
-    throw new NtkError('E_INVALID_ARGUMENT', `attackTargets: rank ${rank} must be an integer in [1, ${classes - 1}] (classes other than the label).`, { option: 'targets' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `attackTargets: rank ${rank} must be an integer in [1, ${classes - 1}] (classes other than the label).`,
+      { option: 'targets' },
+    );
   }
   const gpu = logits.gpu;
   const targets = Tensor.empty(gpu, [n]);
@@ -98,9 +117,14 @@ function checkRows(logits: Tensor, rows: Tensor, where: string): [number, number
   if (logits.shape.length !== 2) throw new NtkError('E_SHAPE_MISMATCH', `${where}: logits [${logits.shape}] must be [n, classes].`);
   const [n, classes] = logits.shape;
   if (rows.shape.length !== 1 || rows.shape[0] !== n) {
-    throw new NtkError('E_SHAPE_MISMATCH', `${where}: [${rows.shape}] must be [${n}] (one class index per row of logits [${logits.shape}]).`, {
-      logits: [...logits.shape], rows: [...rows.shape],
-    });
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${where}: [${rows.shape}] must be [${n}] (one class index per row of logits [${logits.shape}]).`,
+      {
+        logits: [...logits.shape],
+        rows: [...rows.shape],
+      },
+    );
   }
   return [n, classes];
 }

@@ -78,7 +78,8 @@ function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: num
   const { transA = false, transB = false } = options;
   if ('kernel' in options) {
     throw new NtkError('E_INVALID_ARGUMENT', 'matmul: option `kernel` is now `gemm` (a GEMM variant: block, block-storage or tiled).', {
-      option: 'kernel', renamed: 'gemm',
+      option: 'kernel',
+      renamed: 'gemm',
     });
   }
   if (a.gpu !== b.gpu) throw new NtkError('E_INVALID_ARGUMENT', 'matmul: A and B live on different Gpu objects.');
@@ -149,11 +150,26 @@ function dispatchBlock(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions
   const ldb4 = transB ? 0 : Math.ceil(N / 4);
   const bRows = bBatched ? batch : 1;
   const bp = transB
-    ? (K % 4 !== 0 ? packOperand(b, bRows, N, K, N, 4 * K4, false) : b)
-    : (K % 4 !== 0 || N % 4 !== 0 ? packOperand(b, bRows, K, N, 4 * K4, 4 * ldb4, false) : b);
+    ? K % 4 !== 0
+      ? packOperand(b, bRows, N, K, N, 4 * K4, false)
+      : b
+    : K % 4 !== 0 || N % 4 !== 0
+      ? packOperand(b, bRows, K, N, 4 * K4, 4 * ldb4, false)
+      : b;
   blockGemm({
-    a: ap, b: bp, out, M, N, K4, batch, strideA4: M * K4, strideB4: bBatched ? (transB ? N * K4 : 4 * K4 * ldb4) : 0,
-    ldb4, transB, accumulate, textures,
+    a: ap,
+    b: bp,
+    out,
+    M,
+    N,
+    K4,
+    batch,
+    strideA4: M * K4,
+    strideB4: bBatched ? (transB ? N * K4 : 4 * K4 * ldb4) : 0,
+    ldb4,
+    transB,
+    accumulate,
+    textures,
   });
   if (ap !== a) ap.dispose();
   if (bp !== b) bp.dispose();
@@ -205,7 +221,8 @@ export function blockGemm(g: BlockGemm): void {
   const target = slabs === 1 ? out : Tensor.empty(gpu, [slabs * batch, M, N]);
   gpu.run({
     shader: asTexture ? 'gemm_block_texture' : 'gemm_block',
-    label: `matmul (block${asTexture ? ', texels' : ''}) ${M}x${4 * K4}x${N}${batch > 1 ? ` x${batch}` : ''}` +
+    label:
+      `matmul (block${asTexture ? ', texels' : ''}) ${M}x${4 * K4}x${N}${batch > 1 ? ` x${batch}` : ''}` +
       `${slabs > 1 ? ` in ${slabs} k-parts` : ''}${accumulate ? ' +=' : ''}`,
     constants: {
       TRANS_B: transB,
@@ -219,8 +236,18 @@ export function blockGemm(g: BlockGemm): void {
       Bias: g.bias ?? b, // unused without bias
     },
     params: {
-      M, N, K4, batch, strideA4: g.strideA4, strideB4: g.strideB4, ldb4: g.ldb4, kPer4, blocksN, blocks,
-      cOffset: target === out ? outOffset : 0, aOffset4: g.aOffset4 ?? 0,
+      M,
+      N,
+      K4,
+      batch,
+      strideA4: g.strideA4,
+      strideB4: g.strideB4,
+      ldb4: g.ldb4,
+      kPer4,
+      blocksN,
+      blocks,
+      cOffset: target === out ? outOffset : 0,
+      aOffset4: g.aOffset4 ?? 0,
     },
     workgroups: [Math.ceil(blocks / 64), batch * slabs],
   });
@@ -237,7 +264,15 @@ export function blockGemm(g: BlockGemm): void {
 }
 
 /** [batches][rowsP][colsP] copy of a rows x cols matrix (read transposed when `trans`), zero-padded. */
-export function packOperand(src: Tensor, batches: number, rows: number, cols: number, rowsP: number, colsP: number, trans: boolean): Tensor {
+export function packOperand(
+  src: Tensor,
+  batches: number,
+  rows: number,
+  cols: number,
+  rowsP: number,
+  colsP: number,
+  trans: boolean,
+): Tensor {
   const gpu = src.gpu;
   const dst = Tensor.empty(gpu, [batches, rowsP, colsP]);
   const [gx, gy] = grid2d(Math.ceil(dst.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);

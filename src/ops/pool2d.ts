@@ -172,5 +172,18 @@ function grid(t: Tensor, threads: number): [number, number] {
 
 /** The Params of the pooling shaders (max_pool2d, avg_pool2d, avg_pool2d_backward). */
 function poolParams(g: WindowGeometry, groupsX: number) {
-  return { planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: groupsX * 64 };
+  return {
+    planes: g.n * g.c,
+    h: g.h,
+    w: g.w,
+    kh: g.kh,
+    kw: g.kw,
+    sh: g.sh,
+    sw: g.sw,
+    ph: g.ph,
+    pw: g.pw,
+    oh: g.oh,
+    ow: g.ow,
+    rowStride: groupsX * 64,
+  };
 }

@@ -50,7 +50,10 @@ const MARGIN = 0.15;
  * first candidate and GPUs measure them all. Candidates left out are listed in `skipped`. */
 const ADDED_BUDGET_MS = 300;
 /** Timing shapes [M, K, N]: an MLP layer's forward at batch 128 and a square product. */
-const TIMING_SHAPES: ReadonlyArray<readonly [number, number, number]> = [[128, 784, 256], [256, 256, 256]];
+const TIMING_SHAPES: ReadonlyArray<readonly [number, number, number]> = [
+  [128, 784, 256],
+  [256, 256, 256],
+];
 /** Timed rounds per candidate at most; a candidate slower than STOP_FACTOR x the best stops early. */
 const ROUNDS = 3;
 const STOP_FACTOR = 2;
@@ -113,10 +116,11 @@ export function formatProgramChoice(c: ProgramChoice): string {
   const rejected = Object.entries(c.rejected).map(([k, why]) => `${k} rejected: ${why}`);
   const skipped = (c.skipped ?? []).map((k) => `${k} not tried (probe time budget spent)`);
   const detail = [...times, ...rejected, ...skipped].join(', ');
-  const cost = c.source === 'measured'
-    ? `; probe ${c.probeMs.toFixed(0)} ms: ${c.firstUseMs.toFixed(0)} ms first use of the first candidate (its compilation), ` +
-      `${(c.probeMs - c.firstUseMs).toFixed(0)} ms added, ${c.timedMs.toFixed(0)} ms of it timed`
-    : '';
+  const cost =
+    c.source === 'measured'
+      ? `; probe ${c.probeMs.toFixed(0)} ms: ${c.firstUseMs.toFixed(0)} ms first use of the first candidate (its compilation), ` +
+        `${(c.probeMs - c.firstUseMs).toFixed(0)} ms added, ${c.timedMs.toFixed(0)} ms of it timed`
+      : '';
   return `programs: matmul ${c.matmul}, conv2d ${c.conv2d} (${c.source}${detail ? `: ${detail}` : ''}${cost}) [adapter key ${c.adapterKey}]`;
 }
 
@@ -147,10 +151,21 @@ function adapterIdentity(gpu: Gpu): string {
     if (typeof value === 'number') limits[key] = value;
   }
   const identity = JSON.stringify({
-    runtime: r.runtime, path: r.path, featureLevel: r.featureLevel, vendor: r.vendor, architecture: r.architecture,
-    device: r.device, description: r.description, fallback: r.isFallbackAdapter,
-    limits: Object.keys(limits).sort().map((k) => [k, limits[k]]), features: [...gpu.features].sort(),
-    code: GEMM_SHADERS.map((s) => SHADERS[s]), version: VERSION, probe: PROBE_VERSION,
+    runtime: r.runtime,
+    path: r.path,
+    featureLevel: r.featureLevel,
+    vendor: r.vendor,
+    architecture: r.architecture,
+    device: r.device,
+    description: r.description,
+    fallback: r.isFallbackAdapter,
+    limits: Object.keys(limits)
+      .sort()
+      .map((k) => [k, limits[k]]),
+    features: [...gpu.features].sort(),
+    code: GEMM_SHADERS.map((s) => SHADERS[s]),
+    version: VERSION,
+    probe: PROBE_VERSION,
   });
   let h = 0x811c9dc5;
   for (let i = 0; i < identity.length; i++) {
@@ -168,12 +183,15 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<ProgramChoice> {
     const a = integers(batch * M * K, 2 * i + 1);
     const b = integers(batch * K * N, 2 * i + 2);
     const shape = (rows: number, cols: number) => (batch > 1 ? [batch, rows, cols] : [rows, cols]);
-    return { a: Tensor.fromArray(gpu, a, shape(M, K)), b: Tensor.fromArray(gpu, b, shape(K, N)), expected: exactProduct(a, b, M, K, N, batch) };
+    return {
+      a: Tensor.fromArray(gpu, a, shape(M, K)),
+      b: Tensor.fromArray(gpu, b, shape(K, N)),
+      expected: exactProduct(a, b, M, K, N, batch),
+    };
   });
-  const operands = TIMING_SHAPES.map(([M, K, N]) => [
-    Tensor.fromArray(gpu, integers(M * K, M), [M, K]),
-    Tensor.fromArray(gpu, integers(K * N, N), [K, N]),
-  ] as const);
+  const operands = TIMING_SHAPES.map(
+    ([M, K, N]) => [Tensor.fromArray(gpu, integers(M * K, M), [M, K]), Tensor.fromArray(gpu, integers(K * N, N), [K, N])] as const,
+  );
   const timings: ProgramChoice['timings'] = {};
   const rejected: ProgramChoice['rejected'] = {};
   const skipped: GemmVariant[] = [];
@@ -219,12 +237,24 @@ async function probe(gpu: Gpu, adapterKey: string): Promise<ProgramChoice> {
   if (best === null) {
     throw new NtkError(
       'E_GPU_VALIDATION',
-      `no GEMM variant computes exact integer products on this adapter (${Object.entries(rejected).map(([k, why]) => `${k}: ${why}`).join('; ')}); ` +
-        'the adapter is unusable for ntk-at: try another with --adapter.',
+      `no GEMM variant computes exact integer products on this adapter (${Object.entries(rejected)
+        .map(([k, why]) => `${k}: ${why}`)
+        .join('; ')}); the adapter is unusable for ntk-at: try another with --adapter.`,
       { rejected },
     );
   }
-  return { matmul: best, conv2d: convPath(best), source: 'measured', timings, rejected, skipped, probeMs: now() - start, firstUseMs, timedMs, adapterKey };
+  return {
+    matmul: best,
+    conv2d: convPath(best),
+    source: 'measured',
+    timings,
+    rejected,
+    skipped,
+    probeMs: now() - start,
+    firstUseMs,
+    timedMs,
+    adapterKey,
+  };
 }
 
 /** One product of every timing shape on `variant`, waited for. */
@@ -236,10 +266,10 @@ async function round(gpu: Gpu, operands: ReadonlyArray<readonly [Tensor, Tensor]
 /** Small integers in [-8, 8] from a seed: their products of up to 256k terms stay exact in f32. */
 function integers(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
-  let s = seed * 2654435761 >>> 0;
+  let s = (seed * 2654435761) >>> 0;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s >>> 24) % 17 - 8;
+    out[i] = ((s >>> 24) % 17) - 8;
   }
   return out;
 }

@@ -42,7 +42,10 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
   const bound = [weight, grad, v].map((t) => ({ buffer: t.buffer, bytes: t === unusedVelocity ? 16 : vec4Bytes }));
   const [W, G, V] = bound;
   const short = bound.find((b) => b.buffer.size < b.bytes);
-  check(!short, `sgdUpdate [${weight.shape}]: a buffer of ${short?.buffer.size} bytes cannot hold ${vec4Bytes} bytes of whole vec4s; use tensors from the buffer pool.`);
+  check(
+    !short,
+    `sgdUpdate [${weight.shape}]: a buffer of ${short?.buffer.size} bytes cannot hold ${vec4Bytes} bytes of whole vec4s; use tensors from the buffer pool.`,
+  );
   const [gx, gy] = grid2d(Math.ceil(weight.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'sgd_update',

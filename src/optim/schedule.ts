@@ -35,12 +35,16 @@ export function makeSchedule(spec: LrScheduleSpec): LrSchedule {
   const where = 'learning-rate schedule';
   const kind = (spec as { kind?: string }).kind;
   if (!kind || !(kind in SPEC_KEYS)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "kind" is "${kind}"; use one of ${Object.keys(SPEC_KEYS).join(', ')}.`, { option: 'kind' });
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "kind" is "${kind}"; use one of ${Object.keys(SPEC_KEYS).join(', ')}.`, {
+      option: 'kind',
+    });
   }
   const s = resolveOptions(`${where} (${kind})`, SPEC_KEYS[kind as keyof typeof SPEC_KEYS], spec) as Record<string, unknown>;
   const warmup = s.warmupEpochs as number;
   if (!(Number.isFinite(warmup) && warmup >= 0)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "warmupEpochs" must be a number >= 0, got ${warmup}.`, { option: 'warmupEpochs' });
+    throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "warmupEpochs" must be a number >= 0, got ${warmup}.`, {
+      option: 'warmupEpochs',
+    });
   }
   let base: LrSchedule;
   if (kind === 'constant') {
@@ -53,9 +57,12 @@ export function makeSchedule(spec: LrScheduleSpec): LrSchedule {
     const milestones = s.milestones as number[];
     requirePositive(where, 'lr', lr);
     requirePositive(where, 'gamma', gamma);
-    const increasing = Array.isArray(milestones) && milestones.every((m, i) => Number.isFinite(m) && m > 0 && (i === 0 || m > milestones[i - 1]));
+    const increasing =
+      Array.isArray(milestones) && milestones.every((m, i) => Number.isFinite(m) && m > 0 && (i === 0 || m > milestones[i - 1]));
     if (!increasing) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "milestones" [${milestones}] must be increasing epochs > 0.`, { option: 'milestones' });
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "milestones" [${milestones}] must be increasing epochs > 0.`, {
+        option: 'milestones',
+      });
     }
     base = (t) => lr * gamma ** milestones.filter((m) => t >= m).length;
   } else {
@@ -69,7 +76,9 @@ export function makeSchedule(spec: LrScheduleSpec): LrSchedule {
       throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "minLr" must be in [0, maxLr), got ${minLr}.`, { option: 'minLr' });
     }
     if (!(peak > 0 && peak < epochs)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "peakEpoch" must be in (0, epochs), got ${peak}.`, { option: 'peakEpoch' });
+      throw new NtkError('E_INVALID_ARGUMENT', `${where}: option "peakEpoch" must be in (0, epochs), got ${peak}.`, {
+        option: 'peakEpoch',
+      });
     }
     base = (t) => {
       if (t <= peak) return minLr + ((maxLr - minLr) * Math.max(t, 0)) / peak;

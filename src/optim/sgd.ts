@@ -32,13 +32,16 @@ export const DEFAULT_SGD_OPTIONS: SgdOptions = { lr: 0.1, momentum: 0.9, nestero
  * clipNorm > 0 or null. `fail` (it throws) reports the first broken rule.
  */
 export function checkSgdOptions(
-  o: Omit<SgdOptions, 'lr'>, fail: (option: Exclude<keyof SgdOptions, 'lr'>, expected: string, value: unknown) => never,
+  o: Omit<SgdOptions, 'lr'>,
+  fail: (option: Exclude<keyof SgdOptions, 'lr'>, expected: string, value: unknown) => never,
 ): void {
   if (!(typeof o.momentum === 'number' && o.momentum >= 0 && o.momentum < 1)) fail('momentum', 'a number in [0, 1)', o.momentum);
   if (typeof o.nesterov !== 'boolean') fail('nesterov', 'true or false', o.nesterov);
-  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) fail('weightDecay', 'a finite number >= 0', o.weightDecay);
+  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay)))
+    fail('weightDecay', 'a finite number >= 0', o.weightDecay);
   if (o.nesterov && o.momentum === 0) fail('nesterov', 'false when momentum is 0 (Nesterov needs momentum > 0)', o.nesterov);
-  if (o.clipNorm !== null && !(typeof o.clipNorm === 'number' && Number.isFinite(o.clipNorm) && o.clipNorm > 0)) fail('clipNorm', 'a finite number > 0 or null', o.clipNorm);
+  if (o.clipNorm !== null && !(typeof o.clipNorm === 'number' && Number.isFinite(o.clipNorm) && o.clipNorm > 0))
+    fail('clipNorm', 'a finite number > 0 or null', o.clipNorm);
 }
 
 /**
@@ -82,13 +85,19 @@ export class Sgd {
     let scale = this.one;
     if (this.options.clipNorm !== null) {
       this.clip?.dispose();
-      this.clip = gradNormScale(this.params.map((p) => p.grad as Tensor), this.options.clipNorm);
+      this.clip = gradNormScale(
+        this.params.map((p) => p.grad as Tensor),
+        this.options.clipNorm,
+      );
       scale = this.clip;
     }
     const { momentum, nesterov, weightDecay } = this.options;
     for (const p of this.params) {
       sgdUpdate(p.value, p.grad as Tensor, this.velocities.get(p) ?? null, scale, {
-        lr, momentum, nesterov, weightDecay: p.noDecay ? 0 : weightDecay,
+        lr,
+        momentum,
+        nesterov,
+        weightDecay: p.noDecay ? 0 : weightDecay,
       });
     }
   }

@@ -62,7 +62,10 @@ export const browserPlatform: Platform = {
     }
   },
   async writeCache(name, text) {
-    return storeFile(`${CACHE_PREFIX}${name}`, () => new TextEncoder().encode(text)).then(() => true, () => false);
+    return storeFile(`${CACHE_PREFIX}${name}`, () => new TextEncoder().encode(text)).then(
+      () => true,
+      () => false,
+    );
   },
   async readFile(path: string, maxBytes = READ_LIMIT) {
     const stored = await loadStoredFile(path); // files this library wrote (checkpoints, logs)

@@ -2,12 +2,22 @@
 // on GPU-less Debian that is Mesa's lavapipe (Vulkan). Needs --allow-read and --allow-env.
 
 import { NtkError } from '../errors.js';
-import { cacheDirectory, checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import {
+  cacheDirectory,
+  checkWritableDirectory,
+  makeDirectories,
+  staleTemporaries,
+  temporaryPrefix,
+  type DirectoryOps,
+} from './directories.js';
 import { takeLock } from './lock_file.js';
 import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AdapterChoice, type Platform } from './types.js';
 
 declare const Deno: {
-  open(path: string, options: { write: boolean; create: boolean; truncate?: boolean; append?: boolean }): Promise<{
+  open(
+    path: string,
+    options: { write: boolean; create: boolean; truncate?: boolean; append?: boolean },
+  ): Promise<{
     write(bytes: Uint8Array): Promise<number>;
     sync(): Promise<void>;
     stat(): Promise<{ size: number }>;
@@ -34,7 +44,10 @@ declare const Deno: {
   cwd(): string;
   hostname(): string;
   readTextFile(path: string): Promise<string>;
-  Command: new (command: string, options: { args: string[]; stdout: 'piped'; stderr: 'piped' }) => {
+  Command: new (
+    command: string,
+    options: { args: string[]; stdout: 'piped'; stderr: 'piped' },
+  ) => {
     output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
     spawn(): DenoChild;
   };
@@ -75,7 +88,10 @@ const encoder = new TextEncoder();
  */
 async function processAlive(pid: number): Promise<boolean> {
   if (Deno.build?.os !== 'linux') return true;
-  return Deno.readTextFile(`/proc/${pid}/stat`).then((stat) => !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)), () => false);
+  return Deno.readTextFile(`/proc/${pid}/stat`).then(
+    (stat) => !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)),
+    () => false,
+  );
 }
 
 /** This host's name (needs --allow-sys; without it "localhost"). */
@@ -168,11 +184,25 @@ export const denoPlatform: Platform = {
   },
   cli: {
     args: () => Deno.args,
-    stdout: { get isTTY() { return Deno.stdout.isTerminal(); }, write: (t) => void Deno.stdout.writeSync(encoder.encode(t)) },
-    stderr: { get isTTY() { return Deno.stderr.isTerminal(); }, write: (t) => void Deno.stderr.writeSync(encoder.encode(t)) },
+    stdout: {
+      get isTTY() {
+        return Deno.stdout.isTerminal();
+      },
+      write: (t) => void Deno.stdout.writeSync(encoder.encode(t)),
+    },
+    stderr: {
+      get isTTY() {
+        return Deno.stderr.isTerminal();
+      },
+      write: (t) => void Deno.stderr.writeSync(encoder.encode(t)),
+    },
     exit: (code) => Deno.exit(code),
     async spawnSelf(args, output) {
-      const child = new Deno.Command(Deno.execPath(), { args: ['run', '-A', Deno.mainModule, ...args], stdout: 'piped', stderr: 'piped' }).spawn();
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ['run', '-A', Deno.mainModule, ...args],
+        stdout: 'piped',
+        stderr: 'piped',
+      }).spawn();
       ownChild(child);
       const result = await child.output().finally(() => children.delete(child));
       const file = await Deno.open(output, { write: true, append: true, create: true });
@@ -240,9 +270,13 @@ export const denoPlatform: Platform = {
   async writeCache(name, text) {
     const dir = cacheDirectory((key) => denoPlatform.env(key));
     if (!dir) return false; // without --allow-write there (e.g. the conformance runner) the write fails: no cache
-    return denoPlatform.writeFileAtomic(`${dir}/${name}`, encoder.encode(text)).then(() => true, () => false);
+    return denoPlatform.writeFileAtomic(`${dir}/${name}`, encoder.encode(text)).then(
+      () => true,
+      () => false,
+    );
   },
-  async readFile(path: string, maxBytes = READ_LIMIT) { // needs --allow-read
+  async readFile(path: string, maxBytes = READ_LIMIT) {
+    // needs --allow-read
     const stat = await Deno.stat(path);
     if (!stat.isFile) throw notRegularFile(path);
     if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
@@ -257,7 +291,11 @@ function parentOf(path: string): string {
 }
 
 const DENO_DIRECTORY_OPS: DirectoryOps = {
-  kind: (path) => Deno.stat(path).then((s) => s.isDirectory, () => null),
+  kind: (path) =>
+    Deno.stat(path).then(
+      (s) => s.isDirectory,
+      () => null,
+    ),
   mkdir: (path) => Deno.mkdir(path),
   create: (path) => Deno.writeFile(path, new Uint8Array(0), { createNew: true }),
   remove: (path) => Deno.remove(path).catch(() => undefined),

@@ -39,7 +39,8 @@ export async function makeDirectories(dir: string, ops: DirectoryOps): Promise<v
       try {
         await ops.mkdir(p);
       } catch (e) {
-        if ((await ops.kind(p)) !== true) throw new NtkError('E_IO', `cannot create directory ${p}: ${(e as Error).message}. Check the path and permissions.`, { path: p });
+        if ((await ops.kind(p)) !== true)
+          throw new NtkError('E_IO', `cannot create directory ${p}: ${(e as Error).message}. Check the path and permissions.`, { path: p });
       }
     }
   }
@@ -62,7 +63,11 @@ export async function checkWritableDirectory(dir: string, ops: DirectoryOps): Pr
   try {
     await ops.create(probe);
   } catch (e) {
-    throw new NtkError('E_IO', `cannot write in ${dir}: creating a file in ${existing} failed (${(e as Error).message}). Choose a writable directory.`, { path: dir });
+    throw new NtkError(
+      'E_IO',
+      `cannot write in ${dir}: creating a file in ${existing} failed (${(e as Error).message}). Choose a writable directory.`,
+      { path: dir },
+    );
   }
   await ops.remove(probe);
 }

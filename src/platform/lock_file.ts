@@ -37,7 +37,7 @@ export async function takeLock(path: string, ops: LockOps): Promise<FileLock | {
       continue; // released meanwhile: try again
     }
     const [host, pid] = holder.split(' ');
-    if (host !== ops.host || (Number(pid) > 0 && await ops.alive(Number(pid)))) return { held: false, holder };
+    if (host !== ops.host || (Number(pid) > 0 && (await ops.alive(Number(pid))))) return { held: false, holder };
     await ops.remove(path); // stale: its process on this host is gone
   }
   return { held: false, holder: 'another process (the lock changed hands while it was being taken over)' };

@@ -4,9 +4,25 @@
 // `webgpu` is an optional peer dependency of the package: only this file loads it, on first use.
 
 import { NtkError } from '../errors.js';
-import { cacheDirectory, checkWritableDirectory, makeDirectories, staleTemporaries, temporaryPrefix, type DirectoryOps } from './directories.js';
+import {
+  cacheDirectory,
+  checkWritableDirectory,
+  makeDirectories,
+  staleTemporaries,
+  temporaryPrefix,
+  type DirectoryOps,
+} from './directories.js';
 import { takeLock } from './lock_file.js';
-import { ioError, isSoftwareAdapter, notRegularFile, READ_LIMIT, tooLarge, type AcquiredAdapter, type AdapterChoice, type Platform } from './types.js';
+import {
+  ioError,
+  isSoftwareAdapter,
+  notRegularFile,
+  READ_LIMIT,
+  tooLarge,
+  type AcquiredAdapter,
+  type AdapterChoice,
+  type Platform,
+} from './types.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -21,7 +37,7 @@ const NATIVE_NOISE: readonly RegExp[] = [
   /^Warning: max\w+ artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
   /^error: XDG_RUNTIME_DIR is invalid or not set in the environment\.$/,
 ];
-const NOISE_CONTEXT = /^( - While |    at |$)/;
+const NOISE_CONTEXT = /^( - While | {4}at |$)/;
 /** How noise and context lines begin: a partial line that could still become one is held back. */
 const NOISE_STARTS = ['Warning: ', 'error: ', ' - ', '    at '];
 /** Set in the child of runQuietly (its stderr is filtered by the parent); `tty` when the parent's stderr is a terminal. */
@@ -110,7 +126,9 @@ async function runQuietly(args: string[]): Promise<number | null> {
   // reaches both (one process group), and the child's handler runs once (onInterrupt).
   process.on('SIGINT', () => child.kill('SIGINT')).on('SIGTERM', () => child.kill('SIGTERM'));
   const { constants } = await import('node:os');
-  const code = await new Promise<number>((resolve) => child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))));
+  const code = await new Promise<number>((resolve) =>
+    child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0))),
+  );
   write(filter.end());
   return code;
 }
@@ -131,7 +149,10 @@ export function nativeNoiseFilter(): { push(text: string): string; end(): string
     push(text) {
       const lines = (pending + text).split('\n');
       pending = lines.pop()!;
-      let out = lines.filter(keep).map((l) => `${l}\n`).join('');
+      let out = lines
+        .filter(keep)
+        .map((l) => `${l}\n`)
+        .join('');
       if (pending && !NOISE_STARTS.some((start) => start.startsWith(pending) || pending.startsWith(start))) {
         out += pending;
         pending = '';
@@ -216,7 +237,11 @@ async function trySwiftshader(module: DawnModule): Promise<AcquiredAdapter | nul
 async function nodeDirectoryOps(): Promise<DirectoryOps> {
   const fs = await import('node:fs/promises');
   return {
-    kind: (path) => fs.stat(path).then((s) => s.isDirectory(), () => null),
+    kind: (path) =>
+      fs.stat(path).then(
+        (s) => s.isDirectory(),
+        () => null,
+      ),
     mkdir: (path) => fs.mkdir(path),
     create: (path) => fs.writeFile(path, '', { flag: 'wx' }),
     remove: (path) => fs.rm(path, { force: true }),
@@ -271,7 +296,9 @@ export const nodePlatform: Platform = {
       throw e instanceof NtkError ? e : ioError(path, e);
     }
     const { readFileSync } = await import('node:fs');
-    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), (pid) => processAlive(pid, (p) => readFileSync(p, 'utf8')));
+    const stale = staleTemporaries(basename(path), await fs.readdir(dirname(path)), (pid) =>
+      processAlive(pid, (p) => readFileSync(p, 'utf8')),
+    );
     await Promise.all(stale.map((name) => fs.rm(`${dirname(path)}/${name}`, { force: true })));
   },
   async appendText(path, text) {
@@ -317,9 +344,19 @@ export const nodePlatform: Platform = {
   // Getters: this module is imported (not used) in browsers and Deno, where `process` may be absent.
   cli: {
     args: () => process.argv.slice(2),
-    stdout: { get isTTY() { return Boolean(process.stdout.isTTY); }, write: (t) => void process.stdout.write(t) },
+    stdout: {
+      get isTTY() {
+        return Boolean(process.stdout.isTTY);
+      },
+      write: (t) => void process.stdout.write(t),
+    },
     // In runQuietly's child, stderr is a pipe to the parent: a terminal if the parent's is.
-    stderr: { get isTTY() { return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty'; }, write: (t) => void process.stderr.write(t) },
+    stderr: {
+      get isTTY() {
+        return Boolean(process.stderr.isTTY) || process.env[QUIET_CHILD_ENV] === 'tty';
+      },
+      write: (t) => void process.stderr.write(t),
+    },
     exit: (code) => process.exit(code),
     async spawnSelf(args, output) {
       const { spawn } = await import('node:child_process');
@@ -404,7 +441,10 @@ export const nodePlatform: Platform = {
   async writeCache(name, text) {
     const dir = cacheDirectory((key) => process.env[key]);
     if (!dir) return false;
-    return nodePlatform.writeFileAtomic(`${dir}/${name}`, new TextEncoder().encode(text)).then(() => true, () => false);
+    return nodePlatform.writeFileAtomic(`${dir}/${name}`, new TextEncoder().encode(text)).then(
+      () => true,
+      () => false,
+    );
   },
   async readFile(path: string, maxBytes = READ_LIMIT) {
     const fs = await import('node:fs/promises');

@@ -130,7 +130,11 @@ export const READ_LIMIT = 2 ** 31;
 
 /** The typed error of a file over a read bound. */
 export function tooLarge(path: string, size: number, maxBytes: number): NtkError {
-  return new NtkError('E_RESOURCE_LIMIT', `${path} is ${size} bytes, more than the ${maxBytes} bytes read at most from such a file; name the right file.`, { path, size, limit: maxBytes });
+  return new NtkError(
+    'E_RESOURCE_LIMIT',
+    `${path} is ${size} bytes, more than the ${maxBytes} bytes read at most from such a file; name the right file.`,
+    { path, size, limit: maxBytes },
+  );
 }
 
 /** The typed error of a path that is no regular file (a device, a pipe, a directory). */
@@ -155,7 +159,8 @@ export type AdapterClass = 'software' | 'hardware' | 'unknown';
 
 const CPU_IMPLEMENTATIONS = /swiftshader|llvmpipe|lavapipe|softpipe|software|warp|basic render/i;
 /** GPU makers and product lines; a driver stack alone ("mesa", "ANGLE") tells nothing. */
-const GPU_VENDORS = /nvidia|geforce|quadro|\bamd\b|radeon|\bati\b|intel|\biris\b|apple|qualcomm|adreno|\barm\b|mali|imagination|powervr|samsung|xclipse|broadcom|videocore|\bimg\b/i;
+const GPU_VENDORS =
+  /nvidia|geforce|quadro|\bamd\b|radeon|\bati\b|intel|\biris\b|apple|qualcomm|adreno|\barm\b|mali|imagination|powervr|samsung|xclipse|broadcom|videocore|\bimg\b/i;
 
 /** The class of an adapter from its info (see AdapterClass). */
 export function adapterClass(info: GPUAdapterInfo): AdapterClass {

@@ -36,8 +36,13 @@ function index(d: BnDims, s: number, c: number, l: number): number {
 
 /** Forward: y, and the per-channel mean and 1/sqrt(var + eps) used. Updates `state` when mode.update. */
 export function batchNormForwardRef(
-  x: ArrayLike<number>, d: BnDims, gamma: ArrayLike<number> | null, beta: ArrayLike<number> | null,
-  state: BatchNormStateRef, mode: BatchNormMode, options: BatchNormOptions,
+  x: ArrayLike<number>,
+  d: BnDims,
+  gamma: ArrayLike<number> | null,
+  beta: ArrayLike<number> | null,
+  state: BatchNormStateRef,
+  mode: BatchNormMode,
+  options: BatchNormOptions,
 ): { y: Float64Array; mean: Float64Array; invstd: Float64Array } {
   const { n, C, L } = d;
   const m = n * L;
@@ -88,8 +93,14 @@ export function batchNormForwardRef(
  * mean and variance; otherwise BN is a fixed affine map. dgamma/dbeta are [C] or, per sample, [n, C].
  */
 export function batchNormBackwardRef(
-  dy: ArrayLike<number>, x: ArrayLike<number>, d: BnDims, mean: ArrayLike<number>, invstd: ArrayLike<number>,
-  gamma: ArrayLike<number> | null, batchStats: boolean, perSample = false,
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  d: BnDims,
+  mean: ArrayLike<number>,
+  invstd: ArrayLike<number>,
+  gamma: ArrayLike<number> | null,
+  batchStats: boolean,
+  perSample = false,
 ): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
   const { n, C, L } = d;
   const m = n * L;

@@ -4,10 +4,7 @@
 import type { Conv2dGeometry } from '../ops/conv2d.js';
 
 /** Calls fn(sample, outChannel, xIndex, yIndex, weightIndex) for every tap that reads inside x (not padding). */
-function forEachTap(
-  g: Conv2dGeometry,
-  fn: (s: number, co: number, xi: number, yi: number, wi: number) => void,
-): void {
+function forEachTap(g: Conv2dGeometry, fn: (s: number, co: number, xi: number, yi: number, wi: number) => void): void {
   const { n, c: cin, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   for (let s = 0; s < n; s++) {
     for (let co = 0; co < cout; co++) {
@@ -33,7 +30,10 @@ function forEachTap(
 
 /** y [n, cout, oh, ow] = conv(x [n, cin, h, w], weight [cout, cin, kh, kw]) + bias [cout]. */
 export function conv2dRef(
-  x: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<number> | null, g: Conv2dGeometry,
+  x: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  g: Conv2dGeometry,
 ): Float64Array {
   const y = new Float64Array(g.n * g.cout * g.oh * g.ow);
   forEachTap(g, (_s, _co, xi, yi, wi) => {
@@ -56,9 +56,7 @@ export function conv2dBackwardInputRef(dy: ArrayLike<number>, weight: ArrayLike<
 }
 
 /** dL/dweight: [cout, cin, kh, kw] summed over the batch, or [n, cout, cin, kh, kw] per sample. */
-export function conv2dBackwardWeightRef(
-  x: ArrayLike<number>, dy: ArrayLike<number>, g: Conv2dGeometry, perSample = false,
-): Float64Array {
+export function conv2dBackwardWeightRef(x: ArrayLike<number>, dy: ArrayLike<number>, g: Conv2dGeometry, perSample = false): Float64Array {
   const size = g.cout * g.c * g.kh * g.kw;
   const dw = new Float64Array(perSample ? g.n * size : size);
   forEachTap(g, (s, _co, xi, yi, wi) => {

@@ -12,7 +12,16 @@ import { DEFAULT_POOL2D, pool2dGeometry, type Pool2dOptions } from '../ops/pool2
 import { batchNormBackwardRef, batchNormForwardRef, createBatchNormStateRef, type BatchNormStateRef } from './batchnorm.js';
 import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from './conv2d.js';
 import {
-  RefDense, RefFlatten, RefNormalize, RefReLU, RefResidual, RefSequential, refParam, type RefLayer, type RefParam, type RefTensor,
+  RefDense,
+  RefFlatten,
+  RefNormalize,
+  RefReLU,
+  RefResidual,
+  RefSequential,
+  refParam,
+  type RefLayer,
+  type RefParam,
+  type RefTensor,
 } from './layers.js';
 import { avgPool2dBackwardRef, avgPool2dRef, maxPool2dBackwardRef, maxPool2dRef } from './pool2d.js';
 
@@ -21,8 +30,14 @@ export class RefConv2d implements RefLayer {
   readonly bias: RefParam | null;
   private record: { x: RefTensor; g: Conv2dGeometry } | null = null;
 
-  constructor(name: string, shape: [number, number, number, number], w: ArrayLike<number>, b: ArrayLike<number> | null,
-    readonly stride: Pair, readonly padding: Pair) {
+  constructor(
+    name: string,
+    shape: [number, number, number, number],
+    w: ArrayLike<number>,
+    b: ArrayLike<number> | null,
+    readonly stride: Pair,
+    readonly padding: Pair,
+  ) {
     this.weight = refParam(`${name}.weight`, shape, w);
     this.bias = b ? refParam(`${name}.bias`, [shape[0]], b) : null;
   }
@@ -52,8 +67,13 @@ export class RefBatchNorm implements RefLayer {
   private record: { x: RefTensor; mean: Float64Array; invstd: Float64Array } | null = null;
 
   constructor(
-    name: string, readonly channels: number, gamma: ArrayLike<number> | null, beta: ArrayLike<number> | null,
-    readonly state: BatchNormStateRef, readonly mode: BatchNormMode, readonly options: BatchNormOptions,
+    name: string,
+    readonly channels: number,
+    gamma: ArrayLike<number> | null,
+    beta: ArrayLike<number> | null,
+    readonly state: BatchNormStateRef,
+    readonly mode: BatchNormMode,
+    readonly options: BatchNormOptions,
   ) {
     this.weight = gamma ? refParam(`${name}.weight`, [channels], gamma) : null;
     this.bias = beta ? refParam(`${name}.bias`, [channels], beta) : null;
@@ -64,7 +84,15 @@ export class RefBatchNorm implements RefLayer {
   }
 
   forward(x: RefTensor): RefTensor {
-    const f = batchNormForwardRef(x.data, this.dims(x), this.weight?.value ?? null, this.bias?.value ?? null, this.state, this.mode, this.options);
+    const f = batchNormForwardRef(
+      x.data,
+      this.dims(x),
+      this.weight?.value ?? null,
+      this.bias?.value ?? null,
+      this.state,
+      this.mode,
+      this.options,
+    );
     this.record = { x, mean: f.mean, invstd: f.invstd };
     return { shape: [...x.shape], data: f.y };
   }
@@ -88,7 +116,10 @@ export class RefBatchNorm implements RefLayer {
 export class RefPool2d implements RefLayer {
   private record: { x: RefTensor; g: WindowGeometry } | null = null;
 
-  constructor(readonly kind: 'max' | 'avg' | 'global', readonly options: Pool2dOptions | null) {}
+  constructor(
+    readonly kind: 'max' | 'avg' | 'global',
+    readonly options: Pool2dOptions | null,
+  ) {}
 
   forward(x: RefTensor): RefTensor {
     const options = this.kind === 'global' ? { kernel: [x.shape[2], x.shape[3]] as [number, number] } : (this.options as Pool2dOptions);
@@ -119,7 +150,10 @@ export class RefPool2d implements RefLayer {
  * `bnStates`, when given, receives each BatchNorm layer's running state by layer name.
  */
 export function buildReferenceLayer(
-  spec: LayerSpec, state: Record<string, ArrayLike<number>>, bnMode: BatchNormMode, bnStates?: Map<string, BatchNormStateRef>,
+  spec: LayerSpec,
+  state: Record<string, ArrayLike<number>>,
+  bnMode: BatchNormMode,
+  bnStates?: Map<string, BatchNormStateRef>,
 ): RefLayer {
   const get = (name: string): ArrayLike<number> => {
     const v = state[name];
@@ -130,7 +164,14 @@ export function buildReferenceLayer(
     case 'conv2d': {
       const [kh, kw] = typeof spec.kernel === 'number' ? [spec.kernel, spec.kernel] : spec.kernel;
       const shape: [number, number, number, number] = [spec.outChannels, spec.inChannels, kh, kw];
-      return new RefConv2d(spec.name, shape, get(`${spec.name}.weight`), spec.bias ? get(`${spec.name}.bias`) : null, spec.stride, spec.padding);
+      return new RefConv2d(
+        spec.name,
+        shape,
+        get(`${spec.name}.weight`),
+        spec.bias ? get(`${spec.name}.bias`) : null,
+        spec.stride,
+        spec.padding,
+      );
     }
     case 'batchnorm1d':
     case 'batchnorm2d': {
@@ -146,7 +187,15 @@ export function buildReferenceLayer(
       }
       bnStates?.set(spec.name, s);
       const affine = options.affine;
-      return new RefBatchNorm(spec.name, spec.channels, affine ? get(`${spec.name}.weight`) : null, affine ? get(`${spec.name}.bias`) : null, s, bnMode, options);
+      return new RefBatchNorm(
+        spec.name,
+        spec.channels,
+        affine ? get(`${spec.name}.weight`) : null,
+        affine ? get(`${spec.name}.bias`) : null,
+        s,
+        bnMode,
+        options,
+      );
     }
     case 'relu':
       return new RefReLU();
@@ -159,7 +208,13 @@ export function buildReferenceLayer(
     case 'avgpool2d':
       return new RefPool2d('avg', spec.options);
     case 'dense':
-      return new RefDense(spec.name, spec.inFeatures, spec.outFeatures, get(`${spec.name}.weight`), spec.bias ? get(`${spec.name}.bias`) : null);
+      return new RefDense(
+        spec.name,
+        spec.inFeatures,
+        spec.outFeatures,
+        get(`${spec.name}.weight`),
+        spec.bias ? get(`${spec.name}.bias`) : null,
+      );
     case 'normalize':
       return new RefNormalize(spec.mean, spec.std);
     case 'sequential':

@@ -27,7 +27,8 @@ export function minimalStepRef(p: ArrayLike<number>, grad: ArrayLike<number>, f:
   for (let k = 0; k < d; k++) if (weight[k] !== 0) top = Math.max(top, key[k]);
   const gap = Math.abs(f);
   const move = (k: number, lambda: number) => Math.min(norm === 'linf' ? lambda : lambda * weight[k], room[k]);
-  const closed = (lambda: number) => { // the part of the gap the moves at lambda close
+  const closed = (lambda: number) => {
+    // the part of the gap the moves at lambda close
     let sum = 0;
     for (let k = 0; k < d; k++) if (weight[k] !== 0) sum += weight[k] * move(k, lambda);
     return sum;
@@ -66,7 +67,13 @@ export function minimalStepRef(p: ArrayLike<number>, grad: ArrayLike<number>, f:
  * a = min(|d1|/(|d1| + |d2|), alphaMax).
  */
 export function fabStepRef(
-  x0: ArrayLike<number>, x1: ArrayLike<number>, grad: ArrayLike<number>, loss: number, norm: Norm, eta: number, alphaMax: number,
+  x0: ArrayLike<number>,
+  x1: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  loss: number,
+  norm: Norm,
+  eta: number,
+  alphaMax: number,
 ): Float64Array {
   const d = x0.length;
   const f = -loss;
@@ -77,5 +84,7 @@ export function fabStepRef(
   const a1 = Math.max(minimalStepRef(x1, grad, f, norm, d1), 1e-8);
   const a2 = Math.max(minimalStepRef(x0, grad, f + shift, norm, d2), 1e-8);
   const alpha = Math.min(Math.max(a1 / (a1 + a2), 0), alphaMax);
-  return Float64Array.from({ length: d }, (_, k) => Math.min(Math.max((x1[k] + eta * d1[k]) * (1 - alpha) + (x0[k] + eta * d2[k]) * alpha, 0), 1));
+  return Float64Array.from({ length: d }, (_, k) =>
+    Math.min(Math.max((x1[k] + eta * d1[k]) * (1 - alpha) + (x0[k] + eta * d2[k]) * alpha, 0), 1),
+  );
 }

@@ -2,9 +2,7 @@
 // names), built from a model's exported state: the oracle for whole-model gradient checks.
 // Each layer keeps its forward input and accumulates parameter gradients on backward.
 
-import {
-  denseBackwardRef, denseForwardRef, normalizeRef, softmaxCrossEntropyBackwardRef, softmaxCrossEntropyRef,
-} from './nn.js';
+import { denseBackwardRef, denseForwardRef, normalizeRef, softmaxCrossEntropyBackwardRef, softmaxCrossEntropyRef } from './nn.js';
 
 export interface RefTensor {
   shape: number[];
@@ -34,7 +32,13 @@ export class RefDense implements RefLayer {
   readonly bias: RefParam | null;
   private x: RefTensor | null = null;
 
-  constructor(name: string, readonly inF: number, readonly outF: number, w: ArrayLike<number>, b: ArrayLike<number> | null) {
+  constructor(
+    name: string,
+    readonly inF: number,
+    readonly outF: number,
+    w: ArrayLike<number>,
+    b: ArrayLike<number> | null,
+  ) {
     this.weight = refParam(`${name}.weight`, [outF, inF], w);
     this.bias = b ? refParam(`${name}.bias`, [outF], b) : null;
   }
@@ -95,7 +99,10 @@ export class RefFlatten implements RefLayer {
 }
 
 export class RefNormalize implements RefLayer {
-  constructor(readonly mean: readonly number[], readonly std: readonly number[]) {}
+  constructor(
+    readonly mean: readonly number[],
+    readonly std: readonly number[],
+  ) {}
 
   forward(x: RefTensor): RefTensor {
     const inner = x.data.length / (x.shape[0] * x.shape[1]);
@@ -129,7 +136,10 @@ export class RefSequential implements RefLayer {
 }
 
 export class RefResidual implements RefLayer {
-  constructor(readonly body: RefLayer, readonly shortcut: RefLayer | null = null) {}
+  constructor(
+    readonly body: RefLayer,
+    readonly shortcut: RefLayer | null = null,
+  ) {}
 
   forward(x: RefTensor): RefTensor {
     const a = this.body.forward(x);
@@ -152,8 +162,16 @@ export class RefResidual implements RefLayer {
  * Mean softmax cross-entropy of `root` on (x, labels) and its gradients: parameter gradients
  * are zeroed, then filled (batch sums of the mean loss's gradient); dx is returned.
  */
-export function refLossAndGrad(root: RefLayer, x: RefTensor, labels: ArrayLike<number>): {
-  loss: number; losses: Float64Array; correct: Float64Array; logits: RefTensor; dx: RefTensor;
+export function refLossAndGrad(
+  root: RefLayer,
+  x: RefTensor,
+  labels: ArrayLike<number>,
+): {
+  loss: number;
+  losses: Float64Array;
+  correct: Float64Array;
+  logits: RefTensor;
+  dx: RefTensor;
 } {
   for (const p of root.params()) p.grad.fill(0);
   const logits = root.forward(x);
@@ -166,7 +184,12 @@ export function refLossAndGrad(root: RefLayer, x: RefTensor, labels: ArrayLike<n
 
 /** The reference twin of createMlp(options) with the weights of `state` (Model.exportState()). */
 export function referenceMlp(
-  options: { inputShape: readonly number[]; hidden: readonly number[]; classes: number; normalize: { mean: number[]; std: number[] } | null },
+  options: {
+    inputShape: readonly number[];
+    hidden: readonly number[];
+    classes: number;
+    normalize: { mean: number[]; std: number[] } | null;
+  },
   state: Record<string, ArrayLike<number>>,
 ): RefSequential {
   const layers: RefLayer[] = [];

@@ -18,7 +18,12 @@ export function rankedClasses(row: ArrayLike<number>): number[] {
  * arg-max, and dL/dz [n, C] of the summed loss.
  */
 export function marginLossRef(
-  logits: ArrayLike<number>, labels: ArrayLike<number>, kind: MarginLossKind, targets: ArrayLike<number> | null, n: number, classes: number,
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  kind: MarginLossKind,
+  targets: ArrayLike<number> | null,
+  n: number,
+  classes: number,
 ): { losses: Float64Array; correct: Float64Array; grad: Float64Array; denominators: Float64Array } {
   const losses = new Float64Array(n);
   const denominators = new Float64Array(n);
@@ -28,7 +33,7 @@ export function marginLossRef(
     const z = Array.from({ length: classes }, (_, c) => logits[r * classes + c]);
     const y = labels[r];
     const pi = rankedClasses(z);
-    const a = kind === 'cw-t' || kind === 'dlr-t' ? (targets as ArrayLike<number>)[r] : pi.find((c) => c !== y) as number;
+    const a = kind === 'cw-t' || kind === 'dlr-t' ? (targets as ArrayLike<number>)[r] : (pi.find((c) => c !== y) as number);
     const dD = new Float64Array(classes);
     let D = 1;
     if (kind === 'dlr') {
@@ -55,7 +60,11 @@ export function marginLossRef(
  * (softmax cross-entropy) or a margin kind (targets for the targeted ones).
  */
 export function refAttackLossGradient(
-  root: RefLayer, x: RefTensor, labels: ArrayLike<number>, kind: 'ce' | MarginLossKind, targets: ArrayLike<number> | null,
+  root: RefLayer,
+  x: RefTensor,
+  labels: ArrayLike<number>,
+  kind: 'ce' | MarginLossKind,
+  targets: ArrayLike<number> | null,
 ): { losses: Float64Array; dx: RefTensor } {
   const logits = root.forward(x);
   const [n, C] = logits.shape;
@@ -68,7 +77,13 @@ export function refAttackLossGradient(
 }
 
 /** The class of rank `rank` (1 = highest) among the classes ≠ label, per row. */
-export function attackTargetsRef(logits: ArrayLike<number>, labels: ArrayLike<number>, rank: number, n: number, classes: number): Float64Array {
+export function attackTargetsRef(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  rank: number,
+  n: number,
+  classes: number,
+): Float64Array {
   const out = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const row = Array.from({ length: classes }, (_, c) => logits[r * classes + c]);

@@ -2,8 +2,13 @@
 
 /** C = op(A) op(B) in float64; A is M x K (stored K x M when transA), B is K x N (N x K when transB). */
 export function matmulRef(
-  a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number,
-  transA = false, transB = false,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+  transA = false,
+  transB = false,
 ): Float64Array {
   const c = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {

@@ -15,7 +15,11 @@ export function binaryRef(a: ArrayLike<number>, b: ArrayLike<number>, op: 'add' 
 
 /** y[o, c, i] = x * scale[c] + shift[c] for x read as [outer, channels, inner]. */
 export function channelAffineRef(
-  x: ArrayLike<number>, channels: number, inner: number, scale: ArrayLike<number> | null, shift: ArrayLike<number> | null,
+  x: ArrayLike<number>,
+  channels: number,
+  inner: number,
+  scale: ArrayLike<number> | null,
+  shift: ArrayLike<number> | null,
 ): Float64Array {
   const y = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
@@ -26,7 +30,13 @@ export function channelAffineRef(
 }
 
 /** (x - mean[c]) / std[c] for x read as [outer, channels, inner]: the Normalize layer. */
-export function normalizeRef(x: ArrayLike<number>, channels: number, inner: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float64Array {
+export function normalizeRef(
+  x: ArrayLike<number>,
+  channels: number,
+  inner: number,
+  mean: ArrayLike<number>,
+  std: ArrayLike<number>,
+): Float64Array {
   const y = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const c = Math.floor(i / inner) % channels;
@@ -43,7 +53,14 @@ export function channelSumRef(x: ArrayLike<number>, channels: number, inner: num
 }
 
 /** Dense forward y = x Wᵀ + b: x [n, inF], W [outF, inF], b [outF] or null; y [n, outF]. */
-export function denseForwardRef(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, n: number, inF: number, outF: number): Float64Array {
+export function denseForwardRef(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  n: number,
+  inF: number,
+  outF: number,
+): Float64Array {
   const y = new Float64Array(n * outF);
   for (let r = 0; r < n; r++) {
     for (let o = 0; o < outF; o++) {
@@ -57,7 +74,12 @@ export function denseForwardRef(x: ArrayLike<number>, w: ArrayLike<number>, b: A
 
 /** Dense backward: dx = dy W [n, inF], dW = dyᵀ x [outF, inF], db = Σ_r dy [outF]. */
 export function denseBackwardRef(
-  x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, n: number, inF: number, outF: number,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  n: number,
+  inF: number,
+  outF: number,
 ): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
   const dx = new Float64Array(n * inF);
   const dw = new Float64Array(outF * inF);
@@ -76,7 +98,12 @@ export function denseBackwardRef(
 }
 
 /** Softmax cross-entropy per row of logits [n, C]: losses and first-arg-max correctness. */
-export function softmaxCrossEntropyRef(logits: ArrayLike<number>, labels: ArrayLike<number>, n: number, C: number): { losses: Float64Array; correct: Float64Array } {
+export function softmaxCrossEntropyRef(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  n: number,
+  C: number,
+): { losses: Float64Array; correct: Float64Array } {
   const losses = new Float64Array(n);
   const correct = new Float64Array(n);
   for (let r = 0; r < n; r++) {
@@ -91,7 +118,13 @@ export function softmaxCrossEntropyRef(logits: ArrayLike<number>, labels: ArrayL
 }
 
 /** d(scale · Σ losses)/dlogits = scale · (softmax - onehot) [n, C]. */
-export function softmaxCrossEntropyBackwardRef(logits: ArrayLike<number>, labels: ArrayLike<number>, n: number, C: number, scale: number): Float64Array {
+export function softmaxCrossEntropyBackwardRef(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  n: number,
+  C: number,
+  scale: number,
+): Float64Array {
   const d = new Float64Array(n * C);
   for (let r = 0; r < n; r++) {
     let m = -Infinity;
@@ -105,7 +138,10 @@ export function softmaxCrossEntropyBackwardRef(logits: ArrayLike<number>, labels
 
 /** The SGD step of sgd_update.wgsl in float64; returns the new weights and velocity. */
 export function sgdUpdateRef(
-  w: ArrayLike<number>, g: ArrayLike<number>, v: ArrayLike<number> | null, clipScale: number,
+  w: ArrayLike<number>,
+  g: ArrayLike<number>,
+  v: ArrayLike<number> | null,
+  clipScale: number,
   p: { lr: number; momentum: number; nesterov: boolean; weightDecay: number },
 ): { w: Float64Array; v: Float64Array | null } {
   const w2 = new Float64Array(w.length);

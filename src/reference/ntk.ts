@@ -40,9 +40,12 @@ export function referenceNtk(root: RefLayer, x1: RefTensor, x2: RefTensor, kind:
   const [n1, n2] = [x1.shape[0], x2.shape[0]];
   if (kind === 'full') {
     const out = new Float64Array(n1 * C * n2 * C);
-    for (let i = 0; i < n1; i++) for (let c = 0; c < C; c++) for (let j = 0; j < n2; j++) for (let d = 0; d < C; d++) {
-      out[(i * C + c) * n2 * C + j * C + d] = dot(J1[c][i], J2[d][j]);
-    }
+    for (let i = 0; i < n1; i++)
+      for (let c = 0; c < C; c++)
+        for (let j = 0; j < n2; j++)
+          for (let d = 0; d < C; d++) {
+            out[(i * C + c) * n2 * C + j * C + d] = dot(J1[c][i], J2[d][j]);
+          }
     return out;
   }
   const out = new Float64Array(n1 * n2);

@@ -77,12 +77,19 @@ export function spread(values: Array<number | null>): Spread | null {
 const RUN_SPECIFIC: ReadonlyArray<{ leaf: (path: string[]) => boolean; reason: string }> = [
   { leaf: (p) => p.at(-1) === 'seed', reason: 'the seeds themselves' },
   { leaf: (p) => ['trainData', 'validationData', 'testData'].includes(p.at(-1) ?? ''), reason: 'data descriptions naming the seed' },
-  { leaf: (p) => p.at(-2) === 'normalize' && ['mean', 'std'].includes(p.at(-1) ?? ''), reason: "Normalize statistics measured on the seed's training images" },
+  {
+    leaf: (p) => p.at(-2) === 'normalize' && ['mean', 'std'].includes(p.at(-1) ?? ''),
+    reason: "Normalize statistics measured on the seed's training images",
+  },
   {
     leaf: (p) => ['programs', 'kernels'].includes(p[0]),
-    reason: "the adapter's measured GPU-program choice and the probe's timings (provenance, as the adapter; `kernels` in runs before 0.1.0)",
+    reason:
+      "the adapter's measured GPU-program choice and the probe's timings (provenance, as the adapter; `kernels` in runs before 0.1.0)",
   },
-  { leaf: (p) => ['type', 't', 'date', 'adapter', 'runtime', 'command', 'checkpointPath', 'resume'].includes(p.at(-1) ?? ''), reason: 'provenance: when, where and into which file' },
+  {
+    leaf: (p) => ['type', 't', 'date', 'adapter', 'runtime', 'command', 'checkpointPath', 'resume'].includes(p.at(-1) ?? ''),
+    reason: 'provenance: when, where and into which file',
+  },
 ];
 
 const isRunSpecific = (path: string[]): boolean => RUN_SPECIFIC.some((r) => r.leaf(path));
@@ -91,7 +98,8 @@ const isRunSpecific = (path: string[]): boolean => RUN_SPECIFIC.some((r) => r.le
 function leaves(value: unknown, path: string[] = [], out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
-  } else if (path.length > 0 && value !== null && !isRunSpecific(path)) { // null: not set, as if absent
+  } else if (path.length > 0 && value !== null && !isRunSpecific(path)) {
+    // null: not set, as if absent
     out.set(path.join('.'), JSON.stringify(value));
   }
   return out;
@@ -137,14 +145,20 @@ function deriveLabels(configs: Array<Map<string, string>>, single: string): stri
   const candidates = differingPaths(configs);
   while (classes(chosen) < configs.length) {
     const gain = (p: string) => classes([...chosen, p]);
-    const best = candidates.filter((p) => !chosen.includes(p))
-      .reduce((a, b) => (gain(b) > gain(a) || (gain(b) === gain(a) && (depth(b) < depth(a) || (depth(b) === depth(a) && present(b) < present(a)))) ? b : a));
+    const best = candidates
+      .filter((p) => !chosen.includes(p))
+      .reduce((a, b) =>
+        gain(b) > gain(a) || (gain(b) === gain(a) && (depth(b) < depth(a) || (depth(b) === depth(a) && present(b) < present(a)))) ? b : a,
+      );
     chosen.push(best);
   }
   const text = (v: string) => (v.startsWith('"') ? (JSON.parse(v) as string) : v);
   const shown = candidates.filter((p) => chosen.includes(p)).sort((a, b) => depth(a) - depth(b));
   const label = (c: Map<string, string>, withAbsent: boolean) =>
-    shown.filter((p) => withAbsent || c.has(p)).map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`).join(', ');
+    shown
+      .filter((p) => withAbsent || c.has(p))
+      .map((p) => `${p.split('.').slice(-2).join('.')}=${text(value(c, p))}`)
+      .join(', ');
   // Leaves a config does not have are left out of its label (e.g. no `switch.rule=none`) where the labels stay distinct.
   const short = configs.map((c) => label(c, false));
   return short.every((l) => l !== '') && new Set(short).size === short.length ? short : configs.map((c) => label(c, true));
@@ -158,16 +172,24 @@ export function groupVariants(runs: RunInput[]): VariantSummary[] {
   if (runs.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'compareRuns: give at least one run.');
   const names = runs.map((r) => r.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice !== undefined) throw new NtkError('E_INVALID_ARGUMENT', `compareRuns: two runs are named "${twice}"; give each run its own name.`, { name: twice });
+  if (twice !== undefined)
+    throw new NtkError('E_INVALID_ARGUMENT', `compareRuns: two runs are named "${twice}"; give each run its own name.`, { name: twice });
   const labelled = runs.filter((r) => r.variant !== undefined).length;
   if (labelled !== 0 && labelled !== runs.length) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'compareRuns: give a variant label for every run or for none (then runs that differ only by seed are grouped).', { option: 'variant' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'compareRuns: give a variant label for every run or for none (then runs that differ only by seed are grouped).',
+      { option: 'variant' },
+    );
   }
   const configs = runs.map((r) => configLeaves(r.records));
   const keys = configs.map((c) => JSON.stringify([...c].sort()));
   const distinct = [...new Set(keys)];
   const method = lastOfType(runs[0].records, 'config')?.method;
-  const derived = deriveLabels(distinct.map((k) => configs[keys.indexOf(k)]), typeof method === 'string' ? method : 'all runs');
+  const derived = deriveLabels(
+    distinct.map((k) => configs[keys.indexOf(k)]),
+    typeof method === 'string' ? method : 'all runs',
+  );
   const compared: ComparedRun[] = runs.map((r, i) => ({
     name: r.name,
     variant: r.variant ?? derived[distinct.indexOf(keys[i])],
@@ -208,7 +230,7 @@ interface MetricColumn {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const accuracyOf = (v: unknown): Record<string, unknown> => ((v as { accuracy?: Record<string, unknown> } | null)?.accuracy) ?? {};
+const accuracyOf = (v: unknown): Record<string, unknown> => (v as { accuracy?: Record<string, unknown> } | null)?.accuracy ?? {};
 const lastEpoch = (records: LogRecord[]) => epochRecords(records).at(-1);
 /** Kernel checks, one per epoch fraction (the last logged wins), in order. */
 const kernelChecks = (records: LogRecord[]): LogRecord[] => {
@@ -233,7 +255,11 @@ const FIXED_COLUMNS_BEFORE: MetricColumn[] = [
 
 const FIXED_COLUMNS_AFTER: MetricColumn[] = [
   { column: 'CO epoch', format: 'epoch', value: firstCoEpoch },
-  { column: 'switch epoch', format: 'number', value: (rs) => num(rs.find((r) => r.type === 'event' && r.event === 'switch')?.epochFraction) },
+  {
+    column: 'switch epoch',
+    format: 'number',
+    value: (rs) => num(rs.find((r) => r.type === 'event' && r.event === 'switch')?.epochFraction),
+  },
   { column: 'KD to K0', format: 'number', value: (rs) => num(lastKernel(rs)?.distanceToInit) },
   { column: 'KD clean-adv', format: 'number', value: (rs) => num(adversarialOf(lastKernel(rs)).distanceToClean) },
   { column: 'λ_max', format: 'number', value: (rs) => num(lastKernel(rs)?.lambdaMax) },
@@ -241,7 +267,11 @@ const FIXED_COLUMNS_AFTER: MetricColumn[] = [
   { column: 'condition', format: 'number', value: (rs) => num(lastKernel(rs)?.conditionNumber) },
   { column: 'eff. rank', format: 'number', value: (rs) => num(lastKernel(rs)?.effectiveRank) },
   { column: 'top-10 energy', format: 'number', value: (rs) => num(lastKernel(rs)?.topEnergy10) },
-  { column: 'train seconds', format: 'seconds', value: (rs) => num(rs.filter((r) => r.type === 'event' && r.event === 'end').at(-1)?.seconds) },
+  {
+    column: 'train seconds',
+    format: 'seconds',
+    value: (rs) => num(rs.filter((r) => r.type === 'event' && r.event === 'end').at(-1)?.seconds),
+  },
 ];
 
 /** The columns any of the runs has a value for (CO: any run with adversarial epochs): fixed ones, then validation and test accuracies by key. */
@@ -250,8 +280,12 @@ function metricColumns(runs: ComparedRun[]): MetricColumn[] {
   const testKeys = [...new Set(runs.flatMap((r) => Object.keys(accuracyOf(lastOfType(r.records, 'eval')))))];
   const columns: MetricColumn[] = [
     ...FIXED_COLUMNS_BEFORE,
-    ...validationKeys.map((k): MetricColumn => ({ column: `val ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastEpoch(rs)?.validation)[k]) })),
-    ...testKeys.map((k): MetricColumn => ({ column: `test ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastOfType(rs, 'eval'))[k]) })),
+    ...validationKeys.map(
+      (k): MetricColumn => ({ column: `val ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastEpoch(rs)?.validation)[k]) }),
+    ),
+    ...testKeys.map(
+      (k): MetricColumn => ({ column: `test ${k}`, format: 'percent', value: (rs) => num(accuracyOf(lastOfType(rs, 'eval'))[k]) }),
+    ),
     ...FIXED_COLUMNS_AFTER,
   ];
   const adversarial = runs.some((r) => epochRecords(r.records).some((e) => coFlag(r.records, e) !== null));
@@ -315,26 +349,131 @@ const epochX = (e: LogRecord) => Number(e.epoch) + 1;
 
 function curveSpecs(runs: ComparedRun[]): CurveSpec[] {
   const validationKeys = [...new Set(runs.flatMap((r) => epochRecords(r.records).flatMap((e) => Object.keys(accuracyOf(e.validation)))))];
-  const kernel = (field: string) => (rs: LogRecord[]) => pointsOf(kernelChecks(rs), (r) => r.epochFraction, (r) => r[field]);
-  const adversarial = (field: string) => (rs: LogRecord[]) => pointsOf(kernelChecks(rs), (r) => r.epochFraction, (r) => adversarialOf(r)[field]);
+  const kernel = (field: string) => (rs: LogRecord[]) =>
+    pointsOf(
+      kernelChecks(rs),
+      (r) => r.epochFraction,
+      (r) => r[field],
+    );
+  const adversarial = (field: string) => (rs: LogRecord[]) =>
+    pointsOf(
+      kernelChecks(rs),
+      (r) => r.epochFraction,
+      (r) => adversarialOf(r)[field],
+    );
   return [
-    { file: 'loss.svg', title: 'Training loss (per logging interval)', yLabel: 'cross-entropy', source: 'step.loss', points: (rs) => pointsOf(stepRecords(rs), (r) => r.epochFraction, (r) => r.loss) },
-    { file: 'train_accuracy.svg', title: 'Training accuracy (on the inputs trained on)', yLabel: 'accuracy', source: 'epoch.trainAccuracy', yFormat: 'percent', points: (rs) => pointsOf(epochRecords(rs), epochX, (r) => r.trainAccuracy) },
-    ...validationKeys.map((k): CurveSpec => ({
-      file: `val_${k.replace(/[^A-Za-z0-9_-]/g, '_')}.svg`, title: `Validation accuracy: ${k}`, yLabel: 'accuracy', source: `epoch.validation.accuracy.${k}`, yFormat: 'percent',
-      points: (rs) => pointsOf(epochRecords(rs), epochX, (r) => accuracyOf(r.validation)[k]),
-    })),
-    { file: 'ntk_distance.svg', title: 'Kernel distance to K_0', yLabel: '1 − S(K_t, K_0)', source: 'kernel.distanceToInit', points: kernel('distanceToInit') },
-    { file: 'ntk_velocity.svg', title: 'Kernel velocity', yLabel: 'distance per epoch', source: 'kernel.velocity', yScale: 'log', points: kernel('velocity') },
-    { file: 'ntk_clean_adv.svg', title: 'Clean vs adversarial-example kernel distance', yLabel: '1 − S(K_clean, K_adv)', source: 'kernel.adversarial.distanceToClean', points: adversarial('distanceToClean') },
-    { file: 'ntk_lambda_max.svg', title: 'λ_max, clean kernel', yLabel: 'λ_max', source: 'kernel.lambdaMax', yScale: 'log', points: kernel('lambdaMax') },
-    { file: 'ntk_adv_lambda_max.svg', title: 'λ_max, adversarial-example kernel', yLabel: 'λ_max', source: 'kernel.adversarial.lambdaMax', yScale: 'log', points: adversarial('lambdaMax') },
-    { file: 'ntk_condition.svg', title: 'Condition number, clean kernel', yLabel: 'λ_max / λ_min', source: 'kernel.conditionNumber', yScale: 'log', points: kernel('conditionNumber') },
-    { file: 'ntk_adv_condition.svg', title: 'Condition number, adversarial-example kernel', yLabel: 'λ_max / λ_min', source: 'kernel.adversarial.conditionNumber', yScale: 'log', points: adversarial('conditionNumber') },
-    { file: 'ntk_effective_rank.svg', title: 'Effective rank, clean kernel', yLabel: 'exp(spectral entropy)', source: 'kernel.effectiveRank', points: kernel('effectiveRank') },
-    { file: 'ntk_adv_effective_rank.svg', title: 'Effective rank, adversarial-example kernel', yLabel: 'exp(spectral entropy)', source: 'kernel.adversarial.effectiveRank', points: adversarial('effectiveRank') },
-    { file: 'ntk_top10_energy.svg', title: 'Top-10 eigenvalue energy, clean kernel', yLabel: 'share of the trace', source: 'kernel.topEnergy10', points: kernel('topEnergy10') },
-    { file: 'ntk_adv_top10_energy.svg', title: 'Top-10 eigenvalue energy, adversarial-example kernel', yLabel: 'share of the trace', source: 'kernel.adversarial.topEnergy10', points: adversarial('topEnergy10') },
+    {
+      file: 'loss.svg',
+      title: 'Training loss (per logging interval)',
+      yLabel: 'cross-entropy',
+      source: 'step.loss',
+      points: (rs) =>
+        pointsOf(
+          stepRecords(rs),
+          (r) => r.epochFraction,
+          (r) => r.loss,
+        ),
+    },
+    {
+      file: 'train_accuracy.svg',
+      title: 'Training accuracy (on the inputs trained on)',
+      yLabel: 'accuracy',
+      source: 'epoch.trainAccuracy',
+      yFormat: 'percent',
+      points: (rs) => pointsOf(epochRecords(rs), epochX, (r) => r.trainAccuracy),
+    },
+    ...validationKeys.map(
+      (k): CurveSpec => ({
+        file: `val_${k.replace(/[^A-Za-z0-9_-]/g, '_')}.svg`,
+        title: `Validation accuracy: ${k}`,
+        yLabel: 'accuracy',
+        source: `epoch.validation.accuracy.${k}`,
+        yFormat: 'percent',
+        points: (rs) => pointsOf(epochRecords(rs), epochX, (r) => accuracyOf(r.validation)[k]),
+      }),
+    ),
+    {
+      file: 'ntk_distance.svg',
+      title: 'Kernel distance to K_0',
+      yLabel: '1 − S(K_t, K_0)',
+      source: 'kernel.distanceToInit',
+      points: kernel('distanceToInit'),
+    },
+    {
+      file: 'ntk_velocity.svg',
+      title: 'Kernel velocity',
+      yLabel: 'distance per epoch',
+      source: 'kernel.velocity',
+      yScale: 'log',
+      points: kernel('velocity'),
+    },
+    {
+      file: 'ntk_clean_adv.svg',
+      title: 'Clean vs adversarial-example kernel distance',
+      yLabel: '1 − S(K_clean, K_adv)',
+      source: 'kernel.adversarial.distanceToClean',
+      points: adversarial('distanceToClean'),
+    },
+    {
+      file: 'ntk_lambda_max.svg',
+      title: 'λ_max, clean kernel',
+      yLabel: 'λ_max',
+      source: 'kernel.lambdaMax',
+      yScale: 'log',
+      points: kernel('lambdaMax'),
+    },
+    {
+      file: 'ntk_adv_lambda_max.svg',
+      title: 'λ_max, adversarial-example kernel',
+      yLabel: 'λ_max',
+      source: 'kernel.adversarial.lambdaMax',
+      yScale: 'log',
+      points: adversarial('lambdaMax'),
+    },
+    {
+      file: 'ntk_condition.svg',
+      title: 'Condition number, clean kernel',
+      yLabel: 'λ_max / λ_min',
+      source: 'kernel.conditionNumber',
+      yScale: 'log',
+      points: kernel('conditionNumber'),
+    },
+    {
+      file: 'ntk_adv_condition.svg',
+      title: 'Condition number, adversarial-example kernel',
+      yLabel: 'λ_max / λ_min',
+      source: 'kernel.adversarial.conditionNumber',
+      yScale: 'log',
+      points: adversarial('conditionNumber'),
+    },
+    {
+      file: 'ntk_effective_rank.svg',
+      title: 'Effective rank, clean kernel',
+      yLabel: 'exp(spectral entropy)',
+      source: 'kernel.effectiveRank',
+      points: kernel('effectiveRank'),
+    },
+    {
+      file: 'ntk_adv_effective_rank.svg',
+      title: 'Effective rank, adversarial-example kernel',
+      yLabel: 'exp(spectral entropy)',
+      source: 'kernel.adversarial.effectiveRank',
+      points: adversarial('effectiveRank'),
+    },
+    {
+      file: 'ntk_top10_energy.svg',
+      title: 'Top-10 eigenvalue energy, clean kernel',
+      yLabel: 'share of the trace',
+      source: 'kernel.topEnergy10',
+      points: kernel('topEnergy10'),
+    },
+    {
+      file: 'ntk_adv_top10_energy.svg',
+      title: 'Top-10 eigenvalue energy, adversarial-example kernel',
+      yLabel: 'share of the trace',
+      source: 'kernel.adversarial.topEnergy10',
+      points: adversarial('topEnergy10'),
+    },
   ];
 }
 
@@ -343,7 +482,8 @@ function meanCurve(curves: Array<Array<[number, number]>>): Array<[number, numbe
   if (curves.length < 2) return [];
   const key = (x: number) => x.toFixed(9);
   const maps = curves.map((c) => new Map(c.map(([x, y]) => [key(x), y])));
-  return curves[0].filter(([x]) => maps.every((m) => m.has(key(x))))
+  return curves[0]
+    .filter(([x]) => maps.every((m) => m.has(key(x))))
     .map(([x]) => [x, maps.reduce((s, m) => s + (m.get(key(x)) as number), 0) / maps.length]);
 }
 
@@ -352,7 +492,12 @@ interface Palette {
 }
 
 /** Each run as a series (thin when its variant has several seeds), plus each multi-seed variant's mean. */
-function overlay(variants: VariantSummary[], palette: Palette, points: (records: LogRecord[]) => Array<[number, number]>, source: string): Series[] {
+function overlay(
+  variants: VariantSummary[],
+  palette: Palette,
+  points: (records: LogRecord[]) => Array<[number, number]>,
+  source: string,
+): Series[] {
   return variants.flatMap((v) => {
     const color = palette.colorOf(v.label);
     const curves = v.runs.map((r) => points(r.records));
@@ -369,10 +514,25 @@ function overlay(variants: VariantSummary[], palette: Palette, points: (records:
     }));
     const mean = meanCurve(curves.filter((c) => c.length > 0));
     if (!several || mean.length === 0) return seeds;
-    return [...seeds, {
-      name: `${v.label} (mean of ${curves.filter((c) => c.length > 0).length})`, points: mean, markers: mean.length <= 12, color, strokeWidth: 2.4,
-      data: { stat: 'mean', variant: v.label, runs: v.runs.filter((_, i) => curves[i].length > 0).map((r) => r.name).join(','), source },
-    }];
+    return [
+      ...seeds,
+      {
+        name: `${v.label} (mean of ${curves.filter((c) => c.length > 0).length})`,
+        points: mean,
+        markers: mean.length <= 12,
+        color,
+        strokeWidth: 2.4,
+        data: {
+          stat: 'mean',
+          variant: v.label,
+          runs: v.runs
+            .filter((_, i) => curves[i].length > 0)
+            .map((r) => r.name)
+            .join(','),
+          source,
+        },
+      },
+    ];
   });
 }
 
@@ -397,7 +557,13 @@ function curveBlocks(variants: VariantSummary[], palette: Palette, specs: CurveS
     const series = overlay(variants, palette, spec.points, spec.source);
     if (!series.some((s) => s.points.length > 0)) return [];
     const plot: LinePlot = {
-      title: spec.title, xLabel: 'epoch', yLabel: spec.yLabel, series, events, yScale: spec.yScale, yFormat: spec.yFormat,
+      title: spec.title,
+      xLabel: 'epoch',
+      yLabel: spec.yLabel,
+      series,
+      events,
+      yScale: spec.yScale,
+      yFormat: spec.yFormat,
       yRange: spec.yFormat === 'percent' ? [0, 1] : undefined,
     };
     return [{ kind: 'plot', file: spec.file, plot }];
@@ -405,15 +571,25 @@ function curveBlocks(variants: VariantSummary[], palette: Palette, specs: CurveS
 }
 
 function polarBlock(variants: VariantSummary[], palette: Palette): Block[] {
-  const trajectories: PolarTrajectory[] = variants.flatMap((v) => v.runs.flatMap((r, i) => {
-    const polar = lastOfType(r.records, 'kernel-polar');
-    if (!polar || !Array.isArray(polar.radius) || !Array.isArray(polar.angle) || !Array.isArray(polar.epochFraction)) return [];
-    return [{
-      name: v.label, radius: polar.radius as number[], angle: polar.angle as number[], epochs: polar.epochFraction as number[],
-      color: palette.colorOf(v.label), labelEpochs: i === 0, legend: i === 0, opacity: v.runs.length > 1 ? 0.6 : undefined,
-      data: { run: r.name, variant: v.label, seed: r.seed },
-    }];
-  }));
+  const trajectories: PolarTrajectory[] = variants.flatMap((v) =>
+    v.runs.flatMap((r, i) => {
+      const polar = lastOfType(r.records, 'kernel-polar');
+      if (!polar || !Array.isArray(polar.radius) || !Array.isArray(polar.angle) || !Array.isArray(polar.epochFraction)) return [];
+      return [
+        {
+          name: v.label,
+          radius: polar.radius as number[],
+          angle: polar.angle as number[],
+          epochs: polar.epochFraction as number[],
+          color: palette.colorOf(v.label),
+          labelEpochs: i === 0,
+          legend: i === 0,
+          opacity: v.runs.length > 1 ? 0.6 : undefined,
+          data: { run: r.name, variant: v.label, seed: r.seed },
+        },
+      ];
+    }),
+  );
   if (trajectories.length === 0) return [];
   const title = 'Polar dynamics of the kernel';
   return [{ kind: 'figure', file: 'ntk_polar.svg', title, svg: renderPolarPlot({ title, trajectories }) }];
@@ -424,7 +600,12 @@ function heatmapBlocks(runs: ComparedRun[]): Block[] {
     const distances = kernelDistanceMatrix(r.records);
     if (!distances) return [];
     const title = `Kernel distance between checks: ${r.name}`;
-    const svg = renderHeatmap({ title, labels: distances.epochs.map((e) => formatNumber(e)), matrix: distances.matrix, valueLabel: '1 − S(K_i, K_j)' });
+    const svg = renderHeatmap({
+      title,
+      labels: distances.epochs.map((e) => formatNumber(e)),
+      matrix: distances.matrix,
+      valueLabel: '1 − S(K_i, K_j)',
+    });
     return [{ kind: 'figure', file: `ntk_distances_run${i + 1}.svg`, title, svg }];
   });
 }
@@ -439,7 +620,8 @@ function aboutSection(runs: ComparedRun[]): Section {
     blocks: [
       {
         kind: 'text',
-        text: 'Every number below was measured in one of these runs and read from its log (log.jsonl); means and spreads are computed ' +
+        text:
+          'Every number below was measured in one of these runs and read from its log (log.jsonl); means and spreads are computed ' +
           'from those numbers. These are measurements of these runs, not the numbers of the paper (Li et al., Rethinking Adversarial ' +
           'Training with Neural Tangent Kernel). Runs whose configurations differ only by seed form one variant; a variant with several ' +
           'seeds shows mean ± sample standard deviation (n − 1) [min, max] over its seeds, and its curves show each seed as a thin line ' +
@@ -448,21 +630,33 @@ function aboutSection(runs: ComparedRun[]): Section {
       },
       {
         kind: 'text',
-        text: adapters.length === 1 ? `Adapter of every run: ${adapters[0]}.`
-          : `The runs were measured on ${adapters.length} different adapters (${adapters.join('; ')}): compare their times with care.`,
+        text:
+          adapters.length === 1
+            ? `Adapter of every run: ${adapters[0]}.`
+            : `The runs were measured on ${adapters.length} different adapters (${adapters.join('; ')}): compare their times with care.`,
       },
     ],
   };
 }
 
 function variantSection(variants: VariantSummary[]): Section {
-  const blocks: Block[] = [{
-    kind: 'table',
-    columns: ['variant', 'runs', 'seeds', 'configuration (where variants differ)'],
-    rows: variants.map((v) => [v.label, v.runs.map((r) => r.name).join(', '), v.runs.map((r) => r.seed).join(', '), v.differences.join('; ') || '-']),
-  }];
+  const blocks: Block[] = [
+    {
+      kind: 'table',
+      columns: ['variant', 'runs', 'seeds', 'configuration (where variants differ)'],
+      rows: variants.map((v) => [
+        v.label,
+        v.runs.map((r) => r.name).join(', '),
+        v.runs.map((r) => r.seed).join(', '),
+        v.differences.join('; ') || '-',
+      ]),
+    },
+  ];
   for (const v of variants.filter((x) => x.innerDifferences.length > 0)) {
-    blocks.push({ kind: 'text', text: `Note: the runs of variant "${v.label}" differ in more than the seed: ${v.innerDifferences.join(', ')}.` });
+    blocks.push({
+      kind: 'text',
+      text: `Note: the runs of variant "${v.label}" differ in more than the seed: ${v.innerDifferences.join(', ')}.`,
+    });
   }
   return { title: 'Runs and variants', blocks };
 }
@@ -470,17 +664,24 @@ function variantSection(variants: VariantSummary[]): Section {
 function metricsSection(variants: VariantSummary[], runs: ComparedRun[]): Section {
   const columns = metricColumns(runs);
   const several = variants.some((v) => v.runs.length > 1);
-  const blocks: Block[] = [{
-    kind: 'text',
-    text: 'Final metrics: the last epoch (train loss and accuracy, on the inputs trained on; val: the per-epoch validation check), the last ' +
-      'final evaluation on held-out test images (test), the first epoch flagged as catastrophic overfitting, the epoch of the kernel switch, ' +
-      'the last kernel check (KD: kernel distance 1 − S), and the training time.',
-  }];
+  const blocks: Block[] = [
+    {
+      kind: 'text',
+      text:
+        'Final metrics: the last epoch (train loss and accuracy, on the inputs trained on; val: the per-epoch validation check), the last ' +
+        'final evaluation on held-out test images (test), the first epoch flagged as catastrophic overfitting, the epoch of the kernel switch, ' +
+        'the last kernel check (KD: kernel distance 1 − S), and the training time.',
+    },
+  ];
   if (several) {
     blocks.push({
       kind: 'table',
       columns: ['variant', 'n', ...columns.filter((m) => m.column !== 'epochs').map((m) => m.column)],
-      rows: variants.map((v) => [v.label, String(v.runs.length), ...columns.filter((m) => m.column !== 'epochs').map((m) => variantCell(m, v))]),
+      rows: variants.map((v) => [
+        v.label,
+        String(v.runs.length),
+        ...columns.filter((m) => m.column !== 'epochs').map((m) => variantCell(m, v)),
+      ]),
     });
   }
   blocks.push({
@@ -498,19 +699,42 @@ export function compareSections(runs: RunInput[], options: CompareOptions = {}):
   const palette: Palette = { colorOf: (label) => COLORS[variants.findIndex((v) => v.label === label) % COLORS.length] };
   const events = eventMarkers(variants, palette);
   const specs = curveSpecs(compared);
-  const training = curveBlocks(variants, palette, specs.filter((s) => !s.file.startsWith('ntk_')), events);
-  const kernel = [...curveBlocks(variants, palette, specs.filter((s) => s.file.startsWith('ntk_')), events), ...polarBlock(variants, palette), ...heatmapBlocks(compared)];
-  const sections: Section[] = [aboutSection(compared), variantSection(variants), metricsSection(variants, compared), ...(options.sections ?? [])];
+  const training = curveBlocks(
+    variants,
+    palette,
+    specs.filter((s) => !s.file.startsWith('ntk_')),
+    events,
+  );
+  const kernel = [
+    ...curveBlocks(
+      variants,
+      palette,
+      specs.filter((s) => s.file.startsWith('ntk_')),
+      events,
+    ),
+    ...polarBlock(variants, palette),
+    ...heatmapBlocks(compared),
+  ];
+  const sections: Section[] = [
+    aboutSection(compared),
+    variantSection(variants),
+    metricsSection(variants, compared),
+    ...(options.sections ?? []),
+  ];
   if (training.length) sections.push({ title: 'Training curves', blocks: training });
   if (kernel.length) {
     sections.push({
       title: 'Neural tangent kernel',
-      blocks: [{
-        kind: 'text',
-        text: 'Empirical NTK on each run\'s fixed probe set, checked densely in the first epoch and then per epoch. Spectra (λ_max, ' +
-          'condition number) on log axes. Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) ' +
-          'on equal axes, each run normalised by its own final kernel (radius 1 at the last check); labels e<k> mark whole epochs.',
-      }, ...kernel],
+      blocks: [
+        {
+          kind: 'text',
+          text:
+            "Empirical NTK on each run's fixed probe set, checked densely in the first epoch and then per epoch. Spectra (λ_max, " +
+            'condition number) on log axes. Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) ' +
+            'on equal axes, each run normalised by its own final kernel (radius 1 at the last check); labels e<k> mark whole epochs.',
+        },
+        ...kernel,
+      ],
     });
   }
   return sections;

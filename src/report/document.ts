@@ -33,10 +33,12 @@ export interface RenderedReport {
 
 /** Renders a document titled `title` made of `sections`, in order. */
 export function renderReport(title: string, sections: Section[]): RenderedReport {
-  const plots = sections.flatMap((s) => s.blocks.flatMap((b) => {
-    if (b.kind === 'plot') return [{ file: b.file, svg: renderLinePlot(b.plot) }];
-    return b.kind === 'figure' ? [{ file: b.file, svg: b.svg }] : [];
-  }));
+  const plots = sections.flatMap((s) =>
+    s.blocks.flatMap((b) => {
+      if (b.kind === 'plot') return [{ file: b.file, svg: renderLinePlot(b.plot) }];
+      return b.kind === 'figure' ? [{ file: b.file, svg: b.svg }] : [];
+    }),
+  );
   const files = plots.map((p) => p.file);
   const repeated = files.find((f, i) => files.indexOf(f) !== i);
   if (repeated) throw new RangeError(`renderReport: two figures are named ${repeated}; each figure needs its own file.`);
@@ -73,7 +75,8 @@ export function renderReport(title: string, sections: Section[]): RenderedReport
         md.push('', `| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
         for (const row of block.rows) md.push(`| ${row.map(cell).join(' | ')} |`);
         html.push('<div class="table"><table>', `<tr>${block.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`);
-        for (const row of block.rows) html.push(`<tr>${row.map((c) => `<td${isNumeric(c) ? '' : ' class="text"'}>${escapeHtml(c)}</td>`).join('')}</tr>`);
+        for (const row of block.rows)
+          html.push(`<tr>${row.map((c) => `<td${isNumeric(c) ? '' : ' class="text"'}>${escapeHtml(c)}</td>`).join('')}</tr>`);
         html.push('</table></div>');
       } else {
         md.push('', `![${block.kind === 'plot' ? block.plot.title : block.title}](${block.file})`);

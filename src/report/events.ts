@@ -14,7 +14,9 @@ export interface TimelineEvent {
 
 /** Whether the registry marks `method` adversarial (catastrophic overfitting means nothing for the others). */
 export const isAdversarialMethod = (method: unknown): boolean =>
-  typeof method === 'string' && Object.hasOwn(TRAINING_METHODS, method) && TRAINING_METHODS[method as keyof typeof TRAINING_METHODS].adversarial;
+  typeof method === 'string' &&
+  Object.hasOwn(TRAINING_METHODS, method) &&
+  TRAINING_METHODS[method as keyof typeof TRAINING_METHODS].adversarial;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 

@@ -90,21 +90,31 @@ const formatPercentTick = (v: number): string => `${+(100 * v).toPrecision(4)}%`
 
 /** data-* attributes from a record (keys are lower-cased; values escaped). */
 function dataAttributes(data: Record<string, string> | undefined): string {
-  return Object.entries(data ?? {}).map(([k, v]) => ` data-${k.toLowerCase()}="${escapeXml(v)}"`).join('');
+  return Object.entries(data ?? {})
+    .map(([k, v]) => ` data-${k.toLowerCase()}="${escapeXml(v)}"`)
+    .join('');
 }
 
 /** The raw (logged) values of drawn points, as `x,y x,y`, with full precision. */
 const pointList = (points: Array<[number, number]>): string => points.map(([x, y]) => `${x},${y}`).join(' ');
 
 /** Legend entries laid out in as many columns as the longest name allows; returns the SVG parts and its height. */
-function legend(entries: Array<{ name: string; color: string }>, left: number, width: number, top: number): { parts: string[]; height: number } {
+function legend(
+  entries: Array<{ name: string; color: string }>,
+  left: number,
+  width: number,
+  top: number,
+): { parts: string[]; height: number } {
   if (entries.length === 0) return { parts: [], height: 0 };
   const longest = Math.max(...entries.map((e) => e.name.length));
   const columns = Math.max(1, Math.min(entries.length, Math.floor(width / (24 + 6.2 * longest))));
   const parts = entries.flatMap((e, i) => {
     const x = left + (i % columns) * (width / columns);
     const y = top + 16 * Math.floor(i / columns) + 2;
-    return [`<rect x="${x}" y="${y}" width="12" height="3" fill="${e.color}"/>`, `<text x="${x + 16}" y="${y + 5}">${escapeXml(e.name)}</text>`];
+    return [
+      `<rect x="${x}" y="${y}" width="12" height="3" fill="${e.color}"/>`,
+      `<text x="${x + 16}" y="${y + 5}">${escapeXml(e.name)}</text>`,
+    ];
   });
   return { parts, height: 16 * Math.ceil(entries.length / columns) };
 }
@@ -139,36 +149,55 @@ function eventParts(events: EventMarker[], sx: (x: number) => number, top: numbe
     const label = labelAt.get(i) as { x: number; row: number; anchor: string };
     parts.push(`<g data-event="${escapeXml(e.kind)}" data-x="${e.x}"${dataAttributes(e.data)}>`);
     parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + innerH}" stroke="${color}" stroke-dasharray="4 3" stroke-width="1"/>`);
-    parts.push(`<text x="${label.x.toFixed(1)}" y="${top + 10 + 11 * label.row}" fill="${color}" font-size="9" text-anchor="${label.anchor}">${escapeXml(e.label)}</text>`, '</g>');
+    parts.push(
+      `<text x="${label.x.toFixed(1)}" y="${top + 10 + 11 * label.row}" fill="${color}" font-size="9" text-anchor="${label.anchor}">${escapeXml(e.label)}</text>`,
+      '</g>',
+    );
   });
   return parts;
 }
 
 /** One series as a group: its error bars, its line and its markers (pts: its drawable points). */
 function seriesParts(
-  s: Series, color: string, pts: Array<[number, number]>, isDrawn: (p: [number, number]) => boolean, sx: (x: number) => number, sy: (y: number) => number,
+  s: Series,
+  color: string,
+  pts: Array<[number, number]>,
+  isDrawn: (p: [number, number]) => boolean,
+  sx: (x: number) => number,
+  sy: (y: number) => number,
 ): string[] {
   const parts: string[] = [];
   const dropped = s.points.length - pts.length;
-  const bars = s.errorBars ? s.points.map((_, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k])) : null;
+  const bars = s.errorBars
+    ? s.points.map((_, k): [number, number] => s.errorBars?.[k] ?? [NaN, NaN]).filter((_, k) => isDrawn(s.points[k]))
+    : null;
   const barList = bars ? ` data-error-bars="${pointList(bars)}"` : '';
-  parts.push(`<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`);
+  parts.push(
+    `<g data-series="${escapeXml(s.name)}" data-points="${pointList(pts)}"${barList}${dropped ? ` data-dropped="${dropped}"` : ''}${dataAttributes(s.data)}>`,
+  );
   const faint = s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : '';
   (bars ?? []).forEach(([dx, dy], k) => {
     const [x, y] = pts[k];
     const line = (a: [number, number], b: [number, number]) => {
-      if (isDrawn(a) && isDrawn(b)) parts.push(`<line x1="${sx(a[0]).toFixed(1)}" y1="${sy(a[1]).toFixed(1)}" x2="${sx(b[0]).toFixed(1)}" y2="${sy(b[1]).toFixed(1)}" stroke="${color}" stroke-width="1"${faint}/>`);
+      if (isDrawn(a) && isDrawn(b))
+        parts.push(
+          `<line x1="${sx(a[0]).toFixed(1)}" y1="${sy(a[1]).toFixed(1)}" x2="${sx(b[0]).toFixed(1)}" y2="${sy(b[1]).toFixed(1)}" stroke="${color}" stroke-width="1"${faint}/>`,
+        );
     };
     if (dx > 0) line([x - dx, y], [x + dx, y]);
     if (dy > 0) line([x, y - dy], [x, y + dy]);
   });
   if (pts.length > 1 && s.line !== false) {
     const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`);
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.strokeWidth ?? 1.6}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`,
+    );
   }
   if (s.markers || s.line === false || pts.length === 1) {
     for (const [x, y] of pts) {
-      parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
+      parts.push(
+        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`,
+      );
     }
   }
   parts.push('</g>');
@@ -186,13 +215,30 @@ export function renderLinePlot(plot: LinePlot): string {
   const isDrawn = ([x, y]: [number, number]) => Number.isFinite(x) && Number.isFinite(y) && (!log || y > 0);
   const drawn = plot.series.map((s) => s.points.filter(isDrawn));
   /** Each drawn point's error bar ends, as the points [x − dx, y], [x + dx, y], [x, y − dy], [x, y + dy] that are drawable. */
-  const barEnds = plot.series.map((s) => s.points.flatMap(([x, y], i): Array<[number, number]> => {
-    const [dx, dy] = s.errorBars?.[i] ?? [NaN, NaN];
-    if (!isDrawn([x, y])) return [];
-    return [...(dx > 0 ? [[x - dx, y], [x + dx, y]] as Array<[number, number]> : []), ...(dy > 0 ? [[x, y - dy], [x, y + dy]] as Array<[number, number]> : [])].filter(isDrawn);
-  }));
+  const barEnds = plot.series.map((s) =>
+    s.points.flatMap(([x, y], i): Array<[number, number]> => {
+      const [dx, dy] = s.errorBars?.[i] ?? [NaN, NaN];
+      if (!isDrawn([x, y])) return [];
+      return [
+        ...(dx > 0
+          ? ([
+              [x - dx, y],
+              [x + dx, y],
+            ] as Array<[number, number]>)
+          : []),
+        ...(dy > 0
+          ? ([
+              [x, y - dy],
+              [x, y + dy],
+            ] as Array<[number, number]>)
+          : []),
+      ].filter(isDrawn);
+    }),
+  );
   // The legend names the series with something drawn (a series with no points, e.g. a run without kernel checks, is left out).
-  const entries = plot.series.flatMap((s, i) => (s.legend === false || drawn[i].length === 0 ? [] : [{ name: s.name, color: colorOf(s, i) }]));
+  const entries = plot.series.flatMap((s, i) =>
+    s.legend === false || drawn[i].length === 0 ? [] : [{ name: s.name, color: colorOf(s, i) }],
+  );
   const legendHeight = legend(entries, margin.left, innerW, 0).height;
   const innerH = height - margin.top - margin.bottom - legendHeight;
   const events = (plot.events ?? []).filter((e) => Number.isFinite(e.x));
@@ -263,8 +309,11 @@ export function renderPolarPlot(plot: PolarPlot): string {
   const entries = plot.trajectories.flatMap((t, i) => (t.legend === false ? [] : [{ name: t.name, color: colorOf(t, i) }]));
   const legendHeight = legend(entries, margin.left, size, 0).height;
   const height = size + margin.top + margin.bottom + legendHeight;
-  const points = plot.trajectories.map((t) => t.radius.map((r, k) => [r * Math.cos(t.angle[k]), r * Math.sin(t.angle[k]), k] as const)
-    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  const points = plot.trajectories.map((t) =>
+    t.radius
+      .map((r, k) => [r * Math.cos(t.angle[k]), r * Math.sin(t.angle[k]), k] as const)
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+  );
   const all = points.flat();
   // A square window holding the origin and every point: the same scale on both axes.
   const lo = Math.min(0, ...all.map((p) => Math.min(p[0], p[1])));
@@ -278,13 +327,19 @@ export function renderPolarPlot(plot: PolarPlot): string {
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${size}" height="${size}" fill="none" stroke="#888"/>`);
   // Angles lie in [0°, 90°] (S(K_t, K_0) >= 0 for PSD kernels): quarter arcs of constant radius, rays of constant angle.
   for (const r of ticks(0, v1).filter((r) => r > 0 && r <= v1)) {
-    parts.push(`<path d="M${sx(r).toFixed(1)},${sy(0).toFixed(1)}A${(r * scale).toFixed(1)},${(r * scale).toFixed(1)} 0 0 0 ${sx(0).toFixed(1)},${sy(r).toFixed(1)}" fill="none" stroke="#eee"/>`);
+    parts.push(
+      `<path d="M${sx(r).toFixed(1)},${sy(0).toFixed(1)}A${(r * scale).toFixed(1)},${(r * scale).toFixed(1)} 0 0 0 ${sx(0).toFixed(1)},${sy(r).toFixed(1)}" fill="none" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${(sx(r) + 2).toFixed(1)}" y="${(sy(0) - 2).toFixed(1)}" fill="#999" font-size="9">${formatTick(r)}</text>`);
   }
   for (const deg of [15, 30, 45, 60, 75]) {
     const a = (deg * Math.PI) / 180;
-    parts.push(`<line x1="${sx(0).toFixed(1)}" y1="${sy(0).toFixed(1)}" x2="${sx(v1 * Math.cos(a)).toFixed(1)}" y2="${sy(v1 * Math.sin(a)).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${sx(0.92 * v1 * Math.cos(a)).toFixed(1)}" y="${sy(0.92 * v1 * Math.sin(a)).toFixed(1)}" fill="#999" font-size="9">${deg}°</text>`);
+    parts.push(
+      `<line x1="${sx(0).toFixed(1)}" y1="${sy(0).toFixed(1)}" x2="${sx(v1 * Math.cos(a)).toFixed(1)}" y2="${sy(v1 * Math.sin(a)).toFixed(1)}" stroke="#eee"/>`,
+    );
+    parts.push(
+      `<text x="${sx(0.92 * v1 * Math.cos(a)).toFixed(1)}" y="${sy(0.92 * v1 * Math.sin(a)).toFixed(1)}" fill="#999" font-size="9">${deg}°</text>`,
+    );
   }
   for (const t of ticks(v0, v1)) {
     parts.push(`<text x="${sx(t).toFixed(1)}" y="${margin.top + size + 14}" text-anchor="middle">${formatTick(t)}</text>`);
@@ -298,7 +353,10 @@ export function renderPolarPlot(plot: PolarPlot): string {
     const opacity = t.opacity !== undefined ? ` stroke-opacity="${t.opacity}" fill-opacity="${t.opacity}"` : '';
     const logged = pts.map(([, , k]) => `${t.epochs[k]},${t.radius[k]},${t.angle[k]}`).join(' ');
     parts.push(`<g data-series="${escapeXml(t.name)}" data-polar="${logged}"${dataAttributes(t.data)}>`);
-    if (pts.length > 1) parts.push(`<path d="${pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('')}" fill="none" stroke="${color}" stroke-width="1.6"${opacity}/>`);
+    if (pts.length > 1)
+      parts.push(
+        `<path d="${pts.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('')}" fill="none" stroke="${color}" stroke-width="1.6"${opacity}/>`,
+      );
     for (const [x, y, k] of pts) {
       parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"${opacity}/>`);
       const epoch = t.epochs[k];
@@ -330,8 +388,14 @@ const VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 function colorScale(t: number): string {
   const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
-  const mix = (a: string, b: string, f: number) => [1, 3, 5]
-    .map((o) => Math.round(parseInt(a.slice(o, o + 2), 16) * (1 - f) + parseInt(b.slice(o, o + 2), 16) * f).toString(16).padStart(2, '0')).join('');
+  const mix = (a: string, b: string, f: number) =>
+    [1, 3, 5]
+      .map((o) =>
+        Math.round(parseInt(a.slice(o, o + 2), 16) * (1 - f) + parseInt(b.slice(o, o + 2), 16) * f)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('');
   return `#${mix(VIRIDIS[i], VIRIDIS[i + 1], u - i)}`;
 }
 
@@ -349,24 +413,39 @@ export function renderHeatmap(map: Heatmap): string {
   const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
   const cell = size / Math.max(n, 1);
   const parts = svgOpen(width, height, map.title, 'heatmap');
-  map.matrix.forEach((row, i) => row.forEach((v, j) => {
-    const fill = Number.isFinite(v) ? colorScale(hi > lo ? (v - lo) / (hi - lo) : 0) : '#fff';
-    parts.push(`<rect x="${(margin.left + j * cell).toFixed(2)}" y="${(margin.top + i * cell).toFixed(2)}" width="${cell.toFixed(2)}" height="${cell.toFixed(2)}" fill="${fill}" data-i="${i}" data-j="${j}" data-value="${v}"/>`);
-  }));
+  map.matrix.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const fill = Number.isFinite(v) ? colorScale(hi > lo ? (v - lo) / (hi - lo) : 0) : '#fff';
+      parts.push(
+        `<rect x="${(margin.left + j * cell).toFixed(2)}" y="${(margin.top + i * cell).toFixed(2)}" width="${cell.toFixed(2)}" height="${cell.toFixed(2)}" fill="${fill}" data-i="${i}" data-j="${j}" data-value="${v}"/>`,
+      );
+    }),
+  );
   const every = Math.max(1, Math.ceil(n / 12));
   map.labels.forEach((label, i) => {
     if (i % every) return;
     const c = (i + 0.5) * cell;
-    parts.push(`<text x="${margin.left - 4}" y="${(margin.top + c + 3).toFixed(1)}" text-anchor="end" font-size="9">${escapeXml(label)}</text>`);
-    parts.push(`<text x="${(margin.left + c).toFixed(1)}" y="${margin.top + size + 12}" text-anchor="middle" font-size="9">${escapeXml(label)}</text>`);
+    parts.push(
+      `<text x="${margin.left - 4}" y="${(margin.top + c + 3).toFixed(1)}" text-anchor="end" font-size="9">${escapeXml(label)}</text>`,
+    );
+    parts.push(
+      `<text x="${(margin.left + c).toFixed(1)}" y="${margin.top + size + 12}" text-anchor="middle" font-size="9">${escapeXml(label)}</text>`,
+    );
   });
   parts.push(`<text x="${margin.left + size / 2}" y="${margin.top + size + 30}" text-anchor="middle">check (epoch)</text>`);
   const barX = margin.left + size + 16;
   for (let k = 0; k < 50; k++) {
-    parts.push(`<rect x="${barX}" y="${(margin.top + size - ((k + 1) * size) / 50).toFixed(2)}" width="12" height="${(size / 50 + 0.5).toFixed(2)}" fill="${colorScale(k / 49)}"/>`);
+    parts.push(
+      `<rect x="${barX}" y="${(margin.top + size - ((k + 1) * size) / 50).toFixed(2)}" width="12" height="${(size / 50 + 0.5).toFixed(2)}" fill="${colorScale(k / 49)}"/>`,
+    );
   }
-  parts.push(`<text x="${barX + 16}" y="${margin.top + size}">${formatTick(lo)}</text>`, `<text x="${barX + 16}" y="${margin.top + 8}">${formatTick(hi)}</text>`);
-  parts.push(`<text transform="translate(${barX + 40} ${margin.top + size / 2}) rotate(90)" text-anchor="middle">${escapeXml(map.valueLabel)}</text>`);
+  parts.push(
+    `<text x="${barX + 16}" y="${margin.top + size}">${formatTick(lo)}</text>`,
+    `<text x="${barX + 16}" y="${margin.top + 8}">${formatTick(hi)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(${barX + 40} ${margin.top + size / 2}) rotate(90)" text-anchor="middle">${escapeXml(map.valueLabel)}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -45,7 +45,7 @@ function validationKeys(epochs: LogRecord[]): string[] {
 }
 
 function accuracyOf(v: unknown): Record<string, number> {
-  return ((v as { accuracy?: Record<string, number> } | null)?.accuracy) ?? {};
+  return (v as { accuracy?: Record<string, number> } | null)?.accuracy ?? {};
 }
 
 /** Leaves of a nested config as dotted keys; arrays and leaves are JSON text. */
@@ -60,13 +60,19 @@ function flatten(value: unknown, prefix: string, out: Array<[string, string]>): 
 /** The run's summary: method, data, model, adapter and runtime (from the config record). */
 export const aboutSection: SectionBuilder = (records) => {
   const config = last(records, 'config');
-  const blocks: Section['blocks'] = [{
-    kind: 'text',
-    text: 'Every number below was measured in this run and read from its log (log.jsonl). These are measurements of this ' +
-      'run on the adapter named here, not the numbers of the paper (Li et al., Rethinking Adversarial Training with Neural Tangent Kernel).',
-  }];
+  const blocks: Section['blocks'] = [
+    {
+      kind: 'text',
+      text:
+        'Every number below was measured in this run and read from its log (log.jsonl). These are measurements of this ' +
+        'run on the adapter named here, not the numbers of the paper (Li et al., Rethinking Adversarial Training with Neural Tangent Kernel).',
+    },
+  ];
   if (config) {
-    blocks.push({ kind: 'text', text: `Adapter: ${String(config.adapter ?? 'not recorded')}. Runtime: ${String(config.runtime ?? 'not recorded')}. Started: ${String(config.date ?? 'not recorded')}.` });
+    blocks.push({
+      kind: 'text',
+      text: `Adapter: ${String(config.adapter ?? 'not recorded')}. Runtime: ${String(config.runtime ?? 'not recorded')}. Started: ${String(config.date ?? 'not recorded')}.`,
+    });
     if (config.notice) blocks.push({ kind: 'text', text: `Data notice: ${String(config.notice)}` });
   }
   return { title: 'About these numbers', blocks };
@@ -99,12 +105,18 @@ export const epochSection: SectionBuilder = (records) => {
     formatFixed(e.imagesPerSecond, 1),
   ]);
   const blocks: Section['blocks'] = [
-    { kind: 'text', text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images (val worst-case: correct clean and under every check attack); CO: catastrophic overfitting flagged from val worst-case (n/a: no adversarial training in that epoch).' },
+    {
+      kind: 'text',
+      text: 'Train acc is on the inputs trained on (adversarial ones under AT); val columns are the per-epoch check on the validation images (val worst-case: correct clean and under every check attack); CO: catastrophic overfitting flagged from val worst-case (n/a: no adversarial training in that epoch).',
+    },
     { kind: 'table', columns, rows },
   ];
   for (const r of records.filter((x) => x.type === 'event')) {
     const fields = Object.entries(r).filter(([k]) => !['type', 'event', 't'].includes(k));
-    blocks.push({ kind: 'text', text: `Event: ${String(r.event)} (${fields.map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}`).join(', ')}).` });
+    blocks.push({
+      kind: 'text',
+      text: `Event: ${String(r.event)} (${fields.map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}`).join(', ')}).`,
+    });
   }
   return { title: 'Per epoch', blocks };
 };
@@ -119,14 +131,22 @@ export const plotSection: SectionBuilder = (records) => {
   if (steps.length) loss.unshift({ name: 'logging interval', points: steps.map((s) => [num(s.epochFraction), num(s.loss)]) });
   const accuracy: Series[] = [
     { name: 'train acc', points: epochs.map((e) => [x(e), num(e.trainAccuracy)]), markers: true },
-    ...validationKeys(epochs).map((k) => ({ name: `val ${k}`, points: epochs.map((e): [number, number] => [x(e), num(accuracyOf(e.validation)[k])]), markers: true })),
+    ...validationKeys(epochs).map((k) => ({
+      name: `val ${k}`,
+      points: epochs.map((e): [number, number] => [x(e), num(accuracyOf(e.validation)[k])]),
+      markers: true,
+    })),
   ];
   const events: EventMarker[] = runEvents(records, epochs).map((e) => ({ ...e, color: e.kind === 'lr-milestone' ? '#888' : '#d62728' }));
   return {
     title: 'Plots',
     blocks: [
       { kind: 'plot', file: 'loss.svg', plot: { title: 'Training loss', xLabel: 'epoch', yLabel: 'cross-entropy', series: loss, events } },
-      { kind: 'plot', file: 'accuracy.svg', plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1], yFormat: 'percent', events } },
+      {
+        kind: 'plot',
+        file: 'accuracy.svg',
+        plot: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy, yRange: [0, 1], yFormat: 'percent', events },
+      },
     ],
   };
 };
@@ -138,13 +158,21 @@ export const evaluationSection: SectionBuilder = (records) => {
   const keys = [...new Set(evals.flatMap((e) => Object.keys(accuracyOf(e))))];
   const threats = [...keys.filter((k) => k !== WORST_CASE), ...keys.filter((k) => k === WORST_CASE)]; // the worst case last
   const rows = evals.map((e) => [
-    String(e.dataset), String(e.samples), String(e.eps), ...threats.map((k) => formatPercent(accuracyOf(e)[k])), formatFixed(e.seconds, 1),
+    String(e.dataset),
+    String(e.samples),
+    String(e.eps),
+    ...threats.map((k) => formatPercent(accuracyOf(e)[k])),
+    formatFixed(e.seconds, 1),
   ]);
   return {
     title: 'Final evaluation',
     blocks: [
-      { kind: 'text', text: 'Accuracy on held-out test images: clean, and under each attack with radius eps (pixel units; images scaled to the unit interval), ' +
-        'a sample counting only if it is also correct clean; worst-case: correct clean AND under every attack of the row (per sample, the figure to report).' },
+      {
+        kind: 'text',
+        text:
+          'Accuracy on held-out test images: clean, and under each attack with radius eps (pixel units; images scaled to the unit interval), ' +
+          'a sample counting only if it is also correct clean; worst-case: correct clean AND under every attack of the row (per sample, the figure to report).',
+      },
       { kind: 'table', columns: ['data', 'images', 'eps', ...threats, 'seconds'], rows },
     ],
   };
@@ -156,6 +184,11 @@ export const TRAINING_SECTIONS: readonly SectionBuilder[] = [aboutSection, evalu
 /** Renders the report of a run from its log records, with `sections` (default TRAINING_SECTIONS) in order. */
 export function trainingReport(records: LogRecord[], sections: readonly SectionBuilder[] = TRAINING_SECTIONS): RenderedReport {
   const config = last(records, 'config');
-  const title = config ? `ntk-at run report: ${String(config.method ?? '')} training on ${String(config.trainData ?? config.dataset ?? '')}` : 'ntk-at run report';
-  return renderReport(title, sections.map((s) => s(records)).filter((s): s is Section => s !== null));
+  const title = config
+    ? `ntk-at run report: ${String(config.method ?? '')} training on ${String(config.trainData ?? config.dataset ?? '')}`
+    : 'ntk-at run report';
+  return renderReport(
+    title,
+    sections.map((s) => s(records)).filter((s): s is Section => s !== null),
+  );
 }

@@ -21,7 +21,11 @@ export interface DataSetEntry {
   /** Generated in memory (no files). */
   synthetic: boolean;
   /** The training and test pools (`perClass`: images per class a synthetic generator must make at least). */
-  load(dir: string | null, perClass: { train: number; test: number }, platform: Platform): Promise<{ train: ImageDataset; test: ImageDataset }>;
+  load(
+    dir: string | null,
+    perClass: { train: number; test: number },
+    platform: Platform,
+  ): Promise<{ train: ImageDataset; test: ImageDataset }>;
 }
 
 const SYNTHETIC_SEED = 1;
@@ -102,7 +106,13 @@ export interface DataRecipe {
 
 /** The data defaults of a run (see DataRecipe). */
 export const DEFAULT_DATA_RECIPE: DataRecipe = {
-  dataset: 'fashion-mnist', dir: null, fallback: 'none', trainSize: 5000, validationSize: 500, testSize: 1000, seed: 0,
+  dataset: 'fashion-mnist',
+  dir: null,
+  fallback: 'none',
+  trainSize: 5000,
+  validationSize: 500,
+  testSize: 1000,
+  seed: 0,
 };
 
 /** The data of a run, loaded: training, validation (or null) and test sets. */
@@ -117,7 +127,11 @@ export interface RunData {
 /** The registry entry of `name`; E_INVALID_ARGUMENT naming `field` and the choices otherwise. */
 export function dataSet(name: string, field = 'data.dataset'): DataSetEntry {
   if (!Object.hasOwn(DATA_SETS, name)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${field} is "${name}"; use one of ${DATA_SET_NAMES.join(', ')}.`, { field, value: name, choices: DATA_SET_NAMES });
+    throw new NtkError('E_INVALID_ARGUMENT', `${field} is "${name}"; use one of ${DATA_SET_NAMES.join(', ')}.`, {
+      field,
+      value: name,
+      choices: DATA_SET_NAMES,
+    });
   }
   return DATA_SETS[name as DataSetName];
 }
@@ -128,9 +142,17 @@ export function dataSet(name: string, field = 'data.dataset'): DataSetEntry {
  */
 export function checkDataRecipe(recipe: DataRecipe): void {
   const entry = dataSet(recipe.dataset);
-  for (const [field, size, min] of [['trainSize', recipe.trainSize, 1], ['validationSize', recipe.validationSize, 0], ['testSize', recipe.testSize, 1]] as const) {
+  for (const [field, size, min] of [
+    ['trainSize', recipe.trainSize, 1],
+    ['validationSize', recipe.validationSize, 0],
+    ['testSize', recipe.testSize, 1],
+  ] as const) {
     if (!(Number.isInteger(size) && size >= min && size % entry.classes === 0)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `data.${field} must be an integer >= ${min} and a multiple of the class count (${entry.classes}) of ${recipe.dataset}, got ${size}.`, { field: `data.${field}` });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `data.${field} must be an integer >= ${min} and a multiple of the class count (${entry.classes}) of ${recipe.dataset}, got ${size}.`,
+        { field: `data.${field}` },
+      );
     }
   }
   if (!entry.synthetic && recipe.dir === null && entry.defaultDir === null) {
@@ -149,7 +171,11 @@ export async function loadRunData(recipe: DataRecipe, platform: Platform): Promi
   const pick = (pool: ImageDataset, per: number, field: string, selection: 'first' | 'random') => {
     const smallest = Math.min(...pool.classCounts());
     if (per > smallest) {
-      throw new NtkError('E_INVALID_ARGUMENT', `data.${field} asks ${per} images per class but ${pool.name} has ${smallest} in its smallest class.`, { field: `data.${field}` });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `data.${field} asks ${per} images per class but ${pool.name} has ${smallest} in its smallest class.`,
+        { field: `data.${field}` },
+      );
     }
     return stratifiedSubset(pool, { perClass: per, selection, seed: recipe.seed });
   };
@@ -164,15 +190,24 @@ export async function loadRunData(recipe: DataRecipe, platform: Platform): Promi
   };
 }
 
-async function loadPools(recipe: DataRecipe, platform: Platform): Promise<{ train: ImageDataset; test: ImageDataset; notice: string | null }> {
+async function loadPools(
+  recipe: DataRecipe,
+  platform: Platform,
+): Promise<{ train: ImageDataset; test: ImageDataset; notice: string | null }> {
   const entry = dataSet(recipe.dataset);
-  const perClass = { train: Math.ceil((recipe.trainSize + recipe.validationSize) / entry.classes), test: Math.ceil(recipe.testSize / entry.classes) };
+  const perClass = {
+    train: Math.ceil((recipe.trainSize + recipe.validationSize) / entry.classes),
+    test: Math.ceil(recipe.testSize / entry.classes),
+  };
   try {
     return { ...(await entry.load(recipe.dir ?? entry.defaultDir, perClass, platform)), notice: null };
   } catch (e) {
     if (recipe.fallback === 'none' || !(e instanceof NtkError) || e.code !== 'E_DATA_READ') throw e;
     const pools = await dataSet(recipe.fallback).load(null, perClass, platform);
-    return { ...pools, notice: `${recipe.dataset} could not be read (${e.message}); using SYNTHETIC ${recipe.fallback} instead (data.fallback).` };
+    return {
+      ...pools,
+      notice: `${recipe.dataset} could not be read (${e.message}); using SYNTHETIC ${recipe.fallback} instead (data.fallback).`,
+    };
   }
 }
 

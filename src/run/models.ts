@@ -43,7 +43,11 @@ const BN_DEFAULTS: BatchNormOptions = { ...DEFAULT_BATCHNORM };
 
 const widths = (value: unknown, field: string, allowEmpty: boolean): number[] => {
   if (!Array.isArray(value) || (!allowEmpty && value.length === 0) || !value.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `model.${field} must be a list of positive integers${allowEmpty ? '' : ' (not empty)'}, got ${JSON.stringify(value)}.`, { field: `model.${field}` });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `model.${field} must be a list of positive integers${allowEmpty ? '' : ' (not empty)'}, got ${JSON.stringify(value)}.`,
+      { field: `model.${field}` },
+    );
   }
   return value as number[];
 };
@@ -58,7 +62,9 @@ const bnOptions = (value: unknown): BatchNormOptions => {
 
 const init = (value: unknown): InitScheme => {
   if (!INIT_SCHEMES.includes(value as InitScheme)) {
-    throw new NtkError('E_INVALID_ARGUMENT', `model.init is "${String(value)}"; use one of ${INIT_SCHEMES.join(', ')}.`, { field: 'model.init' });
+    throw new NtkError('E_INVALID_ARGUMENT', `model.init is "${String(value)}"; use one of ${INIT_SCHEMES.join(', ')}.`, {
+      field: 'model.init',
+    });
   }
   return value as InitScheme;
 };
@@ -69,7 +75,10 @@ const validated = <T>(kind: string, f: () => T): T => {
     return f();
   } catch (e) {
     if (!(e instanceof NtkError) || e.code !== 'E_INVALID_ARGUMENT') throw e;
-    throw new NtkError('E_INVALID_ARGUMENT', `model (${kind}): ${e.message.replace(/^\[E_[A-Z_]+\] /, '')}`, { field: 'model', cause: e.details });
+    throw new NtkError('E_INVALID_ARGUMENT', `model (${kind}): ${e.message.replace(/^\[E_[A-Z_]+\] /, '')}`, {
+      field: 'model',
+      cause: e.details,
+    });
   }
 };
 
@@ -79,14 +88,27 @@ export const MODELS = {
     summary: 'multi-layer perceptron: [Normalize] Flatten, Dense-[BatchNorm1d]-ReLU per hidden width, Dense',
     defaults: { hidden: [256, 128], batchNorm: false, bn: BN_DEFAULTS, init: 'pytorch-default' },
     builderOptions: (o, data, seed) => {
-      if (typeof o.batchNorm !== 'boolean') throw new NtkError('E_INVALID_ARGUMENT', `model.batchNorm must be true or false, got ${JSON.stringify(o.batchNorm)}.`, { field: 'model.batchNorm' });
+      if (typeof o.batchNorm !== 'boolean')
+        throw new NtkError('E_INVALID_ARGUMENT', `model.batchNorm must be true or false, got ${JSON.stringify(o.batchNorm)}.`, {
+          field: 'model.batchNorm',
+        });
       const bn = bnOptions(o.bn);
       if (!o.batchNorm && JSON.stringify(bn) !== JSON.stringify(bnOptions(BN_DEFAULTS))) {
-        throw new NtkError('E_INVALID_ARGUMENT', 'model.bn sets BatchNorm options of an mlp without BatchNorm; set model.batchNorm true (--batch-norm on) or leave model.bn at its defaults.', { field: 'model.bn' });
+        throw new NtkError(
+          'E_INVALID_ARGUMENT',
+          'model.bn sets BatchNorm options of an mlp without BatchNorm; set model.batchNorm true (--batch-norm on) or leave model.bn at its defaults.',
+          { field: 'model.bn' },
+        );
       }
       const options = {
-        inputShape: [...data.inputShape], hidden: widths(o.hidden, 'hidden', true), classes: data.classes, normalize: data.normalize,
-        batchNorm: o.batchNorm, bn, init: init(o.init), seed,
+        inputShape: [...data.inputShape],
+        hidden: widths(o.hidden, 'hidden', true),
+        classes: data.classes,
+        normalize: data.normalize,
+        batchNorm: o.batchNorm,
+        bn,
+        init: init(o.init),
+        seed,
       };
       validated('mlp', () => mlpArchitecture(options as never));
       return options;
@@ -98,10 +120,22 @@ export const MODELS = {
     defaults: { channels: [16, 32], kernel: 3, pool: 'max', batchNorm: true, bn: BN_DEFAULTS, hidden: [64], init: 'pytorch-default' },
     builderOptions: (o, data, seed) => {
       const options = {
-        inputShape: [...data.inputShape], channels: widths(o.channels, 'channels', false), kernel: o.kernel, pool: o.pool, batchNorm: o.batchNorm,
-        bn: bnOptions(o.bn), hidden: widths(o.hidden, 'hidden', true), classes: data.classes, normalize: data.normalize, init: init(o.init), seed,
+        inputShape: [...data.inputShape],
+        channels: widths(o.channels, 'channels', false),
+        kernel: o.kernel,
+        pool: o.pool,
+        batchNorm: o.batchNorm,
+        bn: bnOptions(o.bn),
+        hidden: widths(o.hidden, 'hidden', true),
+        classes: data.classes,
+        normalize: data.normalize,
+        init: init(o.init),
+        seed,
       };
-      if (typeof o.batchNorm !== 'boolean') throw new NtkError('E_INVALID_ARGUMENT', `model.batchNorm must be true or false, got ${JSON.stringify(o.batchNorm)}.`, { field: 'model.batchNorm' });
+      if (typeof o.batchNorm !== 'boolean')
+        throw new NtkError('E_INVALID_ARGUMENT', `model.batchNorm must be true or false, got ${JSON.stringify(o.batchNorm)}.`, {
+          field: 'model.batchNorm',
+        });
       validated('cnn', () => cnnArchitecture(options as never));
       return options;
     },
@@ -112,8 +146,14 @@ export const MODELS = {
     defaults: { blocks: [2, 2, 2, 2], widths: [64, 128, 256, 512], bn: BN_DEFAULTS, init: 'pytorch-default' },
     builderOptions: (o, data, seed) => {
       const options = {
-        inputShape: [...data.inputShape], blocks: widths(o.blocks, 'blocks', false), widths: widths(o.widths, 'widths', false), bn: bnOptions(o.bn),
-        classes: data.classes, normalize: data.normalize, init: init(o.init), seed,
+        inputShape: [...data.inputShape],
+        blocks: widths(o.blocks, 'blocks', false),
+        widths: widths(o.widths, 'widths', false),
+        bn: bnOptions(o.bn),
+        classes: data.classes,
+        normalize: data.normalize,
+        init: init(o.init),
+        seed,
       };
       validated('preact-resnet', () => preActResNetArchitecture(options as never));
       return options;
@@ -131,7 +171,10 @@ export const MODEL_KIND_NAMES = Object.keys(MODELS) as ModelKindName[];
 export function modelEntry(kind: string, field = 'model.kind'): ModelEntry {
   if (!Object.hasOwn(MODELS, kind)) {
     throw new NtkError('E_INVALID_ARGUMENT', `${field} is "${kind}"; use one of ${MODEL_KIND_NAMES.join(', ')}.`, {
-      field, option: 'model', value: kind, choices: MODEL_KIND_NAMES,
+      field,
+      option: 'model',
+      value: kind,
+      choices: MODEL_KIND_NAMES,
     });
   }
   return MODELS[kind as ModelKindName];

@@ -23,7 +23,14 @@ import { writeReport } from '../report/document.js';
 import { RUN_SECTIONS } from '../report/kernel_report.js';
 import { RunLog, type LogRecord } from '../io/runlog.js';
 import { trainingReport } from '../report/training_report.js';
-import { attachCheckpointPart, checkCheckpointFits, encodeCheckpoint, loadCheckpoint, restorePart, type TrainingCheckpoint } from '../train/checkpoint.js';
+import {
+  attachCheckpointPart,
+  checkCheckpointFits,
+  encodeCheckpoint,
+  loadCheckpoint,
+  restorePart,
+  type TrainingCheckpoint,
+} from '../train/checkpoint.js';
 import { evaluate, threatName, type EvaluationResult } from '../train/evaluate.js';
 import type { TrainMethod } from '../train/methods.js';
 import type { LogEntry } from '../train/monitor.js';
@@ -41,7 +48,17 @@ import { builtModel, runCheckpointConfig, storedRecipe, type RunFacts } from './
 export type RecipeEvent =
   | { type: 'start'; recipe: RunRecipe; outDir: string | null }
   | { type: 'adapter'; line: string; programs: string }
-  | { type: 'data'; train: string; validation: string | null; test: string; notice: string | null; model: string; parameters: number; probes: number; stepsPerEpoch: number }
+  | {
+      type: 'data';
+      train: string;
+      validation: string | null;
+      test: string;
+      notice: string | null;
+      model: string;
+      parameters: number;
+      probes: number;
+      stepsPerEpoch: number;
+    }
   | ({ type: 'step'; method: TrainMethod } & LogEntry)
   | ({ type: 'epoch'; method: TrainMethod } & EpochRecord)
   | ({ type: 'kernel' } & KernelCheck)
@@ -100,7 +117,15 @@ export interface RunResult {
 }
 
 const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'platform'> = {
-  outDir: null, onEvent: null, adapter: undefined, gpu: null, resume: null, command: 'library', signal: null, overwrite: false, allowAdapterChange: false,
+  outDir: null,
+  onEvent: null,
+  adapter: undefined,
+  gpu: null,
+  resume: null,
+  command: 'library',
+  signal: null,
+  overwrite: false,
+  allowAdapterChange: false,
 };
 
 /** E_INVALID_ARGUMENT naming the first option of the wrong type (a library caller's options are untyped at run time). */
@@ -110,13 +135,17 @@ function checkRunOptions(o: RunOptions): void {
   };
   if (o.outDir !== null) checkDirectoryPath(o.outDir, 'runRecipe: option "outDir"');
   const listeners = Array.isArray(o.onEvent) ? o.onEvent : [o.onEvent];
-  if (o.onEvent !== null && !listeners.every((l) => typeof l === 'function')) bad('onEvent', 'a function, a list of functions, or null', o.onEvent);
-  if (o.resume !== null && typeof o.resume !== 'string' && !(typeof o.resume === 'object' && o.resume.model instanceof Map)) bad('resume', 'a checkpoint path, a loaded checkpoint, or null', o.resume);
+  if (o.onEvent !== null && !listeners.every((l) => typeof l === 'function'))
+    bad('onEvent', 'a function, a list of functions, or null', o.onEvent);
+  if (o.resume !== null && typeof o.resume !== 'string' && !(typeof o.resume === 'object' && o.resume.model instanceof Map))
+    bad('resume', 'a checkpoint path, a loaded checkpoint, or null', o.resume);
   if (typeof o.resume === 'string') checkDirectoryPath(o.resume, 'runRecipe: option "resume"');
   if (typeof o.command !== 'string') bad('command', 'a string', o.command);
-  if (o.signal !== null && !(typeof o.signal === 'object' && typeof o.signal.aborted === 'boolean')) bad('signal', 'an AbortSignal or null', o.signal);
+  if (o.signal !== null && !(typeof o.signal === 'object' && typeof o.signal.aborted === 'boolean'))
+    bad('signal', 'an AbortSignal or null', o.signal);
   for (const flag of ['overwrite', 'allowAdapterChange'] as const) if (typeof o[flag] !== 'boolean') bad(flag, 'true or false', o[flag]);
-  if (o.gpu !== null && (typeof o.gpu !== 'object' || typeof o.gpu.destroy !== 'function')) bad('gpu', 'a Gpu of createGpu, or null', o.gpu);
+  if (o.gpu !== null && (typeof o.gpu !== 'object' || typeof o.gpu.destroy !== 'function'))
+    bad('gpu', 'a Gpu of createGpu, or null', o.gpu);
 }
 
 /**
@@ -200,7 +229,8 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
  * NtkError after a fatal `error` event.
  */
 export async function runRecipe(recipe: unknown, options: Partial<RunOptions> = {}): Promise<RunResult> {
-  if (typeof options !== 'object' || options === null) throw new NtkError('E_INVALID_ARGUMENT', 'runRecipe: options must be an object (or left out).', { option: 'options' });
+  if (typeof options !== 'object' || options === null)
+    throw new NtkError('E_INVALID_ARGUMENT', 'runRecipe: options must be an object (or left out).', { option: 'options' });
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o: RunOptions = { ...DEFAULT_RUN_OPTIONS, platform: currentPlatform(), ...defined };
   checkRunOptions(o);
@@ -225,16 +255,25 @@ function checkResumeAdapter(resume: TrainingCheckpoint, adapterLine: string, sou
   const trained = resume.config.adapter;
   if (trained === adapterLine || allowChange) return;
   if (typeof trained !== 'string') {
-    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source} does not record the adapter it was trained on (written by train() alone or by an older version), ` +
-      `so this run on ${adapterLine} cannot be checked against it; resume it with --allow-adapter-change (library: allowAdapterChange true) ` +
-      'if it was trained on this adapter or a change of adapter midway is acceptable.', { source, field: 'adapter' });
+    throw new NtkError(
+      'E_CHECKPOINT_MISMATCH',
+      `${source} does not record the adapter it was trained on (written by train() alone or by an older version), ` +
+        `so this run on ${adapterLine} cannot be checked against it; resume it with --allow-adapter-change (library: allowAdapterChange true) ` +
+        'if it was trained on this adapter or a change of adapter midway is acceptable.',
+      { source, field: 'adapter' },
+    );
   }
-  throw new NtkError('E_CHECKPOINT_MISMATCH', `${source} was trained on ${trained}, but this run has ${adapterLine}; resume on that adapter (--adapter), ` +
-    'or accept a run that changes adapter midway with --allow-adapter-change (library: allowAdapterChange true).', { source, field: 'adapter' });
+  throw new NtkError(
+    'E_CHECKPOINT_MISMATCH',
+    `${source} was trained on ${trained}, but this run has ${adapterLine}; resume on that adapter (--adapter), ` +
+      'or accept a run that changes adapter midway with --allow-adapter-change (library: allowAdapterChange true).',
+    { source, field: 'adapter' },
+  );
 }
 
 function throwIfCancelled(signal: AbortSignal | null): void {
-  if (signal?.aborted) throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
+  if (signal?.aborted)
+    throw new NtkError('E_CANCELLED', 'the run was cancelled by its caller; its last checkpoint (if any) can be resumed.');
 }
 
 interface Prepared {
@@ -254,25 +293,63 @@ async function prepare(r: RunRecipe, o: RunOptions): Promise<Prepared> {
     const stored = storedRecipe(resume.config, source);
     const field = firstDifference(resumeKey(stored), resumeKey(r), '');
     if (field) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: recipe field "${field}" differs from the checkpoint's run; resume with the same recipe (only training.epochs may grow, and only with a constant schedule).`, { field });
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        `resume: recipe field "${field}" differs from the checkpoint's run; resume with the same recipe (only training.epochs may grow, and only with a constant schedule).`,
+        { field },
+      );
     }
     if (resume.epoch >= r.training.epochs) {
-      throw new NtkError('E_INVALID_ARGUMENT', `resume: the checkpoint already has ${resume.epoch} epochs; raise training.epochs above it.`, { field: 'training.epochs' });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `resume: the checkpoint already has ${resume.epoch} epochs; raise training.epochs above it.`,
+        { field: 'training.epochs' },
+      );
     }
   }
   const data = await loadRunData(r.data, o.platform);
-  const facts = { inputShape: data.train.shape, classes: data.train.classes.length, normalize: r.model.normalize ? channelStatistics(data.train) : null };
+  const facts = {
+    inputShape: data.train.shape,
+    classes: data.train.classes.length,
+    normalize: r.model.normalize ? channelStatistics(data.train) : null,
+  };
   return { data, model: builtModel(r, facts), facts, resume };
 }
 
 /** The run's config record (log and config.json): provenance, adapter, data, model, settings and the recipe. */
-function runConfig(r: RunRecipe, o: RunOptions, gpu: Gpu, model: Model, data: RunData, modelRecipe: BuiltModelRecipe, trainOptions: TrainOptions, adapterLine: string) {
+function runConfig(
+  r: RunRecipe,
+  o: RunOptions,
+  gpu: Gpu,
+  model: Model,
+  data: RunData,
+  modelRecipe: BuiltModelRecipe,
+  trainOptions: TrainOptions,
+  adapterLine: string,
+) {
   const threats = recipeThreats(r);
   return {
-    command: o.command, method: r.training.method, date: new Date().toISOString(), code: codeVersion(), adapter: adapterLine, programs: gpu.programs, runtime: o.platform.runtime,
-    trainData: data.train.name, validationData: data.validation?.name ?? null, testData: data.test.name, notice: data.notice,
-    data: r.data, model: modelRecipe, parameters: model.parameterCount, train: trainOptions,
-    evaluation: { threats: threats.map(threatName), eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor },
+    command: o.command,
+    method: r.training.method,
+    date: new Date().toISOString(),
+    code: codeVersion(),
+    adapter: adapterLine,
+    programs: gpu.programs,
+    runtime: o.platform.runtime,
+    trainData: data.train.name,
+    validationData: data.validation?.name ?? null,
+    testData: data.test.name,
+    notice: data.notice,
+    data: r.data,
+    model: modelRecipe,
+    parameters: model.parameterCount,
+    train: trainOptions,
+    evaluation: {
+      threats: threats.map(threatName),
+      eps: trainOptions.eps,
+      norm: trainOptions.norm,
+      pgdStepFactor: trainOptions.pgdStepFactor,
+    },
     resume: typeof o.resume === 'string' ? o.resume : o.resume ? 'checkpoint' : null,
     ntk: r.ntk.enabled ? r.ntk : null,
     switch: r.switch.rule === 'off' ? null : r.switch,
@@ -281,26 +358,45 @@ function runConfig(r: RunRecipe, o: RunOptions, gpu: Gpu, model: Model, data: Ru
 }
 
 /** NTK tracking: the probe set (and the held-out kernel-regression images) on the device and its tracker; null when tracking is off. */
-function startTracking(r: RunRecipe, gpu: Gpu, model: Model, data: RunData, log: RunLog): { tracker: KernelTracker; probe: Batch; heldOut: Batch | null } | null {
+function startTracking(
+  r: RunRecipe,
+  gpu: Gpu,
+  model: Model,
+  data: RunData,
+  log: RunLog,
+): { tracker: KernelTracker; probe: Batch; heldOut: Batch | null } | null {
   if (!r.ntk.enabled) return null;
   const source = data.validation ?? data.test;
   const probeIndices = selectProbeSet(source, { perClass: r.ntk.probePerClass, seed: r.data.seed }).indices;
   const probe = uploadBatch(gpu, source, probeIndices);
   let heldOut: Batch | null = null;
   try {
-    if (r.ntk.regressionPerClass > 0) { // held-out images for kernel regression: the probes' source without the probes
+    if (r.ntk.regressionPerClass > 0) {
+      // held-out images for kernel regression: the probes' source without the probes
       const taken = new Set(probeIndices);
-      const rest = source.subset(Uint32Array.from({ length: source.length }, (_, i) => i).filter((i) => !taken.has(i)), `${source.name} without the probes`);
+      const rest = source.subset(
+        Uint32Array.from({ length: source.length }, (_, i) => i).filter((i) => !taken.has(i)),
+        `${source.name} without the probes`,
+      );
       heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: r.ntk.regressionPerClass, seed: r.data.seed }).indices);
     }
     const a = r.training.attack;
-    const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
-      everyEpochs: r.ntk.everyEpochs,
-      logKernels: r.ntk.logKernels,
-      kind: r.ntk.kernel,
-      adversarial: r.ntk.attack === 'none' ? null : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
-      seed: r.data.seed,
-    }, heldOut && { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
+    const tracker = new KernelTracker(
+      model,
+      { x: probe.x, y: probe.y, labels: probe.labels },
+      log,
+      {
+        everyEpochs: r.ntk.everyEpochs,
+        logKernels: r.ntk.logKernels,
+        kind: r.ntk.kernel,
+        adversarial:
+          r.ntk.attack === 'none'
+            ? null
+            : { attack: r.ntk.attack, eps: a.eps, norm: a.norm, steps: r.ntk.attackSteps, stepFactor: a.stepFactor },
+        seed: r.data.seed,
+      },
+      heldOut && { x: heldOut.x, y: heldOut.y, labels: heldOut.labels },
+    );
     return { tracker, probe, heldOut };
   } catch (e) {
     probe.dispose();
@@ -322,11 +418,16 @@ interface MethodControl {
 /** The run's method control: switch rule, spectrum monitor (its checkpoint part attached and restored) and the switch announcement. */
 function methodControl(r: RunRecipe, model: Model, resume: TrainingCheckpoint | null, log: RunLog, sinks: Sinks): MethodControl {
   const method = r.training.method;
-  const switcher = r.switch.rule !== 'off'
-    ? new KernelSwitch(method, r.training.epochs, {
-      warmupMethod: r.switch.warmupMethod, tau: r.switch.tau, patience: r.switch.patience, capFraction: r.switch.capFraction, velocityPlateau: r.switch.velocityPlateau,
-    })
-    : null;
+  const switcher =
+    r.switch.rule !== 'off'
+      ? new KernelSwitch(method, r.training.epochs, {
+          warmupMethod: r.switch.warmupMethod,
+          tau: r.switch.tau,
+          patience: r.switch.patience,
+          capFraction: r.switch.capFraction,
+          velocityPlateau: r.switch.velocityPlateau,
+        })
+      : null;
   // A resumed run whose checkpoint had switched already logged the switch (before that checkpoint).
   let announced = Boolean(switcher && (resume?.parts?.get(switcher.partName)?.state as { decision?: unknown } | undefined)?.decision);
   const announceSwitch = async (step: number) => {
@@ -335,10 +436,13 @@ function methodControl(r: RunRecipe, model: Model, resume: TrainingCheckpoint | 
     log.write({ type: 'event', event: 'switch', to: method, step, ...switcher.switched });
     await sinks.emit({ type: 'switch', to: method, ...switcher.switched });
   };
-  const monitor = r.ntk.monitor === 'off' ? null
-    : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
+  const monitor =
+    r.ntk.monitor === 'off'
+      ? null
+      : new SpectrumMonitor({ k: r.ntk.monitorK }, r.ntk.monitor === 'aniso' ? { before: 'fgsm', after: 'fgsm-aniso' } : null);
   const methodSchedule = switcher ?? (monitor?.switchTo ? monitor : null);
-  if (monitor && monitor !== methodSchedule) { // a watching monitor: its history rides in checkpoints too
+  if (monitor && monitor !== methodSchedule) {
+    // a watching monitor: its history rides in checkpoints too
     attachCheckpointPart(model, monitor.partName, monitor);
     if (resume) restorePart(resume, monitor);
   }
@@ -346,30 +450,61 @@ function methodControl(r: RunRecipe, model: Model, resume: TrainingCheckpoint | 
 }
 
 /** The final evaluation on the test set (and, when asked, with batch statistics and the BatchNorm kernel comparison), logged. */
-async function finalEvaluation(r: RunRecipe, o: RunOptions, model: Model, data: RunData, probe: Batch | null, trainOptions: TrainOptions, log: RunLog, sinks: Sinks): Promise<EvaluationResult> {
+async function finalEvaluation(
+  r: RunRecipe,
+  o: RunOptions,
+  model: Model,
+  data: RunData,
+  probe: Batch | null,
+  trainOptions: TrainOptions,
+  log: RunLog,
+  sinks: Sinks,
+): Promise<EvaluationResult> {
   const { platform } = o;
   const threats = recipeThreats(r);
   const checkpoint = o.outDir === null ? null : `${o.outDir}/checkpoint.safetensors`;
-  const settings = { eps: trainOptions.eps, norm: trainOptions.norm, threats, pgdStepFactor: trainOptions.pgdStepFactor, seed: r.training.seed };
-  const record = (samples: number, start: number) => ({ // the eval record's fields in their logged order
-    type: 'eval', dataset: data.test.name, samples, eps: trainOptions.eps, norm: trainOptions.norm, pgdStepFactor: trainOptions.pgdStepFactor,
-    seconds: (platform.now() - start) / 1000, checkpoint, epoch: r.training.epochs,
+  const settings = {
+    eps: trainOptions.eps,
+    norm: trainOptions.norm,
+    threats,
+    pgdStepFactor: trainOptions.pgdStepFactor,
+    seed: r.training.seed,
+  };
+  const record = (samples: number, start: number) => ({
+    // the eval record's fields in their logged order
+    type: 'eval',
+    dataset: data.test.name,
+    samples,
+    eps: trainOptions.eps,
+    norm: trainOptions.norm,
+    pgdStepFactor: trainOptions.pgdStepFactor,
+    seconds: (platform.now() - start) / 1000,
+    checkpoint,
+    epoch: r.training.epochs,
   });
   await sinks.emit({ type: 'evaluating', samples: data.test.length, threats: threats.map(threatName) });
   const evalStart = platform.now();
-  const evaluation = await evaluate(model, data.test, { ...settings, onProgress: (done, total) => void sinks.emit({ type: 'progress', stage: 'evaluation', done, total }) });
+  const evaluation = await evaluate(model, data.test, {
+    ...settings,
+    onProgress: (done, total) => void sinks.emit({ type: 'progress', stage: 'evaluation', done, total }),
+  });
   log.write({ ...record(evaluation.samples, evalStart), accuracy: evaluation.accuracy, bn: 'running' });
   if (r.evaluation.bnBatchStats) {
     const start = platform.now();
     const batch = await evaluate(model, data.test, { ...settings, bnBatchStats: true });
     log.write({ ...record(batch.samples, start), accuracy: batch.accuracy, bn: 'batch' });
-    if (probe && model.buffers().length) { // finding 1: the kernel on running buffers vs on the probe batch's statistics
+    if (probe && model.buffers().length) {
+      // finding 1: the kernel on running buffers vs on the probe batch's statistics
       const kernelStart = platform.now();
       const running = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
       const batchStats = await batchStatsNtk(model, probe.x);
       log.write({
-        type: 'bn-kernel', probes: probe.size, distance: kernelDistance(running.data, batchStats.data),
-        traceRunning: kernelTrace(running.data), traceBatch: kernelTrace(batchStats.data), seconds: (platform.now() - kernelStart) / 1000,
+        type: 'bn-kernel',
+        probes: probe.size,
+        distance: kernelDistance(running.data, batchStats.data),
+        traceRunning: kernelTrace(running.data),
+        traceBatch: kernelTrace(batchStats.data),
+        seconds: (platform.now() - kernelStart) / 1000,
       });
     }
   }
@@ -386,7 +521,7 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
   let model: Model | null = null;
   let tracking: ReturnType<typeof startTracking> = null;
   try {
-    gpu = o.gpu ?? await createGpu({ adapter: o.adapter });
+    gpu = o.gpu ?? (await createGpu({ adapter: o.adapter }));
     model = modelEntry(modelRecipe.kind).build(gpu, modelRecipe.options);
     const adapterLine = formatAdapterReport(gpu.report);
     if (resume) {
@@ -397,7 +532,8 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const trainOptions = trainOptionsOf(r, outDir === null ? null : `${outDir}/checkpoint.safetensors`);
     const log = new RunLog(platform, outDir === null ? null : `${outDir}/log.jsonl`);
     const config = runConfig(r, o, gpu, model, data, modelRecipe, trainOptions, adapterLine);
-    if (outDir !== null) { // the directory's one owner from before the first write: E_RUN_LOCKED while another run writes there
+    if (outDir !== null) {
+      // the directory's one owner from before the first write: E_RUN_LOCKED while another run writes there
       lock = await lockRunDirectory(platform, outDir);
       if (resume === null && !o.overwrite) await refuseExistingRun(platform, outDir); // a fresh run never mixes into another's log
       if (resume === null) await platform.writeFileAtomic(`${outDir}/log.jsonl`, new Uint8Array()); // a fresh log (an overwritten run's is gone)
@@ -405,13 +541,21 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     await sinks.emit({ type: 'start', recipe: r, outDir });
     await sinks.emit({ type: 'adapter', line: adapterLine, programs: formatProgramChoice(gpu.programs) });
     log.write({ type: 'config', ...config });
-    if (outDir !== null) await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+    if (outDir !== null)
+      await platform.writeFileAtomic(`${outDir}/config.json`, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 
     tracking = startTracking(r, gpu, model, data, log);
     const tracker = tracking?.tracker ?? null;
     await sinks.emit({
-      type: 'data', train: data.train.name, validation: data.validation?.name ?? null, test: data.test.name, notice: data.notice,
-      model: model.name, parameters: model.parameterCount, probes: tracking?.probe.size ?? 0, stepsPerEpoch: Math.ceil(data.train.length / r.training.batchSize),
+      type: 'data',
+      train: data.train.name,
+      validation: data.validation?.name ?? null,
+      test: data.test.name,
+      notice: data.notice,
+      model: model.name,
+      parameters: model.parameterCount,
+      probes: tracking?.probe.size ?? 0,
+      stepsPerEpoch: Math.ceil(data.train.length / r.training.batchSize),
     });
     const { switcher, monitor, methodSchedule, checksEnd, announceSwitch } = methodControl(r, model, resume, log, sinks);
     if (tracker) {
@@ -423,11 +567,14 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
         await announceSwitch(check.step);
       };
     }
-    if (tracker && resume) tracker.restore(resume); // the kernels and schedule of the checkpointed run
+    if (tracker && resume)
+      tracker.restore(resume); // the kernels and schedule of the checkpointed run
     else if (tracker) await tracker.maybeCheck(0, 0);
     let checkpoint: Uint8Array = new Uint8Array(0); // the last epoch's (prepare() checked that one is trained)
     const run = await train(model, data.train, data.validation, trainOptions, {
-      log, resume, runConfig: { ...runCheckpointConfig(r, { ...facts, parameters: model.parameterCount }), adapter: adapterLine },
+      log,
+      resume,
+      runConfig: { ...runCheckpointConfig(r, { ...facts, parameters: model.parameterCount }), adapter: adapterLine },
       hooks: {
         async onStep(ctx) {
           throwIfCancelled(o.signal);
@@ -453,8 +600,17 @@ async function execute(r: RunRecipe, o: RunOptions, sinks: Sinks): Promise<RunRe
     const seconds = (platform.now() - runStart) / 1000;
     await sinks.emit({ type: 'done', evaluation, seconds, outDir });
     return {
-      recipe: r, evaluation, epochs: run.epochs, steps: run.steps, trainSeconds: run.seconds, seconds, switched: switcher?.switched ?? null,
-      checkpoint, log: log.records, outDir, listenerErrors: sinks.failures,
+      recipe: r,
+      evaluation,
+      epochs: run.epochs,
+      steps: run.steps,
+      trainSeconds: run.seconds,
+      seconds,
+      switched: switcher?.switched ?? null,
+      checkpoint,
+      log: log.records,
+      outDir,
+      listenerErrors: sinks.failures,
     };
   } finally {
     await lock?.release().catch(() => undefined); // a lock file someone removed meanwhile is no error

@@ -13,7 +13,14 @@ import { rejectPrototypeKeys } from '../options.js';
 import type { CNN_POOLS } from '../nn/cnn.js';
 import type { InitScheme } from '../nn/init.js';
 import type { BatchNormOptions } from '../ops/batchnorm.js';
-import { CHECK_INTERVAL_RULE, DEFAULT_TRACKER, isCheckInterval, TRACKED_KERNELS, TRACKING_MEMORY_LIMIT, trackingMemoryBytes } from '../train/kernel_tracker.js';
+import {
+  CHECK_INTERVAL_RULE,
+  DEFAULT_TRACKER,
+  isCheckInterval,
+  TRACKED_KERNELS,
+  TRACKING_MEMORY_LIMIT,
+  trackingMemoryBytes,
+} from '../train/kernel_tracker.js';
 import { checkSwitchOptions, DEFAULT_SWITCH } from '../train/switch.js';
 import { METHOD_OPTION_DEFAULTS, METHOD_OPTIONS, type MethodOptionValues, type TrainMethod } from '../train/methods.js';
 import { checkTrainSettings, normProblem, type SettingName, type TrainSettings } from '../train/settings.js';
@@ -151,7 +158,9 @@ export interface RunRecipe {
 
 /** Recipes as users write them: any field may be left out. */
 export type PartialRecipe = {
-  [K in keyof RunRecipe]?: RunRecipe[K] extends (infer T)[] ? T[] : { [F in keyof RunRecipe[K]]?: NonNullable<RunRecipe[K][F]> extends object ? Partial<NonNullable<RunRecipe[K][F]>> : RunRecipe[K][F] };
+  [K in keyof RunRecipe]?: RunRecipe[K] extends (infer T)[]
+    ? T[]
+    : { [F in keyof RunRecipe[K]]?: NonNullable<RunRecipe[K][F]> extends object ? Partial<NonNullable<RunRecipe[K][F]>> : RunRecipe[K][F] };
 };
 
 /** The recipes laid over each other, later ones winning, recursing into plain objects (a config file under flags, an experiment's base under its variant). */
@@ -177,16 +186,48 @@ export const DEFAULT_RECIPE: Readonly<Omit<RunRecipe, 'model'> & { model: { kind
   data: DEFAULT_DATA_RECIPE,
   model: { kind: 'mlp', normalize: true },
   training: {
-    method: TRAIN.method, epochs: TRAIN.epochs, batchSize: TRAIN.batchSize,
-    attack: { norm: TRAIN.norm, eps: TRAIN.eps, steps: TRAIN.pgdSteps, stepFactor: TRAIN.pgdStepFactor, ...METHOD_OPTION_DEFAULTS, bnMode: TRAIN.attackBnMode },
-    lr: TRAIN.schedule.lr, schedule: 'piecewise', momentum: TRAIN.sgd.momentum, nesterov: TRAIN.sgd.nesterov, weightDecay: TRAIN.sgd.weightDecay,
-    bnStats: TRAIN.bnStats, augment: TRAIN.augment !== null, validationPgdSteps: TRAIN.validation.pgdSteps, logEvery: TRAIN.logEvery, seed: TRAIN.seed,
+    method: TRAIN.method,
+    epochs: TRAIN.epochs,
+    batchSize: TRAIN.batchSize,
+    attack: {
+      norm: TRAIN.norm,
+      eps: TRAIN.eps,
+      steps: TRAIN.pgdSteps,
+      stepFactor: TRAIN.pgdStepFactor,
+      ...METHOD_OPTION_DEFAULTS,
+      bnMode: TRAIN.attackBnMode,
+    },
+    lr: TRAIN.schedule.lr,
+    schedule: 'piecewise',
+    momentum: TRAIN.sgd.momentum,
+    nesterov: TRAIN.sgd.nesterov,
+    weightDecay: TRAIN.sgd.weightDecay,
+    bnStats: TRAIN.bnStats,
+    augment: TRAIN.augment !== null,
+    validationPgdSteps: TRAIN.validation.pgdSteps,
+    logEvery: TRAIN.logEvery,
+    seed: TRAIN.seed,
   },
   ntk: {
-    enabled: false, probePerClass: 10, kernel: DEFAULT_TRACKER.kind, attack: 'pgd', attackSteps: 10, everyEpochs: DEFAULT_TRACKER.everyEpochs,
-    logKernels: DEFAULT_TRACKER.logKernels, regressionPerClass: 0, monitor: 'off', monitorK: 3,
+    enabled: false,
+    probePerClass: 10,
+    kernel: DEFAULT_TRACKER.kind,
+    attack: 'pgd',
+    attackSteps: 10,
+    everyEpochs: DEFAULT_TRACKER.everyEpochs,
+    logKernels: DEFAULT_TRACKER.logKernels,
+    regressionPerClass: 0,
+    monitor: 'off',
+    monitorK: 3,
   },
-  switch: { rule: 'off', warmupMethod: DEFAULT_SWITCH.warmupMethod, tau: DEFAULT_SWITCH.tau, patience: DEFAULT_SWITCH.patience, capFraction: DEFAULT_SWITCH.capFraction, velocityPlateau: null },
+  switch: {
+    rule: 'off',
+    warmupMethod: DEFAULT_SWITCH.warmupMethod,
+    tau: DEFAULT_SWITCH.tau,
+    patience: DEFAULT_SWITCH.patience,
+    capFraction: DEFAULT_SWITCH.capFraction,
+    velocityPlateau: null,
+  },
   evaluation: { threats: ['clean', 'fgsm', 'pgd20'], bnBatchStats: false },
 };
 
@@ -198,10 +239,19 @@ type RecipeSetting = Exclude<SettingName, 'sgd.clipNorm'>;
  * a method-owned setting is training.attack.<name>. The order is that of the run log's `train` record.
  */
 const TRAINING_FIELDS: Record<RecipeSetting, string> = {
-  method: 'training.method', epochs: 'training.epochs', batchSize: 'training.batchSize', bnStats: 'training.bnStats',
-  logEvery: 'training.logEvery', seed: 'training.seed', 'sgd.momentum': 'training.momentum', 'sgd.nesterov': 'training.nesterov',
-  'sgd.weightDecay': 'training.weightDecay', eps: 'training.attack.eps', norm: 'training.attack.norm',
-  pgdSteps: 'training.attack.steps', pgdStepFactor: 'training.attack.stepFactor',
+  method: 'training.method',
+  epochs: 'training.epochs',
+  batchSize: 'training.batchSize',
+  bnStats: 'training.bnStats',
+  logEvery: 'training.logEvery',
+  seed: 'training.seed',
+  'sgd.momentum': 'training.momentum',
+  'sgd.nesterov': 'training.nesterov',
+  'sgd.weightDecay': 'training.weightDecay',
+  eps: 'training.attack.eps',
+  norm: 'training.attack.norm',
+  pgdSteps: 'training.attack.steps',
+  pgdStepFactor: 'training.attack.stepFactor',
   ...(Object.fromEntries(METHOD_OPTIONS.map((o) => [o.name, `training.attack.${o.name}`])) as Record<keyof MethodOptionValues, string>),
   attackBnMode: 'training.attack.bnMode',
 };
@@ -237,7 +287,11 @@ function merge(defaults: Record<string, unknown>, given: unknown, field: string)
   for (const [key, value] of Object.entries(given)) {
     const path = field ? `${field}.${key}` : key;
     if (!Object.hasOwn(defaults, key)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `unknown recipe field "${path}"; known fields${field ? ` of "${field}"` : ''}: ${Object.keys(defaults).join(', ')}.`, { field: path });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `unknown recipe field "${path}"; known fields${field ? ` of "${field}"` : ''}: ${Object.keys(defaults).join(', ')}.`,
+        { field: path },
+      );
     }
     if (value === undefined) continue;
     out[key] = isObject(defaults[key]) ? merge(defaults[key] as Record<string, unknown>, value, path) : value;
@@ -250,7 +304,8 @@ export const MAX_RECIPE_LIST = 256;
 
 /** E_INVALID_ARGUMENT naming the first list longer than MAX_RECIPE_LIST (the recipe's depth is bounded already). */
 function checkListLengths(value: unknown, field: string): void {
-  if (Array.isArray(value) && value.length > MAX_RECIPE_LIST) throw bad(field, `a list of at most ${MAX_RECIPE_LIST} entries`, `(${value.length} entries)`);
+  if (Array.isArray(value) && value.length > MAX_RECIPE_LIST)
+    throw bad(field, `a list of at most ${MAX_RECIPE_LIST} entries`, `(${value.length} entries)`);
   if (isObject(value)) for (const [key, v] of Object.entries(value)) checkListLengths(v, field ? `${field}.${key}` : key);
 }
 
@@ -293,10 +348,15 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   const shape = dataSet(d.dataset).shape;
   const channels = shape[0];
   const { kind: _kind, normalize, ...modelOptions } = r.model;
-  entry.builderOptions(modelOptions, {
-    inputShape: shape, classes: dataSet(d.dataset).classes,
-    normalize: normalize ? { mean: new Array(channels).fill(0), std: new Array(channels).fill(1) } : null,
-  }, 0);
+  entry.builderOptions(
+    modelOptions,
+    {
+      inputShape: shape,
+      classes: dataSet(d.dataset).classes,
+      normalize: normalize ? { mean: new Array(channels).fill(0), std: new Array(channels).fill(1) } : null,
+    },
+    0,
+  );
 
   const t = r.training;
   checkTrainSettings(trainSettingsOf(r), inputDims(d), (setting, expected, value) => {
@@ -319,26 +379,46 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
   choice('ntk.monitor', n.monitor, CO_MONITOR_MODES);
   number('ntk.monitorK', n.monitorK, (v) => v > 0, 'a number > 0');
   if (n.monitor !== 'off' && (!n.enabled || n.attack === 'none')) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor": the spectrum monitor watches the adversarial probe kernel, so set ntk.enabled true and an ntk.attack.', { field: 'ntk.monitor' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'recipe field "ntk.monitor": the spectrum monitor watches the adversarial probe kernel, so set ntk.enabled true and an ntk.attack.',
+      { field: 'ntk.monitor' },
+    );
   }
   if (n.monitor === 'aniso' && (t.method !== 'fgsm-aniso' || r.switch.rule !== 'off')) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "ntk.monitor" is "aniso" (FGSM until the monitor fires, then the anisotropic start): set training.method "fgsm-aniso" and no switch.', { field: 'ntk.monitor' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'recipe field "ntk.monitor" is "aniso" (FGSM until the monitor fires, then the anisotropic start): set training.method "fgsm-aniso" and no switch.',
+      { field: 'ntk.monitor' },
+    );
   }
   const probes = n.probePerClass * dataSet(d.dataset).classes;
   const trackingBytes = trackingMemoryBytes(probes, t.epochs, n.everyEpochs);
   if (n.enabled && trackingBytes > TRACKING_MEMORY_LIMIT) {
     let fits = n.probePerClass;
     while (fits > 1 && trackingMemoryBytes(fits * dataSet(d.dataset).classes, t.epochs, n.everyEpochs) > TRACKING_MEMORY_LIMIT) fits--;
-    throw new NtkError('E_RESOURCE_LIMIT', `recipe field "ntk.probePerClass": tracking the NTK of ${probes} probes over ${t.epochs} epochs keeps ${(trackingBytes / 2 ** 30).toFixed(1)} GiB of kernels, ` +
-      `more than the ${TRACKING_MEMORY_LIMIT / 2 ** 30} GiB limit; use at most ${fits} probes per class (or check less often: ntk.everyEpochs).`, { field: 'ntk.probePerClass', bytes: trackingBytes, limit: TRACKING_MEMORY_LIMIT, fits });
+    throw new NtkError(
+      'E_RESOURCE_LIMIT',
+      `recipe field "ntk.probePerClass": tracking the NTK of ${probes} probes over ${t.epochs} epochs keeps ${(trackingBytes / 2 ** 30).toFixed(1)} GiB of kernels, ` +
+        `more than the ${TRACKING_MEMORY_LIMIT / 2 ** 30} GiB limit; use at most ${fits} probes per class (or check less often: ntk.everyEpochs).`,
+      { field: 'ntk.probePerClass', bytes: trackingBytes, limit: TRACKING_MEMORY_LIMIT, fits },
+    );
   }
   const probeSource = d.validationSize > 0 ? d.validationSize : d.testSize;
   if (n.enabled && n.probePerClass * dataSet(d.dataset).classes > probeSource) {
-    throw bad('ntk.probePerClass', `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`, n.probePerClass);
-  }  if (n.enabled && (n.probePerClass + n.regressionPerClass) * dataSet(d.dataset).classes > probeSource) {
-    throw bad('ntk.regressionPerClass', `at most ${probeSource / dataSet(d.dataset).classes - n.probePerClass} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class not used as probes)`, n.regressionPerClass);
+    throw bad(
+      'ntk.probePerClass',
+      `at most ${probeSource / dataSet(d.dataset).classes} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class)`,
+      n.probePerClass,
+    );
   }
-
+  if (n.enabled && (n.probePerClass + n.regressionPerClass) * dataSet(d.dataset).classes > probeSource) {
+    throw bad(
+      'ntk.regressionPerClass',
+      `at most ${probeSource / dataSet(d.dataset).classes - n.probePerClass} (the ${d.validationSize > 0 ? 'validation' : 'test'} images per class not used as probes)`,
+      n.regressionPerClass,
+    );
+  }
 
   const s = r.switch;
   choice('switch.rule', s.rule, SWITCH_RULES);
@@ -346,9 +426,18 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
     throw bad(`switch.${option}`, expected, value);
   });
   const warmupNorm = s.rule !== 'off' ? normProblem(s.warmupMethod, t.attack.norm) : null; // it trains the first part of the run
-  if (warmupNorm) throw bad('switch.warmupMethod', `a method that trains in the run's ${t.attack.norm} ball (training.attack.norm would have to be ${warmupNorm})`, s.warmupMethod);
+  if (warmupNorm)
+    throw bad(
+      'switch.warmupMethod',
+      `a method that trains in the run's ${t.attack.norm} ball (training.attack.norm would have to be ${warmupNorm})`,
+      s.warmupMethod,
+    );
   if (s.rule === 'kernel' && (!n.enabled || n.attack === 'none')) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'recipe field "switch.rule" is "kernel": it compares clean and adversarial probe kernels, so set ntk.enabled true and an ntk.attack (pgd or fgsm).', { field: 'switch.rule' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'recipe field "switch.rule" is "kernel": it compares clean and adversarial probe kernels, so set ntk.enabled true and an ntk.attack (pgd or fgsm).',
+      { field: 'switch.rule' },
+    );
   }
 
   const threats = r.evaluation.threats;
@@ -361,7 +450,12 @@ export function resolveRecipe(recipe: PartialRecipe | unknown = {}): RunRecipe {
 /** The recipe's evaluation threats, parsed by the threat registry (src/attacks/registry.ts; presets expand). */
 export function recipeThreats(r: RunRecipe): Threat[] {
   return r.evaluation.threats.flatMap((name, i) => {
-    if (typeof name !== 'string' || name.includes(',')) throw bad(`evaluation.threats[${i}]`, 'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)', name);
+    if (typeof name !== 'string' || name.includes(','))
+      throw bad(
+        `evaluation.threats[${i}]`,
+        'one threat or preset name (e.g. clean, fgsm, pgd20, pgd50x3, apgd100-dlr, autoattack-lite)',
+        name,
+      );
     try {
       return parseThreats(name, `evaluation.threats[${i}]`);
     } catch (e) {
@@ -380,7 +474,10 @@ export function runThreatModel(r: RunRecipe, given: Partial<ThreatModel>, names:
   const a = r.training.attack;
   const t = { norm: given.norm ?? a.norm, eps: given.eps ?? a.eps, stepFactor: given.stepFactor ?? a.stepFactor };
   checkThreatModel(t, inputDims(r.data), (field, expected, value) => {
-    throw new NtkError('E_INVALID_ARGUMENT', `${names[field]} must be ${expected}, got ${JSON.stringify(value)}.`, { option: names[field], value });
+    throw new NtkError('E_INVALID_ARGUMENT', `${names[field]} must be ${expected}, got ${JSON.stringify(value)}.`, {
+      option: names[field],
+      value,
+    });
   });
   return t;
 }

@@ -16,10 +16,17 @@ const RUN_FILES = ['config.json', 'checkpoint.safetensors', 'log.jsonl'] as cons
 /** E_INVALID_ARGUMENT unless `dir` is a non-empty string path that is not the file-system root (`name`: the option or argument). */
 export function checkDirectoryPath(dir: unknown, name: string): asserts dir is string {
   if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new NtkError('E_INVALID_ARGUMENT', `${name} must name a directory (a non-empty path string), got ${JSON.stringify(dir) ?? String(dir)}.`, { option: name, value: typeof dir === 'string' ? dir : String(dir) });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `${name} must name a directory (a non-empty path string), got ${JSON.stringify(dir) ?? String(dir)}.`,
+      { option: name, value: typeof dir === 'string' ? dir : String(dir) },
+    );
   }
   if (dir.startsWith('/') && dir.split('/').every((part) => part === '' || part === '.' || part === '..')) {
-    throw new NtkError('E_INVALID_ARGUMENT', `${name} is ${dir}, the file-system root; name a directory of its own (e.g. runs/my-run).`, { option: name, value: dir });
+    throw new NtkError('E_INVALID_ARGUMENT', `${name} is ${dir}, the file-system root; name a directory of its own (e.g. runs/my-run).`, {
+      option: name,
+      value: dir,
+    });
   }
 }
 
@@ -29,8 +36,12 @@ export async function lockRunDirectory(platform: Platform, outDir: string): Prom
   const path = `${outDir}/${RUN_DIRECTORY_LOCK}`;
   const lock = await platform.cli.lockFile(path);
   if (!lock.held) {
-    throw new NtkError('E_RUN_LOCKED', `${outDir} is in use: ${path} is held by ${lock.holder}, a run writing into that directory. ` +
-      'Wait for it to finish or choose another output directory; if that process is dead on another host, delete the lock file.', { path });
+    throw new NtkError(
+      'E_RUN_LOCKED',
+      `${outDir} is in use: ${path} is held by ${lock.holder}, a run writing into that directory. ` +
+        'Wait for it to finish or choose another output directory; if that process is dead on another host, delete the lock file.',
+      { path },
+    );
   }
   return lock;
 }
@@ -61,8 +72,12 @@ async function hasContent(platform: Platform, path: string): Promise<boolean> {
 export async function refuseExistingRun(platform: Platform, dir: string): Promise<void> {
   for (const file of RUN_FILES) {
     if (await hasContent(platform, `${dir}/${file}`)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `${dir} holds a run already (${dir}/${file}); a second run there would mix its log with that one. ` +
-        `Resume it (--resume ${dir}/checkpoint.safetensors), choose another output directory, or replace it (--overwrite; library: overwrite true).`, { option: 'out', path: dir });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `${dir} holds a run already (${dir}/${file}); a second run there would mix its log with that one. ` +
+          `Resume it (--resume ${dir}/checkpoint.safetensors), choose another output directory, or replace it (--overwrite; library: overwrite true).`,
+        { option: 'out', path: dir },
+      );
     }
   }
 }

@@ -38,7 +38,9 @@ export function runCheckpointConfig(r: RunRecipe, facts: RunFacts): Record<strin
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const mismatch = (source: string, problem: string) =>
-  new NtkError('E_CHECKPOINT_MISMATCH', `${source}: ${problem}; it was not written by runRecipe / ntk-at train of this version.`, { source });
+  new NtkError('E_CHECKPOINT_MISMATCH', `${source}: ${problem}; it was not written by runRecipe / ntk-at train of this version.`, {
+    source,
+  });
 
 /** The resolved recipe a checkpoint, config.json or config log record carries; E_CHECKPOINT_MISMATCH if none. */
 export function storedRecipe(config: Record<string, unknown>, source: string): RunRecipe {
@@ -52,12 +54,15 @@ export function storedRun(config: Record<string, unknown>, source: string): Stor
   if (isObject(config.facts)) {
     const f = config.facts;
     const shapeOk = Array.isArray(f.inputShape) && f.inputShape.length === 3 && f.inputShape.every((d) => Number.isInteger(d) && d > 0);
-    const normalizeOk = f.normalize === null || (isObject(f.normalize) && Array.isArray(f.normalize.mean) && Array.isArray(f.normalize.std));
-    if (!shapeOk || !Number.isInteger(f.classes) || !normalizeOk) throw mismatch(source, `the run's facts (field "facts") are malformed: ${JSON.stringify(f)}`);
+    const normalizeOk =
+      f.normalize === null || (isObject(f.normalize) && Array.isArray(f.normalize.mean) && Array.isArray(f.normalize.std));
+    if (!shapeOk || !Number.isInteger(f.classes) || !normalizeOk)
+      throw mismatch(source, `the run's facts (field "facts") are malformed: ${JSON.stringify(f)}`);
     return { recipe, model: builtModel(recipe, f as unknown as RunFacts) };
   }
   // The older layout: the built model under run.model (its options hold the Normalize constants).
   const model = isObject(config.run) ? config.run.model : undefined;
-  if (!isObject(model) || typeof model.kind !== 'string' || !isObject(model.options)) throw mismatch(source, 'no facts (field "facts") nor model recipe (field "run.model") stored');
+  if (!isObject(model) || typeof model.kind !== 'string' || !isObject(model.options))
+    throw mismatch(source, 'no facts (field "facts") nor model recipe (field "run.model") stored');
   return { recipe, model: model as unknown as BuiltModelRecipe };
 }

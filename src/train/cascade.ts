@@ -53,7 +53,16 @@ export interface CascadeResult {
 export async function cascade(model: Model, data: ImageDataset, threats: readonly Threat[], o: CascadeOptions): Promise<CascadeResult> {
   const everyone = Uint32Array.from({ length: data.length }, (_, i) => i);
   const clean = new Uint8Array(data.length);
-  await overBatches(model, data, everyone, o.batchSize, async (x) => x, (id, correct) => { clean[id] = correct; });
+  await overBatches(
+    model,
+    data,
+    everyone,
+    o.batchSize,
+    async (x) => x,
+    (id, correct) => {
+      clean[id] = correct;
+    },
+  );
   let robust = clean.slice();
   const stages: CascadeStage[] = [];
   for (const threat of threats) {
@@ -75,27 +84,55 @@ export async function cascade(model: Model, data: ImageDataset, threats: readonl
       const pool = everyone.filter((i) => survived[i] === 1);
       let done = 0;
       const at = (samples: number) => r * attacked + Math.floor((samples / Math.max(pool.length, 1)) * attacked);
-      await overBatches(model, data, pool, o.batchSize, async (x, y, ids) => {
-        const adv = await threatEntry(threat).run(threat, {
-          model, x, y, rng: new SampleStreams(o.seed, name, ids), rank, eps: o.eps, norm: o.norm, bnMode: o.attackBnMode, pgdStepFactor: o.pgdStepFactor,
-          onProgress: (fraction) => report(Math.min(at(done + fraction * ids.length), total - 1)),
-        });
-        done += ids.length;
-        report(r === ranks.length - 1 && done === pool.length ? total : Math.min(at(done), total - 1));
-        return adv;
-      }, (id, correct) => { if (!correct) survived[id] = 0; });
+      await overBatches(
+        model,
+        data,
+        pool,
+        o.batchSize,
+        async (x, y, ids) => {
+          const adv = await threatEntry(threat).run(threat, {
+            model,
+            x,
+            y,
+            rng: new SampleStreams(o.seed, name, ids),
+            rank,
+            eps: o.eps,
+            norm: o.norm,
+            bnMode: o.attackBnMode,
+            pgdStepFactor: o.pgdStepFactor,
+            onProgress: (fraction) => report(Math.min(at(done + fraction * ids.length), total - 1)),
+          });
+          done += ids.length;
+          report(r === ranks.length - 1 && done === pool.length ? total : Math.min(at(done), total - 1));
+          return adv;
+        },
+        (id, correct) => {
+          if (!correct) survived[id] = 0;
+        },
+      );
     }
     if (reported < total) report(total);
     robust = robust.map((v, i) => v & survived[i]);
-    stages.push({ threat: name, parameters: threatEntry(threat).parameters(threat), survived, robust, attacked, seconds: (o.now() - start) / 1000 });
+    stages.push({
+      threat: name,
+      parameters: threatEntry(threat).parameters(threat),
+      survived,
+      robust,
+      attacked,
+      seconds: (o.now() - start) / 1000,
+    });
   }
   return { clean, stages };
 }
 
 /** For the samples `ids` in batches: `attack` (x, y, ids) -> x', then `verdict(id, 1 | 0)` by model(x') on the host. */
 async function overBatches(
-  model: Model, data: ImageDataset, ids: Uint32Array, batchSize: number,
-  attack: (x: Tensor, y: Tensor, ids: Uint32Array) => Promise<Tensor>, verdict: (id: number, correct: number) => void,
+  model: Model,
+  data: ImageDataset,
+  ids: Uint32Array,
+  batchSize: number,
+  attack: (x: Tensor, y: Tensor, ids: Uint32Array) => Promise<Tensor>,
+  verdict: (id: number, correct: number) => void,
 ): Promise<void> {
   for (let at = 0; at < ids.length; at += batchSize) {
     const batch = uploadBatch(model.gpu, data, ids.subarray(at, at + batchSize));

@@ -37,7 +37,11 @@ export interface RestorablePart extends CheckpointPartSource {
 export function restorePart(cp: TrainingCheckpoint, source: RestorablePart): void {
   const part = cp.parts?.get(source.partName);
   if (!part) {
-    throw new NtkError('E_CHECKPOINT_MISMATCH', `resume: the checkpoint holds no "${source.partName}" state (it was written by a run without it); resume with the checkpointed run's options.`, { field: source.partName });
+    throw new NtkError(
+      'E_CHECKPOINT_MISMATCH',
+      `resume: the checkpoint holds no "${source.partName}" state (it was written by a run without it); resume with the checkpointed run's options.`,
+      { field: source.partName },
+    );
   }
   source.restoreCheckpointPart(part);
 }
@@ -69,22 +73,27 @@ const attached = new WeakMap<Model, Map<string, CheckpointPartSource>>();
  * digits, `-`, `_`); a later source with the same name replaces the earlier one.
  */
 export function attachCheckpointPart(model: Model, name: string, source: CheckpointPartSource): void {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new NtkError('E_INVALID_ARGUMENT', `checkpoint part name "${name}" must use letters, digits, - and _ only.`, { name });
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    throw new NtkError('E_INVALID_ARGUMENT', `checkpoint part name "${name}" must use letters, digits, - and _ only.`, { name });
   if (!attached.has(model)) attached.set(model, new Map());
   attached.get(model)!.set(name, source);
 }
 
 /** Reads the model's parameters/buffers, the optimizer state and the attached parts into a checkpoint (host copies). */
 export async function captureCheckpoint(
-  model: Model, optimizerState: Record<string, Float32Array>, meta: Pick<TrainingCheckpoint, 'epoch' | 'step' | 'config' | 'rng'>,
+  model: Model,
+  optimizerState: Record<string, Float32Array>,
+  meta: Pick<TrainingCheckpoint, 'epoch' | 'step' | 'config' | 'rng'>,
 ): Promise<TrainingCheckpoint> {
   const state = await model.exportState();
   const shapes = new Map([...model.parameters(), ...model.buffers()].map((t) => [t.name, [...t.value.shape]]));
   const modelTensors = new Map(Object.entries(state).map(([name, data]) => [name, { shape: shapes.get(name) ?? [data.length], data }]));
-  const optimizer = new Map(Object.entries(optimizerState).map(([name, data]) => {
-    const param = name.replace(/\.momentum$/, '');
-    return [name, { shape: shapes.get(param) ?? [data.length], data }];
-  }));
+  const optimizer = new Map(
+    Object.entries(optimizerState).map(([name, data]) => {
+      const param = name.replace(/\.momentum$/, '');
+      return [name, { shape: shapes.get(param) ?? [data.length], data }];
+    }),
+  );
   const parts = new Map([...(attached.get(model) ?? [])].map(([name, source]) => [name, source.captureCheckpointPart()]));
   return { ...meta, model: modelTensors, optimizer, parts };
 }
@@ -115,7 +124,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingChe
   const corrupt = (field: string, problem: string): never => {
     throw new NtkError('E_CHECKPOINT_CORRUPT', `${source}: field "${field}" ${problem}.`, { source, field });
   };
-  if (metadata.format !== CHECKPOINT_FORMAT) corrupt('format', `is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}" (re-create the checkpoint with this version)`);
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    corrupt(
+      'format',
+      `is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}" (re-create the checkpoint with this version)`,
+    );
   if (!checksummed) corrupt('crc32', 'is missing: the checkpoint cannot be verified');
   const epoch = Number(metadata.epoch);
   const step = Number(metadata.step);
@@ -129,7 +142,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingChe
     }
   };
   const rng = parse('rng') as RngState;
-  if (!rng || !Number.isSafeInteger(rng.seed) || !Number.isInteger(rng.stream) || !Number.isSafeInteger(rng.position)) corrupt('rng', 'is not an RNG state');
+  if (!rng || !Number.isSafeInteger(rng.seed) || !Number.isInteger(rng.stream) || !Number.isSafeInteger(rng.position))
+    corrupt('rng', 'is not an RNG state');
   const config = parse('config') as Record<string, unknown>;
   if (typeof config !== 'object' || config === null) corrupt('config', 'is not an object');
   const parts = new Map<string, CheckpointPart>();
@@ -157,7 +171,11 @@ function requireFinite(tensors: Map<string, NamedTensor<Float32Array | Float64Ar
   for (const [name, t] of tensors) {
     const index = t.data.findIndex((v) => !Number.isFinite(v));
     if (index >= 0) {
-      throw new NtkError('E_NOT_FINITE', `${where}: tensor "${name}" holds ${t.data[index]} at index ${index}; ${hint}.`, { source: where, field: name, index });
+      throw new NtkError('E_NOT_FINITE', `${where}: tensor "${name}" holds ${t.data[index]} at index ${index}; ${hint}.`, {
+        source: where,
+        field: name,
+        index,
+      });
     }
   }
 }
@@ -172,9 +190,13 @@ export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source
   for (const t of expected) {
     const got = cp.model.get(t.name);
     if (!got) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: tensor "${t.name}" of model "${model.name}" is missing; the checkpoint is from another model.`, {
-        field: t.name,
-      });
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        `${source}: tensor "${t.name}" of model "${model.name}" is missing; the checkpoint is from another model.`,
+        {
+          field: t.name,
+        },
+      );
     }
     if (got.shape.join(',') !== t.value.shape.join(',')) {
       throw new NtkError(
@@ -186,14 +208,19 @@ export function checkCheckpointFits(cp: TrainingCheckpoint, model: Model, source
   }
   const names = new Set(expected.map((t) => t.name));
   const extra = [...cp.model.keys()].find((k) => !names.has(k));
-  if (extra) throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: tensor "${extra}" does not exist in model "${model.name}".`, { field: extra });
+  if (extra)
+    throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: tensor "${extra}" does not exist in model "${model.name}".`, { field: extra });
   if (!momentum) return;
   for (const p of model.parameters()) {
     const name = `${p.name}.momentum`;
     const got = cp.optimizer.get(name);
     if (!got || got.data.length !== p.value.size) {
-      throw new NtkError('E_CHECKPOINT_MISMATCH', `${source}: optimizer tensor "${name}" is ${got ? `of ${got.data.length} values, not ${p.value.size}` : 'missing'}; ` +
-        'the checkpoint is damaged or from another optimizer setting and cannot be resumed.', { field: name });
+      throw new NtkError(
+        'E_CHECKPOINT_MISMATCH',
+        `${source}: optimizer tensor "${name}" is ${got ? `of ${got.data.length} values, not ${p.value.size}` : 'missing'}; ` +
+          'the checkpoint is damaged or from another optimizer setting and cannot be resumed.',
+        { field: name },
+      );
     }
   }
 }

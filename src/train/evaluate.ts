@@ -78,7 +78,16 @@ export interface EvaluationResult {
   samples: number;
   accuracy: Record<string, number>;
   /** A cascade's version and stages, in order: each threat's parameters, samples attacked, robust accuracy after it and seconds. */
-  cascade?: { version: string; stages: Array<{ threat: string; parameters: Record<string, number | string>; attacked: number; robustAccuracy: number; seconds: number }> };
+  cascade?: {
+    version: string;
+    stages: Array<{
+      threat: string;
+      parameters: Record<string, number | string>;
+      attacked: number;
+      robustAccuracy: number;
+      seconds: number;
+    }>;
+  };
 }
 
 /** Evaluates `model` (BatchNorm in eval mode) on `dataset` under each threat and their worst case. */
@@ -87,17 +96,34 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
   requireInstance('evaluate', 'dataset', dataset, ImageDataset, 'an ImageDataset');
   const o = resolveOptions('evaluate', DEFAULT_EVALUATE, options);
   requireInteger('evaluate', 'batchSize', o.batchSize);
-  checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dataset.shape.reduce((a, b) => a * b, 1), (field, expected, value) => {
-    const option = field === 'stepFactor' ? 'pgdStepFactor' : field;
-    throw new NtkError('E_INVALID_ARGUMENT', `evaluate: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
-  });
+  checkThreatModel(
+    { norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor },
+    dataset.shape.reduce((a, b) => a * b, 1),
+    (field, expected, value) => {
+      const option = field === 'stepFactor' ? 'pgdStepFactor' : field;
+      throw new NtkError('E_INVALID_ARGUMENT', `evaluate: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, {
+        option,
+        value,
+      });
+    },
+  );
   if (o.limit !== null) requireInteger('evaluate', 'limit', o.limit);
   if (o.threats.length === 0) throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: option "threats" is empty.', { option: 'threats' });
   checkDatasetFits(model, dataset, 'evaluate');
   if (o.cascade !== null && o.bnBatchStats) {
-    throw new NtkError('E_INVALID_ARGUMENT', 'evaluate: a cascade (the autoattack preset) attacks subsets of each batch, which batch statistics would change: use bnBatchStats false.', { option: 'bnBatchStats' });
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'evaluate: a cascade (the autoattack preset) attacks subsets of each batch, which batch statistics would change: use bnBatchStats false.',
+      { option: 'bnBatchStats' },
+    );
   }
-  const data = o.limit !== null && o.limit < dataset.length ? dataset.subset(Uint32Array.from({ length: o.limit }, (_, i) => i), `${dataset.name}[:${o.limit}]`) : dataset;
+  const data =
+    o.limit !== null && o.limit < dataset.length
+      ? dataset.subset(
+          Uint32Array.from({ length: o.limit }, (_, i) => i),
+          `${dataset.name}[:${o.limit}]`,
+        )
+      : dataset;
   if (o.cascade !== null) return cascadeEvaluation(model, data, o, o.cascade);
   const loader = new BatchLoader(model.gpu, data, { batchSize: o.batchSize, shuffle: o.bnBatchStats, seed: o.seed });
   const totals = [...o.threats, null].map(() => Tensor.zeros(model.gpu, [1])); // the last one: worst case
@@ -119,7 +145,16 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
             continue;
           }
           const rng = new SampleStreams(o.seed, threatName(threat), batch.indices);
-          const x = await runThreat(threat, { model, x: batch.x, y: batch.y, rng, eps: o.eps, norm: o.norm, bnMode: o.bnBatchStats ? 'train-frozen' : o.attackBnMode, pgdStepFactor: o.pgdStepFactor });
+          const x = await runThreat(threat, {
+            model,
+            x: batch.x,
+            y: batch.y,
+            rng,
+            eps: o.eps,
+            norm: o.norm,
+            bnMode: o.bnBatchStats ? 'train-frozen' : o.attackBnMode,
+            pgdStepFactor: o.pgdStepFactor,
+          });
           const correct = correctFlags(model, x, batch.y, o.bnBatchStats);
           if (x !== batch.x) x.dispose();
           const both = mul(correct, clean);
@@ -149,7 +184,14 @@ export async function evaluate(model: Model, dataset: ImageDataset, options: Par
 /** The evaluation as a cascade: clean accuracy, the robust accuracy after each stage, the final one as the worst case. */
 async function cascadeEvaluation(model: Model, data: ImageDataset, o: EvaluateOptions, version: string): Promise<EvaluationResult> {
   const result = await cascade(model, data, o.threats, {
-    eps: o.eps, norm: o.norm, pgdStepFactor: o.pgdStepFactor, attackBnMode: o.attackBnMode, batchSize: o.batchSize, seed: o.seed, early: true, now: o.now,
+    eps: o.eps,
+    norm: o.norm,
+    pgdStepFactor: o.pgdStepFactor,
+    attackBnMode: o.attackBnMode,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    early: true,
+    now: o.now,
     onProgress: o.onProgress ? (stage, done, total) => o.onProgress?.(done, total, stage) : null,
   });
   const fraction = (flags: Uint8Array) => flags.reduce((a, b) => a + b, 0) / data.length;
@@ -157,7 +199,13 @@ async function cascadeEvaluation(model: Model, data: ImageDataset, o: EvaluateOp
   if (o.threats.some((t) => t.kind === 'clean')) accuracy.clean = fraction(result.clean);
   for (const stage of result.stages) accuracy[stage.threat] = fraction(stage.robust);
   accuracy[WORST_CASE] = fraction(result.stages.at(-1)?.robust ?? result.clean);
-  const stages = result.stages.map(({ threat, parameters, attacked, robust, seconds }) => ({ threat, parameters, attacked, robustAccuracy: fraction(robust), seconds }));
+  const stages = result.stages.map(({ threat, parameters, attacked, robust, seconds }) => ({
+    threat,
+    parameters,
+    attacked,
+    robustAccuracy: fraction(robust),
+    seconds,
+  }));
   return { samples: data.length, accuracy, cascade: { version, stages } };
 }
 
@@ -172,9 +220,15 @@ function correctFlags(model: Model, x: Tensor, y: Tensor, bnBatchStats: boolean)
 /** Throws E_SHAPE_MISMATCH unless the data set's classes and image shape fit the model. */
 export function checkDatasetFits(model: Model, dataset: ImageDataset, where: string): void {
   if (dataset.classes.length !== model.classes) {
-    throw new NtkError('E_SHAPE_MISMATCH', `${where}: ${dataset.name} has ${dataset.classes.length} classes but model "${model.name}" has ${model.classes}.`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${where}: ${dataset.name} has ${dataset.classes.length} classes but model "${model.name}" has ${model.classes}.`,
+    );
   }
   if (dataset.shape.join(',') !== model.inputShape.join(',')) {
-    throw new NtkError('E_SHAPE_MISMATCH', `${where}: ${dataset.name} images are [${dataset.shape}] but model "${model.name}" takes [${model.inputShape}].`);
+    throw new NtkError(
+      'E_SHAPE_MISMATCH',
+      `${where}: ${dataset.name} images are [${dataset.shape}] but model "${model.name}" takes [${model.inputShape}].`,
+    );
   }
 }

@@ -154,10 +154,16 @@ export class KernelTracker implements CheckpointPartSource {
     if (this.options.adversarial) requireChoice('KernelTracker', 'adversarial.attack', this.options.adversarial.attack, PROBE_ATTACKS);
     const fractions = this.options.firstEpochFractions;
     if (!fractions.every((f, i) => f >= 0 && f < 1 && (i === 0 || f > fractions[i - 1]))) {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, { option: 'firstEpochFractions' });
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "firstEpochFractions" [${fractions}] must increase within [0, 1).`, {
+        option: 'firstEpochFractions',
+      });
     }
     if (!isCheckInterval(this.options.everyEpochs)) {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelTracker: option "everyEpochs" must be ${CHECK_INTERVAL_RULE}, got ${this.options.everyEpochs}.`, { option: 'everyEpochs' });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `KernelTracker: option "everyEpochs" must be ${CHECK_INTERVAL_RULE}, got ${this.options.everyEpochs}.`,
+        { option: 'everyEpochs' },
+      );
     }
     if (probe.x.shape[0] < 2) throw new NtkError('E_SHAPE_MISMATCH', 'KernelTracker: the probe set needs at least 2 samples.');
     this.fractions = [...fractions];
@@ -170,7 +176,14 @@ export class KernelTracker implements CheckpointPartSource {
     const { logKernels: _log, ...options } = this.options;
     return {
       // Checks without their timing, so checkpoints of equal runs are equal bytes.
-      state: { options, probes: this.probe.x.shape[0], heldOut: this.heldOut?.x.shape[0] ?? 0, fractions: [...this.fractions], rng: this.rng.state(), checks: this.checks.map(({ seconds: _s, ...c }) => c) },
+      state: {
+        options,
+        probes: this.probe.x.shape[0],
+        heldOut: this.heldOut?.x.shape[0] ?? 0,
+        fractions: [...this.fractions],
+        rng: this.rng.state(),
+        checks: this.checks.map(({ seconds: _s, ...c }) => c),
+      },
       arrays: Object.fromEntries(this.kernels.map((k, i) => [`kernel${i}`, k])),
     };
   }
@@ -181,15 +194,28 @@ export class KernelTracker implements CheckpointPartSource {
    */
   restore(cp: TrainingCheckpoint): void {
     const part = cp.parts?.get(TRACKER_PART);
-    const mismatch = (problem: string) => new NtkError('E_CHECKPOINT_MISMATCH', `KernelTracker.restore: ${problem}; resume with the NTK options of the checkpointed run.`, { field: TRACKER_PART });
+    const mismatch = (problem: string) =>
+      new NtkError('E_CHECKPOINT_MISMATCH', `KernelTracker.restore: ${problem}; resume with the NTK options of the checkpointed run.`, {
+        field: TRACKER_PART,
+      });
     if (!part) throw mismatch('the checkpoint holds no kernel tracker state (it was written without NTK tracking)');
     const { logKernels: _log, ...options } = this.options;
-    const state = part.state as { options: unknown; probes: number; heldOut?: number; fractions: number[]; rng: RngState; checks: KernelCheck[] };
-    if (JSON.stringify(state.options) !== JSON.stringify(options)) throw mismatch(`its tracker options ${JSON.stringify(state.options)} differ from ${JSON.stringify(options)}`);
-    if ((state.heldOut ?? 0) !== (this.heldOut?.x.shape[0] ?? 0)) throw mismatch(`it scored kernel regression on ${state.heldOut ?? 0} held-out images, not ${this.heldOut?.x.shape[0] ?? 0}`);
+    const state = part.state as {
+      options: unknown;
+      probes: number;
+      heldOut?: number;
+      fractions: number[];
+      rng: RngState;
+      checks: KernelCheck[];
+    };
+    if (JSON.stringify(state.options) !== JSON.stringify(options))
+      throw mismatch(`its tracker options ${JSON.stringify(state.options)} differ from ${JSON.stringify(options)}`);
+    if ((state.heldOut ?? 0) !== (this.heldOut?.x.shape[0] ?? 0))
+      throw mismatch(`it scored kernel regression on ${state.heldOut ?? 0} held-out images, not ${this.heldOut?.x.shape[0] ?? 0}`);
     const n = this.probe.x.shape[0];
     const kernels = state.checks.map((_, i) => part.arrays[`kernel${i}`]);
-    if (state.probes !== n || !kernels.every((k) => k?.length === n * n)) throw mismatch(`its kernels are not ${n}x${n} (the probe set differs)`);
+    if (state.probes !== n || !kernels.every((k) => k?.length === n * n))
+      throw mismatch(`its kernels are not ${n}x${n} (the probe set differs)`);
     this.checks.splice(0, this.checks.length, ...state.checks.map((c) => ({ ...c, seconds: NaN }))); // timing not kept
     this.kernels.splice(0, this.kernels.length, ...kernels);
     this.fractions = [...state.fractions];
@@ -227,9 +253,10 @@ export class KernelTracker implements CheckpointPartSource {
       step,
       epochFraction,
       distanceToInit: this.kernels.length ? kernelDistance(this.kernels[0], kernel) : 0,
-      velocity: previous && epochFraction > previous.epochFraction
-        ? kernelDistance(this.kernels[this.kernels.length - 1], kernel) / (epochFraction - previous.epochFraction)
-        : null,
+      velocity:
+        previous && epochFraction > previous.epochFraction
+          ? kernelDistance(this.kernels[this.kernels.length - 1], kernel) / (epochFraction - previous.epochFraction)
+          : null,
       lambdaMax: stats.lambdaMax,
       lambdaMin: stats.lambdaMin,
       trace: stats.trace,
@@ -283,18 +310,32 @@ export class KernelTracker implements CheckpointPartSource {
       const f0 = await networkOutputs(this.model, this.probe.x);
       const fit = async (offset: MachineOffset) => {
         const residual = new Float64Array(n * C);
-        for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) residual[i * C + c] = (this.probe.labels[i] === c ? 1 : 0) - (offset === 'network' ? f0[i * C + c] : 0);
+        for (let i = 0; i < n; i++)
+          for (let c = 0; c < C; c++)
+            residual[i * C + c] = (this.probe.labels[i] === c ? 1 : 0) - (offset === 'network' ? f0[i * C + c] : 0);
         // the tracker's n x n kernel (trace, logit or sumLogits) is shared by the classes, as the trace kernel is
-        return { kind: 'trace' as const, offset, n, classes: C, ...(await solveKernelMachine(kernel, n, residual, 'loo')), seconds: { kernel: 0, solve: 0 } };
+        return {
+          kind: 'trace' as const,
+          offset,
+          n,
+          classes: C,
+          ...(await solveKernelMachine(kernel, n, residual, 'loo')),
+          seconds: { kernel: 0, solve: 0 },
+        };
       };
       const machines = { kernel: await fit('zero'), linearized: await fit('network') };
       const scores = { kernel: [] as number[], linearized: [] as number[] };
       for (const [x] of inputs) {
         const cross = (await empiricalNtk(this.model, x, this.probe.x, { kind: o.kind, implementation: o.implementation })).data;
         const fx = await networkOutputs(this.model, x);
-        for (const key of ['kernel', 'linearized'] as const) scores[key].push(accuracy(predictWith(machines[key], cross, fx, machines[key].alpha), heldOut.labels, C));
+        for (const key of ['kernel', 'linearized'] as const)
+          scores[key].push(accuracy(predictWith(machines[key], cross, fx, machines[key].alpha), heldOut.labels, C));
       }
-      const result = (key: 'kernel' | 'linearized') => ({ clean: scores[key][0], adversarial: scores[key][1] ?? null, ridge: machines[key].ridge });
+      const result = (key: 'kernel' | 'linearized') => ({
+        clean: scores[key][0],
+        adversarial: scores[key][1] ?? null,
+        ridge: machines[key].ridge,
+      });
       return { heldOut: heldOut.x.shape[0], kernel: result('kernel'), linearized: result('linearized') };
     } finally {
       if (inputs.length > 1) inputs[1][0].dispose();
@@ -304,13 +345,23 @@ export class KernelTracker implements CheckpointPartSource {
   /** x attacked with the tracker's threat (the threat registry's runner; BatchNorm in eval mode), drawing from `rng`. */
   private attack(x: Tensor, y: Tensor, rng: Rng): Promise<Tensor> {
     const a = this.options.adversarial as NonNullable<TrackerOptions['adversarial']>;
-    return runThreat(probeThreat(a.attack, a.steps), { model: this.model, x, y, rng, eps: a.eps, norm: a.norm, bnMode: 'eval', pgdStepFactor: a.stepFactor });
+    return runThreat(probeThreat(a.attack, a.steps), {
+      model: this.model,
+      x,
+      y,
+      rng,
+      eps: a.eps,
+      norm: a.norm,
+      bnMode: 'eval',
+      pgdStepFactor: a.stepFactor,
+    });
   }
 
   private async adversarialCheck(clean: Float64Array): Promise<KernelCheck['adversarial']> {
     const xAdv = await this.attack(this.probe.x, this.probe.y, this.rng);
     try {
-      const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation })).data;
+      const kernel = (await empiricalNtk(this.model, xAdv, null, { kind: this.options.kind, implementation: this.options.implementation }))
+        .data;
       const stats = await spectrumStats(kernel, { energyK: [10] });
       return {
         distanceToClean: kernelDistance(clean, kernel),

@@ -44,15 +44,18 @@ export interface MethodOption {
 }
 
 /** The value type a MethodOption declares. */
-type OptionValue<O> = O extends { rule: { kind: 'choice'; choices: readonly (infer C)[] } } ? C
-  : O extends { rule: { kind: 'positive' } } ? number : number | null;
+type OptionValue<O> = O extends { rule: { kind: 'choice'; choices: readonly (infer C)[] } }
+  ? C
+  : O extends { rule: { kind: 'positive' } }
+    ? number
+    : number | null;
 
 /** fgsm-rs, n-fgsm and fgsm-aniso: the size of their one random-start step. */
 const SINGLE_STEP_OPTIONS = {
   singleStepFactor: {
     rule: { kind: 'positive-or-null', unowned: 'has no single step to size' },
     default: null,
-    help: 'step size / eps of the single step, e.g. 2 (none: the method\'s own, 1.25 or 1)',
+    help: "step size / eps of the single step, e.g. 2 (none: the method's own, 1.25 or 1)",
   },
 } as const satisfies Record<string, MethodOption>;
 
@@ -111,9 +114,14 @@ export const TRAINING_METHODS = {
     summary: 'PGD-AT (Madry et al.): PGD-k with a random start, step = stepFactor·eps',
     adversarial: true,
     norms: NORMS,
-    inputs: (model, batch, rng, o) => pgd(model, batch.x, batch.y, rng, {
-      eps: o.eps, norm: o.norm, bnMode: o.attackBnMode, steps: o.pgdSteps, stepSize: o.pgdStepFactor * o.eps,
-    }),
+    inputs: (model, batch, rng, o) =>
+      pgd(model, batch.x, batch.y, rng, {
+        eps: o.eps,
+        norm: o.norm,
+        bnMode: o.attackBnMode,
+        steps: o.pgdSteps,
+        stepSize: o.pgdStepFactor * o.eps,
+      }),
   },
   fgsm: {
     summary: 'FGSM-AT: one signed step of eps from the clean input',
@@ -141,9 +149,21 @@ export const TRAINING_METHODS = {
     norms: ['linf'],
     options: { ...ANISOTROPY_OPTIONS, ...SINGLE_STEP_OPTIONS },
     createState: (model, o) => (o.anisotropy === 'gradient' ? new GradientScale(model.gpu, model.inputShape) : null),
-    inputs: (model, batch, rng, o, state) => anisotropicFgsm(model, batch.x, batch.y, rng, {
-      eps: o.eps, bnMode: o.attackBnMode, anisotropy: o.anisotropy, maxScale: o.anisotropyMaxScale, ...singleStep(o),
-    }, state as GradientScale | null),
+    inputs: (model, batch, rng, o, state) =>
+      anisotropicFgsm(
+        model,
+        batch.x,
+        batch.y,
+        rng,
+        {
+          eps: o.eps,
+          bnMode: o.attackBnMode,
+          anisotropy: o.anisotropy,
+          maxScale: o.anisotropyMaxScale,
+          ...singleStep(o),
+        },
+        state as GradientScale | null,
+      ),
   },
 } as const satisfies Record<string, TrainingMethod>;
 
@@ -172,8 +192,9 @@ export interface OwnedOption extends MethodOption {
  * Every method-owned setting, once, in alphabetical order of name (the order of the recipe's
  * training.attack fields, the checks and the flags; recipes written before keep their key order).
  */
-export const METHOD_OPTIONS: readonly OwnedOption[] = TRAIN_METHODS
-  .flatMap((method) => Object.entries(trainingMethod(method).options ?? {}).map(([name, option]) => ({ name, option, method })))
+export const METHOD_OPTIONS: readonly OwnedOption[] = TRAIN_METHODS.flatMap((method) =>
+  Object.entries(trainingMethod(method).options ?? {}).map(([name, option]) => ({ name, option, method })),
+)
   .reduce<OwnedOption[]>((all, { name, option, method }) => {
     const known = all.find((o) => o.name === name);
     if (known) known.owners.push(method);

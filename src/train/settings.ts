@@ -15,7 +15,8 @@ import type { TrainOptions } from './trainer.js';
 export const BN_STATS_SOURCES = ['adversarial', 'clean', 'mixed'] as const;
 
 /** The settings these rules cover: the run-defining scalars of TrainOptions and its attack. */
-export type TrainSettings = Pick<TrainOptions, 'method' | 'epochs' | 'batchSize' | 'bnStats' | 'logEvery' | 'seed' | 'sgd'> & MethodAttackSettings;
+export type TrainSettings = Pick<TrainOptions, 'method' | 'epochs' | 'batchSize' | 'bnStats' | 'logEvery' | 'seed' | 'sgd'> &
+  MethodAttackSettings;
 
 /** A setting's name: a TrainSettings key, or `sgd.<option>` for the optimizer's. */
 export type SettingName = Exclude<keyof TrainSettings, 'sgd'> | `sgd.${Exclude<keyof SgdOptions, 'lr'>}`;
@@ -53,7 +54,9 @@ export function checkTrainSettings(o: TrainSettings, dims: number, fail: Setting
   integer('logEvery', 1);
   integer('seed', 0);
   checkSgdOptions({ ...DEFAULT_SGD_OPTIONS, ...o.sgd }, (option, expected, value) => fail(`sgd.${option}`, expected, value));
-  checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dims, (k, expected, value) => fail(k === 'stepFactor' ? 'pgdStepFactor' : k, expected, value));
+  checkThreatModel({ norm: o.norm, eps: o.eps, stepFactor: o.pgdStepFactor }, dims, (k, expected, value) =>
+    fail(k === 'stepFactor' ? 'pgdStepFactor' : k, expected, value),
+  );
   if (o.eps === 0 && TRAIN_METHODS.includes(o.method) && trainingMethod(o.method).adversarial) {
     fail('eps', `a radius > 0 for ${o.method} (eps 0 attacks nothing: that is method standard)`, o.eps);
   }

@@ -44,11 +44,16 @@ export class SpectrumMonitor implements MethodSchedule {
   private readonly history: number[] = [];
 
   /** `switchTo`: the method from the first firing on (null: only watch); `before`: the method until then. */
-  constructor(options: Partial<SpectrumMonitorOptions> = {}, readonly switchTo: { before: TrainMethod; after: TrainMethod } | null = null) {
+  constructor(
+    options: Partial<SpectrumMonitorOptions> = {},
+    readonly switchTo: { before: TrainMethod; after: TrainMethod } | null = null,
+  ) {
     this.options = { ...DEFAULT_SPECTRUM_MONITOR, ...options };
     const { k, window, floor, afterEpoch } = this.options;
     if (!(k > 0) || !(Number.isInteger(window) && window >= 3) || !(floor >= 0) || !(afterEpoch >= 0)) {
-      throw new NtkError('E_INVALID_ARGUMENT', 'SpectrumMonitor: k must be > 0, window an integer >= 3, floor >= 0, afterEpoch >= 0.', { options: this.options });
+      throw new NtkError('E_INVALID_ARGUMENT', 'SpectrumMonitor: k must be > 0, window an integer >= 3, floor >= 0, afterEpoch >= 0.', {
+        options: this.options,
+      });
     }
   }
 

@@ -36,7 +36,8 @@ export function checkSwitchOptions(o: SwitchOptions, fail: (option: keyof Switch
   if (!(typeof o.patience === 'number' && Number.isInteger(o.patience) && o.patience >= 1)) fail('patience', 'an integer >= 1', o.patience);
   if (!(typeof o.capFraction === 'number' && o.capFraction > 0 && o.capFraction <= 1)) fail('capFraction', 'in (0, 1]', o.capFraction);
   const plateau = o.velocityPlateau;
-  if (plateau !== null && !(typeof plateau === 'number' && Number.isFinite(plateau) && plateau > 0)) fail('velocityPlateau', 'a number > 0 or null', plateau);
+  if (plateau !== null && !(typeof plateau === 'number' && Number.isFinite(plateau) && plateau > 0))
+    fail('velocityPlateau', 'a number > 0 or null', plateau);
 }
 
 /** Why and when the switch happened. */
@@ -59,10 +60,17 @@ export class KernelSwitch implements MethodSchedule {
   private decision: SwitchDecision | null = null;
 
   /** Switches to `targetMethod` within a run of `epochs` epochs. */
-  constructor(readonly targetMethod: TrainMethod, readonly epochs: number, options: Partial<SwitchOptions> = {}) {
+  constructor(
+    readonly targetMethod: TrainMethod,
+    readonly epochs: number,
+    options: Partial<SwitchOptions> = {},
+  ) {
     this.options = resolveOptions('KernelSwitch', DEFAULT_SWITCH, options);
     checkSwitchOptions(this.options, (option, expected, value) => {
-      throw new NtkError('E_INVALID_ARGUMENT', `KernelSwitch: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, { option, value });
+      throw new NtkError('E_INVALID_ARGUMENT', `KernelSwitch: option "${option}" must be ${expected}, got ${JSON.stringify(value)}.`, {
+        option,
+        value,
+      });
     });
   }
 
@@ -76,7 +84,10 @@ export class KernelSwitch implements MethodSchedule {
     if (this.decision) return null;
     const distance = check.adversarial?.distanceToClean;
     if (distance === undefined) {
-      throw new NtkError('E_INVALID_ARGUMENT', 'KernelSwitch: the tracker must track the adversarial kernel (tracker option "adversarial").');
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        'KernelSwitch: the tracker must track the adversarial kernel (tracker option "adversarial").',
+      );
     }
     this.streak = distance > this.options.tau ? this.streak + 1 : 0;
     const plateau = this.options.velocityPlateau;

@@ -39,7 +39,9 @@ export async function connectSession(worker: unknown): Promise<RemoteSession> {
   const platform = currentPlatform();
   const session = wrap<ServedSession>((await platform.workerEndpoint(worker)) as Endpoint);
   const connection: Connection = { worker: worker as Connection['worker'], pending: new Set(), inFlight: Promise.resolve(), gone: null };
-  platform.watchWorker(worker, (reason) => end(connection, new NtkError('E_WORKER_EXITED', `the session's worker ${reason}; start a new worker and session.`, { reason })));
+  platform.watchWorker(worker, (reason) =>
+    end(connection, new NtkError('E_WORKER_EXITED', `the session's worker ${reason}; start a new worker and session.`, { reason })),
+  );
   connections.set(session, connection);
   return session;
 }
@@ -60,7 +62,12 @@ export interface RemoteRunOptions extends SessionOptions {
 }
 
 /** Runs `recipe` on a remote session, delivering its events to `onEvent` on this thread. */
-export function runRemote(session: RemoteSession, recipe: PartialRecipe, onEvent: SessionListener, options: RemoteRunOptions = {}): Promise<RunResult> {
+export function runRemote(
+  session: RemoteSession,
+  recipe: PartialRecipe,
+  onEvent: SessionListener,
+  options: RemoteRunOptions = {},
+): Promise<RunResult> {
   const connection = connections.get(session);
   if (!connection) return Promise.reject(new NtkError('E_INVALID_ARGUMENT', 'runRemote: the session was not made by connectSession.'));
   if (connection.gone) return Promise.reject(connection.gone);
@@ -83,13 +90,16 @@ export function runRemote(session: RemoteSession, recipe: PartialRecipe, onEvent
     signal?.addEventListener('abort', onAbort, { once: true });
     const run = session.run(recipe, proxy(onEvent), sessionOptions);
     connection.inFlight = run.catch(() => undefined);
-    run.then((result) => {
-      settle();
-      resolve(result);
-    }, (error) => {
-      settle();
-      reject(error);
-    });
+    run.then(
+      (result) => {
+        settle();
+        resolve(result);
+      },
+      (error) => {
+        settle();
+        reject(error);
+      },
+    );
   });
 }
 
@@ -105,7 +115,12 @@ export async function terminateSession(session: RemoteSession): Promise<void> {
   if (!wasGone) {
     await session.cancel().catch(() => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([connection.inFlight, new Promise((resolve) => { timer = setTimeout(resolve, TERMINATE_GRACE_MS); })]);
+    await Promise.race([
+      connection.inFlight,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, TERMINATE_GRACE_MS);
+      }),
+    ]);
     clearTimeout(timer);
   }
   await connection.worker.terminate();

@@ -30,6 +30,12 @@ export class TrainingSession {
    * reported as a non-fatal `error` event and the run goes on.
    */
   run(recipe: PartialRecipe, onEvent: SessionListener, options: SessionOptions = {}): Promise<RunResult> {
-    return runRecipe(recipe, { onEvent, adapter: options.adapter, outDir: options.outDir ?? null, command: 'worker', signal: options.signal ?? null });
+    return runRecipe(recipe, {
+      onEvent,
+      adapter: options.adapter,
+      outDir: options.outDir ?? null,
+      command: 'worker',
+      signal: options.signal ?? null,
+    });
   }
 }

@@ -36,7 +36,8 @@ export function installErrorTransfer(): void {
     },
     deserialize(serialized) {
       const value = serialized.value as { message: string; stack?: string; code?: NtkErrorCode; details?: Record<string, unknown> };
-      if (serialized.isError && typeof value?.code === 'string') throw NtkError.fromMessage(value.code, value.message, value.details ?? {}, value.stack);
+      if (serialized.isError && typeof value?.code === 'string')
+        throw NtkError.fromMessage(value.code, value.message, value.details ?? {}, value.stack);
       return builtin.deserialize(serialized);
     },
   };

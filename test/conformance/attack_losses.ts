@@ -27,7 +27,13 @@ function targetsFor(labels: Float32Array, classes: number, seed: number): Float3
   return labels.map((y) => (y + 1 + Math.floor(u() * (classes - 1))) % classes);
 }
 
-for (const [n, C, spread, tied] of [[1, 4, 1, false], [65, 10, 4, false], [130, 10, 40, false], [7, 37, 20, false], [90, 10, 3, true]] as const) {
+for (const [n, C, spread, tied] of [
+  [1, 4, 1, false],
+  [65, 10, 4, false],
+  [130, 10, 40, false],
+  [7, 37, 20, false],
+  [90, 10, 3, true],
+] as const) {
   const name = `margin losses (CW, DLR, targeted) n=${n} C=${C} logits ±${spread}${tied ? ' tied integers' : ''}`;
   defineCase(name, async ({ gpu, metric, output }) => {
     const logits = tied ? randomInts(n * C, n + C, spread) : randomF32(n * C, n * 100 + C, -spread, spread);
@@ -93,12 +99,30 @@ defineCase('attack-loss input gradients (CE, CW, DLR, targeted) through an MLP a
   const targets = targetsFor(labels, 10, 19);
   const [x, y, t] = [Tensor.fromArray(gpu, xData, [n, 2, 5, 5]), Tensor.fromArray(gpu, labels, [n]), Tensor.fromArray(gpu, targets, [n])];
   const root = referenceMlp({ ...options, normalize: null }, await model.exportState());
-  for (const [loss, targeted] of [['ce', false], ['cw', false], ['dlr', false], ['cw', true], ['dlr', true]] as const) {
+  for (const [loss, targeted] of [
+    ['ce', false],
+    ['cw', false],
+    ['dlr', false],
+    ['cw', true],
+    ['dlr', true],
+  ] as const) {
     const what = `${loss}${targeted ? '-t' : ''}`;
     const result = lossGradient(model, x, y, loss, targeted ? t : null, 'eval');
-    const ref = refAttackLossGradient(root, { shape: [n, 2, 5, 5], data: Float64Array.from(xData) }, labels, targeted ? `${loss}-t` as MarginLossKind : loss, targeted ? targets : null);
-    metric(`${what} lossError`, assertBelow(normwiseError(await result.losses.read(), ref.losses), TOLERANCES.modelGradient, `${what} losses`));
-    metric(`${what} inputGradError`, assertBelow(normwiseError(await result.grad.read(), ref.dx.data), TOLERANCES.modelGradient, `${what} input gradient`));
+    const ref = refAttackLossGradient(
+      root,
+      { shape: [n, 2, 5, 5], data: Float64Array.from(xData) },
+      labels,
+      targeted ? (`${loss}-t` as MarginLossKind) : loss,
+      targeted ? targets : null,
+    );
+    metric(
+      `${what} lossError`,
+      assertBelow(normwiseError(await result.losses.read(), ref.losses), TOLERANCES.modelGradient, `${what} losses`),
+    );
+    metric(
+      `${what} inputGradError`,
+      assertBelow(normwiseError(await result.grad.read(), ref.dx.data), TOLERANCES.modelGradient, `${what} input gradient`),
+    );
     result.dispose();
   }
   [model, x, y, t].forEach((v) => v.dispose());

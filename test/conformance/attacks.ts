@@ -5,7 +5,21 @@
 // attack's success; APGD is never weaker than PGD with the same budget on trained models; the
 // evaluation never counts a clean-misclassified sample as robust; bad options are typed errors.
 
-import { ANISOTROPIES, anisotropicFgsm, apgd, apgdCheckpoints, checkLabels, fgsm, fgsmRs, GradientScale, nFgsm, parseThreats, pgd, threatName, WORST_CASE } from '../../src/attacks/index.js';
+import {
+  ANISOTROPIES,
+  anisotropicFgsm,
+  apgd,
+  apgdCheckpoints,
+  checkLabels,
+  fgsm,
+  fgsmRs,
+  GradientScale,
+  nFgsm,
+  parseThreats,
+  pgd,
+  threatName,
+  WORST_CASE,
+} from '../../src/attacks/index.js';
 import { ImageDataset } from '../../src/data/dataset.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { uploadBatch } from '../../src/data/batching.js';
@@ -56,7 +70,10 @@ defineCase('attacks stay inside their ball and [0, 1]', async ({ gpu, metric }) 
   ];
   for (const [name, adv, bound] of cases) {
     const a = await adv.read();
-    assert(a.every((v) => v >= 0 && v <= 1), `${name}: values outside [0, 1]`);
+    assert(
+      a.every((v) => v >= 0 && v <= 1),
+      `${name}: values outside [0, 1]`,
+    );
     const dist = linfDistance(a, x0);
     assert(dist <= bound + 1e-6, `${name}: l-inf distance ${dist} > ${bound}`);
     metric(`${name} linf`, dist);
@@ -148,33 +165,39 @@ defineCase('bad attack options and labels are typed errors naming the field', as
   [model, x, y].forEach((t) => t.dispose());
 });
 
-defineCase('anisotropic-start FGSM stays in the ball for every anisotropy; the gradient scale is non-constant with mean 1', async ({ gpu, metric }) => {
-  const { model, x, y } = await trainedModel(gpu);
-  const x0 = await x.read();
-  const rng = new Rng(31);
-  const scale = new GradientScale(gpu, model.inputShape);
-  const starts: Float32Array[] = [];
-  for (const anisotropy of ANISOTROPIES) {
-    for (let repeat = 0; repeat < 2; repeat++) {
-      const adv = await anisotropicFgsm(model, x, y, rng, { eps: EPS, anisotropy }, scale).read();
-      assert(adv.every((v) => v >= 0 && v <= 1), `${anisotropy}: values outside [0, 1]`);
-      const dist = linfDistance(adv, x0);
-      assert(dist <= EPS + 1e-6, `${anisotropy}: l-inf distance ${dist} > ${EPS}`);
-      if (repeat === 0) starts.push(adv);
+defineCase(
+  'anisotropic-start FGSM stays in the ball for every anisotropy; the gradient scale is non-constant with mean 1',
+  async ({ gpu, metric }) => {
+    const { model, x, y } = await trainedModel(gpu);
+    const x0 = await x.read();
+    const rng = new Rng(31);
+    const scale = new GradientScale(gpu, model.inputShape);
+    const starts: Float32Array[] = [];
+    for (const anisotropy of ANISOTROPIES) {
+      for (let repeat = 0; repeat < 2; repeat++) {
+        const adv = await anisotropicFgsm(model, x, y, rng, { eps: EPS, anisotropy }, scale).read();
+        assert(
+          adv.every((v) => v >= 0 && v <= 1),
+          `${anisotropy}: values outside [0, 1]`,
+        );
+        const dist = linfDistance(adv, x0);
+        assert(dist <= EPS + 1e-6, `${anisotropy}: l-inf distance ${dist} > ${EPS}`);
+        if (repeat === 0) starts.push(adv);
+      }
     }
-  }
-  assert(linfDistance(starts[0], starts[2]) > 0, 'the gradient anisotropy gave the same examples as the uniform one');
-  const s = await scale.scale(1e9).read(); // unclamped: m / mean(m)
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  const spread = Math.max(...s) - Math.min(...s);
-  assert(Math.abs(mean - 1) < 1e-4, `gradient scale mean ${mean} is not 1`);
-  assert(spread > 0.1, `gradient scale is (nearly) constant: spread ${spread}`);
-  metric('gradient scale max', Math.max(...s));
-  await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'gradient' }));
-  await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'radial' as never }, scale));
-  scale.dispose();
-  [model, x, y].forEach((t) => t.dispose());
-});
+    assert(linfDistance(starts[0], starts[2]) > 0, 'the gradient anisotropy gave the same examples as the uniform one');
+    const s = await scale.scale(1e9).read(); // unclamped: m / mean(m)
+    const mean = s.reduce((a, b) => a + b, 0) / s.length;
+    const spread = Math.max(...s) - Math.min(...s);
+    assert(Math.abs(mean - 1) < 1e-4, `gradient scale mean ${mean} is not 1`);
+    assert(spread > 0.1, `gradient scale is (nearly) constant: spread ${spread}`);
+    metric('gradient scale max', Math.max(...s));
+    await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'gradient' }));
+    await expectCode('E_INVALID_ARGUMENT', () => anisotropicFgsm(model, x, y, rng, { anisotropy: 'radial' as never }, scale));
+    scale.dispose();
+    [model, x, y].forEach((t) => t.dispose());
+  },
+);
 
 /** Accuracy of model(adv) against y (eval mode); disposes adv. */
 async function accuracyOn(model: Model, adv: Tensor, y: Tensor): Promise<Float32Array> {
@@ -190,7 +213,10 @@ const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) 
 defineCase('APGD checkpoints follow p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)', async () => {
   const at100 = apgdCheckpoints(100);
   assert(JSON.stringify(at100.slice(0, 5)) === JSON.stringify([21, 40, 56, 69, 79]), `checkpoints of 100 iterations: ${at100}`);
-  assert(at100.every((c, i) => i === 0 || c - at100[i - 1] >= 6), `windows shorter than 6: ${at100}`);
+  assert(
+    at100.every((c, i) => i === 0 || c - at100[i - 1] >= 6),
+    `windows shorter than 6: ${at100}`,
+  );
   assert(apgdCheckpoints(1).length === 1 && apgdCheckpoints(1)[0] === 0, `1 iteration: ${apgdCheckpoints(1)}`);
 });
 
@@ -224,51 +250,68 @@ defineCase('on a linear binary model APGD (CE, l-inf and l2) reaches the closed-
   [model, x, y].forEach((t) => t.dispose());
 });
 
-defineCase('on a linear multi-class model the worst case over targeted attacks finds exactly the closed-form non-robust samples', async ({ gpu, metric }) => {
-  // Sample i is l-inf robust iff for every j != y: (w_y - w_j)·x + b_y - b_j > eps·||w_y - w_j||_1 (x far from 0 and 1).
-  const dim = 12;
-  const classes = 5;
-  const n = 120;
-  const eps = 0.05;
-  const model = createMlp(gpu, { inputShape: [dim], hidden: [], classes, seed: 8 });
-  const rng = new Rng(9);
-  const xs = rng.uniform(n * dim, 0.3, 0.7);
-  const [w, b] = [await model.parameters()[0].value.read(), await model.parameters()[1].value.read()];
-  const z = (i: number, c: number) => b[c] + Array.from({ length: dim }, (_, k) => w[c * dim + k] * xs[i * dim + k]).reduce((s, v) => s + v, 0);
-  // Labels: the clean prediction, except every 7th sample (misclassified on purpose).
-  const labels = Float32Array.from({ length: n }, (_, i) => {
-    const pred = [...Array(classes).keys()].reduce((best, c) => (z(i, c) > z(i, best) ? c : best), 0);
-    return i % 7 === 0 ? (pred + 1) % classes : pred;
-  });
-  const slack = Float64Array.from({ length: n }, (_, i) => Math.min(...[...Array(classes).keys()].filter((j) => j !== labels[i]).map((j) => {
-    let l1 = 0;
-    for (let k = 0; k < dim; k++) l1 += Math.abs(w[labels[i] * dim + k] - w[j * dim + k]);
-    return z(i, labels[i]) - z(i, j) - eps * l1;
-  })));
-  const x = Tensor.fromArray(gpu, xs, [n, dim]);
-  const y = Tensor.fromArray(gpu, labels, [n]);
-  const runs: Array<[string, Tensor]> = [
-    ['pgd cw targeted', pgd(model, x, y, rng, { eps, steps: 10, stepSize: eps / 4, loss: 'cw', targets: classes - 1 })],
-    ['apgd cw targeted', apgd(model, x, y, rng, { eps, steps: 10, loss: 'cw', targets: classes - 1 })],
-    ['apgd dlr targeted', apgd(model, x, y, rng, { eps, steps: 20, loss: 'dlr', targets: classes - 1 })],
-  ];
-  for (const [name, adv] of runs) {
-    const robust = await accuracyOn(model, adv, y);
-    let checked = 0;
-    for (let i = 0; i < n; i++) {
-      if (Math.abs(slack[i]) < 1e-4) continue; // on the boundary up to f32 rounding
-      checked++;
-      assert(robust[i] === (slack[i] > 0 ? 1 : 0), `${name}: sample ${i} (slack ${slack[i].toFixed(5)}) robust ${robust[i]}, closed form ${slack[i] > 0}`);
+defineCase(
+  'on a linear multi-class model the worst case over targeted attacks finds exactly the closed-form non-robust samples',
+  async ({ gpu, metric }) => {
+    // Sample i is l-inf robust iff for every j != y: (w_y - w_j)·x + b_y - b_j > eps·||w_y - w_j||_1 (x far from 0 and 1).
+    const dim = 12;
+    const classes = 5;
+    const n = 120;
+    const eps = 0.05;
+    const model = createMlp(gpu, { inputShape: [dim], hidden: [], classes, seed: 8 });
+    const rng = new Rng(9);
+    const xs = rng.uniform(n * dim, 0.3, 0.7);
+    const [w, b] = [await model.parameters()[0].value.read(), await model.parameters()[1].value.read()];
+    const z = (i: number, c: number) =>
+      b[c] + Array.from({ length: dim }, (_, k) => w[c * dim + k] * xs[i * dim + k]).reduce((s, v) => s + v, 0);
+    // Labels: the clean prediction, except every 7th sample (misclassified on purpose).
+    const labels = Float32Array.from({ length: n }, (_, i) => {
+      const pred = [...Array(classes).keys()].reduce((best, c) => (z(i, c) > z(i, best) ? c : best), 0);
+      return i % 7 === 0 ? (pred + 1) % classes : pred;
+    });
+    const slack = Float64Array.from({ length: n }, (_, i) =>
+      Math.min(
+        ...[...Array(classes).keys()]
+          .filter((j) => j !== labels[i])
+          .map((j) => {
+            let l1 = 0;
+            for (let k = 0; k < dim; k++) l1 += Math.abs(w[labels[i] * dim + k] - w[j * dim + k]);
+            return z(i, labels[i]) - z(i, j) - eps * l1;
+          }),
+      ),
+    );
+    const x = Tensor.fromArray(gpu, xs, [n, dim]);
+    const y = Tensor.fromArray(gpu, labels, [n]);
+    const runs: Array<[string, Tensor]> = [
+      ['pgd cw targeted', pgd(model, x, y, rng, { eps, steps: 10, stepSize: eps / 4, loss: 'cw', targets: classes - 1 })],
+      ['apgd cw targeted', apgd(model, x, y, rng, { eps, steps: 10, loss: 'cw', targets: classes - 1 })],
+      ['apgd dlr targeted', apgd(model, x, y, rng, { eps, steps: 20, loss: 'dlr', targets: classes - 1 })],
+    ];
+    for (const [name, adv] of runs) {
+      const robust = await accuracyOn(model, adv, y);
+      let checked = 0;
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(slack[i]) < 1e-4) continue; // on the boundary up to f32 rounding
+        checked++;
+        assert(
+          robust[i] === (slack[i] > 0 ? 1 : 0),
+          `${name}: sample ${i} (slack ${slack[i].toFixed(5)}) robust ${robust[i]}, closed form ${slack[i] > 0}`,
+        );
+      }
+      metric(`${name} robust accuracy`, mean(robust));
+      metric(`${name} samples checked`, checked);
     }
-    metric(`${name} robust accuracy`, mean(robust));
-    metric(`${name} samples checked`, checked);
-  }
-  metric('closed-form robust accuracy', mean(slack.map((s) => (s > 0 ? 1 : 0))));
-  [model, x, y].forEach((t) => t.dispose());
-});
+    metric('closed-form robust accuracy', mean(slack.map((s) => (s > 0 ? 1 : 0))));
+    [model, x, y].forEach((t) => t.dispose());
+  },
+);
 
 defineCase('APGD is never weaker than PGD with the same budget on trained models (CE and DLR)', async ({ gpu, metric }) => {
-  for (const [seed, steps] of [[1, 40], [2, 15], [3, 80]] as const) {
+  for (const [seed, steps] of [
+    [1, 40],
+    [2, 15],
+    [3, 80],
+  ] as const) {
     const { model, x, y } = await trainedModel(gpu, seed, steps);
     for (const loss of ['ce', 'dlr'] as const) {
       const budget = { eps: 0.15, steps: 10, loss };
@@ -282,24 +325,33 @@ defineCase('APGD is never weaker than PGD with the same budget on trained models
   }
 });
 
-defineCase('evaluation never counts a clean-misclassified sample as robust, even when the attack moves it to the right class', async ({ gpu, metric }) => {
-  // One input x = 128/255 and 3 classes: z0 = 0, z1 = x - x0 + 0.05 (wins clean: label 0 is wrong),
-  // z2 = -10(x - x0) - 1.5. The CE gradient is dominated by class 2, so FGSM/PGD step x down by eps,
-  // where z0 wins: the attacked input is classified correctly though the clean one is not.
-  const x0 = 128 / 255;
-  const model = createMlp(gpu, { inputShape: [1, 1, 1], hidden: [], classes: 3, seed: 1 });
-  model.importState({ 'fc1.weight': Float32Array.of(0, 1, -10), 'fc1.bias': Float32Array.of(0, 0.05 - x0, 10 * x0 - 1.5) });
-  const data = new ImageDataset({ name: 'synthetic-trap', images: Uint8Array.of(128), labels: Uint8Array.of(0), shape: [1, 1, 1], classes: ['a', 'b', 'c'] });
-  const threats = parseThreats('clean,fgsm,pgd10,apgd10');
-  const result = await evaluate(model, data, { eps: 0.1, threats });
-  const x = Tensor.fromArray(gpu, [x0], [1, 1, 1, 1]);
-  const y = Tensor.fromArray(gpu, [0], [1]);
-  const attacked = await accuracyOn(model, fgsm(model, x, y, { eps: 0.1 }), y);
-  assert(attacked[0] === 1, 'the trap did not work: FGSM did not move the sample to its label (the old rule would count it robust)');
-  for (const t of threats) metric(threatName(t), result.accuracy[threatName(t)]);
-  assert(result.accuracy.clean === 0, `clean accuracy ${result.accuracy.clean}, expected 0`);
-  for (const name of ['fgsm', 'pgd10', 'apgd10-ce', WORST_CASE]) {
-    assert(result.accuracy[name] === 0, `${name}: ${result.accuracy[name]} counts the clean-misclassified sample as robust`);
-  }
-  [model, x, y].forEach((t) => t.dispose());
-});
+defineCase(
+  'evaluation never counts a clean-misclassified sample as robust, even when the attack moves it to the right class',
+  async ({ gpu, metric }) => {
+    // One input x = 128/255 and 3 classes: z0 = 0, z1 = x - x0 + 0.05 (wins clean: label 0 is wrong),
+    // z2 = -10(x - x0) - 1.5. The CE gradient is dominated by class 2, so FGSM/PGD step x down by eps,
+    // where z0 wins: the attacked input is classified correctly though the clean one is not.
+    const x0 = 128 / 255;
+    const model = createMlp(gpu, { inputShape: [1, 1, 1], hidden: [], classes: 3, seed: 1 });
+    model.importState({ 'fc1.weight': Float32Array.of(0, 1, -10), 'fc1.bias': Float32Array.of(0, 0.05 - x0, 10 * x0 - 1.5) });
+    const data = new ImageDataset({
+      name: 'synthetic-trap',
+      images: Uint8Array.of(128),
+      labels: Uint8Array.of(0),
+      shape: [1, 1, 1],
+      classes: ['a', 'b', 'c'],
+    });
+    const threats = parseThreats('clean,fgsm,pgd10,apgd10');
+    const result = await evaluate(model, data, { eps: 0.1, threats });
+    const x = Tensor.fromArray(gpu, [x0], [1, 1, 1, 1]);
+    const y = Tensor.fromArray(gpu, [0], [1]);
+    const attacked = await accuracyOn(model, fgsm(model, x, y, { eps: 0.1 }), y);
+    assert(attacked[0] === 1, 'the trap did not work: FGSM did not move the sample to its label (the old rule would count it robust)');
+    for (const t of threats) metric(threatName(t), result.accuracy[threatName(t)]);
+    assert(result.accuracy.clean === 0, `clean accuracy ${result.accuracy.clean}, expected 0`);
+    for (const name of ['fgsm', 'pgd10', 'apgd10-ce', WORST_CASE]) {
+      assert(result.accuracy[name] === 0, `${name}: ${result.accuracy[name]} counts the clean-misclassified sample as robust`);
+    }
+    [model, x, y].forEach((t) => t.dispose());
+  },
+);

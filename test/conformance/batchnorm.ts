@@ -4,11 +4,22 @@
 // shapes; frozen updates leave the buffers bit-identical; typed errors for bad options/shapes.
 
 import {
-  batchNormBackward, batchNormDims, batchNormForward, createBatchNormState, disposeBatchNormState,
-  resolveBatchNormOptions, type BatchNormMode, type BatchNormOptions, type BatchNormState,
+  batchNormBackward,
+  batchNormDims,
+  batchNormForward,
+  createBatchNormState,
+  disposeBatchNormState,
+  resolveBatchNormOptions,
+  type BatchNormMode,
+  type BatchNormOptions,
+  type BatchNormState,
 } from '../../src/ops/batchnorm.js';
 import {
-  batchNormBackwardRef, batchNormForwardRef, createBatchNormStateRef, type BatchNormStateRef, type BnDims,
+  batchNormBackwardRef,
+  batchNormForwardRef,
+  createBatchNormStateRef,
+  type BatchNormStateRef,
+  type BnDims,
 } from '../../src/reference/batchnorm.js';
 import type { Gpu } from '../../src/device/gpu.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -20,7 +31,10 @@ import { scaledError } from './nn_check.js';
 /** x with a per-channel offset and spread (means up to ±2, stds 0.3..1.5), so cancellation is exercised. */
 function bnInput(shape: number[], seed: number): Float32Array {
   const d = batchNormDims(shape);
-  const u = randomF32(shape.reduce((a, b) => a * b), seed);
+  const u = randomF32(
+    shape.reduce((a, b) => a * b),
+    seed,
+  );
   const offsets = randomF32(d.C, seed + 1, -2, 2);
   const spreads = randomF32(d.C, seed + 2, 0.3, 1.5);
   return u.map((v, i) => {
@@ -59,7 +73,11 @@ function disposePair(p: Pair): void {
 
 /** max_i |got - ref| / max(|ref|, 1): relative above 1, absolute below. */
 function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  return scaledError(got, ref, Float64Array.from(ref, (v) => Math.max(Math.abs(v), 1)));
+  return scaledError(
+    got,
+    ref,
+    Float64Array.from(ref, (v) => Math.max(Math.abs(v), 1)),
+  );
 }
 
 /** Max |running - reference| (relative above 1) over mean, variance and the counter. */
@@ -140,10 +158,22 @@ const CASES: BnCase[] = [
   { shape: [16, 2, 20, 20], options: { momentum: 0.3 }, steps: 1, mode: { batchStats: true, update: true }, paramGrads: 'sum' },
   { shape: [5, 4, 3, 3], options: { affine: false }, steps: 2, mode: { batchStats: true, update: true }, paramGrads: 'sum' },
   { shape: [3, 6, 4, 5], options: {}, steps: 3, mode: { batchStats: false, update: false }, paramGrads: 'sum' },
-  { shape: [3, 6, 4, 5], options: { average: 'cumulative' }, steps: 3, mode: { batchStats: false, update: false }, paramGrads: 'perSample' },
+  {
+    shape: [3, 6, 4, 5],
+    options: { average: 'cumulative' },
+    steps: 3,
+    mode: { batchStats: false, update: false },
+    paramGrads: 'perSample',
+  },
   { shape: [7, 11], options: { debias: true }, steps: 2, mode: { batchStats: false, update: false }, paramGrads: 'perSample' },
   { shape: [4, 5, 6, 6], options: {}, steps: 2, mode: { batchStats: true, update: false }, paramGrads: 'sum' },
-  { shape: [2, 3, 2, 2], options: { debias: true, runningVariance: 'biased' }, steps: 2, mode: { batchStats: true, update: true }, paramGrads: 'none' },
+  {
+    shape: [2, 3, 2, 2],
+    options: { debias: true, runningVariance: 'biased' },
+    steps: 2,
+    mode: { batchStats: true, update: true },
+    paramGrads: 'none',
+  },
 ];
 
 for (const [index, c] of CASES.entries()) {
@@ -237,9 +267,13 @@ defineCase('batchNorm option and shape errors are typed and name the option', as
   const p = makePair(gpu, 4, options, 5);
   const live = gpu.pool.liveCount;
   const wrong = Tensor.zeros(gpu, [2, 3, 4, 4]);
-  await expectCode('E_SHAPE_MISMATCH', () => batchNormForward(wrong, p.gamma, p.beta, p.device, { batchStats: true, update: true }, options));
+  await expectCode('E_SHAPE_MISMATCH', () =>
+    batchNormForward(wrong, p.gamma, p.beta, p.device, { batchStats: true, update: true }, options),
+  );
   const single = Tensor.zeros(gpu, [1, 4]);
-  await expectCode('E_INVALID_ARGUMENT', () => batchNormForward(single, p.gamma, p.beta, p.device, { batchStats: true, update: true }, options));
+  await expectCode('E_INVALID_ARGUMENT', () =>
+    batchNormForward(single, p.gamma, p.beta, p.device, { batchStats: true, update: true }, options),
+  );
   const ok = Tensor.zeros(gpu, [2, 4]);
   const f = batchNormForward(ok, p.gamma, p.beta, p.device, { batchStats: true, update: false }, options);
   const message = await expectCode('E_INVALID_ARGUMENT', () => batchNormBackward(ok, ok, f.stats, p.gamma, true, 'perSample', options));

@@ -12,7 +12,14 @@ import { assert, assertBelow, assertBitEqual, expectCode, randomF32 } from './ch
 import { defineCase } from './harness.js';
 import { scaledError } from './nn_check.js';
 
-const SHAPES: number[][] = [[1, 1], [7, 65], [130, 10], [3, 5, 7, 9], [2, 3, 28, 28], [65, 1, 3, 3]];
+const SHAPES: number[][] = [
+  [1, 1],
+  [7, 65],
+  [130, 10],
+  [3, 5, 7, 9],
+  [2, 3, 28, 28],
+  [65, 1, 3, 3],
+];
 
 for (const shape of SHAPES) {
   const [n, c] = shape;
@@ -34,12 +41,22 @@ for (const shape of SHAPES) {
     // backward of Normalize (scale only) and bias add (shift only)
     const tdx = channelAffine(tx, ts, null);
     const dx = await tdx.read();
-    const dxRef = channelAffineRef(x, c, inner, std.map((s) => 1 / s), null);
+    const dxRef = channelAffineRef(
+      x,
+      c,
+      inner,
+      std.map((s) => 1 / s),
+      null,
+    );
     const bwd = scaledError(dx, dxRef, dxRef.map(Math.abs));
     const tb = biasAdd(tx, tt);
     const yb = await tb.read();
     const ybRef = channelAffineRef(x, c, inner, null, shift);
-    const bias = scaledError(yb, ybRef, x.map((v, i) => Math.abs(v) + Math.abs(shift[Math.floor(i / inner) % c])));
+    const bias = scaledError(
+      yb,
+      ybRef,
+      x.map((v, i) => Math.abs(v) + Math.abs(shift[Math.floor(i / inner) % c])),
+    );
     metric('normalizeError', assertBelow(fwd, TOLERANCES.channelAffine, 'normalize forward'));
     metric('backwardError', assertBelow(bwd, TOLERANCES.channelAffine, 'normalize backward'));
     metric('biasAddError', assertBelow(bias, TOLERANCES.channelAffine, 'bias add'));
@@ -47,22 +64,30 @@ for (const shape of SHAPES) {
     [tx, ts, tt, ty, tdx, tb].forEach((t) => t.dispose());
   });
 
-  defineCase(`channelSum [${shape}] (+ accumulate, deterministic)`, async ({ gpu, metric, output }) => {
-    const x = randomF32(size, size + 2);
-    const tx = Tensor.fromArray(gpu, x, shape);
-    const ts = channelSum(tx);
-    const s = await ts.read();
-    const ref = channelSumRef(x, c, inner);
-    const absSum = channelSumRef(x.map(Math.abs), c, inner);
-    metric('maxRelError', assertBelow(scaledError(s, ref, absSum), TOLERANCES.channelSum, 'channel sums'));
-    const again = channelSum(tx);
-    assertBitEqual(await again.read(), s, 'two identical channel sums');
-    channelSumInto(tx, again); // again = 2 s
-    const twice = await again.read();
-    assertBitEqual(twice, s.map((v) => v + v), 'accumulated channel sums');
-    output('sums', s, { mode: 'tolerance', tol: TOLERANCES.channelSum * TOLERANCES.crossRuntimeFactor });
-    [tx, ts, again].forEach((t) => t.dispose());
-  }, ['reduce/channel-sum']);
+  defineCase(
+    `channelSum [${shape}] (+ accumulate, deterministic)`,
+    async ({ gpu, metric, output }) => {
+      const x = randomF32(size, size + 2);
+      const tx = Tensor.fromArray(gpu, x, shape);
+      const ts = channelSum(tx);
+      const s = await ts.read();
+      const ref = channelSumRef(x, c, inner);
+      const absSum = channelSumRef(x.map(Math.abs), c, inner);
+      metric('maxRelError', assertBelow(scaledError(s, ref, absSum), TOLERANCES.channelSum, 'channel sums'));
+      const again = channelSum(tx);
+      assertBitEqual(await again.read(), s, 'two identical channel sums');
+      channelSumInto(tx, again); // again = 2 s
+      const twice = await again.read();
+      assertBitEqual(
+        twice,
+        s.map((v) => v + v),
+        'accumulated channel sums',
+      );
+      output('sums', s, { mode: 'tolerance', tol: TOLERANCES.channelSum * TOLERANCES.crossRuntimeFactor });
+      [tx, ts, again].forEach((t) => t.dispose());
+    },
+    ['reduce/channel-sum'],
+  );
 }
 
 defineCase('channel ops reject tensors without a matching channel axis', async ({ gpu }) => {
@@ -75,22 +100,26 @@ defineCase('channel ops reject tensors without a matching channel axis', async (
   [x, wrong].forEach((t) => t.dispose());
 });
 
-defineCase('sumSquares, meanAll and countNonFinite', async ({ gpu, metric }) => {
-  const n = 5000 + 3;
-  const x = randomF32(n, 42, -2, 2);
-  const tx = Tensor.fromArray(gpu, x, [n]);
-  const [sq, mean, none] = [sumSquares(tx), meanAll(tx), countNonFinite(tx)];
-  const refSq = x.reduce((a, v) => a + v * v, 0);
-  const refMean = x.reduce((a, v) => a + v, 0) / n;
-  const absMean = x.reduce((a, v) => a + Math.abs(v), 0) / n;
-  metric('squaresRelError', assertBelow(Math.abs((await sq.read())[0] - refSq) / refSq, TOLERANCES.reduceSum, 'sum of squares'));
-  metric('meanRelError', assertBelow(Math.abs((await mean.read())[0] - refMean) / absMean, TOLERANCES.reduceSum, 'mean'));
-  assert((await none.read())[0] === 0, 'finite data reported non-finite');
-  x[0] = NaN;
-  x[1234] = Infinity;
-  x[n - 1] = -Infinity;
-  const bad = Tensor.fromArray(gpu, x, [n]);
-  const count = countNonFinite(bad);
-  assert((await count.read())[0] === 3, `countNonFinite gave ${(await count.read())[0]}, expected 3`);
-  [tx, sq, mean, none, bad, count].forEach((t) => t.dispose());
-}, ['reduce/square', 'reduce/non-finite count', 'reduce/mean']);
+defineCase(
+  'sumSquares, meanAll and countNonFinite',
+  async ({ gpu, metric }) => {
+    const n = 5000 + 3;
+    const x = randomF32(n, 42, -2, 2);
+    const tx = Tensor.fromArray(gpu, x, [n]);
+    const [sq, mean, none] = [sumSquares(tx), meanAll(tx), countNonFinite(tx)];
+    const refSq = x.reduce((a, v) => a + v * v, 0);
+    const refMean = x.reduce((a, v) => a + v, 0) / n;
+    const absMean = x.reduce((a, v) => a + Math.abs(v), 0) / n;
+    metric('squaresRelError', assertBelow(Math.abs((await sq.read())[0] - refSq) / refSq, TOLERANCES.reduceSum, 'sum of squares'));
+    metric('meanRelError', assertBelow(Math.abs((await mean.read())[0] - refMean) / absMean, TOLERANCES.reduceSum, 'mean'));
+    assert((await none.read())[0] === 0, 'finite data reported non-finite');
+    x[0] = NaN;
+    x[1234] = Infinity;
+    x[n - 1] = -Infinity;
+    const bad = Tensor.fromArray(gpu, x, [n]);
+    const count = countNonFinite(bad);
+    assert((await count.read())[0] === 3, `countNonFinite gave ${(await count.read())[0]}, expected 3`);
+    [tx, sq, mean, none, bad, count].forEach((t) => t.dispose());
+  },
+  ['reduce/square', 'reduce/non-finite count', 'reduce/mean'],
+);

@@ -2,12 +2,17 @@
 // sample) against the float64 reference on random shapes (non-multiples of every tile size,
 // strides, paddings, rectangular kernels), run-to-run determinism, and typed shape errors.
 
-import { conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
+import {
+  conv2d,
+  conv2dBackwardBias,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dGeometry,
+  type Conv2dOptions,
+} from '../../src/ops/conv2d.js';
 import { conv2dInputGradProgram, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
 import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ntk/conv2d_factors.js';
-import {
-  conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
-} from '../../src/reference/conv2d.js';
+import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from '../../src/reference/conv2d.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
 import { assert, assertBelow, assertBitEqual, expectCode, randomF32 } from './check.js';
@@ -34,61 +39,76 @@ const CASES: ConvCase[] = [
   { x: [9, 8, 15, 16], cout: 32, kernel: [3, 3], options: { padding: 1 }, bias: true }, // split-K: 3 sample groups
 ];
 
-for (const [index, base] of CASES.entries()) for (const path of ['im2col', 'implicit'] as const) {
-  const c = { ...base, options: { ...base.options, path } };
-  const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(base.options)}${c.bias ? ' +bias' : ''} (${path})`;
-  defineCase(name, async ({ gpu, metric, output }) => {
-    const seed = 1000 + index * 17;
-    const wShape = [c.cout, c.x[1], ...c.kernel];
-    const xs = randomF32(c.x.reduce((a, b) => a * b), seed);
-    const ws = randomF32(wShape.reduce((a, b) => a * b), seed + 1);
-    const bs = c.bias ? randomF32(c.cout, seed + 2) : null;
-    const g = conv2dGeometry(c.x, wShape, c.options);
-    const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
-    const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
-    const plan = conv2dWeightGradPlan(g);
-    metric(`weightGradProgram ${plan.program}`, 1);
-    metric('weightGradGroups', plan.groups);
-    metric(`inputGradProgram ${conv2dInputGradProgram(g)}`, 1);
+for (const [index, base] of CASES.entries())
+  for (const path of ['im2col', 'implicit'] as const) {
+    const c = { ...base, options: { ...base.options, path } };
+    const name = `conv2d x[${c.x}] k${c.kernel.join('x')} cout ${c.cout} ${JSON.stringify(base.options)}${c.bias ? ' +bias' : ''} (${path})`;
+    defineCase(
+      name,
+      async ({ gpu, metric, output }) => {
+        const seed = 1000 + index * 17;
+        const wShape = [c.cout, c.x[1], ...c.kernel];
+        const xs = randomF32(
+          c.x.reduce((a, b) => a * b),
+          seed,
+        );
+        const ws = randomF32(
+          wShape.reduce((a, b) => a * b),
+          seed + 1,
+        );
+        const bs = c.bias ? randomF32(c.cout, seed + 2) : null;
+        const g = conv2dGeometry(c.x, wShape, c.options);
+        const dys = randomF32(g.n * g.cout * g.oh * g.ow, seed + 3);
+        const [ax, aw, ady] = [absOf(xs), absOf(ws), absOf(dys)];
+        const plan = conv2dWeightGradPlan(g);
+        metric(`weightGradProgram ${plan.program}`, 1);
+        metric('weightGradGroups', plan.groups);
+        metric(`inputGradProgram ${conv2dInputGradProgram(g)}`, 1);
 
-    const tx = Tensor.fromArray(gpu, xs, c.x);
-    const tw = Tensor.fromArray(gpu, ws, wShape);
-    const tb = bs ? Tensor.fromArray(gpu, bs, [c.cout]) : null;
-    const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
-    const results = {
-      y: conv2d(tx, tw, tb, c.options),
-      dx: conv2dBackwardInput(tdy, tw, g),
-      dw: conv2dBackwardWeight(tx, tdy, g),
-      dwSample: conv2dBackwardWeight(tx, tdy, g, true),
-      db: conv2dBackwardBias(tdy),
-      dbSample: conv2dBackwardBias(tdy, true),
-    };
-    const got = Object.fromEntries(await Promise.all(Object.entries(results).map(async ([k, t]) => [k, await t.read()])));
+        const tx = Tensor.fromArray(gpu, xs, c.x);
+        const tw = Tensor.fromArray(gpu, ws, wShape);
+        const tb = bs ? Tensor.fromArray(gpu, bs, [c.cout]) : null;
+        const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+        const results = {
+          y: conv2d(tx, tw, tb, c.options),
+          dx: conv2dBackwardInput(tdy, tw, g),
+          dw: conv2dBackwardWeight(tx, tdy, g),
+          dwSample: conv2dBackwardWeight(tx, tdy, g, true),
+          db: conv2dBackwardBias(tdy),
+          dbSample: conv2dBackwardBias(tdy, true),
+        };
+        const got = Object.fromEntries(await Promise.all(Object.entries(results).map(async ([k, t]) => [k, await t.read()])));
 
-    const checks: Array<[string, Float64Array, Float64Array, number]> = [
-      ['y', conv2dRef(xs, ws, bs, g), conv2dRef(ax, aw, bs ? absOf(bs) : null, g), TOLERANCES.conv2d],
-      ['dx', conv2dBackwardInputRef(dys, ws, g), conv2dBackwardInputRef(ady, aw, g), TOLERANCES.conv2d],
-      ['dw', conv2dBackwardWeightRef(xs, dys, g), conv2dBackwardWeightRef(ax, ady, g), TOLERANCES.conv2dWeightGrad],
-      ['dwSample', conv2dBackwardWeightRef(xs, dys, g, true), conv2dBackwardWeightRef(ax, ady, g, true), TOLERANCES.conv2d],
-      ['db', conv2dBackwardBiasRef(dys, g), conv2dBackwardBiasRef(ady, g), TOLERANCES.channelSum],
-      ['dbSample', conv2dBackwardBiasRef(dys, g, true), conv2dBackwardBiasRef(ady, g, true), TOLERANCES.channelSum],
-    ];
-    for (const [key, ref, scale, tol] of checks) {
-      metric(`${key}ScaledError`, assertBelow(scaledError(got[key], ref, scale), tol, `${name}: ${key}`));
-      output(key, got[key], { mode: 'tolerance', tol: tol * TOLERANCES.crossRuntimeFactor });
-    }
-    const again = conv2dBackwardWeight(tx, tdy, g);
-    assertBitEqual(got.dw, await again.read(), `${name}: two identical weight gradients`);
-    [tx, tw, tdy, again, ...(tb ? [tb] : []), ...Object.values(results)].forEach((t) => t.dispose());
-  }, conv2dVariants(c.x, [c.cout, c.x[1], ...c.kernel], c.options));
-}
+        const checks: Array<[string, Float64Array, Float64Array, number]> = [
+          ['y', conv2dRef(xs, ws, bs, g), conv2dRef(ax, aw, bs ? absOf(bs) : null, g), TOLERANCES.conv2d],
+          ['dx', conv2dBackwardInputRef(dys, ws, g), conv2dBackwardInputRef(ady, aw, g), TOLERANCES.conv2d],
+          ['dw', conv2dBackwardWeightRef(xs, dys, g), conv2dBackwardWeightRef(ax, ady, g), TOLERANCES.conv2dWeightGrad],
+          ['dwSample', conv2dBackwardWeightRef(xs, dys, g, true), conv2dBackwardWeightRef(ax, ady, g, true), TOLERANCES.conv2d],
+          ['db', conv2dBackwardBiasRef(dys, g), conv2dBackwardBiasRef(ady, g), TOLERANCES.channelSum],
+          ['dbSample', conv2dBackwardBiasRef(dys, g, true), conv2dBackwardBiasRef(ady, g, true), TOLERANCES.channelSum],
+        ];
+        for (const [key, ref, scale, tol] of checks) {
+          metric(`${key}ScaledError`, assertBelow(scaledError(got[key], ref, scale), tol, `${name}: ${key}`));
+          output(key, got[key], { mode: 'tolerance', tol: tol * TOLERANCES.crossRuntimeFactor });
+        }
+        const again = conv2dBackwardWeight(tx, tdy, g);
+        assertBitEqual(got.dw, await again.read(), `${name}: two identical weight gradients`);
+        [tx, tw, tdy, again, ...(tb ? [tb] : []), ...Object.values(results)].forEach((t) => t.dispose());
+      },
+      conv2dVariants(c.x, [c.cout, c.x[1], ...c.kernel], c.options),
+    );
+  }
 
 /** The conv2d variants a forward + backward case on this geometry runs: the path, and on the implicit
  * path which input- and weight-gradient programs the shapes pick (direct / GEMM, reduce / GEMM). */
 function conv2dVariants(x: number[], w: number[], options: Conv2dOptions): string[] {
   const g = conv2dGeometry(x, w, options);
   if (g.path !== 'implicit') return [`conv2d/${g.path}`];
-  return ['conv2d/implicit', `conv2d/implicit input grad ${conv2dInputGradProgram(g)}`, `conv2d/implicit weight grad ${conv2dWeightGradPlan(g).program}`];
+  return [
+    'conv2d/implicit',
+    `conv2d/implicit input grad ${conv2dInputGradProgram(g)}`,
+    `conv2d/implicit weight grad ${conv2dWeightGradPlan(g).program}`,
+  ];
 }
 
 // The NTK's per-sample, per-cotangent weight and bias gradients (x [n], dy [n·r], rows i·r + s) on the
@@ -100,42 +120,50 @@ for (const [xShape, wShape, options, replicas, withBias] of [
   [[2, 3, 8, 8], [5, 3, 2, 3], { stride: [2, 1], padding: [0, 1] }, 1, true],
   [[5, 1, 28, 28], [16, 1, 3, 3], {}, 10, true], // the bench CNN's first layer, in chunks of 2 samples
 ] as Array<[number[], number[], Conv2dOptions, number, boolean]>) {
-  defineCase(`conv2d per-sample x ${replicas} cotangent weight${withBias ? ' + bias' : ''} gradients x[${xShape}] w[${wShape}] ${JSON.stringify(options)} match float64`, async ({ gpu, metric, output }) => {
-    const g = conv2dGeometry(xShape, wShape, options);
-    const [n, r] = [g.n, replicas];
-    const K = g.c * g.kh * g.kw;
-    const plane = g.oh * g.ow;
-    const xs = randomF32(xShape.reduce((a, b) => a * b), 81);
-    const dys = randomF32(n * r * g.cout * plane, 82);
-    const tx = Tensor.fromArray(gpu, xs, xShape);
-    const stride = conv2dPixelStride(g);
-    const padded = new Float32Array(n * r * g.cout * stride); // each channel's plane padded with zeros
-    for (let line = 0; line < n * r * g.cout; line++) padded.set(dys.subarray(line * plane, (line + 1) * plane), line * stride);
-    const tdy = Tensor.fromArray(gpu, padded, [n * r, g.cout, stride]);
-    // chunks of 2 samples (the default budget holds all of them)
-    const got = await conv2dCotangentWeightGrads(tx, tdy, g, r, withBias, 2 * 4 * r * g.cout * Math.max(stride, K + 1)).read();
-    // the reference: each sample's x repeated for its r rows, then per-sample weight and bias gradients
-    const xRep = new Float32Array(n * r * (xs.length / n));
-    for (let i = 0; i < n * r; i++) xRep.set(xs.subarray(Math.floor(i / r) * (xs.length / n), (Math.floor(i / r) + 1) * (xs.length / n)), i * (xs.length / n));
-    const gRep = { ...g, n: n * r };
-    const width = K + (withBias ? 1 : 0);
-    const assemble = (x: ArrayLike<number>, dy: ArrayLike<number>) => {
-      const dw = conv2dBackwardWeightRef(x, dy, gRep, true);
-      const db = conv2dBackwardBiasRef(dy, gRep, true);
-      const out = new Float64Array(n * r * g.cout * width);
-      for (let row = 0; row < n * r * g.cout; row++) {
-        for (let k = 0; k < K; k++) out[row * width + k] = dw[row * K + k];
-        if (withBias) out[row * width + K] = db[row];
-      }
-      return out;
-    };
-    const ref = assemble(xRep, dys);
-    const scale = assemble(absOf(xRep), absOf(dys));
-    assert(got.length === ref.length, `${got.length} values, reference has ${ref.length}`);
-    metric('scaledError', assertBelow(scaledError(got, ref, scale), TOLERANCES.conv2d, 'per-sample per-cotangent gradients'));
-    output('grads', got, { mode: 'tolerance', tol: TOLERANCES.conv2d * TOLERANCES.crossRuntimeFactor });
-    [tx, tdy].forEach((t) => t.dispose());
-  }, ['conv2d/ntk cotangent gradients']);
+  defineCase(
+    `conv2d per-sample x ${replicas} cotangent weight${withBias ? ' + bias' : ''} gradients x[${xShape}] w[${wShape}] ${JSON.stringify(options)} match float64`,
+    async ({ gpu, metric, output }) => {
+      const g = conv2dGeometry(xShape, wShape, options);
+      const [n, r] = [g.n, replicas];
+      const K = g.c * g.kh * g.kw;
+      const plane = g.oh * g.ow;
+      const xs = randomF32(
+        xShape.reduce((a, b) => a * b),
+        81,
+      );
+      const dys = randomF32(n * r * g.cout * plane, 82);
+      const tx = Tensor.fromArray(gpu, xs, xShape);
+      const stride = conv2dPixelStride(g);
+      const padded = new Float32Array(n * r * g.cout * stride); // each channel's plane padded with zeros
+      for (let line = 0; line < n * r * g.cout; line++) padded.set(dys.subarray(line * plane, (line + 1) * plane), line * stride);
+      const tdy = Tensor.fromArray(gpu, padded, [n * r, g.cout, stride]);
+      // chunks of 2 samples (the default budget holds all of them)
+      const got = await conv2dCotangentWeightGrads(tx, tdy, g, r, withBias, 2 * 4 * r * g.cout * Math.max(stride, K + 1)).read();
+      // the reference: each sample's x repeated for its r rows, then per-sample weight and bias gradients
+      const xRep = new Float32Array(n * r * (xs.length / n));
+      for (let i = 0; i < n * r; i++)
+        xRep.set(xs.subarray(Math.floor(i / r) * (xs.length / n), (Math.floor(i / r) + 1) * (xs.length / n)), i * (xs.length / n));
+      const gRep = { ...g, n: n * r };
+      const width = K + (withBias ? 1 : 0);
+      const assemble = (x: ArrayLike<number>, dy: ArrayLike<number>) => {
+        const dw = conv2dBackwardWeightRef(x, dy, gRep, true);
+        const db = conv2dBackwardBiasRef(dy, gRep, true);
+        const out = new Float64Array(n * r * g.cout * width);
+        for (let row = 0; row < n * r * g.cout; row++) {
+          for (let k = 0; k < K; k++) out[row * width + k] = dw[row * K + k];
+          if (withBias) out[row * width + K] = db[row];
+        }
+        return out;
+      };
+      const ref = assemble(xRep, dys);
+      const scale = assemble(absOf(xRep), absOf(dys));
+      assert(got.length === ref.length, `${got.length} values, reference has ${ref.length}`);
+      metric('scaledError', assertBelow(scaledError(got, ref, scale), TOLERANCES.conv2d, 'per-sample per-cotangent gradients'));
+      output('grads', got, { mode: 'tolerance', tol: TOLERANCES.conv2d * TOLERANCES.crossRuntimeFactor });
+      [tx, tdy].forEach((t) => t.dispose());
+    },
+    ['conv2d/ntk cotangent gradients'],
+  );
 }
 
 for (const [xShape, wShape, program] of [
@@ -143,23 +171,27 @@ for (const [xShape, wShape, program] of [
   [[6, 1, 9, 9], [8, 1, 3, 3], 'reduce'],
   [[6, 8, 5, 5], [16, 8, 3, 3], 'im2col'],
 ] as Array<[number[], number[], 'gemm' | 'reduce' | 'im2col']>) {
-  defineCase(`conv2d weight gradient (${program} program) accumulates into an existing tensor`, async ({ gpu }) => {
-    const g = conv2dGeometry(xShape, wShape, { padding: 1, path: program === 'im2col' ? 'im2col' : 'implicit' });
-    assert(program === 'im2col' || conv2dWeightGradPlan(g).program === program, `expected the ${program} program for w[${wShape}]`);
-    const size = (s: number[]) => s.reduce((a, b) => a * b);
-    const xs = randomF32(size(xShape), 71);
-    const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
-    const start = randomF32(size(wShape), 73);
-    const tx = Tensor.fromArray(gpu, xs, xShape);
-    const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
-    const acc = Tensor.fromArray(gpu, start, wShape);
-    const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
-    assert(returned === acc, 'accumulation must return the target tensor');
-    const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
-    const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
-    assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
-    [tx, tdy, acc].forEach((t) => t.dispose());
-  }, program === 'im2col' ? ['conv2d/im2col'] : ['conv2d/implicit', `conv2d/implicit weight grad ${program}`]);
+  defineCase(
+    `conv2d weight gradient (${program} program) accumulates into an existing tensor`,
+    async ({ gpu }) => {
+      const g = conv2dGeometry(xShape, wShape, { padding: 1, path: program === 'im2col' ? 'im2col' : 'implicit' });
+      assert(program === 'im2col' || conv2dWeightGradPlan(g).program === program, `expected the ${program} program for w[${wShape}]`);
+      const size = (s: number[]) => s.reduce((a, b) => a * b);
+      const xs = randomF32(size(xShape), 71);
+      const dys = randomF32(g.n * g.cout * g.oh * g.ow, 72);
+      const start = randomF32(size(wShape), 73);
+      const tx = Tensor.fromArray(gpu, xs, xShape);
+      const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+      const acc = Tensor.fromArray(gpu, start, wShape);
+      const returned = conv2dBackwardWeight(tx, tdy, g, false, acc);
+      assert(returned === acc, 'accumulation must return the target tensor');
+      const ref = conv2dBackwardWeightRef(xs, dys, g).map((v, i) => v + start[i]);
+      const scale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v, i) => v + Math.abs(start[i]));
+      assertBelow(scaledError(await acc.read(), ref, scale), TOLERANCES.conv2dWeightGrad, 'accumulated weight gradient');
+      [tx, tdy, acc].forEach((t) => t.dispose());
+    },
+    program === 'im2col' ? ['conv2d/im2col'] : ['conv2d/implicit', `conv2d/implicit weight grad ${program}`],
+  );
 }
 
 defineCase('conv2d weight-gradient plans cover both programs and split-K sample groups', async () => {

@@ -11,7 +11,12 @@ import type { ForwardOptions, Layer } from '../../src/nn/layer.js';
 import { AvgPool2d, GlobalAvgPool, MaxPool2d } from '../../src/nn/pool2d.js';
 import { resolveBatchNormOptions, type BatchNormOptions } from '../../src/ops/batchnorm.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
-import { batchNormBackwardRef, batchNormForwardRef, createBatchNormStateRef, type BatchNormStateRef } from '../../src/reference/batchnorm.js';
+import {
+  batchNormBackwardRef,
+  batchNormForwardRef,
+  createBatchNormStateRef,
+  type BatchNormStateRef,
+} from '../../src/reference/batchnorm.js';
 import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from '../../src/reference/conv2d.js';
 import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -41,14 +46,20 @@ defineCase('Conv2d layer: forward, accumulated batch gradients, per-sample gradi
   const tdy = Tensor.fromArray(gpu, dys, [g.n, 5, g.oh, g.ow]);
   const y = layer.forward(tx, TRAIN);
   tx.dispose(); // the layer keeps its own view
-  metric('yError', assertBelow(scaledError(await y.read(), conv2dRef(xs, w, b, g), conv2dRef(absOf(xs), absOf(w), absOf(b), g)), TOLERANCES.conv2d, 'y'));
+  metric(
+    'yError',
+    assertBelow(scaledError(await y.read(), conv2dRef(xs, w, b, g), conv2dRef(absOf(xs), absOf(w), absOf(b), g)), TOLERANCES.conv2d, 'y'),
+  );
   const dx = layer.backward(tdy);
   layer.backward(tdy).dispose(); // a second pass doubles the accumulated gradients
   const dxScale = conv2dBackwardInputRef(absOf(dys), absOf(w), g);
   metric('dxError', assertBelow(scaledError(await dx.read(), conv2dBackwardInputRef(dys, w, g), dxScale), TOLERANCES.conv2d, 'dx'));
   const dwRef = conv2dBackwardWeightRef(xs, dys, g).map((v) => 2 * v);
   const dwScale = conv2dBackwardWeightRef(absOf(xs), absOf(dys), g).map((v) => 2 * v);
-  metric('dwError', assertBelow(scaledError(await read(layer.weight.grad), dwRef, dwScale), TOLERANCES.conv2dWeightGrad, 'dW (2 accumulated)'));
+  metric(
+    'dwError',
+    assertBelow(scaledError(await read(layer.weight.grad), dwRef, dwScale), TOLERANCES.conv2dWeightGrad, 'dW (2 accumulated)'),
+  );
   const dbRef = conv2dBackwardBiasRef(dys, g).map((v) => 2 * v);
   const dbScale = conv2dBackwardBiasRef(absOf(dys), g).map((v) => 2 * v);
   assertBelow(scaledError(await read(layer.bias?.grad), dbRef, dbScale), TOLERANCES.channelSum, 'db (2 accumulated)');
@@ -68,8 +79,10 @@ defineCase('Conv2d layer: forward, accumulated batch gradients, per-sample gradi
   const factored = new PerSampleGrads(true);
   layer.backward(tdy, { grads: factored }).dispose();
   const pair = factored.entry(layer.weight);
-  assert(pair.kind === 'factors' && pair.conv !== null && pair.bias === layer.bias && factored.entry(layer.bias!) === pair,
-    'a factored sink records the conv weight and bias as one entry');
+  assert(
+    pair.kind === 'factors' && pair.conv !== null && pair.bias === layer.bias && factored.entry(layer.bias!) === pair,
+    'a factored sink records the conv weight and bias as one entry',
+  );
   factored.dispose();
   assert(gpu.pool.liveCount === live, `the per-sample sinks leaked ${gpu.pool.liveCount - live} buffers`);
   layer.backward(tdy, { grads: NO_PARAM_GRADS }).dispose();
@@ -126,7 +139,13 @@ async function bnPair(gpu: Gpu, shape: number[], options: Partial<BatchNormOptio
   }
   const ref = createBatchNormStateRef(C);
   const dims = { n: shape[0], C, L: shape.slice(2).reduce((a, b) => a * b, 1) };
-  const batch = (k: number) => randomF32(shape.reduce((a, b) => a * b), seed + 100 + k, -1.5, 2.5);
+  const batch = (k: number) =>
+    randomF32(
+      shape.reduce((a, b) => a * b),
+      seed + 100 + k,
+      -1.5,
+      2.5,
+    );
   /** One forward with `options` on device and reference; returns the device output values. */
   const step = async (xs: Float32Array, fo: ForwardOptions) => {
     const tx = Tensor.fromArray(gpu, xs, shape);
@@ -142,37 +161,50 @@ async function bnPair(gpu: Gpu, shape: number[], options: Partial<BatchNormOptio
 async function runningMatches(layer: BatchNorm1d | BatchNorm2d, ref: BatchNormStateRef, what: string): Promise<number> {
   const count = (await layer.state.count.read())[0];
   assert(count === ref.count, `${what}: num_batches_tracked ${count} != ${ref.count}`);
-  const rel = (got: Float32Array, want: Float64Array) => scaledError(got, want, Float64Array.from(want, (v) => Math.max(1, Math.abs(v))));
-  const error = Math.max(rel(await layer.state.runningMean.read(), ref.runningMean), rel(await layer.state.runningVar.read(), ref.runningVar));
+  const rel = (got: Float32Array, want: Float64Array) =>
+    scaledError(
+      got,
+      want,
+      Float64Array.from(want, (v) => Math.max(1, Math.abs(v))),
+    );
+  const error = Math.max(
+    rel(await layer.state.runningMean.read(), ref.runningMean),
+    rel(await layer.state.runningVar.read(), ref.runningVar),
+  );
   return assertBelow(error, TOLERANCES.batchNormRunning, `${what}: running buffers vs reference`);
 }
 
-defineCase('BatchNorm contract: unbiased vs biased running variance (n/(n-1) on the first step, reference after 3)', async ({ gpu, metric }) => {
-  // BatchNorm1d with n = 4: the unbiased factor is 4/3, where the choice bites.
-  const shape = [4, 6];
-  const unbiased = await bnPair(gpu, shape, {}, 7);
-  const biased = await bnPair(gpu, shape, { runningVariance: 'biased' }, 7);
-  const first = unbiased.batch(0);
-  await unbiased.step(first, TRAIN);
-  await biased.step(first, TRAIN);
-  const [vu, vb] = [await unbiased.layer.state.runningVar.read(), await biased.layer.state.runningVar.read()];
-  for (let c = 0; c < 6; c++) {
-    const ratio = (vu[c] - 0.9) / (vb[c] - 0.9); // running = 0.9·1 + 0.1·var·factor
-    assert(Math.abs(ratio - 4 / 3) < 1e-4, `channel ${c}: unbiased/biased update ratio ${ratio}, expected 4/3`);
-  }
-  for (let k = 1; k < 3; k++) {
-    await unbiased.step(unbiased.batch(k), TRAIN);
-    await biased.step(unbiased.batch(k), TRAIN);
-  }
-  metric('unbiasedError', await runningMatches(unbiased.layer, unbiased.ref, 'unbiased'));
-  metric('biasedError', await runningMatches(biased.layer, biased.ref, 'biased'));
-  unbiased.layer.dispose();
-  biased.layer.dispose();
-});
+defineCase(
+  'BatchNorm contract: unbiased vs biased running variance (n/(n-1) on the first step, reference after 3)',
+  async ({ gpu, metric }) => {
+    // BatchNorm1d with n = 4: the unbiased factor is 4/3, where the choice bites.
+    const shape = [4, 6];
+    const unbiased = await bnPair(gpu, shape, {}, 7);
+    const biased = await bnPair(gpu, shape, { runningVariance: 'biased' }, 7);
+    const first = unbiased.batch(0);
+    await unbiased.step(first, TRAIN);
+    await biased.step(first, TRAIN);
+    const [vu, vb] = [await unbiased.layer.state.runningVar.read(), await biased.layer.state.runningVar.read()];
+    for (let c = 0; c < 6; c++) {
+      const ratio = (vu[c] - 0.9) / (vb[c] - 0.9); // running = 0.9·1 + 0.1·var·factor
+      assert(Math.abs(ratio - 4 / 3) < 1e-4, `channel ${c}: unbiased/biased update ratio ${ratio}, expected 4/3`);
+    }
+    for (let k = 1; k < 3; k++) {
+      await unbiased.step(unbiased.batch(k), TRAIN);
+      await biased.step(unbiased.batch(k), TRAIN);
+    }
+    metric('unbiasedError', await runningMatches(unbiased.layer, unbiased.ref, 'unbiased'));
+    metric('biasedError', await runningMatches(biased.layer, biased.ref, 'biased'));
+    unbiased.layer.dispose();
+    biased.layer.dispose();
+  },
+);
 
 defineCase('BatchNorm contract: EMA vs cumulative average vs zero-debiased EMA after 3 steps', async ({ gpu, metric }) => {
   const shape = [3, 5, 4, 4];
-  for (const options of [{}, { average: 'cumulative' }, { debias: true }, { debias: true, momentum: 0.5 }] as Array<Partial<BatchNormOptions>>) {
+  for (const options of [{}, { average: 'cumulative' }, { debias: true }, { debias: true, momentum: 0.5 }] as Array<
+    Partial<BatchNormOptions>
+  >) {
     const p = await bnPair(gpu, shape, options, 8);
     for (let k = 0; k < 3; k++) {
       await p.step(p.batch(k), TRAIN);
@@ -185,7 +217,10 @@ defineCase('BatchNorm contract: EMA vs cumulative average vs zero-debiased EMA a
     }
     metric(`error ${JSON.stringify(options)}`, await runningMatches(p.layer, p.ref, JSON.stringify(options)));
     assert((p.layer.state.emaAccumulators !== null) === (options.debias === true), 'EMA accumulators exist exactly with debias');
-    assert(p.layer.buffers().some((b) => b.name === 'bn.ema_accumulators') === (options.debias === true), 'accumulators listed as a buffer');
+    assert(
+      p.layer.buffers().some((b) => b.name === 'bn.ema_accumulators') === (options.debias === true),
+      'accumulators listed as a buffer',
+    );
     p.layer.dispose();
   }
 });
@@ -205,62 +240,97 @@ defineCase('BatchNorm contract: frozen statistics, eval with running buffers, ev
   before.forEach((b, i) => assertBitEqual(after[i], b, `buffer ${p.layer.buffers()[i].name} under frozen/eval passes`));
   assertBitEqual(evalBatch.out, frozen.out, 'eval with batch statistics = train-mode normalisation (same batch)');
   const scale = Float64Array.from(evalRunning.r.y, (v) => 1 + Math.abs(v));
-  metric('evalError', assertBelow(scaledError(evalRunning.out, evalRunning.r.y, scale), TOLERANCES.batchNorm, 'eval (running buffers) output'));
-  metric('frozenError', assertBelow(scaledError(frozen.out, frozen.r.y, Float64Array.from(frozen.r.y, (v) => 1 + Math.abs(v))), TOLERANCES.batchNorm, 'frozen output'));
+  metric(
+    'evalError',
+    assertBelow(scaledError(evalRunning.out, evalRunning.r.y, scale), TOLERANCES.batchNorm, 'eval (running buffers) output'),
+  );
+  metric(
+    'frozenError',
+    assertBelow(
+      scaledError(
+        frozen.out,
+        frozen.r.y,
+        Float64Array.from(frozen.r.y, (v) => 1 + Math.abs(v)),
+      ),
+      TOLERANCES.batchNorm,
+      'frozen output',
+    ),
+  );
   const unfrozen = await p.step(xs, TRAIN);
   assertBitEqual(unfrozen.out, frozen.out, 'frozen and updating train passes normalise identically');
   await runningMatches(p.layer, p.ref, 'after the unfrozen step');
   p.layer.dispose();
 });
 
-defineCase('BatchNorm contract: backward through batch statistics vs the eval affine map; per-sample gamma/beta', async ({ gpu, metric }) => {
-  const shape = [5, 4, 3, 3];
-  const p = await bnPair(gpu, shape, {}, 10);
-  await p.step(p.batch(0), TRAIN);
-  const xs = p.batch(1);
-  const dys = randomF32(xs.length, 11);
-  const tx = Tensor.fromArray(gpu, xs, shape);
-  const tdy = Tensor.fromArray(gpu, dys, shape);
-  for (const fo of [EVAL_BATCH, EVAL]) {
-    const mode = batchNormMode(fo);
-    const state = { ...p.ref, runningMean: p.ref.runningMean.slice(), runningVar: p.ref.runningVar.slice() };
-    const r = batchNormForwardRef(xs, p.dims, p.gamma, p.resolved.affine ? randomF32(4, 11, -0.5, 0.5) : null, state, mode, p.resolved);
-    const ref = batchNormBackwardRef(dys, xs, p.dims, r.mean, r.invstd, p.gamma, mode.batchStats);
-    p.layer.weight!.grad?.dispose();
-    p.layer.weight!.grad = null;
-    const y = p.layer.forward(tx, fo);
-    const dx = p.layer.backward(tdy);
-    const dxError = normwiseError(await dx.read(), ref.dx);
-    metric(`dxError ${fo.bnBatchStatsInEval ? 'batch' : 'running'}`, assertBelow(dxError, TOLERANCES.batchNorm, `dx (${JSON.stringify(fo)})`));
-    assertBelow(normwiseError(await read(p.layer.weight?.grad), ref.dgamma), TOLERANCES.batchNorm, 'dgamma');
-    if (!mode.batchStats) {
-      const summed = await read(p.layer.weight?.grad);
-      const sink = new PerSampleGrads();
-      p.layer.backward(tdy, { grads: sink }).dispose();
-      const psGamma = sink.grad(p.layer.weight!);
-      const ps = await psGamma.read();
-      assert(psGamma.shape.join() === '5,4', `per-sample dgamma shape [${psGamma.shape}]`);
-      sink.dispose();
-      const total = new Float64Array(4);
-      ps.forEach((v, i) => (total[i % 4] += v));
-      assertBelow(normwiseError(summed, total), TOLERANCES.batchNorm, 'per-sample dgamma rows sum to the batch gradient');
-    } else {
-      const message = await expectCode('E_INVALID_ARGUMENT', () => p.layer.backward(tdy, { grads: new PerSampleGrads() }));
-      assert(message.includes('bn'), `refusal should name the layer: ${message}`);
+defineCase(
+  'BatchNorm contract: backward through batch statistics vs the eval affine map; per-sample gamma/beta',
+  async ({ gpu, metric }) => {
+    const shape = [5, 4, 3, 3];
+    const p = await bnPair(gpu, shape, {}, 10);
+    await p.step(p.batch(0), TRAIN);
+    const xs = p.batch(1);
+    const dys = randomF32(xs.length, 11);
+    const tx = Tensor.fromArray(gpu, xs, shape);
+    const tdy = Tensor.fromArray(gpu, dys, shape);
+    for (const fo of [EVAL_BATCH, EVAL]) {
+      const mode = batchNormMode(fo);
+      const state = { ...p.ref, runningMean: p.ref.runningMean.slice(), runningVar: p.ref.runningVar.slice() };
+      const r = batchNormForwardRef(xs, p.dims, p.gamma, p.resolved.affine ? randomF32(4, 11, -0.5, 0.5) : null, state, mode, p.resolved);
+      const ref = batchNormBackwardRef(dys, xs, p.dims, r.mean, r.invstd, p.gamma, mode.batchStats);
+      p.layer.weight!.grad?.dispose();
+      p.layer.weight!.grad = null;
+      const y = p.layer.forward(tx, fo);
+      const dx = p.layer.backward(tdy);
+      const dxError = normwiseError(await dx.read(), ref.dx);
+      metric(
+        `dxError ${fo.bnBatchStatsInEval ? 'batch' : 'running'}`,
+        assertBelow(dxError, TOLERANCES.batchNorm, `dx (${JSON.stringify(fo)})`),
+      );
+      assertBelow(normwiseError(await read(p.layer.weight?.grad), ref.dgamma), TOLERANCES.batchNorm, 'dgamma');
+      if (!mode.batchStats) {
+        const summed = await read(p.layer.weight?.grad);
+        const sink = new PerSampleGrads();
+        p.layer.backward(tdy, { grads: sink }).dispose();
+        const psGamma = sink.grad(p.layer.weight!);
+        const ps = await psGamma.read();
+        assert(psGamma.shape.join() === '5,4', `per-sample dgamma shape [${psGamma.shape}]`);
+        sink.dispose();
+        const total = new Float64Array(4);
+        ps.forEach((v, i) => (total[i % 4] += v));
+        assertBelow(normwiseError(summed, total), TOLERANCES.batchNorm, 'per-sample dgamma rows sum to the batch gradient');
+      } else {
+        const message = await expectCode('E_INVALID_ARGUMENT', () => p.layer.backward(tdy, { grads: new PerSampleGrads() }));
+        assert(message.includes('bn'), `refusal should name the layer: ${message}`);
+      }
+      [y, dx].forEach((t) => t.dispose());
     }
-    [y, dx].forEach((t) => t.dispose());
-  }
-  [tx, tdy].forEach((t) => t.dispose());
-  p.layer.dispose();
-});
+    [tx, tdy].forEach((t) => t.dispose());
+    p.layer.dispose();
+  },
+);
 
 defineCase('BatchNorm layers: affine off, names, and typed errors naming the layer and option', async ({ gpu }) => {
   const plain = new BatchNorm2d(gpu, 'block2.bn', 3, { affine: false });
   assert(plain.parameters().length === 0, 'affine off: no parameters');
-  assert(plain.buffers().map((b) => b.name).join() === 'block2.bn.running_mean,block2.bn.running_var,block2.bn.num_batches_tracked', 'buffer names');
+  assert(
+    plain
+      .buffers()
+      .map((b) => b.name)
+      .join() === 'block2.bn.running_mean,block2.bn.running_var,block2.bn.num_batches_tracked',
+    'buffer names',
+  );
   const affine = new BatchNorm1d(gpu, 'head.bn', 3);
-  assert(affine.parameters().map((q) => q.name).join() === 'head.bn.weight,head.bn.bias', 'parameter names');
-  assert(affine.parameters().every((q) => q.noDecay), 'BN affine parameters are excluded from weight decay');
+  assert(
+    affine
+      .parameters()
+      .map((q) => q.name)
+      .join() === 'head.bn.weight,head.bn.bias',
+    'parameter names',
+  );
+  assert(
+    affine.parameters().every((q) => q.noDecay),
+    'BN affine parameters are excluded from weight decay',
+  );
   const x = Tensor.zeros(gpu, [2, 3]);
   const message = await expectCode('E_SHAPE_MISMATCH', () => plain.forward(x, TRAIN));
   assert(message.includes('block2.bn') && message.includes('BatchNorm1d'), `message should name the layer and the fix: ${message}`);

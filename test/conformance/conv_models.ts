@@ -9,7 +9,10 @@ import type { LayerSpec } from '../../src/nn/architecture.js';
 import { cnnArchitecture, createCnn, type CnnOptions } from '../../src/nn/cnn.js';
 import type { Model } from '../../src/nn/model.js';
 import {
-  createPreActResNet, preActResNetArchitecture, TINY_PREACT_RESNET_OPTIONS, type PreActResNetOptions,
+  createPreActResNet,
+  preActResNetArchitecture,
+  TINY_PREACT_RESNET_OPTIONS,
+  type PreActResNetOptions,
 } from '../../src/nn/preact_resnet.js';
 import type { NtkError } from '../../src/errors.js';
 import { empiricalNtk, type Kernel, type NtkOptions } from '../../src/ntk/kernel.js';
@@ -73,7 +76,14 @@ async function checkModelGradients(gpu: Gpu, built: Built, n: number, seed: numb
     const s = bnStates.get(layer);
     assert(s !== undefined, `buffer ${b.name} has no reference BatchNorm`);
     const field = b.name.slice(layer.length + 1);
-    const want = field === 'running_mean' ? s.runningMean : field === 'running_var' ? s.runningVar : field === 'num_batches_tracked' ? [s.count] : null;
+    const want =
+      field === 'running_mean'
+        ? s.runningMean
+        : field === 'running_var'
+          ? s.runningVar
+          : field === 'num_batches_tracked'
+            ? [s.count]
+            : null;
     if (!want) continue;
     runningWorst = Math.max(runningWorst, normwiseError(await b.value.read(), want));
   }
@@ -83,7 +93,12 @@ async function checkModelGradients(gpu: Gpu, built: Built, n: number, seed: numb
 }
 
 const SMALL_CNN: Partial<CnnOptions> = {
-  inputShape: [1, 12, 12], channels: [4, 6], hidden: [16], classes: 5, normalize: { mean: [0.3], std: [0.5] }, seed: 3,
+  inputShape: [1, 12, 12],
+  channels: [4, 6],
+  hidden: [16],
+  classes: 5,
+  normalize: { mean: [0.3], std: [0.5] },
+  seed: 3,
 };
 
 defineCase('CNN whole-model gradients (BN train mode) match the float64 reference', async ({ gpu, metric }) => {
@@ -96,8 +111,14 @@ defineCase('CNN whole-model gradients (BN train mode) match the float64 referenc
 
 defineCase('CNN variant (avg pool, biased cumulative BN, 2 hidden) gradients match the reference', async ({ gpu, metric }) => {
   const options: Partial<CnnOptions> = {
-    ...SMALL_CNN, inputShape: [2, 9, 10], channels: [3], pool: 'avg', hidden: [8, 7], normalize: null,
-    bn: { runningVariance: 'biased', average: 'cumulative' }, init: 'kaiming-normal',
+    ...SMALL_CNN,
+    inputShape: [2, 9, 10],
+    channels: [3],
+    pool: 'avg',
+    hidden: [8, 7],
+    normalize: null,
+    bn: { runningVariance: 'biased', average: 'cumulative' },
+    init: 'kaiming-normal',
   };
   const model = createCnn(gpu, options);
   await checkModelGradients(gpu, { model, spec: cnnArchitecture(options).spec, inputShape: [2, 9, 10] }, 5, 22, metric);
@@ -105,48 +126,57 @@ defineCase('CNN variant (avg pool, biased cumulative BN, 2 hidden) gradients mat
 });
 
 const SMALL_RESNET: Partial<PreActResNetOptions> = {
-  ...TINY_PREACT_RESNET_OPTIONS, classes: 4, normalize: { mean: [0.5, 0.4, 0.3], std: [0.25, 0.2, 0.3] }, seed: 5,
+  ...TINY_PREACT_RESNET_OPTIONS,
+  classes: 4,
+  normalize: { mean: [0.5, 0.4, 0.3], std: [0.25, 0.2, 0.3] },
+  seed: 5,
 };
 
 defineCase('PreAct-ResNet (tiny, BN) whole-model gradients match the float64 reference', async ({ gpu, metric }) => {
   const live = gpu.pool.liveCount;
   const model = createPreActResNet(gpu, SMALL_RESNET);
-  assert(model.parameters().some((p) => p.name === 'layer2.0.shortcut.weight'), 'stage 2 has a projection shortcut');
+  assert(
+    model.parameters().some((p) => p.name === 'layer2.0.shortcut.weight'),
+    'stage 2 has a projection shortcut',
+  );
   await checkModelGradients(gpu, { model, spec: preActResNetArchitecture(SMALL_RESNET).spec, inputShape: [3, 8, 8] }, 4, 23, metric);
   model.dispose();
   assert(gpu.pool.liveCount === live, `the model and its step leaked ${gpu.pool.liveCount - live} buffers`);
 });
 
-defineCase('PreAct-ResNet per-sample gradients (eval mode, sum of logits) match the reference sample by sample', async ({ gpu, metric }) => {
-  const options = { ...SMALL_RESNET, blocks: [2, 1] };
-  const model = createPreActResNet(gpu, options);
-  const { spec } = preActResNetArchitecture(options);
-  // one train step first, so the running buffers are not the initial ones
-  const warm = Tensor.fromArray(gpu, randomF32(4 * 3 * 64, 30, 0, 1), [4, 3, 8, 8]);
-  const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
-  model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
-  const n = 3;
-  const xs = randomF32(n * 3 * 64, 31, 0, 1);
-  const tx = Tensor.fromArray(gpu, xs, [n, 3, 8, 8]);
-  const grads = model.perSampleGradients(tx, 'sumLogits');
-  const state = await model.exportState();
-  let worst = 0;
-  for (let i = 0; i < n; i++) {
-    const ref = buildReferenceLayer(spec, state, { batchStats: false, update: false });
-    const logits = ref.forward({ shape: [1, 3, 8, 8], data: Float64Array.from(xs.subarray(i * 192, (i + 1) * 192)) });
-    ref.backward({ shape: logits.shape, data: new Float64Array(logits.data.length).fill(1) });
-    for (const p of ref.params()) {
-      const g = grads.get(p.name);
-      assert(g !== undefined && g.shape[0] === n, `per-sample gradient of ${p.name}: shape [${g?.shape}]`);
-      const row = (await g.read()).subarray(i * p.value.length, (i + 1) * p.value.length);
-      worst = Math.max(worst, assertBelow(normwiseError(row, p.grad), TOLERANCES.convModelGradient, `sample ${i}, ${p.name}`));
+defineCase(
+  'PreAct-ResNet per-sample gradients (eval mode, sum of logits) match the reference sample by sample',
+  async ({ gpu, metric }) => {
+    const options = { ...SMALL_RESNET, blocks: [2, 1] };
+    const model = createPreActResNet(gpu, options);
+    const { spec } = preActResNetArchitecture(options);
+    // one train step first, so the running buffers are not the initial ones
+    const warm = Tensor.fromArray(gpu, randomF32(4 * 3 * 64, 30, 0, 1), [4, 3, 8, 8]);
+    const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
+    model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
+    const n = 3;
+    const xs = randomF32(n * 3 * 64, 31, 0, 1);
+    const tx = Tensor.fromArray(gpu, xs, [n, 3, 8, 8]);
+    const grads = model.perSampleGradients(tx, 'sumLogits');
+    const state = await model.exportState();
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = buildReferenceLayer(spec, state, { batchStats: false, update: false });
+      const logits = ref.forward({ shape: [1, 3, 8, 8], data: Float64Array.from(xs.subarray(i * 192, (i + 1) * 192)) });
+      ref.backward({ shape: logits.shape, data: new Float64Array(logits.data.length).fill(1) });
+      for (const p of ref.params()) {
+        const g = grads.get(p.name);
+        assert(g !== undefined && g.shape[0] === n, `per-sample gradient of ${p.name}: shape [${g?.shape}]`);
+        const row = (await g.read()).subarray(i * p.value.length, (i + 1) * p.value.length);
+        worst = Math.max(worst, assertBelow(normwiseError(row, p.grad), TOLERANCES.convModelGradient, `sample ${i}, ${p.name}`));
+      }
     }
-  }
-  metric('worstPerSampleError', worst);
-  grads.forEach((g) => g.dispose());
-  [warm, warmLabels, tx].forEach((t) => t.dispose());
-  model.dispose();
-});
+    metric('worstPerSampleError', worst);
+    grads.forEach((g) => g.dispose());
+    [warm, warmLabels, tx].forEach((t) => t.dispose());
+    model.dispose();
+  },
+);
 
 defineCase('model builders and models: bad options and wrong inputs give typed errors naming them', async ({ gpu }) => {
   const m1 = await expectCode('E_INVALID_ARGUMENT', () => createCnn(gpu, { chanels: [4] } as never));
@@ -168,55 +198,78 @@ defineCase('model builders and models: bad options and wrong inputs give typed e
 
 /** Its second conv layer works on 2x2 planes: the NTK contracts it in the structured form (conv2dStructuredCheaper). */
 const SMALL_PLANE_CNN: Partial<CnnOptions> = {
-  inputShape: [3, 4, 4], channels: [8, 16], pool: 'max', batchNorm: false, hidden: [], classes: 5, normalize: null, seed: 5,
+  inputShape: [3, 4, 4],
+  channels: [8, 16],
+  pool: 'max',
+  batchNorm: false,
+  hidden: [],
+  classes: 5,
+  normalize: null,
+  seed: 5,
 };
 
 /** The NTK models; `everyGemm`: the contraction also runs on every GEMM variant (forced), its conv
  * layers on the matching conv2d path, so the structured contraction is checked on each. */
 const NTK_MODELS: Array<[string, (gpu: Gpu) => Model, LayerSpec, number[], boolean]> = [
   ['CNN', (gpu) => createCnn(gpu, SMALL_CNN), cnnArchitecture(SMALL_CNN).spec, [1, 12, 12], false],
-  ['CNN with a 2x2-plane conv (structured contraction)', (gpu) => createCnn(gpu, SMALL_PLANE_CNN), cnnArchitecture(SMALL_PLANE_CNN).spec, [3, 4, 4], true],
+  [
+    'CNN with a 2x2-plane conv (structured contraction)',
+    (gpu) => createCnn(gpu, SMALL_PLANE_CNN),
+    cnnArchitecture(SMALL_PLANE_CNN).spec,
+    [3, 4, 4],
+    true,
+  ],
   ['tiny PreAct-ResNet', (gpu) => createPreActResNet(gpu, SMALL_RESNET), preActResNetArchitecture(SMALL_RESNET).spec, [3, 8, 8], false],
 ];
 
 for (const [label, build, spec, inputShape, everyGemm] of NTK_MODELS) {
   for (const implementation of ['contraction', 'jacobian'] as const) {
     const gemms = everyGemm && implementation === 'contraction' ? GEMM_VARIANTS : [null];
-    for (const gemm of gemms) defineCase(`empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ${gemm ? ` (${gemm})` : ''}`, async ({ gpu, metric }) => {
-      if (gemm) gpu.setGemmVariant(gemm);
-      const model = build(gpu);
-      const size = inputShape.reduce((a, b) => a * b, 1);
-      // one train step so the running statistics differ from their initial values
-      const warm = Tensor.fromArray(gpu, randomF32(4 * size, 60, 0, 1), [4, ...inputShape]);
-      const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
-      model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
-      const [n1, n2] = [2, 3];
-      const x1d = randomF32(n1 * size, 61, 0, 1);
-      const x2d = randomF32(n2 * size, 62, 0, 1);
-      const x1 = Tensor.fromArray(gpu, x1d, [n1, ...inputShape]);
-      const x2 = Tensor.fromArray(gpu, x2d, [n2, ...inputShape]);
-      const ref = buildReferenceLayer(spec, await model.exportState(), { batchStats: false, update: false });
-      const r1 = { shape: [n1, ...inputShape], data: Float64Array.from(x1d) };
-      const r2 = { shape: [n2, ...inputShape], data: Float64Array.from(x2d) };
-      const relative = (got: Float64Array, want: Float64Array) =>
-        Math.sqrt(got.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
-      for (const kind of ['full', 'trace', 'logit', 'sumLogits'] as const) {
-        const want = referenceNtk(ref, r1, r2, kind, 1);
-        const k = await empiricalNtk(model, x1, x2, { kind, implementation, logit: 1 });
-        assert(k.data.length === want.length, `${kind}: ${k.data.length} kernel entries, reference has ${want.length}`);
-        metric(kind, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} kernel (${implementation})`));
-      }
-      // K(X, X) in chunks of one sample (every chunk pair, mirrored) and in one piece
-      for (const kind of ['full', 'trace'] as const) {
-        const want = referenceNtk(ref, r2, r2, kind);
-        for (const chunked of [true, false]) {
-          const k = chunked ? await inOneSampleChunks(model, x2, { kind, implementation }) : await empiricalNtk(model, x2, null, { kind, implementation });
-          metric(`${kind} K(X, X)${chunked ? ' chunked' : ''}`, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} K(X, X)${chunked ? ' in one-sample chunks' : ''}`));
-        }
-      }
-      [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
-      model.dispose();
-    }, gemm ? [`ntk-structured/${gemm}`, `conv2d/${gemm === 'tiled' ? 'implicit' : 'im2col'}`] : []);
+    for (const gemm of gemms)
+      defineCase(
+        `empirical NTK (every kind, ${implementation}) of the ${label} (any BN in eval mode) equals the float64 J Jᵀ${gemm ? ` (${gemm})` : ''}`,
+        async ({ gpu, metric }) => {
+          if (gemm) gpu.setGemmVariant(gemm);
+          const model = build(gpu);
+          const size = inputShape.reduce((a, b) => a * b, 1);
+          // one train step so the running statistics differ from their initial values
+          const warm = Tensor.fromArray(gpu, randomF32(4 * size, 60, 0, 1), [4, ...inputShape]);
+          const warmLabels = Tensor.fromArray(gpu, [0, 1, 2, 3], [4]);
+          model.lossAndGrad(warm, warmLabels, { mode: 'train', grads: NO_PARAM_GRADS, inputGrad: true }).dispose();
+          const [n1, n2] = [2, 3];
+          const x1d = randomF32(n1 * size, 61, 0, 1);
+          const x2d = randomF32(n2 * size, 62, 0, 1);
+          const x1 = Tensor.fromArray(gpu, x1d, [n1, ...inputShape]);
+          const x2 = Tensor.fromArray(gpu, x2d, [n2, ...inputShape]);
+          const ref = buildReferenceLayer(spec, await model.exportState(), { batchStats: false, update: false });
+          const r1 = { shape: [n1, ...inputShape], data: Float64Array.from(x1d) };
+          const r2 = { shape: [n2, ...inputShape], data: Float64Array.from(x2d) };
+          const relative = (got: Float64Array, want: Float64Array) =>
+            Math.sqrt(got.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
+          for (const kind of ['full', 'trace', 'logit', 'sumLogits'] as const) {
+            const want = referenceNtk(ref, r1, r2, kind, 1);
+            const k = await empiricalNtk(model, x1, x2, { kind, implementation, logit: 1 });
+            assert(k.data.length === want.length, `${kind}: ${k.data.length} kernel entries, reference has ${want.length}`);
+            metric(kind, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} kernel (${implementation})`));
+          }
+          // K(X, X) in chunks of one sample (every chunk pair, mirrored) and in one piece
+          for (const kind of ['full', 'trace'] as const) {
+            const want = referenceNtk(ref, r2, r2, kind);
+            for (const chunked of [true, false]) {
+              const k = chunked
+                ? await inOneSampleChunks(model, x2, { kind, implementation })
+                : await empiricalNtk(model, x2, null, { kind, implementation });
+              metric(
+                `${kind} K(X, X)${chunked ? ' chunked' : ''}`,
+                assertBelow(relative(k.data, want), TOLERANCES.ntk, `${label} ${kind} K(X, X)${chunked ? ' in one-sample chunks' : ''}`),
+              );
+            }
+          }
+          [warm, warmLabels, x1, x2].forEach((t) => t.dispose());
+          model.dispose();
+        },
+        gemm ? [`ntk-structured/${gemm}`, `conv2d/${gemm === 'tiled' ? 'implicit' : 'im2col'}`] : [],
+      );
   }
 }
 
@@ -236,25 +289,28 @@ defineCase('the structured conv contraction is chosen by shape: small planes and
   const g = (x: number[], w: number[], padding: number) => conv2dGeometry(x, w, { padding });
   assert(conv2dStructuredCheaper(g([2, 8, 2, 2], [16, 8, 3, 3], 1), 5), 'the 2x2-plane conv of the test CNN (5 logits)');
   assert(conv2dStructuredCheaper(g([2, 512, 4, 4], [512, 512, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-4 conv (4x4 planes, 10 logits)');
-  assert(!conv2dStructuredCheaper(g([2, 16, 13, 13], [32, 16, 3, 3], 0), 10), 'the bench CNN\'s second conv (11x11 planes)');
+  assert(!conv2dStructuredCheaper(g([2, 16, 13, 13], [32, 16, 3, 3], 0), 10), "the bench CNN's second conv (11x11 planes)");
   assert(!conv2dStructuredCheaper(g([2, 256, 8, 8], [256, 256, 3, 3], 1), 10), 'a PreAct-ResNet-18 layer-3 conv (8x8 planes)');
 });
 
-defineCase('backward without the input gradient (inputGrad: false) gives the same parameter gradients, skipping the first layer\'s dx', async ({ gpu }) => {
-  const grads: Float32Array[][] = [];
-  for (const inputGrad of [true, false]) {
-    const model = createCnn(gpu, SMALL_CNN);
-    const x = Tensor.fromArray(gpu, randomF32(3 * 144, 63, 0, 1), [3, 1, 12, 12]);
-    const y = Tensor.fromArray(gpu, [0, 4, 2], [3]);
-    const r = model.lossAndGrad(x, y, { mode: 'train', inputGrad });
-    assert((r.inputGrad !== null) === inputGrad, `inputGrad ${inputGrad}: input gradient ${r.inputGrad ? 'returned' : 'missing'}`);
-    grads.push(await Promise.all(model.parameters().map((p) => p.grad!.read())));
-    r.dispose();
-    [x, y].forEach((t) => t.dispose());
-    model.dispose();
-  }
-  grads[0].forEach((g, i) => assertBitEqual(grads[1][i], g, `parameter ${i} gradient with and without the input gradient`));
-});
+defineCase(
+  "backward without the input gradient (inputGrad: false) gives the same parameter gradients, skipping the first layer's dx",
+  async ({ gpu }) => {
+    const grads: Float32Array[][] = [];
+    for (const inputGrad of [true, false]) {
+      const model = createCnn(gpu, SMALL_CNN);
+      const x = Tensor.fromArray(gpu, randomF32(3 * 144, 63, 0, 1), [3, 1, 12, 12]);
+      const y = Tensor.fromArray(gpu, [0, 4, 2], [3]);
+      const r = model.lossAndGrad(x, y, { mode: 'train', inputGrad });
+      assert((r.inputGrad !== null) === inputGrad, `inputGrad ${inputGrad}: input gradient ${r.inputGrad ? 'returned' : 'missing'}`);
+      grads.push(await Promise.all(model.parameters().map((p) => p.grad!.read())));
+      r.dispose();
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+    }
+    grads[0].forEach((g, i) => assertBitEqual(grads[1][i], g, `parameter ${i} gradient with and without the input gradient`));
+  },
+);
 
 /** n 1x8x8 images: noise plus a bright 4x4 quadrant whose index is the label. */
 function quadrantImages(n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
@@ -268,29 +324,45 @@ function quadrantImages(n: number, rng: Rng): { x: Float32Array; y: Float32Array
   return { x, y };
 }
 
-defineCase('training smoke test: the CNN with BatchNorm learns a synthetic task and evaluates with running statistics', async ({ gpu, metric }) => {
-  const live = gpu.pool.liveCount;
-  const model = createCnn(gpu, { inputShape: [1, 8, 8], channels: [4], hidden: [], classes: 4, seed: 2 });
-  const { x, y } = quadrantImages(30 * 16, new Rng(3));
-  const images = Uint8Array.from(x, (v) => Math.round(255 * v));
-  const data = new ImageDataset({ name: 'quadrants', images, labels: Uint8Array.from(y), shape: [1, 8, 8], classes: ['0', '1', '2', '3'] });
-  await train(model, data, null, {
-    method: 'standard', epochs: 1, batchSize: 16, seed: 3, schedule: { kind: 'constant', lr: 0.1 }, sgd: { momentum: 0.9 }, logEvery: 30, validation: null,
-  });
-  const tracked = model.buffers().find((b) => b.name === 'block1.bn.num_batches_tracked');
-  assert(tracked !== undefined && (await tracked.value.read())[0] === 30, 'BatchNorm counted 30 training batches');
-  const test = quadrantImages(200, new Rng(9));
-  const tx = Tensor.fromArray(gpu, test.x, [200, 1, 8, 8]);
-  const logits = model.forward(tx, { mode: 'eval', record: false });
-  const values = await logits.read();
-  let correct = 0;
-  for (let i = 0; i < 200; i++) {
-    const row = Array.from(values.subarray(i * 4, i * 4 + 4));
-    if (row.indexOf(Math.max(...row)) === test.y[i]) correct++;
-  }
-  metric('heldOutAccuracy', correct / 200);
-  assert(correct >= 180, `held-out accuracy ${correct / 200} < 0.9 after 30 steps`);
-  [tx, logits].forEach((t) => t.dispose());
-  model.dispose();
-  assert(gpu.pool.liveCount === live, `training leaked ${gpu.pool.liveCount - live} buffers`);
-});
+defineCase(
+  'training smoke test: the CNN with BatchNorm learns a synthetic task and evaluates with running statistics',
+  async ({ gpu, metric }) => {
+    const live = gpu.pool.liveCount;
+    const model = createCnn(gpu, { inputShape: [1, 8, 8], channels: [4], hidden: [], classes: 4, seed: 2 });
+    const { x, y } = quadrantImages(30 * 16, new Rng(3));
+    const images = Uint8Array.from(x, (v) => Math.round(255 * v));
+    const data = new ImageDataset({
+      name: 'quadrants',
+      images,
+      labels: Uint8Array.from(y),
+      shape: [1, 8, 8],
+      classes: ['0', '1', '2', '3'],
+    });
+    await train(model, data, null, {
+      method: 'standard',
+      epochs: 1,
+      batchSize: 16,
+      seed: 3,
+      schedule: { kind: 'constant', lr: 0.1 },
+      sgd: { momentum: 0.9 },
+      logEvery: 30,
+      validation: null,
+    });
+    const tracked = model.buffers().find((b) => b.name === 'block1.bn.num_batches_tracked');
+    assert(tracked !== undefined && (await tracked.value.read())[0] === 30, 'BatchNorm counted 30 training batches');
+    const test = quadrantImages(200, new Rng(9));
+    const tx = Tensor.fromArray(gpu, test.x, [200, 1, 8, 8]);
+    const logits = model.forward(tx, { mode: 'eval', record: false });
+    const values = await logits.read();
+    let correct = 0;
+    for (let i = 0; i < 200; i++) {
+      const row = Array.from(values.subarray(i * 4, i * 4 + 4));
+      if (row.indexOf(Math.max(...row)) === test.y[i]) correct++;
+    }
+    metric('heldOutAccuracy', correct / 200);
+    assert(correct >= 180, `held-out accuracy ${correct / 200} < 0.9 after 30 steps`);
+    [tx, logits].forEach((t) => t.dispose());
+    model.dispose();
+    assert(gpu.pool.liveCount === live, `training leaked ${gpu.pool.liveCount - live} buffers`);
+  },
+);

@@ -27,12 +27,19 @@ defineCase('data: IDX and CIFAR-10 readers parse generated files, plain and gzip
   assertBitEqual(gz.images, plain.images, 'gzip vs plain IDX pixels');
   assertBitEqual(gz.labels, plain.labels, 'gzip vs plain IDX labels');
   assert(plain.image(4)[2 * 7 + 3] === (7 * 4 + 3 * 2 + 3) % 256, 'IDX pixel (4, 2, 3) misplaced');
-  const files = [[3, 1, 4], [1, 5]].map((l, k) => ({ file: `data_batch_${k + 1}.bin`, bytes: cifarBatch(l, 3 * k) }));
+  const files = [
+    [3, 1, 4],
+    [1, 5],
+  ].map((l, k) => ({ file: `data_batch_${k + 1}.bin`, bytes: cifarBatch(l, 3 * k) }));
   files[1].bytes = await gzipBytes(files[1].bytes);
   const cifar = await readCifar10(files, 'cifar-gen');
   assert(cifar.length === 5 && cifar.shape.join() === '3,32,32', `CIFAR: ${cifar.length} samples of [${cifar.shape}]`);
   assertBitEqual(cifar.labels, [3, 1, 4, 1, 5], 'CIFAR labels across two files');
-  for (const [r, ch, y, x] of [[0, 0, 0, 0], [2, 1, 17, 30], [4, 2, 31, 31]]) {
+  for (const [r, ch, y, x] of [
+    [0, 0, 0, 0],
+    [2, 1, 17, 30],
+    [4, 2, 31, 31],
+  ]) {
     assert(cifar.image(r)[ch * 1024 + y * 32 + x] === cifarPixel(r, ch, y, x), `CIFAR pixel (${r}, ${ch}, ${y}, ${x}) misplaced`);
   }
   output('idx', Float32Array.from(gz.images), { mode: 'bitwise' });
@@ -57,7 +64,12 @@ defineCase('data: bad files give typed errors naming the file', async () => {
     const message = await expectCode(code, fn);
     assert(message.includes(file), `error does not name ${file}: ${message}`);
   }
-  const magic = await expectCode('E_DATA_FORMAT', () => read(Uint8Array.from(images, (v, i) => (i === 2 ? 0x42 : v)), labels));
+  const magic = await expectCode('E_DATA_FORMAT', () =>
+    read(
+      Uint8Array.from(images, (v, i) => (i === 2 ? 0x42 : v)),
+      labels,
+    ),
+  );
   assert(/magic/.test(magic), `wrong magic not reported as such: ${magic}`);
 });
 
@@ -65,11 +77,30 @@ defineCase('data: corrupted bytes give only typed errors or valid data (fuzz, 3 
   const { images, labels } = idxPair(4, 3, 3);
   const gz = await gzipBytes(images);
   const cifar = cifarBatch([2, 7]);
-  const idx = await fuzz(corruptions(images, 70, 1), 'f.idx', (b) => decodeIdx(b, 'f.idx'), (r) => assert(r.data.length === r.dims.reduce((a, d) => a * d, 1), 'IDX size'));
-  const gzip = await fuzz(corruptions(gz, 70, 2), 'f.gz', (b) => decodeIdx(b, 'f.gz'), (r) => assert(r.dims.length > 0, 'IDX rank'));
-  const bin = await fuzz(corruptions(cifar, 70, 3), 'f.bin', (b) => readCifar10([{ file: 'f.bin', bytes: b }], 'c'), (d) => assert(d.images.length === d.length * 3072, 'CIFAR size'));
-  const pair = await fuzz(corruptions(labels, 70, 4), 'l.idx', (b) =>
-    readIdxDataset({ file: 'i.idx', bytes: images }, { file: 'l.idx', bytes: b }, { name: 'p', classes: CLASSES }), (d) => assert(d.length === 4, 'pair size'));
+  const idx = await fuzz(
+    corruptions(images, 70, 1),
+    'f.idx',
+    (b) => decodeIdx(b, 'f.idx'),
+    (r) => assert(r.data.length === r.dims.reduce((a, d) => a * d, 1), 'IDX size'),
+  );
+  const gzip = await fuzz(
+    corruptions(gz, 70, 2),
+    'f.gz',
+    (b) => decodeIdx(b, 'f.gz'),
+    (r) => assert(r.dims.length > 0, 'IDX rank'),
+  );
+  const bin = await fuzz(
+    corruptions(cifar, 70, 3),
+    'f.bin',
+    (b) => readCifar10([{ file: 'f.bin', bytes: b }], 'c'),
+    (d) => assert(d.images.length === d.length * 3072, 'CIFAR size'),
+  );
+  const pair = await fuzz(
+    corruptions(labels, 70, 4),
+    'l.idx',
+    (b) => readIdxDataset({ file: 'i.idx', bytes: images }, { file: 'l.idx', bytes: b }, { name: 'p', classes: CLASSES }),
+    (d) => assert(d.length === 4, 'pair size'),
+  );
   for (const [name, o] of Object.entries({ idx, gzip, bin, pair })) metric(`${name}_typed_errors`, o.typed);
 });
 
@@ -80,8 +111,14 @@ defineCase('data: seeded batch order and uploaded pixels are reproducible', asyn
   const again = new BatchLoader(gpu, dataset, { batchSize: 16, seed: 7 });
   const order0 = loader.order(0).slice();
   const order1 = loader.order(1).slice();
-  assert([...order0].sort((a, b) => a - b).every((v, i) => v === i), 'epoch order is not a permutation');
-  assert(order0.some((v, i) => v !== order1[i]), 'epochs 0 and 1 have the same order');
+  assert(
+    [...order0].sort((a, b) => a - b).every((v, i) => v === i),
+    'epoch order is not a permutation',
+  );
+  assert(
+    order0.some((v, i) => v !== order1[i]),
+    'epochs 0 and 1 have the same order',
+  );
   assertBitEqual(again.order(1), order1, 'epoch 1 order depends on what was drawn before');
   assertBitEqual(again.order(0), order0, 'same seed, same epoch 0 order');
   assert(loader.batchesPerEpoch === 4, `50 samples in batches of 16: ${loader.batchesPerEpoch} batches`);
@@ -90,7 +127,11 @@ defineCase('data: seeded batch order and uploaded pixels are reproducible', asyn
     const x = await batch.x.read();
     assertBitEqual(x, gatherImages(dataset, batch.indices), 'uploaded pixels vs host gather');
     assertBitEqual(await batch.y.read(), Float32Array.from(batch.labels), 'device labels vs host labels');
-    assertBitEqual(batch.labels, Array.from(batch.indices, (i) => dataset.labels[i]), 'labels follow the indices');
+    assertBitEqual(
+      batch.labels,
+      Array.from(batch.indices, (i) => dataset.labels[i]),
+      'labels follow the indices',
+    );
     pixels.push(...x);
     batch.dispose();
   }
@@ -112,7 +153,12 @@ defineCase('data: device crop+flip equals the reference bit for bit', async ({ g
   let flips = 0;
   let samples = 0;
   for (const [k, [shape, padding, flip]] of shapes.entries()) {
-    const data = randomF32(shape.reduce((a, b) => a * b, 1), 40 + k, 0.01, 1);
+    const data = randomF32(
+      shape.reduce((a, b) => a * b, 1),
+      40 + k,
+      0.01,
+      1,
+    );
     const x = Tensor.fromArray(gpu, data, shape);
     const rng = new Rng(11 + k, 5, 8);
     const words = Rng.fromState(rng.state()).words(4 * shape[0]);
@@ -165,14 +211,30 @@ defineCase('data: synthetic data sets and probe sets are identical in every runt
   const shapes = syntheticShapes({ perClass: 3, size: 16, seed: 6 });
   for (const d of [clusters, shapes]) {
     assert(d.name.startsWith('synthetic-'), `synthetic data set named "${d.name}"`);
-    assert(d.classCounts().every((n) => n === d.length / d.classes.length), `${d.name} is not balanced`);
+    assert(
+      d.classCounts().every((n) => n === d.length / d.classes.length),
+      `${d.name} is not balanced`,
+    );
   }
   const probe = selectProbeSet(clusters, { perClass: 4, seed: 12 });
   const again = selectProbeSet(clusters, { perClass: 4, seed: 12 });
   assertBitEqual(again.indices, probe.indices, 'same seed, same probe');
-  assertBitEqual(probe.dataset.labels, Array.from({ length: 40 }, (_, i) => Math.floor(i / 4)), 'probe is grouped by class');
-  assert(selectProbeSet(clusters, { perClass: 4, seed: 13 }).indices.some((v, i) => v !== probe.indices[i]), 'seed does not matter');
-  const lopsided = new ImageDataset({ name: 'lopsided', images: new Uint8Array(4), labels: Uint8Array.of(1), shape: [1, 2, 2], classes: ['a', 'b'] });
+  assertBitEqual(
+    probe.dataset.labels,
+    Array.from({ length: 40 }, (_, i) => Math.floor(i / 4)),
+    'probe is grouped by class',
+  );
+  assert(
+    selectProbeSet(clusters, { perClass: 4, seed: 13 }).indices.some((v, i) => v !== probe.indices[i]),
+    'seed does not matter',
+  );
+  const lopsided = new ImageDataset({
+    name: 'lopsided',
+    images: new Uint8Array(4),
+    labels: Uint8Array.of(1),
+    shape: [1, 2, 2],
+    classes: ['a', 'b'],
+  });
   await expectCode('E_INVALID_ARGUMENT', () => selectProbeSet(lopsided, { perClass: 1 }));
   output('clusters', Float32Array.from(clusters.images), { mode: 'bitwise' });
   output('shapes', Float32Array.from(shapes.images), { mode: 'bitwise' });

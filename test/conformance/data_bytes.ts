@@ -18,7 +18,8 @@ export function idxBytes(dims: number[], data: Uint8Array, type = 8): Uint8Array
 /** n images of h x w with pixel (i, y, x) = (7i + 3y + x) mod 256, and labels i mod classes, as IDX files. */
 export function idxPair(n: number, h: number, w: number, classes = 10): { images: Uint8Array; labels: Uint8Array } {
   const pixels = new Uint8Array(n * h * w);
-  for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[(i * h + y) * w + x] = (7 * i + 3 * y + x) % 256;
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[(i * h + y) * w + x] = (7 * i + 3 * y + x) % 256;
   const labels = Uint8Array.from({ length: n }, (_, i) => i % classes);
   return { images: idxBytes([n, h, w], pixels), labels: idxBytes([n], labels) };
 }
@@ -59,9 +60,17 @@ export function corruptions(valid: Uint8Array, count: number, seed: number): Uin
   for (let k = 0; k < count; k++) {
     const bytes = valid.slice();
     switch (k % 7) {
-      case 0: out.push(bytes.subarray(0, below(valid.length))); break;
-      case 1: for (let f = 0; f <= below(3); f++) bytes[below(bytes.length)] ^= 1 + below(255); out.push(bytes); break;
-      case 2: bytes[below(Math.min(16, bytes.length))] ^= 1 + below(255); out.push(bytes); break;
+      case 0:
+        out.push(bytes.subarray(0, below(valid.length)));
+        break;
+      case 1:
+        for (let f = 0; f <= below(3); f++) bytes[below(bytes.length)] ^= 1 + below(255);
+        out.push(bytes);
+        break;
+      case 2:
+        bytes[below(Math.min(16, bytes.length))] ^= 1 + below(255);
+        out.push(bytes);
+        break;
       case 3: {
         const at = below(valid.length + 1);
         out.push(concat(valid.subarray(0, at), garbage(1 + below(8)), valid.subarray(at)));
@@ -72,8 +81,12 @@ export function corruptions(valid: Uint8Array, count: number, seed: number): Uin
         out.push(concat(valid.subarray(0, at), valid.subarray(at + 1 + below(16))));
         break;
       }
-      case 5: out.push(concat(valid, garbage(1 + below(8)))); break;
-      default: out.push(garbage(below(64))); break;
+      case 5:
+        out.push(concat(valid, garbage(1 + below(8))));
+        break;
+      default:
+        out.push(garbage(below(64)));
+        break;
     }
   }
   return out;

@@ -52,7 +52,10 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   attack_project_l2: [{}],
   attack_keep_worst: [{}],
   attack_targets: [{}],
-  margin_loss: Object.values(shaderCodes('margin_loss').LOSS).flatMap((LOSS) => [{ LOSS, GRAD: true }, { LOSS, GRAD: false }]),
+  margin_loss: Object.values(shaderCodes('margin_loss').LOSS).flatMap((LOSS) => [
+    { LOSS, GRAD: true },
+    { LOSS, GRAD: false },
+  ]),
   apgd_step: [{ NORM: NORM.linf }, ...Object.values(shaderCodes('apgd_step').PHASE).map((PHASE) => ({ NORM: NORM.l2, PHASE }))],
   apgd_track: Object.values(shaderCodes('apgd_track').MODE).map((MODE) => ({ MODE })),
   fab_step: [{ NORM: NORM.linf }, { NORM: NORM.l2 }],
@@ -66,14 +69,23 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
 /** The conv2d, pooling and BatchNorm pipelines (every tile layout and switch combination). */
 function convPoolBatchNormVariants() {
   // every tile layout with the default 3x3 stride-1 window, plus other windows (KH, KW, SH, SW)
-  const windows = [{ KH: 1, KW: 1, SH: 2, SW: 2 }, { KH: 5, KW: 5, SH: 1, SW: 1 }, { KH: 2, KW: 3, SH: 1, SW: 2 }];
+  const windows = [
+    { KH: 1, KW: 1, SH: 2, SW: 2 },
+    { KH: 5, KW: 5, SH: 1, SW: 1 },
+    { KH: 2, KW: 3, SH: 1, SW: 2 },
+  ];
   const tiles = [...[4, 8, 16, 32, 64].map((TY) => ({ TY })), ...windows.map((w) => ({ TY: 16, ...w }))];
   const countIncludePad = [{ COUNT_INCLUDE_PAD: true }, { COUNT_INCLUDE_PAD: false }];
-  const flags = (a: string, b: string) =>
-    [false, true].flatMap((x) => [false, true].map((y) => ({ [a]: x, [b]: y })));
-  const gemmBlock = [...flags('TRANS_B', 'ACCUMULATE').map((f) => ({ ...f, HAS_BIAS: false })), { TRANS_B: false, ACCUMULATE: false, HAS_BIAS: true }];
+  const flags = (a: string, b: string) => [false, true].flatMap((x) => [false, true].map((y) => ({ [a]: x, [b]: y })));
+  const gemmBlock = [
+    ...flags('TRANS_B', 'ACCUMULATE').map((f) => ({ ...f, HAS_BIAS: false })),
+    { TRANS_B: false, ACCUMULATE: false, HAS_BIAS: true },
+  ];
   return {
-    conv2d: tiles.flatMap((t) => [{ ...t, HAS_BIAS: false }, { ...t, HAS_BIAS: true }]),
+    conv2d: tiles.flatMap((t) => [
+      { ...t, HAS_BIAS: false },
+      { ...t, HAS_BIAS: true },
+    ]),
     conv2d_backward_input: tiles,
     conv2d_backward_input_direct: [{}],
     conv2d_backward_weight: tiles,
@@ -86,7 +98,10 @@ function convPoolBatchNormVariants() {
     conv2d_transpose_dy: [{}],
     conv2d_col2im: [{ RUN: 8 }, ...windows.map((w) => ({ ...w, RUN: 4 }))],
     max_pool2d: [{}],
-    max_pool2d_backward: [{ KH: 2, KW: 2, SH: 2, SW: 2 }, { KH: 3, KW: 3, SH: 1, SW: 2 }],
+    max_pool2d_backward: [
+      { KH: 2, KW: 2, SH: 2, SW: 2 },
+      { KH: 3, KW: 3, SH: 1, SW: 2 },
+    ],
     avg_pool2d: countIncludePad,
     avg_pool2d_backward: countIncludePad,
     batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
@@ -126,7 +141,8 @@ defineCase('WGSL compile error quotes the offending line', async ({ gpu }) => {
   assert(message.includes('broken_example.wgsl:3'), `message lacks file:line: ${message}`);
   assert(message.includes('undefined_thing'), `message does not quote the line: ${message}`);
   // An error inside an included file (appended by codegen after its marker) names that file and line.
-  const included = '@compute @workgroup_size(1)\nfn main() {}\n\n// ---- shaders/lib/example.wgsl ----\n// header\nfn helper() -> f32 { return missing_name; }\n';
+  const included =
+    '@compute @workgroup_size(1)\nfn main() {}\n\n// ---- shaders/lib/example.wgsl ----\n// header\nfn helper() -> f32 { return missing_name; }\n';
   const inLib = await expectCode('E_SHADER_COMPILE', () => gpu.compileSource('with_include', included));
   assert(inLib.includes('shaders/lib/example.wgsl:2'), `message does not name the included file and line: ${inLib}`);
 });

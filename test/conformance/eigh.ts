@@ -12,7 +12,11 @@ import { defineCase } from './harness.js';
 import { gradedSpectrum, lowRankGram, randomSymmetric, withSpectrum } from './matrices.js';
 
 /** Full decomposition of `a`, residual checks, and the eigenvalues-only run giving the same bits. */
-async function decomposeChecked(a: Float64Array, n: number, what: string): Promise<EighResult & { residual: number; orthogonality: number }> {
+async function decomposeChecked(
+  a: Float64Array,
+  n: number,
+  what: string,
+): Promise<EighResult & { residual: number; orthogonality: number }> {
   const full = await eigh(a, n, { vectors: true });
   const { residual, orthogonality } = eighResiduals(a, n, full.values, full.vectors!);
   assertBelow(residual, TOLERANCES.eighResidual, `${what}: ‖AV − VΛ‖/‖A‖`);
@@ -42,7 +46,10 @@ defineCase('eigh random symmetric n = 1..64 vs cyclic Jacobi', async ({ metric, 
   for (const n of [1, 2, 3, 4, 5, 8, 16, 17, 31, 64]) {
     const a = randomSymmetric(n, 100 + n);
     const got = await decomposeChecked(a, n, `n=${n}`);
-    err = Math.max(err, assertBelow(eigenvalueError(got.values, jacobiEigenRef(a, n).values), TOLERANCES.eighEigenvalues, `n=${n} vs Jacobi`));
+    err = Math.max(
+      err,
+      assertBelow(eigenvalueError(got.values, jacobiEigenRef(a, n).values), TOLERANCES.eighEigenvalues, `n=${n} vs Jacobi`),
+    );
     res = Math.max(res, got.residual);
     orth = Math.max(orth, got.orthogonality);
     if (n === 64) {
@@ -123,8 +130,16 @@ defineCase('eigh ill-conditioned (n = 150, cond 1e12) and power-of-two scaling',
   // scaled eigenvalues.
   for (const e of [300, -300]) {
     const s = 2 ** e;
-    const scaled = await eigh(a.map((v) => v * s), n, { vectors: true });
-    assertBitEqual(scaled.values, got.values.map((v) => v * s), `scaled by 2^${e}: eigenvalues`);
+    const scaled = await eigh(
+      a.map((v) => v * s),
+      n,
+      { vectors: true },
+    );
+    assertBitEqual(
+      scaled.values,
+      got.values.map((v) => v * s),
+      `scaled by 2^${e}: eigenvalues`,
+    );
     assertBitEqual(scaled.vectors!, got.vectors!, `scaled by 2^${e}: eigenvectors`);
   }
 });

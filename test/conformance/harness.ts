@@ -78,14 +78,24 @@ export function listCases(): string[] {
 export async function runConformance(
   options: { adapter?: AdapterChoice; filter?: string; variantsOnly?: boolean; onResult?: (r: CaseResult) => void } = {},
 ): Promise<ConformanceRun> {
-  const cases = registry.filter((c) => (!options.filter || c.name.includes(options.filter)) && (!options.variantsOnly || c.variants.length > 0));
+  const cases = registry.filter(
+    (c) => (!options.filter || c.name.includes(options.filter)) && (!options.variantsOnly || c.variants.length > 0),
+  );
   let gpu: Gpu;
   try {
     gpu = await createGpu({ adapter: options.adapter });
   } catch (e) {
     // No adapter: the runtime fails every case; it never passes silently.
     const error = `no adapter: ${(e as Error).message}`;
-    const results = cases.map((c) => ({ name: c.name, variants: c.variants, status: 'failed' as const, ms: 0, error, metrics: {}, outputs: {} }));
+    const results = cases.map((c) => ({
+      name: c.name,
+      variants: c.variants,
+      status: 'failed' as const,
+      ms: 0,
+      error,
+      metrics: {},
+      outputs: {},
+    }));
     results.forEach((r) => options.onResult?.(r));
     return { runtime: currentPlatform().runtime, adapter: null, adapterLine: error, programs: null, programLine: '', results };
   }
@@ -120,7 +130,14 @@ export async function runConformance(
   }
   const { report, programs } = gpu;
   gpu.destroy();
-  return { runtime: report.runtime, adapter: report, adapterLine: formatAdapterReport(report), programs, programLine: formatProgramChoice(programs), results };
+  return {
+    runtime: report.runtime,
+    adapter: report,
+    adapterLine: formatAdapterReport(report),
+    programs,
+    programLine: formatProgramChoice(programs),
+    results,
+  };
 }
 
 function digest(data: Float32Array | Float64Array, cross: CrossRuntime): OutputDigest {

@@ -22,7 +22,12 @@ import { absOf, normwiseError, scaledError } from './nn_check.js';
 
 const TRAIN = { mode: 'train' } as const;
 
-for (const [n, inF, outF] of [[1, 1, 1], [7, 65, 33], [70, 130, 10], [3, 200, 129]] as const) {
+for (const [n, inF, outF] of [
+  [1, 1, 1],
+  [7, 65, 33],
+  [70, 130, 10],
+  [3, 200, 129],
+] as const) {
   const name = `dense ${inF}→${outF} batch ${n}: forward, dx, summed and per-sample dW/db`;
   defineCase(name, async ({ gpu, metric, output }) => {
     const layer = new Dense(gpu, 'fc', inF, outF, new Rng(n + inF));
@@ -43,11 +48,33 @@ for (const [n, inF, outF] of [[1, 1, 1], [7, 65, 33], [70, 130, 10], [3, 200, 12
     const dwScale = denseBackwardRef(absOf(x), w, absOf(dyData), n, inF, outF).dw;
     const dbScale = denseBackwardRef(x, w, absOf(dyData), n, inF, outF).db;
     const gw = await (layer.weight.grad as Tensor).read();
-    const gb = await (layer.bias?.grad as Tensor).read();
+    const gb = await (layer.bias!.grad as Tensor).read();
     metric('forwardError', assertBelow(scaledError(y, yRef, yScale), TOLERANCES.dense, 'y'));
     metric('dxError', assertBelow(scaledError(await dx.read(), ref.dx, dxScale), TOLERANCES.dense, 'dx'));
-    metric('dwError', assertBelow(scaledError(gw, ref.dw.map((v) => 2 * v), dwScale.map((v) => 2 * v)), TOLERANCES.dense, 'dW (2 accumulated)'));
-    metric('dbError', assertBelow(scaledError(gb, ref.db.map((v) => 2 * v), dbScale.map((v) => 2 * v)), TOLERANCES.channelSum, 'db'));
+    metric(
+      'dwError',
+      assertBelow(
+        scaledError(
+          gw,
+          ref.dw.map((v) => 2 * v),
+          dwScale.map((v) => 2 * v),
+        ),
+        TOLERANCES.dense,
+        'dW (2 accumulated)',
+      ),
+    );
+    metric(
+      'dbError',
+      assertBelow(
+        scaledError(
+          gb,
+          ref.db.map((v) => 2 * v),
+          dbScale.map((v) => 2 * v),
+        ),
+        TOLERANCES.channelSum,
+        'db',
+      ),
+    );
     // per-sample: dW_i = dy_i ⊗ x_i exactly rounded; db_i = dy_i; Parameter.grad untouched
     const sink = new PerSampleGrads();
     layer.backward(tdy, { grads: sink }).dispose();
@@ -122,7 +149,8 @@ defineCase('residual (identity and dense shortcut) inside sequential, against th
     new ReLU('relu'),
     new Residual('b2', new Sequential('b2.body', [b2[0], new ReLU('b2.relu'), b2[1]]), b2[2]),
   ]);
-  const refDense = async (d: Dense) => new RefDense(d.name, d.inFeatures, d.outFeatures, await d.weight.value.read(), await (d.bias as { value: Tensor }).value.read());
+  const refDense = async (d: Dense) =>
+    new RefDense(d.name, d.inFeatures, d.outFeatures, await d.weight.value.read(), await (d.bias as { value: Tensor }).value.read());
   const [r1, r2, r3, r4, r5] = await Promise.all([...b1, ...b2].map(refDense));
   const ref = new RefSequential([
     new RefResidual(new RefSequential([r1, new RefReLU(), r2])),

@@ -55,57 +55,78 @@ defineCase('map on a 2-D dispatch grid (more than 65535 workgroups of 64)', asyn
   ty.dispose();
 });
 
-for (const [rows, n] of [[1, 1], [1, 1000], [3, 1025], [1, 1_000_003], [257, 300]] as const) {
-  defineCase(`sum rows ${rows}x${n}`, async ({ gpu, metric, output }) => {
-    const x = randomF32(rows * n, rows * 31 + n);
-    const tx = Tensor.fromArray(gpu, x, rows === 1 ? [n] : [rows, n]);
-    const ts = sumLastAxis(tx);
-    const s = await ts.read();
-    assert(s.length === rows, `expected ${rows} sums, got ${s.length}`);
-    let worst = 0;
-    for (let r = 0; r < rows; r++) {
-      let ref = 0;
-      let absSum = 0;
-      for (let i = 0; i < n; i++) {
-        ref += x[r * n + i];
-        absSum += Math.abs(x[r * n + i]);
+for (const [rows, n] of [
+  [1, 1],
+  [1, 1000],
+  [3, 1025],
+  [1, 1_000_003],
+  [257, 300],
+] as const) {
+  defineCase(
+    `sum rows ${rows}x${n}`,
+    async ({ gpu, metric, output }) => {
+      const x = randomF32(rows * n, rows * 31 + n);
+      const tx = Tensor.fromArray(gpu, x, rows === 1 ? [n] : [rows, n]);
+      const ts = sumLastAxis(tx);
+      const s = await ts.read();
+      assert(s.length === rows, `expected ${rows} sums, got ${s.length}`);
+      let worst = 0;
+      for (let r = 0; r < rows; r++) {
+        let ref = 0;
+        let absSum = 0;
+        for (let i = 0; i < n; i++) {
+          ref += x[r * n + i];
+          absSum += Math.abs(x[r * n + i]);
+        }
+        worst = Math.max(worst, Math.abs(s[r] - ref) / absSum);
       }
-      worst = Math.max(worst, Math.abs(s[r] - ref) / absSum);
-    }
-    metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums'));
-    output('sums', s, { mode: 'tolerance', tol: TOLERANCES.reduceSum * TOLERANCES.crossRuntimeFactor });
-    const again = sumLastAxis(tx);
-    assertBitEqual(s, await again.read(), 'two identical reductions');
-    [tx, ts, again].forEach((t) => t.dispose());
-  }, [n > 1024 ? 'reduce/sum multi-pass' : 'reduce/sum one pass']);
+      metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums'));
+      output('sums', s, { mode: 'tolerance', tol: TOLERANCES.reduceSum * TOLERANCES.crossRuntimeFactor });
+      const again = sumLastAxis(tx);
+      assertBitEqual(s, await again.read(), 'two identical reductions');
+      [tx, ts, again].forEach((t) => t.dispose());
+    },
+    [n > 1024 ? 'reduce/sum multi-pass' : 'reduce/sum one pass'],
+  );
 }
 
-for (const [rows, n] of [[4, 3000], [1, 1_100_000]] as const) {
-  defineCase(`row sums of squares ${rows}x${n} (the squaring first pass)`, async ({ gpu, metric }) => {
-    const x = randomF32(rows * n, rows * 37 + n);
-    const tx = Tensor.fromArray(gpu, x, [rows, n]);
-    const ts = rowSumSquares(tx);
+for (const [rows, n] of [
+  [4, 3000],
+  [1, 1_100_000],
+] as const) {
+  defineCase(
+    `row sums of squares ${rows}x${n} (the squaring first pass)`,
+    async ({ gpu, metric }) => {
+      const x = randomF32(rows * n, rows * 37 + n);
+      const tx = Tensor.fromArray(gpu, x, [rows, n]);
+      const ts = rowSumSquares(tx);
+      const s = await ts.read();
+      let worst = 0;
+      for (let r = 0; r < rows; r++) {
+        let ref = 0;
+        for (let i = 0; i < n; i++) ref += x[r * n + i] ** 2;
+        worst = Math.max(worst, Math.abs(s[r] - ref) / ref);
+      }
+      metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums of squares'));
+      [tx, ts].forEach((t) => t.dispose());
+    },
+    ['reduce/square'],
+  );
+}
+
+defineCase(
+  'sum of integers is exact and bit-identical',
+  async ({ gpu, output }) => {
+    const n = 300_001;
+    const x = randomInts(n, 77, 100);
+    const tx = Tensor.fromArray(gpu, x, [n]);
+    const ts = sumAll(tx);
     const s = await ts.read();
-    let worst = 0;
-    for (let r = 0; r < rows; r++) {
-      let ref = 0;
-      for (let i = 0; i < n; i++) ref += x[r * n + i] ** 2;
-      worst = Math.max(worst, Math.abs(s[r] - ref) / ref);
-    }
-    metric('maxRelError', assertBelow(worst, TOLERANCES.reduceSum, 'row sums of squares'));
-    [tx, ts].forEach((t) => t.dispose());
-  }, ['reduce/square']);
-}
-
-defineCase('sum of integers is exact and bit-identical', async ({ gpu, output }) => {
-  const n = 300_001;
-  const x = randomInts(n, 77, 100);
-  const tx = Tensor.fromArray(gpu, x, [n]);
-  const ts = sumAll(tx);
-  const s = await ts.read();
-  const ref = x.reduce((a, b) => a + b, 0);
-  assert(s[0] === ref, `sum ${s[0]} != exact ${ref}`);
-  output('sum', s, { mode: 'bitwise' });
-  tx.dispose();
-  ts.dispose();
-}, ['reduce/sum multi-pass']);
+    const ref = x.reduce((a, b) => a + b, 0);
+    assert(s[0] === ref, `sum ${s[0]} != exact ${ref}`);
+    output('sum', s, { mode: 'bitwise' });
+    tx.dispose();
+    ts.dispose();
+  },
+  ['reduce/sum multi-pass'],
+);

@@ -107,7 +107,10 @@ defineCase('MLP per-sample gradients of a logit, the logit sum and a cotangent m
   for (const p of model.parameters()) {
     assertBitEqual(await lossSink.grad(p).read(), await expected.get(p.name)!.read(), `lossAndGrad per-sample gradient of ${p.name}`);
   }
-  assert(model.parameters().every((p) => p.grad === null), 'a PerSampleGrads sink must leave Parameter.grad alone');
+  assert(
+    model.parameters().every((p) => p.grad === null),
+    'a PerSampleGrads sink must leave Parameter.grad alone',
+  );
   lossSink.dispose();
   expected.forEach((g) => g.dispose());
   [logits, dlogits].forEach((t) => t.dispose());
@@ -120,7 +123,8 @@ defineCase('MLP per-sample gradients of a logit, the logit sum and a cotangent m
   model.forward(x, { mode: 'eval' }).dispose();
   const sink = new PerSampleGrads();
   model.backward(ones, { grads: sink }).dispose();
-  for (const p of model.parameters()) assertBitEqual(await sink.grad(p).read(), await summed.get(p.name)!.read(), `sink gradient of ${p.name}`);
+  for (const p of model.parameters())
+    assertBitEqual(await sink.grad(p).read(), await summed.get(p.name)!.read(), `sink gradient of ${p.name}`);
   sink.dispose();
   summed.forEach((g) => g.dispose());
   await expectCode('E_INVALID_ARGUMENT', () => model.backward(ones, { paramGrads: 'perSample' } as never));
@@ -142,7 +146,7 @@ defineCase('MLP checkpoint: exportState/importState round trip and typed errors'
   b.importState(state);
   const [la, lb] = [a.forward(x, { mode: 'eval' }), b.forward(x, { mode: 'eval' })];
   assertBitEqual(await la.read(), await lb.read(), 'logits after importing the state');
-  const { ['fc2.bias']: _dropped, ...missing } = state;
+  const { 'fc2.bias': _dropped, ...missing } = state;
   let message = await expectCode('E_INVALID_ARGUMENT', () => b.importState(missing));
   assert(message.includes('fc2.bias'), message);
   message = await expectCode('E_SHAPE_MISMATCH', () => b.importState({ ...state, 'fc1.bias': new Float32Array(3) }));
@@ -176,7 +180,10 @@ defineCase('determinism: the same seed gives bit-identical MLP weights after 6 S
   const second = await trainSteps(gpu, 21, 6);
   const other = await trainSteps(gpu, 22, 6);
   for (const name of Object.keys(first)) assertBitEqual(second[name], first[name], `run 2 vs run 1: ${name}`);
-  assert(first['fc1.weight'].some((v, i) => v !== other['fc1.weight'][i]), 'another seed must give other weights');
+  assert(
+    first['fc1.weight'].some((v, i) => v !== other['fc1.weight'][i]),
+    'another seed must give other weights',
+  );
   assert(gpu.pool.liveCount === live, `training leaked ${gpu.pool.liveCount - live} pooled buffers`);
   output('fc3.weight', first['fc3.weight'], { mode: 'tolerance', tol: TOLERANCES.trainedWeights });
 });
@@ -203,7 +210,10 @@ defineCase('MLP bad input and options: typed errors naming the layer or option',
   // attacks: input gradient only, parameter gradients untouched
   const live = gpu.pool.liveCount;
   const r = model.lossAndGrad(x, y, { mode: 'eval', grads: NO_PARAM_GRADS, inputGrad: true });
-  assert(model.parameters().every((p) => p.grad === null), 'grads: NO_PARAM_GRADS must not create gradients');
+  assert(
+    model.parameters().every((p) => p.grad === null),
+    'grads: NO_PARAM_GRADS must not create gradients',
+  );
   assert(r.inputGrad?.shape.join() === '4,3,6,6', `input gradient shape [${r.inputGrad?.shape}]`);
   r.dispose();
   assert(gpu.pool.liveCount === live, `lossAndGrad leaked ${gpu.pool.liveCount - live} pooled buffers`);

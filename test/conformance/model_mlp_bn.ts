@@ -25,7 +25,12 @@ import { normwiseError } from './nn_check.js';
 const INPUT = [3, 6, 6];
 const SIZE = 108;
 const BN_MLP: Partial<MlpOptions> = {
-  inputShape: INPUT, hidden: [24, 12], classes: 5, normalize: { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] }, batchNorm: true, seed: 7,
+  inputShape: INPUT,
+  hidden: [24, 12],
+  classes: 5,
+  normalize: { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] },
+  batchNorm: true,
+  seed: 7,
 };
 const VARIANTS: Array<[string, Partial<MlpOptions>]> = [
   ['PyTorch estimators (unbiased EMA, affine)', BN_MLP],
@@ -51,12 +56,19 @@ function warm(gpu: Gpu, model: Model): void {
 }
 
 /** Logits, per-sample losses, parameter and input gradients of one batch in `mode` vs the reference; in train mode also the running buffers after the step. */
-async function checkAgainstReference(gpu: Gpu, options: Partial<MlpOptions>, mode: 'train' | 'eval', metric: (k: string, v: number) => void): Promise<void> {
+async function checkAgainstReference(
+  gpu: Gpu,
+  options: Partial<MlpOptions>,
+  mode: 'train' | 'eval',
+  metric: (k: string, v: number) => void,
+): Promise<void> {
   const live = gpu.pool.liveCount;
   const model = createMlp(gpu, options);
   const names = model.parameters().map((p) => p.name);
-  const expectedNames = options.bn?.affine === false ? ['fc1.weight', 'fc2.weight', 'fc3.weight', 'fc3.bias']
-    : ['fc1.weight', 'bn1.weight', 'bn1.bias', 'fc2.weight', 'bn2.weight', 'bn2.bias', 'fc3.weight', 'fc3.bias'];
+  const expectedNames =
+    options.bn?.affine === false
+      ? ['fc1.weight', 'fc2.weight', 'fc3.weight', 'fc3.bias']
+      : ['fc1.weight', 'bn1.weight', 'bn1.bias', 'fc2.weight', 'bn2.weight', 'bn2.bias', 'fc3.weight', 'fc3.bias'];
   assert(names.join() === expectedNames.join(), `parameters ${names.join()} (a Dense before BatchNorm has no bias)`);
   if (mode === 'eval') warm(gpu, model);
   const n = 9;
@@ -77,7 +89,10 @@ async function checkAgainstReference(gpu: Gpu, options: Partial<MlpOptions>, mod
   const result = model.lossAndGrad(x, y, { mode, inputGrad: true });
   check('per-sample losses', await result.losses.read(), expected.losses);
   const refParams = new Map(ref.params().map((p) => [p.name, p]));
-  assert(refParams.size === model.parameters().length, `reference has ${refParams.size} parameters, the model ${model.parameters().length}`);
+  assert(
+    refParams.size === model.parameters().length,
+    `reference has ${refParams.size} parameters, the model ${model.parameters().length}`,
+  );
   for (const p of model.parameters()) {
     const r = refParams.get(p.name);
     assert(r !== undefined && p.grad !== null, `parameter ${p.name}: no gradient or no reference`);
@@ -91,8 +106,19 @@ async function checkAgainstReference(gpu: Gpu, options: Partial<MlpOptions>, mod
     const field = b.name.slice(layer.length + 1);
     const s = bnStates.get(layer);
     assert(s !== undefined, `buffer ${b.name} has no reference BatchNorm`);
-    const want = field === 'running_mean' ? s.runningMean : field === 'running_var' ? s.runningVar : field === 'num_batches_tracked' ? [s.count] : null;
-    if (want) running = Math.max(running, assertBelow(normwiseError(await b.value.read(), want), TOLERANCES.batchNormRunning, `${mode} mode: ${b.name} after the step`));
+    const want =
+      field === 'running_mean'
+        ? s.runningMean
+        : field === 'running_var'
+          ? s.runningVar
+          : field === 'num_batches_tracked'
+            ? [s.count]
+            : null;
+    if (want)
+      running = Math.max(
+        running,
+        assertBelow(normwiseError(await b.value.read(), want), TOLERANCES.batchNormRunning, `${mode} mode: ${b.name} after the step`),
+      );
   }
   metric(`${mode} running buffers`, running);
   result.dispose();
@@ -103,35 +129,43 @@ async function checkAgainstReference(gpu: Gpu, options: Partial<MlpOptions>, mod
 
 for (const [label, options] of VARIANTS) {
   for (const mode of ['train', 'eval'] as const) {
-    defineCase(`MLP with BatchNorm1d (${label}), ${mode} mode (${mode === 'train' ? 'batch statistics' : 'running buffers'}): logits, loss, parameter and input gradients match the float64 reference`,
-      async ({ gpu, metric }) => checkAgainstReference(gpu, options, mode, metric));
+    defineCase(
+      `MLP with BatchNorm1d (${label}), ${mode} mode (${mode === 'train' ? 'batch statistics' : 'running buffers'}): logits, loss, parameter and input gradients match the float64 reference`,
+      async ({ gpu, metric }) => checkAgainstReference(gpu, options, mode, metric),
+    );
   }
 }
 
 for (const implementation of ['contraction', 'jacobian'] as const) {
-  defineCase(`empirical NTK (every kind, ${implementation}) of the MLP with BatchNorm1d (eval mode) equals the float64 J Jᵀ`, async ({ gpu, metric }) => {
-    const model = createMlp(gpu, BN_MLP);
-    warm(gpu, model);
-    const [n1, n2] = [3, 4];
-    const a = batch(gpu, n1, 71);
-    const b = batch(gpu, n2, 72);
-    const ref = buildReferenceLayer(mlpArchitecture(BN_MLP).spec, await model.exportState(), EVAL);
-    const r1 = { shape: [n1, ...INPUT], data: Float64Array.from(a.xs) };
-    const r2 = { shape: [n2, ...INPUT], data: Float64Array.from(b.xs) };
-    const relative = (got: Float64Array, want: Float64Array) =>
-      Math.sqrt(got.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
-    for (const kind of ['trace', 'full', 'logit', 'sumLogits'] as KernelKind[]) {
-      const want = referenceNtk(ref, r1, r2, kind, 2);
-      const k = await empiricalNtk(model, a.x, b.x, { kind, implementation, logit: 2 });
-      assert(k.data.length === want.length, `${kind}: ${k.data.length} kernel entries, the reference has ${want.length}`);
-      metric(kind, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${kind} kernel (${implementation})`));
-    }
-    const want = referenceNtk(ref, r2, r2, 'trace');
-    const k = await inOneSampleChunks(model, b.x, implementation);
-    metric('trace K(X, X) chunked', assertBelow(relative(k.data, want), TOLERANCES.ntk, `trace K(X, X) in one-sample chunks (${implementation})`));
-    [a.x, a.y, b.x, b.y].forEach((t) => t.dispose());
-    model.dispose();
-  });
+  defineCase(
+    `empirical NTK (every kind, ${implementation}) of the MLP with BatchNorm1d (eval mode) equals the float64 J Jᵀ`,
+    async ({ gpu, metric }) => {
+      const model = createMlp(gpu, BN_MLP);
+      warm(gpu, model);
+      const [n1, n2] = [3, 4];
+      const a = batch(gpu, n1, 71);
+      const b = batch(gpu, n2, 72);
+      const ref = buildReferenceLayer(mlpArchitecture(BN_MLP).spec, await model.exportState(), EVAL);
+      const r1 = { shape: [n1, ...INPUT], data: Float64Array.from(a.xs) };
+      const r2 = { shape: [n2, ...INPUT], data: Float64Array.from(b.xs) };
+      const relative = (got: Float64Array, want: Float64Array) =>
+        Math.sqrt(got.reduce((s, v, i) => s + (v - want[i]) ** 2, 0) / want.reduce((s, v) => s + v * v, 0));
+      for (const kind of ['trace', 'full', 'logit', 'sumLogits'] as KernelKind[]) {
+        const want = referenceNtk(ref, r1, r2, kind, 2);
+        const k = await empiricalNtk(model, a.x, b.x, { kind, implementation, logit: 2 });
+        assert(k.data.length === want.length, `${kind}: ${k.data.length} kernel entries, the reference has ${want.length}`);
+        metric(kind, assertBelow(relative(k.data, want), TOLERANCES.ntk, `${kind} kernel (${implementation})`));
+      }
+      const want = referenceNtk(ref, r2, r2, 'trace');
+      const k = await inOneSampleChunks(model, b.x, implementation);
+      metric(
+        'trace K(X, X) chunked',
+        assertBelow(relative(k.data, want), TOLERANCES.ntk, `trace K(X, X) in one-sample chunks (${implementation})`),
+      );
+      [a.x, a.y, b.x, b.y].forEach((t) => t.dispose());
+      model.dispose();
+    },
+  );
 }
 
 /** The trace K(X, X) under the smallest power-of-two budget that holds two one-sample chunks (a chunk then holds one sample). */

@@ -25,11 +25,19 @@ function relativeError(got: Float64Array, want: Float64Array): number {
   return Math.sqrt(diff / norm);
 }
 
-async function setup(gpu: Parameters<typeof createMlp>[0]): Promise<{ model: Model; x1: Tensor; x2: Tensor; x1d: Float32Array; x2d: Float32Array }> {
+async function setup(
+  gpu: Parameters<typeof createMlp>[0],
+): Promise<{ model: Model; x1: Tensor; x2: Tensor; x1d: Float32Array; x2d: Float32Array }> {
   const model = createMlp(gpu, { ...MLP, seed: 4 });
   const x1d = randomF32(5 * 18, 41, 0, 1);
   const x2d = randomF32(4 * 18, 42, 0, 1);
-  return { model, x1: Tensor.fromArray(gpu, x1d, [5, ...MLP.inputShape]), x2: Tensor.fromArray(gpu, x2d, [4, ...MLP.inputShape]), x1d, x2d };
+  return {
+    model,
+    x1: Tensor.fromArray(gpu, x1d, [5, ...MLP.inputShape]),
+    x2: Tensor.fromArray(gpu, x2d, [4, ...MLP.inputShape]),
+    x1d,
+    x2d,
+  };
 }
 
 for (const implementation of ['contraction', 'jacobian'] as NtkImplementation[]) {
@@ -49,32 +57,40 @@ for (const implementation of ['contraction', 'jacobian'] as NtkImplementation[])
   });
 }
 
-defineCase('ntk identities: symmetric PSD, trace = mean of logit kernels, cross = joint block, tiling-invariant', async ({ gpu, metric }) => {
-  const { model, x1, x2 } = await setup(gpu);
-  const trace = await empiricalNtk(model, x1, null);
-  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) assert(trace.data[i * 5 + j] === trace.data[j * 5 + i], 'K(X, X) is not symmetric');
-  const full = await empiricalNtk(model, x1, null, { kind: 'full' });
-  for (const [name, k] of [['trace', trace], ['full', full]] as const) {
-    const { values } = await eigh(k.data, k.rows);
-    const ratio = values[values.length - 1] / values[0];
-    metric(`${name} λ_min/λ_max`, ratio);
-    assert(ratio >= -TOLERANCES.ntk, `${name} kernel is not PSD: λ_min/λ_max = ${ratio}`);
-  }
-  const mean = new Float64Array(25);
-  for (let c = 0; c < 3; c++) (await empiricalNtk(model, x1, null, { kind: 'logit', logit: c })).data.forEach((v, i) => (mean[i] += v / 3));
-  assertBelow(relativeError(trace.data, mean), TOLERANCES.ntk, 'trace vs mean of logit kernels');
-  const tiled = await empiricalNtk(model, x1, x2, { budgetBytes: 2000 }); // forces chunks of ~1-2 samples
-  const whole = await empiricalNtk(model, x1, x2);
-  assertBelow(relativeError(tiled.data, whole.data), TOLERANCES.ntk, 'tiled vs untiled cross kernel');
-  const both = Tensor.empty(gpu, [9, ...MLP.inputShape]);
-  gpu.copy(x1.buffer, 0, both.buffer, 0, x1.bytes);
-  gpu.copy(x2.buffer, 0, both.buffer, x1.bytes, x2.bytes);
-  const joint = await empiricalNtk(model, both, null);
-  const block = new Float64Array(20);
-  for (let i = 0; i < 5; i++) for (let j = 0; j < 4; j++) block[i * 4 + j] = joint.data[i * 9 + 5 + j];
-  assertBelow(relativeError(whole.data, block), TOLERANCES.ntk, 'cross kernel vs joint block');
-  [model, x1, x2, both].forEach((t) => t.dispose());
-});
+defineCase(
+  'ntk identities: symmetric PSD, trace = mean of logit kernels, cross = joint block, tiling-invariant',
+  async ({ gpu, metric }) => {
+    const { model, x1, x2 } = await setup(gpu);
+    const trace = await empiricalNtk(model, x1, null);
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 5; j++) assert(trace.data[i * 5 + j] === trace.data[j * 5 + i], 'K(X, X) is not symmetric');
+    const full = await empiricalNtk(model, x1, null, { kind: 'full' });
+    for (const [name, k] of [
+      ['trace', trace],
+      ['full', full],
+    ] as const) {
+      const { values } = await eigh(k.data, k.rows);
+      const ratio = values[values.length - 1] / values[0];
+      metric(`${name} λ_min/λ_max`, ratio);
+      assert(ratio >= -TOLERANCES.ntk, `${name} kernel is not PSD: λ_min/λ_max = ${ratio}`);
+    }
+    const mean = new Float64Array(25);
+    for (let c = 0; c < 3; c++)
+      (await empiricalNtk(model, x1, null, { kind: 'logit', logit: c })).data.forEach((v, i) => (mean[i] += v / 3));
+    assertBelow(relativeError(trace.data, mean), TOLERANCES.ntk, 'trace vs mean of logit kernels');
+    const tiled = await empiricalNtk(model, x1, x2, { budgetBytes: 2000 }); // forces chunks of ~1-2 samples
+    const whole = await empiricalNtk(model, x1, x2);
+    assertBelow(relativeError(tiled.data, whole.data), TOLERANCES.ntk, 'tiled vs untiled cross kernel');
+    const both = Tensor.empty(gpu, [9, ...MLP.inputShape]);
+    gpu.copy(x1.buffer, 0, both.buffer, 0, x1.bytes);
+    gpu.copy(x2.buffer, 0, both.buffer, x1.bytes, x2.bytes);
+    const joint = await empiricalNtk(model, both, null);
+    const block = new Float64Array(20);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 4; j++) block[i * 4 + j] = joint.data[i * 9 + 5 + j];
+    assertBelow(relativeError(whole.data, block), TOLERANCES.ntk, 'cross kernel vs joint block');
+    [model, x1, x2, both].forEach((t) => t.dispose());
+  },
+);
 
 defineCase('ntk bad input: wrong shapes and options are typed errors', async ({ gpu }) => {
   const { model, x1, x2 } = await setup(gpu);

@@ -3,7 +3,13 @@
 // ties (first element wins) on integer inputs; typed errors for bad options.
 
 import {
-  avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward, maxPool2d, maxPool2dBackward, pool2dGeometry,
+  avgPool2d,
+  avgPool2dBackward,
+  globalAvgPool,
+  globalAvgPoolBackward,
+  maxPool2d,
+  maxPool2dBackward,
+  pool2dGeometry,
   type Pool2dOptions,
 } from '../../src/ops/pool2d.js';
 import { avgPool2dBackwardRef, avgPool2dRef, maxPool2dBackwardRef, maxPool2dRef } from '../../src/reference/pool2d.js';
@@ -56,7 +62,10 @@ for (const [index, c] of AVG_CASES.entries()) {
   defineCase(name, async ({ gpu, metric, output }) => {
     const g = pool2dGeometry(c.x, c.options);
     const include = c.options.countIncludePad ?? true;
-    const xs = randomF32(c.x.reduce((a, b) => a * b), 500 + index);
+    const xs = randomF32(
+      c.x.reduce((a, b) => a * b),
+      500 + index,
+    );
     const dys = randomF32(g.n * g.c * g.oh * g.ow, 600 + index);
     const tx = Tensor.fromArray(gpu, xs, c.x);
     const tdy = Tensor.fromArray(gpu, dys, [g.n, g.c, g.oh, g.ow]);
@@ -73,7 +82,13 @@ for (const [index, c] of AVG_CASES.entries()) {
   });
 }
 
-for (const [index, x] of ([[3, 5, 7, 7], [2, 4, 1, 1], [4, 70, 4, 4]] as Shape4[]).entries()) {
+for (const [index, x] of (
+  [
+    [3, 5, 7, 7],
+    [2, 4, 1, 1],
+    [4, 70, 4, 4],
+  ] as Shape4[]
+).entries()) {
   defineCase(`globalAvgPool x[${x}]`, async ({ gpu, metric, output }) => {
     const [n, c, h, w] = x;
     const g = pool2dGeometry(x, { kernel: [h, w] });

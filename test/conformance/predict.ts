@@ -6,7 +6,15 @@
 // difference in the input of the reference predictor.
 
 import { createMlp } from '../../src/nn/mlp.js';
-import { fitKernelMachine, gradientDescentWeights, predict, solveKernelMachine, type KernelMachine, type MachineKernel, type MachineOffset } from '../../src/ntk/predict.js';
+import {
+  fitKernelMachine,
+  gradientDescentWeights,
+  predict,
+  solveKernelMachine,
+  type KernelMachine,
+  type MachineKernel,
+  type MachineOffset,
+} from '../../src/ntk/predict.js';
 import { KernelPredictor } from '../../src/ntk/predict_attack.js';
 import { referenceMlp, type RefLayer, type RefTensor } from '../../src/reference/layers.js';
 import { referenceNtk } from '../../src/reference/ntk.js';
@@ -59,7 +67,8 @@ function solve(a: Float64Array, b: Float64Array, m: number): Float64Array {
 function matmul(a: Float64Array, b: Float64Array, rows: number, inner: number): Float64Array {
   const cols = b.length / inner;
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let k = 0; k < inner; k++) for (let j = 0; j < cols; j++) out[i * cols + j] += a[i * inner + k] * b[k * cols + j];
+  for (let i = 0; i < rows; i++)
+    for (let k = 0; k < inner; k++) for (let j = 0; j < cols; j++) out[i * cols + j] += a[i * inner + k] * b[k * cols + j];
   return out;
 }
 
@@ -90,7 +99,8 @@ async function setup(gpu: Parameters<typeof createMlp>[0]) {
   const xTestData = randomF32(4 * D, 52, 0, 1);
   const ref = referenceMlp(MLP, await model.exportState());
   return {
-    model, ref,
+    model,
+    ref,
     xTrain: Tensor.fromArray(gpu, xTrainData, [6, ...MLP.inputShape]),
     xTest: Tensor.fromArray(gpu, xTestData, [4, ...MLP.inputShape]),
     rTrain: { shape: [6, ...MLP.inputShape], data: Float64Array.from(xTrainData) } as RefTensor,
@@ -99,44 +109,77 @@ async function setup(gpu: Parameters<typeof createMlp>[0]) {
 }
 
 for (const kind of ['trace', 'full'] as MachineKernel[]) {
-  defineCase(`kernel machine (${kind}): ridge regression and linearized GD at t and infinity equal float64 direct solves`, async ({ gpu, metric }) => {
-    const { model, ref, xTrain, xTest, rTrain, rTest } = await setup(gpu);
-    const C = MLP.classes;
-    const K = referenceNtk(ref, rTrain, rTrain, kind);
-    const Kx = referenceNtk(ref, rTest, rTrain, kind);
-    const m = kind === 'full' ? 6 * C : 6;
-    const f0 = ref.forward(rTrain).data;
-    const f0Test = ref.forward(rTest).data;
-    const R = oneHotResidual(f0, TRAIN_LABELS, C);
-    let trace = 0;
-    for (let i = 0; i < m; i++) trace += K[i * m + i];
-    const lambda = (0.1 * trace) / m;
-    const [eta, t] = [1, (6 * m) / trace]; // eta·s·t/n about 1 at the mean eigenvalue
-    const kernelPart = (Z: Float64Array) => matmul(Kx, Z, Kx.length / m, m);
-    const shifted = K.map((v, e) => (Math.floor(e / m) === e % m ? v + lambda : v));
-    const minusKt = K.map((v) => (-eta * t * v) / 6);
-    const E = expm(minusKt, m);
-    const IminusE_R = matmul(E.map((v, e) => (Math.floor(e / m) === e % m ? 1 : 0) - v), R, m, m);
-    const want = { ridge: kernelPart(solve(shifted, R, m)), gd: kernelPart(solve(K, IminusE_R, m)), infinity: kernelPart(solve(K, R, m)) };
+  defineCase(
+    `kernel machine (${kind}): ridge regression and linearized GD at t and infinity equal float64 direct solves`,
+    async ({ gpu, metric }) => {
+      const { model, ref, xTrain, xTest, rTrain, rTest } = await setup(gpu);
+      const C = MLP.classes;
+      const K = referenceNtk(ref, rTrain, rTrain, kind);
+      const Kx = referenceNtk(ref, rTest, rTrain, kind);
+      const m = kind === 'full' ? 6 * C : 6;
+      const f0 = ref.forward(rTrain).data;
+      const f0Test = ref.forward(rTest).data;
+      const R = oneHotResidual(f0, TRAIN_LABELS, C);
+      let trace = 0;
+      for (let i = 0; i < m; i++) trace += K[i * m + i];
+      const lambda = (0.1 * trace) / m;
+      const [eta, t] = [1, (6 * m) / trace]; // eta·s·t/n about 1 at the mean eigenvalue
+      const kernelPart = (Z: Float64Array) => matmul(Kx, Z, Kx.length / m, m);
+      const shifted = K.map((v, e) => (Math.floor(e / m) === e % m ? v + lambda : v));
+      const minusKt = K.map((v) => (-eta * t * v) / 6);
+      const E = expm(minusKt, m);
+      const IminusE_R = matmul(
+        E.map((v, e) => (Math.floor(e / m) === e % m ? 1 : 0) - v),
+        R,
+        m,
+        m,
+      );
+      const want = {
+        ridge: kernelPart(solve(shifted, R, m)),
+        gd: kernelPart(solve(K, IminusE_R, m)),
+        infinity: kernelPart(solve(K, R, m)),
+      };
 
-    // the float64 path alone (eigendecomposition vs direct solve): exact up to float64 rounding times the condition number
-    const exact = await solveKernelMachine(K, m, R, lambda);
-    const exactMachine: KernelMachine = { kind, offset: 'network', n: 6, classes: C, ...exact, seconds: { kernel: 0, solve: 0 } };
-    metric('f64 ridge', assertBelow(relativeError(kernelPart(exact.alpha), want.ridge), TOLERANCES.kernelMachineF64, 'float64 ridge regression'));
-    metric('f64 gd', assertBelow(relativeError(kernelPart(gradientDescentWeights(exactMachine, eta, t)), want.gd), TOLERANCES.kernelMachineF64, 'float64 GD at t'));
-    metric('f64 infinity', assertBelow(relativeError(kernelPart(gradientDescentWeights(exactMachine, eta, Infinity)), want.infinity), TOLERANCES.kernelMachineF64, 'float64 GD at infinity'));
+      // the float64 path alone (eigendecomposition vs direct solve): exact up to float64 rounding times the condition number
+      const exact = await solveKernelMachine(K, m, R, lambda);
+      const exactMachine: KernelMachine = { kind, offset: 'network', n: 6, classes: C, ...exact, seconds: { kernel: 0, solve: 0 } };
+      metric(
+        'f64 ridge',
+        assertBelow(relativeError(kernelPart(exact.alpha), want.ridge), TOLERANCES.kernelMachineF64, 'float64 ridge regression'),
+      );
+      metric(
+        'f64 gd',
+        assertBelow(
+          relativeError(kernelPart(gradientDescentWeights(exactMachine, eta, t)), want.gd),
+          TOLERANCES.kernelMachineF64,
+          'float64 GD at t',
+        ),
+      );
+      metric(
+        'f64 infinity',
+        assertBelow(
+          relativeError(kernelPart(gradientDescentWeights(exactMachine, eta, Infinity)), want.infinity),
+          TOLERANCES.kernelMachineF64,
+          'float64 GD at infinity',
+        ),
+      );
 
-    // the device path: f32 kernels on the GPU, then the same float64 algebra
-    const machine = await fitKernelMachine(model, xTrain, TRAIN_LABELS, { kind, ridge: lambda });
-    assert(machine.ridge === lambda && machine.loo.length === 0, 'a given ridge is used as it is');
-    const minus = (p: Float64Array) => p.map((v, e) => v - f0Test[e]);
-    const cases = [['ridge', machine.alpha, want.ridge], ['gd', gradientDescentWeights(machine, eta, t), want.gd], ['infinity', gradientDescentWeights(machine, eta, Infinity), want.infinity]] as const;
-    for (const [name, alpha, target] of cases) {
-      const got = minus(await predict(model, machine, xTrain, xTest, alpha));
-      metric(`device ${name}`, assertBelow(relativeError(got, target), TOLERANCES.kernelMachine, `device ${kind} ${name} prediction`));
-    }
-    [model, xTrain, xTest].forEach((x) => x.dispose());
-  });
+      // the device path: f32 kernels on the GPU, then the same float64 algebra
+      const machine = await fitKernelMachine(model, xTrain, TRAIN_LABELS, { kind, ridge: lambda });
+      assert(machine.ridge === lambda && machine.loo.length === 0, 'a given ridge is used as it is');
+      const minus = (p: Float64Array) => p.map((v, e) => v - f0Test[e]);
+      const cases = [
+        ['ridge', machine.alpha, want.ridge],
+        ['gd', gradientDescentWeights(machine, eta, t), want.gd],
+        ['infinity', gradientDescentWeights(machine, eta, Infinity), want.infinity],
+      ] as const;
+      for (const [name, alpha, target] of cases) {
+        const got = minus(await predict(model, machine, xTrain, xTest, alpha));
+        metric(`device ${name}`, assertBelow(relativeError(got, target), TOLERANCES.kernelMachine, `device ${kind} ${name} prediction`));
+      }
+      [model, xTrain, xTest].forEach((x) => x.dispose());
+    },
+  );
 }
 
 defineCase('kernel machine: closed-form leave-one-out equals refitting without each row; bad input is typed', async ({ gpu, metric }) => {
@@ -146,7 +189,10 @@ defineCase('kernel machine: closed-form leave-one-out equals refitting without e
   const R = oneHotResidual(ref.forward(rTrain).data, TRAIN_LABELS, C);
   const fit = await solveKernelMachine(K, 6, R, 'loo');
   assert(fit.loo.length === 17 && fit.loo.some((l) => l.ridge === fit.ridge), 'the ridge is one of the leave-one-out candidates');
-  assert(fit.loo.every((l) => l.mse >= fit.loo.find((b) => b.ridge === fit.ridge)!.mse), 'the chosen ridge has the least LOO error');
+  assert(
+    fit.loo.every((l) => l.mse >= fit.loo.find((b) => b.ridge === fit.ridge)!.mse),
+    'the chosen ridge has the least LOO error',
+  );
   let worst = 0;
   for (const { ridge, mse } of [fit.loo[0], fit.loo[8], fit.loo[16]]) {
     let sum = 0;
@@ -189,32 +235,51 @@ function referenceLoss(ref: RefLayer, x: RefTensor, rTrain: RefTensor, machine: 
   return loss;
 }
 
-for (const [kind, offset] of [['trace', 'network'], ['full', 'zero']] as Array<[MachineKernel, MachineOffset]>) {
-  defineCase(`kernel predictor (${kind}, f0 ${offset}): input gradient by parameter central difference equals float64 finite differences`, async ({ gpu, metric }) => {
-    const { model, ref, xTrain, xTest, rTrain, rTest } = await setup(gpu);
-    const machine = await fitKernelMachine(model, xTrain, TRAIN_LABELS, { kind, offset, ridge: 'loo' });
-    const predictor = await KernelPredictor.create(model, machine, xTrain, machine.alpha, 4); // 2 batches of the training points
-    const before = await Promise.all(model.parameters().map((p) => p.value.read()));
-    const { outputs, gradient } = await predictor.lossGradient(xTest, TEST_LABELS);
-    const after = await Promise.all(model.parameters().map((p) => p.value.read()));
-    assert(after.every((a, j) => a.every((v, e) => Object.is(v, before[j][e]))), 'the parameters are restored exactly');
-    const exact = await predict(model, machine, xTrain, xTest);
-    metric('outputs', assertBelow(relativeError(outputs, exact), TOLERANCES.kernelPredictorGradient, 'predictor outputs by central difference vs the kernel'));
-    const want = new Float64Array(4 * D);
-    const step = 1e-6;
-    for (let e = 0; e < want.length; e++) {
-      const i = Math.floor(e / D);
-      const one = (delta: number) => {
-        const data = rTest.data.slice(i * D, (i + 1) * D);
-        data[e % D] += delta;
-        return referenceLoss(ref, { shape: [1, ...MLP.inputShape], data }, rTrain, machine, [TEST_LABELS[i]]);
-      };
-      want[e] = (one(step) - one(-step)) / (2 * step);
-    }
-    metric('gradient', assertBelow(relativeError(gradient, want), TOLERANCES.kernelPredictorGradient, `${kind} predictor input gradient`));
-    const bound = await predictor.gradientErrorBound(xTest, TEST_LABELS);
-    metric('measured bound', bound);
-    assert(bound < TOLERANCES.kernelPredictorGradient, `the measured central-difference bound ${bound} is below the tolerance`);
-    [model, xTrain, xTest].forEach((x) => x.dispose());
-  });
+for (const [kind, offset] of [
+  ['trace', 'network'],
+  ['full', 'zero'],
+] as Array<[MachineKernel, MachineOffset]>) {
+  defineCase(
+    `kernel predictor (${kind}, f0 ${offset}): input gradient by parameter central difference equals float64 finite differences`,
+    async ({ gpu, metric }) => {
+      const { model, ref, xTrain, xTest, rTrain, rTest } = await setup(gpu);
+      const machine = await fitKernelMachine(model, xTrain, TRAIN_LABELS, { kind, offset, ridge: 'loo' });
+      const predictor = await KernelPredictor.create(model, machine, xTrain, machine.alpha, 4); // 2 batches of the training points
+      const before = await Promise.all(model.parameters().map((p) => p.value.read()));
+      const { outputs, gradient } = await predictor.lossGradient(xTest, TEST_LABELS);
+      const after = await Promise.all(model.parameters().map((p) => p.value.read()));
+      assert(
+        after.every((a, j) => a.every((v, e) => Object.is(v, before[j][e]))),
+        'the parameters are restored exactly',
+      );
+      const exact = await predict(model, machine, xTrain, xTest);
+      metric(
+        'outputs',
+        assertBelow(
+          relativeError(outputs, exact),
+          TOLERANCES.kernelPredictorGradient,
+          'predictor outputs by central difference vs the kernel',
+        ),
+      );
+      const want = new Float64Array(4 * D);
+      const step = 1e-6;
+      for (let e = 0; e < want.length; e++) {
+        const i = Math.floor(e / D);
+        const one = (delta: number) => {
+          const data = rTest.data.slice(i * D, (i + 1) * D);
+          data[e % D] += delta;
+          return referenceLoss(ref, { shape: [1, ...MLP.inputShape], data }, rTrain, machine, [TEST_LABELS[i]]);
+        };
+        want[e] = (one(step) - one(-step)) / (2 * step);
+      }
+      metric(
+        'gradient',
+        assertBelow(relativeError(gradient, want), TOLERANCES.kernelPredictorGradient, `${kind} predictor input gradient`),
+      );
+      const bound = await predictor.gradientErrorBound(xTest, TEST_LABELS);
+      metric('measured bound', bound);
+      assert(bound < TOLERANCES.kernelPredictorGradient, `the measured central-difference bound ${bound} is below the tolerance`);
+      [model, xTrain, xTest].forEach((x) => x.dispose());
+    },
+  );
 }

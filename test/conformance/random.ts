@@ -9,9 +9,21 @@ import { defineCase } from './harness.js';
 
 const KAT: Array<[number[], number[], number[]]> = [
   // counter, key, expected
-  [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-  [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-  [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+  [
+    [0, 0, 0, 0],
+    [0, 0],
+    [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+  ],
+  [
+    [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+    [0xffffffff, 0xffffffff],
+    [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+  ],
+  [
+    [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+    [0xa4093822, 0x299f31d0],
+    [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+  ],
 ];
 
 defineCase('philox4x32-10 known-answer vectors', async () => {
@@ -38,7 +50,10 @@ defineCase('device uniform noise is bit-identical to the host generator', async 
 defineCase('host generator: permutation, normal moments, reproducible state', async ({ output }) => {
   const rng = new Rng(7);
   const p = rng.permutation(1000);
-  assert([...p].sort((a, b) => a - b).every((v, i) => v === i), 'not a permutation');
+  assert(
+    [...p].sort((a, b) => a - b).every((v, i) => v === i),
+    'not a permutation',
+  );
   const z = rng.normal(20000);
   const mean = z.reduce((a, b) => a + b, 0) / z.length;
   const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length;

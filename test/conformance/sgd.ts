@@ -47,21 +47,26 @@ for (const { clip, ...p } of VARIANTS) {
         const [w, g, v] = [ws[k], gs[k], vs ? vs[k] : null];
         const q = { ...p, weightDecay: decay(k) };
         const ref = sgdUpdateRef(w, g, v, Math.fround(clip), q);
-        const magnitude = w.map((wi, i) =>
-          Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + q.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30);
+        const magnitude = w.map(
+          (wi, i) =>
+            Math.abs(wi) + p.lr * (Math.abs(g[i] * clip) + q.weightDecay * Math.abs(wi) + 2 * p.momentum * Math.abs(v ? v[i] : 0)) + 1e-30,
+        );
         worst = Math.max(worst, scaledError(got[k], ref.w, magnitude));
       }
       ws = got;
       if (velocities) vs = await Promise.all(velocities.map((t) => t.read()));
     }
     metric('maxScaledError', assertBelow(worst, TOLERANCES.sgdUpdate, name));
-    output('w', Float32Array.from(ws.flatMap((w) => Array.from(w))), { mode: 'tolerance', tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor });
+    output('w', Float32Array.from(ws.flatMap((w) => Array.from(w))), {
+      mode: 'tolerance',
+      tol: TOLERANCES.sgdUpdate * TOLERANCES.crossRuntimeFactor,
+    });
     [...weights, tc].forEach((t) => t.dispose());
     velocities?.forEach((t) => t.dispose());
   });
 }
 
-defineCase('sgd update leaves the elements past a tensor\'s end in its last vec4 unchanged', async ({ gpu }) => {
+defineCase("sgd update leaves the elements past a tensor's end in its last vec4 unchanged", async ({ gpu }) => {
   const w = Tensor.fromArray(gpu, [1, 2, 3, 4, 5], [5]);
   const v = Tensor.zeros(gpu, [5]);
   const g = Tensor.fromArray(gpu, [1, 1, 1, 1, 1], [5]);
@@ -89,13 +94,22 @@ defineCase('global-norm clip factor on the device', async ({ gpu, metric, output
     metric(`normRelError@${maxNorm > norm ? 'loose' : 'tight'}`, assertBelow(Math.abs(gotNorm - norm) / norm, TOLERANCES.gradNorm, 'norm'));
     assertBelow(Math.abs(scale - refScale) / refScale, TOLERANCES.gradNorm, 'clip factor');
     if (maxNorm > norm) assert(scale === 1, `factor ${scale} must be exactly 1 when the norm is below maxNorm`);
-    output(`clip@${maxNorm > norm ? 'loose' : 'tight'}`, Float32Array.from([scale, gotNorm]), { mode: 'tolerance', tol: TOLERANCES.gradNorm * 2 });
+    output(`clip@${maxNorm > norm ? 'loose' : 'tight'}`, Float32Array.from([scale, gotNorm]), {
+      mode: 'tolerance',
+      tol: TOLERANCES.gradNorm * 2,
+    });
     out.dispose();
   }
   tensors.forEach((t) => t.dispose());
 });
 
-function parameter(gpu: Parameters<typeof createParameter>[0], name: string, w: Float32Array, g: Float32Array, noDecay: boolean): Parameter {
+function parameter(
+  gpu: Parameters<typeof createParameter>[0],
+  name: string,
+  w: Float32Array,
+  g: Float32Array,
+  noDecay: boolean,
+): Parameter {
   const p = createParameter(gpu, name, w, [w.length], noDecay);
   p.grad = Tensor.fromArray(gpu, g, [g.length]);
   return p;
@@ -113,7 +127,8 @@ defineCase('Sgd optimizer: weight decay skips noDecay, clipping scales every gra
   const settings = { lr: 0.1, momentum: 0.9, nesterov: true };
   const refW = sgdUpdateRef(w, gw, new Float64Array(300), scale, { ...settings, weightDecay: 0.01 });
   const refB = sgdUpdateRef(b, gb, new Float64Array(17), scale, { ...settings, weightDecay: 0 });
-  const magnitude = (x: Float32Array, g: Float32Array) => x.map((xi, i) => Math.abs(xi) + 0.1 * (Math.abs(g[i] * scale) * 3 + 0.01 * Math.abs(xi)));
+  const magnitude = (x: Float32Array, g: Float32Array) =>
+    x.map((xi, i) => Math.abs(xi) + 0.1 * (Math.abs(g[i] * scale) * 3 + 0.01 * Math.abs(xi)));
   const errW = scaledError(await params[0].value.read(), refW.w, magnitude(w, gw));
   const errB = scaledError(await params[1].value.read(), refB.w, magnitude(b, gb));
   metric('weightError', assertBelow(errW, TOLERANCES.sgdUpdate + TOLERANCES.gradNorm, 'weights'));

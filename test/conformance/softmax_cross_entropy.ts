@@ -10,7 +10,13 @@ import { assert, assertBelow, assertBitEqual, expectCode, randomF32, seededUnifo
 import { defineCase } from './harness.js';
 import { scaledError } from './nn_check.js';
 
-for (const [n, C, spread] of [[1, 2, 1], [65, 10, 4], [130, 10, 40], [7, 37, 90], [300, 3, 8]] as const) {
+for (const [n, C, spread] of [
+  [1, 2, 1],
+  [65, 10, 4],
+  [130, 10, 40],
+  [7, 37, 90],
+  [300, 3, 8],
+] as const) {
   const name = `softmax cross-entropy n=${n} C=${C} logits ±${spread}`;
   defineCase(name, async ({ gpu, metric, output }) => {
     const logits = randomF32(n * C, n * 100 + C, -spread, spread);
@@ -21,7 +27,11 @@ for (const [n, C, spread] of [[1, 2, 1], [65, 10, 4], [130, 10, 40], [7, 37, 90]
     const grad = softmaxCrossEntropyBackward(tl, ty);
     const [l, k, g] = [await losses.read(), await correct.read(), await grad.read()];
     const ref = softmaxCrossEntropyRef(logits, labels, n, C);
-    const lossError = scaledError(l, ref.losses, ref.losses.map((v) => Math.max(1, Math.abs(v))));
+    const lossError = scaledError(
+      l,
+      ref.losses,
+      ref.losses.map((v) => Math.max(1, Math.abs(v))),
+    );
     const gradError = scaledError(g, softmaxCrossEntropyBackwardRef(logits, labels, n, C, 1 / n), 1 / n);
     metric('lossError', assertBelow(lossError, TOLERANCES.crossEntropy, `${name} losses`));
     metric('gradError', assertBelow(gradError, TOLERANCES.crossEntropyGrad, `${name} gradient`));
@@ -41,7 +51,10 @@ defineCase('softmax cross-entropy: invalid labels give NaN; ties pick the first 
   assert(Number.isFinite(l[0]) && k[0] === 1, `tie resolved to class 0: loss ${l[0]}, correct ${k[0]}`);
   for (const r of [1, 2, 3]) {
     assert(Number.isNaN(l[r]), `row ${r} (invalid label) loss ${l[r]} is not NaN`);
-    assert([0, 1, 2].every((c) => Number.isNaN(g[r * 3 + c])), `row ${r} gradient is not NaN`);
+    assert(
+      [0, 1, 2].every((c) => Number.isNaN(g[r * 3 + c])),
+      `row ${r} gradient is not NaN`,
+    );
   }
   [logits, labels, losses, correct, grad].forEach((t) => t.dispose());
 });

@@ -37,7 +37,11 @@ function xorData(n: number, rng: Rng): { x: Float32Array; y: Float32Array } {
 function xorDataset(n: number, rng: Rng): ImageDataset {
   const { x, y } = xorData(n, rng);
   return new ImageDataset({
-    name: 'xor', images: Uint8Array.from(x, (v) => Math.round(255 * v)), labels: Uint8Array.from(y), shape: [...SHAPE], classes: ['0', '1', '2', '3'],
+    name: 'xor',
+    images: Uint8Array.from(x, (v) => Math.round(255 * v)),
+    labels: Uint8Array.from(y),
+    shape: [...SHAPE],
+    classes: ['0', '1', '2', '3'],
   });
 }
 
@@ -58,14 +62,29 @@ defineCase('training smoke test: an MLP learns a synthetic XOR-like problem (>= 
   const live = gpu.pool.liveCount;
   const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [32], classes: CLASSES, seed: 1, normalize: CENTRED });
   const log: LogEntry[] = [];
-  const result = await train(model, xorDataset(40 * 32, new Rng(2)), null, {
-    ...STANDARD, epochs: 3, batchSize: 32, seed: 2, logEvery: 20, schedule: { kind: 'cyclic', maxLr: 0.2, epochs: 3, peakEpoch: 1 },
-  }, { hooks: { onLog: (e) => log.push(e) } });
+  const result = await train(
+    model,
+    xorDataset(40 * 32, new Rng(2)),
+    null,
+    {
+      ...STANDARD,
+      epochs: 3,
+      batchSize: 32,
+      seed: 2,
+      logEvery: 20,
+      schedule: { kind: 'cyclic', maxLr: 0.2, epochs: 3, peakEpoch: 1 },
+    },
+    { hooks: { onLog: (e) => log.push(e) } },
+  );
   assert(result.steps === 120 && log.length === 6 && result.epochs.length === 3, `steps ${result.steps}, log entries ${log.length}`);
   assert(log[5].step === 120 && log[5].firstStep === 101 && log[5].epoch === 2 && log[5].samples === 640, JSON.stringify(log[5]));
   assert(log[0].loss > log[5].loss, `loss did not fall: ${log[0].loss} -> ${log[5].loss}`);
   const test = xorData(500, new Rng(77));
-  const tx = Tensor.fromArray(gpu, Float32Array.from(test.x, (v) => Math.round(255 * v) / 255), [500, ...SHAPE]);
+  const tx = Tensor.fromArray(
+    gpu,
+    Float32Array.from(test.x, (v) => Math.round(255 * v) / 255),
+    [500, ...SHAPE],
+  );
   const tLogits = model.forward(tx, { mode: 'eval', record: false });
   const logits = await tLogits.read();
   let correct = 0;
@@ -84,13 +103,27 @@ defineCase('training smoke test: an MLP learns a synthetic XOR-like problem (>= 
 });
 
 defineCase('a NaN weight stops training within one interval, naming the step', async ({ gpu }) => {
-  for (const [method, text] of [['standard', 'loss is NaN'], ['fgsm', 'loss is NaN']] as const) {
+  for (const [method, text] of [
+    ['standard', 'loss is NaN'],
+    ['fgsm', 'loss is NaN'],
+  ] as const) {
     const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [8], classes: CLASSES, seed: 1 });
     const flushed: number[] = [];
     const message = await expectCode('E_NOT_FINITE', () =>
-      train(model, xorDataset(30 * 16, new Rng(3)), null, {
-        ...STANDARD, method, epochs: 1, batchSize: 16, schedule: { kind: 'constant', lr: 0.05 }, logEvery: 5,
-      }, { hooks: { ...poisonAfter(6), onLog: (e) => flushed.push(e.step) } }),
+      train(
+        model,
+        xorDataset(30 * 16, new Rng(3)),
+        null,
+        {
+          ...STANDARD,
+          method,
+          epochs: 1,
+          batchSize: 16,
+          schedule: { kind: 'constant', lr: 0.05 },
+          logEvery: 5,
+        },
+        { hooks: { ...poisonAfter(6), onLog: (e) => flushed.push(e.step) } },
+      ),
     );
     assert(message.includes('step 7 '), `message does not name step 7 (the first after the poisoning): ${message}`);
     assert(message.includes(text), message);
@@ -99,10 +132,14 @@ defineCase('a NaN weight stops training within one interval, naming the step', a
   }
 });
 
-defineCase('NaN/Inf in a step\'s inputs is E_NOT_FINITE naming the step (StepMonitor, read once per interval)', async ({ gpu }) => {
+defineCase("NaN/Inf in a step's inputs is E_NOT_FINITE naming the step (StepMonitor, read once per interval)", async ({ gpu }) => {
   const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [8], classes: CLASSES, seed: 1 });
   const monitor = new StepMonitor(gpu, 2);
-  const x = Tensor.fromArray(gpu, Float32Array.from({ length: 4 * DIM }, (_, i) => (i === 5 ? NaN : 0.5)), [4, ...SHAPE]);
+  const x = Tensor.fromArray(
+    gpu,
+    Float32Array.from({ length: 4 * DIM }, (_, i) => (i === 5 ? NaN : 0.5)),
+    [4, ...SHAPE],
+  );
   const y = Tensor.fromArray(gpu, Float32Array.of(0, 1, 2, 3), [4]);
   const result = model.lossAndGrad(x, y, { mode: 'train', grads: SUM_GRADS });
   monitor.record({ step: 3, epoch: 0, epochFraction: 0.5, samples: 4, lr: 0.1 }, x, result, null);
@@ -118,7 +155,12 @@ defineCase('a diverging run stops with E_NOT_FINITE', async ({ gpu }) => {
   const model = createMlp(gpu, { inputShape: [...SHAPE], hidden: [8], classes: CLASSES, seed: 1 });
   const message = await expectCode('E_NOT_FINITE', () =>
     train(model, xorDataset(40 * 16, new Rng(4)), null, {
-      ...STANDARD, epochs: 1, batchSize: 16, schedule: { kind: 'constant', lr: 1e30 }, sgd: { momentum: 0, weightDecay: 0 }, logEvery: 10,
+      ...STANDARD,
+      epochs: 1,
+      batchSize: 16,
+      schedule: { kind: 'constant', lr: 1e30 },
+      sgd: { momentum: 0, weightDecay: 0 },
+      logEvery: 10,
     }),
   );
   assert(/step \d+/.test(message) && message.includes('learning rate'), message);
@@ -138,7 +180,9 @@ defineCase('train: bad options are typed errors naming the option', async ({ gpu
     [{ method: 'sgd' }, 'method'],
     [{ method: 'fgsm', norm: 'l2' }, 'norm'],
   ] as const) {
-    const message = await expectCode('E_INVALID_ARGUMENT', () => train(model, data, null, { ...STANDARD, batchSize: 4, ...options } as never));
+    const message = await expectCode('E_INVALID_ARGUMENT', () =>
+      train(model, data, null, { ...STANDARD, batchSize: 4, ...options } as never),
+    );
     assert(message.includes(`"${option}"`), `message does not name ${option}: ${message}`);
   }
   model.dispose();

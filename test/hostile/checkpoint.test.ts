@@ -17,8 +17,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function checkpoint(): TrainingCheckpoint {
   const rng = new Rng(5);
   return {
-    epoch: 1, step: 8, config: { method: 'pgd' }, rng: { seed: 1, stream: 101, position: 64 },
-    model: new Map([['fc.weight', { shape: [4, 3], data: rng.uniform(12, -1, 1) }], ['fc.bias', { shape: [4], data: rng.uniform(4) }]]),
+    epoch: 1,
+    step: 8,
+    config: { method: 'pgd' },
+    rng: { seed: 1, stream: 101, position: 64 },
+    model: new Map([
+      ['fc.weight', { shape: [4, 3], data: rng.uniform(12, -1, 1) }],
+      ['fc.bias', { shape: [4], data: rng.uniform(4) }],
+    ]),
     optimizer: new Map([['fc.weight.momentum', { shape: [4, 3], data: rng.uniform(12) }]]),
     parts: new Map([['ntk', { state: { checks: [1, 2] }, arrays: { kernel0: Float64Array.of(Math.PI, -1e-300, 2 ** 60) } }]]),
   };
@@ -49,18 +55,24 @@ describe('hostile checkpoints', () => {
       for (const mask of [0x01, 0x80]) {
         const copy = bytes.slice();
         copy[i] ^= mask;
-        expect(codeOf(() => decodeCheckpoint(copy, 'flipped.safetensors')), `byte ${i} ^ ${mask}`).toBe('E_CHECKPOINT_CORRUPT');
+        expect(
+          codeOf(() => decodeCheckpoint(copy, 'flipped.safetensors')),
+          `byte ${i} ^ ${mask}`,
+        ).toBe('E_CHECKPOINT_CORRUPT');
       }
     }
   });
 
   it('truncations and huge header lengths are E_CHECKPOINT_CORRUPT naming the limit', () => {
     const bytes = encodeCheckpoint(checkpoint());
-    for (let n = 0; n < bytes.length; n += 5) expect(codeOf(() => decodeCheckpoint(bytes.subarray(0, n), 'cut'))).toBe('E_CHECKPOINT_CORRUPT');
+    for (let n = 0; n < bytes.length; n += 5)
+      expect(codeOf(() => decodeCheckpoint(bytes.subarray(0, n), 'cut'))).toBe('E_CHECKPOINT_CORRUPT');
     for (const length of [2n ** 64n - 1n, 2n ** 53n + 1n, BigInt(MAX_HEADER_BYTES) + 1n]) {
       const copy = bytes.slice();
       new DataView(copy.buffer).setBigUint64(0, length, true);
-      expect(() => decodeSafetensors(copy, 'huge')).toThrow(new RegExp(`E_CHECKPOINT_CORRUPT.*exceeds the limit of ${MAX_HEADER_BYTES} bytes`));
+      expect(() => decodeSafetensors(copy, 'huge')).toThrow(
+        new RegExp(`E_CHECKPOINT_CORRUPT.*exceeds the limit of ${MAX_HEADER_BYTES} bytes`),
+      );
     }
   });
 
@@ -82,9 +94,14 @@ describe('hostile checkpoints', () => {
     const bad = structuredClone(cp.model.get('fc.bias')!);
     bad.data[2] = NaN;
     // Well-formed container (valid checksum) whose weights are NaN: only the finite check catches it.
-    const tensors = new Map<string, { shape: number[]; data: Float32Array }>([['model.fc.weight', cp.model.get('fc.weight')!], ['model.fc.bias', bad]]);
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>([
+      ['model.fc.weight', cp.model.get('fc.weight')!],
+      ['model.fc.bias', bad],
+    ]);
     const metadata = { format: 'ntk-at-checkpoint/2', epoch: '1', step: '8', rng: JSON.stringify(cp.rng), config: '{}' };
-    expect(() => decodeCheckpoint(encodeSafetensors({ tensors, metadata }), 'nan.safetensors')).toThrow(/E_NOT_FINITE.*nan\.safetensors.*model\.fc\.bias.*index 2/);
+    expect(() => decodeCheckpoint(encodeSafetensors({ tensors, metadata }), 'nan.safetensors')).toThrow(
+      /E_NOT_FINITE.*nan\.safetensors.*model\.fc\.bias.*index 2/,
+    );
     const path = join(dir, 'keep.safetensors');
     await saveCheckpoint(path, cp);
     const before = readFileSync(path);
@@ -94,7 +111,7 @@ describe('hostile checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
-  it('temporary files of killed writers are removed by the next write; a live writer\'s are kept', async () => {
+  it("temporary files of killed writers are removed by the next write; a live writer's are kept", async () => {
     const path = join(dir, 'cp.safetensors');
     const dead = `${path}.tmp-999999999-abc123`; // no such process
     const live = `${path}.tmp-${process.pid}-inflight`;

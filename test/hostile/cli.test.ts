@@ -14,8 +14,30 @@ const work = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A tiny, fast run (synthetic clusters, 100 images, one epoch). */
-const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const TINY = [
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '100',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 const run = join(work, 'run');
 const checkpoint = join(run, 'checkpoint.safetensors');
 
@@ -58,11 +80,14 @@ describe('hostile command lines', () => {
   }
 
   const paths: Array<[string, () => string]> = [
-    ['a file', () => {
-      const file = join(work, 'a-file');
-      writeFileSync(file, 'not a directory');
-      return file;
-    }],
+    [
+      'a file',
+      () => {
+        const file = join(work, 'a-file');
+        writeFileSync(file, 'not a directory');
+        return file;
+      },
+    ],
     ['a path below a file', () => join(work, 'a-file', 'sub')],
     ['/proc (recursive mkdir there hangs Node)', () => '/proc/ntk-at-run'],
     ['an unwritable directory (/proc/self)', () => '/proc/self'],
@@ -90,7 +115,9 @@ describe('hostile command lines', () => {
 
   it('an explicit data directory that does not exist: E_DATA_READ, exit 1', async () => {
     const out = join(work, 'nodata');
-    const r = await cli(['train', ...TINY, '--dataset', 'fashion-mnist', '--data-dir', join(work, 'no-such-dir'), '--out', out], { timeoutMs: 30_000 });
+    const r = await cli(['train', ...TINY, '--dataset', 'fashion-mnist', '--data-dir', join(work, 'no-such-dir'), '--out', out], {
+      timeoutMs: 30_000,
+    });
     expectTyped(r, 'E_DATA_READ', 1, /no-such-dir/);
     expect(snapshot(out)).toEqual({});
   });
@@ -102,20 +129,62 @@ describe('hostile files', () => {
     writeFileSync(path, change(new Uint8Array(readFileSync(checkpoint))));
     return path;
   };
-  const reencode = (edit: (tensors: Map<string, { shape: number[]; data: Float32Array | Float64Array }>) => void) => (bytes: Uint8Array) => {
-    const { tensors, metadata } = decodeSafetensors(bytes, 'x');
-    edit(tensors);
-    return encodeSafetensors({ tensors, metadata }); // a valid container and checksum: only the content is wrong
-  };
+  const reencode =
+    (edit: (tensors: Map<string, { shape: number[]; data: Float32Array | Float64Array }>) => void) => (bytes: Uint8Array) => {
+      const { tensors, metadata } = decodeSafetensors(bytes, 'x');
+      edit(tensors);
+      return encodeSafetensors({ tensors, metadata }); // a valid container and checksum: only the content is wrong
+    };
   const cases: Array<[string, (b: Uint8Array) => Uint8Array, string, RegExp]> = [
     ['truncated', (b) => b.slice(0, b.length - 9), 'E_CHECKPOINT_CORRUPT', /do not hold|does not fit/],
-    ['a flipped data bit', (b) => { const c = b.slice(); c[c.length - 3] ^= 4; return c; }, 'E_CHECKPOINT_CORRUPT', /checksum mismatch/],
-    ['a flipped header bit', (b) => { const c = b.slice(); const i = new TextDecoder().decode(c.subarray(0, 400)).indexOf('"epoch":"1"'); c[i + 9] ^= 2; return c; },
-      'E_CHECKPOINT_CORRUPT', /checksum mismatch/],
-    ['a huge header length', (b) => { const c = b.slice(); new DataView(c.buffer).setBigUint64(0, 2n ** 62n, true); return c; }, 'E_CHECKPOINT_CORRUPT', /exceeds the limit/],
-    ['NaN weights', reencode((t) => { t.get('model.fc1.weight')!.data[3] = NaN; }), 'E_NOT_FINITE', /model\.fc1\.weight/],
-    ['a wrong shape', reencode((t) => { const w = t.get('model.fc1.weight')!; t.set('model.fc1.weight', { shape: [w.shape[1], w.shape[0]], data: w.data }); }),
-      'E_CHECKPOINT_MISMATCH', /fc1\.weight/],
+    [
+      'a flipped data bit',
+      (b) => {
+        const c = b.slice();
+        c[c.length - 3] ^= 4;
+        return c;
+      },
+      'E_CHECKPOINT_CORRUPT',
+      /checksum mismatch/,
+    ],
+    [
+      'a flipped header bit',
+      (b) => {
+        const c = b.slice();
+        const i = new TextDecoder().decode(c.subarray(0, 400)).indexOf('"epoch":"1"');
+        c[i + 9] ^= 2;
+        return c;
+      },
+      'E_CHECKPOINT_CORRUPT',
+      /checksum mismatch/,
+    ],
+    [
+      'a huge header length',
+      (b) => {
+        const c = b.slice();
+        new DataView(c.buffer).setBigUint64(0, 2n ** 62n, true);
+        return c;
+      },
+      'E_CHECKPOINT_CORRUPT',
+      /exceeds the limit/,
+    ],
+    [
+      'NaN weights',
+      reencode((t) => {
+        t.get('model.fc1.weight')!.data[3] = NaN;
+      }),
+      'E_NOT_FINITE',
+      /model\.fc1\.weight/,
+    ],
+    [
+      'a wrong shape',
+      reencode((t) => {
+        const w = t.get('model.fc1.weight')!;
+        t.set('model.fc1.weight', { shape: [w.shape[1], w.shape[0]], data: w.data });
+      }),
+      'E_CHECKPOINT_MISMATCH',
+      /fc1\.weight/,
+    ],
   ];
   for (const [name, change, code, message] of cases) {
     it(`checkpoint with ${name}: evaluate and train --resume refuse it with ${code}, exit 1, nothing overwritten`, async () => {
@@ -128,10 +197,14 @@ describe('hostile files', () => {
     });
   }
 
-  it('a refused --resume (another method) overwrites nothing: config.json still names the run\'s method', async () => {
+  it("a refused --resume (another method) overwrites nothing: config.json still names the run's method", async () => {
     const before = snapshot(work);
-    expectTyped(await cli(['train', ...TINY, '--epochs', '2', '--method', 'fgsm', '--resume', checkpoint], { timeoutMs: 60_000 }),
-      'E_CHECKPOINT_MISMATCH', 1, /training\.method/);
+    expectTyped(
+      await cli(['train', ...TINY, '--epochs', '2', '--method', 'fgsm', '--resume', checkpoint], { timeoutMs: 60_000 }),
+      'E_CHECKPOINT_MISMATCH',
+      1,
+      /training\.method/,
+    );
     expect(snapshot(work)).toEqual(before);
   });
 
@@ -141,13 +214,15 @@ describe('hostile files', () => {
     expect(snapshot(out)).toEqual({});
   });
 
-  it('evaluate with the run\'s data files missing or a mistyped --data-dir fails (E_DATA_READ), never silently synthetic', async () => {
+  it("evaluate with the run's data files missing or a mistyped --data-dir fails (E_DATA_READ), never silently synthetic", async () => {
     const real = join(work, 'fmnist');
     const trained = await cli(['train', ...TINY, '--dataset', 'fashion-mnist', '--out', real], { timeoutMs: 120_000 });
     expect(trained.code, trained.err).toBe(0);
     const before = snapshot(work);
-    const r = await cli(['evaluate', '--checkpoint', join(real, 'checkpoint.safetensors'), '--threats', 'clean', '--data-dir', join(work, 'fashion-mnsit')],
-      { timeoutMs: 60_000 });
+    const r = await cli(
+      ['evaluate', '--checkpoint', join(real, 'checkpoint.safetensors'), '--threats', 'clean', '--data-dir', join(work, 'fashion-mnsit')],
+      { timeoutMs: 60_000 },
+    );
     expectTyped(r, 'E_DATA_READ', 1, /fashion-mnsit/);
     expect(r.out).not.toMatch(/accuracy|clean/);
     expect(snapshot(work)).toEqual(before);
@@ -182,11 +257,41 @@ describe('hostile data files', () => {
     't10k-labels-idx1-ubyte': idx([n], (i) => i % 10),
   });
   const cases: Array<[string, (f: Record<string, Uint8Array>) => void, RegExp]> = [
-    ['a truncated image file', (f) => { f['train-images-idx3-ubyte'] = f['train-images-idx3-ubyte'].slice(0, 5000); }, /train-images/],
-    ['a wrong magic number', (f) => { f['train-labels-idx1-ubyte'][2] = 0x0d; }, /train-labels/],
-    ['a label out of range', (f) => { f['train-labels-idx1-ubyte'][8 + 17] = 200; }, /label/],
-    ['image and label counts that differ', (f) => { f['t10k-labels-idx1-ubyte'] = idx([99], (i) => i % 10); }, /t10k/],
-    ['a corrupt gzip file', (f) => { f['train-images-idx3-ubyte.gz'] = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3); }, /train-images/],
+    [
+      'a truncated image file',
+      (f) => {
+        f['train-images-idx3-ubyte'] = f['train-images-idx3-ubyte'].slice(0, 5000);
+      },
+      /train-images/,
+    ],
+    [
+      'a wrong magic number',
+      (f) => {
+        f['train-labels-idx1-ubyte'][2] = 0x0d;
+      },
+      /train-labels/,
+    ],
+    [
+      'a label out of range',
+      (f) => {
+        f['train-labels-idx1-ubyte'][8 + 17] = 200;
+      },
+      /label/,
+    ],
+    [
+      'image and label counts that differ',
+      (f) => {
+        f['t10k-labels-idx1-ubyte'] = idx([99], (i) => i % 10);
+      },
+      /t10k/,
+    ],
+    [
+      'a corrupt gzip file',
+      (f) => {
+        f['train-images-idx3-ubyte.gz'] = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3);
+      },
+      /train-images/,
+    ],
   ];
   for (const [name, corrupt, message] of cases) {
     it(`Fashion-MNIST with ${name}: E_DATA_FORMAT, exit 1, nothing written`, async () => {

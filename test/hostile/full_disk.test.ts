@@ -58,8 +58,25 @@ function fill(dir: string): string {
   throw new Error(`${dir} took 64 MiB without filling up`);
 }
 
-const ARGS = ['train', '--dataset', 'synthetic-clusters', '--val-size', '0', '--test-size', '50', '--epochs', '3', '--method', 'standard',
-  '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const ARGS = [
+  'train',
+  '--dataset',
+  'synthetic-clusters',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--epochs',
+  '3',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 /** Epoch 1's progress bar finished: its checkpoint is saved (the trainer saves before it reports the epoch). */
 const firstEpochDone = (err: string) => /epoch 1\/3 .*img\/s/.test(err);
 
@@ -86,42 +103,53 @@ async function expectResumable(args: string[], run: string): Promise<void> {
 }
 
 describe(`a full disk while a run writes${mountRefused ? ` (skipped: mount -t tmpfs is not permitted here: ${mountRefused})` : ''}`, () => {
-  it.skipIf(mountRefused !== null)('the second checkpoint does not fit (2 MB tmpfs, 1.2 MB checkpoints): E_IO naming it, the first kept byte for byte', async () => {
-    const disk = tmpfs('checkpoint', '2m');
-    const run = join(disk, 'run');
-    const args = [...ARGS, '--train-size', '100', '--batch-size', '50', '--hidden', '2000']; // 150k parameters + momentum
-    let first: Buffer | null = null;
-    const r = await cli([...args, '--out', run], {
-      timeoutMs: 120_000,
-      pause: { when: firstEpochDone, then: () => { first = readFileSync(join(run, 'checkpoint.safetensors')); } },
-    });
-    expectTyped(r, 'E_IO', 1, /cannot write \S+\/checkpoint\.safetensors: ENOSPC/);
-    expect((first as Buffer | null)?.length).toBeGreaterThan(1_000_000); // two never fit: the second write must fail
-    expectFirstEpochKept(run, first);
-    execFileSync('mount', ['-o', 'remount,size=8m', disk]);
-    await expectResumable(args, run);
-  });
-
-  it.skipIf(mountRefused !== null)('the log\'s next lines do not fit (disk filled after epoch 1): E_IO naming log.jsonl, no cut line, no crash', async () => {
-    const disk = tmpfs('log', '1m');
-    const run = join(disk, 'run');
-    // 100 steps an epoch, one ~250-byte record each: epoch 2's lines outgrow the log's last page before its checkpoint
-    const args = [...ARGS, '--train-size', '1000', '--batch-size', '10', '--hidden', '8'];
-    let first: Buffer | null = null;
-    let filler = '';
-    const r = await cli([...args, '--out', run], {
-      timeoutMs: 120_000,
-      pause: {
-        when: firstEpochDone,
-        then: () => {
-          first = readFileSync(join(run, 'checkpoint.safetensors'));
-          filler = fill(disk);
+  it.skipIf(mountRefused !== null)(
+    'the second checkpoint does not fit (2 MB tmpfs, 1.2 MB checkpoints): E_IO naming it, the first kept byte for byte',
+    async () => {
+      const disk = tmpfs('checkpoint', '2m');
+      const run = join(disk, 'run');
+      const args = [...ARGS, '--train-size', '100', '--batch-size', '50', '--hidden', '2000']; // 150k parameters + momentum
+      let first: Buffer | null = null;
+      const r = await cli([...args, '--out', run], {
+        timeoutMs: 120_000,
+        pause: {
+          when: firstEpochDone,
+          then: () => {
+            first = readFileSync(join(run, 'checkpoint.safetensors'));
+          },
         },
-      },
-    });
-    expectTyped(r, 'E_IO', 1, /cannot write \S+\/log\.jsonl: ENOSPC/);
-    expectFirstEpochKept(run, first);
-    rmSync(filler);
-    await expectResumable(args, run);
-  });
+      });
+      expectTyped(r, 'E_IO', 1, /cannot write \S+\/checkpoint\.safetensors: ENOSPC/);
+      expect((first as Buffer | null)?.length).toBeGreaterThan(1_000_000); // two never fit: the second write must fail
+      expectFirstEpochKept(run, first);
+      execFileSync('mount', ['-o', 'remount,size=8m', disk]);
+      await expectResumable(args, run);
+    },
+  );
+
+  it.skipIf(mountRefused !== null)(
+    "the log's next lines do not fit (disk filled after epoch 1): E_IO naming log.jsonl, no cut line, no crash",
+    async () => {
+      const disk = tmpfs('log', '1m');
+      const run = join(disk, 'run');
+      // 100 steps an epoch, one ~250-byte record each: epoch 2's lines outgrow the log's last page before its checkpoint
+      const args = [...ARGS, '--train-size', '1000', '--batch-size', '10', '--hidden', '8'];
+      let first: Buffer | null = null;
+      let filler = '';
+      const r = await cli([...args, '--out', run], {
+        timeoutMs: 120_000,
+        pause: {
+          when: firstEpochDone,
+          then: () => {
+            first = readFileSync(join(run, 'checkpoint.safetensors'));
+            filler = fill(disk);
+          },
+        },
+      });
+      expectTyped(r, 'E_IO', 1, /cannot write \S+\/log\.jsonl: ENOSPC/);
+      expectFirstEpochKept(run, first);
+      rmSync(filler);
+      await expectResumable(args, run);
+    },
+  );
 });

@@ -16,14 +16,22 @@ import { resolveRecipe } from '../../src/run/recipe.js';
 describe('hostile inputs', () => {
   it('option keys that reach a prototype are E_INVALID_ARGUMENT at any depth, and nothing is polluted', () => {
     const defaults = { a: 1, nested: { b: 2 } };
-    for (const json of ['{"__proto__": {"a": 5}}', '{"constructor": {"prototype": {"x": 1}}}', '{"nested": {"__proto__": {"polluted": true}}}',
-      '{"nested": [{"prototype": 1}]}']) {
+    for (const json of [
+      '{"__proto__": {"a": 5}}',
+      '{"constructor": {"prototype": {"x": 1}}}',
+      '{"nested": {"__proto__": {"polluted": true}}}',
+      '{"nested": [{"prototype": 1}]}',
+    ]) {
       expect(() => resolveOptions('test', defaults, JSON.parse(json)), json).toThrow(/E_INVALID_ARGUMENT.*not allowed/);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // The run recipe validator gets the same check (a recipe arrives as JSON or structured-cloned).
-    expect(() => resolveRecipe(JSON.parse('{"__proto__": {"training": {"method": "standard"}}}'))).toThrow(/E_INVALID_ARGUMENT.*"__proto__" is not allowed/);
-    expect(() => resolveRecipe(JSON.parse('{"data": {"dataset": "synthetic-shapes", "constructor": 1}}'))).toThrow(/E_INVALID_ARGUMENT.*"data\.constructor" is not allowed/);
+    expect(() => resolveRecipe(JSON.parse('{"__proto__": {"training": {"method": "standard"}}}'))).toThrow(
+      /E_INVALID_ARGUMENT.*"__proto__" is not allowed/,
+    );
+    expect(() => resolveRecipe(JSON.parse('{"data": {"dataset": "synthetic-shapes", "constructor": 1}}'))).toThrow(
+      /E_INVALID_ARGUMENT.*"data\.constructor" is not allowed/,
+    );
   });
 
   it('a generated data set past the size limit is refused before any work, naming the limit', () => {
@@ -35,8 +43,16 @@ describe('hostile inputs', () => {
   it('a null, non-object or broken line in a run log is E_DATA_FORMAT naming the line', () => {
     const good = '{"type":"config"}\n{"type":"step","step":1}\n';
     expect(parseRunLog(`${good}\n`)).toHaveLength(2);
-    for (const [line, problem] of [['null', 'is null'], ['[1]', 'not a record'], ['{"step":1}', 'no string "type"'], ['{"type":', 'not JSON'], ['7', 'is 7']]) {
-      expect(() => parseRunLog(`${good}${line}\n`, 'runs/x/log.jsonl'), line).toThrow(new RegExp(`E_DATA_FORMAT.*runs/x/log\\.jsonl: line 3 .*${problem.replace(/[[\]]/g, '\\$&')}`));
+    for (const [line, problem] of [
+      ['null', 'is null'],
+      ['[1]', 'not a record'],
+      ['{"step":1}', 'no string "type"'],
+      ['{"type":', 'not JSON'],
+      ['7', 'is 7'],
+    ]) {
+      expect(() => parseRunLog(`${good}${line}\n`, 'runs/x/log.jsonl'), line).toThrow(
+        new RegExp(`E_DATA_FORMAT.*runs/x/log\\.jsonl: line 3 .*${problem.replace(/[[\]]/g, '\\$&')}`),
+      );
     }
   });
 
@@ -67,8 +83,9 @@ describe('hostile inputs', () => {
 
   it('Ctrl-C: the hint is the exact command that resumes from the last checkpoint', () => {
     const args = ['train', '--epochs', '3', '--out', 'runs/my run', '--resume', 'old.safetensors', '--resume=older'];
-    expect(interruptMessage(args, 'runs/my run/checkpoint.safetensors'))
-      .toContain("ntk-at train --epochs 3 --out 'runs/my run' --resume 'runs/my run/checkpoint.safetensors'");
+    expect(interruptMessage(args, 'runs/my run/checkpoint.safetensors')).toContain(
+      "ntk-at train --epochs 3 --out 'runs/my run' --resume 'runs/my run/checkpoint.safetensors'",
+    );
     expect(interruptMessage(args, null)).toMatch(/before the first checkpoint.*nothing to resume/);
   });
 });

@@ -22,27 +22,69 @@ beforeAll(async () => {
 afterAll(() => gpu?.destroy());
 
 /** One entry point: its name and a call with every argument valid, given the (possibly replaced) arguments. */
-interface Entry { name: string; args: () => unknown[]; call: (args: unknown[]) => unknown }
+interface Entry {
+  name: string;
+  args: () => unknown[];
+  call: (args: unknown[]) => unknown;
+}
 
 const ENTRIES: Entry[] = [
-  { name: 'train', args: () => [model, data, null, { epochs: 1, batchSize: 6 }], call: (a) => ntk.train(...(a as Parameters<typeof ntk.train>)) },
-  { name: 'evaluate', args: () => [model, data, { threats: [{ kind: 'clean' }] }], call: (a) => ntk.evaluate(...(a as Parameters<typeof ntk.evaluate>)) },
+  {
+    name: 'train',
+    args: () => [model, data, null, { epochs: 1, batchSize: 6 }],
+    call: (a) => ntk.train(...(a as Parameters<typeof ntk.train>)),
+  },
+  {
+    name: 'evaluate',
+    args: () => [model, data, { threats: [{ kind: 'clean' }] }],
+    call: (a) => ntk.evaluate(...(a as Parameters<typeof ntk.evaluate>)),
+  },
   { name: 'empiricalNtk', args: () => [model, x, null, {}], call: (a) => ntk.empiricalNtk(...(a as Parameters<typeof ntk.empiricalNtk>)) },
   { name: 'eigh', args: () => [new Float64Array([2, 1, 1, 2]), 2, {}], call: (a) => ntk.eigh(...(a as Parameters<typeof ntk.eigh>)) },
-  { name: 'fitKernelMachine', args: () => [model, x, [0, 1], {}], call: (a) => ntk.fitKernelMachine(...(a as Parameters<typeof ntk.fitKernelMachine>)) },
-  { name: 'pgd', args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }], call: (a) => (ntk.pgd(...(a as Parameters<typeof ntk.pgd>)) as ntk.Tensor).dispose() },
-  { name: 'fgsm', args: () => [model, x, y, { eps: 0.1 }], call: (a) => (ntk.fgsm(...(a as Parameters<typeof ntk.fgsm>)) as ntk.Tensor).dispose() },
-  { name: 'apgd', args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }], call: (a) => (ntk.apgd(...(a as Parameters<typeof ntk.apgd>)) as ntk.Tensor).dispose() },
-  { name: 'kernelDistance', args: () => [new Float64Array([1, 0, 0, 1]), new Float64Array([2, 0, 0, 1])], call: (a) => ntk.kernelDistance(...(a as Parameters<typeof ntk.kernelDistance>)) },
+  {
+    name: 'fitKernelMachine',
+    args: () => [model, x, [0, 1], {}],
+    call: (a) => ntk.fitKernelMachine(...(a as Parameters<typeof ntk.fitKernelMachine>)),
+  },
+  {
+    name: 'pgd',
+    args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }],
+    call: (a) => (ntk.pgd(...(a as Parameters<typeof ntk.pgd>)) as ntk.Tensor).dispose(),
+  },
+  {
+    name: 'fgsm',
+    args: () => [model, x, y, { eps: 0.1 }],
+    call: (a) => (ntk.fgsm(...(a as Parameters<typeof ntk.fgsm>)) as ntk.Tensor).dispose(),
+  },
+  {
+    name: 'apgd',
+    args: () => [model, x, y, new ntk.Rng(0), { eps: 0.1, steps: 2 }],
+    call: (a) => (ntk.apgd(...(a as Parameters<typeof ntk.apgd>)) as ntk.Tensor).dispose(),
+  },
+  {
+    name: 'kernelDistance',
+    args: () => [new Float64Array([1, 0, 0, 1]), new Float64Array([2, 0, 0, 1])],
+    call: (a) => ntk.kernelDistance(...(a as Parameters<typeof ntk.kernelDistance>)),
+  },
   { name: 'resolveRecipe', args: () => [{}], call: (a) => ntk.resolveRecipe(...(a as Parameters<typeof ntk.resolveRecipe>)) },
-  { name: 'planExperiment', args: () => ['kernel-dynamics', { ...ntk.DEFAULT_EXPERIMENT, out: 'runs/never-written' }], call: (a) => ntk.planExperiment(...(a as Parameters<typeof ntk.planExperiment>)) },
+  {
+    name: 'planExperiment',
+    args: () => ['kernel-dynamics', { ...ntk.DEFAULT_EXPERIMENT, out: 'runs/never-written' }],
+    call: (a) => ntk.planExperiment(...(a as Parameters<typeof ntk.planExperiment>)),
+  },
   { name: 'createGpu', args: () => [{}], call: (a) => ntk.createGpu(...(a as Parameters<typeof ntk.createGpu>)) },
 ];
 
-const HOSTILE: Array<[string, unknown]> = [['null', null], ['42', 42], ['"x"', 'x'], ['a foreign object', { foo: 1 }]];
+const HOSTILE: Array<[string, unknown]> = [
+  ['null', null],
+  ['42', 42],
+  ['"x"', 'x'],
+  ['a foreign object', { foo: 1 }],
+];
 
 /** The kind of a value, to tell a wrong type (E_INVALID_ARGUMENT) from a wrong value of the right type (any typed error). */
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? (v as object).constructor?.name : typeof v);
+const kindOf = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? (v as object).constructor?.name : typeof v;
 
 describe('library entry points given wrong types: typed errors, never a TypeError', () => {
   for (const entry of ENTRIES) {
@@ -58,10 +100,15 @@ describe('library entry points given wrong types: typed errors, never a TypeErro
           if (args[i] === null && value === null) continue; // null is valid there
           const sameKind = kindOf(args[i]) === kindOf(value);
           args[i] = value;
-          const error = await Promise.resolve().then(() => entry.call(args)).then((r) => {
-            if (entry.name === 'createGpu') (r as ntk.Gpu).destroy();
-            return null;
-          }, (e: unknown) => e);
+          const error = await Promise.resolve()
+            .then(() => entry.call(args))
+            .then(
+              (r) => {
+                if (entry.name === 'createGpu') (r as ntk.Gpu).destroy();
+                return null;
+              },
+              (e: unknown) => e,
+            );
           const what = `${entry.name} argument ${i} = ${label}: ${String(error)}`;
           expect(error, what).toBeInstanceOf(NtkError);
           if (!sameKind) expect((error as NtkError).code, what).toBe('E_INVALID_ARGUMENT');

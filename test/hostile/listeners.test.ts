@@ -7,17 +7,25 @@ import { runRecipe, type RecipeEvent } from '../../src/run/orchestrator.js';
 
 it('a listener that throws (step) and one that rejects (epoch) do not kill the run or the host', async () => {
   const events: RecipeEvent[] = [];
-  const result = await runRecipe({
-    data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 0, testSize: 50 },
-    model: { kind: 'mlp', hidden: [8] },
-    training: { method: 'fgsm', epochs: 1, batchSize: 50, logEvery: 1, schedule: 'constant' },
-    evaluation: { threats: ['clean'] },
-  }, {
-    onEvent: [
-      (e) => { events.push(e); if (e.type === 'step') throw new Error('sync listener bug'); },
-      async (e) => { if (e.type === 'epoch') throw new Error('async listener bug'); },
-    ],
-  });
+  const result = await runRecipe(
+    {
+      data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 0, testSize: 50 },
+      model: { kind: 'mlp', hidden: [8] },
+      training: { method: 'fgsm', epochs: 1, batchSize: 50, logEvery: 1, schedule: 'constant' },
+      evaluation: { threats: ['clean'] },
+    },
+    {
+      onEvent: [
+        (e) => {
+          events.push(e);
+          if (e.type === 'step') throw new Error('sync listener bug');
+        },
+        async (e) => {
+          if (e.type === 'epoch') throw new Error('async listener bug');
+        },
+      ],
+    },
+  );
   expect(result.evaluation.samples).toBe(50);
   expect(result.listenerErrors.some((m) => /sync listener bug/.test(m))).toBe(true);
   expect(result.listenerErrors.some((m) => /async listener bug/.test(m))).toBe(true);

@@ -17,12 +17,37 @@ import { cli, snapshot, type Finished } from './processes.js';
 const work = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-lock-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ARGS = ['train', '--dataset', 'synthetic-clusters', '--train-size', '200', '--val-size', '0', '--test-size', '50', '--hidden', '16',
-  '--epochs', '3', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const ARGS = [
+  'train',
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '200',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '16',
+  '--epochs',
+  '3',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 
 /** Step, epoch and evaluation records without wall-clock fields and paths, which differ between equal runs in two directories. */
-const measured = (records: LogRecord[]) => records.filter((r) => ['step', 'epoch', 'eval'].includes(r.type))
-  .map(({ t: _t, seconds: _s, imagesPerSecond: _i, checkpoint: _c, ...rest }) => rest);
+const measured = (records: LogRecord[]) =>
+  records
+    .filter((r) => ['step', 'epoch', 'eval'].includes(r.type))
+    .map(({ t: _t, seconds: _s, imagesPerSecond: _i, checkpoint: _c, ...rest }) => rest);
 
 describe('two train processes on one run directory', () => {
   const reference = join(work, 'reference');
@@ -31,7 +56,7 @@ describe('two train processes on one run directory', () => {
     expect(r.code, r.err).toBe(0);
   });
 
-  it('the second (another seed) is refused with E_RUN_LOCKED while the first runs; the first\'s files are one run\'s', async () => {
+  it("the second (another seed) is refused with E_RUN_LOCKED while the first runs; the first's files are one run's", async () => {
     const dir = join(work, 'shared');
     let second: Finished | null = null;
     let during: Record<string, string> = {};
@@ -48,7 +73,10 @@ describe('two train processes on one run directory', () => {
     });
     expect(second, 'the second run was never started').not.toBeNull();
     expectTyped(second as unknown as Finished, 'E_RUN_LOCKED', 1, new RegExp(`train\\.lock is held by ${hostname()} \\d+`));
-    expect(Object.keys(during).some((p) => p.endsWith('train.lock')), 'no lock file while the first run wrote').toBe(true);
+    expect(
+      Object.keys(during).some((p) => p.endsWith('train.lock')),
+      'no lock file while the first run wrote',
+    ).toBe(true);
     expect(first.code, first.err).toBe(0);
     expect(existsSync(join(dir, 'train.lock')), 'the lock outlived its run').toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).recipe.training.seed).toBe(0);
@@ -93,10 +121,10 @@ describe('two train processes on one run directory', () => {
       const temporary = join(dir, `config.json.tmp-${zombie}-abc123`);
       writeFileSync(temporary, '{"cut');
       const lock = await nodePlatform.cli.lockFile!(join(dir, 'train.lock'));
-      expect(lock.held, 'the zombie\'s lock was not taken over: a killed run could never be resumed').toBe(true);
+      expect(lock.held, "the zombie's lock was not taken over: a killed run could never be resumed").toBe(true);
       expect(readFileSync(join(dir, 'train.lock'), 'utf8')).toBe(`${hostname()} ${process.pid}\n`);
       await nodePlatform.writeFileAtomic(join(dir, 'config.json'), new TextEncoder().encode('{}\n'));
-      expect(existsSync(temporary), 'the zombie\'s temporary was not removed').toBe(false);
+      expect(existsSync(temporary), "the zombie's temporary was not removed").toBe(false);
       if (lock.held) await lock.release();
     } finally {
       parent.kill('SIGKILL');
@@ -109,8 +137,11 @@ describe('two experiment processes on one --out', () => {
     const dir = join(work, 'grid');
     const config = join(work, 'grid-tiny.json');
     const recipe = {
-      data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 }, model: { hidden: [16] },
-      training: { epochs: 2, batchSize: 20, logEvery: 1 }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean'] },
+      data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 },
+      model: { hidden: [16] },
+      training: { epochs: 2, batchSize: 20, logEvery: 1 },
+      ntk: { probePerClass: 1, regressionPerClass: 1 },
+      evaluation: { threats: ['clean'] },
     };
     writeFileSync(config, JSON.stringify({ recipe }));
     const grid = ['experiment', 'kernel-dynamics', '--seeds', '1', '--config', config, '--out', dir];
@@ -133,7 +164,10 @@ describe('two experiment processes on one --out', () => {
     expect(existsSync(join(dir, 'train.lock')), 'the lock outlived its grid').toBe(false);
     for (const run of ['standard/seed0', 'pgd/seed0']) {
       const log = wholeLog(join(dir, run, 'log.jsonl'));
-      expect(log.filter((r) => r.type === 'config'), run).toHaveLength(1); // one run's log, not two interleaved
+      expect(
+        log.filter((r) => r.type === 'config'),
+        run,
+      ).toHaveLength(1); // one run's log, not two interleaved
       expectContiguousSteps(log);
     }
     expect(existsSync(join(dir, 'report.md'))).toBe(true);

@@ -13,8 +13,30 @@ import { cli, snapshot } from './processes.js';
 const work = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-ownership-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const TINY = [
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '100',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 const run = join(work, 'run');
 
 beforeAll(async () => {
@@ -48,10 +70,15 @@ describe('one owner per run directory', () => {
     const plan = join(work, 'plan');
     mkdirSync(join(plan, 'runs'), { recursive: true });
     const recipe = {
-      data: { dataset: 'synthetic-clusters', trainSize: 200, validationSize: 0, testSize: 50 }, model: { kind: 'mlp', hidden: [8] },
-      training: { method: 'standard', epochs: 40, batchSize: 50, schedule: 'constant', logEvery: 1 }, evaluation: { threats: ['clean'] },
+      data: { dataset: 'synthetic-clusters', trainSize: 200, validationSize: 0, testSize: 50 },
+      model: { kind: 'mlp', hidden: [8] },
+      training: { method: 'standard', epochs: 40, batchSize: 50, schedule: 'constant', logEvery: 1 },
+      evaluation: { threats: ['clean'] },
     };
-    writeFileSync(join(plan, 'runs', '0.json'), JSON.stringify({ experiment: 'hand', index: 0, id: 'long', variant: 'long', seed: 0, recipe, dir: 'long' }));
+    writeFileSync(
+      join(plan, 'runs', '0.json'),
+      JSON.stringify({ experiment: 'hand', index: 0, id: 'long', variant: 'long', seed: 0, recipe, dir: 'long' }),
+    );
     const dir = join(plan, 'long');
     let signal: ((s: NodeJS.Signals) => void) | null = null;
     let sent = false;
@@ -61,13 +88,19 @@ describe('one owner per run directory', () => {
         signal('SIGTERM'); // to the CLI's own PID only, as a supervisor does
       }
     }, 50);
-    const r = await cli(['run', join(plan, 'runs', '0.json')], { timeoutMs: 120_000, onStart: (_group, one) => { signal = one; } });
+    const r = await cli(['run', join(plan, 'runs', '0.json')], {
+      timeoutMs: 120_000,
+      onStart: (_group, one) => {
+        signal = one;
+      },
+    });
     clearInterval(poll);
     expect(sent, 'the run never wrote a checkpoint').toBe(true);
     expect(r.timedOut, r.err).toBe(false);
     expect(r.code, r.err).not.toBe(0);
     // The training child ends with its parent: its lock is gone within seconds (a live child would hold it until its 40 epochs end).
-    for (let i = 0; i < 100 && (existsSync(join(dir, 'train.lock')) || existsSync(join(dir, 'run.lock'))); i++) await new Promise((w) => setTimeout(w, 50));
+    for (let i = 0; i < 100 && (existsSync(join(dir, 'train.lock')) || existsSync(join(dir, 'run.lock'))); i++)
+      await new Promise((w) => setTimeout(w, 50));
     expect(existsSync(join(dir, 'train.lock')), 'the training child outlived `ntk-at run` (or left its lock)').toBe(false);
     expect(existsSync(join(dir, 'run.lock')), '`ntk-at run` left its lock').toBe(false);
     const again = await cli(['run', join(plan, 'runs', '0.json')], { timeoutMs: 180_000 });
@@ -78,7 +111,7 @@ describe('one owner per run directory', () => {
     expect(log.filter((x) => x.type === 'eval')).toHaveLength(1);
   });
 
-  it('experiment plan into another experiment\'s plan directory is refused, nothing replaced; --overwrite replaces it', async () => {
+  it("experiment plan into another experiment's plan directory is refused, nothing replaced; --overwrite replaces it", async () => {
     const dir = join(work, 'planned');
     const first = await cli(['experiment', 'plan', 'bn-estimators', '--out', dir, '--seeds', '1'], { timeoutMs: 60_000 });
     expect(first.code, first.err).toBe(0);

@@ -82,11 +82,18 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
     if (options.pause && !paused && options.pause.when(err)) {
       paused = true;
       signalGroup('SIGSTOP');
-      void Promise.resolve().then(options.pause.then).finally(() => signalGroup('SIGCONT'));
+      void Promise.resolve()
+        .then(options.pause.then)
+        .finally(() => signalGroup('SIGCONT'));
     }
   };
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; poke(); });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+    poke();
+  });
   const poll = setInterval(poke, 50);
   const timer = setTimeout(() => {
     timedOut = true;

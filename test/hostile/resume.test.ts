@@ -34,7 +34,9 @@ function killAtRandomStep(dir: string, seed: number, first: number, last: number
   const log = join(dir, 'log.jsonl');
   return {
     signal: 'SIGKILL' as const,
-    when: () => existsSync(join(dir, 'checkpoint.safetensors')) && existsSync(log) &&
+    when: () =>
+      existsSync(join(dir, 'checkpoint.safetensors')) &&
+      existsSync(log) &&
       (readFileSync(log, 'utf8').match(/"type":"step"/g)?.length ?? 0) >= target,
   };
 }
@@ -65,9 +67,39 @@ describe('kill and resume with NTK tracking (library run in a child process)', (
 });
 
 describe('kill and resume through the CLI', () => {
-  const ARGS = ['train', '--dataset', 'synthetic-clusters', '--train-size', '200', '--val-size', '20', '--test-size', '50', '--hidden', '16',
-    '--method', 'pgd', '--pgd-steps', '3', '--epochs', '4', '--batch-size', '50', '--log-every', '1', '--threats', 'clean', '--schedule', 'piecewise',
-    '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack-steps', '2'];
+  const ARGS = [
+    'train',
+    '--dataset',
+    'synthetic-clusters',
+    '--train-size',
+    '200',
+    '--val-size',
+    '20',
+    '--test-size',
+    '50',
+    '--hidden',
+    '16',
+    '--method',
+    'pgd',
+    '--pgd-steps',
+    '3',
+    '--epochs',
+    '4',
+    '--batch-size',
+    '50',
+    '--log-every',
+    '1',
+    '--threats',
+    'clean',
+    '--schedule',
+    'piecewise',
+    '--ntk',
+    'on',
+    '--probe-per-class',
+    '2',
+    '--ntk-attack-steps',
+    '2',
+  ];
   const reference = join(work, 'cli-reference');
   beforeAll(async () => {
     const r = await cli([...ARGS, '--out', reference], { timeoutMs: 120_000 });
@@ -93,8 +125,14 @@ describe('kill and resume through the CLI', () => {
 
   // Methods that change during the run: their state (switch streak and decision, monitor history) rides in checkpoints.
   const CHANGING: Array<[string, string[]]> = [
-    ['kernel switch (clean warm-up, then PGD-AT)', ['--switch', 'kernel', '--switch-tau', '0.002', '--switch-patience', '2', '--switch-cap', '0.75']],
-    ['spectrum monitor (FGSM, anisotropic start once it fires)', ['--method', 'fgsm-aniso', '--co-monitor', 'aniso', '--co-monitor-k', '0.5']],
+    [
+      'kernel switch (clean warm-up, then PGD-AT)',
+      ['--switch', 'kernel', '--switch-tau', '0.002', '--switch-patience', '2', '--switch-cap', '0.75'],
+    ],
+    [
+      'spectrum monitor (FGSM, anisotropic start once it fires)',
+      ['--method', 'fgsm-aniso', '--co-monitor', 'aniso', '--co-monitor-k', '0.5'],
+    ],
   ];
   for (const [label, extra] of CHANGING) {
     it(`${label}: SIGKILL mid-run, train --resume: same checkpoint, kernel metrics and events as without the kill`, async () => {
@@ -110,7 +148,9 @@ describe('kill and resume through the CLI', () => {
       const resumed = await cli([...ARGS, ...extra, '--resume', join(dir, 'checkpoint.safetensors')], { timeoutMs: 120_000 });
       expect(resumed.code, resumed.err).toBe(0);
       expect(readFileSync(join(dir, 'checkpoint.safetensors')).equals(readFileSync(join(ref, 'checkpoint.safetensors')))).toBe(true);
-      expect(measured(dir, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k])).toEqual(measured(ref, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k]));
+      expect(measured(dir, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k])).toEqual(
+        measured(ref, ['kernel', 'epoch']).map(({ method: m, ...k }) => [m, k]),
+      );
       const after = measured(dir, ['event']).filter((e) => e.event === 'switch' || e.event === 'co-monitor');
       expect(after).toEqual(events);
     });
@@ -119,7 +159,8 @@ describe('kill and resume through the CLI', () => {
   it('Ctrl-C (SIGINT) prints the exact resume command, exits 130, and that command finishes the run', async () => {
     const dir = join(work, 'cli-sigint');
     const interrupted = await cli([...ARGS, '--out', dir], {
-      timeoutMs: 120_000, interrupt: { signal: 'SIGINT', when: () => existsSync(join(dir, 'checkpoint.safetensors')) },
+      timeoutMs: 120_000,
+      interrupt: { signal: 'SIGINT', when: () => existsSync(join(dir, 'checkpoint.safetensors')) },
     });
     expect(interrupted.timedOut).toBe(false);
     expect(interrupted.code, interrupted.err).toBe(130);

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { syntheticClusters } from '../../src/data/synthetic.js';
-import { type Gpu } from '../../src/device/gpu.js';
+import type { Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { nodePlatform } from '../../src/platform/node.js';
@@ -22,9 +22,16 @@ it('images/s excludes the time of step hooks (a 150 ms hook per step)', async ()
   const log = new RunLog(nodePlatform, null);
   const HOOK_MS = 150;
   try {
-    await train(model, data, null, { method: 'standard', epochs: 1, batchSize: 25, logEvery: 2, validation: null }, {
-      log, hooks: { onStep: () => new Promise((resolve) => setTimeout(resolve, HOOK_MS)) },
-    });
+    await train(
+      model,
+      data,
+      null,
+      { method: 'standard', epochs: 1, batchSize: 25, logEvery: 2, validation: null },
+      {
+        log,
+        hooks: { onStep: () => new Promise((resolve) => setTimeout(resolve, HOOK_MS)) },
+      },
+    );
   } finally {
     model.dispose();
   }

@@ -12,8 +12,28 @@ import { cli } from './processes.js';
 const work = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-torn-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const TINY = [
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '100',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '8',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 const finished = join(work, 'finished');
 const TORN = '{"type":"step","step":99,"los';
 
@@ -40,7 +60,10 @@ describe('a torn last line of log.jsonl', () => {
 
   it('evaluate --log appends its record on a line of its own (the torn line cut off)', async () => {
     const dir = tornCopy('evaluate');
-    const r = await cli(['evaluate', '--checkpoint', join(dir, 'checkpoint.safetensors'), '--threats', 'clean', '--log', join(dir, 'log.jsonl')], { timeoutMs: 60_000 });
+    const r = await cli(
+      ['evaluate', '--checkpoint', join(dir, 'checkpoint.safetensors'), '--threats', 'clean', '--log', join(dir, 'log.jsonl')],
+      { timeoutMs: 60_000 },
+    );
     expect(r.code, r.err).toBe(0);
     const log = wholeLog(join(dir, 'log.jsonl'));
     expect(log.at(-1)?.type).toBe('eval');

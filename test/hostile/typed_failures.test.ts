@@ -15,8 +15,30 @@ import { cli } from './processes.js';
 const work = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-typed-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean', '--log-every', '1', '--schedule', 'constant'];
+const TINY = [
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '100',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+  '--log-every',
+  '1',
+  '--schedule',
+  'constant',
+];
 const TINY_RECIPE = {
   data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 0, testSize: 50 },
   model: { kind: 'mlp', hidden: [8] },
@@ -46,12 +68,20 @@ describe('every failure typed', () => {
   it('a config nested 100,000 deep: E_INVALID_ARGUMENT naming the depth, exit 2', async () => {
     const file = join(work, 'deep.json');
     writeFileSync(file, `${'{"model":'.repeat(100_000)}{}${'}'.repeat(100_000)}`);
-    expectTyped(await cli(['train', '--config', file, '--out', join(work, 'deep')], { timeoutMs: 30_000 }), 'E_INVALID_ARGUMENT', 2, /nest deeper than 32/);
+    expectTyped(
+      await cli(['train', '--config', file, '--out', join(work, 'deep')], { timeoutMs: 30_000 }),
+      'E_INVALID_ARGUMENT',
+      2,
+      /nest deeper than 32/,
+    );
     expect(existsSync(join(work, 'deep'))).toBe(false);
   });
 
   it('a full kernel of 10,000 probes: E_RESOURCE_LIMIT saying what fits, exit 1, no RangeError', async () => {
-    const r = await cli(['ntk', '--checkpoint', join(big, 'checkpoint.safetensors'), '--kind', 'full', '--probe-per-class', '1000', '--out', join(work, 'k')], { timeoutMs: 60_000 });
+    const r = await cli(
+      ['ntk', '--checkpoint', join(big, 'checkpoint.safetensors'), '--kind', 'full', '--probe-per-class', '1000', '--out', join(work, 'k')],
+      { timeoutMs: 60_000 },
+    );
     expectTyped(r, 'E_RESOURCE_LIMIT', 1, /100000 x 100000 kernel.*at most 11584 rows/);
     expect(r.err).not.toMatch(/RangeError/);
   });
@@ -59,7 +89,10 @@ describe('every failure typed', () => {
   it('a damaged run.json of a planned task: E_DATA_FORMAT naming it, exit 1', async () => {
     const plan = join(work, 'plan');
     mkdirSync(join(plan, 'runs'), { recursive: true });
-    writeFileSync(join(plan, 'runs', '0.json'), JSON.stringify({ experiment: 'hand', index: 0, id: 't', variant: 't', seed: 0, recipe: TINY_RECIPE, dir: 't' }));
+    writeFileSync(
+      join(plan, 'runs', '0.json'),
+      JSON.stringify({ experiment: 'hand', index: 0, id: 't', variant: 't', seed: 0, recipe: TINY_RECIPE, dir: 't' }),
+    );
     cpSync(big, join(plan, 't'), { recursive: true });
     writeFileSync(join(plan, 't', 'run.json'), '{"id": "t", "recipe": {');
     expectTyped(await cli(['run', join(plan, 'runs', '0.json')], { timeoutMs: 60_000 }), 'E_DATA_FORMAT', 1, /run\.json is damaged/);
@@ -77,7 +110,10 @@ describe('every failure typed', () => {
       const cwd = process.cwd();
       process.chdir(work);
       try {
-        const error = await runRecipe(TINY_RECIPE, options as never).then(() => null, (e: unknown) => e);
+        const error = await runRecipe(TINY_RECIPE, options as never).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(NtkError);
         expect((error as NtkError).code).toBe('E_INVALID_ARGUMENT');
         expect((error as NtkError).message).toMatch(message);
@@ -89,7 +125,10 @@ describe('every failure typed', () => {
   }
 
   it('runRecipe(recipe, null): E_INVALID_ARGUMENT, not a TypeError', async () => {
-    const error = await runRecipe(TINY_RECIPE, null as never).then(() => null, (e: unknown) => e);
+    const error = await runRecipe(TINY_RECIPE, null as never).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NtkError);
     expect((error as NtkError).code).toBe('E_INVALID_ARGUMENT');
   });

@@ -45,8 +45,26 @@ const cli = join(bin, 'cli.js');
 copyFileSync(CLI, cli);
 chmodSync(cli, 0o644);
 
-const TINY = ['--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '0', '--test-size', '50', '--hidden', '8',
-  '--epochs', '1', '--batch-size', '50', '--method', 'standard', '--threats', 'clean'];
+const TINY = [
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '100',
+  '--val-size',
+  '0',
+  '--test-size',
+  '50',
+  '--hidden',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '50',
+  '--method',
+  'standard',
+  '--threats',
+  'clean',
+];
 const run = (args: string[]) => runNode(cli, args, { timeoutMs: 30_000, cwd: bin, prefix: 'prefix' in how ? how.prefix : [] });
 
 describe(`unwritable output directories, as an unprivileged user${refused ? ` (skipped: ${refused})` : ''}`, () => {
@@ -63,31 +81,37 @@ describe(`unwritable output directories, as an unprivileged user${refused ? ` (s
     expect(wrote, 'the unprivileged user could create a file in a 0555 directory').toBe(false);
   });
 
-  it.skipIf(refused !== null)('--out below a directory without write permission: E_IO naming it, exit 1, before any work, nothing written', async () => {
-    const locked = join(work, 'locked');
-    mkdirSync(locked);
-    chmodSync(locked, 0o555);
-    const before = snapshot(work);
-    const r = await run(['train', ...TINY, '--out', join(locked, 'run')]);
-    expectTyped(r, 'E_IO', 1, new RegExp(`cannot write in ${join(locked, 'run')}: creating a file in ${locked} failed \\(EACCES`));
-    expect(r.err).not.toMatch(/adapter:/); // refused before the device was touched
-    expect(snapshot(work)).toEqual(before);
-  });
+  it.skipIf(refused !== null)(
+    '--out below a directory without write permission: E_IO naming it, exit 1, before any work, nothing written',
+    async () => {
+      const locked = join(work, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+      const before = snapshot(work);
+      const r = await run(['train', ...TINY, '--out', join(locked, 'run')]);
+      expectTyped(r, 'E_IO', 1, new RegExp(`cannot write in ${join(locked, 'run')}: creating a file in ${locked} failed \\(EACCES`));
+      expect(r.err).not.toMatch(/adapter:/); // refused before the device was touched
+      expect(snapshot(work)).toEqual(before);
+    },
+  );
 
-  it.skipIf(refused !== null)('--out an existing run directory it may not write (root-owned, 0755): E_IO, its files untouched', async () => {
-    const done = join(work, 'done-run');
-    mkdirSync(done, { mode: 0o755 });
-    writeFileSync(join(done, 'log.jsonl'), '{"type":"config"}\n', { mode: 0o644 });
-    writeFileSync(join(done, 'checkpoint.safetensors'), 'not really a checkpoint', { mode: 0o644 });
-    const before = snapshot(work);
-    const r = await run(['train', ...TINY, '--out', done]);
-    expectTyped(r, 'E_IO', 1, /cannot write in .*done-run.*EACCES/);
-    expect(snapshot(work)).toEqual(before);
-    // the same directory is refused to `report` (it writes report.md there) with a typed error too
-    const rep = await run(['report', done]);
-    expectTyped(rep, 'E_IO', 1, /report\.md.*EACCES|EACCES.*report\.md/);
-    expect(snapshot(work)).toEqual(before);
-  });
+  it.skipIf(refused !== null)(
+    '--out an existing run directory it may not write (root-owned, 0755): E_IO, its files untouched',
+    async () => {
+      const done = join(work, 'done-run');
+      mkdirSync(done, { mode: 0o755 });
+      writeFileSync(join(done, 'log.jsonl'), '{"type":"config"}\n', { mode: 0o644 });
+      writeFileSync(join(done, 'checkpoint.safetensors'), 'not really a checkpoint', { mode: 0o644 });
+      const before = snapshot(work);
+      const r = await run(['train', ...TINY, '--out', done]);
+      expectTyped(r, 'E_IO', 1, /cannot write in .*done-run.*EACCES/);
+      expect(snapshot(work)).toEqual(before);
+      // the same directory is refused to `report` (it writes report.md there) with a typed error too
+      const rep = await run(['report', done]);
+      expectTyped(rep, 'E_IO', 1, /report\.md.*EACCES|EACCES.*report\.md/);
+      expect(snapshot(work)).toEqual(before);
+    },
+  );
 });
 
 /** `command` under `prefix` (which may be empty), as execFileSync's file and arguments. */

@@ -30,9 +30,16 @@ async function open() {
 /** Resolves with the rejection of `promise` within `ms` (a hang fails the test). */
 async function rejection(promise: Promise<unknown>, ms: number): Promise<NtkError> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
   try {
-    await Promise.race([promise.then(() => { throw new Error('resolved, expected a rejection'); }), timeout]);
+    await Promise.race([
+      promise.then(() => {
+        throw new Error('resolved, expected a rejection');
+      }),
+      timeout,
+    ]);
     throw new Error('unreachable');
   } catch (e) {
     if (!(e instanceof NtkError)) throw e;
@@ -46,15 +53,24 @@ describe('hostile worker requests', () => {
   it('errors cross the boundary as NtkError with code and details; prototype keys and oversized requests are refused up front', async () => {
     const { session } = await open();
     const events: SessionEvent[] = [];
-    const bad = await rejection(runRemote(session, { training: { epochs: 0 } }, (e) => void events.push(e)), 10_000);
+    const bad = await rejection(
+      runRemote(session, { training: { epochs: 0 } }, (e) => void events.push(e)),
+      10_000,
+    );
     expect(bad.code).toBe('E_INVALID_ARGUMENT');
     expect(bad.details).toMatchObject({ field: 'training.epochs' });
     expect(events).toEqual([expect.objectContaining({ type: 'error', code: 'E_INVALID_ARGUMENT', fatal: true })]);
-    const proto = await rejection(runRemote(session, JSON.parse('{"__proto__": {"training": {"epochs": 1}}}'), () => undefined), 10_000);
+    const proto = await rejection(
+      runRemote(session, JSON.parse('{"__proto__": {"training": {"epochs": 1}}}'), () => undefined),
+      10_000,
+    );
     expect(proto.code).toBe('E_INVALID_ARGUMENT');
     expect(proto.message).toMatch(/"__proto__" is not allowed/);
     const start = Date.now();
-    const huge = await rejection(runRemote(session, { data: { dataset: 'synthetic-shapes', trainSize: 1_000_000 } }, () => undefined), 10_000);
+    const huge = await rejection(
+      runRemote(session, { data: { dataset: 'synthetic-shapes', trainSize: 1_000_000 } }, () => undefined),
+      10_000,
+    );
     expect(huge.code).toBe('E_RESOURCE_LIMIT');
     expect(huge.message).toMatch(/limit of \d+ pixels/);
     expect(Date.now() - start).toBeLessThan(10_000);
@@ -80,18 +96,28 @@ describe('hostile worker requests', () => {
     const controller = new AbortController();
     const events: SessionEvent[] = [];
     let stopped!: () => void;
-    const workerStopped = new Promise<void>((resolve) => { stopped = resolve; });
-    const run = runRemote(session, SMALL, (e) => {
-      events.push(e);
-      if (e.type === 'step') controller.abort();
-      if (e.type === 'error') stopped();
-    }, { signal: controller.signal });
+    const workerStopped = new Promise<void>((resolve) => {
+      stopped = resolve;
+    });
+    const run = runRemote(
+      session,
+      SMALL,
+      (e) => {
+        events.push(e);
+        if (e.type === 'step') controller.abort();
+        if (e.type === 'error') stopped();
+      },
+      { signal: controller.signal },
+    );
     const error = await rejection(run, 60_000);
     expect(error.code).toBe('E_CANCELLED');
     await workerStopped; // the session ended its run with an error event of its own
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'E_CANCELLED' });
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(0);
-    const again = await rejection(runRemote(session, { training: { epochs: -1 } }, () => undefined), 10_000); // still answering
+    const again = await rejection(
+      runRemote(session, { training: { epochs: -1 } }, () => undefined),
+      10_000,
+    ); // still answering
     expect(again.code).toBe('E_INVALID_ARGUMENT');
   });
 
@@ -105,7 +131,14 @@ describe('hostile worker requests', () => {
     expect((await rejection(pendingA, 60_000)).code).toBe('E_CANCELLED');
     await terminating;
     await exited;
-    expect((await rejection(runRemote(a.session, SMALL, () => undefined), 1000)).code).toBe('E_CANCELLED');
+    expect(
+      (
+        await rejection(
+          runRemote(a.session, SMALL, () => undefined),
+          1000,
+        )
+      ).code,
+    ).toBe('E_CANCELLED');
     // A worker that exits by itself (here a stand-in that never serves) while a run is pending.
     const dying = new Worker('setTimeout(() => process.exit(3), 300);', { eval: true });
     workers.push(dying);

@@ -3,9 +3,18 @@
 
 export function chromiumArgs(profileDir) {
   return [
-    '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu',
-    '--use-angle=gl-egl', '--use-webgpu-adapter=opengles', '--enable-webgpu-developer-features',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-quic', '--disable-dev-shm-usage', `--user-data-dir=${profileDir}`,
+    '--headless=new',
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    '--use-angle=gl-egl',
+    '--use-webgpu-adapter=opengles',
+    '--enable-webgpu-developer-features',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--disable-dev-shm-usage',
+    `--user-data-dir=${profileDir}`,
   ];
 }

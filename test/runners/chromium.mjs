@@ -25,7 +25,10 @@ const browser = await puppeteer.launch({
 });
 let failed = 0;
 try {
-  for (const [label, query] of [['browser', ''], ['worker', 'worker=1']]) {
+  for (const [label, query] of [
+    ['browser', ''],
+    ['worker', 'worker=1'],
+  ]) {
     const page = await browser.newPage();
     page.on('console', (m) => console.log(m.text()));
     page.on('pageerror', (e) => console.log(`page error: ${e.message}`));

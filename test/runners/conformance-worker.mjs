@@ -8,6 +8,6 @@ self.onmessage = async ({ data }) => {
     const run = await runConformance({ filter: data.filter, onResult: (r) => self.postMessage({ type: 'result', result: r }) });
     self.postMessage({ type: 'done', run });
   } catch (e) {
-    self.postMessage({ type: 'done', run: { error: String((e && e.stack) || e) } });
+    self.postMessage({ type: 'done', run: { error: String(e?.stack || e) } });
   }
 };

@@ -13,7 +13,11 @@ import { chromiumArgs } from './chromium-args.mjs';
 const root = new URL('../..', import.meta.url).pathname;
 const server = await serveStatic(root);
 const profile = mkdtempSync(join(tmpdir(), 'ntk-at-hostile-'));
-const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: chromiumArgs(profile) });
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: chromiumArgs(profile),
+});
 let run;
 try {
   const page = await browser.newPage();

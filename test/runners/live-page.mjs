@@ -22,7 +22,17 @@ import { DATA_SETS, MODELS, runRecipe, SWITCH_RULES, TRAINING_METHODS } from '..
 const TINY_RECIPE = {
   data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 2 },
   model: { kind: 'mlp', hidden: [8] },
-  training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, seed: 2, attack: { eps: 0.05, steps: 2 }, validationPgdSteps: 2 },
+  training: {
+    method: 'pgd',
+    epochs: 1,
+    batchSize: 25,
+    lr: 0.1,
+    schedule: 'constant',
+    logEvery: 2,
+    seed: 2,
+    attack: { eps: 0.05, steps: 2 },
+    validationPgdSteps: 2,
+  },
   ntk: { enabled: true, probePerClass: 2, attack: 'pgd', attackSteps: 2 },
   switch: { rule: 'kernel', tau: 0 },
   evaluation: { threats: ['clean', 'fgsm', 'pgd3'] },
@@ -49,15 +59,41 @@ try {
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && console.log(`console: ${m.text()}`));
   await page.goto(`${server.url}/page/index.html`);
-  const menus = await page.evaluate(() => Object.fromEntries(['method', 'model', 'dataset', 'switch'].map((name) =>
-    [name, [...document.querySelectorAll(`select[name=${name}] option`)].map((o) => o.value)])));
-  for (const [name, registry] of [['method', Object.keys(TRAINING_METHODS)], ['model', Object.keys(MODELS)], ['dataset', Object.keys(DATA_SETS)], ['switch', [...SWITCH_RULES]]]) {
-    record(`the ${name} menu offers the registry's entries`, JSON.stringify(menus[name]) === JSON.stringify(registry), `menu ${menus[name]} vs registry ${registry}`);
+  const menus = await page.evaluate(() =>
+    Object.fromEntries(
+      ['method', 'model', 'dataset', 'switch'].map((name) => [
+        name,
+        [...document.querySelectorAll(`select[name=${name}] option`)].map((o) => o.value),
+      ]),
+    ),
+  );
+  for (const [name, registry] of [
+    ['method', Object.keys(TRAINING_METHODS)],
+    ['model', Object.keys(MODELS)],
+    ['dataset', Object.keys(DATA_SETS)],
+    ['switch', [...SWITCH_RULES]],
+  ]) {
+    record(
+      `the ${name} menu offers the registry's entries`,
+      JSON.stringify(menus[name]) === JSON.stringify(registry),
+      `menu ${menus[name]} vs registry ${registry}`,
+    );
   }
   await page.select('select[name=method]', 'pgd');
   await page.select('select[name=dataset]', 'synthetic-shapes');
-  for (const [name, value] of [['eps', '0.1'], ['epochs', '1'], ['trainSize', '200'], ['probePerClass', '2']]) {
-    await page.$eval(`input[name=${name}]`, (el, v) => { el.value = v; }, value);
+  for (const [name, value] of [
+    ['eps', '0.1'],
+    ['epochs', '1'],
+    ['trainSize', '200'],
+    ['probePerClass', '2'],
+  ]) {
+    await page.$eval(
+      `input[name=${name}]`,
+      (el, v) => {
+        el.value = v;
+      },
+      value,
+    );
   }
   // The main thread's longest stall during the run: the Worker must keep the page responsive.
   await page.evaluate(() => {
@@ -87,10 +123,18 @@ try {
     result: document.getElementById('result').textContent,
     error: document.getElementById('error').textContent,
     maxGapMs: window.__maxGapMs,
-    paths: Object.fromEntries([...document.querySelectorAll('#plots .plot')].map((p) => [p.dataset.plot, p.querySelectorAll('svg path').length])),
+    paths: Object.fromEntries(
+      [...document.querySelectorAll('#plots .plot')].map((p) => [p.dataset.plot, p.querySelectorAll('svg path').length]),
+    ),
   }));
-  console.log(`[live] ${seen.adapter}\n[live] ${seen.progress}\n[live] ${seen.result || seen.error} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  record('run finishes with "done" within 3 minutes', finished && seen.state === 'done', `state ${seen.state}, ${seen.status} ${seen.error}`);
+  console.log(
+    `[live] ${seen.adapter}\n[live] ${seen.progress}\n[live] ${seen.result || seen.error} (${((Date.now() - start) / 1000).toFixed(1)} s)`,
+  );
+  record(
+    'run finishes with "done" within 3 minutes',
+    finished && seen.state === 'done',
+    `state ${seen.state}, ${seen.status} ${seen.error}`,
+  );
   record('status line shows the adapter', /^adapter: \S+: .+\[path /.test(seen.adapter), `adapter line: ${seen.adapter}`);
   console.log(`[live] ${seen.programs}`);
   record('status shows the GEMM variant chosen by measurement', PROGRAM_LINE.test(seen.programs), `program line: ${seen.programs}`);
@@ -103,13 +147,22 @@ try {
   console.log(`[live] longest main-thread stall during the run: ${seen.maxGapMs.toFixed(0)} ms`);
 
   // One recipe in the page's worker and in the library here: same metrics, same checkpoint bytes.
-  await page.$eval('#recipe', (el, v) => { el.value = v; }, JSON.stringify(TINY_RECIPE));
+  await page.$eval(
+    '#recipe',
+    (el, v) => {
+      el.value = v;
+    },
+    JSON.stringify(TINY_RECIPE),
+  );
   await page.click('#start');
   await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", { timeout: TIMEOUT_MS, polling: 250 });
   const inPage = await page.evaluate(() => ({
-    state: document.body.dataset.state, error: document.getElementById('error').textContent,
-    sha256: document.getElementById('checkpoint').dataset.sha256, accuracy: document.getElementById('result').dataset.accuracy,
-    adapter: document.getElementById('adapter').textContent, switched: document.getElementById('switch').textContent,
+    state: document.body.dataset.state,
+    error: document.getElementById('error').textContent,
+    sha256: document.getElementById('checkpoint').dataset.sha256,
+    accuracy: document.getElementById('result').dataset.accuracy,
+    adapter: document.getElementById('adapter').textContent,
+    switched: document.getElementById('switch').textContent,
   }));
   // The library on the page's own adapter: imported into the page's main thread.
   const inBrowser = await page.evaluate(`(async () => {
@@ -123,15 +176,35 @@ try {
   console.log(`[live] recipe in the page's Worker: ${inPage.adapter}; sha256 ${inPage.sha256}, ${inPage.accuracy}`);
   console.log(`[live] recipe in the library, page main thread (same adapter): sha256 ${inBrowser.sha256}, ${inBrowser.accuracy}`);
   console.log(`[live] recipe in the library, Node (Dawn): sha256 ${librarySha}, ${JSON.stringify(library.evaluation.accuracy)}`);
-  record('the pasted recipe runs in the page with a kernel switch', inPage.state === 'done' && /kernel switch: to pgd/.test(inPage.switched), `${inPage.state} ${inPage.error} ${inPage.switched}`);
-  record('page and library on the same adapter: same final metrics', inPage.accuracy === inBrowser.accuracy, `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`);
-  record('page and library on the same adapter: same checkpoint bytes', inPage.sha256 === inBrowser.sha256, `page ${inPage.sha256} vs library ${inBrowser.sha256}`);
-  record('page and library in Node: same final metrics', inPage.accuracy === JSON.stringify(library.evaluation.accuracy), `page ${inPage.accuracy} vs library ${JSON.stringify(library.evaluation.accuracy)}`);
-  await page.$eval('#recipe', (el) => { el.value = ''; });
+  record(
+    'the pasted recipe runs in the page with a kernel switch',
+    inPage.state === 'done' && /kernel switch: to pgd/.test(inPage.switched),
+    `${inPage.state} ${inPage.error} ${inPage.switched}`,
+  );
+  record(
+    'page and library on the same adapter: same final metrics',
+    inPage.accuracy === inBrowser.accuracy,
+    `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`,
+  );
+  record(
+    'page and library on the same adapter: same checkpoint bytes',
+    inPage.sha256 === inBrowser.sha256,
+    `page ${inPage.sha256} vs library ${inBrowser.sha256}`,
+  );
+  record(
+    'page and library in Node: same final metrics',
+    inPage.accuracy === JSON.stringify(library.evaluation.accuracy),
+    `page ${inPage.accuracy} vs library ${JSON.stringify(library.evaluation.accuracy)}`,
+  );
+  await page.$eval('#recipe', (el) => {
+    el.value = '';
+  });
 
   // A data source that cannot be read: the session's typed error reaches the page.
   await page.select('select[name=dataset]', 'fashion-mnist');
-  await page.$eval('input[name=dir]', (el) => { el.value = '/no-such-dir'; });
+  await page.$eval('input[name=dir]', (el) => {
+    el.value = '/no-such-dir';
+  });
   await page.click('#start');
   await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", { timeout: 60_000, polling: 250 });
   const error = await page.$eval('#error', (el) => el.textContent);
@@ -167,13 +240,22 @@ async function maskedAdapterChecks() {
     const page = await masked.newPage();
     page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
     await page.goto(`${server.url}/page/index.html`);
-    await page.$eval('#recipe', (el, v) => { el.value = v; }, JSON.stringify(TINY_RECIPE));
+    await page.$eval(
+      '#recipe',
+      (el, v) => {
+        el.value = v;
+      },
+      JSON.stringify(TINY_RECIPE),
+    );
     await page.click('#start');
     await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", { timeout: TIMEOUT_MS, polling: 250 });
     const inPage = await page.evaluate(() => ({
-      state: document.body.dataset.state, error: document.getElementById('error').textContent,
-      sha256: document.getElementById('checkpoint').dataset.sha256, accuracy: document.getElementById('result').dataset.accuracy,
-      adapter: document.getElementById('adapter').textContent, programs: document.getElementById('programs').textContent,
+      state: document.body.dataset.state,
+      error: document.getElementById('error').textContent,
+      sha256: document.getElementById('checkpoint').dataset.sha256,
+      accuracy: document.getElementById('result').dataset.accuracy,
+      adapter: document.getElementById('adapter').textContent,
+      programs: document.getElementById('programs').textContent,
     }));
     const inBrowser = await page.evaluate(`(async () => {
       const { createGpu, formatAdapterReport, runRecipe } = await import('/dist/ntk-at.js');
@@ -187,18 +269,47 @@ async function maskedAdapterChecks() {
     const library = await runRecipe(TINY_RECIPE, {});
     console.log(`[live masked] Worker: ${inPage.adapter}\n[live masked] Worker: ${inPage.programs}`);
     console.log(`[live masked] page main thread: ${inBrowser.adapter}; programs ${JSON.stringify(inBrowser.programs)}`);
-    console.log(`[live masked] recipe: Worker sha256 ${inPage.sha256} ${inPage.accuracy}; page library sha256 ${inBrowser.sha256} ${inBrowser.accuracy}`);
+    console.log(
+      `[live masked] recipe: Worker sha256 ${inPage.sha256} ${inPage.accuracy}; page library sha256 ${inBrowser.sha256} ${inBrowser.accuracy}`,
+    );
     const k = inBrowser.programs;
     const fastest = Math.min(...Object.values(k.timings));
     record('masked: the recipe runs in the page', inPage.state === 'done', `${inPage.state} ${inPage.error}`);
-    record('masked: the adapter is reported "unknown", not "hardware"', inBrowser.adapterClass === 'unknown' && /, unknown[,\]]/.test(inPage.adapter), `Worker: ${inPage.adapter}; page: ${inBrowser.adapter}`);
-    record('masked: the Worker chose its GEMM variant by measurement', PROGRAM_LINE.test(inPage.programs), `program line: ${inPage.programs}`);
-    record('masked: the page library has the same measured choice as the Worker', ['measured', 'cached'].includes(k.source) &&
-      inPage.programs.startsWith(`programs: matmul ${k.matmul}, conv2d ${k.conv2d} (`), `page ${JSON.stringify(k)} vs Worker ${inPage.programs}`);
-    record('masked: the choice is the fastest candidate within the 15% margin', k.timings[k.matmul] <= fastest / 0.85, JSON.stringify(k.timings));
-    record('masked: page and library on the same adapter: same final metrics', inPage.accuracy === inBrowser.accuracy, `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`);
-    record('masked: page and library on the same adapter: same checkpoint bytes', inPage.sha256 === inBrowser.sha256, `page ${inPage.sha256} vs library ${inBrowser.sha256}`);
-    record('masked: page and library in Node: same final metrics', inPage.accuracy === JSON.stringify(library.evaluation.accuracy), `page ${inPage.accuracy} vs Node ${JSON.stringify(library.evaluation.accuracy)}`);
+    record(
+      'masked: the adapter is reported "unknown", not "hardware"',
+      inBrowser.adapterClass === 'unknown' && /, unknown[,\]]/.test(inPage.adapter),
+      `Worker: ${inPage.adapter}; page: ${inBrowser.adapter}`,
+    );
+    record(
+      'masked: the Worker chose its GEMM variant by measurement',
+      PROGRAM_LINE.test(inPage.programs),
+      `program line: ${inPage.programs}`,
+    );
+    record(
+      'masked: the page library has the same measured choice as the Worker',
+      ['measured', 'cached'].includes(k.source) && inPage.programs.startsWith(`programs: matmul ${k.matmul}, conv2d ${k.conv2d} (`),
+      `page ${JSON.stringify(k)} vs Worker ${inPage.programs}`,
+    );
+    record(
+      'masked: the choice is the fastest candidate within the 15% margin',
+      k.timings[k.matmul] <= fastest / 0.85,
+      JSON.stringify(k.timings),
+    );
+    record(
+      'masked: page and library on the same adapter: same final metrics',
+      inPage.accuracy === inBrowser.accuracy,
+      `page ${inPage.accuracy} vs library ${inBrowser.accuracy}`,
+    );
+    record(
+      'masked: page and library on the same adapter: same checkpoint bytes',
+      inPage.sha256 === inBrowser.sha256,
+      `page ${inPage.sha256} vs library ${inBrowser.sha256}`,
+    );
+    record(
+      'masked: page and library in Node: same final metrics',
+      inPage.accuracy === JSON.stringify(library.evaluation.accuracy),
+      `page ${inPage.accuracy} vs Node ${JSON.stringify(library.evaluation.accuracy)}`,
+    );
     await page.close();
   } finally {
     await masked.close();

@@ -16,8 +16,10 @@ export function variantCounts(results) {
 
 /** Lines `[label] variant: N passed[, N failed][, N skipped]`, then the adapter's program choice. */
 export function variantLines(label, run) {
-  const lines = variantCounts(run.results).map(({ variant, passed, failed, skipped }) =>
-    `[${label}] ${variant.padEnd(36)} ${passed} passed${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}`);
+  const lines = variantCounts(run.results).map(
+    ({ variant, passed, failed, skipped }) =>
+      `[${label}] ${variant.padEnd(36)} ${passed} passed${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}`,
+  );
   if (run.programLine) lines.push(`[${label}] ${run.programLine}`);
   return lines;
 }

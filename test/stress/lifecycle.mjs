@@ -10,7 +10,15 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  createGpu, createMlp, currentPlatform, empiricalNtk, NtkError, selectProbeSet, syntheticShapes, train, uploadProbeSet,
+  createGpu,
+  createMlp,
+  currentPlatform,
+  empiricalNtk,
+  NtkError,
+  selectProbeSet,
+  syntheticShapes,
+  train,
+  uploadProbeSet,
 } from '../../dist/ntk-at.js';
 
 const CYCLES = 50;
@@ -70,7 +78,16 @@ const data = syntheticShapes({ perClass: 2, size: 8 });
 const probeSet = selectProbeSet(data, { perClass: 1 });
 const MODEL = { inputShape: data.shape, hidden: [16], classes: 10 };
 /** One PGD-AT step: the whole set as one batch, one epoch. */
-const ONE_STEP = { method: 'pgd', eps: 0.1, pgdSteps: 2, epochs: 1, batchSize: data.length, schedule: { kind: 'constant', lr: 0.1 }, validation: null, logEvery: 1 };
+const ONE_STEP = {
+  method: 'pgd',
+  eps: 0.1,
+  pgdSteps: 2,
+  epochs: 1,
+  batchSize: data.length,
+  schedule: { kind: 'constant', lr: 0.1 },
+  validation: null,
+  logEvery: 1,
+};
 /** A long run (steps of 4 images, many epochs) for destroys in flight. */
 const LONG_RUN = { ...ONE_STEP, epochs: 200, batchSize: 4 };
 
@@ -132,9 +149,15 @@ async function fullCycle(choice) {
     expect(Number.isFinite(run.epochs[0].trainLoss), `training loss is ${run.epochs[0].trainLoss}`);
     probe = uploadProbeSet(gpu, probeSet);
     const kernel = await empiricalNtk(model, probe.x, null, { kind: 'trace' });
-    expect(kernel.rows === probeSet.dataset.length && kernel.data.length === kernel.rows * kernel.cols, `kernel is ${kernel.rows}x${kernel.cols}`);
+    expect(
+      kernel.rows === probeSet.dataset.length && kernel.data.length === kernel.rows * kernel.cols,
+      `kernel is ${kernel.rows}x${kernel.cols}`,
+    );
     expect(finite(kernel.data), 'kernel has non-finite entries');
-    expect(kernel.data.every((v, k) => Math.floor(k / kernel.cols) !== k % kernel.cols || v > 0), 'kernel diagonal is not positive');
+    expect(
+      kernel.data.every((v, k) => Math.floor(k / kernel.cols) !== k % kernel.cols || v > 0),
+      'kernel diagonal is not positive',
+    );
     const weights = await model.parameters()[0].value.read();
     expect(finite(weights), 'trained weights are not finite');
     const note = `(loss ${run.epochs[0].trainLoss.toFixed(3)}, K[0,0] ${kernel.data[0].toExponential(2)})`;
@@ -185,13 +208,21 @@ async function destroyInFlight(choice, work, how, delayMs) {
     };
   }
   const hooks = how === 'hook' ? { onStep: (ctx) => void (ctx.step === 3 && destroy()) } : {};
-  const running = work === 'train'
-    ? train(model, data, null, LONG_RUN, { hooks })
-    : (async () => {
-      // Several NTKs in a row, so that a timer always finds one running.
-      for (let i = 0; i < 50; i++) await empiricalNtk(model, probe.x, null, { kind: 'trace' });
-    })();
-  running.then(() => { settled = true; }, () => { settled = true; });
+  const running =
+    work === 'train'
+      ? train(model, data, null, LONG_RUN, { hooks })
+      : (async () => {
+          // Several NTKs in a row, so that a timer always finds one running.
+          for (let i = 0; i < 50; i++) await empiricalNtk(model, probe.x, null, { kind: 'trace' });
+        })();
+  running.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
   if (how === 'timer') setTimeout(destroy, delayMs);
   let error = null;
   try {
@@ -220,7 +251,13 @@ if (choices.length > 0) {
   // Destroys in flight between them: every (work, how) pair twice, on the fast choices in turn (with
   // varied timer delays), and a training run destroyed during a readback on each slow choice.
   const inFlight = [];
-  const kinds = [['train', 'hook'], ['train', 'readback'], ['train', 'timer'], ['ntk', 'readback'], ['ntk', 'timer']];
+  const kinds = [
+    ['train', 'hook'],
+    ['train', 'readback'],
+    ['train', 'timer'],
+    ['ntk', 'readback'],
+    ['ntk', 'timer'],
+  ];
   const delays = [0, 3, 15, 40];
   let k = 0;
   for (let round = 0; round < 2; round++) {
@@ -233,12 +270,15 @@ if (choices.length > 0) {
   const every = Math.floor(CYCLES / inFlight.length);
   for (let i = 0; i < CYCLES; i++) {
     const choice = order[i];
-    await check(`cycle ${String(i + 1).padStart(2, '0')} ${choice}: create, PGD-AT step, trace NTK, read back, destroy`, () => fullCycle(choice));
+    await check(`cycle ${String(i + 1).padStart(2, '0')} ${choice}: create, PGD-AT step, trace NTK, read back, destroy`, () =>
+      fullCycle(choice),
+    );
     if ((i + 1) % every === 0 && inFlight.length > 0) {
       const c = inFlight.shift();
       const when = c.how === 'timer' ? `after ${c.delayMs} ms` : c.how === 'hook' ? 'from the step hook' : 'during a readback';
       await check(`in-flight ${c.choice}: ${c.work === 'train' ? 'training' : 'NTK'} run, Gpu destroyed ${when}: E_DEVICE_LOST`, () =>
-        destroyInFlight(c.choice, c.work, c.how, c.delayMs));
+        destroyInFlight(c.choice, c.work, c.how, c.delayMs),
+      );
     }
   }
 } else {

@@ -9,17 +9,32 @@ import { describe, expect, it } from 'vitest';
 
 /** Layer of each top-level entry of src/ (directories and root files); lower numbers are lower layers. */
 const LAYERS: Record<string, number> = {
-  errors: 0, options: 0, version: 0, generated: 0, platform: 0, random: 0, io: 0,
-  device: 1, linalg: 1,
+  errors: 0,
+  options: 0,
+  version: 0,
+  generated: 0,
+  platform: 0,
+  random: 0,
+  io: 0,
+  device: 1,
+  linalg: 1,
   tensor: 2,
   ops: 3,
-  nn: 4, data: 4, optim: 4,
-  ntk: 5, attacks: 5, reference: 5,
-  train: 6, report: 6,
+  nn: 4,
+  data: 4,
+  optim: 4,
+  ntk: 5,
+  attacks: 5,
+  reference: 5,
+  train: 6,
+  report: 6,
   run: 7,
-  experiments: 8, cli: 8, worker: 8,
+  experiments: 8,
+  cli: 8,
+  worker: 8,
   api: 9,
-  index: 10, internal: 10,
+  index: 10,
+  internal: 10,
 };
 
 const SRC = join(process.cwd(), 'src');
@@ -47,7 +62,8 @@ describe('architecture', () => {
       const from = entryOf(file);
       for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^;]*?from '(\.[^']+)'/gms)) {
         const to = entryOf(join(file, '..', m[1]));
-        if (LAYERS[to] > LAYERS[from]) upward.push(`${relative(SRC, file)} imports ${m[1]} (${from} ${LAYERS[from]} -> ${to} ${LAYERS[to]})`);
+        if (LAYERS[to] > LAYERS[from])
+          upward.push(`${relative(SRC, file)} imports ${m[1]} (${from} ${LAYERS[from]} -> ${to} ${LAYERS[to]})`);
       }
     }
     expect(upward).toEqual([]);
@@ -81,21 +97,37 @@ describe('architecture', () => {
   });
 
   it('GPU programs are dispatched only in ops/ and device/ (gpu.run)', () => {
-    const dispatching = files.filter((f) => !['ops', 'device'].includes(entryOf(f)) && /\.run\(\{/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    const dispatching = files
+      .filter((f) => !['ops', 'device'].includes(entryOf(f)) && /\.run\(\{/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
     expect(dispatching).toEqual([]);
   });
 
   it('Node globals and node: modules only in src/platform/ (the rest runs unchanged in Deno, browsers and Workers)', () => {
     const nodeOnly = /\bprocess\.|\bBuffer\.|\brequire\(|__dirname|__filename|'node:|\bsetImmediate\(|\bglobal\./;
-    const found = files.filter((f) => !['platform', 'generated'].includes(entryOf(f))).flatMap((f) =>
-      readFileSync(f, 'utf8').split('\n').map((line, i) => [line, i] as const).filter(([line]) => nodeOnly.test(line.replace(/\/\/.*$/, ''))).map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`));
+    const found = files
+      .filter((f) => !['platform', 'generated'].includes(entryOf(f)))
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => [line, i] as const)
+          .filter(([line]) => nodeOnly.test(line.replace(/\/\/.*$/, '')))
+          .map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`),
+      );
     expect(found).toEqual([]);
   });
 
   it('only src/platform/ asks which runtime it runs in', () => {
     const checks = /typeof Deno|globalThis\.Deno|'Deno' in|process\.versions|navigator\.userAgent|\.runtime\s*[!=]==/;
-    const found = files.filter((f) => entryOf(f) !== 'platform').flatMap((f) =>
-      readFileSync(f, 'utf8').split('\n').map((line, i) => [line, i] as const).filter(([line]) => checks.test(line)).map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`));
+    const found = files
+      .filter((f) => entryOf(f) !== 'platform')
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => [line, i] as const)
+          .filter(([line]) => checks.test(line))
+          .map(([line, i]) => `${relative(SRC, f)}:${i + 1}: ${line.trim()}`),
+      );
     expect(found).toEqual([]);
   });
 });

@@ -20,7 +20,8 @@ describe('option values', () => {
     expect(parseFraction('0.1', 'eps')).toBe(0.1);
     expect(parseFraction('8/255', 'eps')).toBe(8 / 255);
     expect(parseFraction(' 16 / 255 ', 'eps')).toBe(16 / 255);
-    for (const bad of ['abc', '8/0', '8/255x', '', '1/2/3']) expect(() => parseFraction(bad, 'eps'), bad).toThrow(/E_INVALID_ARGUMENT.*--eps/);
+    for (const bad of ['abc', '8/0', '8/255x', '', '1/2/3'])
+      expect(() => parseFraction(bad, 'eps'), bad).toThrow(/E_INVALID_ARGUMENT.*--eps/);
     // its range (radius bound for the norm and the run's image size) is the recipe's rule: recipe.test.ts
   });
 
@@ -28,11 +29,14 @@ describe('option values', () => {
     expect(parseIntegerList('256,128', 'hidden')).toEqual([256, 128]);
     for (const bad of ['', '256,', '0', '2.5', 'a']) expect(() => parseIntegerList(bad, 'hidden'), bad).toThrow(/--hidden/);
     expect(parseThreats('clean,fgsm,pgd20,pgd50x3')).toEqual([
-      { kind: 'clean' }, { kind: 'fgsm', loss: 'ce' }, { kind: 'pgd', steps: 20, restarts: 1, loss: 'ce', targets: 0 },
+      { kind: 'clean' },
+      { kind: 'fgsm', loss: 'ce' },
+      { kind: 'pgd', steps: 20, restarts: 1, loss: 'ce', targets: 0 },
       { kind: 'pgd', steps: 50, restarts: 3, loss: 'ce', targets: 0 },
     ]);
     expect(parseThreats('pgd20-cw,apgd100x2-dlr-t3,fgsm-dlr')).toEqual([
-      { kind: 'pgd', steps: 20, restarts: 1, loss: 'cw', targets: 0 }, { kind: 'apgd', steps: 100, restarts: 2, loss: 'dlr', targets: 3 },
+      { kind: 'pgd', steps: 20, restarts: 1, loss: 'cw', targets: 0 },
+      { kind: 'apgd', steps: 100, restarts: 2, loss: 'dlr', targets: 3 },
       { kind: 'fgsm', loss: 'dlr' },
     ]);
     for (const bad of ['pgd', 'pgd0', 'pgd10x0', 'cw', 'clean,', 'apgd', 'apgd10-t3', 'pgd10-hinge', 'apgd10x0-dlr']) {
@@ -42,9 +46,23 @@ describe('option values', () => {
 
   it('expands threat presets and AutoAttack aliases in place, without duplicates, and names threats canonically', () => {
     expect(parseThreats('autoattack-lite').map(threatName)).toEqual(THREAT_PRESETS['autoattack-lite'].threats.split(','));
-    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual(['clean', 'pgd20', 'apgd100-ce', 'apgd100-dlr-t9', 'fab100-t9', 'square5000']);
-    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr,fab-t,square').map(threatName)).toEqual(['apgd100-ce', 'apgd100-dlr-t9', 'apgd100-dlr', 'fab100-t9', 'square5000']);
-    for (const bad of ['fab100', 'fab0-t9', 'fab100-t0', 'square0', 'square-5']) expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
+    expect(parseThreats('clean,pgd20,autoattack').map(threatName)).toEqual([
+      'clean',
+      'pgd20',
+      'apgd100-ce',
+      'apgd100-dlr-t9',
+      'fab100-t9',
+      'square5000',
+    ]);
+    expect(parseThreats('apgd-ce,apgd-t,apgd-dlr,fab-t,square').map(threatName)).toEqual([
+      'apgd100-ce',
+      'apgd100-dlr-t9',
+      'apgd100-dlr',
+      'fab100-t9',
+      'square5000',
+    ]);
+    for (const bad of ['fab100', 'fab0-t9', 'fab100-t0', 'square0', 'square-5'])
+      expect(() => parseThreats(bad), bad).toThrow(/E_INVALID_ARGUMENT.*--threats/);
     for (const name of ['fgsm-cw', 'pgd50x3', 'pgd20-dlr-t2', 'apgd7x2-cw']) expect(threatName(parseThreats(name)[0])).toBe(name);
     expect(parseThreats('pgd20-ce,apgd10').map(threatName)).toEqual(['pgd20', 'apgd10-ce']);
   });
@@ -84,7 +102,10 @@ describe('typed errors and exit codes', () => {
       [['--bogus', '1'], /unknown option --bogus/],
       [['--ntk', 'maybe'], /--ntk is "maybe"/],
       [['--ntk-attack', 'cw'], /--ntk-attack is "cw"/],
-      [['--dataset', 'synthetic-clusters', '--train-size', '15'], /data\.trainSize must be an integer >= 1 and a multiple of the class count \(10\)/],
+      [
+        ['--dataset', 'synthetic-clusters', '--train-size', '15'],
+        /data\.trainSize must be an integer >= 1 and a multiple of the class count \(10\)/,
+      ],
       [['--model', 'mlp', '--bn-variance', 'biased'], /model\.bn sets BatchNorm options of an mlp without BatchNorm.*--batch-norm on/],
       [['--model', 'preact-resnet', '--batch-norm', 'on'], /unknown recipe field "model\.batchNorm"/],
       [['--model', 'cnn', '--bn-average', 'cumulative', '--bn-debias', 'on'], /debias applies to the EMA only/],

@@ -46,7 +46,12 @@ describe('option parsing', () => {
   it('help lists options by topic (ungrouped first) with aligned columns and defaults', () => {
     const text = formatOptions(specs);
     expect(text.split('\n\n').map((block) => block.split('\n')[0])).toEqual(['options:', 'training:', 'NTK tracking:']);
-    const starts = Object.values(specs).map((s) => text.split('\n').find((l) => l.endsWith(s.description) || l.includes(`${s.description} (`))!.lastIndexOf(s.description));
+    const starts = Object.values(specs).map((s) =>
+      text
+        .split('\n')
+        .find((l) => l.endsWith(s.description) || l.includes(`${s.description} (`))!
+        .lastIndexOf(s.description),
+    );
     expect(new Set(starts).size).toBe(1);
     expect(text).toContain('--[no-]ntk');
     expect(text).toContain('(default: off)');

@@ -11,7 +11,10 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
   const out: string[] = [];
   const err: string[] = [];
   const io: CommandIo = {
-    out: (t) => out.push(t), err: (t) => err.push(t), progress: { isTTY: false, write: (t) => err.push(t) }, platform: nodePlatform,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    progress: { isTTY: false, write: (t) => err.push(t) },
+    platform: nodePlatform,
   };
   const code = await runCli(args, io);
   return { code, out: out.join('\n'), err: err.join('\n') };

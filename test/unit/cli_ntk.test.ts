@@ -25,8 +25,33 @@ function hasNumpy(): boolean {
 }
 
 beforeAll(async () => {
-  const r = await cli('train', '--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '30', '--test-size', '50',
-    '--model', 'mlp', '--hidden', '8', '--method', 'fgsm-rs', '--epochs', '1', '--batch-size', '25', '--eps', '0.05', '--threats', 'clean', '--out', run);
+  const r = await cli(
+    'train',
+    '--dataset',
+    'synthetic-clusters',
+    '--train-size',
+    '100',
+    '--val-size',
+    '30',
+    '--test-size',
+    '50',
+    '--model',
+    'mlp',
+    '--hidden',
+    '8',
+    '--method',
+    'fgsm-rs',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '25',
+    '--eps',
+    '0.05',
+    '--threats',
+    'clean',
+    '--out',
+    run,
+  );
   expect(r.code, r.err).toBe(0);
 }, 60_000);
 
@@ -52,7 +77,12 @@ describe('ntk-at ntk', () => {
       console.log('numpy part skipped: python3 cannot import numpy here (the .npy header and data were checked in JS above)');
       return;
     }
-    const loaded = execFileSync('python3', ['-c', `import numpy as np; k = np.load(${JSON.stringify(`${out}.npy`)}); print(k.dtype, k.shape, repr(float(np.trace(k))))`]).toString().trim();
+    const loaded = execFileSync('python3', [
+      '-c',
+      `import numpy as np; k = np.load(${JSON.stringify(`${out}.npy`)}); print(k.dtype, k.shape, repr(float(np.trace(k))))`,
+    ])
+      .toString()
+      .trim();
     const [dtype, shape, value] = loaded.split(/ (?=\()|\) /);
     expect(dtype).toBe('float64');
     expect(shape).toBe('(30, 30');
@@ -61,8 +91,24 @@ describe('ntk-at ntk', () => {
 
   it('computes the full kernel of PGD probes (nC x nC) and rejects bad options', async () => {
     const out = join(dir, 'full-pgd');
-    const r = await cli('ntk', '--checkpoint', join(run, 'checkpoint.safetensors'), '--kind', 'full', '--inputs', 'pgd', '--pgd-steps', '2',
-      '--probe-per-class', '1', '--source', 'test', '--out', out, '--json');
+    const r = await cli(
+      'ntk',
+      '--checkpoint',
+      join(run, 'checkpoint.safetensors'),
+      '--kind',
+      'full',
+      '--inputs',
+      'pgd',
+      '--pgd-steps',
+      '2',
+      '--probe-per-class',
+      '1',
+      '--source',
+      'test',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ kind: 'full', inputs: 'pgd', rows: 100, cols: 100, probes: 10, targetAlignment: null });
     expect(decodeNpy(new Uint8Array(readFileSync(`${out}.npy`))).shape).toEqual([100, 100]);

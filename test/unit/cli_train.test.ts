@@ -16,25 +16,60 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = join(dir, 'run');
 const ARGS = [
-  '--dataset', 'synthetic-clusters', '--train-size', '200', '--val-size', '50', '--test-size', '100', '--hidden', '16',
-  '--method', 'fgsm-rs', '--epochs', '1', '--batch-size', '50', '--eps', '8/255', '--lr', '0.1', '--log-every', '2',
-  '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--schedule', 'constant',
+  '--dataset',
+  'synthetic-clusters',
+  '--train-size',
+  '200',
+  '--val-size',
+  '50',
+  '--test-size',
+  '100',
+  '--hidden',
+  '16',
+  '--method',
+  'fgsm-rs',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '50',
+  '--eps',
+  '8/255',
+  '--lr',
+  '0.1',
+  '--log-every',
+  '2',
+  '--threats',
+  'clean,fgsm,pgd5',
+  '--seed',
+  '3',
+  '--schedule',
+  'constant',
 ];
 
 describe('ntk-at train / evaluate / report', () => {
   it('--config: a recipe naming a CNN with biased BatchNorm variance and cumulative averaging trains end to end; flags override it', async () => {
     const recipeFile = join(dir, 'cnn-recipe.json');
-    writeFileSync(recipeFile, JSON.stringify({
-      data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 1 },
-      model: { kind: 'cnn', channels: [4], hidden: [], bn: { runningVariance: 'biased', average: 'cumulative' } },
-      training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, attack: { eps: 0.05, steps: 2 } },
-      evaluation: { threats: ['clean', 'pgd3'] },
-    }));
+    writeFileSync(
+      recipeFile,
+      JSON.stringify({
+        data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 1 },
+        model: { kind: 'cnn', channels: [4], hidden: [], bn: { runningVariance: 'biased', average: 'cumulative' } },
+        training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, attack: { eps: 0.05, steps: 2 } },
+        evaluation: { threats: ['clean', 'pgd3'] },
+      }),
+    );
     const out = join(dir, 'cnn');
     const r = await cli('train', '--config', recipeFile, '--seed', '4', '--out', out);
     expect(r.code, r.err).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config.recipe.model.bn).toEqual({ eps: 1e-5, momentum: 0.1, average: 'cumulative', runningVariance: 'biased', debias: false, affine: true });
+    expect(config.recipe.model.bn).toEqual({
+      eps: 1e-5,
+      momentum: 0.1,
+      average: 'cumulative',
+      runningVariance: 'biased',
+      debias: false,
+      affine: true,
+    });
     expect(config.model.options.bn).toEqual(config.recipe.model.bn);
     expect(config.recipe.training.seed).toBe(4); // the flag overrides the file
     const cp = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
@@ -71,22 +106,75 @@ describe('ntk-at train / evaluate / report', () => {
     [1, 2, 3, 4, 5].forEach((k) => writeFileSync(join(cifar, `data_batch_${k}.bin`), batch(k)));
     writeFileSync(join(cifar, 'test_batch.bin'), batch(9));
     const out = join(dir, 'cifar');
-    const r = await cli('train', '--dataset', 'cifar10', '--data-dir', cifar, '--train-size', '40', '--val-size', '0', '--test-size', '20',
-      '--model', 'preact-resnet', '--blocks', '1,1', '--widths', '4,8', '--bn-variance', 'biased', '--method', 'fgsm-rs', '--epochs', '1',
-      '--batch-size', '20', '--eps', '8/255', '--threats', 'clean,fgsm', '--augment', 'on', '--out', out);
+    const r = await cli(
+      'train',
+      '--dataset',
+      'cifar10',
+      '--data-dir',
+      cifar,
+      '--train-size',
+      '40',
+      '--val-size',
+      '0',
+      '--test-size',
+      '20',
+      '--model',
+      'preact-resnet',
+      '--blocks',
+      '1,1',
+      '--widths',
+      '4,8',
+      '--bn-variance',
+      'biased',
+      '--method',
+      'fgsm-rs',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '20',
+      '--eps',
+      '8/255',
+      '--threats',
+      'clean,fgsm',
+      '--augment',
+      'on',
+      '--out',
+      out,
+    );
     expect(r.code, r.err).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.trainData).toMatch(/^cifar10-train\[40/);
-    expect(config.model.options).toMatchObject({ inputShape: [3, 32, 32], blocks: [1, 1], widths: [4, 8], bn: { runningVariance: 'biased' } });
+    expect(config.model.options).toMatchObject({
+      inputShape: [3, 32, 32],
+      blocks: [1, 1],
+      widths: [4, 8],
+      bn: { runningVariance: 'biased' },
+    });
     expect(config.train.augment).toEqual({ padding: 4, flip: true });
     const cp = await loadCheckpoint(join(out, 'checkpoint.safetensors'));
     expect([...cp.model.keys()]).toContain('layer2.0.shortcut.weight');
   }, 120_000);
 
-  it('--norm l2 --eps 2 (an l2 radius above 1): PGD-AT, NTK probes, validation and the final evaluation in the l2 ball; evaluate and ntk keep the run\'s threat model', async () => {
+  it("--norm l2 --eps 2 (an l2 radius above 1): PGD-AT, NTK probes, validation and the final evaluation in the l2 ball; evaluate and ntk keep the run's threat model", async () => {
     const out = join(dir, 'l2');
-    const r = await cli('train', ...ARGS.map((a) => (a === 'fgsm-rs' ? 'pgd' : a === '8/255' ? '2' : a)), '--norm', 'l2', '--pgd-steps', '2',
-      '--pgd-step-factor', '0.5', '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--out', out);
+    const r = await cli(
+      'train',
+      ...ARGS.map((a) => (a === 'fgsm-rs' ? 'pgd' : a === '8/255' ? '2' : a)),
+      '--norm',
+      'l2',
+      '--pgd-steps',
+      '2',
+      '--pgd-step-factor',
+      '0.5',
+      '--ntk',
+      'on',
+      '--probe-per-class',
+      '2',
+      '--ntk-attack',
+      'fgsm',
+      '--out',
+      out,
+    );
     expect(r.code, r.err).toBe(0);
     const records = parseRunLog(readFileSync(join(out, 'log.jsonl'), 'utf8'));
     const config = records[0];
@@ -102,24 +190,59 @@ describe('ntk-at train / evaluate / report', () => {
     expect(e.err).toContain('threat model: l2, eps 2, PGD step 0.5·eps (norm from the run, eps from the run, step factor from the run)');
     expect(JSON.parse(e.out)).toMatchObject({ norm: 'l2', eps: 2, pgdStepFactor: 0.5, accuracy: evalRecord.accuracy });
     const flags = await cli('evaluate', '--checkpoint', checkpoint, '--threats', 'clean', '--norm', 'linf', '--eps', '8/255', '--json');
-    expect(flags.err).toContain('threat model: linf, eps 8/255 (0.0314), PGD step 0.5·eps (norm from --norm, eps from --eps, step factor from the run)');
+    expect(flags.err).toContain(
+      'threat model: linf, eps 8/255 (0.0314), PGD step 0.5·eps (norm from --norm, eps from --eps, step factor from the run)',
+    );
     expect(JSON.parse(flags.out)).toMatchObject({ norm: 'linf', eps: 8 / 255, pgdStepFactor: 0.5 });
     const tooFar = await cli('evaluate', '--checkpoint', checkpoint, '--eps', '9'); // √64 = 8 is the l2 diameter of the 8x8 input cube
     expect(tooFar.code).toBe(2);
     expect(tooFar.err).toMatch(/--eps must be in \[0, 8\] for l2/);
     // ntk: its adversarial probes in the same threat model
-    const k = await cli('ntk', '--checkpoint', checkpoint, '--inputs', 'pgd', '--pgd-steps', '1', '--probe-per-class', '2', '--out', join(out, 'k'), '--json');
+    const k = await cli(
+      'ntk',
+      '--checkpoint',
+      checkpoint,
+      '--inputs',
+      'pgd',
+      '--pgd-steps',
+      '1',
+      '--probe-per-class',
+      '2',
+      '--out',
+      join(out, 'k'),
+      '--json',
+    );
     expect(k.code, k.err).toBe(0);
     expect(k.err).toContain('threat model: l2, eps 2, PGD step 0.5·eps (norm from the run, eps from the run, step factor from the run)');
   });
 
   it('explicit data that cannot be read is E_DATA_READ naming the path, never synthetic; the fallback is explicit and logged', async () => {
-    const r = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--out', join(dir, 'nodata'));
+    const r = await cli(
+      'train',
+      ...ARGS,
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      join(dir, 'no-such-dir'),
+      '--out',
+      join(dir, 'nodata'),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/E_DATA_READ.*no-such-dir/);
     expect(existsSync(join(dir, 'nodata'))).toBe(false);
     const out = join(dir, 'fallback');
-    const f = await cli('train', ...ARGS, '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-such-dir'), '--data-fallback', 'synthetic-shapes', '--out', out);
+    const f = await cli(
+      'train',
+      ...ARGS,
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      join(dir, 'no-such-dir'),
+      '--data-fallback',
+      'synthetic-shapes',
+      '--out',
+      out,
+    );
     expect(f.code, f.err).toBe(0);
     expect(f.err).toMatch(/notice: fashion-mnist could not be read .*SYNTHETIC synthetic-shapes/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
@@ -129,8 +252,24 @@ describe('ntk-at train / evaluate / report', () => {
 
   it('--switch kernel trains clean until the kernels diverge, then adversarially, and logs the switch', async () => {
     const run = join(dir, 'switch');
-    const r = await cli('train', ...ARGS, '--ntk', 'on', '--probe-per-class', '2', '--ntk-attack', 'fgsm', '--switch', 'kernel',
-      '--switch-tau', '0', '--switch-patience', '2', '--out', run);
+    const r = await cli(
+      'train',
+      ...ARGS,
+      '--ntk',
+      'on',
+      '--probe-per-class',
+      '2',
+      '--ntk-attack',
+      'fgsm',
+      '--switch',
+      'kernel',
+      '--switch-tau',
+      '0',
+      '--switch-patience',
+      '2',
+      '--out',
+      run,
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/switching to .* \(divergence\)/);
     const records = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8'));
@@ -184,7 +323,8 @@ describe('ntk-at train / evaluate / report', () => {
     expect(cp.step).toBe(4);
     // the resolved recipe once, plus what preparing the run derived from it (src/run/stored_run.ts)
     expect(cp.config).toEqual({
-      recipe: config.recipe, facts: { inputShape: [1, 8, 8], classes: 10, normalize: config.model.options.normalize, parameters: config.parameters },
+      recipe: config.recipe,
+      facts: { inputShape: [1, 8, 8], classes: 10, normalize: config.model.options.normalize, parameters: config.parameters },
       adapter: config.adapter, // a resume on another adapter is refused
     });
     expect(config.recipe.training).toMatchObject({ method: 'fgsm-rs', epochs: 1, batchSize: 50, seed: 3, attack: { eps: 8 / 255 } });
@@ -195,7 +335,16 @@ describe('ntk-at train / evaluate / report', () => {
 
   it('evaluate rebuilds the model from the checkpoint and reproduces the final evaluation', async () => {
     const logged = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).at(-1)!;
-    const r = await cli('evaluate', '--checkpoint', join(run, 'checkpoint.safetensors'), '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--json');
+    const r = await cli(
+      'evaluate',
+      '--checkpoint',
+      join(run, 'checkpoint.safetensors'),
+      '--threats',
+      'clean,fgsm,pgd5',
+      '--seed',
+      '3',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out);
     expect(result.accuracy).toEqual(logged.accuracy); // same weights, data, threats and seed
@@ -207,8 +356,13 @@ describe('ntk-at train / evaluate / report', () => {
     const cp = await loadCheckpoint(join(run, 'checkpoint.safetensors'));
     const { epochs: _epochs, checkpointPath: _path, ...flattened } = config.train;
     const oldConfig = {
-      recipe: config.recipe, run: { data: config.data, model: config.model },
-      ...flattened, model: 'mlp', parameters: config.parameters, dataset: config.trainData, samples: 200,
+      recipe: config.recipe,
+      run: { data: config.data, model: config.model },
+      ...flattened,
+      model: 'mlp',
+      parameters: config.parameters,
+      dataset: config.trainData,
+      samples: 200,
     };
     const old = join(dir, 'old-layout.safetensors');
     writeFileSync(old, encodeCheckpoint({ ...cp, config: oldConfig }));
@@ -216,14 +370,26 @@ describe('ntk-at train / evaluate / report', () => {
     const r = await cli('evaluate', '--checkpoint', old, '--threats', 'clean,fgsm,pgd5', '--seed', '3', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ accuracy: logged.accuracy, eps: 8 / 255, norm: 'linf', pgdStepFactor: 0.25 });
-    expect(r.err).toContain('threat model: linf, eps 0.03137254901960784, PGD step 0.25·eps (norm from the run, eps from the run, step factor from the run)');
+    expect(r.err).toContain(
+      'threat model: linf, eps 0.03137254901960784, PGD step 0.25·eps (norm from the run, eps from the run, step factor from the run)',
+    );
     const k = await cli('ntk', '--checkpoint', old, '--probe-per-class', '1', '--out', join(dir, 'old-layout-kernel'), '--json');
     expect(k.code, k.err).toBe(0);
     expect(JSON.parse(k.out)).toMatchObject({ kind: 'trace', rows: 10 });
   });
 
   it('evaluate --log appends a record and report regenerates the report with it', async () => {
-    const r = await cli('evaluate', '--checkpoint', join(run, 'checkpoint.safetensors'), '--threats', 'pgd3x2', '--eps', '0.05', '--log', join(run, 'log.jsonl'));
+    const r = await cli(
+      'evaluate',
+      '--checkpoint',
+      join(run, 'checkpoint.safetensors'),
+      '--threats',
+      'pgd3x2',
+      '--eps',
+      '0.05',
+      '--log',
+      join(run, 'log.jsonl'),
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/pgd3x2 +[0-9.]+%/);
     const rep = await cli('report', run);
@@ -244,7 +410,9 @@ describe('ntk-at train / evaluate / report', () => {
     expect(readFileSync(join(run, 'log.jsonl'), 'utf8'), 'and the log').toBe(logBefore);
     const same = await cli('train', ...ARGS, '--epochs', '2', '--resume', cp);
     expect(same.code, same.err).toBe(0);
-    const epochs = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8')).filter((x) => x.type === 'epoch').map((x) => x.epoch);
+    const epochs = parseRunLog(readFileSync(join(run, 'log.jsonl'), 'utf8'))
+      .filter((x) => x.type === 'epoch')
+      .map((x) => x.epoch);
     expect(epochs).toEqual([0, 1]);
     expect((await loadCheckpoint(cp)).epoch).toBe(2);
   });

@@ -37,19 +37,35 @@ function runLog(spec: RunSpec): LogRecord[] {
   const rand = stream(spec.seed + 31 * spec.method.length + (spec.switchAt ? 1000 : 0));
   const epochs = spec.epochs ?? 4;
   const r = (lo: number, hi: number) => lo + (hi - lo) * rand();
-  const records: LogRecord[] = [{
-    type: 'config', command: 'train', method: spec.method, date: `2031-01-0${spec.seed + 1}T00:00:00.000Z`, adapter: 'node: test adapter', runtime: 'node',
-    trainData: `fashion-mnist-train[1000, seed ${spec.seed}]`, data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed },
-    model: { kind: 'mlp', options: { hidden: [64], normalize: { mean: [r(0.2, 0.3)], std: [r(0.3, 0.4)] }, seed: spec.seed } },
-    train: { method: spec.method, epochs, eps: 0.1, seed: spec.seed, schedule: { kind: 'piecewise', lr: 0.05, milestones: [2, 3], gamma: 0.1 }, checkpointPath: `runs/${spec.seed}/c.safetensors` },
-    // as the orchestrator logs it: `switch` null when off, and the whole recipe (with its seeds and the switch rule)
-    switch: spec.switchAt !== undefined ? { rule: 'kernel', warmupMethod: 'standard', tau: 0.1 } : null,
-    recipe: {
-      data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed }, model: { kind: 'mlp', normalize: true },
-      training: { method: spec.method, epochs, schedule: 'piecewise', seed: spec.seed },
-      switch: { rule: spec.switchAt !== undefined ? 'kernel' : 'off', warmupMethod: 'standard', tau: 0.1 },
+  const records: LogRecord[] = [
+    {
+      type: 'config',
+      command: 'train',
+      method: spec.method,
+      date: `2031-01-0${spec.seed + 1}T00:00:00.000Z`,
+      adapter: 'node: test adapter',
+      runtime: 'node',
+      trainData: `fashion-mnist-train[1000, seed ${spec.seed}]`,
+      data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed },
+      model: { kind: 'mlp', options: { hidden: [64], normalize: { mean: [r(0.2, 0.3)], std: [r(0.3, 0.4)] }, seed: spec.seed } },
+      train: {
+        method: spec.method,
+        epochs,
+        eps: 0.1,
+        seed: spec.seed,
+        schedule: { kind: 'piecewise', lr: 0.05, milestones: [2, 3], gamma: 0.1 },
+        checkpointPath: `runs/${spec.seed}/c.safetensors`,
+      },
+      // as the orchestrator logs it: `switch` null when off, and the whole recipe (with its seeds and the switch rule)
+      switch: spec.switchAt !== undefined ? { rule: 'kernel', warmupMethod: 'standard', tau: 0.1 } : null,
+      recipe: {
+        data: { dataset: 'fashion-mnist', trainSize: 1000, seed: spec.seed },
+        model: { kind: 'mlp', normalize: true },
+        training: { method: spec.method, epochs, schedule: 'piecewise', seed: spec.seed },
+        switch: { rule: spec.switchAt !== undefined ? 'kernel' : 'off', warmupMethod: 'standard', tau: 0.1 },
+      },
     },
-  }];
+  ];
   const fractions = spec.kernels ? [0, 0.25, 0.5, 1, ...Array.from({ length: epochs - 1 }, (_, e) => e + 2)] : [];
   const kernelAt = (f: number) => {
     const n = 4;
@@ -57,11 +73,30 @@ function runLog(spec: RunSpec): LogRecord[] {
     return k.map((_, i) => (k[i] + k[(i % n) * n + Math.floor(i / n)]) / 2); // symmetric
   };
   const kernel = (f: number, step: number, velocity: number | null): LogRecord => ({
-    type: 'kernel', kind: 'trace', probes: 4, step, epochFraction: f, distanceToInit: f === 0 ? 0 : r(0.01, 0.3), velocity,
-    lambdaMax: r(100, 20000), lambdaMin: r(1, 5), trace: r(1000, 5000), conditionNumber: r(50, 3000), topEnergy10: r(0.9, 1), topEnergy20: r(0.95, 1),
-    effectiveRank: r(5, 30), targetAlignment: r(0.3, 0.6),
-    adversarial: { distanceToClean: r(0, 0.3), lambdaMax: r(100, 20000), conditionNumber: r(50, 3000), topEnergy10: r(0.9, 1), effectiveRank: r(5, 30) },
-    seconds: r(1, 3), kernel: kernelAt(f),
+    type: 'kernel',
+    kind: 'trace',
+    probes: 4,
+    step,
+    epochFraction: f,
+    distanceToInit: f === 0 ? 0 : r(0.01, 0.3),
+    velocity,
+    lambdaMax: r(100, 20000),
+    lambdaMin: r(1, 5),
+    trace: r(1000, 5000),
+    conditionNumber: r(50, 3000),
+    topEnergy10: r(0.9, 1),
+    topEnergy20: r(0.95, 1),
+    effectiveRank: r(5, 30),
+    targetAlignment: r(0.3, 0.6),
+    adversarial: {
+      distanceToClean: r(0, 0.3),
+      lambdaMax: r(100, 20000),
+      conditionNumber: r(50, 3000),
+      topEnergy10: r(0.9, 1),
+      effectiveRank: r(5, 30),
+    },
+    seconds: r(1, 3),
+    kernel: kernelAt(f),
   });
   let k = 0;
   const kernelsUpTo = (f: number) => {
@@ -73,20 +108,55 @@ function runLog(spec: RunSpec): LogRecord[] {
   kernelsUpTo(0);
   for (let e = 0; e < epochs; e++) {
     for (const half of [0.5, 1]) {
-      records.push({ type: 'step', method: spec.method, epoch: e, firstStep: 1, step: Math.round((e + half) * 8), epochFraction: e + half, loss: r(0.3, 2.3), accuracy: r(0.1, 0.9), samples: 512, lr: 0.05, seconds: r(1, 4), imagesPerSecond: r(100, 200) });
+      records.push({
+        type: 'step',
+        method: spec.method,
+        epoch: e,
+        firstStep: 1,
+        step: Math.round((e + half) * 8),
+        epochFraction: e + half,
+        loss: r(0.3, 2.3),
+        accuracy: r(0.1, 0.9),
+        samples: 512,
+        lr: 0.05,
+        seconds: r(1, 4),
+        imagesPerSecond: r(100, 200),
+      });
       kernelsUpTo(e + half);
     }
     records.push({
-      type: 'epoch', method: spec.method, epoch: e, step: 8 * (e + 1), trainLoss: r(0.3, 2), trainAccuracy: r(0.2, 0.9), lr: 0.05, seconds: r(10, 20), imagesPerSecond: r(80, 120),
-      validation: { samples: 200, accuracy: { clean: r(0.5, 0.9), pgd10: r(0.05, 0.5) } }, catastrophicOverfitting: (spec.co ?? []).includes(e),
+      type: 'epoch',
+      method: spec.method,
+      epoch: e,
+      step: 8 * (e + 1),
+      trainLoss: r(0.3, 2),
+      trainAccuracy: r(0.2, 0.9),
+      lr: 0.05,
+      seconds: r(10, 20),
+      imagesPerSecond: r(80, 120),
+      validation: { samples: 200, accuracy: { clean: r(0.5, 0.9), pgd10: r(0.05, 0.5) } },
+      catastrophicOverfitting: (spec.co ?? []).includes(e),
     });
   }
   if (spec.kernels) {
-    records.push({ type: 'kernel-polar', epochFraction: fractions, radius: fractions.map((_, i) => (i === 0 ? 0 : i === fractions.length - 1 ? 1 : r(0.1, 1.5))), angle: fractions.map((f) => (f === 0 ? 0 : r(0.05, 1.2))) });
+    records.push({
+      type: 'kernel-polar',
+      epochFraction: fractions,
+      radius: fractions.map((_, i) => (i === 0 ? 0 : i === fractions.length - 1 ? 1 : r(0.1, 1.5))),
+      angle: fractions.map((f) => (f === 0 ? 0 : r(0.05, 1.2))),
+    });
   }
-  if (spec.switchAt !== undefined) records.push({ type: 'event', event: 'switch', to: spec.method, epochFraction: spec.switchAt, reason: 'divergence' });
+  if (spec.switchAt !== undefined)
+    records.push({ type: 'event', event: 'switch', to: spec.method, epochFraction: spec.switchAt, reason: 'divergence' });
   records.push({ type: 'event', event: 'end', epochs, steps: 8 * epochs, seconds: r(40, 90) });
-  records.push({ type: 'eval', dataset: 'fashion-mnist-test', samples: 1000, eps: 0.1, seconds: r(5, 9), accuracy: { clean: r(0.5, 0.9), fgsm: r(0.2, 0.6), pgd20: r(0.05, 0.5) } });
+  records.push({
+    type: 'eval',
+    dataset: 'fashion-mnist-test',
+    samples: 1000,
+    eps: 0.1,
+    seconds: r(5, 9),
+    accuracy: { clean: r(0.5, 0.9), fgsm: r(0.2, 0.6), pgd20: r(0.05, 0.5) },
+  });
   return records;
 }
 
@@ -115,7 +185,8 @@ function renderings(values: Iterable<string>): Set<string> {
   return out;
 }
 
-const attrs = (tag: string): Record<string, string> => Object.fromEntries([...tag.matchAll(/ ([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+const attrs = (tag: string): Record<string, string> =>
+  Object.fromEntries([...tag.matchAll(/ ([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 
 /**
  * Problems found tracing `report` to `runs`: each drawn point of each run's series, each mean
@@ -131,20 +202,34 @@ function untraced(report: RenderedReport, runs: RunInput[]): string[] {
       const runNames = (g['data-runs'] ?? g['data-run'] ?? '').split(',').filter(Boolean);
       if (g['data-points'] !== undefined) {
         if (runNames.length === 0) problems.push(`${file}: series ${g['data-series']} names no run`);
-        const points = g['data-points'].split(' ').filter(Boolean).map((p) => p.split(',') as [string, string]);
+        const points = g['data-points']
+          .split(' ')
+          .filter(Boolean)
+          .map((p) => p.split(',') as [string, string]);
         for (const [x, y] of points) {
           if (g['data-stat'] === 'mean') {
-            const ys = runNames.map((n) => seriesOf.get(n)?.['data-points'].split(' ').map((p) => p.split(',')).find(([px]) => Number(px) === Number(x))?.[1]);
+            const ys = runNames.map(
+              (n) =>
+                seriesOf
+                  .get(n)
+                  ?.['data-points'].split(' ')
+                  .map((p) => p.split(','))
+                  .find(([px]) => Number(px) === Number(x))?.[1],
+            );
             const mean = ys.reduce((s, v) => s + Number(v), 0) / ys.length;
-            if (ys.some((v) => v === undefined) || Math.abs(mean - Number(y)) > 1e-12 * Math.max(1, Math.abs(mean))) problems.push(`${file}: mean ${y} at ${x} is not the mean of ${runNames}`);
+            if (ys.some((v) => v === undefined) || Math.abs(mean - Number(y)) > 1e-12 * Math.max(1, Math.abs(mean)))
+              problems.push(`${file}: mean ${y} at ${x} is not the mean of ${runNames}`);
           } else if (!logged.get(runNames[0])?.has(x) || !logged.get(runNames[0])?.has(y)) {
             problems.push(`${file}: point (${x}, ${y}) of ${runNames[0]} is not in its log`);
           }
         }
       }
-      if (g['data-event'] !== undefined && !runNames.some((n) => logged.get(n)?.has(g['data-x']))) problems.push(`${file}: event ${g['data-event']} at ${g['data-x']} not in the logs of ${runNames}`);
+      if (g['data-event'] !== undefined && !runNames.some((n) => logged.get(n)?.has(g['data-x'])))
+        problems.push(`${file}: event ${g['data-event']} at ${g['data-x']} not in the logs of ${runNames}`);
       if (g['data-polar'] !== undefined) {
-        for (const triple of g['data-polar'].split(' ')) for (const v of triple.split(',')) if (!logged.get(runNames[0])?.has(v)) problems.push(`${file}: polar value ${v} not in ${runNames[0]}'s log`);
+        for (const triple of g['data-polar'].split(' '))
+          for (const v of triple.split(','))
+            if (!logged.get(runNames[0])?.has(v)) problems.push(`${file}: polar value ${v} not in ${runNames[0]}'s log`);
       }
     }
     const cells = [...svg.matchAll(/<rect [^>]*data-value="[^"]*"[^>]*>/g)].map((m) => attrs(m[0]));
@@ -154,7 +239,8 @@ function untraced(report: RenderedReport, runs: RunInput[]): string[] {
       for (const c of cells) {
         const [i, j] = [Number(c['data-i']), Number(c['data-j'])];
         const expected = i === j ? 0 : kernelDistance(kernels[i], kernels[j]);
-        if (!(Math.abs(Number(c['data-value']) - expected) <= 1e-15)) problems.push(`${file}: heatmap cell ${i},${j} = ${c['data-value']}, logged kernels give ${expected}`);
+        if (!(Math.abs(Number(c['data-value']) - expected) <= 1e-15))
+          problems.push(`${file}: heatmap cell ${i},${j} = ${c['data-value']}, logged kernels give ${expected}`);
       }
     }
   }
@@ -176,14 +262,23 @@ function table(markdown: string, head: string): Array<Record<string, string>> {
 
 /** The value a table column shows for a run, read straight from its records (the test's own reading). */
 function columnValue(column: string, records: LogRecord[]): number | null {
+  // biome-ignore lint/suspicious/noExplicitAny: log records hold any field
   const lastOf = (type: string) => records.filter((r) => r.type === type).at(-1) as Record<string, any> | undefined;
   const epoch = lastOf('epoch');
   const kernel = lastOf('kernel');
   const n = (v: unknown) => (typeof v === 'number' ? v : null);
   const fixed: Record<string, unknown> = {
-    'train loss': epoch?.trainLoss, 'train acc': epoch?.trainAccuracy, 'switch epoch': records.find((r) => r.event === 'switch')?.epochFraction,
-    'KD to K0': kernel?.distanceToInit, 'KD clean-adv': kernel?.adversarial?.distanceToClean, 'λ_max': kernel?.lambdaMax, 'adv λ_max': kernel?.adversarial?.lambdaMax,
-    condition: kernel?.conditionNumber, 'eff. rank': kernel?.effectiveRank, 'top-10 energy': kernel?.topEnergy10, 'train seconds': records.find((r) => r.event === 'end')?.seconds,
+    'train loss': epoch?.trainLoss,
+    'train acc': epoch?.trainAccuracy,
+    'switch epoch': records.find((r) => r.event === 'switch')?.epochFraction,
+    'KD to K0': kernel?.distanceToInit,
+    'KD clean-adv': kernel?.adversarial?.distanceToClean,
+    λ_max: kernel?.lambdaMax,
+    'adv λ_max': kernel?.adversarial?.lambdaMax,
+    condition: kernel?.conditionNumber,
+    'eff. rank': kernel?.effectiveRank,
+    'top-10 energy': kernel?.topEnergy10,
+    'train seconds': records.find((r) => r.event === 'end')?.seconds,
   };
   if (column in fixed) return n(fixed[column]);
   if (column.startsWith('val ')) return n(epoch?.validation?.accuracy?.[column.slice(4)]);
@@ -198,7 +293,8 @@ function untabled(markdown: string, runs: RunInput[]): string[] {
     const own = renderings(loggedNumbers(runs.find((r) => r.name === row.run)?.records ?? []));
     for (const [column, cell] of Object.entries(row)) {
       if (['run', 'variant'].includes(column)) continue;
-      for (const n of cell.match(/-?[0-9]+(\.[0-9]+)?%?/g) ?? []) if (!own.has(n)) problems.push(`${row.run} ${column}: ${n} is not in its log`);
+      for (const n of cell.match(/-?[0-9]+(\.[0-9]+)?%?/g) ?? [])
+        if (!own.has(n)) problems.push(`${row.run} ${column}: ${n} is not in its log`);
     }
   }
   const variants = groupVariants(runs);
@@ -263,17 +359,40 @@ describe('comparison report', () => {
     const labelled = groupVariants(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' })));
     expect(labelled.map((v) => v.runs.length)).toEqual([2, 3]);
     expect(labelled[1].innerDifferences).toContain('method'); // B mixes pgd and standard: the report says so
-    expect(compareRuns(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' }))).markdown).toMatch(/Note: the runs of variant "B" differ in more than the seed: method/);
+    expect(compareRuns(runs.map((r, i) => ({ ...r, variant: i < 2 ? 'A' : 'B' }))).markdown).toMatch(
+      /Note: the runs of variant "B" differ in more than the seed: method/,
+    );
     expect(() => groupVariants([runs[0], { ...runs[1], variant: 'x' }])).toThrow(/every run or for none/);
     expect(() => groupVariants([runs[0], runs[0]])).toThrow(/two runs are named "pgd-s0"/);
   });
 
   it('has the sections, tables, overlaid figures with a legend, log-scale spectra, percent accuracy and a two-column page', () => {
     const md = report.markdown;
-    for (const title of ['About these numbers', 'Runs and variants', 'Final metrics per variant and per run', 'Training curves', 'Neural tangent kernel']) expect(md).toContain(`## ${title}`);
+    for (const title of [
+      'About these numbers',
+      'Runs and variants',
+      'Final metrics per variant and per run',
+      'Training curves',
+      'Neural tangent kernel',
+    ])
+      expect(md).toContain(`## ${title}`);
     const files = report.plots.map((p) => p.file);
-    for (const f of ['loss.svg', 'train_accuracy.svg', 'val_clean.svg', 'val_pgd10.svg', 'ntk_distance.svg', 'ntk_velocity.svg', 'ntk_clean_adv.svg',
-      'ntk_lambda_max.svg', 'ntk_condition.svg', 'ntk_effective_rank.svg', 'ntk_top10_energy.svg', 'ntk_polar.svg', 'ntk_distances_run1.svg']) expect(files).toContain(f);
+    for (const f of [
+      'loss.svg',
+      'train_accuracy.svg',
+      'val_clean.svg',
+      'val_pgd10.svg',
+      'ntk_distance.svg',
+      'ntk_velocity.svg',
+      'ntk_clean_adv.svg',
+      'ntk_lambda_max.svg',
+      'ntk_condition.svg',
+      'ntk_effective_rank.svg',
+      'ntk_top10_energy.svg',
+      'ntk_polar.svg',
+      'ntk_distances_run1.svg',
+    ])
+      expect(files).toContain(f);
     const svg = (f: string) => report.plots.find((p) => p.file === f)?.svg ?? '';
     expect(svg('val_pgd10.svg')).toContain('>100%<');
     expect(svg('ntk_lambda_max.svg')).toContain('λ_max (log scale)');
@@ -311,24 +430,41 @@ describe('comparison report', () => {
 
   it('draws only values from the logs (each point, mean, event, polar point and heatmap cell), and the check can fail', () => {
     expect(untraced(report, runs)).toEqual([]);
-    const points = report.plots.reduce((n, p) => n + [...p.svg.matchAll(/data-points="([^"]*)"/g)].reduce((k, m) => k + m[1].split(' ').length, 0), 0);
+    const points = report.plots.reduce(
+      (n, p) => n + [...p.svg.matchAll(/data-points="([^"]*)"/g)].reduce((k, m) => k + m[1].split(' ').length, 0),
+      0,
+    );
     expect(points).toBeGreaterThan(300);
-    const tampered = report.plots.map((p) => (p.file === 'ntk_lambda_max.svg' ? { ...p, svg: p.svg.replace(/data-points="([0-9.]+),([0-9.]+)/, 'data-points="$1,123.456') } : p));
-    expect(untraced({ ...report, plots: tampered }, runs)).toEqual([expect.stringMatching(/ntk_lambda_max.svg: point \(0, 123.456\) of pgd-s0 is not in its log/), expect.stringMatching(/mean/)]);
-    const heat = report.plots.map((p) => (p.file === 'ntk_distances_run1.svg' ? { ...p, svg: p.svg.replace(/data-i="0" data-j="1" data-value="[^"]*"/, 'data-i="0" data-j="1" data-value="0.5"') } : p));
+    const tampered = report.plots.map((p) =>
+      p.file === 'ntk_lambda_max.svg' ? { ...p, svg: p.svg.replace(/data-points="([0-9.]+),([0-9.]+)/, 'data-points="$1,123.456') } : p,
+    );
+    expect(untraced({ ...report, plots: tampered }, runs)).toEqual([
+      expect.stringMatching(/ntk_lambda_max.svg: point \(0, 123.456\) of pgd-s0 is not in its log/),
+      expect.stringMatching(/mean/),
+    ]);
+    const heat = report.plots.map((p) =>
+      p.file === 'ntk_distances_run1.svg'
+        ? { ...p, svg: p.svg.replace(/data-i="0" data-j="1" data-value="[^"]*"/, 'data-i="0" data-j="1" data-value="0.5"') }
+        : p,
+    );
     expect(untraced({ ...report, plots: heat }, runs)).toEqual([expect.stringMatching(/heatmap cell 0,1/)]);
   });
 
   it('tables only numbers from the logs: per run a rendering of its own records, per variant the mean ± sample std [min, max] of its runs', () => {
     expect(table(report.markdown, 'run').map((r) => r.run)).toEqual(runs.map((r) => r.name));
     expect(untabled(report.markdown, runs)).toEqual([]);
-    const numbers = [...table(report.markdown, 'run'), ...table(report.markdown, 'variant | n')]
-      .flatMap((row) => Object.entries(row).filter(([c]) => !['run', 'variant'].includes(c)).flatMap(([, cell]) => cell.match(/[0-9]+/g) ?? []));
+    const numbers = [...table(report.markdown, 'run'), ...table(report.markdown, 'variant | n')].flatMap((row) =>
+      Object.entries(row)
+        .filter(([c]) => !['run', 'variant'].includes(c))
+        .flatMap(([, cell]) => cell.match(/[0-9]+/g) ?? []),
+    );
     expect(numbers.length).toBeGreaterThan(150);
     // the check can fail: a per-run number not in that run's log, a variant mean that is not the mean
     const row = report.markdown.split('\n').find((l) => l.startsWith('| pgd-s1 |')) as string;
     const cell = row.split(' | ')[5];
-    expect(untabled(report.markdown.replace(row, row.replace(` ${cell} `, ' 12.3% ')), runs)).toEqual(['pgd-s1 train acc: 12.3% is not in its log']);
+    expect(untabled(report.markdown.replace(row, row.replace(` ${cell} `, ' 12.3% ')), runs)).toEqual([
+      'pgd-s1 train acc: 12.3% is not in its log',
+    ]);
     const variantRow = report.markdown.split('\n').find((l) => l.startsWith('| method=pgd | 3 |')) as string;
     const mean = /\| ([0-9.]+)% ±/.exec(variantRow)?.[1] as string;
     const tampered = report.markdown.replace(variantRow, variantRow.replace(`| ${mean}% ±`, `| ${(Number(mean) + 0.2).toFixed(1)}% ±`));
@@ -342,10 +478,21 @@ describe('comparison report', () => {
   });
 
   it('renders figures from a matrix and trajectories directly (for experiments that compute their own)', () => {
-    const heat = renderHeatmap({ title: 'd', labels: ['0', '1'], matrix: [[0, 0.25], [0.25, 0]], valueLabel: 'KD' });
+    const heat = renderHeatmap({
+      title: 'd',
+      labels: ['0', '1'],
+      matrix: [
+        [0, 0.25],
+        [0.25, 0],
+      ],
+      valueLabel: 'KD',
+    });
     expect(heat.match(/data-value="0.25"/g)).toHaveLength(2);
     expect(() => renderHeatmap({ title: 'd', labels: ['0'], matrix: [[0, 1]], valueLabel: 'KD' })).toThrow(/1 x 1/);
-    const polar = renderPolarPlot({ title: 'p', trajectories: [{ name: 'a', radius: [0, 0.5, 1], angle: [0, 0.3, 0.4], epochs: [0, 1, 2], labelEpochs: true }] });
+    const polar = renderPolarPlot({
+      title: 'p',
+      trajectories: [{ name: 'a', radius: [0, 0.5, 1], angle: [0, 0.3, 0.4], epochs: [0, 1, 2], labelEpochs: true }],
+    });
     expect(polar).toContain('data-polar="0,0,0 1,0.5,0.3 2,1,0.4"');
     expect(polar).toContain('>e2<');
   });
@@ -363,9 +510,16 @@ describe('ntk-at report of several runs', () => {
       const report: RenderedReport = {
         markdown: readFileSync(join(out, 'report.md'), 'utf8'),
         html: readFileSync(join(out, 'report.html'), 'utf8'),
-        plots: readFileSync(join(out, 'report.md'), 'utf8').match(/\(([a-z_0-9]+\.svg)\)/g)?.map((m) => m.slice(1, -1)).map((file) => ({ file, svg: readFileSync(join(out, file), 'utf8') })) ?? [],
+        plots:
+          readFileSync(join(out, 'report.md'), 'utf8')
+            .match(/\(([a-z_0-9]+\.svg)\)/g)
+            ?.map((m) => m.slice(1, -1))
+            .map((file) => ({ file, svg: readFileSync(join(out, file), 'utf8') })) ?? [],
       };
-      const runs = measured.map((d) => ({ name: d.split('/').at(-1) as string, records: parseRunLog(readFileSync(join(d, 'log.jsonl'), 'utf8')) }));
+      const runs = measured.map((d) => ({
+        name: d.split('/').at(-1) as string,
+        records: parseRunLog(readFileSync(join(d, 'log.jsonl'), 'utf8')),
+      }));
       expect(report.plots.length).toBeGreaterThan(10);
       expect(untraced(report, runs)).toEqual([]);
       const events = report.plots.flatMap((p) => [...p.svg.matchAll(/data-event="([^"]+)"/g)].map((m) => m[1]));
@@ -381,7 +535,12 @@ describe('ntk-at report of several runs', () => {
     try {
       for (const name of ['a', 'b']) {
         mkdirSync(join(dir, name));
-        writeFileSync(join(dir, name, 'log.jsonl'), runLog({ method: 'pgd', seed: name === 'a' ? 0 : 1 }).map((r) => JSON.stringify(r)).join('\n'));
+        writeFileSync(
+          join(dir, name, 'log.jsonl'),
+          runLog({ method: 'pgd', seed: name === 'a' ? 0 : 1 })
+            .map((r) => JSON.stringify(r))
+            .join('\n'),
+        );
       }
       const intoRun = await cli('report', join(dir, 'a'), join(dir, 'b'), '--out', join(dir, 'b'));
       expect(intoRun.code).toBe(2);

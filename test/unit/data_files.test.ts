@@ -115,7 +115,12 @@ describe('CIFAR-10 binary files written in the exact format', () => {
     expect(train.length).toBe(20);
     expect(train.shape).toEqual([3, 32, 32]);
     expect([...train.labels]).toEqual(Array.from({ length: 20 }, (_, r) => r % 10));
-    for (const [r, ch, y, x] of [[0, 0, 0, 0], [7, 1, 5, 9], [19, 2, 31, 0], [13, 0, 16, 16]]) {
+    for (const [r, ch, y, x] of [
+      [0, 0, 0, 0],
+      [7, 1, 5, 9],
+      [19, 2, 31, 0],
+      [13, 0, 16, 16],
+    ]) {
       expect(train.image(r)[ch * 1024 + y * 32 + x]).toBe(cifarPixel(r, ch, y, x));
     }
     const test = await loadCifar10({ dir, split: 'test' });
@@ -141,8 +146,12 @@ describe('fuzz: a few hundred corrupted byte strings per reader', () => {
 
   it('IDX (plain)', async () => {
     const { images } = idxPair(6, 5, 4);
-    const outcome = await fuzz(corruptions(images, 400, 11), 'f.idx', (b) => decodeIdx(b, 'f.idx'), (r) =>
-      accepted('size')(r.data.length === r.dims.reduce((a, d) => a * d, 1)));
+    const outcome = await fuzz(
+      corruptions(images, 400, 11),
+      'f.idx',
+      (b) => decodeIdx(b, 'f.idx'),
+      (r) => accepted('size')(r.data.length === r.dims.reduce((a, d) => a * d, 1)),
+    );
     expect(outcome.typed + outcome.valid).toBe(400);
     expect(outcome.typed).toBeGreaterThan(300);
   });
@@ -150,14 +159,22 @@ describe('fuzz: a few hundred corrupted byte strings per reader', () => {
   it('IDX (gzip)', async () => {
     const { labels } = idxPair(50, 1, 1);
     const gz = await gzipBytes(labels);
-    const outcome = await fuzz(corruptions(gz, 300, 12), 'f.gz', (b) => decodeIdx(b, 'f.gz'), (r) => accepted('rank')(r.dims.length >= 1));
+    const outcome = await fuzz(
+      corruptions(gz, 300, 12),
+      'f.gz',
+      (b) => decodeIdx(b, 'f.gz'),
+      (r) => accepted('rank')(r.dims.length >= 1),
+    );
     expect(outcome.typed).toBeGreaterThan(200);
   });
 
   it('IDX image + label pair', async () => {
     const { images, labels } = idxPair(8, 3, 3);
-    const read = (b: Uint8Array) => readIdxDataset({ file: 'i.idx', bytes: images }, { file: 'l.idx', bytes: b }, { name: 'p', classes: CLASSES });
-    const outcome = await fuzz(corruptions(labels, 300, 13), 'l.idx', read, (d) => accepted('labels')(d.length === 8 && d.labels.every((l) => l < 10)));
+    const read = (b: Uint8Array) =>
+      readIdxDataset({ file: 'i.idx', bytes: images }, { file: 'l.idx', bytes: b }, { name: 'p', classes: CLASSES });
+    const outcome = await fuzz(corruptions(labels, 300, 13), 'l.idx', read, (d) =>
+      accepted('labels')(d.length === 8 && d.labels.every((l) => l < 10)),
+    );
     expect(outcome.typed).toBeGreaterThan(250);
   });
 
@@ -170,7 +187,12 @@ describe('fuzz: a few hundred corrupted byte strings per reader', () => {
 
   it('gunzip alone', async () => {
     const gz = await gzipBytes(idxBytes([3], Uint8Array.of(1, 2, 3)));
-    const outcome = await fuzz(corruptions(gz, 300, 15), 'g.gz', (b) => gunzip(b, 'g.gz'), (r) => accepted('bytes')(r instanceof Uint8Array));
+    const outcome = await fuzz(
+      corruptions(gz, 300, 15),
+      'g.gz',
+      (b) => gunzip(b, 'g.gz'),
+      (r) => accepted('bytes')(r instanceof Uint8Array),
+    );
     expect(outcome.typed).toBeGreaterThan(150);
   });
 });

@@ -18,7 +18,14 @@ function labelled(n: number, classes: number, seed = 1): ImageDataset {
 describe('ImageDataset', () => {
   it('rejects empty, mis-sized and out-of-range data with typed errors naming the origin', () => {
     const make = (images: number, labels: number[], origin?: string) => () =>
-      new ImageDataset({ name: 'd', images: new Uint8Array(images), labels: Uint8Array.from(labels), shape: [1, 2, 2], classes: ['a', 'b'], origin });
+      new ImageDataset({
+        name: 'd',
+        images: new Uint8Array(images),
+        labels: Uint8Array.from(labels),
+        shape: [1, 2, 2],
+        classes: ['a', 'b'],
+        origin,
+      });
     expect(make(0, [])).toThrow(/E_DATA_EMPTY/);
     expect(make(7, [0, 1], 'file.bin')).toThrow(/E_DATA_FORMAT.*file\.bin.*8 pixel bytes/);
     expect(make(8, [0, 2], 'labels.idx')).toThrow(/E_DATA_FORMAT.*labels\.idx: label 2 at index 1/);

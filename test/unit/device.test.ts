@@ -71,8 +71,13 @@ describe('typed dispatch: params packing and binding order (device/dispatch.ts)'
     };
     const view = new DataView(packParams(spec));
     expect(view.byteLength).toBe(32);
-    expect([view.getUint32(0, true), view.getUint32(4, true), view.getFloat32(8, true), view.getFloat32(12, true), view.getFloat32(16, true)])
-      .toEqual([7, 64, 0.5, -2, 0.25]);
+    expect([
+      view.getUint32(0, true),
+      view.getUint32(4, true),
+      view.getFloat32(8, true),
+      view.getFloat32(12, true),
+      view.getFloat32(16, true),
+    ]).toEqual([7, 64, 0.5, -2, 0.25]);
     expect([view.getUint32(20, true), view.getUint32(24, true), view.getUint32(28, true)]).toEqual([0, 0, 0]);
   });
 
@@ -97,12 +102,20 @@ describe('typed dispatch: params packing and binding order (device/dispatch.ts)'
       params: { M: 1, N: 1, K4: 1, batch: 1, strideA4: 0, strideB4: 0, ldb4: 1, kPer4: 1, blocksN: 1, blocks: 1, cOffset: 0, aOffset4: 0 },
       workgroups: [1],
     } satisfies Dispatch<'gemm_block_texture'>;
-    expect(orderBindings(spec).map((b) => [(b.buffer as unknown as { label: string }).label, b.asTexture]))
-      .toEqual([['A', true], ['B', true], ['C', false], ['Bias', false]]);
+    expect(orderBindings(spec).map((b) => [(b.buffer as unknown as { label: string }).label, b.asTexture])).toEqual([
+      ['A', true],
+      ['B', true],
+      ['C', false],
+      ['Bias', false],
+    ]);
     const { blocks: _, ...short } = spec.params;
-    expect(() => packParams({ ...spec, params: short } as unknown as Dispatch<'gemm_block_texture'>)).toThrow(/param "blocks" of gemm_block_texture is missing/);
+    expect(() => packParams({ ...spec, params: short } as unknown as Dispatch<'gemm_block_texture'>)).toThrow(
+      /param "blocks" of gemm_block_texture is missing/,
+    );
     const { C: __, ...fewer } = spec.bindings;
-    expect(() => orderBindings({ ...spec, bindings: fewer } as unknown as Dispatch<'gemm_block_texture'>)).toThrow(/binding "C" of gemm_block_texture is missing/);
+    expect(() => orderBindings({ ...spec, bindings: fewer } as unknown as Dispatch<'gemm_block_texture'>)).toThrow(
+      /binding "C" of gemm_block_texture is missing/,
+    );
   });
 
   it('splits large dispatches over two grid dimensions within the limit', () => {

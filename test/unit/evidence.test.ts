@@ -5,37 +5,48 @@
 import { describe, expect, it } from 'vitest';
 import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim } from '../../src/experiments/evidence.js';
 import { Collector, pct, type RunResult } from '../../src/experiments/experiment.js';
-import { coCriterionEpoch, distanceAtLoss, epochAtLoss, kernelRegressionEpoch, stageVelocity, validationPgd } from '../../src/experiments/measure.js';
+import {
+  coCriterionEpoch,
+  distanceAtLoss,
+  epochAtLoss,
+  kernelRegressionEpoch,
+  stageVelocity,
+  validationPgd,
+} from '../../src/experiments/measure.js';
 import type { LogRecord } from '../../src/io/runlog.js';
 import { resolveRecipe } from '../../src/run/recipe.js';
 
 /** A finished run of `variant` and `seed` whose final evaluation has these accuracies. */
 function run(variant: string, seed: number, accuracy: Record<string, number>, extra: LogRecord[] = []): RunResult {
-  const records: LogRecord[] = [
-    { type: 'config' },
-    ...extra,
-    { type: 'eval', samples: 1000, accuracy },
-  ];
+  const records: LogRecord[] = [{ type: 'config' }, ...extra, { type: 'eval', samples: 1000, accuracy }];
   return { plan: { id: `${variant}/seed${seed}`, variant, seed, recipe: resolveRecipe({}) }, dir: `${variant}/seed${seed}`, records };
 }
 
 /** Five seeds of a control and a variant whose PGD accuracy differs from it by `shift(seed)`. */
 function grid(shift: (seed: number) => number): Collector {
-  const base = [0.50, 0.53, 0.48, 0.51, 0.55];
-  return new Collector(base.flatMap((b, seed) => [
-    run('control', seed, { clean: 0.8, pgd20: b }),
-    run('variant', seed, { clean: 0.8, pgd20: b + shift(seed) }),
-  ]));
+  const base = [0.5, 0.53, 0.48, 0.51, 0.55];
+  return new Collector(
+    base.flatMap((b, seed) => [
+      run('control', seed, { clean: 0.8, pgd20: b }),
+      run('variant', seed, { clean: 0.8, pgd20: b + shift(seed) }),
+    ]),
+  );
 }
 
 const CLAIM: Claim = {
-  statement: 'the variant is more robust', a: { variant: 'variant', source: 'eval[0].accuracy.pgd20' },
-  b: { variant: 'control', source: 'eval[0].accuracy.pgd20' }, expected: 'increase', format: pct,
+  statement: 'the variant is more robust',
+  a: { variant: 'variant', source: 'eval[0].accuracy.pgd20' },
+  b: { variant: 'control', source: 'eval[0].accuracy.pgd20' },
+  expected: 'increase',
+  format: pct,
 };
 
 describe('claims on synthetic logs', () => {
   it('a clear effect supports the claim', () => {
-    const r = judgeClaim(grid((s) => 0.05 + [0.004, -0.003, 0.002, -0.001, 0.001][s]), CLAIM);
+    const r = judgeClaim(
+      grid((s) => 0.05 + [0.004, -0.003, 0.002, -0.001, 0.001][s]),
+      CLAIM,
+    );
     expect(r.verdict).toBe('supports');
     expect(r.signs).toBe('+++++');
     expect(r.seeds).toEqual([0, 1, 2, 3, 4]);
@@ -44,20 +55,30 @@ describe('claims on synthetic logs', () => {
   });
 
   it('no effect is inconclusive', () => {
-    const r = judgeClaim(grid((s) => [0.02, -0.015, 0.005, -0.02, 0.01][s]), CLAIM);
+    const r = judgeClaim(
+      grid((s) => [0.02, -0.015, 0.005, -0.02, 0.01][s]),
+      CLAIM,
+    );
     expect(r.verdict).toBe('inconclusive');
     expect(r.lo).toBeLessThan(0);
     expect(r.hi).toBeGreaterThan(0);
   });
 
   it('a reversed effect contradicts it', () => {
-    const r = judgeClaim(grid((s) => -0.04 + [0.01, -0.01, 0.005, 0, -0.005][s]), CLAIM);
+    const r = judgeClaim(
+      grid((s) => -0.04 + [0.01, -0.01, 0.005, 0, -0.005][s]),
+      CLAIM,
+    );
     expect(r.verdict).toBe('contradicts');
     expect(r.signs).toBe('−−−−−');
   });
 
   it('pairs only the seeds both sides ran, and says so', () => {
-    const collect = new Collector([run('control', 0, { pgd20: 0.5 }), run('control', 1, { pgd20: 0.5 }), run('variant', 1, { pgd20: 0.6 })]);
+    const collect = new Collector([
+      run('control', 0, { pgd20: 0.5 }),
+      run('control', 1, { pgd20: 0.5 }),
+      run('variant', 1, { pgd20: 0.6 }),
+    ]);
     const r = judgeClaim(collect, CLAIM);
     expect(r.seeds).toEqual([1]);
     expect(r.verdict).toBe('inconclusive'); // one pair has no interval
@@ -82,14 +103,30 @@ describe('floors and accuracy tables', () => {
   it('gives the binomial standard error of the mean accuracy', () => {
     const collect = new Collector([run('a', 0, { clean: 0.9, pgd20: 0.5, 'worst-case': 0.5 })]);
     const table = accuracySection(collect, ['a']).blocks.find((b) => b.kind === 'table');
-    expect(table && table.kind === 'table' && table.rows[0]).toEqual(['a', '1000', '90.0% (SE 0.9%)', '50.0% (SE 1.6%)', '50.0% (SE 1.6%)']);
+    expect(table && table.kind === 'table' && table.rows[0]).toEqual([
+      'a',
+      '1000',
+      '90.0% (SE 0.9%)',
+      '50.0% (SE 1.6%)',
+      '50.0% (SE 1.6%)',
+    ]);
   });
 });
 
 describe('derived kernel quantities', () => {
   const epochs = [0.05, 0.05, 0.005, 0.0005].map((lr, e) => ({ type: 'epoch', epoch: e, lr, trainLoss: 1 - e / 10 }));
-  const kernels = [0, 0.5, 1, 2, 3, 4].map((f, i) => ({ type: 'kernel', epochFraction: f, velocity: [NaN, 9, 9, 0.4, 0.2, 0.1][i], distanceToInit: f / 10 }));
-  const steps = [[0.5, 2.0], [1, 1.4], [1.5, 1.2], [2.5, 0.9]].map(([f, loss]) => ({ type: 'step', epochFraction: f, loss }));
+  const kernels = [0, 0.5, 1, 2, 3, 4].map((f, i) => ({
+    type: 'kernel',
+    epochFraction: f,
+    velocity: [NaN, 9, 9, 0.4, 0.2, 0.1][i],
+    distanceToInit: f / 10,
+  }));
+  const steps = [
+    [0.5, 2.0],
+    [1, 1.4],
+    [1.5, 1.2],
+    [2.5, 0.9],
+  ].map(([f, loss]) => ({ type: 'step', epochFraction: f, loss }));
   const records = [...epochs, ...kernels, ...steps] as LogRecord[];
 
   it('averages the velocity of the whole-epoch checks of each lr stage, leaving out the first epoch', () => {
@@ -107,7 +144,11 @@ describe('derived kernel quantities', () => {
   });
 
   it('finds the first check at which the kernel machine reaches a fraction of its last accuracy', () => {
-    const regression = (epochFraction: number, clean: number): LogRecord => ({ type: 'kernel', epochFraction, regression: { kernel: { clean } } });
+    const regression = (epochFraction: number, clean: number): LogRecord => ({
+      type: 'kernel',
+      epochFraction,
+      regression: { kernel: { clean } },
+    });
     const log = [regression(0, 0.3), regression(0.5, 0.6), regression(1, 0.75), regression(2, 0.8)];
     expect(kernelRegressionEpoch(log, 0.9)).toBe(1); // 0.75 >= 0.9 × 0.8 = 0.72
     expect(kernelRegressionEpoch(log, 0.7)).toBe(0.5);
@@ -116,7 +157,8 @@ describe('derived kernel quantities', () => {
 });
 
 describe('the CO criterion on a run log', () => {
-  const epochLog = (pgd: number[], fgsm: number[]) => pgd.map((p, e) => ({ type: 'epoch', epoch: e, validation: { accuracy: { clean: 0.8, fgsm: fgsm[e], pgd10: p } } })) as LogRecord[];
+  const epochLog = (pgd: number[], fgsm: number[]) =>
+    pgd.map((p, e) => ({ type: 'epoch', epoch: e, validation: { accuracy: { clean: 0.8, fgsm: fgsm[e], pgd10: p } } })) as LogRecord[];
 
   it('finds the epoch where validation PGD accuracy collapses while FGSM accuracy rises', () => {
     const records = epochLog([0.3, 0.4, 0.42, 0.05, 0.02], [0.5, 0.55, 0.56, 0.8, 0.9]);

@@ -23,10 +23,24 @@ it('refuses --scale paper without --data-dir, naming the flag, and writes nothin
 
 it('hands --data-dir to every planned run', async () => {
   const out = join(dir, 'plan');
-  const r = await cli('experiment', 'plan', 'kernel-dynamics', '--scale', 'paper', '--seeds', '1', '--data-dir', '/data/cifar-10-batches-bin', '--out', out);
+  const r = await cli(
+    'experiment',
+    'plan',
+    'kernel-dynamics',
+    '--scale',
+    'paper',
+    '--seeds',
+    '1',
+    '--data-dir',
+    '/data/cifar-10-batches-bin',
+    '--out',
+    out,
+  );
   expect(r.code, `${r.out}\n${r.err}`).toBe(0);
   for (const i of [0, 1]) {
-    const { recipe } = JSON.parse(readFileSync(join(out, 'runs', `${i}.json`), 'utf8')) as { recipe: { data: { dataset: string; dir: string } } };
+    const { recipe } = JSON.parse(readFileSync(join(out, 'runs', `${i}.json`), 'utf8')) as {
+      recipe: { data: { dataset: string; dir: string } };
+    };
     expect(recipe.data).toMatchObject({ dataset: 'cifar10', dir: '/data/cifar-10-batches-bin' });
   }
 });

@@ -16,10 +16,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ntk-at-versions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TINY: PartialRecipe = {
-  data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 }, training: { batchSize: 20, epochs: 1, attack: { steps: 1 } },
-  model: { hidden: [8] }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean'] },
+  data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 },
+  training: { batchSize: 20, epochs: 1, attack: { steps: 1 } },
+  model: { hidden: [8] },
+  ntk: { probePerClass: 1, regressionPerClass: 1 },
+  evaluation: { threats: ['clean'] },
 };
-const options = (out: string, mixedVersions = false): ExperimentOptions => ({ scale: 'small', seeds: 2, jobs: 1, out, config: { recipe: TINY, variants: ['standard'] }, mixedVersions });
+const options = (out: string, mixedVersions = false): ExperimentOptions => ({
+  scale: 'small',
+  seeds: 2,
+  jobs: 1,
+  out,
+  config: { recipe: TINY, variants: ['standard'] },
+  mixedVersions,
+});
 
 it('records the code version in every run, names it in the report, and refuses a mixed grid unless allowed', async () => {
   const out = join(dir, 'grid');
@@ -42,5 +52,7 @@ it('records the code version in every run, names it in the report, and refuses a
   expect(() => readFileSync(join(out, 'report.md'))).toThrow(); // nothing written
 
   await runExperiment('kernel-dynamics', { ...options(out, true), partial: true }, nodePlatform, inProcessLaunch);
-  expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(new RegExp(`Code: .*\\(standard/seed0\\); ntk-at .*commit 0123456789ab \\(standard/seed1\\)`));
+  expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+    /Code: .*\(standard\/seed0\); ntk-at .*commit 0123456789ab \(standard\/seed1\)/,
+  );
 });

@@ -21,7 +21,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TINY: PartialRecipe = {
   data: { dataset: 'synthetic-clusters', trainSize: 40, validationSize: 20, testSize: 20 },
   training: { batchSize: 20, epochs: 2, logEvery: 1, attack: { steps: 2 } },
-  model: { hidden: [16] }, ntk: { probePerClass: 1, regressionPerClass: 1 }, evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
+  model: { hidden: [16] },
+  ntk: { probePerClass: 1, regressionPerClass: 1 },
+  evaluation: { threats: ['clean', 'fgsm', 'pgd20'] },
 };
 
 /** Variants the tiny runs cover (all of kernel-dynamics; a subset of the larger grids to keep the test short). */
@@ -43,7 +45,9 @@ const logOf = (out: string, run: string) => parseRunLog(readFileSync(join(out, r
 /** Every number of report.json is the value its source gives in its run's log on disk; aggregates are the mean of their values. */
 function checkTraceable(out: string): void {
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-    runs: Array<{ id: string; log: string }>; measured: Measured[]; aggregates: Array<{ mean: number | null; values: Measured[] }>;
+    runs: Array<{ id: string; log: string }>;
+    measured: Measured[];
+    aggregates: Array<{ mean: number | null; values: Measured[] }>;
   };
   const ids = new Set(report.runs.map((r) => r.id));
   expect(report.measured.length).toBeGreaterThan(0);
@@ -66,8 +70,15 @@ describe('experiments', () => {
     expect(plans.map((p) => [p.seed, p.recipe.training.seed, p.recipe.data.seed])).toEqual(plans.map((p) => [p.seed, p.seed, p.seed]));
     expect(plans.find((p) => p.variant === 'pgd-budget')?.recipe.training).toMatchObject({ method: 'pgd', epochs: 19, batchSize: 20 }); // the variant over the config over the base
     expect(() => planExperiment('nope', options(join(dir, 'never'), 1))).toThrow(/does not exist/);
-    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(/bogus/);
-    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { recipe: { training: { noSuchField: 1 } } as PartialRecipe } })).toThrow(/run fgsm\/seed0: .*training\.noSuchField/);
+    expect(() => planExperiment('co-spectrum', { ...options(join(dir, 'never'), 1), config: { variants: ['fgsm', 'bogus'] } })).toThrow(
+      /bogus/,
+    );
+    expect(() =>
+      planExperiment('co-spectrum', {
+        ...options(join(dir, 'never'), 1),
+        config: { recipe: { training: { noSuchField: 1 } } as PartialRecipe },
+      }),
+    ).toThrow(/run fgsm\/seed0: .*training\.noSuchField/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
     const bn = planExperiment('bn-estimators', { ...options(join(dir, 'never'), 1), config: {} });
     expect(bn.map((p) => p.variant)).toEqual([4, 8, 32, 128].flatMap((b) => [`batch${b}-unbiased`, `batch${b}-biased`]));
@@ -90,8 +101,11 @@ describe('experiments', () => {
       expect(md).toContain('## Runs');
       expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
       checkTraceable(out);
-      if (name === 'bn-estimators') { // the running-buffer vs batch-statistics kernel distance, per run
-        const measured = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { measured: Array<{ source: string; value: number | null }> }).measured;
+      if (name === 'bn-estimators') {
+        // the running-buffer vs batch-statistics kernel distance, per run
+        const measured = (
+          JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { measured: Array<{ source: string; value: number | null }> }
+        ).measured;
         const distances = measured.filter((m) => m.source === 'bn-kernel[0].distance').map((m) => m.value);
         expect(distances).toHaveLength(result.runs.length);
         for (const d of distances) expect(d).toBeGreaterThan(0);
@@ -122,7 +136,9 @@ describe('experiments', () => {
   it('a restarted experiment redoes only the runs that had not finished', async () => {
     const out = join(dir, 'kernel-dynamics');
     const interrupted = join(out, 'pgd/seed1/log.jsonl');
-    const lines = readFileSync(interrupted, 'utf8').split('\n').filter((l) => l && !/"type":"(eval|event)"/.test(l));
+    const lines = readFileSync(interrupted, 'utf8')
+      .split('\n')
+      .filter((l) => l && !/"type":"(eval|event)"/.test(l));
     writeFileSync(interrupted, `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`); // cut mid-run, no final records
     const untouched = readFileSync(join(out, 'standard/seed0/log.jsonl'), 'utf8');
     const partial = await runExperiment('kernel-dynamics', { ...options(out, 2), partial: true }, nodePlatform, inProcessLaunch);

@@ -19,15 +19,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kernel blocks on the host', () => {
   it('cuts n samples into contiguous parts that cover them exactly, sizes within 1', () => {
-    for (const [n, b] of [[30, 3], [31, 4], [7, 7], [100, 6]]) {
+    for (const [n, b] of [
+      [30, 3],
+      [31, 4],
+      [7, 7],
+      [100, 6],
+    ]) {
       const parts = Array.from({ length: b }, (_, k) => blockRange(n, b, k));
       expect(parts[0].start).toBe(0);
-      parts.forEach((p, k) => { if (k) expect(p.start).toBe(parts[k - 1].start + parts[k - 1].count); });
+      parts.forEach((p, k) => {
+        if (k) expect(p.start).toBe(parts[k - 1].start + parts[k - 1].count);
+      });
       expect(parts.reduce((s, p) => s + p.count, 0)).toBe(n);
       const sizes = parts.map((p) => p.count);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     }
-    expect(blockPairs(3)).toEqual([[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]]);
+    expect(blockPairs(3)).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [1, 2],
+      [2, 2],
+    ]);
   });
 
   it('assembles the upper blocks and their transposes into the full matrix, with s rows per sample', () => {
@@ -39,7 +53,8 @@ describe('kernel blocks on the host', () => {
       const r = blockRange(n, b, i);
       const c = blockRange(n, b, j);
       const data = new Float64Array(r.count * s * c.count * s);
-      for (let a = 0; a < r.count * s; a++) for (let q = 0; q < c.count * s; q++) data[a * c.count * s + q] = full[(r.start * s + a) * size + c.start * s + q];
+      for (let a = 0; a < r.count * s; a++)
+        for (let q = 0; q < c.count * s; q++) data[a * c.count * s + q] = full[(r.start * s + a) * size + c.start * s + q];
       return { i, j, data };
     });
     expect(Array.from(assembleBlocks(n, s, b, parts))).toEqual(Array.from(full));
@@ -60,9 +75,37 @@ describe('ntk-at ntk --blocks', () => {
   const kernelArgs = ['--checkpoint', checkpoint, '--kind', 'full', '--inputs', 'pgd', '--pgd-steps', '3', '--probe-per-class', '3'];
 
   beforeAll(async () => {
-    const r = await cli('train', '--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '30', '--test-size', '50',
-      '--model', 'cnn', '--channels', '4,4', '--hidden', '8', '--method', 'pgd', '--pgd-steps', '2', '--epochs', '1', '--batch-size', '25',
-      '--eps', '0.05', '--threats', 'clean', '--out', run);
+    const r = await cli(
+      'train',
+      '--dataset',
+      'synthetic-clusters',
+      '--train-size',
+      '100',
+      '--val-size',
+      '30',
+      '--test-size',
+      '50',
+      '--model',
+      'cnn',
+      '--channels',
+      '4,4',
+      '--hidden',
+      '8',
+      '--method',
+      'pgd',
+      '--pgd-steps',
+      '2',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '25',
+      '--eps',
+      '0.05',
+      '--threats',
+      'clean',
+      '--out',
+      run,
+    );
     expect(r.code, r.err).toBe(0);
   }, 120_000);
 
@@ -77,10 +120,12 @@ describe('ntk-at ntk --blocks', () => {
     expect(manifest).toMatchObject({ experiment: 'kernel-blocks', kernel: { blocks: 3, probes: 30, rowsPerSample: 10 } });
     expect(manifest.runs.map((t) => t.dir)).toEqual(['blocks/0-0', 'blocks/0-1', 'blocks/0-2', 'blocks/1-1', 'blocks/1-2', 'blocks/2-2']);
     const sbatch = readFileSync(join(plan, 'slurm.sbatch'), 'utf8');
-    for (const line of ['--array=0-5%2\n', '--gres=gpu:1\n', '--mem=8G\n', ' run "runs/$SLURM_ARRAY_TASK_ID.json"']) expect(sbatch).toContain(line);
+    for (const line of ['--array=0-5%2\n', '--gres=gpu:1\n', '--mem=8G\n', ' run "runs/$SLURM_ARRAY_TASK_ID.json"'])
+      expect(sbatch).toContain(line);
     const tasks = manifest.runs.map((t) => JSON.parse(readFileSync(join(plan, t.recipe), 'utf8')) as KernelBlockTask);
     // Each task as `ntk-at run` starts it (in-process here: `run` itself is exercised by scripts/test-slurm.sh).
-    const compute = (t: KernelBlockTask) => cli('ntk', ...t.args, '--blocks', String(t.blocks), '--block', t.block.join(','), '--out', join(plan, t.dir, 'block'));
+    const compute = (t: KernelBlockTask) =>
+      cli('ntk', ...t.args, '--blocks', String(t.blocks), '--block', t.block.join(','), '--out', join(plan, t.dir, 'block'));
     for (const t of tasks.slice(0, 5)) {
       r = await compute(t);
       expect(r.code, r.err).toBe(0);
@@ -98,7 +143,10 @@ describe('ntk-at ntk --blocks', () => {
     const assembled = decodeNpy(new Uint8Array(readFileSync(join(plan, 'kernel.npy'))));
     expect(assembled.shape).toEqual([300, 300]);
     let [diff, norm] = [0, 0];
-    whole.data.forEach((v, k) => { diff += (v - assembled.data[k]) ** 2; norm += v * v; });
+    whole.data.forEach((v, k) => {
+      diff += (v - assembled.data[k]) ** 2;
+      norm += v * v;
+    });
     expect(Math.sqrt(diff / norm)).toBeLessThan(TOLERANCES.ntk);
     const st = decodeSafetensors(new Uint8Array(readFileSync(join(plan, 'kernel.safetensors'))), 'kernel');
     const stOne = decodeSafetensors(new Uint8Array(readFileSync(`${one}.safetensors`)), 'kernel');
@@ -108,7 +156,12 @@ describe('ntk-at ntk --blocks', () => {
 
   it('refuses --block without --blocks, a block below the diagonal and more blocks than probes, before writing anything', async () => {
     const out = join(dir, 'refused');
-    for (const args of [['--block', '0,1'], ['--blocks', '3', '--block', '2,1'], ['--blocks', '31', '--block', '0,0'], ['--blocks', '2']]) {
+    for (const args of [
+      ['--block', '0,1'],
+      ['--blocks', '3', '--block', '2,1'],
+      ['--blocks', '31', '--block', '0,0'],
+      ['--blocks', '2'],
+    ]) {
       const r = await cli('ntk', ...kernelArgs, ...args, '--out', out);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(/E_INVALID_ARGUMENT/);

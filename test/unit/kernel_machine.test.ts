@@ -26,25 +26,77 @@ function hasNumpy(): boolean {
 
 describe('ntk-at ntk --predict', () => {
   beforeAll(async () => {
-    const r = await cli('train', '--dataset', 'synthetic-clusters', '--train-size', '100', '--val-size', '30', '--test-size', '50',
-      '--model', 'mlp', '--hidden', '8', '--method', 'fgsm-rs', '--epochs', '1', '--batch-size', '25', '--eps', '0.05', '--threats', 'clean', '--out', run);
+    const r = await cli(
+      'train',
+      '--dataset',
+      'synthetic-clusters',
+      '--train-size',
+      '100',
+      '--val-size',
+      '30',
+      '--test-size',
+      '50',
+      '--model',
+      'mlp',
+      '--hidden',
+      '8',
+      '--method',
+      'fgsm-rs',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '25',
+      '--eps',
+      '0.05',
+      '--threats',
+      'clean',
+      '--out',
+      run,
+    );
     expect(r.code, r.err).toBe(0);
   }, 60_000);
 
-  it('prints and writes the kernel machine beside the network, clean, under the network\'s attacks and under its own', async () => {
+  it("prints and writes the kernel machine beside the network, clean, under the network's attacks and under its own", async () => {
     const out = join(dir, 'machine');
-    const r = await cli('ntk', '--checkpoint', join(run, 'checkpoint.safetensors'), '--predict', '--train-points', '40', '--test-points', '20',
-      '--threats', 'clean,fgsm,pgd2', '--kernel-attack-points', '6', '--kernel-attack-steps', '2', '--out', out, '--json');
+    const r = await cli(
+      'ntk',
+      '--checkpoint',
+      join(run, 'checkpoint.safetensors'),
+      '--predict',
+      '--train-points',
+      '40',
+      '--test-points',
+      '20',
+      '--threats',
+      'clean,fgsm,pgd2',
+      '--kernel-attack-points',
+      '6',
+      '--kernel-attack-steps',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const printed = JSON.parse(r.out);
     expect(JSON.parse(readFileSync(`${out}.json`, 'utf8'))).toEqual(printed);
-    expect(printed).toMatchObject({ kind: 'trace', offset: 'network', trainPoints: 40, testPoints: 20, ridgeChoice: 'leave-one-out', threats: ['clean', 'fgsm', 'pgd2'] });
+    expect(printed).toMatchObject({
+      kind: 'trace',
+      offset: 'network',
+      trainPoints: 40,
+      testPoints: 20,
+      ridgeChoice: 'leave-one-out',
+      threats: ['clean', 'fgsm', 'pgd2'],
+    });
     expect(printed.loo).toHaveLength(LOO_GRID.length);
     expect(printed.loo.map((l: { ridge: number }) => l.ridge)).toContain(printed.ridge);
     for (const row of ['network', 'kernel-regression', 'linearized-gd-t4', 'linearized-gd-infinity']) {
       expect(Object.keys(printed.accuracy[row])).toEqual(['clean', 'fgsm', 'pgd2', 'worst-case']);
       const a = printed.accuracy[row];
-      for (const v of Object.values(a) as number[]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      for (const v of Object.values(a) as number[]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
       expect(a['worst-case']).toBeLessThanOrEqual(Math.min(a.fgsm, a.pgd2));
     }
     const own = printed.ownAttack;
@@ -73,7 +125,7 @@ if (hasNumpy()) {
       const m = 30;
       const q = 3;
       let seed = 7;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
       const X = Array.from({ length: m * 40 }, rand); // 40 features > m: K has full rank
       const K = new Float64Array(m * m);
       for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < 40; k++) K[i * m + j] += X[i * 40 + k] * X[j * 40 + k];
@@ -106,7 +158,12 @@ print(json.dumps({'ridge': lam, 'mse': mses, 'alpha': np.linalg.solve(K + lam * 
         return Math.sqrt(d / n);
       };
       expect(fit.ridge).toBeCloseTo(want.ridge, 10);
-      expect(rel(fit.loo.map((l) => l.mse), want.mse)).toBeLessThan(1e-9);
+      expect(
+        rel(
+          fit.loo.map((l) => l.mse),
+          want.mse,
+        ),
+      ).toBeLessThan(1e-9);
       expect(rel(fit.alpha, want.alpha)).toBeLessThan(1e-9);
       expect(rel(gradientDescentWeights(machine, eta, t), want.gd)).toBeLessThan(1e-9);
       expect(rel(gradientDescentWeights(machine, eta, Infinity), want.inf)).toBeLessThan(1e-6);

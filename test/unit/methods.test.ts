@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
-import { type Gpu } from '../../src/device/gpu.js';
+import type { Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { TRAIN_METHODS, TRAINING_METHODS } from '../../src/train/methods.js';
@@ -17,7 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => gpu.destroy());
 
-const { train: data } = trainValidationSplit(syntheticClusters({ classes: 4, perClass: 30, shape: [1, 4, 4], seed: 1 }), { validation: 20, seed: 1 });
+const { train: data } = trainValidationSplit(syntheticClusters({ classes: 4, perClass: 30, shape: [1, 4, 4], seed: 1 }), {
+  validation: 20,
+  seed: 1,
+});
 const EPS = 0.05;
 
 describe('TRAINING_METHODS', () => {
@@ -25,14 +28,20 @@ describe('TRAINING_METHODS', () => {
     const model = createMlp(gpu, { inputShape: [1, 4, 4], hidden: [8], classes: 4, seed: 1 });
     const changes: number[] = [];
     try {
-      const run = await train(model, data, null, { method, epochs: 1, batchSize: 50, eps: EPS, pgdSteps: 2, logEvery: 1, validation: null }, {
-        hooks: {
-          async onStep(ctx) {
-            const [x, adv] = [await ctx.batch.x.read(), await ctx.xTrain.read()];
-            changes.push(Math.max(...adv.map((v, i) => Math.abs(v - x[i]))));
+      const run = await train(
+        model,
+        data,
+        null,
+        { method, epochs: 1, batchSize: 50, eps: EPS, pgdSteps: 2, logEvery: 1, validation: null },
+        {
+          hooks: {
+            async onStep(ctx) {
+              const [x, adv] = [await ctx.batch.x.read(), await ctx.xTrain.read()];
+              changes.push(Math.max(...adv.map((v, i) => Math.abs(v - x[i]))));
+            },
           },
         },
-      });
+      );
       expect(Number.isFinite(run.epochs[0].trainLoss)).toBe(true);
       expect(run.epochs[0].catastrophicOverfitting).toBe(false);
     } finally {

@@ -48,7 +48,10 @@ function expectCode(fn: () => unknown, code: string): void {
 }
 
 async function expectCodeAsync(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(() => undefined, (e) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(error).toBeInstanceOf(NtkError);
   expect((error as NtkError).code).toBe(code);
 }
@@ -58,10 +61,25 @@ describe('similarity and distance', () => {
 
   it('identical and positively scaled kernels have S = 1, KD = 0; negated ones S = −1', () => {
     expect(kernelSimilarity(k, k)).toBeCloseTo(1, 15);
-    expect(kernelSimilarity(k, k.map((v) => 3 * v))).toBeCloseTo(1, 15);
+    expect(
+      kernelSimilarity(
+        k,
+        k.map((v) => 3 * v),
+      ),
+    ).toBeCloseTo(1, 15);
     expect(kernelDistance(k, k)).toBe(0);
-    expect(kernelSimilarity(k, k.map((v) => -v))).toBeCloseTo(-1, 15);
-    expect(kernelDistance(k, k.map((v) => -v))).toBeCloseTo(2, 14);
+    expect(
+      kernelSimilarity(
+        k,
+        k.map((v) => -v),
+      ),
+    ).toBeCloseTo(-1, 15);
+    expect(
+      kernelDistance(
+        k,
+        k.map((v) => -v),
+      ),
+    ).toBeCloseTo(2, 14);
   });
 
   it('orthogonal kernels have S = 0 and KD = 1', () => {
@@ -122,7 +140,13 @@ describe('polar dynamics', () => {
     const p = polarDynamics(kt, k0, kFinal);
     expect(p.radius).toBeCloseTo(0.5, 15);
     expect(p.angle).toBeCloseTo(Math.acos(3 / Math.sqrt(10)), 14);
-    expect(polarDynamics(k0.map((v) => 5 * v), k0, kFinal).angle).toBeCloseTo(0, 14);
+    expect(
+      polarDynamics(
+        k0.map((v) => 5 * v),
+        k0,
+        kFinal,
+      ).angle,
+    ).toBeCloseTo(0, 14);
   });
 
   it('a trajectory runs from (0, 0) to radius 1', () => {
@@ -199,7 +223,10 @@ describe('spectrum statistics', () => {
     const k = withSpectrum(values, 3);
     const s = await spectrumStats(k, { energyK: [1, 3] });
     values.forEach((v, i) => expect(s.eigenvalues[i]).toBeCloseTo(v, 13));
-    expect(s.trace).toBeCloseTo(values.reduce((a, b) => a + b), 13);
+    expect(s.trace).toBeCloseTo(
+      values.reduce((a, b) => a + b),
+      13,
+    );
     expect(s.conditionNumber).toBeCloseTo(80, 10);
     expect(s.topEnergy[3]).toBeCloseTo(150 / values.reduce((a, b) => a + b * b, 0), 14);
   });

@@ -22,7 +22,8 @@ function run(chunks: string[]): string {
 describe('native noise filter', () => {
   it('drops the listed lines with their context, keeps the rest, in any chunking', () => {
     const text = `${NOISE}\nadapter: node: llvmpipe\nWarning: something else went wrong\n    at real (stack.js:1)\nntk-at train: [E_IO] cannot write\n`;
-    const expected = 'adapter: node: llvmpipe\nWarning: something else went wrong\n    at real (stack.js:1)\nntk-at train: [E_IO] cannot write\n';
+    const expected =
+      'adapter: node: llvmpipe\nWarning: something else went wrong\n    at real (stack.js:1)\nntk-at train: [E_IO] cannot write\n';
     expect(run([text])).toBe(expected);
     expect(run(text.split(''))).toBe(expected);
     expect(run([text.slice(0, 50), text.slice(50, 51), text.slice(51)])).toBe(expected);

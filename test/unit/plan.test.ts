@@ -17,14 +17,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TINY = { data: { dataset: 'synthetic-clusters', trainSize: 40 }, training: { epochs: 2 } } as const;
 /** The tiny grid; at paper scale on PreAct-ResNet-18 (whose options have no hidden widths), with its CIFAR-10 directory. */
 const options = (out: string, scale: 'small' | 'paper' = 'small'): ExperimentOptions => ({
-  scale, seeds: 2, jobs: 1, out,
-  config: { recipe: scale === 'small' ? { ...TINY, model: { hidden: [16] } } : { data: { dir: '/data/cifar-10-batches-bin' }, training: { epochs: 2 } }, variants: ['fgsm', 'pgd'] },
+  scale,
+  seeds: 2,
+  jobs: 1,
+  out,
+  config: {
+    recipe:
+      scale === 'small' ? { ...TINY, model: { hidden: [16] } } : { data: { dir: '/data/cifar-10-batches-bin' }, training: { epochs: 2 } },
+    variants: ['fgsm', 'pgd'],
+  },
 });
 const SLURM: SlurmOptions = { partition: null, account: null, time: null, throttle: null, cpus: null, mem: null, gpus: null };
 const CLI = ['/usr/bin/node', '/opt/ntk-at/dist/cli.js'];
 
 describe('experiment plan', () => {
-  it('writes one task file per run, the manifest, run-local.sh and a job array with the scale\'s resources', async () => {
+  it("writes one task file per run, the manifest, run-local.sh and a job array with the scale's resources", async () => {
     const out = join(dir, 'small');
     const tasks = await writePlan(nodePlatform, 'co-spectrum', options(out), { ...SLURM, throttle: 3, partition: 'cpu' }, CLI);
     expect(tasks.map((t) => t.id)).toEqual(['fgsm/seed0', 'pgd/seed0', 'fgsm/seed1', 'pgd/seed1']);
@@ -48,13 +55,18 @@ describe('experiment plan', () => {
     const out = join(dir, 'paper');
     await writePlan(nodePlatform, 'co-spectrum', options(out, 'paper'), { ...SLURM, account: 'proj', time: '12:00:00' }, CLI);
     const sbatch = readFileSync(join(out, 'slurm.sbatch'), 'utf8');
-    for (const line of ['--gres=gpu:1', '--cpus-per-task=8', '--mem=32G', '--time=12:00:00', '--account=proj', '--array=0-3\n']) expect(sbatch).toContain(line);
+    for (const line of ['--gres=gpu:1', '--cpus-per-task=8', '--mem=32G', '--time=12:00:00', '--account=proj', '--array=0-3\n'])
+      expect(sbatch).toContain(line);
   });
 
   it('refuses a bad throttle or partition before writing anything', async () => {
     const out = join(dir, 'refused');
-    await expect(writePlan(nodePlatform, 'co-spectrum', options(out), { ...SLURM, throttle: 0 }, CLI)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
-    await expect(writePlan(nodePlatform, 'co-spectrum', options(out), { ...SLURM, partition: 'a b;rm' }, CLI)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    await expect(writePlan(nodePlatform, 'co-spectrum', options(out), { ...SLURM, throttle: 0 }, CLI)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    });
+    await expect(writePlan(nodePlatform, 'co-spectrum', options(out), { ...SLURM, partition: 'a b;rm' }, CLI)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    });
     expect(existsSync(out)).toBe(false);
   });
 
@@ -62,7 +74,12 @@ describe('experiment plan', () => {
     const out = join(dir, 'small');
     const result = await collectExperiment(nodePlatform, out);
     expect(result.reported).toBe(false);
-    expect(result.missing.map((m) => m.status)).toEqual(['task 0: not started', 'task 1: not started', 'task 2: not started', 'task 3: not started']);
+    expect(result.missing.map((m) => m.status)).toEqual([
+      'task 0: not started',
+      'task 1: not started',
+      'task 2: not started',
+      'task 3: not started',
+    ]);
     expect(existsSync(join(out, 'report.json'))).toBe(false);
   });
 });
@@ -94,16 +111,29 @@ describe('run lock (Node platform)', () => {
 });
 
 describe('plans in Deno (dist/cli.js under the npm deno binary)', () => {
-  const deno = (...args: string[]) => spawnSync(join(process.cwd(), 'node_modules/.bin/deno'), ['run', '-A', join(process.cwd(), 'dist/cli.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  const deno = (...args: string[]) =>
+    spawnSync(join(process.cwd(), 'node_modules/.bin/deno'), ['run', '-A', join(process.cwd(), 'dist/cli.js'), ...args], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
 
   it('plans, runs a task (then skips it), refuses a task whose lock another host holds, and collects', () => {
     const out = join(dir, 'deno');
     const config = join(dir, 'deno-tiny.json');
-    const recipe = { ...TINY, model: { hidden: [16] }, data: { ...TINY.data, validationSize: 20, testSize: 20 }, training: { epochs: 1, batchSize: 20 }, ntk: { probePerClass: 1 }, evaluation: { threats: ['clean'] } };
+    const recipe = {
+      ...TINY,
+      model: { hidden: [16] },
+      data: { ...TINY.data, validationSize: 20, testSize: 20 },
+      training: { epochs: 1, batchSize: 20 },
+      ntk: { probePerClass: 1 },
+      evaluation: { threats: ['clean'] },
+    };
     writeFileSync(config, JSON.stringify({ recipe, variants: ['fgsm', 'pgd'] }));
     let r = deno('experiment', 'plan', 'co-spectrum', '--seeds', '1', '--config', config, '--out', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(out, 'slurm.sbatch'), 'utf8')).toMatch(/deno run -A \/\S+\/dist\/cli\.js} run "runs\/\$SLURM_ARRAY_TASK_ID\.json"/);
+    expect(readFileSync(join(out, 'slurm.sbatch'), 'utf8')).toMatch(
+      /deno run -A \/\S+\/dist\/cli\.js} run "runs\/\$SLURM_ARRAY_TASK_ID\.json"/,
+    );
     r = deno('run', join(out, 'runs/0.json'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('run fgsm/seed0: finished');

@@ -12,7 +12,9 @@ import { Sgd } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 let gpu: Gpu;
-beforeAll(async () => { gpu = await createGpu({ gemm: 'block' }); });
+beforeAll(async () => {
+  gpu = await createGpu({ gemm: 'block' });
+});
 afterAll(() => gpu.destroy());
 
 describe('profileCommands', () => {
@@ -20,13 +22,19 @@ describe('profileCommands', () => {
     const n = 1000;
     const w = Float32Array.from({ length: n }, (_, i) => i / n);
     const params = [createParameter(gpu, 'w', w, [n], false), createParameter(gpu, 'b', w.subarray(0, 10), [10], true)];
-    params.forEach((p) => { p.grad = Tensor.fromArray(gpu, new Float32Array(p.value.size).fill(1), p.value.shape); });
+    params.forEach((p) => {
+      p.grad = Tensor.fromArray(gpu, new Float32Array(p.value.size).fill(1), p.value.shape);
+    });
     const sgd = new Sgd(gpu, params, { lr: 0.125, momentum: 0, weightDecay: 0 });
     const a = Tensor.fromArray(gpu, new Float32Array(64 * 64).fill(1), [64, 64]);
-    const profile = await profileCommands(gpu, async () => {
-      sgd.step();
-      gpu.zero(a.buffer, a.bytes);
-    }, 3);
+    const profile = await profileCommands(
+      gpu,
+      async () => {
+        sgd.step();
+        gpu.zero(a.buffer, a.bytes);
+      },
+      3,
+    );
     const got = await params[0].value.read();
     expect(got[500]).toBe(Math.fround(0.5 - 4 * 0.125)); // one step in the work, three replayed
     expect(profile.method).toBe(PROFILE_METHOD);
@@ -44,12 +52,24 @@ describe('profileCommands', () => {
 
   it('rejects a replay count below 1 before running the work', async () => {
     let ran = false;
-    await expect(profileCommands(gpu, async () => { ran = true; }, 0)).rejects.toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    await expect(
+      profileCommands(
+        gpu,
+        async () => {
+          ran = true;
+        },
+        0,
+      ),
+    ).rejects.toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
     expect(ran).toBe(false);
   });
 
   it('stops recording when the work throws', async () => {
-    await expect(profileCommands(gpu, async () => { throw new Error('work failed'); })).rejects.toThrow('work failed');
+    await expect(
+      profileCommands(gpu, async () => {
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
     expect(gpu.recorder).toBeNull();
   });
 });

@@ -77,10 +77,12 @@ describe('program choice by measurement (Node)', () => {
 describe('adapter classes', () => {
   const info = (fields: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) =>
     ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as GPUAdapterInfo;
-  it('software from the fallback flag or a CPU implementation\'s name', () => {
+  it("software from the fallback flag or a CPU implementation's name", () => {
     expect(adapterClass(info({ isFallbackAdapter: true }))).toBe('software');
     expect(adapterClass(info({ vendor: 'google', architecture: 'swiftshader' }))).toBe('software');
-    expect(adapterClass(info({ description: 'ANGLE (Mesa/X.org, llvmpipe (LLVM 15.0.6 256 bits), OpenGL ES 3.2 Mesa 22.3.6)' }))).toBe('software');
+    expect(adapterClass(info({ description: 'ANGLE (Mesa/X.org, llvmpipe (LLVM 15.0.6 256 bits), OpenGL ES 3.2 Mesa 22.3.6)' }))).toBe(
+      'software',
+    );
   });
   it('hardware only where a GPU maker or product is named', () => {
     expect(adapterClass(info({ vendor: 'nvidia', architecture: 'hopper' }))).toBe('hardware');

@@ -4,9 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { resolveBatchNormOptions, type BatchNormMode } from '../../src/ops/batchnorm.js';
-import {
-  batchNormBackwardRef, batchNormForwardRef, createBatchNormStateRef, type BnDims,
-} from '../../src/reference/batchnorm.js';
+import { batchNormBackwardRef, batchNormForwardRef, createBatchNormStateRef, type BnDims } from '../../src/reference/batchnorm.js';
 import { dot, finiteDifferenceError, randomF64 } from './finite_difference.js';
 
 const TRAIN: BatchNormMode = { batchStats: true, update: false };
@@ -24,7 +22,10 @@ describe('BatchNorm reference gradients (finite differences)', () => {
   state.runningMean.set([0.3, -0.2, 0.1]);
   state.runningVar.set([0.8, 1.3, 0.5]);
 
-  for (const [label, mode] of [['batch statistics', TRAIN], ['running statistics', EVAL]] as const) {
+  for (const [label, mode] of [
+    ['batch statistics', TRAIN],
+    ['running statistics', EVAL],
+  ] as const) {
     it(label, () => {
       const loss = (xv: Float64Array, g: Float64Array, b: Float64Array) =>
         dot(dy, batchNormForwardRef(xv, d, g, b, state, mode, options).y);

@@ -4,9 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { pool2dGeometry } from '../../src/ops/pool2d.js';
-import {
-  conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef,
-} from '../../src/reference/conv2d.js';
+import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from '../../src/reference/conv2d.js';
 import { avgPool2dBackwardRef, avgPool2dRef, maxPool2dBackwardRef, maxPool2dRef } from '../../src/reference/pool2d.js';
 import { dot, finiteDifferenceError, randomF64 } from './finite_difference.js';
 
@@ -20,8 +18,14 @@ describe('conv2d reference gradients', () => {
   for (const [x, w, options] of cases) {
     it(`x[${x}] w[${w}] ${JSON.stringify(options)}`, () => {
       const g = conv2dGeometry(x, w, options);
-      const xs = randomF64(x.reduce((a, b) => a * b), 1);
-      const ws = randomF64(w.reduce((a, b) => a * b), 2);
+      const xs = randomF64(
+        x.reduce((a, b) => a * b),
+        1,
+      );
+      const ws = randomF64(
+        w.reduce((a, b) => a * b),
+        2,
+      );
       const bs = randomF64(w[0], 3);
       const dy = randomF64(g.n * g.cout * g.oh * g.ow, 4);
       const loss = (xv: Float64Array, wv: Float64Array, bv: Float64Array) => dot(dy, conv2dRef(xv, wv, bv, g));

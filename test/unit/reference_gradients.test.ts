@@ -5,11 +5,24 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/rng.js';
 import {
-  RefDense, RefFlatten, RefNormalize, RefReLU, RefResidual, RefSequential, refLossAndGrad, referenceMlp,
-  type RefLayer, type RefTensor,
+  RefDense,
+  RefFlatten,
+  RefNormalize,
+  RefReLU,
+  RefResidual,
+  RefSequential,
+  refLossAndGrad,
+  referenceMlp,
+  type RefLayer,
+  type RefTensor,
 } from '../../src/reference/layers.js';
 import {
-  channelAffineRef, channelSumRef, denseBackwardRef, denseForwardRef, softmaxCrossEntropyBackwardRef, softmaxCrossEntropyRef,
+  channelAffineRef,
+  channelSumRef,
+  denseBackwardRef,
+  denseForwardRef,
+  softmaxCrossEntropyBackwardRef,
+  softmaxCrossEntropyRef,
 } from '../../src/reference/nn.js';
 
 const H = 1e-6;
@@ -28,7 +41,8 @@ function centralDiff(f: () => number, x: Float64Array, i: number): number {
 /** max |analytic - numeric| / max(1, |numeric|) over every coordinate of x. */
 function fdError(f: () => number, x: Float64Array, analytic: ArrayLike<number>): number {
   let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(analytic[i] - centralDiff(f, x, i)) / Math.max(1, Math.abs(analytic[i])));
+  for (let i = 0; i < x.length; i++)
+    worst = Math.max(worst, Math.abs(analytic[i] - centralDiff(f, x, i)) / Math.max(1, Math.abs(analytic[i])));
   return worst;
 }
 
@@ -78,7 +92,17 @@ describe('reference op gradients vs finite differences', () => {
     const f = () => dot(channelAffineRef(x, c, inner, scale, shift), r);
     // dL/dshift = per-channel sums of r; dL/dscale = per-channel sums of r * x; dL/dx = r * scale[c]
     expect(fdError(f, shift, channelSumRef(r, c, inner))).toBeLessThan(1e-7);
-    expect(fdError(f, scale, channelSumRef(r.map((v, i) => v * x[i]), c, inner))).toBeLessThan(1e-7);
+    expect(
+      fdError(
+        f,
+        scale,
+        channelSumRef(
+          r.map((v, i) => v * x[i]),
+          c,
+          inner,
+        ),
+      ),
+    ).toBeLessThan(1e-7);
     expect(fdError(f, x, channelAffineRef(r, c, inner, scale, null))).toBeLessThan(1e-7);
   });
 
@@ -111,7 +135,14 @@ describe('reference models vs finite differences of the mean cross-entropy', () 
     const rng = new Rng(5);
     const options = { inputShape: [2, 2, 2], hidden: [6, 5], classes: 3, normalize: { mean: [0.2, -0.1], std: [0.7, 1.3] } };
     const state: Record<string, Float64Array> = {};
-    for (const [name, size] of [['fc1.weight', 48], ['fc1.bias', 6], ['fc2.weight', 30], ['fc2.bias', 5], ['fc3.weight', 15], ['fc3.bias', 3]] as const) {
+    for (const [name, size] of [
+      ['fc1.weight', 48],
+      ['fc1.bias', 6],
+      ['fc2.weight', 30],
+      ['fc2.bias', 5],
+      ['fc3.weight', 15],
+      ['fc3.bias', 3],
+    ] as const) {
       state[name] = randoms(rng, size);
     }
     const root = referenceMlp(options, state);

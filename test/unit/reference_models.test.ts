@@ -22,12 +22,17 @@ function tensors(spec: LayerSpec): Array<[string, number, 'weight' | 'bias' | 'g
       return spec.bias ? [...w, [`${spec.name}.bias`, spec.outChannels, 'bias']] : w;
     }
     case 'dense':
-      return [[`${spec.name}.weight`, spec.inFeatures * spec.outFeatures, 'weight'], [`${spec.name}.bias`, spec.outFeatures, 'bias']];
+      return [
+        [`${spec.name}.weight`, spec.inFeatures * spec.outFeatures, 'weight'],
+        [`${spec.name}.bias`, spec.outFeatures, 'bias'],
+      ];
     case 'batchnorm1d':
     case 'batchnorm2d':
       return [
-        [`${spec.name}.weight`, spec.channels, 'gamma'], [`${spec.name}.bias`, spec.channels, 'beta'],
-        [`${spec.name}.running_mean`, spec.channels, 'mean'], [`${spec.name}.running_var`, spec.channels, 'var'],
+        [`${spec.name}.weight`, spec.channels, 'gamma'],
+        [`${spec.name}.bias`, spec.channels, 'beta'],
+        [`${spec.name}.running_mean`, spec.channels, 'mean'],
+        [`${spec.name}.running_var`, spec.channels, 'var'],
         [`${spec.name}.num_batches_tracked`, 1, 'count'],
       ];
     case 'sequential':
@@ -42,7 +47,15 @@ function tensors(spec: LayerSpec): Array<[string, number, 'weight' | 'bias' | 'g
 function randomState(spec: LayerSpec, seed: number): Record<string, Float64Array> {
   const state: Record<string, Float64Array> = {};
   tensors(spec).forEach(([name, size, role], i) => {
-    const [lo, hi] = { weight: [-0.6, 0.6], bias: [-0.2, 0.2], gamma: [0.5, 1.5], beta: [-0.3, 0.3], mean: [-0.2, 0.2], var: [0.5, 1.5], count: [3, 3] }[role];
+    const [lo, hi] = {
+      weight: [-0.6, 0.6],
+      bias: [-0.2, 0.2],
+      gamma: [0.5, 1.5],
+      beta: [-0.3, 0.3],
+      mean: [-0.2, 0.2],
+      var: [0.5, 1.5],
+      count: [3, 3],
+    }[role];
     state[name] = randomF64(size, seed + i, lo, hi);
   });
   return state;
@@ -90,12 +103,24 @@ describe('reference model gradients (finite differences)', () => {
     expect(modelFdError(cnn.spec, [1, 8, 8], 3, RUNNING_STATS, 12)).toBeLessThan(1e-6);
   });
   it('PreAct-ResNet (projection and identity shortcuts), batch statistics', () => {
-    const deeper = preActResNetArchitecture({ ...TINY_PREACT_RESNET_OPTIONS, inputShape: [3, 6, 6], blocks: [2, 1], widths: [3, 5], classes: 3 });
+    const deeper = preActResNetArchitecture({
+      ...TINY_PREACT_RESNET_OPTIONS,
+      inputShape: [3, 6, 6],
+      blocks: [2, 1],
+      widths: [3, 5],
+      classes: 3,
+    });
     expect(modelFdError(deeper.spec, [3, 6, 6], 3, BATCH_STATS, 8)).toBeLessThan(1e-6);
     expect(modelFdError(resnet.spec, [3, 6, 6], 3, RUNNING_STATS, 8)).toBeLessThan(1e-6);
   });
   it('MLP with BatchNorm1d after each hidden layer, batch and running statistics', () => {
-    const { spec } = mlpArchitecture({ inputShape: [2, 3, 3], hidden: [5, 4], classes: 3, normalize: { mean: [0.4, 0.5], std: [0.3, 0.2] }, batchNorm: true });
+    const { spec } = mlpArchitecture({
+      inputShape: [2, 3, 3],
+      hidden: [5, 4],
+      classes: 3,
+      normalize: { mean: [0.4, 0.5], std: [0.3, 0.2] },
+      batchNorm: true,
+    });
     expect(modelFdError(spec, [2, 3, 3], 4, BATCH_STATS, 12)).toBeLessThan(1e-6);
     expect(modelFdError(spec, [2, 3, 3], 3, RUNNING_STATS, 12)).toBeLessThan(1e-6);
   });
@@ -103,7 +128,13 @@ describe('reference model gradients (finite differences)', () => {
 
 describe('MLP structure', () => {
   const layers = (batchNorm: boolean) => {
-    const { spec } = mlpArchitecture({ inputShape: [1, 4, 4], hidden: [6, 5], classes: 3, normalize: { mean: [0.5], std: [0.2] }, batchNorm });
+    const { spec } = mlpArchitecture({
+      inputShape: [1, 4, 4],
+      hidden: [6, 5],
+      classes: 3,
+      normalize: { mean: [0.5], std: [0.2] },
+      batchNorm,
+    });
     return spec.kind === 'sequential' ? spec.layers.map((l) => (l.kind === 'dense' ? `${l.name}${l.bias ? '+b' : ''}` : l.name)) : [];
   };
   it('names its layers as PyTorch: fc{i}, bn{i} (BatchNorm1d, before the ReLU; the Dense before it has no bias), relu{i}', () => {
@@ -131,7 +162,11 @@ describe('PreAct-ResNet-18 structure (full size)', () => {
   it('names its tensors by PyTorch module path; shortcuts only where stride or width changes', () => {
     const names = params.map(([name]) => name);
     expect(names[0]).toBe('conv1.weight');
-    expect(names.filter((n) => n.includes('shortcut'))).toEqual(['layer2.0.shortcut.weight', 'layer3.0.shortcut.weight', 'layer4.0.shortcut.weight']);
+    expect(names.filter((n) => n.includes('shortcut'))).toEqual([
+      'layer2.0.shortcut.weight',
+      'layer3.0.shortcut.weight',
+      'layer4.0.shortcut.weight',
+    ]);
     expect(names.slice(-4)).toEqual(['bn.weight', 'bn.bias', 'linear.weight', 'linear.bias']);
     expect(names).toContain('layer4.1.conv2.weight');
     expect(names.filter((n) => n.endsWith('.bias') && !n.includes('bn') && n !== 'linear.bias')).toEqual([]); // convs have no bias

@@ -21,8 +21,23 @@ describe('svg plots', () => {
       xLabel: 'epoch',
       yLabel: 'accuracy',
       series: [
-        { name: 'clean', points: [[0, 0.1], [1, 0.5], [2, 0.8]] },
-        { name: 'pgd', points: [[0, 0], [1, NaN], [2, 0.3]], markers: true },
+        {
+          name: 'clean',
+          points: [
+            [0, 0.1],
+            [1, 0.5],
+            [2, 0.8],
+          ],
+        },
+        {
+          name: 'pgd',
+          points: [
+            [0, 0],
+            [1, NaN],
+            [2, 0.3],
+          ],
+          markers: true,
+        },
       ],
     });
     expect(svg.startsWith('<svg')).toBe(true);
@@ -31,15 +46,48 @@ describe('svg plots', () => {
     expect(svg.match(/<circle /g)).toHaveLength(2);
     expect(svg).toContain('>clean<');
     expect(svg).toContain('>pgd<');
-    const scatter = renderLinePlot({ title: 'cost', xLabel: 'passes', yLabel: 'accuracy', series: [{ name: 'runs', points: [[1, 0.5], [3, 0.7], [2, 0.6]], line: false }] });
+    const scatter = renderLinePlot({
+      title: 'cost',
+      xLabel: 'passes',
+      yLabel: 'accuracy',
+      series: [
+        {
+          name: 'runs',
+          points: [
+            [1, 0.5],
+            [3, 0.7],
+            [2, 0.6],
+          ],
+          line: false,
+        },
+      ],
+    });
     expect(scatter).not.toContain('<path ');
     expect(scatter.match(/<circle /g)).toHaveLength(3);
   });
 
   it('draws error bars around points (none where 0 or NaN), with their half-widths as data, inside the axes', () => {
     const svg = renderLinePlot({
-      title: 'cost', xLabel: 'passes', yLabel: 'accuracy', yFormat: 'percent',
-      series: [{ name: 'mean ± sd', points: [[1, 0.5], [2, NaN], [3, 0.7]], line: false, errorBars: [[0.2, 0.1], [1, 1], [0, NaN]] }],
+      title: 'cost',
+      xLabel: 'passes',
+      yLabel: 'accuracy',
+      yFormat: 'percent',
+      series: [
+        {
+          name: 'mean ± sd',
+          points: [
+            [1, 0.5],
+            [2, NaN],
+            [3, 0.7],
+          ],
+          line: false,
+          errorBars: [
+            [0.2, 0.1],
+            [1, 1],
+            [0, NaN],
+          ],
+        },
+      ],
     });
     expect(svg).toContain('data-error-bars="0.2,0.1 0,NaN"');
     expect(svg.match(/<line x1="[\d.]+" y1="[\d.]+" x2/g)).toHaveLength(2); // the first point's two bars; the NaN point and the zero bars draw none
@@ -55,8 +103,21 @@ describe('svg axes and events', () => {
 
   it('draws a log axis without the non-positive values (counted), percent ticks, and events as dashed lines with their data', () => {
     const log = renderLinePlot({
-      title: 'spectrum', xLabel: 'epoch', yLabel: 'λ_max', yScale: 'log',
-      series: [{ name: 'a', points: [[0, 100], [1, 0], [2, 1e4]], data: { run: 'r1' } }],
+      title: 'spectrum',
+      xLabel: 'epoch',
+      yLabel: 'λ_max',
+      yScale: 'log',
+      series: [
+        {
+          name: 'a',
+          points: [
+            [0, 100],
+            [1, 0],
+            [2, 1e4],
+          ],
+          data: { run: 'r1' },
+        },
+      ],
       events: [{ x: 1.5, kind: 'switch', label: 'switch', data: { runs: 'r1' } }],
     });
     expect(log).toContain('λ_max (log scale)');
@@ -67,7 +128,14 @@ describe('svg axes and events', () => {
     // 100 and 1e4 at the bottom and top of the padded axis, 1000 halfway between them
     const y = (label: string) => Number(new RegExp(`y="([0-9.]+)" text-anchor="end">${label}<`).exec(log)?.[1]);
     expect(y('1000')).toBeCloseTo((y('100') + y('1e4')) / 2, 0);
-    const percent = renderLinePlot({ title: 'acc', xLabel: 'epoch', yLabel: 'accuracy', yFormat: 'percent', yRange: [0, 1], series: [{ name: 'a', points: [[1, 0.5]] }] });
+    const percent = renderLinePlot({
+      title: 'acc',
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      yFormat: 'percent',
+      yRange: [0, 1],
+      series: [{ name: 'a', points: [[1, 0.5]] }],
+    });
     expect(percent).toContain('>100%<');
     expect(percent).toContain('>40%<');
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTACKS, parseThreat, THREAT_PRESETS, threatName, WORST_CASE } from '../../src/attacks/registry.js';
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
-import { type Gpu } from '../../src/device/gpu.js';
+import type { Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { evaluate } from '../../src/train/evaluate.js';
@@ -16,7 +16,8 @@ import { parseThreats } from '../../src/cli/commands/evaluate.js';
 
 let gpu: Gpu;
 const { train: data, validation: heldOut } = trainValidationSplit(
-  syntheticClusters({ classes: 4, perClass: 40, shape: [1, 6, 6], spread: 0.25, seed: 4 }), { validation: 60, seed: 5 },
+  syntheticClusters({ classes: 4, perClass: 40, shape: [1, 6, 6], spread: 0.25, seed: 4 }),
+  { validation: 60, seed: 5 },
 );
 
 beforeAll(async () => {
@@ -28,8 +29,15 @@ describe('robust evaluation', () => {
   it('reports each threat and a seeded worst case at or below every one of them; validation and CO use the worst case', async () => {
     const model = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed: 2 });
     const run = await train(model, data, heldOut, {
-      method: 'pgd', pgdSteps: 3, batchSize: 32, eps: 0.1, epochs: 1, logEvery: 2, validation: { samples: 40, pgdSteps: 3 },
-      schedule: { kind: 'constant', lr: 0.2 }, seed: 3,
+      method: 'pgd',
+      pgdSteps: 3,
+      batchSize: 32,
+      eps: 0.1,
+      epochs: 1,
+      logEvery: 2,
+      validation: { samples: 40, pgdSteps: 3 },
+      schedule: { kind: 'constant', lr: 0.2 },
+      seed: 3,
     });
     const validation = run.epochs[0].validation!.accuracy;
     expect(Object.keys(validation)).toEqual(['clean', 'fgsm', 'pgd3', 'pgd3-cw', WORST_CASE]);
@@ -48,8 +56,12 @@ describe('robust evaluation', () => {
 
   it('registry: each attack entry parses its canonical names back; presets are valid threat lists', () => {
     const examples: Record<string, string[]> = {
-      clean: ['clean'], fgsm: ['fgsm', 'fgsm-dlr'], pgd: ['pgd20', 'pgd5x2-cw-t3'], apgd: ['apgd100-ce', 'apgd10x3-dlr-t9'],
-      fab: ['fab100-t9', 'fab5-t1'], square: ['square5000', 'square1'],
+      clean: ['clean'],
+      fgsm: ['fgsm', 'fgsm-dlr'],
+      pgd: ['pgd20', 'pgd5x2-cw-t3'],
+      apgd: ['apgd100-ce', 'apgd10x3-dlr-t9'],
+      fab: ['fab100-t9', 'fab5-t1'],
+      square: ['square5000', 'square1'],
     };
     expect(Object.keys(ATTACKS).sort()).toEqual(Object.keys(examples).sort());
     for (const [kind, names] of Object.entries(examples)) {

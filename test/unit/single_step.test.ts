@@ -10,15 +10,25 @@ import { resolveRecipe, type PartialRecipe } from '../../src/run/recipe.js';
 const recipe = (singleStepFactor: number | null, method = 'fgsm-rs'): PartialRecipe => ({
   data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 0, testSize: 20, seed: 1 },
   model: { kind: 'mlp', hidden: [8] },
-  training: { method: method as 'fgsm-rs', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', seed: 1, logEvery: 1, attack: { eps: 0.1, singleStepFactor } },
+  training: {
+    method: method as 'fgsm-rs',
+    epochs: 1,
+    batchSize: 25,
+    lr: 0.1,
+    schedule: 'constant',
+    seed: 1,
+    logEvery: 1,
+    attack: { eps: 0.1, singleStepFactor },
+  },
   evaluation: { threats: ['clean'] },
 });
 
-it('null is the method\'s own step bit for bit; factor 2 trains on other inputs', async () => {
+it("null is the method's own step bit for bit; factor 2 trains on other inputs", async () => {
   const gpu = await createGpu({ adapter: 'llvmpipe' });
   try {
     // The checkpoints differ in the recipe they store; the training losses are the step's fingerprint.
-    const losses = async (f: number | null) => (await runRecipe(recipe(f), { gpu })).log.filter((r) => r.type === 'step').map((r) => r.loss);
+    const losses = async (f: number | null) =>
+      (await runRecipe(recipe(f), { gpu })).log.filter((r) => r.type === 'step').map((r) => r.loss);
     const own = await losses(null);
     expect(own.length).toBeGreaterThan(0);
     expect(await losses(1.25)).toEqual(own);

@@ -5,8 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { NtkError } from '../../src/errors.js';
 import {
-  binomialStandardError, catastrophicOverfitting, CO_DEFAULTS, NORMAL_975, pairedDifference, studentT975, verdict,
-  VERDICT_RULE, type CoCheck, type PairedDifference,
+  binomialStandardError,
+  catastrophicOverfitting,
+  CO_DEFAULTS,
+  NORMAL_975,
+  pairedDifference,
+  studentT975,
+  verdict,
+  VERDICT_RULE,
+  type CoCheck,
+  type PairedDifference,
 } from '../../src/experiments/statistics.js';
 
 function errorCode(f: () => unknown): string {
@@ -37,7 +45,16 @@ describe('binomialStandardError', () => {
 });
 
 describe('studentT975', () => {
-  const known: Array<[number, number]> = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [4, 2.7764], [9, 2.2622], [30, 2.0423], [100, 1.9840], [1000, 1.9623]];
+  const known: Array<[number, number]> = [
+    [1, 12.7062],
+    [2, 4.3027],
+    [3, 3.1824],
+    [4, 2.7764],
+    [9, 2.2622],
+    [30, 2.0423],
+    [100, 1.984],
+    [1000, 1.9623],
+  ];
   for (const [df, t] of known) {
     it(`df = ${df} → ${t}`, () => expect(Math.abs(studentT975(df) - t)).toBeLessThan(1e-3));
   }
@@ -103,8 +120,12 @@ describe('pairedDifference', () => {
 });
 
 describe('verdict', () => {
-  const control = [0.40, 0.42, 0.38, 0.41, 0.39];
-  const withDifferences = (d: number[]) => pairedDifference(control.map((c, i) => c + d[i]!), control);
+  const control = [0.4, 0.42, 0.38, 0.41, 0.39];
+  const withDifferences = (d: number[]) =>
+    pairedDifference(
+      control.map((c, i) => c + d[i]!),
+      control,
+    );
   const clear = withDifferences([0.05, 0.052, 0.048, 0.051, 0.049]);
   const none = withDifferences([0.01, -0.02, 0.015, -0.005, 0.0]);
   const reversed = withDifferences([-0.05, -0.052, -0.048, -0.051, -0.049]);
@@ -151,31 +172,58 @@ describe('catastrophicOverfitting', () => {
     expect(CO_DEFAULTS).toEqual({ dropFraction: 0.5, minPeak: 0.1, window: 1.0, gap: 0.3 });
   });
   it('fires on a collapse: PGD 40% → 5% within an epoch while FGSM rises 50% → 90%', () => {
-    const collapse = curve([[1, 0.30, 0.40], [2, 0.40, 0.50], [2.5, 0.30, 0.58], [3, 0.05, 0.90], [4, 0.02, 0.95]]);
+    const collapse = curve([
+      [1, 0.3, 0.4],
+      [2, 0.4, 0.5],
+      [2.5, 0.3, 0.58],
+      [3, 0.05, 0.9],
+      [4, 0.02, 0.95],
+    ]);
     expect(catastrophicOverfitting(collapse)).toEqual({ collapsed: true, at: 3, reason: 'drop' });
   });
   it('fires on a drop of exactly half the running maximum, compared with a check exactly one epoch before', () => {
-    const drop = curve([[0, 0.25, 0.25], [1, 0.5, 0.5], [2, 0.25, 0.53125]]);
+    const drop = curve([
+      [0, 0.25, 0.25],
+      [1, 0.5, 0.5],
+      [2, 0.25, 0.53125],
+    ]);
     expect(catastrophicOverfitting(drop)).toEqual({ collapsed: true, at: 2, reason: 'drop' });
     // Just over one epoch apart: no earlier check in the window.
-    const late = curve([[0, 0.25, 0.25], [1, 0.5, 0.5], [2.25, 0.25, 0.53125]]);
+    const late = curve([
+      [0, 0.25, 0.25],
+      [1, 0.5, 0.5],
+      [2.25, 0.25, 0.53125],
+    ]);
     expect(catastrophicOverfitting(late)).toEqual({ collapsed: false, at: null, reason: null });
     // A wider window catches it.
     expect(catastrophicOverfitting(late, { window: 1.5 })).toEqual({ collapsed: true, at: 2.25, reason: 'drop' });
   });
   it('counts the fall against the running maximum, not the earlier check', () => {
     // Peak 0.5 at epoch 1; a fall of 0.1875 within one epoch (0.375 → 0.1875) is under half of 0.5.
-    const partial = curve([[1, 0.5, 0.5], [3, 0.375, 0.375], [4, 0.1875, 0.4375]]);
+    const partial = curve([
+      [1, 0.5, 0.5],
+      [3, 0.375, 0.375],
+      [4, 0.1875, 0.4375],
+    ]);
     expect(catastrophicOverfitting(partial)).toEqual({ collapsed: false, at: null, reason: null });
     expect(catastrophicOverfitting(partial, { dropFraction: 0.375 })).toEqual({ collapsed: true, at: 4, reason: 'drop' });
   });
   it('allows for rounding in the window (2.2 − 1.2 is 1.0000000000000002 in float64)', () => {
-    const rows = curve([[1.2, 0.4, 0.5], [1.7, 0.4, 0.6], [2.2, 0.1, 0.6]]);
+    const rows = curve([
+      [1.2, 0.4, 0.5],
+      [1.7, 0.4, 0.6],
+      [2.2, 0.1, 0.6],
+    ]);
     expect(2.2 - 1.2).toBeGreaterThan(1);
     expect(catastrophicOverfitting(rows)).toEqual({ collapsed: true, at: 2.2, reason: 'drop' });
   });
   it('fires on a gap between single-step and PGD accuracy', () => {
-    const gap = curve([[1, 0.30, 0.45], [2, 0.25, 0.50], [3, 0.20, 0.55], [4, 0.15, 0.60]]);
+    const gap = curve([
+      [1, 0.3, 0.45],
+      [2, 0.25, 0.5],
+      [3, 0.2, 0.55],
+      [4, 0.15, 0.6],
+    ]);
     expect(catastrophicOverfitting(gap)).toEqual({ collapsed: true, at: 3, reason: 'gap' });
     // The gap must exceed the threshold: 0.25 exactly does not.
     const edge = curve([[1, 0.25, 0.5]]);
@@ -184,28 +232,62 @@ describe('catastrophicOverfitting', () => {
   });
   it('does not fire on noise near 0% (a model that never became robust)', () => {
     const pgd = [0.02, 0.06, 0.0, 0.05, 0.01, 0.06, 0.0, 0.04, 0.0, 0.03];
-    const fgsm = [0.10, 0.12, 0.18, 0.15, 0.20, 0.14, 0.22, 0.16, 0.25, 0.20];
+    const fgsm = [0.1, 0.12, 0.18, 0.15, 0.2, 0.14, 0.22, 0.16, 0.25, 0.2];
     const noise = curve(pgd.map((p, i) => [0.5 * (i + 1), p, fgsm[i]!]));
     expect(catastrophicOverfitting(noise)).toEqual({ collapsed: false, at: null, reason: null });
     // The peak threshold is what keeps it quiet: without it, 6% → 0% with FGSM rising would count.
     expect(catastrophicOverfitting(noise, { minPeak: 0 }).reason).toBe('drop');
   });
   it('does not fire on a slow decline of PGD accuracy (robust overfitting)', () => {
-    const slow = curve([[1, 0.45, 0.50], [2, 0.50, 0.55], [3, 0.48, 0.57], [4, 0.46, 0.59], [5, 0.44, 0.61], [6, 0.42, 0.63], [7, 0.40, 0.65]]);
+    const slow = curve([
+      [1, 0.45, 0.5],
+      [2, 0.5, 0.55],
+      [3, 0.48, 0.57],
+      [4, 0.46, 0.59],
+      [5, 0.44, 0.61],
+      [6, 0.42, 0.63],
+      [7, 0.4, 0.65],
+    ]);
     expect(catastrophicOverfitting(slow)).toEqual({ collapsed: false, at: null, reason: null });
   });
   it('does not fire when PGD falls but single-step accuracy falls too', () => {
-    const both = curve([[1, 0.30, 0.40], [2, 0.40, 0.50], [3, 0.05, 0.20], [4, 0.04, 0.18]]);
+    const both = curve([
+      [1, 0.3, 0.4],
+      [2, 0.4, 0.5],
+      [3, 0.05, 0.2],
+      [4, 0.04, 0.18],
+    ]);
     expect(catastrophicOverfitting(both)).toEqual({ collapsed: false, at: null, reason: null });
     // Single-step accuracy that stays equal does not count as rising either.
-    const flat = curve([[1, 0.40, 0.30], [2, 0.05, 0.30]]);
+    const flat = curve([
+      [1, 0.4, 0.3],
+      [2, 0.05, 0.3],
+    ]);
     expect(catastrophicOverfitting(flat)).toEqual({ collapsed: false, at: null, reason: null });
   });
   it('does not fire on an empty curve, and rejects bad input', () => {
     expect(catastrophicOverfitting([])).toEqual({ collapsed: false, at: null, reason: null });
-    expect(errorCode(() => catastrophicOverfitting(curve([[1, 0.4, 0.5], [2, NaN, 0.5]])))).toBe('E_NOT_FINITE');
+    expect(
+      errorCode(() =>
+        catastrophicOverfitting(
+          curve([
+            [1, 0.4, 0.5],
+            [2, NaN, 0.5],
+          ]),
+        ),
+      ),
+    ).toBe('E_NOT_FINITE');
     expect(errorCode(() => catastrophicOverfitting(curve([[1, 40, 50]])))).toBe('E_INVALID_ARGUMENT');
-    expect(errorCode(() => catastrophicOverfitting(curve([[2, 0.4, 0.5], [1, 0.4, 0.5]])))).toBe('E_INVALID_ARGUMENT');
+    expect(
+      errorCode(() =>
+        catastrophicOverfitting(
+          curve([
+            [2, 0.4, 0.5],
+            [1, 0.4, 0.5],
+          ]),
+        ),
+      ),
+    ).toBe('E_INVALID_ARGUMENT');
     expect(errorCode(() => catastrophicOverfitting([], { window: 0 }))).toBe('E_INVALID_ARGUMENT');
   });
 });

@@ -29,7 +29,19 @@ function vitestRun(files: Record<string, string>): string {
   writeFileSync(join(root, 'vitest.config.mjs'), "export default { test: { include: ['t/*.fixture.test.mjs'], pool: 'forks' } };\n");
   const results = join(root, 'results');
   mkdirSync(results);
-  spawnSync(join(process.cwd(), 'node_modules/.bin/vitest'), ['run', '--root', root, '--config', join(root, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${join(results, 'vitest.json')}`], { encoding: 'utf8', timeout: 60_000 });
+  spawnSync(
+    join(process.cwd(), 'node_modules/.bin/vitest'),
+    [
+      'run',
+      '--root',
+      root,
+      '--config',
+      join(root, 'vitest.config.mjs'),
+      '--reporter=json',
+      `--outputFile.json=${join(results, 'vitest.json')}`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   return results;
 }
 

@@ -19,7 +19,17 @@ import { cli } from './cli_io.js';
 const TINY_RECIPE: PartialRecipe = {
   data: { dataset: 'synthetic-clusters', trainSize: 100, validationSize: 20, testSize: 50, seed: 2 },
   model: { kind: 'mlp', hidden: [8] },
-  training: { method: 'pgd', epochs: 1, batchSize: 25, lr: 0.1, schedule: 'constant', logEvery: 2, seed: 2, attack: { eps: 0.05, steps: 2 }, validationPgdSteps: 2 },
+  training: {
+    method: 'pgd',
+    epochs: 1,
+    batchSize: 25,
+    lr: 0.1,
+    schedule: 'constant',
+    logEvery: 2,
+    seed: 2,
+    attack: { eps: 0.05, steps: 2 },
+    validationPgdSteps: 2,
+  },
   ntk: { enabled: true, probePerClass: 2, attack: 'pgd', attackSteps: 2 },
   switch: { rule: 'kernel', tau: 0 },
   evaluation: { threats: ['clean', 'fgsm', 'pgd3'] },
@@ -41,7 +51,7 @@ it('CLI, library and Node worker give the same metrics and checkpoint bytes for 
   expect(library.switched?.reason).toBe('divergence');
 
   const worker = new Worker(new URL('../../dist/worker.js', import.meta.url));
-  let remote;
+  let remote: Awaited<ReturnType<typeof runRemote>>;
   const events: RecipeEvent[] = [];
   try {
     remote = await runRemote(await connectSession(worker), TINY_RECIPE, (e) => void events.push(e), { adapter });
@@ -49,7 +59,10 @@ it('CLI, library and Node worker give the same metrics and checkpoint bytes for 
     await worker.terminate();
   }
   for (const t of ['start', 'adapter', 'data', 'step', 'epoch', 'kernel', 'switch', 'evaluating', 'done']) {
-    expect(events.some((e) => e.type === t), t).toBe(true);
+    expect(
+      events.some((e) => e.type === t),
+      t,
+    ).toBe(true);
   }
   expect(library.evaluation.accuracy).toEqual(cliEval.accuracy);
   expect(remote.evaluation).toEqual(library.evaluation);
@@ -60,17 +73,20 @@ it('CLI, library and Node worker give the same metrics and checkpoint bytes for 
 
 it('a listener that throws or rejects is reported as a non-fatal error event; the run finishes', async () => {
   const seen: RecipeEvent[] = [];
-  const result = await runRecipe({ ...TINY_RECIPE, switch: { rule: 'off' }, ntk: { enabled: false } }, {
-    onEvent: [
-      (e) => {
-        if (e.type === 'step') throw new Error('sync boom');
-      },
-      async (e) => {
-        if (e.type === 'epoch') throw new Error('async boom');
-      },
-      (e) => void seen.push(e),
-    ],
-  });
+  const result = await runRecipe(
+    { ...TINY_RECIPE, switch: { rule: 'off' }, ntk: { enabled: false } },
+    {
+      onEvent: [
+        (e) => {
+          if (e.type === 'step') throw new Error('sync boom');
+        },
+        async (e) => {
+          if (e.type === 'epoch') throw new Error('async boom');
+        },
+        (e) => void seen.push(e),
+      ],
+    },
+  );
   expect(result.evaluation.samples).toBe(50);
   const errors = seen.filter((e) => e.type === 'error');
   expect(errors.length).toBeGreaterThanOrEqual(2);

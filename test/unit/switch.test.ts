@@ -11,9 +11,22 @@ import { KernelSwitch } from '../../src/train/switch.js';
 
 function check(epochFraction: number, distanceToClean: number, velocity: number | null = null): KernelCheck {
   return {
-    step: 0, epochFraction, distanceToInit: 0, velocity, lambdaMax: 1, lambdaMin: 0, trace: 1, conditionNumber: 1, topEnergy10: 1,
-    topEnergy20: 1, effectiveRank: 1, targetAlignment: 0, constantMode: 1, regression: null,
-    adversarial: { distanceToClean, lambdaMax: 1, conditionNumber: 1, topEnergy10: 1, effectiveRank: 1 }, seconds: 0,
+    step: 0,
+    epochFraction,
+    distanceToInit: 0,
+    velocity,
+    lambdaMax: 1,
+    lambdaMin: 0,
+    trace: 1,
+    conditionNumber: 1,
+    topEnergy10: 1,
+    topEnergy20: 1,
+    effectiveRank: 1,
+    targetAlignment: 0,
+    constantMode: 1,
+    regression: null,
+    adversarial: { distanceToClean, lambdaMax: 1, conditionNumber: 1, topEnergy10: 1, effectiveRank: 1 },
+    seconds: 0,
   };
 }
 
@@ -56,7 +69,17 @@ function recipe(ntk: boolean, sw: PartialRecipe['switch']): PartialRecipe {
   return {
     data: { dataset: 'synthetic-clusters', trainSize: 200, validationSize: 20, testSize: 20, seed: 0 },
     model: { kind: 'mlp', hidden: [8] },
-    training: { method: 'pgd', epochs: 4, batchSize: 50, lr: 0.05, schedule: 'constant', logEvery: 1, seed: 0, attack: { eps: 0.1, steps: 2 }, validationPgdSteps: 2 },
+    training: {
+      method: 'pgd',
+      epochs: 4,
+      batchSize: 50,
+      lr: 0.05,
+      schedule: 'constant',
+      logEvery: 1,
+      seed: 0,
+      attack: { eps: 0.1, steps: 2 },
+      validationPgdSteps: 2,
+    },
     ntk: { enabled: ntk, probePerClass: 2, attack: 'pgd', attackSteps: 2 },
     switch: sw,
     evaluation: { threats: ['clean'] },
@@ -85,7 +108,9 @@ describe('kernel checks of a switch run', () => {
     const fixed = await runRecipe(recipe(false, { rule: 'fixed', capFraction: 0.25 }), { adapter: 'llvmpipe' });
     expect(switchEvent(fixed.log)).toMatchObject({ reason: 'cap', epochFraction: 1, step: 5 });
     expect(kernelSteps(fixed.log)).toEqual([]);
-    expect(new Set(fixed.log.filter((r) => r.type === 'step').map((r) => `${r.step as number <= 4}:${r.method as string}`))).toEqual(new Set(['true:standard', 'false:pgd']));
+    expect(new Set(fixed.log.filter((r) => r.type === 'step').map((r) => `${(r.step as number) <= 4}:${r.method as string}`))).toEqual(
+      new Set(['true:standard', 'false:pgd']),
+    );
     const tracked = await runRecipe(recipe(true, { rule: 'fixed', capFraction: 0.25 }), { adapter: 'llvmpipe' });
     expect(switchEvent(tracked.log)).toMatchObject({ reason: 'cap', step: 5 });
     expect(Math.max(...kernelSteps(tracked.log))).toBe(16);

@@ -7,7 +7,7 @@ import { uploadBatch } from '../../src/data/batching.js';
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { selectProbeSet } from '../../src/data/probe.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
-import { type Gpu } from '../../src/device/gpu.js';
+import type { Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import { KernelTracker } from '../../src/train/kernel_tracker.js';
@@ -28,17 +28,25 @@ afterAll(() => gpu.destroy());
 
 it('tracks clean and adversarial kernels on schedule during PGD-AT', async () => {
   const { train: data, validation } = trainValidationSplit(
-    syntheticClusters({ classes: 4, perClass: 50, shape: [1, 6, 6], spread: 0.2, seed: 2 }), { validation: 40, seed: 3 },
+    syntheticClusters({ classes: 4, perClass: 50, shape: [1, 6, 6], spread: 0.2, seed: 2 }),
+    { validation: 40, seed: 3 },
   );
   const probe = selectProbeSet(validation, { perClass: 3, seed: 1 });
   const probeBatch = uploadBatch(gpu, validation, probe.indices);
   const model = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed: 1 });
   const log = new RunLog(nodePlatform, null);
   const tracker = new KernelTracker(model, { x: probeBatch.x, y: probeBatch.y, labels: probeBatch.labels }, log, {
-    firstEpochFractions: [0, 0.25, 0.5], adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
+    firstEpochFractions: [0, 0.25, 0.5],
+    adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
   });
   await tracker.maybeCheck(0, 0);
-  await train(model, data, null, { method: 'pgd', pgdSteps: 2, epochs: 3, batchSize: 20, eps: 0.1, logEvery: 4, validation: null }, { hooks: tracker.hooks(), log });
+  await train(
+    model,
+    data,
+    null,
+    { method: 'pgd', pgdSteps: 2, epochs: 3, batchSize: 20, eps: 0.1, logEvery: 4, validation: null },
+    { hooks: tracker.hooks(), log },
+  );
   const polar = tracker.finish();
   const at = tracker.checks.map((c) => +c.epochFraction.toFixed(3));
   expect(at).toEqual([0, 0.25, 0.5, 1, 2, 3]);
@@ -76,7 +84,8 @@ it('the adversarial probes step by stepFactor·eps, the rule training and evalua
 
 it('scores kernel regression with each probe kernel on held-out images, as the kernel machine computes it', async () => {
   const { train: data, validation } = trainValidationSplit(
-    syntheticClusters({ classes: 4, perClass: 50, shape: [1, 6, 6], spread: 0.2, seed: 2 }), { validation: 40, seed: 3 },
+    syntheticClusters({ classes: 4, perClass: 50, shape: [1, 6, 6], spread: 0.2, seed: 2 }),
+    { validation: 40, seed: 3 },
   );
   const probeSet = selectProbeSet(validation, { perClass: 3, seed: 1 });
   const taken = new Set(probeSet.indices);
@@ -85,22 +94,41 @@ it('scores kernel regression with each probe kernel on held-out images, as the k
   const heldOut = uploadBatch(gpu, rest, selectProbeSet(rest, { perClass: 4, seed: 1 }).indices);
   const model = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed: 1 });
   const log = new RunLog(nodePlatform, null);
-  const tracker = new KernelTracker(model, { x: probe.x, y: probe.y, labels: probe.labels }, log, {
-    firstEpochFractions: [0], adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
-  }, { x: heldOut.x, y: heldOut.y, labels: heldOut.labels });
+  const tracker = new KernelTracker(
+    model,
+    { x: probe.x, y: probe.y, labels: probe.labels },
+    log,
+    {
+      firstEpochFractions: [0],
+      adversarial: { attack: 'pgd', eps: 0.1, norm: 'linf', steps: 3, stepFactor: 0.25 },
+    },
+    { x: heldOut.x, y: heldOut.y, labels: heldOut.labels },
+  );
   await tracker.maybeCheck(0, 0);
-  await train(model, data, null, { method: 'pgd', pgdSteps: 2, epochs: 1, batchSize: 20, eps: 0.1, logEvery: 4, validation: null }, { hooks: tracker.hooks(), log });
+  await train(
+    model,
+    data,
+    null,
+    { method: 'pgd', pgdSteps: 2, epochs: 1, batchSize: 20, eps: 0.1, logEvery: 4, validation: null },
+    { hooks: tracker.hooks(), log },
+  );
   expect(tracker.checks).toHaveLength(2);
   for (const c of tracker.checks) {
     expect(c.regression?.heldOut).toBe(16);
     for (const m of [c.regression!.kernel, c.regression!.linearized]) {
-      for (const v of [m.clean, m.adversarial!]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      for (const v of [m.clean, m.adversarial!]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
       expect(m.ridge).toBeGreaterThan(0);
     }
   }
   expect(log.ofType('kernel').at(-1)?.regression).toEqual(tracker.checks[1].regression);
   // the last check's clean scores, recomputed by the library's kernel machine on the same model
-  for (const [key, offset] of [['kernel', 'zero'], ['linearized', 'network']] as const) {
+  for (const [key, offset] of [
+    ['kernel', 'zero'],
+    ['linearized', 'network'],
+  ] as const) {
     const machine = await fitKernelMachine(model, probe.x, Array.from(probe.labels), { offset });
     const right = accuracy(await predict(model, machine, probe.x, heldOut.x), heldOut.labels, 4);
     expect(tracker.checks[1].regression![key].clean).toBe(right);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainValidationSplit } from '../../src/data/dataset.js';
 import { syntheticClusters } from '../../src/data/synthetic.js';
-import { type Gpu } from '../../src/device/gpu.js';
+import type { Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { createMlp } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
@@ -20,12 +20,18 @@ import { train, type TrainOptions } from '../../src/train/trainer.js';
 let gpu: Gpu;
 let dir: string;
 const { train: data, validation: heldOut } = trainValidationSplit(
-  syntheticClusters({ classes: 4, perClass: 60, shape: [1, 6, 6], spread: 0.2, seed: 2 }), { validation: 80, seed: 3 },
+  syntheticClusters({ classes: 4, perClass: 60, shape: [1, 6, 6], spread: 0.2, seed: 2 }),
+  { validation: 80, seed: 3 },
 );
 const mlp = (seed = 1) => createMlp(gpu, { inputShape: [1, 6, 6], hidden: [16], classes: 4, seed });
 const OPTIONS: Partial<TrainOptions> = {
-  method: 'fgsm-rs', batchSize: 32, eps: 0.1, logEvery: 2, validation: { samples: 40, pgdSteps: 3 },
-  schedule: { kind: 'constant', lr: 0.2 }, seed: 9,
+  method: 'fgsm-rs',
+  batchSize: 32,
+  eps: 0.1,
+  logEvery: 2,
+  validation: { samples: 40, pgdSteps: 3 },
+  schedule: { kind: 'constant', lr: 0.2 },
+  seed: 9,
 };
 
 async function weights(model: Model): Promise<Float32Array[]> {
@@ -91,7 +97,9 @@ describe('trainers', () => {
     const cp = await loadCheckpoint(path);
     const wider = createMlp(gpu, { inputShape: [1, 6, 6], hidden: [20], classes: 4 });
     await expect(train(wider, data, null, { ...OPTIONS, epochs: 2 }, { resume: cp })).rejects.toThrow(/E_CHECKPOINT_MISMATCH.*fc1\.weight/);
-    await expect(train(mlp(), data, null, { ...OPTIONS, eps: 0.2, epochs: 2 }, { resume: cp })).rejects.toThrow(/E_CHECKPOINT_MISMATCH.*"eps"/);
+    await expect(train(mlp(), data, null, { ...OPTIONS, eps: 0.2, epochs: 2 }, { resume: cp })).rejects.toThrow(
+      /E_CHECKPOINT_MISMATCH.*"eps"/,
+    );
     const bytes = readFileSync(path);
     writeFileSync(join(dir, 'cut.safetensors'), bytes.subarray(0, bytes.length - 100));
     await expect(loadCheckpoint(join(dir, 'cut.safetensors'))).rejects.toThrow(/E_CHECKPOINT_CORRUPT.*cut\.safetensors/);
@@ -102,16 +110,31 @@ describe('trainers', () => {
 
   it('a checkpoint write killed midway never replaces the previous good file', async () => {
     const path = join(dir, 'atomic.safetensors');
-    const good = { epoch: 1, step: 5, config: { a: 1 }, rng: { seed: 1, stream: 0, position: 0 }, model: new Map([['w', { shape: [4], data: Float32Array.of(1, 2, 3, 4) }]]), optimizer: new Map() };
+    const good = {
+      epoch: 1,
+      step: 5,
+      config: { a: 1 },
+      rng: { seed: 1, stream: 0, position: 0 },
+      model: new Map([['w', { shape: [4], data: Float32Array.of(1, 2, 3, 4) }]]),
+      optimizer: new Map(),
+    };
     await saveCheckpoint(path, good);
     const goodBytes = readFileSync(path);
     const library = new URL('../../dist/ntk-at.js', import.meta.url).href;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { saveCheckpoint } = await import(${JSON.stringify(library)});
       const big = new Float32Array(120_000_000).fill(7);
       for (;;) await saveCheckpoint(${JSON.stringify(path)}, { epoch: 2, step: 9, config: {}, rng: { seed: 1, stream: 0, position: 0 },
         model: new Map([['w', { shape: [big.length], data: big }]]), optimizer: new Map() });
-    `], { stdio: 'ignore' });
+    `,
+      ],
+      { stdio: 'ignore' },
+    );
     const started = Date.now();
     while (!readdirSync(dir).some((f) => f.startsWith('atomic.safetensors.tmp-')) && Date.now() - started < 30_000) {
       await new Promise((r) => setTimeout(r, 5));

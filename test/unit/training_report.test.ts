@@ -10,25 +10,79 @@ const ADAPTER = 'node: test adapter [path dawn/opengles, compatibility, software
 
 function records(): LogRecord[] {
   const epoch = (e: number, loss: number, acc: number, clean: number, pgd: number, co = false): LogRecord => ({
-    type: 'epoch', method: 'fgsm-rs', epoch: e, step: 8 * (e + 1), trainLoss: loss, trainAccuracy: acc, lr: 0.0375,
-    seconds: 12.34 + e, imagesPerSecond: 83.17 - e, validation: { samples: 500, accuracy: { clean, pgd10: pgd } },
-    catastrophicOverfitting: co, t: 1700000000000 + e,
+    type: 'epoch',
+    method: 'fgsm-rs',
+    epoch: e,
+    step: 8 * (e + 1),
+    trainLoss: loss,
+    trainAccuracy: acc,
+    lr: 0.0375,
+    seconds: 12.34 + e,
+    imagesPerSecond: 83.17 - e,
+    validation: { samples: 500, accuracy: { clean, pgd10: pgd } },
+    catastrophicOverfitting: co,
+    t: 1700000000000 + e,
   });
   return [
     {
-      type: 'config', command: 'train', method: 'fgsm-rs', date: '2031-02-03T04:05:06.789Z', adapter: ADAPTER, runtime: 'node',
-      trainData: 'fashion-mnist-train[1000, seed 3]', notice: null, data: { trainSize: 1000, seed: 3 },
-      model: { kind: 'mlp', options: { hidden: [64, 32], normalize: { mean: [0.2861], std: [0.3530] } } }, parameters: 52650,
-      train: { eps: 0.0313725, schedule: { kind: 'cyclic', maxLr: 0.2 } }, t: 1700000000000,
+      type: 'config',
+      command: 'train',
+      method: 'fgsm-rs',
+      date: '2031-02-03T04:05:06.789Z',
+      adapter: ADAPTER,
+      runtime: 'node',
+      trainData: 'fashion-mnist-train[1000, seed 3]',
+      notice: null,
+      data: { trainSize: 1000, seed: 3 },
+      model: { kind: 'mlp', options: { hidden: [64, 32], normalize: { mean: [0.2861], std: [0.353] } } },
+      parameters: 52650,
+      train: { eps: 0.0313725, schedule: { kind: 'cyclic', maxLr: 0.2 } },
+      t: 1700000000000,
     },
-    { type: 'step', method: 'fgsm-rs', epoch: 0, firstStep: 1, step: 4, epochFraction: 0.5, loss: 2.1234, accuracy: 0.25, samples: 512, lr: 0.01, seconds: 3.2, imagesPerSecond: 160 },
-    { type: 'step', method: 'fgsm-rs', epoch: 0, firstStep: 5, step: 8, epochFraction: 1, loss: 1.8765, accuracy: 0.35, samples: 512, lr: 0.02, seconds: 3.1, imagesPerSecond: 165 },
+    {
+      type: 'step',
+      method: 'fgsm-rs',
+      epoch: 0,
+      firstStep: 1,
+      step: 4,
+      epochFraction: 0.5,
+      loss: 2.1234,
+      accuracy: 0.25,
+      samples: 512,
+      lr: 0.01,
+      seconds: 3.2,
+      imagesPerSecond: 160,
+    },
+    {
+      type: 'step',
+      method: 'fgsm-rs',
+      epoch: 0,
+      firstStep: 5,
+      step: 8,
+      epochFraction: 1,
+      loss: 1.8765,
+      accuracy: 0.35,
+      samples: 512,
+      lr: 0.02,
+      seconds: 3.1,
+      imagesPerSecond: 165,
+    },
     epoch(0, 1.99, 0.301, 0.612, 0.244),
     epoch(1, 1.51, 0.455, 0.703, 0.351),
     { type: 'event', event: 'resume', epoch: 1, step: 16 },
     epoch(1, 1.49, 0.466, 0.711, 0.362), // the resumed run repeats epoch 1: this one wins
     epoch(2, 0.97, 0.811, 0.805, 0.012, true),
-    { type: 'eval', dataset: 'fashion-mnist-test[first 100/class]', samples: 1000, eps: 0.0313725, pgdStepFactor: 0.25, seconds: 41.7, checkpoint: 'runs/x/checkpoint.safetensors', epoch: 3, accuracy: { clean: 0.793, fgsm: 0.215, pgd20: 0.008 } },
+    {
+      type: 'eval',
+      dataset: 'fashion-mnist-test[first 100/class]',
+      samples: 1000,
+      eps: 0.0313725,
+      pgdStepFactor: 0.25,
+      seconds: 41.7,
+      checkpoint: 'runs/x/checkpoint.safetensors',
+      epoch: 3,
+      accuracy: { clean: 0.793, fgsm: 0.215, pgd20: 0.008 },
+    },
   ];
 }
 
@@ -105,7 +159,12 @@ describe('training report', () => {
   it('composes extra section builders, e.g. for kernel records', () => {
     const kernel: SectionBuilder = (rs) => {
       const k = rs.filter((r) => r.type === 'kernel');
-      return k.length ? { title: 'Kernel', blocks: [{ kind: 'table', columns: ['epoch', 'KD'], rows: k.map((r) => [String(r.epochFraction), String(r.kernelDistance)]) }] } : null;
+      return k.length
+        ? {
+            title: 'Kernel',
+            blocks: [{ kind: 'table', columns: ['epoch', 'KD'], rows: k.map((r) => [String(r.epochFraction), String(r.kernelDistance)]) }],
+          }
+        : null;
     };
     const withKernel = [...recs, { type: 'kernel', epochFraction: 0.25, kernelDistance: 0.0421 }];
     const md = trainingReport(withKernel, [...TRAINING_SECTIONS, kernel]).markdown;

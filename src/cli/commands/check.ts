@@ -11,9 +11,7 @@ import { ADAPTER_OPTION, gpuFromOptions, type Command } from '../command.js';
 
 export const checkCommand: Command = {
   summary: 'self-check: matmul and sum on the device against float64, with GFLOP/s',
-  examples: [
-    'ntk-at check --size 256           # a quick device self-check',
-  ],
+  examples: ['ntk-at check --size 256           # a quick device self-check'],
   options: {
     adapter: ADAPTER_OPTION,
     size: { type: 'number', description: 'square matmul size n (n x n x n)', default: 512 },
@@ -42,8 +40,10 @@ export const checkCommand: Command = {
         worst = Math.max(worst, Math.abs(c[i] - ref[i]));
         scale = Math.max(scale, Math.abs(ref[i]));
       }
-      io.out(`matmul ${n}x${n}x${n}: max |C - C64| / max |C64| = ${(worst / scale).toExponential(2)}, ` +
-        `${ms.toFixed(1)} ms incl. readback, ${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`);
+      io.out(
+        `matmul ${n}x${n}x${n}: max |C - C64| / max |C64| = ${(worst / scale).toExponential(2)}, ` +
+          `${ms.toFixed(1)} ms incl. readback, ${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`,
+      );
       const ts = sumAll(tc);
       const [s] = await ts.read();
       const s64 = ref.reduce((x, y) => x + y, 0);

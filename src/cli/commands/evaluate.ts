@@ -12,7 +12,15 @@ import type { Platform } from '../../platform/index.js';
 import { RunLog, type LogRecord } from '../../io/runlog.js';
 import { withDirectoryLock } from '../../run/run_lock.js';
 import { checkCheckpointFits, loadCheckpoint, type TrainingCheckpoint } from '../../train/checkpoint.js';
-import { ATTACKS, THREAT_ALIASES, THREAT_PRESETS, parseThreats as parseThreatList, threatEntry, threatName, threatsCascade } from '../../attacks/registry.js';
+import {
+  ATTACKS,
+  THREAT_ALIASES,
+  THREAT_PRESETS,
+  parseThreats as parseThreatList,
+  threatEntry,
+  threatName,
+  threatsCascade,
+} from '../../attacks/registry.js';
 import { ATTACK_LOSSES } from '../../attacks/losses.js';
 import { NORMS, type ThreatModel } from '../../attacks/options.js';
 import { runThreatModel, type RunRecipe } from '../../run/recipe.js';
@@ -34,15 +42,20 @@ export function parseThreats(text: string, option = 'threats'): Threat[] {
 }
 
 /** The --threats help text: the syntax of each attack, the aliases and the presets. */
-export const THREATS_HELP = `comma list of ${Object.values(ATTACKS).map((a) => a.syntax).join(', ')} (loss ${ATTACK_LOSSES.join('|')}), ` +
-  `aliases ${Object.keys(THREAT_ALIASES).join(', ')}, presets ${Object.entries(THREAT_PRESETS).map(([k, v]) => `${k} (${v.threats})`).join(', ')}; ` +
+export const THREATS_HELP =
+  `comma list of ${Object.values(ATTACKS)
+    .map((a) => a.syntax)
+    .join(', ')} (loss ${ATTACK_LOSSES.join('|')}), ` +
+  `aliases ${Object.keys(THREAT_ALIASES).join(', ')}, presets ${Object.entries(THREAT_PRESETS)
+    .map(([k, v]) => `${k} (${v.threats})`)
+    .join(', ')}; ` +
   `the ${WORST_CASE} row counts a sample only if it is correct clean and under every threat`;
 
 /** The flags of a threat model that `evaluate` and `ntk` take; each defaults to the run's. */
 export const THREAT_MODEL_OPTIONS: Record<string, OptionSpec> = {
   norm: { type: 'string', description: `threat model: ${NORMS.join(' | ')} (default: the run's)` },
-  eps: { type: 'string', description: 'attack radius in pixel units, e.g. 0.1 or 8/255 (default: the run\'s; l2 radii may exceed 1)' },
-  'pgd-step-factor': { type: 'number', description: 'PGD step size as a fraction of eps (default: the run\'s)' },
+  eps: { type: 'string', description: "attack radius in pixel units, e.g. 0.1 or 8/255 (default: the run's; l2 radii may exceed 1)" },
+  'pgd-step-factor': { type: 'number', description: "PGD step size as a fraction of eps (default: the run's)" },
 };
 
 /**
@@ -61,7 +74,8 @@ export function commandThreatModel(r: RunRecipe, options: ParsedOptions): { thre
   const eps = options.eps === undefined ? String(threat.eps) : formatFraction(String(options.eps), threat.eps);
   return {
     threat,
-    line: `threat model: ${threat.norm}, eps ${eps}, PGD step ${threat.stepFactor}·eps ` +
+    line:
+      `threat model: ${threat.norm}, eps ${eps}, PGD step ${threat.stepFactor}·eps ` +
       `(norm from ${from('norm', '--norm')}, eps from ${from('eps', '--eps')}, step factor from ${from('stepFactor', '--pgd-step-factor')})`,
   };
 }
@@ -72,11 +86,17 @@ export function commandThreatModel(r: RunRecipe, options: ParsedOptions): { thre
  * after it and its seconds.
  */
 export function evaluationRecord(
-  result: EvaluationResult, data: ImageDataset, extra: { eps: number; norm?: string; pgdStepFactor: number; seconds: number; checkpoint: string; epoch: number },
+  result: EvaluationResult,
+  data: ImageDataset,
+  extra: { eps: number; norm?: string; pgdStepFactor: number; seconds: number; checkpoint: string; epoch: number },
   threats?: readonly Threat[],
 ): LogRecord {
   return {
-    type: 'eval', dataset: data.name, samples: result.samples, ...extra, accuracy: result.accuracy,
+    type: 'eval',
+    dataset: data.name,
+    samples: result.samples,
+    ...extra,
+    accuracy: result.accuracy,
     ...(threats && { threats: threats.map((t) => ({ threat: threatName(t), parameters: threatEntry(t).parameters(t) })) }),
     ...(result.cascade && { cascade: result.cascade }),
   };
@@ -88,10 +108,16 @@ export function formatEvaluation(result: EvaluationResult, title: string): strin
   const stages = new Map(result.cascade?.stages.map((s) => [s.threat, s]));
   const rows = Object.entries(result.accuracy).map(([k, v]) => {
     const stage = stages.get(k);
-    const after = stage ? `  after stage ${[...stages.keys()].indexOf(k) + 1}: ${stage.attacked} samples attacked, ${stage.seconds.toFixed(1)} s` : '';
+    const after = stage
+      ? `  after stage ${[...stages.keys()].indexOf(k) + 1}: ${stage.attacked} samples attacked, ${stage.seconds.toFixed(1)} s`
+      : '';
     return `  ${k.padEnd(width)} ${(100 * v).toFixed(1).padStart(5)}%${after}`;
   });
-  const version = result.cascade ? [`  (AutoAttack ${result.cascade.version} version: a cascade, each threat on the samples still robust; ${WORST_CASE} = the final robust accuracy)`] : [];
+  const version = result.cascade
+    ? [
+        `  (AutoAttack ${result.cascade.version} version: a cascade, each threat on the samples still robust; ${WORST_CASE} = the final robust accuracy)`,
+      ]
+    : [];
   return [title, ...rows, ...version].join('\n');
 }
 
@@ -119,7 +145,8 @@ async function appendRecord(platform: Platform, path: string, record: LogRecord)
 }
 
 export const evaluateCommand: Command = {
-  summary: 'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD, FAB-T, Square; CE/CW/DLR) and their per-sample worst case, or AutoAttack (standard version) as a cascade',
+  summary:
+    'evaluate a checkpoint of `ntk-at train`: accuracy under each threat (FGSM, PGD, APGD, FAB-T, Square; CE/CW/DLR) and their per-sample worst case, or AutoAttack (standard version) as a cascade',
   examples: [
     'ntk-at evaluate --checkpoint runs/pgd/checkpoint.safetensors --threats clean,fgsm,pgd20,pgd50x3',
     'ntk-at evaluate --checkpoint runs/pgd/checkpoint.safetensors --threats autoattack',
@@ -132,14 +159,20 @@ export const evaluateCommand: Command = {
     'data-dir': { type: 'string', description: "Fashion-MNIST directory (default: the training run's)" },
     'test-size': { type: 'number', description: "test images, a multiple of the class count (default: the training run's)" },
     'batch-size': { type: 'number', description: 'evaluation batch size', default: 200 },
-    seed: { type: 'number', description: 'seed of the attacks\' random draws (each attack and sample has its own stream of it)', default: 0 },
+    seed: {
+      type: 'number',
+      description: "seed of the attacks' random draws (each attack and sample has its own stream of it)",
+      default: 0,
+    },
     log: { type: 'string', description: 'append the result to this run log (log.jsonl) as a `type: "eval"` record' },
     json: { type: 'flag', description: 'print the result as JSON' },
     adapter: ADAPTER_OPTION,
   },
   async run(options, io) {
     if (typeof options.checkpoint !== 'string') {
-      throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', { option: 'checkpoint' });
+      throw new NtkError('E_INVALID_ARGUMENT', '--checkpoint <file> is required (a checkpoint.safetensors written by ntk-at train).', {
+        option: 'checkpoint',
+      });
     }
     const threats = parseThreats(String(options.threats));
     const cascadeVersion = threatsCascade(String(options.threats));
@@ -147,7 +180,10 @@ export const evaluateCommand: Command = {
     const source = options.checkpoint;
     const cp = await loadCheckpoint(source, io.platform);
     const run = storedRun(cp.config, source);
-    const { threat: { norm, eps, stepFactor }, line } = commandThreatModel(run.recipe, options);
+    const {
+      threat: { norm, eps, stepFactor },
+      line,
+    } = commandThreatModel(run.recipe, options);
     const dataRecipe: DataRecipe = {
       ...run.recipe.data,
       ...(options.dataset !== undefined && { dataset: parseChoice(String(options.dataset), 'dataset', DATASET_CHOICES) }),
@@ -164,18 +200,37 @@ export const evaluateCommand: Command = {
         const start = io.platform.now();
         const bars = new Map<string, ProgressCallback>();
         const onProgress = (done: number, total: number, stage = 'evaluation') => {
-          if (!bars.has(stage)) bars.set(stage, progressCallback(cascadeVersion ? `stage ${bars.size + 1} ${stage}` : stage, io.progress, io.platform.now));
+          if (!bars.has(stage))
+            bars.set(stage, progressCallback(cascadeVersion ? `stage ${bars.size + 1} ${stage}` : stage, io.progress, io.platform.now));
           bars.get(stage)?.(done, total, 'samples');
         };
         const result = await evaluate(model, data.test, {
-          eps, norm, threats, batchSize, seed: options.seed as number, pgdStepFactor: stepFactor, cascade: cascadeVersion, onProgress, now: io.platform.now,
+          eps,
+          norm,
+          threats,
+          batchSize,
+          seed: options.seed as number,
+          pgdStepFactor: stepFactor,
+          cascade: cascadeVersion,
+          onProgress,
+          now: io.platform.now,
         });
         const seconds = (io.platform.now() - start) / 1000;
-        const record = evaluationRecord(result, data.test, { eps, norm, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch }, threats);
+        const record = evaluationRecord(
+          result,
+          data.test,
+          { eps, norm, pgdStepFactor: stepFactor, seconds, checkpoint: source, epoch: cp.epoch },
+          threats,
+        );
         if (typeof options.log === 'string') await appendRecord(io.platform, options.log, record);
-        io.out(options.json
-          ? JSON.stringify(record, null, 2)
-          : formatEvaluation(result, `${data.test.name}, ${result.samples} images, ${norm} eps ${options.eps === undefined ? eps : formatFraction(String(options.eps), eps)}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`));
+        io.out(
+          options.json
+            ? JSON.stringify(record, null, 2)
+            : formatEvaluation(
+                result,
+                `${data.test.name}, ${result.samples} images, ${norm} eps ${options.eps === undefined ? eps : formatFraction(String(options.eps), eps)}, checkpoint epoch ${cp.epoch} (${seconds.toFixed(1)} s):`,
+              ),
+        );
       } finally {
         model.dispose();
       }

@@ -8,10 +8,7 @@ import { ADAPTER_OPTION, type Command } from '../command.js';
 
 export const infoCommand: Command = {
   summary: 'show the WebGPU adapter this runtime would use, its limits, and the GEMM variant measured fastest on it',
-  examples: [
-    'ntk-at info                       # the adapter the policy picks here',
-    'ntk-at info --adapter swiftshader --json',
-  ],
+  examples: ['ntk-at info                       # the adapter the policy picks here', 'ntk-at info --adapter swiftshader --json'],
   options: {
     adapter: ADAPTER_OPTION,
     json: { type: 'flag', description: 'print the full report as JSON' },
@@ -19,9 +16,11 @@ export const infoCommand: Command = {
   async run(options, io) {
     const gpu = await createGpu({ adapter: options.adapter as AdapterChoice | undefined });
     try {
-      io.out(options.json
-        ? JSON.stringify({ ...gpu.report, programs: gpu.programs }, null, 2)
-        : `${formatAdapterReport(gpu.report)}\n${formatProgramChoice(gpu.programs)}`);
+      io.out(
+        options.json
+          ? JSON.stringify({ ...gpu.report, programs: gpu.programs }, null, 2)
+          : `${formatAdapterReport(gpu.report)}\n${formatProgramChoice(gpu.programs)}`,
+      );
     } finally {
       gpu.destroy();
     }

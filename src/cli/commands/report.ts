@@ -12,7 +12,10 @@ import type { Command, CommandIo } from '../command.js';
 
 /** Default directory of a comparison: runs/compare-<UTC timestamp>. */
 function defaultCompareDir(): string {
-  return `runs/compare-${new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z')}`;
+  return `runs/compare-${new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d+Z$/, 'Z')}`;
 }
 
 const normalizeDir = (dir: string): string => dir.replace(/\/+$/, '').replace(/^(\.\/)+/, '') || '.';
@@ -44,20 +47,35 @@ export const reportCommand: Command = {
   ],
   positional: { name: 'run', description: 'run directories (holding log.jsonl); two or more make a comparison report', many: true },
   options: {
-    out: { type: 'string', description: 'where to write the report (default: the run directory; for a comparison, runs/compare-<timestamp>)' },
-    labels: { type: 'string', description: 'comparison: comma list of variant labels, one per run (runs with equal labels are seeds of one variant; default: from the config minus the seed)' },
+    out: {
+      type: 'string',
+      description: 'where to write the report (default: the run directory; for a comparison, runs/compare-<timestamp>)',
+    },
+    labels: {
+      type: 'string',
+      description:
+        'comparison: comma list of variant labels, one per run (runs with equal labels are seeds of one variant; default: from the config minus the seed)',
+    },
     title: { type: 'string', description: 'comparison: report title' },
   },
   async run(options, io) {
     const dirs = ((options.run as string[] | undefined) ?? []).map(normalizeDir);
     if (dirs.length === 0) {
-      throw new NtkError('E_INVALID_ARGUMENT', 'report: name the run directory, e.g. `ntk-at report runs/<run>`, or several to compare them.', { option: 'run' });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        'report: name the run directory, e.g. `ntk-at report runs/<run>`, or several to compare them.',
+        { option: 'run' },
+      );
     }
     const repeated = dirs.find((d, i) => dirs.indexOf(d) !== i);
     if (repeated) throw new NtkError('E_INVALID_ARGUMENT', `report: ${repeated} is named twice; name each run once.`, { option: 'run' });
     const labels = typeof options.labels === 'string' ? options.labels.split(',').map((s) => s.trim()) : undefined;
     if (labels && (dirs.length < 2 || labels.length !== dirs.length || labels.some((l) => l === ''))) {
-      throw new NtkError('E_INVALID_ARGUMENT', `report: --labels needs one non-empty label per run (${dirs.length} runs, ${labels.length} labels) and at least two runs.`, { option: 'labels' });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `report: --labels needs one non-empty label per run (${dirs.length} runs, ${labels.length} labels) and at least two runs.`,
+        { option: 'labels' },
+      );
     }
     if (options.title !== undefined && dirs.length < 2) {
       throw new NtkError('E_INVALID_ARGUMENT', 'report: --title applies to a comparison of two or more runs.', { option: 'title' });
@@ -71,9 +89,18 @@ export const reportCommand: Command = {
       return;
     }
     const out = normalizeDir(typeof options.out === 'string' ? options.out : defaultCompareDir());
-    const holdsRun = dirs.includes(out) || await io.platform.readFile(`${out}/log.jsonl`).then(() => true, () => false);
+    const holdsRun =
+      dirs.includes(out) ||
+      (await io.platform.readFile(`${out}/log.jsonl`).then(
+        () => true,
+        () => false,
+      ));
     if (holdsRun) {
-      throw new NtkError('E_INVALID_ARGUMENT', `report: --out ${out} is a run directory; a comparison would overwrite its own report. Choose another --out.`, { option: 'out' });
+      throw new NtkError(
+        'E_INVALID_ARGUMENT',
+        `report: --out ${out} is a run directory; a comparison would overwrite its own report. Choose another --out.`,
+        { option: 'out' },
+      );
     }
     const names = runNames(dirs);
     const report = compareRuns(
