@@ -26,72 +26,74 @@ const adv = (r: LogRecord, key: string): number => num((r.adversarial as Record<
 const regression = (r: LogRecord, machine: string, input: string): number =>
   num((r.regression as Record<string, Record<string, unknown>> | null | undefined)?.[machine]?.[input]);
 
-/** The report section of the NTK checks: metrics over training, plots, and the polar dynamics. */
-export const kernelSection: SectionBuilder = (records) => {
-  const checks = records.filter((r) => r.type === 'kernel');
-  if (checks.length === 0) return null;
-  const first = checks[0];
-  const hasAdv = checks.some((r) => r.adversarial);
-  const regressed = checks.filter((r) => r.regression);
+/** What the section shows: the probe set, the metrics and, when tracked, the adversarial kernel and kernel regression. */
+function kernelIntro(first: LogRecord, hasAdv: boolean, regressed: LogRecord[]): Section['blocks'][number] {
+  return {
+    kind: 'text',
+    text:
+      `Empirical NTK (${String(first.kind)} kernel, mean over logits) on a fixed probe set of ${String(first.probes)} held-out images, ` +
+      'BatchNorm in eval mode, checked densely in the first epoch and then per epoch. Distance to init is 1 − S(K_0, K_t); velocity is ' +
+      'the kernel distance between consecutive checks per epoch; the spectrum comes from a float64 eigen-decomposition (log axes). ' +
+      'Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) on equal axes (e<k>: whole epochs). ' +
+      (hasAdv
+        ? 'The adversarial-example kernel is the same kernel on the probe images after the attack, and "clean-adv distance" is 1 − S between the two. '
+        : '') +
+      (regressed.length
+        ? `Kernel regression: the kernel machine of each check's probe kernel (the probes as training points, ridge by leave-one-out) ` +
+          `scored on ${String((regressed[0].regression as Record<string, unknown>).heldOut)} other held-out images, clean and attacked against the network; ` +
+          '"kernel" has one-hot targets (what the kernel alone knows), "linearized" one-hot targets minus the network\'s outputs (the linearized network).'
+        : ''),
+  };
+}
+
+/** One row per check: its metrics (and the adversarial kernel's and kernel regression's when tracked). */
+function kernelTable(checks: LogRecord[], hasAdv: boolean, regressed: LogRecord[]): Section['blocks'][number] {
+  return {
+    kind: 'table',
+    columns: [
+      'epoch',
+      'step',
+      'distance to init',
+      'velocity',
+      'λ_max',
+      'effective rank',
+      'condition',
+      'top-10 energy',
+      'alignment',
+      ...(hasAdv ? ['clean-adv distance', 'adv λ_max', 'adv eff. rank'] : []),
+      ...(regressed.length ? ['kernel regr. clean', 'kernel regr. adv', 'linearized clean', 'linearized adv'] : []),
+      'seconds',
+    ],
+    rows: checks.map((r) => [
+      formatNumber(r.epochFraction),
+      String(r.step),
+      formatNumber(r.distanceToInit),
+      formatNumber(r.velocity),
+      formatNumber(r.lambdaMax),
+      formatNumber(r.effectiveRank),
+      formatNumber(r.conditionNumber),
+      formatNumber(r.topEnergy10),
+      formatNumber(r.targetAlignment),
+      ...(hasAdv
+        ? [formatNumber(adv(r, 'distanceToClean')), formatNumber(adv(r, 'lambdaMax')), formatNumber(adv(r, 'effectiveRank'))]
+        : []),
+      ...(regressed.length
+        ? [
+            ['kernel', 'clean'],
+            ['kernel', 'adversarial'],
+            ['linearized', 'clean'],
+            ['linearized', 'adversarial'],
+          ].map(([m, i]) => formatNumber(regression(r, m, i)))
+        : []),
+      formatNumber(r.seconds),
+    ]),
+  };
+}
+
+/** The metric plots over training, with the run's events (lr milestones, switches) marked. */
+function kernelPlots(records: LogRecord[], checks: LogRecord[], hasAdv: boolean, regressed: LogRecord[]): Section['blocks'] {
+  const blocks: Section['blocks'] = [];
   const x = (r: LogRecord) => num(r.epochFraction);
-  const blocks: Section['blocks'] = [
-    {
-      kind: 'text',
-      text:
-        `Empirical NTK (${String(first.kind)} kernel, mean over logits) on a fixed probe set of ${String(first.probes)} held-out images, ` +
-        'BatchNorm in eval mode, checked densely in the first epoch and then per epoch. Distance to init is 1 − S(K_0, K_t); velocity is ' +
-        'the kernel distance between consecutive checks per epoch; the spectrum comes from a float64 eigen-decomposition (log axes). ' +
-        'Polar dynamics: radius ‖K_t − K_0‖/‖K_T − K_0‖ and angle arccos S(K_t, K_0) on equal axes (e<k>: whole epochs). ' +
-        (hasAdv
-          ? 'The adversarial-example kernel is the same kernel on the probe images after the attack, and "clean-adv distance" is 1 − S between the two. '
-          : '') +
-        (regressed.length
-          ? `Kernel regression: the kernel machine of each check's probe kernel (the probes as training points, ridge by leave-one-out) ` +
-            `scored on ${String((regressed[0].regression as Record<string, unknown>).heldOut)} other held-out images, clean and attacked against the network; ` +
-            '"kernel" has one-hot targets (what the kernel alone knows), "linearized" one-hot targets minus the network\'s outputs (the linearized network).'
-          : ''),
-    },
-    {
-      kind: 'table',
-      columns: [
-        'epoch',
-        'step',
-        'distance to init',
-        'velocity',
-        'λ_max',
-        'effective rank',
-        'condition',
-        'top-10 energy',
-        'alignment',
-        ...(hasAdv ? ['clean-adv distance', 'adv λ_max', 'adv eff. rank'] : []),
-        ...(regressed.length ? ['kernel regr. clean', 'kernel regr. adv', 'linearized clean', 'linearized adv'] : []),
-        'seconds',
-      ],
-      rows: checks.map((r) => [
-        formatNumber(r.epochFraction),
-        String(r.step),
-        formatNumber(r.distanceToInit),
-        formatNumber(r.velocity),
-        formatNumber(r.lambdaMax),
-        formatNumber(r.effectiveRank),
-        formatNumber(r.conditionNumber),
-        formatNumber(r.topEnergy10),
-        formatNumber(r.targetAlignment),
-        ...(hasAdv
-          ? [formatNumber(adv(r, 'distanceToClean')), formatNumber(adv(r, 'lambdaMax')), formatNumber(adv(r, 'effectiveRank'))]
-          : []),
-        ...(regressed.length
-          ? [
-              ['kernel', 'clean'],
-              ['kernel', 'adversarial'],
-              ['linearized', 'clean'],
-              ['linearized', 'adversarial'],
-            ].map(([m, i]) => formatNumber(regression(r, m, i)))
-          : []),
-        formatNumber(r.seconds),
-      ]),
-    },
-  ];
   const movement: Series[] = [{ name: 'distance to init', points: checks.map((r) => [x(r), num(r.distanceToInit)]), markers: true }];
   if (hasAdv) movement.push({ name: 'clean-adv distance', points: checks.map((r) => [x(r), adv(r, 'distanceToClean')]), markers: true });
   const velocity: Series[] = [
@@ -161,6 +163,12 @@ export const kernelSection: SectionBuilder = (records) => {
       },
     });
   }
+  return blocks;
+}
+
+/** The polar dynamics and the distance heatmap between checks, when the log has them. */
+function kernelFigures(records: LogRecord[]): Section['blocks'] {
+  const blocks: Section['blocks'] = [];
   const polar = records.filter((r) => r.type === 'kernel-polar').at(-1);
   if (polar) {
     const title = 'Polar dynamics of the kernel';
@@ -184,6 +192,21 @@ export const kernelSection: SectionBuilder = (records) => {
       svg: renderHeatmap({ title, labels, matrix: distances.matrix, valueLabel: '1 − S(K_i, K_j)' }),
     });
   }
+  return blocks;
+}
+
+/** The report section of the NTK checks: metrics over training, plots, and the polar dynamics. */
+export const kernelSection: SectionBuilder = (records) => {
+  const checks = records.filter((r) => r.type === 'kernel');
+  if (checks.length === 0) return null;
+  const hasAdv = checks.some((r) => r.adversarial);
+  const regressed = checks.filter((r) => r.regression);
+  const blocks: Section['blocks'] = [
+    kernelIntro(checks[0], hasAdv, regressed),
+    kernelTable(checks, hasAdv, regressed),
+    ...kernelPlots(records, checks, hasAdv, regressed),
+    ...kernelFigures(records),
+  ];
   return { title: 'Neural tangent kernel', blocks };
 };
 
