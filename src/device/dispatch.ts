@@ -59,7 +59,7 @@ export function packParams<S extends ShaderName>(spec: Dispatch<S>): ArrayBuffer
   const view = new DataView(buffer);
   fields.forEach(([name, type], i) => {
     const value = /^pad\d*$/.test(name) ? 0 : values[name];
-    check(typeof value === 'number', `${spec.label}: param "${name}" of ${spec.shader} is missing.`);
+    if (typeof value !== 'number') check(false, `${spec.label}: param "${name}" of ${spec.shader} is missing.`); // message built only on failure (hot path)
     if (type === 'f32') view.setFloat32(i * 4, value, true);
     else if (type === 'i32') view.setInt32(i * 4, value, true);
     else view.setUint32(i * 4, value, true);
@@ -74,7 +74,7 @@ export function orderBindings<S extends ShaderName>(spec: Dispatch<S>): OrderedB
     .filter(([, kind]) => kind !== 'uniform')
     .map(([name, kind]) => {
       const bound = given[name];
-      check(bound !== undefined, `${spec.label}: binding "${name}" of ${spec.shader} is missing.`);
+      if (bound === undefined) check(false, `${spec.label}: binding "${name}" of ${spec.shader} is missing.`); // message built only on failure
       return { buffer: bound.buffer, bytes: bound.bytes, asTexture: kind === 'texture' };
     });
 }
