@@ -381,6 +381,9 @@ async function extras() {
   await browser?.close();
 }
 
+/** Command labels the profile lists per case. */
+const TOP_COMMANDS = 15;
+
 /** Where one training step's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
 async function profiles() {
   const replays = Number(option('replays', '5'));
@@ -430,6 +433,14 @@ async function profiles() {
         '| op | commands | ms per step | share | slowest command |',
         '|---|---|---|---|---|',
         ...p.ops.map((o) => `| ${o.op} | ${o.calls} | ${round(o.ms)} | ${(100 * o.share).toFixed(1)} % | ${o.slowest} |`),
+        '',
+        `The ${Math.min(TOP_COMMANDS, p.commandGroups.length)} costliest commands by label (the same shader on the same shapes):`,
+        '',
+        '| command | op | count | ms per step | share |',
+        '|---|---|---|---|---|',
+        ...p.commandGroups
+          .slice(0, TOP_COMMANDS)
+          .map((g) => `| ${g.label} | ${g.op} | ${g.calls} | ${round(g.ms)} | ${(100 * (g.ms / p.commandsMs || 0)).toFixed(1)} % |`),
       ];
       console.log(table.join('\n'));
       lines.push('', `## ${id}`, '', `Adapter: ${run.adapterLine}`, '', ...table);

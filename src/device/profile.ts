@@ -32,6 +32,17 @@ export interface CommandProfile {
   /** Sum of the ops' times, ms. */
   commandsMs: number;
   ops: OpTime[];
+  /** The commands grouped by label (the same shader on the same shapes), slowest first. */
+  commandGroups: CommandGroup[];
+}
+
+/** Commands of one label (one shader on one set of shapes) in a profile. */
+export interface CommandGroup {
+  label: string;
+  op: string;
+  calls: number;
+  /** Sum over these commands of the median replay time, ms. */
+  ms: number;
 }
 
 /**
@@ -88,6 +99,14 @@ export async function profileCommands(gpu: Gpu, work: () => Promise<unknown>, re
     if (ms > entry.slowestMs) Object.assign(entry, { slowest: c.label, slowestMs: ms });
     byOp.set(c.op, entry);
   });
+  const byLabel = new Map<string, CommandGroup>();
+  commands.forEach((c, i) => {
+    const entry = byLabel.get(c.label) ?? { label: c.label, op: c.op, calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += Math.max(0, median(times[i]) - emptySubmitMs);
+    byLabel.set(c.label, entry);
+  });
+  const commandGroups = [...byLabel.values()].sort((a, b) => b.ms - a.ms);
   const commandsMs = [...byOp.values()].reduce((sum, o) => sum + o.ms, 0);
   const ops = [...byOp].map(([op, o]) => ({
     op,
@@ -97,7 +116,7 @@ export async function profileCommands(gpu: Gpu, work: () => Promise<unknown>, re
     slowest: o.slowest,
   }));
   ops.sort((a, b) => b.ms - a.ms);
-  return { method: PROFILE_METHOD, workMs, emptySubmitMs, commandsMs, ops };
+  return { method: PROFILE_METHOD, workMs, emptySubmitMs, commandsMs, ops, commandGroups };
 }
 
 function median(xs: number[]): number {

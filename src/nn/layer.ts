@@ -30,6 +30,12 @@ export interface BackwardOptions {
    * skip it; the returned tensor is then a placeholder to dispose. Default true.
    */
   inputGrad?: boolean;
+  /**
+   * The output of a ReLU right before this layer (Sequential fuses that ReLU's backward into this
+   * layer's): multiply the returned input gradient by (reluOutput > 0). Passed only to layers with
+   * `fusesReluBackward`, and only when they return the input gradient.
+   */
+  reluOutput?: Tensor;
 }
 
 /** A trainable tensor and its summed gradient (the optimizer's state; allocated on first backward). */
@@ -58,6 +64,13 @@ export interface Layer {
   forward(x: Tensor, options: ForwardOptions): Tensor;
   /** Given dL/dy of the last recorded forward, returns dL/dx and gives parameter gradients to `options.grads`. */
   backward(dy: Tensor, options?: BackwardOptions): Tensor;
+  /**
+   * forward() followed by ReLU in one pass (the ReLU in the GEMM's epilogue): Sequential calls it for
+   * a layer followed by a ReLU, which then records the result as its output. Same bits as the two apart.
+   */
+  forwardRelu?(x: Tensor, options: ForwardOptions): Tensor;
+  /** backward() honours `options.reluOutput` (the ReLU before this layer, fused by Sequential). */
+  readonly fusesReluBackward?: boolean;
   /** The trainable tensors of this layer and its children, in a stable order. */
   parameters(): Parameter[];
   /** The non-trainable state tensors of this layer and its children (e.g. BatchNorm running statistics). */

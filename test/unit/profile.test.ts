@@ -1,6 +1,6 @@
 // The per-command profile (src/device/profile.ts) on the Node adapter: the recorded commands of a
 // piece of work are replayed exactly `replays` times each with their own params (an SGD step without
-// momentum, replayed, moves the weights by (1 + replays) steps), grouped by op, and nothing is
+// momentum, replayed, moves the weights by (1 + replays) steps), grouped by op and by label, and nothing is
 // recorded once the profile ends, also when the work throws.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,11 @@ describe('profileCommands', () => {
     expect(profile.ops.reduce((s, o) => s + o.share, 0)).toBeCloseTo(profile.commandsMs > 0 ? 1 : 0, 9);
     expect(profile.ops.every((o, i) => i === 0 || o.ms <= profile.ops[i - 1].ms)).toBe(true);
     expect(profile.workMs).toBeGreaterThan(0);
+    const groups = profile.commandGroups;
+    expect(groups.reduce((s, g) => s + g.calls, 0)).toBe(profile.ops.reduce((s, o) => s + o.calls, 0));
+    expect(groups.reduce((s, g) => s + g.ms, 0)).toBeCloseTo(profile.commandsMs, 9);
+    expect(groups.every((g, i) => i === 0 || g.ms <= groups[i - 1].ms)).toBe(true);
+    expect(groups.find((g) => g.op === 'clearBuffer')?.calls).toBe(1);
     expect(gpu.recorder).toBeNull();
     sgd.dispose();
     params.forEach(disposeParameter);
