@@ -9,6 +9,8 @@
 //        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
 //        node scripts/bench.mjs --profile [--runtime r] [--filter text] [--replays N] [--data DIR] [--out DIR]
 //          (one training step of the MLP and the CNN, standard and PGD-10, by op: src/device/profile.ts)
+//        node scripts/bench.mjs --submit-every 16,32,64,128 [--runtime node|deno] [--filter text] [--out DIR]
+//          (the training cases with each number of commands per submission, GpuOptions.submitEvery)
 // env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
 
 import { execSync, spawnSync } from 'node:child_process';
@@ -211,12 +213,13 @@ async function runProfile(rt, spec, replays) {
     : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
 }
 
-async function runOurs(rt, spec) {
+/** One case on our stack in runtime `rt`; `env` reaches Node and Deno (not the browser page). */
+async function runOurs(rt, spec, env = process.env) {
   if (rt === 'browser') return runInBrowser({ case: JSON.stringify(spec.data ? { ...spec, data: browserDataDir() } : spec) });
   const args = ['bench/run.mjs', '--case', JSON.stringify(spec)];
   return rt === 'node'
-    ? runJson(process.execPath, args)
-    : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args]);
+    ? runJson(process.execPath, args, env)
+    : runJson(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', ...args], env);
 }
 
 // ---- statistics and the tables ----------------------------------------------------------------
@@ -453,4 +456,74 @@ async function profiles() {
   console.log(`\nwritten: ${join(OUT_DIR, 'profile.json')}, ${join(OUT_DIR, 'profile.md')}`);
 }
 
-await (argv.includes('--extras') ? extras() : argv.includes('--profile') ? profiles() : sideBySide());
+/**
+ * The training cases with each number of commands per submission (env NTK_AT_SUBMIT_EVERY, read by
+ * createGpu): median [min-max] images/s per value, each compared with the adapter class's default
+ * (bench-results/submit-every.{md,json}). Node and Deno only: the page does not read the environment.
+ */
+async function submitEverySweep() {
+  const values = option('submit-every', '').split(',').map(Number);
+  if (values.length === 0 || !values.every((v) => Number.isInteger(v) && v >= 1 && v <= 1024)) {
+    console.error(`bench: --submit-every takes integers from 1 to 1024 separated by commas, got ${option('submit-every')}`);
+    process.exit(2);
+  }
+  if (runtimes.includes('browser')) {
+    console.error('bench: --submit-every runs in node or deno (the browser page does not read the environment)');
+    process.exit(2);
+  }
+  const cases = [
+    ...['standard', 'pgd'].map((m) => trainCase('mlp', m, 10)),
+    ...['standard', 'pgd'].map((m) => trainCase('cnn', m, m === 'pgd' ? 2 : 4)),
+  ].filter((c) => filter.split('|').some((part) => c.id.includes(part)));
+  const report = {
+    date: new Date().toISOString(),
+    commit: commitName(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+    values,
+    rows: [],
+  };
+  const lines = [
+    `# Commands per submission (${report.date}, commit ${report.commit})`,
+    '',
+    `Machine: ${report.machine}. Load average at the start: ${report.loadavg}.`,
+    '',
+    `| case | runtime | ${values.map((v) => `${v} per submission`).join(' | ')} |`,
+    `|---|---|${values.map(() => '---|').join('')}`,
+  ];
+  for (const c of cases) {
+    for (const rt of runtimes) {
+      const cells = [];
+      for (const v of values) {
+        const run = await runOurs(rt, c.spec, { ...process.env, NTK_AT_SUBMIT_EVERY: String(v) });
+        const summary = run.error ? null : summarizeTimes(run.times_ms);
+        report.rows.push({ case: c.id, runtime: rt, submitEvery: v, ...(summary ?? { error: run.error }), adapter: run.adapterLine });
+        cells.push(summary);
+        const img = (ms) => (c.images / (ms / 1000)).toFixed(0);
+        console.log(
+          `${c.id} (${rt}) submitEvery=${v}: ${summary ? `${img(summary.median_ms)} img/s [${img(summary.max_ms)}-${img(summary.min_ms)}] (${summary.runs})` : run.error}`,
+        );
+      }
+      const base = cells[values.indexOf(64)] ?? null;
+      const img = (ms) => (c.images / (ms / 1000)).toFixed(0);
+      lines.push(
+        `| ${c.id} | ${rt} | ${cells.map((s) => (s ? `${img(s.median_ms)} [${img(s.max_ms)}-${img(s.min_ms)}]${base && s !== base && !significant(s, base) ? ' (n.s. vs 64)' : ''}` : 'failed')).join(' | ')} |`,
+      );
+    }
+  }
+  lines.push('', 'images/s: median [min-max] over the timed runs; "n.s. vs 64": the range overlaps the range at 64 (the default).');
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'submit-every.json'), JSON.stringify(report, null, 1));
+  writeFileSync(join(OUT_DIR, 'submit-every.md'), `${lines.join('\n')}\n`);
+  console.log(`\n${lines.join('\n')}\n\nwritten: ${join(OUT_DIR, 'submit-every.json')}, ${join(OUT_DIR, 'submit-every.md')}`);
+}
+
+await (argv.includes('--extras')
+  ? extras()
+  : argv.includes('--profile')
+    ? profiles()
+    : argv.includes('--submit-every')
+      ? submitEverySweep()
+      : sideBySide());

@@ -3,7 +3,7 @@
 // validation/out-of-memory error scopes. Every op runs through `Gpu.run`, which takes params and
 // bindings by name (device/dispatch.ts) and records its dispatch into an open command encoder; the
 // batch is submitted (one submission, one pair of error scopes) at readbacks, buffer writes,
-// synchronize(), and every MAX_BATCH commands.
+// synchronize(), and every `submitEvery` commands (SUBMIT_EVERY per adapter class, or an option).
 
 import { NtkError, check } from '../errors.js';
 import { resolveOptions } from '../options.js';
@@ -25,6 +25,9 @@ export interface GpuOptions {
   /** Force the GEMM variant (and so conv2d's path) instead of measuring (src/ops/program_choice.ts).
    * Default: env NTK_AT_GEMM, else the measured choice for this adapter. */
   gemm?: GemmVariant;
+  /** Commands recorded per submission at most, 1 to MAX_SUBMIT_EVERY. Default: env NTK_AT_SUBMIT_EVERY,
+   * else SUBMIT_EVERY for the adapter's class. */
+  submitEvery?: number;
 }
 
 /** Which adapter was chosen and what it can do; `formatAdapterReport` prints it on one line. */
@@ -60,8 +63,12 @@ export interface RecordedCommand {
   encode(encoder: GPUCommandEncoder): void;
 }
 
-/** Commands (dispatches, copies, clears) recorded per submission at most; then the batch is submitted. */
-export const MAX_BATCH = 64;
+/** Commands (dispatches, copies, clears) recorded per submission at most, by adapter class; then the batch
+ * is submitted. Measured on the software adapters (docs/results/benchmarks.md, "Commands per submission");
+ * hardware keeps the software value until a GPU measurement says otherwise. */
+export const SUBMIT_EVERY: Readonly<Record<AdapterClass, number>> = { software: 64, hardware: 64, unknown: 64 };
+/** The largest submitEvery accepted. */
+export const MAX_SUBMIT_EVERY = 1024;
 /** Bytes per params slot of the uniform arena (a multiple of every adapter's minUniformBufferOffsetAlignment, 256 at most). */
 const UNIFORM_SLOT = 256;
 
@@ -104,7 +111,7 @@ const TEXTURE_USAGE = 0x04 | 0x02; // TEXTURE_BINDING | COPY_DST
 /**
  * A WebGPU device with the adapter report, a buffer pool, a pipeline cache and error scopes; every
  * tensor and op runs on one. Create it with createGpu(); destroy() frees it. Ops record their
- * commands into a batch that is submitted at readbacks, writes, synchronize() and every MAX_BATCH
+ * commands into a batch that is submitted at readbacks, writes, synchronize() and every `submitEvery`
  * commands (with GpuOptions.sync or env NTK_AT_SYNC=1: after every command, to pinpoint a failing op).
  */
 export class Gpu {
@@ -130,7 +137,7 @@ export class Gpu {
   private markGone: () => void = () => {};
   private batch: Batch | null = null;
   /** Every batch's params, packed in UNIFORM_SLOT slots: written to `uniforms` just before its submission. */
-  private readonly uniformHost = new Uint8Array(MAX_BATCH * UNIFORM_SLOT);
+  private readonly uniformHost: Uint8Array;
   private readonly uniforms: GPUBuffer;
   /** Receives every command's replay while a profile records (device/profile.ts); null otherwise. */
   recorder: ((command: RecordedCommand) => void) | null = null;
@@ -142,7 +149,10 @@ export class Gpu {
     readonly platform: Platform,
     /** Submit after every command (error scopes per command), e.g. to find which op fails. */
     readonly submitEachCommand = false,
+    /** Commands recorded per submission at most (SUBMIT_EVERY). */
+    readonly submitEvery = SUBMIT_EVERY[report.adapterClass],
   ) {
+    this.uniformHost = new Uint8Array(Math.max(submitEvery, 64) * UNIFORM_SLOT);
     this.pool = new BufferPool(raw, raw.limits.maxStorageBufferBindingSize, raw.limits.maxBufferSize);
     this.uniforms = raw.createBuffer({
       size: this.uniformHost.byteLength,
@@ -499,7 +509,7 @@ export class Gpu {
   /** Notes a recorded command; submits the batch when it is full or in submit-each-command mode. */
   private recorded(batch: Batch, label: string): void {
     batch.labels.push(label);
-    if (this.submitEachCommand || batch.labels.length >= MAX_BATCH) this.flush();
+    if (this.submitEachCommand || batch.labels.length >= this.submitEvery) this.flush();
   }
 
   /** The batch's error, if any, as an NtkError naming its commands (the one command when submitted alone). */
@@ -544,6 +554,7 @@ const GPU_OPTION_KINDS: Required<Omit<GpuOptions, 'platform'>> & { platform: nul
   platform: null,
   sync: false,
   gemm: 'block',
+  submitEvery: 64,
 };
 
 /**
@@ -572,6 +583,7 @@ export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
       { choice, runtime: platform.runtime },
     );
   }
+  const submitEvery = resolveSubmitEvery(options.submitEvery, platform.env('NTK_AT_SUBMIT_EVERY'));
   const acquired = await platform.requestAdapter(choice);
   if (!acquired) {
     throw new NtkError(
@@ -610,7 +622,22 @@ export async function openGpu(options: GpuOptions = {}): Promise<Gpu> {
     },
   };
   const sync = options.sync ?? platform.env('NTK_AT_SYNC') === '1';
-  return new Gpu(device, report, platform, sync);
+  return new Gpu(device, report, platform, sync, submitEvery ?? SUBMIT_EVERY[report.adapterClass]);
+}
+
+/** The submitEvery option or env NTK_AT_SUBMIT_EVERY, checked (an integer from 1 to MAX_SUBMIT_EVERY); undefined: the class default. */
+function resolveSubmitEvery(option: number | undefined, env: string | undefined): number | undefined {
+  const [value, source] =
+    option !== undefined ? [option, 'option submitEvery'] : [env === undefined ? undefined : Number(env), 'env NTK_AT_SUBMIT_EVERY'];
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_SUBMIT_EVERY) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      `createGpu: ${source} must be an integer from 1 to ${MAX_SUBMIT_EVERY} (commands per submission), got ${option ?? JSON.stringify(env)}.`,
+      { option: 'submitEvery', value: option ?? env },
+    );
+  }
+  return value;
 }
 
 /** One line naming the runtime, adapter and path, e.g. for logs and test output. */

@@ -2,7 +2,7 @@
 // with host writes and readbacks across many submissions; a failing command is a typed error
 // naming it (alone with `sync`); a Gpu destroyed with commands still recorded is safe.
 
-import { MAX_BATCH, gpuSettled, type Gpu } from '../../src/device/gpu.js';
+import { gpuSettled, type Gpu } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { map, MAP_OPS } from '../../src/ops/map.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -26,7 +26,7 @@ defineCase('batched commands keep their order with writes, copies, clears and re
   const ones = new Float32Array(n).fill(1);
   // a chain longer than several batches: x <- x + 1, each op reading the previous one's output
   let x = Tensor.fromArray(gpu, new Float32Array(n), [n]);
-  const chain = 3 * MAX_BATCH + 7;
+  const chain = 3 * gpu.submitEvery + 7;
   for (let i = 0; i < chain; i++) {
     const next = map(x, 'affine', 1, 1);
     x.dispose();

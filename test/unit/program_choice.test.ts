@@ -1,11 +1,13 @@
 // The program choice by measurement (src/ops/program_choice.ts) and the adapter classes: a probe on
 // first use, the per-adapter cache file on the next, NTK_AT_GEMM forcing a GEMM variant (typed
-// error for a wrong one or the old names), and classes from the fallback flag and names, `unknown` when masked.
+// error for a wrong one or the old names), commands per submission by class, option or env, and classes
+// from the fallback flag and names, `unknown` when masked.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_SUBMIT_EVERY, SUBMIT_EVERY } from '../../src/device/gpu.js';
 import { createGpu } from '../../src/ops/program_choice.js';
 import { GEMM_VARIANTS } from '../../src/ops/matmul.js';
 import { adapterClass } from '../../src/platform/types.js';
@@ -71,6 +73,34 @@ describe('program choice by measurement (Node)', () => {
     const error = await createGpu({ matmulKernel: 'tiled' } as never).catch((e) => e);
     expect(error.code).toBe('E_INVALID_ARGUMENT');
     expect(error.message).toMatch(/"gemm"/);
+  });
+});
+
+describe('commands per submission', () => {
+  it("follow the adapter class's SUBMIT_EVERY, the option, or env NTK_AT_SUBMIT_EVERY; a bad value is a typed error", async () => {
+    const byClass = await createGpu({ gemm: 'block' });
+    expect(byClass.submitEvery).toBe(SUBMIT_EVERY[byClass.report.adapterClass]);
+    byClass.destroy();
+    const byOption = await createGpu({ gemm: 'block', submitEvery: 5 });
+    expect(byOption.submitEvery).toBe(5);
+    byOption.destroy();
+    process.env.NTK_AT_SUBMIT_EVERY = '7';
+    try {
+      const byEnv = await createGpu({ gemm: 'block' });
+      expect(byEnv.submitEvery).toBe(7);
+      byEnv.destroy();
+      process.env.NTK_AT_SUBMIT_EVERY = 'many';
+      const error = await createGpu({ gemm: 'block' }).catch((e) => e);
+      expect(error.code).toBe('E_INVALID_ARGUMENT');
+      expect(error.message).toMatch(/NTK_AT_SUBMIT_EVERY must be an integer from 1 to 1024/);
+    } finally {
+      delete process.env.NTK_AT_SUBMIT_EVERY;
+    }
+    for (const bad of [0, 2.5, MAX_SUBMIT_EVERY + 1, Number.NaN]) {
+      const error = await createGpu({ gemm: 'block', submitEvery: bad }).catch((e) => e);
+      expect(error.code).toBe('E_INVALID_ARGUMENT');
+      expect(error.message).toMatch(/option submitEvery/);
+    }
   });
 });
 
