@@ -110,12 +110,15 @@ async function matmulCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'matmul' }>)
   }
 }
 
-async function ntkCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'ntk' }>): Promise<CaseResult> {
+/** The NTK cases' kernel: the trace kernel by per-layer contraction under a 256 MiB budget. */
+const NTK_OPTIONS = { kind: 'trace', implementation: 'contraction', budgetBytes: 256 * 2 ** 20 } as const;
+
+async function ntkCase(gpu: Gpu, spec: NtkSpec): Promise<CaseResult> {
   const data = await loadFashionMnist({ dir: spec.data, split: 'train' });
   const model = buildModel(gpu, spec.model);
   const x = firstImagesTensor(gpu, data, spec.probes);
   const warmX = firstImagesTensor(gpu, data, Math.min(spec.probes, 20));
-  const options = { kind: 'trace', implementation: 'contraction', budgetBytes: 256 * 2 ** 20 } as const;
+  const options = NTK_OPTIONS;
   let trace = 0;
   try {
     const times = await timeRuns(
@@ -139,6 +142,7 @@ async function ntkCase(gpu: Gpu, spec: Extract<CaseSpec, { kind: 'ntk' }>): Prom
 }
 
 type TrainSpec = Extract<CaseSpec, { kind: 'train' }>;
+type NtkSpec = Extract<CaseSpec, { kind: 'ntk' }>;
 
 /** The trainer's options of a train case (the peers train with the same). */
 function trainOptions(spec: TrainSpec) {
@@ -208,16 +212,26 @@ export function runCase(gpu: Gpu, spec: CaseSpec): Promise<CaseResult> {
 }
 
 /**
- * Where one training step of a train case goes, by op (src/device/profile.ts): after a warm-up step,
- * one step (an epoch of one batch: batching, attack, update, metrics, one readback) is recorded and
- * its commands replayed `replays` times each.
+ * Where a case's time goes, by op (src/device/profile.ts): for a train case one training step (an
+ * epoch of one batch: batching, attack, update, metrics, one readback), for an NTK case one kernel;
+ * after a warm-up run, one run is recorded and its commands replayed `replays` times each.
  */
-export async function profileTrainStep(gpu: Gpu, spec: TrainSpec, replays: number): Promise<CommandProfile & { parameters: number }> {
+export async function profileCase(gpu: Gpu, spec: TrainSpec | NtkSpec, replays: number): Promise<CommandProfile & { parameters: number }> {
   const data = await loadFashionMnist({ dir: spec.data, split: 'train' });
-  const batch = firstImages(data, spec.batch);
   const model = buildModel(gpu, spec.model);
-  const options = { ...trainOptions(spec), logEvery: 1 };
   try {
+    if (spec.kind === 'ntk') {
+      const x = firstImagesTensor(gpu, data, spec.probes);
+      const kernel = () => empiricalNtk(model, x, null, NTK_OPTIONS);
+      try {
+        await kernel();
+        return { ...(await profileCommands(gpu, kernel, replays)), parameters: model.parameterCount };
+      } finally {
+        x.dispose();
+      }
+    }
+    const batch = firstImages(data, spec.batch);
+    const options = { ...trainOptions(spec), logEvery: 1 };
     await train(model, batch, null, options);
     const profile = await profileCommands(gpu, () => train(model, batch, null, options), replays);
     return { ...profile, parameters: model.parameterCount };

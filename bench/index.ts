@@ -6,7 +6,7 @@ import './nn.js';
 import './nn_conv.js';
 
 export { runBenchmarks, type BenchRow, type BenchRun } from './harness.js';
-export { profileTrainStep, runCase, type CaseResult, type CaseSpec } from './cases.js';
+export { profileCase, runCase, type CaseResult, type CaseSpec } from './cases.js';
 export { formatAdapterReport } from '../src/device/gpu.js';
 export { createGpu } from '../src/ops/program_choice.js';
 export { MIN_RUNS, significant, summarizeTimes, type TimeSummary } from './stats.js';

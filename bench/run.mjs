@@ -1,10 +1,10 @@
 // Runs the built benchmark bundle in the current runtime (same file under `node` and `deno run`)
 // and prints one JSON document on the last line of stdout: a case's result (--case SPEC_JSON, see
-// bench/cases.ts), a training step's profile by op (--profile SPEC_JSON REPLAYS, a train case) or the
+// bench/cases.ts), a case's profile by op (--profile SPEC_JSON REPLAYS, a train or NTK case) or the
 // BenchRun of our-stack-only benchmarks ([filter] [--quick]).
 // A failure prints `error: [CODE] message` to stderr and exits with status 2.
 
-import { createGpu, formatAdapterReport, profileTrainStep, runBenchmarks, runCase } from '../dist/bench.js';
+import { createGpu, formatAdapterReport, profileCase, runBenchmarks, runCase } from '../dist/bench.js';
 
 const args = globalThis.Deno ? Deno.args : process.argv.slice(2);
 const exit = (code) => (globalThis.Deno ? Deno.exit(code) : process.exit(code));
@@ -15,7 +15,7 @@ try {
   if (profileAt >= 0) {
     const gpu = await createGpu();
     try {
-      const profile = await profileTrainStep(gpu, JSON.parse(args[profileAt + 1]), Number(args[profileAt + 2] ?? 5));
+      const profile = await profileCase(gpu, JSON.parse(args[profileAt + 1]), Number(args[profileAt + 2] ?? 5));
       console.log(JSON.stringify({ adapter: gpu.report, adapterLine: formatAdapterReport(gpu.report), profile }));
     } finally {
       gpu.destroy();

@@ -8,7 +8,8 @@
 //          [--data DIR (Fashion-MNIST IDX .gz files)] [--out DIR (default bench-results)]
 //        node scripts/bench.mjs --extras [--runtime r] [--filter name] [--quick] [--out DIR]   (our-stack-only benches)
 //        node scripts/bench.mjs --profile [--runtime r] [--filter text] [--replays N] [--data DIR] [--out DIR]
-//          (one training step of the MLP and the CNN, standard and PGD-10, by op: src/device/profile.ts)
+//          (one training step of the MLP and the CNN, standard and PGD-10, and the CNN's trace NTK of 100
+//          images, by op: src/device/profile.ts)
 //        node scripts/bench.mjs --submit-every 16,32,64,128 [--runtime node|deno] [--filter text] [--out DIR]
 //          (the training cases with each number of commands per submission, GpuOptions.submitEvery)
 // env NTK_AT_COMMIT names the measured commit where there is no git checkout (scripts/gpu-bench).
@@ -399,6 +400,7 @@ async function profiles() {
     trainCase('mlp', 'pgd', 1),
     trainCase('cnn', 'standard', 1),
     trainCase('cnn', 'pgd', 1),
+    ntkCase('cnn', 100),
   ].filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const report = {
     date: new Date().toISOString(),
@@ -430,7 +432,7 @@ async function profiles() {
       report.profiles.push({ case: c.id, runtime: rt, ...run.profile });
       const p = run.profile;
       const table = [
-        `One step (an epoch of one batch of ${c.spec.batch}, after a warm-up step): ${round(p.workMs)} ms wall time, recorded once;`,
+        `${c.spec.kind === 'ntk' ? `One trace kernel of ${c.spec.probes} images (after a warm-up kernel)` : `One step (an epoch of one batch of ${c.spec.batch}, after a warm-up step)`}: ${round(p.workMs)} ms wall time, recorded once;`,
         `its commands replayed alone (median of ${replays}): ${round(p.commandsMs)} ms in all. Timing: ${p.method} (${p.emptySubmitMs.toPrecision(2)} ms).`,
         '',
         '| op | commands | ms per step | share | slowest command |',
