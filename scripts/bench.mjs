@@ -205,7 +205,7 @@ function browserDataDir() {
   return '/bench-results/data/fashion-mnist';
 }
 
-/** A training step's profile by op (bench/cases.ts profileTrainStep) in runtime `rt`. */
+/** A case's profile by op (bench/cases.ts profileCase) in runtime `rt`. */
 async function runProfile(rt, spec, replays) {
   if (rt === 'browser') return runInBrowser({ profile: JSON.stringify({ ...spec, data: browserDataDir() }), replays: String(replays) });
   const args = ['bench/run.mjs', '--profile', JSON.stringify(spec), String(replays)];
@@ -388,7 +388,7 @@ async function extras() {
 /** Command labels the profile lists per case. */
 const TOP_COMMANDS = 15;
 
-/** Where one training step's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
+/** Where a training step's or a kernel's time goes, by op: one table per case and runtime (bench-results/profile.{md,json}). */
 async function profiles() {
   const replays = Number(option('replays', '5'));
   if (!(Number.isInteger(replays) && replays >= 1)) {
