@@ -4,7 +4,7 @@
 
 import { shaderCodes } from '../device/dispatch.js';
 import { sub } from './binary.js';
-import { grid2d } from './grid.js';
+import { grid2d, vec4Bindings } from './grid.js';
 import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -21,13 +21,14 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
   const gpu = x.gpu;
   const n = x.shape[0];
   const d = x.size / n;
+  const [G, X0, X] = vec4Bindings(`attack step ${norm} [${x.shape}]`, x.size, [g, x0, x]);
   const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
-  const [gx, gy] = grid2d(Math.ceil(x.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  const [gx, gy] = grid2d(Math.ceil(x.size / 4 / 64), gpu.limits.maxComputeWorkgroupsPerDimension); // a vec4 per invocation
   gpu.run({
     shader: 'attack_step',
     label: `attack step ${norm}`,
     constants: { NORM: shaderCodes('attack_step').NORM[norm], PROJECT: project },
-    bindings: { G: g, X0: x0, GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 }, X: x },
+    bindings: { G, X0, GNORM2: { buffer: (gNorms ?? g).buffer, bytes: gNorms ? gNorms.bytes : 4 }, X },
     params: { n, d, rowStride: gx * 64, alpha, eps },
     workgroups: [gx, gy],
   });

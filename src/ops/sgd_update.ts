@@ -3,9 +3,9 @@
 // device-side clipping factor. One dispatch per parameter, 4 elements per invocation; nothing is
 // read back.
 
-import { NtkError, check } from '../errors.js';
+import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d } from './grid.js';
+import { grid2d, vec4Bindings } from './grid.js';
 
 /** The hyper-parameters of one sgdUpdate. */
 export interface SgdUpdateParams {
@@ -38,14 +38,8 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
   void [weight.buffer, grad.buffer, clipScale.buffer]; // throw E_DISPOSED before anything is allocated
   const unusedVelocity = useMomentum ? null : Tensor.empty(gpu, [4]); // bound, never read
   const v = velocity && useMomentum ? velocity : (unusedVelocity as Tensor);
-  const vec4Bytes = 16 * Math.ceil(weight.size / 4); // whole vec4s, which pooled buffers hold (sizes are multiples of 16)
-  const bound = [weight, grad, v].map((t) => ({ buffer: t.buffer, bytes: t === unusedVelocity ? 16 : vec4Bytes }));
-  const [W, G, V] = bound;
-  const short = bound.find((b) => b.buffer.size < b.bytes);
-  check(
-    !short,
-    `sgdUpdate [${weight.shape}]: a buffer of ${short?.buffer.size} bytes cannot hold ${vec4Bytes} bytes of whole vec4s; use tensors from the buffer pool.`,
-  );
+  const [W, G] = vec4Bindings(`sgdUpdate [${weight.shape}]`, weight.size, [weight, grad]);
+  const [V] = vec4Bindings(`sgdUpdate [${weight.shape}]`, v === unusedVelocity ? 4 : weight.size, [v]);
   const [gx, gy] = grid2d(Math.ceil(weight.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'sgd_update',

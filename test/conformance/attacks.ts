@@ -3,7 +3,8 @@
 // model the worst case over targeted attacks finds exactly the closed-form non-robust samples;
 // PGD's mean loss does not decrease with more steps on a trained model; restarts never lower the
 // attack's success; APGD is never weaker than PGD with the same budget on trained models; the
-// evaluation never counts a clean-misclassified sample as robust; bad options are typed errors.
+// evaluation never counts a clean-misclassified sample as robust; bad options are typed errors; the
+// attack step against a float64 reference at sizes that end mid-vec4.
 
 import {
   ANISOTROPIES,
@@ -31,7 +32,9 @@ import { softmaxCrossEntropy } from '../../src/ops/softmax_cross_entropy.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { Rng } from '../../src/random/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { assert, expectCode } from './check.js';
+import { assert, assertBelow, expectCode, randomF32 } from './check.js';
+import { attackStep } from '../../src/ops/attack_step.js';
+import { TOLERANCES } from '../tolerances.js';
 import { defineCase } from './harness.js';
 
 const EPS = 0.1;
@@ -355,3 +358,47 @@ defineCase(
     [model, x, y].forEach((t) => t.dispose());
   },
 );
+
+defineCase('the attack step (vec4 per invocation) against a float64 reference at sizes that end mid-vec4', async ({ gpu, metric }) => {
+  for (const [n, d] of [
+    [3, 7],
+    [5, 4],
+    [2, 13],
+  ]) {
+    const x0 = randomF32(n * d, 11 + d, 0, 1);
+    const start = Float32Array.from(x0, (v, i) => Math.min(1, Math.max(0, v + (i % 3 === 0 ? 0.05 : -0.03))));
+    const g = randomF32(n * d, 23 + d);
+    g[1] = 0; // sign(0) = 0: the element stays
+    for (const [norm, project] of [
+      ['linf', true],
+      ['linf', false],
+      ['l2', false],
+    ] as const) {
+      const alpha = 0.0625;
+      const eps = 0.07;
+      const [xt, x0t, gt] = [start, x0, g].map((a) => Tensor.fromArray(gpu, a, [n, d]));
+      attackStep(xt, x0t, gt, norm, alpha, eps, project);
+      const got = await xt.read();
+      let worst = 0;
+      for (let s = 0; s < n; s++) {
+        let norm2 = 0;
+        for (let k = 0; k < d; k++) norm2 += Math.fround(g[s * d + k] * g[s * d + k]);
+        for (let k = 0; k < d; k++) {
+          const i = s * d + k;
+          let want = norm === 'linf' ? start[i] + alpha * Math.sign(g[i]) : start[i] + (alpha * g[i]) / Math.max(Math.sqrt(norm2), 1e-12);
+          if (project) want = Math.min(Math.max(want, x0[i] - eps), x0[i] + eps);
+          want = Math.min(1, Math.max(0, want));
+          worst = Math.max(worst, Math.abs(got[i] - want));
+        }
+      }
+      // l-inf: one rounding of x + alpha·sign(g) and of the ball's bounds; l2: the norm's sum, sqrt and division too
+      assertBelow(
+        worst,
+        norm === 'linf' ? 2 * 2 ** -24 : TOLERANCES.mapTranscendental,
+        `attack step ${norm} project=${project} n=${n} d=${d}`,
+      );
+      metric(`attack step ${norm}${project ? ' projected' : ''} ${n}x${d}: max |x - x64|`, worst);
+      [xt, x0t, gt].forEach((t) => t.dispose());
+    }
+  }
+});
