@@ -2,13 +2,15 @@
 // window row-major over in-bounds inputs only (padding never wins) and keeps the FIRST maximum
 // (strict >), writing the value to Y and its window position ky*kw + kx (an exact f32) to Arg
 // for the backward pass. The window is compile-time (override constants, one pipeline per window
-// shape); two integer divisions per output (they run lane by lane on CPU adapters).
+// shape); two integer divisions per output (they run lane by lane on CPU adapters). Without
+// PADDED (padding 0) every window lies inside the input (floor output size): no bounds checks.
 // 1-D work on a 2-D grid: o = gid.x + gid.y * rowStride.
 
 override KH: u32 = 2u;
 override KW: u32 = 2u;
 override SH: u32 = 2u;
 override SW: u32 = 2u;
+override PADDED: bool = true; // padding > 0
 
 struct Params {
   planes: u32, h: u32, w: u32, ph: u32,
@@ -32,11 +34,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var arg = -1;
   for (var ky = 0u; ky < KH; ky = ky + 1u) {
     let iy = i32(oy * SH + ky) - i32(p.ph);
-    if (iy < 0 || iy >= i32(p.h)) { continue; }
+    if (PADDED && (iy < 0 || iy >= i32(p.h))) { continue; }
     let row = (plane * p.h + u32(iy)) * p.w;
     for (var kx = 0u; kx < KW; kx = kx + 1u) {
       let ix = i32(ox * SW + kx) - i32(p.pw);
-      if (ix < 0 || ix >= i32(p.w)) { continue; }
+      if (PADDED && (ix < 0 || ix >= i32(p.w))) { continue; }
       let v = X[row + u32(ix)];
       if (arg < 0 || v > best) {
         best = v;

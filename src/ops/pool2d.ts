@@ -77,7 +77,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argma
   x.gpu.run({
     shader: 'max_pool2d',
     label: `maxPool2d [${x.shape}]`,
-    constants: windowConstants(g),
+    constants: { ...windowConstants(g), PADDED: g.ph > 0 || g.pw > 0 },
     bindings: { X: { buffer: input, bytes: x.bytes }, Y: y, Arg: argmax },
     params: { planes: g.n * g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64 },
     workgroups: [gx, gy],
