@@ -4,7 +4,8 @@
 // 0. Tile rows are [oy*SH - ph, (oy+1)*SH - ph) clipped to the input, the last tile row reaching to
 // h (columns alike), so the tiles cover each input once and inputs in no window get 0. With MASK,
 // the fused ReLU backward: the argmax input gets select(0, 0 + dY, Mask > 0) (Mask: the ReLU output
-// that was pooled), the bits of reluBackward after the unfused gradient. Window compile-time.
+// that was pooled), the bits of reluBackward after the unfused gradient. The window is compile-time:
+// the SH x SW tile loops unroll (runtime loops only for the inputs past the last window).
 
 override KH: u32 = 2u;
 override KW: u32 = 2u;
@@ -39,12 +40,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var g = 0.0 + DY[o];
   if (MASK) { g = select(0.0, g, Mask[(base + ay) * p.w + ax] > 0.0); }
   let y0 = max(oy * SH, p.ph) - p.ph;
-  let y1 = select(min((oy + 1u) * SH - p.ph, p.h), p.h, oy + 1u == p.oh);
+  let y1 = min((oy + 1u) * SH - p.ph, p.h);
   let x0 = max(ox * SW, p.pw) - p.pw;
-  let x1 = select(min((ox + 1u) * SW - p.pw, p.w), p.w, ox + 1u == p.ow);
-  for (var y = y0; y < y1; y = y + 1u) {
-    for (var x = x0; x < x1; x = x + 1u) {
+  let x1 = min((ox + 1u) * SW - p.pw, p.w);
+  for (var ty = 0u; ty < SH; ty = ty + 1u) { // compile-time bounds: unrolled
+    let y = y0 + ty;
+    if (y >= y1) { break; }
+    for (var tx = 0u; tx < SW; tx = tx + 1u) {
+      let x = x0 + tx;
+      if (x >= x1) { break; }
       DX[(base + y) * p.w + x] = select(0.0, g, y == ay && x == ax);
+    }
+  }
+  // inputs past the last window of their row or column (no window reaches them) get 0 from it
+  let xe = select(x1, p.w, ox + 1u == p.ow);
+  let ye = select(y1, p.h, oy + 1u == p.oh);
+  if (xe > x1 || ye > y1) {
+    for (var y = y0; y < ye; y = y + 1u) {
+      for (var x = select(x0, x1, y < y1); x < xe; x = x + 1u) { DX[(base + y) * p.w + x] = 0.0; }
     }
   }
 }
