@@ -1,8 +1,11 @@
 // Average-pool input gradient as a gather (no atomics): one thread per input element adds, in
 // ascending (oy, ox) order, dY / divisor of every window containing it; the divisor is kh*kw
-// (COUNT_INCLUDE_PAD) or the window's number of in-bounds inputs, as in avg_pool2d.wgsl.
+// (COUNT_INCLUDE_PAD) or the window's number of in-bounds inputs, as in avg_pool2d.wgsl. With MASK,
+// the fused ReLU backward: each gradient becomes select(0, g, Mask > 0) (Mask: the pooled ReLU
+// output), the bits of reluBackward after the unfused gradient.
 
 override COUNT_INCLUDE_PAD: bool = true;
+override MASK: bool = false;
 
 struct Params {
   planes: u32, h: u32, w: u32, kh: u32,
@@ -11,8 +14,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> Mask: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
 
 /** First and one-past-last output index whose window (stride s, kernel k, padding pad) covers i. */
 fn coveringRange(i: u32, k: u32, s: u32, pad: u32, outSize: u32) -> vec2<u32> {
@@ -49,5 +53,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       g = g + DY[(plane * p.oh + oy) * p.ow + ox] / f32(count);
     }
   }
+  if (MASK) { g = select(0.0, g, Mask[i] > 0.0); }
   DX[i] = g;
 }

@@ -3,11 +3,15 @@
 // argmax (Arg, a window position ky*kw + kx) is this element. One invocation handles a run of RUN
 // elements of one input row, sharing its index arithmetic (integer divisions run lane by lane on
 // CPU adapters); the window is compile-time (override constants), one pipeline per window shape.
+// The general path (overlapping windows; max_pool2d_backward_windows.wgsl takes the others). With
+// MASK, the fused ReLU backward: each gradient becomes select(0, g, Mask > 0) (Mask: the pooled ReLU
+// output), the bits of reluBackward after the unfused gradient.
 
 override KH: u32 = 2u;
 override KW: u32 = 2u;
 override SH: u32 = 2u;
 override SW: u32 = 2u;
+override MASK: bool = false;
 const RUN: u32 = 8u;
 
 struct Params {
@@ -18,8 +22,9 @@ struct Params {
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> Arg: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> Mask: array<f32>;
+@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
 
 /** First and one-past-last output index whose window (stride s, kernel k, padding pad) covers i. */
 fn coveringRange(i: u32, k: u32, s: u32, pad: u32, outSize: u32) -> vec2<u32> {
@@ -51,6 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         if (Arg[o] == f32(local)) { g = g + DY[o]; }
       }
     }
+    if (MASK) { g = select(0.0, g, Mask[row * p.w + ix] > 0.0); }
     DX[row * p.w + ix] = g;
   }
 }

@@ -33,6 +33,7 @@ export {
   globalAvgPoolBackward,
   DEFAULT_POOL2D,
   type Pool2dOptions,
+  type Pool2dBackwardOptions,
 } from '../ops/pool2d.js';
 export {
   batchNormForward,

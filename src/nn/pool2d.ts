@@ -1,5 +1,6 @@
 // Pooling layers (NCHW, no parameters): MaxPool2d (backward routes dy to the first maximum of
-// each window), AvgPool2d, and GlobalAvgPool ([n, c, h, w] -> [n, c], the ResNet head).
+// each window), AvgPool2d, and GlobalAvgPool ([n, c, h, w] -> [n, c], the ResNet head). MaxPool2d
+// and AvgPool2d fuse the backward of a ReLU before them (Sequential passes its output).
 
 import {
   avgPool2d,
@@ -60,6 +61,7 @@ abstract class WindowPool implements Layer {
 
 /** Max pooling over windows of NCHW images; backward routes dL/dy to the first maximum of each window. */
 export class MaxPool2d extends WindowPool {
+  readonly fusesReluBackward = true;
   private record: { argmax: Tensor; geometry: WindowGeometry } | null = null;
 
   /** `options.kernel` is required; stride defaults to the kernel (PyTorch). */
@@ -76,10 +78,10 @@ export class MaxPool2d extends WindowPool {
     return y;
   }
 
-  backward(dy: Tensor, _options: BackwardOptions = {}): Tensor {
+  backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
     const { argmax, geometry } = recorded(this.name, this.record);
     checkGradShape(this.name, dy.shape, argmax.shape);
-    return maxPool2dBackward(dy, argmax, geometry);
+    return maxPool2dBackward(dy, argmax, geometry, { reluOutput: options.reluOutput });
   }
 
   clearRecord(): void {
@@ -90,6 +92,7 @@ export class MaxPool2d extends WindowPool {
 
 /** Average pooling over windows of NCHW images (every window position averages kernel x kernel pixels). */
 export class AvgPool2d extends WindowPool {
+  readonly fusesReluBackward = true;
   private recordedGeometry: WindowGeometry | null = null;
 
   /** `options.kernel` is required; stride defaults to the kernel, countIncludePad to true (PyTorch). */
@@ -104,10 +107,11 @@ export class AvgPool2d extends WindowPool {
     return y;
   }
 
-  backward(dy: Tensor, _options: BackwardOptions = {}): Tensor {
+  backward(dy: Tensor, options: BackwardOptions = {}): Tensor {
     const g = recorded(this.name, this.recordedGeometry);
     checkGradShape(this.name, dy.shape, [g.n, g.c, g.oh, g.ow]);
-    return avgPool2dBackward(dy, g, this.options.countIncludePad ?? DEFAULT_POOL2D.countIncludePad);
+    const countIncludePad = this.options.countIncludePad ?? DEFAULT_POOL2D.countIncludePad;
+    return avgPool2dBackward(dy, g, countIncludePad, { reluOutput: options.reluOutput });
   }
 
   clearRecord(): void {

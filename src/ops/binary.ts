@@ -1,10 +1,12 @@
-// Elementwise binary ops on the device (shaders/binary.wgsl): add, sub, mul and the ReLU
-// backward mask, with B broadcast when its shape is a suffix of A's (a scalar [1] included).
+// Elementwise binary ops on the device (shaders/binary.wgsl, 4 elements per invocation): add,
+// sub, mul and the ReLU backward mask, with B broadcast when its shape is a suffix of A's (a
+// scalar [1] included).
 
 import { NtkError } from '../errors.js';
 import { shaderCodes } from '../device/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grid2d } from './grid.js';
+import { vec4Bound } from './vec4.js';
 
 /** The binary functions, with their shader codes: the OP_* constants of shaders/binary.wgsl (the OP
  * override; reluBackward: a where b > 0, else 0), read by the build. */
@@ -50,14 +52,14 @@ export function binary(a: Tensor, b: Tensor, op: BinaryOp): Tensor {
     );
   }
   const gpu = a.gpu;
-  void [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
+  const [A, B] = [vec4Bound(a), vec4Bound(b)]; // throw E_DISPOSED before anything is allocated
   const out = Tensor.empty(gpu, a.shape);
-  const [gx, gy] = grid2d(Math.ceil(a.size / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  const [gx, gy] = grid2d(Math.ceil(a.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'binary',
     label: `${op} [${a.shape}] [${b.shape}]`,
-    constants: { OP: BINARY_OPS[op] },
-    bindings: { A: a, B: b, Y: out },
+    constants: { OP: BINARY_OPS[op], BROADCAST: b.size !== a.size },
+    bindings: { A, B, Y: vec4Bound(out) },
     params: { n: a.size, rowStride: gx * 64, nb: b.size },
     workgroups: [gx, gy],
   });

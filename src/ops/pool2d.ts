@@ -1,6 +1,8 @@
 // Max and average pooling on the device (NCHW), forward and backward, plus global average
 // pooling. Backward passes are gathers over the windows covering each input element, in a fixed
-// order: deterministic, no atomics. Max-pool ties go to the first element of the window (row-major).
+// order: deterministic, no atomics (max pooling with windows that do not overlap scatters each
+// window's gradient over its own inputs instead). Max-pool ties go to the first element of the
+// window (row-major). The backward passes can fuse the backward of a ReLU before the pool.
 
 import { check, NtkError } from '../errors.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
@@ -58,6 +60,13 @@ export function pool2dGeometry(x: Shape, options: Pool2dOptions, label = 'pool2d
   return windowGeometry(label, x, kernel, stride, padding);
 }
 
+/** Options of the pooling backward passes. */
+export interface Pool2dBackwardOptions {
+  /** The output of a ReLU whose output was pooled (the pool's input, [n, c, h, w]): the returned
+   * gradient is multiplied by (reluOutput > 0), the ReLU's backward fused (same bits as reluBackward after). */
+  reluOutput?: Tensor;
+}
+
 /** Max pooling: y [n, c, oh, ow] and argmax (window positions ky*kw + kx as exact f32) for the backward pass. */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argmax: Tensor } {
   const g = pool2dGeometry(x.shape, options, 'maxPool2d');
@@ -68,8 +77,9 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argma
   x.gpu.run({
     shader: 'max_pool2d',
     label: `maxPool2d [${x.shape}]`,
+    constants: { ...windowConstants(g), PADDED: g.ph > 0 || g.pw > 0 },
     bindings: { X: { buffer: input, bytes: x.bytes }, Y: y, Arg: argmax },
-    params: poolParams(g, gx),
+    params: { planes: g.n * g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64 },
     workgroups: [gx, gy],
   });
   return { y, argmax };
@@ -78,20 +88,41 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): { y: Tensor; argma
 /** Input elements one invocation of max_pool2d_backward.wgsl gathers (its RUN). */
 const MAX_POOL_BACKWARD_RUN = 8;
 
-/** dL/dx [n, c, h, w] of max pooling: dy [n, c, oh, ow] routed to each window's recorded argmax. */
-export function maxPool2dBackward(dy: Tensor, argmax: Tensor, g: WindowGeometry): Tensor {
+/**
+ * dL/dx [n, c, h, w] of max pooling: dy [n, c, oh, ow] routed to each window's recorded argmax.
+ * Windows that do not overlap (stride >= kernel) take one invocation per window
+ * (max_pool2d_backward_windows.wgsl), others the gather over covering windows; the same bits.
+ */
+export function maxPool2dBackward(dy: Tensor, argmax: Tensor, g: WindowGeometry, options: Pool2dBackwardOptions = {}): Tensor {
   checkOutput('maxPool2dBackward', dy, g);
   checkOutput('maxPool2dBackward (argmax)', argmax, g);
+  const mask = reluMask('maxPool2dBackward', options, g);
   const [dyb, argb] = [dy.buffer, argmax.buffer]; // throw E_DISPOSED before anything is allocated
   const dx = Tensor.empty(dy.gpu, [g.n, g.c, g.h, g.w]);
+  const bindings = { DY: { buffer: dyb, bytes: dy.bytes }, Arg: { buffer: argb, bytes: argmax.bytes }, Mask: mask ?? dy, DX: dx };
+  const constants = { ...windowConstants(g), MASK: mask !== null };
+  const label = `maxPool2d backward${mask ? ' + reluBackward' : ''} [${dx.shape}]`;
+  const planes = g.n * g.c;
+  if (g.sh >= g.kh && g.sw >= g.kw) {
+    const [gx, gy] = grid(dy, planes * g.oh * g.ow);
+    dy.gpu.run({
+      shader: 'max_pool2d_backward_windows',
+      label,
+      constants,
+      bindings,
+      params: { planes, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64 },
+      workgroups: [gx, gy],
+    });
+    return dx;
+  }
   const runs = Math.ceil(g.w / MAX_POOL_BACKWARD_RUN);
-  const [gx, gy] = grid(dy, g.n * g.c * g.h * runs);
+  const [gx, gy] = grid(dy, planes * g.h * runs);
   dy.gpu.run({
     shader: 'max_pool2d_backward',
-    label: `maxPool2d backward [${dx.shape}]`,
-    constants: { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw },
-    bindings: { DY: { buffer: dyb, bytes: dy.bytes }, Arg: { buffer: argb, bytes: argmax.bytes }, DX: dx },
-    params: { planes: g.n * g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64, runs },
+    label,
+    constants,
+    bindings,
+    params: { planes, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, rowStride: gx * 64, runs },
     workgroups: [gx, gy],
   });
   return dx;
@@ -104,9 +135,14 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
 }
 
 /** dL/dx [n, c, h, w] of average pooling with the same options as the forward pass. */
-export function avgPool2dBackward(dy: Tensor, g: WindowGeometry, countIncludePad: boolean = DEFAULT_POOL2D.countIncludePad): Tensor {
+export function avgPool2dBackward(
+  dy: Tensor,
+  g: WindowGeometry,
+  countIncludePad: boolean = DEFAULT_POOL2D.countIncludePad,
+  options: Pool2dBackwardOptions = {},
+): Tensor {
   checkOutput('avgPool2dBackward', dy, g);
-  return avgBackward(dy, g, countIncludePad);
+  return avgBackward(dy, g, countIncludePad, reluMask('avgPool2dBackward', options, g));
 }
 
 /** Global average pooling: x [n, c, h, w] -> [n, c] (the mean over each channel's plane). */
@@ -121,7 +157,7 @@ export function globalAvgPoolBackward(dy: Tensor, xShape: Shape): Tensor {
   if (dy.shape.length !== 2 || dy.shape[0] !== g.n || dy.shape[1] !== g.c) {
     throw new NtkError('E_SHAPE_MISMATCH', `globalAvgPoolBackward: dy [${dy.shape}] must be [${g.n}, ${g.c}].`);
   }
-  return avgBackward(dy, g, true);
+  return avgBackward(dy, g, true, null);
 }
 
 function globalGeometry(x: Shape, label: string): WindowGeometry {
@@ -144,15 +180,15 @@ function avgForward(x: Tensor, g: WindowGeometry, countIncludePad: boolean, outS
   return y;
 }
 
-function avgBackward(dy: Tensor, g: WindowGeometry, countIncludePad: boolean): Tensor {
+function avgBackward(dy: Tensor, g: WindowGeometry, countIncludePad: boolean, mask: Tensor | null): Tensor {
   const dyb = dy.buffer;
   const dx = Tensor.empty(dy.gpu, [g.n, g.c, g.h, g.w]);
   const [gx, gy] = grid(dy, dx.size);
   dy.gpu.run({
     shader: 'avg_pool2d_backward',
-    label: `avgPool2d backward [${dx.shape}]`,
-    constants: { COUNT_INCLUDE_PAD: countIncludePad },
-    bindings: { DY: { buffer: dyb, bytes: dy.bytes }, DX: dx },
+    label: `avgPool2d backward${mask ? ' + reluBackward' : ''} [${dx.shape}]`,
+    constants: { COUNT_INCLUDE_PAD: countIncludePad, MASK: mask !== null },
+    bindings: { DY: { buffer: dyb, bytes: dy.bytes }, Mask: mask ?? dy, DX: dx },
     params: poolParams(g, gx),
     workgroups: [gx, gy],
   });
@@ -166,11 +202,28 @@ function checkOutput(op: string, t: Tensor, g: WindowGeometry): void {
   }
 }
 
+/** The reluOutput of `options` after checking it has the pool input's shape (its buffer read: E_DISPOSED first), or null. */
+function reluMask(op: string, options: Pool2dBackwardOptions, g: WindowGeometry): Tensor | null {
+  const mask = options.reluOutput;
+  if (mask === undefined) return null;
+  const expected = [g.n, g.c, g.h, g.w];
+  if (mask.shape.length !== 4 || mask.shape.some((d, i) => d !== expected[i])) {
+    throw new NtkError('E_SHAPE_MISMATCH', `${op}: reluOutput [${mask.shape}] must match the pooled input [${expected}].`);
+  }
+  void mask.buffer;
+  return mask;
+}
+
+/** The compile-time window of the max-pooling shaders (one pipeline per window shape). */
+function windowConstants(g: WindowGeometry) {
+  return { KH: g.kh, KW: g.kw, SH: g.sh, SW: g.sw };
+}
+
 function grid(t: Tensor, threads: number): [number, number] {
   return grid2d(Math.ceil(threads / 64), t.gpu.limits.maxComputeWorkgroupsPerDimension);
 }
 
-/** The Params of the pooling shaders (max_pool2d, avg_pool2d, avg_pool2d_backward). */
+/** The Params of the average-pooling shaders (avg_pool2d, avg_pool2d_backward). */
 function poolParams(g: WindowGeometry, groupsX: number) {
   return {
     planes: g.n * g.c,

@@ -1,5 +1,6 @@
 // Elementwise binary ops (add, sub, mul, ReLU backward) against float64: same shapes and
-// broadcast suffixes/scalars, sizes that are not multiples of the 64-thread workgroup, errors.
+// broadcast suffixes/scalars, sizes that are not multiples of the 64-thread workgroup nor of the
+// 4 elements an invocation computes (every tail length), errors.
 
 import { BINARY_OPS, binary, reluBackward, type BinaryOp } from '../../src/ops/binary.js';
 import { binaryRef } from '../../src/reference/nn.js';
@@ -11,7 +12,16 @@ import { absOf, scaledError } from './nn_check.js';
 
 const SHAPES: Array<[number[], number[]]> = [
   [[1], [1]],
+  [[2], [2]],
+  [[3], [3]],
   [[1037], [1037]],
+  [[1038], [1038]],
+  [[1039], [1039]],
+  [
+    [4, 259],
+    [4, 259],
+  ],
+  [[6, 6], [6]], // a suffix shorter than a vec4 tail: 36 elements, nb = 6
   [[7, 65], [65]], // bias-like suffix broadcast
   [
     [3, 5, 129],

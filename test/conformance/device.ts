@@ -27,7 +27,10 @@ const VARIANTS: Record<ShaderName, Array<Record<string, number | boolean>>> = {
   map: Object.values(MAP_OPS).map((op) => ({ OP: op })),
   reduce_sum: [{}, { MODE: shaderCodes('reduce_sum').MODE.square }, { MODE: shaderCodes('reduce_sum').MODE.nonFinite }],
   random_uniform: [{}],
-  binary: Object.values(BINARY_OPS).map((op) => ({ OP: op })),
+  binary: Object.values(BINARY_OPS).flatMap((op) => [
+    { OP: op, BROADCAST: false },
+    { OP: op, BROADCAST: true },
+  ]),
   channel_affine: [
     { HAS_SCALE: true, HAS_SHIFT: true },
     { HAS_SCALE: false, HAS_SHIFT: true },
@@ -97,13 +100,20 @@ function convPoolBatchNormVariants() {
     conv2d_im2col: [{ ONES_ROW: false }, { ONES_ROW: true }, ...windows],
     conv2d_transpose_dy: [{}],
     conv2d_col2im: [{ RUN: 8 }, ...windows.map((w) => ({ ...w, RUN: 4 }))],
-    max_pool2d: [{}],
-    max_pool2d_backward: [
+    max_pool2d: [
       { KH: 2, KW: 2, SH: 2, SW: 2 },
       { KH: 3, KW: 3, SH: 1, SW: 2 },
     ],
+    max_pool2d_backward: [
+      { KH: 2, KW: 2, SH: 2, SW: 2, MASK: false },
+      { KH: 3, KW: 3, SH: 1, SW: 2, MASK: true },
+    ],
+    max_pool2d_backward_windows: [
+      { KH: 2, KW: 2, SH: 2, SW: 2, MASK: false },
+      { KH: 2, KW: 2, SH: 2, SW: 2, MASK: true },
+    ],
     avg_pool2d: countIncludePad,
-    avg_pool2d_backward: countIncludePad,
+    avg_pool2d_backward: [...countIncludePad.map((c) => ({ ...c, MASK: false })), { COUNT_INCLUDE_PAD: true, MASK: true }],
     batchnorm_stats: [...flags('FROM_RUNNING', 'SPLIT')],
     batchnorm_stats_merge: [{}],
     batchnorm_update: [

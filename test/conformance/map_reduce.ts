@@ -1,4 +1,5 @@
-// Elementwise map and deterministic reduction conformance against float64 references.
+// Elementwise map (4 elements per invocation: sizes with every tail length) and deterministic
+// reduction conformance against float64 references.
 
 import { map, MAP_OPS, type MapOp } from '../../src/ops/map.js';
 import { rowSumSquares, sumAll, sumLastAxis } from '../../src/ops/reduce.js';
@@ -44,8 +45,27 @@ for (const op of Object.keys(MAP_OPS) as MapOp[]) {
   });
 }
 
-defineCase('map on a 2-D dispatch grid (more than 65535 workgroups of 64)', async ({ gpu }) => {
-  const n = 65536 * 64 + 129;
+defineCase('map relu and clamp on sizes 1 to 9 and 1038 to 1040 (every vec4 tail)', async ({ gpu, output }) => {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 1038, 1039, 1040]) {
+    const x = randomF32(n, 200 + n, -4, 4);
+    const tx = Tensor.fromArray(gpu, x, [n]);
+    for (const [op, alpha, beta] of [
+      ['relu', 1, 0],
+      ['clamp', -0.5, 1.5],
+    ] as const) {
+      const ty = map(tx, op, alpha, beta);
+      const y = await ty.read();
+      const ref = Float32Array.from(x, (v) => (op === 'relu' ? Math.max(v, 0) : Math.min(Math.max(v, alpha), beta)));
+      assertBitEqual(y, ref, `map ${op} n=${n}`);
+      if (n === 1039) output(`${op} y`, y, { mode: 'bitwise' });
+      ty.dispose();
+    }
+    tx.dispose();
+  }
+});
+
+defineCase('map on a 2-D dispatch grid (more than 65535 workgroups of 64 invocations, 4 elements each)', async ({ gpu }) => {
+  const n = 65536 * 256 + 129;
   const x = randomInts(n, 3);
   const tx = Tensor.fromArray(gpu, x, [n]);
   const ty = map(tx, 'affine', 2, 1);
