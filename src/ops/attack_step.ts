@@ -4,7 +4,8 @@
 
 import { shaderCodes } from '../device/dispatch.js';
 import { sub } from './binary.js';
-import { grid2d, vec4Bindings } from './grid.js';
+import { grid2d } from './grid.js';
+import { vec4Bound } from './vec4.js';
 import { rowSumSquares } from './reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -21,7 +22,7 @@ export function attackStep(x: Tensor, x0: Tensor, g: Tensor, norm: Norm, alpha: 
   const gpu = x.gpu;
   const n = x.shape[0];
   const d = x.size / n;
-  const [G, X0, X] = vec4Bindings(`attack step ${norm} [${x.shape}]`, x.size, [g, x0, x]);
+  const [G, X0, X] = [g, x0, x].map(vec4Bound);
   const gNorms = norm === 'l2' ? rowSumSquares(g) : null;
   const [gx, gy] = grid2d(Math.ceil(x.size / 4 / 64), gpu.limits.maxComputeWorkgroupsPerDimension); // a vec4 per invocation
   gpu.run({

@@ -5,7 +5,8 @@
 
 import { NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { grid2d, vec4Bindings } from './grid.js';
+import { grid2d } from './grid.js';
+import { vec4Bound } from './vec4.js';
 
 /** The hyper-parameters of one sgdUpdate. */
 export interface SgdUpdateParams {
@@ -38,8 +39,7 @@ export function sgdUpdate(weight: Tensor, grad: Tensor, velocity: Tensor | null,
   void [weight.buffer, grad.buffer, clipScale.buffer]; // throw E_DISPOSED before anything is allocated
   const unusedVelocity = useMomentum ? null : Tensor.empty(gpu, [4]); // bound, never read
   const v = velocity && useMomentum ? velocity : (unusedVelocity as Tensor);
-  const [W, G] = vec4Bindings(`sgdUpdate [${weight.shape}]`, weight.size, [weight, grad]);
-  const [V] = vec4Bindings(`sgdUpdate [${weight.shape}]`, v === unusedVelocity ? 4 : weight.size, [v]);
+  const [W, G, V] = [weight, grad, v].map(vec4Bound);
   const [gx, gy] = grid2d(Math.ceil(weight.size / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.run({
     shader: 'sgd_update',

@@ -1,5 +1,5 @@
 // Tensors bound as arrays of vec4<f32>, for shaders that handle 4 elements per invocation (map,
-// binary): the binding covers the elements rounded up to whole vec4s, which every pooled buffer
+// binary, attack step, SGD update): the binding covers the elements rounded up to whole vec4s, which every pooled buffer
 // holds (its size is a multiple of 16 bytes, device/buffers.ts).
 
 import type { Bound } from '../device/dispatch.js';
