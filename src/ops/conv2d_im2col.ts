@@ -160,21 +160,25 @@ export function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry,
 
 /**
  * The two forms of the input gradient's GEMM per sample: `tap-rows` dCol [K, plane] = Wᵀ [K, cout] ·
- * dY [cout, plane] reads dy as it lies (NCHW) where its rows are whole vec4s; `pixel-rows` dColᵀ
- * [plane, K] = dYᵀ · W reads dy transposed pixel-major (shaders/conv2d_transpose_dy.wgsl). Both sum
- * over cout in the same order: they give the same bits.
+ * dY [cout, plane] reads dy as it lies (NCHW) where its lines are whole vec4s (cout and oh·ow multiples
+ * of 4), else zero-padded (shaders/conv2d_pad_dy.wgsl); `pixel-rows` dColᵀ [plane, K] = dYᵀ · W reads
+ * dy transposed pixel-major (shaders/conv2d_transpose_dy.wgsl). Both sum over cout in the same order:
+ * they give the same bits.
  */
 export type InputGradForm = 'tap-rows' | 'pixel-rows';
 
 /**
- * tap-rows where dy needs no copy (cout and oh·ow multiples of 4), else pixel-rows. Measured on
- * llvmpipe (interleaved per-command replays, loaded machine): without a copy tap-rows took 0.71-0.86x
- * the time of pixel-rows (no transpose, and col2im reads each tap's pixels contiguously) even where
- * its 32-row blocks mostly pad few taps (the bench CNN's first layer: K = 9, twice the GEMM blocks);
- * with dy padded to whole vec4 rows (gemm_pack) it took 1.15-1.56x.
+ * tap-rows unless dy needs padding and the K taps fill less than one 32-row GEMM block. Measured on
+ * llvmpipe (interleaved per-command replays, loaded machine, batch 128, tap-rows / pixel-rows time):
+ * unpadded 0.65-0.92 on 6 of 7 shapes, 1.14 (rounds 0.45-2.76) on one (no transpose; col2im reads each
+ * tap's pixels contiguously), even with twice the GEMM blocks (the bench CNN's first layer, K = 9:
+ * 0.74); padded with K = 144 (its second layer, 121 pixels) 0.90; padded with K = 9 (27x27 planes)
+ * 1.16, where the padding costs as much as the transpose and the GEMM computes twice the blocks.
  */
 export function inputGradForm(g: Conv2dGeometry): InputGradForm {
-  return g.cout % 4 === 0 && (g.oh * g.ow) % 4 === 0 ? 'tap-rows' : 'pixel-rows';
+  const { K, plane } = im2colDims(g);
+  const padded = g.cout % 4 !== 0 || plane % 4 !== 0;
+  return padded && K < 32 ? 'pixel-rows' : 'tap-rows';
 }
 
 /**
@@ -198,7 +202,7 @@ export function conv2dInputGradIm2col(
     // A: Wᵀ as [K][4·cout4] rows (cout contiguous); B: dY[s] as [4·cout4][planeP] (pixels contiguous)
     const wT = packOperand(weight, 1, K, g.cout, K, 4 * cout4, true);
     const aligned = g.cout % 4 === 0 && plane % 4 === 0;
-    const dyp = aligned ? dy : packOperand(dy, g.n, g.cout, plane, 4 * cout4, planeP, false);
+    const dyp = aligned ? dy : padDy(dy, g, 4 * cout4, planeP);
     const sampleFloats = 4 * cout4 * planeP;
     for (let s0 = 0; s0 < g.n; s0 += chunk) {
       const count = Math.min(chunk, g.n - s0);
@@ -290,6 +294,22 @@ function col2im(dcol: Tensor, out: Tensor, g: Conv2dGeometry, s0: number, count:
     },
     workgroups: [gx, gy],
   });
+}
+
+/** Dyp [n, coutP, planeP]: each sample's dy [cout, plane] zero-padded to whole vec4 lines (shaders/conv2d_pad_dy.wgsl). */
+function padDy(dy: Tensor, g: Conv2dGeometry, coutP: number, planeP: number): Tensor {
+  const gpu = dy.gpu;
+  const out = Tensor.empty(gpu, [g.n, coutP, planeP]);
+  const total = out.size / 4;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_pad_dy',
+    label: `conv2d pad dy [${g.n}, ${g.cout}, ${g.oh * g.ow}] -> [${coutP}, ${planeP}]`,
+    bindings: { DY: dy, Dyp: out },
+    params: { cout: g.cout, plane: g.oh * g.ow, coutP, planeP4: planeP / 4, total, rowStride: gx * 64 },
+    workgroups: [gx, gy],
+  });
+  return out;
 }
 
 /** DyT [n, plane, coutP]: each sample's dy [cout, plane] transposed, zero-padded to coutP columns. */
