@@ -1,9 +1,10 @@
-// Pixel-major planes for the GEMM core (src/ops/conv2d.ts): each sample's DY[s] [cout, plane]
+// Pixel-major planes for the GEMM core (src/ops/conv2d_im2col.ts): each sample's DY[s] [cout, plane]
 // (each line's pixels `planeStride` apart) transposed to DyT[s] [plane, coutP] (coutP = cout rounded
 // up to a multiple of 4, zero-padded), the layout gemm_block.wgsl reads: the A operand of the conv
-// input gradient, and the NTK's pixel-major dy and patches. One invocation per (s, pixel) writes
-// its coutP values (a loop of coutP iterations; the host keeps it within the loop budget), so the
-// index arithmetic is shared by a whole row. 1-D work on a 2-D grid of 64-thread workgroups.
+// input gradient's pixel-rows form, and the NTK's pixel-major dy and patches. One invocation per
+// (s, pixel) writes its coutP values (a loop of coutP iterations; the host keeps it within the loop
+// budget), so the index arithmetic is shared by a whole row. 1-D work on a 2-D grid of 64-thread
+// workgroups.
 
 struct Params { cout: u32, plane: u32, coutP: u32, total: u32, rowStride: u32, planeStride: u32, pad1: u32, pad2: u32 }
 

@@ -35,8 +35,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
 
 /**
  * dL/dx [n, cin, h, w] of conv2d from dy [n, cout, oh, ow]. On the GEMM core (im2col path) a
- * product dYᵀ·W per sample then a col2im gather; otherwise a tiled implicit GEMM, or for very few
- * input channels (see conv2dInputGradProgram) one thread per input element.
+ * product Wᵀ·dY or dYᵀ·W per sample (see inputGradForm) then a col2im gather; otherwise a tiled
+ * implicit GEMM, or for very few input channels (see conv2dInputGradProgram) one thread per input element.
  */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
   checkGradShape('conv2dBackwardInput', dy.shape, g);

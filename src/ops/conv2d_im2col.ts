@@ -159,22 +159,83 @@ export function conv2dWeightGradIm2col(x: Tensor, dy: Tensor, g: Conv2dGeometry,
 }
 
 /**
- * Input gradient on the GEMM core: per sample chunk, dColᵀ[s] [plane, K] = dY[s]ᵀ [plane, cout] ·
- * W [cout, K], then each input element gathers its taps (shaders/conv2d_col2im.wgsl).
+ * The two forms of the input gradient's GEMM per sample: `tap-rows` dCol [K, plane] = Wᵀ [K, cout] ·
+ * dY [cout, plane] reads dy as it lies (NCHW) where its lines are whole vec4s (cout and oh·ow multiples
+ * of 4), else zero-padded (shaders/conv2d_pad_dy.wgsl); `pixel-rows` dColᵀ [plane, K] = dYᵀ · W reads
+ * dy transposed pixel-major (shaders/conv2d_transpose_dy.wgsl). Both sum over cout in the same order:
+ * they give the same bits.
  */
-export function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeometry): Tensor {
-  const gpu = dy.gpu;
+export type InputGradForm = 'tap-rows' | 'pixel-rows';
+
+/**
+ * tap-rows unless dy needs padding and the K taps fill less than one 32-row GEMM block. Measured on
+ * llvmpipe (interleaved per-command replays, loaded machine, batch 128, tap-rows / pixel-rows time):
+ * unpadded 0.65-0.92 on 6 of 7 shapes, 1.14 (rounds 0.45-2.76) on one (no transpose; col2im reads each
+ * tap's pixels contiguously), even with twice the GEMM blocks (the bench CNN's first layer, K = 9:
+ * 0.74); padded with K = 144 (its second layer, 121 pixels) 0.90; padded with K = 9 (27x27 planes)
+ * 1.16, where the padding costs as much as the transpose and the GEMM computes twice the blocks.
+ */
+export function inputGradForm(g: Conv2dGeometry): InputGradForm {
   const { K, plane } = im2colDims(g);
+  const padded = g.cout % 4 !== 0 || plane % 4 !== 0;
+  return padded && K < 32 ? 'pixel-rows' : 'tap-rows';
+}
+
+/**
+ * Input gradient on the GEMM core: per sample chunk, the gradient of the im2col operand (dCol in the
+ * `form` of inputGradForm), then each input element gathers its taps (shaders/conv2d_col2im.wgsl).
+ * `chunkBytes` bounds one chunk's dCol (tests use small ones).
+ */
+export function conv2dInputGradIm2col(
+  dy: Tensor,
+  weight: Tensor,
+  g: Conv2dGeometry,
+  form: InputGradForm = inputGradForm(g),
+  chunkBytes = IM2COL_CHUNK_BYTES,
+): Tensor {
+  const gpu = dy.gpu;
+  const { K, plane, planeP } = im2colDims(g);
   const cout4 = Math.ceil(g.cout / 4);
-  const ldb4 = Math.ceil(K / 4);
   const out = Tensor.empty(gpu, [g.n, g.c, g.h, g.w]);
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(Math.min(chunkBytes, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))));
+  if (form === 'tap-rows') {
+    // A: Wᵀ as [K][4·cout4] rows (cout contiguous); B: dY[s] as [4·cout4][planeP] (pixels contiguous)
+    const wT = packOperand(weight, 1, K, g.cout, K, 4 * cout4, true);
+    const aligned = g.cout % 4 === 0 && plane % 4 === 0;
+    const dyp = aligned ? dy : padDy(dy, g, 4 * cout4, planeP);
+    const sampleFloats = 4 * cout4 * planeP;
+    for (let s0 = 0; s0 < g.n; s0 += chunk) {
+      const count = Math.min(chunk, g.n - s0);
+      const b = count === g.n ? dyp : Tensor.empty(gpu, [count, sampleFloats]);
+      if (b !== dyp) gpu.copy(dyp.buffer, 4 * s0 * sampleFloats, b.buffer, 0, b.bytes);
+      const dcol = Tensor.empty(gpu, [count, K, plane]);
+      blockGemm({
+        a: wT,
+        b,
+        out: dcol,
+        M: K,
+        N: plane,
+        K4: cout4,
+        batch: count,
+        strideA4: 0,
+        strideB4: sampleFloats / 4,
+        ldb4: planeP / 4,
+        transB: false,
+        accumulate: false,
+        textures: true,
+      });
+      if (b !== dyp) b.dispose();
+      col2im(dcol, out, g, s0, count, plane, 1);
+      dcol.dispose();
+    }
+    wT.dispose();
+    if (dyp !== dy) dyp.dispose();
+    return out;
+  }
   // A: dY[s]ᵀ as [plane][4·cout4] rows (cout contiguous); B: W as [4·cout4][4·ldb4] (K contiguous)
+  const ldb4 = Math.ceil(K / 4);
   const dyT = transposeDy(dy, g, 4 * cout4);
   const w = g.cout % 4 === 0 && K % 4 === 0 ? weight : packOperand(weight, 1, g.cout, K, 4 * cout4, 4 * ldb4, false);
-  const chunk = Math.max(
-    1,
-    Math.min(g.n, Math.floor(Math.min(IM2COL_CHUNK_BYTES, gpu.limits.maxStorageBufferBindingSize) / (4 * plane * K))),
-  );
   for (let s0 = 0; s0 < g.n; s0 += chunk) {
     const count = Math.min(chunk, g.n - s0);
     const dcol = Tensor.empty(gpu, [count, plane, K]);
@@ -194,22 +255,60 @@ export function conv2dInputGradIm2col(dy: Tensor, weight: Tensor, g: Conv2dGeome
       accumulate: false,
       textures: true,
     });
-    const run = col2imRun(g);
-    const runs = Math.ceil(g.w / run);
-    const total = count * g.c * g.h * runs;
-    const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
-    gpu.run({
-      shader: 'conv2d_col2im',
-      label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
-      constants: { ...windowConstants(g), RUN: run },
-      bindings: { DCol: dcol, DX: out },
-      params: { n: g.n, cin: g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, s0, rowStride: gx * 64, total, runs },
-      workgroups: [gx, gy],
-    });
+    col2im(dcol, out, g, s0, count, 1, K);
     dcol.dispose();
   }
   dyT.dispose();
   if (w !== weight) w.dispose();
+  return out;
+}
+
+/** dX of samples [s0, s0 + count) gathered from their dCol, whose tap k of pixel q lies at
+ * k·kStride + q·pStride of each sample's K·plane values (shaders/conv2d_col2im.wgsl). */
+function col2im(dcol: Tensor, out: Tensor, g: Conv2dGeometry, s0: number, count: number, kStride: number, pStride: number): void {
+  const gpu = out.gpu;
+  const run = col2imRun(g);
+  const runs = Math.ceil(g.w / run);
+  const total = count * g.c * g.h * runs;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_col2im',
+    label: `conv2d col2im dx[${out.shape}] samples ${s0}+${count}`,
+    constants: { ...windowConstants(g), RUN: run },
+    bindings: { DCol: dcol, DX: out },
+    params: {
+      n: g.n,
+      cin: g.c,
+      h: g.h,
+      w: g.w,
+      ph: g.ph,
+      pw: g.pw,
+      oh: g.oh,
+      ow: g.ow,
+      s0,
+      rowStride: gx * 64,
+      total,
+      runs,
+      kStride,
+      pStride,
+    },
+    workgroups: [gx, gy],
+  });
+}
+
+/** Dyp [n, coutP, planeP]: each sample's dy [cout, plane] zero-padded to whole vec4 lines (shaders/conv2d_pad_dy.wgsl). */
+function padDy(dy: Tensor, g: Conv2dGeometry, coutP: number, planeP: number): Tensor {
+  const gpu = dy.gpu;
+  const out = Tensor.empty(gpu, [g.n, coutP, planeP]);
+  const total = out.size / 4;
+  const [gx, gy] = grid2d(Math.ceil(total / 64), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.run({
+    shader: 'conv2d_pad_dy',
+    label: `conv2d pad dy [${g.n}, ${g.cout}, ${g.oh * g.ow}] -> [${coutP}, ${planeP}]`,
+    bindings: { DY: dy, Dyp: out },
+    params: { cout: g.cout, plane: g.oh * g.ow, coutP, planeP4: planeP / 4, total, rowStride: gx * 64 },
+    workgroups: [gx, gy],
+  });
   return out;
 }
 

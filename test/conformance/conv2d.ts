@@ -12,6 +12,7 @@ import {
 } from '../../src/ops/conv2d.js';
 import { conv2dInputGradProgram, conv2dWeightGradPlan } from '../../src/ops/conv2d_implicit.js';
 import { conv2dCotangentWeightGrads, conv2dPixelStride } from '../../src/ntk/conv2d_factors.js';
+import { conv2dInputGradIm2col, inputGradForm } from '../../src/ops/conv2d_im2col.js';
 import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from '../../src/reference/conv2d.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
@@ -163,6 +164,53 @@ for (const [xShape, wShape, options, replicas, withBias] of [
       [tx, tdy].forEach((t) => t.dispose());
     },
     ['conv2d/ntk cotangent gradients'],
+  );
+}
+
+// The im2col path's input gradient in both GEMM forms (tap-rows dCol = Wᵀ·dY on dy as it lies,
+// pixel-rows dColᵀ = dYᵀ·W on dy transposed) and in sample chunks: odd sizes, stride 2, padding,
+// rectangular windows, one and 16 input channels, cout and planes not multiples of 4. Both forms sum
+// each dCol entry over cout in the same order and col2im adds the taps in the same order, so their
+// bits agree (and match the form the rule picks).
+for (const [xShape, wShape, options] of [
+  [[5, 1, 28, 28], [16, 1, 3, 3], {}], // the bench CNN's first layer
+  [[5, 16, 13, 13], [32, 16, 3, 3], {}], // its second: 121 pixels, dy padded for tap-rows
+  [[3, 1, 11, 9], [6, 1, 5, 3], { stride: 2, padding: [2, 1] }],
+  [[3, 16, 9, 10], [7, 16, 3, 3], { stride: 2, padding: 1 }],
+  [[4, 3, 7, 7], [5, 3, 2, 2], { stride: [1, 2] }],
+] as Array<[number[], number[], Conv2dOptions]>) {
+  defineCase(
+    `conv2d im2col input gradient, tap-rows and pixel-rows forms, chunks of 2 samples, x[${xShape}] w[${wShape}] ${JSON.stringify(options)} match float64`,
+    async ({ gpu, metric, output }) => {
+      const g = conv2dGeometry(xShape, wShape, { ...options, path: 'im2col' });
+      const size = (s: number[]) => s.reduce((a, b) => a * b);
+      const dys = randomF32(g.n * g.cout * g.oh * g.ow, 91);
+      const ws = randomF32(size(wShape), 92);
+      const ref = conv2dBackwardInputRef(dys, ws, g);
+      const scale = conv2dBackwardInputRef(absOf(dys), absOf(ws), g);
+      const tdy = Tensor.fromArray(gpu, dys, [g.n, g.cout, g.oh, g.ow]);
+      const tw = Tensor.fromArray(gpu, ws, wShape);
+      const twoSamples = 2 * 4 * g.c * g.kh * g.kw * g.oh * g.ow;
+      const got: Record<string, Float32Array> = {};
+      for (const form of ['tap-rows', 'pixel-rows'] as const)
+        for (const [chunking, bytes] of [
+          ['', undefined],
+          [' chunked', twoSamples],
+        ] as const) {
+          const dx = conv2dInputGradIm2col(tdy, tw, g, form, bytes);
+          const key = `${form}${chunking}`;
+          got[key] = await dx.read();
+          dx.dispose();
+          metric(`${key} scaledError`, assertBelow(scaledError(got[key], ref, scale), TOLERANCES.conv2d, `dx (${key})`));
+        }
+      for (const key of Object.keys(got)) assertBitEqual(got[key], got['pixel-rows'], `dx (${key}) against dx (pixel-rows)`);
+      const picked = conv2dBackwardInput(tdy, tw, g);
+      metric(`picked form ${inputGradForm(g)}`, 1);
+      assertBitEqual(await picked.read(), got['pixel-rows'], 'dx (the form the rule picks)');
+      output('dx', got['tap-rows'], { mode: 'tolerance', tol: TOLERANCES.conv2d * TOLERANCES.crossRuntimeFactor });
+      [tdy, tw, picked].forEach((t) => t.dispose());
+    },
+    ['conv2d/im2col input grad tap-rows', 'conv2d/im2col input grad pixel-rows'],
   );
 }
 

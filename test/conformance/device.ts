@@ -99,6 +99,7 @@ function convPoolBatchNormVariants() {
     gemm_pack: [{ TRANS: false }, { TRANS: true }],
     conv2d_im2col: [{ ONES_ROW: false }, { ONES_ROW: true }, ...windows],
     conv2d_transpose_dy: [{}],
+    conv2d_pad_dy: [{}],
     conv2d_col2im: [{ RUN: 8 }, ...windows.map((w) => ({ ...w, RUN: 4 }))],
     max_pool2d: [
       { KH: 2, KW: 2, SH: 2, SW: 2 },
