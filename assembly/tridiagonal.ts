@@ -9,7 +9,7 @@ import { at, axpy, cm, dot, dotAndAxpy, norm2, rank2Update, scale } from './vect
 const PANEL: i32 = 32;
 
 /** Columns of the trailing lower triangle updated per gemm call (the diagonal block's upper part is scratch). */
-const TRAILING_BLOCK: i32 = 128;
+const TRAILING_BLOCK: i32 = 64;
 
 /** Reflectors applied together in the back-transformation (a BACK_BLOCK x BACK_BLOCK triangular T). */
 const BACK_BLOCK: i32 = 64;
