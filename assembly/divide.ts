@@ -439,26 +439,43 @@ function middleWayStep(dp: f64, dq: f64, f: f64, dpsi: f64, dphi: f64): f64 {
 /**
  * dlaed3: ẑ_i = sign(z_i)·sqrt(−(p_i − λ_i)·Π_{j≠i} (p_i − λ_j)/(p_i − p_j)) (Gu & Eisenstat), then
  * column j of U is (ẑ_i/(p_i − λ_j))_i normalised, its rows placed at the compacted positions
- * (work.permutation). U overwrites the differences (k x k, ld k); returns it.
+ * (work.permutation). U overwrites the differences (k x k, ld k); returns it. Both passes run down the
+ * columns of the differences in f64x2, two rows i at a time; each product still takes its factors in
+ * ascending j.
  */
 function rotationOfRoots(k: i32, work: Work): usize {
   const delta = work.differences;
   const p = work.poles;
+  const w = work.z;
+  for (let i = 0; i < k; i++) store<f64>(at(w, i), load<f64>(cm(delta, k, i, i)));
+  for (let j = 0; j < k; j++) productFactors(w, cm(delta, k, 0, j), p, j, k);
   for (let i = 0; i < k; i++) {
-    const pi = load<f64>(at(p, i));
-    let w = load<f64>(cm(delta, k, i, i));
-    for (let j = 0; j < k; j++) if (j != i) w *= load<f64>(cm(delta, k, i, j)) / (pi - load<f64>(at(p, j)));
-    const zi = load<f64>(at(work.zHat, i));
-    store<f64>(at(work.z, i), zi < 0 ? -Math.sqrt(-w) : Math.sqrt(-w));
+    const root = Math.sqrt(-load<f64>(at(w, i)));
+    store<f64>(at(w, i), load<f64>(at(work.zHat, i)) < 0 ? -root : root);
   }
   const column = work.poles;
   for (let j = 0; j < k; j++) {
     const dj = cm(delta, k, 0, j);
-    for (let i = 0; i < k; i++) store<f64>(at(column, i), load<f64>(at(work.z, i)) / load<f64>(at(dj, i)));
+    let i = 0;
+    for (; i + 2 <= k; i += 2) v128.store(at(column, i), f64x2.div(v128.load(at(w, i)), v128.load(at(dj, i))));
+    if (i < k) store<f64>(at(column, i), load<f64>(at(w, i)) / load<f64>(at(dj, i)));
     const inverse = 1 / norm2(column, k);
-    for (let i = 0; i < k; i++) store<f64>(at(dj, load<i32>(work.permutation + (<usize>i << 2))), load<f64>(at(column, i)) * inverse);
+    for (i = 0; i < k; i++) store<f64>(at(dj, load<i32>(work.permutation + (<usize>i << 2))), load<f64>(at(column, i)) * inverse);
   }
   return delta;
+}
+
+/** w[i] *= (p_i − λ_j)/(p_i − p_j) for every i ≠ j < k, where `dj` is column j of the differences. */
+function productFactors(w: usize, dj: usize, p: usize, j: i32, k: i32): void {
+  const pj = f64x2.splat(load<f64>(at(p, j)));
+  const self = j & ~1; // the pair of rows that holds i = j: its lane j takes the factor 1
+  let i = 0;
+  for (; i + 2 <= k; i += 2) {
+    let factor = f64x2.div(v128.load(at(dj, i)), f64x2.sub(v128.load(at(p, i)), pj));
+    if (i == self) factor = (j & 1) == 0 ? f64x2.replace_lane(factor, 0, 1) : f64x2.replace_lane(factor, 1, 1);
+    v128.store(at(w, i), f64x2.mul(v128.load(at(w, i)), factor));
+  }
+  if (i < k && i != j) store<f64>(at(w, i), load<f64>(at(w, i)) * (load<f64>(at(dj, i)) / (load<f64>(at(p, i)) - load<f64>(at(p, j)))));
 }
 
 /** Insertion sort of values[0..size) ascending (stable), permuting perm[0..size) (int32) along. */

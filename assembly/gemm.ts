@@ -1,6 +1,7 @@
 // Float64 matrix product C ← C + α·op(A)·op(B) (column-major, op = identity or transpose) for the
 // eigen-solver's level-3 steps. Goto-style blocking: op(A) packed in MC x KC blocks of MR-row strips,
 // op(B) in KC x NR strips, and a 4 x 4 register-blocked f64x2 micro-kernel; fixed summation order.
+// A triangular op(A) may say so: its zero products are skipped, which leaves every sum unchanged.
 
 /** Rows of C per micro-kernel call (two f64x2 lanes). */
 const MR: i32 = 4;
@@ -12,6 +13,11 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 /** Columns of B per outer block (KC x NC = 2 MiB, an L3 cache). */
 const NC: i32 = 1024;
+
+/** Shapes of op(A) for gemm: any; upper (op(A)[r, p] = 0 for p < r); lower (op(A)[r, p] = 0 for p > r). */
+export const FULL: i32 = 0;
+export const UPPER: i32 = 1;
+export const LOWER: i32 = 2;
 
 /** Packing buffers (MC x KC and (NC + NR) x KC float64), allocated on first use and kept. */
 let packedA: usize = 0;
@@ -105,13 +111,16 @@ function microKernel(pa: usize, b0: usize, b1: usize, b2: usize, b3: usize, pStr
  * C[0:m, 0:n] += α · op(A)[0:m, 0:k] · op(B)[0:k, 0:n], column-major with leading dimensions lda, ldb,
  * ldc; op(X) = Xᵀ when transX. op(A) is packed; op(B) is packed only when transposed (otherwise its
  * columns are already contiguous in k and are read in place). Each element of C is updated once per
- * KC block of k.
+ * KC block of k. With `shape` UPPER or LOWER, each MR-row strip of op(A) runs only over the p where
+ * some of its rows may be nonzero: the skipped products are exact zeros (for finite B), and a sum
+ * that starts from +0 is unchanged by them, so the result is bit-identical to the FULL product.
  */
 export function gemm(
   m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, transA: bool,
   b: usize, ldb: i32, transB: bool,
   c: usize, ldc: i32,
+  shape: i32 = FULL,
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
   if (packedA == 0) {
@@ -145,8 +154,14 @@ export function gemm(
             pStride = 8;
           }
           for (let ir = 0; ir < mc; ir += MR) {
+            const r = i0 + ir - p0; // the strip's first row, relative to this block of p
+            const from = shape == UPPER ? max(0, min(kc, r)) : 0;
+            const to = shape == LOWER ? max(0, min(kc, r + MR)) : kc;
+            if (from >= to) continue;
             const cp = c + ((<usize>(i0 + ir) + <usize>(j0 + jr) * <usize>ldc) << 3);
-            microKernel(packedA + (<usize>ir * <usize>kc << 3), b0, b1, b2, b3, pStride, kc, cp, ldc, alpha, min(MR, mc - ir), cols);
+            const skip = <usize>from * pStride;
+            const pa = packedA + ((<usize>ir * <usize>kc + <usize>from * <usize>MR) << 3);
+            microKernel(pa, b0 + skip, b1 + skip, b2 + skip, b3 + skip, pStride, to - from, cp, ldc, alpha, min(MR, mc - ir), cols);
           }
         }
       }

@@ -2,14 +2,14 @@
 // dsytrd/dlatrd (lower triangle, column-major), and the back-transformation Z ← Q Z with compact WY
 // blocks Q_b = I − V T Vᵀ (dlarft/dlarfb); the trailing and back-transform updates run through gemm.
 
-import { gemm } from './gemm';
+import { gemm, LOWER, UPPER } from './gemm';
 import { at, axpy, cm, dot, dotAndAxpy, norm2, rank2Update, scale } from './vector';
 
 /** Columns reduced per panel; the trailing matrix then takes one rank-2·PANEL update (level 3). */
 const PANEL: i32 = 32;
 
 /** Columns of the trailing lower triangle updated per gemm call (the diagonal block's upper part is scratch). */
-const TRAILING_BLOCK: i32 = 128;
+const TRAILING_BLOCK: i32 = 64;
 
 /** Reflectors applied together in the back-transformation (a BACK_BLOCK x BACK_BLOCK triangular T). */
 const BACK_BLOCK: i32 = 64;
@@ -193,10 +193,10 @@ export function backTransform(a: usize, n: i32, tau: usize, z: usize, cols: i32)
     const m = n - 1 - j0;
     blockReflectors(a, n, tau, j0, b, v, t);
     memory.fill(vz, 0, <usize>b * <usize>cols << 3);
-    gemm(b, cols, m, 1, v, m, true, at(z, j0 + 1), n, false, vz, b);
+    gemm(b, cols, m, 1, v, m, true, at(z, j0 + 1), n, false, vz, b, UPPER);
     memory.fill(tvz, 0, <usize>b * <usize>cols << 3);
-    gemm(b, cols, b, 1, t, b, false, vz, b, false, tvz, b);
-    gemm(m, cols, b, -1, v, m, false, tvz, b, false, at(z, j0 + 1), n);
+    gemm(b, cols, b, 1, t, b, false, vz, b, false, tvz, b, UPPER);
+    gemm(m, cols, b, -1, v, m, false, tvz, b, false, at(z, j0 + 1), n, LOWER);
   }
   heap.free(tvz);
   heap.free(vz);
@@ -219,7 +219,7 @@ function blockReflectors(a: usize, n: i32, tau: usize, j0: i32, b: i32, v: usize
   }
   // T's strictly upper part starts as −tau_i·(VᵀV)[k, i] (one gemm), then T[0:i, i] = T[0:i, 0:i]·T[0:i, i].
   memory.fill(t, 0, <usize>b * <usize>b << 3);
-  gemm(b, b, m, 1, v, m, true, v, m, false, t, b);
+  gemm(b, b, m, 1, v, m, true, v, m, false, t, b, UPPER);
   for (let i = 0; i < b; i++) {
     const ti = load<f64>(at(tau, j0 + i));
     for (let k = 0; k < i; k++) store<f64>(cm(t, b, k, i), -ti * load<f64>(cm(t, b, k, i)));
