@@ -82,7 +82,7 @@ function net(gpu: Gpu): Layer[] {
 }
 
 defineCase(
-  'Sequential with fused ReLUs (Conv2d and Dense forwardRelu, Dense masked dx) gives the bits of the layers run apart',
+  'fused relu: a Sequential (Conv2d and Dense forwardRelu, Dense masked dx) gives the bits of the layers run apart',
   async ({ gpu, output }) => {
     const [n, xShape] = [3, [3, 2, 9, 9]];
     const x = Tensor.fromArray(
