@@ -7,10 +7,12 @@
 // and the kernel size and stride are override constants (divisions by them are cheap).
 // Split-K under the loop budget (src/device/loop_budget.ts): workgroup z = part sums k in
 // [part*perPart, min(K, (part+1)*perPart)) into its own [n, cout, oh, ow] slab of Y (part 0 adds
-// the bias); src/ops/conv2d.ts adds the slabs in part order.
+// the bias); src/ops/conv2d.ts adds the slabs in part order. RELU (set by the host only without
+// split-K, where the stored value is final) stores max(y, 0).
 
 override TY: u32 = 16u; // threads along M: 4, 8, 16, 32 or 64
 override HAS_BIAS: bool = false;
+override RELU: bool = false;
 override KH: u32 = 3u;
 override KW: u32 = 3u;
 override SH: u32 = 1u;
@@ -65,7 +67,9 @@ fn mmWrite(row: u32, col: u32, v: f32) {
   var bias = 0.0;
   if (HAS_BIAS && firstPart) { bias = Bias[row]; }
   let plane = p.oh * p.ow;
-  Y[slab + ((col / plane) * p.cout + row) * plane + col % plane] = v + bias;
+  var y = v + bias;
+  if (RELU) { y = max(y, 0.0); }
+  Y[slab + ((col / plane) * p.cout + row) * plane + col % plane] = y;
 }
 
 @compute @workgroup_size(256)

@@ -9,8 +9,8 @@
 // [batch][N][K4] (k contiguous). Rows of A past M and columns of B past N are read but never
 // stored. Split-K (src/device/loop_budget.ts): slab z = part·batch + b sums k4 in
 // [part·kPer4, min(K4, (part+1)·kPer4)) into its own [M, N] slab of C (A from vec4 aOffset4 on, C
-// from element cOffset on;
-// HAS_BIAS adds Bias[row] in part 0). Fixed order: deterministic.
+// from element cOffset on). Fixed order: deterministic. The epilogue (lib/gemm_block_core.wgsl:
+// bias per row or column, ReLU, mask) acts on the stored value; bias in part 0.
 // Grid: x covers the 32x16 blocks (64 per workgroup), y the slabs. The core lives in
 // lib/gemm_block_core.wgsl; this variant reads both operands as vec4 storage arrays.
 

@@ -7,10 +7,17 @@
 // Split-K (src/device/loop_budget.ts): workgroup z = part * batch + b sums k in
 // [part*kPer, min(K, (part+1)*kPer)); with parts > 1 each part writes its own [batch, M, N] slab
 // of C (partial sums, added in part order by sum_partials.wgsl).
+// The epilogue on each stored value v, set by the host only where v is final (one part, no
+// ACCUMULATE): HAS_BIAS adds Bias[row] (Bias[col] with BIAS_PER_COLUMN), RELU stores max(v, 0),
+// HAS_MASK stores v where Mask[idx] > 0, else 0 (Mask shaped like C).
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
+override HAS_BIAS: bool = false;
+override BIAS_PER_COLUMN: bool = false;
+override RELU: bool = false;
+override HAS_MASK: bool = false;
 
 struct Params {
   M: u32, N: u32, K: u32, batch: u32,
@@ -20,7 +27,9 @@ struct Params {
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(3) var<storage, read> Bias: array<f32>;
+@group(0) @binding(4) var<storage, read> Mask: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 const TY: u32 = 16u; // 64 x 64 tile
 const BK: u32 = 16u;
@@ -50,9 +59,13 @@ fn mmWrite(row: u32, col: u32, v: f32) {
     let idx = cSlab + row * p.N + col;
     if (ACCUMULATE) {
       C[idx] = C[idx] + v;
-    } else {
-      C[idx] = v;
+      return;
     }
+    var y = v;
+    if (HAS_BIAS) { y = y + Bias[select(row, col, BIAS_PER_COLUMN)]; }
+    if (RELU) { y = max(y, 0.0); }
+    if (HAS_MASK) { y = select(0.0, y, Mask[idx] > 0.0); }
+    C[idx] = y;
   }
 }
 

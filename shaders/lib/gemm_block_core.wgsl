@@ -4,7 +4,14 @@
 
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
-override HAS_BIAS: bool = false; // adds Bias[row] to every stored value (part 0 only under split-K)
+// The epilogue on each stored value v (c = the product): HAS_BIAS adds a bias in part 0 (Bias[row],
+// or Bias[col] with BIAS_PER_COLUMN); RELU stores max(v, 0); HAS_MASK stores v where Mask[idx] > 0,
+// else 0 (Mask laid out like C from cOffset on). The host sets RELU and HAS_MASK (and a bias that
+// belongs after the k-parts' sum) only where the stored value is final: no split-K, no ACCUMULATE.
+override HAS_BIAS: bool = false;
+override BIAS_PER_COLUMN: bool = false;
+override RELU: bool = false;
+override HAS_MASK: bool = false;
 
 struct Params {
   M: u32, N: u32, K4: u32, batch: u32,
@@ -14,10 +21,28 @@ struct Params {
 
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<storage, read> Bias: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> Mask: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 fn store(idx: u32, v: f32) {
-  if (ACCUMULATE) { C[idx] = C[idx] + v; } else { C[idx] = v; }
+  if (ACCUMULATE) {
+    C[idx] = C[idx] + v;
+    return;
+  }
+  var y = v;
+  if (RELU) { y = max(y, 0.0); }
+  if (HAS_MASK) { y = select(0.0, y, Mask[idx - p.cOffset] > 0.0); }
+  C[idx] = y;
+}
+
+/** Bias[col..col+3] (0 past N): the column bias of 4 adjacent stored values. */
+fn columnBias4(col: u32) -> vec4<f32> {
+  var b = vec4<f32>(0.0);
+  if (col < p.N) { b.x = Bias[col]; }
+  if (col + 1u < p.N) { b.y = Bias[col + 1u]; }
+  if (col + 2u < p.N) { b.z = Bias[col + 2u]; }
+  if (col + 3u < p.N) { b.w = Bias[col + 3u]; }
+  return b;
 }
 
 /** Stores the 4 values of v at row `row`, columns col..col+3 that lie inside the matrix. */
@@ -83,13 +108,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   let cBase = p.cOffset + slab * p.M * p.N;
+  // #unroll q 4
+  var colBias{q} = vec4<f32>(0.0);
+  if (HAS_BIAS && BIAS_PER_COLUMN && part == 0u) { colBias{q} = columnBias4(n0 + {q}u * 4u); }
+  // #end
   // #unroll r 32
   if (m0 + {r}u < p.M) {
     let rowBase = cBase + (m0 + {r}u) * p.N;
-    var bias = 0.0;
-    if (HAS_BIAS && part == 0u) { bias = Bias[m0 + {r}u]; }
+    var rowBias = 0.0;
+    if (HAS_BIAS && !BIAS_PER_COLUMN && part == 0u) { rowBias = Bias[m0 + {r}u]; }
     // #unroll q 4
-    store4(rowBase, n0 + {q}u * 4u, c{r}_{q} + bias);
+    store4(rowBase, n0 + {q}u * 4u, c{r}_{q} + select(vec4<f32>(rowBias), colBias{q}, BIAS_PER_COLUMN));
     // #end
   }
   // #end

@@ -75,9 +75,18 @@ export class Conv2d implements Layer {
   }
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
+    return this.convolve(x, options, false);
+  }
+
+  /** forward() then ReLU, the ReLU in the convolution's store (Sequential fuses a following ReLU). */
+  forwardRelu(x: Tensor, options: ForwardOptions): Tensor {
+    return this.convolve(x, options, true);
+  }
+
+  private convolve(x: Tensor, options: ForwardOptions, relu: boolean): Tensor {
     const geometry = this.geometry(x.shape);
     this.clearRecord();
-    const y = conv2d(x, this.weight.value, this.bias?.value ?? null, this.options);
+    const y = conv2d(x, this.weight.value, this.bias?.value ?? null, { ...this.options, relu });
     if (options.record ?? true) this.record = { x: x.view(), geometry };
     return y;
   }

@@ -1,11 +1,11 @@
 // Dense (fully connected) layer: y = x Wᵀ + b with W stored [out, in] (PyTorch nn.Linear layout,
-// so checkpoints map one-to-one). Backward gives dx = dy W, batch-summed dW = dyᵀ x and db = Σ dy
+// so checkpoints map one-to-one), the bias (and a following ReLU, fused) in the GEMM's epilogue.
+// Backward gives dx = dy W (masked by a fused ReLU before it), batch-summed dW = dyᵀ x and db = Σ dy
 // accumulated into the gradients, or, into a per-sample sink, dW_i = dy_i ⊗ x_i as one batched
 // matmul (or the factors dy, x for the NTK's contraction).
 
 import type { Gpu } from '../device/gpu.js';
 import { channelSumInto } from '../ops/channel_sum.js';
-import { biasAdd } from '../ops/channel_affine.js';
 import { matmul, matmulInto } from '../ops/matmul.js';
 import { resolveOptions, requireChoice, requireInteger } from '../options.js';
 import type { Rng } from '../random/rng.js';
@@ -68,15 +68,24 @@ export class Dense implements Layer {
     return [input[0], this.outFeatures];
   }
 
+  /** Backward multiplies dx by (options.reluOutput > 0) in the GEMM's epilogue. */
+  readonly fusesReluBackward = true;
+
   forward(x: Tensor, options: ForwardOptions): Tensor {
+    return this.affine(x, options, false);
+  }
+
+  /** forward() then ReLU, bias and ReLU in the GEMM's epilogue (Sequential fuses a following ReLU). */
+  forwardRelu(x: Tensor, options: ForwardOptions): Tensor {
+    return this.affine(x, options, true);
+  }
+
+  /** x Wᵀ + b, then max(., 0) with `relu`: one GEMM, bias and ReLU in its epilogue. */
+  private affine(x: Tensor, options: ForwardOptions, relu: boolean): Tensor {
     this.outputShape(x.shape);
     this.clearRecord();
-    const xw = matmul(x, this.weight.value, { transB: true });
-    let y = xw;
-    if (this.bias) {
-      y = biasAdd(xw, this.bias.value);
-      xw.dispose();
-    }
+    const bias = this.bias ? { values: this.bias.value, per: 'column' as const } : undefined;
+    const y = matmul(x, this.weight.value, { transB: true, epilogue: { bias, relu } });
     if (options.record ?? true) this.input = x.view();
     return y;
   }
@@ -99,7 +108,8 @@ export class Dense implements Layer {
       xRow.dispose();
       if (this.bias) grads.addGrad(this.bias, dy.view());
     }
-    return options.inputGrad === false ? Tensor.empty(dy.gpu, [1]) : matmul(dy, this.weight.value);
+    if (options.inputGrad === false) return Tensor.empty(dy.gpu, [1]);
+    return matmul(dy, this.weight.value, { epilogue: { mask: options.reluOutput } });
   }
 
   parameters(): Parameter[] {

@@ -22,15 +22,19 @@ export {
 } from './conv2d_geometry.js';
 
 /**
- * y [n, cout, oh, ow] = x [n, cin, h, w] ⋆ weight [cout, cin, kh, kw] + bias [cout] (optional).
+ * y [n, cout, oh, ow] = x [n, cin, h, w] ⋆ weight [cout, cin, kh, kw] + bias [cout] (optional),
+ * followed by max(y, 0) with `relu` (in the GEMM's store: the bits of map(y, 'relu') after it).
  * f32 with f32 accumulation over cin*kh*kw terms in a fixed order.
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  const g = conv2dGeometry(x.shape, weight.shape, options);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions & { relu?: boolean } = {}): Tensor {
+  const { relu = false, ...geometry } = options;
+  if (typeof relu !== 'boolean')
+    throw new NtkError('E_INVALID_ARGUMENT', `conv2d: relu must be true or false, got ${JSON.stringify(relu)}.`);
+  const g = conv2dGeometry(x.shape, weight.shape, geometry);
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== g.cout)) {
     throw new NtkError('E_SHAPE_MISMATCH', `conv2d: bias [${bias.shape}] must be [${g.cout}] (one per output channel).`);
   }
-  return useIm2col(x.gpu, g) ? conv2dIm2col(x, weight, bias, g) : conv2dImplicit(x, weight, bias, g);
+  return useIm2col(x.gpu, g) ? conv2dIm2col(x, weight, bias, g, relu) : conv2dImplicit(x, weight, bias, g, relu);
 }
 
 /**

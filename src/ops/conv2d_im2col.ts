@@ -81,8 +81,9 @@ export function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, 
   return col;
 }
 
-/** Forward on the GEMM core: per sample chunk, Y[s] [cout, plane] = W [cout, K] · Col[s] [K, plane] (+ bias). */
-export function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+/** Forward on the GEMM core: per sample chunk, Y[s] [cout, plane] = W [cout, K] · Col[s] [K, plane] (+ bias),
+ * with `relu` followed by max(y, 0) in the GEMM's epilogue. */
+export function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry, relu = false): Tensor {
   const gpu = x.gpu;
   const { K, K4, plane, planeP } = im2colDims(g);
   const out = Tensor.empty(gpu, conv2dOutputShape(g));
@@ -106,6 +107,7 @@ export function conv2dIm2col(x: Tensor, weight: Tensor, bias: Tensor | null, g: 
       transB: false,
       accumulate: false,
       bias,
+      epilogue: { relu },
       textures: true,
     });
     col.dispose();

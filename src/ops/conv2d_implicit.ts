@@ -7,10 +7,12 @@ import { Tensor } from '../tensor/tensor.js';
 import { conv2dOutputShape, type Conv2dGeometry } from './conv2d_geometry.js';
 import { windowConstants } from './geometry.js';
 import { grid2d } from './grid.js';
+import { map } from './map.js';
 import { sumPartials, sumPartialsInto } from './sum_partials.js';
 
-/** The forward pass as the tiled implicit GEMM of shaders/conv2d.wgsl (split-K partials added in part order). */
-export function conv2dImplicit(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+/** The forward pass as the tiled implicit GEMM of shaders/conv2d.wgsl (split-K partials added in part
+ * order), with `relu` followed by max(y, 0): in the GEMM's store, or after the parts' sum under split-K. */
+export function conv2dImplicit(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry, relu = false): Tensor {
   const gpu = x.gpu;
   const [xb, wb] = [x.buffer, weight.buffer];
   const biasBuffer = bias ? bias.buffer : wb; // unused binding when there is no bias (read-only alias)
@@ -22,8 +24,8 @@ export function conv2dImplicit(x: Tensor, weight: Tensor, bias: Tensor | null, g
   const target = parts === 1 ? out : Tensor.empty(gpu, [parts, ...out.shape]);
   gpu.run({
     shader: 'conv2d',
-    label: `conv2d x[${x.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}`,
-    constants: { TY: ty, HAS_BIAS: bias !== null, ...windowConstants(g) },
+    label: `conv2d x[${x.shape}] w[${weight.shape}]${parts > 1 ? ` in ${parts} k-parts` : ''}${relu && parts === 1 ? ' relu' : ''}`,
+    constants: { TY: ty, HAS_BIAS: bias !== null, RELU: relu && parts === 1, ...windowConstants(g) },
     bindings: {
       X: { buffer: xb, bytes: x.bytes },
       W: { buffer: wb, bytes: weight.bytes },
@@ -33,7 +35,11 @@ export function conv2dImplicit(x: Tensor, weight: Tensor, bias: Tensor | null, g
     params: { ...geometryFields(g), perPart },
     workgroups: [Math.ceil(N / tn), Math.ceil(M / tm), parts],
   });
-  return addParts(target, parts, out);
+  addParts(target, parts, out);
+  if (!relu || parts === 1) return out;
+  const y = map(out, 'relu');
+  out.dispose();
+  return y;
 }
 
 /** The input gradient as the tiled implicit GEMM (shaders/conv2d_backward_input.wgsl), or one thread per input element where GEMM tiles would be mostly padding. */

@@ -5,12 +5,17 @@
 // layout needs it; fast on CPU adapters) and the workgroup-memory tiled shaders/matmul.wgsl (fast on
 // GPUs). Both split K under the loop
 // budget (src/device/loop_budget.ts) and add the parts in a fixed order: deterministic per adapter.
+// An epilogue (bias per row or column, ReLU, mask) acts on each stored value inside the GEMM where
+// that value is final, else as the separate ops after the parts' sum: the same float operations.
 
 import type { Gpu } from '../device/gpu.js';
 import { splitLoop } from '../device/loop_budget.js';
-import { NtkError } from '../errors.js';
+import { check, NtkError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { reluBackward } from './binary.js';
+import { channelAffine } from './channel_affine.js';
 import { grid2d } from './grid.js';
+import { map } from './map.js';
 import { sumPartialsInto } from './sum_partials.js';
 
 import type { GemmVariant } from '../device/programs.js';
@@ -25,6 +30,22 @@ export interface MatmulOptions {
   transB?: boolean;
   /** Force a GEMM variant (tests and benchmarks); default: gemmVariant(gpu). */
   gemm?: GemmVariant;
+  /** Applied to every entry of C before it is stored (not with accumulate). */
+  epilogue?: GemmEpilogue;
+}
+
+/**
+ * What a GEMM does to each entry v of C, in this order: v + bias, max(v, 0), v where mask > 0
+ * else 0. The same float operations as biasAdd / channelAffine, map(., 'relu') and reluBackward
+ * (., mask) after the product, so the same bits.
+ */
+export interface GemmEpilogue {
+  /** Added after the product: `values` [M] (one per row of C) or [N] (one per column), shared over the batch. */
+  bias?: { values: Tensor; per: 'row' | 'column' };
+  /** Store max(v, 0). */
+  relu?: boolean;
+  /** Store v where mask > 0, else 0; the shape of C (a ReLU's backward with its output as mask). */
+  mask?: Tensor;
 }
 
 /** The adapter's GEMM variant: measured when the Gpu was created, or forced (Gpu.programs). */
@@ -52,8 +73,10 @@ const MIN_K_PER_PART = 1024;
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const { batch, M, N } = matmulShape(a, b, options);
+  const outShape = a.shape.length === 3 ? [batch, M, N] : [M, N];
+  checkEpilogue(a, options.epilogue, outShape, null, false);
   void [a.buffer, b.buffer]; // throw E_DISPOSED before anything is allocated
-  const out = Tensor.empty(a.gpu, a.shape.length === 3 ? [batch, M, N] : [M, N]);
+  const out = Tensor.empty(a.gpu, outShape);
   dispatch(a, b, out, options, false);
   return out;
 }
@@ -71,7 +94,110 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor, options: MatmulOpt
       { out: [...out.shape], batch, M, N },
     );
   }
+  checkEpilogue(a, options.epilogue, a.shape.length === 3 ? [batch, M, N] : [M, N], out, options.accumulate ?? false);
   dispatch(a, b, out, options, options.accumulate ?? false);
+}
+
+/** Validates an epilogue for C of `outShape` (written into `out` when given) before anything runs. */
+function checkEpilogue(a: Tensor, e: GemmEpilogue | undefined, outShape: number[], out: Tensor | null, accumulate: boolean): void {
+  if (!e) return;
+  const [M, N] = outShape.slice(-2);
+  if (accumulate && hasEpilogue(e)) {
+    throw new NtkError(
+      'E_INVALID_ARGUMENT',
+      'matmulInto: an epilogue acts on the stored product, not on a sum into `out`; drop `accumulate` or the epilogue.',
+    );
+  }
+  const operands: [string, Tensor][] = [];
+  if (e.bias) {
+    const { values, per } = e.bias;
+    if (per !== 'row' && per !== 'column') {
+      throw new NtkError('E_INVALID_ARGUMENT', `matmul: epilogue bias.per must be 'row' or 'column', got ${JSON.stringify(per)}.`);
+    }
+    const length = per === 'row' ? M : N;
+    if (values.shape.length !== 1 || values.shape[0] !== length) {
+      throw new NtkError(
+        'E_SHAPE_MISMATCH',
+        `matmul: epilogue bias [${values.shape}] must be [${length}] (one per ${per} of the ${M}x${N} product).`,
+        { bias: [...values.shape], per, M, N },
+      );
+    }
+    operands.push(['bias', values]);
+  }
+  if (e.mask) {
+    if (e.mask.shape.length !== outShape.length || e.mask.shape.some((d, i) => d !== outShape[i])) {
+      throw new NtkError('E_SHAPE_MISMATCH', `matmul: epilogue mask [${e.mask.shape}] must have the product's shape [${outShape}].`, {
+        mask: [...e.mask.shape],
+        product: outShape,
+      });
+    }
+    operands.push(['mask', e.mask]);
+  }
+  for (const [what, t] of operands) {
+    if (t.gpu !== a.gpu) throw new NtkError('E_INVALID_ARGUMENT', `matmul: the epilogue ${what} lives on another Gpu object than A.`);
+    if (out && t.buffer === out.buffer) {
+      throw new NtkError('E_INVALID_ARGUMENT', `matmulInto: the epilogue ${what} shares its buffer with \`out\`; pass a separate tensor.`);
+    }
+  }
+}
+
+function hasEpilogue(e: GemmEpilogue): boolean {
+  return e.bias !== undefined || e.relu === true || e.mask !== undefined;
+}
+
+/** The epilogue in a dispatch label, e.g. ` +bias(column) relu`. */
+function epilogueLabel(e: GemmEpilogue): string {
+  return `${e.bias ? ` +bias(${e.bias.per})` : ''}${e.relu ? ' relu' : ''}${e.mask ? ' mask' : ''}`;
+}
+
+/** The epilogue's override constants and bindings (unused ones bound to `alias`, a read-only operand). */
+function epilogueSetup(e: GemmEpilogue, alias: Tensor) {
+  return {
+    constants: {
+      ...(e.bias ? { HAS_BIAS: true, ...(e.bias.per === 'column' ? { BIAS_PER_COLUMN: true } : {}) } : {}),
+      ...(e.relu ? { RELU: true } : {}),
+      ...(e.mask ? { HAS_MASK: true } : {}),
+    },
+    Bias: e.bias?.values ?? alias,
+    Mask: e.mask ?? alias,
+  };
+}
+
+/**
+ * The epilogue as the separate ops (channelAffine's shift, map relu, reluBackward) on elements
+ * [offset, offset + batch·M·N) of `out`, a [batch, M, N] product: where the GEMM's stored values are
+ * partial sums (split-K). The same float operations as in the GEMM.
+ */
+function epilogueApart(out: Tensor, offset: number, batch: number, M: number, N: number, e: GemmEpilogue): void {
+  if (!hasEpilogue(e)) return;
+  const gpu = out.gpu;
+  const size = batch * M * N;
+  let y: Tensor;
+  if (offset === 0 && out.size === size) y = out.reshape([batch, M, N]);
+  else {
+    y = Tensor.empty(gpu, [batch, M, N]);
+    gpu.copy(out.buffer, offset * 4, y.buffer, 0, y.bytes);
+  }
+  const step = (next: Tensor) => {
+    y.dispose();
+    y = next;
+  };
+  if (e.bias?.per === 'row') step(channelAffine(y, null, e.bias.values));
+  if (e.bias?.per === 'column') {
+    const rows = y.reshape([batch * M, N]);
+    const sum = channelAffine(rows, null, e.bias.values);
+    rows.dispose();
+    step(sum.reshape([batch, M, N]));
+    sum.dispose();
+  }
+  if (e.relu) step(map(y, 'relu'));
+  if (e.mask) {
+    const mask = e.mask.reshape([batch, M, N]);
+    step(reluBackward(y, mask));
+    mask.dispose();
+  }
+  gpu.copy(y.buffer, 0, out.buffer, offset * 4, y.bytes);
+  y.dispose();
 }
 
 function matmulShape(a: Tensor, b: Tensor, options: MatmulOptions): { batch: number; M: number; N: number; K: number } {
@@ -128,16 +254,22 @@ function dispatchTiled(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions
   const { transA = false, transB = false } = options;
   const { batch, M, N, K } = matmulShape(a, b, options);
   const { parts, perPart } = splitLoop(K, TILED_BK / TILED_ITERATIONS_PER_STEP, 0, TILED_BK);
+  const epilogue = options.epilogue ?? {};
+  const fused = parts === 1 && !accumulate; // the stored values are final: the epilogue runs in the GEMM
+  const setup = epilogueSetup(fused ? epilogue : {}, a);
   withParts(out, parts, accumulate, (target) => {
     a.gpu.run({
       shader: 'matmul',
-      label: `matmul (tiled) ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${parts > 1 ? ` in ${parts} k-parts` : ''}${accumulate ? ' +=' : ''}`,
-      constants: { TRANS_A: transA, TRANS_B: transB, ...(accumulate && parts === 1 ? { ACCUMULATE: true } : {}) },
-      bindings: { A: a, B: b, C: target },
+      label:
+        `matmul (tiled) ${M}x${K}x${N}${batch > 1 ? ` x${batch}` : ''}${parts > 1 ? ` in ${parts} k-parts` : ''}` +
+        `${accumulate ? ' +=' : ''}${fused ? epilogueLabel(epilogue) : ''}`,
+      constants: { TRANS_A: transA, TRANS_B: transB, ...(accumulate && parts === 1 ? { ACCUMULATE: true } : {}), ...setup.constants },
+      bindings: { A: a, B: b, C: target, Bias: setup.Bias, Mask: setup.Mask },
       params: { M, N, K, batch, strideA: M * K, strideB: b.shape.length === 3 ? K * N : 0, strideC: M * N, kPer: perPart },
       workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), batch * parts],
     });
   });
+  if (!fused) epilogueApart(out, 0, batch, M, N, epilogue);
 }
 
 function dispatchBlock(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions, accumulate: boolean, textures: boolean): void {
@@ -169,6 +301,7 @@ function dispatchBlock(a: Tensor, b: Tensor, out: Tensor, options: MatmulOptions
     ldb4,
     transB,
     accumulate,
+    epilogue: options.epilogue,
     textures,
   });
   if (ap !== a) ap.dispose();
@@ -195,8 +328,11 @@ export interface BlockGemm {
   ldb4: number;
   transB: boolean;
   accumulate: boolean;
-  /** Adds bias[row] to every entry (not with accumulate). */
+  /** Adds bias[row] to every entry, in the first k-part under split-K (not with accumulate): conv2d's bias. */
   bias?: Tensor | null;
+  /** Applied to the final values (in the GEMM without split-K, else after the parts' sum); not with
+   * accumulate, and its bias not with `bias`. */
+  epilogue?: GemmEpilogue;
   /** Read the operands as texels where they fit a texture (llvmpipe's fast load path). */
   textures: boolean;
 }
@@ -219,21 +355,27 @@ export function blockGemm(g: BlockGemm): void {
   const slabs = Math.ceil(K4 / kPer4);
   const asTexture = g.textures && gpu.textureFits(a.buffer, a.bytes) && gpu.textureFits(b.buffer, b.bytes);
   const target = slabs === 1 ? out : Tensor.empty(gpu, [slabs * batch, M, N]);
+  const epilogue = g.epilogue ?? {};
+  check(!(accumulate && hasEpilogue(epilogue)) && !(g.bias && epilogue.bias), 'blockGemm: an epilogue with accumulate or with `bias`.');
+  const fused = slabs === 1 && !accumulate; // the stored values are final: the epilogue runs in the GEMM
+  const setup = epilogueSetup(fused ? epilogue : {}, b);
   gpu.run({
     shader: asTexture ? 'gemm_block_texture' : 'gemm_block',
     label:
       `matmul (block${asTexture ? ', texels' : ''}) ${M}x${4 * K4}x${N}${batch > 1 ? ` x${batch}` : ''}` +
-      `${slabs > 1 ? ` in ${slabs} k-parts` : ''}${accumulate ? ' +=' : ''}`,
+      `${slabs > 1 ? ` in ${slabs} k-parts` : ''}${accumulate ? ' +=' : ''}${fused ? epilogueLabel(epilogue) : ''}`,
     constants: {
       TRANS_B: transB,
       ...(accumulate && slabs === 1 ? { ACCUMULATE: true } : {}),
       ...(g.bias ? { HAS_BIAS: true } : {}),
+      ...setup.constants,
     },
     bindings: {
       A: a,
       B: b,
       C: target,
-      Bias: g.bias ?? b, // unused without bias
+      Bias: g.bias ?? setup.Bias, // `b` when unused
+      Mask: setup.Mask,
     },
     params: {
       M,
@@ -261,6 +403,7 @@ export function blockGemm(g: BlockGemm): void {
     sum.dispose();
   }
   target.dispose();
+  epilogueApart(out, outOffset, batch, M, N, epilogue);
 }
 
 /** [batches][rowsP][colsP] copy of a rows x cols matrix (read transposed when `trans`), zero-padded. */

@@ -15,6 +15,7 @@ import './channel.js';
 import './softmax_cross_entropy.js';
 import './sgd.js';
 import './layers.js';
+import './fused_layers.js';
 import './model_mlp.js';
 import './train_loop.js';
 import './ntk.js';

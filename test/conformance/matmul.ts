@@ -1,8 +1,12 @@
 // matmul conformance, every GEMM variant (tiled, block, block-storage) selected explicitly on every
 // adapter: random shapes (non-multiples of the 64x64 tile, transposes, batches, up to 512^3) against
-// the float64 reference; exact integer products must be bit-identical everywhere.
+// the float64 reference; exact integer products must be bit-identical everywhere. The epilogue
+// (bias per row or column, ReLU, mask) against float64 and bit-identical to the separate ops.
 
-import { GEMM_VARIANTS, matmul, type GemmVariant } from '../../src/ops/matmul.js';
+import { reluBackward } from '../../src/ops/binary.js';
+import { channelAffine } from '../../src/ops/channel_affine.js';
+import { map } from '../../src/ops/map.js';
+import { GEMM_VARIANTS, matmul, matmulInto, type GemmEpilogue, type GemmVariant } from '../../src/ops/matmul.js';
 import { matmulRef } from '../../src/reference/matmul.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { TOLERANCES } from '../tolerances.js';
@@ -141,3 +145,129 @@ defineCase(
   },
   ['matmul/block', 'matmul/block-storage'],
 );
+
+/** Epilogue shapes: M, K, N, batch (odd sizes; batched; K split on every variant), all with Bᵀ (Dense's
+ * forward) so that the shapes share their programs (each epilogue is a pipeline of its own, a second or
+ * more to compile on a software adapter); Dense's dx (masked, B as stored) is in fused_layers.ts. */
+const EPILOGUE_SHAPES: Array<[number, number, number, number]> = [
+  [37, 45, 29, 1],
+  [9, 21, 13, 3],
+  [6, 12_001, 7, 1],
+];
+
+/** The separate ops an epilogue stands for, on C [batch, M, N]: channelAffine's shift, map relu, reluBackward. */
+function epilogueApartRef(c: Tensor, e: GemmEpilogue, batch: number, M: number, N: number): Tensor {
+  let y = c.reshape([batch, M, N]);
+  const step = (next: Tensor) => {
+    y.dispose();
+    y = next;
+  };
+  if (e.bias?.per === 'row') step(channelAffine(y, null, e.bias.values));
+  if (e.bias?.per === 'column') {
+    const rows = y.reshape([batch * M, N]);
+    const sum = channelAffine(rows, null, e.bias.values);
+    step(sum.reshape([batch, M, N]));
+    [rows, sum].forEach((t) => t.dispose());
+  }
+  if (e.relu) step(map(y, 'relu'));
+  if (e.mask) {
+    const mask = e.mask.reshape([batch, M, N]);
+    step(reluBackward(y, mask));
+    mask.dispose();
+  }
+  return y;
+}
+
+for (const gemm of GEMM_VARIANTS) defineEpilogueCases(gemm);
+
+function defineEpilogueCases(gemm: GemmVariant): void {
+  for (const [M, K, N, batch] of EPILOGUE_SHAPES) {
+    const [transA, transB] = [false, true];
+    const name =
+      `matmul epilogue ${M}x${K}x${N} Bᵀ${batch > 1 ? ` batch ${batch}` : ''}: ` +
+      `bias per row/column x relu x mask vs float64 and the separate ops (${gemm})`;
+    defineCase(
+      name,
+      async ({ gpu, metric, output }) => {
+        const seed = M * 31 + K * 17 + N;
+        const a = randomF32(batch * M * K, seed);
+        const b = randomF32(batch * K * N, seed + 1);
+        const rowBias = randomF32(M, seed + 2);
+        const colBias = randomF32(N, seed + 3);
+        const maskData = randomF32(batch * M * N, seed + 4).map((v, i) => (i % 7 === 0 ? 0 : v)); // zeros, negatives, positives
+        const outShape = batch > 1 ? [batch, M, N] : [M, N];
+        const ta = Tensor.fromArray(gpu, a, batch > 1 ? [batch, ...(transA ? [K, M] : [M, K])] : transA ? [K, M] : [M, K]);
+        const tb = Tensor.fromArray(gpu, b, batch > 1 ? [batch, ...(transB ? [N, K] : [K, N])] : transB ? [N, K] : [K, N]);
+        const [tRow, tCol, tMask] = [
+          Tensor.fromArray(gpu, rowBias, [M]),
+          Tensor.fromArray(gpu, colBias, [N]),
+          Tensor.fromArray(gpu, maskData, outShape),
+        ];
+        const plain = matmul(ta, tb, { transA, transB, gemm });
+        // float64 product and its scale |A||B|, per batch entry
+        const ref = new Float64Array(batch * M * N);
+        const absRef = new Float64Array(batch * M * N);
+        for (let i = 0; i < batch; i++) {
+          const as = a.subarray(i * M * K, (i + 1) * M * K);
+          const bs = b.subarray(i * K * N, (i + 1) * K * N);
+          ref.set(matmulRef(as, bs, M, K, N, transA, transB), i * M * N);
+          absRef.set(matmulRef(as.map(Math.abs), bs.map(Math.abs), M, K, N, transA, transB), i * M * N);
+        }
+        let worst = 0;
+        for (const per of ['row', 'column'] as const) {
+          for (const relu of [false, true]) {
+            for (const masked of [false, true]) {
+              const biasData = per === 'row' ? rowBias : colBias;
+              const e: GemmEpilogue = { bias: { values: per === 'row' ? tRow : tCol, per }, relu, ...(masked ? { mask: tMask } : {}) };
+              const what = `bias per ${per}, relu ${relu}, mask ${masked}`;
+              const fused = matmul(ta, tb, { transA, transB, gemm, epilogue: e });
+              const c = await fused.read();
+              const apart = epilogueApartRef(plain, e, batch, M, N);
+              assertBitEqual(c, await apart.read(), `${what}: fused vs the separate ops`);
+              // float64: (C + bias), max(., 0), mask; the scale grows by |bias|
+              const want = new Float64Array(ref.length);
+              const scale = new Float64Array(ref.length);
+              for (let i = 0; i < ref.length; i++) {
+                const row = Math.floor(i / N) % M;
+                const bias = biasData[per === 'row' ? row : i % N];
+                let v = ref[i] + bias;
+                if (relu) v = Math.max(v, 0);
+                if (masked && !(maskData[i] > 0)) v = 0;
+                want[i] = v;
+                scale[i] = absRef[i] + Math.abs(bias);
+              }
+              worst = Math.max(worst, scaledError(c, want, scale));
+              output(`C ${what}`, c, { mode: 'tolerance', tol: TOLERANCES.matmul * TOLERANCES.crossRuntimeFactor });
+              [fused, apart].forEach((t) => t.dispose());
+            }
+          }
+        }
+        metric('maxScaledError', assertBelow(worst, TOLERANCES.matmul, name));
+        [ta, tb, tRow, tCol, tMask, plain].forEach((t) => t.dispose());
+      },
+      [`matmul/${gemm}`],
+    );
+  }
+}
+
+defineCase('matmul epilogue: typed errors for a misfit bias or mask, accumulate, aliasing', async ({ gpu }) => {
+  const a = Tensor.fromArray(gpu, randomF32(4 * 3, 1), [4, 3]);
+  const b = Tensor.fromArray(gpu, randomF32(3 * 5, 2), [3, 5]);
+  const out = Tensor.zeros(gpu, [4, 5]);
+  const five = Tensor.zeros(gpu, [5]);
+  const four = Tensor.zeros(gpu, [4]);
+  const rowMsg = await expectCode('E_SHAPE_MISMATCH', () => matmul(a, b, { epilogue: { bias: { values: five, per: 'row' } } }));
+  assert(rowMsg.includes('[4]'), `a row bias must be [M]: ${rowMsg}`);
+  await expectCode('E_SHAPE_MISMATCH', () => matmul(a, b, { epilogue: { bias: { values: four, per: 'column' } } }));
+  await expectCode('E_INVALID_ARGUMENT', () => matmul(a, b, { epilogue: { bias: { values: five, per: 'col' as never } } }));
+  const mask = Tensor.zeros(gpu, [5, 4]);
+  await expectCode('E_SHAPE_MISMATCH', () => matmul(a, b, { epilogue: { mask } }));
+  await expectCode('E_INVALID_ARGUMENT', () => matmulInto(a, b, out, { accumulate: true, epilogue: { relu: true } }));
+  await expectCode('E_INVALID_ARGUMENT', () => matmulInto(a, b, out, { epilogue: { mask: out } }));
+  const before = await out.read();
+  assertBitEqual(before, new Float32Array(20), 'nothing was written by the rejected calls');
+  // an epilogue with nothing to do is the plain product
+  const [empty, product] = [matmul(a, b, { epilogue: {} }), matmul(a, b)];
+  assertBitEqual(await empty.read(), await product.read(), 'empty epilogue');
+  [a, b, out, five, four, mask, empty, product].forEach((t) => t.dispose());
+});

@@ -98,7 +98,7 @@ describe('typed dispatch: params packing and binding order (device/dispatch.ts)'
     const spec = {
       shader: 'gemm_block_texture',
       label: 'test',
-      bindings: { Bias: buffer('Bias'), C: buffer('C'), B: buffer('B'), A: buffer('A') },
+      bindings: { Mask: buffer('Mask'), Bias: buffer('Bias'), C: buffer('C'), B: buffer('B'), A: buffer('A') },
       params: { M: 1, N: 1, K4: 1, batch: 1, strideA4: 0, strideB4: 0, ldb4: 1, kPer4: 1, blocksN: 1, blocks: 1, cOffset: 0, aOffset4: 0 },
       workgroups: [1],
     } satisfies Dispatch<'gemm_block_texture'>;
@@ -107,6 +107,7 @@ describe('typed dispatch: params packing and binding order (device/dispatch.ts)'
       ['B', true],
       ['C', false],
       ['Bias', false],
+      ['Mask', false],
     ]);
     const { blocks: _, ...short } = spec.params;
     expect(() => packParams({ ...spec, params: short } as unknown as Dispatch<'gemm_block_texture'>)).toThrow(
