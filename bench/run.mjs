@@ -24,7 +24,9 @@ try {
     const gpu = await createGpu();
     try {
       const result = await runCase(gpu, JSON.parse(args[caseAt + 1]));
-      console.log(JSON.stringify({ adapter: gpu.report, adapterLine: formatAdapterReport(gpu.report), ...result }));
+      console.log(
+        JSON.stringify({ adapter: gpu.report, adapterLine: formatAdapterReport(gpu.report), submitEvery: gpu.submitEvery, ...result }),
+      );
     } finally {
       gpu.destroy();
     }

@@ -499,7 +499,8 @@ async function submitEverySweep() {
     for (const rt of runtimes) {
       const cells = [];
       for (const v of values) {
-        const run = await runOurs(rt, c.spec, { ...process.env, NTK_AT_SUBMIT_EVERY: String(v) });
+        const ran = await runOurs(rt, c.spec, { ...process.env, NTK_AT_SUBMIT_EVERY: String(v) });
+        const run = ran.error || ran.submitEvery === v ? ran : { error: `the Gpu ran with submitEvery ${ran.submitEvery}, not ${v}` };
         const summary = run.error ? null : summarizeTimes(run.times_ms);
         report.rows.push({ case: c.id, runtime: rt, submitEvery: v, ...(summary ?? { error: run.error }), adapter: run.adapterLine });
         cells.push(summary);
