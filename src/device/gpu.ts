@@ -64,8 +64,8 @@ export interface RecordedCommand {
 }
 
 /** Commands (dispatches, copies, clears) recorded per submission at most, by adapter class; then the batch
- * is submitted. Measured on the software adapters (docs/results/benchmarks.md, "Commands per submission");
- * hardware keeps the software value until a GPU measurement says otherwise. */
+ * is submitted. Measured on the software adapters (16 to 1024 in Node and Deno, docs/results/benchmarks.md,
+ * "Commands per submission"): no value beat 64 across the training cases. Hardware keeps it, unmeasured. */
 export const SUBMIT_EVERY: Readonly<Record<AdapterClass, number>> = { software: 64, hardware: 64, unknown: 64 };
 /** The largest submitEvery accepted. */
 export const MAX_SUBMIT_EVERY = 1024;
