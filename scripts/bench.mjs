@@ -276,6 +276,18 @@ function markdown(report) {
   return `${lines.join('\n')}\n`;
 }
 
+/** What every bench report starts with: when, which commit, which machine, how loaded. */
+function runHeader() {
+  return {
+    date: new Date().toISOString(),
+    commit: commitName(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    loadavg: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+  };
+}
+
 function commitName() {
   if (process.env.NTK_AT_COMMIT) return process.env.NTK_AT_COMMIT;
   try {
@@ -300,13 +312,8 @@ async function sideBySide() {
   const cases = CASES.filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const usePeers = !argv.includes('--no-peers');
   const report = {
-    date: new Date().toISOString(),
-    commit: commitName(),
+    ...runHeader(),
     quick,
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
-    loadavg: loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' '),
     adapters: {},
     peers: {},
     notes: [],
@@ -403,12 +410,7 @@ async function profiles() {
     ntkCase('cnn', 100),
   ].filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const report = {
-    date: new Date().toISOString(),
-    commit: commitName(),
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
-    loadavg: loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' '),
+    ...runHeader(),
     replays,
     adapters: {},
     profiles: [],
@@ -478,12 +480,7 @@ async function submitEverySweep() {
     ...['standard', 'pgd'].map((m) => trainCase('cnn', m, m === 'pgd' ? 2 : 4)),
   ].filter((c) => filter.split('|').some((part) => c.id.includes(part)));
   const report = {
-    date: new Date().toISOString(),
-    commit: commitName(),
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}`,
-    loadavg: loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' '),
+    ...runHeader(),
     values,
     rows: [],
   };
@@ -498,19 +495,18 @@ async function submitEverySweep() {
   for (const c of cases) {
     for (const rt of runtimes) {
       const cells = [];
+      const img = (ms) => (c.images / (ms / 1000)).toFixed(0);
       for (const v of values) {
         const ran = await runOurs(rt, c.spec, { ...process.env, NTK_AT_SUBMIT_EVERY: String(v) });
         const run = ran.error || ran.submitEvery === v ? ran : { error: `the Gpu ran with submitEvery ${ran.submitEvery}, not ${v}` };
         const summary = run.error ? null : summarizeTimes(run.times_ms);
         report.rows.push({ case: c.id, runtime: rt, submitEvery: v, ...(summary ?? { error: run.error }), adapter: run.adapterLine });
         cells.push(summary);
-        const img = (ms) => (c.images / (ms / 1000)).toFixed(0);
         console.log(
           `${c.id} (${rt}) submitEvery=${v}: ${summary ? `${img(summary.median_ms)} img/s [${img(summary.max_ms)}-${img(summary.min_ms)}] (${summary.runs})` : run.error}`,
         );
       }
       const base = cells[values.indexOf(64)] ?? null;
-      const img = (ms) => (c.images / (ms / 1000)).toFixed(0);
       lines.push(
         `| ${c.id} | ${rt} | ${cells.map((s) => (s ? `${img(s.median_ms)} [${img(s.max_ms)}-${img(s.min_ms)}]${base && s !== base && !significant(s, base) ? ' (n.s. vs 64)' : ''}` : 'failed')).join(' | ')} |`,
       );
