@@ -61,16 +61,7 @@ export function im2col(x: Tensor, g: Conv2dGeometry, s0: number, count: number, 
     constants: { ...windowConstants(g), ...(onesRow ? { ONES_ROW: true } : {}) },
     bindings: { X: x, Col: col },
     params: {
-      n: g.n,
-      cin: g.c,
-      h: g.h,
-      w: g.w,
-      ph: g.ph,
-      pw: g.pw,
-      oh: g.oh,
-      ow: g.ow,
-      s0,
-      rowStride: gx * 64,
+      ...imageParams(g, s0, gx),
       kRows,
       planeP,
       total,
@@ -267,6 +258,11 @@ export function conv2dInputGradIm2col(
 
 /** dX of samples [s0, s0 + count) gathered from their dCol, whose tap k of pixel q lies at
  * k·kStride + q·pStride of each sample's K·plane values (shaders/conv2d_col2im.wgsl). */
+/** The image geometry both the im2col and the col2im shaders read: samples from s0 on, gx workgroups of 64 per grid row. */
+function imageParams(g: Conv2dGeometry, s0: number, gx: number) {
+  return { n: g.n, cin: g.c, h: g.h, w: g.w, ph: g.ph, pw: g.pw, oh: g.oh, ow: g.ow, s0, rowStride: gx * 64 };
+}
+
 function col2im(dcol: Tensor, out: Tensor, g: Conv2dGeometry, s0: number, count: number, kStride: number, pStride: number): void {
   const gpu = out.gpu;
   const run = col2imRun(g);
@@ -279,16 +275,7 @@ function col2im(dcol: Tensor, out: Tensor, g: Conv2dGeometry, s0: number, count:
     constants: { ...windowConstants(g), RUN: run },
     bindings: { DCol: dcol, DX: out },
     params: {
-      n: g.n,
-      cin: g.c,
-      h: g.h,
-      w: g.w,
-      ph: g.ph,
-      pw: g.pw,
-      oh: g.oh,
-      ow: g.ow,
-      s0,
-      rowStride: gx * 64,
+      ...imageParams(g, s0, gx),
       total,
       runs,
       kStride,
