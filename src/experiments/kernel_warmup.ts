@@ -139,8 +139,8 @@ export const kernelWarmup: Experiment = {
             'Passes through the network per training image, summed over the run (forward + backward = 1, attack steps included: PGD-10 AT 11, ' +
             'FGSM-RS and N-FGSM 2, clean 1); they leave out validation and kernel checks. Training s: the wall time of train() (steps, kernel checks after ' +
             "the first step, per-epoch validation on 500 images, checkpoints); steps + checks s: the epochs' own time (steps and kernel checks, no validation) " +
-            'plus the check before the first step; check s: every kernel check. Wall times were measured on a shared machine with runs side by side; ' +
-            'the ratio to PGD-AT is of the means.',
+            'plus the check before the first step; check s: every kernel check. The ratio to PGD-AT is of the means. Wall times compare only between runs ' +
+            'that had the machine to themselves (--jobs 1, nothing else running); runs side by side or beside other work share its cores.',
         },
         {
           kind: 'table',
