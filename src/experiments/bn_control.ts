@@ -7,7 +7,7 @@ import type { Section } from '../report/document.js';
 import { RUNNING_VARIANCES } from '../ops/batchnorm.js';
 import { overlayRecipes } from '../run/recipe.js';
 import type { BnStatsSource } from '../train/trainer.js';
-import { accuracySection, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
+import { accuracySection, claimsAmong, claimsSection, floorsSection, type Claim, type Floor } from './evidence.js';
 import { pct, sig, type Experiment } from './experiment.js';
 import { dataRecipe, modelRecipe } from './scales.js';
 
@@ -115,10 +115,7 @@ export const bnControl: Experiment = {
         : []),
       accuracySection(collect, names, 'Test accuracy with the running buffers', RUNNING),
       accuracySection(collect, names, 'Test accuracy with batch statistics (shuffled test batches of 200)', BATCH),
-      claimsSection(
-        collect,
-        CLAIMS.filter((c) => names.includes(c.a.variant) && names.includes(c.b.variant)),
-      ),
+      claimsSection(collect, claimsAmong(CLAIMS, names)),
       cost,
     ];
   },

@@ -129,6 +129,10 @@ export function judgeClaim(collect: Collector, claim: Claim): ClaimResult {
   return { claim, seeds, mean: d.mean, lo: d.ci95.lo, hi: d.ci95.hi, signs, verdict: verdict(d, claim.expected, claim.minimalEffect ?? 0) };
 }
 
+/** The claims whose two variants both ran: a grid of chosen variants judges only its own claims. */
+export const claimsAmong = (claims: Claim[], variants: string[]): Claim[] =>
+  claims.filter((c) => variants.includes(c.a.variant) && variants.includes(c.b.variant));
+
 /** A table of claims: a − b, its 95 % CI (t, df = seeds − 1), the sign per seed and the verdict by the stated rule. */
 export function claimsSection(collect: Collector, claims: Claim[], title = 'Claims: paired differences over seeds'): Section {
   const results = claims.map((c) => judgeClaim(collect, c));

@@ -6,7 +6,7 @@
 
 import type { Block, Section } from '../report/document.js';
 import { COLORS, type LinePlot, type Series } from '../report/svg.js';
-import { accuracySection, claimsSection, floorsSection, judgeClaim, type Claim, type Floor } from './evidence.js';
+import { accuracySection, claimsAmong, claimsSection, floorsSection, judgeClaim, type Claim, type Floor } from './evidence.js';
 import { fixed, pct, sig, type Collector, type Experiment, type RunResult } from './experiment.js';
 import { aggregate, formatAggregate } from './measure.js';
 import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
@@ -224,8 +224,14 @@ export const kernelWarmup: Experiment = {
         ),
       ],
     };
-    const judged = CLAIMS.filter((c) => ran.includes(c.a.variant) && ran.includes(c.b.variant)); // a grid of chosen variants judges only its own claims
-    return [floorsSection(collect, FLOORS), accuracySection(collect, ran), claimsSection(collect, judged), margin, cost, plots];
+    return [
+      floorsSection(collect, FLOORS),
+      accuracySection(collect, ran),
+      claimsSection(collect, claimsAmong(CLAIMS, ran)),
+      margin,
+      cost,
+      plots,
+    ];
   },
 };
 

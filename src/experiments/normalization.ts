@@ -5,7 +5,7 @@
 
 import type { Section } from '../report/document.js';
 import { overlayRecipes, type PartialRecipe } from '../run/recipe.js';
-import { accuracySection, claimsSection, floorsSection, kernelCurvePlot, type Claim, type Floor } from './evidence.js';
+import { accuracySection, claimsAmong, claimsSection, floorsSection, kernelCurvePlot, type Claim, type Floor } from './evidence.js';
 import { fixed, pct, sig, type Experiment, type Scale } from './experiment.js';
 import { dataRecipe, modelRecipe } from './scales.js';
 
@@ -145,10 +145,7 @@ export const normalization: Experiment = {
           ]
         : []),
       accuracySection(collect, names),
-      claimsSection(
-        collect,
-        CLAIMS.filter((c) => names.includes(c.a.variant) && names.includes(c.b.variant)),
-      ),
+      claimsSection(collect, claimsAmong(CLAIMS, names)),
       kernel,
       {
         title: 'The constant mode over training',
